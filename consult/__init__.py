@@ -1,0 +1,54 @@
+"""Consult: public consultations on draft policy, paragraph by paragraph."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+
+from consult import config as config_module
+from consult.database import configure_engine, set_write_intent
+from consult.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
+STATIC_DIR = str(Path(__file__).resolve().parent.parent / "static")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory: defaults, then the environment, then test overrides."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=TEMPLATES_DIR,
+        static_folder=STATIC_DIR,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_module.defaults(app.instance_path))
+    app.config.from_mapping(config_module.from_environment())
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["SECRET_KEY"] = config_module.ensure_secret_key(app.config, app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        # Only state-changing requests begin their SQLite transaction IMMEDIATE.
+        set_write_intent(request.method not in {"GET", "HEAD", "OPTIONS"})
+
+    from consult import accounts, cli, web
+    from consult.comments import views as comment_views
+    from consult.consultations import views as consultation_views
+
+    accounts.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(consultation_views.bp)
+    app.register_blueprint(comment_views.bp)
+    return app

@@ -1,0 +1,81 @@
+"""Account forms (Flask-WTF: every POST carries a CSRF token).
+
+The forms only check that something was entered; what makes a value acceptable (a real email
+address, a long enough password) is decided by the service, which reports it per field.
+"""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired
+
+from consult.models import Role
+
+try:  # WTForms >= 3.3 wants choice objects; older versions take (value, label) pairs
+    from wtforms import SelectChoice as _Choice
+except ImportError:  # pragma: no cover
+    def _Choice(value: str, label: str) -> tuple[str, str]:
+        return (value, label)
+
+
+def _required(message: str) -> InputRequired:
+    return InputRequired(message=message)
+
+
+class RegisterForm(FlaskForm):
+    """Create an account."""
+
+    email = EmailField("Email address", [_required("Enter your email address.")])
+    display_name = StringField("Your name, as shown with your comments",
+                               [_required("Enter the name to show with your comments.")])
+    password = PasswordField("Password", [_required("Choose a password.")])
+    confirm = PasswordField("Type the password again", [_required("Type the password again.")])
+    next = HiddenField()
+
+
+class LoginForm(FlaskForm):
+    """Sign in."""
+
+    email = EmailField("Email address", [_required("Enter your email address.")])
+    password = PasswordField("Password", [_required("Enter your password.")])
+    next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField("Email address", [_required("Enter your email address.")])
+
+
+class ResetForm(FlaskForm):
+    """Choose a new password from a reset link."""
+
+    password = PasswordField("New password", [_required("Choose a new password.")])
+    confirm = PasswordField("Type the new password again",
+                            [_required("Type the new password again.")])
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change the password while signed in."""
+
+    current_password = PasswordField("Current password",
+                                     [_required("Enter your current password.")])
+    password = PasswordField("New password", [_required("Choose a new password.")])
+    confirm = PasswordField("Type the new password again",
+                            [_required("Type the new password again.")])
+
+
+class DeleteAccountForm(FlaskForm):
+    """Delete (anonymise) the signed-in account."""
+
+    password = PasswordField("Your password", [_required("Enter your password to confirm.")])
+
+
+class ActionForm(FlaskForm):
+    """A POST with nothing but its CSRF token (sign out, resend a link)."""
+
+
+class RoleForm(FlaskForm):
+    """An admin changing one account's role."""
+
+    role = SelectField("Role", choices=[_Choice(r.value, r.value.capitalize()) for r in Role])

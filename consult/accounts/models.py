@@ -1,0 +1,30 @@
+"""Tables owned by accounts: failed sign-in attempts, kept for throttling."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from consult.extensions import db
+from consult.models import utcnow
+
+
+class LoginAttempt(db.Model):
+    """One failed sign-in, by email and by IP address.
+
+    Kept in the database (not in process memory) because several processes and hosts serve
+    the app; rows older than the throttling window are pruned as new ones arrive.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_created", "email", "created_at"),
+        Index("ix_login_attempts_ip_created", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The normalised email as typed, whether or not an account exists for it.
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,451 @@
+"""The accounts journey as plain functions: register, confirm, sign in, reset, change, delete.
+
+Every function takes the database session and plain values (never the request or the
+signed-in user) and leaves committing to the caller. Tokens are signed with the app's secret
+key and carry the moment they were issued, so expiry is checked against an explicit `now`.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from consult.accounts.models import LoginAttempt
+from consult.models import Role, User, utcnow
+from consult.passwords import hash_password, needs_rehash, verify_password
+from consult.users import MIN_PASSWORD, UserError, find_by_email, normalise_email
+
+FORMER_PARTICIPANT = "a former participant"
+# Not an argon2 hash, so verify_password() always refuses it.
+UNUSABLE_PASSWORD = "!account-deleted"
+MAX_PASSWORD = 1024
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_IP = 20
+CONFIRM_MAX_AGE = timedelta(days=3)
+RESET_MAX_AGE = timedelta(hours=1)
+
+WRONG_CREDENTIALS = "Email or password is not right."
+
+
+class AccountError(ValueError):
+    """A request refused, with a message fit to show next to the field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class LoginThrottled(AccountError):
+    """Too many failed sign-ins recently; `retry_at` says when the next try is accepted."""
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class InvalidToken(AccountError):
+    """A link that is not genuine, has expired or was already used."""
+
+
+# ---------------------------------------------------------------------------- validation
+
+def safe_next(target: str | None) -> str | None:
+    """The target if it is a path on this site, else None (no open redirects)."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers read "\" as "/" ("/\evil.example" is off-site) and drop tabs and newlines.
+    if "\\" in target or any(unicodedata.category(c)[0] in "CZ" and c != " " for c in target):
+        return None
+    if " " in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def check_display_name(name: str) -> str:
+    """A display name trimmed and checked: 1 to 80 printable characters."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError("Enter the name to show with your comments.", "display_name")
+    if len(name) > 80:
+        raise AccountError("Use a name of 80 characters or fewer.", "display_name")
+    if any(unicodedata.category(c)[0] == "C" for c in name):
+        raise AccountError("Use letters, numbers and punctuation only.", "display_name")
+    if name.casefold() == FORMER_PARTICIPANT.casefold():
+        raise AccountError("Choose a different name: this one marks deleted accounts.",
+                           "display_name")
+    return name
+
+
+def check_new_password(password: str, confirm: str, field: str = "password") -> str:
+    """A new password checked for length and matched against its confirmation."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.", field)
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"Use a password of {MAX_PASSWORD} characters or fewer.", field)
+    if password != (confirm or ""):
+        raise AccountError("The two passwords are not the same.", "confirm")
+    return password
+
+
+def _email(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except UserError as exc:
+        raise AccountError(str(exc), "email") from None
+
+
+# ---------------------------------------------------------------------------- tokens
+
+def _serializer(secret_key: str, purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=f"consult.accounts.{purpose}")
+
+
+def _stamp(when: datetime) -> int:
+    return int(when.timestamp() if when.tzinfo else (when - datetime(1970, 1, 1)).total_seconds())
+
+
+def _read_token(secret_key: str, purpose: str, token: str, max_age: timedelta,
+                now: datetime) -> dict:
+    try:
+        data = _serializer(secret_key, purpose).loads(token)
+    except BadSignature:
+        raise InvalidToken("This link is not valid. Check you copied all of it.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("t"), int):
+        raise InvalidToken("This link is not valid. Check you copied all of it.")
+    if _stamp(now) - data["t"] > max_age.total_seconds():
+        raise InvalidToken("This link has expired.")
+    return data
+
+
+def _password_fingerprint(user: User) -> str:
+    # Changes whenever the password does (argon2 salts every hash), so a reset link works once.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def confirmation_token(secret_key: str, user: User, now: datetime | None = None) -> str:
+    """A signed token confirming that the user owns their current email address."""
+    payload = {"u": user.id, "e": user.email, "t": _stamp(now or utcnow())}
+    return _serializer(secret_key, "confirm").dumps(payload)
+
+
+def reset_token(secret_key: str, user: User, now: datetime | None = None) -> str:
+    """A signed, single-use token for choosing a new password."""
+    payload = {"u": user.id, "p": _password_fingerprint(user), "t": _stamp(now or utcnow())}
+    return _serializer(secret_key, "reset").dumps(payload)
+
+
+# ---------------------------------------------------------------------------- registration
+
+@dataclass
+class Registration:
+    """What register() did: a new account, or a notice to the owner of an existing one."""
+
+    user: User
+    created: bool
+
+
+def register(session: Session, email: str, display_name: str, password: str,
+             confirm: str) -> Registration:
+    """Create an unconfirmed citizen account, or find the existing one for this email.
+
+    The caller shows the same "check your email" page either way, so the form does not tell
+    a stranger which addresses have accounts; the email sent differs.
+    """
+    email = _email(email)
+    display_name = check_display_name(display_name)
+    password = check_new_password(password, confirm)
+    existing = find_by_email(session, email)
+    if existing is not None:
+        return Registration(existing, created=False)
+    user = User(email=email, display_name=display_name, password_hash=hash_password(password),
+                role=Role.CITIZEN.value)
+    session.add(user)
+    session.flush()
+    return Registration(user, created=True)
+
+
+def confirm_email(session: Session, secret_key: str, token: str,
+                  now: datetime | None = None) -> User:
+    """Mark the email address in a confirmation token as confirmed."""
+    now = now or utcnow()
+    data = _read_token(secret_key, "confirm", token, CONFIRM_MAX_AGE, now)
+    user = session.get(User, data.get("u"))
+    if user is None or user.deleted_at or user.email != data.get("e"):
+        raise InvalidToken("This link is no longer valid.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    return user
+
+
+def is_confirmed(user) -> bool:
+    """True for a signed-in, undeleted user whose email address is confirmed."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "email_confirmed_at", None)
+        and not getattr(user, "deleted_at", None)
+    )
+
+
+# ---------------------------------------------------------------------------- signing in
+
+def _retry_at(session: Session, column, value: str, limit: int, since: datetime) -> datetime | None:
+    times = session.scalars(
+        select(LoginAttempt.created_at)
+        .where(column == value, LoginAttempt.created_at > since)
+        .order_by(LoginAttempt.created_at)
+    ).all()
+    if len(times) < limit:
+        return None
+    # Once the oldest failures leave the window the count drops below the limit again.
+    return times[len(times) - limit] + LOGIN_WINDOW
+
+
+def check_throttle(session: Session, email: str, ip: str, now: datetime | None = None,
+                   *, per_email: int = MAX_FAILURES_PER_EMAIL,
+                   per_ip: int = MAX_FAILURES_PER_IP) -> None:
+    """Raise LoginThrottled when this email or IP has failed too often in the window."""
+    now = now or utcnow()
+    since = now - LOGIN_WINDOW
+    retry = _retry_at(session, LoginAttempt.email, email, per_email, since)
+    if retry is not None:
+        raise LoginThrottled(
+            "There have been too many attempts to sign in to this account. "
+            f"For your security, please wait {_wait(retry, now)} and try again.", retry)
+    retry = _retry_at(session, LoginAttempt.ip, ip, per_ip, since)
+    if retry is not None:
+        raise LoginThrottled(
+            "There have been too many attempts to sign in from your network. "
+            f"Please wait {_wait(retry, now)} and try again.", retry)
+
+
+def _wait(retry_at: datetime, now: datetime) -> str:
+    minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def authenticate(session: Session, email: str, password: str, ip: str,
+                 now: datetime | None = None, **limits: int) -> User:
+    """The user these credentials belong to; records failures and throttles repeated ones."""
+    now = now or utcnow()
+    key = (email or "").strip().lower()[:254]
+    ip = (ip or "unknown")[:45]
+    check_throttle(session, key, ip, now, **limits)
+    user = find_by_email(session, key) if key else None
+    usable = user is not None and not user.deleted_at
+    # verify_password checks a dummy hash when there is no account, so both take as long.
+    if not verify_password(user.password_hash if usable else None, (password or "")[:MAX_PASSWORD]):
+        session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - 4 * LOGIN_WINDOW))
+        session.add(LoginAttempt(email=key, ip=ip, created_at=now))
+        raise AccountError(WRONG_CREDENTIALS, "email")
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+# ---------------------------------------------------------------------------- passwords
+
+def change_password(session: Session, user_id: int, current: str, new: str, confirm: str) -> User:
+    """Change a password after checking the current one; every existing session ends."""
+    user = _live_user(session, user_id)
+    if not verify_password(user.password_hash, (current or "")[:MAX_PASSWORD]):
+        raise AccountError("Your current password is not right.", "current_password")
+    new = check_new_password(new, confirm)
+    _set_password(user, new)
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    # Sessions carry the version (User.get_id), so bumping it signs out every other browser.
+    user.session_version = (user.session_version or 0) + 1
+
+
+def user_for_reset(session: Session, secret_key: str, token: str,
+                   now: datetime | None = None) -> User:
+    """The user a password-reset token is for, if it is genuine, fresh and unused."""
+    data = _read_token(secret_key, "reset", token, RESET_MAX_AGE, now or utcnow())
+    user = session.get(User, data.get("u"))
+    if user is None or user.deleted_at or _password_fingerprint(user) != data.get("p"):
+        raise InvalidToken("This link has already been used or is no longer valid.")
+    return user
+
+
+def reset_password(session: Session, secret_key: str, token: str, new: str, confirm: str,
+                   now: datetime | None = None) -> User:
+    """Set a new password from a reset link; the link then stops working."""
+    now = now or utcnow()
+    user = user_for_reset(session, secret_key, token, now)
+    new = check_new_password(new, confirm)
+    _set_password(user, new)
+    # Following the link proved the address is theirs.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    return user
+
+
+def user_for_reset_request(session: Session, email: str) -> User | None:
+    """The live account a reset was asked for, or None (the caller answers the same way)."""
+    try:
+        email = normalise_email(email)
+    except UserError as exc:
+        raise AccountError(str(exc), "email") from None
+    user = find_by_email(session, email)
+    return None if user is None or user.deleted_at else user
+
+
+def end_all_sessions(session: Session, user_id: int) -> User:
+    """Sign a user out of every browser and device."""
+    user = _live_user(session, user_id)
+    user.session_version = (user.session_version or 0) + 1
+    return user
+
+
+# ---------------------------------------------------------------------------- deletion
+
+def delete_account(session: Session, user_id: int, password: str,
+                   now: datetime | None = None) -> User:
+    """Anonymise an account: the row stays so published comments keep their author."""
+    user = _live_user(session, user_id)
+    if not verify_password(user.password_hash, (password or "")[:MAX_PASSWORD]):
+        raise AccountError("Your password is not right.", "password")
+    anonymise(user, now)
+    return user
+
+
+def anonymise(user: User, now: datetime | None = None) -> None:
+    """Remove everything that identifies a person from their user row."""
+    old_email = user.email
+    user.email = f"deleted-{user.id}-{secrets.token_hex(6)}@deleted.invalid"
+    user.display_name = FORMER_PARTICIPANT
+    user.password_hash = UNUSABLE_PASSWORD
+    user.role = Role.CITIZEN.value
+    user.email_confirmed_at = None
+    user.deleted_at = now or utcnow()
+    user.session_version = (user.session_version or 0) + 1
+    session = Session.object_session(user)
+    if session is not None:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.email == old_email))
+
+
+def _live_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.deleted_at:
+        raise AccountError("This account no longer exists.")
+    return user
+
+
+# ---------------------------------------------------------------------------- administration
+
+@dataclass
+class UserPage:
+    """One page of the admin user list."""
+
+    users: list[User]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def list_users(session: Session, search: str = "", page: int = 1, per_page: int = 50) -> UserPage:
+    """Live accounts, oldest first, optionally those whose email contains `search`."""
+    query = select(User).where(User.deleted_at.is_(None))
+    search = (search or "").strip().lower()
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(User.email).like(f"%{escaped}%", escape="\\"))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    users = session.scalars(
+        query.order_by(User.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return UserPage(list(users), total, page, per_page)
+
+
+def set_role(session: Session, actor_id: int, user_id: int, role: str) -> User:
+    """Give an account a role; an admin cannot take admin away from themselves."""
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Unknown role '{role}'.", "role")
+    user = _live_user(session, user_id)
+    if user.id == actor_id and user.role == Role.ADMIN.value and role != Role.ADMIN.value:
+        raise AccountError(
+            "You cannot remove your own admin role. Ask another admin to do it.", "role")
+    user.role = role
+    return user
+
+
+# ---------------------------------------------------------------------------- messages
+
+def confirmation_message(site_name: str, user: User, link: str) -> tuple[str, str]:
+    """Subject and body of the email asking a new user to confirm their address."""
+    return (
+        f"Confirm your email address for {site_name}",
+        f"Hello {user.display_name},\n\n"
+        f"To finish creating your {site_name} account, open this link:\n\n{link}\n\n"
+        f"The link works for {CONFIRM_MAX_AGE.days} days. Once your address is confirmed you "
+        "can comment on consultations.\n\n"
+        "If you did not create an account, ignore this email: nothing will happen.\n",
+    )
+
+
+def already_registered_message(site_name: str, user: User, login_link: str,
+                               reset_link: str) -> tuple[str, str]:
+    """Subject and body sent when someone registers with an address that has an account."""
+    return (
+        f"You already have a {site_name} account",
+        f"Hello {user.display_name},\n\n"
+        f"Someone, probably you, tried to create a {site_name} account with this email "
+        "address. You already have one.\n\n"
+        f"Sign in here: {login_link}\n\n"
+        f"If you have forgotten your password, choose a new one here: {reset_link}\n\n"
+        "If it was not you, ignore this email: your account has not changed.\n",
+    )
+
+
+def reset_message(site_name: str, user: User, link: str) -> tuple[str, str]:
+    """Subject and body of the password-reset email."""
+    minutes = int(RESET_MAX_AGE.total_seconds() // 60)
+    return (
+        f"Choose a new password for {site_name}",
+        f"Hello {user.display_name},\n\n"
+        f"Someone asked to reset the password of your {site_name} account. To choose a new "
+        f"password, open this link:\n\n{link}\n\n"
+        f"The link works once, for {minutes} minutes.\n\n"
+        "If you did not ask, ignore this email: your password has not changed.\n",
+    )
+
+
+def password_changed_message(site_name: str, user: User) -> tuple[str, str]:
+    """Subject and body telling the owner that their password was changed."""
+    return (
+        f"Your {site_name} password was changed",
+        f"Hello {user.display_name},\n\n"
+        f"The password of your {site_name} account was just changed, and every other "
+        "browser signed in to it was signed out.\n\n"
+        "If you did not do this, choose a new password straight away with the \"Forgotten "
+        "your password?\" link on the sign-in page.\n",
+    )

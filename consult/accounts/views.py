@@ -1,0 +1,346 @@
+"""Account pages (blueprint "accounts") and user administration (blueprint "admin")."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from consult.accounts import role_required, service
+from consult.accounts.forms import (ActionForm, ChangePasswordForm, DeleteAccountForm,
+                                    LoginForm, RegisterForm, ResetForm, ResetRequestForm,
+                                    RoleForm)
+from consult.accounts.service import AccountError, InvalidToken, LoginThrottled
+from consult.database import writing
+from consult.extensions import db
+from consult.mail import MailError, read_outbox, send_mail
+from consult.models import Role, utcnow
+
+bp = Blueprint("accounts", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+def _field_error(form: FlaskForm, error: AccountError) -> list[str]:
+    """Show a service error beside its field; return it as a form-level message otherwise."""
+    if error.field and error.field in form:
+        field = form[error.field]
+        field.errors = [*field.errors, error.message]
+        return []
+    return [error.message]
+
+
+def _send(to: str, message: tuple[str, str]) -> bool:
+    try:
+        send_mail(to, *message)
+    except MailError:
+        flash("We could not send the email just now. Please try again in a few minutes.",
+              "error")
+        return False
+    return True
+
+
+def _site() -> str:
+    return current_app.config["SITE_NAME"]
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _next_from_request() -> str:
+    return service.safe_next(request.args.get("next")) or ""
+
+
+def _send_confirmation(user, next_url: str | None = None) -> bool:
+    token = service.confirmation_token(_secret(), user)
+    link = url_for("accounts.confirm", token=token, next=next_url or None, _external=True)
+    return _send(user.email, service.confirmation_message(_site(), user, link))
+
+
+def outbox_enabled() -> bool:
+    """True where the development outbox page may be shown."""
+    config = current_app.config
+    return config.get("CONSULT_ENV") == "development" or bool(config.get("SHOW_OUTBOX"))
+
+
+@bp.app_context_processor
+def _account_globals() -> dict:
+    return {"outbox_enabled": outbox_enabled}
+
+
+# ---------------------------------------------------------------------------- registering
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account, then ask the person to confirm their email address."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegisterForm()
+    if request.method == "GET":
+        form.next.data = _next_from_request()
+    if form.validate_on_submit():
+        try:
+            result = service.register(db.session, form.email.data, form.display_name.data,
+                                      form.password.data, form.confirm.data)
+        except AccountError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            user, next_url = result.user, service.safe_next(form.next.data)
+            if result.created or user.email_confirmed_at is None:
+                _send_confirmation(user, next_url)
+            else:
+                _send(user.email, service.already_registered_message(
+                    _site(), user, url_for("accounts.login", _external=True),
+                    url_for("accounts.reset_request", _external=True)))
+            flash(f"We have sent an email to {user.email}. Open the link in it to confirm "
+                  "your address.", "success")
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/check-email")
+def check_email():
+    """Tell the person to look in their inbox."""
+    return render_template("accounts/check_email.html")
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    """Confirm an email address from the link we sent."""
+    next_url = _next_from_request()
+    with writing():
+        try:
+            user = service.confirm_email(db.session, _secret(), token)
+            user_id = user.id
+            db.session.commit()
+        except InvalidToken as exc:
+            db.session.rollback()
+            return render_template("accounts/link_invalid.html", message=exc.message,
+                                   purpose="confirm"), 400
+    if current_user.is_authenticated and current_user.id == user_id:
+        flash("Your email address is confirmed. You can now comment.", "success")
+        return redirect(next_url or url_for("accounts.account"))
+    flash("Your email address is confirmed. Sign in to start commenting.", "success")
+    return redirect(url_for("accounts.login", next=next_url or None))
+
+
+@bp.post("/account/confirm")
+@login_required
+def resend_confirmation():
+    """Send a fresh confirmation link to the signed-in user."""
+    if service.is_confirmed(current_user):
+        flash("Your email address is already confirmed.", "info")
+    elif _send_confirmation(current_user, _next_from_request()):
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+# ---------------------------------------------------------------------------- signing in and out
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password; failures are counted and throttled."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = _next_from_request()
+        if current_user.is_authenticated:
+            return redirect(form.next.data or url_for("consultations.index"))
+    messages: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            user = service.authenticate(
+                db.session, form.email.data, form.password.data, request.remote_addr or "",
+                per_email=config.get("LOGIN_MAX_FAILURES_PER_EMAIL", service.MAX_FAILURES_PER_EMAIL),
+                per_ip=config.get("LOGIN_MAX_FAILURES_PER_IP", service.MAX_FAILURES_PER_IP),
+            )
+        except LoginThrottled as exc:
+            db.session.rollback()
+            messages, status = [exc.message], 429
+            retry_after = exc.retry_at
+        except AccountError as exc:
+            db.session.commit()  # keep the recorded failure
+            messages, status = [exc.message], 200
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"You are signed in as {user.display_name}.", "success")
+            return redirect(service.safe_next(form.next.data) or url_for("consultations.index"))
+    response = current_app.make_response(
+        (render_template("accounts/login.html", form=form, messages=messages), status))
+    if status == 429:
+        seconds = max(1, int((retry_after - utcnow()).total_seconds()))
+        response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out of this browser."""
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("consultations.index"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def logout_everywhere():
+    """Sign out of every browser and device, this one included."""
+    service.end_all_sessions(db.session, current_user.id)
+    db.session.commit()
+    logout_user()
+    flash("You have signed out on every device.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+# ---------------------------------------------------------------------------- the account
+
+@bp.get("/account")
+@login_required
+def account():
+    """The signed-in user's account: email, confirmation, password, deletion."""
+    return render_template("accounts/account.html", action=ActionForm())
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; other sessions end, this one continues."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = service.change_password(db.session, current_user.id,
+                                           form.current_password.data, form.password.data,
+                                           form.confirm.data)
+        except AccountError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)  # the session now carries the new session version
+            _send(user.email, service.password_changed_message(_site(), user))
+            flash("Your password has been changed. You have been signed out everywhere else.",
+                  "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    """Ask for a link to choose a new password."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        try:
+            user = service.user_for_reset_request(db.session, form.email.data)
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            if user is not None:
+                token = service.reset_token(_secret(), user)
+                link = url_for("accounts.reset", token=token, _external=True)
+                _send(user.email, service.reset_message(_site(), user, link))
+            flash(f"If there is an account for {form.email.data.strip()}, we have sent it a "
+                  "link to choose a new password.", "success")
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password from a reset link (which then stops working)."""
+    try:
+        service.user_for_reset(db.session, _secret(), token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_invalid.html", message=exc.message,
+                               purpose="reset"), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = service.reset_password(db.session, _secret(), token, form.password.data,
+                                          form.confirm.data)
+        except AccountError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Your password has been changed and you are signed in.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/reset.html", form=form, token=token)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    """Delete the account after saying what happens to published comments."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            service.delete_account(db.session, current_user.id, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account has been deleted. Your published comments now show "
+                  f"\u201c{service.FORMER_PARTICIPANT}\u201d as their author.", "success")
+            return redirect(url_for("consultations.index"))
+    return render_template("accounts/delete.html", form=form,
+                           former=service.FORMER_PARTICIPANT)
+
+
+@bp.get("/dev/outbox")
+def outbox():
+    """Development only: the emails that would have been sent, newest first."""
+    if not outbox_enabled():
+        abort(404)
+    messages = read_outbox(current_app.config["OUTBOX_DIR"])
+    return render_template("accounts/outbox.html", messages=messages)
+
+
+# ---------------------------------------------------------------------------- administration
+
+def _page_arg() -> int:
+    page = request.args.get("page", 1, type=int)
+    return page if page and page > 0 else 1
+
+
+@admin_bp.get("/users")
+@role_required(Role.ADMIN)
+def users():
+    """Every live account, searchable by email, with a role form for each."""
+    search = request.args.get("q", "").strip()
+    page = service.list_users(db.session, search, _page_arg())
+    rows = [(user, RoleForm(formdata=None, role=user.role)) for user in page.users]
+    return render_template("admin/users.html", page=page, rows=rows, search=search)
+
+
+@admin_bp.post("/users/<int:user_id>/role")
+@role_required(Role.ADMIN)
+def set_role(user_id: int):
+    """Change one account's role."""
+    form = RoleForm()
+    back = url_for("admin.users", q=request.args.get("q") or None, page=_page_arg())
+    if not form.validate_on_submit():
+        flash("Choose a role from the list.", "error")
+        return redirect(back)
+    try:
+        user = service.set_role(db.session, current_user.id, user_id, form.role.data)
+    except AccountError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(f"{user.display_name} ({user.email}) is now {_article(user.role)} {user.role}.",
+          "success")
+    return redirect(back)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -1,0 +1,147 @@
+"""The `consult` command: database set-up, demo data, imports and user management."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from consult import create_app
+from consult.consultations import service
+from consult.database import writing
+from consult.extensions import db
+from consult.users import UserError, create_user
+
+
+def _fail(message: str) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_version_option=False)
+def cli() -> None:
+    """Consult: public consultations on draft policy, paragraph by paragraph."""
+
+
+def main() -> None:
+    """Console-script entry point: the app's commands plus Flask's own (run, shell, db)."""
+    cli(prog_name="consult")
+
+
+def init_app(app) -> None:
+    """Attach the commands to the app, so `consult X` and `flask --app wsgi X` both work."""
+    for command in (init_db, demo, import_command, create_user_command):
+        app.cli.add_command(command)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema (runs the migrations)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo consultation and one demo account for each role."""
+    from consult.demo import load_demo
+
+    with writing():
+        consultation, accounts = load_demo(db.session)
+        db.session.commit()
+    click.echo(f"Demo consultation: /c/{consultation.slug} ({consultation.title})")
+    click.echo("Demo accounts (email / password):")
+    for account in accounts:
+        click.echo(f"  {account.role:<10} {account.email} / {account.password}")
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date-time like 2026-12-01T09:00") from None
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--slug", required=True, help="The consultation's address: /c/SLUG.")
+@click.option("--title", help="Title (defaults to the document's own title).")
+@click.option("--department", default="", help="The department running the consultation.")
+@click.option("--summary", default="", help="A one-paragraph summary.")
+@click.option("--opens", "opens_at", help="Opening date-time in UTC (ISO 8601).")
+@click.option("--closes", "closes_at", help="Closing date-time in UTC (ISO 8601).")
+@click.option("--moderation", type=click.Choice(["pre", "post", "reactive"]), default="post")
+@click.option("--draft", is_flag=True, help="Import as a draft, not yet public.")
+@click.option("--new-version", is_flag=True, help="Add the files as the next version of SLUG.")
+@click.option("--note", default="", help="With --new-version: what changed (shown to readers).")
+@with_appcontext
+def import_command(files, slug, title, department, summary, opens_at, closes_at, moderation,
+                   draft, new_version, note) -> None:
+    """Import Markdown FILES (joined in the order given) as a consultation or a new version."""
+    try:
+        texts = service.read_files([(str(path), path.read_bytes()) for path in files])
+    except OSError as exc:
+        _fail(f"cannot read {exc.filename}: {exc.strerror}")
+    except service.ServiceError as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # documents.DocumentError: not UTF-8, too large
+        _fail(str(exc))
+    with writing():
+        try:
+            if new_version:
+                consultation = service.get_consultation(db.session, slug)
+                if consultation is None:
+                    _fail(f"there is no consultation '{slug}' to add a version to.")
+                version = service.publish_version(db.session, consultation, texts, note)
+                db.session.commit()
+                counts = {"unchanged": 0, "edited": 0, "new": 0}
+                for p in version.paragraphs:
+                    counts[p.change] += 1
+                click.echo(
+                    f"Published version {version.number} of /c/{slug}: "
+                    f"{len(version.paragraphs)} paragraphs ({counts['unchanged']} unchanged, "
+                    f"{counts['edited']} edited, {counts['new']} new)."
+                )
+                return
+            consultation = service.create_consultation(
+                db.session, slug=slug, files=texts, title=title, department=department,
+                summary=summary, opens_at=_parse_when(opens_at), closes_at=_parse_when(closes_at),
+                moderation_mode=moderation, publish=not draft,
+            )
+            db.session.commit()
+        except service.ServiceError as exc:
+            db.session.rollback()
+            _fail(str(exc))
+    version = consultation.versions[0]
+    click.echo(
+        f"Imported /c/{slug} \"{consultation.title}\": {len(version.paragraphs)} paragraphs"
+        f"{' (draft)' if draft else ''}."
+    )
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["citizen", "moderator", "official", "admin"]),
+              default="citizen")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.password_option(help="Password (asked for when not given).")
+@with_appcontext
+def create_user_command(email, role, display_name, password) -> None:
+    """Create a confirmed account with a role."""
+    with writing():
+        try:
+            user = create_user(db.session, email, password, display_name=display_name,
+                               role=role, confirmed=True)
+            db.session.commit()
+        except UserError as exc:
+            db.session.rollback()
+            _fail(str(exc))
+    click.echo(f"Created {user.role} {user.email}.")

@@ -1,0 +1,423 @@
+"""Comments: submitting, threading, paginating, editing and withdrawing."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+import documents
+from consult.consultations.service import current_version
+from consult.models import (
+    RESPONDENT_TYPES,
+    STANCES,
+    Comment,
+    CommentEdit,
+    CommentStatus,
+    Consultation,
+    DocumentVersion,
+    Paragraph,
+    Status,
+    User,
+    utcnow,
+)
+
+MAX_LENGTH = 5000
+EDIT_WINDOW = timedelta(minutes=15)
+PAGE_SIZE = 20
+RATE_PER_MINUTE = 5
+RATE_PER_HOUR = 60
+# Shown on every page of a pre-moderated consultation, and used for the queue's age column.
+MODERATION_PROMISE = "within 2 working days"
+VISIBLE = (CommentStatus.PUBLISHED.value, CommentStatus.REMOVED.value)
+
+
+class CommentError(ValueError):
+    """A comment refused, with a message for the form and the field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+class RateLimited(CommentError):
+    """Too many comments too quickly; says when to try again."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes, seconds = divmod(retry_after, 60)
+        when = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else f"{seconds} seconds"
+        super().__init__(
+            f"You have posted several comments in a short time. Your text is kept below: "
+            f"please try again in {when}.", status=429,
+        )
+        self.retry_after = retry_after
+
+
+@dataclass
+class CommentInput:
+    """What a citizen typed into the comment form."""
+
+    body: str
+    submission_key: str
+    stance: str | None = None
+    respondent_type: str = "individual"
+    organisation: str | None = None
+    show_name: bool = True
+    parent_id: int | None = None
+
+
+def clean_body(body: str | None) -> str:
+    """Validate a comment's text: present, within the limit, no unreadable characters."""
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise CommentError("Write your comment before sending it.", field="body")
+    if len(text) > MAX_LENGTH:
+        raise CommentError(
+            f"Your comment is {len(text):,} characters long; the limit is {MAX_LENGTH:,}. "
+            "Shorten it, or split it into comments on the paragraphs it concerns.", field="body",
+        )
+    if "\ufffd" in text:
+        raise CommentError(
+            "Your comment contains characters that could not be read (perhaps pasted from "
+            "another program). Retype the marked part.", field="body",
+        )
+    bad = [c for c in text if unicodedata.category(c) in {"Cc", "Cs", "Co"} and c not in "\n\t"]
+    if bad:
+        raise CommentError(
+            "Your comment contains invisible control characters; remove them and send it again.",
+            field="body",
+        )
+    return text
+
+
+def _validate_input(data: CommentInput) -> CommentInput:
+    data.body = clean_body(data.body)
+    if data.stance not in (None, "", *STANCES):
+        raise CommentError("Choose support, oppose, mixed, or leave the stance empty.", "stance")
+    data.stance = data.stance or None
+    if data.respondent_type not in RESPONDENT_TYPES:
+        raise CommentError("Say whether you respond as an individual or for an organisation.",
+                           "respondent_type")
+    organisation = (data.organisation or "").strip()
+    if data.respondent_type == "organisation" and not organisation:
+        raise CommentError("Give the name of the organisation you respond for.", "organisation")
+    if len(organisation) > 200:
+        raise CommentError("The organisation's name is limited to 200 characters.", "organisation")
+    data.organisation = organisation if data.respondent_type == "organisation" else None
+    key = (data.submission_key or "").strip()
+    if not key or len(key) > 64:
+        raise CommentError("This form has expired; your text is kept, please send it again.")
+    data.submission_key = key
+    return data
+
+
+def ensure_open(consultation: Consultation, now: datetime) -> None:
+    """Refuse comments unless the consultation is open now, saying why."""
+    status = consultation.status_at(now)
+    if status is Status.OPEN:
+        return
+    if status is Status.UPCOMING and consultation.opens_at:
+        raise CommentError(
+            f"This consultation opens for comments on {consultation.opens_at:%-d %B %Y at %H:%M} UTC.",
+            status=409,
+        )
+    if status is Status.DRAFT:
+        raise CommentError("This consultation is not open for comments.", status=404)
+    closed = f" on {consultation.closes_at:%-d %B %Y at %H:%M} UTC" if consultation.closes_at else ""
+    raise CommentError(
+        f"This consultation closed{closed}, so it no longer accepts comments. Comments sent "
+        "before the close are still being considered.", status=409,
+    )
+
+
+def current_paragraph(session: Session, consultation: Consultation, anchor: str) -> Paragraph | None:
+    """The paragraph with this anchor in the current version, or None."""
+    version = current_version(session, consultation)
+    return session.scalar(
+        select(Paragraph).where(Paragraph.version_id == version.id, Paragraph.anchor == anchor)
+    )
+
+
+def submit_comment(
+    session: Session,
+    consultation: Consultation,
+    anchor: str | None,
+    author: User,
+    data: CommentInput,
+    now: datetime | None = None,
+) -> tuple[Comment, bool]:
+    """Store a comment once; returns (comment, created). Resubmitting the same form is a no-op."""
+    now = now or utcnow()
+    data = _validate_input(data)
+    existing = session.scalar(
+        select(Comment).where(Comment.author_id == author.id,
+                              Comment.submission_key == data.submission_key)
+    )
+    if existing is not None:
+        return existing, False
+    ensure_open(consultation, now)
+    if author.email_confirmed_at is None or author.deleted_at is not None:
+        raise CommentError("Confirm your email address before commenting.", status=403)
+    version = current_version(session, consultation)
+    paragraph = None
+    if anchor is not None:
+        paragraph = session.scalar(
+            select(Paragraph).where(Paragraph.version_id == version.id, Paragraph.anchor == anchor)
+        )
+        if paragraph is None:
+            raise CommentError(
+                "That paragraph is not in the current version of the document, so it cannot "
+                "take new comments. Your text is kept: comment on the document as a whole, or "
+                "on the paragraph that replaced it.", status=404,
+            )
+    parent = None
+    if data.parent_id is not None:
+        parent = session.get(Comment, data.parent_id)
+        if (parent is None or parent.consultation_id != consultation.id
+                or parent.anchor != anchor or parent.status != CommentStatus.PUBLISHED.value):
+            raise CommentError(
+                "The comment you are replying to is no longer published, so it cannot take "
+                "replies. Your text is kept below: you can post it as a new comment.",
+                field="body", status=409,
+            )
+        # Threads are one level deep: a reply to a reply joins the top-level thread.
+        if parent.parent_id is not None:
+            parent = session.get(Comment, parent.parent_id)
+    _check_rate(session, author.id, now)
+    published = consultation.moderation_mode != "pre"
+    comment = Comment(
+        consultation_id=consultation.id,
+        version_id=version.id,
+        paragraph_id=paragraph.id if paragraph else None,
+        anchor=anchor,
+        paragraph_number=paragraph.number if paragraph else None,
+        paragraph_text=paragraph.text if paragraph else None,
+        paragraph_fingerprint=paragraph.fingerprint if paragraph else None,
+        parent_id=parent.id if parent else None,
+        author_id=author.id,
+        body=data.body,
+        body_html=documents.render_comment(data.body),
+        stance=data.stance,
+        respondent_type=data.respondent_type,
+        organisation=data.organisation,
+        show_name=data.show_name,
+        status=(CommentStatus.PUBLISHED if published else CommentStatus.PENDING).value,
+        published_at=now if published else None,
+        submission_key=data.submission_key,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(comment)
+    except IntegrityError:
+        # A concurrent request with the same submission key won the race: theirs is ours.
+        existing = session.scalar(
+            select(Comment).where(Comment.author_id == author.id,
+                                  Comment.submission_key == data.submission_key)
+        )
+        if existing is None:
+            raise
+        return existing, False
+    return comment, True
+
+
+def _check_rate(session: Session, author_id: int, now: datetime) -> None:
+    recent = session.scalars(
+        select(Comment.created_at)
+        .where(Comment.author_id == author_id, Comment.created_at > now - timedelta(hours=1))
+        .order_by(Comment.created_at.desc())
+    ).all()
+    last_minute = [t for t in recent if t > now - timedelta(minutes=1)]
+    if len(last_minute) >= RATE_PER_MINUTE:
+        raise RateLimited(max(1, int((last_minute[-1] + timedelta(minutes=1) - now).total_seconds())))
+    if len(recent) >= RATE_PER_HOUR:
+        raise RateLimited(max(1, int((recent[-1] + timedelta(hours=1) - now).total_seconds())))
+
+
+def published_counts(session: Session, consultation: Consultation) -> dict[str | None, int]:
+    """Published comments per anchor (None: the whole document), in one query."""
+    rows = session.execute(
+        select(Comment.anchor, func.count())
+        .where(Comment.consultation_id == consultation.id,
+               Comment.status == CommentStatus.PUBLISHED.value)
+        .group_by(Comment.anchor)
+    )
+    return {anchor: count for anchor, count in rows}
+
+
+@dataclass
+class Thread:
+    """One page of a paragraph's comments with their replies."""
+
+    comments: list[Comment]
+    replies: dict[int, list[Comment]] = field(default_factory=dict)
+    next_cursor: str | None = None
+    order: str = "newest"
+    total: int = 0
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    """A page cursor is the id of the last comment shown; anything else is refused."""
+    if cursor in (None, ""):
+        return None
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise CommentError("That page link is not valid: go back to the first page.", status=400)
+    return int(cursor)
+
+
+def thread(
+    session: Session,
+    consultation: Consultation,
+    anchor: str | None,
+    *,
+    viewer_id: int | None = None,
+    order: str = "newest",
+    cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> Thread:
+    """A page of top-level comments on an anchor (keyset pagination), with their replies."""
+    after = parse_cursor(cursor)
+    order = "oldest" if order == "oldest" else "newest"
+    visible = Comment.status.in_(VISIBLE)
+    if viewer_id is not None:
+        visible = visible | ((Comment.author_id == viewer_id)
+                             & (Comment.status == CommentStatus.PENDING.value))
+    anchor_match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor
+    query = (
+        select(Comment)
+        .options(joinedload(Comment.author))
+        .where(Comment.consultation_id == consultation.id, anchor_match,
+               Comment.parent_id.is_(None), visible)
+    )
+    if after is not None:
+        query = query.where(Comment.id < after if order == "newest" else Comment.id > after)
+    query = query.order_by(Comment.id.desc() if order == "newest" else Comment.id.asc())
+    rows = list(session.scalars(query.limit(limit + 1)))
+    page, more = rows[:limit], len(rows) > limit
+    replies: dict[int, list[Comment]] = {}
+    if page:
+        for reply in session.scalars(
+            select(Comment).options(joinedload(Comment.author))
+            .where(Comment.parent_id.in_([c.id for c in page]), visible)
+            .order_by(Comment.id)
+        ):
+            replies.setdefault(reply.parent_id, []).append(reply)
+    total = session.scalar(
+        select(func.count()).select_from(Comment).where(
+            Comment.consultation_id == consultation.id, anchor_match,
+            Comment.status == CommentStatus.PUBLISHED.value)
+    )
+    return Thread(page, replies, str(page[-1].id) if more else None, order, total or 0)
+
+
+def paragraph_changed(comment: Comment, paragraph: Paragraph | None) -> str | None:
+    """The word-level diff since the comment was written, or None if the text is the same."""
+    if paragraph is None or comment.paragraph_text is None:
+        return None
+    if comment.paragraph_fingerprint == paragraph.fingerprint:
+        return None
+    return documents.diff(comment.paragraph_text, paragraph.text).html
+
+
+def comments_on_removed_paragraphs(
+    session: Session, consultation: Consultation, viewer_id: int | None = None
+) -> list[Comment]:
+    """Published comments whose paragraph is not in the current version, in document order."""
+    version = current_version(session, consultation)
+    current_anchors = select(Paragraph.anchor).where(Paragraph.version_id == version.id)
+    visible = Comment.status.in_(VISIBLE)
+    if viewer_id is not None:
+        visible = visible | ((Comment.author_id == viewer_id)
+                             & (Comment.status == CommentStatus.PENDING.value))
+    return list(session.scalars(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.consultation_id == consultation.id, Comment.anchor.is_not(None),
+               Comment.anchor.not_in(current_anchors), visible)
+        .order_by(Comment.id)
+        .limit(500)
+    ))
+
+
+def my_comments(session: Session, user_id: int, cursor: str | None = None,
+                limit: int = PAGE_SIZE) -> tuple[list[Comment], str | None]:
+    """A page of everything a user has written, newest first."""
+    after = parse_cursor(cursor)
+    query = (select(Comment).options(joinedload(Comment.consultation))
+             .where(Comment.author_id == user_id))
+    if after is not None:
+        query = query.where(Comment.id < after)
+    rows = list(session.scalars(query.order_by(Comment.id.desc()).limit(limit + 1)))
+    return rows[:limit], (str(rows[limit - 1].id) if len(rows) > limit else None)
+
+
+def can_edit(comment: Comment, now: datetime) -> bool:
+    """Authors may edit while awaiting moderation, or within 15 minutes of publication."""
+    if comment.status == CommentStatus.PENDING.value:
+        return True
+    return (comment.status == CommentStatus.PUBLISHED.value and comment.published_at is not None
+            and now - comment.published_at <= EDIT_WINDOW)
+
+
+def _own_comment(session: Session, comment_id: int, author_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.author_id != author_id:
+        raise CommentError("That comment is not one of yours.", status=404)
+    return comment
+
+
+def get_own_comment(session: Session, comment_id: int, author_id: int) -> Comment:
+    """One of the author's own comments, or a 404-style CommentError."""
+    return _own_comment(session, comment_id, author_id)
+
+
+def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
+                 now: datetime | None = None) -> Comment:
+    """Change a comment's text, keeping the previous text on record."""
+    now = now or utcnow()
+    comment = _own_comment(session, comment_id, author_id)
+    if not can_edit(comment, now):
+        raise CommentError(
+            "This comment can no longer be edited: comments can be changed while awaiting "
+            "moderation or within 15 minutes of being published.", status=409,
+        )
+    ensure_open(comment.consultation, now)
+    text = clean_body(body)
+    if text == comment.body:
+        return comment
+    session.add(CommentEdit(comment_id=comment.id, previous_body=comment.body, edited_at=now))
+    comment.body = text
+    comment.body_html = documents.render_comment(text)
+    comment.edited_at = now
+    comment.revision += 1
+    return comment
+
+
+def withdraw_comment(session: Session, comment_id: int, author_id: int,
+                     now: datetime | None = None) -> Comment:
+    """Withdraw one's own comment: it leaves the public page but stays in one's own list."""
+    comment = _own_comment(session, comment_id, author_id)
+    if comment.status in (CommentStatus.WITHDRAWN.value, CommentStatus.REMOVED.value,
+                          CommentStatus.REJECTED.value):
+        raise CommentError("This comment is not published, so there is nothing to withdraw.",
+                           status=409)
+    comment.status = CommentStatus.WITHDRAWN.value
+    comment.withdrawn_at = now or utcnow()
+    comment.revision += 1
+    return comment
+
+
+def edits_of(session: Session, comment_id: int) -> list[CommentEdit]:
+    """The recorded earlier texts of a comment, oldest first."""
+    return list(session.scalars(
+        select(CommentEdit).where(CommentEdit.comment_id == comment_id).order_by(CommentEdit.id)
+    ))
+
+
+def version_of(session: Session, version_id: int) -> DocumentVersion | None:
+    """A document version by id."""
+    return session.get(DocumentVersion, version_id)

@@ -1,0 +1,223 @@
+"""Comment views: the form on a paragraph page, submitting, and "My comments"."""
+from __future__ import annotations
+
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+
+from consult.comments import service
+from consult.comments.forms import CommentForm, ConfirmForm, EditForm
+from consult.consultations import service as consultations
+from consult.extensions import db
+from consult.models import CommentStatus, Status, utcnow
+
+bp = Blueprint("comments", __name__)
+
+
+def wants_json() -> bool:
+    """True when the page's script (not a person's browser) sent the request."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _public_consultation(slug: str):
+    consultation = consultations.get_consultation(db.session, slug)
+    if consultation is None or consultation.status is Status.DRAFT:
+        abort(404, description=f"There is no consultation at '/c/{slug}'.")
+    return consultation
+
+
+def viewer_id() -> int | None:
+    """The signed-in user's id, or None for a visitor."""
+    return current_user.id if current_user.is_authenticated else None
+
+
+def can_comment() -> bool:
+    """Signed in with a confirmed email address."""
+    return current_user.is_authenticated and current_user.email_confirmed_at is not None
+
+
+def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
+                   error: service.CommentError | None = None):
+    """Render a paragraph's own page: the text, its comments, and the comment form."""
+    located = consultations.locate_paragraph(db.session, consultation, anchor)
+    if located is None:
+        abort(404, description=f"This consultation has no paragraph '{anchor}'.")
+    try:
+        thread = service.thread(
+            db.session, consultation, anchor, viewer_id=viewer_id(),
+            order=request.args.get("order", "newest"), cursor=request.args.get("after"),
+        )
+    except service.CommentError as exc:
+        abort(exc.status, description=exc.message)
+    current = located.paragraph if located.current else None
+    return render_template(
+        "consult/paragraph.html",
+        consultation=consultation,
+        located=located,
+        paragraph=located.paragraph,
+        latest_version=consultations.current_version(db.session, consultation),
+        thread=thread,
+        changed={c.id: service.paragraph_changed(c, current) for c in thread.comments},
+        form=(form or CommentForm()).fresh(),
+        error=error,
+        can_comment=can_comment(),
+        is_open=consultation.status is Status.OPEN,
+        promise=service.MODERATION_PROMISE,
+    ), (error.status if error else 200)
+
+
+def _submit(consultation, anchor: str | None):
+    form = CommentForm()
+    if not form.validate_on_submit():
+        # Only the CSRF token can fail here; the service checks the rest.
+        error = service.CommentError(
+            "This form has expired (the page was open a long time). Your text is kept below: "
+            "send it again.", status=400)
+    else:
+        try:
+            comment, created = service.submit_comment(
+                db.session, consultation, anchor, current_user, form.to_input())
+            db.session.commit()
+        except service.CommentError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            return _submitted(consultation, comment, created)
+    if wants_json():
+        response = jsonify(ok=False, error=error.message, field=error.field)
+        if isinstance(error, service.RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response, error.status
+    if anchor is None:
+        return general_page(consultation, form, error)
+    return paragraph_page(consultation, anchor, form, error)
+
+
+def _what_next(consultation, comment) -> str:
+    if comment.status == CommentStatus.PENDING.value:
+        return (f"Thank you. Your comment is awaiting moderation and will appear once a "
+                f"moderator has checked it against the house rules, usually "
+                f"{service.MODERATION_PROMISE}. You can follow it in “My comments”.")
+    return "Thank you. Your comment is published."
+
+
+def _submitted(consultation, comment, created: bool):
+    message = _what_next(consultation, comment)
+    if not created:
+        message = "We already had this comment: it was sent once and is stored once. " + message
+    target = (url_for("consultations.paragraph", slug=consultation.slug, anchor=comment.anchor)
+              if comment.anchor else url_for("comments.general", slug=consultation.slug))
+    if wants_json():
+        return jsonify(ok=True, created=created, id=comment.id, status=comment.status,
+                       message=message, url=f"{target}#comment-{comment.id}",
+                       html=render_template("comments/_comment.html", comment=comment,
+                                            replies=[], changed=None, consultation=consultation))
+    flash(message, "success")
+    return redirect(f"{target}#comment-{comment.id}", code=303)
+
+
+@bp.post("/c/<slug>/p/<anchor>/comments")
+@login_required
+def create(slug: str, anchor: str):
+    """Comment on one paragraph (or reply to a comment on it)."""
+    return _submit(_public_consultation(slug), anchor)
+
+
+@bp.post("/c/<slug>/comments")
+@login_required
+def create_general(slug: str):
+    """Comment on the document as a whole."""
+    return _submit(_public_consultation(slug), None)
+
+
+def general_page(consultation, form: CommentForm | None = None,
+                 error: service.CommentError | None = None):
+    """Comments on the whole document, and comments on paragraphs since removed."""
+    try:
+        thread = service.thread(db.session, consultation, None, viewer_id=viewer_id(),
+                                order=request.args.get("order", "newest"),
+                                cursor=request.args.get("after"))
+    except service.CommentError as exc:
+        abort(exc.status, description=exc.message)
+    return render_template(
+        "comments/general.html",
+        consultation=consultation,
+        thread=thread,
+        removed=service.comments_on_removed_paragraphs(db.session, consultation, viewer_id()),
+        form=(form or CommentForm()).fresh(),
+        error=error,
+        can_comment=can_comment(),
+        is_open=consultation.status is Status.OPEN,
+        promise=service.MODERATION_PROMISE,
+    ), (error.status if error else 200)
+
+
+@bp.get("/c/<slug>/comments")
+def general(slug: str):
+    """The page of comments on the document as a whole."""
+    return general_page(_public_consultation(slug))
+
+
+@bp.get("/me/comments")
+@login_required
+def mine():
+    """Everything I have written, with its status and what I can still do with it."""
+    try:
+        comments, next_cursor = service.my_comments(db.session, current_user.id,
+                                                    request.args.get("after"))
+    except service.CommentError as exc:
+        abort(exc.status, description=exc.message)
+    now = utcnow()
+    return render_template("comments/mine.html", comments=comments, next_cursor=next_cursor,
+                           editable={c.id for c in comments if service.can_edit(c, now)
+                                     and c.consultation.status is Status.OPEN})
+
+
+def _own(comment_id: int):
+    try:
+        return service.get_own_comment(db.session, comment_id, current_user.id)
+    except service.CommentError as exc:
+        abort(exc.status, description=exc.message)
+
+
+@bp.route("/me/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(comment_id: int):
+    """Edit my comment while it awaits moderation or within 15 minutes of publication."""
+    comment = _own(comment_id)
+    form = EditForm(data={"body": comment.body} if request.method == "GET" else None)
+    error = None
+    if form.validate_on_submit():
+        try:
+            service.edit_comment(db.session, comment_id, current_user.id, form.body.data or "")
+            db.session.commit()
+        except service.CommentError as exc:
+            db.session.rollback()
+            error = exc
+        else:
+            flash("Your comment was updated. The earlier text is kept on record.", "success")
+            return redirect(url_for("comments.mine"), code=303)
+    elif request.method == "POST":
+        error = service.CommentError("This form has expired: your text is kept, send it again.")
+    return render_template("comments/edit.html", comment=comment, form=form, error=error,
+                           edits=service.edits_of(db.session, comment_id)), \
+        (error.status if error else 200)
+
+
+@bp.route("/me/comments/<int:comment_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(comment_id: int):
+    """Withdraw my comment, after a confirmation page."""
+    comment = _own(comment_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw_comment(db.session, comment_id, current_user.id)
+            db.session.commit()
+        except service.CommentError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash("Your comment was withdrawn. It no longer appears on the consultation.", "success")
+        return redirect(url_for("comments.mine"), code=303)
+    return render_template("comments/withdraw.html", comment=comment, form=form)

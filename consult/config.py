@@ -1,0 +1,101 @@
+"""Configuration: defaults first, then environment variables, then test overrides."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_KEYS = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "SEARCH_INDEX_DIR",
+    "SITE_NAME",
+    "SITE_TIMEZONE",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_FROM",
+    "DATA_LICENCE_NAME",
+    "DATA_LICENCE_URL",
+)
+
+
+class ConfigError(RuntimeError):
+    """Raised when the application cannot start safely with the configuration given."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the common postgres:// spellings onto SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def defaults(instance_path: str) -> dict:
+    """The configuration a laptop needs: SQLite and a search index in the instance folder."""
+    instance = Path(instance_path)
+    return {
+        "CONSULT_ENV": "development",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'consult.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(instance / "search-index"),
+        "OUTBOX_DIR": str(instance / "outbox"),
+        "SITE_NAME": "Consult",
+        "SITE_TIMEZONE": "Europe/London",
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_FROM": "consult@localhost",
+        "DATA_LICENCE_NAME": "Open Government Licence v3.0",
+        "DATA_LICENCE_URL": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    }
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict:
+    """Read the settings a deployment may set through environment variables."""
+    env = os.environ if environ is None else environ
+    config: dict = {}
+    if env.get("CONSULT_ENV"):
+        config["CONSULT_ENV"] = env["CONSULT_ENV"]
+    if env.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    for key in ENV_KEYS:
+        if key != "DATABASE_URL" and env.get(key):
+            config[key] = env[key]
+    if "MAIL_PORT" in config:
+        config["MAIL_PORT"] = int(config["MAIL_PORT"])
+    if "MAIL_USE_TLS" in config:
+        config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
+    if env.get("HTTPS", "").lower() in {"1", "true", "yes"}:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
+    return config
+
+
+def ensure_secret_key(config: dict, instance_path: str) -> str:
+    """Return the secret key, generating one in the instance folder outside production."""
+    if config.get("SECRET_KEY"):
+        return config["SECRET_KEY"]
+    if config.get("CONSULT_ENV") == "production":
+        raise ConfigError(
+            "SECRET_KEY is not set. In production Consult needs a long random SECRET_KEY, "
+            "the same on every host, e.g. SECRET_KEY=$(python -c 'import secrets; "
+            "print(secrets.token_hex(32))'). Refusing to start."
+        )
+    key_file = Path(instance_path) / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,106 @@
+"""Reading a consultation: the document, one paragraph, its versions and what changed."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from consult.comments import service as comment_service
+from consult.comments.forms import CommentForm
+from consult.comments.views import can_comment, paragraph_page
+from consult.consultations import service
+from consult.extensions import db
+from consult.models import Status
+
+bp = Blueprint("consultations", __name__)
+
+
+def _public_or_404(slug: str):
+    consultation = service.get_consultation(db.session, slug)
+    # Drafts are not public; the editing pages for officials show them.
+    if consultation is None or consultation.status is Status.DRAFT:
+        abort(404, description=f"There is no consultation at '/c/{slug}'.")
+    return consultation
+
+
+@bp.get("/")
+def index():
+    """The home page: consultations open now, then the rest."""
+    consultations = service.list_public(db.session)
+    return render_template("consult/index.html", consultations=consultations)
+
+
+@bp.get("/c/<slug>")
+def show(slug: str):
+    """The current version of a consultation's document, paragraph by paragraph."""
+    consultation = _public_or_404(slug)
+    version = service.current_version(db.session, consultation)
+    return _render_version(consultation, version, latest=True)
+
+
+@bp.get("/c/<slug>/v/<int:number>")
+def show_version(slug: str, number: int):
+    """An earlier (or the current) version of the document, read as it was."""
+    consultation = _public_or_404(slug)
+    version = service.get_version(db.session, consultation, number)
+    if version is None:
+        abort(404, description=f"This consultation has no version {number}.")
+    latest = service.current_version(db.session, consultation)
+    if version.id == latest.id:
+        return redirect(url_for("consultations.show", slug=slug))
+    return _render_version(consultation, version, latest=False)
+
+
+def _render_version(consultation, version, latest: bool):
+    paragraphs = service.paragraphs_of(db.session, version)
+    headings = [p for p in paragraphs if p.kind == "heading"]
+    return render_template(
+        "consult/show.html",
+        consultation=consultation,
+        version=version,
+        paragraphs=paragraphs,
+        headings=headings,
+        latest=latest,
+        counts=comment_service.published_counts(db.session, consultation),
+        is_open=consultation.status is Status.OPEN,
+        can_comment=can_comment(),
+        form=CommentForm().fresh() if can_comment() and latest else None,
+    )
+
+
+@bp.get("/c/<slug>/p/<anchor>")
+def paragraph(slug: str, anchor: str):
+    """One paragraph on its own page, with the section it belongs to."""
+    return paragraph_page(_public_or_404(slug), anchor)
+
+
+@bp.get("/c/<slug>/versions")
+def versions(slug: str):
+    """Every version of the document, with the note saying what changed."""
+    consultation = _public_or_404(slug)
+    return render_template(
+        "consult/versions.html", consultation=consultation, versions=consultation.versions
+    )
+
+
+@bp.get("/c/<slug>/changes")
+def changes(slug: str):
+    """What changed between two versions, paragraph by paragraph, word by word."""
+    consultation = _public_or_404(slug)
+    latest = service.current_version(db.session, consultation)
+    to_number = request.args.get("to", default=latest.number, type=int)
+    from_number = request.args.get("from", default=max(to_number - 1, 1), type=int)
+    old = service.get_version(db.session, consultation, from_number)
+    new = service.get_version(db.session, consultation, to_number)
+    if old is None or new is None:
+        abort(404, description=f"Versions {from_number} and {to_number} cannot be compared: "
+                               f"this consultation has versions 1 to {latest.number}.")
+    rows = service.compare_versions(db.session, old, new)
+    only_changes = request.args.get("all") != "1"
+    return render_template(
+        "consult/changes.html",
+        consultation=consultation,
+        old=old,
+        new=new,
+        rows=[r for r in rows if r.change != "unchanged"] if only_changes else rows,
+        counts=service.summarise_changes(rows),
+        only_changes=only_changes,
+    )

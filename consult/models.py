@@ -1,0 +1,255 @@
+"""Database models (SQLAlchemy 2.0 style)."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.extensions import db
+
+
+def utcnow() -> datetime:
+    """The current time as a naive UTC datetime (the form every column stores)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Role(str, enum.Enum):
+    """What a user may do; each role includes the citizen's rights."""
+
+    CITIZEN = "citizen"
+    MODERATOR = "moderator"
+    OFFICIAL = "official"
+    ADMIN = "admin"
+
+
+class Status(str, enum.Enum):
+    """Where a consultation is in its lifecycle."""
+
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    RESPONDED = "responded"
+    ARCHIVED = "archived"
+
+
+MODERATION_MODES = ("pre", "post", "reactive")
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: citizen, moderator, official or admin."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default=Role.CITIZEN.value)
+    email_confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped on logout-everywhere and password change; sessions carry it, so old ones end.
+    session_version: Mapped[int] = mapped_column(default=1)
+    deleted_at: Mapped[datetime | None]
+
+    def get_id(self) -> str:
+        """Flask-Login session id: the user id plus the session version."""
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """True when the user holds one of the roles (admins hold them all)."""
+        names = {r.value if isinstance(r, Role) else r for r in roles}
+        return self.role == Role.ADMIN.value or self.role in names
+
+
+class Consultation(db.Model):
+    """A consultation on one policy document, with its scope and dates."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    department: Mapped[str] = mapped_column(String(200), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    # The scope statement: why contribute, what is and is not open, what happens next.
+    scope_about: Mapped[str] = mapped_column(Text, default="")
+    scope_open: Mapped[str] = mapped_column(Text, default="")
+    scope_closed: Mapped[str] = mapped_column(Text, default="")
+    scope_outcome: Mapped[str] = mapped_column(Text, default="")
+    response_expected: Mapped[str] = mapped_column(String(200), default="")
+    moderation_mode: Mapped[str] = mapped_column(String(10), default="post")
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="consultation", order_by="DocumentVersion.number"
+    )
+
+    def status_at(self, now: datetime) -> Status:
+        """The lifecycle status at a moment: stored milestones first, then the dates."""
+        if self.archived_at:
+            return Status.ARCHIVED
+        if self.responded_at:
+            return Status.RESPONDED
+        if not self.published_at:
+            return Status.DRAFT
+        if self.opens_at and now < self.opens_at:
+            return Status.UPCOMING
+        if self.closes_at and now >= self.closes_at:
+            return Status.CLOSED
+        return Status.OPEN
+
+    @property
+    def status(self) -> Status:
+        """The lifecycle status now."""
+        return self.status_at(utcnow())
+
+
+class DocumentVersion(db.Model):
+    """One published version of a consultation's document, with its Markdown source."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("consultation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="versions")
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="version", order_by="Paragraph.position"
+    )
+
+
+class Paragraph(db.Model):
+    """One addressable block of a document version."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (
+        UniqueConstraint("version_id", "anchor"),
+        Index("ix_paragraphs_version_position", "version_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    position: Mapped[int]
+    anchor: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))
+    level: Mapped[int] = mapped_column(default=0)
+    section: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    pinned: Mapped[bool] = mapped_column(default=False)
+    # Relative to the previous version: unchanged, edited or new.
+    change: Mapped[str] = mapped_column(String(10), default="new")
+    previous_anchor: Mapped[str | None] = mapped_column(String(100))
+
+    version: Mapped[DocumentVersion] = relationship(back_populates="paragraphs")
+
+
+class ConsultationEvent(db.Model):
+    """A recorded change in a consultation's life: published, closed early, extended, revised."""
+
+    __tablename__ = "consultation_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    consultation: Mapped[Consultation] = relationship()
+
+
+class CommentStatus(str, enum.Enum):
+    """Where a comment stands; only PUBLISHED comments are public."""
+
+    PENDING = "pending"  # awaiting moderation
+    PUBLISHED = "published"
+    REJECTED = "rejected"  # not published, with a reason on record
+    WITHDRAWN = "withdrawn"  # by its author
+    REMOVED = "removed"  # taken down after publication, placeholder left in the thread
+
+
+STANCES = ("support", "oppose", "mixed")
+RESPONDENT_TYPES = ("individual", "organisation")
+
+
+class Comment(db.Model):
+    """A citizen's comment on one paragraph (or the whole document), or a reply to one."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        # The paragraph page lists one anchor's published comments by id (the cursor).
+        Index("ix_comments_thread", "consultation_id", "anchor", "status", "id"),
+        # Submitting the same form twice (double click, back-and-resubmit) makes one comment.
+        UniqueConstraint("author_id", "submission_key"),
+        Index("ix_comments_author", "author_id", "id"),
+        Index("ix_comments_parent", "parent_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+    # The version and exact paragraph text the comment was written against.
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"))
+    paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraphs.id"))
+    anchor: Mapped[str | None] = mapped_column(String(100))  # None: the document as a whole
+    paragraph_number: Mapped[str | None] = mapped_column(String(40))
+    paragraph_text: Mapped[str | None] = mapped_column(Text)
+    paragraph_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    stance: Mapped[str | None] = mapped_column(String(10))
+    respondent_type: Mapped[str] = mapped_column(String(20), default="individual")
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    show_name: Mapped[bool] = mapped_column(default=True)
+    status: Mapped[str] = mapped_column(String(12), default=CommentStatus.PENDING.value)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    submission_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    edited_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    # Bumped on every change, so that a decision is taken against the text that was shown.
+    revision: Mapped[int] = mapped_column(default=1)
+
+    author: Mapped[User] = relationship()
+    consultation: Mapped[Consultation] = relationship()
+    version: Mapped[DocumentVersion] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side="Comment.id")
+
+    @property
+    def public_name(self) -> str:
+        """The name shown with the comment."""
+        if self.author.deleted_at:
+            return "a former participant"
+        return self.author.display_name if self.show_name else "a member of the public"
+
+
+class CommentEdit(db.Model):
+    """The text a comment had before its author edited it (edits are recorded, not silent)."""
+
+    __tablename__ = "comment_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    previous_body: Mapped[str] = mapped_column(Text)
+    edited_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,61 @@
+"""Site-wide web behaviour: template helpers, security headers and error pages."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+def init_app(app: Flask) -> None:
+    """Register template filters, response headers and friendly error pages."""
+    zone = ZoneInfo(app.config["SITE_TIMEZONE"])
+
+    @app.template_filter("localtime")
+    def localtime(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+        if value is None:
+            return ""
+        return value.replace(tzinfo=timezone.utc).astimezone(zone).strftime(fmt)
+
+    @app.template_filter("isotime")
+    def isotime(value: datetime | None) -> str:
+        return value.replace(tzinfo=timezone.utc).isoformat() if value else ""
+
+    @app.before_request
+    def _nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "site_timezone": app.config["SITE_TIMEZONE"],
+            "csp_nonce": g.get("csp_nonce", ""),
+        }
+
+    @app.after_request
+    def _security_headers(response):
+        nonce = g.get("csp_nonce", "")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            return {"error": error.name, "message": error.description}, error.code
+        return render_template("error.html", error=error), error.code

@@ -1,0 +1,300 @@
+"""From bytes and Markdown files to a numbered, anchored Document."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import yaml
+
+from .errors import LIMITS, DocumentError
+from .model import Document, Paragraph
+from .render import ID_PREFIX, Block, render_blocks, retarget_fragments
+
+# --------------------------------------------------------------------------- bytes
+
+
+def decode(data: bytes, source: str | None = None) -> str:
+    """Decode an uploaded file as UTF-8 (BOM stripped, line endings normalised to LF)."""
+    if len(data) > LIMITS.max_bytes:
+        raise DocumentError(
+            f"the file is {_size(len(data))}; the limit is {_size(LIMITS.max_bytes)}", None, source)
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = error.start + bom
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        raise DocumentError(
+            f"the file is not valid UTF-8: byte 0x{data[offset]:02x} at column "
+            f"{offset - line_start + 1} (byte {offset} of the file); save it as UTF-8 and try again",
+            data.count(b"\n", 0, offset) + 1, source) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+# --------------------------------------------------------------------------- front matter
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)(?:^|\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without anchors/aliases: a 'billion laughs' graph would explode once the
+    metadata is serialised to JSON."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not allowed in front matter", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def split_front_matter(text: str, source: str | None = None) -> tuple[dict[str, Any], str, int]:
+    """Return (front matter, body, number of lines removed before the body)."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text, 0
+    raw = match.group(1)
+    if len(raw.encode()) > LIMITS.max_front_matter_bytes:
+        raise DocumentError(
+            f"the front matter is longer than {_size(LIMITS.max_front_matter_bytes)}", 1, source)
+    try:
+        meta = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        # +2: the opening "---" line, and marks count from zero.
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error)
+        raise DocumentError(f"the front matter is not valid YAML: {problem}", line, source) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise DocumentError("the front matter must be a set of 'key: value' lines", 2, source)
+    removed = text.count("\n", 0, match.end())
+    return meta, text[match.end():], removed
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+def normalise(text: str) -> str:
+    """Normalise text for comparison: NFKC, casefolded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def fingerprint(text: str) -> str:
+    """Return the sha1 hex digest of the normalised text."""
+    return hashlib.sha1(normalise(text).encode("utf-8")).hexdigest()
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """Return a URL-safe slug ([a-z0-9-]) of at most max_length characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", re.sub(r"[.'’]", "", ascii_text)).strip("-")
+    if len(slug) > max_length:
+        cut = slug[:max_length]
+        slug = cut[: cut.rfind("-")] if "-" in cut[max_length // 2:] else cut
+    return slug.strip("-")
+
+
+def github_slug(text: str) -> str:
+    """The heading id GitHub/mkdocs would give, so links written for them still resolve."""
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
+def _pinned_anchor(raw: str, line: int, source: str | None) -> str:
+    anchor = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+    if not anchor:
+        raise DocumentError(f"anchor '{raw}' has no letters or digits", line, source)
+    if anchor.startswith(ID_PREFIX):
+        raise DocumentError(f"anchors beginning '{ID_PREFIX}' are reserved ('{raw}')", line, source)
+    return anchor
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _check_size(text: str, source: str | None) -> None:
+    if len(text) > LIMITS.max_bytes or len(text.encode("utf-8")) > LIMITS.max_bytes:
+        size = len(text.encode("utf-8"))
+        raise DocumentError(
+            f"the document is {_size(size)}; the limit is {_size(LIMITS.max_bytes)}", None, source)
+
+
+def _file_blocks(text: str, source: str | None) -> tuple[dict[str, Any], list[tuple[Block, str | None]]]:
+    _check_size(text, source)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    meta, body, offset = split_front_matter(text, source)
+    try:
+        blocks = render_blocks(body)
+    except DocumentError as error:
+        raise error.located(source, offset) from None
+    for block in blocks:
+        block.line += offset
+        if block.pinned_line is not None:
+            block.pinned_line += offset
+    return meta, [(block, source) for block in blocks]
+
+
+def parse(markdown: str, source: str | None = None) -> Document:
+    """Parse one Markdown file into a Document of numbered, anchored paragraphs."""
+    return parse_files([(source, markdown)]) if source is not None else _parse([(None, markdown)])
+
+
+def parse_files(files: Sequence[tuple[str, str]]) -> Document:
+    """Parse several Markdown files, in the order given, into one Document."""
+    return _parse(list(files))
+
+
+def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
+    if not files:
+        raise DocumentError("the document has no paragraphs")
+    meta: dict[str, Any] = {}
+    title: str | None = None
+    blocks: list[tuple[Block, str | None]] = []
+    total = 0
+    for index, (source, text) in enumerate(files):
+        total += len(text)
+        if len(files) > 1 and total > LIMITS.max_bytes:
+            raise DocumentError(
+                f"the files add up to more than {_size(LIMITS.max_bytes)}, the limit", None, source)
+        file_meta, file_blocks = _file_blocks(text, source)
+        if file_meta and not meta:
+            meta = file_meta
+        if index == 0 and isinstance(file_meta.get("title"), str):
+            title = file_meta["title"].strip() or None
+        blocks.extend(file_blocks)
+    if not blocks:
+        where = files[0][0] if len(files) == 1 else None
+        raise DocumentError("the document has no paragraphs", None, where)
+    paragraphs = _paragraphs(blocks)
+    if title is None:
+        title = next((p.text for p in paragraphs if p.kind == "heading"), None)
+        if title is None and isinstance(meta.get("title"), str):
+            title = meta["title"]
+    return Document(title=title, meta=meta, paragraphs=paragraphs)
+
+
+def _paragraphs(blocks: list[tuple[Block, str | None]]) -> list[Paragraph]:
+    numbers = number_blocks([(b.kind, b.level) for b, _ in blocks])
+    paragraphs: list[Paragraph] = []
+    pinned_at: dict[str, tuple[int, str | None]] = {}
+    for position, ((block, source), number) in enumerate(zip(blocks, numbers)):
+        anchor = ""
+        if block.pinned:
+            line = block.pinned_line or block.line
+            anchor = _pinned_anchor(block.pinned, line, source)
+            if anchor in pinned_at:
+                first_line, first_source = pinned_at[anchor]
+                where = f"line {first_line}" if first_source == source else f"{first_source}, line {first_line}"
+                raise DocumentError(f"duplicate pinned anchor '{anchor}' (first used on {where})", line, source)
+            pinned_at[anchor] = (line, source)
+        paragraphs.append(Paragraph(
+            anchor=anchor, number=number, kind=block.kind, text=block.text, html=block.html,
+            fingerprint=fingerprint(block.text), position=position, line=block.line,
+            source=source, level=block.level, pinned=bool(block.pinned)))
+    assign_derived_anchors(paragraphs, taken=set(pinned_at))
+    _assign_sections(paragraphs)
+    _retarget_links(paragraphs)
+    return paragraphs
+
+
+def derived_anchor_base(paragraph: Paragraph) -> str:
+    """The anchor a paragraph would get from its own content, before de-duplication."""
+    if paragraph.kind == "heading":
+        slug = slugify(paragraph.text)
+        if slug and not slug.startswith(ID_PREFIX) and not re.fullmatch(r"p-[0-9a-f]{8}", slug):
+            return slug
+        return "h-" + paragraph.fingerprint[:8]
+    return "p-" + paragraph.fingerprint[:8]
+
+
+def unique_anchor(base: str, taken: set[str]) -> str:
+    """Return base, or base-2, base-3 ... whichever is not taken yet."""
+    anchor, n = base, 1
+    while anchor in taken:
+        n += 1
+        anchor = f"{base}-{n}"
+    return anchor
+
+
+def assign_derived_anchors(paragraphs: list[Paragraph], taken: set[str]) -> None:
+    """Give every paragraph without an anchor a derived one that avoids `taken`."""
+    for paragraph in paragraphs:
+        if not paragraph.anchor:
+            paragraph.anchor = unique_anchor(derived_anchor_base(paragraph), taken)
+            taken.add(paragraph.anchor)
+
+
+def _assign_sections(paragraphs: list[Paragraph]) -> None:
+    current: str | None = None
+    for paragraph in paragraphs:
+        paragraph.section = current
+        if paragraph.kind == "heading":
+            current = paragraph.anchor
+
+
+def _retarget_links(paragraphs: list[Paragraph]) -> None:
+    source_ids = set()
+    for paragraph in paragraphs:
+        if f'id="{ID_PREFIX}' in paragraph.html:
+            source_ids.update(re.findall(rf'\sid="{ID_PREFIX}([^"]*)"', paragraph.html))
+    anchors = {p.anchor for p in paragraphs}
+    headings: dict[str, str] = {}
+    for paragraph in paragraphs:
+        if paragraph.kind == "heading":
+            headings.setdefault(github_slug(paragraph.text), paragraph.anchor)
+
+    def resolve(fragment: str) -> str:
+        base = fragment[len(ID_PREFIX):] if fragment.startswith(ID_PREFIX) else fragment
+        if base in source_ids:
+            return ID_PREFIX + base
+        if base in anchors:
+            return base
+        return headings.get(base) or headings.get(base.lower()) or fragment
+
+    for paragraph in paragraphs:
+        paragraph.html = retarget_fragments(paragraph.html, resolve)
+
+
+# --------------------------------------------------------------------------- numbering
+
+
+def number_blocks(blocks: Sequence[tuple[str, int]]) -> list[str]:
+    """Number (kind, heading level) blocks by section: "4" for a section, "4.2" inside it."""
+    levels = [level for kind, level in blocks if kind == "heading"]
+    if not levels:
+        return [str(i + 1) for i in range(len(blocks))]
+    repeated = [level for level in set(levels) if levels.count(level) > 1]
+    top = min(repeated) if repeated else min(levels)
+    numbers: list[str] = []
+    preamble = 0
+    sections = 0
+    # Each open section: [heading level, its number, blocks in it so far].
+    stack: list[list[Any]] = []
+    for kind, level in blocks:
+        is_heading = kind == "heading"
+        if is_heading and (stack or level == top):
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            if not stack:
+                sections += 1
+                number = str(sections)
+            else:
+                stack[-1][2] += 1
+                number = f"{stack[-1][1]}.{stack[-1][2]}"
+            stack.append([level, number, 0])
+        elif stack:
+            stack[-1][2] += 1
+            number = f"{stack[-1][1]}.{stack[-1][2]}"
+        else:
+            preamble += 1
+            number = f"0.{preamble}"
+        numbers.append(number)
+    return numbers

@@ -1,0 +1,113 @@
+"""Shared fixtures: an app on a fresh database per test, on SQLite and (in CI) PostgreSQL."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+if not CORPUS.is_dir():
+    CORPUS = REPO / "demo" / "corpus"
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+RUN_POSTGRES = IN_CI or bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def _pg_url(dbname: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{dbname}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A throwaway PostgreSQL database for this test run, dropped at the end."""
+    import psycopg
+
+    name = f"consult_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
+    except psycopg.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"CI needs PostgreSQL at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"no PostgreSQL at {PG_ADMIN_URL}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+BACKENDS = ["sqlite"] + (["postgres"] if RUN_POSTGRES else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    """The database URL for one test: a fresh SQLite file, or the run's PostgreSQL database."""
+    if request.param == "postgres":
+        return request.getfixturevalue("postgres_database")
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """An application on an empty schema, torn down after the test."""
+    from consult import create_app
+    from consult.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+            "OUTBOX_DIR": str(tmp_path / "outbox"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner bound to the app."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """The database session inside an application context."""
+    from consult.extensions import db
+
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The folder of real policy documents."""
+    return CORPUS
+
+
+def federal(version: str) -> list[tuple[str, str]]:
+    """The federal policy pages in reading order as (name, text)."""
+    from consult.demo import federal_files
+
+    return federal_files(version)

@@ -1,0 +1,67 @@
+"""Helpers for app tests that need accounts: make users, sign clients in, read the outbox.
+
+They open their own short application context, so a test can mix them freely with requests
+from the test client (a request made *inside* an open app context shares its `g`, which is
+where Flask-Login caches the signed-in user, and would leak it between clients).
+"""
+from __future__ import annotations
+
+import re
+
+from consult.extensions import db
+from consult.mail import OutboxMessage, read_outbox
+from consult.models import User
+from consult.users import create_user
+
+PASSWORD = "correct horse battery"
+LINK_RE = re.compile(r"https?://[^/\s]+(/\S+)")
+
+
+def make_user(app, email: str = "ada@example.org", *, password: str = PASSWORD,
+              role: str = "citizen", confirmed: bool = True, name: str = "Ada") -> int:
+    """Create an account directly in the database and return its id."""
+    with app.app_context():
+        user = create_user(db.session, email, password, display_name=name, role=role,
+                           confirmed=confirmed)
+        db.session.commit()
+        return user.id
+
+
+def get_user(app, user_id: int) -> User:
+    """A fresh, detached copy of a user row (attributes loaded)."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        db.session.expunge(user)
+        return user
+
+
+def sign_in(client, app, user_id: int) -> None:
+    """Sign a test client in without the password form (no argon2 cost)."""
+    with app.app_context():
+        session_id = db.session.get(User, user_id).get_id()
+    with client.session_transaction() as s:
+        s["_user_id"] = session_id
+        s["_fresh"] = True
+
+
+def log_in(client, email: str, password: str = PASSWORD, next: str | None = None):
+    """Sign in through the form, as a person would; returns the response (not followed)."""
+    data = {"email": email, "password": password}
+    if next is not None:
+        data["next"] = next
+    return client.post("/login", data=data)
+
+
+def outbox(app) -> list[OutboxMessage]:
+    """The emails the app has 'sent' (written to its outbox), newest first."""
+    return read_outbox(app.config["OUTBOX_DIR"])
+
+
+def last_link(app, to: str | None = None) -> str:
+    """The path of the first link in the newest email (to one address, if given)."""
+    for message in outbox(app):
+        if to is None or message.to == to:
+            match = LINK_RE.search(message.body)
+            assert match, f"no link in {message.subject!r}"
+            return match.group(1)
+    raise AssertionError(f"no email to {to or 'anyone'}")

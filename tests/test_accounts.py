@@ -1,0 +1,495 @@
+"""The accounts journey: register, confirm, sign in and out, passwords, deletion, roles."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from consult.accounts import confirmed_required, role_required, service
+from consult.accounts.models import LoginAttempt
+from consult.extensions import db
+from consult.models import User, utcnow
+from consult.passwords import verify_password
+
+from tests.helpers import PASSWORD, get_user, last_link, log_in, make_user, outbox, sign_in
+
+WRONG = "Email or password is not right"
+
+
+@pytest.fixture
+def app(app):
+    """The app with two tiny routes standing in for commenting and moderation."""
+
+    @app.route("/test/comment", methods=["GET", "POST"])
+    @confirmed_required
+    def _comment():
+        return "comment form"
+
+    @app.route("/test/queue")
+    @role_required("moderator")
+    def _queue():
+        return "moderation queue"
+
+    return app
+
+
+@pytest.fixture
+def ada(app) -> int:
+    """A confirmed citizen, Ada."""
+    return make_user(app, "ada@example.org", name="Ada")
+
+
+def _html(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+# ---------------------------------------------------------------------------- the journey
+
+def test_register_confirm_from_outbox_then_sign_in_and_comment(app, client):
+    page = client.get("/register?next=/c/parking")
+    assert page.status_code == 200
+    assert 'autocomplete="new-password"' in _html(page)
+    assert '<label class="field-label" for="email">' in _html(page)
+
+    response = client.post("/register", data={
+        "email": "  Bea@Example.org ", "display_name": "Bea", "password": PASSWORD,
+        "confirm": PASSWORD, "next": "/c/parking",
+    })
+    assert response.status_code == 302
+    check = client.get(response.headers["Location"])
+    assert "We have sent an email to bea@example.org" in _html(check)
+
+    # Signed in but unconfirmed: reading is fine, commenting is not.
+    assert log_in(client, "bea@example.org").status_code == 302
+    refused = client.get("/test/comment")
+    assert refused.status_code == 403
+    assert "Confirm your email address first" in _html(refused)
+
+    [mail] = outbox(app)
+    assert mail.to == "bea@example.org" and "Confirm your email" in mail.subject
+    link = last_link(app, "bea@example.org")
+    assert link.startswith("/confirm/")
+    confirmed = client.get(link)
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith("/account") is False  # carries next
+    assert confirmed.headers["Location"] == "/c/parking"
+    assert client.get("/test/comment").get_data(as_text=True) == "comment form"
+
+    # A fresh browser signs in with the new account and lands where it started.
+    other = app.test_client()
+    signed = log_in(other, "bea@example.org", next="/c/parking")
+    assert signed.headers["Location"] == "/c/parking"
+    assert other.get("/test/comment").status_code == 200
+
+
+def test_confirm_link_signed_out_sends_to_sign_in(app, client):
+    client.post("/register", data={"email": "cy@example.org", "display_name": "Cy",
+                                   "password": PASSWORD, "confirm": PASSWORD})
+    response = client.get(last_link(app))
+    assert response.headers["Location"] == "/login"
+    page = client.get("/login")
+    assert "Your email address is confirmed" in _html(page)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "cy@example.org"))
+        assert user.email_confirmed_at is not None
+
+
+def test_forged_or_stale_confirmation_links_are_refused(app, client):
+    uid = make_user(app, "dee@example.org", confirmed=False)
+    assert client.get("/confirm/not-a-token").status_code == 400
+    with app.app_context():
+        user = db.session.get(User, uid)
+        old = service.confirmation_token(app.config["SECRET_KEY"], user,
+                                         now=utcnow() - timedelta(days=4))
+        other_key = service.confirmation_token("another-secret", user)
+    expired = client.get(f"/confirm/{old}")
+    assert expired.status_code == 400 and "This link has expired" in _html(expired)
+    assert client.get(f"/confirm/{other_key}").status_code == 400
+    assert get_user(app, uid).email_confirmed_at is None
+
+
+def test_register_errors_are_shown_on_the_form_keeping_what_was_typed(client):
+    response = client.post("/register", data={
+        "email": "eve@example.org", "display_name": "Eve Example",
+        "password": "short", "confirm": "short",
+    })
+    html = _html(response)
+    assert response.status_code == 200
+    assert "There is a problem" in html
+    assert '<a href="#password">Choose a password of at least 10 characters.</a>' in html
+    assert 'aria-describedby="password-hint password-error"' in html
+    assert 'value="eve@example.org"' in html and 'value="Eve Example"' in html
+    assert 'value="short"' not in html  # passwords are never echoed back
+
+    mismatch = _html(client.post("/register", data={
+        "email": "not-an-email", "display_name": "Eve", "password": PASSWORD,
+        "confirm": PASSWORD + "x"}))
+    assert '<a href="#email">Enter an email address' in mismatch
+
+    mismatch = _html(client.post("/register", data={
+        "email": "eve@example.org", "display_name": "Eve", "password": PASSWORD,
+        "confirm": PASSWORD + "x"}))
+    assert '<a href="#confirm">The two passwords are not the same.</a>' in mismatch
+
+
+def test_registering_a_taken_address_looks_the_same_but_mails_the_owner(app, client, ada):
+    response = client.post("/register", data={
+        "email": "ada@example.org", "display_name": "Impostor", "password": PASSWORD + "!",
+        "confirm": PASSWORD + "!"})
+    assert response.status_code == 302
+    assert "We have sent an email to ada@example.org" in _html(client.get(response.headers["Location"]))
+    [mail] = outbox(app)
+    assert "You already have" in mail.subject
+    assert get_user(app, ada).display_name == "Ada"
+    assert _count(app, User) == 1
+
+
+# ---------------------------------------------------------------------------- signing in
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, ada):
+    wrong = client.post("/login", data={"email": "ada@example.org", "password": "nope-nope-nope"})
+    unknown = client.post("/login", data={"email": "zed@example.org", "password": "nope-nope-nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert WRONG in _html(wrong) and WRONG in _html(unknown)
+    assert 'value="ada@example.org"' in _html(wrong)  # the email is kept
+    assert client.get("/account").status_code == 302  # still signed out
+
+
+def test_sign_in_with_any_capitalisation_of_the_email(client, ada):
+    response = log_in(client, " ADA@example.org ")
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200
+
+
+def test_too_many_failures_for_an_email_are_refused_with_a_time_to_retry(app, client, ada):
+    for _ in range(5):
+        assert WRONG in _html(log_in(client, "ada@example.org", "wrong-password"))
+    # Even the right password is refused now, and the page says how long to wait.
+    blocked = log_in(client, "ada@example.org")
+    assert blocked.status_code == 429
+    assert "too many attempts to sign in to this account" in _html(blocked)
+    assert "wait 15 minutes" in _html(blocked)
+    assert 840 <= int(blocked.headers["Retry-After"]) <= 900
+    assert client.get("/account").status_code == 302
+    # Another account from the same place is unaffected.
+    make_user(app, "bo@example.org")
+    assert log_in(client, "bo@example.org").status_code == 302
+
+
+def test_email_throttle_lifts_after_the_window_and_success_clears_it(session, ada):
+    start = utcnow()
+    for i in range(5):
+        with pytest.raises(service.AccountError):
+            service.authenticate(session, "ada@example.org", "wrong", "10.0.0.1",
+                                 now=start + timedelta(minutes=i))
+    with pytest.raises(service.LoginThrottled) as caught:
+        service.authenticate(session, "ada@example.org", PASSWORD, "10.0.0.1",
+                             now=start + timedelta(minutes=5))
+    assert caught.value.retry_at == start + timedelta(minutes=15)
+    assert "wait 10 minutes" in caught.value.message
+    # Once the first failure is 15 minutes old, one more try is allowed; it succeeds.
+    user = service.authenticate(session, "ada@example.org", PASSWORD, "10.0.0.1",
+                                now=start + timedelta(minutes=15, seconds=1))
+    assert user.email == "ada@example.org"
+    assert session.scalar(select(func.count()).select_from(LoginAttempt)
+                          .where(LoginAttempt.email == "ada@example.org")) == 0
+
+
+def test_too_many_failures_from_one_ip_are_refused(session, ada):
+    start = utcnow()
+    for i in range(20):
+        session.add(LoginAttempt(email=f"guess{i}@example.org", ip="203.0.113.9",
+                                 created_at=start + timedelta(seconds=i)))
+    session.flush()
+    with pytest.raises(service.LoginThrottled) as caught:
+        service.authenticate(session, "ada@example.org", PASSWORD, "203.0.113.9",
+                             now=start + timedelta(minutes=1))
+    assert "from your network" in caught.value.message
+    assert caught.value.retry_at == start + timedelta(minutes=15)
+    # A different address is not affected, and the block lifts after the window.
+    assert service.authenticate(session, "ada@example.org", PASSWORD, "198.51.100.1",
+                                now=start + timedelta(minutes=1))
+    assert service.authenticate(session, "ada@example.org", PASSWORD, "203.0.113.9",
+                                now=start + timedelta(minutes=16))
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/c/parking", "/c/parking"),
+    ("/c/parking/p/fees?x=1#c2", "/c/parking/p/fees?x=1#c2"),
+    ("https://evil.example/", None),
+    ("//evil.example/", None),
+    ("/\\evil.example", None),
+    ("\\\\evil.example", None),
+    ("/\t/evil.example", None),
+    ("javascript:alert(1)", None),
+    ("JaVaScRiPt:alert(1)", None),
+    ("evil.example", None),
+    ("", None),
+    (None, None),
+])
+def test_safe_next_keeps_only_paths_on_this_site(target, expected):
+    assert service.safe_next(target) == expected
+
+
+def test_sign_in_never_redirects_off_site(client, ada):
+    for target in ("https://evil.example/", "//evil.example", "/\\evil.example",
+                   "javascript:alert(1)"):
+        response = log_in(client, "ada@example.org", next=target)
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/", target
+        client.post("/logout")
+    response = log_in(client, "ada@example.org", next="/c/parking?tab=2")
+    assert response.headers["Location"] == "/c/parking?tab=2"
+
+
+def test_login_page_drops_an_off_site_next(client):
+    html = _html(client.get("/login?next=//evil.example"))
+    assert "evil.example" not in html
+
+
+def test_sign_out_ends_the_session(client, ada):
+    log_in(client, "ada@example.org")
+    assert client.get("/account").status_code == 200
+    assert client.get("/logout").status_code == 405  # a link cannot sign you out
+    response = client.post("/logout")
+    assert response.status_code == 302
+    page = client.get("/account")
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+    assert "Sign in" in _html(client.get("/"))
+
+
+def test_nav_shows_sign_in_or_account_links(client, ada):
+    html = _html(client.get("/"))
+    assert 'href="/login' in html and 'href="/register' in html
+    log_in(client, "ada@example.org")
+    html = _html(client.get("/"))
+    assert 'href="/me/comments"' in html and 'action="/logout"' in html
+    assert 'href="/login' not in html
+
+
+# ---------------------------------------------------------------------------- passwords
+
+def test_password_change_ends_other_sessions_but_not_mine(app, ada):
+    mine, other = app.test_client(), app.test_client()
+    log_in(mine, "ada@example.org")
+    log_in(other, "ada@example.org")
+    assert other.get("/account").status_code == 200
+
+    wrong = mine.post("/account/password", data={
+        "current_password": "not-my-password", "password": "a brand new password",
+        "confirm": "a brand new password"})
+    assert "Your current password is not right." in _html(wrong)
+
+    changed = mine.post("/account/password", data={
+        "current_password": PASSWORD, "password": "a brand new password",
+        "confirm": "a brand new password"})
+    assert changed.status_code == 302
+    assert mine.get("/account").status_code == 200          # I carry on
+    assert other.get("/account").status_code == 302        # the other browser is out
+    assert "password was changed" in outbox(app)[0].subject
+    fresh = app.test_client()
+    assert WRONG in _html(log_in(fresh, "ada@example.org", PASSWORD))
+    assert log_in(fresh, "ada@example.org", "a brand new password").status_code == 302
+
+
+def test_sign_out_everywhere(app, ada):
+    mine, other = app.test_client(), app.test_client()
+    log_in(mine, "ada@example.org")
+    log_in(other, "ada@example.org")
+    mine.post("/account/sign-out-everywhere")
+    assert mine.get("/account").status_code == 302
+    assert other.get("/account").status_code == 302
+
+
+def test_reset_link_works_once(app, client, ada):
+    client.post("/reset", data={"email": "ADA@example.org"})
+    [mail] = outbox(app)
+    assert mail.to == "ada@example.org" and "new password" in mail.subject
+    link = last_link(app)
+    assert client.get(link).status_code == 200
+
+    mismatch = client.post(link, data={"password": "my new password!", "confirm": "other"})
+    assert "The two passwords are not the same." in _html(mismatch)
+
+    done = client.post(link, data={"password": "my new password!",
+                                   "confirm": "my new password!"})
+    assert done.status_code == 302
+    assert client.get("/account").status_code == 200  # signed in by the reset
+
+    again = app.test_client().get(link)
+    assert again.status_code == 400
+    assert "already been used" in _html(again)
+    fresh = app.test_client()
+    assert WRONG in _html(log_in(fresh, "ada@example.org", PASSWORD))
+    assert log_in(fresh, "ada@example.org", "my new password!").status_code == 302
+
+
+def test_reset_link_expires_after_an_hour(app, client, ada):
+    with app.app_context():
+        user = db.session.get(User, ada)
+        old = service.reset_token(app.config["SECRET_KEY"], user,
+                                  now=utcnow() - timedelta(minutes=61))
+        fresh = service.reset_token(app.config["SECRET_KEY"], user,
+                                    now=utcnow() - timedelta(minutes=59))
+    response = client.post(f"/reset/{old}", data={"password": "my new password!",
+                                                   "confirm": "my new password!"})
+    assert response.status_code == 400
+    assert "This link has expired" in _html(response)
+    assert "Ask for a new link" in _html(response)
+    assert client.get(f"/reset/{fresh}").status_code == 200
+
+
+def test_reset_request_answers_the_same_for_unknown_addresses(app, client):
+    response = client.post("/reset", data={"email": "nobody@example.org"})
+    assert response.status_code == 302
+    assert "If there is an account for nobody@example.org" in _html(client.get(response.headers["Location"]))
+    assert outbox(app) == []
+
+
+# ---------------------------------------------------------------------------- deletion
+
+def test_delete_account_anonymises_and_the_user_cannot_sign_in(app, client, ada):
+    log_in(client, "ada@example.org")
+    page = _html(client.get("/account/delete"))
+    assert "stay on the site" in page and "a former participant" in page
+
+    refused = client.post("/account/delete", data={"password": "not my password"})
+    assert "Your password is not right." in _html(refused)
+    assert get_user(app, ada).deleted_at is None
+
+    response = client.post("/account/delete", data={"password": PASSWORD})
+    assert response.status_code == 302
+    user = get_user(app, ada)
+    assert user.deleted_at is not None
+    assert user.display_name == "a former participant"
+    assert "ada" not in user.email and user.email.endswith(".invalid")
+    assert not verify_password(user.password_hash, PASSWORD)
+    assert _count(app, User) == 1  # the row stays, for the comments that point at it
+
+    assert client.get("/account").status_code == 302  # signed out
+    assert WRONG in _html(log_in(client, "ada@example.org"))
+    # The address is free again for a new account.
+    client.post("/register", data={"email": "ada@example.org", "display_name": "Ada again",
+                                   "password": PASSWORD, "confirm": PASSWORD})
+    assert _count(app, User) == 2
+
+
+def test_deleted_users_get_unique_placeholders(session):
+    from consult.users import create_user
+
+    emails = set()
+    for name in ("a", "b"):
+        user = create_user(session, f"{name}@example.org", PASSWORD)
+        service.anonymise(user)
+        session.flush()
+        emails.add(user.email)
+    assert len(emails) == 2
+
+
+# ---------------------------------------------------------------------------- roles
+
+def test_admin_grants_a_role(app, client, ada):
+    admin = make_user(app, "root@example.org", role="admin", name="Root")
+    sign_in(client, app, admin)
+    page = _html(client.get("/admin/users?q=ADA@"))
+    assert "ada@example.org" in page and "root@example.org" not in page
+    assert f'action="/admin/users/{ada}/role?q=ADA@&amp;page=1"' in page
+
+    response = client.post(f"/admin/users/{ada}/role", data={"role": "moderator"})
+    assert response.status_code == 302
+    assert "Ada (ada@example.org) is now a moderator." in _html(client.get(response.headers["Location"]))
+    assert get_user(app, ada).role == "moderator"
+
+    ada_client = app.test_client()
+    sign_in(ada_client, app, ada)
+    assert ada_client.get("/test/queue").get_data(as_text=True) == "moderation queue"
+
+
+def test_admin_cannot_demote_themselves(app, client):
+    admin = make_user(app, "root@example.org", role="admin", name="Root")
+    sign_in(client, app, admin)
+    response = client.post(f"/admin/users/{admin}/role", data={"role": "citizen"},
+                           follow_redirects=True)
+    assert "You cannot remove your own admin role" in _html(response)
+    assert get_user(app, admin).role == "admin"
+
+
+def test_admin_list_is_paginated(app, client):
+    admin = make_user(app, "root@example.org", role="admin", name="Root")
+    with app.app_context():
+        for i in range(55):
+            db.session.add(User(email=f"u{i:02d}@example.org", display_name=f"U{i}",
+                                password_hash="x"))
+        db.session.commit()
+    sign_in(client, app, admin)
+    first = _html(client.get("/admin/users"))
+    assert "56 accounts" in first and "Page 1 of 2" in first and "u54@example.org" not in first
+    second = _html(client.get("/admin/users?page=2"))
+    assert "u54@example.org" in second and "Previous page" in second
+
+
+def test_non_admins_are_refused_and_anonymous_visitors_sent_to_sign_in(app, client, ada):
+    anonymous = client.get("/admin/users")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"] == "/login?next=%2Fadmin%2Fusers"
+
+    sign_in(client, app, ada)
+    refused = client.get("/admin/users")
+    assert refused.status_code == 403
+    assert "This page is for admins" in _html(refused)
+    assert client.post(f"/admin/users/{ada}/role", data={"role": "admin"}).status_code == 403
+    assert get_user(app, ada).role == "citizen"
+    assert client.get("/test/queue").status_code == 403
+
+
+def test_role_required_rejects_unknown_roles():
+    with pytest.raises(ValueError):
+        role_required("moderater")
+
+
+def test_confirmed_required_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get("/test/comment")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Ftest%2Fcomment"
+
+
+# ---------------------------------------------------------------------------- CSRF and outbox
+
+def test_posts_without_a_csrf_token_are_refused(app, client, ada):
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD})
+    assert refused.status_code == 400
+    assert client.get("/account").status_code == 302
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      _html(client.get("/login"))).group(1)
+    accepted = client.post("/login", data={"email": "ada@example.org", "password": PASSWORD,
+                                           "csrf_token": token})
+    assert accepted.status_code == 302
+    assert client.get("/account").status_code == 200
+    # Signing out is a POST too, so a cross-site page cannot sign you out.
+    assert client.post("/logout").status_code == 400
+
+
+def test_outbox_page_lists_mail_newest_first_with_links(app, client):
+    for name in ("first", "second"):
+        client.post("/register", data={"email": f"{name}@example.org", "display_name": name,
+                                       "password": PASSWORD, "confirm": PASSWORD})
+    html = _html(client.get("/dev/outbox"))
+    html = html[html.index('<ol class="outbox">'):]
+    assert html.index("second@example.org") < html.index("first@example.org")
+    assert re.search(r'<a href="http://localhost/confirm/[^"]+"', html)
+
+
+def test_outbox_page_is_hidden_outside_development(app, client):
+    app.config["CONSULT_ENV"] = "production"
+    assert client.get("/dev/outbox").status_code == 404
+    app.config["SHOW_OUTBOX"] = True
+    assert client.get("/dev/outbox").status_code == 200

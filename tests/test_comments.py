@@ -1,0 +1,396 @@
+"""The commenting journey: paragraph by paragraph, with and without JavaScript."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, func, select
+
+from consult.comments import service
+from consult.consultations.service import create_consultation, publish_version
+from consult.extensions import db
+from consult.models import Comment, CommentEdit, Consultation, Paragraph, User, utcnow
+from consult.users import create_user
+
+DOC = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a yearly fee for a permit.
+
+Visitors pay by the hour.
+
+## 2. Zones
+
+The town is split into four zones.
+"""
+
+DOC_V2 = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a monthly fee for a permit.
+
+## 2. Zones
+
+The town is split into four zones.
+
+Zones are reviewed every year.
+"""
+
+
+def sign_in(client, user):
+    """Log a test client in as a user (Flask-Login's session key)."""
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True
+
+
+@pytest.fixture
+def world(app):
+    """An open consultation and a confirmed citizen."""
+    with app.app_context():
+        now = utcnow()
+        c = create_consultation(
+            db.session, slug="parking", files=[("parking.md", DOC)],
+            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10), publish=True,
+            moderation_mode="post",
+        )
+        citizen = create_user(db.session, "ann@example.org", "a-long-password", display_name="Ann",
+                              confirmed=True)
+        db.session.commit()
+        anchors = {p.text: p.anchor for p in c.versions[0].paragraphs}
+        return {"slug": c.slug, "citizen_id": citizen.id, "anchors": anchors}
+
+
+def _citizen(world):
+    return db.session.get(User, world["citizen_id"])
+
+
+def _post(client, world, anchor, body="I agree with this.", key="k1", **extra):
+    data = {"body": body, "submission_key": key, "respondent_type": "individual",
+            "show_name": "name", **extra}
+    return client.post(f"/c/{world['slug']}/p/{anchor}/comments", data=data)
+
+
+def _anchor(world, text):
+    return world["anchors"][text]
+
+
+def test_document_page_offers_comment_link_and_count_beside_each_paragraph(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor)
+    html = client.get("/c/parking").get_data(as_text=True)
+    assert "Comment on 1.2" in html
+    assert "1 comment<span" in html
+    assert f'href="/c/parking/p/{anchor}#comment-form-heading"' in html
+
+
+def test_citizen_comments_without_javascript_and_sees_it_published(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    response = _post(client, world, anchor, body="Hourly fees hurt *carers*.", stance="oppose")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"].split("#")[0])
+    html = page.get_data(as_text=True)
+    assert "Your comment is published" in html
+    assert "Hourly fees hurt <em>carers</em>." in html
+    assert "Oppose" in html and "Ann" in html
+    with app.app_context():
+        comment = db.session.scalars(select(Comment)).one()
+        assert comment.paragraph_text == "Visitors pay by the hour."
+        assert comment.version.number == 1
+
+
+def test_inline_form_gets_json_answer(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    response = client.post(f"/c/parking/p/{anchor}/comments",
+                           data={"body": "Inline!", "submission_key": "js1"},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["ok"] and data["status"] == "published" and "#comment-" in data["url"]
+    bad = client.post(f"/c/parking/p/{anchor}/comments", data={"body": "  ", "submission_key": "js2"},
+                      headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and bad.get_json()["error"].startswith("Write your comment")
+
+
+def test_double_submit_makes_one_comment(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    first = _post(client, world, anchor, key="same")
+    second = _post(client, world, anchor, key="same")
+    assert first.status_code == second.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 1
+    assert "stored once" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "Write your comment"),
+        ("   \n\t  ", "Write your comment"),
+        ("x" * 5001, "5,001 characters long"),
+        ("bad \x00 byte", "control characters"),
+        ("broken \ufffd text", "could not be read"),
+    ],
+)
+def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, app, body, message):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    response = _post(client, world, anchor, body=body)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in html
+    if body.strip() and "\x00" not in body:
+        assert body[:50] in html  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_organisation_needs_a_name_and_is_shown(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    missing = _post(client, world, anchor, body="For the club.", respondent_type="organisation")
+    assert missing.status_code == 400
+    assert "name of the organisation" in missing.get_data(as_text=True)
+    assert "For the club." in missing.get_data(as_text=True)
+    ok = _post(client, world, anchor, body="For the club.", key="k2",
+               respondent_type="organisation", organisation="Cycling Club", show_name="anonymous")
+    html = client.get(ok.headers["Location"]).get_data(as_text=True)
+    assert "a member of the public" in html and "Cycling Club" in html
+    assert "Ann</strong>" not in html
+
+
+def test_unknown_paragraph_keeps_the_text(client, world, app):
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    response = _post(client, world, "no-such-paragraph", body="Where did it go?")
+    assert response.status_code == 404
+    assert "no paragraph" in response.get_data(as_text=True)
+
+
+def test_forged_role_field_changes_nothing(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor, role="admin", status="published", author_id="999")
+    with app.app_context():
+        comment = db.session.scalars(select(Comment)).one()
+        assert comment.author_id == world["citizen_id"]
+        assert _citizen(world).role == "citizen"
+
+
+def test_anonymous_reader_sees_sign_in_prompt_not_a_form(client, world):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    html = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert "Sign in</a> or" in html and "<textarea" not in html
+    response = client.post(f"/c/parking/p/{anchor}/comments", data={"body": "x", "submission_key": "a"})
+    assert response.status_code in (302, 401)
+
+
+def test_unconfirmed_account_cannot_comment(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        user = create_user(db.session, "new@example.org", "a-long-password")
+        db.session.commit()
+        sign_in(client, user)
+    assert "Confirm your email address" in client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    response = _post(client, world, anchor, body="Let me in")
+    assert response.status_code == 403
+
+
+def test_pre_moderation_shows_awaiting_to_author_only(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        db.session.scalars(select(Consultation)).one().moderation_mode = "pre"
+        db.session.commit()
+        sign_in(client, _citizen(world))
+    response = _post(client, world, anchor, body="Please check me.")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "awaiting moderation" in html and "within 2 working days" in html
+    assert "Please check me." in html
+    other = client.application.test_client()
+    assert "Please check me." not in other.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    mine = client.get("/me/comments").get_data(as_text=True)
+    assert "Awaiting moderation" in mine
+
+
+def test_closed_consultation_hides_forms_and_refuses_posts(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+        _post(client, world, anchor, body="Just in time.", key="before-close")
+        db.session.scalars(select(Consultation)).one().closes_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    page = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert "no longer accepts comments" in page and "<textarea" not in page
+    assert "Just in time." in page  # submitted before the close: still counts
+    assert "Comment on 1.2" not in client.get("/c/parking").get_data(as_text=True)
+    late = _post(client, world, anchor, body="Too late!", key="after-close")
+    assert late.status_code == 409
+    text = late.get_data(as_text=True)
+    assert "closed" in text and "Too late!" in text
+
+
+def test_replies_thread_under_their_comment_and_removed_parent_refuses(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor, body="Parent comment", key="p")
+    with app.app_context():
+        parent = db.session.scalars(select(Comment)).one()
+        parent_id = parent.id
+    _post(client, world, anchor, body="A reply", key="r", parent_id=str(parent_id))
+    html = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert html.index("Parent comment") < html.index("A reply")
+    assert 'class="replies"' in html
+    with app.app_context():
+        db.session.get(Comment, parent_id).status = "removed"
+        db.session.commit()
+    refused = _post(client, world, anchor, body="Reply to removed", key="r2", parent_id=str(parent_id))
+    assert refused.status_code == 409
+    assert "Reply to removed" in refused.get_data(as_text=True)
+
+
+def test_rate_limit_says_when_to_retry_and_keeps_text(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    for i in range(service.RATE_PER_MINUTE):
+        assert _post(client, world, anchor, body=f"Comment {i}", key=f"k{i}").status_code == 303
+    limited = _post(client, world, anchor, body="One too many", key="extra")
+    assert limited.status_code == 429
+    html = limited.get_data(as_text=True)
+    assert "try again in" in html and "One too many" in html
+
+
+def test_comments_follow_their_paragraph_to_the_next_version(client, world, app):
+    residents = _anchor(world, "Residents pay a yearly fee for a permit.")
+    visitors = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, residents, body="Yearly is fine.", key="a")
+    _post(client, world, visitors, body="Keep hourly fees.", key="b")
+    with app.app_context():
+        c = db.session.scalars(select(Consultation)).one()
+        publish_version(db.session, c, [("parking.md", DOC_V2)], note="Monthly fees; visitors dropped")
+        db.session.commit()
+    # the edited paragraph keeps its anchor, and the comment shows what changed
+    html = client.get(f"/c/parking/p/{residents}").get_data(as_text=True)
+    assert "Yearly is fine." in html
+    assert "has changed since this comment was written" in html
+    assert "<del>yearly</del>" in html and "<ins>monthly</ins>" in html
+    # the removed paragraph's comment is still visible, with the original text
+    general = client.get("/c/parking/comments").get_data(as_text=True)
+    assert "Comments on removed paragraphs" in general
+    assert "Keep hourly fees." in general and "Visitors pay by the hour." in general
+
+
+def test_paragraph_comments_paginate_by_cursor(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        c = db.session.scalars(select(Consultation)).one()
+        version = c.versions[0]
+        paragraph = db.session.scalar(select(Paragraph).where(Paragraph.anchor == anchor))
+        now = utcnow()
+        db.session.add_all(
+            Comment(consultation_id=c.id, version_id=version.id, paragraph_id=paragraph.id,
+                    anchor=anchor, author_id=world["citizen_id"], body=f"Comment number {i}",
+                    body_html=f"<p>Comment number {i}</p>", status="published",
+                    submission_key=f"seed{i}", created_at=now, published_at=now)
+            for i in range(45)
+        )
+        db.session.commit()
+    first = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert "Comment number 44<" in first and "Comment number 25<" in first
+    assert "Comment number 24<" not in first
+    assert "(45)" in first
+    after = re.search(r'after=(\d+)" rel="next"', first).group(1)
+    second = client.get(f"/c/parking/p/{anchor}?order=newest&after={after}").get_data(as_text=True)
+    assert "Comment number 24<" in second and "Comment number 44<" not in second
+    oldest = client.get(f"/c/parking/p/{anchor}?order=oldest").get_data(as_text=True)
+    assert "Comment number 0<" in oldest and "Comment number 44<" not in oldest
+    assert client.get(f"/c/parking/p/{anchor}?after=drop%20table").status_code == 400
+
+
+def test_document_page_query_count_does_not_grow_with_comments(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+
+    def count_queries(n_comments):
+        with app.app_context():
+            c = db.session.scalars(select(Consultation)).one()
+            db.session.add_all(
+                Comment(consultation_id=c.id, version_id=c.versions[0].id, anchor=anchor,
+                        author_id=world["citizen_id"], body="x", body_html="<p>x</p>",
+                        status="published", submission_key=f"q{n_comments}-{i}")
+                for i in range(n_comments)
+            )
+            db.session.commit()
+            engine = db.engine
+        statements = []
+        listener = lambda *args, **kw: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/c/parking").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count_queries(2) == count_queries(200)
+
+
+def test_my_comments_edit_within_window_is_recorded_and_withdraw_confirms(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor, body="First thoughts", key="e")
+    with app.app_context():
+        comment_id = db.session.scalars(select(Comment)).one().id
+    mine = client.get("/me/comments").get_data(as_text=True)
+    assert "Published" in mine and "paragraph 1.2" in mine and "Edit" in mine
+    edit = client.post(f"/me/comments/{comment_id}/edit", data={"body": "Second thoughts"})
+    assert edit.status_code == 303
+    with app.app_context():
+        assert db.session.get(Comment, comment_id).body == "Second thoughts"
+        assert db.session.scalars(select(CommentEdit)).one().previous_body == "First thoughts"
+        # after the 15-minute window the edit is refused
+        db.session.get(Comment, comment_id).published_at = utcnow() - timedelta(minutes=16)
+        db.session.commit()
+    late = client.post(f"/me/comments/{comment_id}/edit", data={"body": "Third thoughts"})
+    assert late.status_code == 409 and "Third thoughts" in late.get_data(as_text=True)
+    confirm = client.get(f"/me/comments/{comment_id}/withdraw").get_data(as_text=True)
+    assert "Withdraw this comment?" in confirm
+    client.post(f"/me/comments/{comment_id}/withdraw")
+    assert "Withdrawn" in client.get("/me/comments").get_data(as_text=True)
+    assert "Second thoughts" not in client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+
+
+def test_someone_elses_comment_cannot_be_edited(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor, body="Mine", key="m")
+    with app.app_context():
+        comment_id = db.session.scalars(select(Comment)).one().id
+        other = create_user(db.session, "bob@example.org", "a-long-password", confirmed=True)
+        db.session.commit()
+        sign_in(client, other)
+    assert client.post(f"/me/comments/{comment_id}/edit", data={"body": "Hacked"}).status_code == 404
+    assert client.post(f"/me/comments/{comment_id}/withdraw").status_code == 404

@@ -1,0 +1,4 @@
+"""What gunicorn serves: `gunicorn wsgi:app`."""
+from consult import create_app
+
+app = create_app()
