@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        # CONSULT_INSTANCE moves the instance folder (SQLite file, secret key, outbox, index).
+        instance_path=os.environ.get("CONSULT_INSTANCE") or None,
         template_folder=TEMPLATES_DIR,
         static_folder=STATIC_DIR,
     )
@@ -44,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from consult import accounts, cli, web
     from consult.comments import views as comment_views
+    from consult.consultations import manage
     from consult.consultations import views as consultation_views
 
     accounts.init_app(app)
@@ -51,4 +54,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     app.register_blueprint(consultation_views.bp)
     app.register_blueprint(comment_views.bp)
+    app.register_blueprint(manage.bp)
     return app

@@ -9,6 +9,7 @@ ENV_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
     "SEARCH_INDEX_DIR",
+    "OUTBOX_DIR",
     "SITE_NAME",
     "SITE_TIMEZONE",
     "MAIL_SERVER",

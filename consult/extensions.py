@@ -24,6 +24,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+# Batch mode lets Alembic alter SQLite tables (it recreates them); PostgreSQL is unaffected.
+migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -498,7 +498,7 @@ class _BlockWriter:
             token = tokens[i]
             kind = token.type
             line = token.map[0] + 1 if token.map else 0
-            if item_levels and token.level == item_levels[-1] and kind not in _LIST_OPEN:
+            if item_levels and token.level == item_levels[-1] and token.nesting >= 0 and kind not in _LIST_OPEN:
                 i = match[i] + 1  # already part of its list item's block
                 continue
             if kind in _LIST_OPEN:

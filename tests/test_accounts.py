@@ -128,15 +128,13 @@ def test_register_errors_are_shown_on_the_form_keeping_what_was_typed(client):
     assert 'value="eve@example.org"' in html and 'value="Eve Example"' in html
     assert 'value="short"' not in html  # passwords are never echoed back
 
-    mismatch = _html(client.post("/register", data={
-        "email": "not-an-email", "display_name": "Eve", "password": PASSWORD,
+    # Every problem is listed at once, each linked to its field.
+    several = _html(client.post("/register", data={
+        "email": "not-an-email", "display_name": "", "password": PASSWORD,
         "confirm": PASSWORD + "x"}))
-    assert '<a href="#email">Enter an email address' in mismatch
-
-    mismatch = _html(client.post("/register", data={
-        "email": "eve@example.org", "display_name": "Eve", "password": PASSWORD,
-        "confirm": PASSWORD + "x"}))
-    assert '<a href="#confirm">The two passwords are not the same.</a>' in mismatch
+    assert '<a href="#email">Enter an email address' in several
+    assert '<a href="#display_name">Enter the name to show' in several
+    assert '<a href="#confirm">The two passwords are not the same.</a>' in several
 
 
 def test_registering_a_taken_address_looks_the_same_but_mails_the_owner(app, client, ada):

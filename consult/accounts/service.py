@@ -40,10 +40,13 @@ WRONG_CREDENTIALS = "Email or password is not right."
 class AccountError(ValueError):
     """A request refused, with a message fit to show next to the field it concerns."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None,
+                 problems: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Every problem found, by field, so a form can show them all at once.
+        self.problems = problems or ({field: message} if field else {})
 
 
 class LoginThrottled(AccountError):
@@ -168,9 +171,11 @@ def register(session: Session, email: str, display_name: str, password: str,
     The caller shows the same "check your email" page either way, so the form does not tell
     a stranger which addresses have accounts; the email sent differs.
     """
-    email = _email(email)
-    display_name = check_display_name(display_name)
-    password = check_new_password(password, confirm)
+    problems = registration_problems(email, display_name, password, confirm)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise AccountError(message, field, problems)
+    email, display_name = normalise_email(email), check_display_name(display_name)
     existing = find_by_email(session, email)
     if existing is not None:
         return Registration(existing, created=False)
@@ -179,6 +184,19 @@ def register(session: Session, email: str, display_name: str, password: str,
     session.add(user)
     session.flush()
     return Registration(user, created=True)
+
+
+def registration_problems(email: str, display_name: str, password: str,
+                          confirm: str) -> dict[str, str]:
+    """Everything wrong with a registration, by field (empty when it is acceptable)."""
+    problems: dict[str, str] = {}
+    for check, args in ((_email, (email,)), (check_display_name, (display_name,)),
+                        (check_new_password, (password, confirm))):
+        try:
+            check(*args)
+        except AccountError as exc:
+            problems.setdefault(exc.field or "", exc.message)
+    return problems
 
 
 def confirm_email(session: Session, secret_key: str, token: str,

@@ -23,12 +23,20 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 # ---------------------------------------------------------------------------- helpers
 
 def _field_error(form: FlaskForm, error: AccountError) -> list[str]:
-    """Show a service error beside its field; return it as a form-level message otherwise."""
-    if error.field and error.field in form:
-        field = form[error.field]
-        field.errors = [*field.errors, error.message]
-        return []
-    return [error.message]
+    """Show a service error beside its field(s); return what fits no field as messages."""
+    return _show_problems(form, error.problems or {"": error.message})
+
+
+def _show_problems(form: FlaskForm, problems: dict[str, str]) -> list[str]:
+    unplaced = []
+    for name, message in problems.items():
+        if name and name in form:
+            field = form[name]
+            if not field.errors:  # one message per field: the first problem found
+                field.errors = [message]
+        else:
+            unplaced.append(message)
+    return unplaced
 
 
 def _send(to: str, message: tuple[str, str]) -> bool:
@@ -80,7 +88,12 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.next.data = _next_from_request()
-    if form.validate_on_submit():
+    submitted = form.is_submitted() and form.validate()
+    if form.is_submitted():
+        # Check every field now, so all the problems are shown together.
+        _show_problems(form, service.registration_problems(
+            form.email.data, form.display_name.data, form.password.data, form.confirm.data))
+    if submitted and not any(field.errors for field in form):
         try:
             result = service.register(db.session, form.email.data, form.display_name.data,
                                       form.password.data, form.confirm.data)
@@ -91,11 +104,15 @@ def register():
             db.session.commit()
             user, next_url = result.user, service.safe_next(form.next.data)
             if result.created or user.email_confirmed_at is None:
-                _send_confirmation(user, next_url)
+                sent = _send_confirmation(user, next_url)
             else:
-                _send(user.email, service.already_registered_message(
+                sent = _send(user.email, service.already_registered_message(
                     _site(), user, url_for("accounts.login", _external=True),
                     url_for("accounts.reset_request", _external=True)))
+            if not sent:
+                flash("If your account is new, sign in and ask for a new confirmation link "
+                      "on your account page.", "info")
+                return redirect(url_for("accounts.login", next=next_url))
             flash(f"We have sent an email to {user.email}. Open the link in it to confirm "
                   "your address.", "success")
             return redirect(url_for("accounts.check_email"))

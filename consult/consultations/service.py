@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import documents
 from consult.models import (
     MODERATION_MODES,
+    Comment,
+    CommentStatus,
     Consultation,
     ConsultationEvent,
     DocumentVersion,
     Paragraph,
+    Status,
+    User,
     utcnow,
 )
 
@@ -354,3 +358,246 @@ def record_event(
     session.add(
         ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind=kind, detail=detail)
     )
+
+
+# --------------------------------------------------------------------------- managing (officials)
+
+
+def read_uploads(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """Decode uploaded files like read_files, but refuse with a ServiceError (never a crash)."""
+    try:
+        return read_files(files)
+    except documents.DocumentError as exc:
+        raise ServiceError(str(exc)) from exc
+
+
+# /manage/new is the form for a new consultation, so no consultation can be managed there.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+@dataclass
+class ConsultationPreview:
+    """A candidate new consultation: its parsed document (if it parses) and every problem.
+
+    Each problem is (field, message); field names the form field at fault, or is None for the
+    document itself.
+    """
+
+    document: documents.Document | None
+    errors: list[tuple[str | None, str]]
+
+
+def preview_consultation(
+    session: Session,
+    *,
+    slug: str,
+    files: Sequence[tuple[str, str]] | None,
+    moderation_mode: str,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+    publish: bool = False,
+    now: datetime | None = None,
+) -> ConsultationPreview:
+    """Check a new consultation the way create_consultation will, storing nothing."""
+    errors: list[tuple[str | None, str]] = []
+    if not (slug or "").strip():
+        errors.append(("slug", "Enter a web address for the consultation, such as parking-2025."))
+    elif slug.strip() in RESERVED_SLUGS:
+        errors.append(("slug", f"The address '{slug.strip()}' is reserved: choose another."))
+    else:
+        try:
+            validate_slug(session, slug)
+        except ServiceError as exc:
+            errors.append(("slug", str(exc)))
+    if moderation_mode not in MODERATION_MODES:
+        errors.append(("moderation_mode", "Choose how comments are moderated."))
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors.append(("closes_at", "The closing date must be after the opening date."))
+    elif publish and closes_at and closes_at <= (now or utcnow()):
+        errors.append(("closes_at", "The closing date has passed: published now, the "
+                       "consultation would be closed at once. Choose a later closing date, or "
+                       "save it as a draft."))
+    document = None
+    if files is not None:
+        try:
+            document = parse_document(files)
+        except ServiceError as exc:
+            errors.append((None, str(exc)))
+    return ConsultationPreview(document, errors)
+
+
+@dataclass
+class ManagedConsultation:
+    """A consultation as officials see it in their list, with its comment counts."""
+
+    consultation: Consultation
+    published: int
+    pending: int
+    total: int
+
+
+def list_for_officials(session: Session) -> list[ManagedConsultation]:
+    """Every consultation, drafts included, newest first, with comment counts (two queries)."""
+    consultations = session.scalars(
+        select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    rows = session.execute(
+        select(Comment.consultation_id, Comment.status, func.count())
+        .group_by(Comment.consultation_id, Comment.status)
+    )
+    for consultation_id, status, count in rows:
+        counts.setdefault(consultation_id, {})[status] = count
+    result = []
+    for c in consultations:
+        by_status = counts.get(c.id, {})
+        result.append(ManagedConsultation(
+            consultation=c,
+            published=by_status.get(CommentStatus.PUBLISHED.value, 0),
+            pending=by_status.get(CommentStatus.PENDING.value, 0),
+            total=sum(by_status.values()),
+        ))
+    return result
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a consultation's history: what happened, when, and who did it."""
+
+    event: ConsultationEvent
+    actor_name: str | None
+
+
+def history(session: Session, consultation: Consultation) -> list[HistoryEntry]:
+    """A consultation's recorded events, oldest first, with the actor's name."""
+    rows = session.execute(
+        select(ConsultationEvent, User.display_name)
+        .outerjoin(User, User.id == ConsultationEvent.actor_id)
+        .where(ConsultationEvent.consultation_id == consultation.id)
+        .order_by(ConsultationEvent.created_at, ConsultationEvent.id)
+    )
+    return [HistoryEntry(event, name) for event, name in rows]
+
+
+def publish_draft(
+    session: Session, consultation: Consultation, actor_id: int | None, now: datetime | None = None
+) -> Consultation:
+    """Make a draft public; it opens on its opening date (or at once if it has none)."""
+    now = now or utcnow()
+    if consultation.status_at(now) is not Status.DRAFT:
+        raise ServiceError("This consultation is already published.")
+    if consultation.closes_at and consultation.closes_at <= now:
+        raise ServiceError(
+            "The closing date has passed: published now, the consultation would be closed at "
+            "once. Set a later closing date first (Extend), then publish."
+        )
+    consultation.published_at = now
+    record_event(session, consultation, "published", "Published: now visible to the public.",
+                 actor_id)
+    session.flush()
+    return consultation
+
+
+def close_early(
+    session: Session,
+    consultation: Consultation,
+    reason: str,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Consultation:
+    """Stop taking comments now, before the closing date, with a reason on record."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give the reason for closing early: it is kept on record.")
+    status = consultation.status_at(now)
+    if status is not Status.OPEN:
+        raise ServiceError(
+            f"Only an open consultation can be closed early; this one is {status.value}.")
+    previous = consultation.closes_at
+    consultation.closes_at = now
+    was = f" (it was due to close {previous:%Y-%m-%d %H:%M} UTC)" if previous else ""
+    record_event(session, consultation, "closed_early", f"{reason}{was}", actor_id)
+    session.flush()
+    return consultation
+
+
+def extend(
+    session: Session,
+    consultation: Consultation,
+    closes_at: datetime | None,
+    reason: str,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Consultation:
+    """Move the closing date later, with a reason on record; a closed one stays closed."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if closes_at is None:
+        raise ServiceError("Enter the new closing date and time.")
+    if not reason:
+        raise ServiceError("Give the reason for the extension: it is kept on record.")
+    status = consultation.status_at(now)
+    if status not in (Status.DRAFT, Status.UPCOMING, Status.OPEN):
+        raise ServiceError(
+            f"This consultation is {status.value}: after the close it is read-only, so its "
+            "closing date can no longer be moved.")
+    if consultation.closes_at and closes_at <= consultation.closes_at:
+        raise ServiceError("The new closing date must be after the current one.")
+    if closes_at <= now:
+        raise ServiceError("The new closing date must be in the future.")
+    if consultation.opens_at and closes_at <= consultation.opens_at:
+        raise ServiceError("The new closing date must be after the opening date.")
+    previous = consultation.closes_at
+    consultation.closes_at = closes_at
+    was = f"{previous:%Y-%m-%d %H:%M}" if previous else "no closing date"
+    record_event(
+        session, consultation, "extended",
+        f"Closing date moved from {was} to {closes_at:%Y-%m-%d %H:%M} UTC: {reason}", actor_id)
+    session.flush()
+    return consultation
+
+
+@dataclass
+class VersionPreview:
+    """What publishing a candidate next version would change, paragraph by paragraph."""
+
+    document: documents.Document
+    number: int
+    rows: list[ChangeRow]
+    counts: dict[str, int]
+
+
+def preview_version_changes(
+    session: Session, consultation: Consultation, files: Sequence[tuple[str, str]]
+) -> VersionPreview:
+    """Preview the next version against the current one, storing nothing."""
+    current = current_version(session, consultation)
+    document = preview_version(session, consultation, files)
+    old_paragraphs = paragraphs_of(session, current)
+    old_by_anchor = {p.anchor: p for p in old_paragraphs}
+    rows: list[ChangeRow] = []
+    row_of_old: dict[str, int] = {}
+    for p in document.paragraphs:
+        before = old_by_anchor.get(p.previous_anchor or "") if p.previous_anchor else None
+        if before is None or p.status == "new":
+            rows.append(ChangeRow("new", None, p))
+        elif p.status == "unchanged":
+            rows.append(ChangeRow("unchanged", before, p))
+        else:
+            rows.append(ChangeRow("edited", before, p, documents.diff(before.text, p.text).html))
+        if before is not None:
+            row_of_old[before.anchor] = len(rows) - 1
+    # As on the public changes page: a removed paragraph sits after the last survivor before it.
+    inserts: dict[int, list[ChangeRow]] = {}
+    last_kept = -1
+    for p in old_paragraphs:
+        if p.anchor in row_of_old:
+            last_kept = row_of_old[p.anchor]
+        else:
+            inserts.setdefault(last_kept, []).append(ChangeRow("removed", p, None))
+    merged: list[ChangeRow] = list(inserts.get(-1, []))
+    for index, row in enumerate(rows):
+        merged.append(row)
+        merged.extend(inserts.get(index, []))
+    return VersionPreview(document, current.number + 1, merged, summarise_changes(merged))

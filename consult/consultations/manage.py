@@ -1,0 +1,448 @@
+"""Officials manage consultations in the browser: create, preview, publish, close, extend, revise."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import (DateTimeLocalField, HiddenField, MultipleFileField, RadioField, StringField,
+                     TextAreaField)
+from wtforms.validators import Length, Optional
+
+import documents
+from consult.accounts import role_required
+from consult.consultations import service
+from consult.extensions import db
+from consult.models import MODERATION_MODES, Status
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+PASTED = "pasted text"
+
+MODERATION_LABELS = {
+    "pre": "Pre-moderation: a moderator checks every comment before anyone else can read it",
+    "post": "Post-moderation: comments appear at once and moderators check them afterwards",
+    "reactive": "Reactive: comments appear at once and moderators look only at those reported",
+}
+# WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice; older ones lack it.
+try:
+    from wtforms import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    def _Choice(value, label):  # noqa: N802
+        return (value, label)
+MODERATION_CHOICES = [_Choice(mode, MODERATION_LABELS[mode]) for mode in MODERATION_MODES]
+
+
+# --------------------------------------------------------------------------- forms
+
+
+class DocumentForm(FlaskForm):
+    """The document itself: uploaded Markdown files, or pasted Markdown."""
+
+    files = MultipleFileField("Upload Markdown files")
+    markdown = TextAreaField("Or paste the Markdown", render_kw={"rows": 14, "spellcheck": "false"})
+    # Files uploaded before a preview, as JSON [[name, text], ...], so they need not be sent again.
+    carried = HiddenField()
+
+
+class NewConsultationForm(DocumentForm):
+    """Everything a new consultation needs."""
+
+    title = StringField("Title", validators=[Optional(), Length(max=300)])
+    slug = StringField("Web address", validators=[Optional(), Length(max=80)])
+    department = StringField("Department", validators=[Optional(), Length(max=200)])
+    summary = TextAreaField("Summary", render_kw={"rows": 3})
+    scope_about = TextAreaField("Why we are asking", render_kw={"rows": 3})
+    scope_open = TextAreaField("Open for debate", render_kw={"rows": 3})
+    scope_closed = TextAreaField("Not open for debate", render_kw={"rows": 3})
+    scope_outcome = TextAreaField("What we will do with the comments", render_kw={"rows": 3})
+    response_expected = StringField("When we will respond",
+                                    validators=[Optional(), Length(max=200)])
+    opens_at = DateTimeLocalField("Opens", format=DATETIME_FORMATS, validators=[Optional()])
+    closes_at = DateTimeLocalField("Closes", format=DATETIME_FORMATS, validators=[Optional()])
+    moderation_mode = RadioField("How comments are moderated", choices=MODERATION_CHOICES,
+                                 default="post")
+
+
+class NewVersionForm(DocumentForm):
+    """The next version of a consultation's document, with the note readers will see."""
+
+    note = TextAreaField("What changed in this version", render_kw={"rows": 3})
+
+
+class CloseForm(FlaskForm):
+    """Close a consultation before its closing date."""
+
+    reason = TextAreaField("Why are you closing it early?", render_kw={"rows": 3})
+
+
+class ExtendForm(FlaskForm):
+    """Move the closing date later."""
+
+    closes_at = DateTimeLocalField("New closing date and time", format=DATETIME_FORMATS,
+                                   validators=[Optional()])
+    reason = TextAreaField("Why are you extending it?", render_kw={"rows": 3})
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: the CSRF token for a confirmed action."""
+
+
+# --------------------------------------------------------------------------- request parsing
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A naive date-time typed in the site's time zone, as the naive UTC every column stores."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=_zone()).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def to_local(utc: datetime | None) -> datetime | None:
+    """A stored naive UTC date-time as a naive date-time in the site's time zone (for forms)."""
+    if utc is None:
+        return None
+    return utc.replace(tzinfo=timezone.utc).astimezone(_zone()).replace(tzinfo=None)
+
+
+class Submitted:
+    """The document a form carries: which files, and the texts to carry to the next page."""
+
+    def __init__(self, files: list[tuple[str, str]], carried: str, uploaded: list[str]):
+        self.files = files
+        self.carried = carried
+        self.uploaded = uploaded
+
+
+def _carried_files(raw: str) -> list[tuple[str, str]]:
+    try:
+        value = json.loads(raw)
+        if isinstance(value, list) and all(
+            isinstance(item, list) and len(item) == 2
+            and all(isinstance(part, str) for part in item) for item in value
+        ):
+            return [(name, text) for name, text in value]
+    except ValueError:
+        pass
+    raise service.ServiceError(
+        "The files uploaded before the preview could not be read back: upload them again.")
+
+
+def document_files(form: DocumentForm) -> Submitted:
+    """Read the document from a form: new uploads, else pasted text, else files carried over."""
+    uploads = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
+    pasted = (form.markdown.data or "").replace("\r\n", "\n").replace("\r", "\n")
+    if uploads and pasted.strip():
+        raise service.ServiceError(
+            "Give the document either as uploaded files or as pasted text, not both: clear the "
+            "pasted text, or choose no files.")
+    if uploads:
+        for upload in uploads:
+            if not upload.filename.lower().endswith(MARKDOWN_SUFFIXES):
+                raise service.ServiceError(
+                    f"{upload.filename}: only Markdown files (.md) can be uploaded.")
+        files = service.read_uploads([(u.filename, u.read()) for u in uploads])
+        return Submitted(files, json.dumps(files), [name for name, _ in files])
+    if pasted.strip():
+        return Submitted([(PASTED, pasted)], "", [])
+    if form.carried.data:
+        files = _carried_files(form.carried.data)
+        return Submitted(files, form.carried.data, [name for name, _ in files])
+    raise service.ServiceError(
+        "Give the document: upload one or more Markdown files, or paste the Markdown.")
+
+
+def _explain_dates(*fields) -> None:
+    for field in fields:
+        if field.errors:
+            field.errors[:] = ["Enter the date and time as year-month-day and hours:minutes, "
+                               "for example 2025-06-30T17:00."]
+
+
+def _actor_id() -> int:
+    return current_user.id
+
+
+def _consultation_or_404(slug: str):
+    consultation = service.get_consultation(db.session, slug)
+    if consultation is None:
+        abort(404, description=f"There is no consultation at '{slug}'.")
+    return consultation
+
+
+@bp.url_value_preprocessor
+def _allow_documents(endpoint, values) -> None:
+    # Runs before CSRF reads the form: a pasted or carried document may be far larger than the
+    # default limit on one form field; the whole request stays under MAX_CONTENT_LENGTH.
+    request.max_form_memory_size = 2 * documents.LIMITS.max_bytes
+
+
+def too_large_message() -> str:
+    """Why an over-large upload was refused."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return (f"What you sent is larger than {limit // (1024 * 1024)} MiB, the most one form may "
+            f"carry, so none of it could be read (one document may be up to "
+            f"{documents.LIMITS.max_bytes // (1024 * 1024)} MiB). Please fill the form in again "
+            "with a smaller document.")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error):
+    # The body was not read, so the typed values are lost; say so on the same form.
+    if request.endpoint == "manage.new_version" and request.view_args:
+        consultation = _consultation_or_404(request.view_args["slug"])
+        return _render_new_version(consultation, NewVersionForm(formdata=None),
+                                   messages=[too_large_message()], status=413)
+    return _render_new(NewConsultationForm(formdata=None), messages=[too_large_message()],
+                       status=413)
+
+
+# --------------------------------------------------------------------------- list
+
+
+@bp.get("/")
+@role_required("official")
+def index():
+    """Every consultation, drafts included, with its comment counts."""
+    return render_template("manage/index.html", rows=service.list_for_officials(db.session))
+
+
+# --------------------------------------------------------------------------- new
+
+
+def _render_new(form, messages=(), document=None, submitted=None, status=200):
+    return render_template(
+        "manage/new.html", form=form, messages=list(messages), document=document,
+        submitted=submitted, timezone=current_app.config["SITE_TIMEZONE"],
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("official")
+def new():
+    """Create a consultation: fill in, preview the numbered paragraphs, publish or save a draft."""
+    form = NewConsultationForm()
+    if request.method == "GET":
+        return _render_new(form)
+    action = request.form.get("action", "preview")
+    form.validate()  # field-level checks: date formats and lengths
+    _explain_dates(form.opens_at, form.closes_at)
+    messages: list[str] = []
+    submitted = None
+    try:
+        submitted = document_files(form)
+    except service.ServiceError as exc:
+        messages.append(str(exc))
+    preview = service.preview_consultation(
+        db.session,
+        slug=form.slug.data or "",
+        files=submitted.files if submitted else None,
+        moderation_mode=form.moderation_mode.data or "",
+        opens_at=to_utc(form.opens_at.data),
+        closes_at=to_utc(form.closes_at.data),
+        publish=action == "publish",
+    )
+    for field, message in preview.errors:
+        if field is None:
+            messages.append(message)
+        elif not getattr(form, field).errors:
+            getattr(form, field).errors.append(message)
+    failed = bool(messages) or any(field.errors for field in form)
+    if action not in {"publish", "draft"} or failed:
+        return _render_new(form, messages, preview.document, submitted, 400 if failed else 200)
+    try:
+        consultation = service.create_consultation(
+            db.session,
+            slug=form.slug.data,
+            files=submitted.files,
+            title=form.title.data or None,
+            department=(form.department.data or "").strip(),
+            summary=(form.summary.data or "").strip(),
+            scope_about=(form.scope_about.data or "").strip(),
+            scope_open=(form.scope_open.data or "").strip(),
+            scope_closed=(form.scope_closed.data or "").strip(),
+            scope_outcome=(form.scope_outcome.data or "").strip(),
+            response_expected=(form.response_expected.data or "").strip(),
+            moderation_mode=form.moderation_mode.data,
+            opens_at=to_utc(form.opens_at.data),
+            closes_at=to_utc(form.closes_at.data),
+            publish=action == "publish",
+            actor_id=_actor_id(),
+        )
+        db.session.commit()
+    except service.ServiceError as exc:
+        db.session.rollback()
+        return _render_new(form, [str(exc)], preview.document, submitted, 400)
+    except IntegrityError:
+        # Someone took the same address between our check and the insert.
+        db.session.rollback()
+        return _render_new(form, [f"The address '{form.slug.data}' is already taken by another "
+                                  "consultation."], preview.document, submitted, 400)
+    if action == "publish":
+        flash(f"“{consultation.title}” is published.", "success")
+        return redirect(url_for("consultations.show", slug=consultation.slug), code=303)
+    flash(f"“{consultation.title}” is saved as a draft. Only officials can see it until you "
+          "publish it.", "success")
+    return redirect(url_for("manage.edit", slug=consultation.slug), code=303)
+
+
+# --------------------------------------------------------------------------- one consultation
+
+
+@bp.get("/<slug>")
+@role_required("official")
+def edit(slug: str):
+    """A consultation's details, its history, and what can be done with it now."""
+    consultation = _consultation_or_404(slug)
+    return render_template(
+        "manage/edit.html",
+        consultation=consultation,
+        status=consultation.status,
+        versions=consultation.versions,
+        history=service.history(db.session, consultation),
+    )
+
+
+def _lifecycle_page(template: str, consultation, form, messages=(), status=200):
+    return render_template(
+        template, consultation=consultation, form=form, messages=list(messages),
+        status_now=consultation.status, timezone=current_app.config["SITE_TIMEZONE"],
+    ), status
+
+
+@bp.route("/<slug>/publish", methods=["GET", "POST"])
+@role_required("official")
+def publish(slug: str):
+    """Publish a draft, after a confirmation page."""
+    consultation = _consultation_or_404(slug)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _lifecycle_page("manage/publish.html", consultation, form,
+                               _csrf_messages(form))
+    try:
+        service.publish_draft(db.session, consultation, _actor_id())
+        db.session.commit()
+    except service.ServiceError as exc:
+        db.session.rollback()
+        return _lifecycle_page("manage/publish.html", consultation, form, [str(exc)], 400)
+    flash(f"“{consultation.title}” is published.", "success")
+    return redirect(url_for("manage.edit", slug=slug), code=303)
+
+
+@bp.route("/<slug>/close", methods=["GET", "POST"])
+@role_required("official")
+def close(slug: str):
+    """Close a consultation early, with a reason, after a confirmation page."""
+    consultation = _consultation_or_404(slug)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _lifecycle_page("manage/close.html", consultation, form, _csrf_messages(form))
+    try:
+        service.close_early(db.session, consultation, form.reason.data or "", _actor_id())
+        db.session.commit()
+    except service.ServiceError as exc:
+        db.session.rollback()
+        return _lifecycle_page("manage/close.html", consultation, form, [str(exc)], 400)
+    flash(f"“{consultation.title}” is closed: it no longer takes comments.", "success")
+    return redirect(url_for("manage.edit", slug=slug), code=303)
+
+
+@bp.route("/<slug>/extend", methods=["GET", "POST"])
+@role_required("official")
+def extend(slug: str):
+    """Move the closing date later, with a reason."""
+    consultation = _consultation_or_404(slug)
+    form = ExtendForm()
+    if request.method == "GET" and consultation.closes_at:
+        form.closes_at.data = to_local(consultation.closes_at)
+    if not form.validate_on_submit():
+        messages = _csrf_messages(form)
+        _explain_dates(form.closes_at)
+        messages += form.closes_at.errors
+        return _lifecycle_page("manage/extend.html", consultation, form, messages,
+                               400 if messages else 200)
+    try:
+        service.extend(db.session, consultation, to_utc(form.closes_at.data),
+                       form.reason.data or "", _actor_id())
+        db.session.commit()
+    except service.ServiceError as exc:
+        db.session.rollback()
+        return _lifecycle_page("manage/extend.html", consultation, form, [str(exc)], 400)
+    flash(f"The closing date of “{consultation.title}” is now later.", "success")
+    return redirect(url_for("manage.edit", slug=slug), code=303)
+
+
+def _csrf_messages(form: FlaskForm) -> list[str]:
+    if request.method == "POST" and "csrf_token" in form.errors:
+        return ["This form had expired (the page was open a long time). Please send it again."]
+    return []
+
+
+# --------------------------------------------------------------------------- new version
+
+
+def _render_new_version(consultation, form, messages=(), preview=None, submitted=None,
+                        status=200):
+    current = service.current_version(db.session, consultation)
+    return render_template(
+        "manage/new_version.html", consultation=consultation, form=form,
+        messages=list(messages), preview=preview, submitted=submitted,
+        next_number=current.number + 1,
+    ), status
+
+
+@bp.route("/<slug>/versions/new", methods=["GET", "POST"])
+@role_required("official")
+def new_version(slug: str):
+    """Upload or paste the next version, preview what changes, then publish it."""
+    consultation = _consultation_or_404(slug)
+    if consultation.status is Status.ARCHIVED:
+        abort(409, description="This consultation is archived: its document can no longer change.")
+    form = NewVersionForm()
+    if request.method == "GET":
+        return _render_new_version(consultation, form)
+    action = request.form.get("action", "preview")
+    messages: list[str] = []
+    preview = submitted = None
+    try:
+        submitted = document_files(form)
+        preview = service.preview_version_changes(db.session, consultation, submitted.files)
+    except service.ServiceError as exc:
+        messages.append(str(exc))
+    except documents.DocumentError as exc:
+        messages.append(str(exc))
+    if action == "publish" and not (form.note.data or "").strip():
+        messages.append("Say what changed in this version: the note is shown to readers.")
+    if action != "publish" or messages:
+        return _render_new_version(consultation, form, messages, preview, submitted,
+                                   400 if messages else 200)
+    try:
+        version = service.publish_version(db.session, consultation, submitted.files,
+                                          form.note.data or "", actor_id=_actor_id())
+        db.session.commit()
+    except (service.ServiceError, documents.DocumentError) as exc:
+        db.session.rollback()
+        return _render_new_version(consultation, form, [str(exc)], preview, submitted, 400)
+    except IntegrityError:
+        db.session.rollback()
+        return _render_new_version(
+            consultation, form,
+            ["Someone published another version at the same moment. Preview again to compare "
+             "against it."], preview, submitted, 409)
+    flash(f"Version {version.number} is published.", "success")
+    if consultation.status is Status.DRAFT:
+        return redirect(url_for("manage.edit", slug=slug), code=303)
+    return redirect(url_for("consultations.changes", slug=slug,
+                            **{"from": version.number - 1, "to": version.number}), code=303)

@@ -1,0 +1,332 @@
+"""End-to-end journeys in a real browser, as people make them, with quality gates on every page.
+
+Every page a journey visits goes through check_page: axe-core (WCAG 2.0/2.1/2.2 A and AA,
+no serious or critical violation) and HTML validity (the W3C Nu checker, in one batch at the
+end of the session). Each journey leaves a screenshot of its last page in screenshots/.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.quality import check_page, focus_indicator, has_visible_focus, save_screenshot
+
+DEMO = "/c/federal-source-code-policy"
+DEMO_PASSWORD = "consult-demo-2026"
+OFFICIAL = "official@demo.consult.test"
+CITIZEN = "citizen@demo.consult.test"
+
+
+def link(page, name: str):
+    """The one link whose accessible name is exactly `name`."""
+    return page.get_by_role("link", name=name, exact=True)
+
+
+def paragraph_of(page, number: str):
+    """The paragraph block (number in the margin, text, tools) numbered `number`."""
+    return page.locator("div.para").filter(has=link(page, f"Paragraph {number}"))
+
+
+def sign_in(page, email: str, password: str, name: str) -> None:
+    """Use the sign-in form as a person would, starting from the page shown now."""
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    check_page(page, f"{name}: sign-in form")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".signed-in")).to_contain_text("Signed in as")
+
+
+# --------------------------------------------------------------------------- 1. a visitor reads
+
+
+@pytest.mark.browser
+def test_visitor_reads_and_follows_a_paragraph_number(page):
+    """A visitor reads the demo consultation and opens paragraph 2.1 from its margin number."""
+    page.goto(DEMO)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Federal Source Code Policy")
+    check_page(page, "visitor: consultation")
+
+    paragraph = paragraph_of(page, "2.1")
+    text = paragraph.locator(".para-body").inner_text().strip()
+    assert text.startswith("You may provide feedback")
+    number = link(page, "Paragraph 2.1")
+    expect(number).to_have_class(re.compile(r"\bpara-number\b"))
+    number.click()
+
+    expect(page).to_have_url(re.compile(rf"{DEMO}/p/[\w-]+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paragraph 2.1")
+    expect(page.locator(".para-single .para-body")).to_have_text(text)
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Paragraph 2.1")
+    # A visitor is invited to sign in to comment; reading never needed an account.
+    expect(page.locator(".join")).to_contain_text("Reading never needs an account")
+    check_page(page, "visitor: paragraph 2.1")
+    save_screenshot(page, "1-visitor-paragraph")
+
+
+# --------------------------------------------------------------------------- 2. a citizen comments
+
+
+@pytest.mark.browser
+def test_citizen_registers_confirms_and_comments_with_and_without_javascript(page, new_page):
+    """Register, confirm from the outbox, sign in, comment with JS on and off, see My comments."""
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.org"
+    name = "Ada Citizen"
+    password = "a long enough password"
+
+    page.goto(DEMO)
+    page.get_by_role("navigation", name="Site").get_by_role("link", name="Create an account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
+    check_page(page, "citizen: register form")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Your name, as shown with your comments").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Type the password again").fill(password)
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.get_by_role("status")).to_contain_text(email)
+    check_page(page, "citizen: check your email")
+    link(page, "development outbox").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Development outbox")
+    check_page(page, "citizen: development outbox")
+    message = page.locator("article").filter(has_text=f"To {email}")
+    expect(message).to_have_count(1)
+    message.locator("a[href*='/confirm/']").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your email address is confirmed")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    check_page(page, "citizen: sign in after confirming")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".signed-in")).to_have_text(f"Signed in as {name}")
+
+    # JavaScript on: the form opens in place beside the paragraph and sends without leaving.
+    page.goto(DEMO)
+    check_page(page, "citizen: consultation, signed in")
+    url = page.url
+    link(page, "Comment on 2.1").click()
+    inline = paragraph_of(page, "2.1").locator(".inline-comment")
+    expect(inline).to_be_visible()
+    expect(inline.get_by_role("heading")).to_have_text("Comment on 2.1")
+    expect(inline.get_by_label("Your comment")).to_be_focused()
+    assert page.url == url
+    check_page(page, "citizen: inline comment form (JS)", dom=True)
+    js_text = "Please accept comments by email as well as on this page."
+    inline.get_by_label("Your comment").fill(js_text)
+    inline.get_by_role("button", name="Send comment").click()
+    done = inline.get_by_role("status")
+    expect(done).to_contain_text("Thank you. Your comment is published.")
+    expect(done).to_be_focused()
+    assert page.url == url, "the inline form must not leave the page"
+    check_page(page, "citizen: inline comment sent (JS)", dom=True)
+
+    # JavaScript off: the same link leads to the paragraph's page, which has the form.
+    nojs = new_page(javascript=False, storage_state=page.context.storage_state())
+    nojs.goto(DEMO)
+    check_page(nojs, "citizen: consultation without JS")
+    link(nojs, "Comment on 3.1").click()
+    expect(nojs).to_have_url(re.compile(rf"{DEMO}/p/[\w-]+#comment-form-heading$"))
+    expect(nojs.get_by_role("heading", level=1)).to_have_text("Paragraph 3.1")
+    expect(nojs.locator("#comment-form-heading")).to_have_text("Comment on 3.1")
+    check_page(nojs, "citizen: paragraph 3.1 with the form (no JS)")
+    nojs_text = "The definition of custom code should include configuration files."
+    nojs.get_by_label("Your comment").fill(nojs_text)
+    nojs.get_by_role("button", name="Send comment").click()
+    expect(nojs).to_have_url(re.compile(rf"{DEMO}/p/[\w-]+#comment-\d+$"))
+    expect(nojs.get_by_role("status")).to_contain_text("Thank you. Your comment is published.")
+    expect(nojs.locator(".thread .comment-body").filter(has_text=nojs_text)).to_be_visible()
+    check_page(nojs, "citizen: comment sent (no JS)")
+
+    # Both comments are in "My comments", published.
+    nojs.get_by_role("link", name="My comments").click()
+    expect(nojs.get_by_role("heading", level=1)).to_have_text("My comments")
+    items = nojs.locator(".my-comment")
+    expect(items).to_have_count(2)
+    for text, number in ((js_text, "2.1"), (nojs_text, "3.1")):
+        item = items.filter(has_text=text)
+        expect(item.locator(".comment-status")).to_have_text("Published")
+        expect(item.get_by_role("link", name=f"paragraph {number}")).to_be_visible()
+    check_page(nojs, "citizen: my comments")
+    save_screenshot(nojs, "2-citizen-my-comments")
+
+
+# --------------------------------------------------------------------------- 3. an official publishes
+
+
+DOC_V1 = """---
+title: Parking in Millbrook
+---
+# Parking in Millbrook
+
+## Fees {#fees}
+
+Residents pay a yearly fee for a parking permit.
+
+Visitors pay by the hour at the machines.
+
+## Zones {#zones}
+
+The town is split into four zones.
+"""
+
+DOC_V2 = """---
+title: Parking in Millbrook
+---
+# Parking in Millbrook
+
+## Fees {#fees}
+
+Residents pay a monthly fee for a parking permit.
+
+Visitors pay by the hour at the machines.
+
+## Zones {#zones}
+
+The town is split into four zones.
+
+Zones are reviewed every year.
+"""
+
+
+@pytest.mark.browser
+def test_official_creates_publishes_and_revises_a_consultation(page):
+    """Paste Markdown, preview the numbered paragraphs, publish, then publish version 2."""
+    slug = f"parking-{uuid.uuid4().hex[:6]}"
+    page.goto("/")
+    check_page(page, "official: consultations")
+    sign_in(page, OFFICIAL, DEMO_PASSWORD, "official")
+    check_page(page, "official: signed in")
+
+    page.get_by_role("link", name="Manage consultations").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Manage consultations")
+    check_page(page, "official: manage list")
+    page.get_by_role("link", name="Start a new consultation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New consultation")
+    check_page(page, "official: new consultation form")
+
+    page.get_by_label("Web address").fill(slug)
+    page.get_by_label("Department").fill("Millbrook Town Council")
+    page.get_by_label("Summary").fill("How residents and visitors pay for parking.")
+    page.get_by_label("Or paste the Markdown").fill(DOC_V1)
+    page.get_by_role("button", name="Preview").click()
+
+    preview = page.locator("#preview")
+    expect(preview.get_by_role("heading", level=2)).to_have_text("Preview: Parking in Millbrook")
+    numbers = [n.strip().removeprefix("Paragraph ").strip()
+               for n in preview.locator(".para-number").all_inner_texts()]
+    texts = [t.strip() for t in preview.locator(".para-body").all_inner_texts()]
+    assert "Residents pay a yearly fee for a parking permit." in texts
+    assert len(numbers) == len(texts) == len(set(numbers)) >= 5, numbers
+    assert all(re.fullmatch(r"\d+(\.\d+)*", n) for n in numbers), numbers
+    expect(page.locator(".notice")).to_contain_text(f"splits into {len(numbers)} paragraphs")
+    check_page(page, "official: preview of the numbered paragraphs")
+    page.get_by_role("button", name="Publish", exact=True).click()
+
+    expect(page).to_have_url(re.compile(rf"/c/{slug}$"))
+    expect(page.get_by_role("status")).to_contain_text("“Parking in Millbrook” is published.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Parking in Millbrook")
+    published = [n.strip().removeprefix("Paragraph ").strip()
+                 for n in page.locator("article.document .para-number").all_inner_texts()]
+    assert published == numbers, "the public page numbers paragraphs as the preview did"
+    check_page(page, "official: published consultation")
+
+    page.get_by_role("link", name="Manage consultations").click()
+    page.get_by_role("link", name="Parking in Millbrook").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Parking in Millbrook")
+    check_page(page, "official: manage one consultation")
+    page.get_by_role("link", name="Publish a new version of the document").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Publish version 2 of “Parking in Millbrook”")
+    check_page(page, "official: new version form")
+    page.get_by_label("Or paste the Markdown").fill(DOC_V2)
+    page.get_by_label("What changed in this version").fill(
+        "Fees are now monthly; a paragraph on zone reviews was added.")
+    page.get_by_role("button", name="Preview").click()
+
+    preview = page.locator("#preview")
+    expect(preview.get_by_role("heading", level=2)).to_have_text("What changes in version 2")
+    expect(preview.locator(".change-counts")).to_contain_text("1 edited")
+    expect(preview.locator(".change-counts")).to_contain_text("1 new")
+    expect(preview.locator(".change-edited ins")).to_contain_text("monthly")
+    check_page(page, "official: preview of version 2")
+    page.get_by_role("button", name="Publish version 2").click()
+
+    expect(page).to_have_url(re.compile(rf"/c/{slug}/changes\?from=1&to=2$"))
+    expect(page.get_by_role("status")).to_contain_text("Version 2 is published.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "What changed from version 1 to version 2")
+    expect(page.locator(".lede")).to_have_text(
+        "Fees are now monthly; a paragraph on zone reviews was added.")
+    counts = page.locator(".change-counts")
+    for expected in ("1 edited", "1 new", "0 removed"):
+        expect(counts).to_contain_text(expected)
+    edited = page.locator(".change-edited")
+    expect(edited.locator("ins")).to_contain_text("monthly")
+    expect(edited.locator("del")).to_contain_text("yearly")
+    expect(page.locator(".change-new")).to_contain_text("Zones are reviewed every year.")
+    check_page(page, "official: changes from version 1 to 2")
+    save_screenshot(page, "3-official-changes")
+
+
+# --------------------------------------------------------------------------- 4. keyboard only
+
+
+def tab_until(page, matches, *, limit: int, seen: list) -> dict:
+    """Press Tab until the focused element satisfies `matches`; every stop must show focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        info = focus_indicator(page)
+        seen.append(info)
+        assert has_visible_focus(info), f"no visible focus indicator on {info}"
+        if info and matches(info):
+            return info
+    raise AssertionError(f"not reached in {limit} presses of Tab; last stops: {seen[-5:]}")
+
+
+@pytest.mark.browser
+def test_keyboard_only_citizen_comments(page):
+    """A signed-in citizen reaches the comment form and sends it with Tab, Enter and typing."""
+    page.goto(DEMO)
+    sign_in(page, CITIZEN, DEMO_PASSWORD, "keyboard")
+    page.goto(DEMO)
+    check_page(page, "keyboard: consultation, signed in")
+
+    seen: list = []
+    # The skip link comes first and leads into the main content.
+    info = tab_until(page, lambda i: i["text"] == "Skip to main content", limit=1, seen=seen)
+    page.keyboard.press("Enter")
+    info = tab_until(page, lambda i: i["text"] == "Comment on 1.3", limit=120, seen=seen)
+    assert info["tag"] == "a"
+    page.keyboard.press("Enter")
+
+    inline = paragraph_of(page, "1.3").locator(".inline-comment")
+    expect(inline).to_be_visible()
+    textarea = inline.get_by_label("Your comment")
+    expect(textarea).to_be_focused()
+    assert has_visible_focus(focus_indicator(page)), "the comment box shows no focus"
+    text = "Agencies need a clear, public inventory of the code they own."
+    page.keyboard.type(text)
+    expect(textarea).to_have_value(text)
+    expect(inline.locator(".counter")).to_contain_text(f"{5000 - len(text):,} characters left")
+    # On through the choices (arrow keys move inside a radio group) to the send button.
+    tab_until(page, lambda i: i["tag"] == "button" and i["text"] == "Send comment",
+              limit=15, seen=seen)
+    page.keyboard.press("Enter")
+
+    done = inline.get_by_role("status")
+    expect(done).to_contain_text("Thank you. Your comment is published.")
+    expect(done).to_be_focused()
+    check_page(page, "keyboard: comment sent", dom=True)
+    tab_until(page, lambda i: i["text"] == "See your comment", limit=3, seen=seen)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paragraph 1.3")
+    expect(page.locator(".thread .comment-body").filter(has_text=text)).to_be_visible()
+    check_page(page, "keyboard: paragraph 1.3 with the comment")
+    save_screenshot(page, "4-keyboard-comment")

@@ -1,0 +1,86 @@
+"""Run the app under gunicorn on a loopback port, for tests that need real processes."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def consult_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+    """Environment for a Consult process using this database and a private instance folder."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="test-server-secret",
+        CONSULT_ENV="development",
+        SEARCH_INDEX_DIR=str(instance / "index"),
+        CONSULT_INSTANCE=str(instance),
+        **extra,
+    )
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """Run a `consult` command and return its output, failing loudly."""
+    consult = shutil.which("consult", path=str(Path(sys.executable).parent)) or "consult"
+    result = subprocess.run([consult, *args], env=env, cwd=REPO, capture_output=True, text=True,
+                            timeout=300)
+    if result.returncode != 0:
+        raise RuntimeError(f"consult {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 3, timeout: int = 30):
+    """Serve wsgi:app with gunicorn; yields (base_url, process)."""
+    port = free_port()
+    exe = Path(sys.executable).parent / "gunicorn"
+    process = subprocess.Popen(
+        [str(exe), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+         "--timeout", str(timeout), "--graceful-timeout", "5", "wsgi:app"],
+        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2).read()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("gunicorn did not start:\n" + process.stderr.read().decode())
+            time.sleep(0.2)
+    try:
+        yield base, process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The pids of a gunicorn master's worker processes."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True,
+                         text=True).stdout
+    return [int(p) for p in out.split()]

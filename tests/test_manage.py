@@ -1,0 +1,504 @@
+"""Officials manage consultations in the browser: create, preview, publish, close, extend, revise."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from consult.consultations.service import create_consultation
+from consult.extensions import db
+from consult.models import (Comment, Consultation, ConsultationEvent, DocumentVersion, User,
+                            utcnow)
+from consult.users import create_user
+
+DOC = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a yearly fee for a permit.
+
+Visitors pay by the hour.
+
+## 2. Zones
+
+The town is split into four zones.
+"""
+
+DOC_V2 = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a monthly fee for a permit.
+
+## 2. Zones
+
+The town is split into four zones.
+
+Zones are reviewed every year.
+"""
+
+
+def sign_in(client, user):
+    """Log a test client in as a user (Flask-Login's session key)."""
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True
+
+
+def _user(app, email, role):
+    with app.app_context():
+        user = create_user(db.session, email, "a-long-password", display_name=email.split("@")[0],
+                           role=role, confirmed=True)
+        db.session.commit()
+        return user.id
+
+
+def _sign_in(app, client, user_id):
+    with app.app_context():
+        sign_in(client, db.session.get(User, user_id))
+
+
+@pytest.fixture
+def official(app):
+    """The id of a confirmed official."""
+    return _user(app, "olive@example.org", "official")
+
+
+@pytest.fixture
+def as_official(app, client, official):
+    """A client signed in as an official."""
+    _sign_in(app, client, official)
+    return client
+
+
+@pytest.fixture
+def parking(app):
+    """An open consultation with version 1 of its document; returns its slug."""
+    with app.app_context():
+        now = utcnow()
+        create_consultation(
+            db.session, slug="parking", files=[("parking.md", DOC)],
+            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10), publish=True,
+        )
+        db.session.commit()
+    return "parking"
+
+
+def _count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _form(**overrides):
+    data = {
+        "title": "Parking in Town",
+        "slug": "parking-2030",
+        "department": "Transport",
+        "summary": "How residents and visitors pay to park.",
+        "scope_about": "We must set fees for next year.",
+        "scope_open": "The level of fees.",
+        "scope_closed": "Whether to charge at all.",
+        "scope_outcome": "We read every comment.",
+        "response_expected": "By September",
+        "opens_at": "",
+        "closes_at": "",
+        "moderation_mode": "post",
+        "markdown": DOC,
+        "action": "preview",
+    }
+    data.update(overrides)
+    return data
+
+
+def _html(response):
+    return response.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- access
+
+ROUTES = [
+    ("get", "/manage/"),
+    ("get", "/manage/new"),
+    ("post", "/manage/new"),
+    ("get", "/manage/parking"),
+    ("get", "/manage/parking/publish"),
+    ("post", "/manage/parking/publish"),
+    ("get", "/manage/parking/close"),
+    ("post", "/manage/parking/close"),
+    ("get", "/manage/parking/extend"),
+    ("post", "/manage/parking/extend"),
+    ("get", "/manage/parking/versions/new"),
+    ("post", "/manage/parking/versions/new"),
+]
+
+
+@pytest.mark.parametrize("method,url", ROUTES)
+def test_anonymous_visitor_is_sent_to_sign_in(client, parking, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code in (301, 302, 303)
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("method,url", ROUTES)
+def test_citizen_is_refused(app, client, parking, method, url):
+    _sign_in(app, client, _user(app, "cid@example.org", "citizen"))
+    response = getattr(client, method)(url, data={"reason": "x", "markdown": DOC})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(Consultation, 1).closes_at > utcnow()
+
+
+def test_admin_may_manage_and_officials_see_the_nav_link(app, client, parking):
+    _sign_in(app, client, _user(app, "root@example.org", "admin"))
+    response = client.get("/manage/")
+    assert response.status_code == 200
+    assert 'href="/manage/">Manage consultations</a>' in _html(client.get("/"))
+
+
+def test_citizens_do_not_see_the_nav_link(app, client):
+    _sign_in(app, client, _user(app, "cid@example.org", "citizen"))
+    assert "Manage consultations" not in _html(client.get("/"))
+
+
+# --------------------------------------------------------------------------- list
+
+
+def test_empty_list_explains_what_to_do(as_official):
+    html = _html(as_official.get("/manage/"))
+    assert "There are no consultations yet" in html
+    assert 'href="/manage/new"' in html
+
+
+def test_list_shows_drafts_and_comment_counts(app, as_official, parking, official):
+    with app.app_context():
+        create_consultation(db.session, slug="draft-one", files=[("d.md", DOC)],
+                            title="Secret draft")
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "parking"))
+        version = consultation.versions[0]
+        for index, status in enumerate(["published", "published", "pending", "rejected"]):
+            db.session.add(Comment(consultation_id=consultation.id, version_id=version.id,
+                                   author_id=official, body="b", body_html="b", status=status,
+                                   submission_key=f"k{index}"))
+        db.session.commit()
+    html = _html(as_official.get("/manage/"))
+    assert "Secret draft" in html and "status-draft" in html
+    assert "Parking Policy" in html and "status-open" in html
+    assert "2 published, 1 awaiting moderation" in html
+    assert "(4 in all)" in html
+
+
+# --------------------------------------------------------------------------- new
+
+
+def test_paste_preview_shows_numbered_paragraphs_and_stores_nothing(app, as_official):
+    response = as_official.post("/manage/new", data=_form())
+    html = _html(response)
+    assert response.status_code == 200
+    assert "splits into <strong>6 paragraphs</strong>" in html
+    assert "Residents pay a yearly fee for a permit." in html
+    assert "#fees" in html and "Heading" in html
+    assert re.search(r'class="para-number">.*?1\.1</span>', html)
+    # Typed values are kept.
+    assert 'value="parking-2030"' in html and "We must set fees for next year." in html
+    assert _count(app, Consultation) == 0
+
+
+def test_paste_and_publish_stores_it_and_the_public_page_shows_it(app, client, as_official,
+                                                                   official):
+    response = as_official.post("/manage/new", data=_form(action="publish"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/c/parking-2030")
+    html = _html(client.get("/c/parking-2030"))
+    assert "Parking in Town" in html and "Residents pay a yearly fee for a permit." in html
+    assert "Whether to charge at all." in html
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        assert consultation.published_at is not None
+        assert consultation.department == "Transport"
+        event = db.session.scalar(select(ConsultationEvent))
+        assert (event.kind, event.actor_id) == ("created", official)
+
+
+def test_blank_title_takes_the_documents_title(app, as_official):
+    as_official.post("/manage/new", data=_form(title="", action="publish"))
+    with app.app_context():
+        assert db.session.scalar(select(Consultation.title)) == "Parking Policy"
+
+
+def test_dates_are_entered_in_the_site_time_zone_and_stored_as_utc(app, as_official):
+    response = as_official.post("/manage/new", data=_form(
+        action="draft", opens_at="2030-01-10T09:00", closes_at="2030-07-01T12:00"))
+    assert response.status_code == 303
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        assert consultation.opens_at == datetime(2030, 1, 10, 9, 0)  # GMT
+        assert consultation.closes_at == datetime(2030, 7, 1, 11, 0)  # BST is UTC+1
+
+
+def test_two_uploaded_files_are_joined_in_order_and_carried_through_the_preview(app, as_official):
+    first = b"# Part A\n\nAlpha paragraph.\n"
+    second = b"# Part B\n\nBeta paragraph.\n"
+    data = _form(markdown="", title="Two parts")
+    data["files"] = [(io.BytesIO(first), "01-a.md"), (io.BytesIO(second), "02-b.md")]
+    response = as_official.post("/manage/new", data=data, content_type="multipart/form-data")
+    html = _html(response)
+    assert response.status_code == 200
+    assert html.index("Alpha paragraph.") < html.index("Beta paragraph.")
+    assert "<strong>01-a.md</strong>, <strong>02-b.md</strong>" in html
+    carried = re.search(r'name="carried" type="hidden" value="([^"]*)"', html) or re.search(
+        r'type="hidden" name="carried" value="([^"]*)"', html) or re.search(
+        r'id="carried" name="carried" type="hidden" value="([^"]*)"', html)
+    assert carried, "the uploaded text is carried in a hidden field"
+    import html as html_module
+    carried_value = html_module.unescape(carried.group(1))
+    assert json.loads(carried_value) == [["01-a.md", first.decode()], ["02-b.md", second.decode()]]
+    # Publish without uploading again.
+    response = as_official.post("/manage/new", data=_form(
+        markdown="", title="Two parts", carried=carried_value, action="publish"),
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context():
+        source = db.session.scalar(select(DocumentVersion.source))
+        assert source.index("Alpha paragraph.") < source.index("Beta paragraph.")
+
+
+def _upload(data: bytes, name: str = "doc.md", **overrides):
+    form = _form(markdown="", **overrides)
+    form["files"] = [(data, name)]  # turned into a fresh file object for each request
+    return form
+
+
+def _fresh(data: dict) -> dict:
+    data = dict(data)
+    if "files" in data:
+        data["files"] = [(io.BytesIO(content), name) for content, name in data["files"]]
+    return data
+
+
+BAD_INPUTS = {
+    "not utf-8": (_upload(b"# Title\n\nCaf\xe9 prices.\n", "latin.md"),
+                  ["latin.md, line 3", "not valid UTF-8"]),
+    "empty": (_form(markdown="   \n"), ["Give the document"]),
+    "empty file": (_upload(b"\n\n", "blank.md"), ["blank.md", "empty"]),
+    "no paragraphs": (_form(markdown="---\ntitle: Only front matter\n---\n"), ["no paragraphs"]),
+    "broken front matter": (_form(markdown="---\ntitle: [unclosed\n---\n# Hello\n"),
+                            ["front matter is not valid YAML", "line"]),
+    "duplicate anchors": (_form(markdown="# A {#same}\n\ntext\n\n# B {#same}\n"),
+                          ["duplicate pinned anchor", "line 5"]),
+    "not markdown": (_upload(b"%PDF-1.4", "policy.pdf"), ["only Markdown files"]),
+    "both": (dict(_upload(b"# Hi\n"), markdown="# Also\n"), ["not both"]),
+    "bad slug": (_form(slug="Parking Policy!"), ["is not usable"]),
+    "missing slug": (_form(slug=""), ["Enter a web address"]),
+    "reserved slug": (_form(slug="new"), ["reserved"]),
+    "closing before opening": (_form(opens_at="2030-05-01T09:00", closes_at="2030-04-01T09:00"),
+                               ["The closing date must be after the opening date."]),
+    "closing in the past": (_form(closes_at="2001-01-01T09:00", action="publish"),
+                            ["The closing date has passed"]),
+    "unreadable date": (_form(closes_at="next tuesday"), ["for example 2025-06-30T17:00"]),
+    "file too large": (_upload(b"# Big\n\n" + b"word " * 900_000, "big.md"), ["the limit is"]),
+}
+
+
+@pytest.mark.parametrize("action", ["preview", "publish"])
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_explained_on_the_same_form_and_nothing_is_stored(app, as_official, case,
+                                                                      action):
+    data, expected = BAD_INPUTS[case]
+    data = _fresh(data)
+    if data["action"] == "preview":
+        data["action"] = action
+    elif action == "preview":
+        pytest.skip("this case is about publishing")
+    response = as_official.post("/manage/new", data=data, content_type="multipart/form-data")
+    html = _html(response)
+    assert response.status_code == 400, html[:2000]
+    assert 'role="alert"' in html
+    for text in expected:
+        assert text in html
+    assert "Parking in Town" in html and "We must set fees for next year." in html
+    assert _count(app, Consultation) == 0
+    assert _count(app, DocumentVersion) == 0
+
+
+def test_slug_already_taken_keeps_the_typed_values(app, as_official, parking):
+    response = as_official.post("/manage/new", data=_form(slug="parking", action="publish"))
+    html = _html(response)
+    assert response.status_code == 400
+    assert "already taken" in html and 'value="parking"' in html and "Transport" in html
+    assert _count(app, Consultation) == 1
+
+
+def test_request_larger_than_the_limit_is_explained_on_the_form(app, as_official):
+    app.config["MAX_CONTENT_LENGTH"] = 2048
+    data = _fresh(_upload(b"# Big\n\n" + b"x" * 5000, "big.md"))
+    response = as_official.post("/manage/new", data=data, content_type="multipart/form-data")
+    html = _html(response)
+    assert response.status_code == 413
+    assert 'role="alert"' in html and "larger than" in html
+    assert 'action="/manage/new"' in html
+    assert _count(app, Consultation) == 0
+
+
+def test_a_pasted_document_larger_than_the_default_field_limit_is_accepted(app, as_official):
+    body = "\n\n".join(f"Paragraph number {i} " + "word " * 100 for i in range(1200))
+    assert len(body) > 500_000
+    response = as_official.post("/manage/new", data=_form(markdown="# Long\n\n" + body,
+                                                          action="draft"))
+    assert response.status_code == 303
+    assert _count(app, Consultation) == 1
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def test_draft_is_not_public_until_published(app, client, as_official, official):
+    response = as_official.post("/manage/new", data=_form(action="draft"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/manage/parking-2030")
+    page = _html(as_official.get("/manage/parking-2030"))
+    assert "This is a draft" in page and "Publish this consultation" in page
+    assert as_official.get("/c/parking-2030").status_code == 404
+    assert "Parking in Town" not in _html(as_official.get("/"))
+    confirm = _html(as_official.get("/manage/parking-2030/publish"))
+    assert "Yes, publish it" in confirm and "cannot go back to being a draft" in confirm
+    assert as_official.get("/c/parking-2030").status_code == 404
+    response = as_official.post("/manage/parking-2030/publish")
+    assert response.status_code == 303
+    assert as_official.get("/c/parking-2030").status_code == 200
+    with app.app_context():
+        kinds = db.session.scalars(select(ConsultationEvent.kind).order_by(ConsultationEvent.id))
+        assert list(kinds) == ["created", "published"]
+    history = _html(as_official.get("/manage/parking-2030"))
+    assert "olive" in history and "Published" in history
+
+
+def test_publishing_twice_is_refused(app, as_official, parking):
+    response = as_official.post("/manage/parking/publish")
+    assert response.status_code == 400
+    assert "already published" in _html(response)
+
+
+# --------------------------------------------------------------------------- close early
+
+
+def test_close_early_needs_a_reason_and_is_recorded(app, as_official, parking, official):
+    page = _html(as_official.get("/manage/parking/close"))
+    assert "cannot be undone" in page and 'name="reason"' in page
+    response = as_official.post("/manage/parking/close", data={"reason": "  "})
+    assert response.status_code == 400
+    assert "Give the reason for closing early" in _html(response)
+    with app.app_context():
+        assert db.session.scalar(select(Consultation.closes_at)) > utcnow()
+        assert db.session.scalar(
+            select(func.count()).where(ConsultationEvent.kind == "closed_early")) == 0
+    response = as_official.post("/manage/parking/close", data={"reason": "Proposal withdrawn."})
+    assert response.status_code == 303
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation))
+        assert consultation.closes_at <= utcnow()
+        assert consultation.status.value == "closed"
+        event = db.session.scalar(select(ConsultationEvent).where(
+            ConsultationEvent.kind == "closed_early"))
+        assert event.actor_id == official and "Proposal withdrawn." in event.detail
+    history = _html(as_official.get("/manage/parking"))
+    assert "Closed early" in history and "Proposal withdrawn." in history
+    again = as_official.post("/manage/parking/close", data={"reason": "again"})
+    assert again.status_code == 400
+
+
+# --------------------------------------------------------------------------- extend
+
+
+def test_extend_refuses_a_date_before_the_current_close(app, as_official, parking, official):
+    with app.app_context():
+        before = db.session.scalar(select(Consultation.closes_at))
+    earlier = (before - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = as_official.post("/manage/parking/extend",
+                                data={"closes_at": earlier, "reason": "More time"})
+    assert response.status_code == 400
+    assert "must be after the current one" in _html(response)
+    response = as_official.post("/manage/parking/extend",
+                                data={"closes_at": "2031-07-01T12:00", "reason": ""})
+    assert response.status_code == 400 and "Give the reason" in _html(response)
+    with app.app_context():
+        assert db.session.scalar(select(Consultation.closes_at)) == before
+    response = as_official.post("/manage/parking/extend",
+                                data={"closes_at": "2031-07-01T12:00", "reason": "More time"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Consultation.closes_at)) == datetime(2031, 7, 1, 11, 0)
+        event = db.session.scalar(select(ConsultationEvent).where(
+            ConsultationEvent.kind == "extended"))
+        assert event.actor_id == official and "More time" in event.detail
+
+
+def test_extend_form_shows_the_current_close_in_local_time(app, as_official, parking):
+    html = _html(as_official.get("/manage/parking/extend"))
+    assert 'type="datetime-local"' in html and "Extend the closing date" in html
+
+
+# --------------------------------------------------------------------------- new version
+
+
+def test_new_version_preview_shows_changes_then_publish_goes_to_changes_page(
+        app, as_official, parking, official):
+    response = as_official.post("/manage/parking/versions/new",
+                                data={"markdown": DOC_V2, "note": "", "action": "preview"})
+    html = _html(response)
+    assert response.status_code == 200
+    assert "<strong>1</strong> edited" in html
+    assert "<strong>1</strong> new" in html
+    assert "<strong>1</strong> removed" in html
+    assert "<del>yearly</del>" in html and "<ins>monthly</ins>" in html
+    assert "<del>Visitors pay by the hour.</del>" in html
+    assert "<ins>Zones are reviewed every year.</ins>" in html
+    assert "Publish version 2" in html
+    assert _count(app, DocumentVersion) == 1
+    # The note is required.
+    response = as_official.post("/manage/parking/versions/new",
+                                data={"markdown": DOC_V2, "note": " ", "action": "publish"})
+    assert response.status_code == 400 and "Say what changed" in _html(response)
+    assert _count(app, DocumentVersion) == 1
+    response = as_official.post("/manage/parking/versions/new",
+                                data={"markdown": DOC_V2, "note": "Fees are monthly.",
+                                      "action": "publish"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/c/parking/changes?from=1&to=2")
+    changes = _html(as_official.get(response.headers["Location"]))
+    assert "Fees are monthly." in changes
+    with app.app_context():
+        event = db.session.scalar(select(ConsultationEvent).where(
+            ConsultationEvent.kind == "version"))
+        assert event.actor_id == official
+
+
+def test_new_version_with_a_broken_document_is_explained(app, as_official, parking):
+    response = as_official.post("/manage/parking/versions/new", data={
+        "markdown": "# A {#x}\n\n# B {#x}\n", "note": "Typo fixes", "action": "publish"})
+    html = _html(response)
+    assert response.status_code == 400
+    assert "duplicate pinned anchor" in html and "Typo fixes" in html
+    assert _count(app, DocumentVersion) == 1
+
+
+def test_new_version_of_a_draft_returns_to_the_manage_page(app, as_official):
+    as_official.post("/manage/new", data=_form(action="draft"))
+    response = as_official.post("/manage/parking-2030/versions/new",
+                                data={"markdown": DOC_V2, "note": "Redrafted",
+                                      "action": "publish"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/manage/parking-2030")
+
+
+def test_unknown_consultation_is_404(as_official):
+    assert as_official.get("/manage/nothing-here").status_code == 404
