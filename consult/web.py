@@ -6,7 +6,13 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+from consult.extensions import db
+
+BUSY_RETRY_AFTER = 5
 
 
 def init_app(app: Flask) -> None:
@@ -53,6 +59,19 @@ def init_app(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _database_busy(error: Exception):
+        # A locked or unreachable database is a temporary state: say so, never a stack trace.
+        app.logger.warning("database unavailable: %s", error)
+        db.session.rollback()
+        message = ("The site is very busy right now. Nothing you sent was stored; "
+                   f"please try again in {BUSY_RETRY_AFTER} seconds.")
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            return {"ok": False, "error": message}, 503, headers
+        return render_template("busy.html", message=message), 503, headers
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

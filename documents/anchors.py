@@ -11,7 +11,11 @@ from .parse import derived_anchor_base, unique_anchor
 
 FUZZY_THRESHOLD = 0.6
 # Candidates scored per paragraph after the inverted-index prefilter.
-CANDIDATES = 6
+CANDIDATES = 3
+# With the neighbours weighing 0.2, text below 0.5 can never reach the threshold.
+MIN_TEXT_SCORE = (FUZZY_THRESHOLD - 0.2) / 0.8
+# Long blocks (tables, code) are compared on their opening words: enough to recognise them.
+MAX_WORDS = 150
 _FAMILY = {"heading": "heading", "code": "code", "table": "table"}
 _WORD = re.compile(r"\w+")
 
@@ -22,6 +26,11 @@ def _family(kind: str) -> str:
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
+
+
+def _jaccard(a: list[str], b: list[str]) -> float:
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
 
 
 def carry_anchors(previous: Document, current: Document, reserved: Iterable[str] = ()) -> Document:
@@ -108,7 +117,7 @@ def _fuzzy(old: list[Paragraph], new: list[Paragraph], match: dict[int, int], us
     free_new = [n for n in range(len(new)) if n not in match]
     if not free_old or not free_new:
         return
-    old_words = {o: _words(old[o].text) for o in free_old}
+    old_words = {o: _words(old[o].text)[:MAX_WORDS] for o in free_old}
     # Inverted index of word sets; words in many paragraphs say little and cost a lot.
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
     for o in free_old:
@@ -118,14 +127,15 @@ def _fuzzy(old: list[Paragraph], new: list[Paragraph], match: dict[int, int], us
     common = max(20, len(free_old) // 10)
 
     def context(paragraphs: list[Paragraph], i: int) -> list[str]:
-        before = paragraphs[i - 1].text if i > 0 else ""
-        after = paragraphs[i + 1].text if i + 1 < len(paragraphs) else ""
+        before = paragraphs[i - 1].text[-300:] if i > 0 else ""
+        after = paragraphs[i + 1].text[:300] if i + 1 < len(paragraphs) else ""
         return _words(before)[-20:] + _words(after)[:20]
 
+    old_bags = {o: Counter(old_words[o]) for o in free_old}
     scored: list[tuple[float, float, int, int]] = []
     for n in free_new:
         family = _family(new[n].kind)
-        words = _words(new[n].text)
+        words = _words(new[n].text)[:MAX_WORDS]
         hits: Counter[int] = Counter()
         for word in set(words):
             postings = index.get((family, word))
@@ -137,18 +147,27 @@ def _fuzzy(old: list[Paragraph], new: list[Paragraph], match: dict[int, int], us
                 hits.update(index.get((family, word), ()))
         if not hits:
             continue
-        size = max(len(set(words)), 1)
-        best = sorted(hits, key=lambda o: (-hits[o] / max(size, len(set(old_words[o]))),
-                                           abs(rel_old[o] - rel_new[n])))[:CANDIDATES]
+        bag = Counter(words)
+        # Shared words bound SequenceMatcher's ratio from above, so it prunes for free.
+        bounded = []
+        for o, _ in hits.most_common(3 * CANDIDATES):
+            other = old_bags[o]
+            common_words = sum(min(count, other[w]) for w, count in bag.items() if w in other)
+            bound = 2 * common_words / max(len(words) + len(old_words[o]), 1)
+            if bound >= MIN_TEXT_SCORE:
+                bounded.append((bound, -abs(rel_old[o] - rel_new[n]), o))
+        bounded.sort(reverse=True)
         new_context = context(new, n)
-        for o in best:
+        for _, _, o in bounded[:CANDIDATES]:
             text_score = SequenceMatcher(None, words, old_words[o], autojunk=False).ratio()
-            if text_score < FUZZY_THRESHOLD - 0.25:
+            if text_score < MIN_TEXT_SCORE:
                 continue
-            around = SequenceMatcher(None, new_context, context(old, o), autojunk=False).ratio()
+            around = _jaccard(new_context, context(old, o))
             score = 0.8 * text_score + 0.2 * around
             if score >= FUZZY_THRESHOLD:
                 scored.append((score, -abs(rel_old[o] - rel_new[n]), n, o))
+                if text_score > 0.9:
+                    break  # a near-identical quote: the other candidates cannot win
     scored.sort(reverse=True)
     for _, _, n, o in scored:
         if n not in match and o not in used_old:

@@ -111,3 +111,31 @@ def federal(version: str) -> list[tuple[str, str]]:
     from consult.demo import federal_files
 
     return federal_files(version)
+
+
+GATES = {
+    "browser journeys": lambda item: "tests/browser/" in item.nodeid,
+    "security (headers, CSRF, access, XSS, passwords)": lambda item: any(
+        name in item.nodeid for name in ("test_security", "test_xss", "test_sanitise", "test_accounts")),
+    "concurrency and durability": lambda item: "test_concurrency" in item.nodeid,
+    "PostgreSQL backend": lambda item: "[postgres" in item.nodeid,
+    "documents (corpus, anchors, diff)": lambda item: "tests/documents/" in item.nodeid,
+}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print how many tests each quality gate ran, so CI logs show that none was skipped."""
+    counts = {gate: {"passed": 0, "failed": 0, "skipped": 0} for gate in GATES}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") not in ("call", "setup") or not hasattr(report, "nodeid"):
+                continue
+            if report.when == "setup" and outcome == "passed":
+                continue
+            for gate, matches in GATES.items():
+                if matches(report):
+                    counts[gate]["failed" if outcome == "error" else outcome] += 1
+    terminalreporter.section("quality gates")
+    for gate, c in counts.items():
+        terminalreporter.write_line(
+            f"{gate:<52} {c['passed']:>4} passed {c['failed']:>3} failed {c['skipped']:>3} skipped")

@@ -394,3 +394,22 @@ def test_someone_elses_comment_cannot_be_edited(client, world, app):
         sign_in(client, other)
     assert client.post(f"/me/comments/{comment_id}/edit", data={"body": "Hacked"}).status_code == 404
     assert client.post(f"/me/comments/{comment_id}/withdraw").status_code == 404
+
+
+def test_busy_database_answers_503_with_retry_after_and_keeps_the_text(client, world, app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+
+    def locked(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(service, "submit_comment", locked)
+    response = _post(client, world, anchor, body="Please keep this text.")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    html = response.get_data(as_text=True)
+    assert "Please keep this text." in html and "very busy" in html
+    assert "database is locked" not in html

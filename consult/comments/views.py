@@ -1,9 +1,10 @@
 """Comment views: the form on a paragraph page, submitting, and "My comments"."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
 
 from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
@@ -81,16 +82,29 @@ def _submit(consultation, anchor: str | None):
         except service.CommentError as exc:
             db.session.rollback()
             error = exc
+        except OperationalError:
+            # The database is busy: keep the text on the form and ask to retry shortly.
+            db.session.rollback()
+            error = service.CommentError(
+                "The site is very busy and your comment was not stored yet. Your text is kept "
+                "below: please send it again in a few seconds.", status=503)
         else:
             return _submitted(consultation, comment, created)
     if wants_json():
         response = jsonify(ok=False, error=error.message, field=error.field)
         if isinstance(error, service.RateLimited):
             response.headers["Retry-After"] = str(error.retry_after)
+        elif error.status == 503:
+            response.headers["Retry-After"] = "5"
         return response, error.status
-    if anchor is None:
-        return general_page(consultation, form, error)
-    return paragraph_page(consultation, anchor, form, error)
+    page = general_page(consultation, form, error) if anchor is None else \
+        paragraph_page(consultation, anchor, form, error)
+    response = make_response(page)
+    if isinstance(error, service.RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    elif error.status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 def _what_next(consultation, comment) -> str:

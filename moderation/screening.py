@@ -1,0 +1,152 @@
+"""Automatic screening: finds what a moderator should look at, and says why.
+
+Screening never deletes and never rejects: it returns the reasons to hold a comment for a
+person to decide. Each reason names the house rule it relates to, and where the text matched
+(character spans), so a moderator can redact exactly those words.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Rule anchors in the default house rules (moderation/house_rules.md pins them).
+RULE_PERSONAL = "personal-information"
+RULE_SPAM = "no-spam"
+RULE_ABUSE = "no-abuse"
+RULE_ON_TOPIC = "on-topic"
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# A run of digits with the usual separators: 07700 900123, +44 20 7946 0958, (020) 7946 0958.
+# Between 10 and 15 digits (checked in code), so years and sums of money do not count.
+PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,20}\d(?!\w)")
+POSTCODE = re.compile(
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRVWXY]) ?\d[ABD-HJLNP-UW-Z]{2})\b",
+    re.IGNORECASE,
+)
+# Deliberately broader than the issued prefixes: a false alarm costs a moderator a glance.
+NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.IGNORECASE)
+DATE = r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)? (?:of )?[A-Z][a-z]+ \d{4})"
+DATE_OF_BIRTH = re.compile(
+    rf"\b(?:born(?: on)?|d\.?o\.?b\.?:?|date of birth:?|birthday(?: is)?:?)\s*{DATE}", re.IGNORECASE
+)
+LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a comment is held: a code, a sentence for people, the rule, and where it matched."""
+
+    code: str
+    message: str
+    rule: str
+    spans: tuple[tuple[int, int], ...] = field(default=())
+
+
+def _spans(pattern: re.Pattern, text: str, digits: tuple[int, int] | None = None
+           ) -> tuple[tuple[int, int], ...]:
+    found = []
+    for match in pattern.finditer(text):
+        if digits and not digits[0] <= sum(c.isdigit() for c in match.group()) <= digits[1]:
+            continue
+        found.append(match.span())
+    return tuple(found)
+
+
+def personal_data(text: str) -> list[Reason]:
+    """Email addresses, phone numbers, UK postcodes, national insurance numbers, dates of birth."""
+    reasons = []
+    checks = (
+        ("email", "an email address", _spans(EMAIL, text)),
+        ("phone", "a phone number", _spans(PHONE, text, digits=(10, 15))),
+        ("postcode", "a postcode", _spans(POSTCODE, text)),
+        ("ni_number", "a national insurance number", _spans(NI_NUMBER, text)),
+        ("date_of_birth", "a date of birth", _spans(DATE_OF_BIRTH, text)),
+    )
+    for code, what, spans in checks:
+        if spans:
+            reasons.append(Reason(f"personal_data:{code}",
+                                  f"It seems to contain personal information: {what}.",
+                                  RULE_PERSONAL, spans))
+    return reasons
+
+
+def links(text: str) -> list[Reason]:
+    """Web links, which are often spam and always worth a look."""
+    spans = _spans(LINK, text)
+    return [Reason("link", "It contains a link.", RULE_SPAM, spans)] if spans else []
+
+
+def _word_spans(text: str, words: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    wanted = {w.casefold() for w in words if w.strip()}
+    if not wanted:
+        return ()
+    return tuple(m.span() for m in WORD.finditer(text) if m.group().casefold() in wanted)
+
+
+def word_lists(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = ()) -> list[Reason]:
+    """Banned words (the author is told the rule) and suspect words (a moderator looks)."""
+    reasons = []
+    spans = _word_spans(text, banned)
+    if spans:
+        reasons.append(Reason("banned_word", "It contains language the house rules do not allow.",
+                              RULE_ABUSE, spans))
+    spans = _word_spans(text, suspect)
+    if spans:
+        reasons.append(Reason("suspect_word", "It contains a word moderators check by hand.",
+                              RULE_ABUSE, spans))
+    return reasons
+
+
+def shouting(text: str, minimum_letters: int = 20, share: float = 0.7) -> list[Reason]:
+    """Mostly capital letters over a reasonable length."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < minimum_letters:
+        return []
+    upper = sum(1 for c in letters if c.isupper())
+    if upper / len(letters) >= share:
+        return [Reason("shouting", "It is written mostly in capital letters.", RULE_ABUSE)]
+    return []
+
+
+def normalise(text: str) -> str:
+    """Text reduced to lower-case words, for spotting repeats and campaigns."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(WORD.findall(text))
+
+
+def shingles(text: str, size: int = 3) -> frozenset[str]:
+    """Overlapping word triples: near-identical texts share most of them."""
+    words = normalise(text).split()
+    if len(words) < size:
+        return frozenset([" ".join(words)]) if words else frozenset()
+    return frozenset(" ".join(words[i:i + size]) for i in range(len(words) - size + 1))
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard similarity of two shingle sets."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = ()) -> list[Reason]:
+    """Every reason to hold this text for a moderator; an empty list means nothing found."""
+    return [*personal_data(text), *links(text), *word_lists(text, banned, suspect), *shouting(text)]
+
+
+def redact(text: str, spans: Iterable[tuple[int, int]], mark: str = "[removed]") -> str:
+    """The text with the given character spans replaced by a visible mark."""
+    result, last = [], 0
+    for start, end in sorted(set(spans)):
+        if start < last:
+            start = last
+        if start >= end:
+            continue
+        result.append(text[last:start])
+        result.append(mark)
+        last = end
+    result.append(text[last:])
+    return "".join(result)
