@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, g, render_template, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from consult.extensions import db
@@ -72,6 +73,15 @@ def init_app(app: Flask) -> None:
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return {"ok": False, "error": message}, 503, headers
         return render_template("busy.html", message=message), 503, headers
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        message = ("This form has expired or was sent from another site, so nothing was done. "
+                   "Go back, reload the page and send it again: your browser normally keeps "
+                   "what you typed.")
+        if request.accept_mimetypes.best == "application/json":
+            return {"ok": False, "error": message}, 400
+        return render_template("error.html", error=error, message=message), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

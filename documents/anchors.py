@@ -54,6 +54,8 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
     # 2. Identical text: among several, the nearest by relative position.
     rel_old = _relative_positions(len(old))
     rel_new = _relative_positions(len(new))
+    # Identical words are the same quote even if its markup changed (a paragraph became a
+    # list item), but among repeats the same kind of block is preferred.
     old_by_print: dict[str, list[int]] = defaultdict(list)
     for o, paragraph in enumerate(old):
         if o not in used_old:
@@ -67,11 +69,18 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
         if len(olds) * len(news) > 4096:
             pairs = list(zip(news, olds))  # a huge group of repeats: keep reading order
         else:
-            candidates = sorted((abs(rel_new[n] - rel_old[o]), n, o) for n in news for o in olds)
-            pairs = [(n, o) for _, n, o in candidates]
+            candidates = sorted(
+                (_family(new[n].kind) != _family(old[o].kind), abs(rel_new[n] - rel_old[o]), n, o)
+                for n in news for o in olds)
+            pairs = [(n, o) for _, _, n, o in candidates]
+        chosen_new, chosen_old = [], []
         for n, o in pairs:
-            if n not in match and o not in used_old:
-                pair(n, o)
+            if n not in chosen_new and o not in chosen_old and n not in match and o not in used_old:
+                chosen_new.append(n)
+                chosen_old.append(o)
+        # Nearest positions decide which repeats match; reading order decides who pairs with whom.
+        for n, o in zip(sorted(chosen_new), sorted(chosen_old)):
+            pair(n, o)
 
     # 3. Fuzzy: the quote with its neighbours, above a threshold, one-to-one, best first.
     _fuzzy(old, new, match, used_old, rel_old, rel_new)

@@ -192,8 +192,9 @@ def _paragraphs(blocks: list[tuple[Block, str | None]]) -> list[Paragraph]:
             anchor = _pinned_anchor(block.pinned, line, source)
             if anchor in pinned_at:
                 first_line, first_source = pinned_at[anchor]
-                where = f"line {first_line}" if first_source == source else f"{first_source}, line {first_line}"
-                raise DocumentError(f"duplicate pinned anchor '{anchor}' (first used on {where})", line, source)
+                where = (f"on line {first_line}" if first_source == source
+                         else f"in {first_source}, line {first_line}")
+                raise DocumentError(f"duplicate pinned anchor '{anchor}' (first used {where})", line, source)
             pinned_at[anchor] = (line, source)
         paragraphs.append(Paragraph(
             anchor=anchor, number=number, kind=block.kind, text=block.text, html=block.html,

@@ -278,6 +278,12 @@ def _attributes_rule(state: StateCore) -> None:
             if all(_ATTR_LINE.match(line) for line in lines):
                 opener.meta["attributes_only"] = _attrs_id(content) or ""
                 content = ""
+            elif len(lines) > 1 and _ATTR_LINE.match(lines[0]):
+                # "{#id}" directly above a paragraph (attrs_block style) pins it.
+                pinned = _attrs_id(lines[0])
+                if pinned:
+                    opener.meta["pinned"] = pinned
+                content = "\n".join(lines[1:])
             elif len(lines) > 1 and _ATTR_LINE.match(lines[-1]):
                 # Kramdown: an attribute list on the line after a paragraph applies to it.
                 pinned = _attrs_id(lines[-1])

@@ -6,6 +6,7 @@ from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, re
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
+from consult.accounts import is_confirmed
 from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.consultations import service as consultations
@@ -34,7 +35,7 @@ def viewer_id() -> int | None:
 
 def can_comment() -> bool:
     """Signed in with a confirmed email address."""
-    return current_user.is_authenticated and current_user.email_confirmed_at is not None
+    return current_user.is_authenticated and is_confirmed(current_user)
 
 
 def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,

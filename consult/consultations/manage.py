@@ -1,4 +1,4 @@
-"""Officials manage consultations in the browser: create, preview, publish, close, extend, revise."""
+"""Officials manage consultations in the browser: create, preview, publish, close, revise."""
 from __future__ import annotations
 
 import json
@@ -202,7 +202,9 @@ def too_large_message() -> str:
 def _too_large(error):
     # The body was not read, so the typed values are lost; say so on the same form.
     if request.endpoint == "manage.new_version" and request.view_args:
-        consultation = _consultation_or_404(request.view_args["slug"])
+        consultation = service.get_consultation(db.session, request.view_args["slug"])
+        if consultation is None:
+            return render_template("error.html", error=error), 413
         return _render_new_version(consultation, NewVersionForm(formdata=None),
                                    messages=[too_large_message()], status=413)
     return _render_new(NewConsultationForm(formdata=None), messages=[too_large_message()],
