@@ -501,3 +501,18 @@ def test_new_version_of_a_draft_returns_to_the_manage_page(app, as_official):
 
 def test_unknown_consultation_is_404(as_official):
     assert as_official.get("/manage/nothing-here").status_code == 404
+
+
+def test_preview_nests_the_documents_headings_under_its_own(as_official):
+    html = _html(as_official.post("/manage/new", data=_form()))
+    preview = html[html.index('id="preview"'):]
+    assert preview.count("<h2") == 1  # "Preview: ..." only
+    assert '<h3 class="manage-as-h1">Parking Policy</h3>' in preview
+    assert '<h4 class="manage-as-h2"' in preview
+
+
+def test_nest_headings_keeps_attributes_and_caps_at_six():
+    from consult.consultations.manage import nest_headings
+
+    assert nest_headings('<h1 id="a">A</h1><h5 class="x">B</h5><p>&lt;h2&gt;</p>') == (
+        '<h3 class="manage-as-h1" id="a">A</h3><h6 class="manage-as-h5 x">B</h6><p>&lt;h2&gt;</p>')

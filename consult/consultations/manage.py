@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
+from markupsafe import Markup
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -94,6 +96,30 @@ class ExtendForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form: the CSRF token for a confirmed action."""
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b([^>]*)>")
+
+
+@bp.app_template_filter("manage_nest_headings")
+def nest_headings(html: str, by: int = 2) -> Markup:
+    """Move a document's headings `by` levels down, so a preview sits under the page's own
+    headings; each keeps a class saying which level it looks like."""
+
+    def shift(match: re.Match) -> str:
+        closing, level, attrs = match.group(1), int(match.group(2)), match.group(3)
+        new_level = min(level + by, 6)
+        if closing:
+            return f"</h{new_level}>"
+        css = f"manage-as-h{level}"
+        if 'class="' in attrs:
+            attrs = attrs.replace('class="', f'class="{css} ', 1)
+        else:
+            attrs = f' class="{css}"{attrs}'
+        return f"<h{new_level}{attrs}>"
+
+    # The html is the sanitiser's output: a literal "<h2" in the text is escaped, never a tag.
+    return Markup(_HEADING_TAG.sub(shift, str(html)))
 
 
 # --------------------------------------------------------------------------- request parsing

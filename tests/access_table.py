@@ -1,0 +1,52 @@
+"""Who may reach each page: the access table the security test walks.
+
+Every endpoint in the app must be listed here (a test checks it), so a new route cannot ship
+without someone deciding who may see it. Levels:
+
+- "public":    anyone, signed in or not;
+- "anonymous": pages for signing in or registering (anyone may load them);
+- "signed_in": any signed-in user; anonymous visitors are sent to sign in;
+- a role name: users holding that role (or admin); others get 403, anonymous are sent to sign in;
+- "dev":       development-only pages (404 in production).
+"""
+
+ACCESS = {
+    "static": "public",
+    "consultations.index": "public",
+    "consultations.show": "public",
+    "consultations.show_version": "public",
+    "consultations.paragraph": "public",
+    "consultations.versions": "public",
+    "consultations.changes": "public",
+    "comments.general": "public",
+    "comments.create": "signed_in",
+    "comments.create_general": "signed_in",
+    "comments.mine": "signed_in",
+    "comments.edit": "signed_in",
+    "comments.withdraw": "signed_in",
+    "accounts.login": "anonymous",
+    "accounts.register": "anonymous",
+    "accounts.check_email": "anonymous",
+    "accounts.confirm": "anonymous",
+    "accounts.reset_request": "anonymous",
+    "accounts.reset": "anonymous",
+    "accounts.logout": "public",  # signing out when signed out just returns home
+    "accounts.account": "signed_in",
+    "accounts.resend_confirmation": "signed_in",
+    "accounts.delete": "signed_in",
+    "accounts.change_password": "signed_in",
+    "accounts.logout_everywhere": "signed_in",
+    "accounts.outbox": "dev",
+    "admin.users": "admin",
+    "admin.set_role": "admin",
+    "manage.index": "official",
+    "manage.edit": "official",
+    "manage.new": "official",
+    "manage.new_version": "official",
+    "manage.publish": "official",
+    "manage.close": "official",
+    "manage.extend": "official",
+}
+
+# Roles from least to most privileged; admin holds every role.
+ROLES = ["citizen", "moderator", "official", "admin"]

@@ -1,0 +1,155 @@
+"""Walks the whole URL map: CSRF on every state change, and the access table for every page."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from werkzeug.routing import Rule
+
+from consult import create_app
+from consult.extensions import db
+from consult.models import User
+from consult.users import create_user
+
+from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (rootdir conftest)
+
+DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
+              "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
+              "filename": "css/consult.css"}
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _rules(app) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+
+
+def _url(rule: Rule) -> str:
+    args = {name: DUMMY_ARGS[name] for name in rule.arguments}
+    return rule.build(args, append_unknown=False)[1]
+
+
+@pytest.fixture
+def csrf_app(database_url, tmp_path):
+    """The app with CSRF protection on, as in production."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "OUTBOX_DIR": str(tmp_path / "outbox"), "CONSULT_ENV": "production"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_every_endpoint_is_in_the_access_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert sorted(endpoints - ACCESS.keys()) == [], "add new routes to tests/access_table.py"
+    assert sorted(ACCESS.keys() - endpoints) == [], "remove stale routes from the table"
+
+
+def _users(app) -> dict[str, str]:
+    with app.app_context():
+        ids = {role: create_user(db.session, f"{role}@example.org", "a-long-password", role=role,
+                                 confirmed=True).get_id() for role in ROLES}
+        db.session.commit()
+    return ids
+
+
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(csrf_app):
+    ids = _users(csrf_app)
+    checked = 0
+    for rule in _rules(csrf_app):
+        if not rule.methods & STATE_CHANGING:
+            continue
+        for who in (None, ids["admin"]):
+            client = csrf_app.test_client()
+            if who:
+                with client.session_transaction() as s:
+                    s["_user_id"] = who
+            response = client.post(_url(rule), data={"body": "x", "role": "admin"})
+            assert response.status_code == 400, f"{rule.rule} accepted a POST without CSRF token"
+            assert "expired or was sent from another site" in response.get_data(as_text=True)
+        checked += 1
+    assert checked >= 10
+
+
+def test_state_changing_only_routes_refuse_get(app):
+    readable = {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    for rule in _rules(app):
+        methods = rule.methods - {"HEAD", "OPTIONS"}
+        # (a path may also have a separate page for reading, e.g. /c/<slug>/comments)
+        if methods and methods <= STATE_CHANGING and rule.rule not in readable:
+            response = app.test_client().get(_url(rule))
+            assert response.status_code == 405, f"GET {rule.rule} gave {response.status_code}"
+
+
+def _expectation(level: str, role: str | None) -> str:
+    """What should happen: 'ok' (not refused), 'login' (sent to sign in) or 'forbidden'."""
+    if level in ("public", "anonymous"):
+        return "ok"
+    if role is None:
+        return "login"
+    if level == "signed_in":
+        return "ok"
+    if role == "admin" or role == level:
+        return "ok"
+    return "forbidden"
+
+
+def _outcome(response) -> str:
+    location = response.headers.get("Location", "")
+    # Flask-Login sends refused visitors to /login?next=...; a plain /login redirect is a
+    # completed action (e.g. "sign out everywhere").
+    if response.status_code in (301, 302, 303) and "/login?next=" in location:
+        return "login"
+    if response.status_code in (401,):
+        return "login"
+    if response.status_code == 403:
+        return "forbidden"
+    return "ok"
+
+
+def _session_id(app, role: str) -> str:
+    # Looked up afresh each time: "sign out everywhere" ends the sessions issued before it.
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == f"{role}@example.org"))
+        return user.get_id()
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_access_table_holds_for_every_page_and_role(app, role):
+    _users(app)
+    for rule in _rules(app):
+        level = ACCESS[rule.endpoint]
+        if level == "dev" or rule.endpoint == "static":
+            continue
+        client = app.test_client()
+        if role:
+            with client.session_transaction() as s:
+                s["_user_id"] = _session_id(app, role)
+        method = "get" if "GET" in rule.methods else "post"
+        response = getattr(client, method)(_url(rule))
+        assert response.status_code < 500, f"{method.upper()} {rule.rule} as {role}: 500"
+        expected, got = _expectation(level, role), _outcome(response)
+        assert got == expected, f"{method.upper()} {rule.rule} as {role or 'anonymous'}: {got}, expected {expected}"
+
+
+def test_dev_outbox_is_hidden_in_production(csrf_app):
+    assert csrf_app.test_client().get("/dev/outbox").status_code == 404
+
+
+def test_hsts_only_over_https_and_session_cookie_flags(app):
+    client = app.test_client()
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    assert "max-age=" in client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"]
+    response = client.get("/login")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_https_setting_makes_cookies_secure(monkeypatch, tmp_path):
+    monkeypatch.setenv("HTTPS", "true")
+    app = create_app({"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
