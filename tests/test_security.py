@@ -139,8 +139,8 @@ def test_dev_outbox_is_hidden_in_production(csrf_app):
     assert csrf_app.test_client().get("/dev/outbox").status_code == 404
 
 
-def test_hsts_only_over_https_and_session_cookie_flags(app):
-    client = app.test_client()
+def test_hsts_only_over_https_and_session_cookie_flags(csrf_app):
+    client = csrf_app.test_client()
     assert "Strict-Transport-Security" not in client.get("/").headers
     assert "max-age=" in client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"]
     response = client.get("/login")
