@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/consult init-db
 	$(BIN)/consult demo
 	@echo "Serving Consult on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/consult run --host $(HOST) --port $(PORT)
+	SEARCH_INDEXER_THREAD=1 $(BIN)/consult run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -44,15 +44,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Only state-changing requests begin their SQLite transaction IMMEDIATE.
         set_write_intent(request.method not in {"GET", "HEAD", "OPTIONS"})
 
-    from consult import accounts, cli, web
+    from consult import accounts, cli, notifications, search, web
+    from consult.moderate import glue
+    from consult.moderate import views as moderation_views
     from consult.comments import views as comment_views
     from consult.consultations import manage
     from consult.consultations import views as consultation_views
+    from consult.responses import views as response_views
 
     accounts.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    notifications.init_app(app)
+    search.install_change_log()
+    glue.init_app(app)
+    if app.config.get("SEARCH_INDEXER_THREAD"):
+        search.start_background_indexer(app)
     app.register_blueprint(consultation_views.bp)
     app.register_blueprint(comment_views.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(moderation_views.bp)
+    app.register_blueprint(response_views.bp)
     return app

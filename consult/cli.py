@@ -34,7 +34,8 @@ def main() -> None:
 
 def init_app(app) -> None:
     """Attach the commands to the app, so `consult X` and `flask --app wsgi X` both work."""
-    for command in (init_db, demo, import_command, create_user_command):
+    for command in (init_db, demo, import_command, create_user_command, index_command,
+                    reindex_command, send_mail_command):
         app.cli.add_command(command)
 
 
@@ -145,3 +146,45 @@ def create_user_command(email, role, display_name, password) -> None:
             db.session.rollback()
             _fail(str(exc))
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("index")
+@click.option("--follow", is_flag=True, help="Keep running, applying new changes as they come.")
+@with_appcontext
+def index_command(follow: bool) -> None:
+    """Apply the search change log to this host's index (the single index writer)."""
+    from sqlalchemy.orm import Session
+
+    from consult import search
+
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
+    if follow:
+        click.echo(f"Following the change log into {index_dir} (Ctrl-C to stop).")
+        search.follow(index_dir, lambda: Session(db.engine))
+        return
+    total = 0
+    while applied := search.apply_changes(index_dir, db.session):
+        total += applied
+    click.echo(f"Applied {total} change(s) to {index_dir}.")
+
+
+@click.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database, from scratch."""
+    from consult import search
+
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
+    search.rebuild(index_dir, db.session)
+    click.echo(f"Rebuilt the search index in {index_dir}.")
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Send any notification mail not yet sent (e.g. after the mail server was down)."""
+    from consult.notifications import deliver_pending
+
+    with writing():
+        sent = deliver_pending(db.session)
+    click.echo(f"Sent {sent} message(s).")

@@ -76,6 +76,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         config["MAIL_PORT"] = int(config["MAIL_PORT"])
     if "MAIL_USE_TLS" in config:
         config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
+    if env.get("SEARCH_INDEXER_THREAD", "").lower() in {"1", "true", "yes"}:
+        config["SEARCH_INDEXER_THREAD"] = True
     if env.get("HTTPS", "").lower() in {"1", "true", "yes"}:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

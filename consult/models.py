@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.extensions import db
+from moderation.db import utcnow  # noqa: F401  (re-exported: consult code imports it from here)
 
 
-def utcnow() -> datetime:
-    """The current time as a naive UTC datetime (the form every column stores)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Role(str, enum.Enum):
@@ -253,3 +251,139 @@ class CommentEdit(db.Model):
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
     previous_body: Mapped[str] = mapped_column(Text)
     edited_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(db.Model):
+    """Something a participant is told: shown in "My comments" and sent by mail after commit."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_user", "user_id", "id"),
+        Index("ix_notifications_unsent", "mailed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    mailed_at: Mapped[datetime | None]
+
+
+THEME_OUTCOMES = {
+    "changed": "We changed the text",
+    "no_change": "No change",
+    "further_work": "Further work",
+    "out_of_scope": "Out of scope",
+}
+
+
+class Theme(db.Model):
+    """A theme officials group comments under, with what people said and what was done."""
+
+    __tablename__ = "themes"
+    __table_args__ = (Index("ix_themes_consultation", "consultation_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    said: Mapped[str] = mapped_column(Text, default="")  # what people said, in the official's words
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    reasons: Mapped[str] = mapped_column(Text, default="")  # the department's reasons
+    keywords: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Two officials editing at once: the second save names the version it started from.
+    revision: Mapped[int] = mapped_column(default=1)
+
+    @property
+    def outcome_label(self) -> str:
+        """The outcome in words."""
+        return THEME_OUTCOMES.get(self.outcome or "", "No outcome yet")
+
+
+class ThemeComment(db.Model):
+    """A comment counted under a theme (a comment may count under several)."""
+
+    __tablename__ = "theme_comments"
+    __table_args__ = (UniqueConstraint("theme_id", "comment_id"),
+                      Index("ix_theme_comments_comment", "comment_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ThemeParagraph(db.Model):
+    """A paragraph a theme changed, named by its anchor (carried across versions)."""
+
+    __tablename__ = "theme_paragraphs"
+    __table_args__ = (UniqueConstraint("theme_id", "anchor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
+    anchor: Mapped[str] = mapped_column(String(100))
+
+
+class CommentConsidered(db.Model):
+    """A published comment read and deliberately counted under no theme, with a note."""
+
+    __tablename__ = "comments_considered"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
+    note: Mapped[str] = mapped_column(Text)
+    by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Response(db.Model):
+    """The department's published response: summary, next steps, and the themes."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), unique=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    # The version the comments were made on, and the version the department published after.
+    from_version: Mapped[int | None]
+    to_version: Mapped[int | None]
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revision: Mapped[int] = mapped_column(default=1)
+
+
+class ResponseCorrection(db.Model):
+    """A dated correction to a published response: corrections are shown, never silent."""
+
+    __tablename__ = "response_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchChange(db.Model):
+    """The search index's change log: appended in the same transaction as the change itself.
+
+    Each host's indexer applies the entries above the last id it applied, so several hosts can
+    keep their own index from one database, and an index can always be rebuilt.
+    """
+
+    __tablename__ = "search_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # paragraph, comment, response, consultation
+    object_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

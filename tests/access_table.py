@@ -7,6 +7,7 @@ without someone deciding who may see it. Levels:
 - "anonymous": pages for signing in or registering (anyone may load them);
 - "signed_in": any signed-in user; anonymous visitors are sent to sign in;
 - a role name: users holding that role (or admin); others get 403, anonymous are sent to sign in;
+- a tuple of role names: users holding any of them (or admin);
 - "dev":       development-only pages (404 in production).
 """
 
@@ -46,6 +47,21 @@ ACCESS = {
     "manage.publish": "official",
     "manage.close": "official",
     "manage.extend": "official",
+    "moderation.rules": "public",
+    "moderation.statistics": "public",
+    "moderation.statistics_csv": "public",
+    "moderation.publish_rules": "official",
+    # Moderators (and admins) work the queue; officials see and decide what is escalated to them.
+    "moderation.queue": ("moderator", "official"),
+    "moderation.item": ("moderator", "official"),
+    "moderation.decide": ("moderator", "official"),
+    "moderation.bulk": "moderator",
+    "moderation.user": "moderator",
+    "moderation.sanction": "moderator",
+    "moderation.revoke": "moderator",
+    "moderation.audit": "moderator",
+    "moderation.flag": "signed_in",
+    "moderation.appeal": "signed_in",
 }
 
 # Roles from least to most privileged; admin holds every role.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 import documents
+import moderation.service as moderation
 from consult.consultations.service import current_version
 from consult.models import (
     RESPONDENT_TYPES,
@@ -150,8 +152,13 @@ def submit_comment(
     author: User,
     data: CommentInput,
     now: datetime | None = None,
+    word_lists: tuple[Sequence[str], Sequence[str]] = ((), ()),
 ) -> tuple[Comment, bool]:
-    """Store a comment once; returns (comment, created). Resubmitting the same form is a no-op."""
+    """Store a comment once and screen it; returns (comment, created).
+
+    Resubmitting the same form is a no-op. Whether the comment is published at once or waits
+    for a moderator is moderation's call (the consultation's mode, screening, sanctions).
+    """
     now = now or utcnow()
     data = _validate_input(data)
     existing = session.scalar(
@@ -163,6 +170,9 @@ def submit_comment(
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
         raise CommentError("Confirm your email address before commenting.", status=403)
+    refusal = moderation.posting_refusal(session, author.id, now)
+    if refusal:
+        raise CommentError(refusal, status=403)
     version = current_version(session, consultation)
     paragraph = None
     if anchor is not None:
@@ -189,7 +199,6 @@ def submit_comment(
         if parent.parent_id is not None:
             parent = session.get(Comment, parent.parent_id)
     _check_rate(session, author.id, now)
-    published = consultation.moderation_mode != "pre"
     comment = Comment(
         consultation_id=consultation.id,
         version_id=version.id,
@@ -206,14 +215,14 @@ def submit_comment(
         respondent_type=data.respondent_type,
         organisation=data.organisation,
         show_name=data.show_name,
-        status=(CommentStatus.PUBLISHED if published else CommentStatus.PENDING).value,
-        published_at=now if published else None,
+        status=CommentStatus.PENDING.value,
         submission_key=data.submission_key,
         created_at=now,
     )
     try:
         with session.begin_nested():
             session.add(comment)
+            session.flush()
     except IntegrityError:
         # A concurrent request with the same submission key won the race: theirs is ours.
         existing = session.scalar(
@@ -223,6 +232,17 @@ def submit_comment(
         if existing is None:
             raise
         return existing, False
+    intake = moderation.intake(
+        session, comment_id=comment.id, consultation_id=consultation.id, author_id=author.id,
+        text=comment.body, revision=comment.revision, mode=consultation.moderation_mode,
+        banned=word_lists[0], suspect=word_lists[1], now=now,
+    )
+    if intake.publish:
+        comment.status = CommentStatus.PUBLISHED.value
+        comment.published_at = now
+    elif intake.reasons:
+        comment.status_reason = "Held for a moderator: " + " ".join(
+            dict.fromkeys(r["message"] for r in intake.reasons if r["code"] != "sanction"))
     return comment, True
 
 
@@ -394,6 +414,13 @@ def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
     comment.body_html = documents.render_comment(text)
     comment.edited_at = now
     comment.revision += 1
+    if comment.status == CommentStatus.PENDING.value:
+        # A moderator must judge the text as it is now, not as it was.
+        moderation.text_edited(session, comment.id, text, comment.revision)
+    elif moderation.rescreen(session, comment_id=comment.id, consultation_id=comment.consultation_id,
+                             author_id=author_id, text=text, revision=comment.revision, now=now):
+        comment.status = CommentStatus.PENDING.value
+        comment.status_reason = "Held for a moderator after your edit."
     return comment
 
 
@@ -408,6 +435,7 @@ def withdraw_comment(session: Session, comment_id: int, author_id: int,
     comment.status = CommentStatus.WITHDRAWN.value
     comment.withdrawn_at = now or utcnow()
     comment.revision += 1
+    moderation.withdrawn(session, comment.id, author_id)
     return comment
 
 

@@ -56,6 +56,12 @@ def _environment_reads(*keys: str) -> bool:
     return all(key in read for key in keys)
 
 
+def _gunicorn_has(setting: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(s.name == setting for s in KNOWN_SETTINGS)
+
+
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 40) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -93,7 +99,8 @@ def live_server(tmp_path_factory):
         [sys.executable, "-c",
          "from consult.cli import cli\n"
          "cli.main(['init-db'], prog_name='consult', standalone_mode=False)\n"
-         "cli.main(['demo'], prog_name='consult', standalone_mode=False)\n"],
+         "cli.main(['demo'], prog_name='consult', standalone_mode=False)\n"
+         "from consult import create_app\nfrom consult.extensions import db\na=create_app()\nwith a.app_context(): db.create_all()\n"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
     )
     if setup.returncode != 0:
@@ -106,11 +113,16 @@ def live_server(tmp_path_factory):
     else:
         app_spec = f"consult:create_app({{'OUTBOX_DIR': {str(outbox_dir)!r}, 'SHOW_OUTBOX': True}})"
     port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+               "--graceful-timeout", "2", "--access-logfile", "-"]
+    if _gunicorn_has("control_socket_disable"):
+        # Recent gunicorn opens a control socket at one shared path (~/.gunicorn/gunicorn.ctl):
+        # a second server on the machine (a developer's, another test run) would collide.
+        command.append("--no-control-socket")
     log = instance / "gunicorn.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--graceful-timeout", "2", "--access-logfile", "-", app_spec],
+            [*command, app_spec],
             cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"

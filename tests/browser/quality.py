@@ -115,7 +115,7 @@ def _html5lib():
 
 
 def strict_parse_errors(markup: str) -> list[str]:
-    """Parse errors found by html5lib in strict mode (the fallback when vnu cannot run)."""
+    """Every parse error html5lib finds (strict=True would stop at the first): the fallback."""
     html5lib = _html5lib()
     parser = html5lib.HTMLParser(strict=False)
     parser.parse(markup)
@@ -186,10 +186,10 @@ class HtmlValidator:
         except json.JSONDecodeError:
             return [f"vnu.jar gave no JSON (exit {done.returncode}): "
                     f"{(done.stdout + done.stderr)[:2000]}"]
-        by_file = {p.path.resolve().as_uri(): p for p in self.pages}
+        by_file = {p.path.name: p for p in self.pages}  # vnu reports file:/tmp/..., no "//"
         problems = []
         for message in messages:
-            page = by_file.get(message.get("url", ""))
+            page = by_file.get(message.get("url", "").rsplit("/", 1)[-1])
             key = page.name if page else message.get("url", "?")
             self.results.setdefault(key, []).append(message)
             if message.get("type") not in {"error", "non-document-error"}:

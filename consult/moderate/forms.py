@@ -1,0 +1,83 @@
+"""Moderation forms (Flask-WTF: CSRF token and field parsing; the rules live in the service)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (DateField, HiddenField, RadioField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import Optional
+
+from moderation.service import MAX_NOTE
+
+NOTE = {"maxlength": MAX_NOTE, "rows": 3}
+
+
+class DecisionForm(FlaskForm):
+    """One decision on one queue item, against the item version the moderator saw."""
+
+    outcome = StringField("Decision")
+    # Checkboxes rendered by the template; the service refuses unknown rules with a message.
+    rules = SelectMultipleField("House rules broken", choices=[], validate_choice=False)
+    note = TextAreaField("Note to the author (optional)", render_kw=NOTE)
+    redacted_text = TextAreaField("Text to publish, with the offending words removed",
+                                  render_kw={"rows": 6})
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        """The item version shown to the moderator (None when the form lacks it)."""
+        value = (self.version.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+
+class BulkForm(FlaskForm):
+    """One decision for a selection of items or a whole campaign group."""
+
+    item_ids = SelectMultipleField("Items", choices=[], coerce=str, validate_choice=False)
+    campaign = HiddenField()
+    outcome = StringField("Decision")
+    rules = SelectMultipleField("House rules broken", choices=[], validate_choice=False)
+    note = TextAreaField("Note to the authors (optional)", render_kw=NOTE)
+
+    def ids(self) -> list[int]:
+        """The selected item ids (anything not a number is ignored)."""
+        return [int(v) for v in (self.item_ids.data or []) if str(v).isdigit()]
+
+
+class FlagForm(FlaskForm):
+    """A reader's report that a comment breaks a house rule."""
+
+    rule = RadioField("Which house rule does it break?", choices=[], validate_choice=False)
+    note = TextAreaField("Anything the moderators should know (optional)", render_kw=NOTE)
+
+
+class AppealForm(FlaskForm):
+    """An author asks for a decision to be looked at again."""
+
+    reason = TextAreaField("Why do you think the decision was wrong?", render_kw=NOTE)
+
+
+class SanctionForm(FlaskForm):
+    """Place a measure on a user."""
+
+    KINDS = [("premoderate", "Check their comments before publication"),
+             ("suspend", "Suspend them from posting until a date"),
+             ("ban", "Ban them from posting")]
+
+    # Radio buttons rendered by the template (KINDS); the service refuses anything else.
+    kind = StringField("Measure", default="premoderate")
+    reason = TextAreaField("Reason (the user is shown it)", render_kw=NOTE)
+    ends_at = DateField("Until (required for a suspension; optional otherwise)",
+                        validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a CSRF token for a one-button action such as revoking a measure."""
+
+
+class RulesForm(FlaskForm):
+    """A new version of the house rules, previewed before it is published."""
+
+    source = TextAreaField("The house rules (Markdown: one rule per level-2 heading, ## …)",
+                           render_kw={"rows": 24})
+    note = StringField("What changed (shown with the version)", render_kw={"maxlength": 500})
+    preview = SubmitField("Preview")
+    publish = SubmitField("Publish this version")

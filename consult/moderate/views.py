@@ -1,0 +1,649 @@
+"""Moderation pages: house rules, the queue and decisions, flags, appeals, sanctions, audit, statistics.
+
+Views parse the request, call one function of moderation.service, commit once, and redirect or
+render. The read-only look-ups that only pages need (names, titles, rule links) are the small
+helpers at the top of this module.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timedelta
+
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from consult.accounts import confirmed_required, role_required
+from consult.comments import service as comments
+from consult.consultations import service as consultations
+from consult.extensions import db
+from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
+from consult.moderate.forms import (AppealForm, BulkForm, ConfirmForm, DecisionForm, FlagForm,
+                                    RulesForm, SanctionForm)
+from moderation import screening
+from moderation import service
+from moderation.models import (APPROVE, ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT,
+                               REMOVE, WAITING, Appeal, AuditEntry, Decision, HouseRulesVersion,
+                               QueueItem, Sanction)
+
+bp = Blueprint("moderation", __name__)
+
+AUDIT_PAGE = 50
+SOURCES = {"pre": "Pre-moderation", "screening": "Automatic screening", "flags": "Flagged by readers",
+           "appeal": "Appeal"}
+OUTCOME_NAMES = {APPROVE: "Approved", REJECT: "Not published", REDACT: "Published with words removed",
+                 ESCALATE: "Escalated to an official", REMOVE: "Removed"}
+SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
+             ("e", "redact")]
+CSV_FIELDS = ["consultation", "slug", "received", "held", "flagged", "waiting", "approved",
+              "rejected", "redacted", "escalated", "appealed", "overturned",
+              "median_hours_to_decision"]
+
+
+# --- helpers for pages ---------------------------------------------------------------------
+
+def _is_admin() -> bool:
+    return current_user.role == Role.ADMIN.value
+
+
+def _official_only() -> bool:
+    """Officials who are not moderators see only the items escalated to them."""
+    return current_user.role == Role.OFFICIAL.value
+
+
+def _refuse(exc: service.ModerationError):
+    abort(exc.status, description=exc.message)
+
+
+def working_days_between(start: datetime, end: datetime) -> float:
+    """Working days (Monday to Friday) elapsed between two moments, to one decimal."""
+    if end <= start:
+        return 0.0
+    seconds, cursor = 0.0, start
+    while cursor < end:
+        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time())
+        step_end = min(end, next_midnight)
+        if cursor.weekday() < 5:
+            seconds += (step_end - cursor).total_seconds()
+        cursor = step_end
+    return round(seconds / 86400, 1)
+
+
+PROMISED_DAYS = 2  # "within 2 working days" (consult.comments.service.MODERATION_PROMISE)
+
+
+def _age(item: QueueItem, now: datetime) -> dict:
+    days = working_days_between(item.created_at, now)
+    return {"days": days, "overdue": days > PROMISED_DAYS,
+            "hours": int((now - item.created_at).total_seconds() // 3600)}
+
+
+def _rule_index(version: HouseRulesVersion) -> dict[str, dict]:
+    return {r["anchor"]: r for r in version.rules}
+
+
+def _rules_of(number: int | None) -> HouseRulesVersion | None:
+    if number is None:
+        return None
+    return db.session.scalar(select(HouseRulesVersion).where(HouseRulesVersion.number == number))
+
+
+def _names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _consultation_titles(ids) -> dict[int, Consultation]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(select(Consultation).where(Consultation.id.in_(ids)))}
+
+
+def _spans(item: QueueItem) -> list[tuple[int, int]]:
+    return [tuple(s) for r in item.reasons or [] for s in r.get("spans", [])]
+
+
+def cited_rules(decision: Decision) -> list[dict]:
+    """The rules a decision cites, as {anchor, number, title, url} in the version it cited."""
+    version = _rules_of(decision.rules_version)
+    index = _rule_index(version) if version else {}
+    result = []
+    for anchor in decision.rules or []:
+        rule = index.get(anchor, {"number": "?", "title": anchor})
+        result.append({"anchor": anchor, "number": rule["number"], "title": rule["title"],
+                       "url": url_for("moderation.rules", version=decision.rules_version) + f"#{anchor}"})
+    return result
+
+
+def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
+    """For "My comments": each comment's decisions, the rules they cite, and whether to offer an appeal.
+
+    Registered as the template global ``moderation_decisions`` so templates/comments/mine.html
+    can show them without consult/comments knowing about moderation's tables.
+    """
+    ids = list(comment_ids)
+    if not ids:
+        return {}
+    decisions = list(db.session.scalars(select(Decision).where(Decision.comment_id.in_(ids))
+                                        .order_by(Decision.id)))
+    appealed = {a.decision_id: a for a in db.session.scalars(select(Appeal).where(
+        Appeal.decision_id.in_([d.id for d in decisions] or [0])))}
+    now = utcnow()
+    grouped: dict[int, list[dict]] = {}
+    for decision in decisions:
+        if decision.outcome == ESCALATE:
+            continue
+        deadline = decision.created_at + timedelta(days=service.APPEAL_DAYS)
+        appeal = appealed.get(decision.id)
+        grouped.setdefault(decision.comment_id, []).append({
+            "decision": decision,
+            "label": OUTCOME_NAMES.get(decision.outcome, decision.outcome),
+            "rules": cited_rules(decision),
+            "appeal": appeal,
+            "can_appeal": (decision.outcome in (REJECT, REDACT, REMOVE) and appeal is None
+                           and now <= deadline),
+            "deadline": deadline,
+        })
+    return grouped
+
+
+@bp.record_once
+def _register_globals(state) -> None:
+    state.app.add_template_global(decisions_for_comments, "moderation_decisions")
+    state.app.add_template_global(OUTCOME_NAMES, "moderation_outcomes")
+
+
+# --- house rules -----------------------------------------------------------------------------
+
+def _split_rules_html(version: HouseRulesVersion) -> str:
+    """The introduction: the rules document's HTML before its first rule."""
+    first = version.rules[0]["html"].split("\n", 1)[0]
+    at = version.html.find(first)
+    return version.html[:at] if at > 0 else ""
+
+
+@bp.get("/house-rules")
+def rules():
+    """The house rules in force (or an earlier version), one section per rule with its anchor."""
+    current = service.current_rules(db.session)
+    db.session.commit()  # the first visit publishes the default rules
+    wanted = request.args.get("version", type=int)
+    version = _rules_of(wanted) if wanted else current
+    if version is None:
+        abort(404, description=f"There is no version {wanted} of the house rules.")
+    versions = db.session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())).all()
+    return render_template("moderation/rules.html", version=version, current=current,
+                           intro=_split_rules_html(version), versions=versions)
+
+
+@bp.route("/moderation/rules/new", methods=["GET", "POST"])
+@role_required("official")
+def publish_rules():
+    """Write a new version of the house rules, preview it, then publish it."""
+    current = service.current_rules(db.session)
+    form = RulesForm(data={"source": current.source} if request.method == "GET" else None)
+    preview, error = None, None
+    if form.validate_on_submit():
+        try:
+            if form.publish.data:
+                version = service.publish_rules(db.session, form.source.data or "",
+                                                form.note.data or "", current_user.id)
+                db.session.commit()
+                flash(f"Version {version.number} of the house rules is published. New decisions "
+                      "cite it; earlier decisions keep citing the version they were made under.",
+                      "success")
+                return redirect(url_for("moderation.rules"), code=303)
+            rules_list, _html = service.parse_rules(form.source.data or "")
+            preview = rules_list
+        except service.ModerationError as exc:
+            db.session.rollback()
+            error = exc.message
+    elif request.method == "POST":
+        error = "This form has expired: your text is kept, send it again."
+    db.session.commit()
+    return render_template("moderation/publish_rules.html", form=form, preview=preview,
+                           error=error, current=current), (400 if error else 200)
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+def _filters() -> service.QueueFilters:
+    args = request.args
+    state = ESCALATED if _official_only() else (
+        ESCALATED if args.get("state") == ESCALATED else WAITING)
+    return service.QueueFilters(
+        consultation_id=args.get("consultation", type=int) or None,
+        reason=(args.get("reason") or "").strip() or None,
+        rule=(args.get("rule") or "").strip() or None,
+        source=args.get("source") if args.get("source") in SOURCES else None,
+        campaign=(args.get("campaign") or "").strip()[:64] or None,
+        state=state,
+        older_than_hours=args.get("older_than", type=int) or None,
+    )
+
+
+@bp.get("/moderation/")
+@role_required("moderator", "official")
+def queue():
+    """The queue: open items oldest first, filtered, with their age against our promise."""
+    filters = _filters()
+    try:
+        page = service.queue_page(db.session, filters, moderator_id=current_user.id,
+                                  is_admin=_is_admin(), cursor=request.args.get("after"))
+    except service.ModerationError as exc:
+        _refuse(exc)
+    now = utcnow()
+    rules_version = service.current_rules(db.session)
+    db.session.commit()
+    titles = _consultation_titles(i.consultation_id for i in page.items)
+    campaigns: dict[str, int] = {}
+    for item in page.items:
+        if item.campaign_key:
+            campaigns[item.campaign_key] = campaigns.get(item.campaign_key, 0) + 1
+    scope = service.moderated_consultations(db.session, current_user.id)
+    choices = consultations.list_public(db.session)
+    if scope is not None and not _is_admin():
+        choices = [c for c in choices if c.id in scope]
+    args = request.args.to_dict()
+    args.pop("after", None)
+    return render_template(
+        "moderation/queue.html", page=page, filters=filters, titles=titles, now=now,
+        ages={i.id: _age(i, now) for i in page.items}, rules=rules_version.rules,
+        rule_index=_rule_index(rules_version), sources=SOURCES, consultations=choices,
+        campaigns=campaigns, shortcuts=SHORTCUTS, promise=comments.MODERATION_PROMISE,
+        names=_names(i.claimed_by for i in page.items if i.claimed_until and i.claimed_until > now),
+        form=BulkForm(), args=args, official_only=_official_only(),
+    )
+
+
+def _neighbours(item: QueueItem) -> tuple[int | None, int | None]:
+    """The previous and next open items in the same state (oldest first), for j and k."""
+    base = select(QueueItem.id).where(QueueItem.state == item.state)
+    scope = None if _is_admin() else service.moderated_consultations(db.session, current_user.id)
+    if scope is not None:
+        base = base.where(QueueItem.consultation_id.in_(scope))
+    after = db.session.scalar(base.where(
+        (QueueItem.created_at > item.created_at)
+        | ((QueueItem.created_at == item.created_at) & (QueueItem.id > item.id)))
+        .order_by(QueueItem.created_at, QueueItem.id).limit(1))
+    before = db.session.scalar(base.where(
+        (QueueItem.created_at < item.created_at)
+        | ((QueueItem.created_at == item.created_at) & (QueueItem.id < item.id)))
+        .order_by(QueueItem.created_at.desc(), QueueItem.id.desc()).limit(1))
+    return before, after
+
+
+def _conflict_detail(item: QueueItem) -> str | None:
+    """'Bea decided: Not published under rule 3' for the latest decision on an item."""
+    latest = db.session.scalar(select(Decision).where(Decision.item_id == item.id)
+                               .order_by(Decision.id.desc()).limit(1))
+    if latest is None:
+        return None
+    who = _names([latest.moderator_id]).get(latest.moderator_id, "the automatic screening")
+    rules_text = ", ".join(f"rule {r['number']} ({r['title']})" for r in cited_rules(latest))
+    when = latest.created_at
+    return (f"{who} decided at {when:%H:%M} UTC on {when:%-d %B %Y}: "
+            f"{OUTCOME_NAMES.get(latest.outcome, latest.outcome)}"
+            f"{' under ' + rules_text if rules_text else ''}.")
+
+
+def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int | None = None,
+               error: str | None = None, conflict: str | None = None, status: int = 200):
+    """Render one item with its context, the author's history and the decision form."""
+    comment = db.session.get(Comment, item.comment_id)
+    consultation = db.session.get(Consultation, item.consultation_id)
+    rules_version = service.current_rules(db.session)
+    if form is None:
+        form = DecisionForm(data={"redacted_text": screening.redact(item.text, _spans(item)),
+                                  "rules": [r.get("rule") for r in item.reasons or [] if r.get("rule")]})
+    # The version is always the one on screen now: after a conflict the moderator re-reads.
+    form.version.data = str(item.version)
+    context = []
+    if comment.anchor:
+        try:
+            context = comments.thread(db.session, consultation, comment.anchor, limit=10).comments
+        except comments.CommentError:
+            context = []
+    parent = db.session.get(Comment, comment.parent_id) if comment.parent_id else None
+    previous, following = _neighbours(item)
+    now = utcnow()
+    return render_template(
+        "moderation/item.html", item=item, comment=comment, consultation=consultation,
+        parent=parent, context=[c for c in context if c.id != comment.id],
+        history=service.author_history(db.session, item.author_id),
+        sanctions=service.active_sanctions(db.session, item.author_id),
+        decisions=[(d, cited_rules(d)) for d in service.decisions_for(db.session, comment.id)],
+        author=db.session.get(User, item.author_id), form=form, rules=rules_version.rules,
+        rules_version=rules_version, holder=_names([holder]).get(holder) if holder else None,
+        error=error, conflict=conflict, conflict_detail=_conflict_detail(item) if conflict else None,
+        age=_age(item, now), promise=comments.MODERATION_PROMISE, previous=previous,
+        following=following, shortcuts=SHORTCUTS, names=_names(
+            [d.moderator_id for d in service.decisions_for(db.session, comment.id)]),
+        is_open=item.state in OPEN_STATES, sources=SOURCES,
+    ), status
+
+
+def _check_official(item: QueueItem) -> None:
+    if _official_only() and item.state != ESCALATED:
+        abort(403, description="Officials see the items moderators escalate to them; this one "
+                               "is not escalated.")
+
+
+@bp.get("/moderation/items/<int:item_id>")
+@role_required("moderator", "official")
+def item(item_id: int):
+    """Open an item: claim it for a few minutes and show everything needed to decide."""
+    try:
+        found = service.get_item(db.session, item_id)
+        _check_official(found)
+        found, holder = service.claim(db.session, item_id, current_user.id, is_admin=_is_admin())
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        _refuse(exc)
+    return _item_page(found, holder=holder)
+
+
+@bp.post("/moderation/items/<int:item_id>/decide")
+@role_required("moderator", "official")
+def decide(item_id: int):
+    """Record a decision; a second moderator deciding the same item is told who decided."""
+    form = DecisionForm()
+    try:
+        found = service.get_item(db.session, item_id)
+    except service.ModerationError as exc:
+        _refuse(exc)
+    _check_official(found)
+    was_escalated = found.state == ESCALATED
+    if not form.validate_on_submit():
+        return _item_page(found, form=form, error="This form has expired: reload the item and "
+                                                    "decide again.", status=400)
+    outcome = form.outcome.data or ""
+    if outcome == REJECT and found.published:
+        outcome = REMOVE  # rejecting a published comment removes it, leaving a placeholder
+    decision_request = service.DecisionRequest(
+        outcome=outcome, rules=list(form.rules.data or []), note=form.note.data or "",
+        redacted_text=form.redacted_text.data if outcome == REDACT else None,
+        expected_version=form.expected_version())
+    try:
+        decision = service.decide(db.session, item_id, current_user.id, decision_request,
+                                  is_admin=_is_admin())
+        db.session.commit()
+    except service.Conflict as exc:
+        db.session.rollback()
+        return _item_page(service.get_item(db.session, item_id), form=form, conflict=exc.message,
+                          status=409)
+    except service.ModerationError as exc:
+        db.session.rollback()
+        return _item_page(service.get_item(db.session, item_id), form=form, error=exc.message,
+                          status=exc.status)
+    flash(f"Decided: {OUTCOME_NAMES.get(decision.outcome, decision.outcome)}. The author has been told.",
+          "success")
+    next_id = request.form.get("next", type=int)
+    if next_id:
+        return redirect(url_for("moderation.item", item_id=next_id), code=303)
+    return redirect(url_for("moderation.queue", state=ESCALATED if was_escalated else None),
+                    code=303)
+
+
+@bp.post("/moderation/bulk")
+@role_required("moderator")
+def bulk():
+    """Apply one decision to the selected items, or to a whole campaign group."""
+    form = BulkForm()
+    back = request.form.get("back") or url_for("moderation.queue")
+    if not back.startswith("/moderation/"):
+        back = url_for("moderation.queue")
+    if not form.validate_on_submit():
+        flash("This form has expired: reload the queue and try again.", "error")
+        return redirect(back, code=303)
+    outcome = form.outcome.data or ""
+    if outcome == REDACT:
+        flash("Redact items one at a time: each text needs its own words removed.", "error")
+        return redirect(back, code=303)
+    try:
+        ids = (service.campaign_items(db.session, form.campaign.data) if form.campaign.data
+               else form.ids())
+        result = service.decide_many(
+            db.session, ids, current_user.id,
+            service.DecisionRequest(outcome=outcome, rules=list(form.rules.data or []),
+                                    note=form.note.data or ""), is_admin=_is_admin())
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back, code=303)
+    flash(f"{len(result.decided)} item{'s' if len(result.decided) != 1 else ''} decided: "
+          f"{OUTCOME_NAMES.get(outcome, outcome)}. The authors have been told.", "success")
+    for item_id, message in result.conflicts:
+        flash(f"Item {item_id} was not changed: {message}", "error")
+    return redirect(back, code=303)
+
+
+# --- sanctions -------------------------------------------------------------------------------
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, description="There is no such user.")
+    return user
+
+
+@bp.get("/moderation/users/<int:user_id>")
+@role_required("moderator")
+def user(user_id: int):
+    """A user's moderation history, their measures, and forms to impose or lift one."""
+    return _user_page(_user_or_404(user_id))
+
+
+def _user_page(person: User, form: SanctionForm | None = None, error: str | None = None,
+               status: int = 200):
+    user_id = person.id
+    decisions = list(db.session.scalars(
+        select(Decision).join(QueueItem, QueueItem.id == Decision.item_id)
+        .where(QueueItem.author_id == user_id).order_by(Decision.id.desc()).limit(200)))
+    sanctions = list(db.session.scalars(select(Sanction).where(Sanction.user_id == user_id)
+                                        .order_by(Sanction.id.desc())))
+    active = {s.id for s in service.active_sanctions(db.session, user_id)}
+    return render_template(
+        "moderation/user.html", person=person, decisions=[(d, cited_rules(d)) for d in decisions],
+        history=service.author_history(db.session, user_id), sanctions=sanctions, active=active,
+        form=form or SanctionForm(), revoke_form=ConfirmForm(), error=error,
+        names=_names([s.created_by for s in sanctions] + [s.revoked_by for s in sanctions]
+                     + [d.moderator_id for d in decisions]),
+    ), status
+
+
+@bp.post("/moderation/users/<int:user_id>/sanctions")
+@role_required("moderator")
+def sanction(user_id: int):
+    """Impose a measure: pre-moderation, a suspension until a date, or a ban."""
+    person = _user_or_404(user_id)
+    form = SanctionForm()
+    if not form.validate_on_submit():
+        return _user_page(person, form=form, error="Give the end date as a date (day, month, year).",
+                    status=400)
+    ends_at = datetime.combine(form.ends_at.data, time(23, 59)) if form.ends_at.data else None
+    try:
+        measure = service.impose_sanction(db.session, user_id, form.kind.data or "",
+                                          form.reason.data or "", current_user.id, ends_at=ends_at)
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        return _user_page(_user_or_404(user_id), form=form, error=exc.message, status=exc.status)
+    flash(f"The measure is in force ({measure.kind}).", "success")
+    return redirect(url_for("moderation.user", user_id=user_id), code=303)
+
+
+@bp.post("/moderation/sanctions/<int:sanction_id>/revoke")
+@role_required("moderator")
+def revoke(sanction_id: int):
+    """Lift a measure; the record stays in the user's history and the audit trail."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, description="This form has expired: reload the page and try again.")
+    try:
+        measure = service.revoke_sanction(db.session, sanction_id, current_user.id)
+        user_id = measure.user_id
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        _refuse(exc)
+    flash("The measure is lifted.", "success")
+    return redirect(url_for("moderation.user", user_id=user_id), code=303)
+
+
+# --- audit and statistics ------------------------------------------------------------------
+
+@bp.get("/moderation/audit")
+@role_required("moderator")
+def audit():
+    """The moderation record, newest first, a page at a time (keyset on the entry id)."""
+    before = request.args.get("before", "")
+    if before and not before.isdigit():
+        abort(400, description="That page link is not valid: go back to the first page.")
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if before:
+        query = query.where(AuditEntry.id < int(before))
+    rows = list(db.session.scalars(query.limit(AUDIT_PAGE + 1)))
+    page = rows[:AUDIT_PAGE]
+    return render_template("moderation/audit.html", entries=page,
+                           next_cursor=page[-1].id if len(rows) > AUDIT_PAGE else None,
+                           names=_names(e.actor_id for e in page),
+                           titles=_consultation_titles(e.consultation_id for e in page))
+
+
+def _statistics_rows() -> tuple[dict, list[tuple[Consultation, dict]], HouseRulesVersion]:
+    overall = service.statistics(db.session)
+    per = [(c, service.statistics(db.session, c.id)) for c in consultations.list_public(db.session)]
+    rules_version = service.current_rules(db.session)
+    db.session.commit()
+    return overall, per, rules_version
+
+
+@bp.get("/moderation/statistics")
+def statistics():
+    """Published moderation figures, overall and per consultation."""
+    overall, per, rules_version = _statistics_rows()
+    return render_template("moderation/statistics.html", overall=overall, per=per,
+                           rule_index=_rule_index(rules_version))
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@bp.get("/moderation/statistics.csv")
+def statistics_csv():
+    """The same figures as CSV, one row per consultation and one for all of them."""
+    overall, per, rules_version = _statistics_rows()
+    anchors = [r["anchor"] for r in rules_version.rules]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS + [f"rejected_rule_{a}" for a in anchors])
+    for title, slug, figures in [("All consultations", "", overall)] + [
+            (c.title, c.slug, f) for c, f in per]:
+        row = [title, slug] + [figures[k] for k in CSV_FIELDS[2:]]
+        row += [figures["rejected_by_rule"].get(a, 0) for a in anchors]
+        writer.writerow([csv_cell(v) for v in row])
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="moderation-statistics.csv"'
+    return response
+
+
+# --- flags and appeals ---------------------------------------------------------------------
+
+def _flaggable(slug: str, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if (comment is None or comment.consultation.slug != slug
+            or comment.consultation.status is Status.DRAFT):
+        abort(404, description="There is no such comment.")
+    if comment.status != CommentStatus.PUBLISHED.value:
+        abort(409, description="This comment is not published (any more), so there is nothing to "
+                               "report: moderators are already looking at it or have decided.")
+    return comment
+
+
+def _comment_url(comment: Comment) -> str:
+    if comment.anchor:
+        return url_for("consultations.paragraph", slug=comment.consultation.slug,
+                       anchor=comment.anchor) + f"#comment-{comment.id}"
+    return url_for("comments.general", slug=comment.consultation.slug) + f"#comment-{comment.id}"
+
+
+@bp.route("/c/<slug>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
+@confirmed_required
+def flag(slug: str, comment_id: int):
+    """Report a published comment under a house rule (once per person)."""
+    comment = _flaggable(slug, comment_id)
+    form = FlagForm()
+    error, status = None, 200
+    if comment.author_id == current_user.id:
+        error, status = "You cannot report your own comment; withdraw or edit it instead.", 403
+    elif form.validate_on_submit():
+        try:
+            _record, hidden = service.flag(
+                db.session, comment_id=comment.id, consultation_id=comment.consultation_id,
+                comment_author_id=comment.author_id, comment_text=comment.body,
+                comment_revision=comment.revision, user_id=current_user.id,
+                rule=form.rule.data or "", note=form.note.data or "",
+                threshold=current_app.config.get("FLAG_THRESHOLD", 3))
+            db.session.commit()
+        except service.ModerationError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+        else:
+            flash("Thank you for your report. A moderator will check the comment against the "
+                  "house rules." + (" It is hidden until they have." if hidden else ""), "success")
+            target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
+                      if comment.anchor else url_for("comments.general", slug=slug))
+            return redirect(target, code=303)
+    elif request.method == "POST":
+        error, status = "This form has expired: choose the rule again and send it.", 400
+    rules_version = service.current_rules(db.session)
+    db.session.commit()
+    return render_template("moderation/flag.html", comment=comment, form=form, error=error,
+                           rules=rules_version.rules, own=comment.author_id == current_user.id,
+                           back=_comment_url(comment)), status
+
+
+@bp.route("/me/decisions/<int:decision_id>/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(decision_id: int):
+    """Ask for a decision on my comment to be looked at again by a different moderator."""
+    decision = db.session.get(Decision, decision_id)
+    comment = db.session.get(Comment, decision.comment_id) if decision else None
+    if decision is None or comment is None or comment.author_id != current_user.id:
+        abort(404, description="There is no such decision on one of your comments.")
+    form = AppealForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            service.appeal(db.session, decision_id, current_user.id, form.reason.data or "")
+            db.session.commit()
+        except service.ModerationError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+        else:
+            flash("Your appeal is sent. A different moderator will look at your comment again, "
+                  f"usually {comments.MODERATION_PROMISE}, and you will be told the outcome.",
+                  "success")
+            return redirect(url_for("comments.mine") + f"#comment-{comment.id}", code=303)
+    elif request.method == "POST":
+        error, status = "This form has expired: your text is kept, send it again.", 400
+    existing = db.session.scalar(select(Appeal).where(Appeal.decision_id == decision_id))
+    deadline = decision.created_at + timedelta(days=service.APPEAL_DAYS)
+    return render_template("moderation/appeal.html", decision=decision, comment=comment, form=form,
+                           error=error, rules=cited_rules(decision), existing=existing,
+                           deadline=deadline, late=utcnow() > deadline,
+                           label=OUTCOME_NAMES.get(decision.outcome, decision.outcome)), status

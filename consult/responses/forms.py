@@ -1,0 +1,119 @@
+"""Forms of the response area (Flask-WTF: CSRF token and field parsing; rules live in the service)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+from wtforms.validators import Optional
+
+from consult.models import THEME_OUTCOMES
+
+# WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice; older ones lack it.
+try:
+    from wtforms import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    def _Choice(value, label):  # noqa: N802
+        return (value, label)
+
+OUTCOME_CHOICES = [_Choice(value, label) for value, label in THEME_OUTCOMES.items()]
+
+
+def choice(value, label):
+    """One (value, label) choice for a select or a checkbox list."""
+    return _Choice(value, label)
+
+
+def _ids(values) -> list[int]:
+    """Numeric ids from a form list; anything else is dropped (the service checks the rest)."""
+    return [int(v) for v in values or [] if str(v).strip().isdigit()]
+
+
+class NewThemeForm(FlaskForm):
+    """Start a theme."""
+
+    title = StringField("Title of the theme", render_kw={"maxlength": 200})
+    said = TextAreaField("What people said (optional)", render_kw={"rows": 3})
+    keywords = StringField("Key words for suggestions (optional)", render_kw={"maxlength": 300})
+
+
+class ThemeForm(FlaskForm):
+    """Edit a theme: what people said, what was done, the paragraphs it changed."""
+
+    title = StringField("Title of the theme", render_kw={"maxlength": 200})
+    said = TextAreaField("What people said", render_kw={"rows": 5})
+    outcome = RadioField("What we did", choices=OUTCOME_CHOICES, validators=[Optional()],
+                         validate_choice=False)
+    reasons = TextAreaField("Our reasons", render_kw={"rows": 5})
+    keywords = StringField("Key words for suggestions", render_kw={"maxlength": 300})
+    # Choices are the paragraphs of every version; the service refuses anchors in none.
+    anchors = SelectMultipleField("Paragraphs this theme changed", choices=[],
+                                  validate_choice=False)
+    revision = HiddenField()
+
+    def expected_revision(self) -> int:
+        """The theme's revision when the form was opened (0 if missing: always a conflict)."""
+        value = (self.revision.data or "").strip()
+        return int(value) if value.isdigit() else 0
+
+
+class MergeForm(FlaskForm):
+    """Merge one theme into another."""
+
+    into = SelectField("Merge this theme into", choices=[], validate_choice=False)
+
+    def target_id(self) -> int | None:
+        """The chosen theme's id, or None."""
+        value = (self.into.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+
+class AssignForm(FlaskForm):
+    """Count comments under a theme (one, or many ticked in a list)."""
+
+    theme_id = IntegerField("Theme", validators=[Optional()])
+    comment_ids = SelectMultipleField("Comments", choices=[], validate_choice=False)
+    return_to = HiddenField()
+
+    def ids(self) -> list[int]:
+        """The ticked comments' ids."""
+        return _ids(self.comment_ids.data)
+
+
+class UnassignForm(FlaskForm):
+    """Take one comment out of a theme."""
+
+    comment_id = IntegerField("Comment", validators=[Optional()])
+
+
+class ConsiderForm(FlaskForm):
+    """Mark a comment as read and deliberately counted under no theme."""
+
+    note = TextAreaField("Why it fits no theme", render_kw={"rows": 2, "maxlength": 2000})
+    return_to = HiddenField()
+
+
+class DraftForm(FlaskForm):
+    """The overall summary, the next steps and the versions compared."""
+
+    summary = TextAreaField("Overall summary", render_kw={"rows": 6})
+    next_steps = TextAreaField("Next steps", render_kw={"rows": 4})
+    from_version = SelectField("The version people commented on", choices=[],
+                               validate_choice=False)
+    to_version = SelectField("The version published after the consultation", choices=[],
+                             validate_choice=False)
+
+    @staticmethod
+    def number(value: str | None) -> int | None:
+        """A version number from a select, or None."""
+        value = (value or "").strip()
+        return int(value) if value.isdigit() else None
+
+
+class CorrectionForm(FlaskForm):
+    """A dated correction to a published response."""
+
+    note = TextAreaField("The correction", render_kw={"rows": 3, "maxlength": 5000})
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: the CSRF token for a confirmed action."""

@@ -1,0 +1,518 @@
+"""The response module: analysis, themes, counting every comment, and "you said, we did"."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+import documents
+from consult.consultations.service import get_version
+from consult.models import (
+    THEME_OUTCOMES,
+    Comment,
+    CommentConsidered,
+    CommentStatus,
+    Consultation,
+    DocumentVersion,
+    Paragraph,
+    Response,
+    ResponseCorrection,
+    Theme,
+    ThemeComment,
+    ThemeParagraph,
+    utcnow,
+)
+from consult.notifications import notify
+from moderation.models import TextPrint
+
+PUBLISHED = CommentStatus.PUBLISHED.value
+MAX_TEXT = 20_000
+WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+class ResponseError(ValueError):
+    """A response action refused, with a message for the official (and optional details)."""
+
+    def __init__(self, message: str, status: int = 400, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.details = list(details)
+
+
+# --- analysis ------------------------------------------------------------------------------
+
+@dataclass
+class Analysis:
+    """What was said, counted: per paragraph, stance, respondent type, time, campaigns."""
+
+    total: int
+    per_anchor: dict[str | None, int]
+    stance: dict[str, int]
+    respondent_types: dict[str, int]
+    organisations: list[tuple[str, int]]
+    per_day: list[tuple[str, int]]
+    campaigns: list[tuple[str, int]] = field(default_factory=list)  # (sample text, people)
+
+
+def analyse(session: Session, consultation: Consultation) -> Analysis:
+    """Count the published comments of a consultation in every way the analysis page shows."""
+    base = select(Comment).where(Comment.consultation_id == consultation.id,
+                                 Comment.status == PUBLISHED)
+    per_anchor = dict(session.execute(
+        select(Comment.anchor, func.count()).where(Comment.consultation_id == consultation.id,
+                                                   Comment.status == PUBLISHED)
+        .group_by(Comment.anchor)).all())
+    stance = Counter()
+    kinds = Counter()
+    organisations = Counter()
+    days = Counter()
+    for c_stance, c_kind, c_org, created in session.execute(
+            base.with_only_columns(Comment.stance, Comment.respondent_type, Comment.organisation,
+                                   Comment.created_at)):
+        stance[c_stance or "not given"] += 1
+        kinds[c_kind] += 1
+        if c_org:
+            organisations[c_org.strip()] += 1
+        days[created.strftime("%Y-%m-%d")] += 1
+    campaigns = []
+    for digest, people in session.execute(
+            select(TextPrint.text_hash, func.count(func.distinct(TextPrint.author_id)))
+            .where(TextPrint.consultation_id == consultation.id)
+            .group_by(TextPrint.text_hash)
+            .having(func.count(func.distinct(TextPrint.author_id)) >= 3)
+            .order_by(func.count(func.distinct(TextPrint.author_id)).desc()).limit(20)):
+        sample = session.scalar(select(Comment.body).join(TextPrint, TextPrint.comment_id == Comment.id)
+                                .where(TextPrint.text_hash == digest).limit(1))
+        campaigns.append(((sample or "")[:200], people))
+    return Analysis(sum(per_anchor.values()), per_anchor, dict(stance), dict(kinds),
+                    organisations.most_common(), sorted(days.items()), campaigns)
+
+
+def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int = 160) -> str:
+    """Submissions per day as an SVG bar chart (drawn on the server, readable without JS)."""
+    if not per_day:
+        return ""
+    peak = max(n for _d, n in per_day)
+    bar = max(2, (width - 40) // len(per_day))
+    bars = []
+    for i, (day, n) in enumerate(per_day):
+        h = round((height - 30) * n / peak)
+        x = 30 + i * bar
+        bars.append(f'<rect x="{x}" y="{height - 20 - h}" width="{max(1, bar - 2)}" height="{h}">'
+                    f"<title>{day}: {n}</title></rect>")
+    first, last = per_day[0][0], per_day[-1][0]
+    return (f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+            f'aria-label="Comments per day from {first} to {last}, at most {peak} in a day">'
+            f'<text x="0" y="12">{peak}</text>{"".join(bars)}'
+            f'<text x="30" y="{height - 4}">{first}</text>'
+            f'<text x="{width - 80}" y="{height - 4}">{last}</text></svg>')
+
+
+# --- themes --------------------------------------------------------------------------------
+
+def themes_of(session: Session, consultation: Consultation) -> list[Theme]:
+    """The consultation's live themes (merged ones excluded), in order."""
+    return list(session.scalars(select(Theme).where(
+        Theme.consultation_id == consultation.id, Theme.merged_into_id.is_(None))
+        .order_by(Theme.position, Theme.id)))
+
+
+def _clean(value: str | None, label: str, limit: int = MAX_TEXT, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ResponseError(f"{label} is required.")
+    if len(text) > limit:
+        raise ResponseError(f"{label} is limited to {limit:,} characters.")
+    return text
+
+
+def _ensure_open_for_analysis(session: Session, consultation: Consultation) -> None:
+    response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
+    if response is not None and response.published_at is not None:
+        raise ResponseError("The response is published: themes can no longer change. Publish a "
+                            "dated correction instead.", status=409)
+
+
+def create_theme(session: Session, consultation: Consultation, title: str, actor_id: int,
+                 said: str = "", keywords: str = "") -> Theme:
+    """Start a theme."""
+    _ensure_open_for_analysis(session, consultation)
+    title = _clean(title, "The theme's title", 200, required=True)
+    position = session.scalar(select(func.count()).select_from(Theme).where(
+        Theme.consultation_id == consultation.id)) or 0
+    theme = Theme(consultation_id=consultation.id, title=title, said=_clean(said, "What people said"),
+                  keywords=_clean(keywords, "Key words", 300), position=position, updated_by=actor_id)
+    session.add(theme)
+    session.flush()
+    return theme
+
+
+def get_theme(session: Session, consultation: Consultation, theme_id: int) -> Theme:
+    """A theme of this consultation, or a 404-style error."""
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.consultation_id != consultation.id:
+        raise ResponseError("There is no such theme in this consultation.", status=404)
+    return theme
+
+
+def update_theme(session: Session, theme: Theme, *, expected_revision: int, actor_id: int,
+                 title: str, said: str, outcome: str | None, reasons: str, keywords: str = "",
+                 anchors: Sequence[str] = ()) -> Theme:
+    """Save a theme; if someone else saved since it was opened, refuse and say who."""
+    consultation = session.get(Consultation, theme.consultation_id)
+    _ensure_open_for_analysis(session, consultation)
+    if theme.revision != expected_revision:
+        raise ResponseError(
+            f"Someone else (user {theme.updated_by}) saved this theme at {theme.updated_at:%H:%M} "
+            "since you opened it. Nothing was overwritten: your text is kept below; compare it with "
+            "theirs and save again.", status=409)
+    if outcome not in (None, "", *THEME_OUTCOMES):
+        raise ResponseError("Choose an outcome: changed, no change, further work or out of scope.")
+    theme.title = _clean(title, "The theme's title", 200, required=True)
+    theme.said = _clean(said, "What people said")
+    theme.outcome = outcome or None
+    theme.reasons = _clean(reasons, "The department's reasons")
+    theme.keywords = _clean(keywords, "Key words", 300)
+    link_paragraphs(session, theme, anchors)
+    theme.revision += 1
+    theme.updated_at = utcnow()
+    theme.updated_by = actor_id
+    return theme
+
+
+def known_anchors(session: Session, consultation: Consultation) -> dict[str, Paragraph]:
+    """Every anchor in any version of the consultation, mapped to its latest paragraph."""
+    found: dict[str, Paragraph] = {}
+    for paragraph in session.scalars(
+            select(Paragraph).join(DocumentVersion)
+            .where(DocumentVersion.consultation_id == consultation.id)
+            .order_by(DocumentVersion.number)):
+        found[paragraph.anchor] = paragraph
+    return found
+
+
+def link_paragraphs(session: Session, theme: Theme, anchors: Sequence[str]) -> None:
+    """Set the paragraphs a theme changed; each must exist in some version."""
+    consultation = session.get(Consultation, theme.consultation_id)
+    wanted = [a.strip() for a in anchors if a and a.strip()]
+    known = known_anchors(session, consultation)
+    unknown = [a for a in wanted if a not in known]
+    if unknown:
+        raise ResponseError(f"No version of the document has the paragraph(s) {', '.join(unknown)}.")
+    existing = {tp.anchor: tp for tp in session.scalars(
+        select(ThemeParagraph).where(ThemeParagraph.theme_id == theme.id))}
+    for anchor, link in existing.items():
+        if anchor not in wanted:
+            session.delete(link)
+    for anchor in dict.fromkeys(wanted):
+        if anchor not in existing:
+            session.add(ThemeParagraph(theme_id=theme.id, anchor=anchor))
+
+
+def merge_themes(session: Session, source: Theme, target: Theme, actor_id: int) -> Theme:
+    """Move every comment and paragraph of one theme into another, and retire the first."""
+    if source.id == target.id or source.consultation_id != target.consultation_id:
+        raise ResponseError("Choose two different themes of the same consultation to merge.")
+    _ensure_open_for_analysis(session, session.get(Consultation, source.consultation_id))
+    assign(session, target, [tc.comment_id for tc in session.scalars(
+        select(ThemeComment).where(ThemeComment.theme_id == source.id))], actor_id)
+    link_paragraphs(session, target, [*anchors_of(session, target), *anchors_of(session, source)])
+    for tc in session.scalars(select(ThemeComment).where(ThemeComment.theme_id == source.id)):
+        session.delete(tc)
+    source.merged_into_id = target.id
+    target.revision += 1
+    return target
+
+
+def anchors_of(session: Session, theme: Theme) -> list[str]:
+    """The anchors of the paragraphs a theme changed."""
+    return list(session.scalars(select(ThemeParagraph.anchor).where(ThemeParagraph.theme_id == theme.id)
+                                .order_by(ThemeParagraph.id)))
+
+
+def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id: int) -> int:
+    """Count published comments of the theme's consultation under it; returns how many were new."""
+    ids = list(dict.fromkeys(int(i) for i in comment_ids))
+    if not ids:
+        return 0
+    valid = set(session.scalars(select(Comment.id).where(
+        Comment.id.in_(ids), Comment.consultation_id == theme.consultation_id,
+        Comment.status == PUBLISHED)))
+    if len(valid) != len(ids):
+        raise ResponseError("Only published comments of this consultation can be counted under a theme.")
+    already = set(session.scalars(select(ThemeComment.comment_id).where(
+        ThemeComment.theme_id == theme.id, ThemeComment.comment_id.in_(ids))))
+    new = [i for i in ids if i not in already]
+    session.add_all(ThemeComment(theme_id=theme.id, comment_id=i, assigned_by=actor_id) for i in new)
+    # A comment given a theme no longer needs its "considered, no theme" note.
+    for considered in session.scalars(select(CommentConsidered).where(CommentConsidered.comment_id.in_(new))):
+        session.delete(considered)
+    return len(new)
+
+
+def unassign(session: Session, theme: Theme, comment_id: int) -> None:
+    """Take a comment out of a theme."""
+    link = session.scalar(select(ThemeComment).where(ThemeComment.theme_id == theme.id,
+                                                     ThemeComment.comment_id == comment_id))
+    if link is not None:
+        session.delete(link)
+
+
+def theme_comments(session: Session, theme: Theme, limit: int = 200) -> list[Comment]:
+    """The comments counted under a theme."""
+    return list(session.scalars(select(Comment).options(joinedload(Comment.author))
+                                .join(ThemeComment, ThemeComment.comment_id == Comment.id)
+                                .where(ThemeComment.theme_id == theme.id).order_by(Comment.id).limit(limit)))
+
+
+def _keywords(theme: Theme) -> set[str]:
+    words = theme.keywords or f"{theme.title} {theme.said}"
+    stop = {"the", "and", "for", "that", "with", "this", "are", "not", "should", "from", "have", "will"}
+    return {w for w in WORD.findall(words.lower()) if w not in stop}
+
+
+def suggestions(session: Session, theme: Theme, limit: int = 20) -> list[Comment]:
+    """Published comments not yet counted anywhere that share the theme's key words."""
+    words = _keywords(theme)
+    if not words:
+        return []
+    scored = []
+    for comment in uncounted(session, session.get(Consultation, theme.consultation_id), limit=5000):
+        body = set(WORD.findall(comment.body.lower()))
+        score = len(words & body)
+        if score:
+            scored.append((score, comment.id, comment))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [c for _s, _i, c in scored[:limit]]
+
+
+def search_comments(session: Session, consultation: Consultation, query: str, limit: int = 100) -> list[Comment]:
+    """Published comments of a consultation containing every word of the query."""
+    words = [w for w in WORD.findall((query or "").lower())][:10]
+    if not words:
+        return []
+    select_ = select(Comment).options(joinedload(Comment.author)).where(
+        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)
+    for word in words:
+        select_ = select_.where(func.lower(Comment.body).contains(word, autoescape=True))
+    return list(session.scalars(select_.order_by(Comment.id).limit(limit)))
+
+
+def uncounted(session: Session, consultation: Consultation, limit: int = 200) -> list[Comment]:
+    """Published comments under no theme and not marked "considered, no theme"."""
+    counted = select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id).where(
+        Theme.consultation_id == consultation.id)
+    considered = select(CommentConsidered.comment_id)
+    return list(session.scalars(
+        select(Comment).options(joinedload(Comment.author)).where(
+            Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
+            Comment.id.not_in(counted), Comment.id.not_in(considered))
+        .order_by(Comment.id).limit(limit)))
+
+
+def uncounted_total(session: Session, consultation: Consultation) -> int:
+    """How many published comments are not yet counted."""
+    counted = select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id).where(
+        Theme.consultation_id == consultation.id)
+    return session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
+        Comment.id.not_in(counted), Comment.id.not_in(select(CommentConsidered.comment_id)))) or 0
+
+
+def mark_considered(session: Session, consultation: Consultation, comment_id: int, note: str,
+                    actor_id: int) -> CommentConsidered:
+    """Record that a comment was read and fits no theme, with a note saying why."""
+    note = _clean(note, "The note", 2000, required=True)
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.consultation_id != consultation.id or comment.status != PUBLISHED:
+        raise ResponseError("That is not a published comment of this consultation.", status=404)
+    record = session.scalar(select(CommentConsidered).where(CommentConsidered.comment_id == comment_id))
+    if record is None:
+        record = CommentConsidered(comment_id=comment_id, note=note, by=actor_id)
+        session.add(record)
+    else:
+        record.note = note
+    return record
+
+
+# --- the response ----------------------------------------------------------------------------
+
+def get_response(session: Session, consultation: Consultation, create: bool = False) -> Response | None:
+    """The consultation's response (a draft until published)."""
+    response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
+    if response is None and create:
+        numbers = sorted(v.number for v in consultation.versions)
+        response = Response(consultation_id=consultation.id, from_version=numbers[0],
+                            to_version=numbers[-1] if len(numbers) > 1 else None)
+        session.add(response)
+        session.flush()
+    return response
+
+
+def save_draft(session: Session, consultation: Consultation, summary: str, next_steps: str,
+               from_version: int | None = None, to_version: int | None = None) -> Response:
+    """Save the overall summary and next steps of the response."""
+    response = get_response(session, consultation, create=True)
+    if response.published_at:
+        raise ResponseError("The response is already published; add a dated correction instead.", 409)
+    response.summary = _clean(summary, "The summary")
+    response.next_steps = _clean(next_steps, "The next steps")
+    for number in (from_version, to_version):
+        if number is not None and get_version(session, consultation, number) is None:
+            raise ResponseError(f"This consultation has no version {number}.")
+    response.from_version = from_version or response.from_version
+    response.to_version = to_version or response.to_version
+    return response
+
+
+@dataclass
+class ThemeReport:
+    """One theme as the public response shows it, with counts computed, not typed."""
+
+    theme: Theme
+    comments: int
+    organisations: list[str]
+    paragraphs: list[dict]  # {"anchor", "number", "text", "diff_html"}
+
+
+def report(session: Session, consultation: Consultation) -> list[ThemeReport]:
+    """Every theme with its counted comments, organisations and changed paragraphs."""
+    response = get_response(session, consultation)
+    old_number = response.from_version if response else 1
+    new_number = response.to_version if response else None
+    old = get_version(session, consultation, old_number) if old_number else None
+    new = get_version(session, consultation, new_number) if new_number else None
+    old_by_anchor = {p.anchor: p for p in old.paragraphs} if old else {}
+    new_by_anchor = {p.anchor: p for p in new.paragraphs} if new else {}
+    reports = []
+    for theme in themes_of(session, consultation):
+        rows = session.execute(select(Comment.respondent_type, Comment.organisation)
+                               .join(ThemeComment, ThemeComment.comment_id == Comment.id)
+                               .where(ThemeComment.theme_id == theme.id)).all()
+        organisations = sorted({o.strip() for kind, o in rows if kind == "organisation" and o})
+        paragraphs = []
+        for anchor in anchors_of(session, theme):
+            before, after = old_by_anchor.get(anchor), new_by_anchor.get(anchor)
+            shown = after or before
+            diff_html = None
+            if before and after:
+                diff_html = documents.diff(before.text, after.text).html
+            paragraphs.append({"anchor": anchor, "number": shown.number if shown else anchor,
+                               "text": shown.text if shown else "", "diff_html": diff_html,
+                               "state": "edited" if before and after else ("new" if after else "removed")})
+        reports.append(ThemeReport(theme, len(rows), organisations, paragraphs))
+    return reports
+
+
+def publish(session: Session, consultation: Consultation, actor_id: int,
+            now: datetime | None = None) -> Response:
+    """Publish the response and tell everyone who commented where their comment was counted."""
+    now = now or utcnow()
+    response = get_response(session, consultation, create=True)
+    if response.published_at is not None:
+        raise ResponseError(f"The response was already published on {response.published_at:%-d %B %Y}.",
+                            status=409)
+    if consultation.status.value not in ("closed",):
+        raise ResponseError("Publish the response once the consultation has closed.", status=409)
+    waiting = uncounted(session, consultation, limit=50)
+    if waiting:
+        total = uncounted_total(session, consultation)
+        raise ResponseError(
+            f"{total} published comment{'s are' if total != 1 else ' is'} not yet counted under a "
+            "theme or marked as considered. Nothing is forgotten by accident: deal with them first.",
+            status=409, details=[f"#{c.id} on {c.paragraph_number or 'the whole document'}: {c.body[:80]}"
+                                 for c in waiting])
+    themes = themes_of(session, consultation)
+    if not themes:
+        raise ResponseError("Add at least one theme before publishing.", status=409)
+    missing = [t.title for t in themes if not t.outcome]
+    if missing:
+        raise ResponseError("Every theme needs an outcome before publishing.", status=409,
+                            details=missing)
+    if not response.summary.strip():
+        raise ResponseError("Write the overall summary before publishing.", status=409)
+    response.published_at = now
+    response.published_by = actor_id
+    consultation.responded_at = now
+    _tell_participants(session, consultation)
+    return response
+
+
+def _tell_participants(session: Session, consultation: Consultation) -> None:
+    from flask import url_for
+
+    link = url_for("responses.show", slug=consultation.slug, _external=True)
+    themes_by_comment: dict[int, list[Theme]] = {}
+    for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
+                                     .where(Theme.consultation_id == consultation.id)):
+        themes_by_comment.setdefault(tc.comment_id, []).append(theme)
+    authors: dict[int, list[str]] = {}
+    for comment in session.scalars(select(Comment).where(Comment.consultation_id == consultation.id,
+                                                         Comment.status == PUBLISHED)):
+        lines = [f"- “{t.title}” ({t.outcome_label}): {link}#theme-{t.id}"
+                 for t in themes_by_comment.get(comment.id, [])]
+        if not lines:
+            lines = [f"- it was read and considered: {link}"]
+        authors.setdefault(comment.author_id, []).append(
+            f"Your comment on {comment.paragraph_number or 'the whole document'} was counted under:\n" + "\n".join(lines))
+    for author_id, parts in authors.items():
+        notify(session, author_id, "response",
+               f"The response to “{consultation.title}” is published",
+               "The department has published what it did with what people said.\n\n" + "\n\n".join(parts),
+               link=link)
+
+
+def correct(session: Session, consultation: Consultation, note: str, actor_id: int) -> ResponseCorrection:
+    """Add a dated correction to a published response."""
+    response = get_response(session, consultation)
+    if response is None or response.published_at is None:
+        raise ResponseError("Only a published response can be corrected; edit the draft instead.", 409)
+    correction = ResponseCorrection(response_id=response.id, note=_clean(note, "The correction", 5000, True),
+                                    by=actor_id)
+    session.add(correction)
+    return correction
+
+
+def corrections(session: Session, response: Response) -> list[ResponseCorrection]:
+    """A response's corrections, oldest first."""
+    return list(session.scalars(select(ResponseCorrection).where(ResponseCorrection.response_id == response.id)
+                                .order_by(ResponseCorrection.id)))
+
+
+def themes_for_comments(session: Session, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
+    """The themes each comment was counted under (for "Counted under: …")."""
+    found: dict[int, list[Theme]] = {}
+    if comment_ids:
+        for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
+                                         .where(ThemeComment.comment_id.in_(list(comment_ids)))):
+            found.setdefault(tc.comment_id, []).append(theme)
+    return found
+
+
+def as_markdown(session: Session, consultation: Consultation) -> str:
+    """The published response as a Markdown document."""
+    response = get_response(session, consultation)
+    lines = [f"# Response: {consultation.title}", ""]
+    if response and response.published_at:
+        lines += [f"Published {response.published_at:%-d %B %Y}.", ""]
+    lines += ["## Summary", "", (response.summary if response else "") or "", ""]
+    for item in report(session, consultation):
+        t = item.theme
+        lines += [f"## {t.title}", "", f"**Comments:** {item.comments}"
+                  + (f" · **Organisations:** {', '.join(item.organisations)}" if item.organisations else ""), "",
+                  "### What you said", "", t.said or "", "",
+                  f"### What we did: {t.outcome_label}", "", t.reasons or "", ""]
+        for p in item.paragraphs:
+            lines += [f"- Paragraph {p['number']} ({p['state']}): {p['text'][:300]}"]
+        lines.append("")
+    lines += ["## Next steps", "", (response.next_steps if response else "") or "", ""]
+    if response:
+        for c in corrections(session, response):
+            lines += [f"*Correction, {c.at:%-d %B %Y}:* {c.note}", ""]
+    return "\n".join(lines)

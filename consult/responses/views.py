@@ -1,0 +1,500 @@
+"""The response area: analysis, themes, counting every comment, and "you said, we did".
+
+Officials work under /manage/<slug>/...; the published response is public at /c/<slug>/response
+(and as Markdown at /c/<slug>/response.md).
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, Response as HttpResponse, abort, flash, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from consult.accounts import role_required
+from consult.consultations import service as consultations
+from consult.extensions import db
+from consult.models import Comment, CommentStatus, Consultation, Theme
+from consult.responses import service
+from consult.responses.forms import (AssignForm, ConfirmForm, ConsiderForm, CorrectionForm,
+                                     DraftForm, MergeForm, NewThemeForm, ThemeForm, UnassignForm,
+                                     choice)
+
+bp = Blueprint("responses", __name__)
+
+HEAT_LEVELS = 5
+WHOLE = "whole-document"  # the ?p= value for comments on the document as a whole
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@bp.app_template_global("response_published")
+def response_published(consultation: Consultation) -> bool:
+    """True when the consultation has a published response (for the public page's link)."""
+    response = service.get_response(db.session, consultation)
+    return response is not None and response.published_at is not None
+
+
+def _consultation_or_404(slug: str) -> Consultation:
+    consultation = consultations.get_consultation(db.session, slug)
+    if consultation is None:
+        abort(404, description=f"There is no consultation at '{slug}'.")
+    return consultation
+
+
+def _theme_or_404(consultation: Consultation, theme_id: int):
+    try:
+        return service.get_theme(db.session, consultation, theme_id)
+    except service.ResponseError as exc:
+        abort(exc.status, description=exc.message)
+
+
+def _actor_id() -> int:
+    return current_user.id
+
+
+def _back(consultation: Consultation, target: str | None, default: str) -> str:
+    """Where to go after an action: the page it came from, if that is one of ours."""
+    prefix = f"/manage/{consultation.slug}/"
+    if target and target.startswith(prefix) and "//" not in target and "\\" not in target:
+        return target
+    return default
+
+
+def _fail(exc: service.ResponseError) -> None:
+    """Flash a refusal, with its details."""
+    flash(" ".join([exc.message, *exc.details]), "error")
+
+
+def heat_levels(counts: dict[str, int]) -> dict[str, int]:
+    """Each anchor's shade, 0 (no comments) to 5, by quantile of the non-zero counts."""
+    values = sorted(n for n in counts.values() if n)
+    levels = {}
+    for anchor, n in counts.items():
+        if not n:
+            levels[anchor] = 0
+            continue
+        below = sum(1 for v in values if v < n)
+        levels[anchor] = 1 + min(HEAT_LEVELS - 1, below * HEAT_LEVELS // len(values))
+    return levels
+
+
+def _paragraph_comments(consultation: Consultation, anchor: str | None) -> list[Comment]:
+    """The published comments on one paragraph (None: the whole document), oldest first."""
+    # TODO(lead): belongs in responses.service as comments_on(); kept here as a read-only query.
+    match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor
+    return list(db.session.scalars(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.consultation_id == consultation.id, match,
+               Comment.status == CommentStatus.PUBLISHED.value)
+        .order_by(Comment.id).limit(500)))
+
+
+def _paragraph_choices(consultation: Consultation):
+    """Every paragraph of every version, as checkbox choices "number: text"."""
+    rows = sorted(service.known_anchors(db.session, consultation).values(),
+                  key=lambda p: (p.version.number, p.position))
+    latest = consultations.current_version(db.session, consultation).number
+    choices = []
+    for p in rows:
+        where = "" if p.version.number == latest else f" (version {p.version.number} only)"
+        text = p.text if len(p.text) <= 90 else p.text[:88] + "…"
+        choices.append(choice(p.anchor, f"{p.number}{where}: {text}"))
+    return choices
+
+
+# --------------------------------------------------------------------------- public
+
+
+@bp.get("/c/<slug>/response")
+def show(slug: str):
+    """The published response: what people said and what the department did."""
+    consultation = _consultation_or_404(slug)
+    response = service.get_response(db.session, consultation)
+    if response is None or response.published_at is None:
+        abort(404, description="This consultation has no published response yet.")
+    return render_template(
+        "responses/show.html", consultation=consultation, response=response,
+        reports=service.report(db.session, consultation),
+        corrections=service.corrections(db.session, response), preview=False)
+
+
+@bp.get("/c/<slug>/response.md")
+def markdown(slug: str):
+    """The published response as a Markdown file."""
+    consultation = _consultation_or_404(slug)
+    response = service.get_response(db.session, consultation)
+    if response is None or response.published_at is None:
+        abort(404, description="This consultation has no published response yet.")
+    return HttpResponse(
+        service.as_markdown(db.session, consultation), mimetype="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-response.md"'})
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+@bp.get("/manage/<slug>/analysis")
+@role_required("official")
+def analysis(slug: str):
+    """Counts per paragraph (a heat strip), stance, respondents, time and campaigns."""
+    consultation = _consultation_or_404(slug)
+    counted = service.analyse(db.session, consultation)
+    version = consultations.current_version(db.session, consultation)
+    paragraphs = consultations.paragraphs_of(db.session, version)
+    current = {p.anchor for p in paragraphs}
+    known = service.known_anchors(db.session, consultation)
+    # Comments on paragraphs no longer in the current version are still counted and shown.
+    removed = [known[a] for a in counted.per_anchor if a is not None and a not in current
+               and a in known]
+    counts = {p.anchor: counted.per_anchor.get(p.anchor, 0) for p in [*paragraphs, *removed]}
+    counts[WHOLE] = counted.per_anchor.get(None, 0)
+    selected = request.args.get("p")
+    picked = picked_comments = None
+    if selected == WHOLE:
+        picked, picked_comments = WHOLE, _paragraph_comments(consultation, None)
+    elif selected in known:
+        picked, picked_comments = known[selected], _paragraph_comments(consultation, selected)
+    return render_template(
+        "responses/analysis.html", consultation=consultation, analysis=counted,
+        chart=Markup(service.timeline_svg(counted.per_day)), paragraphs=paragraphs,
+        removed=removed, counts=counts, heat=heat_levels(counts), whole=WHOLE,
+        picked=picked, picked_comments=picked_comments,
+        counted_under=service.themes_for_comments(db.session, [c.id for c in picked_comments or []]),
+        themes=service.themes_of(db.session, consultation),
+        uncounted_total=service.uncounted_total(db.session, consultation),
+        assign_form=AssignForm(formdata=None), peak=max(counts.values(), default=0))
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def _themes_page(consultation: Consultation, form: NewThemeForm, messages=(), status=200):
+    themes = service.themes_of(db.session, consultation)
+    reports = {r.theme.id: r for r in service.report(db.session, consultation)}
+    return render_template(
+        "responses/themes.html", consultation=consultation, themes=themes, reports=reports,
+        form=form, messages=list(messages),
+        uncounted_total=service.uncounted_total(db.session, consultation),
+        published=response_published(consultation)), status
+
+
+@bp.get("/manage/<slug>/themes")
+@role_required("official")
+def themes(slug: str):
+    """The consultation's themes, with their counts and outcomes, and a form to start one."""
+    consultation = _consultation_or_404(slug)
+    return _themes_page(consultation, NewThemeForm(formdata=None))
+
+
+@bp.post("/manage/<slug>/themes/new")
+@role_required("official")
+def create_theme(slug: str):
+    """Start a theme."""
+    consultation = _consultation_or_404(slug)
+    form = NewThemeForm()
+    try:
+        theme = service.create_theme(db.session, consultation, form.title.data or "", _actor_id(),
+                                     said=form.said.data or "", keywords=form.keywords.data or "")
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        return _themes_page(consultation, form, [exc.message, *exc.details], exc.status)
+    flash(f"The theme “{theme.title}” is started. Now count comments under it.", "success")
+    return redirect(url_for("responses.theme", slug=slug, theme_id=theme.id), code=303)
+
+
+def _theme_page(consultation: Consultation, theme, form: ThemeForm, messages=(), status=200,
+                theirs=None):
+    form.anchors.choices = _paragraph_choices(consultation)
+    merge_form = MergeForm(formdata=None)
+    merge_form.into.choices = [choice(str(t.id), t.title)
+                               for t in service.themes_of(db.session, consultation) if t.id != theme.id]
+    comments = service.theme_comments(db.session, theme)
+    suggested = service.suggestions(db.session, theme) if theme.merged_into_id is None else []
+    return render_template(
+        "responses/theme.html", consultation=consultation, theme=theme, form=form,
+        messages=list(messages), theirs=theirs, comments=comments, suggested=suggested,
+        merge_form=merge_form, merged_into=(db.session.get(Theme, theme.merged_into_id)
+                                            if theme.merged_into_id else None),
+        published=response_published(consultation)), status
+
+
+@bp.get("/manage/<slug>/themes/<int:theme_id>")
+@role_required("official")
+def theme(slug: str, theme_id: int):
+    """Edit a theme; its comments (with remove buttons) and suggested comments to add."""
+    consultation = _consultation_or_404(slug)
+    found = _theme_or_404(consultation, theme_id)
+    form = ThemeForm(formdata=None, obj=found)
+    form.revision.data = str(found.revision)
+    form.anchors.data = service.anchors_of(db.session, found)
+    return _theme_page(consultation, found, form)
+
+
+@bp.post("/manage/<slug>/themes/<int:theme_id>")
+@role_required("official")
+def update_theme(slug: str, theme_id: int):
+    """Save a theme; if someone else saved it meanwhile, keep the typed text and say so."""
+    consultation = _consultation_or_404(slug)
+    found = _theme_or_404(consultation, theme_id)
+    form = ThemeForm()
+    try:
+        service.update_theme(
+            db.session, found, expected_revision=form.expected_revision(), actor_id=_actor_id(),
+            title=form.title.data or "", said=form.said.data or "", outcome=form.outcome.data,
+            reasons=form.reasons.data or "", keywords=form.keywords.data or "",
+            anchors=form.anchors.data or [])
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        found = _theme_or_404(consultation, theme_id)
+        theirs = None
+        if exc.status == 409 and found.revision != form.expected_revision():
+            # Show their saved text beside ours; saving again now deliberately replaces it.
+            theirs = {"theme": found, "anchors": service.anchors_of(db.session, found)}
+            form.revision.data = str(found.revision)
+        return _theme_page(consultation, found, form, [exc.message, *exc.details], exc.status,
+                           theirs=theirs)
+    flash(f"The theme “{found.title}” is saved.", "success")
+    return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+
+
+@bp.post("/manage/<slug>/themes/<int:theme_id>/merge")
+@role_required("official")
+def merge(slug: str, theme_id: int):
+    """Merge this theme into another: its comments and paragraphs move, it is retired."""
+    consultation = _consultation_or_404(slug)
+    source = _theme_or_404(consultation, theme_id)
+    form = MergeForm()
+    target_id = form.target_id()
+    try:
+        if target_id is None:
+            raise service.ResponseError("Choose the theme to merge this one into.")
+        target = service.get_theme(db.session, consultation, target_id)
+        service.merge_themes(db.session, source, target, _actor_id())
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        _fail(exc)
+        return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+    except IntegrityError:
+        db.session.rollback()
+        flash("Someone changed these themes at the same moment. Nothing was merged: try again.",
+              "error")
+        return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+    flash(f"“{source.title}” is merged into “{target.title}”.", "success")
+    return redirect(url_for("responses.theme", slug=slug, theme_id=target.id), code=303)
+
+
+@bp.post("/manage/<slug>/assign")
+@role_required("official")
+def assign(slug: str):
+    """Count one or more comments under a theme (from a theme, a search, a list or a paragraph)."""
+    consultation = _consultation_or_404(slug)
+    form = AssignForm()
+    back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
+    try:
+        if not form.theme_id.data:
+            raise service.ResponseError("Choose the theme to count the comments under.")
+        if not form.ids():
+            raise service.ResponseError("Tick at least one comment to count under the theme.")
+        found = service.get_theme(db.session, consultation, form.theme_id.data)
+        added = service.assign(db.session, found, form.ids(), _actor_id())
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        _fail(exc)
+        return redirect(back, code=303)
+    except IntegrityError:
+        db.session.rollback()
+        flash("Someone counted the same comment at the same moment. Nothing was changed: "
+              "try again.", "error")
+        return redirect(back, code=303)
+    already = len(form.ids()) - added
+    message = f"{added} comment{'s' if added != 1 else ''} counted under “{found.title}”."
+    if already:
+        message += f" {already} {'were' if already != 1 else 'was'} already counted there."
+    flash(message, "success")
+    return redirect(back, code=303)
+
+
+@bp.post("/manage/<slug>/themes/<int:theme_id>/unassign")
+@role_required("official")
+def unassign(slug: str, theme_id: int):
+    """Take a comment out of a theme."""
+    consultation = _consultation_or_404(slug)
+    found = _theme_or_404(consultation, theme_id)
+    form = UnassignForm()
+    try:
+        if not form.comment_id.data:
+            raise service.ResponseError("Choose the comment to take out of the theme.")
+        service.unassign(db.session, found, form.comment_id.data)
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        _fail(exc)
+    else:
+        flash(f"Comment #{form.comment_id.data} is no longer counted under “{found.title}”.",
+              "success")
+    return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+
+
+@bp.post("/manage/<slug>/comments/<int:comment_id>/consider")
+@role_required("official")
+def consider(slug: str, comment_id: int):
+    """Mark a comment as read and counted under no theme, with a note saying why."""
+    consultation = _consultation_or_404(slug)
+    form = ConsiderForm()
+    back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
+    try:
+        service.mark_considered(db.session, consultation, comment_id, form.note.data or "",
+                                _actor_id())
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        _fail(exc)
+    except IntegrityError:
+        db.session.rollback()
+        flash("Someone marked this comment at the same moment. Check the list and try again.",
+              "error")
+    else:
+        flash(f"Comment #{comment_id} is marked as considered, with no theme.", "success")
+    return redirect(back, code=303)
+
+
+@bp.get("/manage/<slug>/comments/search")
+@role_required("official")
+def search(slug: str):
+    """Find published comments containing every word, to count them under a theme."""
+    consultation = _consultation_or_404(slug)
+    query = (request.args.get("q") or "").strip()[:200]
+    results = service.search_comments(db.session, consultation, query) if query else []
+    return render_template(
+        "responses/search.html", consultation=consultation, query=query, results=results,
+        counted_under=service.themes_for_comments(db.session, [c.id for c in results]),
+        themes=service.themes_of(db.session, consultation), assign_form=AssignForm(formdata=None))
+
+
+@bp.get("/manage/<slug>/uncounted")
+@role_required("official")
+def uncounted(slug: str):
+    """Published comments not yet counted under a theme nor marked considered."""
+    consultation = _consultation_or_404(slug)
+    return render_template(
+        "responses/uncounted.html", consultation=consultation,
+        comments=service.uncounted(db.session, consultation),
+        total=service.uncounted_total(db.session, consultation),
+        themes=service.themes_of(db.session, consultation))
+
+
+# --------------------------------------------------------------------------- the response
+
+
+def _version_choices(consultation: Consultation):
+    return [choice("", "None")] + [choice(str(v.number), f"Version {v.number}")
+                                   for v in consultation.versions]
+
+
+def _draft_page(consultation: Consultation, form: DraftForm, messages=(), status=200,
+                correction_form=None):
+    response = service.get_response(db.session, consultation)
+    form.from_version.choices = _version_choices(consultation)
+    form.to_version.choices = _version_choices(consultation)
+    return render_template(
+        "responses/draft.html", consultation=consultation, form=form, response=response,
+        messages=list(messages), reports=service.report(db.session, consultation),
+        corrections=service.corrections(db.session, response) if response else [],
+        correction_form=correction_form or CorrectionForm(formdata=None),
+        uncounted_total=service.uncounted_total(db.session, consultation),
+        published=response is not None and response.published_at is not None,
+        preview=True), status
+
+
+@bp.route("/manage/<slug>/response", methods=["GET", "POST"])
+@role_required("official")
+def draft(slug: str):
+    """Write the summary and next steps, and preview the response as the public will see it."""
+    consultation = _consultation_or_404(slug)
+    if request.method == "GET":
+        form = DraftForm(formdata=None)
+        response = service.get_response(db.session, consultation)
+        numbers = [v.number for v in consultation.versions]
+        form.summary.data = response.summary if response else ""
+        form.next_steps.data = response.next_steps if response else ""
+        from_number = response.from_version if response else (numbers[0] if numbers else None)
+        to_number = response.to_version if response else (numbers[-1] if len(numbers) > 1 else None)
+        form.from_version.data = str(from_number or "")
+        form.to_version.data = str(to_number or "")
+        return _draft_page(consultation, form)
+    form = DraftForm()
+    try:
+        service.save_draft(db.session, consultation, form.summary.data or "",
+                           form.next_steps.data or "", form.number(form.from_version.data),
+                           form.number(form.to_version.data))
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        return _draft_page(consultation, form, [exc.message, *exc.details], exc.status)
+    flash("The response draft is saved. The preview below shows it as the public will see it.",
+          "success")
+    return redirect(url_for("responses.draft", slug=slug) + "#preview", code=303)
+
+
+def _publish_page(consultation: Consultation, form: ConfirmForm, messages=(), details=(),
+                  status=200):
+    themes = service.themes_of(db.session, consultation)
+    response = service.get_response(db.session, consultation)
+    return render_template(
+        "responses/publish.html", consultation=consultation, form=form, messages=list(messages),
+        details=list(details), themes=themes, response=response,
+        missing=[t for t in themes if not t.outcome],
+        uncounted_total=service.uncounted_total(db.session, consultation),
+        status_now=consultation.status), status
+
+
+@bp.route("/manage/<slug>/response/publish", methods=["GET", "POST"])
+@role_required("official")
+def publish(slug: str):
+    """Publish the response, after a confirmation page; everyone who took part is told."""
+    consultation = _consultation_or_404(slug)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return _publish_page(consultation, form)
+    try:
+        service.publish(db.session, consultation, _actor_id())
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        return _publish_page(consultation, form, [exc.message], exc.details, exc.status)
+    except IntegrityError:
+        db.session.rollback()
+        return _publish_page(consultation, form, [
+            "Someone published the response at the same moment. Reload to see it."], (), 409)
+    flash("The response is published, and everyone who took part is being told.", "success")
+    return redirect(url_for("responses.show", slug=slug), code=303)
+
+
+@bp.post("/manage/<slug>/response/correct")
+@role_required("official")
+def correct(slug: str):
+    """Add a dated correction to the published response."""
+    consultation = _consultation_or_404(slug)
+    form = CorrectionForm()
+    try:
+        service.correct(db.session, consultation, form.note.data or "", _actor_id())
+        db.session.commit()
+    except service.ResponseError as exc:
+        db.session.rollback()
+        draft_form = DraftForm(formdata=None)
+        response = service.get_response(db.session, consultation)
+        if response:
+            draft_form.summary.data, draft_form.next_steps.data = response.summary, response.next_steps
+        return _draft_page(consultation, draft_form, [exc.message, *exc.details], exc.status,
+                           correction_form=form)
+    flash("The correction is published, dated, on the response.", "success")
+    return redirect(url_for("responses.show", slug=slug) + "#corrections", code=303)
+

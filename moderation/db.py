@@ -1,0 +1,37 @@
+"""The SQLAlchemy handle and declarative base shared by every table.
+
+It lives here, in the lowest package that has tables, so that moderation's models can be
+declared without importing consult (imports point consult -> moderation -> documents);
+consult.extensions re-exports it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# A naming convention keeps constraint names identical on SQLite and PostgreSQL, so
+# migrations generated on one backend apply cleanly on the other.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the shared metadata naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> datetime:
+    """The current time as a naive UTC datetime (the form every column stores)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)

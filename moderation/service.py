@@ -1,0 +1,697 @@
+"""Moderation: intake and screening, the queue, decisions, flags, appeals, sanctions, rules.
+
+Every function takes the database session and plain values; none commits. Every change
+writes an audit entry in the same transaction. Where a citizen-facing record must change (a
+comment's status), a signal from moderation.signals carries the change to the application.
+"""
+from __future__ import annotations
+
+import hashlib
+import statistics as stats
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import documents
+from moderation import screening, signals
+from moderation.db import utcnow
+from moderation.models import (
+    APPROVE,
+    DECIDED,
+    ESCALATE,
+    ESCALATED,
+    OPEN_STATES,
+    OUTCOMES,
+    REDACT,
+    REJECT,
+    REMOVE,
+    SANCTION_KINDS,
+    WAITING,
+    Appeal,
+    Assignment,
+    AuditEntry,
+    Decision,
+    Flag,
+    HouseRulesVersion,
+    QueueItem,
+    Sanction,
+    TextPrint,
+)
+
+DEFAULT_RULES = Path(__file__).with_name("house_rules.md")
+CLAIM_MINUTES = 5
+APPEAL_DAYS = 30
+MAX_NOTE = 2000
+CAMPAIGN_AUTHORS = 3  # this many different people sending the same text make a campaign
+PAGE_SIZE = 25
+
+
+class ModerationError(ValueError):
+    """A moderation request refused, with a message for the person who made it."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class Conflict(ModerationError):
+    """Someone else decided first, or the text changed: nothing was stored."""
+
+    def __init__(self, message: str, item: QueueItem | None = None) -> None:
+        super().__init__(message, status=409)
+        self.item = item
+
+
+def audit(session: Session, action: str, subject_type: str, subject_id: int | None, *,
+          actor_id: int | None = None, consultation_id: int | None = None, **detail) -> None:
+    """Append one entry to the moderation record."""
+    session.add(AuditEntry(action=action, subject_type=subject_type, subject_id=subject_id,
+                           actor_id=actor_id, consultation_id=consultation_id, detail=detail))
+
+
+# --- house rules -------------------------------------------------------------------------
+
+def parse_rules(source: str) -> tuple[list[dict], str]:
+    """Split a rules document into rules (one per level-2 heading) and its whole HTML."""
+    try:
+        document = documents.parse(source, source="house rules")
+    except documents.DocumentError as exc:
+        raise ModerationError(str(exc)) from exc
+    rules: list[dict] = []
+    for paragraph in document.paragraphs:
+        if paragraph.kind == "heading" and paragraph.level == 2:
+            rules.append({"anchor": paragraph.anchor, "number": str(len(rules) + 1),
+                          "title": paragraph.text, "html": paragraph.html})
+        elif rules:
+            rules[-1]["html"] += "\n" + paragraph.html
+    if not rules:
+        raise ModerationError("The house rules need at least one rule: a level-2 heading (## …).")
+    return rules, document.html
+
+
+def current_rules(session: Session) -> HouseRulesVersion:
+    """The house rules in force, publishing the default text the first time."""
+    version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
+    if version is None:
+        version = publish_rules(session, DEFAULT_RULES.read_text(encoding="utf-8"),
+                                note="The first house rules.", actor_id=None)
+    return version
+
+
+def publish_rules(session: Session, source: str, note: str, actor_id: int | None) -> HouseRulesVersion:
+    """Publish a new version of the house rules; decisions cite the version in force."""
+    rules, html = parse_rules(source)
+    latest = session.scalar(select(func.max(HouseRulesVersion.number))) or 0
+    version = HouseRulesVersion(number=latest + 1, source=source, rules=rules, html=html,
+                                note=note.strip(), published_by=actor_id)
+    session.add(version)
+    session.flush()
+    audit(session, "rules_published", "rules", version.id, actor_id=actor_id,
+          number=version.number, note=note.strip())
+    return version
+
+
+def rule_titles(version: HouseRulesVersion) -> dict[str, str]:
+    """Rule anchor -> "3. No abuse, threats or discrimination"."""
+    return {r["anchor"]: r["title"] for r in version.rules}
+
+
+# --- sanctions -----------------------------------------------------------------------------
+
+def active_sanctions(session: Session, user_id: int, now: datetime | None = None) -> list[Sanction]:
+    """The sanctions on a user in force now."""
+    now = now or utcnow()
+    return list(session.scalars(
+        select(Sanction).where(
+            Sanction.user_id == user_id, Sanction.revoked_at.is_(None), Sanction.starts_at <= now,
+            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
+        .order_by(Sanction.id)
+    ))
+
+
+def posting_refusal(session: Session, user_id: int, now: datetime | None = None) -> str | None:
+    """Why this user may not post now (suspended or banned), or None."""
+    for sanction in active_sanctions(session, user_id, now):
+        if sanction.kind == "ban":
+            return f"Your account may no longer post comments. Reason: {sanction.reason}"
+        if sanction.kind == "suspend":
+            until = f" until {sanction.ends_at:%-d %B %Y, %H:%M} UTC" if sanction.ends_at else ""
+            return f"Your account is suspended from posting{until}. Reason: {sanction.reason}"
+    return None
+
+
+def impose_sanction(session: Session, user_id: int, kind: str, reason: str, actor_id: int,
+                    ends_at: datetime | None = None, now: datetime | None = None) -> Sanction:
+    """Place a user on pre-moderation, suspend them until a date, or ban them."""
+    now = now or utcnow()
+    if kind not in SANCTION_KINDS:
+        raise ModerationError(f"Unknown measure '{kind}': use pre-moderation, suspension or ban.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ModerationError("Give the reason: the user is shown it.")
+    if len(reason) > MAX_NOTE:
+        raise ModerationError(f"The reason is limited to {MAX_NOTE:,} characters.")
+    if kind == "suspend" and (ends_at is None or ends_at <= now):
+        raise ModerationError("A suspension needs an end date in the future.")
+    if user_id == actor_id:
+        raise ModerationError("You cannot place a measure on your own account.")
+    sanction = Sanction(user_id=user_id, kind=kind, reason=reason, starts_at=now, ends_at=ends_at,
+                        created_by=actor_id)
+    session.add(sanction)
+    session.flush()
+    audit(session, "sanction", "user", user_id, actor_id=actor_id, kind=kind, reason=reason,
+          ends_at=ends_at.isoformat() if ends_at else None, sanction_id=sanction.id)
+    return sanction
+
+
+def revoke_sanction(session: Session, sanction_id: int, actor_id: int,
+                    now: datetime | None = None) -> Sanction:
+    """Lift a sanction; the record stays."""
+    sanction = session.get(Sanction, sanction_id)
+    if sanction is None or sanction.revoked_at is not None:
+        raise ModerationError("That measure is not in force.", status=404)
+    sanction.revoked_at = now or utcnow()
+    sanction.revoked_by = actor_id
+    audit(session, "sanction_revoked", "user", sanction.user_id, actor_id=actor_id,
+          sanction_id=sanction.id, kind=sanction.kind)
+    return sanction
+
+
+# --- intake: what enters the queue ------------------------------------------------------
+
+@dataclass
+class Intake:
+    """What happens to a new comment: published now or held, and why."""
+
+    publish: bool
+    item: QueueItem | None
+    reasons: list[dict] = field(default_factory=list)
+    campaign: bool = False
+
+
+def text_hash(text: str) -> str:
+    """A hash of the normalised text: equal for repeats that differ only in case and punctuation."""
+    return hashlib.sha1(screening.normalise(text).encode()).hexdigest()
+
+
+def _reason_dict(reason: screening.Reason) -> dict:
+    return {"code": reason.code, "message": reason.message, "rule": reason.rule,
+            "spans": [list(s) for s in reason.spans]}
+
+
+def intake(session: Session, *, comment_id: int, consultation_id: int, author_id: int, text: str,
+           revision: int, mode: str, banned: Iterable[str] = (), suspect: Iterable[str] = (),
+           now: datetime | None = None) -> Intake:
+    """Screen a new comment and decide whether it is published now or waits for a moderator.
+
+    Pre-moderation and users on pre-moderation always wait; in post-moderation and reactive
+    consultations only comments that screening holds wait. Nothing is ever deleted.
+    """
+    now = now or utcnow()
+    reasons = [_reason_dict(r) for r in screening.screen(text, banned, suspect)]
+    digest = text_hash(text)
+    if session.scalar(select(TextPrint.id).where(TextPrint.author_id == author_id,
+                                                 TextPrint.text_hash == digest).limit(1)):
+        reasons.append({"code": "repeat", "message": "The same text was posted before by the same person.",
+                        "rule": screening.RULE_SPAM, "spans": []})
+    session.add(TextPrint(comment_id=comment_id, consultation_id=consultation_id,
+                          author_id=author_id, text_hash=digest, created_at=now))
+    authors = session.scalar(select(func.count(func.distinct(TextPrint.author_id))).where(
+        TextPrint.consultation_id == consultation_id, TextPrint.text_hash == digest)) or 0
+    campaign = authors + 1 >= CAMPAIGN_AUTHORS
+    premoderated = any(s.kind == "premoderate" for s in active_sanctions(session, author_id, now))
+    if premoderated:
+        reasons.append({"code": "sanction", "message": "The author's comments are checked before publication.",
+                        "rule": "", "spans": []})
+    hold = mode == "pre" or premoderated or bool(reasons)
+    item = None
+    if hold:
+        item = QueueItem(comment_id=comment_id, consultation_id=consultation_id, author_id=author_id,
+                         text=text, comment_revision=revision,
+                         source="screening" if reasons and not premoderated else "pre",
+                         reasons=reasons, published=False, created_at=now,
+                         campaign_key=digest if campaign else None)
+        session.add(item)
+        session.flush()
+        audit(session, "held", "comment", comment_id, consultation_id=consultation_id,
+              item_id=item.id, reasons=[r["code"] for r in reasons], mode=mode)
+    if campaign:
+        # Earlier items with the same text join the group, so a whole campaign is decided together.
+        session.execute(update(QueueItem).where(
+            QueueItem.consultation_id == consultation_id, QueueItem.state.in_(OPEN_STATES),
+            QueueItem.campaign_key.is_(None), QueueItem.comment_id.in_(
+                select(TextPrint.comment_id).where(TextPrint.consultation_id == consultation_id,
+                                                   TextPrint.text_hash == digest))
+        ).values(campaign_key=digest, version=QueueItem.version + 1))
+    return Intake(publish=not hold, item=item, reasons=reasons, campaign=campaign)
+
+
+def text_edited(session: Session, comment_id: int, text: str, revision: int) -> None:
+    """The author edited a comment that is in the queue: the moderator must judge the new text."""
+    for item in session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
+                                                        QueueItem.state.in_(OPEN_STATES))):
+        item.text = text
+        item.comment_revision = revision
+        item.version += 1
+        audit(session, "edited_in_queue", "comment", comment_id,
+              consultation_id=item.consultation_id, item_id=item.id, revision=revision)
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+def moderated_consultations(session: Session, moderator_id: int) -> list[int] | None:
+    """The consultations a moderator is assigned to, or None when they moderate everything."""
+    ids = list(session.scalars(select(Assignment.consultation_id).where(Assignment.user_id == moderator_id)))
+    return ids or None
+
+
+def assign(session: Session, moderator_id: int, consultation_id: int, actor_id: int) -> None:
+    """Assign a moderator to a consultation (from then on, only to the ones assigned)."""
+    session.add(Assignment(user_id=moderator_id, consultation_id=consultation_id))
+    audit(session, "assigned", "user", moderator_id, actor_id=actor_id,
+          consultation_id=consultation_id)
+
+
+@dataclass
+class QueueFilters:
+    """What the moderator asked the queue to show."""
+
+    consultation_id: int | None = None
+    reason: str | None = None  # a reason code prefix, e.g. "personal_data"
+    rule: str | None = None
+    source: str | None = None  # pre, screening, flags, appeal
+    campaign: str | None = None
+    state: str = WAITING
+    older_than_hours: int | None = None
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue and the cursor for the next one."""
+
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+def _cursor(item: QueueItem) -> str:
+    return f"{item.created_at.isoformat()}_{item.id}"
+
+
+def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """A queue cursor is '<created_at ISO>_<id>'; anything else is refused."""
+    if not cursor:
+        return None
+    try:
+        stamp, _, ident = cursor.rpartition("_")
+        return datetime.fromisoformat(stamp), int(ident)
+    except ValueError:
+        raise ModerationError("That page link is not valid: go back to the start of the queue.") from None
+
+
+def queue_page(session: Session, filters: QueueFilters, *, moderator_id: int | None = None,
+               is_admin: bool = False, cursor: str | None = None, limit: int = PAGE_SIZE,
+               now: datetime | None = None) -> QueuePage:
+    """Open items oldest first, filtered, by keyset pagination (no count of the whole table)."""
+    now = now or utcnow()
+    query = select(QueueItem).where(QueueItem.state == filters.state)
+    if filters.consultation_id:
+        query = query.where(QueueItem.consultation_id == filters.consultation_id)
+    if moderator_id is not None and not is_admin:
+        scope = moderated_consultations(session, moderator_id)
+        if scope is not None:
+            query = query.where(QueueItem.consultation_id.in_(scope))
+    if filters.source:
+        query = query.where(QueueItem.source == filters.source)
+    if filters.campaign:
+        query = query.where(QueueItem.campaign_key == filters.campaign)
+    if filters.older_than_hours:
+        query = query.where(QueueItem.created_at <= now - timedelta(hours=filters.older_than_hours))
+    after = parse_cursor(cursor)
+    if after:
+        query = query.where(or_(QueueItem.created_at > after[0],
+                                and_(QueueItem.created_at == after[0], QueueItem.id > after[1])))
+    query = query.order_by(QueueItem.created_at, QueueItem.id)
+    # Reason and rule live in a JSON list: filter in Python over bounded batches.
+    wanted_reason, wanted_rule = filters.reason, filters.rule
+    items: list[QueueItem] = []
+    batch_query = query
+    while len(items) <= limit:
+        batch = list(session.scalars(batch_query.limit(200)))
+        for item in batch:
+            codes = [r.get("code", "") for r in item.reasons or []]
+            rules = [r.get("rule", "") for r in item.reasons or []]
+            if wanted_reason and not any(c == wanted_reason or c.startswith(wanted_reason + ":") for c in codes):
+                continue
+            if wanted_rule and wanted_rule not in rules:
+                continue
+            items.append(item)
+            if len(items) > limit:
+                break
+        if len(batch) < 200 or len(items) > limit or not (wanted_reason or wanted_rule):
+            break
+        last = batch[-1]
+        batch_query = query.where(or_(QueueItem.created_at > last.created_at,
+                                      and_(QueueItem.created_at == last.created_at, QueueItem.id > last.id)))
+    page = items[:limit]
+    return QueuePage(page, _cursor(page[-1]) if len(items) > limit else None)
+
+
+def get_item(session: Session, item_id: int) -> QueueItem:
+    """A queue item, or a 404-style error."""
+    item = session.get(QueueItem, item_id)
+    if item is None:
+        raise ModerationError("There is no such item in the queue.", status=404)
+    return item
+
+
+def _check_scope(session: Session, item: QueueItem, moderator_id: int, is_admin: bool) -> None:
+    if is_admin:
+        return
+    scope = moderated_consultations(session, moderator_id)
+    if scope is not None and item.consultation_id not in scope:
+        raise ModerationError("You do not moderate this consultation; ask an administrator to "
+                              "assign you to it.", status=403)
+
+
+def claim(session: Session, item_id: int, moderator_id: int, *, is_admin: bool = False,
+          now: datetime | None = None) -> tuple[QueueItem, int | None]:
+    """Claim an item for a few minutes; returns (item, other moderator holding it or None)."""
+    now = now or utcnow()
+    item = get_item(session, item_id)
+    _check_scope(session, item, moderator_id, is_admin)
+    if item.state not in OPEN_STATES:
+        return item, None
+    if item.claimed_by not in (None, moderator_id) and item.claimed_until and item.claimed_until > now:
+        return item, item.claimed_by
+    if item.claimed_by != moderator_id or not item.claimed_until or item.claimed_until <= now:
+        audit(session, "claimed", "comment", item.comment_id, actor_id=moderator_id,
+              consultation_id=item.consultation_id, item_id=item.id)
+    item.claimed_by = moderator_id
+    item.claimed_until = now + timedelta(minutes=CLAIM_MINUTES)
+    return item, None
+
+
+@dataclass
+class DecisionRequest:
+    """A moderator's decision as submitted, against the item version they saw."""
+
+    outcome: str
+    rules: Sequence[str] = ()
+    note: str = ""
+    redacted_text: str | None = None
+    expected_version: int | None = None
+
+
+def decide(session: Session, item_id: int, moderator_id: int, request: DecisionRequest, *,
+           is_admin: bool = False, now: datetime | None = None, sender: object = None) -> Decision:
+    """Record one decision on a queue item; exactly one of two racing moderators wins."""
+    now = now or utcnow()
+    item = get_item(session, item_id)
+    _check_scope(session, item, moderator_id, is_admin)
+    if request.outcome not in OUTCOMES:
+        raise ModerationError(f"Unknown decision '{request.outcome}'.")
+    rules_version = current_rules(session)
+    known = rule_titles(rules_version)
+    cited = [r for r in dict.fromkeys(request.rules) if r]
+    unknown = [r for r in cited if r not in known]
+    if unknown:
+        raise ModerationError(f"Unknown house rule: {', '.join(unknown)}. Cite a rule from version "
+                              f"{rules_version.number} of the house rules.")
+    if request.outcome in (REJECT, REDACT, REMOVE) and not cited:
+        raise ModerationError("Cite the house rule the comment breaks: the author is told which one.")
+    note = (request.note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ModerationError(f"The note is {len(note):,} characters; the limit is {MAX_NOTE:,}.")
+    redacted = None
+    if request.outcome == REDACT:
+        redacted = (request.redacted_text or "").strip()
+        if not redacted or redacted == item.text.strip():
+            raise ModerationError("Remove the personal or offending words from the text before "
+                                  "publishing it redacted.")
+    if item.excluded_moderator_id == moderator_id:
+        raise ModerationError("You made the decision under appeal; another moderator must review it.",
+                              status=403)
+    if request.outcome == ESCALATE and item.state == ESCALATED:
+        raise ModerationError("This item is already escalated to an official.")
+    expected = request.expected_version if request.expected_version is not None else item.version
+    new_state = ESCALATED if request.outcome == ESCALATE else DECIDED
+    # The version check and the state change are one statement: only one moderator can win.
+    won = session.execute(
+        update(QueueItem)
+        .where(QueueItem.id == item.id, QueueItem.version == expected,
+               QueueItem.state.in_(OPEN_STATES))
+        .values(state=new_state, version=QueueItem.version + 1,
+                decided_at=now if new_state == DECIDED else None, claimed_by=None,
+                claimed_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        session.refresh(item)
+        raise Conflict(_conflict_message(session, item), item)
+    session.refresh(item)
+    decision = Decision(item_id=item.id, comment_id=item.comment_id,
+                        consultation_id=item.consultation_id, moderator_id=moderator_id,
+                        outcome=request.outcome, rules=cited, rules_version=rules_version.number,
+                        note=note, redacted_text=redacted, automatic=bool(item.reasons) and item.source == "screening",
+                        created_at=now)
+    session.add(decision)
+    session.flush()
+    if item.source == "appeal":
+        appeal = session.scalar(select(Appeal).where(Appeal.item_id == item.id))
+        if appeal is not None and request.outcome != ESCALATE:
+            appeal.outcome = "overturned" if request.outcome in (APPROVE, REDACT) else "upheld"
+            appeal.decided_at = now
+            audit(session, "appeal_decided", "comment", item.comment_id, actor_id=moderator_id,
+                  consultation_id=item.consultation_id, appeal_id=appeal.id, outcome=appeal.outcome)
+    audit(session, "decided", "comment", item.comment_id, actor_id=moderator_id,
+          consultation_id=item.consultation_id, item_id=item.id, decision_id=decision.id,
+          outcome=request.outcome, rules=cited, rules_version=rules_version.number, note=note)
+    signals.decided.send(sender, session=session, item=item, decision=decision)
+    return decision
+
+
+def _conflict_message(session: Session, item: QueueItem) -> str:
+    if item.state in OPEN_STATES:
+        return ("The comment changed while you were reading it (its author edited it, or it "
+                "joined a campaign group). Nothing was stored: read the new text and decide again.")
+    latest = session.scalar(select(Decision).where(Decision.item_id == item.id)
+                            .order_by(Decision.id.desc()).limit(1))
+    if latest is None:
+        return "Another moderator has already dealt with this item. Nothing was stored."
+    return (f"Another moderator (user {latest.moderator_id}) already decided: {latest.outcome}"
+            f"{' under ' + ', '.join(latest.rules) if latest.rules else ''}. Your decision was not stored.")
+
+
+@dataclass
+class BulkResult:
+    """What a bulk decision did: the decisions stored and the items someone else had decided."""
+
+    decided: list[Decision]
+    conflicts: list[tuple[int, str]]
+
+
+def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
+                request: DecisionRequest, *, is_admin: bool = False,
+                now: datetime | None = None, sender: object = None) -> BulkResult:
+    """Apply one decision to a selection; items already decided are reported, not overwritten."""
+    if not item_ids:
+        raise ModerationError("Select at least one item.")
+    if len(item_ids) > 500:
+        raise ModerationError("Decide at most 500 items at once.")
+    result = BulkResult([], [])
+    for item_id in dict.fromkeys(item_ids):
+        single = DecisionRequest(request.outcome, request.rules, request.note, request.redacted_text, None)
+        try:
+            with session.begin_nested():
+                result.decided.append(decide(session, item_id, moderator_id, single,
+                                             is_admin=is_admin, now=now, sender=sender))
+        except Conflict as exc:
+            result.conflicts.append((item_id, exc.message))
+    return result
+
+
+def campaign_items(session: Session, campaign_key: str) -> list[int]:
+    """The open items of one campaign group."""
+    return list(session.scalars(select(QueueItem.id).where(
+        QueueItem.campaign_key == campaign_key, QueueItem.state.in_(OPEN_STATES)).order_by(QueueItem.id)))
+
+
+def decisions_for(session: Session, comment_id: int) -> list[Decision]:
+    """Every decision taken on a comment, oldest first."""
+    return list(session.scalars(select(Decision).where(Decision.comment_id == comment_id)
+                                .order_by(Decision.id)))
+
+
+def author_history(session: Session, author_id: int) -> dict[str, int]:
+    """How a user's earlier comments were decided, counted by outcome."""
+    rows = session.execute(
+        select(Decision.outcome, func.count()).join(QueueItem, QueueItem.id == Decision.item_id)
+        .where(QueueItem.author_id == author_id).group_by(Decision.outcome))
+    return {outcome: count for outcome, count in rows}
+
+
+# --- flags and appeals --------------------------------------------------------------------
+
+def flag(session: Session, *, comment_id: int, consultation_id: int, comment_author_id: int,
+         comment_text: str, comment_revision: int, user_id: int, rule: str, note: str = "",
+         threshold: int = 3, now: datetime | None = None, sender: object = None) -> tuple[Flag, bool]:
+    """Record a flag; at the threshold the comment is hidden and queued. Returns (flag, hidden)."""
+    now = now or utcnow()
+    if user_id == comment_author_id:
+        raise ModerationError("You cannot flag your own comment; withdraw or edit it instead.")
+    if rule not in rule_titles(current_rules(session)):
+        raise ModerationError("Choose the house rule you think the comment breaks.")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ModerationError(f"The note is limited to {MAX_NOTE:,} characters.")
+    record = Flag(comment_id=comment_id, user_id=user_id, rule=rule, note=note, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        raise ModerationError("You have already flagged this comment; moderators will look at it.",
+                              status=409) from None
+    audit(session, "flagged", "comment", comment_id, actor_id=user_id,
+          consultation_id=consultation_id, rule=rule)
+    count = session.scalar(select(func.count()).select_from(Flag).where(Flag.comment_id == comment_id))
+    already = session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment_id,
+                                                        QueueItem.state.in_(OPEN_STATES)).limit(1))
+    if count >= threshold and not already:
+        rules = session.scalars(select(Flag.rule).where(Flag.comment_id == comment_id)).all()
+        item = QueueItem(comment_id=comment_id, consultation_id=consultation_id,
+                         author_id=comment_author_id, text=comment_text,
+                         comment_revision=comment_revision, source="flags", published=True,
+                         reasons=[{"code": "flags", "rule": r, "spans": [],
+                                   "message": f"Flagged by readers under rule '{r}'."}
+                                  for r in dict.fromkeys(rules)], created_at=now)
+        session.add(item)
+        session.flush()
+        audit(session, "hidden_pending_review", "comment", comment_id,
+              consultation_id=consultation_id, item_id=item.id, flags=count)
+        signals.hidden.send(sender, session=session, item=item)
+        return record, True
+    return record, False
+
+
+def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
+           now: datetime | None = None) -> Appeal:
+    """Appeal a decision (once, within 30 days): a different moderator reviews it."""
+    now = now or utcnow()
+    decision = session.get(Decision, decision_id)
+    if decision is None:
+        raise ModerationError("There is no such decision.", status=404)
+    item = session.get(QueueItem, decision.item_id)
+    if item.author_id != author_id:
+        raise ModerationError("You can only appeal decisions on your own comments.", status=403)
+    if decision.outcome not in (REJECT, REDACT, REMOVE):
+        raise ModerationError("Only a decision not to publish, to redact or to remove can be appealed.")
+    if now - decision.created_at > timedelta(days=APPEAL_DAYS):
+        raise ModerationError(f"Appeals must be made within {APPEAL_DAYS} days of the decision; "
+                              f"this one was made on {decision.created_at:%-d %B %Y}.", status=409)
+    if session.scalar(select(Appeal.id).where(Appeal.decision_id == decision_id)):
+        raise ModerationError("This decision has already been appealed; each decision can be "
+                              "appealed once.", status=409)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ModerationError("Say why you think the decision was wrong.")
+    if len(reason) > MAX_NOTE:
+        raise ModerationError(f"Your reason is limited to {MAX_NOTE:,} characters.")
+    review = QueueItem(comment_id=item.comment_id, consultation_id=item.consultation_id,
+                       author_id=author_id, text=item.text, comment_revision=item.comment_revision,
+                       source="appeal", published=False, created_at=now,
+                       excluded_moderator_id=decision.moderator_id,
+                       reasons=[{"code": "appeal", "rule": r, "spans": [],
+                                 "message": f"The author appeals: {reason}"} for r in decision.rules or [""]])
+    session.add(review)
+    session.flush()
+    record = Appeal(decision_id=decision_id, author_id=author_id, reason=reason, item_id=review.id,
+                    created_at=now)
+    session.add(record)
+    session.flush()
+    audit(session, "appealed", "comment", item.comment_id, actor_id=author_id,
+          consultation_id=item.consultation_id, decision_id=decision_id, appeal_id=record.id)
+    return record
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+def statistics(session: Session, consultation_id: int | None = None) -> dict:
+    """Published moderation figures, overall or for one consultation."""
+    def scoped(query, column):
+        return query.where(column == consultation_id) if consultation_id else query
+
+    received = session.scalar(scoped(select(func.count()).select_from(TextPrint),
+                                      TextPrint.consultation_id)) or 0
+    held = session.scalar(scoped(select(func.count()).select_from(QueueItem).where(
+        QueueItem.source.in_(("pre", "screening"))), QueueItem.consultation_id)) or 0
+    waiting = session.scalar(scoped(select(func.count()).select_from(QueueItem).where(
+        QueueItem.state.in_(OPEN_STATES)), QueueItem.consultation_id)) or 0
+    flagged = session.scalar(scoped(select(func.count()).select_from(QueueItem).where(
+        QueueItem.source == "flags"), QueueItem.consultation_id)) or 0
+    decisions = list(session.execute(scoped(
+        select(Decision.outcome, Decision.rules, Decision.created_at, QueueItem.created_at)
+        .join(QueueItem, QueueItem.id == Decision.item_id), Decision.consultation_id)))
+    by_outcome: dict[str, int] = {}
+    rejected_by_rule: dict[str, int] = {}
+    waits = []
+    for outcome, rules, decided_at, queued_at in decisions:
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
+        if outcome in (REJECT, REMOVE):
+            for rule in rules or []:
+                rejected_by_rule[rule] = rejected_by_rule.get(rule, 0) + 1
+        if outcome != ESCALATE:
+            waits.append((decided_at - queued_at).total_seconds())
+    appeals = session.execute(scoped(
+        select(Appeal.outcome, func.count()).join(Decision, Decision.id == Appeal.decision_id)
+        .group_by(Appeal.outcome), Decision.consultation_id)).all()
+    appealed = sum(count for _o, count in appeals)
+    return {
+        "received": received,
+        "held": held,
+        "flagged": flagged,
+        "waiting": waiting,
+        "approved": by_outcome.get(APPROVE, 0),
+        "rejected": by_outcome.get(REJECT, 0) + by_outcome.get(REMOVE, 0),
+        "redacted": by_outcome.get(REDACT, 0),
+        "escalated": by_outcome.get(ESCALATE, 0),
+        "rejected_by_rule": rejected_by_rule,
+        "appealed": appealed,
+        "overturned": sum(count for o, count in appeals if o == "overturned"),
+        "median_hours_to_decision": round(stats.median(waits) / 3600, 1) if waits else None,
+    }
+
+
+def withdrawn(session: Session, comment_id: int, author_id: int) -> None:
+    """The author withdrew a comment: its open queue items close without a decision."""
+    for item in session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
+                                                        QueueItem.state.in_(OPEN_STATES))):
+        item.state = DECIDED
+        item.version += 1
+        audit(session, "withdrawn_by_author", "comment", comment_id, actor_id=author_id,
+              consultation_id=item.consultation_id, item_id=item.id)
+
+
+def rescreen(session: Session, *, comment_id: int, consultation_id: int, author_id: int,
+             text: str, revision: int, banned: Iterable[str] = (), suspect: Iterable[str] = (),
+             now: datetime | None = None) -> QueueItem | None:
+    """Screen an edited, published comment again; hold it if the new text needs a look."""
+    reasons = [_reason_dict(r) for r in screening.screen(text, banned, suspect)]
+    if not reasons:
+        return None
+    if session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment_id,
+                                                 QueueItem.state.in_(OPEN_STATES)).limit(1)):
+        return None
+    item = QueueItem(comment_id=comment_id, consultation_id=consultation_id, author_id=author_id,
+                     text=text, comment_revision=revision, source="screening", reasons=reasons,
+                     published=True, created_at=now or utcnow())
+    session.add(item)
+    session.flush()
+    audit(session, "held", "comment", comment_id, consultation_id=consultation_id,
+          item_id=item.id, reasons=[r["code"] for r in reasons], edited=True)
+    return item

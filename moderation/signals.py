@@ -1,0 +1,16 @@
+"""Signals moderation sends so that the application can update what citizens see.
+
+Each is sent inside the transaction that made the change, with the database session, so a
+receiver's changes are committed (or rolled back) together with the moderation record.
+
+- ``decided(sender, session, item, decision)``: a decision on a queue item (approve, reject,
+  redact, remove or escalate). Receivers update the comment and tell its author.
+- ``hidden(sender, session, item)``: flags reached the threshold; the comment is hidden while
+  a moderator reviews it.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+decided = _signals.signal("moderation-decided")
+hidden = _signals.signal("moderation-hidden")

@@ -1,0 +1,478 @@
+"""Moderation through the browser's eyes: the queue, decisions, flags, appeals, sanctions, statistics."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from consult.consultations.service import create_consultation
+from consult.extensions import db
+from consult.models import Comment, Notification, Paragraph, utcnow
+from helpers import make_user, outbox, sign_in
+from moderation import service
+from moderation.models import AuditEntry, Decision, Flag, QueueItem
+
+DOC = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a yearly fee for a permit.
+
+Visitors pay by the hour.
+"""
+
+OTHER = """---
+title: "=SUM(1+1) Libraries"
+---
+# Libraries
+
+## Opening hours {#hours}
+
+Libraries open at nine.
+"""
+
+
+def _consultation(slug, text, mode):
+    now = utcnow()
+    c = create_consultation(db.session, slug=slug, files=[(f"{slug}.md", text)],
+                            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
+                            publish=True, moderation_mode=mode)
+    return c
+
+
+@pytest.fixture
+def world(app):
+    """A pre-moderated and a post-moderated consultation, citizens, two moderators, an official."""
+    with app.app_context():
+        pre = _consultation("parking", DOC, "pre")
+        post = _consultation("libraries", OTHER, "post")
+        db.session.commit()
+        anchors = {p.text: p.anchor for p in db.session.scalars(select(Paragraph))}
+        ids = {"pre": pre.id, "post": post.id}
+    people = {
+        "ann": make_user(app, "ann@example.org", name="Ann"),
+        "cat": make_user(app, "cat@example.org", name="Cat"),
+        "dan": make_user(app, "dan@example.org", name="Dan"),
+        "eve": make_user(app, "eve@example.org", name="Eve"),
+        "mo": make_user(app, "mo@example.org", name="Mo", role="moderator"),
+        "bea": make_user(app, "bea@example.org", name="Bea", role="moderator"),
+        "ola": make_user(app, "ola@example.org", name="Ola", role="official"),
+    }
+    return {"anchors": anchors, "ids": ids, **people}
+
+
+def client_for(app, user_id):
+    client = app.test_client()
+    sign_in(client, app, user_id)
+    return client
+
+
+def post_comment(client, slug, anchor, body, key):
+    return client.post(f"/c/{slug}/p/{anchor}/comments",
+                       data={"body": body, "submission_key": key, "respondent_type": "individual",
+                             "show_name": "name"})
+
+
+def only_item(app, comment_text=None) -> int:
+    with app.app_context():
+        query = select(QueueItem.id).order_by(QueueItem.id.desc())
+        if comment_text:
+            query = query.where(QueueItem.text == comment_text)
+        return db.session.scalars(query).first()
+
+
+def version_on_page(html: str) -> str:
+    return re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', html).group(1)
+
+
+def open_item(client, item_id):
+    response = client.get(f"/moderation/items/{item_id}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    return html, version_on_page(html)
+
+
+def decide(client, item_id, version, outcome, rules=(), note="", redacted=None):
+    data = {"outcome": outcome, "version": version, "rules": list(rules), "note": note}
+    if redacted is not None:
+        data["redacted_text"] = redacted
+    return client.post(f"/moderation/items/{item_id}/decide", data=data)
+
+
+def count(app, model, *where):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+FEE = "Visitors pay by the hour."
+
+
+def test_premoderated_comment_is_queued_with_its_paragraph_and_published_on_approve(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    anchor = world["anchors"][FEE]
+    assert post_comment(ann, "parking", anchor, "Hourly fees hurt carers.", "k1").status_code == 303
+    public = app.test_client()
+    assert "Hourly fees hurt carers." not in public.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+
+    queue = mo.get("/moderation/").get_data(as_text=True)
+    assert "Hourly fees hurt carers." in queue and "Parking Policy" in queue
+    assert "Keyboard shortcuts" in queue
+    for key, what in [("j", "next item"), ("k", "previous item"), ("a", "approve"),
+                      ("r", "reject"), ("e", "redact")]:
+        assert f"<kbd>{key}</kbd></dt><dd>{what}</dd>" in queue
+    assert "js/moderation.js" in queue and "<script>" not in queue
+    assert "within 2 working days" in queue and "0.0 working days" in queue
+
+    item_id = only_item(app)
+    html, version = open_item(mo, item_id)
+    assert FEE in html  # the paragraph as context
+    assert "Pre-moderation" in html
+    response = decide(mo, item_id, version, "approve")
+    assert response.status_code == 303
+    page = public.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert "Hourly fees hurt carers." in page
+    assert "Report" in page  # others may report a published comment
+    assert "Report" not in ann.get(f"/c/parking/p/{anchor}").get_data(as_text=True).split("comment-body")[-1]
+    mail = [m for m in outbox(app) if m.to == "ann@example.org"]
+    assert mail and "approved" in mail[0].subject
+
+
+def test_reject_citing_a_rule_is_shown_in_my_comments_with_rule_link_and_appeal(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "You are all idiots.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    response = decide(mo, item_id, version, "reject", rules=["no-abuse"], note="Please stay civil.")
+    assert response.status_code == 303
+    mine = ann.get("/me/comments").get_data(as_text=True)
+    assert "Not published under rule 3" in mine
+    assert 'href="/house-rules?version=1#no-abuse"' in mine
+    with app.app_context():
+        decision_id = db.session.scalar(select(Decision.id))
+        notes = db.session.scalars(select(Notification).where(Notification.user_id == world["ann"])).all()
+    assert f'href="/me/decisions/{decision_id}/appeal"' in mine
+    assert len(notes) == 1 and "rule 3" in notes[0].body and "Please stay civil." in notes[0].body
+    mail = [m for m in outbox(app) if m.to == "ann@example.org"]
+    assert mail and "was not published" in mail[0].subject
+    rules_page = app.test_client().get("/house-rules").get_data(as_text=True)
+    assert 'id="no-abuse"' in rules_page and "No abuse, threats or discrimination" in rules_page
+
+
+def test_redact_publishes_the_redacted_text_and_never_the_original(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    anchor = world["anchors"][FEE]
+    body = "Call me on 07700 900123 about the fees."
+    post_comment(ann, "parking", anchor, body, "k1")
+    item_id = only_item(app)
+    html, version = open_item(mo, item_id)
+    assert "Call me on [removed] about the fees." in html  # prefilled from screening's spans
+    assert "phone number" in html
+    response = decide(mo, item_id, version, "redact", rules=["personal-information"],
+                      redacted="Call me on [removed] about the fees.")
+    assert response.status_code == 303
+    public = app.test_client()
+    for url in (f"/c/parking/p/{anchor}", "/c/parking", f"/c/parking/p/{anchor}?order=oldest"):
+        page = public.get(url).get_data(as_text=True)
+        assert "07700 900123" not in page
+    assert "Call me on [removed] about the fees." in public.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+
+
+def test_two_moderators_racing_store_one_decision_and_the_second_sees_who_decided(app, world):
+    ann = client_for(app, world["ann"])
+    mo, bea = client_for(app, world["mo"]), client_for(app, world["bea"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Fees should be lower.", "k1")
+    item_id = only_item(app)
+    _html, mo_version = open_item(mo, item_id)
+    bea_html, bea_version = open_item(bea, item_id)
+    assert "Mo is looking at this too." in bea_html
+    assert decide(mo, item_id, mo_version, "approve").status_code == 303
+    response = decide(bea, item_id, bea_version, "reject", rules=["on-topic"])
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Your decision was not stored" in html
+    assert "Mo decided" in html and "Approved" in html
+    assert "Fees should be lower." in html
+    assert count(app, Decision) == 1
+    with app.app_context():
+        assert db.session.scalar(select(Comment.status)) == "published"
+
+
+def test_a_text_edited_meanwhile_is_refused_and_the_new_text_shown(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "First words.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    with app.app_context():
+        comment_id = db.session.scalar(select(Comment.id))
+    assert ann.post(f"/me/comments/{comment_id}/edit", data={"body": "Second words."}).status_code == 303
+    response = decide(mo, item_id, version, "approve")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "changed while you were reading" in html and "Second words." in html
+    assert count(app, Decision) == 0
+    # Deciding again on the new version works.
+    assert decide(mo, item_id, version_on_page(html), "approve").status_code == 303
+
+
+def test_flags_hide_a_comment_at_the_threshold_and_queue_it(app, world):
+    ann = client_for(app, world["ann"])
+    anchor = world["anchors"]["Libraries open at nine."]
+    post_comment(ann, "libraries", anchor, "Nine is far too late for workers.", "k1")
+    with app.app_context():
+        comment_id = db.session.scalar(select(Comment.id))
+    url = f"/c/libraries/comments/{comment_id}/flag"
+
+    own = ann.get(url)
+    assert own.status_code == 403 and "cannot report your own comment" in own.get_data(as_text=True)
+    refused = ann.post(url, data={"rule": "no-abuse"})
+    assert refused.status_code == 403 and count(app, Flag) == 0
+
+    form = client_for(app, world["cat"]).get(url).get_data(as_text=True)
+    assert 'value="no-abuse"' in form and "No abuse, threats or discrimination" in form
+    for who in ("cat", "dan"):
+        response = client_for(app, world[who]).post(url, data={"rule": "no-abuse", "note": "rude"})
+        assert response.status_code == 303
+    again = client_for(app, world["cat"]).post(url, data={"rule": "no-abuse"})
+    assert again.status_code == 409 and "already flagged" in again.get_data(as_text=True)
+    unknown = client_for(app, world["eve"]).post(url, data={"rule": "no-such-rule"})
+    assert unknown.status_code == 400 and "Choose the house rule" in unknown.get_data(as_text=True)
+    public = app.test_client()
+    assert "Nine is far too late" in public.get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
+
+    response = client_for(app, world["eve"]).post(url, data={"rule": "no-abuse"}, follow_redirects=True)
+    assert "It is hidden until they have." in response.get_data(as_text=True)
+    assert "Nine is far too late" not in public.get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
+    queue = client_for(app, world["mo"]).get("/moderation/?source=flags").get_data(as_text=True)
+    assert "Nine is far too late" in queue and "Flagged by readers" in queue
+
+
+def test_flag_threshold_comes_from_the_configuration(app, world):
+    app.config["FLAG_THRESHOLD"] = 1
+    ann = client_for(app, world["ann"])
+    anchor = world["anchors"]["Libraries open at nine."]
+    post_comment(ann, "libraries", anchor, "Open at seven.", "k1")
+    with app.app_context():
+        comment_id = db.session.scalar(select(Comment.id))
+    client_for(app, world["cat"]).post(f"/c/libraries/comments/{comment_id}/flag", data={"rule": "on-topic"})
+    assert "Open at seven." not in app.test_client().get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
+
+
+def _rejected(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Rubbish plan by rubbish people.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    decide(mo, item_id, version, "reject", rules=["no-abuse"])
+    with app.app_context():
+        return ann, mo, db.session.scalar(select(Decision.id))
+
+
+def test_appeal_goes_to_a_different_moderator_and_only_once(app, world):
+    ann, mo, decision_id = _rejected(app, world)
+    url = f"/me/decisions/{decision_id}/appeal"
+    assert "Send my appeal" in ann.get(url).get_data(as_text=True)
+    assert client_for(app, world["cat"]).get(url).status_code == 404  # not Cat's comment
+    response = ann.post(url, data={"reason": "It was about the plan, not people."})
+    assert response.status_code == 303
+    appeal_item = only_item(app)
+    queue = mo.get("/moderation/?source=appeal").get_data(as_text=True)
+    assert "The author appeals: It was about the plan, not people." in queue
+
+    html, version = open_item(mo, appeal_item)
+    refused = decide(mo, appeal_item, version, "approve")
+    assert refused.status_code == 403
+    assert "another moderator must review it" in refused.get_data(as_text=True)
+    bea = client_for(app, world["bea"])
+    _html, version = open_item(bea, appeal_item)
+    assert decide(bea, appeal_item, version, "approve").status_code == 303
+    assert "Rubbish plan" in app.test_client().get(
+        f"/c/parking/p/{world['anchors'][FEE]}").get_data(as_text=True)
+
+    assert "You appealed this decision" in ann.get(url).get_data(as_text=True)
+    second = ann.post(url, data={"reason": "Again."})
+    assert second.status_code == 409 and "appealed once" in second.get_data(as_text=True)
+
+
+def test_a_late_appeal_is_refused(app, world):
+    ann, _mo, decision_id = _rejected(app, world)
+    with app.app_context():
+        db.session.get(Decision, decision_id).created_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+    assert "Appeal</a>" not in ann.get("/me/comments").get_data(as_text=True).replace(
+        '<span class="visually-hidden"> this decision</span>', "")
+    response = ann.post(f"/me/decisions/{decision_id}/appeal", data={"reason": "Please."})
+    assert response.status_code == 409 and "within 30 days" in response.get_data(as_text=True)
+    assert count(app, QueueItem, QueueItem.source == "appeal") == 0
+
+
+def test_a_suspended_user_is_told_why_and_until_when(app, world):
+    mo, ann = client_for(app, world["mo"]), client_for(app, world["ann"])
+    url = f"/moderation/users/{world['ann']}/sanctions"
+    no_date = mo.post(url, data={"kind": "suspend", "reason": "Repeated abuse"})
+    assert no_date.status_code == 400 and "end date in the future" in no_date.get_data(as_text=True)
+    until = (utcnow() + timedelta(days=7)).date()
+    assert mo.post(url, data={"kind": "suspend", "reason": "Repeated abuse",
+                              "ends_at": until.isoformat()}).status_code == 303
+    page = mo.get(f"/moderation/users/{world['ann']}").get_data(as_text=True)
+    assert "Suspension" in page and "In force" in page
+
+    response = post_comment(ann, "parking", world["anchors"][FEE], "Let me post.", "k1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "suspended from posting until" in html and f"{until:%-d %B %Y}" in html
+    assert "Repeated abuse" in html
+
+    with app.app_context():
+        sanction_id = service.active_sanctions(db.session, world["ann"])[0].id
+    assert mo.post(f"/moderation/sanctions/{sanction_id}/revoke").status_code == 303
+    assert post_comment(ann, "parking", world["anchors"][FEE], "Let me post.", "k2").status_code == 303
+    again = mo.post(f"/moderation/sanctions/{sanction_id}/revoke")
+    assert again.status_code == 404 and "not in force" in again.get_data(as_text=True)
+
+
+def test_statistics_page_and_csv_with_formula_escaping(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Go away, idiots.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    decide(mo, item_id, version, "reject", rules=["no-abuse"])
+
+    page = app.test_client().get("/moderation/statistics")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Moderation statistics" in html
+    assert "Parking Policy" in html and "No abuse, threats or discrimination" in html
+
+    response = app.test_client().get("/moderation/statistics.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="moderation-statistics.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    by_slug = {r["slug"]: r for r in rows}
+    assert by_slug["parking"]["rejected"] == "1" and by_slug["parking"]["rejected_rule_no-abuse"] == "1"
+    assert by_slug["libraries"]["consultation"] == "'=SUM(1+1) Libraries"
+    assert by_slug[""]["received"] == "1"
+
+
+def test_a_moderator_outside_their_consultations_is_refused(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Parking is too dear.", "k1")
+    item_id = only_item(app)
+    with app.app_context():
+        service.assign(db.session, world["mo"], world["ids"]["post"], actor_id=world["mo"])
+        db.session.commit()
+    assert "Parking is too dear." not in mo.get("/moderation/").get_data(as_text=True)
+    response = mo.get(f"/moderation/items/{item_id}")
+    assert response.status_code == 403 and "You do not moderate this consultation" in response.get_data(as_text=True)
+    response = decide(mo, item_id, "1", "approve")
+    assert response.status_code == 403 and "You do not moderate this consultation" in response.get_data(as_text=True)
+    assert count(app, Decision) == 0
+
+
+def test_bad_decisions_get_clear_messages_and_leave_the_audit_trail_whole(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Cheaper permits please.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    before = count(app, AuditEntry)
+    cases = [
+        ({"outcome": "reject", "rules": ["no-such-rule"]}, 400, "Unknown house rule"),
+        ({"outcome": "reject"}, 400, "Cite the house rule"),
+        ({"outcome": "approve", "note": "x" * 2001}, 400, "the limit is 2,000"),
+        ({"outcome": "redact", "rules": ["no-abuse"], "redacted_text": "Cheaper permits please."}, 400,
+         "Remove the personal or offending words"),
+    ]
+    for data, status, message in cases:
+        response = mo.post(f"/moderation/items/{item_id}/decide", data={"version": version, **data})
+        assert response.status_code == status
+        assert message in response.get_data(as_text=True)
+    assert count(app, AuditEntry) == before and count(app, Decision) == 0
+    assert decide(mo, item_id, version, "approve").status_code == 303
+    again = decide(mo, item_id, version, "approve")
+    assert again.status_code == 409 and "Mo decided" in again.get_data(as_text=True)
+    assert count(app, Decision) == 1
+    assert mo.get("/moderation/items/999999").status_code == 404
+    assert mo.get("/moderation/?after=garbage").status_code == 400
+
+
+def test_escalated_items_reach_officials_who_can_decide_them(app, world):
+    ann, mo, ola = (client_for(app, world[w]) for w in ("ann", "mo", "ola"))
+    post_comment(ann, "parking", world["anchors"][FEE], "Is this even legal?", "k1")
+    item_id = only_item(app)
+    assert ola.get(f"/moderation/items/{item_id}").status_code == 403  # not escalated yet
+    assert "Is this even legal?" not in ola.get("/moderation/").get_data(as_text=True)
+    _html, version = open_item(mo, item_id)
+    assert decide(mo, item_id, version, "escalate", note="Legal question").status_code == 303
+    queue = ola.get("/moderation/").get_data(as_text=True)
+    assert "Items escalated to an official" in queue and "Is this even legal?" in queue
+    _html, version = open_item(ola, item_id)
+    assert decide(ola, item_id, version, "approve").status_code == 303
+    assert "Is this even legal?" in app.test_client().get(
+        f"/c/parking/p/{world['anchors'][FEE]}").get_data(as_text=True)
+
+
+def test_bulk_decision_on_a_selection(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    anchor = world["anchors"][FEE]
+    for n in range(3):
+        post_comment(ann, "parking", anchor, f"Comment number {n} on fees.", f"k{n}")
+    with app.app_context():
+        ids = db.session.scalars(select(QueueItem.id).order_by(QueueItem.id)).all()
+    response = mo.post("/moderation/bulk", data={"item_ids": [str(i) for i in ids[:2]],
+                                                 "outcome": "approve"}, follow_redirects=True)
+    assert "2 items decided" in response.get_data(as_text=True)
+    page = app.test_client().get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert "Comment number 0" in page and "Comment number 1" in page and "Comment number 2" not in page
+    nothing = mo.post("/moderation/bulk", data={"outcome": "approve"}, follow_redirects=True)
+    assert "Select at least one item." in nothing.get_data(as_text=True)
+
+
+def test_bulk_decision_on_a_campaign_group(app, world):
+    anchor = world["anchors"][FEE]
+    text = "Scrap the visitor fees now, says the campaign."
+    for n, who in enumerate(("ann", "cat", "dan")):
+        post_comment(client_for(app, world[who]), "parking", anchor, text, f"c{n}")
+    with app.app_context():
+        key = db.session.scalar(select(QueueItem.campaign_key).where(QueueItem.campaign_key.is_not(None)))
+    mo = client_for(app, world["mo"])
+    assert "Campaign group" in mo.get("/moderation/").get_data(as_text=True)
+    assert "The whole campaign group" in mo.get(f"/moderation/?campaign={key}").get_data(as_text=True)
+    response = mo.post("/moderation/bulk", data={"campaign": key, "outcome": "approve"},
+                       follow_redirects=True)
+    assert "3 items decided" in response.get_data(as_text=True)
+    assert count(app, Comment, Comment.status == "published") == 3
+
+
+def test_officials_publish_a_new_rules_version_after_a_preview(app, world):
+    ola = client_for(app, world["ola"])
+    form = ola.get("/moderation/rules/new").get_data(as_text=True)
+    assert "{#on-topic}" in form  # the current source, to edit
+    source = "# House rules\n\nBe kind.\n\n## 1. Be kind {#be-kind}\n\nNo insults.\n"
+    preview = ola.post("/moderation/rules/new", data={"source": source, "note": "Shorter", "preview": "Preview"})
+    assert preview.status_code == 200 and "Preview: 1 rule" in preview.get_data(as_text=True)
+    assert "Version 2" not in app.test_client().get("/house-rules").get_data(as_text=True)
+    bad = ola.post("/moderation/rules/new", data={"source": "# Nothing", "preview": "Preview"})
+    assert bad.status_code == 400 and "at least one rule" in bad.get_data(as_text=True)
+    done = ola.post("/moderation/rules/new", data={"source": source, "note": "Shorter", "publish": "Publish"})
+    assert done.status_code == 303
+    page = app.test_client().get("/house-rules").get_data(as_text=True)
+    assert "Version 2" in page and 'id="be-kind"' in page
+    assert "Version 1" in app.test_client().get("/house-rules?version=1").get_data(as_text=True)
+    assert client_for(app, world["mo"]).get("/moderation/rules/new").status_code == 403
+
+
+def test_audit_trail_is_newest_first_and_paginated(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "A fair plan.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    decide(mo, item_id, version, "approve")
+    html = mo.get("/moderation/audit").get_data(as_text=True)
+    assert html.index("decided") < html.index("claimed") < html.index("held")
+    assert mo.get("/moderation/audit?before=abc").status_code == 400
+    assert client_for(app, world["ola"]).get("/moderation/audit").status_code == 403
