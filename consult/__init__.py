@@ -51,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from consult.consultations import manage
     from consult.consultations import views as consultation_views
     from consult.responses import views as response_views
+    from consult.archive import views as archive_views
+    from consult.api import views as api_views
 
     accounts.init_app(app)
     web.init_app(app)
@@ -65,4 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(manage.bp)
     app.register_blueprint(moderation_views.bp)
     app.register_blueprint(response_views.bp)
+    app.register_blueprint(archive_views.bp)
+    app.register_blueprint(archive_views.feeds)
+    app.register_blueprint(api_views.bp)
     return app

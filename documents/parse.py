@@ -160,6 +160,9 @@ def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
     blocks: list[tuple[Block, str | None]] = []
     total = 0
     for index, (source, text) in enumerate(files):
+        # CommonMark replaces U+0000 with U+FFFD; so do we, in the plain text too (PostgreSQL
+        # cannot store NUL in text columns).
+        text = text.replace("\x00", "\ufffd")
         total += len(text)
         if len(files) > 1 and total > LIMITS.max_bytes:
             raise DocumentError(

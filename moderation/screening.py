@@ -140,7 +140,7 @@ def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = ()) -
 def redact(text: str, spans: Iterable[tuple[int, int]], mark: str = "[removed]") -> str:
     """The text with the given character spans replaced by a visible mark."""
     result, last = [], 0
-    for start, end in sorted(set(spans)):
+    for start, end in sorted({tuple(s) for s in spans}):  # spans may come back from JSON as lists
         if start < last:
             start = last
         if start >= end:

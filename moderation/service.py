@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, column, func, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -161,6 +161,9 @@ def impose_sanction(session: Session, user_id: int, kind: str, reason: str, acto
         raise ModerationError("A suspension needs an end date in the future.")
     if user_id == actor_id:
         raise ModerationError("You cannot place a measure on your own account.")
+    users = table("users", column("id"))
+    if session.scalar(select(users.c.id).where(users.c.id == user_id)) is None:
+        raise ModerationError("There is no such user.", status=404)
     sanction = Sanction(user_id=user_id, kind=kind, reason=reason, starts_at=now, ends_at=ends_at,
                         created_by=actor_id)
     session.add(sanction)
@@ -511,7 +514,7 @@ def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
             with session.begin_nested():
                 result.decided.append(decide(session, item_id, moderator_id, single,
                                              is_admin=is_admin, now=now, sender=sender))
-        except Conflict as exc:
+        except ModerationError as exc:  # decided by someone else, or refused for this item alone
             result.conflicts.append((item_id, exc.message))
     return result
 
@@ -559,7 +562,12 @@ def flag(session: Session, *, comment_id: int, consultation_id: int, comment_aut
                               status=409) from None
     audit(session, "flagged", "comment", comment_id, actor_id=user_id,
           consultation_id=consultation_id, rule=rule)
-    count = session.scalar(select(func.count()).select_from(Flag).where(Flag.comment_id == comment_id))
+    # Only flags since the last decision count: an approved comment is not hidden again by one flag.
+    last_decided = session.scalar(select(func.max(Decision.created_at)).where(Decision.comment_id == comment_id))
+    counted = select(func.count()).select_from(Flag).where(Flag.comment_id == comment_id)
+    if last_decided is not None:
+        counted = counted.where(Flag.created_at > last_decided)
+    count = session.scalar(counted)
     already = session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment_id,
                                                         QueueItem.state.in_(OPEN_STATES)).limit(1))
     if count >= threshold and not already:

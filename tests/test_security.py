@@ -15,7 +15,7 @@ from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (ro
 DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
               "filename": "css/consult.css", "item_id": 999999, "decision_id": 999999,
-              "sanction_id": 999999}
+              "sanction_id": 999999, "theme_id": 999999}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

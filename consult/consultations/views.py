@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+from consult.archive import service as archive_service
 from consult.comments import service as comment_service
 from consult.comments.forms import CommentForm
 from consult.comments.views import can_comment, paragraph_page
@@ -23,9 +24,8 @@ def _public_or_404(slug: str):
 
 @bp.get("/")
 def index():
-    """The home page: consultations open now, then the rest."""
-    consultations = service.list_public(db.session)
-    return render_template("consult/index.html", consultations=consultations)
+    """The home page: consultations closing soon, the others open now, and the way to the archive."""
+    return render_template("consult/index.html", home=archive_service.home(db.session))
 
 
 @bp.get("/c/<slug>")

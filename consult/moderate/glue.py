@@ -37,6 +37,10 @@ def on_decided(sender, session, item, decision) -> None:
     was_public = comment.published_at is not None
     cited = describe_rules(session, decision.rules)
     if decision.outcome == APPROVE:
+        if item.source == "appeal" and comment.body != item.text:
+            # An overturned redaction: the author's own words are published again.
+            comment.body = item.text
+            comment.body_html = documents.render_comment(item.text)
         comment.status = CommentStatus.PUBLISHED.value
         comment.published_at = comment.published_at or now
         comment.status_reason = None

@@ -69,6 +69,23 @@ def _fail(exc: service.ResponseError) -> None:
     flash(" ".join([exc.message, *exc.details]), "error")
 
 
+def _refuse_if_published(consultation: Consultation) -> None:
+    """Counts are frozen once the response is published (service.assign, unassign and
+    mark_considered do not check this themselves yet)."""
+    if response_published(consultation):
+        raise service.ResponseError("The response is published: comments can no longer be "
+                                    "counted differently. Publish a dated correction instead.",
+                                    status=409)
+
+
+def _refuse_merged(*themes) -> None:
+    """A merged theme is retired: comments counted under it would vanish from the response."""
+    for theme in themes:
+        if theme.merged_into_id is not None:
+            raise service.ResponseError(f"“{theme.title}” was merged into another theme: use that "
+                                        "theme instead.", status=409)
+
+
 def heat_levels(counts: dict[str, int]) -> dict[str, int]:
     """Each anchor's shade, 0 (no comments) to 5, by quantile of the non-zero counts."""
     values = sorted(n for n in counts.values() if n)
@@ -77,8 +94,10 @@ def heat_levels(counts: dict[str, int]) -> dict[str, int]:
         if not n:
             levels[anchor] = 0
             continue
-        below = sum(1 for v in values if v < n)
-        levels[anchor] = 1 + min(HEAT_LEVELS - 1, below * HEAT_LEVELS // len(values))
+        # The share of commented paragraphs with at most this many comments (the empirical
+        # quantile), so one very busy paragraph does not wash all the others out.
+        at_most = sum(1 for v in values if v <= n)
+        levels[anchor] = max(1, -(-at_most * HEAT_LEVELS // len(values)))
     return levels
 
 
@@ -95,9 +114,10 @@ def _paragraph_comments(consultation: Consultation, anchor: str | None) -> list[
 
 def _paragraph_choices(consultation: Consultation):
     """Every paragraph of every version, as checkbox choices "number: text"."""
-    rows = sorted(service.known_anchors(db.session, consultation).values(),
-                  key=lambda p: (p.version.number, p.position))
     latest = consultations.current_version(db.session, consultation).number
+    # The current version in reading order first, then paragraphs only earlier versions had.
+    rows = sorted(service.known_anchors(db.session, consultation).values(),
+                  key=lambda p: (p.version.number != latest, -p.version.number, p.position))
     choices = []
     for p in rows:
         where = "" if p.version.number == latest else f" (version {p.version.number} only)"
@@ -275,6 +295,7 @@ def merge(slug: str, theme_id: int):
         if target_id is None:
             raise service.ResponseError("Choose the theme to merge this one into.")
         target = service.get_theme(db.session, consultation, target_id)
+        _refuse_merged(source, target)
         service.merge_themes(db.session, source, target, _actor_id())
         db.session.commit()
     except service.ResponseError as exc:
@@ -298,11 +319,13 @@ def assign(slug: str):
     form = AssignForm()
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
+        _refuse_if_published(consultation)
         if not form.theme_id.data:
             raise service.ResponseError("Choose the theme to count the comments under.")
         if not form.ids():
             raise service.ResponseError("Tick at least one comment to count under the theme.")
         found = service.get_theme(db.session, consultation, form.theme_id.data)
+        _refuse_merged(found)
         added = service.assign(db.session, found, form.ids(), _actor_id())
         db.session.commit()
     except service.ResponseError as exc:
@@ -330,6 +353,7 @@ def unassign(slug: str, theme_id: int):
     found = _theme_or_404(consultation, theme_id)
     form = UnassignForm()
     try:
+        _refuse_if_published(consultation)
         if not form.comment_id.data:
             raise service.ResponseError("Choose the comment to take out of the theme.")
         service.unassign(db.session, found, form.comment_id.data)
@@ -351,6 +375,7 @@ def consider(slug: str, comment_id: int):
     form = ConsiderForm()
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
+        _refuse_if_published(consultation)
         service.mark_considered(db.session, consultation, comment_id, form.note.data or "",
                                 _actor_id())
         db.session.commit()

@@ -99,8 +99,8 @@ def live_server(tmp_path_factory):
         [sys.executable, "-c",
          "from consult.cli import cli\n"
          "cli.main(['init-db'], prog_name='consult', standalone_mode=False)\n"
-         "cli.main(['demo'], prog_name='consult', standalone_mode=False)\n"
-         "from consult import create_app\nfrom consult.extensions import db\na=create_app()\nwith a.app_context(): db.create_all()\n"],
+         "from consult import create_app\nfrom consult.extensions import db\na=create_app()\nwith a.app_context(): db.create_all()\n"
+         "cli.main(['demo'], prog_name='consult', standalone_mode=False)\n"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
     )
     if setup.returncode != 0:
@@ -198,7 +198,7 @@ def new_page(browser, live_server):
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
-        quality.track_documents(page)
+        quality.track_documents(page, javascript=javascript)
         return page
 
     yield open_page

@@ -252,7 +252,7 @@ def test_every_action_is_audited_and_the_trail_is_append_only(ctx):
     service.decide(db.session, item_for(comment).id, ctx["u"]["mod1"].id, service.DecisionRequest("approve"))
     db.session.commit()
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
-    assert actions == ["rules_published", "held", "decided"]
+    assert actions == ["held", "rules_published", "decided"]
     entry = db.session.scalars(select(AuditEntry)).first()
     entry.action = "tampered"
     with pytest.raises(AppendOnlyError):

@@ -1,0 +1,115 @@
+"""The read-only JSON API, version 1: consultations, versions, paragraphs, comments, response."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+
+from consult.api.openapi import build_document
+from consult.archive import service
+from consult.extensions import db
+from consult.models import Consultation
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _consultation(slug: str) -> Consultation:
+    consultation = service.public_consultation(db.session, slug)
+    if consultation is None:
+        abort(404, description=f"There is no public consultation with the slug '{slug[:80]}'.")
+    return consultation
+
+
+def _run(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except service.ArchiveError as exc:
+        abort(exc.status, description=exc.message)
+
+
+def _licence() -> dict:
+    return {"name": current_app.config["DATA_LICENCE_NAME"], "url": current_app.config["DATA_LICENCE_URL"]}
+
+
+def _links(slug: str) -> dict:
+    return {
+        "html": url_for("consultations.show", slug=slug, _external=True),
+        "self": url_for("api.consultation", slug=slug, _external=True),
+        "versions": url_for("api.versions", slug=slug, _external=True),
+        "comments": url_for("api.comments", slug=slug, _external=True),
+        "comments_csv": url_for("archive.comments_csv", slug=slug, _external=True),
+        "comments_json": url_for("archive.comments_json", slug=slug, _external=True),
+        "comments_feed": url_for("feeds.comments", slug=slug, _external=True),
+        "themes": url_for("api.themes", slug=slug, _external=True),
+        "response": url_for("api.response", slug=slug, _external=True),
+    }
+
+
+@bp.get("/consultations")
+def consultations():
+    """Public consultations, newest first, a page at a time."""
+    status = request.args.get("status") or None
+    if status is not None and status not in service.PUBLIC_STATUSES:
+        abort(400, description=f"Unknown status '{status[:30]}': use one of {', '.join(service.PUBLIC_STATUSES)}.")
+    page = _run(service.parse_page, request.args.get("page"))
+    per_page = _run(service.parse_per_page, request.args.get("per_page"))
+    items, result = _run(service.consultations_page, db.session, status=status, page=page, per_page=per_page)
+    for item in items:
+        item["links"] = _links(item["slug"])
+
+    def page_url(number: int) -> str:
+        return url_for("api.consultations", page=number, per_page=result.per_page, status=status,
+                       _external=True)
+
+    return jsonify(items=items, page=result.page, per_page=result.per_page, total=result.total,
+                   pages=result.pages, next=page_url(result.page + 1) if result.page < result.pages else None,
+                   previous=page_url(result.page - 1) if result.page > 1 else None)
+
+
+@bp.get("/consultations/<slug>")
+def consultation(slug: str):
+    """One public consultation."""
+    record = service.consultation_record(db.session, _consultation(slug))
+    record["links"] = _links(slug)
+    record["licence"] = _licence()
+    return jsonify(record)
+
+
+@bp.get("/consultations/<slug>/versions")
+def versions(slug: str):
+    """Every version of the consultation's document."""
+    return jsonify(items=service.versions_of(db.session, _consultation(slug)))
+
+
+@bp.get("/consultations/<slug>/versions/<int:number>")
+def version(slug: str, number: int):
+    """One version of the document with its paragraphs."""
+    return jsonify(_run(service.version_record, db.session, _consultation(slug), number))
+
+
+@bp.get("/consultations/<slug>/comments")
+def comments(slug: str):
+    """Published comments, oldest first, with an opaque cursor for the next page."""
+    consultation = _consultation(slug)
+    limit = _run(service.parse_per_page, request.args.get("limit"))
+    items, cursor = _run(service.comments_page, db.session, consultation, request.args.get("cursor"), limit)
+    return jsonify(items=items, next_cursor=cursor, licence=_licence(),
+                   next=url_for("api.comments", slug=slug, cursor=cursor, limit=limit, _external=True)
+                   if cursor else None)
+
+
+@bp.get("/consultations/<slug>/themes")
+def themes(slug: str):
+    """The themes of the published response."""
+    return jsonify(items=_run(service.themes_record, db.session, _consultation(slug)))
+
+
+@bp.get("/consultations/<slug>/response")
+def response(slug: str):
+    """The published response ("you said, we did")."""
+    return jsonify(_run(service.response_record, db.session, _consultation(slug)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document describing this API."""
+    return jsonify(build_document(server=url_for("api.consultations", _external=False).rsplit("/", 1)[0],
+                                  licence=_licence(), title=f"{current_app.config['SITE_NAME']} API"))

@@ -1,0 +1,1 @@
+"""The public archive: browsing, search, open data downloads and Atom feeds."""

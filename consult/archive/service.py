@@ -1,0 +1,577 @@
+"""The public archive: listing consultations, open data downloads, Atom feeds and API records.
+
+Everything here is read-only and shows only what the public may see: consultations past draft,
+published comments (with redactions applied), and published responses. Nothing here ever reads
+an email address; a commenter's name is published only when they chose to show it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import and_, distinct, extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from consult.models import (
+    THEME_OUTCOMES,
+    Comment,
+    CommentStatus,
+    Consultation,
+    DocumentVersion,
+    Paragraph,
+    Response,
+    ResponseCorrection,
+    Status,
+    Theme,
+    ThemeComment,
+    ThemeParagraph,
+    User,
+    utcnow,
+)
+
+PUBLIC_STATUSES = ("open", "upcoming", "closed", "responded", "archived")
+SORTS = {"closing": "Closing date", "newest": "Newest", "title": "Title"}
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+BATCH = 1000
+CLOSING_SOON = timedelta(days=14)
+FEED_LENGTH = 50
+# Slugs are 3-80 lower-case letters, digits and hyphens; anything else cannot exist, and a
+# value the database cannot even compare (a NUL byte on PostgreSQL) must never reach it.
+SLUG_SHAPE = re.compile(r"^[a-z0-9-]{1,80}$")
+MAX_INT = 2**31 - 1
+ANONYMOUS = "a member of the public"
+FORMER = "a former participant"
+CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = ("comment_id", "consultation", "version", "paragraph_anchor", "paragraph_number",
+               "paragraph_text", "reply_to", "comment", "stance", "respondent_type",
+               "organisation", "name", "published_at", "themes", "outcomes")
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+class ArchiveError(ValueError):
+    """A request the archive refuses, with a plain message and an HTTP status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# --- consultations --------------------------------------------------------------------------
+
+def plausible_slug(slug: str) -> bool:
+    """True when a string could be a slug (so it is safe and worth looking up)."""
+    return bool(SLUG_SHAPE.match(slug or ""))
+
+
+def public_consultation(session: Session, slug: str) -> Consultation | None:
+    """The consultation at this slug if the public may see it (past draft), else None."""
+    if not plausible_slug(slug):
+        return None
+    consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None or consultation.published_at is None:
+        return None
+    return consultation
+
+
+def status_condition(status: str, now: datetime):
+    """A SQL condition matching consultations whose status_at(now) is `status`."""
+    not_done = and_(Consultation.archived_at.is_(None), Consultation.responded_at.is_(None),
+                    Consultation.published_at.is_not(None))
+    started = or_(Consultation.opens_at.is_(None), Consultation.opens_at <= now)
+    if status == Status.ARCHIVED.value:
+        return Consultation.archived_at.is_not(None)
+    if status == Status.RESPONDED.value:
+        return and_(Consultation.archived_at.is_(None), Consultation.responded_at.is_not(None))
+    if status == Status.UPCOMING.value:
+        return and_(not_done, Consultation.opens_at > now)
+    if status == Status.CLOSED.value:
+        return and_(not_done, started, Consultation.closes_at <= now)
+    if status == Status.OPEN.value:
+        return and_(not_done, started,
+                    or_(Consultation.closes_at.is_(None), Consultation.closes_at > now))
+    raise ArchiveError(f"Unknown status '{status}': choose one of {', '.join(PUBLIC_STATUSES)}.")
+
+
+def slugs_with_status(session: Session, status: str, now: datetime | None = None) -> tuple[str, ...]:
+    """The slugs of public consultations with this status (for filtering search results)."""
+    now = now or utcnow()
+    return tuple(session.scalars(select(Consultation.slug).where(
+        Consultation.published_at.is_not(None), status_condition(status, now))))
+
+
+def _year_of():
+    return func.coalesce(Consultation.closes_at, Consultation.published_at)
+
+
+@dataclass
+class ArchivePage:
+    """One page of the archive, with what the filters may offer."""
+
+    consultations: list[Consultation]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    departments: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+
+
+def parse_page(value: str | None, default: int = 1) -> int:
+    """A page number from the query string; refuses anything but a positive whole number."""
+    if value in (None, ""):
+        return default
+    if not value.isdigit() or len(value) > 9 or int(value) < 1:
+        raise ArchiveError(f"'{value[:20]}' is not a page number: pages are numbered from 1.", 400)
+    return int(value)
+
+
+def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
+    """A page size; absurdly large sizes are capped rather than refused."""
+    if value in (None, ""):
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ArchiveError(f"'{value[:20]}' is not a page size: use a number from 1 to {MAX_PER_PAGE}.")
+    return min(int(value[:9]), MAX_PER_PAGE)
+
+
+def archive_page(session: Session, *, status: str | None = None, department: str | None = None,
+                 year: int | None = None, sort: str = "closing", page: int = 1,
+                 per_page: int = PER_PAGE, now: datetime | None = None) -> ArchivePage:
+    """Public consultations filtered and sorted; a page past the end is an ArchiveError (404)."""
+    now = now or utcnow()
+    if sort not in SORTS:
+        raise ArchiveError(f"Unknown order '{sort}': choose one of {', '.join(SORTS)}.")
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    conditions = [Consultation.published_at.is_not(None)]
+    if status:
+        conditions.append(status_condition(status, now))
+    if department:
+        conditions.append(Consultation.department == department)
+    if year is not None:
+        if not 1900 <= year <= 9999:
+            raise ArchiveError(f"{year} is not a year we hold consultations for.")
+        conditions.append(_year_of() >= datetime(year, 1, 1))
+        if year < 9999:
+            conditions.append(_year_of() < datetime(year + 1, 1, 1))
+    total = session.scalar(select(func.count()).select_from(Consultation).where(*conditions)) or 0
+    pages = max(1, (total + per_page - 1) // per_page)
+    if page < 1 or page > pages:
+        raise ArchiveError(f"There is no page {page}: this list has {pages} page{'s' if pages != 1 else ''}.",
+                           404)
+    order = {
+        "closing": (Consultation.closes_at.desc().nulls_last(), Consultation.id.desc()),
+        "newest": (Consultation.published_at.desc(), Consultation.id.desc()),
+        "title": (Consultation.title.asc(), Consultation.id.asc()),
+    }[sort]
+    consultations = list(session.scalars(select(Consultation).where(*conditions).order_by(*order)
+                                         .limit(per_page).offset((page - 1) * per_page)))
+    public = Consultation.published_at.is_not(None)
+    departments = sorted(d for d in session.scalars(
+        select(distinct(Consultation.department)).where(public)) if d)
+    years = sorted({int(y) for y in session.scalars(
+        select(distinct(extract("year", _year_of()))).where(public)) if y is not None}, reverse=True)
+    return ArchivePage(consultations, total, page, per_page, pages, departments, years)
+
+
+@dataclass
+class HomePage:
+    """What the home page shows: open now, closing soon, and how many are in the archive."""
+
+    open_now: list[Consultation]
+    closing_soon: list[Consultation]
+    upcoming: list[Consultation]
+    archived_total: int
+
+
+def home(session: Session, now: datetime | None = None, limit: int = 20) -> HomePage:
+    """Open consultations split into closing soon and the rest, plus the upcoming ones."""
+    now = now or utcnow()
+    open_ones = list(session.scalars(
+        select(Consultation).where(status_condition("open", now))
+        .order_by(Consultation.closes_at.asc().nulls_last(), Consultation.id.desc()).limit(limit * 2)))
+    soon = [c for c in open_ones if c.closes_at is not None and c.closes_at <= now + CLOSING_SOON]
+    rest = [c for c in open_ones if c not in soon][:limit]
+    upcoming = list(session.scalars(
+        select(Consultation).where(status_condition("upcoming", now))
+        .order_by(Consultation.opens_at.asc(), Consultation.id).limit(limit)))
+    total = session.scalar(select(func.count()).select_from(Consultation)
+                           .where(Consultation.published_at.is_not(None))) or 0
+    return HomePage(rest, soon[:limit], upcoming, total)
+
+
+# --- published comments as records ------------------------------------------------------------
+
+def public_name(display_name: str | None, show_name: bool, deleted_at: datetime | None) -> str:
+    """The name published with a comment: the display name only if its author chose to show it."""
+    if deleted_at is not None:
+        return FORMER
+    return (display_name or ANONYMOUS) if show_name else ANONYMOUS
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with a Z."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+def response_is_published(session: Session, consultation_id: int) -> bool:
+    """True when the consultation's response is public (themes are drafts until then)."""
+    return session.scalar(select(Response.id).where(Response.consultation_id == consultation_id,
+                                                    Response.published_at.is_not(None))) is not None
+
+
+def _themes_by_comment(session: Session, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
+    found: dict[int, list[Theme]] = {}
+    if not comment_ids:
+        return found
+    rows = session.execute(
+        select(ThemeComment.comment_id, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
+        .where(ThemeComment.comment_id.in_(list(comment_ids)), Theme.merged_into_id.is_(None))
+        .order_by(Theme.position, Theme.id))
+    for comment_id, theme in rows:
+        found.setdefault(comment_id, []).append(theme)
+    return found
+
+
+_COMMENT_COLUMNS = (Comment.id, Comment.anchor, Comment.paragraph_number, Comment.paragraph_text,
+                    Comment.parent_id, Comment.body, Comment.stance, Comment.respondent_type,
+                    Comment.organisation, Comment.show_name, Comment.published_at,
+                    Comment.created_at, DocumentVersion.number, User.display_name, User.deleted_at)
+
+
+def _comment_query(consultation_id: int):
+    return (select(*_COMMENT_COLUMNS)
+            .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.consultation_id == consultation_id,
+                   Comment.status == CommentStatus.PUBLISHED.value))
+
+
+def _records(session: Session, rows, slug: str, with_themes: bool) -> list[dict]:
+    themes = _themes_by_comment(session, [r[0] for r in rows]) if with_themes else {}
+    records = []
+    for (cid, anchor, number, paragraph_text, parent_id, body, stance, respondent_type,
+         organisation, show_name, published_at, created_at, version, display_name, deleted_at) in rows:
+        counted = themes.get(cid, [])
+        records.append({
+            "id": cid,
+            "consultation": slug,
+            "version": version,
+            "paragraph_anchor": anchor,
+            "paragraph_number": number,
+            "paragraph_text": paragraph_text,
+            "reply_to": parent_id,
+            "comment": body,
+            "stance": stance,
+            "respondent_type": respondent_type,
+            "organisation": organisation if respondent_type == "organisation" else None,
+            "name": public_name(display_name, show_name, deleted_at),
+            "published_at": iso(published_at or created_at),
+            "themes": [t.title for t in counted],
+            "outcomes": [THEME_OUTCOMES.get(t.outcome or "", "No outcome yet") for t in counted],
+        })
+    return records
+
+
+def iter_published_comments(session: Session, consultation: Consultation,
+                            batch: int = BATCH) -> Iterator[dict]:
+    """Every published comment as a plain record, read in keyset batches (constant memory)."""
+    with_themes = response_is_published(session, consultation.id)
+    after = 0
+    while True:
+        rows = session.execute(_comment_query(consultation.id).where(Comment.id > after)
+                               .order_by(Comment.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from _records(session, rows, consultation.slug, with_themes)
+        after = rows[-1][0]
+        if len(rows) < batch:
+            return
+
+
+def encode_cursor(comment_id: int) -> str:
+    """An opaque page cursor for the comments API."""
+    return base64.urlsafe_b64encode(f"c:{comment_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The comment id behind a cursor; anything we did not issue is an ArchiveError (400)."""
+    if cursor in (None, ""):
+        return None
+    bad = ArchiveError("That cursor is not valid: use the next_cursor value from a previous page, "
+                       "or leave it out to start at the beginning.")
+    if len(cursor) > 40:
+        raise bad
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad from None
+    kind, _, number = text.partition(":")
+    if kind != "c" or not number.isdigit() or len(number) > 18 or encode_cursor(int(number)) != cursor:
+        raise bad
+    return int(number)
+
+
+def comments_page(session: Session, consultation: Consultation, cursor: str | None,
+                  limit: int = PER_PAGE) -> tuple[list[dict], str | None]:
+    """A page of published comments, oldest first, and the cursor for the next page."""
+    after = decode_cursor(cursor) or 0
+    limit = max(1, min(limit, MAX_PER_PAGE))
+    rows = session.execute(_comment_query(consultation.id).where(Comment.id > after)
+                           .order_by(Comment.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    records = _records(session, rows, consultation.slug, response_is_published(session, consultation.id))
+    return records, (encode_cursor(rows[-1][0]) if more else None)
+
+
+# --- CSV and JSON downloads --------------------------------------------------------------------
+
+def csv_safe(value) -> str:
+    """A cell that a spreadsheet will show as text, never run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(value)
+    text = str(value)
+    if text.startswith(CSV_DANGEROUS):
+        return "'" + text
+    return text
+
+
+def licence_note(consultation: Consultation, licence_name: str, licence_url: str) -> str:
+    """The sentence naming the licence the data is published under."""
+    return (f"Published comments on \u201c{consultation.title}\u201d, made available under the "
+            f"{licence_name} ({licence_url}). Names are shown only where commenters chose to show "
+            "them; no email addresses or other personal data are included.")
+
+
+def comments_csv(session: Session, consultation: Consultation, licence_name: str,
+                 licence_url: str) -> Iterator[str]:
+    """The published comments as CSV text, one line at a time, led by a licence note."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def line(row) -> str:
+        writer.writerow(row)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line([csv_safe("# " + licence_note(consultation, licence_name, licence_url))])
+    yield line(CSV_COLUMNS)
+    for record in iter_published_comments(session, consultation):
+        yield line([csv_safe(record[c if c != "comment_id" else "id"]) for c in CSV_COLUMNS])
+
+
+def comments_json(session: Session, consultation: Consultation, licence_name: str,
+                  licence_url: str) -> Iterator[str]:
+    """The published comments as one JSON document, produced piece by piece."""
+    head = {
+        "licence": {"name": licence_name, "url": licence_url,
+                    "note": licence_note(consultation, licence_name, licence_url)},
+        "consultation": {"slug": consultation.slug, "title": consultation.title,
+                         "department": consultation.department,
+                         "status": consultation.status.value},
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "comments": ['
+    first = True
+    for record in iter_published_comments(session, consultation):
+        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
+        first = False
+    yield "\n]}\n"
+
+
+# --- feeds -------------------------------------------------------------------------------------
+
+@dataclass
+class FeedEntry:
+    """One Atom entry."""
+
+    id: str
+    title: str
+    updated: datetime
+    link: str
+    summary: str = ""
+    author: str | None = None
+
+
+def latest_consultations(session: Session, limit: int = FEED_LENGTH) -> list[Consultation]:
+    """The most recently published consultations."""
+    return list(session.scalars(select(Consultation).where(Consultation.published_at.is_not(None))
+                                .order_by(Consultation.published_at.desc(), Consultation.id.desc())
+                                .limit(limit)))
+
+
+def latest_responses(session: Session, limit: int = FEED_LENGTH) -> list[tuple[Response, Consultation]]:
+    """The most recently published responses with their consultations."""
+    return list(session.execute(
+        select(Response, Consultation).join(Consultation, Consultation.id == Response.consultation_id)
+        .where(Response.published_at.is_not(None))
+        .order_by(Response.published_at.desc(), Response.id.desc()).limit(limit)).tuples())
+
+
+def latest_comments(session: Session, consultation: Consultation, limit: int = FEED_LENGTH) -> list[dict]:
+    """The most recently published comments of a consultation, as records."""
+    rows = session.execute(_comment_query(consultation.id)
+                           .order_by(func.coalesce(Comment.published_at, Comment.created_at).desc(),
+                                     Comment.id.desc()).limit(limit)).all()
+    return _records(session, rows, consultation.slug, False)
+
+
+def _atom_time(value: datetime) -> str:
+    return value.replace(tzinfo=timezone.utc, microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def atom_feed(*, feed_id: str, title: str, self_url: str, alternate_url: str, author: str,
+              entries: Sequence[FeedEntry], updated: datetime | None = None) -> bytes:
+    """A valid Atom 1.0 document (RFC 4287), escaped by ElementTree."""
+    ET.register_namespace("", ATOM)
+
+    def sub(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = _xml_text(text)
+        return element
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    sub(feed, "id", feed_id)
+    sub(feed, "title", title)
+    newest = max((e.updated for e in entries), default=None) or updated or datetime(2000, 1, 1)
+    sub(feed, "updated", _atom_time(newest))
+    sub(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    sub(feed, "link", rel="alternate", type="text/html", href=alternate_url)
+    sub(sub(feed, "author"), "name", author)
+    for e in entries:
+        entry = sub(feed, "entry")
+        sub(entry, "id", e.id)
+        sub(entry, "title", e.title)
+        sub(entry, "updated", _atom_time(e.updated))
+        sub(entry, "link", rel="alternate", type="text/html", href=e.link)
+        if e.author:
+            sub(sub(entry, "author"), "name", e.author)
+        if e.summary:
+            sub(entry, "summary", e.summary, type="text")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8",
+                                                                      xml_declaration=False)
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    # XML 1.0 cannot carry most control characters, even escaped.
+    return _XML_BAD.sub("", str(value))
+
+
+# --- API records -------------------------------------------------------------------------------
+
+def consultation_record(session: Session, consultation: Consultation) -> dict:
+    """A consultation as the API shows it."""
+    current = session.scalar(select(func.max(DocumentVersion.number))
+                             .where(DocumentVersion.consultation_id == consultation.id))
+    return {
+        "slug": consultation.slug,
+        "title": consultation.title,
+        "department": consultation.department,
+        "summary": consultation.summary,
+        "status": consultation.status.value,
+        "opens_at": iso(consultation.opens_at),
+        "closes_at": iso(consultation.closes_at),
+        "published_at": iso(consultation.published_at),
+        "responded_at": iso(consultation.responded_at),
+        "archived_at": iso(consultation.archived_at),
+        "current_version": current,
+        "response_published": response_is_published(session, consultation.id),
+    }
+
+
+def consultations_page(session: Session, *, status: str | None, page: int, per_page: int,
+                       now: datetime | None = None) -> tuple[list[dict], ArchivePage]:
+    """A page of public consultations as API records, newest first."""
+    result = archive_page(session, status=status, sort="newest", page=page, per_page=per_page, now=now)
+    return [consultation_record(session, c) for c in result.consultations], result
+
+
+def versions_of(session: Session, consultation: Consultation) -> list[dict]:
+    """Every version of a consultation's document, with its paragraph count."""
+    counts = dict(session.execute(
+        select(Paragraph.version_id, func.count()).join(DocumentVersion)
+        .where(DocumentVersion.consultation_id == consultation.id).group_by(Paragraph.version_id)).tuples())
+    return [{"number": v.number, "title": v.title, "note": v.note, "created_at": iso(v.created_at),
+             "paragraphs": counts.get(v.id, 0)}
+            for v in session.scalars(select(DocumentVersion)
+                                     .where(DocumentVersion.consultation_id == consultation.id)
+                                     .order_by(DocumentVersion.number))]
+
+
+def version_record(session: Session, consultation: Consultation, number: int) -> dict:
+    """One version with its paragraphs in reading order; ArchiveError (404) if there is none."""
+    version = None
+    if 1 <= number <= MAX_INT:
+        version = session.scalar(select(DocumentVersion).where(
+            DocumentVersion.consultation_id == consultation.id, DocumentVersion.number == number))
+    if version is None:
+        raise ArchiveError(f"The consultation '{consultation.slug}' has no version {number}.", 404)
+    paragraphs = session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)
+                                 .order_by(Paragraph.position))
+    return {"number": version.number, "title": version.title, "note": version.note,
+            "created_at": iso(version.created_at),
+            "paragraphs": [{"anchor": p.anchor, "number": p.number, "kind": p.kind, "text": p.text,
+                            "html": p.html} for p in paragraphs]}
+
+
+def _published_response(session: Session, consultation: Consultation) -> Response:
+    response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
+    if response is None or response.published_at is None:
+        raise ArchiveError(f"The consultation '{consultation.slug}' has no published response yet.", 404)
+    return response
+
+
+def themes_record(session: Session, consultation: Consultation) -> list[dict]:
+    """The themes of a published response: what people said, what was done, and counts."""
+    _published_response(session, consultation)
+    themes = list(session.scalars(select(Theme).where(Theme.consultation_id == consultation.id,
+                                                      Theme.merged_into_id.is_(None))
+                                  .order_by(Theme.position, Theme.id)))
+    ids = [t.id for t in themes]
+    counts: dict[int, int] = {}
+    anchors: dict[int, list[str]] = {}
+    if ids:
+        counts = dict(session.execute(
+            select(ThemeComment.theme_id, func.count()).join(Comment, Comment.id == ThemeComment.comment_id)
+            .where(ThemeComment.theme_id.in_(ids), Comment.status == CommentStatus.PUBLISHED.value)
+            .group_by(ThemeComment.theme_id)).tuples())
+        for theme_id, anchor in session.execute(select(ThemeParagraph.theme_id, ThemeParagraph.anchor)
+                                                .where(ThemeParagraph.theme_id.in_(ids))
+                                                .order_by(ThemeParagraph.id)):
+            anchors.setdefault(theme_id, []).append(anchor)
+    return [{"id": t.id, "title": t.title, "said": t.said, "outcome": t.outcome,
+             "outcome_label": t.outcome_label, "reasons": t.reasons,
+             "comments": counts.get(t.id, 0), "paragraphs": anchors.get(t.id, [])} for t in themes]
+
+
+def response_record(session: Session, consultation: Consultation) -> dict:
+    """The published response with its themes and corrections."""
+    response = _published_response(session, consultation)
+    corrections = session.scalars(select(ResponseCorrection)
+                                  .where(ResponseCorrection.response_id == response.id)
+                                  .order_by(ResponseCorrection.id))
+    return {"summary": response.summary, "next_steps": response.next_steps,
+            "from_version": response.from_version, "to_version": response.to_version,
+            "published_at": iso(response.published_at),
+            "themes": themes_record(session, consultation),
+            "corrections": [{"note": c.note, "at": iso(c.at)} for c in corrections]}

@@ -1,0 +1,400 @@
+"""The public archive, search, open data downloads and Atom feeds, as a reader meets them."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from consult import search
+from consult.archive import service as archive
+from consult.comments.service import CommentInput, submit_comment, withdraw_comment
+from consult.consultations.service import create_consultation, publish_version
+from consult.extensions import db
+from consult.models import Comment, CommentStatus, Response, Theme, ThemeComment, utcnow
+from consult.users import create_user
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+DOC = """# Allotments
+
+## 1. Waiting lists
+
+Councils must keep a waiting list for allotment plots.
+
+## 2. Water
+
+Every site needs a standpipe for watering vegetables.
+"""
+DOC_V2 = DOC.replace("a standpipe", "a standpipe or rainwater storage")
+PARKING = """# Parking <&> permits
+
+## 1. Fees
+
+Residents pay an annual fee for a parking permit.
+"""
+
+
+def _anchor(consultation, startswith: str) -> str:
+    return next(p.anchor for p in consultation.versions[-1].paragraphs if p.text.startswith(startswith))
+
+
+def _comment(c, anchor, user, body, key, now=None, **kw):
+    comment, _ = submit_comment(db.session, c, anchor, user,
+                                CommentInput(body=body, submission_key=key, **kw), now=now)
+    return comment
+
+
+def seed_world() -> dict:
+    """Two public consultations (one open with two versions, one closed and responded), a draft,
+    and comments in every state. Call inside an app context."""
+    now = utcnow()
+    open_c = create_consultation(
+        db.session, slug="allotments", files=[("a.md", DOC)], publish=True, moderation_mode="post",
+        department="Department for Growing", summary="Plots and water.",
+        opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=3))
+    db.session.flush()
+    publish_version(db.session, open_c, [("a.md", DOC_V2)], note="Rainwater added.")
+    closed = create_consultation(
+        db.session, slug="parking", files=[("p.md", PARKING)], publish=True, moderation_mode="post",
+        department="Department for Roads", opens_at=now - timedelta(days=400),
+        closes_at=now - timedelta(days=370))
+    create_consultation(db.session, slug="secret-draft", files=[("d.md", "# Draft\n\nHidden text.\n")])
+    db.session.flush()
+    greta = create_user(db.session, "greta.grower@example.org", "a-long-password", confirmed=True,
+                        display_name="Greta Grower")
+    shy = create_user(db.session, "shy.person@example.org", "a-long-password", confirmed=True,
+                      display_name="Shy Person")
+    org = create_user(db.session, "ops@allotment-society.example.org", "a-long-password", confirmed=True,
+                      display_name="Society Officer")
+    water = _anchor(open_c, "Every site")
+    waiting = _anchor(open_c, "Councils")
+    ids = {}
+    ids["published"] = _comment(open_c, water, greta, "Rainwater butts would be cheaper than standpipes.", "g1").id
+    ids["hidden_name"] = _comment(open_c, None, shy, "Please publish the waiting times for plots.", "s1",
+                                  show_name=False).id
+    ids["formula"] = _comment(open_c, waiting, org, "=SUM(1+2) is what the waiting list feels like",
+                              "o1", respondent_type="organisation", organisation="Allotment Society").id
+    ids["reply"] = _comment(open_c, water, shy, "Agreed, butts are cheaper.", "s2",
+                            parent_id=ids["published"], show_name=False).id
+    ids["rejected"] = _comment(open_c, water, greta, "Rejected zucchini rant about standpipes.", "g2").id
+    ids["withdrawn"] = _comment(open_c, water, greta, "Withdrawn marrow musing about standpipes.", "g3").id
+    db.session.flush()
+    rejected = db.session.get(Comment, ids["rejected"])
+    rejected.status, rejected.published_at = CommentStatus.REJECTED.value, None
+    withdraw_comment(db.session, ids["withdrawn"], greta.id)
+    open_c.moderation_mode = "pre"
+    ids["pending"] = _comment(open_c, water, org, "Pending pumpkin proposal for standpipes.", "o2").id
+    # The closed consultation: a comment made while it was open, a theme and a published response.
+    fees = _anchor(closed, "Residents")
+    ids["parking"] = _comment(closed, fees, greta, "Permit fees should fall for electric cars.", "g4",
+                              now=now - timedelta(days=380)).id
+    db.session.flush()
+    theme = Theme(consultation_id=closed.id, title="Fees for electric cars", said="Lower fees.",
+                  outcome="no_change", reasons="Fees cover costs.")
+    db.session.add(theme)
+    db.session.flush()
+    db.session.add(ThemeComment(theme_id=theme.id, comment_id=ids["parking"]))
+    db.session.add(Response(consultation_id=closed.id, summary="We kept the fees as they are.",
+                            next_steps="Review next year.", from_version=1,
+                            published_at=now - timedelta(days=360)))
+    closed.responded_at = now - timedelta(days=360)
+    db.session.commit()
+    assert db.session.get(Comment, ids["published"]).status == "published"
+    assert db.session.get(Comment, ids["pending"]).status == "pending"
+    return ids
+
+
+@pytest.fixture
+def world(app):
+    with app.test_request_context():
+        ids = seed_world()
+        yield ids
+
+
+@pytest.fixture
+def indexed(world, app):
+    search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
+    return world
+
+
+def _text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+UNPUBLISHED_WORDS = ("zucchini", "marrow", "pumpkin", "Hidden text")
+
+
+# --- the archive -----------------------------------------------------------------------------
+
+def test_archive_lists_public_consultations_but_never_drafts(client, world):
+    page = _text(client.get("/consultations"))
+    assert "Allotments" in page and "Parking" in page
+    assert "secret-draft" not in page and "Draft" not in page.split("<main", 1)[1].split("Show consultations")[1]
+    assert "2 consultations" in page
+
+
+@pytest.mark.parametrize("query, present, absent", [
+    ("status=open", "Allotments", "Parking"),
+    ("status=responded", "Parking", "Allotments"),
+    ("status=closed", None, "Allotments"),
+    ("department=Department+for+Roads", "Parking", "Allotments"),
+])
+def test_archive_filters_by_status_and_department(client, world, query, present, absent):
+    page = _text(client.get(f"/consultations?{query}"))
+    results = page.split('role="status"', 1)[1]
+    if present:
+        assert f">{present}" in results
+    assert f">{absent}" not in results
+
+
+def test_archive_filters_by_year_and_sorts_by_title(client, world):
+    year = (utcnow() - timedelta(days=370)).year
+    page = _text(client.get(f"/consultations?year={year}"))
+    assert "Parking" in page.split('role="status"', 1)[1]
+    titles = _text(client.get("/consultations?sort=title")).split('role="status"', 1)[1]
+    assert titles.index("Allotments") < titles.index("Parking")
+
+
+def test_archive_pagination_edges(client, world):
+    first = _text(client.get("/consultations?per_page=1&sort=title"))
+    assert "Page 1 of 2" in first and "Next page" in first and "Allotments" in first.split('role="status"')[1]
+    second = _text(client.get("/consultations?per_page=1&sort=title&page=2"))
+    assert "Parking" in second.split('role="status"')[1] and "Previous page" in second
+    past = client.get("/consultations?page=3&per_page=1")
+    assert past.status_code == 404 and "There is no page 3" in _text(past)
+    assert client.get("/consultations?page=0").status_code == 400
+    assert client.get("/consultations?page=abc").status_code == 400
+    assert client.get("/consultations?page=99999999999999999999").status_code == 400
+    huge = client.get("/consultations?per_page=100000000")
+    assert huge.status_code == 200  # capped, not refused
+    assert client.get("/consultations?status=nonsense").status_code == 400
+    assert client.get("/consultations?year=20x4").status_code == 400
+
+
+def test_home_page_shows_closing_soon_open_now_and_the_archive(client, world):
+    page = _text(client.get("/"))
+    assert "Closing soon" in page and "Open now" in page
+    soon = page.split("Closing soon", 1)[1].split("Open now", 1)[0]
+    assert "Allotments" in soon  # closes in 3 days
+    assert 'href="/consultations"' in page
+    assert 'type="application/atom+xml"' in page
+
+
+def test_closed_consultation_shows_a_read_only_banner_and_downloads(client, world):
+    closed = _text(client.get("/c/parking"))
+    assert "read-only" in closed and "Read the department’s response" in closed
+    open_page = _text(client.get("/c/allotments"))
+    assert "read-only" not in open_page
+    assert "/c/allotments/comments.csv" in open_page and "/c/allotments/comments.json" in open_page
+    assert "Open Government Licence v3.0" in open_page
+    assert '<link rel="alternate" type="application/atom+xml"' in open_page
+    assert "/c/allotments/comments.atom" in open_page
+
+
+# --- open data -------------------------------------------------------------------------------
+
+def _csv(client, slug="allotments"):
+    response = client.get(f"/c/{slug}/comments.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and response.is_streamed
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(_text(response))))
+    return response, rows
+
+
+def test_csv_names_the_licence_and_holds_only_published_comments(client, world):
+    response, rows = _csv(client)
+    assert rows[0][0].startswith("# Published comments") and "Open Government Licence v3.0" in rows[0][0]
+    header = rows[1]
+    assert header[:3] == ["comment_id", "consultation", "version"]
+    records = [dict(zip(header, row)) for row in rows[2:]]
+    ids = {int(r["comment_id"]) for r in records}
+    assert ids == {world["published"], world["hidden_name"], world["formula"], world["reply"]}
+    body = _text(response)
+    for word in UNPUBLISHED_WORDS:
+        assert word not in body
+    water = next(r for r in records if int(r["comment_id"]) == world["published"])
+    assert water["paragraph_number"] == "2.1" and water["version"] == "2"
+    assert water["paragraph_text"] == "Every site needs a standpipe or rainwater storage for watering vegetables."
+    assert water["name"] == "Greta Grower"
+    reply = next(r for r in records if int(r["comment_id"]) == world["reply"])
+    assert reply["reply_to"] == str(world["published"])
+
+
+def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, world):
+    response, rows = _csv(client)
+    header = rows[1]
+    records = {int(r[0]): dict(zip(header, r)) for r in rows[2:]}
+    formula = records[world["formula"]]
+    assert formula["comment"] == "'=SUM(1+2) is what the waiting list feels like"
+    assert formula["organisation"] == "Allotment Society" and formula["respondent_type"] == "organisation"
+    for row in rows[2:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t"))
+    hidden = records[world["hidden_name"]]
+    assert hidden["name"] == "a member of the public" and hidden["paragraph_anchor"] == ""
+    body = _text(response)
+    assert "@" not in body.replace("'@", "")  # no email address anywhere
+    assert "Shy Person" not in body
+
+
+def test_csv_of_a_responded_consultation_names_themes_and_outcomes(client, world):
+    _response, rows = _csv(client, "parking")
+    records = [dict(zip(rows[1], r)) for r in rows[2:]]
+    assert len(records) == 1
+    assert records[0]["themes"] == "Fees for electric cars" and records[0]["outcomes"] == "No change"
+
+
+def test_json_download_has_licence_and_the_same_published_comments(client, world):
+    response = client.get("/c/allotments/comments.json")
+    assert response.status_code == 200 and response.is_streamed
+    data = json.loads(_text(response))
+    assert data["licence"]["name"] == "Open Government Licence v3.0"
+    assert data["licence"]["url"].startswith("https://")
+    assert data["consultation"]["slug"] == "allotments"
+    assert {c["id"] for c in data["comments"]} == {world["published"], world["hidden_name"],
+                                                   world["formula"], world["reply"]}
+    text = _text(response)
+    assert "@" not in text and "Shy Person" not in text and "author" not in text
+    for word in UNPUBLISHED_WORDS:
+        assert word not in text
+    # JSON is not a spreadsheet: the text is exactly as published.
+    formula = next(c for c in data["comments"] if c["id"] == world["formula"])
+    assert formula["comment"].startswith("=SUM")
+    # No themes are shown before the response is published.
+    assert all(c["themes"] == [] for c in data["comments"])
+
+
+def test_downloads_read_in_batches_and_keep_order(app, world):
+    with app.app_context():
+        c = archive.public_consultation(db.session, "allotments")
+        ids = [r["id"] for r in archive.iter_published_comments(db.session, c, batch=1)]
+    assert ids == sorted(ids) and len(ids) == 4
+
+
+def test_bad_download_requests_are_clear_4xx(client, world):
+    assert client.get("/c/no-such/comments.csv").status_code == 404
+    assert client.get("/c/secret-draft/comments.csv").status_code == 404
+    missing = client.get("/c/no-such/comments.json")
+    assert missing.status_code == 404 and missing.is_json and "no-such" in missing.json["message"]
+    xml = client.get("/c/allotments/comments.xml")
+    assert xml.status_code == 404 and "comments.csv" in _text(xml)
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+def _feed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    root = ET.fromstring(response.get_data())
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated", "author"):
+        assert root.find(f"{ATOM}{required}") is not None
+    for entry in root.findall(f"{ATOM}entry"):
+        for required in ("id", "title", "updated", "link"):
+            assert entry.find(f"{ATOM}{required}") is not None
+    return root, response.get_data(as_text=True)
+
+
+def test_feeds_are_atom_and_escape_titles(client, world):
+    root, _ = _feed(client, "/feeds/consultations.atom")
+    titles = [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")]
+    assert any("Parking <&> permits" in t for t in titles)  # escaped in the XML, intact once parsed
+    assert not any("Draft" in t for t in titles)
+    root, _ = _feed(client, "/feeds/responses.atom")
+    assert [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")] == ["Response: Parking <&> permits"]
+
+
+def test_comment_feed_has_only_published_comments(client, world):
+    root, text = _feed(client, "/c/allotments/comments.atom")
+    assert len(root.findall(f"{ATOM}entry")) == 4
+    for word in UNPUBLISHED_WORDS:
+        assert word not in text
+    assert "@" not in text and "Shy Person" not in text
+    assert client.get("/c/secret-draft/comments.atom").status_code == 404
+
+
+# --- search ----------------------------------------------------------------------------------
+
+def test_search_finds_paragraphs_and_comments_with_highlights(client, indexed):
+    response = client.get("/search?q=standpipe")
+    page = _text(response)
+    assert response.status_code == 200
+    assert "Paragraph 2.1, version 2" in page and "Comment on paragraph 2.1" in page
+    assert '<mark class="match' in page and "standpipe</mark>" in page
+    assert "Allotments" in page
+    for word in UNPUBLISHED_WORDS:
+        assert word not in page
+
+
+def test_search_filters_by_kind_status_consultation_and_date(client, indexed):
+    only_comments = _text(client.get("/search?q=standpipe&kind=comment"))
+    assert "Comment on paragraph" in only_comments and "Paragraph 2.1, version" not in only_comments
+    closed = _text(client.get("/search?q=standpipe&status=closed"))
+    assert ">0 results" in closed
+    responded = _text(client.get("/search?q=fees&status=responded"))
+    assert "Parking" in responded and "Response" in responded
+    scoped = _text(client.get("/search?q=fees&consultation=allotments"))
+    assert ">0 results" in scoped
+    future = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%d")
+    assert ">0 results" in _text(client.get(f"/search?q=standpipe&from={future}"))
+    assert ">0 results" not in _text(client.get("/search?q=standpipe&to=" + future))
+
+
+def test_search_phrases_and_prefixes(client, indexed):
+    assert ">1 result " in _text(client.get('/search?q="keep a waiting list"&kind=paragraph'))
+    assert ">0 results" in _text(client.get('/search?q="list waiting keep"'))
+    assert ">0 results" not in _text(client.get("/search?q=allot*"))
+
+
+@pytest.mark.parametrize("query, status, message", [
+    ("x" * 10_000, 400, "at most 500"),
+    ("AND OR NOT", 400, "operators alone"),
+    ("standpipe&kind=gossip", 400, "Unknown kind"),
+    ("standpipe&from=yesterday", 400, "not a date"),
+    ("standpipe&status=lost", 400, "Unknown status"),
+    ("standpipe&page=abc", 400, "not a page number"),
+    ("standpipe&page=50", 404, "There is no page 50"),
+])
+def test_bad_searches_get_a_plain_message_not_an_error_page(client, indexed, query, status, message):
+    response = client.get(f"/search?q={query}")
+    assert response.status_code == status
+    page = _text(response)
+    assert message in page and 'role="search"' in page  # the form is still there
+
+
+def test_search_results_never_include_a_withdrawn_comment(client, indexed, app):
+    assert "would be cheaper than" in _text(client.get("/search?q=butts"))
+    with app.app_context():
+        greta_id = db.session.get(Comment, indexed["published"]).author_id
+        withdraw_comment(db.session, indexed["published"], greta_id)
+        db.session.commit()
+        search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
+    page = _text(client.get("/search?q=butts"))
+    assert "would be cheaper than" not in page and "Agreed" in page  # the reply is still published
+
+
+def test_search_highlight_escapes_html_in_comments(client, app, world):
+    with app.test_request_context():
+        from consult.models import Consultation
+        c = db.session.query(Consultation).filter_by(slug="allotments").one()
+        c.moderation_mode = "post"
+        user = create_user(db.session, "x@example.org", "a-long-password", confirmed=True)
+        _comment(c, None, user, "Beetroot <script>alert(1)</script> beds", "x1")
+        db.session.commit()
+        search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
+    page = _text(client.get("/search?q=beetroot"))
+    assert "<mark" in page and "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_consultation_search_finds_only_its_comments(client, indexed):
+    page = _text(client.get("/c/allotments/search?q=standpipe"))
+    assert "Comment on paragraph 2.1" in page and "Paragraph 2.1, version" not in page
+    assert "Permit fees" not in _text(client.get("/c/allotments/search?q=fees"))
+    assert client.get("/c/no-such/search?q=x").status_code == 404
+    assert client.get("/c/secret-draft/search?q=hidden").status_code == 404
+    assert client.get("/c/allotments/search?q=" + "y" * 10_000).status_code == 400
