@@ -1,11 +1,13 @@
 """Site-wide web behaviour: template helpers, security headers and error pages."""
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template, request
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from flask_wtf.csrf import CSRFError
@@ -14,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from consult.extensions import db
 
 BUSY_RETRY_AFTER = 5
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 
 
 def init_app(app: Flask) -> None:
@@ -28,7 +31,14 @@ def init_app(app: Flask) -> None:
 
     @app.template_filter("isotime")
     def isotime(value: datetime | None) -> str:
-        return value.replace(tzinfo=timezone.utc).isoformat() if value else ""
+        # <time datetime> allows at most three fractional digits: seconds are enough.
+        return value.replace(tzinfo=timezone.utc).isoformat(timespec="seconds") if value else ""
+
+    @app.template_filter("demote_headings")
+    def demote_headings(html: str, levels: int = 1) -> Markup:
+        """Shift a document's headings down under the page's own <h1> (already sanitised HTML)."""
+        return Markup(_HEADING_TAG.sub(
+            lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + levels)}", html))
 
     @app.before_request
     def _nonce() -> None:

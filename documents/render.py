@@ -607,6 +607,11 @@ def _split_html(tree: _Node) -> list[tuple[str, str, int, str]]:
             if isinstance(node, _Node) and node.tag in ("ul", "ol"):
                 flush()
                 split_list(node)
+            elif isinstance(node, _Node) and node.tag == "li":
+                # Bare <li>s with no list around them (real footnote blocks do this): read
+                # them as items of an unordered list, so each renders inside one.
+                flush()
+                split_list(_Node("ul", [], node.line, [node]))
             elif isinstance(node, _Node) and node.tag in _WRAPPERS and has_structure(node):
                 flush()
                 split_children(node.children)

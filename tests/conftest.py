@@ -42,6 +42,22 @@ def postgres_database():
         admin.close()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """argon2id with small parameters in tests: the same code path, a fraction of the time.
+
+    test_accounts checks separately that the production parameters are memory-hard.
+    """
+    from argon2 import PasswordHasher
+
+    from consult import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield production
+    passwords._hasher = production
+
+
 BACKENDS = ["sqlite"] + (["postgres"] if RUN_POSTGRES else [])
 
 

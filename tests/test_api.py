@@ -7,11 +7,12 @@ import json
 import pytest
 
 from consult.extensions import db
-from test_archive import UNPUBLISHED_WORDS, seed_world  # noqa: I001 - tests/ is on sys.path
+from test_archive import UNPUBLISHED_WORDS, cheap_hashing, seed_world  # noqa: I001 - tests/ is on sys.path
 
 
 @pytest.fixture
-def world(app):
+def world(app, monkeypatch):
+    cheap_hashing(monkeypatch)
     with app.test_request_context():
         yield seed_world()
 

@@ -108,8 +108,17 @@ def seed_world() -> dict:
     return ids
 
 
+def cheap_hashing(monkeypatch) -> None:
+    """Seeding makes accounts; these tests are about the archive, not password strength."""
+    from argon2 import PasswordHasher
+
+    from consult import passwords
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
 @pytest.fixture
-def world(app):
+def world(app, monkeypatch):
+    cheap_hashing(monkeypatch)
     with app.test_request_context():
         ids = seed_world()
         yield ids

@@ -154,3 +154,18 @@ def test_https_setting_makes_cookies_secure(monkeypatch, tmp_path):
     app = create_app({"SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'h.db'}"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
+
+
+def test_passwords_are_stored_with_memory_hard_argon2id(_quick_password_hashing):
+    from argon2 import Type
+
+    from consult.passwords import hash_password, verify_password
+
+    production = _quick_password_hashing
+    assert production.type is Type.ID
+    assert production.memory_cost >= 19 * 1024  # OWASP's minimum for argon2id, in KiB
+    stored = hash_password("correct horse battery")
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    assert verify_password(stored, "correct horse battery")
+    assert not verify_password(stored, "wrong horse battery")
+    assert not verify_password(None, "anything")

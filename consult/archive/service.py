@@ -510,7 +510,7 @@ def versions_of(session: Session, consultation: Consultation) -> list[dict]:
     """Every version of a consultation's document, with its paragraph count."""
     counts = dict(session.execute(
         select(Paragraph.version_id, func.count()).join(DocumentVersion)
-        .where(DocumentVersion.consultation_id == consultation.id).group_by(Paragraph.version_id)).tuples())
+        .where(DocumentVersion.consultation_id == consultation.id).group_by(Paragraph.version_id)).all())
     return [{"number": v.number, "title": v.title, "note": v.note, "created_at": iso(v.created_at),
              "paragraphs": counts.get(v.id, 0)}
             for v in session.scalars(select(DocumentVersion)
@@ -554,7 +554,7 @@ def themes_record(session: Session, consultation: Consultation) -> list[dict]:
         counts = dict(session.execute(
             select(ThemeComment.theme_id, func.count()).join(Comment, Comment.id == ThemeComment.comment_id)
             .where(ThemeComment.theme_id.in_(ids), Comment.status == CommentStatus.PUBLISHED.value)
-            .group_by(ThemeComment.theme_id)).tuples())
+            .group_by(ThemeComment.theme_id)).all())
         for theme_id, anchor in session.execute(select(ThemeParagraph.theme_id, ThemeParagraph.anchor)
                                                 .where(ThemeParagraph.theme_id.in_(ids))
                                                 .order_by(ThemeParagraph.id)):

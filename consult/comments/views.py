@@ -10,6 +10,7 @@ from consult.accounts import is_confirmed
 from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.consultations import service as consultations
+from consult.responses import service as responses
 from consult.extensions import db
 from consult.models import CommentStatus, Status, utcnow
 
@@ -52,8 +53,14 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
     except service.CommentError as exc:
         abort(exc.status, description=exc.message)
     current = located.paragraph if located.current else None
+    counted, raised = {}, []
+    if responses.published_response(db.session, consultation):
+        counted = _counted(thread)
+        raised = responses.themes_for_anchor(db.session, consultation, anchor)
     return render_template(
         "consult/paragraph.html",
+        counted=counted,
+        themes_raised=raised,
         consultation=consultation,
         located=located,
         paragraph=located.paragraph,
@@ -66,6 +73,12 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
         is_open=consultation.status is Status.OPEN,
         promise=service.MODERATION_PROMISE,
     ), (error.status if error else 200)
+
+
+def _counted(thread: service.Thread) -> dict:
+    """The themes each comment on the page was counted under, once the response is out."""
+    ids = [c.id for c in thread.comments] + [r.id for rs in thread.replies.values() for r in rs]
+    return responses.themes_for_comments(db.session, ids)
 
 
 def _submit(consultation, anchor: str | None):
@@ -154,9 +167,11 @@ def general_page(consultation, form: CommentForm | None = None,
                                 cursor=request.args.get("after"))
     except service.CommentError as exc:
         abort(exc.status, description=exc.message)
+    counted = _counted(thread) if responses.published_response(db.session, consultation) else {}
     return render_template(
         "comments/general.html",
         consultation=consultation,
+        counted=counted,
         thread=thread,
         removed=service.comments_on_removed_paragraphs(db.session, consultation, viewer_id()),
         form=(form or CommentForm()).fresh(),

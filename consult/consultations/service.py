@@ -45,7 +45,10 @@ def validate_slug(session: Session, slug: str) -> str:
 
 def read_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
     """Decode uploaded or on-disk files, refusing anything that is not UTF-8 text."""
-    return [(name, documents.decode(data, source=name)) for name, data in files]
+    try:
+        return [(name, documents.decode(data, source=name)) for name, data in files]
+    except documents.DocumentError as exc:
+        raise ServiceError(str(exc)) from exc
 
 
 def parse_document(files: Sequence[tuple[str, str]]) -> documents.Document:

@@ -516,3 +516,18 @@ def as_markdown(session: Session, consultation: Consultation) -> str:
         for c in corrections(session, response):
             lines += [f"*Correction, {c.at:%-d %B %Y}:* {c.note}", ""]
     return "\n".join(lines)
+
+
+def published_response(session: Session, consultation: Consultation) -> Response | None:
+    """The consultation's response if it is published, else None."""
+    response = get_response(session, consultation)
+    return response if response is not None and response.published_at is not None else None
+
+
+def themes_for_anchor(session: Session, consultation: Consultation, anchor: str) -> list[Theme]:
+    """The themes raised by comments on one paragraph."""
+    return list(session.scalars(
+        select(Theme).join(ThemeComment, ThemeComment.theme_id == Theme.id)
+        .join(Comment, Comment.id == ThemeComment.comment_id)
+        .where(Comment.consultation_id == consultation.id, Comment.anchor == anchor)
+        .distinct().order_by(Theme.position, Theme.id)))

@@ -32,14 +32,51 @@ TIMEOUT_MS = 15_000
 # --------------------------------------------------------------------------- the server
 
 
+# Run in the server's own process: `consult init-db`, `consult demo`, then become gunicorn.
+# One interpreter for both commands, and no waiting in pytest: Chromium starts meanwhile.
+SETUP_THEN_SERVE = """
+import os, sys
+from consult.cli import cli
+cli.main(["init-db"], prog_name="consult", standalone_mode=False)
+from consult import create_app
+from consult.extensions import db
+with create_app().app_context(): db.create_all()
+cli.main(["demo"], prog_name="consult", standalone_mode=False)
+print("setup done", flush=True)
+os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *sys.argv[1:]])
+"""
+
+
 @dataclass
 class LiveServer:
-    """A running Consult instance."""
+    """A Consult instance being prepared and served by gunicorn."""
 
     url: str
     instance: Path
     outbox_dir: Path
     log: Path
+    process: subprocess.Popen
+    ready: bool = False
+
+    def wait(self, timeout: float = 120) -> None:
+        """Block until the demo is loaded and gunicorn answers (at most once per session)."""
+        if self.ready:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"consult init-db / demo / gunicorn exited with "
+                            f"{self.process.returncode}:\n{self.log.read_text()[-6000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2) as response:
+                    if response.status == 200:
+                        self.ready = True
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"the server did not answer {self.url}/ within {timeout:.0f}s:\n"
+                    f"{self.log.read_text()[-6000:]}")
 
 
 def _free_port() -> int:
@@ -62,24 +99,12 @@ def _gunicorn_has(setting: str) -> bool:
     return any(s.name == setting for s in KNOWN_SETTINGS)
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 40) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"gunicorn did not answer {url} within {timeout:.0f}s:\n{log.read_text()[-4000:]}")
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
-    """gunicorn (2 workers) serving a fresh SQLite instance with the demo loaded."""
+    """gunicorn (2 workers) serving a fresh SQLite instance with the demo loaded.
+
+    Started here without waiting; `LiveServer.wait()` (called by new_page) blocks until ready.
+    """
     instance = tmp_path_factory.mktemp("browser-instance")
     outbox_dir = instance / "outbox"
     env = {
@@ -94,18 +119,6 @@ def live_server(tmp_path_factory):
     }
     for key in ("MAIL_SERVER", "HTTPS"):
         env.pop(key, None)
-    # Both commands in one interpreter: `consult init-db` then `consult demo`.
-    setup = subprocess.run(
-        [sys.executable, "-c",
-         "from consult.cli import cli\n"
-         "cli.main(['init-db'], prog_name='consult', standalone_mode=False)\n"
-         "from consult import create_app\nfrom consult.extensions import db\na=create_app()\nwith a.app_context(): db.create_all()\n"
-         "cli.main(['demo'], prog_name='consult', standalone_mode=False)\n"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
-    )
-    if setup.returncode != 0:
-        pytest.fail(f"consult init-db / demo failed:\n{setup.stdout}\n{setup.stderr}")
-
     # wsgi:app reads its settings from the environment; where consult.config does not (yet)
     # read OUTBOX_DIR / SHOW_OUTBOX from it, pass them to the factory gunicorn calls instead.
     if _environment_reads("OUTBOX_DIR", "SHOW_OUTBOX"):
@@ -113,22 +126,21 @@ def live_server(tmp_path_factory):
     else:
         app_spec = f"consult:create_app({{'OUTBOX_DIR': {str(outbox_dir)!r}, 'SHOW_OUTBOX': True}})"
     port = _free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-               "--graceful-timeout", "2", "--access-logfile", "-"]
+    gunicorn_args = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2",
+                     "--access-logfile", "-"]
     if _gunicorn_has("control_socket_disable"):
         # Recent gunicorn opens a control socket at one shared path (~/.gunicorn/gunicorn.ctl):
         # a second server on the machine (a developer's, another test run) would collide.
-        command.append("--no-control-socket")
-    log = instance / "gunicorn.log"
+        gunicorn_args.append("--no-control-socket")
+    log = instance / "server.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            [*command, app_spec],
+            [sys.executable, "-c", SETUP_THEN_SERVE, *gunicorn_args, app_spec],
             cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url + "/", process, log)
-        yield LiveServer(url=url, instance=instance, outbox_dir=outbox_dir, log=log)
+        yield LiveServer(url=f"http://127.0.0.1:{port}", instance=instance,
+                         outbox_dir=outbox_dir, log=log, process=process)
     finally:
         process.terminate()
         try:
@@ -185,8 +197,9 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(live_server, browser):
     """Open a page in a fresh browser context: new_page(javascript=True, storage_state=None)."""
+    live_server.wait()
     contexts = []
 
     def open_page(*, javascript: bool = True, storage_state=None):

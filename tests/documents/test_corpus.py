@@ -140,3 +140,14 @@ def test_successive_arf_versions_carry_anchors(arf_texts, step):
     assert counts["unchanged"] > len(current.paragraphs) * (0.25 if step == 0 else 0.7)
     if step:
         assert counts["new"] < len(current.paragraphs) * 0.15
+
+
+def test_bare_footnote_items_are_rendered_inside_a_list():
+    """The draft's Appendix A has <li id="fn51"> lines with no <ul> around them."""
+    import documents as docs
+
+    document = docs.parse('### Footnotes\n<li id="fn51"><sup>51</sup> See the circular.</li>\n'
+                          '<li id="fn52"><sup>52</sup> Another note.</li>\n')
+    notes = [p for p in document.paragraphs if p.kind == "footnote"]
+    assert [p.text.split()[0] for p in notes] == ["51", "52"]
+    assert all(p.html.startswith('<ul class="footnotes"><li') for p in notes)
