@@ -53,10 +53,13 @@ def demo() -> None:
     """Load the demo consultation and one demo account for each role."""
     from consult.demo import load_demo
 
-    with writing():
+    # Notifications carry absolute links: give them the address `make run` serves.
+    with writing(), current_app.test_request_context(base_url="http://127.0.0.1:5000/"):
         consultation, accounts = load_demo(db.session)
         db.session.commit()
-    click.echo(f"Demo consultation: /c/{consultation.slug} ({consultation.title})")
+    click.echo(f"Open for comments: /c/{consultation.slug} ({consultation.title})")
+    click.echo("The whole lifecycle (comments, moderation, version 2, response): "
+               "/c/federal-source-code-policy")
     click.echo("Demo accounts (email / password):")
     for account in accounts:
         click.echo(f"  {account.role:<10} {account.email} / {account.password}")

@@ -86,7 +86,7 @@ SCHEMAS = {
         "paragraph_number": _nullable(STRING),
         "paragraph_text": _nullable({"type": "string", "description": "The paragraph as it read when the comment was written."}),
         "reply_to": _nullable({"type": "integer", "description": "The comment this one replies to."}),
-        "comment": {"type": "integer", "description": "The text as published (redactions applied)."},
+        "comment": {"type": "string", "description": "The text as published (redactions applied)."},
         "stance": _nullable({"type": "string", "enum": ["support", "oppose", "mixed", None]}),
         "respondent_type": {"type": "string", "enum": ["individual", "organisation"]},
         "organisation": _nullable(STRING),

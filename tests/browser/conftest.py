@@ -38,9 +38,6 @@ SETUP_THEN_SERVE = """
 import os, sys
 from consult.cli import cli
 cli.main(["init-db"], prog_name="consult", standalone_mode=False)
-from consult import create_app
-from consult.extensions import db
-with create_app().app_context(): db.create_all()
 cli.main(["demo"], prog_name="consult", standalone_mode=False)
 print("setup done", flush=True)
 os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *sys.argv[1:]])
