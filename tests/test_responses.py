@@ -429,7 +429,8 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     assert "<dt>Comments</dt><dd>3</dd>" in zones_section and "Further work" in zones_section
     assert 'style="' not in html and "<script>" not in html
     # The consultation's own page links to it.
-    assert "Read the response" in client.get("/c/parking").get_data(as_text=True)
+    assert 'href="/c/parking/response">Read the department’s response</a>' in client.get(
+        "/c/parking").get_data(as_text=True)
 
     # Publishing twice is refused; themes can no longer change.
     sign_in(client, app, world["official"])

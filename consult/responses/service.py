@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 import documents
@@ -88,7 +88,8 @@ def analyse(session: Session, consultation: Consultation) -> Analysis:
             .having(func.count(func.distinct(TextPrint.author_id)) >= 3)
             .order_by(func.count(func.distinct(TextPrint.author_id)).desc()).limit(20)):
         sample = session.scalar(select(Comment.body).join(TextPrint, TextPrint.comment_id == Comment.id)
-                                .where(TextPrint.text_hash == digest).limit(1))
+                                .where(TextPrint.text_hash == digest, Comment.consultation_id == consultation.id,
+                                       Comment.status == PUBLISHED).limit(1))
         campaigns.append(((sample or "")[:200], people))
     return Analysis(sum(per_anchor.values()), per_anchor, dict(stance), dict(kinds),
                     organisations.most_common(), sorted(days.items()), campaigns)
@@ -167,7 +168,12 @@ def update_theme(session: Session, theme: Theme, *, expected_revision: int, acto
     """Save a theme; if someone else saved since it was opened, refuse and say who."""
     consultation = session.get(Consultation, theme.consultation_id)
     _ensure_open_for_analysis(session, consultation)
-    if theme.revision != expected_revision:
+    # The check and the bump are one UPDATE, so two saves at the same moment cannot both pass.
+    won = session.execute(update(Theme).where(Theme.id == theme.id, Theme.revision == expected_revision)
+                          .values(revision=Theme.revision + 1)
+                          .execution_options(synchronize_session=False)).rowcount
+    session.refresh(theme)
+    if won != 1:
         raise ResponseError(
             f"Someone else (user {theme.updated_by}) saved this theme at {theme.updated_at:%H:%M} "
             "since you opened it. Nothing was overwritten: your text is kept below; compare it with "
@@ -180,7 +186,6 @@ def update_theme(session: Session, theme: Theme, *, expected_revision: int, acto
     theme.reasons = _clean(reasons, "The department's reasons")
     theme.keywords = _clean(keywords, "Key words", 300)
     link_paragraphs(session, theme, anchors)
-    theme.revision += 1
     theme.updated_at = utcnow()
     theme.updated_by = actor_id
     return theme
@@ -219,12 +224,15 @@ def merge_themes(session: Session, source: Theme, target: Theme, actor_id: int) 
     """Move every comment and paragraph of one theme into another, and retire the first."""
     if source.id == target.id or source.consultation_id != target.consultation_id:
         raise ResponseError("Choose two different themes of the same consultation to merge.")
-    _ensure_open_for_analysis(session, session.get(Consultation, source.consultation_id))
-    assign(session, target, [tc.comment_id for tc in session.scalars(
-        select(ThemeComment).where(ThemeComment.theme_id == source.id))], actor_id)
-    link_paragraphs(session, target, [*anchors_of(session, target), *anchors_of(session, source)])
+    _live(session, source)
+    _live(session, target)
+    already = set(session.scalars(select(ThemeComment.comment_id).where(ThemeComment.theme_id == target.id)))
     for tc in session.scalars(select(ThemeComment).where(ThemeComment.theme_id == source.id)):
-        session.delete(tc)
+        if tc.comment_id in already:
+            session.delete(tc)
+        else:
+            tc.theme_id = target.id  # moved as they are, whatever the comment's status now
+    link_paragraphs(session, target, [*anchors_of(session, target), *anchors_of(session, source)])
     source.merged_into_id = target.id
     target.revision += 1
     return target
@@ -236,9 +244,20 @@ def anchors_of(session: Session, theme: Theme) -> list[str]:
                                 .order_by(ThemeParagraph.id)))
 
 
+def _live(session: Session, theme: Theme) -> None:
+    _ensure_open_for_analysis(session, session.get(Consultation, theme.consultation_id))
+    if theme.merged_into_id is not None:
+        raise ResponseError("That theme was merged into another; use the theme it was merged into.",
+                            status=409)
+
+
 def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id: int) -> int:
     """Count published comments of the theme's consultation under it; returns how many were new."""
-    ids = list(dict.fromkeys(int(i) for i in comment_ids))
+    _live(session, theme)
+    try:
+        ids = list(dict.fromkeys(int(i) for i in comment_ids))
+    except (TypeError, ValueError):
+        raise ResponseError("Choose comments from the list.") from None
     if not ids:
         return 0
     valid = set(session.scalars(select(Comment.id).where(
@@ -258,6 +277,7 @@ def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id:
 
 def unassign(session: Session, theme: Theme, comment_id: int) -> None:
     """Take a comment out of a theme."""
+    _live(session, theme)
     link = session.scalar(select(ThemeComment).where(ThemeComment.theme_id == theme.id,
                                                      ThemeComment.comment_id == comment_id))
     if link is not None:
@@ -328,6 +348,7 @@ def uncounted_total(session: Session, consultation: Consultation) -> int:
 def mark_considered(session: Session, consultation: Consultation, comment_id: int, note: str,
                     actor_id: int) -> CommentConsidered:
     """Record that a comment was read and fits no theme, with a note saying why."""
+    _ensure_open_for_analysis(session, consultation)
     note = _clean(note, "The note", 2000, required=True)
     comment = session.get(Comment, comment_id)
     if comment is None or comment.consultation_id != consultation.id or comment.status != PUBLISHED:
@@ -394,7 +415,8 @@ def report(session: Session, consultation: Consultation) -> list[ThemeReport]:
     for theme in themes_of(session, consultation):
         rows = session.execute(select(Comment.respondent_type, Comment.organisation)
                                .join(ThemeComment, ThemeComment.comment_id == Comment.id)
-                               .where(ThemeComment.theme_id == theme.id)).all()
+                               .where(ThemeComment.theme_id == theme.id,
+                                      Comment.status == PUBLISHED)).all()
         organisations = sorted({o.strip() for kind, o in rows if kind == "organisation" and o})
         paragraphs = []
         for anchor in anchors_of(session, theme):
@@ -403,9 +425,13 @@ def report(session: Session, consultation: Consultation) -> list[ThemeReport]:
             diff_html = None
             if before and after:
                 diff_html = documents.diff(before.text, after.text).html
+            if before and after:
+                state = "unchanged" if before.fingerprint == after.fingerprint else "edited"
+            else:
+                state = "new" if after else "removed"
             paragraphs.append({"anchor": anchor, "number": shown.number if shown else anchor,
                                "text": shown.text if shown else "", "diff_html": diff_html,
-                               "state": "edited" if before and after else ("new" if after else "removed")})
+                               "state": state})
         reports.append(ThemeReport(theme, len(rows), organisations, paragraphs))
     return reports
 
