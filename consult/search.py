@@ -247,6 +247,10 @@ class SearchError(ValueError):
     """A query we cannot run, with a plain message."""
 
 
+class SearchUnavailable(SearchError):
+    """The index is missing or being rebuilt; the query itself was fine."""
+
+
 @dataclass
 class Hit:
     """One search result: what it is, where it is, and the matching words highlighted."""
@@ -289,14 +293,18 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         raise SearchError(f"Your search is {len(query):,} characters long; use at most {MAX_QUERY}.")
     if page < 1 or page > 1000:
         raise SearchError("That results page does not exist.")
-    ix = _open(index_dir, session)
-    parser = MultifieldParser(["title", "text"], ix.schema, group=OrGroup.factory(0.9))
+    parser = MultifieldParser(["title", "text"], SCHEMA, group=OrGroup.factory(0.9))
     try:
         parsed = parser.parse(query)
     except Exception:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
         raise SearchError("We could not read that search. Try plain words, or a phrase in quotes.") from None
     if parsed is None or parsed is NullQuery:
         raise SearchError("Type one or more words to search for (operators alone find nothing).")
+    try:
+        # Readers never write: a missing or broken index is rebuilt by the single writer.
+        ix = whoosh_index.open_dir(index_dir)
+    except Exception:  # noqa: BLE001 - missing or unreadable: the writer will rebuild it
+        raise SearchUnavailable("Search is being rebuilt. Please try again in a minute.") from None
     filters = []
     if kinds:
         filters.append(Or([Term("kind", k) for k in kinds]))

@@ -95,6 +95,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-            return {"error": error.name, "message": error.description}, error.code
-        return render_template("error.html", error=error), error.code
+            return {"error": error.name, "message": error.description}, error.code, headers
+        return render_template("error.html", error=error), error.code, headers

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -85,13 +87,19 @@ def test_pending_comment_is_never_found(indexed):
     assert _find(indexed["dir"], "zucchini").total == 0
 
 
-def test_lost_or_corrupt_index_is_rebuilt_not_fatal(indexed, tmp_path):
+def test_lost_or_corrupt_index_is_rebuilt_by_the_writer_not_fatal(indexed, tmp_path):
     search.apply_changes(indexed["dir"], db.session)
-    from pathlib import Path
     for f in Path(indexed["dir"]).glob("*.toc"):
         f.write_bytes(b"garbage")
+    # a reader is told plainly, and never writes
+    with pytest.raises(search.SearchUnavailable, match="being rebuilt"):
+        _find(indexed["dir"], "standpipe")
+    search.apply_changes(indexed["dir"], db.session)  # the single writer rebuilds
     assert _find(indexed["dir"], "standpipe").total == 2
     fresh = str(tmp_path / "never-built")
+    with pytest.raises(search.SearchUnavailable):
+        _find(fresh, "standpipe")
+    search.apply_changes(fresh, db.session)
     assert _find(fresh, "standpipe").total == 2
 
 

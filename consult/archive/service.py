@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import and_, distinct, extract, func, or_, select
+from sqlalchemy import and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from consult.models import (
@@ -178,9 +178,9 @@ def archive_page(session: Session, *, status: str | None = None, department: str
                                          .limit(per_page).offset((page - 1) * per_page)))
     public = Consultation.published_at.is_not(None)
     departments = sorted(d for d in session.scalars(
-        select(distinct(Consultation.department)).where(public)) if d)
+        select(Consultation.department).where(public).distinct()) if d)
     years = sorted({int(y) for y in session.scalars(
-        select(distinct(extract("year", _year_of()))).where(public)) if y is not None}, reverse=True)
+        select(extract("year", _year_of())).where(public).distinct()) if y is not None}, reverse=True)
     return ArchivePage(consultations, total, page, per_page, pages, departments, years)
 
 
@@ -191,11 +191,12 @@ class HomePage:
     open_now: list[Consultation]
     closing_soon: list[Consultation]
     upcoming: list[Consultation]
+    recent: list[Consultation]
     archived_total: int
 
 
 def home(session: Session, now: datetime | None = None, limit: int = 20) -> HomePage:
-    """Open consultations split into closing soon and the rest, plus the upcoming ones."""
+    """Open consultations split into closing soon and the rest, the upcoming and recently closed."""
     now = now or utcnow()
     open_ones = list(session.scalars(
         select(Consultation).where(status_condition("open", now))
@@ -205,9 +206,12 @@ def home(session: Session, now: datetime | None = None, limit: int = 20) -> Home
     upcoming = list(session.scalars(
         select(Consultation).where(status_condition("upcoming", now))
         .order_by(Consultation.opens_at.asc(), Consultation.id).limit(limit)))
+    recent = list(session.scalars(
+        select(Consultation).where(or_(status_condition("closed", now), status_condition("responded", now)))
+        .order_by(Consultation.closes_at.desc().nulls_last(), Consultation.id.desc()).limit(5)))
     total = session.scalar(select(func.count()).select_from(Consultation)
                            .where(Consultation.published_at.is_not(None))) or 0
-    return HomePage(rest, soon[:limit], upcoming, total)
+    return HomePage(rest, soon[:limit], upcoming, recent, total)
 
 
 # --- published comments as records ------------------------------------------------------------
@@ -421,7 +425,7 @@ def latest_responses(session: Session, limit: int = FEED_LENGTH) -> list[tuple[R
     return list(session.execute(
         select(Response, Consultation).join(Consultation, Consultation.id == Response.consultation_id)
         .where(Response.published_at.is_not(None))
-        .order_by(Response.published_at.desc(), Response.id.desc()).limit(limit)).tuples())
+        .order_by(Response.published_at.desc(), Response.id.desc()).limit(limit)).all())
 
 
 def latest_comments(session: Session, consultation: Consultation, limit: int = FEED_LENGTH) -> list[dict]:

@@ -225,6 +225,8 @@ def as_document(version: DocumentVersion) -> documents.Document:
 
 def get_consultation(session: Session, slug: str) -> Consultation | None:
     """The consultation with this slug, or None."""
+    if not slug or len(slug) > 80 or not SLUG_RE.match(slug):
+        return None  # never send a malformed slug (a NUL byte, say) to the database
     return session.scalar(select(Consultation).where(Consultation.slug == slug))
 
 
