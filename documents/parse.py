@@ -152,6 +152,15 @@ def parse_files(files: Sequence[tuple[str, str]]) -> Document:
     return _parse(list(files))
 
 
+_SOURCE_ID = re.compile(r'(\sid="|\shref="#)src-')
+
+
+def _scope_source_ids(blocks: list[tuple[Block, str | None]], index: int) -> None:
+    """Joined files often reuse footnote ids (fn1, fn2…): give each file's ids its own prefix."""
+    for block, _source in blocks:
+        block.html = _SOURCE_ID.sub(lambda m: f"{m.group(1)}src{index + 1}-", block.html)
+
+
 def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
     if not files:
         raise DocumentError("the document has no paragraphs")
@@ -168,6 +177,8 @@ def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
             raise DocumentError(
                 f"the files add up to more than {_size(LIMITS.max_bytes)}, the limit", None, source)
         file_meta, file_blocks = _file_blocks(text, source)
+        if index:
+            _scope_source_ids(file_blocks, index)
         if file_meta and not meta:
             meta = file_meta
         if index == 0 and isinstance(file_meta.get("title"), str):

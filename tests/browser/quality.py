@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,23 +33,23 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 def track_documents(page, *, javascript: bool = True) -> None:
     """Remember the last document response of the page's main frame (the markup to validate)."""
     if not javascript:
-        _SCRIPTLESS.add(id(page))
+        _SCRIPTLESS.add(page)
 
     def on_response(response) -> None:
         request = response.request
         if request.resource_type == "document" and response.frame == page.main_frame:
-            _DOCUMENTS[id(page)] = response
+            _DOCUMENTS[page] = response
 
     page.on("response", on_response)
 
 
-_DOCUMENTS: dict[int, object] = {}
-_SCRIPTLESS: set[int] = set()
+_DOCUMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # page -> last response
+_SCRIPTLESS: weakref.WeakSet = weakref.WeakSet()  # pages whose context has JavaScript off
 
 
 def served_markup(page) -> tuple[str, str]:
     """The HTML the server sent for the page now shown, and where it came from."""
-    response = _DOCUMENTS.get(id(page))
+    response = _DOCUMENTS.get(page)
     if response is not None and response.url.split("#")[0] == page.url.split("#")[0]:
         try:
             return response.body().decode("utf-8"), "response"
@@ -78,7 +79,7 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["
 def run_axe(page, region: str | None = None) -> list[dict]:
     """All axe violations of the WCAG 2.0/2.1/2.2 A and AA rules on the page as shown now
     (within the elements matching the CSS selector `region`, if given)."""
-    if id(page) in _SCRIPTLESS:
+    if page in _SCRIPTLESS:
         return _run_axe_on_scriptless_copy(page)
     context = {"include": [[region]]} if region else None
     return _axe().run(page, context=context, options=AXE_OPTIONS).response.get("violations", [])
@@ -209,7 +210,7 @@ class HtmlValidator:
         self.pages.append(QueuedPage(name, url, source, path))
 
     def run(self) -> list[str]:
-        """Validate every queued page in one java process; return one line per error."""
+        """Validate every queued page in one java process; return each distinct error."""
         if not self.uses_vnu or not self.pages:
             return []
         command = [self.java, "-Xss4m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -222,19 +223,20 @@ class HtmlValidator:
             return [f"vnu.jar gave no JSON (exit {done.returncode}): "
                     f"{(done.stdout + done.stderr)[:2000]}"]
         by_file = {p.path.name: p for p in self.pages}  # vnu reports file:/tmp/..., no "//"
-        problems = []
+        grouped: dict[str, list[str]] = {}  # one entry per distinct error, with every page
         for message in messages:
             page = by_file.get(message.get("url", "").rsplit("/", 1)[-1])
             key = page.name if page else message.get("url", "?")
             self.results.setdefault(key, []).append(message)
             if message.get("type") not in {"error", "non-document-error"}:
                 continue
-            where = f"line {message.get('lastLine', '?')}"
-            extract = re.sub(r"\s+", " ", message.get("extract", "")).strip()
-            label = f"{page.name} ({page.url}, {page.source})" if page else key
-            problems.append(f"- {label}, {where}: {message.get('message')}"
-                            + (f"\n    {extract}" if extract else ""))
-        return problems
+            text = message.get("message", "")
+            if text not in grouped:
+                extract = re.sub(r"\s+", " ", message.get("extract", "")).strip()
+                grouped[text] = [f"- {text}" + (f"\n    {extract}" if extract else "")]
+            where = f"{page.name} ({page.url}, {page.source})" if page else key
+            grouped[text].append(f"    on {where}, line {message.get('lastLine', '?')}")
+        return ["\n".join(lines) for lines in grouped.values()]
 
 
 # --------------------------------------------------------------------------- the one call

@@ -76,10 +76,11 @@ def test_footnotes_roman_list_and_memo_heading(final):
     roman = [p for p in reuse if p.kind == "list_item"]
     assert roman[0].html.startswith('<ol type="i"><li><u>Maintain a Code Inventory:</u>')
     assert roman[1].html.startswith('<ol type="i" start="2"><li>')
-    # Footnote references and their targets share the same prefixed ids.
-    assert '<sup id="src-fnr28"><a href="#src-fn28">28</a></sup>' in roman[0].html
+    # Footnote references and their targets share the same prefixed ids, scoped to their file
+    # (reuse.md is the fifth file joined, so its ids start "src5-").
+    assert '<sup id="src5-fnr28"><a href="#src5-fn28">28</a></sup>' in roman[0].html
     note = next(p for p in reuse if p.kind == "footnote")
-    assert '<li id="src-fn28">' in note.html and 'href="#src-fnr28"' in note.html
+    assert '<li id="src5-fn28">' in note.html and 'href="#src5-fnr28"' in note.html
     assert note.text.startswith("28 See Section 6 of this policy")
     assert 'style=' not in note.html
     memo = next(p for p in final.paragraphs if p.source == "introduction.md")
@@ -151,3 +152,14 @@ def test_bare_footnote_items_are_rendered_inside_a_list():
     notes = [p for p in document.paragraphs if p.kind == "footnote"]
     assert [p.text.split()[0] for p in notes] == ["51", "52"]
     assert all(p.html.startswith('<ul class="footnotes"><li') for p in notes)
+
+
+def test_joined_files_never_repeat_an_id_and_every_footnote_link_has_a_target(draft):
+    import collections
+    import re
+
+    ids = collections.Counter(i for p in draft.paragraphs for i in re.findall(r'id="([^"]+)"', p.html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    targets = [h for p in draft.paragraphs for h in re.findall(r'href="#([^"]+)"', p.html)]
+    assert targets and all(t in ids for t in targets if t.startswith("src"))
+    assert not any("{{" in p.html for p in draft.paragraphs)
