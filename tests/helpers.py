@@ -65,3 +65,44 @@ def last_link(app, to: str | None = None) -> str:
             assert match, f"no link in {message.subject!r}"
             return match.group(1)
     raise AssertionError(f"no email to {to or 'anyone'}")
+
+
+# A small two-version document several test modules share.
+PARKING = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a yearly fee for a permit.
+
+Visitors pay by the hour.
+
+## 2. Zones
+
+The town is split into four zones.
+"""
+
+PARKING_V2 = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a monthly fee for a permit.
+
+## 2. Zones
+
+The town is split into four zones.
+
+Zones are reviewed every year.
+"""
+
+
+def sign_in_as(client, user: User) -> None:
+    """Sign a test client in as a user object already loaded in the caller's context."""
+    with client.session_transaction() as s:
+        s["_user_id"] = user.get_id()
+        s["_fresh"] = True

@@ -14,45 +14,12 @@ from consult.extensions import db
 from consult.models import (Comment, Consultation, ConsultationEvent, DocumentVersion, User,
                             utcnow)
 from consult.users import create_user
+from tests.helpers import PARKING, PARKING_V2, sign_in_as
 
-DOC = """---
-title: Parking Policy
----
-# Parking Policy
-
-## 1. Fees {#fees}
-
-Residents pay a yearly fee for a permit.
-
-Visitors pay by the hour.
-
-## 2. Zones
-
-The town is split into four zones.
-"""
-
-DOC_V2 = """---
-title: Parking Policy
----
-# Parking Policy
-
-## 1. Fees {#fees}
-
-Residents pay a monthly fee for a permit.
-
-## 2. Zones
-
-The town is split into four zones.
-
-Zones are reviewed every year.
-"""
+DOC, DOC_V2 = PARKING, PARKING_V2
 
 
-def sign_in(client, user):
-    """Log a test client in as a user (Flask-Login's session key)."""
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
+sign_in = sign_in_as
 
 
 def _user(app, email, role):

@@ -14,38 +14,9 @@ from consult.models import (Comment, CommentStatus, Consultation, Notification, 
                             utcnow)
 from consult.responses.views import heat_levels
 from consult.users import create_user
+from tests.helpers import PARKING, PARKING_V2
 
-DOC = """---
-title: Parking Policy
----
-# Parking Policy
-
-## 1. Fees {#fees}
-
-Residents pay a yearly fee for a permit.
-
-Visitors pay by the hour.
-
-## 2. Zones
-
-The town is split into four zones.
-"""
-
-DOC_V2 = """---
-title: Parking Policy
----
-# Parking Policy
-
-## 1. Fees {#fees}
-
-Residents pay a monthly fee for a permit.
-
-## 2. Zones
-
-The town is split into four zones.
-
-Zones are reviewed every year.
-"""
+DOC, DOC_V2 = PARKING, PARKING_V2
 
 YEARLY = "Residents pay a yearly fee for a permit."
 HOURLY = "Visitors pay by the hour."

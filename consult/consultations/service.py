@@ -321,7 +321,6 @@ def compare_versions(
     old_paragraphs = paragraphs_of(session, old)
     new_paragraphs = paragraphs_of(session, new)
     old_by_anchor = {p.anchor: p for p in old_paragraphs}
-    new_anchors = {p.anchor for p in new_paragraphs}
     rows: list[ChangeRow] = []
     position_of_row: dict[str, int] = {}
     for p in new_paragraphs:
@@ -333,12 +332,20 @@ def compare_versions(
         else:
             rows.append(ChangeRow("edited", before, p, documents.diff(before.text, p.text).html))
         position_of_row[p.anchor] = len(rows) - 1
-    # Put each removed paragraph just after the nearest earlier paragraph that survived.
+    return place_removed(rows, old_paragraphs, position_of_row)
+
+
+def place_removed(rows: list[ChangeRow], old_paragraphs: Sequence, row_of_old: dict[str, int]
+                  ) -> list[ChangeRow]:
+    """Insert each removed paragraph just after the nearest earlier paragraph that survived.
+
+    row_of_old maps the anchor of every surviving old paragraph to its row in `rows`.
+    """
     inserts: dict[int, list[ChangeRow]] = {}
     last_kept = -1
     for p in old_paragraphs:
-        if p.anchor in new_anchors:
-            last_kept = position_of_row[p.anchor]
+        if p.anchor in row_of_old:
+            last_kept = row_of_old[p.anchor]
         else:
             inserts.setdefault(last_kept, []).append(ChangeRow("removed", p, None))
     merged: list[ChangeRow] = list(inserts.get(-1, []))
@@ -594,15 +601,5 @@ def preview_version_changes(
         if before is not None:
             row_of_old[before.anchor] = len(rows) - 1
     # As on the public changes page: a removed paragraph sits after the last survivor before it.
-    inserts: dict[int, list[ChangeRow]] = {}
-    last_kept = -1
-    for p in old_paragraphs:
-        if p.anchor in row_of_old:
-            last_kept = row_of_old[p.anchor]
-        else:
-            inserts.setdefault(last_kept, []).append(ChangeRow("removed", p, None))
-    merged: list[ChangeRow] = list(inserts.get(-1, []))
-    for index, row in enumerate(rows):
-        merged.append(row)
-        merged.extend(inserts.get(index, []))
+    merged = place_removed(rows, old_paragraphs, row_of_old)
     return VersionPreview(document, current.number + 1, merged, summarise_changes(merged))
