@@ -25,11 +25,19 @@ run: $(STAMP)
 	@echo "Serving Consult on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	SEARCH_INDEXER_THREAD=1 $(BIN)/consult run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Two workers fit this project's 2-core machines; each test file stays on one worker, so the
+# browser journeys share one server and one Chromium.
+PYTEST_WORKERS ?= 2
 
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The quick benchmarks (a few minutes): documents/ timings, then the load benchmark on SQLite
+# and PostgreSQL (needs a server on 127.0.0.1:5432); writes docs/performance.md.
+# The full run (1,000,000 comments) is described in bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python bench/bench_documents.py
+	$(BIN)/python bench/load.py --quick
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -86,13 +86,24 @@ def app(database_url, tmp_path):
         }
     )
     with app.app_context():
-        db.drop_all()
+        _drop_everything()
         db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
+        _drop_everything()
         db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """Drop the models' tables and Alembic's version table (a migration test leaves it)."""
+    from sqlalchemy import text
+
+    from consult.extensions import db
+
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 @pytest.fixture

@@ -165,7 +165,8 @@ def _store_version(
     document: documents.Document,
     note: str,
 ) -> DocumentVersion:
-    source = "\n\n".join(text for _name, text in files)
+    # PostgreSQL cannot store NUL; documents.parse reads it as U+FFFD, and so does the source.
+    source = "\n\n".join(text for _name, text in files).replace("\x00", "\ufffd")
     version = DocumentVersion(
         consultation=consultation,
         number=number,

@@ -52,7 +52,9 @@ def gunicorn(env: dict[str, str], workers: int = 3, timeout: int = 30):
     port = free_port()
     exe = Path(sys.executable).parent / "gunicorn"
     process = subprocess.Popen(
-        [str(exe), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        # --no-control-socket: gunicorn's shared ~/.gunicorn control socket would collide
+        # between servers started side by side (parallel test workers).
+        [str(exe), "--no-control-socket", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--timeout", str(timeout), "--graceful-timeout", "5", "wsgi:app"],
         env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
