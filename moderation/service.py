@@ -345,7 +345,8 @@ def queue_page(session: Session, filters: QueueFilters, *, moderator_id: int | N
     items: list[QueueItem] = []
     batch_query = query
     while len(items) <= limit:
-        batch = list(session.scalars(batch_query.limit(200)))
+        # Without a JSON-side filter one row more than the page is all that is needed.
+        batch = list(session.scalars(batch_query.limit(200 if (wanted_reason or wanted_rule) else limit + 1)))
         for item in batch:
             codes = [r.get("code", "") for r in item.reasons or []]
             rules = [r.get("rule", "") for r in item.reasons or []]
@@ -356,7 +357,7 @@ def queue_page(session: Session, filters: QueueFilters, *, moderator_id: int | N
             items.append(item)
             if len(items) > limit:
                 break
-        if len(batch) < 200 or len(items) > limit or not (wanted_reason or wanted_rule):
+        if len(items) > limit or not (wanted_reason or wanted_rule) or len(batch) < 200:
             break
         last = batch[-1]
         batch_query = query.where(or_(QueueItem.created_at > last.created_at,

@@ -238,8 +238,12 @@ def queue():
     except service.ModerationError as exc:
         _refuse(exc)
     now = utcnow()
+    first_rules = db.session.scalar(select(HouseRulesVersion.id).limit(1)) is None
     rules_version = service.current_rules(db.session)
-    db.session.commit()
+    if first_rules:
+        # Only the very first visit publishes the default rules; committing on every visit
+        # would expire every item on the page and reload them one by one.
+        db.session.commit()
     titles = _consultation_titles(i.consultation_id for i in page.items)
     campaigns: dict[str, int] = {}
     for item in page.items:
