@@ -144,7 +144,8 @@ GATES = {
     "browser journeys": lambda item: "tests/browser/" in item.nodeid,
     "security (headers, CSRF, access, XSS, passwords)": lambda item: any(
         name in item.nodeid for name in ("test_security", "test_xss", "test_sanitise", "test_accounts")),
-    "concurrency and durability": lambda item: "test_concurrency" in item.nodeid,
+    "concurrency, durability and scale-out": lambda item: any(
+        name in item.nodeid for name in ("test_concurrency", "test_scale_out")),
     "PostgreSQL backend": lambda item: "[postgres" in item.nodeid,
     "documents (corpus, anchors, diff)": lambda item: "tests/documents/" in item.nodeid,
 }

@@ -79,7 +79,7 @@ def served(request, tmp_path):
 
 
 class Citizen:
-    """One browser-like client: its own cookie jar, reads the form, posts it."""
+    """One browser-like client: its own cookie jar, reads the form, posts it (on /c/buses)."""
 
     def __init__(self, base: str, cookie: str) -> None:
         self.base = base
