@@ -220,8 +220,21 @@ def rebuild(index_dir: str, session: Session):
     for cid in session.scalars(select(Consultation.id)):
         _index_consultation(writer, session, cid)
         _index_response(writer, session, cid)
-    for comment_id in session.scalars(select(Comment.id).where(Comment.status == CommentStatus.PUBLISHED.value)):
-        _index_comment(writer, session, comment_id)
+    # One streamed, joined query for every published comment (not a lookup per comment).
+    rows = session.execute(
+        select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
+               Comment.published_at, Comment.created_at, DocumentVersion.number,
+               Consultation.id, Consultation.slug, Consultation.title)
+        .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
+        .join(Consultation, Consultation.id == Comment.consultation_id)
+        .where(Comment.status == CommentStatus.PUBLISHED.value, Consultation.published_at.is_not(None))
+        .execution_options(yield_per=2000))
+    for (comment_id, body, number, anchor, published_at, created_at, version,
+         cid, slug, title) in rows:
+        writer.add_document(key=f"comment:{comment_id}", kind="comment", cid=str(cid), slug=slug,
+                            consultation=title, title=title, text=body, number=number or "",
+                            anchor=anchor or "", version=version, item_id=comment_id,
+                            date=published_at or created_at)
     writer.commit()
     _set_position(index_dir, last)
     return ix
@@ -249,6 +262,35 @@ class SearchError(ValueError):
 
 class SearchUnavailable(SearchError):
     """The index is missing or being rebuilt; the query itself was fine."""
+
+
+_searchers = threading.local()
+
+
+def _searcher(index_dir: str):
+    """This thread's searcher for an index, opened once and reopened when the index changed.
+
+    Opening the index and its segments on every query costs far more than the query itself.
+    (whoosh's own Searcher.refresh() reuses segment readers and misses new deletions, so a
+    changed generation means a fresh reader.) Readers never write: a missing or broken index
+    is rebuilt by the single writer.
+    """
+    cache = getattr(_searchers, "by_dir", None)
+    if cache is None:
+        cache = _searchers.by_dir = {}
+    cached = cache.get(index_dir)
+    try:
+        if cached is not None and cached[0].latest_generation() == cached[1].reader().generation():
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        ix = whoosh_index.open_dir(index_dir)
+        searcher = ix.searcher()
+    except Exception:  # noqa: BLE001 - missing or unreadable: the writer will rebuild it
+        cache.pop(index_dir, None)
+        raise SearchUnavailable("Search is being rebuilt. Please try again in a minute.") from None
+    cache[index_dir] = (ix, searcher)
+    return searcher
 
 
 @dataclass
@@ -300,11 +342,7 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         raise SearchError("We could not read that search. Try plain words, or a phrase in quotes.") from None
     if parsed is None or parsed is NullQuery:
         raise SearchError("Type one or more words to search for (operators alone find nothing).")
-    try:
-        # Readers never write: a missing or broken index is rebuilt by the single writer.
-        ix = whoosh_index.open_dir(index_dir)
-    except Exception:  # noqa: BLE001 - missing or unreadable: the writer will rebuild it
-        raise SearchUnavailable("Search is being rebuilt. Please try again in a minute.") from None
+    searcher = _searcher(index_dir)
     filters = []
     if kinds:
         filters.append(Or([Term("kind", k) for k in kinds]))
@@ -314,21 +352,20 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         filters.append(Or([Term("slug", s) for s in slugs]))
     if date_from or date_to:
         filters.append(DateRange("date", date_from, date_to))
-    with ix.searcher() as searcher:
-        results = searcher.search_page(parsed, page, pagelen=pagelen,
-                                       filter=And(filters) if filters else None, terms=True)
-        results.results.formatter = HtmlFormatter(tagname="mark", classname="match", termclass="")
-        results.results.fragmenter = ContextFragmenter(maxchars=300, surround=60)
-        hits = []
-        for hit in results:
-            text = hit.get("text", "")
-            # whoosh's HtmlFormatter escapes the text around the <mark>s; the fallback escapes too.
-            highlight = hit.highlights("text", text=text, top=2) or escape(text[:300])
-            hits.append(Hit(kind=hit["kind"], slug=hit.get("slug", ""), consultation=hit.get("consultation", ""),
-                            title=hit.get("title", ""), number=hit.get("number", "") or "",
-                            anchor=hit.get("anchor", "") or "", version=hit.get("version"),
-                            item_id=hit.get("item_id"), date=hit.get("date"), highlight=highlight))
-        total = results.total
+    results = searcher.search_page(parsed, page, pagelen=pagelen,
+                                   filter=And(filters) if filters else None, terms=True)
+    results.results.formatter = HtmlFormatter(tagname="mark", classname="match", termclass="")
+    results.results.fragmenter = ContextFragmenter(maxchars=300, surround=60)
+    hits = []
+    for hit in results:
+        text = hit.get("text", "")
+        # whoosh's HtmlFormatter escapes the text around the <mark>s; the fallback escapes too.
+        highlight = hit.highlights("text", text=text, top=2) or escape(text[:300])
+        hits.append(Hit(kind=hit["kind"], slug=hit.get("slug", ""), consultation=hit.get("consultation", ""),
+                        title=hit.get("title", ""), number=hit.get("number", "") or "",
+                        anchor=hit.get("anchor", "") or "", version=hit.get("version"),
+                        item_id=hit.get("item_id"), date=hit.get("date"), highlight=highlight))
+    total = results.total
     return Results(hits, total, page, (total + pagelen - 1) // pagelen)
 
 

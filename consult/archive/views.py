@@ -101,6 +101,8 @@ def _run_search(query: str, *, kinds=(), slugs=None, date_from=None, date_to=Non
         results = search_module.search(current_app.config["SEARCH_INDEX_DIR"], db.session, query,
                                        kinds=kinds, slugs=slugs, date_from=date_from, date_to=date_to,
                                        page=page, pagelen=SEARCH_PAGE)
+    except search_module.SearchUnavailable as exc:
+        return None, str(exc), 503  # the query was fine; the index is being rebuilt
     except search_module.SearchError as exc:
         return None, str(exc), 400
     if results.total and page > results.pages:
@@ -148,7 +150,7 @@ def search():
                                                  date_to=date_to, page=page)
     consultations = service.archive_page(db.session, sort="title", per_page=service.MAX_PER_PAGE)
     return render_template("archive/search.html", form=form, results=results, message=message,
-                           kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
+                           invalid=code == 400, kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
                            consultations=consultations.consultations), code
 
 
@@ -167,7 +169,7 @@ def consultation_search(slug: str):
             results, message, code = _run_search(query, kinds=("comment",), slugs=(consultation.slug,),
                                                  page=page)
     return render_template("archive/consultation_search.html", consultation=consultation, q=query,
-                           results=results, message=message), code
+                           results=results, message=message, invalid=code == 400), code
 
 
 # --- open data ---------------------------------------------------------------------------------

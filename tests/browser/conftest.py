@@ -38,7 +38,8 @@ TIMEOUT_MS = 15_000
 SHORT_DOCUMENT = Path(__file__).resolve().parent / "library-hours.md"
 SHORT_SLUG = "library-hours"
 
-# Run in the server's own process: `consult init-db`, `consult demo`, `consult import`, then
+# Run in the server's own process: `consult init-db`, `consult demo`, `consult import`,
+# `consult reindex` (nothing else builds the search index: gunicorn runs no indexer), then
 # become gunicorn. One interpreter for all commands, and no waiting in pytest: Chromium starts
 # meanwhile. The commands' arguments follow "--"; gunicorn's come after.
 SETUP_THEN_SERVE = """
@@ -48,6 +49,7 @@ split = sys.argv.index("--")
 cli.main(["init-db"], prog_name="consult", standalone_mode=False)
 cli.main(["demo"], prog_name="consult", standalone_mode=False)
 cli.main(["import", *sys.argv[1:split]], prog_name="consult", standalone_mode=False)
+cli.main(["reindex"], prog_name="consult", standalone_mode=False)  # /search needs the index
 print("setup done", flush=True)
 os.execv(sys.executable, [sys.executable, "-m", "gunicorn", *sys.argv[split + 1:]])
 """

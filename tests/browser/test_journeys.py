@@ -26,6 +26,8 @@ KEYBOARD_PARAGRAPH = "Study rooms can be booked"
 DEMO_PASSWORD = "consult-demo-2026"
 OFFICIAL = "official@demo.consult.test"
 CITIZEN = "citizen@demo.consult.test"
+MODERATOR = "moderator@demo.consult.test"
+HELD_PARAGRAPH = "Quiet areas are kept free"
 
 
 def link(page, name: str):
@@ -383,3 +385,148 @@ def test_keyboard_only_citizen_comments(page):
     expect(page.locator(".thread .comment-body").filter(has_text=text)).to_be_visible()
     check_page(page, f"keyboard: paragraph {number} with the comment")
     save_screenshot(page, "4-keyboard-comment")
+
+
+# --------------------------------------------------------------------------- 5. moderation
+
+
+@pytest.mark.browser
+def test_moderator_redacts_a_phone_number_held_by_screening(page, new_page):
+    """A comment with a phone number is held; the moderator publishes it with the number removed."""
+    phone = "020 7946 0958"
+    marker = uuid.uuid4().hex[:6]
+    text = f"Please ring me on {phone} about quiet areas ({marker})."
+    redacted = f"Please ring me on [removed] about quiet areas ({marker})."
+
+    # The citizen comments (JavaScript on, in place); screening holds the comment.
+    page.goto(OPEN)
+    sign_in(page, CITIZEN, DEMO_PASSWORD, "held comment")
+    expect(page).to_have_url(re.compile(rf"{OPEN}$"))
+    number = number_of(page, HELD_PARAGRAPH)
+    link(page, f"Comment on {number}").click()
+    inline = paragraph_of(page, number).locator(".inline-comment")
+    inline.get_by_label("Your comment").fill(text)
+    inline.get_by_role("button", name="Send comment").click()
+    done = inline.get_by_role("status")
+    expect(done).to_contain_text("Your comment is awaiting moderation")
+    check_page(page, "held comment: awaiting moderation (JS)", changed=".inline-comment")
+    page.get_by_role("link", name="My comments").click()
+    item = page.locator(".my-comment").filter(has_text=marker)
+    expect(item.locator(".comment-status")).to_have_text("Awaiting moderation")
+    check_page(page, "held comment: my comments")
+
+    # The moderator finds it in the queue with its reason, and publishes it redacted.
+    mod = new_page()
+    mod.goto("/house-rules")
+    expect(mod.get_by_role("heading", level=1)).to_have_text("House rules")
+    check_page(mod, "moderation: house rules")
+    sign_in(mod, MODERATOR, DEMO_PASSWORD, "moderator")
+    mod.goto("/moderation/")
+    expect(mod.get_by_role("heading", level=1)).to_have_text("Moderation queue")
+    row = mod.locator("tr.queue-item").filter(has_text=marker)
+    expect(row).to_have_count(1)
+    expect(row.locator(".reasons")).to_contain_text(
+        "It seems to contain personal information: a phone number.")
+    check_page(mod, "moderation: queue")
+    row.locator("a.item-link").click()
+    expect(mod.get_by_role("heading", level=1)).to_contain_text("a comment on “Library opening hours”")
+    expect(mod.locator(".reasons")).to_contain_text("a phone number")
+    expect(mod.locator(".item-text")).to_have_text(text)
+    box = mod.get_by_label("Text to publish, with the offending words removed")
+    expect(box).to_have_value(redacted)
+    check_page(mod, "moderation: item with a phone number")
+    mod.get_by_label("Do not share personal information").check()
+    mod.get_by_role("button", name="Publish redacted").click()
+    expect(mod.get_by_role("status").first).to_contain_text("Decided")
+    check_page(mod, "moderation: after the decision")
+
+    # Anyone now reads the comment on its paragraph, without the number.
+    reader = new_page()
+    reader.goto(OPEN)
+    link(reader, f"Paragraph {number}").click()
+    expect(reader.get_by_role("heading", level=1)).to_have_text(f"Paragraph {number}")
+    body = reader.locator(".thread .comment-body").filter(has_text=marker)
+    expect(body).to_contain_text("Please ring me on [removed] about quiet areas")
+    expect(body).not_to_contain_text(phone)
+    assert phone not in reader.content()
+    check_page(reader, f"reader: paragraph {number} with the redacted comment")
+    reader.goto("/moderation/statistics")
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Moderation statistics")
+    check_page(reader, "reader: moderation statistics")
+    save_screenshot(reader, "5-moderation-statistics")
+
+
+# --------------------------------------------------------------------------- 6. the public reader
+
+
+@pytest.mark.browser
+def test_reader_browses_the_archive_response_search_and_downloads(page):
+    """Archive filtered by status, the published response, a changed paragraph, search, CSV."""
+    page.goto("/consultations")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Archive of consultations")
+    check_page(page, "reader: archive")
+    page.get_by_label("Status").select_option("responded")
+    page.get_by_role("button", name="Show consultations").click()
+    expect(page).to_have_url(re.compile(r"/consultations\?.*status=responded"))
+    cards = page.locator(".card-list .card")
+    expect(cards).to_have_count(1)
+    expect(cards.get_by_role("heading")).to_have_text("Federal Source Code Policy")
+    check_page(page, "reader: archive, responded only")
+
+    page.goto(f"{DEMO}/response")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Our response: Federal Source Code Policy")
+    check_page(page, "reader: published response")
+    theme = page.locator("section.response-theme").filter(
+        has=page.get_by_role("heading", name="Maintaining what is released"))
+    changed = theme.locator(".response-paragraphs a").first
+    number = changed.inner_text().strip()
+    changed.click()
+    expect(page).to_have_url(re.compile(rf"{DEMO}/p/[\w-]+$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Paragraph {number}")
+    check_page(page, f"reader: changed paragraph {number}")
+
+    page.goto("/search")
+    check_page(page, "reader: search form")
+    page.get_by_label("Search for").fill("maintenance")
+    page.get_by_label("Comments", exact=True).check()
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("for “maintenance”")
+    hits = page.locator(".search-results .search-hit")
+    expect(hits.first).to_be_visible()
+    expect(hits.first.locator("mark")).to_have_text(re.compile("^maintenance$", re.I))
+    check_page(page, "reader: search results")
+
+    page.goto(DEMO)
+    csv_link = page.locator(".downloads").get_by_role("link", name="CSV", exact=True)
+    expect(csv_link).to_have_attribute("href", f"{DEMO}/comments.csv")
+    response = page.request.get(csv_link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    first_line = response.text().splitlines()[0]
+    assert "Open Government Licence v3.0" in first_line, first_line
+    save_screenshot(page, "6-reader-downloads")
+
+
+# --------------------------------------------------------------------------- 7. the official analyses
+
+
+@pytest.mark.browser
+def test_official_reads_the_analysis_and_themes(page):
+    """The official opens the analysis (with its chart) and the themes of the federal policy."""
+    page.goto(DEMO)
+    sign_in(page, OFFICIAL, DEMO_PASSWORD, "analysis")
+    page.goto("/manage/federal-source-code-policy/analysis")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Analysis: Federal Source Code Policy")
+    chart = page.locator("svg.chart")
+    expect(chart).to_be_visible()
+    expect(chart).to_have_attribute("role", "img")
+    expect(chart).to_have_attribute("aria-label", re.compile("Comments per day"))
+    check_page(page, "official: analysis")
+    page.get_by_role("navigation", name="Analysis and response").get_by_role(
+        "link", name="Themes").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Themes: Federal Source Code Policy")
+    expect(page.get_by_role("rowheader", name="Maintaining what is released")).to_be_visible()
+    check_page(page, "official: themes")
+    save_screenshot(page, "7-official-themes")
