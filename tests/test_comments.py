@@ -320,6 +320,7 @@ def test_document_page_query_count_does_not_grow_with_comments(client, world, ap
             event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
+    client.get("/c/parking")  # the paragraphs' HTML is rendered once per version, then reused
     assert count_queries(2) == count_queries(200)
 
 
@@ -380,3 +381,14 @@ def test_busy_database_answers_503_with_retry_after_and_keeps_the_text(client, w
     html = response.get_data(as_text=True)
     assert "Please keep this text." in html and "very busy" in html
     assert "database is locked" not in html
+
+
+def test_counts_beside_paragraphs_are_current_even_when_the_document_html_is_reused(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    assert "1 comment<span" not in client.get("/c/parking").get_data(as_text=True)
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor)
+    html = client.get("/c/parking").get_data(as_text=True)
+    assert f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span' in html
+    assert "\x02" not in html and "\x03" not in html

@@ -8,6 +8,7 @@ from consult.comments import service as comment_service
 from consult.comments.forms import CommentForm
 from consult.comments.views import can_comment, paragraph_page
 from consult.consultations import service
+from consult.consultations.rendering import document_html
 from consult.extensions import db
 from consult.models import Status
 
@@ -50,17 +51,18 @@ def show_version(slug: str, number: int):
 
 
 def _render_version(consultation, version, latest: bool):
-    paragraphs = service.paragraphs_of(db.session, version)
-    headings = [p for p in paragraphs if p.kind == "heading"]
+    is_open = consultation.status is Status.OPEN
+    counts = comment_service.published_counts(db.session, consultation)
     return render_template(
         "consult/show.html",
         consultation=consultation,
         version=version,
-        paragraphs=paragraphs,
-        headings=headings,
         latest=latest,
-        counts=comment_service.published_counts(db.session, consultation),
-        is_open=consultation.status is Status.OPEN,
+        counts=counts,
+        is_open=is_open,
+        document_html=document_html(
+            consultation, version, latest=latest, is_open=is_open, counts=counts,
+            load_paragraphs=lambda: service.paragraphs_of(db.session, version)),
         can_comment=can_comment(),
         form=CommentForm().fresh() if can_comment() and latest else None,
     )
