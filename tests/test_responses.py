@@ -403,6 +403,14 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     assert 'href="/c/parking/response">Read the department’s response</a>' in client.get(
         "/c/parking").get_data(as_text=True)
 
+    # Ann's "My comments" says where her comment was counted, linking to the theme.
+    with app.app_context():
+        ann = db.session.scalar(select(User).where(User.display_name == "Ann")).id
+    sign_in(client, app, ann)
+    mine = client.get("/me/comments").get_data(as_text=True)
+    assert "The department's response counted this comment under:" in mine
+    assert f'href="/c/parking/response#theme-{cost}">Cost of permits</a>' in mine
+
     # Publishing twice is refused; themes can no longer change.
     sign_in(client, app, world["official"])
     response = client.post("/manage/parking/response/publish")

@@ -199,6 +199,7 @@ def mine():
         abort(exc.status, description=exc.message)
     now = utcnow()
     return render_template("comments/mine.html", comments=comments, next_cursor=next_cursor,
+                           counted=responses.counted_under_published(db.session, comments),
                            editable={c.id for c in comments if service.can_edit(c, now)
                                      and c.consultation.status is Status.OPEN})
 

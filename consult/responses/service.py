@@ -557,3 +557,11 @@ def themes_for_anchor(session: Session, consultation: Consultation, anchor: str)
         .join(Comment, Comment.id == ThemeComment.comment_id)
         .where(Comment.consultation_id == consultation.id, Comment.anchor == anchor)
         .distinct().order_by(Theme.position, Theme.id)))
+
+
+def counted_under_published(session: Session, comments: Sequence[Comment]) -> dict[int, list[Theme]]:
+    """For comments whose consultation's response is published: the themes each counted under."""
+    consultation_ids = {c.consultation_id for c in comments}
+    published = set(session.scalars(select(Response.consultation_id).where(
+        Response.consultation_id.in_(consultation_ids), Response.published_at.is_not(None))))
+    return themes_for_comments(session, [c.id for c in comments if c.consultation_id in published])
