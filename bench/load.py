@@ -25,7 +25,6 @@ import secrets
 import shutil
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -373,7 +372,6 @@ def db_query(url, sql, params=None):
 
 def fts5_compare(url, index_dir, queries, runs):
     """Time the same two-word queries on Whoosh (in-process search()) and on SQLite FTS5."""
-    from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
     from consult import create_app, search
@@ -395,7 +393,7 @@ def fts5_compare(url, index_dir, queries, runs):
         for _ in range(runs):
             for q in queries:
                 t = time.perf_counter()
-                hits = con.execute(
+                con.execute(
                     "SELECT rowid, snippet(fts, 0, '<mark>', '</mark>', '…', 20) FROM fts "
                     "WHERE fts MATCH ? ORDER BY rank LIMIT 20", (q.replace(" ", " OR "),)).fetchall()
                 con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (q.replace(" ", " OR "),)).fetchone()

@@ -96,7 +96,7 @@ def seed(args: argparse.Namespace) -> dict:
     from consult import create_app
     from consult.consultations.service import create_consultation
     from consult.extensions import db
-    from consult.models import Comment, Paragraph, User, utcnow
+    from consult.models import Comment, User, utcnow
     from consult.users import create_user
     from moderation.models import QueueItem, TextPrint
     from moderation.screening import normalise

@@ -11,7 +11,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import threading
 import time
 import urllib.error
 import urllib.parse

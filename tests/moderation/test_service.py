@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from consult.comments.service import CommentError, CommentInput, edit_comment, submit_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Comment, Notification, utcnow
+from consult.models import Notification, utcnow
 from consult.users import create_user
 from moderation import service
 from moderation.models import AppendOnlyError, AuditEntry, Decision, QueueItem
