@@ -565,3 +565,13 @@ def counted_under_published(session: Session, comments: Sequence[Comment]) -> di
     published = set(session.scalars(select(Response.consultation_id).where(
         Response.consultation_id.in_(consultation_ids), Response.published_at.is_not(None))))
     return themes_for_comments(session, [c.id for c in comments if c.consultation_id in published])
+
+
+def comments_on(session: Session, consultation: Consultation, anchor: str | None,
+                limit: int = 500) -> list[Comment]:
+    """The published comments on one paragraph (None: the whole document), oldest first."""
+    match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor
+    return list(session.scalars(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.consultation_id == consultation.id, match, Comment.status == PUBLISHED)
+        .order_by(Comment.id).limit(limit)))

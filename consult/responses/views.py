@@ -9,14 +9,12 @@ from flask import (Blueprint, Response as HttpResponse, abort, flash, redirect, 
                    request, url_for)
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.extensions import db
-from consult.models import Comment, CommentStatus, Consultation, Theme
+from consult.models import Consultation, Theme
 from consult.responses import service
 from consult.responses.forms import (AssignForm, ConfirmForm, ConsiderForm, CorrectionForm,
                                      DraftForm, MergeForm, NewThemeForm, ThemeForm, UnassignForm,
@@ -101,17 +99,6 @@ def heat_levels(counts: dict[str, int]) -> dict[str, int]:
     return levels
 
 
-def _paragraph_comments(consultation: Consultation, anchor: str | None) -> list[Comment]:
-    """The published comments on one paragraph (None: the whole document), oldest first."""
-    # TODO(lead): belongs in responses.service as comments_on(); kept here as a read-only query.
-    match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor
-    return list(db.session.scalars(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.consultation_id == consultation.id, match,
-               Comment.status == CommentStatus.PUBLISHED.value)
-        .order_by(Comment.id).limit(500)))
-
-
 def _paragraph_choices(consultation: Consultation):
     """Every paragraph of every version, as checkbox choices "number: text"."""
     latest = consultations.current_version(db.session, consultation).number
@@ -129,13 +116,18 @@ def _paragraph_choices(consultation: Consultation):
 # --------------------------------------------------------------------------- public
 
 
+def _published_or_404(slug: str):
+    consultation = _consultation_or_404(slug)
+    response = service.published_response(db.session, consultation)
+    if response is None:
+        abort(404, description="This consultation has no published response yet.")
+    return consultation, response
+
+
 @bp.get("/c/<slug>/response")
 def show(slug: str):
     """The published response: what people said and what the department did."""
-    consultation = _consultation_or_404(slug)
-    response = service.get_response(db.session, consultation)
-    if response is None or response.published_at is None:
-        abort(404, description="This consultation has no published response yet.")
+    consultation, response = _published_or_404(slug)
     return render_template(
         "responses/show.html", consultation=consultation, response=response,
         reports=service.report(db.session, consultation),
@@ -145,10 +137,7 @@ def show(slug: str):
 @bp.get("/c/<slug>/response.md")
 def markdown(slug: str):
     """The published response as a Markdown file."""
-    consultation = _consultation_or_404(slug)
-    response = service.get_response(db.session, consultation)
-    if response is None or response.published_at is None:
-        abort(404, description="This consultation has no published response yet.")
+    consultation, _response = _published_or_404(slug)
     return HttpResponse(
         service.as_markdown(db.session, consultation), mimetype="text/markdown",
         headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-response.md"'})
@@ -175,9 +164,9 @@ def analysis(slug: str):
     selected = request.args.get("p")
     picked = picked_comments = None
     if selected == WHOLE:
-        picked, picked_comments = WHOLE, _paragraph_comments(consultation, None)
+        picked, picked_comments = WHOLE, service.comments_on(db.session, consultation, None)
     elif selected in known:
-        picked, picked_comments = known[selected], _paragraph_comments(consultation, selected)
+        picked, picked_comments = known[selected], service.comments_on(db.session, consultation, selected)
     return render_template(
         "responses/analysis.html", consultation=consultation, analysis=counted,
         chart=Markup(service.timeline_svg(counted.per_day)), paragraphs=paragraphs,
