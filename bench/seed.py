@@ -254,7 +254,8 @@ def seed(args: argparse.Namespace) -> dict:
                     "edited_at": None, "withdrawn_at": None, "revision": 1,
                 })
                 batch_p.append({"comment_id": cid, "consultation_id": consultation_id,
-                                "author_id": author, "text_hash": text_hash, "created_at": created})
+                                "author_id": author, "text_hash": text_hash, "group_key": text_hash,
+                                "sketch": None, "created_at": created})
                 if status == "published":
                     counts["published"] += 1
                     if parent is None:
@@ -264,8 +265,8 @@ def seed(args: argparse.Namespace) -> dict:
                 else:
                     counts["pending"] += 1
                     counts["campaign"] += campaign is not None
-                    reasons = ([{"code": "campaign", "message": "The same text was sent by many people.",
-                                 "rule": "no-spam", "spans": []}] if campaign is not None else
+                    reasons = ([{"code": "campaign", "message": "Many people sent this text.",
+                                 "rule": "", "spans": []}] if campaign is not None else
                                [{"code": "link", "message": "It contains a link.", "rule": "no-spam",
                                  "spans": []}])
                     batch_i.append({

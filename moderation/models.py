@@ -171,12 +171,18 @@ def _refuse_changes(_mapper, _connection, target):  # pragma: no cover - trivial
 
 
 class TextPrint(db.Model):
-    """The normalised-text hash of every submitted comment: finds repeats and campaigns."""
+    """The fingerprints of every submitted comment: they find repeats and campaigns.
+
+    `text_hash` is equal for texts that differ only in case and punctuation; `sketch` is a
+    MinHash signature whose bands (TextBand) find near-identical texts; `group_key` names the
+    group of near-identical texts this one belongs to (the text_hash of the group's first text).
+    """
 
     __tablename__ = "moderation_text_prints"
     __table_args__ = (
         Index("ix_moderation_text_prints_lookup", "consultation_id", "text_hash"),
         Index("ix_moderation_text_prints_author", "author_id", "text_hash"),
+        Index("ix_moderation_text_prints_group", "consultation_id", "group_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,7 +190,21 @@ class TextPrint(db.Model):
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     text_hash: Mapped[str] = mapped_column(String(40))
+    group_key: Mapped[str] = mapped_column(String(40))
+    sketch: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TextBand(db.Model):
+    """One band of a comment's MinHash sketch, indexed so that near-identical texts meet."""
+
+    __tablename__ = "moderation_text_bands"
+    __table_args__ = (Index("ix_moderation_text_bands_lookup", "consultation_id", "band"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+    band: Mapped[str] = mapped_column(String(24))
 
 
 class Assignment(db.Model):

@@ -6,6 +6,8 @@ person to decide. Each reason names the house rule it relates to, and where the 
 """
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -130,6 +132,45 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+# MinHash sketches: near-identical texts (a campaign template with a sentence added) share most
+# of their shingles, and the share of equal minimum hashes estimates that overlap (Jaccard).
+# Banding the sketch (locality-sensitive hashing) finds the candidates with an index lookup
+# instead of comparing every earlier comment.
+SKETCH_SIZE = 16
+BAND_ROWS = 2  # 8 bands of 2: texts with 80% of shingles in common share a band 99.97% of the time
+NEAR_DUPLICATE = 0.7  # estimated similarity from which two texts count as the same campaign
+_PRIME = (1 << 61) - 1
+_PERMUTATIONS = tuple((rng.randrange(1, _PRIME), rng.randrange(_PRIME))
+                      for rng in [random.Random(20261121)] for _ in range(SKETCH_SIZE))
+
+
+def _hash64(value: str) -> int:
+    return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
+
+
+def sketch(text: str) -> tuple[int, ...]:
+    """The MinHash signature of a text's shingles (empty for a text with no words)."""
+    hashes = [_hash64(s) for s in shingles(text)]
+    if not hashes:
+        return ()
+    return tuple(min((a * h + b) % _PRIME for h in hashes) for a, b in _PERMUTATIONS)
+
+
+def bands(signature: Iterable[int]) -> list[str]:
+    """The band keys of a signature: two texts sharing any one are candidates for comparison."""
+    values = list(signature)
+    return [f"{i // BAND_ROWS}:{_hash64(repr(values[i:i + BAND_ROWS])):016x}"
+            for i in range(0, len(values), BAND_ROWS)]
+
+
+def estimated_similarity(a: Iterable[int], b: Iterable[int]) -> float:
+    """The share of equal minimum hashes: an estimate of the texts' shingle overlap."""
+    a, b = list(a), list(b)
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(x == y for x, y in zip(a, b)) / len(a)
 
 
 def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = ()) -> list[Reason]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, column, func, or_, select, table, update
+from sqlalchemy import and_, column, func, insert, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 import documents
 from moderation import screening, signals
@@ -40,6 +40,7 @@ from moderation.models import (
     HouseRulesVersion,
     QueueItem,
     Sanction,
+    TextBand,
     TextPrint,
 )
 
@@ -124,15 +125,30 @@ def rule_titles(version: HouseRulesVersion) -> dict[str, str]:
 
 # --- sanctions -----------------------------------------------------------------------------
 
+def _unrevoked_sanctions(session: Session, user_id: int) -> list[Sanction]:
+    """A user's sanctions not revoked, read once per transaction (posting asks twice)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    transaction = session.get_transaction()
+    cached = session.info.get("moderation.sanctions")
+    if cached is None or cached[0] is not transaction:
+        cached = session.info["moderation.sanctions"] = (transaction, {})
+    by_user = cached[1]
+    if user_id not in by_user:
+        by_user[user_id] = list(session.scalars(select(Sanction).where(
+            Sanction.user_id == user_id, Sanction.revoked_at.is_(None)).order_by(Sanction.id)))
+    return by_user[user_id]
+
+
+def _forget_sanctions(session: Session) -> None:
+    session.info.pop("moderation.sanctions", None)
+
+
 def active_sanctions(session: Session, user_id: int, now: datetime | None = None) -> list[Sanction]:
     """The sanctions on a user in force now."""
     now = now or utcnow()
-    return list(session.scalars(
-        select(Sanction).where(
-            Sanction.user_id == user_id, Sanction.revoked_at.is_(None), Sanction.starts_at <= now,
-            or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
-        .order_by(Sanction.id)
-    ))
+    return [s for s in _unrevoked_sanctions(session, user_id)
+            if s.revoked_at is None and s.starts_at <= now and (s.ends_at is None or s.ends_at > now)]
 
 
 def posting_refusal(session: Session, user_id: int, now: datetime | None = None) -> str | None:
@@ -168,6 +184,7 @@ def impose_sanction(session: Session, user_id: int, kind: str, reason: str, acto
                         created_by=actor_id)
     session.add(sanction)
     session.flush()
+    _forget_sanctions(session)
     audit(session, "sanction", "user", user_id, actor_id=actor_id, kind=kind, reason=reason,
           ends_at=ends_at.isoformat() if ends_at else None, sanction_id=sanction.id)
     return sanction
@@ -181,6 +198,7 @@ def revoke_sanction(session: Session, sanction_id: int, actor_id: int,
         raise ModerationError("That measure is not in force.", status=404)
     sanction.revoked_at = now or utcnow()
     sanction.revoked_by = actor_id
+    _forget_sanctions(session)
     audit(session, "sanction_revoked", "user", sanction.user_id, actor_id=actor_id,
           sanction_id=sanction.id, kind=sanction.kind)
     return sanction
@@ -208,13 +226,41 @@ def _reason_dict(reason: screening.Reason) -> dict:
             "spans": [list(s) for s in reason.spans]}
 
 
+def _campaign_group(session: Session, consultation_id: int, digest: str,
+                    signature: tuple[int, ...]) -> str:
+    """The group of near-identical texts in this consultation that a new text joins.
+
+    The same normalised text joins its group at once; otherwise the sketch's bands find up to
+    20 candidates, and the most similar one above the threshold gives its group. A text like
+    no other starts a group of its own, named by its hash. Every query here is bounded.
+    """
+    same = session.scalar(select(TextPrint.group_key).where(
+        TextPrint.consultation_id == consultation_id, TextPrint.text_hash == digest).limit(1))
+    if same:
+        return same
+    if signature:
+        candidates = session.execute(
+            select(TextPrint.group_key, TextPrint.sketch)
+            .join(TextBand, TextBand.comment_id == TextPrint.comment_id)
+            .where(TextBand.consultation_id == consultation_id,
+                   TextBand.band.in_(screening.bands(signature)))
+            .limit(20)).all()
+        scored = [(screening.estimated_similarity(signature, other or ()), key) for key, other in candidates]
+        best = max(scored, default=(0.0, None))
+        if best[0] >= screening.NEAR_DUPLICATE:
+            return best[1]
+    return digest
+
+
 def intake(session: Session, *, comment_id: int, consultation_id: int, author_id: int, text: str,
            revision: int, mode: str, banned: Iterable[str] = (), suspect: Iterable[str] = (),
            now: datetime | None = None) -> Intake:
     """Screen a new comment and decide whether it is published now or waits for a moderator.
 
     Pre-moderation and users on pre-moderation always wait; in post-moderation and reactive
-    consultations only comments that screening holds wait. Nothing is ever deleted.
+    consultations only comments that screening holds wait. Nothing is ever deleted. Texts that
+    several people sent, word for word or nearly, form a campaign group: held and reviewed
+    together, never rejected for being a campaign.
     """
     now = now or utcnow()
     reasons = [_reason_dict(r) for r in screening.screen(text, banned, suspect)]
@@ -223,11 +269,22 @@ def intake(session: Session, *, comment_id: int, consultation_id: int, author_id
                                                  TextPrint.text_hash == digest).limit(1)):
         reasons.append({"code": "repeat", "message": "The same text was posted before by the same person.",
                         "rule": screening.RULE_SPAM, "spans": []})
-    session.add(TextPrint(comment_id=comment_id, consultation_id=consultation_id,
-                          author_id=author_id, text_hash=digest, created_at=now))
-    authors = session.scalar(select(func.count(func.distinct(TextPrint.author_id))).where(
-        TextPrint.consultation_id == consultation_id, TextPrint.text_hash == digest)) or 0
-    campaign = authors + 1 >= CAMPAIGN_AUTHORS
+    signature = screening.sketch(text)
+    group = _campaign_group(session, consultation_id, digest, signature)
+    # Enough to know whether this author makes the group a campaign; never a count of all of it.
+    others = len(session.scalars(select(TextPrint.author_id).distinct().where(
+        TextPrint.consultation_id == consultation_id, TextPrint.group_key == group,
+        TextPrint.author_id != author_id).limit(CAMPAIGN_AUTHORS)).all())
+    campaign = others + 1 >= CAMPAIGN_AUTHORS
+    session.add(TextPrint(comment_id=comment_id, consultation_id=consultation_id, author_id=author_id,
+                          text_hash=digest, group_key=group, sketch=list(signature), created_at=now))
+    if signature:
+        session.execute(insert(TextBand), [{"comment_id": comment_id, "consultation_id": consultation_id,
+                                            "band": band} for band in screening.bands(signature)])
+    if campaign:
+        reasons.append({"code": "campaign", "spans": [], "rule": "",
+                        "message": "Many people sent this text, or one very like it: it is reviewed "
+                                   "with the rest of its campaign group."})
     premoderated = any(s.kind == "premoderate" for s in active_sanctions(session, author_id, now))
     if premoderated:
         reasons.append({"code": "sanction", "message": "The author's comments are checked before publication.",
@@ -239,19 +296,19 @@ def intake(session: Session, *, comment_id: int, consultation_id: int, author_id
                          text=text, comment_revision=revision,
                          source="screening" if reasons and not premoderated else "pre",
                          reasons=reasons, published=False, created_at=now,
-                         campaign_key=digest if campaign else None)
+                         campaign_key=group if campaign else None)
         session.add(item)
         session.flush()
         audit(session, "held", "comment", comment_id, consultation_id=consultation_id,
               item_id=item.id, reasons=[r["code"] for r in reasons], mode=mode)
-    if campaign:
-        # Earlier items with the same text join the group, so a whole campaign is decided together.
+    if campaign and others == CAMPAIGN_AUTHORS - 1:
+        # This text made the group a campaign: earlier open items join it, to be decided together.
         session.execute(update(QueueItem).where(
             QueueItem.consultation_id == consultation_id, QueueItem.state.in_(OPEN_STATES),
             QueueItem.campaign_key.is_(None), QueueItem.comment_id.in_(
                 select(TextPrint.comment_id).where(TextPrint.consultation_id == consultation_id,
-                                                   TextPrint.text_hash == digest))
-        ).values(campaign_key=digest, version=QueueItem.version + 1))
+                                                   TextPrint.group_key == group))
+        ).values(campaign_key=group, version=QueueItem.version + 1))
     return Intake(publish=not hold, item=item, reasons=reasons, campaign=campaign)
 
 

@@ -14,6 +14,8 @@ from consult.models import (Comment, CommentStatus, Consultation, Notification, 
                             utcnow)
 from consult.responses.views import heat_levels
 from consult.users import create_user
+from moderation import service as moderation
+from moderation.models import QueueItem
 from tests.helpers import PARKING, PARKING_V2
 
 DOC, DOC_V2 = PARKING, PARKING_V2
@@ -69,6 +71,12 @@ def world(app):
         say("Dan", None, "Please think about cycle lanes as well.", 3, "dan")
         for name in ("Eve", "Fay", "Gus"):
             say(name, ZONES, CAMPAIGN, 2, name.lower())
+        # The third identical text made a campaign group, held for review: a moderator approves it.
+        held = db.session.scalars(select(QueueItem.id).where(QueueItem.campaign_key.is_not(None))).all()
+        assert len(held) == 1
+        with app.test_request_context():  # the author is told by mail, with links
+            moderation.decide_many(db.session, held, _user("Mo", "moderator").id,
+                                   moderation.DecisionRequest("approve"))
         publish_version(db.session, c, [("parking.md", DOC_V2)], "Fees are now monthly.")
         c.closes_at = now - timedelta(minutes=1)
         db.session.commit()

@@ -81,15 +81,15 @@ def analyse(session: Session, consultation: Consultation) -> Analysis:
             organisations[c_org.strip()] += 1
         days[created.strftime("%Y-%m-%d")] += 1
     campaigns = []
-    for digest, people in session.execute(
-            select(TextPrint.text_hash, func.count(func.distinct(TextPrint.author_id)))
+    for group, people in session.execute(
+            select(TextPrint.group_key, func.count(func.distinct(TextPrint.author_id)))
             .where(TextPrint.consultation_id == consultation.id)
-            .group_by(TextPrint.text_hash)
+            .group_by(TextPrint.group_key)
             .having(func.count(func.distinct(TextPrint.author_id)) >= 3)
             .order_by(func.count(func.distinct(TextPrint.author_id)).desc()).limit(20)):
         sample = session.scalar(select(Comment.body).join(TextPrint, TextPrint.comment_id == Comment.id)
-                                .where(TextPrint.text_hash == digest, Comment.consultation_id == consultation.id,
-                                       Comment.status == PUBLISHED).limit(1))
+                                .where(TextPrint.group_key == group, TextPrint.consultation_id == consultation.id,
+                                       Comment.status == PUBLISHED).order_by(Comment.id).limit(1))
         campaigns.append(((sample or "")[:200], people))
     return Analysis(sum(per_anchor.values()), per_anchor, dict(stance), dict(kinds),
                     organisations.most_common(), sorted(days.items()), campaigns)

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.screening import normalise, redact, screen, shingles, similarity
+from moderation.screening import (
+    NEAR_DUPLICATE,
+    bands,
+    estimated_similarity,
+    normalise,
+    redact,
+    screen,
+    shingles,
+    similarity,
+    sketch,
+)
 
 
 def codes(text, **kw):
@@ -63,3 +73,18 @@ def test_near_identical_campaign_texts_are_similar_and_different_texts_are_not()
     assert similarity(a, b) > 0.6
     assert similarity(a, c) < 0.1
     assert normalise("Hello,  WORLD!") == "hello world"
+
+
+TEMPLATE = ("Please keep the visitor permits free for carers: they visit every day, often twice, "
+            "and a fee would fall on the people least able to pay it.")
+
+
+def test_sketches_of_a_template_with_a_line_added_share_a_band_and_score_as_near_identical():
+    edited = f"Dear council, {TEMPLATE} My mother depends on it."
+    other = "The pilot should measure cost savings in each agency separately, and report yearly."
+    mine, theirs, unrelated = sketch(TEMPLATE), sketch(edited), sketch(other)
+    assert set(bands(mine)) & set(bands(theirs))
+    assert estimated_similarity(mine, theirs) >= NEAR_DUPLICATE
+    assert not set(bands(mine)) & set(bands(unrelated))
+    assert estimated_similarity(mine, unrelated) < 0.2
+    assert sketch("") == () and estimated_similarity((), mine) == 0.0

@@ -148,6 +148,27 @@ def test_campaign_texts_from_different_people_are_grouped_not_rejected(ctx):
     assert all(c.status == "pending" for c in comments)  # held by pre-moderation, not rejected
 
 
+def test_near_identical_texts_join_one_campaign_group_and_are_held_together_in_post_moderation(ctx):
+    ctx["c"].moderation_mode = "post"
+    template = ("Please keep the visitor permits free for carers: they visit every day, often twice, "
+                "and a fee would fall on the people least able to pay it.")
+    first = post(ctx, who="ann", body=template)
+    second = post(ctx, who="bob", body=f"Dear council, {template} My mother depends on it.")
+    other = post(ctx, who="ann", body="Cameras near the school are welcome, but fix the potholes first.")
+    third = post(ctx, who="cat", body=template.replace("often twice", "sometimes twice") + " Thanks.")
+    # Nothing is held until three different people sent the text; then it waits, grouped.
+    assert [first.status, second.status, other.status] == ["published"] * 3
+    assert third.status == "pending"
+    item = item_for(third)
+    assert item.campaign_key and "campaign" in [r["code"] for r in item.reasons]
+    assert "reviewed with the rest of its campaign group" in third.status_reason
+    fourth = post(ctx, who="mod1", body=f"{template} I agree with my neighbours.")
+    assert item_for(fourth).campaign_key == item.campaign_key
+    assert sorted(service.campaign_items(db.session, item.campaign_key)) == sorted(
+        [item.id, item_for(fourth).id])
+    assert item_for(other) is None
+
+
 def test_same_person_posting_the_same_text_again_is_held(ctx):
     ctx["c"].moderation_mode = "post"
     first = post(ctx, body="Cameras are a tax.", key="one")
