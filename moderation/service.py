@@ -331,11 +331,47 @@ def moderated_consultations(session: Session, moderator_id: int) -> list[int] | 
     return ids or None
 
 
-def assign(session: Session, moderator_id: int, consultation_id: int, actor_id: int) -> None:
+def assign(session: Session, moderator_id: int, consultation_id: int, actor_id: int) -> Assignment:
     """Assign a moderator to a consultation (from then on, only to the ones assigned)."""
-    session.add(Assignment(user_id=moderator_id, consultation_id=consultation_id))
+    users = table("users", column("id"), column("role"), column("deleted_at"))
+    role = session.execute(select(users.c.role).where(users.c.id == moderator_id,
+                                                      users.c.deleted_at.is_(None))).scalar()
+    if role is None:
+        raise ModerationError("There is no such user.", status=404)
+    if role != "moderator":
+        raise ModerationError("Only moderators can be assigned to consultations (administrators "
+                              "moderate everything): give them the moderator role first.")
+    consultations = table("consultations", column("id"))
+    if session.scalar(select(consultations.c.id).where(consultations.c.id == consultation_id)) is None:
+        raise ModerationError("There is no such consultation.", status=404)
+    if session.scalar(select(Assignment.id).where(Assignment.user_id == moderator_id,
+                                                  Assignment.consultation_id == consultation_id)):
+        raise ModerationError("That moderator is already assigned to that consultation.", status=409)
+    assignment = Assignment(user_id=moderator_id, consultation_id=consultation_id)
+    session.add(assignment)
     audit(session, "assigned", "user", moderator_id, actor_id=actor_id,
           consultation_id=consultation_id)
+    return assignment
+
+
+def unassign(session: Session, moderator_id: int, consultation_id: int, actor_id: int) -> None:
+    """Take a moderator off a consultation (with none left, they moderate everything again)."""
+    assignment = session.scalar(select(Assignment).where(Assignment.user_id == moderator_id,
+                                                         Assignment.consultation_id == consultation_id))
+    if assignment is None:
+        raise ModerationError("That moderator is not assigned to that consultation.", status=404)
+    session.delete(assignment)
+    audit(session, "unassigned", "user", moderator_id, actor_id=actor_id,
+          consultation_id=consultation_id)
+
+
+def assignments(session: Session) -> dict[int, list[int]]:
+    """Moderator id -> the consultations they are assigned to (moderators with none are absent)."""
+    found: dict[int, list[int]] = {}
+    for user_id, consultation_id in session.execute(
+            select(Assignment.user_id, Assignment.consultation_id).order_by(Assignment.id)):
+        found.setdefault(user_id, []).append(consultation_id)
+    return found
 
 
 @dataclass
@@ -558,16 +594,23 @@ class BulkResult:
 
 
 def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
-                request: DecisionRequest, *, is_admin: bool = False,
-                now: datetime | None = None, sender: object = None) -> BulkResult:
-    """Apply one decision to a selection; items already decided are reported, not overwritten."""
+                request: DecisionRequest, *, versions: dict[int, int] | None = None,
+                is_admin: bool = False, now: datetime | None = None,
+                sender: object = None) -> BulkResult:
+    """Apply one decision to a selection; items already decided are reported, not overwritten.
+
+    `versions` gives the item version the moderator saw for each item (from the queue page): an
+    item changed since (the author edited it, someone else decided) is refused, like a single
+    decision. Without it (a whole campaign group), the current versions are decided.
+    """
     if not item_ids:
         raise ModerationError("Select at least one item.")
     if len(item_ids) > 500:
         raise ModerationError("Decide at most 500 items at once.")
     result = BulkResult([], [])
     for item_id in dict.fromkeys(item_ids):
-        single = DecisionRequest(request.outcome, request.rules, request.note, request.redacted_text, None)
+        single = DecisionRequest(request.outcome, request.rules, request.note, request.redacted_text,
+                                 (versions or {}).get(item_id))
         try:
             with session.begin_nested():
                 result.decided.append(decide(session, item_id, moderator_id, single,

@@ -124,9 +124,10 @@ def test_premoderated_comment_is_queued_with_its_paragraph_and_published_on_appr
     queue = mo.get("/moderation/").get_data(as_text=True)
     assert "Hourly fees hurt carers." in queue and "Parking Policy" in queue
     assert "Keyboard shortcuts" in queue
-    for key, what in [("j", "next item"), ("k", "previous item"), ("a", "approve"),
-                      ("r", "reject"), ("e", "redact")]:
-        assert f"<kbd>{key}</kbd></dt><dd>{what}</dd>" in queue
+    for key, what in [("j", "highlight the next item"), ("k", "highlight the previous item"),
+                      ("a", "approve the highlighted item"), ("r", "reject the highlighted item"),
+                      ("e", "redact: opens the highlighted item")]:
+        assert f"<kbd>{key}</kbd></dt><dd>{what}" in queue
     assert "js/moderation.js" in queue and "<script>" not in queue
     assert "within 2 working days" in queue and "0.0 working days" in queue
 
@@ -448,6 +449,25 @@ def test_bulk_decision_on_a_campaign_group(app, world):
     assert count(app, Comment, Comment.status == "published") == 3
 
 
+def test_a_selection_is_decided_against_the_text_shown_in_the_queue(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Fees are fine.", "k1")
+    post_comment(ann, "parking", world["anchors"][FEE], "Fees should fund buses.", "k2")
+    queue = mo.get("/moderation/").get_data(as_text=True)
+    shown = dict(re.findall(r'name="version-(\d+)" value="(\d+)"', queue))
+    assert len(shown) == 2 and "Fees should fund buses." in queue  # the whole text, not an excerpt
+    edited = only_item(app, "Fees are fine.")
+    with app.app_context():
+        item = db.session.get(QueueItem, edited)
+        service.text_edited(db.session, item.comment_id, "Fees are fine, but not on Sundays.", 2)
+        db.session.commit()
+    data = {"item_ids": list(shown), "outcome": "approve", **{f"version-{k}": v for k, v in shown.items()}}
+    page = mo.post("/moderation/bulk", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "1 item decided: Approved" in page and f"Item {edited} was not changed" in page
+    assert count(app, Comment, Comment.status == "published") == 1
+    assert "Fees are fine, but not on Sundays." in mo.get("/moderation/").get_data(as_text=True)
+
+
 def test_officials_publish_a_new_rules_version_after_a_preview(app, world):
     ola = client_for(app, world["ola"])
     form = ola.get("/moderation/rules/new").get_data(as_text=True)
@@ -476,3 +496,39 @@ def test_audit_trail_is_newest_first_and_paginated(app, world):
     assert html.index("decided") < html.index("claimed") < html.index("held")
     assert mo.get("/moderation/audit?before=abc").status_code == 400
     assert client_for(app, world["ola"]).get("/moderation/audit").status_code == 403
+
+
+def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off(app, world):
+    admin = client_for(app, make_user(app, "root@example.org", name="Root", role="admin"))
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"]["Residents pay a yearly fee for a permit."],
+                 "Permits cost too much.", "k1")
+    assert mo.get("/moderation/assignments").status_code == 403
+    page = admin.get("/moderation/assignments").get_data(as_text=True)
+    assert "Every consultation (none assigned)" in page and "Mo" in page
+
+    response = admin.post("/moderation/assignments", data={"user_id": world["mo"], "consultation_id": world["ids"]["post"]},
+                          follow_redirects=True)
+    assert "Mo now moderates =SUM(1+1) Libraries." in response.get_data(as_text=True)
+    assert "Permits cost too much." not in mo.get("/moderation/").get_data(as_text=True)
+
+    refusals = [
+        ({"user_id": world["mo"], "consultation_id": world["ids"]["post"]}, 409, "already assigned"),
+        ({"user_id": world["ola"], "consultation_id": world["ids"]["post"]}, 400, "give them the moderator role first"),
+        ({"user_id": world["mo"], "consultation_id": 9999}, 404, "no such consultation"),
+        ({"user_id": "", "consultation_id": ""}, 400, "Choose a moderator and a consultation"),
+    ]
+    for data, status, message in refusals:
+        response = admin.post("/moderation/assignments", data=data)
+        assert response.status_code == status and message in response.get_data(as_text=True), data
+    response = admin.post("/moderation/assignments/remove", data={"user_id": world["bea"], "consultation_id": world["ids"]["pre"]})
+    assert response.status_code == 404 and "not assigned to that consultation" in response.get_data(as_text=True)
+
+    response = admin.post("/moderation/assignments/remove",
+                          data={"user_id": world["mo"], "consultation_id": world["ids"]["post"]}, follow_redirects=True)
+    assert "Mo no longer moderates =SUM(1+1) Libraries." in response.get_data(as_text=True)
+    assert "Permits cost too much." in mo.get("/moderation/").get_data(as_text=True)
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEntry.action).where(
+            AuditEntry.action.in_(("assigned", "unassigned"))).order_by(AuditEntry.id)).all()
+    assert actions == ["assigned", "unassigned"]

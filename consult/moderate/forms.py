@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, HiddenField, RadioField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField)
+from wtforms import (DateField, HiddenField, RadioField, SelectField,
+                     SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import Optional
 
 from moderation.service import MAX_NOTE
@@ -40,6 +40,16 @@ class BulkForm(FlaskForm):
     def ids(self) -> list[int]:
         """The selected item ids (anything not a number is ignored)."""
         return [int(v) for v in (self.item_ids.data or []) if str(v).isdigit()]
+
+    @staticmethod
+    def versions(formdata) -> dict[int, int]:
+        """The item versions shown on the queue page: a field 'version-<item id>' per row."""
+        found = {}
+        for name, value in formdata.items():
+            key = name.removeprefix("version-")
+            if key != name and key.isdigit() and value.isdigit():
+                found[int(key)] = int(value)
+        return found
 
 
 class FlagForm(FlaskForm):
@@ -81,3 +91,11 @@ class RulesForm(FlaskForm):
     note = StringField("What changed (shown with the version)", render_kw={"maxlength": 500})
     preview = SubmitField("Preview")
     publish = SubmitField("Publish this version")
+
+
+class AssignmentForm(FlaskForm):
+    """Assign a moderator to a consultation; each 'remove' button posts the same two fields."""
+
+    user_id = SelectField("Moderator", coerce=int, choices=[], validate_choice=False)
+    consultation_id = SelectField("Consultation", coerce=int, choices=[], validate_choice=False)
+

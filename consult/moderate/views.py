@@ -20,8 +20,8 @@ from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.extensions import db
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
-from consult.moderate.forms import (AppealForm, BulkForm, ConfirmForm, DecisionForm, FlagForm,
-                                    RulesForm, SanctionForm)
+from consult.moderate.forms import (AppealForm, AssignmentForm, BulkForm, ConfirmForm, DecisionForm,
+                                    FlagForm, RulesForm, SanctionForm)
 from moderation import screening
 from moderation import service
 from moderation.models import (APPROVE, ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT,
@@ -37,6 +37,12 @@ OUTCOME_NAMES = {APPROVE: "Approved", REJECT: "Not published", REDACT: "Publishe
                  ESCALATE: "Escalated to an official", REMOVE: "Removed"}
 SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
              ("e", "redact")]
+# On the queue page the shortcuts act on the highlighted row, in place.
+QUEUE_SHORTCUTS = [("j", "highlight the next item"), ("k", "highlight the previous item"),
+                   ("a", "approve the highlighted item"),
+                   ("r", "reject the highlighted item: tick the rule below, then apply"),
+                   ("e", "redact: opens the highlighted item at its redaction box"),
+                   ("Enter", "open the highlighted item")]
 CSV_FIELDS = ["consultation", "slug", "received", "held", "flagged", "waiting", "approved",
               "rejected", "redacted", "escalated", "appealed", "overturned",
               "median_hours_to_decision"]
@@ -259,7 +265,7 @@ def queue():
         "moderation/queue.html", page=page, filters=filters, titles=titles, now=now,
         ages={i.id: _age(i, now) for i in page.items}, rules=rules_version.rules,
         rule_index=_rule_index(rules_version), sources=SOURCES, consultations=choices,
-        campaigns=campaigns, shortcuts=SHORTCUTS, promise=comments.MODERATION_PROMISE,
+        campaigns=campaigns, shortcuts=QUEUE_SHORTCUTS, promise=comments.MODERATION_PROMISE,
         names=_names(i.claimed_by for i in page.items if i.claimed_until and i.claimed_until > now),
         form=BulkForm(), args=args, official_only=_official_only(),
     )
@@ -416,7 +422,9 @@ def bulk():
         result = service.decide_many(
             db.session, ids, current_user.id,
             service.DecisionRequest(outcome=outcome, rules=list(form.rules.data or []),
-                                    note=form.note.data or ""), is_admin=_is_admin())
+                                    note=form.note.data or ""),
+            versions=None if form.campaign.data else BulkForm.versions(request.form),
+            is_admin=_is_admin())
         db.session.commit()
     except service.ModerationError as exc:
         db.session.rollback()
@@ -500,6 +508,57 @@ def revoke(sanction_id: int):
         _refuse(exc)
     flash("The measure is lifted.", "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)
+
+
+# --- who moderates which consultation ------------------------------------------------------
+
+def _assignments_page(form: AssignmentForm | None = None, error: str | None = None, status: int = 200):
+    moderators = list(db.session.scalars(
+        select(User).where(User.role == Role.MODERATOR.value, User.deleted_at.is_(None))
+        .order_by(User.display_name, User.id)))
+    titles = dict(db.session.execute(select(Consultation.id, Consultation.title).order_by(Consultation.title)).all())
+    form = form or AssignmentForm()
+    form.user_id.choices = [(m.id, f"{m.display_name} ({m.email})") for m in moderators]
+    form.consultation_id.choices = list(titles.items())
+    return render_template("moderation/assignments.html", moderators=moderators, titles=titles,
+                           assigned=service.assignments(db.session), form=form, error=error), status
+
+
+@bp.get("/moderation/assignments")
+@role_required("admin")
+def assignments():
+    """Which consultations each moderator works on (none assigned: every consultation)."""
+    return _assignments_page()
+
+
+@bp.post("/moderation/assignments")
+@role_required("admin")
+def assign():
+    """Assign a moderator to one more consultation."""
+    return _change_assignment(service.assign, "{name} now moderates {title}.")
+
+
+@bp.post("/moderation/assignments/remove")
+@role_required("admin")
+def unassign():
+    """Take a moderator off a consultation."""
+    return _change_assignment(service.unassign, "{name} no longer moderates {title}.")
+
+
+def _change_assignment(change, done: str):
+    form = AssignmentForm()
+    if not form.validate_on_submit():
+        return _assignments_page(error="Choose a moderator and a consultation.", status=400)
+    try:
+        change(db.session, form.user_id.data, form.consultation_id.data, current_user.id)
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        return _assignments_page(form, error=exc.message, status=exc.status)
+    moderator, consultation = (db.session.get(User, form.user_id.data),
+                               db.session.get(Consultation, form.consultation_id.data))
+    flash(done.format(name=moderator.display_name, title=consultation.title), "success")
+    return redirect(url_for("moderation.assignments"), code=303)
 
 
 # --- audit and statistics ------------------------------------------------------------------

@@ -456,6 +456,79 @@ def test_moderator_redacts_a_phone_number_held_by_screening(page, new_page):
     save_screenshot(reader, "5-moderation-statistics")
 
 
+@pytest.mark.browser
+def test_moderator_decides_in_place_with_the_keyboard_and_an_admin_assigns_moderators(page, new_page):
+    """From the queue, j highlights items, a approves and r rejects (citing a rule) in place."""
+    marker = uuid.uuid4().hex[:6]
+    approve_text = f"See www.example.org/quiet-{marker} for how another city did it."
+    reject_text = f"Visit www.example.org/deals-{marker} for cheap watches."
+
+    # A citizen posts two comments with links; screening holds both.
+    page.goto(OPEN)
+    sign_in(page, "alex@demo.consult.test", DEMO_PASSWORD, "links")
+    number = number_of(page, HELD_PARAGRAPH)
+    for text in (approve_text, reject_text):
+        link(page, f"Comment on {number}").click()
+        inline = paragraph_of(page, number).locator(".inline-comment")
+        inline.get_by_label("Your comment").fill(text)
+        inline.get_by_role("button", name="Send comment").click()
+        expect(inline.get_by_role("status")).to_contain_text("Your comment is awaiting moderation")
+        page.reload()
+
+    mod = new_page()
+    mod.goto("/")
+    sign_in(mod, MODERATOR, DEMO_PASSWORD, "moderator keyboard")
+
+    def highlight(text):
+        mod.goto("/moderation/")
+        texts = mod.locator("tr.queue-item .excerpt").all_inner_texts()
+        index = next(i for i, t in enumerate(texts) if text in t)
+        for _ in range(index + 1):
+            mod.keyboard.press("j")
+        row = mod.locator("tr.queue-item.current")
+        expect(row).to_contain_text(text)
+        expect(row.locator("a.item-link")).to_be_focused()
+
+    highlight(approve_text)
+    expect(mod.get_by_role("region", name="Keyboard shortcuts")).to_contain_text("approve the highlighted item")
+    mod.keyboard.press("a")
+    expect(mod.get_by_role("status").first).to_contain_text("1 item decided: Approved")
+    expect(mod.locator("tr.queue-item").filter(has_text=approve_text)).to_have_count(0)
+    check_page(mod, "moderation: queue after an in-place approval")
+
+    highlight(reject_text)
+    mod.keyboard.press("r")
+    first_rule = mod.locator("fieldset.bulk input[name='rules']").first
+    expect(first_rule).to_be_focused()
+    mod.locator("fieldset.bulk").get_by_label("No spam", exact=False).check()
+    mod.get_by_role("button", name="Apply to the selection").click()
+    expect(mod.get_by_role("status").first).to_contain_text("1 item decided: Not published")
+    expect(mod.locator("tr.queue-item").filter(has_text=marker)).to_have_count(0)
+
+    # The approved comment is public; the rejected one is not.
+    reader = new_page()
+    reader.goto(OPEN)
+    link(reader, f"Paragraph {number}").click()
+    expect(reader.locator(".thread")).to_contain_text(f"quiet-{marker}")
+    assert f"deals-{marker}" not in reader.content()
+
+    # An administrator assigns the moderator to one consultation, then takes them off again.
+    admin = new_page()
+    admin.goto("/")
+    sign_in(admin, "admin@demo.consult.test", DEMO_PASSWORD, "admin")
+    admin.goto("/moderation/assignments")
+    expect(admin.get_by_role("heading", level=1)).to_have_text("Who moderates what")
+    check_page(admin, "moderation: who moderates what")
+    admin.get_by_label("Moderator").select_option(label=f"Demo moderator ({MODERATOR})")
+    admin.get_by_label("Consultation").select_option(label="Library opening hours")
+    admin.get_by_role("button", name="Assign").click()
+    expect(admin.get_by_role("status").first).to_contain_text("now moderates Library opening hours")
+    admin.get_by_role("button", name=re.compile("^Remove .* from Library opening hours")).click()
+    expect(admin.get_by_role("status").first).to_contain_text("no longer moderates Library opening hours")
+    check_page(admin, "moderation: after an assignment change")
+    save_screenshot(admin, "8-moderation-assignments")
+
+
 # --------------------------------------------------------------------------- 6. the public reader
 
 
