@@ -5,14 +5,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select
 
 from consult.comments import service
 from consult.consultations.service import create_consultation, publish_version
 from consult.extensions import db
 from consult.models import Comment, CommentEdit, Consultation, Paragraph, User, utcnow
 from consult.users import create_user
-from tests.helpers import PARKING, PARKING_V2, sign_in_as
+from tests.helpers import PARKING, PARKING_V2, make_user, sign_in_as
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -392,3 +392,61 @@ def test_counts_beside_paragraphs_are_current_even_when_the_document_html_is_reu
     html = client.get("/c/parking").get_data(as_text=True)
     assert f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span' in html
     assert "\x02" not in html and "\x03" not in html
+
+
+def test_counts_change_at_once_when_this_process_publishes_or_withdraws(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    count = f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span'
+    assert count not in client.get("/c/parking").get_data(as_text=True)  # counts now cached
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor)
+    assert count in client.get("/c/parking").get_data(as_text=True)
+    with app.app_context():
+        comment = db.session.scalars(select(Comment)).one()
+        service.withdraw_comment(db.session, comment.id, world["citizen_id"])
+        db.session.commit()
+    assert count not in client.get("/c/parking").get_data(as_text=True)
+
+
+def test_counts_written_by_another_process_show_once_the_cache_window_passes(
+        client, world, app, monkeypatch):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    count = f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span'
+    assert count not in client.get("/c/parking").get_data(as_text=True)
+    with app.app_context():
+        c = db.session.scalars(select(Consultation)).one()
+        # Written past this process's ORM session, as another gunicorn worker's would be.
+        db.session.execute(insert(Comment).values(
+            consultation_id=c.id, version_id=c.versions[0].id, anchor=anchor,
+            author_id=world["citizen_id"], body="x", body_html="<p>x</p>", status="published",
+            submission_key="elsewhere"))
+        db.session.commit()
+    assert count not in client.get("/c/parking").get_data(as_text=True)  # within the window
+    monkeypatch.setattr(service, "COUNTS_MAX_AGE", 0)
+    assert count in client.get("/c/parking").get_data(as_text=True)
+
+
+def test_document_page_shares_only_the_document_between_readers(client, world, app):
+    bob_id = make_user(app, "bob@example.org", name="Bob")
+    bob, visitor = app.test_client(), app.test_client()
+    with app.app_context():
+        sign_in(client, _citizen(world))
+        sign_in(bob, db.session.get(User, bob_id))
+    pages = [c.get("/c/parking") for c in (client, bob, visitor, client)]
+    for response in pages:
+        assert response.headers["Content-Length"] == str(len(response.get_data()))
+    ann_html, bob_html, visitor_html, ann_again = (r.get_data(as_text=True) for r in pages)
+    assert "Signed in as Ann" in ann_html and "Bob" not in ann_html
+    assert "Under my display name (Ann)" in ann_html
+    assert "Signed in as Bob" in bob_html and "Ann" not in bob_html
+    assert "Under my display name (Bob)" in bob_html
+    assert "Signed in as" not in visitor_html and "inline-comment-form" not in visitor_html
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    assert token.search(ann_html).group(1) != token.search(bob_html).group(1)
+    key = re.compile(r'name="submission_key" value="([0-9a-f]+)"')
+    assert key.search(ann_html).group(1) != key.search(ann_again).group(1)  # one per form shown
+
+    def document(html):
+        return html[html.index('<div class="document-layout">'):html.index("</article>")]
+    assert document(ann_html) == document(bob_html) == document(visitor_html)

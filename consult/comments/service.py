@@ -1,12 +1,15 @@
 """Comments: submitting, threading, paginating, editing and withdrawing."""
 from __future__ import annotations
 
+import threading
+import time
 import unicodedata
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -35,6 +38,13 @@ RATE_PER_HOUR = 60
 # Shown on every page of a pre-moderated consultation, and used for the queue's age column.
 MODERATION_PROMISE = "within 2 working days"
 VISIBLE = (CommentStatus.PUBLISHED.value, CommentStatus.REMOVED.value)
+# Published counts per consultation, kept per process (see published_counts).
+COUNTS_MAX_AGE = 5.0
+COUNTS_CACHE_SIZE = 256
+_counts: OrderedDict[tuple, tuple[float, dict[str | None, int]]] = OrderedDict()
+_counts_lock = threading.Lock()
+_generation = 0  # bumped whenever counts are dropped
+_CHANGED = "consult.comments.changed_consultations"  # session.info key
 
 
 class CommentError(ValueError):
@@ -260,14 +270,73 @@ def _check_rate(session: Session, author_id: int, now: datetime) -> None:
 
 
 def published_counts(session: Session, consultation: Consultation) -> dict[str | None, int]:
-    """Published comments per anchor (None: the whole document), in one query."""
+    """Published comments per anchor (None: the whole document), a few seconds old at most.
+
+    Counting is a GROUP BY over all of a consultation's comments (tens of milliseconds with
+    100,000), and the document page shows the counts on every view, so they are kept per
+    process for a few seconds. A comment stored or changed through this process's sessions
+    drops its consultation's counts at commit, so an author sees their comment counted at
+    once; other processes catch up within COUNTS_MAX_AGE seconds. The dict is shared: never change it. It
+    stays the same object while the counts do not change, so callers may key work on it.
+    """
+    # The database as well as the id: tests and a reset demo reuse ids in a new database.
+    key = (session.get_bind().url, consultation.id, consultation.created_at)
+    now = time.monotonic()
+    with _counts_lock:
+        cached = _counts.get(key)
+        generation = _generation
+    if cached is not None and now - cached[0] < COUNTS_MAX_AGE:
+        return cached[1]
     rows = session.execute(
         select(Comment.anchor, func.count())
         .where(Comment.consultation_id == consultation.id,
                Comment.status == CommentStatus.PUBLISHED.value)
         .group_by(Comment.anchor)
     )
-    return {anchor: count for anchor, count in rows}
+    counts = {anchor: count for anchor, count in rows}
+    if cached is not None and cached[1] == counts:
+        counts = cached[1]
+    with _counts_lock:
+        if generation != _generation:
+            return counts  # counts were dropped meanwhile: this reading may predate the change
+        _counts[key] = (now, counts)
+        _counts.move_to_end(key)
+        while len(_counts) > COUNTS_CACHE_SIZE:
+            _counts.popitem(last=False)
+    return counts
+
+
+def forget_counts(consultation_ids: Iterable[int]) -> None:
+    """Drop this process's cached counts for these consultations (their comments changed)."""
+    global _generation
+    ids = set(consultation_ids)
+    with _counts_lock:
+        _generation += 1
+        for key in [k for k in _counts if k[1] in ids]:
+            del _counts[key]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_comments(session: Session, _context) -> None:
+    # Every path that publishes, hides or withdraws a comment (this module, moderation's
+    # decisions through consult.moderate.glue, account deletion) goes through the ORM.
+    changed = {obj.consultation_id for obj in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(obj, Comment)}
+    if changed:
+        session.info.setdefault(_CHANGED, set()).update(changed)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_counts(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, None)
+    if changed:
+        forget_counts(changed)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # rolled back (or committed, above): start afresh
+        session.info.pop(_CHANGED, None)
 
 
 @dataclass

@@ -1,56 +1,95 @@
 """The document part of a consultation page, rendered once per version and reused.
 
-A version's paragraphs never change, so their HTML (thousands of blocks for a large document)
-is rendered once per process and kept; only each paragraph's comment count is filled in per
-request, into a marker the cached HTML carries.
+A version's paragraphs never change, so their HTML (thousands of blocks, over a megabyte for a
+large document) is rendered once per process and kept, cut at each paragraph's comment-count
+slot. The counts change more often than that but far less often than the page is read, so the
+document with one set of counts is joined and encoded once and the same bytes are written out
+for every reader until the counts change. The rest of the page (the header with the reader's
+name, forms with their CSRF token) is rendered per request around it.
 """
 from __future__ import annotations
 
-import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from flask import render_template, request
+from flask import Response, current_app, render_template, request
 from markupsafe import Markup, escape
 
-_MARK = re.compile(r"\x02([a-z0-9-]+)\x03")
-_CACHE: OrderedDict[tuple, tuple[str, dict[str, str]]] = OrderedDict()
-_LOCK = threading.Lock()
 CACHE_SIZE = 8
+# Where the page template puts the document; random, so no text on the page can contain it.
+DOCUMENT_SLOT = Markup(f"<!-- document {secrets.token_hex(8)} -->")
 
 
-def document_html(consultation, version, *, latest: bool, is_open: bool,
-                  load_paragraphs: Callable[[], list], counts: dict[str | None, int]) -> Markup:
-    """The contents and paragraphs of a version, with today's comment counts."""
+@dataclass
+class _Document:
+    """One version's rendered HTML, and its latest assembly with comment counts."""
+
+    parts: list[str]  # HTML, anchor, HTML, anchor, ..., HTML: an anchor's count goes between
+    numbers: dict[str, str]  # anchor -> paragraph number, for the counts' hidden labels
+    counts: dict | None = None  # the counts `assembled` was made with (compared by identity)
+    assembled: bytes = b""
+
+
+_CACHE: OrderedDict[tuple, _Document] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def document_bytes(consultation, version, *, latest: bool, is_open: bool,
+                   load_paragraphs: Callable[[], list], counts: dict[str | None, int]) -> bytes:
+    """The contents and paragraphs of a version with these comment counts, as UTF-8 HTML.
+
+    `counts` must be the shared dict from comments.service.published_counts: it stays the same
+    object while the counts are unchanged, which is what lets the assembled bytes be reused.
+    """
     # created_at as well as the id: a database recreated (tests, a reset demo) reuses ids.
     key = (version.id, version.created_at, consultation.slug, latest, is_open, request.script_root)
     with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
+        document = _CACHE.get(key)
+        if document is not None:
             _CACHE.move_to_end(key)
-    if cached is None:
-        paragraphs = load_paragraphs()
-        html = render_template(
-            "consult/_document.html", consultation=consultation, version=version,
-            paragraphs=paragraphs, headings=[p for p in paragraphs if p.kind == "heading"],
-            latest=latest, is_open=is_open,
-            count_slot=lambda anchor: Markup(f"\x02{anchor}\x03"))
-        numbers = {p.anchor: p.number for p in paragraphs}
-        cached = (html, numbers)
-        with _LOCK:
-            _CACHE[key] = cached
-            while len(_CACHE) > CACHE_SIZE:
-                _CACHE.popitem(last=False)
-    html, numbers = cached
+            if document.counts is counts:
+                return document.assembled
+    if document is None:
+        document = _render(consultation, version, latest, is_open, load_paragraphs())
+    assembled = _assemble(document, consultation.slug, counts)
+    with _LOCK:
+        document.counts, document.assembled = counts, assembled
+        _CACHE[key] = document
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return assembled
 
-    def count(match: re.Match) -> str:
-        anchor = match.group(1)
+
+def _render(consultation, version, latest: bool, is_open: bool, paragraphs: list) -> _Document:
+    slot = f"\x02{secrets.token_hex(4)}\x03"  # cannot occur in sanitised paragraph HTML
+    html = render_template(
+        "consult/_document.html", consultation=consultation, version=version,
+        paragraphs=paragraphs, headings=[p for p in paragraphs if p.kind == "heading"],
+        latest=latest, is_open=is_open, count_slot=lambda anchor: Markup(f"{slot}{anchor}{slot}"))
+    return _Document(parts=html.split(slot), numbers={p.anchor: p.number for p in paragraphs})
+
+
+def _assemble(document: _Document, slug: str, counts: dict[str | None, int]) -> bytes:
+    base = escape(f"{request.script_root}/c/{slug}/p/")
+    pieces = list(document.parts)
+    for i in range(1, len(pieces), 2):
+        anchor = pieces[i]
         n = counts.get(anchor, 0)
-        if not n:
-            return ""
-        url = f"{request.script_root}/c/{consultation.slug}/p/{anchor}#comments-heading"
-        return (f'<a class="comment-count" href="{escape(url)}">{n} comment{"s" if n != 1 else ""}'
-                f'<span class="visually-hidden"> on {escape(numbers.get(anchor, ""))}</span></a>')
+        pieces[i] = (
+            f'<a class="comment-count" href="{base}{escape(anchor)}#comments-heading">'
+            f'{n} comment{"s" if n != 1 else ""}<span class="visually-hidden"> on '
+            f'{escape(document.numbers.get(anchor, ""))}</span></a>') if n else ""
+    return "".join(pieces).encode()
 
-    return Markup(_MARK.sub(count, html))
+
+def page_response(page: str, document: bytes) -> Response:
+    """The page rendered around DOCUMENT_SLOT, with the document's bytes written in its place."""
+    head, found, tail = page.partition(DOCUMENT_SLOT)
+    if not found:
+        raise ValueError("the page template has no DOCUMENT_SLOT")
+    # A list of byte strings is written out piece by piece: the document is never copied.
+    return current_app.response_class([head.encode(), document, tail.encode()],
+                                      mimetype="text/html")

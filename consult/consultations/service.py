@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 import documents
 from consult.models import (
@@ -246,6 +246,8 @@ def current_version(session: Session, consultation: Consultation) -> DocumentVer
     """The latest version of a consultation's document."""
     return session.scalars(
         select(DocumentVersion)
+        # The Markdown source (hundreds of KB for a long document) loads only if read.
+        .options(defer(DocumentVersion.source))
         .where(DocumentVersion.consultation_id == consultation.id)
         .order_by(DocumentVersion.number.desc())
         .limit(1)

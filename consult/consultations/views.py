@@ -8,7 +8,7 @@ from consult.comments import service as comment_service
 from consult.comments.forms import CommentForm
 from consult.comments.views import can_comment, paragraph_page
 from consult.consultations import service
-from consult.consultations.rendering import document_html
+from consult.consultations.rendering import DOCUMENT_SLOT, document_bytes, page_response
 from consult.extensions import db
 from consult.models import Status
 
@@ -34,7 +34,7 @@ def show(slug: str):
     """The current version of a consultation's document, paragraph by paragraph."""
     consultation = _public_or_404(slug)
     version = service.current_version(db.session, consultation)
-    return _render_version(consultation, version, latest=True)
+    return _render_version(consultation, version, latest=True, version_count=version.number)
 
 
 @bp.get("/c/<slug>/v/<int:number>")
@@ -47,25 +47,28 @@ def show_version(slug: str, number: int):
     latest = service.current_version(db.session, consultation)
     if version.id == latest.id:
         return redirect(url_for("consultations.show", slug=slug))
-    return _render_version(consultation, version, latest=False)
+    return _render_version(consultation, version, latest=False, version_count=latest.number)
 
 
-def _render_version(consultation, version, latest: bool):
+def _render_version(consultation, version, latest: bool, version_count: int):
     is_open = consultation.status is Status.OPEN
     counts = comment_service.published_counts(db.session, consultation)
-    return render_template(
+    document = document_bytes(
+        consultation, version, latest=latest, is_open=is_open, counts=counts,
+        load_paragraphs=lambda: service.paragraphs_of(db.session, version))
+    page = render_template(
         "consult/show.html",
         consultation=consultation,
         version=version,
+        version_count=version_count,
         latest=latest,
         counts=counts,
         is_open=is_open,
-        document_html=document_html(
-            consultation, version, latest=latest, is_open=is_open, counts=counts,
-            load_paragraphs=lambda: service.paragraphs_of(db.session, version)),
+        document_html=DOCUMENT_SLOT,
         can_comment=can_comment(),
         form=CommentForm().fresh() if can_comment() and latest else None,
     )
+    return page_response(page, document)
 
 
 @bp.get("/c/<slug>/p/<anchor>")
