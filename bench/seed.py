@@ -100,6 +100,7 @@ def seed(args: argparse.Namespace) -> dict:
     from consult.users import create_user
     from moderation.models import QueueItem, TextPrint
     from moderation.screening import normalise
+    from moderation.service import current_rules
 
     started = time.perf_counter()
     rng = random.Random(args.seed)
@@ -114,6 +115,8 @@ def seed(args: argparse.Namespace) -> dict:
         if args.drop:
             db.drop_all()
         db.create_all()
+        current_rules(db.session)  # as `consult init-db` does: the first house rules
+        db.session.commit()
         now = utcnow()
         t0 = time.perf_counter()
         # --- consultations on real documents ---------------------------------------------------

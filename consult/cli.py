@@ -42,8 +42,14 @@ def init_app(app) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db() -> None:
-    """Create or upgrade the database schema (runs the migrations)."""
+    """Create or upgrade the database schema (runs the migrations), with the first house rules."""
+    from moderation.service import current_rules
+
     upgrade(directory=current_app.extensions["migrate"].directory)
+    # Published here so that no page view ever has to write them (two first visits would race).
+    with writing():
+        current_rules(db.session)
+        db.session.commit()
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 

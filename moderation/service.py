@@ -98,18 +98,29 @@ def parse_rules(source: str) -> tuple[list[dict], str]:
 
 def current_rules(session: Session) -> HouseRulesVersion:
     """The house rules in force, publishing the default text the first time."""
-    version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
+    latest = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)
+    version = session.scalar(latest)
     if version is None:
-        version = publish_rules(session, DEFAULT_RULES.read_text(encoding="utf-8"),
-                                note="The first house rules.", actor_id=None)
+        try:
+            with session.begin_nested():
+                version = publish_rules(session, DEFAULT_RULES.read_text(encoding="utf-8"),
+                                        note="The first house rules.", actor_id=None, number=1)
+        except IntegrityError:  # another request published them at the same moment: use theirs
+            version = session.scalar(latest)
     return version
 
 
-def publish_rules(session: Session, source: str, note: str, actor_id: int | None) -> HouseRulesVersion:
-    """Publish a new version of the house rules; decisions cite the version in force."""
+def publish_rules(session: Session, source: str, note: str, actor_id: int | None,
+                  number: int | None = None) -> HouseRulesVersion:
+    """Publish a new version of the house rules; decisions cite the version in force.
+
+    The version number is the next one, or `number` when given (the first rules are number 1,
+    so two requests publishing them at once collide on the unique number).
+    """
     rules, html = parse_rules(source)
-    latest = session.scalar(select(func.max(HouseRulesVersion.number))) or 0
-    version = HouseRulesVersion(number=latest + 1, source=source, rules=rules, html=html,
+    if number is None:
+        number = (session.scalar(select(func.max(HouseRulesVersion.number))) or 0) + 1
+    version = HouseRulesVersion(number=number, source=source, rules=rules, html=html,
                                 note=note.strip(), published_by=actor_id)
     session.add(version)
     session.flush()

@@ -289,3 +289,53 @@ def test_house_rules_have_eight_numbered_rules_with_anchors(ctx):
     assert version.number == 2 and service.current_rules(db.session).rules[0]["anchor"] == "kind"
     with pytest.raises(service.ModerationError, match="at least one rule"):
         service.publish_rules(db.session, "# Rules\n\nNo headings here.\n", "bad", None)
+
+
+@pytest.fixture
+def pg_app(postgres_database, tmp_path):
+    """The app on PostgreSQL only: SQLite serialises writers, so only there can two first
+    publications truly race (init-db publishes the rules, so pages never have to)."""
+    from consult import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": postgres_database,
+                      "SEARCH_INDEX_DIR": str(tmp_path / "index")})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_two_first_visits_publishing_the_default_rules_at_once_both_get_one_version(pg_app, monkeypatch):
+    """The loser of the race to publish the first rules reads the winner's, instead of failing."""
+    from moderation.models import HouseRulesVersion
+
+    app = pg_app
+
+    real_publish = service.publish_rules
+
+    def publish_after_someone_else(session, source, note, actor_id, number=None):
+        with db.engine.begin() as other:  # the other request commits first
+            other.execute(HouseRulesVersion.__table__.insert().values(
+                number=1, source=source, rules=[], html="", note="theirs"))
+        return real_publish(session, source, note, actor_id, number)
+
+    with app.app_context():
+        monkeypatch.setattr(service, "publish_rules", publish_after_someone_else)
+        version = service.current_rules(db.session)
+        db.session.commit()
+        assert version.number == 1 and version.note == "theirs"
+        assert db.session.scalar(select(func.count()).select_from(HouseRulesVersion)) == 1
+
+
+def test_init_db_publishes_the_first_house_rules(app, runner):
+    from moderation.models import HouseRulesVersion
+
+    with app.app_context():
+        db.drop_all()
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(HouseRulesVersion.number)) == 1
