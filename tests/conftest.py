@@ -58,6 +58,8 @@ def _quick_password_hashing():
     passwords._hasher = production
 
 
+from helpers import fresh_app  # noqa: E402  (tests/ is on sys.path)
+
 BACKENDS = ["sqlite"] + (["postgres"] if RUN_POSTGRES else [])
 
 
@@ -72,38 +74,7 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def app(database_url, tmp_path):
     """An application on an empty schema, torn down after the test."""
-    from consult import create_app
-    from consult.extensions import db
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-            "OUTBOX_DIR": str(tmp_path / "outbox"),
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        _drop_everything()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _drop_everything()
-        db.engine.dispose()
-
-
-def _drop_everything() -> None:
-    """Drop the models' tables and Alembic's version table (a migration test leaves it)."""
-    from sqlalchemy import text
-
-    from consult.extensions import db
-
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    yield from fresh_app(database_url, tmp_path)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for app tests that need accounts: make users, sign clients in, read the outbox.
+"""Helpers for app tests: a fresh app per database, make users, sign clients in, read the outbox.
 
 They open their own short application context, so a test can mix them freely with requests
 from the test client (a request made *inside* an open app context shares its `g`, which is
@@ -7,6 +7,7 @@ where Flask-Login caches the signed-in user, and would leak it between clients).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from consult.extensions import db
 from consult.mail import OutboxMessage, read_outbox
@@ -106,3 +107,38 @@ def sign_in_as(client, user: User) -> None:
     with client.session_transaction() as s:
         s["_user_id"] = user.get_id()
         s["_fresh"] = True
+
+
+def fresh_app(database_url: str, tmp_path: Path, **config):
+    """An application on an empty schema, torn down afterwards (a generator for fixtures).
+
+    Tests get CSRF off and test paths by default; `config` overrides any of it.
+    """
+    from consult import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "WTF_CSRF_ENABLED": False,
+        **config,
+    })
+    with app.app_context():
+        _drop_everything()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _drop_everything()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    """Drop the models' tables and Alembic's version table (a migration test leaves it)."""
+    from sqlalchemy import text
+
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

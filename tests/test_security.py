@@ -11,6 +11,7 @@ from consult.models import User
 from consult.users import create_user
 
 from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (rootdir conftest)
+from helpers import fresh_app
 
 DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
@@ -31,16 +32,8 @@ def _url(rule: Rule) -> str:
 @pytest.fixture
 def csrf_app(database_url, tmp_path):
     """The app with CSRF protection on, as in production."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "OUTBOX_DIR": str(tmp_path / "outbox"), "CONSULT_ENV": "production"})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from fresh_app(database_url, tmp_path, SECRET_KEY="s", CONSULT_ENV="production",
+                         WTF_CSRF_ENABLED=True)
 
 
 def test_every_endpoint_is_in_the_access_table(app):

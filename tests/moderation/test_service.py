@@ -11,6 +11,7 @@ from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Notification, utcnow
 from consult.users import create_user
+from helpers import fresh_app
 from moderation import service
 from moderation.models import AppendOnlyError, AuditEntry, Decision, QueueItem
 
@@ -295,18 +296,7 @@ def test_house_rules_have_eight_numbered_rules_with_anchors(ctx):
 def pg_app(postgres_database, tmp_path):
     """The app on PostgreSQL only: SQLite serialises writers, so only there can two first
     publications truly race (init-db publishes the rules, so pages never have to)."""
-    from consult import create_app
-
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": postgres_database,
-                      "SEARCH_INDEX_DIR": str(tmp_path / "index")})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from fresh_app(postgres_database, tmp_path)
 
 
 def test_two_first_visits_publishing_the_default_rules_at_once_both_get_one_version(pg_app, monkeypatch):
