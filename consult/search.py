@@ -22,11 +22,12 @@ from pathlib import Path
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
+from whoosh.collectors import TopCollector
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.qparser import MultifieldParser, OrGroup
-from whoosh.query import And, DateRange, NullQuery, Or, Term
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.qparser import MultifieldParser
+from whoosh.query import And, NullQuery, NumericRange, Or, Require, Term
 
 from consult.models import (
     Comment,
@@ -42,24 +43,41 @@ from consult.models import (
 
 log = logging.getLogger(__name__)
 
+# Stems are cached without bound: the vocabulary is finite, and a full reindex stems the same
+# few tens of thousands of words millions of times.
+ANALYZER = StemmingAnalyzer(cachesize=-1)
 SCHEMA = Schema(
     key=ID(unique=True, stored=True),
     kind=ID(stored=True),
-    cid=ID(stored=True),
+    cid=ID,
     slug=ID(stored=True),
     consultation=STORED,
-    title=TEXT(stored=True, analyzer=StemmingAnalyzer()),
-    text=TEXT(stored=True, analyzer=StemmingAnalyzer()),
+    # Only consultations and responses (and a response's themes) have a title of their own.
+    # Paragraphs and comments carry their consultation's title as `consultation`, stored
+    # for display but not searched: a word of the title would otherwise match every one of a
+    # consultation's 100,000 comments, and indexing it doubles the work of a reindex.
+    title=TEXT(stored=True, analyzer=ANALYZER),
+    text=TEXT(stored=True, analyzer=ANALYZER),
     number=STORED,
     anchor=STORED,
     version=STORED,
     item_id=STORED,
-    date=DATETIME(stored=True),
+    date=STORED,
+    # The day (proleptic ordinal) for the from/to filters, which are whole days: one term per
+    # document, where a DATETIME field indexes eight.
+    day=NUMERIC(int, bits=32, shift_step=0),
 )
+# Bump when SCHEMA or ANALYZER changes: the writer then rebuilds an index made by older code.
+SCHEMA_VERSION = "2"
 KINDS = {"paragraph": "Document paragraph", "comment": "Comment", "response": "Response",
          "consultation": "Consultation"}
 MAX_QUERY = 500
 POSITION_FILE = "applied-change-id"
+SCHEMA_FILE = "schema-version"
+# A search ranks at most this many matching documents (see _RankFirst).
+MAX_RANKED = 500
+# A rebuild of more comments than this indexes them in two processes (see `rebuild`).
+PARALLEL_FROM = 20_000
 
 
 # --- capturing changes in the same transaction ----------------------------------------------
@@ -99,14 +117,23 @@ def install_change_log() -> None:
 # --- the index ---------------------------------------------------------------------------------
 
 def _open(index_dir: str, session: Session):
-    """Open the index, rebuilding it when it is missing or unreadable."""
+    """Open the index, rebuilding it when it is missing, unreadable or made by older code."""
     path = Path(index_dir)
     try:
         if whoosh_index.exists_in(path):
-            return whoosh_index.open_dir(path)
+            if _schema_version(index_dir) == SCHEMA_VERSION:
+                return whoosh_index.open_dir(path)
+            log.warning("search index at %s has an older layout: rebuilding", path)
     except Exception as exc:  # noqa: BLE001 - any corruption means: rebuild
         log.warning("search index at %s unreadable (%s): rebuilding", path, exc)
     return rebuild(index_dir, session)
+
+
+def _schema_version(index_dir: str) -> str:
+    try:
+        return (Path(index_dir) / SCHEMA_FILE).read_text().strip()
+    except OSError:
+        return ""
 
 
 def _position(index_dir: str) -> int:
@@ -116,11 +143,31 @@ def _position(index_dir: str) -> int:
         return 0
 
 
-def _set_position(index_dir: str, value: int) -> None:
-    target = Path(index_dir) / POSITION_FILE
+def _write_file(index_dir: str, name: str, value: str) -> None:
+    target = Path(index_dir) / name
     tmp = target.with_suffix(".tmp")
-    tmp.write_text(str(value))
+    tmp.write_text(value)
     os.replace(tmp, target)
+
+
+def _set_position(index_dir: str, value: int) -> None:
+    _write_file(index_dir, POSITION_FILE, str(value))
+
+
+def _day(value: datetime) -> int:
+    return value.toordinal()
+
+
+def _comment_document(comment_id: int, body: str, number: str | None, anchor: str | None,
+                      when: datetime, version: int, slug: str, title: str) -> dict:
+    """The fields of a published comment's document (one place for rebuild and updates).
+
+    No `cid`: only a consultation's own documents and its response are found by it (to be
+    replaced); a comment is replaced by its key.
+    """
+    return {"key": f"comment:{comment_id}", "kind": "comment", "slug": slug, "consultation": title,
+            "text": body, "number": number or "", "anchor": anchor or "", "version": version,
+            "item_id": comment_id, "date": when, "day": _day(when)}
 
 
 def _index_consultation(writer, session: Session, consultation_id: int) -> None:
@@ -134,13 +181,13 @@ def _index_consultation(writer, session: Session, consultation_id: int) -> None:
     common = {"cid": str(consultation.id), "slug": consultation.slug, "consultation": consultation.title}
     writer.add_document(key=f"consultation:{consultation.id}", kind="consultation",
                         title=consultation.title, text=f"{consultation.summary}\n{consultation.scope_about}",
-                        date=consultation.published_at, **common)
+                        date=consultation.published_at, day=_day(consultation.published_at), **common)
     if version is None:
         return
     for p in session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)):
         writer.add_document(key=f"paragraph:{consultation.id}:{p.anchor}", kind="paragraph",
-                            title=consultation.title, text=p.text, number=p.number, anchor=p.anchor,
-                            version=version.number, date=version.created_at, **common)
+                            text=p.text, number=p.number, anchor=p.anchor, version=version.number,
+                            date=version.created_at, day=_day(version.created_at), **common)
 
 
 def _index_comment(writer, session: Session, comment_id: int) -> None:
@@ -151,12 +198,10 @@ def _index_comment(writer, session: Session, comment_id: int) -> None:
             or consultation is None or consultation.published_at is None):
         writer.delete_by_term("key", key)
         return
-    writer.update_document(
-        key=key, kind="comment", cid=str(consultation.id), slug=consultation.slug,
-        consultation=consultation.title, title=consultation.title, text=comment.body,
-        number=comment.paragraph_number or "", anchor=comment.anchor or "",
-        version=comment.version.number, item_id=comment.id,
-        date=comment.published_at or comment.created_at)
+    writer.update_document(**_comment_document(
+        comment.id, comment.body, comment.paragraph_number, comment.anchor,
+        comment.published_at or comment.created_at, comment.version.number,
+        consultation.slug, consultation.title))
 
 
 def _index_response(writer, session: Session, consultation_id: int) -> None:
@@ -166,7 +211,7 @@ def _index_response(writer, session: Session, consultation_id: int) -> None:
     if consultation is None or response is None or response.published_at is None:
         return
     common = {"cid": str(consultation.id), "slug": consultation.slug, "consultation": consultation.title,
-              "kind": "response", "date": response.published_at}
+              "kind": "response", "date": response.published_at, "day": _day(response.published_at)}
     writer.add_document(key=f"response:{consultation.id}:summary", title=f"Response: {consultation.title}",
                         text=f"{response.summary}\n{response.next_steps}", anchor="", **common)
     for theme in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id,
@@ -208,34 +253,46 @@ def apply_changes(index_dir: str, session: Session, batch: int = 2000) -> int:
     return len(changes)
 
 
-def rebuild(index_dir: str, session: Session):
-    """Recreate the index from the database: derived data, so this is always safe."""
+def rebuild(index_dir: str, session: Session, procs: int | None = None):
+    """Recreate the index from the database: derived data, so this is always safe.
+
+    Indexing is pure Python and CPU-bound, so a large rebuild (more than PARALLEL_FROM
+    published comments) runs in whoosh's multiprocessing writer: worker processes analyse the
+    documents and each writes its own segment, kept as is rather than merged into one
+    (`multisegment`), which a search reads at the same speed. `procs` overrides the choice.
+    """
     path = Path(index_dir)
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
     last = session.scalar(select(func.max(SearchChange.id))) or 0
+    published = (Comment.status == CommentStatus.PUBLISHED.value, Consultation.published_at.is_not(None))
+    if procs is None:
+        count = session.scalar(select(func.count()).select_from(Comment)
+                               .join(Consultation, Consultation.id == Comment.consultation_id)
+                               .where(*published)) or 0
+        procs = min(2, os.cpu_count() or 1) if count > PARALLEL_FROM else 1
     ix = whoosh_index.create_in(path, SCHEMA)
-    writer = ix.writer(limitmb=128)
+    if procs > 1:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=128)
+    else:
+        writer = ix.writer(limitmb=128)
     for cid in session.scalars(select(Consultation.id)):
         _index_consultation(writer, session, cid)
         _index_response(writer, session, cid)
     # One streamed, joined query for every published comment (not a lookup per comment).
     rows = session.execute(
         select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
-               Comment.published_at, Comment.created_at, DocumentVersion.number,
-               Consultation.id, Consultation.slug, Consultation.title)
+               func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
+               Consultation.slug, Consultation.title)
         .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
         .join(Consultation, Consultation.id == Comment.consultation_id)
-        .where(Comment.status == CommentStatus.PUBLISHED.value, Consultation.published_at.is_not(None))
+        .where(*published)
         .execution_options(yield_per=2000))
-    for (comment_id, body, number, anchor, published_at, created_at, version,
-         cid, slug, title) in rows:
-        writer.add_document(key=f"comment:{comment_id}", kind="comment", cid=str(cid), slug=slug,
-                            consultation=title, title=title, text=body, number=number or "",
-                            anchor=anchor or "", version=version, item_id=comment_id,
-                            date=published_at or created_at)
+    for row in rows:
+        writer.add_document(**_comment_document(*row))
     writer.commit()
+    _write_file(index_dir, SCHEMA_FILE, SCHEMA_VERSION)
     _set_position(index_dir, last)
     return ix
 
@@ -316,18 +373,62 @@ class Hit:
 
 @dataclass
 class Results:
-    """A page of hits."""
+    """A page of hits, and how many documents match (estimated when `exact` is False)."""
 
     hits: list[Hit] = field(default_factory=list)
     total: int = 0
     page: int = 1
     pages: int = 0
+    exact: bool = True
+
+    @property
+    def total_text(self) -> str:
+        """The number of matches in words: "1 result", "12 results", "about 46,000 results"."""
+        count = f"{self.total:,} result{'' if self.total == 1 else 's'}"
+        return count if self.exact else f"about {count}"
+
+
+class _Enough(Exception):
+    """Raised by _RankFirst when it has ranked as many matches as it may."""
+
+
+class _RankFirst(TopCollector):
+    """Keep the best `limit` of the first `budget` matches (in index order), counting them.
+
+    whoosh scores matches one at a time in Python, a few microseconds each: a two-word search
+    whose words are both common matches half of 100,000 comments and would take a third of a
+    second to rank in full, and as long again to count. Past `budget` matches the ranking stops,
+    and the total is estimated from how far through the index the budget reached. Every match
+    is counted as it is ranked, so no second pass counts them (whoosh's block-skipping
+    optimisation is off: it saves little on all-words queries and needs that second pass).
+    """
+
+    def __init__(self, limit: int, budget: int) -> None:
+        # replace=0: never swap in a matcher that leaves out documents that cannot reach the
+        # top `limit`, as whoosh otherwise does, which would stop the count short.
+        super().__init__(limit=limit, usequality=False, replace=0)
+        self.budget = budget
+        self.stopped_at: int | None = None
+
+    def set_subsearcher(self, subsearcher, offset) -> None:
+        super().set_subsearcher(subsearcher, offset)
+        self.matcher = self.matcher.replace()  # drop parts of the query this segment lacks
+
+    def collect_matches(self) -> None:
+        for sub_docnum in self.matches():
+            self.collect(sub_docnum)
+            if self.total >= self.budget:
+                self.stopped_at = self.offset + sub_docnum
+                raise _Enough
 
 
 def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ...] = (),
            slugs: tuple[str, ...] | None = None, date_from: datetime | None = None,
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
-    """Search the public index; phrase ("...") and prefix (word*) queries are understood."""
+    """Search the public index for documents holding all the words, best matches first.
+
+    Phrase ("...") and prefix (word*) queries are understood, and so are OR and NOT.
+    """
     query = (query or "").strip()
     if not query:
         raise SearchError("Type one or more words to search for.")
@@ -335,7 +436,9 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         raise SearchError(f"Your search is {len(query):,} characters long; use at most {MAX_QUERY}.")
     if page < 1 or page > 1000:
         raise SearchError("That results page does not exist.")
-    parser = MultifieldParser(["title", "text"], SCHEMA, group=OrGroup.factory(0.9))
+    # Every word must match (the parser's default AndGroup): what people expect of a search
+    # box, and far cheaper than ranking every document holding any one common word.
+    parser = MultifieldParser(["title", "text"], SCHEMA)
     try:
         parsed = parser.parse(query)
     except Exception:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
@@ -351,22 +454,44 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
             return Results(page=page)
         filters.append(Or([Term("slug", s) for s in slugs]))
     if date_from or date_to:
-        filters.append(DateRange("date", date_from, date_to))
-    results = searcher.search_page(parsed, page, pagelen=pagelen,
-                                   filter=And(filters) if filters else None, terms=True)
-    results.results.formatter = HtmlFormatter(tagname="mark", classname="match", termclass="")
-    results.results.fragmenter = ContextFragmenter(maxchars=300, surround=60)
+        # The filters are whole days (the form asks for dates), so documents carry their day.
+        filters.append(NumericRange("day", date_from and _day(date_from), date_to and _day(date_to)))
+    # Require: the filters narrow the matches without touching their scores, and are matched
+    # inside the query (skipping along the postings) rather than as a set of every filtered
+    # document built for each search. (Require's block-skipping path is broken in whoosh 2.7;
+    # _RankFirst never takes it.)
+    collector = _RankFirst(limit=page * pagelen, budget=MAX_RANKED)
+    try:
+        searcher.search_with_collector(Require(parsed, And(filters)) if filters else parsed, collector)
+    except _Enough:
+        pass
+    results = collector.results()
+    if collector.stopped_at is None:
+        total, exact = collector.total, True
+    else:
+        # The budget ran out a fraction of the way through the index: scale up, to two figures.
+        estimate = collector.total * searcher.doc_count_all() / (collector.stopped_at + 1)
+        total, exact = max(collector.total, int(float(f"{estimate:.2g}"))), False
+    # Highlight the words searched for (prefixes expanded to the words found in the index) in
+    # each hit's text, rather than have whoosh record the matched terms of every match.
+    field = SCHEMA["text"]
+    words = {field.from_bytes(text) for _name, text in
+             parsed.existing_terms(searcher.reader(), fieldname="text", expand=True)}
+    formatter = HtmlFormatter(tagname="mark", classname="match", termclass="")
+    fragmenter = ContextFragmenter(maxchars=300, surround=60)
     hits = []
-    for hit in results:
+    for hit in results[(page - 1) * pagelen:page * pagelen]:
         text = hit.get("text", "")
         # whoosh's HtmlFormatter escapes the text around the <mark>s; the fallback escapes too.
-        highlight = hit.highlights("text", text=text, top=2) or escape(text[:300])
+        marked = highlight(text, words, ANALYZER, fragmenter, formatter, top=2) if words else ""
         hits.append(Hit(kind=hit["kind"], slug=hit.get("slug", ""), consultation=hit.get("consultation", ""),
                         title=hit.get("title", ""), number=hit.get("number", "") or "",
                         anchor=hit.get("anchor", "") or "", version=hit.get("version"),
-                        item_id=hit.get("item_id"), date=hit.get("date"), highlight=highlight))
-    total = results.total
-    return Results(hits, total, page, (total + pagelen - 1) // pagelen)
+                        item_id=hit.get("item_id"), date=hit.get("date"),
+                        highlight=marked or escape(text[:300])))
+    # Only the ranked matches can be shown, so the pages end there.
+    pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen
+    return Results(hits, total, page, pages, exact)
 
 
 def start_background_indexer(app) -> threading.Thread:

@@ -1,8 +1,8 @@
 """Search: the change log, the single writer, only public things found, rebuilds."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
-
 from pathlib import Path
 
 import pytest
@@ -118,3 +118,57 @@ def test_two_hosts_keep_their_own_index_from_one_log(indexed, tmp_path):
     search.apply_changes(a, db.session)
     search.apply_changes(b, db.session)
     assert _find(a, "rainwater").total == _find(b, "rainwater").total == 1
+
+
+def test_every_word_must_match_unless_or_is_asked_for(indexed):
+    search.apply_changes(indexed["dir"], db.session)
+    both = _find(indexed["dir"], "standpipe rainwater")
+    assert [h.kind for h in both.hits] == ["comment"]  # the paragraph has no "rainwater"
+    assert {h.kind for h in _find(indexed["dir"], "standpipe vegetables").hits} == {"paragraph"}
+    assert _find(indexed["dir"], "standpipe OR rainwater").total == 2
+    assert _find(indexed["dir"], "standpipe zucchini").total == 0
+
+
+def test_a_title_word_finds_the_consultation_not_every_comment_on_it(indexed):
+    search.apply_changes(indexed["dir"], db.session)
+    c = indexed["c"]
+    word = c.title.split()[0]
+    consultation = _find(indexed["dir"], word, kinds=("consultation",))
+    assert consultation.total == 1 and consultation.hits[0].title == c.title
+    assert _find(indexed["dir"], word, kinds=("comment",)).total == 0  # the comment never says it
+    comment = _find(indexed["dir"], "rainwater").hits[0]
+    assert comment.consultation == c.title and comment.slug == "allotments"
+
+
+def test_prefix_and_phrase_searches_highlight_the_words_found(indexed):
+    search.apply_changes(indexed["dir"], db.session)
+    prefix = _find(indexed["dir"], "standp*", kinds=("paragraph",))
+    assert re.search(r'<mark class="match[^"]*">standpipe</mark>', prefix.hits[0].highlight)
+    phrase = _find(indexed["dir"], '"keep a waiting list"')
+    assert re.search(r'<mark class="match[^"]*">waiting</mark> <mark class="match[^"]*">list</mark>',
+                     phrase.hits[0].highlight)
+
+
+def test_a_very_broad_search_ranks_a_sample_and_says_about_how_many(indexed, monkeypatch):
+    search.apply_changes(indexed["dir"], db.session)
+    exact = _find(indexed["dir"], "standpipe")
+    assert exact.exact and exact.total == 2 and exact.total_text == "2 results"
+    monkeypatch.setattr(search, "MAX_RANKED", 1)  # as if "standpipe" matched thousands
+    broad = _find(indexed["dir"], "standpipe")
+    assert not broad.exact and broad.total >= 1 and broad.total_text.startswith("about ")
+    assert len(broad.hits) == 1 and broad.pages == 1  # only ranked matches can be paged to
+
+
+def test_an_index_made_by_older_code_is_rebuilt_by_the_writer(indexed):
+    search.apply_changes(indexed["dir"], db.session)
+    (Path(indexed["dir"]) / search.SCHEMA_FILE).write_text("1")
+    search.apply_changes(indexed["dir"], db.session)
+    assert (Path(indexed["dir"]) / search.SCHEMA_FILE).read_text() == search.SCHEMA_VERSION
+    assert _find(indexed["dir"], "standpipe").total == 2
+
+
+def test_a_rebuild_in_worker_processes_finds_the_same(indexed):
+    search.rebuild(indexed["dir"], db.session, procs=2)
+    results = _find(indexed["dir"], "standpipe")
+    assert results.total == 2 and {h.kind for h in results.hits} == {"paragraph", "comment"}
+    assert _find(indexed["dir"], '"keep a waiting list"').total == 1
