@@ -285,6 +285,22 @@ def test_downloads_read_in_batches_and_keep_order(app, world):
     assert ids == sorted(ids) and len(ids) == 4
 
 
+def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, world, monkeypatch):
+    with app.app_context():
+        c = archive.public_consultation(db.session, "allotments")
+        whole_csv = "".join(archive.comments_csv(db.session, c, "Licence", "https://example.org/l"))
+        whole_json = "".join(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
+        monkeypatch.setattr(archive, "CHUNK", 1)  # a piece as soon as there is anything to send
+        monkeypatch.setattr(archive, "BATCH", 2)
+        csv_pieces = list(archive.comments_csv(db.session, c, "Licence", "https://example.org/l"))
+        json_pieces = list(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
+    # The licence and the header go first, before the comments are read.
+    assert csv_pieces[0].startswith('"# Published comments') and csv_pieces[0].count("\r\n") == 2
+    assert len(csv_pieces) == 3 and "".join(csv_pieces) == whole_csv  # 4 comments in batches of 2
+    assert len(json_pieces) == 4 and "".join(json_pieces) == whole_json  # head, 2 batches, end
+    assert len(json.loads(whole_json)["comments"]) == 4
+
+
 def test_bad_download_requests_are_clear_4xx(client, world):
     assert client.get("/c/no-such/comments.csv").status_code == 404
     assert client.get("/c/secret-draft/comments.csv").status_code == 404

@@ -52,6 +52,10 @@ MAX_INT = 2**31 - 1
 ANONYMOUS = "a member of the public"
 FORMER = "a former participant"
 CSV_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset(CSV_DANGEROUS)  # all one character, so a set lookup of the first
+# Downloads are sent in pieces of about this many characters: one write per comment would
+# cost a system call (and, behind gunicorn, a socket send) for each of 100,000 lines.
+CHUNK = 64 * 1024
 CSV_COLUMNS = ("comment_id", "consultation", "version", "paragraph_anchor", "paragraph_number",
                "paragraph_text", "reply_to", "comment", "stance", "respondent_type",
                "organisation", "name", "published_at", "themes", "outcomes")
@@ -227,7 +231,9 @@ def iso(value: datetime | None) -> str | None:
     """A stored (naive UTC) time as ISO 8601 with a Z."""
     if value is None:
         return None
-    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 def response_is_published(session: Session, consultation_id: int) -> bool:
@@ -289,9 +295,8 @@ def _records(session: Session, rows, slug: str, with_themes: bool) -> list[dict]
     return records
 
 
-def iter_published_comments(session: Session, consultation: Consultation,
-                            batch: int = BATCH) -> Iterator[dict]:
-    """Every published comment as a plain record, read in keyset batches (constant memory)."""
+def _record_batches(session: Session, consultation: Consultation, batch: int = BATCH) -> Iterator[list[dict]]:
+    """Every published comment as plain records, a keyset batch at a time (constant memory)."""
     with_themes = response_is_published(session, consultation.id)
     after = 0
     while True:
@@ -299,10 +304,17 @@ def iter_published_comments(session: Session, consultation: Consultation,
                                .order_by(Comment.id).limit(batch)).all()
         if not rows:
             return
-        yield from _records(session, rows, consultation.slug, with_themes)
+        yield _records(session, rows, consultation.slug, with_themes)
         after = rows[-1][0]
         if len(rows) < batch:
             return
+
+
+def iter_published_comments(session: Session, consultation: Consultation,
+                            batch: int = BATCH) -> Iterator[dict]:
+    """Every published comment as a plain record, read in keyset batches (constant memory)."""
+    for records in _record_batches(session, consultation, batch):
+        yield from records
 
 
 def encode_cursor(comment_id: int) -> str:
@@ -350,7 +362,7 @@ def csv_safe(value) -> str:
     if isinstance(value, list):
         value = "; ".join(value)
     text = str(value)
-    if text.startswith(CSV_DANGEROUS):
+    if text[:1] in _FORMULA_START:
         return "'" + text
     return text
 
@@ -364,21 +376,26 @@ def licence_note(consultation: Consultation, licence_name: str, licence_url: str
 
 def comments_csv(session: Session, consultation: Consultation, licence_name: str,
                  licence_url: str) -> Iterator[str]:
-    """The published comments as CSV text, one line at a time, led by a licence note."""
-    buffer = io.StringIO()
+    """The published comments as CSV text, led by a licence note, in pieces of about CHUNK."""
+    buffer = io.StringIO()  # reused: emptied after each piece is taken
     writer = csv.writer(buffer, lineterminator="\r\n")
+    keys = tuple("id" if c == "comment_id" else c for c in CSV_COLUMNS)
 
-    def line(row) -> str:
-        writer.writerow(row)
+    def take() -> str:
         text = buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
         return text
 
-    yield line([csv_safe("# " + licence_note(consultation, licence_name, licence_url))])
-    yield line(CSV_COLUMNS)
-    for record in iter_published_comments(session, consultation):
-        yield line([csv_safe(record[c if c != "comment_id" else "id"]) for c in CSV_COLUMNS])
+    writer.writerow([csv_safe("# " + licence_note(consultation, licence_name, licence_url))])
+    writer.writerow(CSV_COLUMNS)
+    yield take()  # the download starts at once, before the first query
+    for records in _record_batches(session, consultation, BATCH):
+        writer.writerows([csv_safe(record[k]) for k in keys] for record in records)
+        if buffer.tell() >= CHUNK:
+            yield take()
+    if buffer.tell():
+        yield take()
 
 
 def comments_json(session: Session, consultation: Consultation, licence_name: str,
@@ -392,10 +409,10 @@ def comments_json(session: Session, consultation: Consultation, licence_name: st
                          "status": consultation.status.value},
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "comments": ['
-    first = True
-    for record in iter_published_comments(session, consultation):
-        yield ("" if first else ",") + "\n" + json.dumps(record, ensure_ascii=False)
-        first = False
+    separator = "\n"
+    for records in _record_batches(session, consultation, BATCH):  # a piece per batch of comments
+        yield separator + ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+        separator = ",\n"
     yield "\n]}\n"
 
 
