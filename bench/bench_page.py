@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import secrets
 import shutil
@@ -63,6 +64,18 @@ def seed(backend: str, comments: int) -> None:
     print(f"seeded {summary['comments']:,} comments in {summary['total_s']:.1f} s")
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run(args, pool, run_index: int) -> None:
     """One run: serve a fresh copy and measure the chosen scenarios."""
     tmp = Path(tempfile.mkdtemp(prefix="consult-bench-page-"))
@@ -96,6 +109,8 @@ def run(args, pool, run_index: int) -> None:
             ids = list(range(lo + 1, hi + 1))  # as load.py does
             random.Random(3).shuffle(ids)
             cookies = load.sessions_for(su, ids[:args.clients * (args.comment_seconds * 2 + 5)])
+            servers, client = load.worker_pids(proc.pid), [p.pid for p in pool._pool]
+            cpu = cpu_seconds(servers), cpu_seconds(client)
             cr = pool.apply(load.load_comments, (base, "arf", anchors, cookies, args.clients,
                                                  args.comment_seconds, 4))
             print(f"[{run_index}] s3 comments: {cr['ok'] / cr['wall']:.1f}/s, POST p50 "
@@ -103,6 +118,11 @@ def run(args, pool, run_index: int) -> None:
                   f"{load.pct(cr['latencies'], 99) * 1000:.0f} ms, {cr['ok']} ok, "
                   f"{cr['errors']} errors {cr['samples'][:2]}, {cr['busy_503']} x 503, "
                   f"{cr['gets']} form loads", flush=True)
+            per = max(cr["ok"], 1)
+            print(f"    CPU per comment: gunicorn workers "
+                  f"{(cpu_seconds(servers) - cpu[0]) / per * 1000:.1f} ms, load generator "
+                  f"{(cpu_seconds(client) - cpu[1]) / per * 1000:.1f} ms; wall "
+                  f"{cr['wall']:.1f} s", flush=True)
     finally:
         static_path.unlink(missing_ok=True)
         load.stop_gunicorn(proc)

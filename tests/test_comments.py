@@ -374,7 +374,7 @@ def test_busy_database_answers_503_with_retry_after_and_keeps_the_text(client, w
     def locked(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(service, "submit_comment", locked)
+    monkeypatch.setattr(service, "store_comment", locked)  # where the write lock is taken
     response = _post(client, world, anchor, body="Please keep this text.")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"

@@ -155,19 +155,28 @@ def current_paragraph(session: Session, consultation: Consultation, anchor: str)
     )
 
 
-def submit_comment(
+@dataclass
+class Draft:
+    """A checked comment, ready to store: everything `store_comment` needs, read beforehand."""
+
+    comment: Comment  # transient: not yet in any session
+    moderation_mode: str
+    now: datetime
+    stored: Comment | None = None  # this form was sent before: the comment it stored
+
+
+def prepare_comment(
     session: Session,
     consultation: Consultation,
     anchor: str | None,
     author: User,
     data: CommentInput,
     now: datetime | None = None,
-    word_lists: tuple[Sequence[str], Sequence[str]] = ((), ()),
-) -> tuple[Comment, bool]:
-    """Store a comment once and screen it; returns (comment, created).
+) -> Draft:
+    """Check a comment and render it, reading only; `store_comment` writes it.
 
-    Resubmitting the same form is a no-op. Whether the comment is published at once or waits
-    for a moderator is moderation's call (the consultation's mode, screening, sanctions).
+    Kept apart so that a caller can read in one transaction and write in a short second one
+    (on SQLite a writing transaction holds the database's only write lock throughout).
     """
     now = now or utcnow()
     data = _validate_input(data)
@@ -176,7 +185,7 @@ def submit_comment(
                               Comment.submission_key == data.submission_key)
     )
     if existing is not None:
-        return existing, False
+        return Draft(existing, consultation.moderation_mode, now, stored=existing)
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
         raise CommentError("Confirm your email address before commenting.", status=403)
@@ -208,7 +217,6 @@ def submit_comment(
         # Threads are one level deep: a reply to a reply joins the top-level thread.
         if parent.parent_id is not None:
             parent = session.get(Comment, parent.parent_id)
-    _check_rate(session, author.id, now)
     comment = Comment(
         consultation_id=consultation.id,
         version_id=version.id,
@@ -229,6 +237,23 @@ def submit_comment(
         submission_key=data.submission_key,
         created_at=now,
     )
+    return Draft(comment, consultation.moderation_mode, now)
+
+
+def store_comment(
+    session: Session,
+    draft: Draft,
+    word_lists: tuple[Sequence[str], Sequence[str]] = ((), ()),
+) -> tuple[Comment, bool]:
+    """Store a prepared comment once and screen it; returns (comment, created).
+
+    Only the rate limit is checked here (it must count comments stored meanwhile); whether the
+    comment is published at once or waits for a moderator is moderation's call.
+    """
+    if draft.stored is not None:
+        return draft.stored, False
+    comment, now = draft.comment, draft.now
+    _check_rate(session, comment.author_id, now)
     try:
         with session.begin_nested():
             session.add(comment)
@@ -236,16 +261,16 @@ def submit_comment(
     except IntegrityError:
         # A concurrent request with the same submission key won the race: theirs is ours.
         existing = session.scalar(
-            select(Comment).where(Comment.author_id == author.id,
-                                  Comment.submission_key == data.submission_key)
+            select(Comment).where(Comment.author_id == comment.author_id,
+                                  Comment.submission_key == comment.submission_key)
         )
         if existing is None:
             raise
         return existing, False
     intake = moderation.intake(
-        session, comment_id=comment.id, consultation_id=consultation.id, author_id=author.id,
-        text=comment.body, revision=comment.revision, mode=consultation.moderation_mode,
-        banned=word_lists[0], suspect=word_lists[1], now=now,
+        session, comment_id=comment.id, consultation_id=comment.consultation_id,
+        author_id=comment.author_id, text=comment.body, revision=comment.revision,
+        mode=draft.moderation_mode, banned=word_lists[0], suspect=word_lists[1], now=now,
     )
     if intake.publish:
         comment.status = CommentStatus.PUBLISHED.value
@@ -254,6 +279,24 @@ def submit_comment(
         comment.status_reason = "Held for a moderator: " + " ".join(
             dict.fromkeys(r["message"] for r in intake.reasons if r["code"] != "sanction"))
     return comment, True
+
+
+def submit_comment(
+    session: Session,
+    consultation: Consultation,
+    anchor: str | None,
+    author: User,
+    data: CommentInput,
+    now: datetime | None = None,
+    word_lists: tuple[Sequence[str], Sequence[str]] = ((), ()),
+) -> tuple[Comment, bool]:
+    """Check, store and screen a comment in the caller's transaction; returns (comment, created).
+
+    Resubmitting the same form is a no-op. Whether the comment is published at once or waits
+    for a moderator is moderation's call (the consultation's mode, screening, sanctions).
+    """
+    return store_comment(session, prepare_comment(session, consultation, anchor, author, data, now),
+                         word_lists)
 
 
 def _check_rate(session: Session, author_id: int, now: datetime) -> None:
