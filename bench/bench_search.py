@@ -1,0 +1,120 @@
+"""Search, reindex and CSV export, in-process, on an already seeded database.
+
+    python bench/seed.py sqlite:////tmp/s100k.sqlite3 --comments 100000
+    python bench/bench_search.py sqlite:////tmp/s100k.sqlite3 --index /tmp/s100k-index --reindex
+
+Times `consult.search.rebuild` (documents/s), then the same two-word queries as `load.py` through
+`consult.search.search()` (comments only, and everything) against SQLite FTS5 over the same
+published comment texts, then streams the CSV of the main consultation (`arf`) and reports its
+time, size and how much the process's memory grew. Much quicker to iterate on than `load.py`,
+which measures the same things over HTTP.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import urllib.parse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import (SECRET, RssSampler, consult_env, fetch, fts5_compare, load_requests,  # noqa: E402
+                  start_gunicorn, stop_gunicorn, summarise, two_word_queries)
+
+
+def rss_mb() -> int:
+    """This process's resident memory now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("url", help="a database seeded by bench/seed.py")
+    parser.add_argument("--index", required=True, help="the Whoosh index folder")
+    parser.add_argument("--reindex", action="store_true", help="rebuild the index first (timed)")
+    parser.add_argument("--runs", type=int, default=3, help="passes over the 20 queries")
+    parser.add_argument("--no-search", action="store_true", help="skip the in-process search timings")
+    parser.add_argument("--no-csv", action="store_true")
+    parser.add_argument("--http", type=int, default=0, metavar="N",
+                        help="also time N requests to /search, and the CSV, over HTTP (gunicorn, as "
+                             "load.py does)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    args = parser.parse_args(argv)
+
+    import seed as seed_module
+    from consult import create_app, search
+    from consult.archive import service
+    from consult.extensions import db
+    from consult.models import Comment, Consultation, CommentStatus
+    from sqlalchemy import func, select
+
+    url = seed_module.normalise_url(args.url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "SEARCH_INDEX_DIR": args.index})
+    with app.app_context():
+        published = db.session.scalar(select(func.count()).select_from(Comment)
+                                      .where(Comment.status == CommentStatus.PUBLISHED.value))
+        if args.reindex or not Path(args.index).exists():
+            t = time.perf_counter()
+            search.rebuild(args.index, db.session)
+            secs = time.perf_counter() - t
+            print(f"rebuild: {secs:.1f} s for {published:,} published comments "
+                  f"({published / secs:.0f} comments/s)", flush=True)
+        db.session.remove()
+
+    queries = two_word_queries(url)
+    for kinds in (() if args.no_search else (("comment",), ())):
+        r = fts5_compare(url, args.index, queries, args.runs, kinds=kinds)
+        label = "comments only" if kinds else "all kinds"
+        print(f"search ({label}, {len(queries)} queries x {args.runs}): Whoosh p50 {r['whoosh_p50_ms']:.1f} "
+              f"p95 {r['whoosh_p95_ms']:.1f} ms; FTS5 p50 {r['fts_p50_ms']:.1f} p95 {r['fts_p95_ms']:.1f} ms "
+              f"({r['whoosh_p95_ms'] / max(r['fts_p95_ms'], 1e-6):.1f}x at p95)", flush=True)
+
+    if args.http:
+        instance = Path(tempfile.mkdtemp(prefix="consult-bench-search-"))
+        env = consult_env(args.url, instance)
+        env["SEARCH_INDEX_DIR"] = args.index
+        base, proc = start_gunicorn(env, args.workers)
+        try:
+            paths = [f"/search?q={urllib.parse.quote_plus(q)}" for q in queries]
+            load_requests(base, paths, args.workers, args.workers * 4, 60)  # every worker opens the index
+            r = summarise(load_requests(base, paths, args.workers, args.http, 120))
+            print(f"HTTP /search ({r['n']} requests, {args.workers} clients, {args.workers} workers): "
+                  f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, {r['rps']:.1f} requests/s, "
+                  f"statuses {r['statuses']}", flush=True)
+            if not args.no_csv:
+                with RssSampler(proc.pid) as sampler:
+                    status, _h, body, secs = fetch(base, "GET", "/c/arf/comments.csv", timeout=300)
+                _pid, before, peak = sampler.grown()
+                print(f"HTTP CSV: HTTP {status}, {secs:.1f} s, {len(body) / 1e6:.1f} MB, worker RSS "
+                      f"{before} -> {peak} MB", flush=True)
+        finally:
+            stop_gunicorn(proc)
+
+    if not args.no_csv:
+        with app.app_context():
+            consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "arf"))
+            before = peak = rss_mb()
+            t = time.perf_counter()
+            size = lines = 0
+            for n, chunk in enumerate(service.comments_csv(db.session, consultation, "Licence",
+                                                           "https://example.org/l")):
+                size += len(chunk.encode())
+                lines += chunk.count("\n")
+                if n % 50 == 0:
+                    peak = max(peak, rss_mb())
+            secs = time.perf_counter() - t
+            print(f"CSV: {secs:.1f} s, {size / 1e6:.1f} MB, {lines:,} lines; RSS {before} MB before, "
+                  f"peak {peak} MB while streaming", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
