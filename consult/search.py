@@ -387,9 +387,8 @@ class Results:
 
     @property
     def total_text(self) -> str:
-        """The number of matches in words: "1 result", "12 results", "about 46,000 results"."""
-        count = f"{self.total:,} result{'' if self.total == 1 else 's'}"
-        return count if self.exact else f"about {count}"
+        """The number of matches for people: "12", "1,204", or "about 46,000" when estimated."""
+        return f"{self.total:,}" if self.exact else f"about {self.total:,}"
 
 
 class _Enough(Exception):
