@@ -297,6 +297,50 @@ def test_paragraph_comments_paginate_by_cursor(client, world, app):
     assert client.get(f"/c/parking/p/{anchor}?after=drop%20table").status_code == 400
 
 
+def test_thread_pages_show_exactly_what_each_reader_may_see_in_order(world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    other = _anchor(world, "The town is split into four zones.")
+    statuses = ["published", "removed", "pending", "rejected", "withdrawn"]
+    with app.app_context():
+        c = db.session.scalars(select(Consultation)).one()
+        bob = create_user(db.session, "bob@example.org", "a-long-password", display_name="Bob",
+                          confirmed=True)
+        db.session.flush()
+        rows = []
+        for i in range(70):
+            author = world["citizen_id"] if i % 3 else bob.id
+            parent = rows[i - 1] if i % 7 == 6 and rows[i - 1].parent_id is None else None
+            rows.append(Comment(
+                consultation_id=c.id, version_id=c.versions[0].id, author_id=author,
+                anchor=other if i % 11 == 10 else (None if i % 13 == 12 else anchor),
+                parent_id=parent.id if parent else None, body=f"n{i}", body_html=f"<p>n{i}</p>",
+                status=statuses[i % len(statuses)], submission_key=f"t{i}"))
+            db.session.add(rows[-1])
+            db.session.flush()
+        db.session.commit()
+
+        for a in (anchor, None):
+            for viewer in (None, world["citizen_id"], bob.id):
+                def may_see(r):
+                    return (r.status in ("published", "removed")
+                            or (r.status == "pending" and r.author_id == viewer))
+                expected = [r.id for r in rows
+                            if r.anchor == a and r.parent_id is None and may_see(r)]
+                for order, wanted in (("newest", expected[::-1]), ("oldest", expected)):
+                    seen, cursor = [], None
+                    while True:
+                        page = service.thread(db.session, c, a, viewer_id=viewer, order=order,
+                                              cursor=cursor, limit=4)
+                        seen += [x.id for x in page.comments]
+                        for x in page.comments:
+                            assert [r.id for r in page.replies.get(x.id, [])] == [
+                                r.id for r in rows if r.parent_id == x.id and may_see(r)]
+                        if page.next_cursor is None:
+                            break
+                        cursor = page.next_cursor
+                    assert seen == wanted, (a, viewer, order)
+
+
 def test_document_page_query_count_does_not_grow_with_comments(client, world, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
 

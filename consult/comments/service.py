@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -420,16 +420,32 @@ def thread(
         visible = visible | ((Comment.author_id == viewer_id)
                              & (Comment.status == CommentStatus.PENDING.value))
     anchor_match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor
-    query = (
-        select(Comment)
-        .options(joinedload(Comment.author))
-        .where(Comment.consultation_id == consultation.id, anchor_match,
-               Comment.parent_id.is_(None), visible)
-    )
-    if after is not None:
-        query = query.where(Comment.id < after if order == "newest" else Comment.id > after)
-    query = query.order_by(Comment.id.desc() if order == "newest" else Comment.id.asc())
-    rows = list(session.scalars(query.limit(limit + 1)))
+    newest = order == "newest"
+
+    def in_order(*conditions):
+        # Top-level comments in one status, in page order: one range of ix_comments_thread
+        # (consultation, anchor, status, id), read only as far as the page needs. Written as
+        # coalesce(), not IS NULL: SQLite's statistics cannot tell that nine comments in ten
+        # have no parent, so for IS NULL it walks ix_comments_parent instead, through every
+        # top-level comment on the site (~55 ms for a quiet paragraph among 100,000).
+        query = select(Comment.id).where(
+            Comment.consultation_id == consultation.id, anchor_match,
+            func.coalesce(Comment.parent_id, 0) == 0, *conditions)
+        if after is not None:
+            query = query.where(Comment.id < after if newest else Comment.id > after)
+        return select(query.order_by(Comment.id.desc() if newest else Comment.id)
+                      .limit(limit + 1).subquery().c.id)
+
+    shown = [in_order(Comment.status == status) for status in VISIBLE]
+    if viewer_id is not None:
+        shown.append(in_order(Comment.author_id == viewer_id,
+                              Comment.status == CommentStatus.PENDING.value))
+    rows = list(session.scalars(
+        select(Comment).options(joinedload(Comment.author))
+        .where(Comment.id.in_(union_all(*shown)))
+        .order_by(Comment.id.desc() if newest else Comment.id)
+        .limit(limit + 1)
+    ))
     page, more = rows[:limit], len(rows) > limit
     replies: dict[int, list[Comment]] = {}
     if page:
