@@ -76,6 +76,19 @@ def cpu_seconds(pids) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_by_pid(comm: str) -> dict[int, float]:
+    """CPU seconds of every process with this command name (the PostgreSQL server's)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == comm:
+                    found[int(entry.name)] = cpu_seconds([int(entry.name)])
+            except OSError:
+                continue
+    return found
+
+
 def run(args, pool, run_index: int) -> None:
     """One run: serve a fresh copy and measure the chosen scenarios."""
     tmp = Path(tempfile.mkdtemp(prefix="consult-bench-page-"))
@@ -111,6 +124,7 @@ def run(args, pool, run_index: int) -> None:
             cookies = load.sessions_for(su, ids[:args.clients * (args.comment_seconds * 2 + 5)])
             servers, client = load.worker_pids(proc.pid), [p.pid for p in pool._pool]
             cpu = cpu_seconds(servers), cpu_seconds(client)
+            database = cpu_by_pid("postgres")
             cr = pool.apply(load.load_comments, (base, "arf", anchors, cookies, args.clients,
                                                  args.comment_seconds, 4))
             print(f"[{run_index}] s3 comments: {cr['ok'] / cr['wall']:.1f}/s, POST p50 "
@@ -121,7 +135,8 @@ def run(args, pool, run_index: int) -> None:
             per = max(cr["ok"], 1)
             print(f"    CPU per comment: gunicorn workers "
                   f"{(cpu_seconds(servers) - cpu[0]) / per * 1000:.1f} ms, load generator "
-                  f"{(cpu_seconds(client) - cpu[1]) / per * 1000:.1f} ms; wall "
+                  f"{(cpu_seconds(client) - cpu[1]) / per * 1000:.1f} ms, PostgreSQL "
+                  f"{sum(t - database.get(pid, 0) for pid, t in cpu_by_pid('postgres').items()) / per * 1000:.1f} ms; wall "
                   f"{cr['wall']:.1f} s", flush=True)
     finally:
         static_path.unlink(missing_ok=True)

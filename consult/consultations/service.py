@@ -280,6 +280,7 @@ class ParagraphLocation:
     version: DocumentVersion
     current: bool
     section: Paragraph | None
+    latest: DocumentVersion  # the consultation's current version
 
 
 def locate_paragraph(
@@ -289,6 +290,7 @@ def locate_paragraph(
     row = session.execute(
         select(Paragraph, DocumentVersion)
         .join(DocumentVersion)
+        .options(defer(DocumentVersion.source))  # hundreds of KB, not needed here
         .where(DocumentVersion.consultation_id == consultation.id, Paragraph.anchor == anchor)
         .order_by(DocumentVersion.number.desc())
         .limit(1)
@@ -304,7 +306,7 @@ def locate_paragraph(
                 Paragraph.version_id == version.id, Paragraph.anchor == paragraph.section
             )
         )
-    return ParagraphLocation(paragraph, version, version.id == latest.id, section)
+    return ParagraphLocation(paragraph, version, version.id == latest.id, section, latest)
 
 
 @dataclass
