@@ -21,6 +21,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ PG_SEEDED = "consult_bench_page"
 PG_BASE = "postgresql://postgres@127.0.0.1:5432/"
 
 
-def seeded_copy(backend: str, tmp: Path) -> tuple[str, callable]:
+def seeded_copy(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:
     """A fresh copy of the seeded data: (database URL, cleanup)."""
     if backend == "sqlite":
         copy = tmp / "bench.sqlite3"
@@ -122,6 +123,7 @@ def run(args, pool, run_index: int) -> None:
             ids = list(range(lo + 1, hi + 1))  # as load.py does
             random.Random(3).shuffle(ids)
             cookies = load.sessions_for(su, ids[:args.clients * (args.comment_seconds * 2 + 5)])
+            # The load generator is the pool's one process (multiprocessing keeps it in _pool).
             servers, client = load.worker_pids(proc.pid), [p.pid for p in pool._pool]
             cpu = cpu_seconds(servers), cpu_seconds(client)
             database = cpu_by_pid("postgres")
