@@ -627,7 +627,8 @@ def write_doc(table, meta, results, args):
 Measured by the benchmark suite in `bench/` (see `bench/README.md`). The figures below are the
 real output of one run, copied by the script itself; they are **indicative**: the machine is
 shared, and other engineers may have been running test suites at the same time (see the load
-average at the start and end of the run).
+average at the start and end of the run). The moderation queue at 1,000,000 comments has its
+own benchmark and figures: `bench/bench_queue.py`, `docs/performance-queue.md`.
 
 - date: {meta['date']}
 - command: `{meta['command']}`
