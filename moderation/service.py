@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, column, func, insert, or_, select, table, update
+from sqlalchemy import and_, bindparam, column, func, insert, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
@@ -136,6 +136,10 @@ def rule_titles(version: HouseRulesVersion) -> dict[str, str]:
 
 # --- sanctions -----------------------------------------------------------------------------
 
+_UNREVOKED = (select(Sanction).where(Sanction.user_id == bindparam("user"), Sanction.revoked_at.is_(None))
+              .order_by(Sanction.id))  # built once: it is read for every comment posted
+
+
 def _unrevoked_sanctions(session: Session, user_id: int) -> list[Sanction]:
     """A user's sanctions not revoked, read once per transaction (posting asks twice)."""
     if isinstance(session, scoped_session):
@@ -146,8 +150,7 @@ def _unrevoked_sanctions(session: Session, user_id: int) -> list[Sanction]:
         cached = session.info["moderation.sanctions"] = (transaction, {})
     by_user = cached[1]
     if user_id not in by_user:
-        by_user[user_id] = list(session.scalars(select(Sanction).where(
-            Sanction.user_id == user_id, Sanction.revoked_at.is_(None)).order_by(Sanction.id)))
+        by_user[user_id] = list(session.scalars(_UNREVOKED, {"user": user_id}))
     return by_user[user_id]
 
 
@@ -219,12 +222,22 @@ def revoke_sanction(session: Session, sanction_id: int, actor_id: int,
 
 @dataclass
 class Intake:
-    """What happens to a new comment: published now or held, and why."""
+    """What happens to a new comment, decided before it is stored: published now or held, and why."""
 
     publish: bool
-    item: QueueItem | None
     reasons: list[dict] = field(default_factory=list)
     campaign: bool = False
+    digest: str = ""
+    signature: tuple[int, ...] = ()
+    group: str = ""
+    completes_campaign: bool = False  # this text is the one that made its group a campaign
+    premoderated: bool = False
+
+    @property
+    def status_reason(self) -> str | None:
+        """Why the comment waits, in words for its author (None when it is published)."""
+        shown = [r["message"] for r in self.reasons if r["code"] != "sanction"]
+        return "Held for a moderator: " + " ".join(dict.fromkeys(shown)) if shown else None
 
 
 def text_hash(text: str) -> str:
@@ -237,90 +250,131 @@ def _reason_dict(reason: screening.Reason) -> dict:
             "spans": [list(s) for s in reason.spans]}
 
 
-def _campaign_group(session: Session, consultation_id: int, digest: str,
-                    signature: tuple[int, ...]) -> str:
+# The statements intake runs for every new comment, built once with bound parameters. Building
+# a statement (and its cache key) costs SQLAlchemy several times what SQLite takes to run it,
+# and intake sits inside the write transaction of every comment posted.
+_BY_AUTHOR = (select(TextPrint.id)
+              .where(TextPrint.author_id == bindparam("author"), TextPrint.text_hash == bindparam("digest"))
+              .limit(1))
+_SAME_TEXT = (select(TextPrint.group_key)
+              .where(TextPrint.consultation_id == bindparam("consultation"),
+                     TextPrint.text_hash == bindparam("digest"))
+              .limit(1))
+_NEAR_TEXTS = (select(TextPrint.group_key, TextPrint.sketch)
+               .join(TextBand, TextBand.comment_id == TextPrint.comment_id)
+               .where(TextBand.consultation_id == bindparam("consultation"),
+                      TextBand.band.in_(bindparam("bands", expanding=True)))
+               .limit(20))
+_OTHER_AUTHORS = (select(TextPrint.author_id).distinct()
+                  .where(TextPrint.consultation_id == bindparam("consultation"),
+                         TextPrint.group_key == bindparam("group"),
+                         TextPrint.author_id != bindparam("author"))
+                  .limit(CAMPAIGN_AUTHORS))
+_ADD_PRINT = insert(TextPrint)
+_ADD_BANDS = insert(TextBand)
+
+
+def _campaign_group(connection, consultation_id: int, digest: str,
+                    signature: tuple[int, ...]) -> tuple[str, bool]:
     """The group of near-identical texts in this consultation that a new text joins.
 
-    The same normalised text joins its group at once; otherwise the sketch's bands find up to
-    20 candidates, and the most similar one above the threshold gives its group. A text like
-    no other starts a group of its own, named by its hash. Every query here is bounded.
+    Returns (group, is_new). The same normalised text joins its group at once; otherwise the
+    sketch's bands find up to 20 candidates, and the most similar one above the threshold gives
+    its group. A text like no other starts a group of its own, named by its hash. Every query
+    here is bounded.
     """
-    same = session.scalar(select(TextPrint.group_key).where(
-        TextPrint.consultation_id == consultation_id, TextPrint.text_hash == digest).limit(1))
+    same = connection.execute(_SAME_TEXT, {"consultation": consultation_id, "digest": digest}).scalar()
     if same:
-        return same
+        return same, False
     if signature:
-        candidates = session.execute(
-            select(TextPrint.group_key, TextPrint.sketch)
-            .join(TextBand, TextBand.comment_id == TextPrint.comment_id)
-            .where(TextBand.consultation_id == consultation_id,
-                   TextBand.band.in_(screening.bands(signature)))
-            .limit(20)).all()
+        candidates = connection.execute(
+            _NEAR_TEXTS, {"consultation": consultation_id, "bands": screening.bands(signature)}).all()
         scored = [(screening.estimated_similarity(signature, other or ()), key) for key, other in candidates]
         best = max(scored, default=(0.0, None))
         if best[0] >= screening.NEAR_DUPLICATE:
-            return best[1]
-    return digest
+            return best[1], False
+    return digest, True
 
 
-def intake(session: Session, *, comment_id: int, consultation_id: int, author_id: int, text: str,
-           revision: int, mode: str, banned: Iterable[str] = (), suspect: Iterable[str] = (),
-           now: datetime | None = None) -> Intake:
-    """Screen a new comment and decide whether it is published now or waits for a moderator.
+def screen_new(session: Session, *, consultation_id: int, author_id: int, text: str, mode: str,
+               premoderated: bool | None = None, banned: Iterable[str] = (),
+               suspect: Iterable[str] = (), now: datetime | None = None) -> Intake:
+    """Screen a new text and decide whether it is published at once or waits for a moderator.
 
-    Pre-moderation and users on pre-moderation always wait; in post-moderation and reactive
-    consultations only comments that screening holds wait. Nothing is ever deleted. Texts that
-    several people sent, word for word or nearly, form a campaign group: held and reviewed
-    together, never rejected for being a campaign.
+    Run in the transaction that stores the comment, before it does (so the comment is written
+    once, with its status), then `record_intake` with its id. Pre-moderation and users on
+    pre-moderation always wait; in post-moderation and reactive consultations only texts that
+    screening holds wait. Texts that several people sent, word for word or nearly, form a
+    campaign group: held and reviewed together, never rejected for being a campaign.
+    `premoderated` may be passed when the caller has just read the author's sanctions.
     """
     now = now or utcnow()
+    connection = session.connection()
     reasons = [_reason_dict(r) for r in screening.screen(text, banned, suspect)]
     digest = text_hash(text)
-    if session.scalar(select(TextPrint.id).where(TextPrint.author_id == author_id,
-                                                 TextPrint.text_hash == digest).limit(1)):
+    if connection.execute(_BY_AUTHOR, {"author": author_id, "digest": digest}).first():
         reasons.append({"code": "repeat", "message": "The same text was posted before by the same person.",
                         "rule": screening.RULE_SPAM, "spans": []})
     signature = screening.sketch(text)
-    group = _campaign_group(session, consultation_id, digest, signature)
-    # Enough to know whether this author makes the group a campaign; never a count of all of it.
-    others = len(session.scalars(select(TextPrint.author_id).distinct().where(
-        TextPrint.consultation_id == consultation_id, TextPrint.group_key == group,
-        TextPrint.author_id != author_id).limit(CAMPAIGN_AUTHORS)).all())
+    group, new_group = _campaign_group(connection, consultation_id, digest, signature)
+    others = 0
+    if not new_group:
+        # Enough to know whether this author makes the group a campaign; never a count of all of it.
+        others = len(connection.execute(_OTHER_AUTHORS, {"consultation": consultation_id, "group": group,
+                                                         "author": author_id}).all())
     campaign = others + 1 >= CAMPAIGN_AUTHORS
-    session.add(TextPrint(comment_id=comment_id, consultation_id=consultation_id, author_id=author_id,
-                          text_hash=digest, group_key=group, sketch=list(signature), created_at=now))
-    if signature:
-        session.execute(insert(TextBand), [{"comment_id": comment_id, "consultation_id": consultation_id,
-                                            "band": band} for band in screening.bands(signature)])
     if campaign:
         reasons.append({"code": "campaign", "spans": [], "rule": "",
                         "message": "Many people sent this text, or one very like it: it is reviewed "
                                    "with the rest of its campaign group."})
-    premoderated = any(s.kind == "premoderate" for s in active_sanctions(session, author_id, now))
+    if premoderated is None:
+        premoderated = any(s.kind == "premoderate" for s in active_sanctions(session, author_id, now))
     if premoderated:
         reasons.append({"code": "sanction", "message": "The author's comments are checked before publication.",
                         "rule": "", "spans": []})
     hold = mode == "pre" or premoderated or bool(reasons)
+    return Intake(publish=not hold, reasons=reasons, campaign=campaign, digest=digest,
+                  signature=signature, group=group, premoderated=premoderated,
+                  completes_campaign=campaign and others == CAMPAIGN_AUTHORS - 1)
+
+
+def record_intake(session: Session, intake: Intake, *, comment_id: int, consultation_id: int,
+                  author_id: int, text: str, revision: int, mode: str,
+                  now: datetime | None = None) -> QueueItem | None:
+    """Record a stored comment's fingerprints and, when it is held, put it in the queue.
+
+    Returns the queue item, or None when the comment was published. Nothing is ever deleted.
+    """
+    now = now or utcnow()
+    connection = session.connection()
+    connection.execute(_ADD_PRINT, {"comment_id": comment_id, "consultation_id": consultation_id,
+                                    "author_id": author_id, "text_hash": intake.digest,
+                                    "group_key": intake.group, "sketch": list(intake.signature),
+                                    "created_at": now})
+    if intake.signature:
+        connection.execute(_ADD_BANDS, [{"comment_id": comment_id, "consultation_id": consultation_id,
+                                         "band": band} for band in screening.bands(intake.signature)])
     item = None
-    if hold:
+    if not intake.publish:
+        reasons = intake.reasons
         item = QueueItem(comment_id=comment_id, consultation_id=consultation_id, author_id=author_id,
                          text=text, comment_revision=revision,
-                         source="screening" if reasons and not premoderated else "pre",
+                         source="screening" if reasons and not intake.premoderated else "pre",
                          reasons=reasons, published=False, created_at=now,
-                         campaign_key=group if campaign else None)
+                         campaign_key=intake.group if intake.campaign else None)
         session.add(item)
         session.flush()
         audit(session, "held", "comment", comment_id, consultation_id=consultation_id,
               item_id=item.id, reasons=[r["code"] for r in reasons], mode=mode)
-    if campaign and others == CAMPAIGN_AUTHORS - 1:
+    if intake.completes_campaign:
         # This text made the group a campaign: earlier open items join it, to be decided together.
         session.execute(update(QueueItem).where(
             QueueItem.consultation_id == consultation_id, QueueItem.state.in_(OPEN_STATES),
             QueueItem.campaign_key.is_(None), QueueItem.comment_id.in_(
                 select(TextPrint.comment_id).where(TextPrint.consultation_id == consultation_id,
-                                                   TextPrint.group_key == group))
-        ).values(campaign_key=group, version=QueueItem.version + 1))
-    return Intake(publish=not hold, item=item, reasons=reasons, campaign=campaign)
+                                                   TextPrint.group_key == intake.group))
+        ).values(campaign_key=intake.group, version=QueueItem.version + 1))
+    return item
 
 
 def text_edited(session: Session, comment_id: int, text: str, revision: int) -> None:

@@ -1,6 +1,7 @@
 """Comments: submitting, threading, paginating, editing and withdrawing."""
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import unicodedata
@@ -9,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, select, union_all
+from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -81,6 +82,22 @@ class CommentInput:
     organisation: str | None = None
     show_name: bool = True
     parent_id: int | None = None
+
+
+# Statements on the posting path, built once with bound parameters: building a statement costs
+# SQLAlchemy several times what the database takes to run it.
+_BY_SUBMISSION_KEY = select(Comment.id).where(Comment.author_id == bindparam("author"),
+                                              Comment.submission_key == bindparam("key"))
+_CURRENT_VERSION = (select(DocumentVersion.id)
+                    .where(DocumentVersion.consultation_id == bindparam("consultation"))
+                    .order_by(DocumentVersion.number.desc()).limit(1))
+_CURRENT_PARAGRAPH = (select(Paragraph.id, Paragraph.version_id, Paragraph.number, Paragraph.text,
+                             Paragraph.fingerprint)
+                      .where(Paragraph.version_id == _CURRENT_VERSION.scalar_subquery(),
+                             Paragraph.anchor == bindparam("anchor")))
+_RECENT_BY_AUTHOR = (select(Comment.created_at)
+                     .where(Comment.author_id == bindparam("author"), Comment.created_at > bindparam("since"))
+                     .order_by(Comment.created_at.desc()))
 
 
 def clean_body(body: str | None) -> str:
@@ -163,6 +180,7 @@ class Draft:
     moderation_mode: str
     now: datetime
     stored: Comment | None = None  # this form was sent before: the comment it stored
+    premoderated: bool = False  # the author's comments are checked before publication
 
 
 def prepare_comment(
@@ -180,11 +198,10 @@ def prepare_comment(
     """
     now = now or utcnow()
     data = _validate_input(data)
-    existing = session.scalar(
-        select(Comment).where(Comment.author_id == author.id,
-                              Comment.submission_key == data.submission_key)
-    )
-    if existing is not None:
+    existing_id = session.connection().execute(
+        _BY_SUBMISSION_KEY, {"author": author.id, "key": data.submission_key}).scalar()
+    if existing_id is not None:
+        existing = session.get(Comment, existing_id)
         return Draft(existing, consultation.moderation_mode, now, stored=existing)
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
@@ -192,18 +209,21 @@ def prepare_comment(
     refusal = moderation.posting_refusal(session, author.id, now)
     if refusal:
         raise CommentError(refusal, status=403)
-    version = current_version(session, consultation)
+    # Read with the refusal (the same query): intake need not ask again while writing.
+    premoderated = any(s.kind == "premoderate" for s in moderation.active_sanctions(session, author.id, now))
     paragraph = None
-    if anchor is not None:
-        paragraph = session.scalar(
-            select(Paragraph).where(Paragraph.version_id == version.id, Paragraph.anchor == anchor)
-        )
+    if anchor is None:
+        version_id = session.connection().execute(_CURRENT_VERSION, {"consultation": consultation.id}).scalar_one()
+    else:
+        paragraph = session.connection().execute(
+            _CURRENT_PARAGRAPH, {"consultation": consultation.id, "anchor": anchor}).first()
         if paragraph is None:
             raise CommentError(
                 "That paragraph is not in the current version of the document, so it cannot "
                 "take new comments. Your text is kept: comment on the document as a whole, or "
                 "on the paragraph that replaced it.", status=404,
             )
+        version_id = paragraph.version_id
     parent = None
     if data.parent_id is not None:
         parent = session.get(Comment, data.parent_id)
@@ -219,7 +239,7 @@ def prepare_comment(
             parent = session.get(Comment, parent.parent_id)
     comment = Comment(
         consultation_id=consultation.id,
-        version_id=version.id,
+        version_id=version_id,
         paragraph_id=paragraph.id if paragraph else None,
         anchor=anchor,
         paragraph_number=paragraph.number if paragraph else None,
@@ -237,7 +257,7 @@ def prepare_comment(
         submission_key=data.submission_key,
         created_at=now,
     )
-    return Draft(comment, consultation.moderation_mode, now)
+    return Draft(comment, consultation.moderation_mode, now, premoderated=premoderated)
 
 
 def store_comment(
@@ -254,30 +274,33 @@ def store_comment(
         return draft.stored, False
     comment, now = draft.comment, draft.now
     _check_rate(session, comment.author_id, now)
+    # Screened before it is stored, so the comment is written once, with its status.
+    intake = moderation.screen_new(
+        session, consultation_id=comment.consultation_id, author_id=comment.author_id,
+        text=comment.body, mode=draft.moderation_mode, premoderated=draft.premoderated,
+        banned=word_lists[0], suspect=word_lists[1], now=now,
+    )
+    if intake.publish:
+        comment.status = CommentStatus.PUBLISHED.value
+        comment.published_at = now
+    else:
+        comment.status_reason = intake.status_reason
     try:
         with session.begin_nested():
             session.add(comment)
             session.flush()
     except IntegrityError:
         # A concurrent request with the same submission key won the race: theirs is ours.
-        existing = session.scalar(
-            select(Comment).where(Comment.author_id == comment.author_id,
-                                  Comment.submission_key == comment.submission_key)
-        )
-        if existing is None:
+        existing_id = session.connection().execute(
+            _BY_SUBMISSION_KEY, {"author": comment.author_id, "key": comment.submission_key}).scalar()
+        if existing_id is None:
             raise
-        return existing, False
-    intake = moderation.intake(
-        session, comment_id=comment.id, consultation_id=comment.consultation_id,
+        return session.get(Comment, existing_id), False
+    moderation.record_intake(
+        session, intake, comment_id=comment.id, consultation_id=comment.consultation_id,
         author_id=comment.author_id, text=comment.body, revision=comment.revision,
-        mode=draft.moderation_mode, banned=word_lists[0], suspect=word_lists[1], now=now,
+        mode=draft.moderation_mode, now=now,
     )
-    if intake.publish:
-        comment.status = CommentStatus.PUBLISHED.value
-        comment.published_at = now
-    elif intake.reasons:
-        comment.status_reason = "Held for a moderator: " + " ".join(
-            dict.fromkeys(r["message"] for r in intake.reasons if r["code"] != "sanction"))
     return comment, True
 
 
@@ -300,11 +323,8 @@ def submit_comment(
 
 
 def _check_rate(session: Session, author_id: int, now: datetime) -> None:
-    recent = session.scalars(
-        select(Comment.created_at)
-        .where(Comment.author_id == author_id, Comment.created_at > now - timedelta(hours=1))
-        .order_by(Comment.created_at.desc())
-    ).all()
+    recent = session.connection().execute(
+        _RECENT_BY_AUTHOR, {"author": author_id, "since": now - timedelta(hours=1)}).scalars().all()
     last_minute = [t for t in recent if t > now - timedelta(minutes=1)]
     if len(last_minute) >= RATE_PER_MINUTE:
         raise RateLimited(max(1, int((last_minute[-1] + timedelta(minutes=1) - now).total_seconds())))
@@ -402,6 +422,51 @@ def parse_cursor(cursor: str | None) -> int | None:
     return int(cursor)
 
 
+@functools.cache
+def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool):
+    """The three statements of a thread page, built once per shape with bound parameters.
+
+    Building them costs SQLAlchemy more than SQLite takes to run them, and every paragraph page
+    (and every comment form) reads a thread.
+    """
+    visible = Comment.status.in_(VISIBLE)
+    if viewer:
+        visible = visible | ((Comment.author_id == bindparam("viewer"))
+                             & (Comment.status == CommentStatus.PENDING.value))
+    anchor_match = Comment.anchor.is_(None) if general else Comment.anchor == bindparam("anchor")
+    after = bindparam("after")
+
+    def in_order(*conditions):
+        # Top-level comments in one status, in page order: one range of ix_comments_thread
+        # (consultation, anchor, status, id), read only as far as the page needs. Written as
+        # coalesce(), not IS NULL: SQLite's statistics cannot tell that nine comments in ten
+        # have no parent, so for IS NULL it walks ix_comments_parent instead, through every
+        # top-level comment on the site (~55 ms for a quiet paragraph among 100,000).
+        query = select(Comment.id).where(
+            Comment.consultation_id == bindparam("consultation"), anchor_match,
+            func.coalesce(Comment.parent_id, 0) == 0, *conditions)
+        if paged:
+            query = query.where(Comment.id < after if newest else Comment.id > after)
+        return select(query.order_by(Comment.id.desc() if newest else Comment.id)
+                      .limit(bindparam("limit")).subquery().c.id)
+
+    shown = [in_order(Comment.status == status) for status in VISIBLE]
+    if viewer:
+        shown.append(in_order(Comment.author_id == bindparam("viewer"),
+                              Comment.status == CommentStatus.PENDING.value))
+    page = (select(Comment).options(joinedload(Comment.author))
+            .where(Comment.id.in_(union_all(*shown)))
+            .order_by(Comment.id.desc() if newest else Comment.id)
+            .limit(bindparam("limit")))
+    replies = (select(Comment).options(joinedload(Comment.author))
+               .where(Comment.parent_id.in_(bindparam("parents", expanding=True)), visible)
+               .order_by(Comment.id))
+    count = select(func.count()).select_from(Comment).where(
+        Comment.consultation_id == bindparam("consultation"), anchor_match,
+        Comment.status == CommentStatus.PUBLISHED.value)
+    return page, replies, count
+
+
 def thread(
     session: Session,
     consultation: Consultation,
@@ -415,51 +480,17 @@ def thread(
     """A page of top-level comments on an anchor (keyset pagination), with their replies."""
     after = parse_cursor(cursor)
     order = "oldest" if order == "oldest" else "newest"
-    visible = Comment.status.in_(VISIBLE)
-    if viewer_id is not None:
-        visible = visible | ((Comment.author_id == viewer_id)
-                             & (Comment.status == CommentStatus.PENDING.value))
-    anchor_match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor
-    newest = order == "newest"
-
-    def in_order(*conditions):
-        # Top-level comments in one status, in page order: one range of ix_comments_thread
-        # (consultation, anchor, status, id), read only as far as the page needs. Written as
-        # coalesce(), not IS NULL: SQLite's statistics cannot tell that nine comments in ten
-        # have no parent, so for IS NULL it walks ix_comments_parent instead, through every
-        # top-level comment on the site (~55 ms for a quiet paragraph among 100,000).
-        query = select(Comment.id).where(
-            Comment.consultation_id == consultation.id, anchor_match,
-            func.coalesce(Comment.parent_id, 0) == 0, *conditions)
-        if after is not None:
-            query = query.where(Comment.id < after if newest else Comment.id > after)
-        return select(query.order_by(Comment.id.desc() if newest else Comment.id)
-                      .limit(limit + 1).subquery().c.id)
-
-    shown = [in_order(Comment.status == status) for status in VISIBLE]
-    if viewer_id is not None:
-        shown.append(in_order(Comment.author_id == viewer_id,
-                              Comment.status == CommentStatus.PENDING.value))
-    rows = list(session.scalars(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.id.in_(union_all(*shown)))
-        .order_by(Comment.id.desc() if newest else Comment.id)
-        .limit(limit + 1)
-    ))
+    page_query, replies_query, count_query = _thread_statements(
+        anchor is None, viewer_id is not None, after is not None, order == "newest")
+    params = {"consultation": consultation.id, "anchor": anchor, "viewer": viewer_id,
+              "after": after, "limit": limit + 1}
+    rows = list(session.scalars(page_query, params))
     page, more = rows[:limit], len(rows) > limit
     replies: dict[int, list[Comment]] = {}
     if page:
-        for reply in session.scalars(
-            select(Comment).options(joinedload(Comment.author))
-            .where(Comment.parent_id.in_([c.id for c in page]), visible)
-            .order_by(Comment.id)
-        ):
+        for reply in session.scalars(replies_query, {"parents": [c.id for c in page], "viewer": viewer_id}):
             replies.setdefault(reply.parent_id, []).append(reply)
-    total = session.scalar(
-        select(func.count()).select_from(Comment).where(
-            Comment.consultation_id == consultation.id, anchor_match,
-            Comment.status == CommentStatus.PUBLISHED.value)
-    )
+    total = session.execute(count_query, params).scalar()
     return Thread(page, replies, str(page[-1].id) if more else None, order, total or 0)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, defer
 
 import documents
@@ -228,7 +228,12 @@ def get_consultation(session: Session, slug: str) -> Consultation | None:
     """The consultation with this slug, or None."""
     if not slug or len(slug) > 80 or not SLUG_RE.match(slug):
         return None  # never send a malformed slug (a NUL byte, say) to the database
-    return session.scalar(select(Consultation).where(Consultation.slug == slug))
+    return session.scalar(_BY_SLUG, {"slug": slug})
+
+
+# Built once: every public page looks its consultation up by slug, and building the statement
+# costs SQLAlchemy more than running it.
+_BY_SLUG = select(Consultation).where(Consultation.slug == bindparam("slug"))
 
 
 def list_public(session: Session) -> list[Consultation]:
