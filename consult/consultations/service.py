@@ -292,26 +292,31 @@ def locate_paragraph(
     session: Session, consultation: Consultation, anchor: str
 ) -> ParagraphLocation | None:
     """Find an anchor in the current version, or else the last version that had it."""
-    row = session.execute(
-        select(Paragraph, DocumentVersion)
-        .join(DocumentVersion)
-        .options(defer(DocumentVersion.source))  # hundreds of KB, not needed here
-        .where(DocumentVersion.consultation_id == consultation.id, Paragraph.anchor == anchor)
-        .order_by(DocumentVersion.number.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_LOCATE, {"consultation": consultation.id, "anchor": anchor}).first()
     if row is None:
         return None
-    paragraph, version = row
-    latest = current_version(session, consultation)
+    paragraph, version, latest_number = row
+    latest = version if version.number == latest_number else current_version(session, consultation)
     section = None
     if paragraph.section:
-        section = session.scalar(
-            select(Paragraph).where(
-                Paragraph.version_id == version.id, Paragraph.anchor == paragraph.section
-            )
-        )
+        section = session.scalar(_SECTION, {"version": version.id, "anchor": paragraph.section})
     return ParagraphLocation(paragraph, version, version.id == latest.id, section, latest)
+
+
+# Built once: every paragraph page (and every comment form) locates its paragraph.
+_LOCATE = (
+    select(Paragraph, DocumentVersion,
+           select(func.max(DocumentVersion.number))
+           .where(DocumentVersion.consultation_id == bindparam("consultation")).scalar_subquery())
+    .join(DocumentVersion, Paragraph.version_id == DocumentVersion.id)
+    .options(defer(DocumentVersion.source))  # hundreds of KB, not needed here
+    .where(DocumentVersion.consultation_id == bindparam("consultation"),
+           Paragraph.anchor == bindparam("anchor"))
+    .order_by(DocumentVersion.number.desc())
+    .limit(1)
+)
+_SECTION = select(Paragraph).where(Paragraph.version_id == bindparam("version"),
+                                   Paragraph.anchor == bindparam("anchor"))
 
 
 @dataclass

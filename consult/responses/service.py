@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 import documents
@@ -364,9 +364,13 @@ def mark_considered(session: Session, consultation: Consultation, comment_id: in
 
 # --- the response ----------------------------------------------------------------------------
 
+# Built once: every paragraph page asks whether there is a published response.
+_RESPONSE_OF = select(Response).where(Response.consultation_id == bindparam("consultation"))
+
+
 def get_response(session: Session, consultation: Consultation, create: bool = False) -> Response | None:
     """The consultation's response (a draft until published)."""
-    response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
+    response = session.scalar(_RESPONSE_OF, {"consultation": consultation.id})
     if response is None and create:
         numbers = sorted(v.number for v in consultation.versions)
         response = Response(consultation_id=consultation.id, from_version=numbers[0],
