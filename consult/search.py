@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import threading
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -24,10 +25,12 @@ from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.collectors import TopCollector
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
+from whoosh.matching import ReadTooFar
 from whoosh.qparser import MultifieldParser
-from whoosh.query import And, NullQuery, NumericRange, Or, Require, Term
+from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Require, Term
 
 from consult.models import (
     Comment,
@@ -57,7 +60,14 @@ SCHEMA = Schema(
     # for display but not searched: a word of the title would otherwise match every one of a
     # consultation's 100,000 comments, and indexing it doubles the work of a reindex.
     title=TEXT(stored=True, analyzer=ANALYZER),
-    text=TEXT(stored=True, analyzer=ANALYZER),
+    # Every search matches and ranks on `text`, which keeps each word's frequency but not its
+    # positions: whoosh stores a posting's positions in the same pickled block as its document
+    # numbers, and unpickling them was most of the time of a search pairing a rare word with a
+    # common one (the common word's blocks are read for every candidate the rare one offers).
+    text=TEXT(stored=True, analyzer=ANALYZER, phrase=False),
+    # The same words with their positions, read only by phrase queries ("waiting list"): see
+    # `_document` (which fills it) and `_phrases_by_position` (which points phrases at it).
+    phrases=TEXT(analyzer=ANALYZER),
     number=STORED,
     anchor=STORED,
     version=STORED,
@@ -68,7 +78,7 @@ SCHEMA = Schema(
     day=NUMERIC(int, bits=32, shift_step=0),
 )
 # Bump when SCHEMA or ANALYZER changes: the writer then rebuilds an index made by older code.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 KINDS = {"paragraph": "Document paragraph", "comment": "Comment", "response": "Response",
          "consultation": "Consultation"}
 MAX_QUERY = 500
@@ -162,6 +172,13 @@ def _day(value: datetime) -> int:
     return value.toordinal()
 
 
+def _document(**fields) -> dict:
+    """A document's fields as given, with its text also indexed with positions for phrases."""
+    if "text" in fields:
+        fields["phrases"] = fields["text"]
+    return fields
+
+
 def _comment_document(comment_id: int, body: str, number: str | None, anchor: str | None,
                       when: datetime, version: int, slug: str, title: str) -> dict:
     """The fields of a published comment's document (one place for rebuild and updates).
@@ -169,9 +186,9 @@ def _comment_document(comment_id: int, body: str, number: str | None, anchor: st
     No `cid`: only a consultation's own documents and its response are found by it (to be
     replaced); a comment is replaced by its key.
     """
-    return {"key": f"comment:{comment_id}", "kind": "comment", "slug": slug, "consultation": title,
-            "text": body, "number": number or "", "anchor": anchor or "", "version": version,
-            "item_id": comment_id, "date": when, "day": _day(when)}
+    return _document(key=f"comment:{comment_id}", kind="comment", slug=slug, consultation=title,
+                     text=body, number=number or "", anchor=anchor or "", version=version,
+                     item_id=comment_id, date=when, day=_day(when))
 
 
 def _index_consultation(writer, session: Session, consultation_id: int) -> None:
@@ -183,15 +200,17 @@ def _index_consultation(writer, session: Session, consultation_id: int) -> None:
     version = session.scalar(select(DocumentVersion).where(DocumentVersion.consultation_id == consultation_id)
                              .order_by(DocumentVersion.number.desc()).limit(1))
     common = {"cid": str(consultation.id), "slug": consultation.slug, "consultation": consultation.title}
-    writer.add_document(key=f"consultation:{consultation.id}", kind="consultation",
-                        title=consultation.title, text=f"{consultation.summary}\n{consultation.scope_about}",
-                        date=consultation.published_at, day=_day(consultation.published_at), **common)
+    writer.add_document(**_document(
+        key=f"consultation:{consultation.id}", kind="consultation", title=consultation.title,
+        text=f"{consultation.summary}\n{consultation.scope_about}", date=consultation.published_at,
+        day=_day(consultation.published_at), **common))
     if version is None:
         return
     for p in session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)):
-        writer.add_document(key=f"paragraph:{consultation.id}:{p.anchor}", kind="paragraph",
-                            text=p.text, number=p.number, anchor=p.anchor, version=version.number,
-                            date=version.created_at, day=_day(version.created_at), **common)
+        writer.add_document(**_document(
+            key=f"paragraph:{consultation.id}:{p.anchor}", kind="paragraph", text=p.text,
+            number=p.number, anchor=p.anchor, version=version.number, date=version.created_at,
+            day=_day(version.created_at), **common))
 
 
 def _index_comment(writer, session: Session, comment_id: int) -> None:
@@ -216,13 +235,15 @@ def _index_response(writer, session: Session, consultation_id: int) -> None:
         return
     common = {"cid": str(consultation.id), "slug": consultation.slug, "consultation": consultation.title,
               "kind": "response", "date": response.published_at, "day": _day(response.published_at)}
-    writer.add_document(key=f"response:{consultation.id}:summary", title=f"Response: {consultation.title}",
-                        text=f"{response.summary}\n{response.next_steps}", anchor="", **common)
+    writer.add_document(**_document(
+        key=f"response:{consultation.id}:summary", title=f"Response: {consultation.title}",
+        text=f"{response.summary}\n{response.next_steps}", anchor="", **common))
     for theme in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id,
                                                      Theme.merged_into_id.is_(None))):
-        writer.add_document(key=f"response:{consultation.id}:{theme.id}", title=theme.title,
-                            text=f"{theme.title}\n{theme.said}\n{theme.reasons}", anchor=f"theme-{theme.id}",
-                            item_id=theme.id, **common)
+        writer.add_document(**_document(
+            key=f"response:{consultation.id}:{theme.id}", title=theme.title,
+            text=f"{theme.title}\n{theme.said}\n{theme.reasons}", anchor=f"theme-{theme.id}",
+            item_id=theme.id, **common))
 
 
 def apply_changes(index_dir: str, session: Session, batch: int = 2000) -> int:
@@ -325,6 +346,31 @@ class SearchUnavailable(SearchError):
     """The index is missing or being rebuilt; the query itself was fine."""
 
 
+def _skip_to(self, targetid) -> None:
+    """W3LeafMatcher.skip_to, finding the target inside a block by bisection.
+
+    whoosh skips whole blocks of postings by their last document number, then steps through
+    the block one posting at a time (three Python calls each). An all-words search pairing a
+    rare word with a common one skips the common word's postings once per candidate, half a
+    block each time on average, and that stepping was the largest part of such a search. Same
+    contract as the original: stop on the first posting >= targetid, or become inactive.
+    """
+    if not self.is_active():
+        raise ReadTooFar
+    if targetid <= self.id():
+        return
+    while targetid > self._maxid:  # the last document number in this block
+        self._next_block()
+        if not self.is_active():
+            return
+    if self._ids is None:
+        self._read_ids()
+    # targetid <= the block's last id, so it lands inside this block.
+    self._i = bisect_left(self._ids, targetid, self._i)
+
+
+W3LeafMatcher.skip_to = _skip_to
+
 _searchers = threading.local()
 
 
@@ -425,6 +471,32 @@ class _RankFirst(TopCollector):
                 raise _Enough
 
 
+def _phrases_by_position(query):
+    """A phrase in `text` is looked for in `phrases`, the field that keeps positions (SCHEMA)."""
+    if isinstance(query, Phrase) and query.fieldname == "text":
+        return Phrase("phrases", query.words, slop=query.slop, boost=query.boost,
+                      char_ranges=query.char_ranges)
+    return query
+
+
+def _words_to_mark(query, reader) -> set[str]:
+    """The indexed words of the text fields that a query names, prefixes expanded.
+
+    Both `text` and `phrases` (a phrase's words) hold the same analysed words. (whoosh's own
+    Query.existing_terms cannot do this: its field filter is overwritten by its loop variable.)
+    """
+    words = set()
+    for leaf in query.leaves():
+        if leaf.field() not in ("text", "phrases"):
+            continue
+        for name, text in leaf.expanded_terms(reader, phrases=True):
+            field = SCHEMA[name]
+            btext = field.to_bytes(text) if isinstance(text, str) else text
+            if (name, btext) in reader:
+                words.add(field.from_bytes(btext))
+    return words
+
+
 def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ...] = (),
            slugs: tuple[str, ...] | None = None, date_from: datetime | None = None,
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
@@ -448,6 +520,7 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         raise SearchError("We could not read that search. Try plain words, or a phrase in quotes.") from None
     if parsed is None or parsed is NullQuery:
         raise SearchError("Type one or more words to search for (operators alone find nothing).")
+    parsed = parsed.accept(_phrases_by_position)
     searcher = _searcher(index_dir)
     filters = []
     if kinds:
@@ -477,9 +550,7 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         total, exact = max(collector.total, int(float(f"{estimate:.2g}"))), False
     # Highlight the words searched for (prefixes expanded to the words found in the index) in
     # each hit's text, rather than have whoosh record the matched terms of every match.
-    field = SCHEMA["text"]
-    words = {field.from_bytes(text) for _name, text in
-             parsed.existing_terms(searcher.reader(), fieldname="text", expand=True)}
+    words = _words_to_mark(parsed, searcher.reader())
     formatter = HtmlFormatter(tagname="mark", classname="match", termclass="")
     fragmenter = ContextFragmenter(maxchars=300, surround=60)
     hits = []

@@ -175,3 +175,62 @@ def test_a_rebuild_in_worker_processes_finds_the_same(indexed):
     results = _find(indexed["dir"], "standpipe")
     assert results.total == 2 and {h.kind for h in results.hits} == {"paragraph", "comment"}
     assert _find(indexed["dir"], '"keep a waiting list"').total == 1
+
+
+def test_a_phrase_needs_its_words_in_order_and_next_to_each_other(indexed):
+    search.apply_changes(indexed["dir"], db.session)
+    assert _find(indexed["dir"], "list waiting plots").total == 1  # all the words, anywhere
+    assert _find(indexed["dir"], '"list waiting"').total == 0  # not in that order
+    assert _find(indexed["dir"], '"councils waiting"').total == 0  # not next to each other
+    assert _find(indexed["dir"], '"waiting list" plots').total == 1  # a phrase and a word
+
+
+def _many_documents(index_dir: str, count: int) -> list[list[str]]:
+    """`count` comments of common, middling and rare words, indexed as the app indexes them."""
+    import random
+
+    from whoosh import index as whoosh_index
+
+    rng = random.Random(11)
+    common, middling, rare = ["water", "garden"], ["compost", "fence", "hedge"], ["beehive", "orchard"]
+    texts = []
+    ix = whoosh_index.create_in(index_dir, search.SCHEMA)
+    writer = ix.writer()
+    for n in range(count):
+        words = [w for w in common if rng.random() < 0.6] + [w for w in middling if rng.random() < 0.15]
+        words += [w for w in rare if rng.random() < 0.02]
+        words = rng.sample(words, len(words)) or ["nothing"]
+        texts.append(words)
+        writer.add_document(**search._comment_document(n + 1, " ".join(words), None, None, utcnow(), 1,
+                                                         "many", "Many"))
+    writer.commit()
+    return texts
+
+
+def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path, monkeypatch):
+    # Several thousand documents, so each common word's postings span dozens of blocks that an
+    # all-words search skips through: every count must equal what the texts say.
+    index_dir = tmp_path / "many"
+    index_dir.mkdir()
+    texts = _many_documents(str(index_dir), 6000)
+    monkeypatch.setattr(search, "MAX_RANKED", 10_000)  # rank every match, so totals are exact
+
+    def count(test):
+        return sum(1 for words in texts if test(words))
+
+    expected = {
+        "water garden": count(lambda w: "water" in w and "garden" in w),
+        "beehive water": count(lambda w: "beehive" in w and "water" in w),
+        "orchard compost": count(lambda w: "orchard" in w and "compost" in w),
+        "water garden fence": count(lambda w: {"water", "garden", "fence"} <= set(w)),
+        "beehive OR orchard": count(lambda w: "beehive" in w or "orchard" in w),
+        "hedge NOT water": count(lambda w: "hedge" in w and "water" not in w),
+        "beeh* garden": count(lambda w: "beehive" in w and "garden" in w),
+        '"water garden"': count(lambda w: any(a == "water" and b == "garden" for a, b in zip(w, w[1:]))),
+    }
+    assert min(expected.values()) > 10  # every query has matches to miss
+    with app.app_context():
+        found = {q: search.search(str(index_dir), db.session, q).total for q in expected}
+        assert found == expected
+        page = search.search(str(index_dir), db.session, "beehive water", page=2)
+    assert len(page.hits) == 20 and all("<mark" in h.highlight for h in page.hits)
