@@ -234,3 +234,19 @@ def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path
         assert found == expected
         page = search.search(str(index_dir), db.session, "beehive water", page=2)
     assert len(page.hits) == 20 and all("<mark" in h.highlight for h in page.hits)
+
+
+def test_ranking_is_whooshs_own_bm25f(app, tmp_path, monkeypatch):
+    # search() reads field lengths its own way (search._BM25F): the order must be the same.
+    monkeypatch.setattr(search, "MAX_RANKED", 10_000)  # rank every match, as whoosh does
+    from whoosh import index as whoosh_index
+    from whoosh.qparser import QueryParser
+
+    index_dir = tmp_path / "many"
+    index_dir.mkdir()
+    _many_documents(str(index_dir), 3000)
+    with whoosh_index.open_dir(str(index_dir)).searcher() as stock, app.app_context():
+        for q in ("water garden", "hedge compost", "orchard"):
+            expected = [hit["item_id"] for hit in stock.search(QueryParser("text", search.SCHEMA).parse(q),
+                                                                 limit=20)]
+            assert [h.item_id for h in search.search(str(index_dir), db.session, q).hits] == expected
