@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from load import (SECRET, RssSampler, consult_env, fetch, fts5_compare, load_requests,  # noqa: E402
-                  start_gunicorn, stop_gunicorn, summarise, two_word_queries)
+                  start_gunicorn, stop_gunicorn, summarise, two_word_queries, worker_pids)
 
 
 def rss_mb() -> int:
@@ -33,6 +33,19 @@ def rss_mb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) // 1024
     return 0
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU time the processes have used so far, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def main(argv=None) -> int:
@@ -85,10 +98,16 @@ def main(argv=None) -> int:
         try:
             paths = [f"/search?q={urllib.parse.quote_plus(q)}" for q in queries]
             load_requests(base, paths, args.workers, args.workers * 4, 60)  # every worker opens the index
+            # The workers' CPU per request is much less disturbed by other work on the machine
+            # than the latencies are (which queue behind it): report both, and the load average.
+            workers = worker_pids(proc.pid)
+            cpu_before = cpu_seconds(workers)
             r = summarise(load_requests(base, paths, args.workers, args.http, 120))
+            cpu = (cpu_seconds(workers) - cpu_before) / max(r["n"], 1)
             print(f"HTTP /search ({r['n']} requests, {args.workers} clients, {args.workers} workers): "
                   f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, {r['rps']:.1f} requests/s, "
-                  f"statuses {r['statuses']}", flush=True)
+                  f"worker CPU {cpu * 1000:.1f} ms/request, statuses {r['statuses']}; "
+                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
             if not args.no_csv:
                 with RssSampler(proc.pid) as sampler:
                     status, _h, body, secs = fetch(base, "GET", "/c/arf/comments.csv", timeout=300)

@@ -356,17 +356,20 @@ def _skip_to(self, targetid) -> None:
     the block one posting at a time (three Python calls each). An all-words search pairing a
     rare word with a common one skips the common word's postings once per candidate, half a
     block each time on average, and that stepping was the largest part of such a search. Same
-    contract as the original: stop on the first posting >= targetid, or become inactive.
+    contract as the original: stop on the first posting >= targetid, or become inactive. (The
+    matcher's is_active() and id() are inlined: this runs about five times per match.)
     """
-    if not self.is_active():
+    if self._atend or self._i >= self._blocklength:
         raise ReadTooFar
-    if targetid <= self.id():
-        return
-    while targetid > self._maxid:  # the last document number in this block
-        self._next_block()
-        if not self.is_active():
-            return
     if self._ids is None:
+        self._read_ids()
+    if targetid <= self._ids[self._i]:
+        return
+    if targetid > self._maxid:  # the block's last document number: skip whole blocks
+        while targetid > self._maxid:
+            self._next_block()  # reads the next block's header only
+            if self._atend:
+                return
         self._read_ids()
     # targetid <= the block's last id, so it lands inside this block.
     self._i = bisect_left(self._ids, targetid, self._i)
