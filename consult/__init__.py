@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from consult import config as config_module
-from consult.database import configure_engine, set_write_intent
+from consult.database import configure_engine, end_read_transaction, set_write_intent
 from consult.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -43,6 +43,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _declare_write_intent() -> None:
         # Only state-changing requests begin their SQLite transaction IMMEDIATE.
         set_write_intent(request.method not in {"GET", "HEAD", "OPTIONS"})
+
+    @app.teardown_appcontext
+    def _end_reads(exc: BaseException | None) -> None:
+        # Runs just before Flask-SQLAlchemy's teardown (registered earlier, so called later)
+        # closes the session, which would roll back: see the function.
+        if exc is None:
+            end_read_transaction(db.session)
 
     from consult import accounts, cli, notifications, search, web
     from consult.moderate import glue

@@ -5,7 +5,7 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from consult import create_app
 from consult.config import ConfigError, from_environment, normalise_database_url
@@ -77,3 +77,126 @@ def test_write_transactions_begin_immediate_so_a_second_writer_waits(tmp_path):
         t.join()
     assert errors == []
     assert sqlite3.connect(path).execute("SELECT n FROM counter").fetchone()[0] == 4
+
+
+def _create_notes(app) -> None:
+    """A table to write to, made through the app (which puts the file in WAL mode)."""
+    from consult.database import writing
+    from consult.extensions import db
+
+    with app.app_context(), writing():
+        db.session.execute(text("CREATE TABLE notes (body TEXT)"))
+        db.session.commit()
+        db.session.remove()
+
+
+def _held_write_lock(path, seconds: float) -> threading.Thread:
+    """Another program holds SQLite's write lock for `seconds` (started, lock taken on return)."""
+    taken = threading.Event()
+
+    def hold():
+        con = sqlite3.connect(path, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        taken.set()
+        threading.Event().wait(seconds)
+        con.execute("COMMIT")
+        con.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait()
+    return thread
+
+
+def test_a_writer_waits_for_the_write_lock_and_then_writes(tmp_path):
+    """A write begun while another program holds the lock succeeds once it is released, and
+    SQLite's own busy timeout is back in force afterwards."""
+    from consult.database import writing
+    from consult.extensions import db
+
+    path = tmp_path / "l.db"
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    _create_notes(app)
+    holder = _held_write_lock(path, 0.3)
+    with app.app_context(), writing():
+        db.session.execute(text("INSERT INTO notes VALUES ('kept')"))
+        db.session.commit()
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    holder.join()
+    assert sqlite3.connect(path).execute("SELECT body FROM notes").fetchall() == [("kept",)]
+
+
+def test_a_writer_gives_up_after_the_busy_timeout_with_database_is_locked(tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    from consult.database import writing
+    from consult.extensions import db
+
+    path = tmp_path / "t.db"
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "SQLITE_BUSY_TIMEOUT_MS": 100})
+    _create_notes(app)
+    holder = _held_write_lock(path, 1.0)
+    try:
+        with app.app_context():
+            with writing(), pytest.raises(OperationalError, match="locked"):
+                db.session.execute(text("INSERT INTO notes VALUES ('late')"))
+            db.session.rollback()
+            # The connection keeps SQLite's own busy timeout for everything else.
+            assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 100
+    finally:
+        holder.join()
+
+
+def test_a_request_that_only_read_ends_in_commit_and_keeps_what_it_loaded(app):
+    """Reads end with COMMIT (the same as ROLLBACK for a read, but it keeps PostgreSQL's
+    prepared statements); objects loaded stay readable afterwards, as after closing."""
+    from consult.database import end_read_transaction
+    from consult.extensions import db
+    from consult.models import User
+
+    with app.app_context():
+        db.session.add(User(email="r@example.org", display_name="Reader", role="citizen", password_hash="x"))
+        db.session.commit()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "r@example.org"))
+        end_read_transaction(db.session)
+        assert not db.session().in_transaction()
+        assert user.display_name == "Reader"  # not expired, no new transaction needed
+
+
+def test_a_transaction_that_wrote_without_committing_is_rolled_back_not_committed(app):
+    """Nothing a view did not commit itself is ever committed by ending the request."""
+    from consult.database import end_read_transaction
+    from consult.extensions import db
+    from consult.models import User
+
+    with app.app_context():
+        db.session.execute(text("INSERT INTO search_changes (kind, object_id, created_at) "
+                                "VALUES ('comment', 1, CURRENT_TIMESTAMP)"))
+        end_read_transaction(db.session)
+        db.session.add(User(email="orm@example.org", display_name="Orm", role="citizen", password_hash="x"))
+        end_read_transaction(db.session)  # pending, never flushed
+    with app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM search_changes")).scalar() == 0
+        assert db.session.scalars(select(User.email)).all() == []
+
+
+def test_postgres_statements_stay_prepared_from_one_request_to_the_next(postgres_database, tmp_path):
+    """psycopg forgets its prepared statements at every ROLLBACK; requests that only read end
+    in COMMIT, so the statements a page runs on every visit stay prepared on the server."""
+    from helpers import fresh_app
+
+    from consult.extensions import db
+
+    apps = fresh_app(postgres_database, tmp_path)
+    app = next(apps)
+    try:
+        client = app.test_client()
+        for _ in range(8):  # psycopg prepares a statement on its fifth execution
+            assert client.get("/consultations").status_code == 200
+        with app.app_context():
+            prepared = db.session.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar()
+        assert prepared > 0
+    finally:
+        next(apps, None)  # drop the tables

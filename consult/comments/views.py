@@ -12,7 +12,7 @@ from consult.accounts import is_confirmed
 from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.consultations import service as consultations
-from consult.database import set_write_intent, writing
+from consult.database import end_read_transaction, set_write_intent, writing
 from consult.responses import service as responses
 from consult.extensions import db
 from consult.models import CommentStatus, Status, utcnow
@@ -134,7 +134,7 @@ def _store(consultation, anchor: str | None, form: CommentForm) -> dict:
     slug = consultation.slug
     draft = service.prepare_comment(db.session, consultation, anchor, current_user,
                                     form.to_input())
-    db.session.rollback()  # ends the read transaction: nothing was written
+    end_read_transaction(db.session)  # nothing was written
     with writing():
         comment, created = service.store_comment(db.session, draft)
         # Read before the commit: afterwards every attribute would be loaded again, in a
