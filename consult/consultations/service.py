@@ -231,9 +231,25 @@ def get_consultation(session: Session, slug: str) -> Consultation | None:
     return session.scalar(_BY_SLUG, {"slug": slug})
 
 
+def get_with_current_version(session: Session, slug: str) -> tuple[Consultation | None, DocumentVersion | None]:
+    """The consultation with this slug and its current version, in one query (the document page)."""
+    if not slug or len(slug) > 80 or not SLUG_RE.match(slug):
+        return None, None
+    row = session.execute(_WITH_CURRENT_VERSION, {"slug": slug}).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 # Built once: every public page looks its consultation up by slug, and building the statement
 # costs SQLAlchemy more than running it.
 _BY_SLUG = select(Consultation).where(Consultation.slug == bindparam("slug"))
+_WITH_CURRENT_VERSION = (
+    select(Consultation, DocumentVersion)
+    .outerjoin(DocumentVersion, DocumentVersion.consultation_id == Consultation.id)
+    .options(defer(DocumentVersion.source))
+    .where(Consultation.slug == bindparam("slug"))
+    .order_by(DocumentVersion.number.desc())
+    .limit(1)
+)
 
 
 def list_public(session: Session) -> list[Consultation]:
@@ -249,14 +265,18 @@ def list_public(session: Session) -> list[Consultation]:
 
 def current_version(session: Session, consultation: Consultation) -> DocumentVersion:
     """The latest version of a consultation's document."""
-    return session.scalars(
-        select(DocumentVersion)
-        # The Markdown source (hundreds of KB for a long document) loads only if read.
-        .options(defer(DocumentVersion.source))
-        .where(DocumentVersion.consultation_id == consultation.id)
-        .order_by(DocumentVersion.number.desc())
-        .limit(1)
-    ).one()
+    return session.scalars(_CURRENT_VERSION, {"consultation": consultation.id}).one()
+
+
+# Built once: the document page and every paragraph page ask for it.
+_CURRENT_VERSION = (
+    select(DocumentVersion)
+    # The Markdown source (hundreds of KB for a long document) loads only if read.
+    .options(defer(DocumentVersion.source))
+    .where(DocumentVersion.consultation_id == bindparam("consultation"))
+    .order_by(DocumentVersion.number.desc())
+    .limit(1)
+)
 
 
 def get_version(session: Session, consultation: Consultation, number: int) -> DocumentVersion | None:

@@ -32,8 +32,9 @@ def index():
 @bp.get("/c/<slug>")
 def show(slug: str):
     """The current version of a consultation's document, paragraph by paragraph."""
-    consultation = _public_or_404(slug)
-    version = service.current_version(db.session, consultation)
+    consultation, version = service.get_with_current_version(db.session, slug)
+    if consultation is None or consultation.status is Status.DRAFT or version is None:
+        abort(404, description=f"There is no consultation at '/c/{slug}'.")
     return _render_version(consultation, version, latest=True, version_count=version.number)
 
 
