@@ -6,6 +6,7 @@ comment's status), a signal from moderation.signals carries the change to the ap
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import statistics as stats
 from collections.abc import Iterable, Sequence
@@ -253,13 +254,16 @@ def _reason_dict(reason: screening.Reason) -> dict:
 # The statements intake runs for every new comment, built once with bound parameters. Building
 # a statement (and its cache key) costs SQLAlchemy several times what SQLite takes to run it,
 # and intake sits inside the write transaction of every comment posted.
-_BY_AUTHOR = (select(TextPrint.id)
-              .where(TextPrint.author_id == bindparam("author"), TextPrint.text_hash == bindparam("digest"))
-              .limit(1))
-_SAME_TEXT = (select(TextPrint.group_key)
-              .where(TextPrint.consultation_id == bindparam("consultation"),
-                     TextPrint.text_hash == bindparam("digest"))
-              .limit(1))
+# One round trip: has this author sent this text before (anywhere), and which group holds this
+# text in this consultation.
+_SEEN_TEXT = select(
+    select(TextPrint.id)
+    .where(TextPrint.author_id == bindparam("author"), TextPrint.text_hash == bindparam("digest"))
+    .limit(1).scalar_subquery(),
+    select(TextPrint.group_key)
+    .where(TextPrint.consultation_id == bindparam("consultation"), TextPrint.text_hash == bindparam("digest"))
+    .limit(1).scalar_subquery(),
+)
 _NEAR_TEXTS = (select(TextPrint.group_key, TextPrint.sketch)
                .join(TextBand, TextBand.comment_id == TextPrint.comment_id)
                .where(TextBand.consultation_id == bindparam("consultation"),
@@ -271,19 +275,25 @@ _OTHER_AUTHORS = (select(TextPrint.author_id).distinct()
                          TextPrint.author_id != bindparam("author"))
                   .limit(CAMPAIGN_AUTHORS))
 _ADD_PRINT = insert(TextPrint)
-_ADD_BANDS = insert(TextBand)
 
 
-def _campaign_group(connection, consultation_id: int, digest: str,
+@functools.cache
+def _add_bands(count: int):
+    """One INSERT of `count` bands (not `count` INSERTs: PostgreSQL runs each separately)."""
+    return insert(TextBand).values([
+        {"comment_id": bindparam("comment_id"), "consultation_id": bindparam("consultation_id"),
+         "band": bindparam(f"band{i}")} for i in range(count)])
+
+
+def _campaign_group(connection, consultation_id: int, digest: str, same: str | None,
                     signature: tuple[int, ...]) -> tuple[str, bool]:
     """The group of near-identical texts in this consultation that a new text joins.
 
-    Returns (group, is_new). The same normalised text joins its group at once; otherwise the
-    sketch's bands find up to 20 candidates, and the most similar one above the threshold gives
-    its group. A text like no other starts a group of its own, named by its hash. Every query
-    here is bounded.
+    Returns (group, is_new). The same normalised text joins its group (`same`) at once;
+    otherwise the sketch's bands find up to 20 candidates, and the most similar one above the
+    threshold gives its group. A text like no other starts a group of its own, named by its
+    hash. Every query here is bounded.
     """
-    same = connection.execute(_SAME_TEXT, {"consultation": consultation_id, "digest": digest}).scalar()
     if same:
         return same, False
     if signature:
@@ -312,11 +322,13 @@ def screen_new(session: Session, *, consultation_id: int, author_id: int, text: 
     connection = session.connection()
     reasons = [_reason_dict(r) for r in screening.screen(text, banned, suspect)]
     digest = text_hash(text)
-    if connection.execute(_BY_AUTHOR, {"author": author_id, "digest": digest}).first():
+    repeated, same = connection.execute(
+        _SEEN_TEXT, {"author": author_id, "consultation": consultation_id, "digest": digest}).one()
+    if repeated:
         reasons.append({"code": "repeat", "message": "The same text was posted before by the same person.",
                         "rule": screening.RULE_SPAM, "spans": []})
     signature = screening.sketch(text)
-    group, new_group = _campaign_group(connection, consultation_id, digest, signature)
+    group, new_group = _campaign_group(connection, consultation_id, digest, same, signature)
     others = 0
     if not new_group:
         # Enough to know whether this author makes the group a campaign; never a count of all of it.
@@ -352,8 +364,9 @@ def record_intake(session: Session, intake: Intake, *, comment_id: int, consulta
                                     "group_key": intake.group, "sketch": list(intake.signature),
                                     "created_at": now})
     if intake.signature:
-        connection.execute(_ADD_BANDS, [{"comment_id": comment_id, "consultation_id": consultation_id,
-                                         "band": band} for band in screening.bands(intake.signature)])
+        bands = screening.bands(intake.signature)
+        connection.execute(_add_bands(len(bands)), {"comment_id": comment_id, "consultation_id": consultation_id,
+                                                    **{f"band{i}": band for i, band in enumerate(bands)}})
     item = None
     if not intake.publish:
         reasons = intake.reasons
