@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,9 @@ def init_app(app: Flask) -> None:
             "site_name": app.config["SITE_NAME"],
             "site_timezone": app.config["SITE_TIMEZONE"],
             "csp_nonce": g.get("csp_nonce", ""),
+            # Each comment form on a page gets its own key, so one resent is stored once and
+            # two different ones are both stored.
+            "new_submission_key": lambda: uuid.uuid4().hex,
         }
 
     @app.after_request

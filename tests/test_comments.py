@@ -236,6 +236,36 @@ def test_replies_thread_under_their_comment_and_removed_parent_refuses(client, w
     assert "Reply to removed" in refused.get_data(as_text=True)
 
 
+def test_each_reply_form_has_its_own_key_so_two_replies_from_one_page_are_both_stored(
+        client, world, app):
+    """The reply forms of a page are rendered from one stamp: each still names its own comment
+    and carries its own submission key (a shared key would store the second reply as the first)."""
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    for n in (1, 2):
+        _post(client, world, anchor, body=f"Comment {n}", key=f"c{n}")
+    html = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    forms = re.findall(r'<form class="comment-form" id="reply-(\d+)".*?</form>', html, re.S)
+    bodies = re.findall(r'<form class="comment-form" id="reply-\d+".*?</form>', html, re.S)
+    with app.app_context():
+        ids = {str(c.id) for c in db.session.scalars(select(Comment))}
+    assert sorted(forms) == sorted(ids)
+    keys = {}
+    for parent, form in zip(forms, bodies):
+        assert f'name="parent_id" value="{parent}"' in form
+        assert f'id="reply-{parent}-body"' in form and f'for="reply-{parent}-body"' in form
+        keys[parent] = re.search(r'name="submission_key" value="([0-9a-f]{32})"', form).group(1)
+    main_key = re.search(r'id="comment-form".*?name="submission_key" value="([0-9a-f]{32})"', html, re.S)
+    assert len(set(keys.values()) | {main_key.group(1)}) == 3
+    for parent, key in keys.items():  # both replies sent from the page as it was loaded
+        assert _post(client, world, anchor, body=f"Reply to {parent}", key=key,
+                     parent_id=parent).status_code == 303
+    with app.app_context():
+        replies = db.session.scalars(select(Comment.body).where(Comment.parent_id.is_not(None))).all()
+    assert sorted(replies) == sorted(f"Reply to {p}" for p in ids)
+
+
 def test_rate_limit_says_when_to_retry_and_keeps_text(client, world, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
     with app.app_context():
