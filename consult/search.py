@@ -91,6 +91,11 @@ SCHEMA_FILE = "schema-version"
 MAX_RANKED = 500
 # A rebuild of more comments than this indexes them in two processes (see `rebuild`).
 PARALLEL_FROM = 20_000
+# Memory for each rebuilding process's postings before whoosh spills them to sorted runs on
+# disk and merges the runs at the end, in Python, posting by posting. At 100,000 comments 128 MB
+# spilled and the merge was 40% of the rebuild (101 s -> 56-62 s with 512 MB on the bench
+# machine); each process then peaks at ~700 MB, only during a full rebuild.
+REBUILD_LIMIT_MB = 512
 # Every writer keeps a segment's files apart rather than in one compound file: whoosh maps plain
 # files into memory (shared by every process reading them) but copies each part of a compound
 # file into private memory, which cost every gunicorn worker ~90 MB over 100,000 comments.
@@ -302,9 +307,9 @@ def rebuild(index_dir: str, session: Session, procs: int | None = None):
         procs = min(2, os.cpu_count() or 1) if count > PARALLEL_FROM else 1
     ix = whoosh_index.create_in(path, SCHEMA)
     if procs > 1:
-        writer = ix.writer(procs=procs, multisegment=True, limitmb=128, **WRITER_OPTIONS)
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, **WRITER_OPTIONS)
     else:
-        writer = ix.writer(limitmb=128, **WRITER_OPTIONS)
+        writer = ix.writer(limitmb=REBUILD_LIMIT_MB, **WRITER_OPTIONS)
     for cid in session.scalars(select(Consultation.id)):
         _index_consultation(writer, session, cid)
         _index_response(writer, session, cid)
@@ -426,6 +431,7 @@ def _field_lengths(reader, fieldname):
     def length(docnum: int) -> int:
         return decode[codes[docnum]] if docnum < stored else decode[0]
     return length
+
 
 _searchers = threading.local()
 
