@@ -156,7 +156,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--doc-requests", type=int, default=60)
+    parser.add_argument("--doc-requests", type=int, default=600)
     parser.add_argument("--comment-seconds", type=int, default=15)
     args = parser.parse_args(argv)
     print(f"load average {load.loadavg()}", flush=True)
