@@ -129,7 +129,7 @@ def test_a_writer_waits_for_the_write_lock_and_then_writes(tmp_path):
 def test_a_writer_gives_up_after_the_busy_timeout_with_database_is_locked(tmp_path):
     from sqlalchemy.exc import OperationalError
 
-    from consult.database import writing
+    from consult.database import set_write_intent, writing
     from consult.extensions import db
 
     path = tmp_path / "t.db"
@@ -137,6 +137,7 @@ def test_a_writer_gives_up_after_the_busy_timeout_with_database_is_locked(tmp_pa
                       "SQLITE_BUSY_TIMEOUT_MS": 100})
     _create_notes(app)
     holder = _held_write_lock(path, 1.0)
+    set_write_intent(False)  # a request run earlier in this thread may have left it on
     try:
         with app.app_context():
             with writing(), pytest.raises(OperationalError, match="locked"):
