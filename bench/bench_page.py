@@ -65,18 +65,6 @@ def seed(backend: str, comments: int) -> None:
     print(f"seeded {summary['comments']:,} comments in {summary['total_s']:.1f} s")
 
 
-def cpu_seconds(pids) -> float:
-    """User + system CPU time of these processes so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_by_pid(comm: str) -> dict[int, float]:
     """CPU seconds of every process with this command name (the PostgreSQL server's)."""
     found = {}
@@ -84,7 +72,7 @@ def cpu_by_pid(comm: str) -> dict[int, float]:
         if entry.name.isdigit():
             try:
                 if (entry / "comm").read_text().strip() == comm:
-                    found[int(entry.name)] = cpu_seconds([int(entry.name)])
+                    found[int(entry.name)] = load.cpu_seconds([int(entry.name)])
             except OSError:
                 continue
     return found
@@ -125,7 +113,7 @@ def run(args, pool, run_index: int) -> None:
             cookies = load.sessions_for(su, ids[:args.clients * (args.comment_seconds * 2 + 5)])
             # The load generator is the pool's one process (multiprocessing keeps it in _pool).
             servers, client = load.worker_pids(proc.pid), [p.pid for p in pool._pool]
-            cpu = cpu_seconds(servers), cpu_seconds(client)
+            cpu = load.cpu_seconds(servers), load.cpu_seconds(client)
             database = cpu_by_pid("postgres")
             cr = pool.apply(load.load_comments, (base, "arf", anchors, cookies, args.clients,
                                                  args.comment_seconds, 4))
@@ -136,8 +124,8 @@ def run(args, pool, run_index: int) -> None:
                   f"{cr['gets']} form loads", flush=True)
             per = max(cr["ok"], 1)
             print(f"    CPU per comment: gunicorn workers "
-                  f"{(cpu_seconds(servers) - cpu[0]) / per * 1000:.1f} ms, load generator "
-                  f"{(cpu_seconds(client) - cpu[1]) / per * 1000:.1f} ms, PostgreSQL "
+                  f"{(load.cpu_seconds(servers) - cpu[0]) / per * 1000:.1f} ms, load generator "
+                  f"{(load.cpu_seconds(client) - cpu[1]) / per * 1000:.1f} ms, PostgreSQL "
                   f"{sum(t - database.get(pid, 0) for pid, t in cpu_by_pid('postgres').items()) / per * 1000:.1f} ms; wall "
                   f"{cr['wall']:.1f} s", flush=True)
     finally:

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import (SECRET, RssSampler, consult_env, fetch, fts5_compare, load_requests,  # noqa: E402
-                  start_gunicorn, stop_gunicorn, summarise, two_word_queries, worker_pids)
+from load import (SECRET, RssSampler, consult_env, cpu_seconds, fetch, fts5_compare,  # noqa: E402
+                  load_requests, start_gunicorn, stop_gunicorn, summarise, two_word_queries,
+                  worker_pids)
 
 
 def rss_mb() -> int:
@@ -33,19 +34,6 @@ def rss_mb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) // 1024
     return 0
-
-
-def cpu_seconds(pids) -> float:
-    """User + system CPU time the processes have used so far, in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def main(argv=None) -> int:

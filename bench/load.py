@@ -227,6 +227,18 @@ def summarise(result):
             "statuses": result.get("statuses"), "errors": result.get("n_errors", 0)}
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes so far, in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def proc_status(pid, key):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
