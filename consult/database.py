@@ -1,9 +1,10 @@
-"""Database engine tuning: SQLite pragmas and IMMEDIATE write transactions.
+"""Database engine tuning: SQLite pragmas, IMMEDIATE write transactions, reads ended by COMMIT.
 
 SQLite's default deferred transaction takes its write lock only at the first write; when two
 connections both read and then try to write, one fails at once with "database is locked"
 whatever the busy timeout. Beginning every write transaction IMMEDIATE makes the second writer
 wait (up to the busy timeout) instead. Reads stay deferred so they never queue behind writers.
+On every backend a transaction that only read ends in COMMIT (`end_read_transaction`).
 """
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import scoped_session
-from sqlalchemy.engine import Engine
 
 BEGIN_RETRY_SECONDS = 0.001  # how often a writer tries again for SQLite's write lock
 
