@@ -188,11 +188,21 @@ def test_citizen_registers_confirms_and_comments_with_and_without_javascript(pag
     expect(nojs.locator(".thread .comment-body").filter(has_text=nojs_text)).to_be_visible()
     check_page(nojs, "citizen: comment sent (no JS)")
 
-    # Both comments are in "My comments", published.
+    # A reply from the form under a comment: a <details>, so no script is needed to open it.
+    posted = nojs.locator("article.comment").filter(has_text=nojs_text)
+    posted.locator("summary", has_text="Reply to this comment").click()
+    reply_text = "Agreed, and the same on bank holidays."
+    posted.get_by_label("Your reply").fill(reply_text)
+    check_page(nojs, "citizen: reply form open (no JS)", changed="details.reply[open]")
+    posted.get_by_role("button", name="Send reply").click()
+    expect(nojs.get_by_role("status")).to_contain_text("Thank you. Your comment is published.")
+    expect(nojs.locator(".replies .comment-body").filter(has_text=reply_text)).to_be_visible()
+
+    # All three are in "My comments", published.
     nojs.get_by_role("link", name="My comments").click()
     expect(nojs.get_by_role("heading", level=1)).to_have_text("My comments")
     items = nojs.locator(".my-comment")
-    expect(items).to_have_count(2)
+    expect(items).to_have_count(3)
     for text, on in ((js_text, number), (nojs_text, nojs_number)):
         item = items.filter(has_text=text)
         expect(item.locator(".comment-status")).to_have_text("Published")
