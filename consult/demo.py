@@ -100,6 +100,19 @@ FEDERAL_COMMENTS = [
     (2, None, "Buy cheap watches at www.example.com/watches", {}),
 ]
 CAMPAIGN = "Make all federal source code open by default, with narrow exceptions for security."
+# Comments on the open consultation, as FEDERAL_COMMENTS. The last two are held by screening
+# (a phone number, an advert) and left waiting, so a new moderator has a queue to work on.
+OPEN_COMMENTS = [
+    (0, "This chapter explains how trust works",
+     "The scope should say who checks that a relying party is still registered after the first "
+     "check, and how often.", {"stance": "mixed"}),
+    (3, "Figure 12 illustrates the main entities",
+     "The figure needs a text description: as it stands it cannot be read with a screen reader.", {}),
+    (1, "This chapter explains how trust works",
+     "My wallet stopped working last week. Ring me on 07700 900456 and I will explain what went "
+     "wrong with the trust check.", {"stance": "oppose"}),
+    (4, None, "Cheap certified wallets at www.example.com/wallets, best prices this week!", {}),
+]
 
 
 def _find(paragraphs, prefix):
@@ -123,11 +136,14 @@ def _accounts(session: Session) -> dict[str, object]:
     return users
 
 
-def _open_consultation(session: Session) -> Consultation:
+def _open_consultation(session: Session, users: dict) -> Consultation:
+    """The EUDI trust model, open for comments, with a few comments and two waiting for a moderator."""
+    from consult.comments.service import CommentInput, submit_comment
+
     folder = corpus_dir() / "eudi-arf"
     files = service.read_files([("eudi-arf/06-trust-model.md", (folder / "06-trust-model.md").read_bytes())])
     now = utcnow()
-    return service.create_consultation(
+    consultation = service.create_consultation(
         session, slug="eudi-wallet-trust-model", files=files,
         title="EUDI Wallet: the trust model",
         department="European Commission (demonstration)",
@@ -142,6 +158,14 @@ def _open_consultation(session: Session) -> Consultation:
         moderation_mode="post", opens_at=now - timedelta(days=2), closes_at=now + timedelta(days=28),
         publish=True,
     )
+    paragraphs = consultation.versions[0].paragraphs
+    when = now - timedelta(days=1)
+    for i, (who, prefix, body, extra) in enumerate(OPEN_COMMENTS):
+        when += timedelta(hours=3)
+        submit_comment(session, consultation, _find(paragraphs, prefix) if prefix else None,
+                       users[CITIZENS[who][1]],
+                       CommentInput(body=body, submission_key=f"demo-open-{i}", **extra), now=when)
+    return consultation
 
 
 def _lifecycle_consultation(session: Session, users: dict) -> Consultation:
@@ -268,7 +292,8 @@ def load_demo(session: Session) -> tuple[Consultation, list[DemoAccount]]:
     Returns the consultation open for comments; the federal policy shows the whole lifecycle.
     """
     users = _accounts(session)
-    open_one = service.get_consultation(session, "eudi-wallet-trust-model") or _open_consultation(session)
+    open_one = (service.get_consultation(session, "eudi-wallet-trust-model")
+                or _open_consultation(session, users))
     if service.get_consultation(session, "federal-source-code-policy") is None:
         _lifecycle_consultation(session, users)
     return open_one, DEMO_ACCOUNTS

@@ -180,6 +180,29 @@ def test_demo_loads_the_federal_draft_and_accounts(runner, client):
     assert runner.invoke(args=["demo"]).exit_code == 0
 
 
+def test_demo_leaves_a_moderator_two_held_comments_to_decide(runner, client, app):
+    """A new user trying the demo as its moderator finds a queue to work on, with reasons."""
+    from consult.extensions import db
+    from consult.users import find_by_email
+    from tests.helpers import sign_in_as
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        sign_in_as(client, find_by_email(db.session, "moderator@demo.consult.test"))
+    queue = client.get("/moderation/").get_data(as_text=True)
+    assert len(re.findall(r'<tr class="queue-item', queue)) == 2
+    assert "a phone number" in queue and "It contains a link." in queue
+    # The published demo comments are there for readers; the held one is not.
+    with app.app_context():
+        anchor = db.session.scalar(select(Paragraph.anchor).where(
+            Paragraph.text.startswith("This chapter explains how trust works")))
+    page = client.get(f"/c/eudi-wallet-trust-model/p/{anchor}").get_data(as_text=True)
+    assert "who checks that a relying party is still registered" in page
+    assert "07700" not in page
+    assert runner.invoke(args=["demo"]).exit_code == 0  # not posted twice
+    assert len(re.findall(r'<tr class="queue-item', client.get("/moderation/").get_data(as_text=True))) == 2
+
+
 def test_security_headers_on_every_page(runner, client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
