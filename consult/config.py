@@ -78,6 +78,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
     if env.get("SEARCH_INDEXER_THREAD", "").lower() in {"1", "true", "yes"}:
         config["SEARCH_INDEXER_THREAD"] = True
+    if env.get("SHOW_OUTBOX", "").lower() in {"1", "true", "yes"}:
+        config["SHOW_OUTBOX"] = True
     if env.get("HTTPS", "").lower() in {"1", "true", "yes"}:
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

@@ -18,6 +18,17 @@ def test_database_url_from_environment_is_mapped_to_psycopg():
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
+def test_the_outbox_page_is_shown_in_production_only_when_show_outbox_is_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSULT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    uri = f"sqlite:///{tmp_path / 'o.db'}"
+    monkeypatch.delenv("SHOW_OUTBOX", raising=False)
+    assert create_app({"SQLALCHEMY_DATABASE_URI": uri}).test_client().get("/dev/outbox").status_code == 404
+    monkeypatch.setenv("SHOW_OUTBOX", "true")
+    assert from_environment()["SHOW_OUTBOX"] is True
+    assert create_app({"SQLALCHEMY_DATABASE_URI": uri}).test_client().get("/dev/outbox").status_code == 200
+
+
 def test_production_refuses_to_start_without_secret_key(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("CONSULT_ENV", "production")
