@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from consult.accounts import confirmed_required, role_required, service
-from consult.accounts.models import LoginAttempt
+from consult.accounts.models import LoginAttempt, MailRequest
 from consult.extensions import db
 from consult.models import User, utcnow
 from consult.passwords import verify_password
@@ -349,6 +349,51 @@ def test_reset_request_answers_the_same_for_unknown_addresses(app, client):
     assert response.status_code == 302
     assert "If there is an account for nobody@example.org" in _html(client.get(response.headers["Location"]))
     assert outbox(app) == []
+
+
+def test_reset_links_are_limited_per_address_known_or_not(app, client, ada):
+    """Nobody can have the site mail an address over and over: three links an hour, then a
+    refusal that says when to ask again, the same for an address with no account."""
+    for _ in range(service.MAX_MAILS_PER_EMAIL):
+        assert client.post("/reset", data={"email": "ada@example.org"}).status_code == 302
+        assert client.post("/reset", data={"email": "nobody@example.org"}).status_code == 302
+    assert len(outbox(app)) == service.MAX_MAILS_PER_EMAIL
+    for address in ("Ada@Example.org", "nobody@example.org"):
+        refused = client.post("/reset", data={"email": address})
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 3600
+        assert "use the latest link we sent, or ask again in" in _html(refused)
+        assert f'value="{address}"' in _html(refused)  # what was typed is kept
+    assert len(outbox(app)) == service.MAX_MAILS_PER_EMAIL
+    # An hour later the address may ask again.
+    with app.app_context():
+        db.session.execute(update(MailRequest).values(created_at=utcnow() - timedelta(minutes=61)))
+        db.session.commit()
+    assert client.post("/reset", data={"email": "ada@example.org"}).status_code == 302
+    assert len(outbox(app)) == service.MAX_MAILS_PER_EMAIL + 1
+
+
+def test_reset_links_are_limited_per_network(app, client):
+    for n in range(service.MAX_MAILS_PER_IP):
+        assert client.post("/reset", data={"email": f"person{n}@example.org"}).status_code == 302
+    refused = client.post("/reset", data={"email": "one-more@example.org"})
+    assert refused.status_code == 429
+    assert "from your network" in _html(refused)
+    other = client.post("/reset", data={"email": "one-more@example.org"},
+                        environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 302
+
+
+def test_new_confirmation_links_are_limited_too(app, client):
+    make_user(app, "una@example.org", name="Una", confirmed=False)
+    log_in(client, "una@example.org")
+    sent = len([m for m in outbox(app) if m.to == "una@example.org"])
+    for _ in range(service.MAX_MAILS_PER_EMAIL):
+        page = _html(client.post("/account/confirm", follow_redirects=True))
+        assert "We have sent a new link to una@example.org" in page
+    page = _html(client.post("/account/confirm", follow_redirects=True))
+    assert "ask again in" in page
+    assert len([m for m in outbox(app) if m.to == "una@example.org"]) == sent + service.MAX_MAILS_PER_EMAIL
 
 
 # ---------------------------------------------------------------------------- deletion

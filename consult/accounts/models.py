@@ -1,4 +1,4 @@
-"""Tables owned by accounts: failed sign-in attempts, kept for throttling."""
+"""Tables owned by accounts: failed sign-in attempts and mail requests, kept for throttling."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -28,3 +28,24 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class MailRequest(db.Model):
+    """One request that sends mail to an address (a password reset, a new confirmation link).
+
+    Counted per typed address and per IP so that nobody can have the site mail an address over
+    and over; pruned as new ones arrive, like failed sign-ins.
+    """
+
+    __tablename__ = "mail_requests"
+    __table_args__ = (
+        Index("ix_mail_requests_kind_email_created", "kind", "email", "created_at"),
+        Index("ix_mail_requests_ip_created", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "reset" or "confirm"
+    # The normalised email as typed, whether or not an account exists for it.
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from consult.accounts.models import LoginAttempt
+from consult.accounts.models import LoginAttempt, MailRequest
 from consult.models import Role, User, utcnow
 from consult.passwords import hash_password, needs_rehash, verify_password
 from consult.users import MIN_PASSWORD, UserError, find_by_email, normalise_email
@@ -31,6 +31,10 @@ MAX_PASSWORD = 1024
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_IP = 20
+# Mail sent on request (a reset link, a new confirmation link): per typed address and per IP.
+MAIL_WINDOW = timedelta(hours=1)
+MAX_MAILS_PER_EMAIL = 3
+MAX_MAILS_PER_IP = 10
 CONFIRM_MAX_AGE = timedelta(days=3)
 RESET_MAX_AGE = timedelta(hours=1)
 
@@ -54,6 +58,14 @@ class LoginThrottled(AccountError):
 
     def __init__(self, message: str, retry_at: datetime) -> None:
         super().__init__(message)
+        self.retry_at = retry_at
+
+
+class MailThrottled(LoginThrottled):
+    """Too many links asked for recently, for this address or from this network."""
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        AccountError.__init__(self, message, "email")
         self.retry_at = retry_at
 
 
@@ -223,16 +235,19 @@ def is_confirmed(user) -> bool:
 
 # ---------------------------------------------------------------------------- signing in
 
-def _retry_at(session: Session, column, value: str, limit: int, since: datetime) -> datetime | None:
+def _retry_at(session: Session, model, limit: int, since: datetime, window: timedelta,
+              *conditions) -> datetime | None:
+    """When the count of `model` rows matching `conditions` since `since` drops below `limit`
+    again, or None if it is below already."""
     times = session.scalars(
-        select(LoginAttempt.created_at)
-        .where(column == value, LoginAttempt.created_at > since)
-        .order_by(LoginAttempt.created_at)
+        select(model.created_at)
+        .where(*conditions, model.created_at > since)
+        .order_by(model.created_at)
     ).all()
     if len(times) < limit:
         return None
-    # Once the oldest failures leave the window the count drops below the limit again.
-    return times[len(times) - limit] + LOGIN_WINDOW
+    # Once the oldest rows leave the window the count drops below the limit again.
+    return times[len(times) - limit] + window
 
 
 def check_throttle(session: Session, email: str, ip: str, now: datetime | None = None,
@@ -241,16 +256,42 @@ def check_throttle(session: Session, email: str, ip: str, now: datetime | None =
     """Raise LoginThrottled when this email or IP has failed too often in the window."""
     now = now or utcnow()
     since = now - LOGIN_WINDOW
-    retry = _retry_at(session, LoginAttempt.email, email, per_email, since)
+    retry = _retry_at(session, LoginAttempt, per_email, since, LOGIN_WINDOW, LoginAttempt.email == email)
     if retry is not None:
         raise LoginThrottled(
             "There have been too many attempts to sign in to this account. "
             f"For your security, please wait {_wait(retry, now)} and try again.", retry)
-    retry = _retry_at(session, LoginAttempt.ip, ip, per_ip, since)
+    retry = _retry_at(session, LoginAttempt, per_ip, since, LOGIN_WINDOW, LoginAttempt.ip == ip)
     if retry is not None:
         raise LoginThrottled(
             "There have been too many attempts to sign in from your network. "
             f"Please wait {_wait(retry, now)} and try again.", retry)
+
+
+def record_mail_request(session: Session, kind: str, email: str, ip: str,
+                        now: datetime | None = None) -> None:
+    """Count a request that mails an address, or raise MailThrottled if there were too many.
+
+    Counted per address as typed, whether or not an account has it (the answer must not tell
+    which), and per IP: nobody can have the site mail someone over and over.
+    """
+    now = now or utcnow()
+    since = now - MAIL_WINDOW
+    key = (email or "").strip().lower()[:254]
+    ip = (ip or "unknown")[:45]
+    retry = _retry_at(session, MailRequest, MAX_MAILS_PER_EMAIL, since, MAIL_WINDOW,
+                      MailRequest.kind == kind, MailRequest.email == key)
+    if retry is not None:
+        raise MailThrottled(
+            "This address has asked for several links in the last hour. If there is an account "
+            f"for it, use the latest link we sent, or ask again in {_wait(retry, now)}.", retry)
+    retry = _retry_at(session, MailRequest, MAX_MAILS_PER_IP, since, MAIL_WINDOW, MailRequest.ip == ip)
+    if retry is not None:
+        raise MailThrottled(
+            "Many links have been asked for from your network in the last hour. Please wait "
+            f"{_wait(retry, now)} and try again.", retry)
+    session.execute(delete(MailRequest).where(MailRequest.created_at < now - 4 * MAIL_WINDOW))
+    session.add(MailRequest(kind=kind, email=key, ip=ip, created_at=now))
 
 
 def _wait(retry_at: datetime, now: datetime) -> str:

@@ -10,7 +10,7 @@ from consult.accounts import role_required, service
 from consult.accounts.forms import (ActionForm, ChangePasswordForm, DeleteAccountForm,
                                     LoginForm, RegisterForm, ResetForm, ResetRequestForm,
                                     RoleForm)
-from consult.accounts.service import AccountError, InvalidToken, LoginThrottled
+from consult.accounts.service import AccountError, InvalidToken, LoginThrottled, MailThrottled
 from consult.database import writing
 from consult.extensions import db
 from consult.mail import MailError, read_outbox, send_mail
@@ -151,7 +151,15 @@ def resend_confirmation():
     """Send a fresh confirmation link to the signed-in user."""
     if service.is_confirmed(current_user):
         flash("Your email address is already confirmed.", "info")
-    elif _send_confirmation(current_user, _next_from_request()):
+        return redirect(url_for("accounts.account"))
+    try:
+        service.record_mail_request(db.session, "confirm", current_user.email, request.remote_addr or "")
+    except MailThrottled as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("accounts.account"))
+    db.session.commit()
+    if _send_confirmation(current_user, _next_from_request()):
         flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(url_for("accounts.account"))
 
@@ -254,9 +262,16 @@ def reset_request():
     if form.validate_on_submit():
         try:
             user = service.user_for_reset_request(db.session, form.email.data)
+            service.record_mail_request(db.session, "reset", form.email.data, request.remote_addr or "")
+        except MailThrottled as exc:
+            db.session.rollback()
+            _field_error(form, exc)
+            seconds = max(1, int((exc.retry_at - utcnow()).total_seconds()))
+            return render_template("accounts/reset_request.html", form=form), 429, {"Retry-After": str(seconds)}
         except AccountError as exc:
             _field_error(form, exc)
         else:
+            db.session.commit()
             if user is not None:
                 token = service.reset_token(_secret(), user)
                 link = url_for("accounts.reset", token=token, _external=True)
