@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from xml.etree import ElementTree as ET
 
@@ -368,6 +369,17 @@ def test_search_filters_by_kind_status_consultation_and_date(client, indexed):
     future = (utcnow() + timedelta(days=30)).strftime("%Y-%m-%d")
     assert ">0 results" in _text(client.get(f"/search?q=standpipe&from={future}"))
     assert ">0 results" not in _text(client.get("/search?q=standpipe&to=" + future))
+
+
+def test_search_form_offers_every_public_consultation_and_never_a_draft(client, world, monkeypatch):
+    """The consultation choice is not one page of the archive: with pages of one consultation,
+    both public ones are still offered, by title."""
+    monkeypatch.setattr(archive, "MAX_PER_PAGE", 1)
+    page = _text(client.get("/search"))
+    choice = page.split('name="consultation"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]*)"', choice) == ["", "allotments", "parking"]
+    assert "secret-draft" not in page
+    assert '<option value="parking" selected>' in _text(client.get("/search?q=fees&consultation=parking"))
 
 
 def test_search_phrases_and_prefixes(client, indexed):

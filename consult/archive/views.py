@@ -148,10 +148,9 @@ def search():
                 slugs = tuple(s for s in (slugs if slugs is not None else (slug,)) if s == slug)
             results, message, code = _run_search(query, kinds=kinds, slugs=slugs, date_from=date_from,
                                                  date_to=date_to, page=page)
-    consultations = service.archive_page(db.session, sort="title", per_page=service.MAX_PER_PAGE)
     return render_template("archive/search.html", form=form, results=results, message=message,
                            invalid=code == 400, kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
-                           consultations=consultations.consultations), code
+                           consultations=service.consultation_choices(db.session)), code
 
 
 @bp.get("/c/<slug>/search")
