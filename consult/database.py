@@ -67,7 +67,10 @@ def end_read_transaction(session) -> None:
         finally:
             session.expire_on_commit = expire
     except SQLAlchemyError:  # a transaction already failed: it can only be rolled back
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:  # the connection is gone: closing the session discards it
+            pass
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
