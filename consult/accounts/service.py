@@ -254,18 +254,24 @@ def check_throttle(session: Session, email: str, ip: str, now: datetime | None =
                    *, per_email: int = MAX_FAILURES_PER_EMAIL,
                    per_ip: int = MAX_FAILURES_PER_IP) -> None:
     """Raise LoginThrottled when this email or IP has failed too often in the window."""
-    now = now or utcnow()
-    since = now - LOGIN_WINDOW
-    retry = _retry_at(session, LoginAttempt, per_email, since, LOGIN_WINDOW, LoginAttempt.email == email)
-    if retry is not None:
-        raise LoginThrottled(
-            "There have been too many attempts to sign in to this account. "
-            f"For your security, please wait {_wait(retry, now)} and try again.", retry)
-    retry = _retry_at(session, LoginAttempt, per_ip, since, LOGIN_WINDOW, LoginAttempt.ip == ip)
-    if retry is not None:
-        raise LoginThrottled(
-            "There have been too many attempts to sign in from your network. "
-            f"Please wait {_wait(retry, now)} and try again.", retry)
+    _refuse_when_over(session, LoginAttempt, LOGIN_WINDOW, now or utcnow(), LoginThrottled, [
+        (per_email, [LoginAttempt.email == email],
+         "There have been too many attempts to sign in to this account. "
+         "For your security, please wait {wait} and try again."),
+        (per_ip, [LoginAttempt.ip == ip],
+         "There have been too many attempts to sign in from your network. "
+         "Please wait {wait} and try again."),
+    ])
+
+
+def _refuse_when_over(session: Session, model, window: timedelta, now: datetime, refusal,
+                      checks: list[tuple[int, list, str]]) -> None:
+    """Raise `refusal` (message, retry_at) for the first check whose rows in the window reach
+    its limit; its message's {wait} says how long until the next try is accepted."""
+    for limit, conditions, message in checks:
+        retry = _retry_at(session, model, limit, now - window, window, *conditions)
+        if retry is not None:
+            raise refusal(message.format(wait=_wait(retry, now)), retry)
 
 
 def record_mail_request(session: Session, kind: str, email: str, ip: str,
@@ -276,20 +282,16 @@ def record_mail_request(session: Session, kind: str, email: str, ip: str,
     which), and per IP: nobody can have the site mail someone over and over.
     """
     now = now or utcnow()
-    since = now - MAIL_WINDOW
     key = (email or "").strip().lower()[:254]
     ip = (ip or "unknown")[:45]
-    retry = _retry_at(session, MailRequest, MAX_MAILS_PER_EMAIL, since, MAIL_WINDOW,
-                      MailRequest.kind == kind, MailRequest.email == key)
-    if retry is not None:
-        raise MailThrottled(
-            "This address has asked for several links in the last hour. If there is an account "
-            f"for it, use the latest link we sent, or ask again in {_wait(retry, now)}.", retry)
-    retry = _retry_at(session, MailRequest, MAX_MAILS_PER_IP, since, MAIL_WINDOW, MailRequest.ip == ip)
-    if retry is not None:
-        raise MailThrottled(
-            "Many links have been asked for from your network in the last hour. Please wait "
-            f"{_wait(retry, now)} and try again.", retry)
+    _refuse_when_over(session, MailRequest, MAIL_WINDOW, now, MailThrottled, [
+        (MAX_MAILS_PER_EMAIL, [MailRequest.kind == kind, MailRequest.email == key],
+         "This address has asked for several links in the last hour. If there is an account "
+         "for it, use the latest link we sent, or ask again in {wait}."),
+        (MAX_MAILS_PER_IP, [MailRequest.ip == ip],
+         "Many links have been asked for from your network in the last hour. Please wait "
+         "{wait} and try again."),
+    ])
     session.execute(delete(MailRequest).where(MailRequest.created_at < now - 4 * MAIL_WINDOW))
     session.add(MailRequest(kind=kind, email=key, ip=ip, created_at=now))
 
