@@ -63,6 +63,7 @@ ACCESS = {
     "moderation.assignments": "admin",
     "moderation.assign": "admin",
     "moderation.unassign": "admin",
+    "moderation.confirm_unassign": "admin",
     "moderation.flag": "signed_in",
     "moderation.appeal": "signed_in",
     "responses.show": "public",

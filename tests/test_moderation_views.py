@@ -524,6 +524,15 @@ def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off
     response = admin.post("/moderation/assignments/remove", data={"user_id": world["bea"], "consultation_id": world["ids"]["pre"]})
     assert response.status_code == 404 and "not assigned to that consultation" in response.get_data(as_text=True)
 
+    # "Remove" asks first, and says that with nothing left assigned Mo moderates everything again.
+    remove_link = re.search(r'href="(/moderation/assignments/remove\?[^"]+)"',
+                            admin.get("/moderation/assignments").get_data(as_text=True)).group(1)
+    confirm = admin.get(remove_link.replace("&amp;", "&"))
+    assert confirm.status_code == 200
+    assert "moderate <strong>every consultation</strong> again" in confirm.get_data(as_text=True)
+    assert "Permits cost too much." not in mo.get("/moderation/").get_data(as_text=True)  # nothing changed yet
+    missing = admin.get(f"/moderation/assignments/remove?user_id={world['bea']}&consultation_id={world['ids']['pre']}")
+    assert missing.status_code == 404 and "not assigned to that consultation" in missing.get_data(as_text=True)
     response = admin.post("/moderation/assignments/remove",
                           data={"user_id": world["mo"], "consultation_id": world["ids"]["post"]}, follow_redirects=True)
     assert "Mo no longer moderates =SUM(1+1) Libraries." in response.get_data(as_text=True)

@@ -538,6 +538,21 @@ def assign():
     return _change_assignment(service.assign, "{name} now moderates {title}.")
 
 
+@bp.get("/moderation/assignments/remove")
+@role_required("admin")
+def confirm_unassign():
+    """Ask before taking a moderator off a consultation, saying what changes for them."""
+    user_id = request.args.get("user_id", type=int)
+    consultation_id = request.args.get("consultation_id", type=int)
+    mine = service.assignments(db.session).get(user_id, [])
+    if consultation_id not in mine:
+        abort(404, description="That moderator is not assigned to that consultation.")
+    return render_template("moderation/unassign.html", form=AssignmentForm(),
+                           moderator=db.session.get(User, user_id),
+                           consultation=db.session.get(Consultation, consultation_id),
+                           last=len(mine) == 1)
+
+
 @bp.post("/moderation/assignments/remove")
 @role_required("admin")
 def unassign():
