@@ -17,17 +17,13 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from consult import create_app
-from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Comment, User, utcnow
-from consult.users import create_user
-from tests.support.server import consult_env, gunicorn, worker_pids
+from consult.models import Comment
+from tests.support.server import consult_env, gunicorn, open_consultation_for_servers, worker_pids
 
 pytestmark = pytest.mark.slow
 
@@ -49,24 +45,7 @@ def served(request, tmp_path):
         url = request.getfixturevalue("postgres_database")
     else:
         url = f"sqlite:///{tmp_path / 'load.sqlite3'}"
-    app = create_app({"SECRET_KEY": "test-server-secret", "SQLALCHEMY_DATABASE_URI": url})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        now = utcnow()
-        consultation = create_consultation(
-            db.session, slug="buses", files=[("buses.md", DOC)], publish=True,
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-        anchor = next(p.anchor for p in consultation.versions[0].paragraphs if p.text.startswith("Taxis"))
-        first = create_user(db.session, "u0@example.org", "a-long-password", confirmed=True)
-        # argon2 is deliberately slow: hash once, share the hash among the test citizens
-        users = [first] + [User(email=f"u{i}@example.org", password_hash=first.password_hash,
-                                display_name=f"u{i}", email_confirmed_at=now)
-                           for i in range(1, CLIENTS)]
-        db.session.add_all(users)
-        db.session.commit()
-        serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [serializer.dumps({"_user_id": u.get_id(), "_fresh": True}) for u in users]
+    app, anchor, cookies = open_consultation_for_servers(url, DOC, "Taxis", citizens=CLIENTS)
     env = consult_env(url.replace("postgresql+psycopg://", "postgresql://"), tmp_path / "instance")
     with gunicorn(env, workers=3) as (base, process):
         yield {"base": base, "process": process, "anchor": anchor, "cookies": cookies,

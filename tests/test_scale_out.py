@@ -11,16 +11,11 @@ import re
 import time
 import urllib.parse
 import urllib.request
-from datetime import timedelta
 
 import pytest
 
-from consult import create_app
-from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import utcnow
-from consult.users import create_user
-from tests.support.server import consult_env, gunicorn
+from tests.support.server import consult_env, gunicorn, open_consultation_for_servers
 from tests.test_concurrency import Citizen
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -31,19 +26,7 @@ RUN = os.environ.get("CI", "").lower() in {"1", "true"} or bool(os.environ.get("
 
 @pytest.mark.skipif(not RUN, reason="needs PostgreSQL (CI=true or TEST_DATABASE_URL)")
 def test_two_hosts_share_one_database_and_each_finds_the_comment(postgres_database, tmp_path):
-    app = create_app({"SECRET_KEY": "test-server-secret", "SQLALCHEMY_DATABASE_URI": postgres_database})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        now = utcnow()
-        consultation = create_consultation(
-            db.session, slug="buses", files=[("f.md", DOC)], publish=True,
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-        anchor = next(p.anchor for p in consultation.versions[0].paragraphs if p.text.startswith("Ferries run"))
-        user = create_user(db.session, "sailor@example.org", "a-long-password", confirmed=True)
-        db.session.commit()
-        cookie = app.session_interface.get_signing_serializer(app).dumps(
-            {"_user_id": user.get_id(), "_fresh": True})
+    app, anchor, [cookie] = open_consultation_for_servers(postgres_database, DOC, "Ferries run")
     url = postgres_database.replace("postgresql+psycopg://", "postgresql://")
     try:
         with gunicorn(consult_env(url, tmp_path / "host-a", SEARCH_INDEXER_THREAD="1"), workers=1) as (a, _), \

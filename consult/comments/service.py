@@ -164,14 +164,6 @@ def ensure_open(consultation: Consultation, now: datetime) -> None:
     )
 
 
-def current_paragraph(session: Session, consultation: Consultation, anchor: str) -> Paragraph | None:
-    """The paragraph with this anchor in the current version, or None."""
-    version = current_version(session, consultation)
-    return session.scalar(
-        select(Paragraph).where(Paragraph.version_id == version.id, Paragraph.anchor == anchor)
-    )
-
-
 @dataclass
 class Draft:
     """A checked comment, ready to store: everything `store_comment` needs, read beforehand."""

@@ -224,16 +224,21 @@ def as_document(version: DocumentVersion) -> documents.Document:
     )
 
 
+def _plausible_slug(slug: str | None) -> bool:
+    """Never send a malformed slug (a NUL byte, say) to the database."""
+    return bool(slug) and len(slug) <= 80 and bool(SLUG_RE.match(slug))
+
+
 def get_consultation(session: Session, slug: str) -> Consultation | None:
     """The consultation with this slug, or None."""
-    if not slug or len(slug) > 80 or not SLUG_RE.match(slug):
-        return None  # never send a malformed slug (a NUL byte, say) to the database
+    if not _plausible_slug(slug):
+        return None
     return session.scalar(_BY_SLUG, {"slug": slug})
 
 
 def get_with_current_version(session: Session, slug: str) -> tuple[Consultation | None, DocumentVersion | None]:
     """The consultation with this slug and its current version, in one query (the document page)."""
-    if not slug or len(slug) > 80 or not SLUG_RE.match(slug):
+    if not _plausible_slug(slug):
         return None, None
     row = session.execute(_WITH_CURRENT_VERSION, {"slug": slug}).first()
     return (row[0], row[1]) if row else (None, None)

@@ -86,3 +86,37 @@ def worker_pids(master_pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True,
                          text=True).stdout
     return [int(p) for p in out.split()]
+
+
+def open_consultation_for_servers(database_url: str, doc: str, first_words: str,
+                                  citizens: int = 1):
+    """A fresh schema with one open consultation ("buses") and confirmed citizens, for tests
+    that serve it from other processes: (app, the anchor of the paragraph starting with
+    `first_words`, a signed session cookie per citizen)."""
+    from datetime import timedelta
+
+    from consult import create_app
+    from consult.consultations.service import create_consultation
+    from consult.extensions import db
+    from consult.models import User, utcnow
+    from consult.users import create_user
+
+    app = create_app({"SECRET_KEY": "test-server-secret", "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        now = utcnow()
+        consultation = create_consultation(
+            db.session, slug="buses", files=[("buses.md", doc)], publish=True,
+            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
+        anchor = next(p.anchor for p in consultation.versions[0].paragraphs if p.text.startswith(first_words))
+        first = create_user(db.session, "u0@example.org", "a-long-password", confirmed=True)
+        # argon2 is deliberately slow: hash once, share the hash among the test citizens
+        users = [first] + [User(email=f"u{i}@example.org", password_hash=first.password_hash,
+                                display_name=f"u{i}", email_confirmed_at=now)
+                           for i in range(1, citizens)]
+        db.session.add_all(users)
+        db.session.commit()
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookies = [serializer.dumps({"_user_id": u.get_id(), "_fresh": True}) for u in users]
+    return app, anchor, cookies
