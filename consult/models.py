@@ -33,6 +33,17 @@ class Status(str, enum.Enum):
     RESPONDED = "responded"
     ARCHIVED = "archived"
 
+    @property
+    def words(self) -> str:
+        """The status as it reads in a sentence ("this consultation is ...")."""
+        return _STATUS_WORDS.get(self.value, self.value)
+
+
+_STATUS_WORDS = {
+    "draft": "a draft",
+    "responded": "closed, with the department's response published",
+}
+
 
 MODERATION_MODES = ("pre", "post", "reactive")
 

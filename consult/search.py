@@ -581,6 +581,10 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
     except Exception:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
         raise SearchError("We could not read that search. Try plain words, or a phrase in quotes.") from None
     if parsed is None or parsed is NullQuery:
+        if not any(ch.isalnum() for ch in query):
+            # Emoji and punctuation are not indexed: say so, not that they were operators.
+            raise SearchError(f"Search finds words and numbers, and “{query[:40]}” has none. "
+                              "Try a word or two.")
         raise SearchError("Type one or more words to search for (operators alone find nothing).")
     parsed = parsed.accept(_phrases_by_position)
     searcher = _searcher(index_dir)

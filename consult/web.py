@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, send_from_directory
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -40,6 +40,13 @@ def init_app(app: Flask) -> None:
         """Shift a document's headings down under the page's own <h1> (already sanitised HTML)."""
         return Markup(_HEADING_TAG.sub(
             lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + levels)}", html))
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico on every page whatever the page links: answer it
+        # rather than log a 404 per page view.
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=7 * 24 * 3600)
 
     @app.before_request
     def _nonce() -> None:

@@ -107,6 +107,8 @@ def test_lost_or_corrupt_index_is_rebuilt_by_the_writer_not_fatal(indexed, tmp_p
     ("", "Type one or more words"),
     ("x" * 10_000, "at most 500"),
     ("AND OR NOT", "operators alone"),
+    ("\U0001F642", "finds words and numbers"),
+    ("\U0001F642 \U0001F389", "finds words and numbers"),
 ])
 def test_bad_queries_get_a_plain_message(indexed, query, message):
     with pytest.raises(search.SearchError, match=message):

@@ -565,7 +565,7 @@ def close_early(
     status = consultation.status_at(now)
     if status is not Status.OPEN:
         raise ServiceError(
-            f"Only an open consultation can be closed early; this one is {status.value}.")
+            f"Only an open consultation can be closed early; this one is {status.words}.")
     previous = consultation.closes_at
     consultation.closes_at = now
     was = f" (it was due to close {previous:%Y-%m-%d %H:%M} UTC)" if previous else ""
@@ -592,7 +592,7 @@ def extend(
     status = consultation.status_at(now)
     if status not in (Status.DRAFT, Status.UPCOMING, Status.OPEN):
         raise ServiceError(
-            f"This consultation is {status.value}: after the close it is read-only, so its "
+            f"This consultation is {status.words}: after the close it is read-only, so its "
             "closing date can no longer be moved.")
     if consultation.closes_at and closes_at <= consultation.closes_at:
         raise ServiceError("The new closing date must be after the current one.")

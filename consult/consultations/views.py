@@ -87,13 +87,28 @@ def versions(slug: str):
     )
 
 
+def _version_number(name: str, default: int, latest: int) -> int:
+    """A version number from the query string; a value that is not one is refused, not ignored."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdecimal():
+        abort(400, description=f"“{raw[:40]}” is not a version number: this consultation has "
+                               f"versions 1 to {latest}.")
+    number = int(raw)
+    if not 1 <= number <= latest:
+        abort(404, description=f"There is no version {number}: this consultation has versions "
+                               f"1 to {latest}.")
+    return number
+
+
 @bp.get("/c/<slug>/changes")
 def changes(slug: str):
     """What changed between two versions, paragraph by paragraph, word by word."""
     consultation = _public_or_404(slug)
     latest = service.current_version(db.session, consultation)
-    to_number = request.args.get("to", default=latest.number, type=int)
-    from_number = request.args.get("from", default=max(to_number - 1, 1), type=int)
+    to_number = _version_number("to", latest.number, latest.number)
+    from_number = _version_number("from", max(to_number - 1, 1), latest.number)
     old = service.get_version(db.session, consultation, from_number)
     new = service.get_version(db.session, consultation, to_number)
     if old is None or new is None:
