@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import statistics as stats
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -79,22 +80,82 @@ def audit(session: Session, action: str, subject_type: str, subject_id: int | No
 
 # --- house rules -------------------------------------------------------------------------
 
-def parse_rules(source: str) -> tuple[list[dict], str]:
-    """Split a rules document into rules (one per level-2 heading) and its whole HTML."""
+@dataclass(frozen=True)
+class RulesText:
+    """A rules document read: its rules, its whole HTML, and the front matter's title and note."""
+
+    rules: list[dict]
+    html: str
+    title: str = ""
+    note: str = ""
+
+
+RULES_METADATA = ("title", "note")  # what the front matter may say about a rules version
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
+_NUMBERED_TITLE = re.compile(r"\A(\d+)\.?\s+(\S.*)\Z", re.DOTALL)
+
+
+def parse_rules(source: str) -> RulesText:
+    """Read a rules document: front matter as metadata, one rule per level-2 heading (## …).
+
+    Blank lines before the front matter are dropped first: a textarea (or a person) easily adds
+    one, and with it the front matter's closing "---" would underline its last line into a
+    level-2 heading, that is, a rule called "title: House rules".
+    """
+    stripped = _LEADING_BLANK_LINES.match(source or "")
+    skipped = len(re.findall(r"\r\n|\r|\n", stripped.group(0))) if stripped else 0
+    text = source[stripped.end():] if stripped else (source or "")
     try:
-        document = documents.parse(source, source="house rules")
+        document = documents.parse(text, source="house rules")
     except documents.DocumentError as exc:
         raise ModerationError(str(exc)) from exc
+    unknown = [str(k) for k in document.meta if k not in RULES_METADATA]
+    if unknown:
+        raise ModerationError(
+            f"The front matter (between the two --- lines at the top) may give only a title and a "
+            f"note on what changed; remove {', '.join(repr(k) for k in unknown)}.")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     rules: list[dict] = []
     for paragraph in document.paragraphs:
         if paragraph.kind == "heading" and paragraph.level == 2:
+            line = lines[paragraph.line - 1] if 0 < paragraph.line <= len(lines) else ""
+            where = f"Line {paragraph.line + skipped}"
+            if not line.lstrip().startswith("#"):
+                # A line underlined with --- is a level-2 heading to Markdown, never meant as a rule.
+                raise ModerationError(
+                    f"{where}: “{paragraph.text}” is underlined with ---, which would make it a rule. "
+                    "Write each rule as a heading starting ## , and put any front matter "
+                    "(--- title: … ---) at the very top of the text.")
+            if not _rule_name(paragraph.text):
+                raise ModerationError(f"{where}: this rule has no title. Write it after the ##, "
+                                      "for example “## 3. No abuse {#no-abuse}”.")
             rules.append({"anchor": paragraph.anchor, "number": str(len(rules) + 1),
                           "title": paragraph.text, "html": paragraph.html})
         elif rules:
             rules[-1]["html"] += "\n" + paragraph.html
     if not rules:
         raise ModerationError("The house rules need at least one rule: a level-2 heading (## …).")
-    return rules, document.html
+    meta = document.meta
+    return RulesText(rules, document.html, title=str(meta.get("title") or "").strip(),
+                     note=str(meta.get("note") or "").strip())
+
+
+def _rule_name(title: str) -> str:
+    """A rule title without its leading number ("3. No abuse" -> "No abuse")."""
+    title = (title or "").strip()
+    numbered = _NUMBERED_TITLE.match(title)
+    if numbered:
+        return numbered.group(2).strip()
+    return "" if re.fullmatch(r"\d+\.?", title) else title
+
+
+def rule_label(rule: dict) -> str:
+    """'rule 3 (No abuse, threats or discrimination)': how a rule is named in sentences."""
+    title = (rule.get("title") or "").strip()
+    numbered = _NUMBERED_TITLE.match(title)
+    if numbered:  # the title's own number is the one readers see on the rules page
+        return f"rule {numbered.group(1)} ({numbered.group(2).strip()})"
+    return f"rule {rule.get('number', '?')} ({title})" if title else f"rule {rule.get('number', '?')}"
 
 
 def current_rules(session: Session) -> HouseRulesVersion:
@@ -118,21 +179,35 @@ def publish_rules(session: Session, source: str, note: str, actor_id: int | None
     The version number is the next one, or `number` when given (the first rules are number 1,
     so two requests publishing them at once collide on the unique number).
     """
-    rules, html = parse_rules(source)
+    parsed = parse_rules(source)
+    note = (note or "").strip() or parsed.note
     if number is None:
         number = (session.scalar(select(func.max(HouseRulesVersion.number))) or 0) + 1
-    version = HouseRulesVersion(number=number, source=source, rules=rules, html=html,
-                                note=note.strip(), published_by=actor_id)
+    version = HouseRulesVersion(number=number, source=source, rules=parsed.rules, html=parsed.html,
+                                note=note, published_by=actor_id)
     session.add(version)
     session.flush()
     audit(session, "rules_published", "rules", version.id, actor_id=actor_id,
-          number=version.number, note=note.strip())
+          number=version.number, note=note)
     return version
 
 
 def rule_titles(version: HouseRulesVersion) -> dict[str, str]:
     """Rule anchor -> "3. No abuse, threats or discrimination"."""
     return {r["anchor"]: r["title"] for r in version.rules}
+
+
+@functools.lru_cache(maxsize=16)
+def _front_matter_title(source: str) -> str:
+    try:
+        return parse_rules(source).title
+    except ModerationError:  # a version published before the checks of today: no title then
+        return ""
+
+
+def rules_title(version: HouseRulesVersion) -> str:
+    """The title a rules version's front matter gives, or "House rules"."""
+    return _front_matter_title(version.source) or "House rules"
 
 
 # --- sanctions -----------------------------------------------------------------------------

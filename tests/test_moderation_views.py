@@ -541,3 +541,55 @@ def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off
         actions = db.session.scalars(select(AuditEntry.action).where(
             AuditEntry.action.in_(("assigned", "unassigned"))).order_by(AuditEntry.id)).all()
     assert actions == ["assigned", "unassigned"]
+
+
+def _textarea(html: str, name: str) -> str:
+    """A textarea's text exactly as the page sends it (WTForms starts it with a line break)."""
+    import html as html_module
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', html, re.S)
+    return html_module.unescape(found.group(1))
+
+
+def test_keeping_the_prefilled_rules_publishes_the_same_rules_and_no_front_matter_rule(app, world):
+    ola = client_for(app, world["ola"])
+    source = _textarea(ola.get("/moderation/rules/new").get_data(as_text=True), "source")
+    assert source.lstrip().startswith("---\ntitle: House rules")  # the default text, front matter first
+    preview = ola.post("/moderation/rules/new", data={"source": source, "preview": "Preview"})
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Preview: 8 rules" in html
+    assert "<strong>title: House rules</strong>" not in html
+    assert "Title (from the front matter)" in html
+    done = ola.post("/moderation/rules/new", data={"source": source, "note": "Same again",
+                                                   "publish": "Publish"})
+    assert done.status_code == 303
+    with app.app_context():
+        latest = service.current_rules(db.session)
+        assert latest.number == 2
+        assert [r["anchor"] for r in latest.rules][0] == "on-topic"
+        assert len(latest.rules) == 8
+    page = app.test_client().get("/house-rules").get_data(as_text=True)
+    assert "<title>House rules" in page and 'id="title-house-rules"' not in page
+    header = app.test_client().get("/moderation/statistics.csv").get_data(as_text=True).splitlines()[0]
+    assert "title-house-rules" not in header and "rejected_rule_on-topic" in header
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Off topic.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    refused = decide(mo, item_id, version, "reject", rules=["title-house-rules"])
+    assert refused.status_code == 400 and "Unknown house rule" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("---\ntitle: Rules\n---\n# Rules\n\nBe nice.\n", "at least one rule"),
+    ("# Rules\n\n## {#empty}\n\nNo title.\n", "Line 3: this rule has no title"),
+    ("# Rules\n\n## 4.\n\nOnly a number.\n", "this rule has no title"),
+    ("# Rules\n\n---\ntitle: Rules\n---\n\n## 1. Be kind\n\nPlease.\n", "underlined with ---"),
+    ("---\ntitle: Rules\nowner: Bea\n---\n## 1. Be kind\n\nPlease.\n", "may give only a title and a note"),
+])
+def test_a_rules_text_without_proper_rules_is_refused_with_a_message(app, world, source, message):
+    ola = client_for(app, world["ola"])
+    for button in ("preview", "publish"):
+        response = ola.post("/moderation/rules/new", data={"source": source, button: "x"})
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert service.current_rules(db.session).number == 1

@@ -184,7 +184,8 @@ def rules():
         abort(404, description=f"There is no version {wanted} of the house rules.")
     versions = db.session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())).all()
     return render_template("moderation/rules.html", version=version, current=current,
-                           intro=_split_rules_html(version), versions=versions)
+                           intro=_split_rules_html(version), versions=versions,
+                           title=service.rules_title(version))
 
 
 @bp.route("/moderation/rules/new", methods=["GET", "POST"])
@@ -204,8 +205,7 @@ def publish_rules():
                       "cite it; earlier decisions keep citing the version they were made under.",
                       "success")
                 return redirect(url_for("moderation.rules"), code=303)
-            rules_list, _html = service.parse_rules(form.source.data or "")
-            preview = rules_list
+            preview = service.parse_rules(form.source.data or "")
         except service.ModerationError as exc:
             db.session.rollback()
             error = exc.message
