@@ -152,7 +152,29 @@ class _Node:
         return None
 
 
-class _TreeBuilder(HTMLParser):
+# The marked sections html.parser knows: CDATA, Word's conditional comments (<![if ...]>,
+# <![endif]>) and SGML's keywords. Any other "<![" makes it raise AssertionError from
+# _markupbase (Python 3.11 to 3.13.5), and newer versions read it as a bogus comment instead.
+_MARKED_SECTION = re.compile(
+    r"<!\[(?:cdata|if|else|endif|temp|ignore|include|rcdata)(?![-_.a-z0-9])", re.IGNORECASE)
+
+
+class _Parser(HTMLParser):
+    """html.parser that refuses a malformed "<![" itself, naming its line, rather than
+    crashing (or, on newer Pythons, silently hiding the text up to the next ">")."""
+
+    def parse_html_declaration(self, i: int) -> int:
+        rawdata = self.rawdata
+        if rawdata.startswith("<![", i) and not _MARKED_SECTION.match(rawdata, i):
+            snippet = rawdata[i:i + 20].split("\n", 1)[0]
+            raise DocumentError(
+                f"the raw HTML “{snippet}” cannot be read: “<![” begins only a CDATA section "
+                "(<![CDATA[ … ]]>) or a Word conditional comment (<![if …]>); to show “<” as "
+                "text write &lt;", self.getpos()[0])
+        return super().parse_html_declaration(i)
+
+
+class _TreeBuilder(_Parser):
     """A forgiving, iterative HTML tree builder with a depth limit (bleach is quadratic on
     deep trees, and recursion on them would overflow)."""
 
@@ -221,7 +243,7 @@ def sanitize_document_html(html: str) -> str:
     return _document_cleaner.clean(html)
 
 
-class _TextExtractor(HTMLParser):
+class _TextExtractor(_Parser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -444,7 +466,11 @@ def _tokens_text(tokens: Sequence[Token]) -> str:
         elif kind in ("fence", "code_block"):
             parts.append(token.content.rstrip("\n"))
         elif kind == "html_block":
-            parts.append(html_text(token.content))
+            try:
+                parts.append(html_text(token.content))
+            except DocumentError as error:
+                # Raw HTML inside a block quote or list item: its line counts from the block's.
+                raise error.located(None, token.map[0] if token.map else 0) from None
     return _tidy("\n".join(parts))
 
 
@@ -497,7 +523,14 @@ class _BlockWriter:
         html = _DOC_MD.renderer.render(tokens, _DOC_MD.options, self.env).strip()
         # Raw HTML anywhere in the block means the whole block goes through bleach; blocks
         # without it are markdown-it output, already escaped and with links validated.
-        return sanitize_document_html(html) if _has_raw_html(tokens) else html
+        if not _has_raw_html(tokens):
+            return html
+        try:
+            return sanitize_document_html(html)
+        except DocumentError as error:
+            # The error's line counts in the rendered HTML, not the source: name the block's.
+            first = next((t.map[0] + 1 for t in tokens if t.map), None)
+            raise DocumentError(error.message, first) from None
 
     def emit(self, block: Block, token: Token | None = None) -> None:
         pinned = token.meta.get("pinned") if token is not None else None
@@ -550,7 +583,9 @@ class _BlockWriter:
             elif kind in ("blockquote_open", "table_open"):
                 end = match[i]
                 chunk = tokens[i: end + 1]
-                self.emit(Block(kind[:-5], self.render(chunk), _tokens_text(chunk), line))
+                # The text first: it reads each raw HTML block alone, so its errors say the line.
+                text = _tokens_text(chunk)
+                self.emit(Block(kind[:-5], self.render(chunk), text, line))
                 i = end + 1
                 continue
             elif kind in ("fence", "code_block"):
@@ -573,13 +608,13 @@ class _BlockWriter:
         parts.append(tokens[end])
         ordered, start, index = context
         context[2] += 1
+        text = _tokens_text(parts)  # before render(), for the exact line of a raw HTML error
         body = self.render(parts)
         if ordered:
             number = start + index
             wrapped = f'<ol start="{number}">{body}</ol>' if number != 1 else f"<ol>{body}</ol>"
         else:
             wrapped = f"<ul>{body}</ul>"
-        text = _tokens_text(parts)
         first_inline = next((t for t in parts if t.type == "paragraph_open"), None)
         self.emit(Block("list_item", wrapped, text, line), first_inline)
 

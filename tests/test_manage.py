@@ -252,6 +252,8 @@ def _fresh(data: dict) -> dict:
     return data
 
 
+BROKEN_HTML = b"# T\n\n<div><![x</div>\n"
+
 BAD_INPUTS = {
     "not utf-8": (_upload(b"# Title\n\nCaf\xe9 prices.\n", "latin.md"),
                   ["latin.md, line 3", "not valid UTF-8"]),
@@ -273,6 +275,9 @@ BAD_INPUTS = {
                             ["The closing date has passed"]),
     "unreadable date": (_form(closes_at="next tuesday"), ["for example 2025-06-30T17:00"]),
     "file too large": (_upload(b"# Big\n\n" + b"word " * 900_000, "big.md"), ["the limit is"]),
+    # html.parser used to raise AssertionError on "<![x" (a 500 page).
+    "malformed raw HTML": (_upload(BROKEN_HTML, "broken.md"),
+                           ["broken.md, line 3", "cannot be read", "&amp;lt;"]),
 }
 
 
@@ -322,6 +327,20 @@ def test_a_pasted_document_larger_than_the_default_field_limit_is_accepted(app, 
                                                           action="draft"))
     assert response.status_code == 303
     assert _count(app, Consultation) == 1
+
+
+def test_import_command_explains_malformed_raw_html_without_a_traceback(app, runner, tmp_path):
+    path = tmp_path / "broken.md"
+    path.write_bytes(BROKEN_HTML)
+    result = runner.invoke(args=["import", str(path), "--slug", "broken"])
+    assert result.exit_code == 1
+    # Only the command's own refusal (SystemExit from _fail), not a crash CliRunner caught.
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    assert f"Error: {path}, line 3: the raw HTML" in result.output
+    assert "cannot be read" in result.output
+    assert _count(app, Consultation) == 0
+    assert _count(app, DocumentVersion) == 0
 
 
 # --------------------------------------------------------------------------- drafts
