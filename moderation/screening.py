@@ -3,15 +3,23 @@
 Screening never deletes and never rejects: it returns the reasons to hold a comment for a
 person to decide. Each reason names the house rule it relates to, and where the text matched
 (character spans), so a moderator can redact exactly those words.
+
+Insults, threats, swearing and slurs are found with the word lists in moderation/wordlists/:
+one file per list, each naming the house rule it applies and what the author is told. Add a
+line to a file to catch a new word or phrase; moderation/wordlists/README.md gives the syntax
+(whole words, `word*` for longer words, phrases, `(a|b)` choices). Matching ignores case,
+accents and invisible characters, so "Id\u200biot" is found as well as "idiot".
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Rule anchors in the default house rules (moderation/house_rules.md pins them).
 RULE_PERSONAL = "personal-information"
@@ -102,6 +110,134 @@ def word_lists(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = (
     return reasons
 
 
+WORD_LISTS_DIR = Path(__file__).with_name("wordlists")
+
+
+@dataclass(frozen=True)
+class WordList:
+    """One list of words and phrases to hold, with what the author is told and the rule."""
+
+    name: str
+    message: str  # for the moderator and the author: "It seems to contain a threat."
+    found: str  # completes "it seems to contain ...": "words that read as a threat"
+    rule: str  # a house-rule anchor
+    pattern: re.Pattern | None
+    fix: str = "reword it"
+
+    @property
+    def code(self) -> str:
+        """The reason code, under banned_word so the queue's "Banned word" filter finds it."""
+        return f"banned_word:{self.name}"
+
+
+def _entry_regex(entry: str) -> str:
+    """The regular expression for one list entry (syntax in moderation/wordlists/README.md)."""
+    out, i = [], 0
+    while i < len(entry):
+        ch = entry[i]
+        if ch == "(":
+            depth, j = 1, i + 1
+            while j < len(entry) and depth:
+                depth += {"(": 1, ")": -1}.get(entry[j], 0)
+                j += 1
+            if depth:
+                raise ValueError(f"unbalanced parenthesis in word-list entry {entry!r}")
+            choices = _split_choices(entry[i + 1:j - 1])
+            out.append("(?:" + "|".join(_entry_regex(c) for c in choices) + ")")
+            i = j
+            continue
+        if ch.isspace():
+            while i + 1 < len(entry) and entry[i + 1].isspace():
+                i += 1
+            out.append(r"[\W_]+")  # any spaces or punctuation between the words of a phrase
+        elif ch == "-":
+            out.append(r"[\W_]*")  # "half-wit" is also "half wit" and "halfwit"
+        elif ch in "'\u2019":
+            out.append("['\u2019]?")  # "i'll", "I\u2019ll" and "ill"
+        elif ch == "*":
+            out.append(r"\w*")
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def _split_choices(inner: str) -> list[str]:
+    choices, depth, start = [], 0, 0
+    for k, ch in enumerate(inner):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "|" and depth == 0:
+            choices.append(inner[start:k])
+            start = k + 1
+    choices.append(inner[start:])
+    return [c.strip() for c in choices]
+
+
+def parse_word_list(name: str, source: str) -> WordList:
+    """A word list from its text: `# key: value` header lines, then one entry per line."""
+    header: dict[str, str] = {}
+    entries: list[str] = []
+    for line in source.splitlines():
+        line = line.strip()
+        if line.startswith("#"):
+            key, colon, value = line[1:].partition(":")
+            if colon and key.strip() in {"reason", "found", "rule", "fix"} and not entries:
+                header[key.strip()] = value.strip()
+        elif line:
+            entries.append(_fold(line)[0])
+    missing = {"reason", "found", "rule"} - header.keys()
+    if missing:
+        raise ValueError(f"word list {name!r} lacks its {', '.join(sorted(missing))} header line")
+    pattern = None
+    if entries:
+        # Longest first, so that a phrase wins over a word it begins with.
+        alternatives = sorted((_entry_regex(e) for e in entries), key=len, reverse=True)
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    return WordList(name, header["reason"], header["found"], header["rule"], pattern,
+                    header.get("fix", "reword it"))
+
+
+@functools.cache
+def default_word_lists() -> tuple[WordList, ...]:
+    """The lists in moderation/wordlists/*.txt, read once per process."""
+    return tuple(parse_word_list(path.stem, path.read_text(encoding="utf-8"))
+                 for path in sorted(WORD_LISTS_DIR.glob("*.txt")))
+
+
+def _fold(text: str) -> tuple[str, list[int]]:
+    """Text for matching (no case, accents or invisible characters), and each character's origin.
+
+    Invisible format characters (zero-width spaces, joiners, direction marks) are dropped so
+    that they cannot hide a word from screening; the map turns spans back into the original's.
+    """
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            continue
+        for part in unicodedata.normalize("NFKD", ch):
+            if unicodedata.combining(part):
+                continue
+            for folded in part.casefold():
+                out.append(folded)
+                where.append(i)
+    return "".join(out), where
+
+
+def listed_words(text: str, lists: Iterable[WordList] | None = None) -> list[Reason]:
+    """Insults, threats, swearing and slurs from the word lists (by default moderation/wordlists/)."""
+    folded, where = _fold(text)
+    reasons = []
+    for word_list in default_word_lists() if lists is None else lists:
+        if word_list.pattern is None:
+            continue
+        spans = tuple((where[m.start()], where[m.end() - 1] + 1)
+                      for m in word_list.pattern.finditer(folded) if m.end() > m.start())
+        if spans:
+            reasons.append(Reason(word_list.code, word_list.message, word_list.rule, spans))
+    return reasons
+
+
 def shouting(text: str, minimum_letters: int = 20, share: float = 0.7) -> list[Reason]:
     """Mostly capital letters over a reasonable length."""
     letters = [c for c in text if c.isalpha()]
@@ -173,9 +309,15 @@ def estimated_similarity(a: Iterable[int], b: Iterable[int]) -> float:
     return sum(x == y for x, y in zip(a, b)) / len(a)
 
 
-def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = ()) -> list[Reason]:
-    """Every reason to hold this text for a moderator; an empty list means nothing found."""
-    return [*personal_data(text), *links(text), *word_lists(text, banned, suspect), *shouting(text)]
+def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = (),
+           lists: Iterable[WordList] | None = None) -> list[Reason]:
+    """Every reason to hold this text for a moderator; an empty list means nothing found.
+
+    `lists` defaults to the word lists in moderation/wordlists/; `banned` and `suspect` are
+    further single words a caller may add.
+    """
+    return [*personal_data(text), *links(text), *listed_words(text, lists),
+            *word_lists(text, banned, suspect), *shouting(text)]
 
 
 def redact(text: str, spans: Iterable[tuple[int, int]], mark: str = "[removed]") -> str:

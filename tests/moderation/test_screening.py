@@ -1,13 +1,19 @@
 """Automatic screening finds personal data, links, listed words and shouting, and never deletes."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from moderation.screening import (
     NEAR_DUPLICATE,
+    WORD_LISTS_DIR,
     bands,
+    default_word_lists,
     estimated_similarity,
     normalise,
+    parse_word_list,
     redact,
     screen,
     shingles,
@@ -47,8 +53,8 @@ def test_ordinary_comments_are_not_held(text):
 
 
 def test_banned_and_suspect_words_match_whole_words_only():
-    assert codes("You idiot", banned=["idiot"]) == ["banned_word"]
-    assert codes("Idiotic is not the listed word", banned=["idiot"]) == []
+    assert codes("You gowk", banned=["gowk"]) == ["banned_word"]
+    assert codes("Gowkish is not the listed word", banned=["gowk"]) == []
     assert codes("That is rubbish", suspect=["rubbish"]) == ["suspect_word"]
 
 
@@ -88,3 +94,90 @@ def test_sketches_of_a_template_with_a_line_added_share_a_band_and_score_as_near
     assert not set(bands(mine)) & set(bands(unrelated))
     assert estimated_similarity(mine, unrelated) < 0.2
     assert sketch("") == () and estimated_similarity((), mine) == 0.0
+
+
+# --- the word lists in moderation/wordlists/ ------------------------------------------------
+
+@pytest.mark.parametrize("text, code", [
+    # The comment from issue 13, which was held only for its email address.
+    ("You idiot authors have clearly never used a library. Morons, the lot of you.",
+     "banned_word:insults"),
+    ("Whoever wrote section 4 is a complete moron and a halfwit.", "banned_word:insults"),
+    ("The council are a bunch of tossers.", "banned_word:insults"),
+    ("You’re scum, all of you at the town hall.", "banned_word:insults"),
+    ("If this goes ahead I will kill you.", "banned_word:threats"),
+    ("Close our library and I’ll hurt your family.", "banned_word:threats"),
+    ("I know where you live, councillor.", "banned_word:threats"),
+    ("The planning officer deserves to die for this.", "banned_word:threats"),
+    ("Watch your back, we are coming to the meeting.", "banned_word:threats"),
+    ("Kill yourself.", "banned_word:threats"),
+    ("This is fucking ridiculous.", "banned_word:swearing"),
+    ("What a load of bullshit from the department.", "banned_word:swearing"),
+    ("Absolute bollocks.", "banned_word:swearing"),
+    ("Send the pakis back where they came from.", "banned_word:slurs"),
+])
+def test_insults_threats_swearing_and_slurs_are_held_under_the_abuse_rule(text, code):
+    reasons = [r for r in screen(text) if r.code == code]
+    assert reasons, codes(text)
+    assert reasons[0].rule == "no-abuse"
+    assert reasons[0].message.startswith("It ")
+
+
+@pytest.mark.parametrize("text", [
+    "Scunthorpe and Penistone libraries should open on Sundays too.",
+    "The assessment in 4.2 ignores Cockermouth, Middlesex and Essex.",
+    "Honestly the new timetable is killing it: well done to the staff.",
+    "The parking fee is killing the high street.",
+    "I will find you the reference to the 2019 survey.",
+    "We need to kill this proposal before it costs more money.",
+    "The portraits should be hung in the gallery, not the stairwell.",
+    "Dangerous dogs should be put down, says section 6, which is too harsh.",
+    "There is a chink of light in paragraph 3, and the walk along Offa's Dyke is lovely.",
+    "The proposal is stupid and the consultation period is ridiculous.",
+    "Shoot the photographs for the leaflet in daylight.",
+    "Dick Whittington was Lord Mayor; I am Richard Cockburn of Twitchell Lane.",
+    "My husband is ill and I will take him to the library myself.",
+])
+def test_ordinary_comments_that_look_like_listed_words_are_not_held(text):
+    assert screen(text) == [], [(r.code, [text[s:e] for s, e in r.spans]) for r in screen(text)]
+
+
+def test_listed_words_are_found_through_case_accents_and_invisible_characters():
+    for text in ("You IDIOT.", "You \u00efdiot.", "You id\u200biot.", "You i\u200d\u200cdi\u2060ot."):
+        reasons = [r for r in screen(text) if r.code == "banned_word:insults"]
+        assert reasons, repr(text)
+        (start, end), = reasons[0].spans
+        assert redact(text, [(start, end)]) == "You [removed].", repr(text)
+
+
+def test_the_issue_comment_is_held_for_its_email_and_its_insults_with_spans_to_redact():
+    text = "You idiot authors, write to jo@example.org. Morons."
+    reasons = {r.code: r for r in screen(text)}
+    assert set(reasons) == {"personal_data:email", "banned_word:insults"}
+    spans = [s for r in reasons.values() for s in r.spans]
+    assert redact(text, spans) == "You [removed] authors, write to [removed]. [removed]."
+
+
+def test_every_word_list_names_a_house_rule_and_says_what_it_found():
+    rules = set(re.findall(r"\{#([\w-]+)\}", (Path(WORD_LISTS_DIR).parent / "house_rules.md").read_text()))
+    lists = default_word_lists()
+    assert {w.name for w in lists} >= {"insults", "threats", "swearing", "slurs"}
+    for word_list in lists:
+        assert word_list.rule in rules, word_list.name
+        assert word_list.pattern is not None and word_list.found and word_list.message
+
+
+def test_a_new_list_is_a_file_with_a_header_and_entries_in_the_documented_syntax():
+    extra = parse_word_list("fraud", """# reason: It seems to offer something for sale.
+# found: an offer to sell something
+# rule: no-spam
+cheap watch*
+(buy|order) now
+i'll sell
+""")
+    assert extra.code == "banned_word:fraud"
+    found = [r for r in screen("Cheap watches! Order now, I\u2019ll sell you two.", lists=[extra])]
+    assert [(r.code, r.rule, len(r.spans)) for r in found] == [("banned_word:fraud", "no-spam", 3)]
+    assert screen("A watch on cheap parking: now what?", lists=[extra]) == []
+    with pytest.raises(ValueError, match="rule"):
+        parse_word_list("broken", "# reason: x\n# found: y\nword\n")
