@@ -130,6 +130,15 @@ def test_openapi_document_describes_every_api_route(client, app):
     json.dumps(doc)  # plain JSON, no Python objects left
 
 
+def test_openapi_document_says_how_the_csv_download_is_laid_out(client, app):
+    links = _json(client.get("/api/v1/openapi.json"))["components"]["schemas"]["Links"]
+    csv_link = links["properties"]["comments_csv"]
+    assert csv_link["format"] == "uri"
+    assert "line 1 names the columns" in csv_link["description"]
+    assert 'rel="license"' in csv_link["description"]
+    assert "licence" in links["properties"]["comments_json"]["description"]
+
+
 def test_api_answers_are_read_only(client, world):
     assert client.post("/api/v1/consultations").status_code in (400, 405)  # never a write
     assert client.delete("/api/v1/consultations/allotments").status_code == 405

@@ -216,12 +216,26 @@ def _csv(client, slug="allotments"):
     return response, rows
 
 
-def test_csv_names_the_licence_and_holds_only_published_comments(client, world):
+LICENCE_LINK = '<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel="license"'
+
+
+def test_csv_header_is_line_one_and_the_licence_is_in_the_link_header(client, world):
+    response = client.get("/c/allotments/comments.csv")
+    # What pandas.read_csv and a spreadsheet do: take line 1 as the column names.
+    reader = csv.DictReader(io.StringIO(_text(response)))
+    assert reader.fieldnames == list(archive.CSV_COLUMNS)
+    first = next(reader)
+    assert first["comment_id"].isdigit() and first["consultation"] == "allotments"
+    assert None not in first  # no row longer than the header
+    assert "Published comments" not in _text(response)
+    assert response.headers["Link"] == LICENCE_LINK
+
+
+def test_csv_holds_only_published_comments(client, world):
     response, rows = _csv(client)
-    assert rows[0][0].startswith("# Published comments") and "Open Government Licence v3.0" in rows[0][0]
-    header = rows[1]
+    header = rows[0]
     assert header[:3] == ["comment_id", "consultation", "version"]
-    records = [dict(zip(header, row)) for row in rows[2:]]
+    records = [dict(zip(header, row)) for row in rows[1:]]
     ids = {int(r["comment_id"]) for r in records}
     assert ids == {world["published"], world["hidden_name"], world["formula"], world["reply"]}
     body = _text(response)
@@ -237,12 +251,12 @@ def test_csv_names_the_licence_and_holds_only_published_comments(client, world):
 
 def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, world):
     response, rows = _csv(client)
-    header = rows[1]
-    records = {int(r[0]): dict(zip(header, r)) for r in rows[2:]}
+    header = rows[0]
+    records = {int(r[0]): dict(zip(header, r)) for r in rows[1:]}
     formula = records[world["formula"]]
     assert formula["comment"] == "'=SUM(1+2) is what the waiting list feels like"
     assert formula["organisation"] == "Allotment Society" and formula["respondent_type"] == "organisation"
-    for row in rows[2:]:
+    for row in rows[1:]:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t"))
     hidden = records[world["hidden_name"]]
@@ -254,7 +268,7 @@ def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, 
 
 def test_csv_of_a_responded_consultation_names_themes_and_outcomes(client, world):
     _response, rows = _csv(client, "parking")
-    records = [dict(zip(rows[1], r)) for r in rows[2:]]
+    records = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(records) == 1
     assert records[0]["themes"] == "Fees for electric cars" and records[0]["outcomes"] == "No change"
 
@@ -265,6 +279,8 @@ def test_json_download_has_licence_and_the_same_published_comments(client, world
     data = json.loads(_text(response))
     assert data["licence"]["name"] == "Open Government Licence v3.0"
     assert data["licence"]["url"].startswith("https://")
+    assert "Open Government Licence v3.0" in data["licence"]["note"]
+    assert response.headers["Link"] == LICENCE_LINK
     assert data["consultation"]["slug"] == "allotments"
     assert {c["id"] for c in data["comments"]} == {world["published"], world["hidden_name"],
                                                    world["formula"], world["reply"]}
@@ -289,14 +305,14 @@ def test_downloads_read_in_batches_and_keep_order(app, world):
 def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, world, monkeypatch):
     with app.app_context():
         c = archive.public_consultation(db.session, "allotments")
-        whole_csv = "".join(archive.comments_csv(db.session, c, "Licence", "https://example.org/l"))
+        whole_csv = "".join(archive.comments_csv(db.session, c))
         whole_json = "".join(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
         monkeypatch.setattr(archive, "CHUNK", 1)  # a piece as soon as there is anything to send
         monkeypatch.setattr(archive, "BATCH", 2)
-        csv_pieces = list(archive.comments_csv(db.session, c, "Licence", "https://example.org/l"))
+        csv_pieces = list(archive.comments_csv(db.session, c))
         json_pieces = list(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
-    # The licence and the header go first, before the comments are read.
-    assert csv_pieces[0].startswith('"# Published comments') and csv_pieces[0].count("\r\n") == 2
+    # The header goes first, before the comments are read.
+    assert csv_pieces[0] == ",".join(archive.CSV_COLUMNS) + "\r\n"
     assert len(csv_pieces) == 3 and "".join(csv_pieces) == whole_csv  # 4 comments in batches of 2
     assert len(json_pieces) == 4 and "".join(json_pieces) == whole_json  # head, 2 batches, end
     assert len(json.loads(whole_json)["comments"]) == 4

@@ -30,8 +30,17 @@ SCHEMAS = {
                       "message": {"type": "string", "description": "What went wrong, in plain words."}},
                      description="Every error answer under /api/ has this shape."),
     "Licence": _object({"name": STRING, "url": URL}),
-    "Links": _object({name: URL for name in ("html", "self", "versions", "comments", "comments_csv",
-                                             "comments_json", "comments_feed", "themes", "response")}),
+    "Links": _object({
+        **{name: URL for name in ("html", "self", "versions", "comments", "comments_csv",
+                                  "comments_json", "comments_feed", "themes", "response")},
+        "comments_csv": {**URL, "description": (
+            "Every published comment as CSV (UTF-8, RFC 4180): line 1 names the columns, one "
+            "comment per row after it. The licence is in the download's Link header "
+            "(rel=\"license\") and in the JSON download's `licence`.")},
+        "comments_json": {**URL, "description": (
+            "Every published comment as one JSON document, with `licence` (name, url, note) "
+            "and `consultation` beside `comments`.")},
+    }),
     "Consultation": _object({
         "slug": {"type": "string", "pattern": "^[a-z0-9-]{1,80}$"},
         "title": STRING,

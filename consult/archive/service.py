@@ -386,9 +386,8 @@ def licence_note(consultation: Consultation, licence_name: str, licence_url: str
             "them; no email addresses or other personal data are included.")
 
 
-def comments_csv(session: Session, consultation: Consultation, licence_name: str,
-                 licence_url: str) -> Iterator[str]:
-    """The published comments as CSV text, led by a licence note, in pieces of about CHUNK."""
+def comments_csv(session: Session, consultation: Consultation) -> Iterator[str]:
+    """The published comments as CSV text, the column names first, in pieces of about CHUNK."""
     buffer = io.StringIO()  # reused: emptied after each piece is taken
     writer = csv.writer(buffer, lineterminator="\r\n")
     keys = tuple("id" if c == "comment_id" else c for c in CSV_COLUMNS)
@@ -399,7 +398,8 @@ def comments_csv(session: Session, consultation: Consultation, licence_name: str
         buffer.truncate()
         return text
 
-    writer.writerow([csv_safe("# " + licence_note(consultation, licence_name, licence_url))])
+    # Line 1 is the header, as pandas, R and spreadsheets expect: the licence travels in the
+    # response's Link header and the JSON download's metadata, not in a row of the data.
     writer.writerow(CSV_COLUMNS)
     yield take()  # the download starts at once, before the first query
     for records in _record_batches(session, consultation, BATCH):

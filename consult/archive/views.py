@@ -174,16 +174,18 @@ def consultation_search(slug: str):
 # --- open data ---------------------------------------------------------------------------------
 
 def _download_headers(consultation: Consultation, extension: str) -> dict:
+    # RFC 8288's rel="license" says the licence in a way a CSV file itself has no room for.
+    _name, licence_url = _licence()
     return {"Content-Disposition": f'attachment; filename="{consultation.slug}-comments.{extension}"',
-            "Cache-Control": "public, max-age=300"}
+            "Cache-Control": "public, max-age=300",
+            "Link": f'<{licence_url}>; rel="license"'}
 
 
 @bp.get("/c/<slug>/comments.csv")
 def comments_csv(slug: str):
     """The published comments as CSV, under the open-data licence, streamed."""
     consultation = _consultation_or_404(slug)
-    name, url = _licence()
-    rows = service.comments_csv(db.session, consultation, name, url)
+    rows = service.comments_csv(db.session, consultation)
     return Response(stream_with_context(rows), mimetype="text/csv",
                     headers=_download_headers(consultation, "csv"))
 
