@@ -114,6 +114,9 @@ def test_double_submit_makes_one_comment(client, world, app):
         ("x" * 5001, "5,001 characters long"),
         ("bad \x00 byte", "control characters"),
         ("broken \ufffd text", "could not be read"),
+        ("\u200b\u200c\u200d\u2060\ufeff", "no visible text"),
+        ("\u200b \u3164\u2800\n\u200b", "no visible text"),
+        ("\u202e\u202e", "Write your comment"),
     ],
 )
 def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, app, body, message):
@@ -142,7 +145,7 @@ def test_organisation_needs_a_name_and_is_shown(client, world, app):
                respondent_type="organisation", organisation="Cycling Club", show_name="anonymous")
     html = client.get(ok.headers["Location"]).get_data(as_text=True)
     assert "a member of the public" in html and "Cycling Club" in html
-    assert "Ann</strong>" not in html
+    assert "<strong><bdi>Ann</bdi></strong>" not in html
 
 
 def test_unknown_paragraph_keeps_the_text(client, world, app):
@@ -512,9 +515,9 @@ def test_document_page_shares_only_the_document_between_readers(client, world, a
         assert response.headers["Content-Length"] == str(len(response.get_data()))
     ann_html, bob_html, visitor_html, ann_again = (r.get_data(as_text=True) for r in pages)
     assert "Signed in as Ann" in ann_html and "Bob" not in ann_html
-    assert "Under my display name (Ann)" in ann_html
+    assert "Under my display name (<bdi>Ann</bdi>)" in ann_html
     assert "Signed in as Bob" in bob_html and "Ann" not in bob_html
-    assert "Under my display name (Bob)" in bob_html
+    assert "Under my display name (<bdi>Bob</bdi>)" in bob_html
     assert "Signed in as" not in visitor_html and "inline-comment-form" not in visitor_html
     token = re.compile(r'name="csrf_token" value="([^"]+)"')
     assert token.search(ann_html).group(1) != token.search(bob_html).group(1)
@@ -524,3 +527,65 @@ def test_document_page_shares_only_the_document_between_readers(client, world, a
     def document(html):
         return html[html.index('<div class="document-layout">'):html.index("</article>")]
     assert document(ann_html) == document(bob_html) == document(visitor_html)
+
+
+def test_a_reply_or_an_edit_of_only_invisible_characters_is_refused_like_an_empty_one(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    _post(client, world, anchor, body="A real comment", key="parent")
+    with app.app_context():
+        parent_id = db.session.scalars(select(Comment)).one().id
+    reply = _post(client, world, anchor, body="\u200b\u2060\ufeff", key="reply", parent_id=str(parent_id))
+    assert reply.status_code == 400 and "no visible text" in reply.get_data(as_text=True)
+    edit = client.post(f"/me/comments/{parent_id}/edit", data={"body": "\u200d\u200c"})
+    assert edit.status_code == 400 and "no visible text" in edit.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Comment.body)).all() == ["A real comment"]
+
+
+def test_unclosed_direction_overrides_are_removed_and_names_and_texts_are_isolated(client, world, app):
+    """A right-to-left override left open would reverse the text after it on the page."""
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        user = create_user(db.session, "rtl@example.org", "a-long-password",
+                           display_name="\u202eNadia", confirmed=True)
+        db.session.commit()
+        sign_in(client, user)
+    arabic = "I agree with \u2067\u0645\u0648\u0627\u0641\u0642\u2069 here."  # a paired isolate: kept
+    _post(client, world, anchor, body="Fees are \u202etoo high\u2069", key="a")
+    _post(client, world, anchor, body=arabic, key="b", respondent_type="organisation",
+          organisation="\u202bCycling Club")
+    with app.app_context():
+        bodies = db.session.scalars(select(Comment.body).order_by(Comment.id)).all()
+        assert bodies == ["Fees are too high", arabic]
+        assert db.session.scalars(select(Comment.organisation).where(
+            Comment.organisation.is_not(None))).all() == ["Cycling Club"]
+    html = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert html.count('<div class="comment-body" dir="auto">') == 2
+    assert "<strong><bdi>\u202eNadia</bdi></strong>" in html  # the name cannot turn what follows
+    assert "<strong><bdi>Cycling Club</bdi></strong>" in html
+    mine = client.get("/me/comments").get_data(as_text=True)
+    assert mine.count('<div class="comment-body" dir="auto">') == 2
+
+
+def test_an_organisation_name_of_invisible_characters_counts_as_missing(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    with app.app_context():
+        sign_in(client, _citizen(world))
+    response = _post(client, world, anchor, body="For the club.", respondent_type="organisation",
+                     organisation="\u200b\u200b")
+    assert response.status_code == 400
+    assert "name of the organisation" in response.get_data(as_text=True)
+
+
+def test_direction_controls_pair_up_line_by_line():
+    strip = service.strip_unpaired_bidi
+    assert strip("plain text") == "plain text"
+    assert strip("a \u202eb") == "a b"  # never closed
+    assert strip("a \u202eb\u202c c") == "a \u202eb\u202c c"  # closed: kept
+    assert strip("\u202c\u2069ok") == "ok"  # closers with nothing to close
+    assert strip("a \u2067b \u202ec\u2069 d") == "a \u2067b c\u2069 d"  # the PDI ends the isolate
+    assert strip("a \u202bb\nc\u202c") == "a b\nc"  # a new line ends every embedding
+    assert not service.has_visible_text("\u200b\u200c\u200d\u2060\ufeff\u00a0\u3164")
+    assert service.has_visible_text("\U0001F44D") and service.has_visible_text("\u0645")
