@@ -635,8 +635,8 @@ def claim(session: Session, item_id: int, moderator_id: int, *, is_admin: bool =
     now = now or utcnow()
     item = get_item(session, item_id)
     _check_scope(session, item, moderator_id, is_admin)
-    if item.state not in OPEN_STATES:
-        return item, None
+    if item.state not in OPEN_STATES or moderator_id in appeal_excluded(session, item):
+        return item, None  # nothing to claim: closed, or an appeal this moderator may not decide
     if item.claimed_by not in (None, moderator_id) and item.claimed_until and item.claimed_until > now:
         return item, item.claimed_by
     if item.claimed_by != moderator_id or not item.claimed_until or item.claimed_until <= now:
@@ -684,8 +684,9 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
         if not redacted or redacted == item.text.strip():
             raise ModerationError("Remove the personal or offending words from the text before "
                                   "publishing it redacted.")
-    if item.excluded_moderator_id == moderator_id:
-        raise ModerationError("You made the decision under appeal; another moderator must review it.",
+    if moderator_id in appeal_excluded(session, item):
+        raise ModerationError("You took part in an earlier decision on this comment, so another "
+                              "moderator must review it: an appeal goes to someone new to it.",
                               status=403)
     if request.outcome == ESCALATE and item.state == ESCALATED:
         raise ModerationError("This item is already escalated to an official.")
@@ -715,7 +716,11 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
     if item.source == "appeal":
         appeal = session.scalar(select(Appeal).where(Appeal.item_id == item.id))
         if appeal is not None and request.outcome != ESCALATE:
-            appeal.outcome = "overturned" if request.outcome in (APPROVE, REDACT) else "upheld"
+            appealed = session.get(Decision, appeal.decision_id)
+            # Upheld when the appeal reaches the same result: not published (rejected or removed)
+            # again, or redacted again; anything else overturns the decision appealed against.
+            same = {REJECT: REMOVE, REMOVE: REJECT}.get(appealed.outcome) == request.outcome
+            appeal.outcome = "upheld" if same or request.outcome == appealed.outcome else "overturned"
             appeal.decided_at = now
             audit(session, "appeal_decided", "comment", item.comment_id, actor_id=moderator_id,
                   consultation_id=item.consultation_id, appeal_id=appeal.id, outcome=appeal.outcome)
@@ -841,24 +846,62 @@ def flag(session: Session, *, comment_id: int, consultation_id: int, comment_aut
     return record, False
 
 
-def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
-           now: datetime | None = None) -> Appeal:
-    """Appeal a decision (once, within 30 days): a different moderator reviews it."""
+APPEALABLE = (REJECT, REDACT, REMOVE)
+
+
+def appeal_refusal(decision: Decision, *, on_appeal: bool, appealed: bool,
+                   now: datetime | None = None) -> ModerationError | None:
+    """Why a decision cannot be appealed now, or None when it can (pure: pages ask it for many)."""
     now = now or utcnow()
+    if on_appeal:
+        return ModerationError("This decision is the outcome of an appeal, and the outcome of an "
+                               "appeal is final: it cannot be appealed again.", status=409)
+    if decision.outcome not in APPEALABLE:
+        return ModerationError("Only a decision not to publish, to redact or to remove can be appealed.")
+    if now - decision.created_at > timedelta(days=APPEAL_DAYS):
+        return ModerationError(f"Appeals must be made within {APPEAL_DAYS} days of the decision; "
+                               f"this one was made on {decision.created_at:%-d %B %Y}.", status=409)
+    if appealed:
+        return ModerationError("This decision has already been appealed; each decision can be "
+                               "appealed once.", status=409)
+    return None
+
+
+def _appeal_facts(session: Session, decision: Decision) -> tuple[bool, bool]:
+    """(made on an appeal, already appealed) for one decision."""
+    on_appeal = session.scalar(select(QueueItem.source).where(QueueItem.id == decision.item_id)) == "appeal"
+    appealed = session.scalar(select(Appeal.id).where(Appeal.decision_id == decision.id)) is not None
+    return on_appeal, appealed
+
+
+def can_appeal(session: Session, decision: Decision, now: datetime | None = None) -> bool:
+    """Whether the author may appeal this decision now (an appeal's own outcome: never)."""
+    on_appeal, appealed = _appeal_facts(session, decision)
+    return appeal_refusal(decision, on_appeal=on_appeal, appealed=appealed, now=now) is None
+
+
+def check_appeal(session: Session, decision_id: int, author_id: int,
+                 now: datetime | None = None) -> Decision:
+    """The decision, if this author may appeal it now; otherwise a ModerationError saying why."""
     decision = session.get(Decision, decision_id)
     if decision is None:
         raise ModerationError("There is no such decision.", status=404)
     item = session.get(QueueItem, decision.item_id)
     if item.author_id != author_id:
         raise ModerationError("You can only appeal decisions on your own comments.", status=403)
-    if decision.outcome not in (REJECT, REDACT, REMOVE):
-        raise ModerationError("Only a decision not to publish, to redact or to remove can be appealed.")
-    if now - decision.created_at > timedelta(days=APPEAL_DAYS):
-        raise ModerationError(f"Appeals must be made within {APPEAL_DAYS} days of the decision; "
-                              f"this one was made on {decision.created_at:%-d %B %Y}.", status=409)
-    if session.scalar(select(Appeal.id).where(Appeal.decision_id == decision_id)):
-        raise ModerationError("This decision has already been appealed; each decision can be "
-                              "appealed once.", status=409)
+    on_appeal, appealed = _appeal_facts(session, decision)
+    refusal = appeal_refusal(decision, on_appeal=on_appeal, appealed=appealed, now=now)
+    if refusal is not None:
+        raise refusal
+    return decision
+
+
+def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
+           now: datetime | None = None) -> Appeal:
+    """Appeal a decision (once, within 30 days): a moderator new to the comment reviews it."""
+    now = now or utcnow()
+    decision = check_appeal(session, decision_id, author_id, now)
+    item = session.get(QueueItem, decision.item_id)
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError("Say why you think the decision was wrong.")
@@ -879,6 +922,35 @@ def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
     audit(session, "appealed", "comment", item.comment_id, actor_id=author_id,
           consultation_id=item.consultation_id, decision_id=decision_id, appeal_id=record.id)
     return record
+
+
+def appeal_excluded(session: Session, item: QueueItem) -> list[int]:
+    """Who may not decide this item: on an appeal, everyone who took part in an earlier decision
+    on the comment (the moderator appealed against, and any before them). Empty otherwise."""
+    if item.source != "appeal":
+        return []
+    earlier = set(session.scalars(select(Decision.moderator_id).distinct().where(
+        Decision.comment_id == item.comment_id, Decision.item_id != item.id,
+        Decision.moderator_id.is_not(None))))
+    if item.excluded_moderator_id:
+        earlier.add(item.excluded_moderator_id)
+    return sorted(earlier)
+
+
+def appeal_deciders(session: Session, item: QueueItem, limit: int = 20) -> list[int]:
+    """The moderators who may decide this appeal: new to the comment, and moderating its consultation."""
+    users = table("users", column("id"), column("role"), column("deleted_at"))
+    assigned_elsewhere = (select(Assignment.user_id).where(Assignment.user_id == users.c.id)
+                          .where(Assignment.consultation_id != item.consultation_id))
+    assigned_here = (select(Assignment.user_id).where(Assignment.user_id == users.c.id)
+                     .where(Assignment.consultation_id == item.consultation_id))
+    query = (select(users.c.id).where(users.c.deleted_at.is_(None),
+                                      users.c.id.not_in(appeal_excluded(session, item) or [0]),
+                                      or_(users.c.role == "admin",
+                                          and_(users.c.role == "moderator",
+                                               or_(assigned_here.exists(), ~assigned_elsewhere.exists()))))
+             .order_by(users.c.id).limit(limit))
+    return list(session.scalars(query))
 
 
 # --- statistics ------------------------------------------------------------------------------

@@ -286,7 +286,10 @@ def test_appeal_goes_to_a_different_moderator_and_only_once(app, world):
     queue = mo.get("/moderation/?source=appeal").get_data(as_text=True)
     assert "The author appeals: It was about the plan, not people." in queue
 
-    html, version = open_item(mo, appeal_item)
+    html = mo.get(f"/moderation/items/{appeal_item}").get_data(as_text=True)
+    assert "You cannot decide this appeal" in html and 'id="decision-form"' not in html
+    with app.app_context():
+        version = str(db.session.get(QueueItem, appeal_item).version)
     refused = decide(mo, appeal_item, version, "approve")
     assert refused.status_code == 403
     assert "another moderator must review it" in refused.get_data(as_text=True)
@@ -593,3 +596,67 @@ def test_a_rules_text_without_proper_rules_is_refused_with_a_message(app, world,
         assert response.status_code == 400 and message in response.get_data(as_text=True)
     with app.app_context():
         assert service.current_rules(db.session).number == 1
+
+
+def _appeal(app, client, decision_id, reason="Please look again."):
+    response = client.post(f"/me/decisions/{decision_id}/appeal", data={"reason": reason})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with app.app_context():
+        return db.session.scalar(select(QueueItem.id).where(QueueItem.source == "appeal")
+                                 .order_by(QueueItem.id.desc()))
+
+
+def test_the_outcome_of_an_appeal_is_final(app, world):
+    ann, mo, first = _rejected(app, world)
+    appeal_item = _appeal(app, ann, first)
+    bea = client_for(app, world["bea"])
+    _html, version = open_item(bea, appeal_item)
+    assert decide(bea, appeal_item, version, "reject", rules=["no-abuse"]).status_code == 303
+    with app.app_context():
+        second = db.session.scalar(select(Decision.id).order_by(Decision.id.desc()))
+    mail = outbox(app)[0]
+    assert mail.subject.startswith("The outcome of your appeal")
+    assert "final" in mail.body and "/appeal" not in mail.body
+
+    mine = ann.get("/me/comments").get_data(as_text=True)
+    assert "Outcome of your appeal (final)" in mine
+    assert f"/me/decisions/{second}/appeal" not in mine and f"/me/decisions/{first}/appeal" not in mine
+    page = ann.get(f"/me/decisions/{second}/appeal").get_data(as_text=True)
+    assert "the outcome of an appeal is final" in page and "Send my appeal" not in page
+    refused = ann.post(f"/me/decisions/{second}/appeal", data={"reason": "Again, please."})
+    assert refused.status_code == 409 and "the outcome of an appeal is final" in refused.get_data(as_text=True)
+    assert count(app, QueueItem, QueueItem.source == "appeal") == 1
+    assert count(app, AuditEntry, AuditEntry.action == "appeal_decided") == 1
+
+
+def test_no_one_who_took_part_in_an_earlier_decision_decides_the_appeal_or_claims_it(app, world):
+    ann, mo, ola = (client_for(app, world[n]) for n in ("ann", "mo", "ola"))
+    post_comment(ann, "parking", world["anchors"][FEE], "Rubbish plan by rubbish people.", "k1")
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    assert decide(mo, item_id, version, "escalate").status_code == 303  # Mo takes part
+    _html, version = open_item(ola, item_id)
+    assert decide(ola, item_id, version, "reject", rules=["no-abuse"]).status_code == 303
+    with app.app_context():
+        decided = db.session.scalar(select(Decision.id).where(Decision.outcome == "reject"))
+    appeal_item = _appeal(app, ann, decided)
+
+    html = mo.get(f"/moderation/items/{appeal_item}").get_data(as_text=True)
+    assert "You cannot decide this appeal" in html and "as did Ola" in html
+    assert "Who may decide it: Bea." in html
+    assert 'id="decision-form"' not in html and "Approve and publish" not in html
+    with app.app_context():
+        item = db.session.get(QueueItem, appeal_item)
+        assert item.claimed_by is None
+        version = str(item.version)
+    assert count(app, AuditEntry, AuditEntry.action == "claimed", AuditEntry.actor_id == world["mo"]) == 1
+    refused = decide(mo, appeal_item, version, "reject", rules=["no-abuse"])
+    assert refused.status_code == 403 and "another moderator must review it" in refused.get_data(as_text=True)
+
+    bea = client_for(app, world["bea"])
+    html, version = open_item(bea, appeal_item)
+    assert "is looking at this too" not in html  # Mo only read it
+    assert decide(bea, appeal_item, version, "approve").status_code == 303
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "appeal_decided"))
+        assert entry.actor_id == world["bea"] and entry.detail["outcome"] == "overturned"

@@ -6,26 +6,36 @@ transaction, and these receivers update the comment in the same session.
 from __future__ import annotations
 
 from flask import Flask, url_for
+from sqlalchemy import select
 
 import documents
 from consult.models import Comment, CommentStatus, utcnow
 from consult.notifications import notify
 from moderation import signals
-from moderation.models import APPROVE, ESCALATE, REDACT
-from moderation.service import current_rules
+from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
+from moderation.service import current_rules, rule_label
 
 
-def describe_rules(session, anchors: list[str]) -> str:
-    """'rule 2 (Do not share personal information)' for the cited rule anchors."""
-    rules = {r["anchor"]: r for r in current_rules(session).rules}
-    parts = [f"rule {rules[a]['number']} ({rules[a]['title'].split('. ', 1)[-1]})"
-             for a in anchors if a in rules]
+def _rules_version(session, number: int | None) -> HouseRulesVersion:
+    """The rules version a decision cited (the one in force when it has none on record)."""
+    if number is not None:
+        version = session.scalar(select(HouseRulesVersion).where(HouseRulesVersion.number == number))
+        if version is not None:
+            return version
+    return current_rules(session)
+
+
+def describe_rules(session, anchors: list[str], version_number: int | None = None) -> str:
+    """'rule 2 (Do not share personal information)' for the cited rule anchors, in the version cited."""
+    rules = {r["anchor"]: r for r in _rules_version(session, version_number).rules}
+    parts = [rule_label(rules[a]) for a in anchors if a in rules]
     return " and ".join(parts) or "the house rules"
 
 
-def rule_links(session, anchors: list[str]) -> str:
-    """Links to the cited rules, one per line, for mail."""
-    return "\n".join(url_for("moderation.rules", _external=True) + f"#{a}" for a in anchors)
+def rule_links(session, anchors: list[str], version_number: int | None = None) -> str:
+    """Links to the cited rules in the version cited, one per line, for mail (as the pages link them)."""
+    base = url_for("moderation.rules", version=version_number, _external=True)
+    return "\n".join(f"{base}#{a}" for a in anchors)
 
 
 def on_decided(sender, session, item, decision) -> None:
@@ -35,7 +45,8 @@ def on_decided(sender, session, item, decision) -> None:
     comment = session.get(Comment, item.comment_id)
     now = utcnow()
     was_public = comment.published_at is not None
-    cited = describe_rules(session, decision.rules)
+    cited = describe_rules(session, decision.rules, decision.rules_version)
+    on_appeal = item.source == "appeal"
     if decision.outcome == APPROVE:
         if item.source == "appeal" and comment.body != item.text:
             # An overturned redaction: the author's own words are published again.
@@ -64,15 +75,23 @@ def on_decided(sender, session, item, decision) -> None:
     automatic = (" Our automatic screening first held it for a moderator to check."
                  if decision.automatic else "")
     appeal = ""
-    if decision.outcome != APPROVE:
+    if on_appeal:
+        automatic = ""  # the screening held the comment the first time; this is the appeal
+        appeal = ("\n\nThis is the outcome of your appeal: a moderator who had not decided on your "
+                  "comment before looked at it again. The outcome of an appeal is final, so this "
+                  "decision cannot be appealed.")
+    elif decision.outcome != APPROVE:
         appeal = ("\n\nIf you think this decision is wrong you can appeal within 30 days: "
                   f"{url_for('moderation.appeal', decision_id=decision.id, _external=True)}\n"
                   "A different moderator will look at it.")
     note = f"\n\nThe moderator's note: {decision.note}" if decision.note else ""
-    rules = f"\n\nThe house rules: \n{rule_links(session, decision.rules)}" if decision.rules else ""
-    notify(session, comment.author_id, "decision",
-           f"Your comment {summary}",
-           f"Your comment on “{comment.consultation.title}” {summary}.{automatic}{note}{rules}{appeal}",
+    version = f" (version {decision.rules_version})" if decision.rules_version else ""
+    rules = (f"\n\nThe house rules{version}:\n"
+             f"{rule_links(session, decision.rules, decision.rules_version)}" if decision.rules else "")
+    subject = f"The outcome of your appeal: your comment {summary}" if on_appeal else f"Your comment {summary}"
+    opening = "After your appeal, your comment" if on_appeal else "Your comment"
+    notify(session, comment.author_id, "decision", subject,
+           f"{opening} on “{comment.consultation.title}” {summary}.{automatic}{note}{rules}{appeal}",
            link=url_for("comments.mine", _external=True) + f"#comment-{comment.id}",
            comment_id=comment.id)
 

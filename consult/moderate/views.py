@@ -122,6 +122,7 @@ def cited_rules(decision: Decision) -> list[dict]:
     for anchor in decision.rules or []:
         rule = index.get(anchor, {"number": "?", "title": anchor})
         result.append({"anchor": anchor, "number": rule["number"], "title": rule["title"],
+                       "label": service.rule_label(rule),
                        "url": url_for("moderation.rules", version=decision.rules_version) + f"#{anchor}"})
     return result
 
@@ -139,6 +140,8 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
                                         .order_by(Decision.id)))
     appealed = {a.decision_id: a for a in db.session.scalars(select(Appeal).where(
         Appeal.decision_id.in_([d.id for d in decisions] or [0])))}
+    on_appeal = set(db.session.scalars(select(QueueItem.id).where(
+        QueueItem.id.in_([d.item_id for d in decisions] or [0]), QueueItem.source == "appeal")))
     now = utcnow()
     grouped: dict[int, list[dict]] = {}
     for decision in decisions:
@@ -146,13 +149,16 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
             continue
         deadline = decision.created_at + timedelta(days=service.APPEAL_DAYS)
         appeal = appealed.get(decision.id)
+        final = decision.item_id in on_appeal
+        label = OUTCOME_NAMES.get(decision.outcome, decision.outcome)
         grouped.setdefault(decision.comment_id, []).append({
             "decision": decision,
-            "label": OUTCOME_NAMES.get(decision.outcome, decision.outcome),
+            "label": f"Outcome of your appeal (final): {label[:1].lower()}{label[1:]}" if final else label,
             "rules": cited_rules(decision),
             "appeal": appeal,
-            "can_appeal": (decision.outcome in (REJECT, REDACT, REMOVE) and appeal is None
-                           and now <= deadline),
+            "final": final,
+            "can_appeal": service.appeal_refusal(decision, on_appeal=final, appealed=appeal is not None,
+                                                 now=now) is None,
             "deadline": deadline,
         })
     return grouped
@@ -295,7 +301,7 @@ def _conflict_detail(item: QueueItem) -> str | None:
     if latest is None:
         return None
     who = _names([latest.moderator_id]).get(latest.moderator_id, "the automatic screening")
-    rules_text = ", ".join(f"rule {r['number']} ({r['title']})" for r in cited_rules(latest))
+    rules_text = " and ".join(r["label"] for r in cited_rules(latest))
     when = latest.created_at
     return (f"{who} decided at {when:%H:%M} UTC on {when:%-d %B %Y}: "
             f"{OUTCOME_NAMES.get(latest.outcome, latest.outcome)}"
@@ -322,6 +328,10 @@ def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int
     parent = db.session.get(Comment, comment.parent_id) if comment.parent_id else None
     previous, following = _neighbours(item)
     now = utcnow()
+    # On an appeal, those who took part in an earlier decision read the item but may not decide it.
+    excluded = service.appeal_excluded(db.session, item)
+    read_only = item.state in OPEN_STATES and current_user.id in excluded
+    deciders = service.appeal_deciders(db.session, item) if read_only else []
     return render_template(
         "moderation/item.html", item=item, comment=comment, consultation=consultation,
         parent=parent, context=[c for c in context if c.id != comment.id],
@@ -334,7 +344,9 @@ def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int
         age=_age(item, now), promise=comments.MODERATION_PROMISE, previous=previous,
         following=following, shortcuts=SHORTCUTS, names=_names(
             [d.moderator_id for d in service.decisions_for(db.session, comment.id)]),
-        is_open=item.state in OPEN_STATES, sources=SOURCES,
+        is_open=item.state in OPEN_STATES and not read_only, read_only=read_only,
+        excluded_names=[n for i, n in _names(excluded).items() if i != current_user.id],
+        decider_names=list(_names(deciders).values()), sources=SOURCES,
     ), status
 
 
@@ -720,8 +732,15 @@ def appeal(decision_id: int):
     elif request.method == "POST":
         error, status = "This form has expired: your text is kept, send it again.", 400
     existing = db.session.scalar(select(Appeal).where(Appeal.decision_id == decision_id))
+    refusal = None
+    if existing is None:
+        try:
+            service.check_appeal(db.session, decision_id, current_user.id)
+        except service.ModerationError as exc:
+            refusal = exc.message
+            error = None if error == refusal else error  # said once, where the form would be
     deadline = decision.created_at + timedelta(days=service.APPEAL_DAYS)
     return render_template("moderation/appeal.html", decision=decision, comment=comment, form=form,
                            error=error, rules=cited_rules(decision), existing=existing,
-                           deadline=deadline, late=utcnow() > deadline,
+                           deadline=deadline, refusal=refusal,
                            label=OUTCOME_NAMES.get(decision.outcome, decision.outcome)), status

@@ -86,7 +86,7 @@ def test_reject_needs_a_known_rule_and_tells_the_author_which(ctx):
     assert comment.status == "rejected"
     assert comment.status_reason == "Not published under rule 3 (No abuse, threats or discrimination)."
     body = db.session.scalars(select(Notification)).one().body
-    assert "/house-rules#no-abuse" in body and "appeal within 30 days" in body
+    assert "/house-rules?version=1#no-abuse" in body and "appeal within 30 days" in body
 
 
 def test_two_moderators_deciding_the_same_item_exactly_one_wins(ctx):
@@ -329,3 +329,40 @@ def test_init_db_publishes_the_first_house_rules(app, runner):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(HouseRulesVersion.number)) == 1
+
+
+def test_an_appeal_outcome_cannot_be_appealed_and_no_earlier_moderator_decides_an_appeal(ctx):
+    comment = post(ctx)
+    mod1, mod2, ann = ctx["u"]["mod1"].id, ctx["u"]["mod2"].id, ctx["u"]["ann"].id
+    first = service.decide(db.session, item_for(comment).id, mod1,
+                           service.DecisionRequest("reject", ["on-topic"]))
+    appeal = service.appeal(db.session, first.id, ann, "It is on topic.")
+    outcome = service.decide(db.session, appeal.item_id, mod2,
+                             service.DecisionRequest("reject", ["on-topic"]))
+    db.session.commit()
+    assert appeal.outcome == "upheld"
+    assert service.can_appeal(db.session, first) is False  # appealed once
+    assert service.can_appeal(db.session, outcome) is False  # the appeal's outcome is final
+    with pytest.raises(service.ModerationError, match="outcome of an appeal is final"):
+        service.appeal(db.session, outcome.id, ann, "Again")
+    assert db.session.scalar(select(func.count()).select_from(QueueItem)
+                             .where(QueueItem.source == "appeal")) == 1
+
+    # Later the comment is decided again on a new matter, by a third person: its appeal may
+    # be decided by none of the three.
+    mod3 = create_user(db.session, "mod3@example.org", "a-long-password", role="moderator",
+                       confirmed=True)
+    again = QueueItem(comment_id=comment.id, consultation_id=ctx["c"].id, author_id=ann,
+                      text=comment.body, source="flags", published=False)
+    db.session.add(again)
+    db.session.flush()
+    third = service.decide(db.session, again.id, mod3.id, service.DecisionRequest("reject", ["no-spam"]))
+    review = service.appeal(db.session, third.id, ann, "Not spam.")
+    item = db.session.get(QueueItem, review.item_id)
+    assert service.appeal_excluded(db.session, item) == sorted([mod1, mod2, mod3.id])
+    for moderator in (mod1, mod2, mod3.id):
+        assert service.claim(db.session, item.id, moderator) == (item, None)
+        assert item.claimed_by is None
+        with pytest.raises(service.ModerationError, match="another moderator must review"):
+            service.decide(db.session, item.id, moderator, service.DecisionRequest("approve"))
+    assert service.appeal_deciders(db.session, item) == []
