@@ -264,10 +264,10 @@ def test_uncounted_list_and_marking_a_comment_considered(client, app, world):
     html = client.get("/manage/parking/uncounted").get_data(as_text=True)
     assert '<strong class="uncounted-total">6</strong>' in html
     assert "cycle lanes" not in html
-    # A note is required.
+    # With no reason chosen from the list, the note must give one.
     response = client.post(f"/manage/parking/comments/{ids['ann']}/consider", data={"note": " "},
                            follow_redirects=True)
-    assert "The note is required." in response.get_data(as_text=True)
+    assert "choose a reason from the list, or write one in the note." in response.get_data(as_text=True)
     assert client.post("/manage/parking/comments/999999/consider",
                        data={"note": "x"}, follow_redirects=True).status_code == 200
 
@@ -398,14 +398,15 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
         assert f'id="theme-{theme_id}"' in html
     assert "Seven people commented." in html and "Monthly fees start in April." in html
     cost_section = html.split(f'id="theme-{cost}"')[1].split("</section>")[0]
-    assert "<dt>Comments</dt><dd>2</dd>" in cost_section
+    assert f'<dt>Comments</dt><dd><a href="/c/parking/response/themes/{cost}">2<' in cost_section
     assert "<dt>Organisations</dt><dd>Carers Trust</dd>" in cost_section
     assert "We changed the text" in cost_section
     assert "<del>yearly</del>" in cost_section and "<ins>monthly</ins>" in cost_section
     visitors_section = html.split(f'id="theme-{visitors}"')[1].split("</section>")[0]
     assert "Removed" in visitors_section and "<del>Visitors pay by the hour.</del>" in visitors_section
     zones_section = html.split(f'id="theme-{zones}"')[1].split("</section>")[0]
-    assert "<dt>Comments</dt><dd>3</dd>" in zones_section and "Further work" in zones_section
+    assert f'<dt>Comments</dt><dd><a href="/c/parking/response/themes/{zones}">3<' in zones_section
+    assert "Further work" in zones_section
     assert 'style="' not in html and "<script>" not in html
     # The consultation's own page links to it.
     assert 'href="/c/parking/response">Read the department’s response</a>' in client.get(

@@ -86,9 +86,12 @@ class UnassignForm(FlaskForm):
 
 
 class ConsiderForm(FlaskForm):
-    """Mark a comment as read and deliberately counted under no theme."""
+    """Mark a comment as read and deliberately counted under no theme, saying why."""
 
-    note = TextAreaField("Why it fits no theme", render_kw={"rows": 2, "maxlength": 2000})
+    # Choices are CONSIDERED_REASONS; the service refuses anything else.
+    reason = SelectField("Why it fits no theme", choices=[], validate_choice=False)
+    note = TextAreaField("In your words (required for another reason)",
+                         render_kw={"rows": 2, "maxlength": 2000})
     return_to = HiddenField()
 
 

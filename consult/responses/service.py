@@ -345,21 +345,165 @@ def uncounted_total(session: Session, consultation: Consultation) -> int:
         Comment.id.not_in(counted), Comment.id.not_in(select(CommentConsidered.comment_id)))) or 0
 
 
+# Why an official counted a comment under no theme. The public response groups by these.
+CONSIDERED_REASONS = {
+    "off_topic": "Off topic for this consultation",
+    "duplicate": "Duplicate of another comment",
+    "no_view": "No view expressed",
+    "other": "Another reason",
+}
+
+
 def mark_considered(session: Session, consultation: Consultation, comment_id: int, note: str,
-                    actor_id: int) -> CommentConsidered:
-    """Record that a comment was read and fits no theme, with a note saying why."""
+                    actor_id: int, reason: str | None = None) -> CommentConsidered:
+    """Record that a comment was read and fits no theme: a reason from the list, and a note."""
     _ensure_open_for_analysis(session, consultation)
-    note = _clean(note, "The note", 2000, required=True)
+    # No reason chosen is "another reason": the note must then say what it is.
+    reason = (reason or "").strip() or "other"
+    if reason not in CONSIDERED_REASONS:
+        raise ResponseError("Choose a reason from the list.")
+    note = _clean(note, "The note", 2000)
+    if reason == "other" and not note:
+        raise ResponseError("Say why the comment fits no theme: choose a reason from the list, "
+                            "or write one in the note.")
     comment = session.get(Comment, comment_id)
     if comment is None or comment.consultation_id != consultation.id or comment.status != PUBLISHED:
         raise ResponseError("That is not a published comment of this consultation.", status=404)
     record = session.scalar(select(CommentConsidered).where(CommentConsidered.comment_id == comment_id))
     if record is None:
-        record = CommentConsidered(comment_id=comment_id, note=note, by=actor_id)
+        record = CommentConsidered(comment_id=comment_id, reason=reason, note=note, by=actor_id)
         session.add(record)
     else:
-        record.note = note
+        record.reason, record.note = reason, note
     return record
+
+
+def considered_label(record: CommentConsidered) -> str:
+    """A "considered, no theme" reason in words."""
+    return CONSIDERED_REASONS.get(record.reason, CONSIDERED_REASONS["other"])
+
+
+@dataclass
+class ConsideredSummary:
+    """The published comments read and counted under no theme, per reason."""
+
+    total: int
+    reasons: list[tuple[str, str, int]]  # (code, label, comments), in the list's order
+
+
+def considered_summary(session: Session, consultation: Consultation) -> ConsideredSummary:
+    """How many published comments were considered with no theme, and for which reasons."""
+    counts = dict(session.execute(
+        select(CommentConsidered.reason, func.count())
+        .join(Comment, Comment.id == CommentConsidered.comment_id)
+        .where(Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)
+        .group_by(CommentConsidered.reason)).all())
+    reasons = [(code, label, counts[code]) for code, label in CONSIDERED_REASONS.items()
+               if counts.get(code)]
+    return ConsideredSummary(sum(counts.values()), reasons)
+
+
+# --- the public lists behind the response's counts -------------------------------------------
+
+PER_PAGE = 50
+
+
+@dataclass
+class CommentPage:
+    """One page of a public list of comments, with honest totals."""
+
+    comments: list[Comment]
+    total: int
+    page: int
+    per_page: int
+    # For the "considered" list: each comment's record (reason and note), by comment id.
+    considered: dict[int, CommentConsidered] = field(default_factory=dict)
+    # Comments counted here that are no longer public: (what happened, how many).
+    not_shown: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (at least one, even when empty)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first comment in the whole list (1-based)."""
+        return (self.page - 1) * self.per_page + 1 if self.comments else 0
+
+    @property
+    def last(self) -> int:
+        """The position of the page's last comment in the whole list."""
+        return self.first + len(self.comments) - 1 if self.comments else 0
+
+
+def _page_number(page: int, total: int, per_page: int) -> int:
+    pages = max(1, -(-total // per_page))
+    if page < 1 or page > pages:
+        raise ResponseError(f"There is no page {page}: this list has {pages} "
+                            f"page{'s' if pages != 1 else ''}.", status=404)
+    return page
+
+
+# A counted comment that is no longer public, as the public may be told of it. Its text is never
+# shown; a removal names the house rule, as the comment's placeholder in its thread does.
+_NOT_SHOWN = {
+    CommentStatus.REMOVED.value: "removed by a moderator",
+    CommentStatus.WITHDRAWN.value: "withdrawn by the author",
+    CommentStatus.PENDING.value: "hidden for a moderator's review",
+    CommentStatus.REJECTED.value: "refused under the house rules",
+}
+
+
+def _not_shown(session: Session, comment_ids) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(Comment.status, Comment.status_reason, func.count())
+        .where(Comment.id.in_(comment_ids), Comment.status != PUBLISHED)
+        .group_by(Comment.status, Comment.status_reason)).all()
+    found: Counter = Counter()
+    for status, reason, n in rows:
+        what = _NOT_SHOWN.get(status, "no longer public")
+        # "Removed by a moderator under rule 3 (...)." is what the thread itself shows.
+        if status == CommentStatus.REMOVED.value and reason and reason.startswith("Removed by a moderator"):
+            what = reason[0].lower() + reason[1:].rstrip(".")
+        found[what] += n
+    return sorted(found.items(), key=lambda item: (-item[1], item[0]))
+
+
+def published_theme_comments(session: Session, theme: Theme, page: int = 1,
+                             per_page: int = PER_PAGE) -> CommentPage:
+    """A page of the published comments counted under a theme, oldest first."""
+    counted = select(ThemeComment.comment_id).where(ThemeComment.theme_id == theme.id)
+    where = (Comment.id.in_(counted), Comment.status == PUBLISHED)
+    total = session.scalar(select(func.count()).select_from(Comment).where(*where)) or 0
+    page = _page_number(page, total, per_page)
+    comments = list(session.scalars(
+        select(Comment).options(joinedload(Comment.author)).where(*where)
+        .order_by(Comment.id).offset((page - 1) * per_page).limit(per_page)))
+    return CommentPage(comments, total, page, per_page, not_shown=_not_shown(session, counted))
+
+
+def published_considered_comments(session: Session, consultation: Consultation, page: int = 1,
+                                  reason: str | None = None,
+                                  per_page: int = PER_PAGE) -> CommentPage:
+    """A page of the published comments considered with no theme (optionally for one reason)."""
+    if reason is not None and reason not in CONSIDERED_REASONS:
+        raise ResponseError("There is no such reason.", status=404)
+    marked = select(CommentConsidered.comment_id).join(
+        Comment, Comment.id == CommentConsidered.comment_id).where(
+        Comment.consultation_id == consultation.id)
+    if reason is not None:
+        marked = marked.where(CommentConsidered.reason == reason)
+    where = (Comment.id.in_(marked), Comment.status == PUBLISHED)
+    total = session.scalar(select(func.count()).select_from(Comment).where(*where)) or 0
+    page = _page_number(page, total, per_page)
+    comments = list(session.scalars(
+        select(Comment).options(joinedload(Comment.author)).where(*where)
+        .order_by(Comment.id).offset((page - 1) * per_page).limit(per_page)))
+    records = {r.comment_id: r for r in session.scalars(select(CommentConsidered).where(
+        CommentConsidered.comment_id.in_([c.id for c in comments])))} if comments else {}
+    return CommentPage(comments, total, page, per_page, considered=records,
+                       not_shown=_not_shown(session, marked))
 
 
 # --- the response ----------------------------------------------------------------------------
@@ -487,10 +631,11 @@ def _tell_participants(session: Session, consultation: Consultation) -> None:
                                                          Comment.status == PUBLISHED)):
         lines = [f"- “{t.title}” ({t.outcome_label}): {link}#theme-{t.id}"
                  for t in themes_by_comment.get(comment.id, [])]
-        if not lines:
-            lines = [f"- it was read and considered: {link}"]
+        where = comment.paragraph_number or "the whole document"
         authors.setdefault(comment.author_id, []).append(
-            f"Your comment on {comment.paragraph_number or 'the whole document'} was counted under:\n" + "\n".join(lines))
+            f"Your comment on {where} was counted under:\n" + "\n".join(lines) if lines else
+            f"Your comment on {where} was read and considered, and counted under no theme: "
+            f"{link}#considered")
     for author_id, parts in authors.items():
         notify(session, author_id, "response",
                f"The response to “{consultation.title}” is published",
@@ -540,6 +685,12 @@ def as_markdown(session: Session, consultation: Consultation) -> str:
                   f"### What we did: {t.outcome_label}", "", t.reasons or "", ""]
         for p in item.paragraphs:
             lines += [f"- Paragraph {p['number']} ({p['state']}): {p['text'][:300]}"]
+        lines.append("")
+    considered = considered_summary(session, consultation)
+    if considered.total:
+        lines += ["## Read and considered, counted under no theme", "",
+                  f"**Comments:** {considered.total}", ""]
+        lines += [f"- {label}: {n}" for _code, label, n in considered.reasons]
         lines.append("")
     lines += ["## Next steps", "", (response.next_steps if response else "") or "", ""]
     if response:

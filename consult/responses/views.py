@@ -131,7 +131,49 @@ def show(slug: str):
     return render_template(
         "responses/show.html", consultation=consultation, response=response,
         reports=service.report(db.session, consultation),
+        considered=service.considered_summary(db.session, consultation),
         corrections=service.corrections(db.session, response), preview=False)
+
+
+def _page_arg() -> int:
+    """The ?page= number (1 when absent; anything not a number is no page at all)."""
+    value = request.args.get("page", "1")
+    if not value.isdigit() or len(value) > 9:
+        abort(404, description="That page link is not valid: go back to the first page.")
+    return int(value)
+
+
+@bp.get("/c/<slug>/response/themes/<int:theme_id>")
+def theme_comments(slug: str, theme_id: int):
+    """The published comments counted under one theme of the published response, paged."""
+    consultation, response = _published_or_404(slug)
+    found = _theme_or_404(consultation, theme_id)
+    if found.merged_into_id is not None:
+        # Its comments were moved to the theme it was merged into; that is the list to read.
+        return redirect(url_for("responses.theme_comments", slug=slug,
+                                theme_id=found.merged_into_id), code=301)
+    try:
+        page = service.published_theme_comments(db.session, found, _page_arg())
+    except service.ResponseError as exc:
+        abort(exc.status, description=exc.message)
+    return render_template("responses/theme_comments.html", consultation=consultation,
+                           response=response, theme=found, page=page)
+
+
+@bp.get("/c/<slug>/response/considered")
+def considered(slug: str):
+    """The published comments read and counted under no theme, with the reasons, paged."""
+    consultation, response = _published_or_404(slug)
+    reason = request.args.get("reason") or None
+    try:
+        page = service.published_considered_comments(db.session, consultation, _page_arg(),
+                                                     reason=reason)
+    except service.ResponseError as exc:
+        abort(exc.status, description=exc.message)
+    return render_template("responses/considered.html", consultation=consultation,
+                           response=response, page=page, reason=reason,
+                           reasons=service.CONSIDERED_REASONS,
+                           summary=service.considered_summary(db.session, consultation))
 
 
 @bp.get("/c/<slug>/response.md")
@@ -366,7 +408,7 @@ def consider(slug: str, comment_id: int):
     try:
         _refuse_if_published(consultation)
         service.mark_considered(db.session, consultation, comment_id, form.note.data or "",
-                                _actor_id())
+                                _actor_id(), reason=form.reason.data)
         db.session.commit()
     except service.ResponseError as exc:
         db.session.rollback()
@@ -402,7 +444,8 @@ def uncounted(slug: str):
         "responses/uncounted.html", consultation=consultation,
         comments=service.uncounted(db.session, consultation),
         total=service.uncounted_total(db.session, consultation),
-        themes=service.themes_of(db.session, consultation))
+        themes=service.themes_of(db.session, consultation),
+        reasons=service.CONSIDERED_REASONS)
 
 
 # --------------------------------------------------------------------------- the response
@@ -421,6 +464,7 @@ def _draft_page(consultation: Consultation, form: DraftForm, messages=(), status
     return render_template(
         "responses/draft.html", consultation=consultation, form=form, response=response,
         messages=list(messages), reports=service.report(db.session, consultation),
+        considered=service.considered_summary(db.session, consultation),
         corrections=service.corrections(db.session, response) if response else [],
         correction_form=correction_form or CorrectionForm(formdata=None),
         uncounted_total=service.uncounted_total(db.session, consultation),
