@@ -351,6 +351,8 @@ class CommentConsidered(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
+    # One of consult.responses.service.CONSIDERED_REASONS; the note adds the official's words.
+    reason: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     note: Mapped[str] = mapped_column(Text)
     by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
