@@ -387,6 +387,47 @@ def test_search_filters_by_kind_status_consultation_and_date(client, indexed):
     assert ">0 results" not in _text(client.get("/search?q=standpipe&to=" + future))
 
 
+def test_search_date_hint_names_no_format_the_date_control_contradicts(client, world):
+    page = _text(client.get("/search"))
+    assert "Use the date picker, or type a date such as 31 January 2024." in page
+    assert "2024-01-31" not in page  # <input type="date"> may show 01/31/2024 beside it
+    for name in ("from", "to"):
+        assert re.search(rf'<input type="date" id="{name}" name="{name}" value="" '
+                         rf'aria-describedby="date-hint">', page)
+
+
+@pytest.mark.parametrize("typed", ["2099-12-31", "31 December 2099", "31 Dec 2099",
+                                   "December 31, 2099", "31st december 2099", "31/12/2099"])
+def test_search_reads_dates_typed_as_people_write_them(client, indexed, typed):
+    later = client.get("/search", query_string={"q": "standpipe", "from": typed})
+    assert later.status_code == 200
+    assert ">0 results" in _text(later)  # nothing is published after 2099
+    # Shown back as the one value a date control displays.
+    assert 'name="from" value="2099-12-31"' in _text(later)
+    earlier = client.get("/search", query_string={"q": "standpipe", "to": typed})
+    assert earlier.status_code == 200 and ">0 results" not in _text(earlier)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("yesterday", "From date: “yesterday” is not a date: use the date picker, or type a date "
+                  "such as 31 January 2024."),
+    ("2024-02-30", "From date: “2024-02-30” does not exist: there is no 30 February 2024."),
+    ("31 February 2023", "does not exist: there is no 31 February 2023."),
+    ("2024-13-01", "there is no month 13"),
+    ("02/03/2024", "“02/03/2024” could be 2 March or 3 February: write the month as a word"),
+])
+def test_search_says_clearly_when_a_date_is_not_a_date(client, indexed, value, message):
+    response = client.get("/search", query_string={"q": "standpipe", "from": value})
+    assert response.status_code == 400
+    page = _text(response)
+    assert 'role="alert"' in page and message in page
+    # The message is tied to the date field that is wrong, not to the search box; the field is
+    # emptied, as a date control can hold only a real date (the message quotes what was typed).
+    assert re.search(r'name="from" value="" aria-describedby="date-hint search-message" '
+                     r'aria-invalid="true"', page)
+    assert 'id="q" name="q" value="standpipe" maxlength="500">' in page
+
+
 def test_search_form_offers_every_public_consultation_and_never_a_draft(client, world, monkeypatch):
     """The consultation choice is not one page of the archive: with pages of one consultation,
     both public ones are still offered, by title."""

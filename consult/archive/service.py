@@ -140,6 +140,90 @@ def parse_page(value: str | None, default: int = 1) -> int:
     return int(value)
 
 
+# English month names, not calendar.month_name: that follows the server's locale.
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+DATE_EXAMPLE = "31 January 2024"
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})")
+_MONTH_DAY_YEAR = re.compile(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+_NUMERIC_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+
+
+def _month(word: str) -> int | None:
+    if len(word) < 3:
+        return None
+    return next((n for n, name in enumerate(_MONTHS, 1) if name.startswith(word)), None)
+
+
+class DateError(ArchiveError):
+    """A date typed in a form that cannot be read; `field` names the form field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message, 400)
+        self.field = field
+
+
+def parse_day(value: str | None, label: str, field: str = "") -> datetime | None:
+    """A date from a form: what a date picker sends (2024-01-31) or what a person types
+    (31 January 2024, 31 Jan 2024, January 31, 2024, 31/01/2024); refuses the rest, saying why."""
+    text = " ".join((value or "").split()).lower()
+    if not text:
+        return None
+    shown = " ".join((value or "").split())[:30]
+    numbers: tuple[int, int, int] | None = None  # (year, month, day)
+    if match := _ISO_DAY.fullmatch(text):
+        numbers = (int(match[1]), int(match[2]), int(match[3]))
+    elif (match := _DAY_MONTH_YEAR.fullmatch(text)) and _month(match[2]):
+        numbers = (int(match[3]), _month(match[2]) or 0, int(match[1]))
+    elif (match := _MONTH_DAY_YEAR.fullmatch(text)) and _month(match[1]):
+        numbers = (int(match[3]), _month(match[1]) or 0, int(match[2]))
+    elif match := _NUMERIC_DAY.fullmatch(text):
+        first, second = int(match[1]), int(match[2])
+        # Browsers show the date picker as dd/mm/yyyy or mm/dd/yyyy depending on the locale,
+        # so 02/03/2024 could mean either: only a day above 12 says which is which.
+        if first != second and first <= 12 and second <= 12:
+            raise DateError(
+                f"{label}: “{shown}” could be {first} {_MONTHS[second - 1].title()} or "
+                f"{second} {_MONTHS[first - 1].title()}: write the month as a word, for example "
+                f"{DATE_EXAMPLE}.", field)
+        day, month = (first, second) if second <= 12 else (second, first)
+        numbers = (int(match[3]), month, day)
+    if numbers is None:
+        raise DateError(f"{label}: “{shown}” is not a date: use the date picker, or "
+                        f"type a date such as {DATE_EXAMPLE}.", field)
+    year, month, day = numbers
+    try:
+        return datetime(year, month, day)
+    except ValueError:
+        if not 1 <= month <= 12:
+            reason = f"there is no month {month}"
+        else:
+            reason = f"there is no {day} {_MONTHS[month - 1].title()} {year}"
+        raise DateError(f"{label}: “{shown}” does not exist: {reason}. Check the day "
+                        "and the month.", field) from None
+
+
+def date_range(date_from: str | None, date_to: str | None) -> tuple[datetime | None, datetime | None]:
+    """The search form's dates: the whole 'to' day is included; 'from' after 'to' is refused."""
+    start = parse_day(date_from, "From date", "from")
+    end = parse_day(date_to, "To date", "to")
+    if end is not None:
+        end = end.replace(hour=23, minute=59, second=59)
+    if start and end and start > end:
+        raise DateError("The 'from' date is after the 'to' date.", "to")
+    return start, end
+
+
+def shown_day(value: str | None) -> str:
+    """What a date control can show for a typed date: 2024-01-31, or nothing if unreadable."""
+    try:
+        day = parse_day(value, "")
+    except DateError:
+        return ""
+    return day.date().isoformat() if day else ""
+
+
 def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
     """A page size; absurdly large sizes are capped rather than refused."""
     if value in (None, ""):

@@ -83,16 +83,6 @@ def index():
 
 # --- search ------------------------------------------------------------------------------------
 
-def _date(value: str, label: str, end: bool = False) -> datetime | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        day = datetime.strptime(value, "%Y-%m-%d")
-    except ValueError:
-        raise search_module.SearchError(
-            f"The {label} date '{value[:20]}' is not a date: use the form 2024-03-31.") from None
-    return day.replace(hour=23, minute=59, second=59) if end else day
 
 
 def _run_search(query: str, *, kinds=(), slugs=None, date_from=None, date_to=None, page=1):
@@ -122,6 +112,7 @@ def search():
     form = {"q": query, "kinds": kinds, "consultation": slug, "status": status,
             "from": args.get("from", ""), "to": args.get("to", "")}
     results, message, code = None, None, 200
+    invalid_field = "q"  # the field a 400 message is about
     if query.strip() or any(v for k, v in form.items() if k != "q"):
         try:
             unknown = [k for k in kinds if k not in search_module.KINDS]
@@ -131,13 +122,12 @@ def search():
             if status and status not in service.PUBLIC_STATUSES:
                 raise search_module.SearchError(
                     f"Unknown status '{status[:30]}': choose one of {', '.join(service.PUBLIC_STATUSES)}.")
-            date_from = _date(form["from"], "from")
-            date_to = _date(form["to"], "to", end=True)
-            if date_from and date_to and date_from > date_to:
-                raise search_module.SearchError("The 'from' date is after the 'to' date.")
+            date_from, date_to = service.date_range(form["from"], form["to"])
             page = service.parse_page(args.get("page"))
         except search_module.SearchError as exc:
             message, code = str(exc), 400
+        except service.DateError as exc:
+            message, code, invalid_field = exc.message, exc.status, exc.field
         except service.ArchiveError as exc:
             message, code = exc.message, exc.status
         else:
@@ -148,8 +138,11 @@ def search():
                 slugs = tuple(s for s in (slugs if slugs is not None else (slug,)) if s == slug)
             results, message, code = _run_search(query, kinds=kinds, slugs=slugs, date_from=date_from,
                                                  date_to=date_to, page=page)
+    # Shown back as 2024-01-31, the only value an <input type="date"> displays.
+    form["from"], form["to"] = service.shown_day(form["from"]), service.shown_day(form["to"])
     return render_template("archive/search.html", form=form, results=results, message=message,
-                           invalid=code == 400, kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
+                           invalid=code == 400, invalid_field=invalid_field,
+                           kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
                            consultations=service.consultation_choices(db.session)), code
 
 
