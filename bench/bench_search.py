@@ -111,8 +111,7 @@ def main(argv=None) -> int:
             before = peak = rss_mb()
             t = time.perf_counter()
             size = lines = 0
-            for n, chunk in enumerate(service.comments_csv(db.session, consultation, "Licence",
-                                                           "https://example.org/l")):
+            for n, chunk in enumerate(service.comments_csv(db.session, consultation)):
                 size += len(chunk.encode())
                 lines += chunk.count("\n")
                 if n % 50 == 0:
