@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, column, func, insert, or_, select, table, update
+from sqlalchemy import and_, bindparam, case, column, func, insert, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, aliased, scoped_session
 
 import documents
 from moderation import screening, signals
@@ -88,6 +88,13 @@ class RulesText:
     html: str
     title: str = ""
     note: str = ""
+
+    # It still reads as the pair (rules, html) parse_rules used to return, for callers that unpack it.
+    def __iter__(self):
+        return iter((self.rules, self.html))
+
+    def __getitem__(self, index):
+        return (self.rules, self.html)[index]
 
 
 RULES_METADATA = ("title", "note")  # what the front matter may say about a rules version
@@ -955,50 +962,85 @@ def appeal_deciders(session: Session, item: QueueItem, limit: int = 20) -> list[
 
 # --- statistics ------------------------------------------------------------------------------
 
+# Where each comment received stands now: every comment is in exactly one of these, so they add
+# up to "received".
+STANDING = ("published_without_review", "waiting", "with_an_official", "approved", "rejected",
+            "redacted", "withdrawn_before_decision")
+
+
 def statistics(session: Session, consultation_id: int | None = None) -> dict:
-    """Published moderation figures, overall or for one consultation."""
+    """Published moderation figures, overall or for one consultation: comments counted once each.
+
+    Each comment received is counted once, by where it stands now (STANDING): under review, or
+    the outcome of its latest decision, so a comment rejected, redacted on appeal and later
+    removed counts as rejected only. Appeals, overturns, escalations, holds and flags are
+    counted beside that, each comment (or appeal) once.
+    """
     def scoped(query, column):
         return query.where(column == consultation_id) if consultation_id else query
 
-    received = session.scalar(scoped(select(func.count()).select_from(TextPrint),
-                                      TextPrint.consultation_id)) or 0
-    held = session.scalar(scoped(select(func.count()).select_from(QueueItem).where(
-        QueueItem.source.in_(("pre", "screening"))), QueueItem.consultation_id)) or 0
-    waiting = session.scalar(scoped(select(func.count()).select_from(QueueItem).where(
-        QueueItem.state.in_(OPEN_STATES)), QueueItem.consultation_id)) or 0
-    flagged = session.scalar(scoped(select(func.count()).select_from(QueueItem).where(
-        QueueItem.source == "flags"), QueueItem.consultation_id)) or 0
-    decisions = list(session.execute(scoped(
-        select(Decision.outcome, Decision.rules, Decision.created_at, QueueItem.created_at)
-        .join(QueueItem, QueueItem.id == Decision.item_id), Decision.consultation_id)))
-    by_outcome: dict[str, int] = {}
+    open_items = scoped(
+        select(QueueItem.comment_id.label("comment_id"),
+               func.max(case((QueueItem.state == ESCALATED, 1), else_=0)).label("escalated"))
+        .where(QueueItem.state.in_(OPEN_STATES)).group_by(QueueItem.comment_id),
+        QueueItem.consultation_id).subquery()
+    latest = scoped(
+        select(Decision.comment_id.label("comment_id"), func.max(Decision.id).label("decision_id"))
+        .where(Decision.outcome != ESCALATE).group_by(Decision.comment_id),
+        Decision.consultation_id).subquery()
+    queued = scoped(select(QueueItem.comment_id.label("comment_id")).group_by(QueueItem.comment_id),
+                    QueueItem.consultation_id).subquery()
+    current = aliased(Decision)
+    standing = case(
+        (open_items.c.comment_id.is_not(None),
+         case((open_items.c.escalated == 1, "with_an_official"), else_="waiting")),
+        (current.outcome == APPROVE, "approved"),
+        (current.outcome.in_((REJECT, REMOVE)), "rejected"),
+        (current.outcome == REDACT, "redacted"),
+        (queued.c.comment_id.is_not(None), "withdrawn_before_decision"),  # closed without a decision
+        else_="published_without_review").label("standing")
+    comments = scoped(
+        select(standing).select_from(TextPrint)
+        .outerjoin(open_items, open_items.c.comment_id == TextPrint.comment_id)
+        .outerjoin(latest, latest.c.comment_id == TextPrint.comment_id)
+        .outerjoin(current, current.id == latest.c.decision_id)
+        .outerjoin(queued, queued.c.comment_id == TextPrint.comment_id),
+        TextPrint.consultation_id).subquery()
+    # Grouped outside: PostgreSQL would not match a CASE of bound strings in GROUP BY.
+    counts = dict(session.execute(select(comments.c.standing, func.count())
+                                  .group_by(comments.c.standing)).all())
+    figures: dict = {key: counts.get(key, 0) for key in STANDING}
+    figures["received"] = sum(counts.values())
+
     rejected_by_rule: dict[str, int] = {}
-    waits = []
-    for outcome, rules, decided_at, queued_at in decisions:
-        by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
-        if outcome in (REJECT, REMOVE):
-            for rule in rules or []:
-                rejected_by_rule[rule] = rejected_by_rule.get(rule, 0) + 1
-        if outcome != ESCALATE:
-            waits.append((decided_at - queued_at).total_seconds())
-    appeals = session.execute(scoped(
+    for rules in session.scalars(
+            select(current.rules).select_from(latest)
+            .join(current, current.id == latest.c.decision_id)
+            .outerjoin(open_items, open_items.c.comment_id == latest.c.comment_id)
+            .where(current.outcome.in_((REJECT, REMOVE)), open_items.c.comment_id.is_(None))):
+        for rule in dict.fromkeys(rules or []):
+            rejected_by_rule[rule] = rejected_by_rule.get(rule, 0) + 1
+
+    def comments_where(*conditions, model=QueueItem):
+        query = select(func.count(func.distinct(model.comment_id))).where(*conditions)
+        return session.scalar(scoped(query, model.consultation_id)) or 0
+
+    appeals = dict(session.execute(scoped(
         select(Appeal.outcome, func.count()).join(Decision, Decision.id == Appeal.decision_id)
-        .group_by(Appeal.outcome), Decision.consultation_id)).all()
-    appealed = sum(count for _o, count in appeals)
-    return {
-        "received": received,
-        "held": held,
-        "flagged": flagged,
-        "waiting": waiting,
-        "approved": by_outcome.get(APPROVE, 0),
-        "rejected": by_outcome.get(REJECT, 0) + by_outcome.get(REMOVE, 0),
-        "redacted": by_outcome.get(REDACT, 0),
-        "escalated": by_outcome.get(ESCALATE, 0),
+        .group_by(Appeal.outcome), Decision.consultation_id)).all())
+    waits = [(decided_at - queued_at).total_seconds() for decided_at, queued_at in session.execute(scoped(
+        select(Decision.created_at, QueueItem.created_at).join(QueueItem, QueueItem.id == Decision.item_id)
+        .where(Decision.outcome != ESCALATE), Decision.consultation_id))]
+    figures.update({
+        "held": comments_where(QueueItem.source.in_(("pre", "screening")), QueueItem.published.is_(False)),
+        "flagged": comments_where(QueueItem.source == "flags"),
+        "escalated": comments_where(Decision.outcome == ESCALATE, model=Decision),
+        "appealed": sum(appeals.values()),
+        "overturned": appeals.get("overturned", 0),
         "rejected_by_rule": rejected_by_rule,
-        "appealed": appealed,
-        "overturned": sum(count for o, count in appeals if o == "overturned"),
         "median_hours_to_decision": round(stats.median(waits) / 3600, 1) if waits else None,
-    }
+    })
+    return figures
 
 
 def withdrawn(session: Session, comment_id: int, author_id: int) -> None:

@@ -660,3 +660,65 @@ def test_no_one_who_took_part_in_an_earlier_decision_decides_the_appeal_or_claim
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "appeal_decided"))
         assert entry.actor_id == world["bea"] and entry.detail["outcome"] == "overturned"
+
+
+def _page_figures(html: str, consultation_id: int) -> dict[str, str]:
+    section = html.split(f'aria-labelledby="stats-{consultation_id}"', 1)[1].split("</section>", 1)[0]
+    figures = dict(re.findall(r'data-field="([a-z_]+)"><dt>[^<]*</dt><dd>([^<]*)</dd>', section))
+    figures.update({f"rejected_rule_{a}": n for a, n in re.findall(
+        r'data-rule="([a-z-]+)">.*?</td><td>(\d+)</td>', section)})
+    return figures
+
+
+def test_statistics_count_each_comment_once_by_where_it_stands_and_add_up(app, world):
+    ann, cat, dan, eve = (client_for(app, world[n]) for n in ("ann", "cat", "dan", "eve"))
+    mo, bea = client_for(app, world["mo"]), client_for(app, world["bea"])
+    anchor = world["anchors"][FEE]
+
+    def decide_latest(client, outcome, rules=(), redacted=None):
+        item_id = only_item(app)
+        _html, version = open_item(client, item_id)
+        assert decide(client, item_id, version, outcome, rules, redacted=redacted).status_code == 303
+        with app.app_context():
+            return db.session.scalar(select(Decision.id).order_by(Decision.id.desc()))
+
+    # Rejected, appealed, rejected again: one comment, not published.
+    post_comment(ann, "parking", anchor, "Rubbish plan by rubbish people.", "k1")
+    _appeal(app, ann, decide_latest(mo, "reject", ["no-abuse"]))
+    decide_latest(bea, "reject", ["no-abuse"])
+    # Rejected, redacted on appeal, then removed after readers' reports: one comment, removed.
+    post_comment(cat, "parking", anchor, "Idiots, the fee is too high.", "k2")
+    _appeal(app, cat, decide_latest(mo, "reject", ["no-abuse"]))
+    decide_latest(bea, "redact", ["no-abuse"], redacted="[removed], the fee is too high.")
+    with app.app_context():
+        cat_comment = db.session.scalar(select(Comment.id).where(Comment.author_id == world["cat"]))
+    for reader in (ann, dan, eve):
+        assert reader.post(f"/c/parking/comments/{cat_comment}/flag",
+                           data={"rule": "no-abuse"}).status_code == 303
+    decide_latest(mo, "reject", ["no-abuse"])
+    post_comment(dan, "parking", anchor, "A fair plan.", "k3")
+    decide_latest(mo, "approve")
+    post_comment(eve, "parking", anchor, "Still waiting.", "k4")
+    post_comment(ann, "libraries", world["anchors"]["Libraries open at nine."], "Open at eight.", "k5")
+
+    rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(
+        app.test_client().get("/moderation/statistics.csv").get_data(as_text=True)))}
+    parking = rows["parking"]
+    assert {k: parking[k] for k in ("received", "rejected", "redacted", "approved", "waiting",
+                                    "published_without_review", "appealed", "overturned",
+                                    "rejected_rule_no-abuse", "held", "flagged")} == {
+        "received": "4", "rejected": "2", "redacted": "0", "approved": "1", "waiting": "1",
+        "published_without_review": "0", "appealed": "2", "overturned": "1",
+        "rejected_rule_no-abuse": "2", "held": "4", "flagged": "1"}
+    for row in rows.values():
+        assert sum(int(row[k]) for k in service.STANDING) == int(row["received"])
+    assert rows[""]["received"] == "5" and rows["libraries"]["published_without_review"] == "1"
+
+    html = app.test_client().get("/moderation/statistics").get_data(as_text=True)
+    for slug, cid in (("parking", world["ids"]["pre"]), ("libraries", world["ids"]["post"])):
+        on_page = _page_figures(html, cid)
+        hours = on_page.pop("median_hours_to_decision")
+        assert hours == "no decisions yet" if not rows[slug]["median_hours_to_decision"] else (
+            hours == rows[slug]["median_hours_to_decision"] + " hours")
+        assert on_page == {k: rows[slug][k] for k in on_page}
+        assert set(service.STANDING) <= set(on_page)

@@ -43,9 +43,9 @@ QUEUE_SHORTCUTS = [("j", "highlight the next item"), ("k", "highlight the previo
                    ("r", "reject the highlighted item: tick the rule below, then apply"),
                    ("e", "redact: opens the highlighted item at its redaction box"),
                    ("Enter", "open the highlighted item")]
-CSV_FIELDS = ["consultation", "slug", "received", "held", "flagged", "waiting", "approved",
-              "rejected", "redacted", "escalated", "appealed", "overturned",
-              "median_hours_to_decision"]
+# The page shows the same figures (templates/moderation/_figures.html), in this order.
+CSV_FIELDS = (["consultation", "slug", "received", *service.STANDING]
+              + ["held", "flagged", "escalated", "appealed", "overturned", "median_hours_to_decision"])
 
 
 # --- helpers for pages ---------------------------------------------------------------------
@@ -608,20 +608,32 @@ def audit():
                            titles=_consultation_titles(e.consultation_id for e in page))
 
 
-def _statistics_rows() -> tuple[dict, list[tuple[Consultation, dict]], HouseRulesVersion]:
+def _statistics_rows() -> tuple[dict, list[tuple[Consultation, dict]], dict[str, dict]]:
     overall = service.statistics(db.session)
     per = [(c, service.statistics(db.session, c.id)) for c in consultations.list_public(db.session)]
-    rules_version = service.current_rules(db.session)
+    rule_index = _every_rule()
     db.session.commit()
-    return overall, per, rules_version
+    return overall, per, rule_index
+
+
+def _every_rule() -> dict[str, dict]:
+    """Every rule any version has had, by anchor, as its newest version names it (with that version),
+    in the current version's order and then the retired ones: statistics count under old rules too."""
+    current = service.current_rules(db.session)
+    index: dict[str, dict] = {}
+    for version in db.session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())):
+        for rule in version.rules:
+            index.setdefault(rule["anchor"], {**rule, "version": version.number,
+                                              "current": version.number == current.number})
+    return index
 
 
 @bp.get("/moderation/statistics")
 def statistics():
     """Published moderation figures, overall and per consultation."""
-    overall, per, rules_version = _statistics_rows()
+    overall, per, rule_index = _statistics_rows()
     return render_template("moderation/statistics.html", overall=overall, per=per,
-                           rule_index=_rule_index(rules_version))
+                           rule_index=rule_index)
 
 
 def csv_cell(value) -> str:
@@ -635,8 +647,11 @@ def csv_cell(value) -> str:
 @bp.get("/moderation/statistics.csv")
 def statistics_csv():
     """The same figures as CSV, one row per consultation and one for all of them."""
-    overall, per, rules_version = _statistics_rows()
-    anchors = [r["anchor"] for r in rules_version.rules]
+    overall, per, rule_index = _statistics_rows()
+    # The current rules, then any retired rule still counted, so the CSV holds what the page shows.
+    cited = {a for figures in [overall, *(f for _c, f in per)] for a in figures["rejected_by_rule"]}
+    anchors = [a for a, rule in rule_index.items() if rule["current"] or a in cited]
+    anchors += sorted(cited - set(rule_index))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS + [f"rejected_rule_{a}" for a in anchors])
