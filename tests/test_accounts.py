@@ -89,16 +89,96 @@ def test_register_confirm_from_outbox_then_sign_in_and_comment(app, client):
     assert other.get("/test/comment").status_code == 200
 
 
-def test_confirm_link_signed_out_sends_to_sign_in(app, client):
-    client.post("/register", data={"email": "cy@example.org", "display_name": "Cy",
-                                   "password": PASSWORD, "confirm": PASSWORD})
+def _register(client, email: str, next: str | None = None):
+    data = {"email": email, "display_name": email.split("@")[0], "password": PASSWORD,
+            "confirm": PASSWORD}
+    if next is not None:
+        data["next"] = next
+    return client.post("/register", data=data)
+
+
+def test_confirming_in_the_registering_browser_signs_in_and_returns_to_the_page(app, client):
+    assert client.get("/register?next=/c/parking/p/fees").status_code == 200
+    _register(client, "cy@example.org", next="/c/parking/p/fees")
     response = client.get(last_link(app))
-    assert response.headers["Location"] == "/login"
-    page = client.get("/login")
-    assert "Your email address is confirmed" in _html(page)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/c/parking/p/fees"
+    assert client.get("/test/comment").get_data(as_text=True) == "comment form"
+    assert "Your email address is confirmed. You can now comment." in _html(client.get("/"))
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "cy@example.org"))
         assert user.email_confirmed_at is not None
+
+
+def test_creating_an_account_from_a_paragraph_returns_there_signed_in_ready_to_comment(app, client):
+    from consult.consultations.service import create_consultation
+    from tests.helpers import PARKING
+
+    with app.app_context():
+        now = utcnow()
+        consultation = create_consultation(
+            db.session, slug="parking", files=[("parking.md", PARKING)], publish=True,
+            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10))
+        db.session.commit()
+        anchor = consultation.versions[0].paragraphs[-1].anchor
+    paragraph = f"/c/parking/p/{anchor}"
+    html = _html(client.get(paragraph))
+    join = re.search(r'<p class="join">.*?</p>', html, re.S).group(0)
+    register_link = re.search(r'href="(/register[^"]*)"', join).group(1).replace("&amp;", "&")
+    assert client.get(register_link).status_code == 200
+    form = _html(client.get(register_link))
+    next_value = re.search(r'id="next" name="next" type="hidden" value="([^"]*)"', form).group(1)
+    assert next_value == paragraph
+
+    _register(client, "cy@example.org", next=next_value)
+    landed = client.get(last_link(app, "cy@example.org"))
+    assert landed.headers["Location"] == paragraph
+    assert 'name="body"' in _html(client.get(paragraph))  # the comment form, no more sign-in
+
+
+def test_confirming_in_another_browser_confirms_but_asks_to_sign_in(app, client):
+    _register(client, "cy@example.org", next="/c/parking")
+    link = last_link(app)
+    elsewhere = app.test_client()  # e.g. the mail opened on a phone, or by a link scanner
+    response = elsewhere.get(link)
+    assert response.headers["Location"] == "/login?next=/c/parking"
+    assert "Your email address is confirmed. Sign in" in _html(elsewhere.get("/login"))
+    assert elsewhere.get("/account").status_code == 302
+    assert get_user(app, 1).email_confirmed_at is not None
+    # Signing in there lands on the page the account was created from.
+    signed = log_in(elsewhere, "cy@example.org", next="/c/parking")
+    assert signed.headers["Location"] == "/c/parking"
+
+
+def test_a_confirmation_link_signs_in_only_once(app, client):
+    _register(client, "cy@example.org")
+    link = last_link(app)
+    assert client.get(link).headers["Location"] == "/account"
+    client.post("/logout")
+    # The same link, opened again in the same browser, confirms nothing new and signs no one in.
+    again = client.get(link)
+    assert again.headers["Location"] == "/login"
+    assert client.get("/account").status_code == 302
+
+
+def test_a_confirmation_link_never_redirects_off_site(app, client):
+    _register(client, "cy@example.org", next="https://evil.example/")
+    link = last_link(app)
+    assert "evil" not in link
+    assert client.get(link).headers["Location"] == "/account"
+    client.post("/logout")
+    # Nor when someone appends their own next to a genuine link.
+    _register(app.test_client(), "dot@example.org")
+    crafted = last_link(app, "dot@example.org") + "?next=//evil.example/"
+    assert client.get(crafted).headers["Location"] == "/login"
+
+
+def test_registering_a_taken_unconfirmed_address_does_not_sign_the_registrant_in(app, client):
+    uid = make_user(app, "dee@example.org", confirmed=False)
+    _register(client, "dee@example.org")  # someone else's address, and their own password
+    client.get(last_link(app, "dee@example.org"))
+    assert client.get("/account").status_code == 302
+    assert get_user(app, uid).email_confirmed_at is not None
 
 
 def test_forged_or_stale_confirmation_links_are_refused(app, client):
@@ -166,22 +246,54 @@ def test_sign_in_with_any_capitalisation_of_the_email(client, ada):
     assert client.get("/account").status_code == 200
 
 
-def test_too_many_failures_for_an_email_are_refused_with_a_time_to_retry(app, client, ada):
+def _from(app, ip: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return client
+
+
+def test_too_many_failures_for_an_account_from_one_network_are_refused_there(app, ada):
+    attacker = _from(app, "203.0.113.5")
     for _ in range(5):
-        assert WRONG in _html(log_in(client, "ada@example.org", "wrong-password"))
-    # Even the right password is refused now, and the page says how long to wait.
-    blocked = log_in(client, "ada@example.org")
+        assert WRONG in _html(log_in(attacker, "ada@example.org", "wrong-password"))
+    # From there even the right password is refused now, and the page says how long to wait.
+    blocked = log_in(attacker, "ada@example.org")
     assert blocked.status_code == 429
-    assert "too many attempts to sign in to this account" in _html(blocked)
+    assert "too many attempts to sign in to this account from your network" in _html(blocked)
     assert "wait 15 minutes" in _html(blocked)
     assert 840 <= int(blocked.headers["Retry-After"]) <= 900
-    assert client.get("/account").status_code == 302
+    assert attacker.get("/account").status_code == 302
     # Another account from the same place is unaffected.
     make_user(app, "bo@example.org")
-    assert log_in(client, "bo@example.org").status_code == 302
+    assert log_in(attacker, "bo@example.org").status_code == 302
 
 
-def test_email_throttle_lifts_after_the_window_and_success_clears_it(session, ada):
+def test_a_stranger_who_knows_the_address_cannot_lock_the_owner_out(app, ada):
+    stranger = _from(app, "203.0.113.5")
+    for _ in range(6):
+        log_in(stranger, "ada@example.org", "guessing-the-password")
+    owner = _from(app, "198.51.100.20")  # at home, never signed in from there before
+    assert log_in(owner, "ada@example.org").status_code == 302
+    assert owner.get("/account").status_code == 200
+
+
+def test_many_sources_guessing_one_account_are_capped_but_the_owners_browser_gets_in(app, ada):
+    owner = _from(app, "198.51.100.20")
+    assert log_in(owner, "ada@example.org").status_code == 302
+    owner.post("/logout")
+    # A botnet: 25 guesses from 25 addresses, under every per-address limit.
+    for i in range(25):
+        log_in(_from(app, f"203.0.113.{i + 1}"), "ada@example.org", f"guess {i}")
+    newcomer = log_in(_from(app, "192.0.2.99"), "ada@example.org")
+    assert newcomer.status_code == 429
+    assert "from different places" in _html(newcomer)
+    # The owner's browser, known from its earlier sign-in, is not held up, even on a new network.
+    owner.environ_base["REMOTE_ADDR"] = "192.0.2.100"
+    assert log_in(owner, "ada@example.org").status_code == 302
+    assert owner.get("/account").status_code == 200
+
+
+def test_throttle_lifts_after_the_window_and_success_clears_only_its_source(session, ada):
     start = utcnow()
     for i in range(5):
         with pytest.raises(service.AccountError):
@@ -192,12 +304,30 @@ def test_email_throttle_lifts_after_the_window_and_success_clears_it(session, ad
                              now=start + timedelta(minutes=5))
     assert caught.value.retry_at == start + timedelta(minutes=15)
     assert "wait 10 minutes" in caught.value.message
+    with pytest.raises(service.AccountError):
+        service.authenticate(session, "ada@example.org", "wrong", "10.0.0.2",
+                             now=start + timedelta(minutes=6))
     # Once the first failure is 15 minutes old, one more try is allowed; it succeeds.
     user = service.authenticate(session, "ada@example.org", PASSWORD, "10.0.0.1",
                                 now=start + timedelta(minutes=15, seconds=1))
     assert user.email == "ada@example.org"
-    assert session.scalar(select(func.count()).select_from(LoginAttempt)
-                          .where(LoginAttempt.email == "ada@example.org")) == 0
+    remaining = session.scalars(select(LoginAttempt.ip)
+                                .where(LoginAttempt.email == "ada@example.org")).all()
+    assert remaining == ["10.0.0.2"]  # someone else's guess still counts against the account
+
+
+def test_a_known_browser_token_is_refused_for_another_account_or_after_a_reset(app, session, ada):
+    bo = make_user(app, "bo@example.org")
+    secret = app.config["SECRET_KEY"]
+    ada_user, bo_user = session.get(User, ada), session.get(User, bo)
+    token = service.device_token(secret, ada_user)
+    assert service.is_known_browser(secret, token, ada_user)
+    assert not service.is_known_browser(secret, token, bo_user)
+    assert not service.is_known_browser("another-secret", token, ada_user)
+    assert not service.is_known_browser(secret, token, ada_user,
+                                        now=utcnow() + timedelta(days=366))
+    ada_user.password_hash = service.hash_password("a brand new password")
+    assert not service.is_known_browser(secret, token, ada_user)
 
 
 def test_too_many_failures_from_one_ip_are_refused(session, ada):
@@ -270,6 +400,41 @@ def test_nav_shows_sign_in_or_account_links(client, ada):
     html = _html(client.get("/"))
     assert 'href="/me/comments"' in html and 'action="/logout"' in html
     assert 'href="/login' not in html
+
+
+# ---------------------------------------------------------------------------- measures in force
+
+def test_account_page_shows_measures_in_force_with_reason_and_end(app, client, ada):
+    from moderation import service as moderation
+
+    moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
+    with app.app_context():
+        now = utcnow()
+        # Noon UTC: the same date in any time zone the site may display.
+        until = (now + timedelta(days=30)).replace(hour=12, minute=0, second=0, microsecond=0)
+        moderation.impose_sanction(db.session, ada, "premoderate", "Links to <b>spam</b> sites",
+                                   moderator, ends_at=until, now=now)
+        moderation.impose_sanction(db.session, ada, "suspend", "Repeated personal attacks",
+                                   moderator, ends_at=until, now=now)
+        lifted = moderation.impose_sanction(db.session, ada, "ban", "Lifted on appeal",
+                                            moderator, now=now)
+        moderation.revoke_sanction(db.session, lifted.id, moderator)
+        db.session.commit()
+    log_in(client, "ada@example.org")
+    html = " ".join(_html(client.get("/account")).split())
+    when = f"{until.day} {until:%B %Y}"
+    assert "Measures on your account" in html
+    assert re.search(r"Your comments are held for a moderator before they are published until "
+                     r'<time datetime="[^"]+">' + when, html)
+    assert "Reason: Links to &lt;b&gt;spam&lt;/b&gt; sites" in html  # shown as text, not markup
+    assert re.search(r'You cannot post comments until <time datetime="[^"]+">' + when, html)
+    assert "Reason: Repeated personal attacks" in html
+    assert "Lifted on appeal" not in html and "no longer post" not in html
+
+
+def test_account_page_without_measures_says_nothing_about_them(client, ada):
+    log_in(client, "ada@example.org")
+    assert "Measures on your account" not in _html(client.get("/account"))
 
 
 # ---------------------------------------------------------------------------- passwords

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, render_template
+from flask import Flask, abort, current_app, render_template, session
 from flask_login import current_user
 
-from consult.accounts import models  # noqa: F401  (registers login_attempts with the metadata)
-from consult.accounts.service import is_confirmed
+from consult.accounts import models  # noqa: F401  (registers the accounts tables with the metadata)
+from consult.accounts.service import is_confirmed, session_is_live
 from consult.extensions import db, login_manager
 from consult.models import Role, User
 
@@ -27,14 +27,25 @@ __all__ = ["confirmed_required", "init_app", "is_confirmed", "load_user", "role_
 _ROLE_NAMES = {r.value for r in Role}
 
 
+# Where the session cookie keeps the key of its server-side record (accounts.models.UserSession).
+SESSION_KEY = "_consult_session"
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Load the user a session names, refusing sessions older than the user's last reset."""
+    """Load the user a session names, if its server-side record is live and its version current."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.deleted_at or user.session_version != int(version):
+        return None
+    key = session.get(SESSION_KEY)
+    # Test set-ups sign clients in by writing the user id into the session (tests/helpers.py),
+    # with no record; only a testing app accepts that. Every real sign-in has a record.
+    if key is None and current_app.testing:
+        return user
+    if not session_is_live(db.session, user.id, key):
         return None
     return user
 

@@ -1,9 +1,10 @@
-"""Tables owned by accounts: failed sign-in attempts and mail requests, kept for throttling."""
+"""Tables owned by accounts: signed-in sessions, and failed sign-ins and mail requests kept for
+throttling."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from consult.extensions import db
@@ -49,3 +50,21 @@ class MailRequest(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserSession(db.Model):
+    """One signed-in browser: the server-side record its session cookie points at.
+
+    The cookie holds a random key; only its SHA-256 is stored, so a copy of the database does
+    not give working cookies. Signing out deletes the row, so a copied cookie stops working
+    (the cookie itself cannot be taken back). Stored in the database, not in process memory,
+    because several processes and hosts serve the app.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

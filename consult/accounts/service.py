@@ -7,6 +7,7 @@ key and carry the moment they were issued, so expiry is checked against an expli
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import secrets
 import unicodedata
@@ -18,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from consult.accounts.models import LoginAttempt, MailRequest
+from consult.accounts.models import LoginAttempt, MailRequest, UserSession
 from consult.models import Role, User, utcnow
 from consult.passwords import hash_password, needs_rehash, verify_password
 from consult.users import MIN_PASSWORD, UserError, find_by_email, normalise_email
@@ -28,9 +29,20 @@ FORMER_PARTICIPANT = "a former participant"
 UNUSABLE_PASSWORD = "!account-deleted"
 MAX_PASSWORD = 1024
 
+# Failed sign-ins, counted in a sliding window (see README, "Signing in and sessions"):
+# per account *and* source together, so that a stranger who knows an address cannot lock its
+# owner out; per source across accounts, so one address cannot try many accounts; and per
+# account across sources, so that a botnet gets at most 100 guesses an hour at one account
+# (OWASP ASVS 4.0 2.2.1). Browsers the owner has signed in with before are exempt from the
+# last two, so not even a botnet can keep the owner out of their own account.
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_IP = 20
+MAX_FAILURES_PER_SOURCE = 5     # one account from one IP address
+MAX_FAILURES_PER_IP = 20        # any accounts from one IP address
+MAX_FAILURES_PER_ACCOUNT = 25   # one account from anywhere: 4 windows an hour, 100 guesses
+# How long a sign-in lasts at most, however active, before the password is asked again.
+SESSION_MAX_AGE = timedelta(days=30)
+# How long a browser stays "known" to the accounts signed in with it (the throttle exemption).
+DEVICE_MAX_AGE = timedelta(days=365)
 # Mail sent on request (a reset link, a new confirmation link): per typed address and per IP.
 MAIL_WINDOW = timedelta(hours=1)
 MAX_MAILS_PER_EMAIL = 3
@@ -71,6 +83,14 @@ class MailThrottled(LoginThrottled):
 
 class InvalidToken(AccountError):
     """A link that is not genuine, has expired or was already used."""
+
+
+@dataclass
+class Confirmation:
+    """What confirm_email() did: whose address it confirmed, and whether to sign them in."""
+
+    user: User
+    sign_in: bool
 
 
 # ---------------------------------------------------------------------------- validation
@@ -154,9 +174,25 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def confirmation_token(secret_key: str, user: User, now: datetime | None = None) -> str:
-    """A signed token confirming that the user owns their current email address."""
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_browser_secret() -> str:
+    """A random value a browser keeps in its session, to recognise it later."""
+    return secrets.token_urlsafe(32)
+
+
+def confirmation_token(secret_key: str, user: User, now: datetime | None = None,
+                       browser: str | None = None) -> str:
+    """A signed token confirming that the user owns their current email address.
+
+    `browser` is the secret of the browser that registered (new_browser_secret, kept in its
+    session): opening the link in that same browser also signs the new user in.
+    """
     payload = {"u": user.id, "e": user.email, "t": _stamp(now or utcnow())}
+    if browser:
+        payload["b"] = _digest(browser)  # the digest: the mail never holds the secret itself
     return _serializer(secret_key, "confirm").dumps(payload)
 
 
@@ -212,16 +248,28 @@ def registration_problems(email: str, display_name: str, password: str,
 
 
 def confirm_email(session: Session, secret_key: str, token: str,
-                  now: datetime | None = None) -> User:
-    """Mark the email address in a confirmation token as confirmed."""
+                  now: datetime | None = None, browser: str | None = None) -> Confirmation:
+    """Mark the email address in a confirmation token as confirmed.
+
+    The new user is to be signed in only when the link is opened in the browser that
+    registered (`browser` matches the secret the token was made with) and this is the first
+    confirmation. The link alone is not enough: it travels by mail, which is forwarded, read
+    on shared machines and opened by link scanners, and it stays valid for days; a link that
+    signed in whoever opened it would be a password. The registering browser typed the
+    password a moment ago, and the link proves the mailbox, so together they are as strong as
+    signing in; and only once, so an old link opened again signs nobody in.
+    """
     now = now or utcnow()
     data = _read_token(secret_key, "confirm", token, CONFIRM_MAX_AGE, now)
     user = session.get(User, data.get("u"))
     if user is None or user.deleted_at or user.email != data.get("e"):
         raise InvalidToken("This link is no longer valid.")
-    if user.email_confirmed_at is None:
+    first = user.email_confirmed_at is None
+    if first:
         user.email_confirmed_at = now
-    return user
+    same_browser = bool(browser) and isinstance(data.get("b"), str) and hmac.compare_digest(
+        data["b"], _digest(browser))
+    return Confirmation(user, sign_in=first and same_browser)
 
 
 def is_confirmed(user) -> bool:
@@ -251,17 +299,34 @@ def _retry_at(session: Session, model, limit: int, since: datetime, window: time
 
 
 def check_throttle(session: Session, email: str, ip: str, now: datetime | None = None,
-                   *, per_email: int = MAX_FAILURES_PER_EMAIL,
-                   per_ip: int = MAX_FAILURES_PER_IP) -> None:
-    """Raise LoginThrottled when this email or IP has failed too often in the window."""
-    _refuse_when_over(session, LoginAttempt, LOGIN_WINDOW, now or utcnow(), LoginThrottled, [
-        (per_email, [LoginAttempt.email == email],
-         "There have been too many attempts to sign in to this account. "
-         "For your security, please wait {wait} and try again."),
-        (per_ip, [LoginAttempt.ip == ip],
-         "There have been too many attempts to sign in from your network. "
-         "Please wait {wait} and try again."),
-    ])
+                   *, known_browser: bool = False,
+                   per_source: int = MAX_FAILURES_PER_SOURCE,
+                   per_ip: int = MAX_FAILURES_PER_IP,
+                   per_account: int = MAX_FAILURES_PER_ACCOUNT) -> None:
+    """Raise LoginThrottled when this account-and-IP, IP or account failed too often lately.
+
+    The account alone never blocks a browser the owner has signed in with before
+    (`known_browser`), so failures caused by someone else cannot lock the owner out.
+    """
+    checks = [
+        (per_source, [LoginAttempt.email == email, LoginAttempt.ip == ip],
+         "There have been too many attempts to sign in to this account from your network. "
+         "For your security, please wait {wait} and try again, or choose a new password "
+         "with the \u201cForgotten your password?\u201d link."),
+    ]
+    if not known_browser:
+        checks += [
+            (per_ip, [LoginAttempt.ip == ip],
+             "There have been too many attempts to sign in from your network. "
+             "Please wait {wait} and try again."),
+            (per_account, [LoginAttempt.email == email],
+             "There have been many attempts to sign in to this account from different places. "
+             "For your security, a browser not used with this account before must wait "
+             "{wait}. You can sign in now from a browser you have used before, or choose a new "
+             "password with the \u201cForgotten your password?\u201d link."),
+        ]
+    _refuse_when_over(session, LoginAttempt, LOGIN_WINDOW, now or utcnow(), LoginThrottled,
+                      checks)
 
 
 def _refuse_when_over(session: Session, model, window: timedelta, now: datetime, refusal,
@@ -302,40 +367,107 @@ def _wait(retry_at: datetime, now: datetime) -> str:
 
 
 def authenticate(session: Session, email: str, password: str, ip: str,
-                 now: datetime | None = None, **limits: int) -> User:
-    """The user these credentials belong to; records failures and throttles repeated ones."""
+                 now: datetime | None = None, *, secret_key: str = "",
+                 browser_token: str | None = None, **limits: int) -> User:
+    """The user these credentials belong to; records failures and throttles repeated ones.
+
+    `browser_token` is the one this browser was given at an earlier sign-in (device_token);
+    when it is this account's, failures elsewhere do not stop this browser.
+    """
     now = now or utcnow()
     key = (email or "").strip().lower()[:254]
     ip = (ip or "unknown")[:45]
-    check_throttle(session, key, ip, now, **limits)
     user = find_by_email(session, key) if key else None
     usable = user is not None and not user.deleted_at
+    known = usable and browser_token is not None and is_known_browser(
+        secret_key, browser_token, user, now)
+    check_throttle(session, key, ip, now, known_browser=known, **limits)
     # verify_password checks a dummy hash when there is no account, so both take as long.
     if not verify_password(user.password_hash if usable else None, (password or "")[:MAX_PASSWORD]):
         session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - 4 * LOGIN_WINDOW))
         session.add(LoginAttempt(email=key, ip=ip, created_at=now))
         raise AccountError(WRONG_CREDENTIALS, "email")
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key))
+    # Only this source's failures: someone else's guesses from elsewhere still count.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == key, LoginAttempt.ip == ip))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
+def device_token(secret_key: str, user: User, now: datetime | None = None) -> str:
+    """A signed token a browser keeps after signing in, so it is known at the next sign-in."""
+    payload = {"u": user.id, "p": _password_fingerprint(user), "t": _stamp(now or utcnow())}
+    return _serializer(secret_key, "device").dumps(payload)
+
+
+def is_known_browser(secret_key: str, token: str, user: User,
+                     now: datetime | None = None) -> bool:
+    """True when `token` is a fresh device_token of this user under their current password.
+
+    Tied to the password, so that after a reset a browser an intruder used is a stranger again.
+    """
+    try:
+        data = _read_token(secret_key, "device", token, DEVICE_MAX_AGE, now or utcnow())
+    except InvalidToken:
+        return False
+    return data.get("u") == user.id and data.get("p") == _password_fingerprint(user)
+
+
+# ---------------------------------------------------------------------------- sessions
+
+def start_session(session: Session, user_id: int, now: datetime | None = None,
+                  max_age: timedelta = SESSION_MAX_AGE) -> str:
+    """Record a newly signed-in browser; returns the key its session cookie is to carry."""
+    now = now or utcnow()
+    key = secrets.token_urlsafe(32)
+    session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    session.add(UserSession(key_hash=_digest(key), user_id=user_id, created_at=now,
+                            expires_at=now + max_age))
+    return key
+
+
+def session_is_live(session: Session, user_id: int, key: str | None,
+                    now: datetime | None = None) -> bool:
+    """True when `key` names an unexpired, not signed-out session of this user."""
+    if not key or not isinstance(key, str) or len(key) > 100:
+        return False
+    found = session.scalar(select(UserSession.id).where(
+        UserSession.key_hash == _digest(key), UserSession.user_id == user_id,
+        UserSession.expires_at > (now or utcnow())))
+    return found is not None
+
+
+def end_session(session: Session, key: str | None) -> None:
+    """Sign one browser out: its session cookie, even if copied, no longer signs anyone in."""
+    if key and isinstance(key, str):
+        session.execute(delete(UserSession).where(UserSession.key_hash == _digest(key)))
+
+
+def _end_sessions(session: Session, user_id: int, keep: str | None = None) -> None:
+    condition = [UserSession.user_id == user_id]
+    if keep:
+        condition.append(UserSession.key_hash != _digest(keep))
+    session.execute(delete(UserSession).where(*condition))
+
+
 # ---------------------------------------------------------------------------- passwords
 
-def change_password(session: Session, user_id: int, current: str, new: str, confirm: str) -> User:
-    """Change a password after checking the current one; every existing session ends."""
+def change_password(session: Session, user_id: int, current: str, new: str, confirm: str,
+                    keep_session: str | None = None) -> User:
+    """Change a password after checking the current one; every session but `keep_session` ends."""
     user = _live_user(session, user_id)
     if not verify_password(user.password_hash, (current or "")[:MAX_PASSWORD]):
         raise AccountError("Your current password is not right.", "current_password")
     new = check_new_password(new, confirm)
     _set_password(user, new)
+    _end_sessions(session, user.id, keep=keep_session)
     return user
 
 
 def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
-    # Sessions carry the version (User.get_id), so bumping it signs out every other browser.
+    # Sessions also carry the version (User.get_id): bumping it ends them even without their
+    # records (the caller keeps its own browser signed in by signing it in again).
     user.session_version = (user.session_version or 0) + 1
 
 
@@ -356,9 +488,11 @@ def reset_password(session: Session, secret_key: str, token: str, new: str, conf
     user = user_for_reset(session, secret_key, token, now)
     new = check_new_password(new, confirm)
     _set_password(user, new)
+    _end_sessions(session, user.id)  # whoever knew the old password is signed out too
     # Following the link proved the address is theirs.
     if user.email_confirmed_at is None:
         user.email_confirmed_at = now
+    # A new password makes the guesses at the old one moot, including the owner's own.
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
     return user
 
@@ -376,6 +510,7 @@ def user_for_reset_request(session: Session, email: str) -> User | None:
 def end_all_sessions(session: Session, user_id: int) -> User:
     """Sign a user out of every browser and device."""
     user = _live_user(session, user_id)
+    _end_sessions(session, user.id)
     user.session_version = (user.session_version or 0) + 1
     return user
 
@@ -405,6 +540,7 @@ def anonymise(user: User, now: datetime | None = None) -> None:
     session = Session.object_session(user)
     if session is not None:
         session.execute(delete(LoginAttempt).where(LoginAttempt.email == old_email))
+        _end_sessions(session, user.id)
 
 
 def _live_user(session: Session, user_id: int) -> User:

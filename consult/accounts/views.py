@@ -1,12 +1,12 @@
 """Account pages (blueprint "accounts") and user administration (blueprint "admin")."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from consult.accounts import role_required, service
+from consult.accounts import SESSION_KEY, role_required, service
 from consult.accounts.forms import (ActionForm, ChangePasswordForm, DeleteAccountForm,
                                     LoginForm, RegisterForm, ResetForm, ResetRequestForm,
                                     RoleForm)
@@ -15,6 +15,7 @@ from consult.database import writing
 from consult.extensions import db
 from consult.mail import MailError, read_outbox, send_mail
 from consult.models import Role, utcnow
+from moderation import service as moderation_service
 
 bp = Blueprint("accounts", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -61,10 +62,48 @@ def _next_from_request() -> str:
     return service.safe_next(request.args.get("next")) or ""
 
 
-def _send_confirmation(user, next_url: str | None = None) -> bool:
-    token = service.confirmation_token(_secret(), user)
+def _send_confirmation(user, next_url: str | None = None, browser: str | None = None) -> bool:
+    token = service.confirmation_token(_secret(), user, browser=browser)
     link = url_for("accounts.confirm", token=token, next=next_url or None, _external=True)
     return _send(user.email, service.confirmation_message(_site(), user, link))
+
+
+# The session key holding the secret of the browser that registered (see confirm_email).
+REGISTERED_IN_THIS_BROWSER = "_consult_registered"
+# A long-lived cookie by which a browser is known at its next sign-in (see authenticate).
+KNOWN_BROWSER_COOKIE = "consult_known_browser"
+
+
+def _sign_in(user) -> None:
+    """Record a new session for this browser and sign the user in (the caller commits).
+
+    A fresh record and a fresh CSRF token: whatever this browser held before signing in,
+    possibly planted by someone else, is worth nothing after.
+    """
+    service.end_session(db.session, session.get(SESSION_KEY))
+    key = service.start_session(db.session, user.id)
+    login_user(user)
+    session[SESSION_KEY] = key
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
+    session.pop(REGISTERED_IN_THIS_BROWSER, None)
+
+
+def _remember_browser(response, user):
+    """Let this browser be known to the account at the next sign-in."""
+    config = current_app.config
+    response.set_cookie(
+        KNOWN_BROWSER_COOKIE, service.device_token(_secret(), user),
+        max_age=int(service.DEVICE_MAX_AGE.total_seconds()), httponly=True,
+        secure=bool(config.get("SESSION_COOKIE_SECURE")), samesite="Lax", path="/login")
+    return response
+
+
+def _sign_out() -> None:
+    """End this browser's session record and sign it out (the caller commits)."""
+    service.end_session(db.session, session.pop(SESSION_KEY, None))
+    logout_user()
 
 
 def outbox_enabled() -> bool:
@@ -103,7 +142,12 @@ def register():
         else:
             db.session.commit()
             user, next_url = result.user, service.safe_next(form.next.data)
-            if result.created or user.email_confirmed_at is None:
+            if result.created:
+                # Only the browser that created the account (and so chose its password) is
+                # signed in by the link; an existing account's owner signs in as usual.
+                browser = session[REGISTERED_IN_THIS_BROWSER] = service.new_browser_secret()
+                sent = _send_confirmation(user, next_url, browser)
+            elif user.email_confirmed_at is None:
                 sent = _send_confirmation(user, next_url)
             else:
                 sent = _send(user.email, service.already_registered_message(
@@ -129,18 +173,23 @@ def check_email():
 def confirm(token: str):
     """Confirm an email address from the link we sent."""
     next_url = _next_from_request()
+    signed_in_as = current_user.id if current_user.is_authenticated else None
     with writing():
         try:
-            user = service.confirm_email(db.session, _secret(), token)
-            user_id = user.id
+            confirmation = service.confirm_email(db.session, _secret(), token,
+                                                 browser=session.get(REGISTERED_IN_THIS_BROWSER))
+            user = confirmation.user
+            if confirmation.sign_in and signed_in_as is None:
+                _sign_in(user)
             db.session.commit()
         except InvalidToken as exc:
             db.session.rollback()
             return render_template("accounts/link_invalid.html", message=exc.message,
                                    purpose="confirm"), 400
-    if current_user.is_authenticated and current_user.id == user_id:
+    if current_user.is_authenticated and current_user.id == user.id:
         flash("Your email address is confirmed. You can now comment.", "success")
-        return redirect(next_url or url_for("accounts.account"))
+        response = redirect(next_url or url_for("accounts.account"))
+        return _remember_browser(response, user) if signed_in_as is None else response
     flash("Your email address is confirmed. Sign in to start commenting.", "success")
     return redirect(url_for("accounts.login", next=next_url or None))
 
@@ -181,8 +230,12 @@ def login():
         try:
             user = service.authenticate(
                 db.session, form.email.data, form.password.data, request.remote_addr or "",
-                per_email=config.get("LOGIN_MAX_FAILURES_PER_EMAIL", service.MAX_FAILURES_PER_EMAIL),
+                secret_key=_secret(), browser_token=request.cookies.get(KNOWN_BROWSER_COOKIE),
+                per_source=config.get("LOGIN_MAX_FAILURES_PER_SOURCE",
+                                      service.MAX_FAILURES_PER_SOURCE),
                 per_ip=config.get("LOGIN_MAX_FAILURES_PER_IP", service.MAX_FAILURES_PER_IP),
+                per_account=config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                                       service.MAX_FAILURES_PER_ACCOUNT),
             )
         except LoginThrottled as exc:
             db.session.rollback()
@@ -192,10 +245,12 @@ def login():
             db.session.commit()  # keep the recorded failure
             messages, status = [exc.message], 200
         else:
+            _sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(f"You are signed in as {user.display_name}.", "success")
-            return redirect(service.safe_next(form.next.data) or url_for("consultations.index"))
+            return _remember_browser(
+                redirect(service.safe_next(form.next.data) or url_for("consultations.index")),
+                user)
     response = current_app.make_response(
         (render_template("accounts/login.html", form=form, messages=messages), status))
     if status == 429:
@@ -206,8 +261,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out of this browser."""
-    logout_user()
+    """Sign out of this browser: its session ends on the server, so a copy of it ends too."""
+    _sign_out()
+    db.session.commit()
     flash("You have signed out.", "success")
     return redirect(url_for("consultations.index"))
 
@@ -217,8 +273,8 @@ def logout():
 def logout_everywhere():
     """Sign out of every browser and device, this one included."""
     service.end_all_sessions(db.session, current_user.id)
+    _sign_out()
     db.session.commit()
-    logout_user()
     flash("You have signed out on every device.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -228,8 +284,9 @@ def logout_everywhere():
 @bp.get("/account")
 @login_required
 def account():
-    """The signed-in user's account: email, confirmation, password, deletion."""
-    return render_template("accounts/account.html", action=ActionForm())
+    """The signed-in user's account: email, confirmation, measures in force, password, deletion."""
+    sanctions = moderation_service.active_sanctions(db.session, current_user.id)
+    return render_template("accounts/account.html", action=ActionForm(), sanctions=sanctions)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -241,17 +298,18 @@ def change_password():
         try:
             user = service.change_password(db.session, current_user.id,
                                            form.current_password.data, form.password.data,
-                                           form.confirm.data)
+                                           form.confirm.data, keep_session=session.get(SESSION_KEY))
         except AccountError as exc:
             db.session.rollback()
             _field_error(form, exc)
         else:
             db.session.commit()
-            login_user(user)  # the session now carries the new session version
+            login_user(user)  # the session now carries the new session version; same record
             _send(user.email, service.password_changed_message(_site(), user))
             flash("Your password has been changed. You have been signed out everywhere else.",
                   "success")
-            return redirect(url_for("accounts.account"))
+            # The old token named the old password; this browser stays known.
+            return _remember_browser(redirect(url_for("accounts.account")), user)
     return render_template("accounts/change_password.html", form=form)
 
 
@@ -299,10 +357,10 @@ def reset(token: str):
             db.session.rollback()
             _field_error(form, exc)
         else:
+            _sign_in(user)
             db.session.commit()
-            login_user(user)
             flash("Your password has been changed and you are signed in.", "success")
-            return redirect(url_for("accounts.account"))
+            return _remember_browser(redirect(url_for("accounts.account")), user)
     return render_template("accounts/reset.html", form=form, token=token)
 
 
@@ -318,8 +376,8 @@ def delete():
             db.session.rollback()
             _field_error(form, exc)
         else:
+            _sign_out()
             db.session.commit()
-            logout_user()
             flash("Your account has been deleted. Your published comments now show "
                   f"\u201c{service.FORMER_PARTICIPANT}\u201d as their author.", "success")
             return redirect(url_for("consultations.index"))
