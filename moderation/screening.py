@@ -119,7 +119,7 @@ class WordList:
 
     name: str
     message: str  # for the moderator and the author: "It seems to contain a threat."
-    found: str  # completes "it seems to contain ...": "words that read as a threat"
+    found: str  # completes "our automatic check found ...": "words that read as a threat"
     rule: str  # a house-rule anchor
     pattern: re.Pattern | None
     fix: str = "reword it"
@@ -247,6 +247,37 @@ def shouting(text: str, minimum_letters: int = 20, share: float = 0.7) -> list[R
     if upper / len(letters) >= share:
         return [Reason("shouting", "It is written mostly in capital letters.", RULE_ABUSE)]
     return []
+
+
+# What the author of a held comment is told was found, and what to change so that it can be
+# published at once: (found, fix), completing "our automatic check found ..." and "if you
+# edit it to ...". The word lists say it in their own headers.
+_FOR_AUTHOR = {
+    "personal_data:email": ("an email address", "remove the email address"),
+    "personal_data:phone": ("a phone number", "remove the phone number"),
+    "personal_data:postcode": ("a postcode", "remove the postcode"),
+    "personal_data:ni_number": ("a national insurance number", "remove the national insurance number"),
+    "personal_data:date_of_birth": ("a date of birth", "remove the date of birth"),
+    "link": ("a link", "remove the link (you can name the page or document instead)"),
+    "banned_word": ("words the house rules do not allow", "reword it"),
+    "suspect_word": ("a word that moderators check by hand", "reword it"),
+    "shouting": ("mostly capital letters", "write it in ordinary capitals and small letters"),
+}
+
+
+def for_author(code: str) -> tuple[str, str] | None:
+    """What screening found and how to fix it, in words for the author; None for other codes.
+
+    Every code screening itself produces has an answer: only those holds are lifted when the
+    author edits the text so that screening finds nothing (repeats, campaigns and sanctions
+    are not screening's, and wait for a moderator whatever the text).
+    """
+    if code in _FOR_AUTHOR:
+        return _FOR_AUTHOR[code]
+    for word_list in default_word_lists():
+        if word_list.code == code:
+            return word_list.found, word_list.fix
+    return None
 
 
 def normalise(text: str) -> str:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, joinedload
 
 import documents
 import moderation.service as moderation
+from moderation import screening
+from moderation.models import DECIDED, OPEN_STATES, HouseRulesVersion, QueueItem
 from consult.consultations.service import current_version
 from consult.models import (
     RESPONDENT_TYPES,
@@ -36,7 +38,8 @@ EDIT_WINDOW = timedelta(minutes=15)
 PAGE_SIZE = 20
 RATE_PER_MINUTE = 5
 RATE_PER_HOUR = 60
-# Shown on every page of a pre-moderated consultation, and used for the queue's age column.
+# Shown on every page of a pre-moderated consultation, to authors of held comments, and used
+# for the queue's age column.
 MODERATION_PROMISE = "within 2 working days"
 VISIBLE = (CommentStatus.PUBLISHED.value, CommentStatus.REMOVED.value)
 # Published counts per consultation, kept per process (see published_counts).
@@ -627,13 +630,167 @@ def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
     comment.edited_at = now
     comment.revision += 1
     if comment.status == CommentStatus.PENDING.value:
-        # A moderator must judge the text as it is now, not as it was.
-        moderation.text_edited(session, comment.id, text, comment.revision)
+        # Held by screening alone and now clean: published at once, as the author was told.
+        if not _release_after_edit(session, comment, now):
+            # A moderator must judge the text as it is now, not as it was.
+            moderation.text_edited(session, comment.id, text, comment.revision)
     elif moderation.rescreen(session, comment_id=comment.id, consultation_id=comment.consultation_id,
                              author_id=author_id, text=text, revision=comment.revision, now=now):
         comment.status = CommentStatus.PENDING.value
         comment.status_reason = "Held for a moderator after your edit."
     return comment
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """A house rule as an author sees it cited: its anchor, number and title."""
+
+    anchor: str
+    number: str
+    title: str  # without its number: "Do not share personal information"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing screening found in a held comment, in words for its author."""
+
+    what: str  # "a phone number"
+    fix: str  # "remove the phone number"
+    rule: RuleRef | None
+
+
+@dataclass
+class HeldNotice:
+    """Why one's own comment awaits moderation, who decides by when, and what one can do."""
+
+    comment_id: int
+    findings: list[Finding] = field(default_factory=list)
+    # Holds that editing cannot lift (pre-moderation, a campaign, readers' reports), in words.
+    other: list[str] = field(default_factory=list)
+    publish_on_edit: bool = False  # removing the findings publishes the comment at once
+    editable: bool = False
+    promise: str = MODERATION_PROMISE
+
+    def sentence(self) -> str:
+        """The notice as plain sentences (for a flash message or the page's script)."""
+        parts = []
+        if self.findings:
+            found = _and([f.what + (f" (house rule {f.rule.number}: {f.rule.title})" if f.rule else "")
+                          for f in self.findings])
+            parts.append(f"Our automatic check found {found}.")
+        parts.extend(self.other)
+        parts.append(f"A moderator will decide whether to publish it, usually {self.promise}.")
+        if self.publish_on_edit and self.editable:
+            parts.append(f"If you edit it to {self.fixes}, it will be published at once.")
+        return " ".join(parts)
+
+    @property
+    def fixes(self) -> str:
+        """What to change, once each: "remove the phone number and remove the link"."""
+        return _and(list(dict.fromkeys(f.fix for f in self.findings))) if self.findings else ""
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+_SCREENED_SOURCES = frozenset({"screening"})
+
+
+@functools.cache
+def _default_rules() -> tuple[dict, ...]:
+    return tuple(moderation.parse_rules(moderation.DEFAULT_RULES.read_text(encoding="utf-8"))[0])
+
+
+def _rules_in_force(session: Session) -> dict[str, RuleRef]:
+    """The house rules by anchor, read only (the default text until the first are published)."""
+    version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
+    rules = version.rules if version is not None else _default_rules()
+    return {r["anchor"]: RuleRef(r["anchor"], r["number"], r["title"].split(". ", 1)[-1]) for r in rules}
+
+
+def _lifted_by_editing(item: QueueItem) -> bool:
+    """A hold that screening alone made: it ends when screening finds nothing in the text."""
+    return item.source in _SCREENED_SOURCES and all(
+        screening.for_author(r.get("code", "")) is not None for r in item.reasons or [])
+
+
+def held_notices(session: Session, comments: Iterable[Comment],
+                 now: datetime | None = None) -> dict[int, HeldNotice]:
+    """For each of these comments that awaits moderation, why, and what its author can do.
+
+    The findings come from screening the text as it is now (so they follow the author's
+    edits); the queue says what else holds it. Two queries, and none without a held comment.
+    """
+    held = [c for c in comments if c.status == CommentStatus.PENDING.value]
+    if not held:
+        return {}
+    now = now or utcnow()
+    items: dict[int, list[QueueItem]] = {}
+    for item in session.scalars(select(QueueItem).where(
+            QueueItem.comment_id.in_([c.id for c in held]), QueueItem.state.in_(OPEN_STATES))):
+        items.setdefault(item.comment_id, []).append(item)
+    rules = _rules_in_force(session)
+    notices = {}
+    for comment in held:
+        mine = items.get(comment.id, [])
+        findings = []
+        for reason in screening.screen(comment.body):
+            what, fix = screening.for_author(reason.code) or (reason.message, "reword it")
+            findings.append(Finding(what, fix, rules.get(reason.rule)))
+        codes = {r.get("code") for item in mine for r in item.reasons or []}
+        other = []
+        mode = comment.consultation.moderation_mode
+        if mode == "pre":
+            other.append("Every comment on this consultation is checked by a moderator before it appears.")
+        if "sanction" in codes:
+            other.append("Your comments are checked by a moderator before they appear.")
+        if "campaign" in codes:
+            other.append("Many people sent this text, or one very like it, so a moderator reviews it "
+                         "with the others.")
+        if "repeat" in codes:
+            other.append("You posted the same text before, so a moderator checks it.")
+        if any(item.source == "flags" for item in mine):
+            other.append("Readers reported it, so it is hidden while a moderator looks at it.")
+        if not findings and not other:
+            other.append("A moderator checks it against the house rules before it appears.")
+        notices[comment.id] = HeldNotice(
+            comment.id, findings, other,
+            publish_on_edit=(mode != "pre" and bool(findings) and bool(mine)
+                             and all(_lifted_by_editing(item) for item in mine)),
+            editable=can_edit(comment, now) and comment.consultation.status_at(now) is Status.OPEN,
+        )
+    return notices
+
+
+def _release_after_edit(session: Session, comment: Comment, now: datetime) -> bool:
+    """Publish a comment that screening alone held, now that its edited text passes screening.
+
+    Only in post-moderation and reactive consultations, only when every open queue item was
+    made by screening for reasons screening gives, and never for an author on pre-moderation.
+    The queue items close (audited; a moderator who had claimed one is told it changed).
+    """
+    if comment.consultation.moderation_mode == "pre" or screening.screen(comment.body):
+        return False
+    items = list(session.scalars(select(QueueItem).where(QueueItem.comment_id == comment.id,
+                                                         QueueItem.state.in_(OPEN_STATES))))
+    if not items or not all(_lifted_by_editing(item) for item in items):
+        return False
+    if any(s.kind == "premoderate" for s in moderation.active_sanctions(session, comment.author_id, now)):
+        return False
+    for item in items:
+        item.text = comment.body
+        item.comment_revision = comment.revision
+        item.state = DECIDED
+        item.decided_at = now
+        item.version += 1
+        moderation.audit(session, "released_after_edit", "comment", comment.id,
+                         actor_id=comment.author_id, consultation_id=comment.consultation_id,
+                         item_id=item.id, revision=comment.revision)
+    comment.status = CommentStatus.PUBLISHED.value
+    comment.published_at = now
+    comment.status_reason = None
+    return True
 
 
 def withdraw_comment(session: Session, comment_id: int, author_id: int,

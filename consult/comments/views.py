@@ -42,6 +42,14 @@ def can_comment() -> bool:
     return current_user.is_authenticated and is_confirmed(current_user)
 
 
+def _held(thread: service.Thread, *more) -> dict[int, service.HeldNotice]:
+    """Why the viewer's own comments on the page await moderation (only they see them)."""
+    if not current_user.is_authenticated:
+        return {}
+    shown = [*thread.comments, *(r for rs in thread.replies.values() for r in rs), *more]
+    return service.held_notices(db.session, [c for c in shown if c.author_id == current_user.id])
+
+
 def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
                    error: service.CommentError | None = None):
     """Render a paragraph's own page: the text, its comments, and the comment form."""
@@ -70,6 +78,7 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
         latest_version=located.latest,
         thread=thread,
         changed={c.id: service.paragraph_changed(c, current) for c in thread.comments},
+        held=_held(thread),
         form=(form or CommentForm()).fresh(),
         error=error,
         can_comment=can_comment(),
@@ -144,26 +153,35 @@ def _store(consultation, anchor: str | None, form: CommentForm) -> dict:
     return receipt
 
 
-def _what_next(comment) -> str:
-    if comment.status == CommentStatus.PENDING.value:
+def _what_next(comment, notice: service.HeldNotice | None) -> str:
+    if comment.status != CommentStatus.PENDING.value:
+        return "Thank you. Your comment is published."
+    if notice is None or not notice.findings and comment.consultation.moderation_mode == "pre":
         return (f"Thank you. Your comment is awaiting moderation and will appear once a "
                 f"moderator has checked it against the house rules, usually "
                 f"{service.MODERATION_PROMISE}. You can follow it in “My comments”.")
-    return "Thank you. Your comment is published."
+    follow = ("You can edit it, and follow it, in “My comments”." if notice.editable
+              else "You can follow it in “My comments”.")
+    return f"Thank you. Your comment is awaiting moderation. {notice.sentence()} {follow}"
 
 
 def _receipt(slug: str, comment, created: bool) -> dict:
     """What the author is told about a stored comment, and where it is."""
-    message = _what_next(comment)
+    held = service.held_notices(db.session, [comment])
+    message = _what_next(comment, held.get(comment.id))
     if not created:
         message = "We already had this comment: it was sent once and is stored once. " + message
     target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
               if comment.anchor else url_for("comments.general", slug=slug))
     receipt = {"ok": True, "created": created, "id": comment.id, "status": comment.status,
-               "message": message, "url": f"{target}#comment-{comment.id}"}
+               "anchor": comment.anchor, "message": message, "url": f"{target}#comment-{comment.id}"}
     if wants_json():
         receipt["html"] = render_template("comments/_comment.html", comment=comment, replies=[],
-                                          changed=None, consultation=comment.consultation)
+                                          changed=None, consultation=comment.consultation, held=held)
+        if comment.id in held:
+            # The reasons, the rules they cite (linked) and the way to edit, for the inline form.
+            receipt["held_html"] = render_template("comments/_held.html", notice=held[comment.id],
+                                                   comment=comment, show_summary=False)
     return receipt
 
 
@@ -210,12 +228,14 @@ def general_page(consultation, form: CommentForm | None = None,
     except service.CommentError as exc:
         abort(exc.status, description=exc.message)
     counted = _counted(thread) if responses.published_response(db.session, consultation) else {}
+    removed = service.comments_on_removed_paragraphs(db.session, consultation, viewer_id())
     return render_template(
         "comments/general.html",
         consultation=consultation,
         counted=counted,
         thread=thread,
-        removed=service.comments_on_removed_paragraphs(db.session, consultation, viewer_id()),
+        held=_held(thread, *removed),
+        removed=removed,
         form=(form or CommentForm()).fresh(),
         error=error,
         can_comment=can_comment(),
@@ -241,6 +261,7 @@ def mine():
         abort(exc.status, description=exc.message)
     now = utcnow()
     return render_template("comments/mine.html", comments=comments, next_cursor=next_cursor,
+                           held=service.held_notices(db.session, comments, now),
                            counted=responses.counted_under_published(db.session, comments),
                            editable={c.id for c in comments if service.can_edit(c, now)
                                      and c.consultation.status is Status.OPEN})
@@ -261,18 +282,29 @@ def edit(comment_id: int):
     form = EditForm(data={"body": comment.body} if request.method == "GET" else None)
     error = None
     if form.validate_on_submit():
+        was_pending = comment.status == CommentStatus.PENDING.value
         try:
-            service.edit_comment(db.session, comment_id, current_user.id, form.body.data or "")
+            edited = service.edit_comment(db.session, comment_id, current_user.id, form.body.data or "")
+            status = edited.status
             db.session.commit()
         except service.CommentError as exc:
             db.session.rollback()
             error = exc
         else:
-            flash("Your comment was updated. The earlier text is kept on record.", "success")
-            return redirect(url_for("comments.mine"), code=303)
+            if was_pending and status == CommentStatus.PUBLISHED.value:
+                message = ("Your comment was updated and is now published: our automatic check "
+                           "found nothing for a moderator to look at. The earlier text is kept on record.")
+            elif status == CommentStatus.PENDING.value:
+                message = ("Your comment was updated. It still awaits moderation: “My comments” "
+                           "says why. The earlier text is kept on record.")
+            else:
+                message = "Your comment was updated. The earlier text is kept on record."
+            flash(message, "success")
+            return redirect(url_for("comments.mine") + f"#comment-{comment_id}", code=303)
     elif request.method == "POST":
         error = service.CommentError("This form has expired: your text is kept, send it again.")
     return render_template("comments/edit.html", comment=comment, form=form, error=error,
+                           held=service.held_notices(db.session, [comment]),
                            edits=service.edits_of(db.session, comment_id)), \
         (error.status if error else 200)
 

@@ -181,3 +181,18 @@ i'll sell
     assert screen("A watch on cheap parking: now what?", lists=[extra]) == []
     with pytest.raises(ValueError, match="rule"):
         parse_word_list("broken", "# reason: x\n# found: y\nword\n")
+
+
+def test_every_reason_screening_gives_tells_the_author_what_was_found_and_how_to_fix_it():
+    from moderation.screening import for_author
+
+    text = ("CALL 07700 900123 OR MAIL JO@EXAMPLE.ORG AT SW1A 1AA, QQ 12 34 56 C, BORN ON 12/03/1985, "
+            "SEE WWW.EXAMPLE.ORG, YOU IDIOT, I WILL KILL YOU, THIS IS BULLSHIT, PAKIS OUT")
+    reasons = screen(text, banned=["gowk"], suspect=["rubbish"]) + screen("gowk rubbish", ["gowk"], ["rubbish"])
+    assert len({r.code for r in reasons}) == 13
+    for reason in reasons:
+        found, fix = for_author(reason.code)
+        assert found and fix, reason.code
+    assert for_author("personal_data:phone") == ("a phone number", "remove the phone number")
+    assert for_author("banned_word:threats") == ("words that read as a threat", "reword it without the threat")
+    assert for_author("repeat") is None and for_author("campaign") is None  # not screening's to lift
