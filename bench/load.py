@@ -365,7 +365,13 @@ def sessions_for(url, user_ids, with_csrf=False):
     with app.app_context():
         serializer = app.session_interface.get_signing_serializer(app)
         users = {u.id: u.get_id() for u in db.session.query(User).filter(User.id.in_(user_ids))}
-        cookies = [serializer.dumps({"_user_id": users[i], "_fresh": True}) for i in user_ids if i in users]
+        # A session needs its server-side record (accounts.models.UserSession).
+        from consult.accounts import SESSION_KEY
+        from consult.accounts.service import start_session
+        keys = {i: start_session(db.session, i) for i in user_ids if i in users}
+        db.session.commit()
+        cookies = [serializer.dumps({"_user_id": users[i], "_fresh": True, SESSION_KEY: keys[i]})
+                   for i in user_ids if i in users]
         db.session.remove()
         db.engine.dispose()
     return cookies

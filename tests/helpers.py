@@ -36,13 +36,25 @@ def get_user(app, user_id: int) -> User:
         return user
 
 
+def put_signed_in(client, app, session_id: str) -> None:
+    """Give a test client the session a real sign-in makes: Flask-Login's id and its record."""
+    from consult.accounts import SESSION_KEY
+    from consult.accounts.service import start_session
+
+    with app.app_context():
+        key = start_session(db.session, int(session_id.partition(":")[0]))
+        db.session.commit()
+    with client.session_transaction() as s:
+        s["_user_id"] = session_id
+        s["_fresh"] = True
+        s[SESSION_KEY] = key
+
+
 def sign_in(client, app, user_id: int) -> None:
     """Sign a test client in without the password form (no argon2 cost)."""
     with app.app_context():
         session_id = db.session.get(User, user_id).get_id()
-    with client.session_transaction() as s:
-        s["_user_id"] = session_id
-        s["_fresh"] = True
+    put_signed_in(client, app, session_id)
 
 
 def log_in(client, email: str, password: str = PASSWORD, next: str | None = None):
@@ -103,10 +115,10 @@ Zones are reviewed every year.
 
 
 def sign_in_as(client, user: User) -> None:
-    """Sign a test client in as a user object already loaded in the caller's context."""
-    with client.session_transaction() as s:
-        s["_user_id"] = user.get_id()
-        s["_fresh"] = True
+    """Sign a test client in as a user object already loaded in the caller's app context."""
+    from flask import current_app
+
+    put_signed_in(client, current_app._get_current_object(), user.get_id())
 
 
 def fresh_app(database_url: str, tmp_path: Path, **config):

@@ -16,7 +16,7 @@ from consult.responses.views import heat_levels
 from consult.users import create_user
 from moderation import service as moderation
 from moderation.models import QueueItem
-from tests.helpers import PARKING, PARKING_V2
+from tests.helpers import PARKING, PARKING_V2, put_signed_in
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -30,9 +30,7 @@ def sign_in(client, app, user_id):
     """Log a test client in as a user (Flask-Login's session key)."""
     with app.app_context():
         session_id = db.session.get(User, user_id).get_id()
-    with client.session_transaction() as s:
-        s["_user_id"] = session_id
-        s["_fresh"] = True
+    put_signed_in(client, app, session_id)
 
 
 def _user(name, role="citizen"):

@@ -11,7 +11,7 @@ from consult.models import User
 from consult.users import create_user
 
 from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (rootdir conftest)
-from helpers import fresh_app
+from helpers import fresh_app, put_signed_in
 
 DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
@@ -59,8 +59,7 @@ def test_every_state_changing_route_refuses_a_request_without_csrf_token(csrf_ap
         for who in (None, ids["admin"]):
             client = csrf_app.test_client()
             if who:
-                with client.session_transaction() as s:
-                    s["_user_id"] = who
+                put_signed_in(client, csrf_app, who)
             response = client.post(_url(rule), data={"body": "x", "role": "admin"})
             assert response.status_code == 400, f"{rule.rule} accepted a POST without CSRF token"
             assert "expired or was sent from another site" in response.get_data(as_text=True)
@@ -120,8 +119,7 @@ def test_access_table_holds_for_every_page_and_role(app, role):
             continue
         client = app.test_client()
         if role:
-            with client.session_transaction() as s:
-                s["_user_id"] = _session_id(app, role)
+            put_signed_in(client, app, _session_id(app, role))
         method = "get" if "GET" in rule.methods else "post"
         response = getattr(client, method)(_url(rule))
         assert response.status_code < 500, f"{method.upper()} {rule.rule} as {role}: 500"

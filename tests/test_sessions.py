@@ -128,9 +128,9 @@ def test_session_records_hold_only_a_digest_of_the_cookie_key(session, ada):
     assert not service.session_is_live(session, ada, key)
 
 
-def test_outside_testing_a_session_without_a_record_is_refused(database_url, tmp_path):
-    """The test helpers' shortcut (a user id written into the session) works only in tests."""
-    for app in fresh_app(database_url, tmp_path, TESTING=False):
+def test_a_session_without_a_record_is_refused(database_url, tmp_path):
+    """A cookie naming a user but no server-side session record (forged, or from before) is out."""
+    for app in fresh_app(database_url, tmp_path):
         uid = make_user(app, "ada@example.org")
         client = app.test_client()
         with app.app_context():

@@ -11,6 +11,7 @@ from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
 from consult.users import create_user
+from helpers import put_signed_in
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -86,8 +87,7 @@ def test_hostile_document_renders_without_script(client, hostile):
 
 
 def test_hostile_comments_render_without_script(client, hostile, app):
-    with client.session_transaction() as s:
-        s["_user_id"] = hostile
+    put_signed_in(client, app, hostile)
     with app.app_context():
         anchor = db.session.scalar(select(Paragraph.anchor).where(Paragraph.text.like("Vector 1:%")))
     for i, vector in enumerate(VECTORS):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, current_app, render_template, session
+from flask import Flask, abort, render_template, session
 from flask_login import current_user
 
 from consult.accounts import models  # noqa: F401  (registers the accounts tables with the metadata)
@@ -40,12 +40,7 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or user.deleted_at or user.session_version != int(version):
         return None
-    key = session.get(SESSION_KEY)
-    # Test set-ups sign clients in by writing the user id into the session (tests/helpers.py),
-    # with no record; only a testing app accepts that. Every real sign-in has a record.
-    if key is None and current_app.testing:
-        return user
-    if not session_is_live(db.session, user.id, key):
+    if not session_is_live(db.session, user.id, session.get(SESSION_KEY)):
         return None
     return user
 

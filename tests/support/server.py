@@ -117,6 +117,12 @@ def open_consultation_for_servers(database_url: str, doc: str, first_words: str,
                            for i in range(1, citizens)]
         db.session.add_all(users)
         db.session.commit()
+        # Outside testing a session needs its server-side record (accounts.models.UserSession).
+        from consult.accounts import SESSION_KEY
+        from consult.accounts.service import start_session
+        keys = [start_session(db.session, u.id) for u in users]
+        db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
-        cookies = [serializer.dumps({"_user_id": u.get_id(), "_fresh": True}) for u in users]
+        cookies = [serializer.dumps({"_user_id": u.get_id(), "_fresh": True, SESSION_KEY: key})
+                   for u, key in zip(users, keys)]
     return app, anchor, cookies
