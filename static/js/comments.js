@@ -22,6 +22,50 @@
     }
   }
 
+  // The organisation's name matters only to someone responding for one: without this script
+  // the field is always shown, labelled as needed only then; with it, it shows when chosen.
+  function wireOrganisation(root) {
+    var boxes = root.querySelectorAll("[data-shown-for]");
+    for (var i = 0; i < boxes.length; i++) {
+      (function (box) {
+        var form = box.closest("form");
+        var radios = form.querySelectorAll("input[name=" + box.getAttribute("data-shown-for") + "]");
+        var label = box.querySelector("label");
+        function update() {
+          var chosen = form.querySelector("input[name=" + box.getAttribute("data-shown-for") + "]:checked");
+          var shown = !!chosen && chosen.value === box.getAttribute("data-shown-value");
+          box.hidden = !shown;
+          if (label && label.getAttribute("data-label-shown")) {
+            label.textContent = label.getAttribute("data-label-shown");
+          }
+        }
+        for (var j = 0; j < radios.length; j++) { radios[j].addEventListener("change", update); }
+        update();
+      })(boxes[i]);
+    }
+  }
+
+  // After a comment is published in place, the count beside its paragraph counts it too.
+  function countPublished(link) {
+    var tools = link.parentNode;
+    var count = tools.querySelector(".comment-count");
+    var n = 1;
+    if (count) {
+      n = (parseInt(count.textContent, 10) || 0) + 1;
+    } else {
+      count = document.createElement("a");
+      count.className = "comment-count";
+      count.href = link.getAttribute("href").split("#")[0] + "#comments-heading";
+      tools.appendChild(document.createTextNode(" "));
+      tools.appendChild(count);
+    }
+    count.textContent = n + " comment" + (n === 1 ? "" : "s");
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = " on " + link.getAttribute("data-number");
+    count.appendChild(hidden);
+  }
+
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID().replace(/-/g, ""); }
     return String(Date.now()) + Math.random().toString(16).slice(2);
@@ -54,6 +98,7 @@
     form.querySelector("button[type=submit]").insertAdjacentElement("afterend", cancel);
     link.parentNode.insertAdjacentElement("afterend", box);
     wireCounters(box);
+    wireOrganisation(box);
     form.addEventListener("submit", function (event) { submitInline(event, form, link); });
     box.querySelector("textarea").focus();
     return true;
@@ -85,6 +130,14 @@
         view.textContent = "See your comment";
         done.appendChild(view);
         box.replaceChild(done, form);
+        if (data.held_html) {
+          // Why it waits, the house rules it cites and the way to edit it (rendered and escaped
+          // by the server, as the no-script page is).
+          var notice = document.createElement("div");
+          notice.innerHTML = data.held_html;
+          box.appendChild(notice);
+        }
+        if (data.created && data.status === "published") { countPublished(link); }
         done.setAttribute("tabindex", "-1");
         done.focus();
       } else {
@@ -104,4 +157,5 @@
     if (link && openInline(link)) { event.preventDefault(); }
   });
   wireCounters(document);
+  wireOrganisation(document);
 })();
