@@ -11,7 +11,7 @@ from consult.comments.service import CommentInput, submit_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import (Comment, CommentConsidered, CommentStatus, Consultation, Notification,
-                            Theme, User, utcnow)
+                            Theme, ThemeComment, User, utcnow)
 from consult.responses import service as responses
 from consult.users import create_user
 from tests.helpers import PARKING, sign_in
@@ -323,3 +323,59 @@ def test_the_lists_show_untrusted_text_only_sanitised(client, app, responded):
     page = client.get(f"/c/parking/response/themes/{responded['cost']}").get_data(as_text=True)
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<strong>Bold</strong>" in page
+
+
+# --------------------------------------------------------------------------- review: only public comments
+
+
+@pytest.mark.parametrize("status", [CommentStatus.PENDING, CommentStatus.REJECTED,
+                                    CommentStatus.WITHDRAWN, CommentStatus.REMOVED])
+def test_neither_list_shows_a_comment_that_is_no_longer_public(client, app, responded, status):
+    with app.app_context():
+        for key in ("off_topic", "hidden_name"):
+            db.session.get(Comment, responded[key]).status = status.value
+        db.session.commit()
+    considered = client.get("/c/parking/response/considered").get_data(as_text=True)
+    assert "cycle lanes" not in considered and f'id="comment-{responded["off_topic"]}"' not in considered
+    assert "1 published comment was read and considered" in considered
+    theme = client.get(f"/c/parking/response/themes/{responded['cost']}?page=2").get_data(as_text=True)
+    assert "An unnamed view" not in theme and f'id="comment-{responded["hidden_name"]}"' not in theme
+    assert "53 published comments were counted under this theme." in theme
+
+
+def test_a_comment_of_another_consultation_never_made_public_is_never_listed(client, app, responded):
+    with app.app_context():
+        now = utcnow()
+        other = create_consultation(db.session, slug="secret", files=[("s.md", PARKING)], publish=True,
+                                    opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=3),
+                                    moderation_mode="post")
+        author = db.session.get(User, db.session.get(Comment, responded["off_topic"]).author_id)
+        comment, _ = submit_comment(db.session, other, None, author,
+                                    CommentInput(body="A secret draft remark.", submission_key="s1"))
+        assert comment.status == CommentStatus.PUBLISHED.value
+        other.published_at = None  # back to a draft, as if it had never been published
+        # A counting row that names it under the parking theme (never made by assign()).
+        db.session.add(ThemeComment(theme_id=responded["cost"], comment_id=comment.id))
+        db.session.commit()
+    pages = [client.get(f"/c/parking/response/themes/{responded['cost']}?page={n}").get_data(as_text=True)
+             for n in (1, 2)]
+    assert not any("A secret draft remark." in page for page in pages)
+    assert "54 published comments were counted under this theme." in pages[0]
+
+
+def test_a_consultation_that_is_not_public_has_no_public_response_or_lists(client, app, responded):
+    with app.app_context():
+        db.session.get(Consultation, responded["consultation"]).published_at = None
+        db.session.commit()
+    for path in ("/c/parking/response", "/c/parking/response.md", "/c/parking/response/considered",
+                 f"/c/parking/response/themes/{responded['cost']}"):
+        status, html = _slug_page(client, path)
+        assert status == 404, path
+        assert "Opinion 0" not in html and "cycle lanes" not in html
+
+
+@pytest.mark.parametrize("page", ["²", "-1", "1.0", "%C2%B2"])
+def test_a_page_number_that_is_no_number_is_no_page(client, responded, page):
+    for path in (f"/c/parking/response/themes/{responded['cost']}", "/c/parking/response/considered"):
+        status, html = _slug_page(client, f"{path}?page={page}")
+        assert status == 404 and "That page link is not valid" in html

@@ -474,7 +474,10 @@ def published_theme_comments(session: Session, theme: Theme, page: int = 1,
                              per_page: int = PER_PAGE) -> CommentPage:
     """A page of the published comments counted under a theme, oldest first."""
     counted = select(ThemeComment.comment_id).where(ThemeComment.theme_id == theme.id)
-    where = (Comment.id.in_(counted), Comment.status == PUBLISHED)
+    # The consultation is stated as well: this list is public, so it never rests on every
+    # assignment having been checked when it was made.
+    where = (Comment.id.in_(counted), Comment.consultation_id == theme.consultation_id,
+             Comment.status == PUBLISHED)
     total = session.scalar(select(func.count()).select_from(Comment).where(*where)) or 0
     page = _page_number(page, total, per_page)
     comments = list(session.scalars(

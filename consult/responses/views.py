@@ -118,7 +118,9 @@ def _paragraph_choices(consultation: Consultation):
 
 def _published_or_404(slug: str):
     consultation = _consultation_or_404(slug)
-    response = service.published_response(db.session, consultation)
+    # A consultation never made public has no public response, whatever its rows say.
+    response = (service.published_response(db.session, consultation)
+                if consultation.published_at is not None else None)
     if response is None:
         abort(404, description="This consultation has no published response yet.")
     return consultation, response
@@ -138,7 +140,8 @@ def show(slug: str):
 def _page_arg() -> int:
     """The ?page= number (1 when absent; anything not a number is no page at all)."""
     value = request.args.get("page", "1")
-    if not value.isdigit() or len(value) > 9:
+    # isascii: str.isdigit() is also true of "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         abort(404, description="That page link is not valid: go back to the first page.")
     return int(value)
 
