@@ -264,7 +264,7 @@ def test_marking_a_comment_considered_records_a_reason_from_the_list(client, app
         comment_id = comment.id
     sign_in(client, app, responded["official"])
     page = client.get("/manage/trees/uncounted").get_data(as_text=True)
-    assert f'<select class="select" name="reason" id="reason-{comment_id}">' in page
+    assert f'<select class="select" name="reason" id="reason-{comment_id}" aria-describedby="public-{comment_id}">' in page
     assert '<option value="no_view">No view expressed</option>' in page
 
     # Neither a reason nor a note: refused, saying what is needed.
@@ -379,3 +379,26 @@ def test_a_page_number_that_is_no_number_is_no_page(client, responded, page):
     for path in (f"/c/parking/response/themes/{responded['cost']}", "/c/parking/response/considered"):
         status, html = _slug_page(client, f"{path}?page={page}")
         assert status == 404 and "That page link is not valid" in html
+
+
+def test_the_official_is_told_before_writing_that_the_reason_and_note_are_public(client, app, responded):
+    with app.app_context():
+        now = utcnow()
+        c = create_consultation(db.session, slug="trees", files=[("trees.md", PARKING)], publish=True,
+                                opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=3),
+                                moderation_mode="post")
+        author = db.session.get(User, db.session.get(Comment, responded["off_topic"]).author_id)
+        comment, _ = submit_comment(db.session, c, None, author,
+                                    CommentInput(body="Nothing to say really.", submission_key="t2"))
+        db.session.commit()
+        comment_id = comment.id
+    sign_in(client, app, responded["official"])
+    page = client.get("/manage/trees/uncounted").get_data(as_text=True)
+    form = page.split(f'/manage/trees/comments/{comment_id}/consider"')[1].split("</form>")[0]
+    hint = re.search(rf'<p class="hint" id="public-{comment_id}">(.*?)</p>', form)
+    assert hint and "shown to the public with this comment" in hint[1]
+    # Said before the fields, and read out with each of them.
+    assert form.index(f'id="public-{comment_id}"') < form.index(f'id="reason-{comment_id}"')
+    assert f'id="note-{comment_id}" maxlength="2000" aria-describedby="public-{comment_id}"' in form
+    assert f'id="reason-{comment_id}" aria-describedby="public-{comment_id}"' in form
+    assert f'<label class="field-label" for="note-{comment_id}">Public note' in form
