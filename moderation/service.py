@@ -52,6 +52,11 @@ APPEAL_DAYS = 30
 MAX_NOTE = 2000
 CAMPAIGN_AUTHORS = 3  # this many different people sending the same text make a campaign
 PAGE_SIZE = 25
+SANCTION_NAMES = {"premoderate": "Pre-moderation", "suspend": "Suspension", "ban": "Ban"}
+# Outcomes in words, for sentences ("Bea already decided: not published under rule 3 (…)").
+OUTCOME_WORDS = {APPROVE: "approved and published", REJECT: "not published",
+                 REDACT: "published with words removed", ESCALATE: "escalated to an official",
+                 REMOVE: "removed"}
 
 
 class ModerationError(ValueError):
@@ -260,8 +265,9 @@ def posting_refusal(session: Session, user_id: int, now: datetime | None = None)
 
 
 def impose_sanction(session: Session, user_id: int, kind: str, reason: str, actor_id: int,
-                    ends_at: datetime | None = None, now: datetime | None = None) -> Sanction:
-    """Place a user on pre-moderation, suspend them until a date, or ban them."""
+                    ends_at: datetime | None = None, now: datetime | None = None,
+                    sender: object = None) -> Sanction:
+    """Place a user on pre-moderation, suspend them until a date, or ban them; they are told."""
     now = now or utcnow()
     if kind not in SANCTION_KINDS:
         raise ModerationError(f"Unknown measure '{kind}': use pre-moderation, suspension or ban.")
@@ -284,6 +290,7 @@ def impose_sanction(session: Session, user_id: int, kind: str, reason: str, acto
     _forget_sanctions(session)
     audit(session, "sanction", "user", user_id, actor_id=actor_id, kind=kind, reason=reason,
           ends_at=ends_at.isoformat() if ends_at else None, sanction_id=sanction.id)
+    signals.sanctioned.send(sender, session=session, sanction=sanction)
     return sanction
 
 
@@ -665,12 +672,12 @@ class DecisionRequest:
     expected_version: int | None = None
 
 
-def decide(session: Session, item_id: int, moderator_id: int, request: DecisionRequest, *,
-           is_admin: bool = False, now: datetime | None = None, sender: object = None) -> Decision:
-    """Record one decision on a queue item; exactly one of two racing moderators wins."""
-    now = now or utcnow()
-    item = get_item(session, item_id)
-    _check_scope(session, item, moderator_id, is_admin)
+def _checked_request(session: Session, request: DecisionRequest) -> tuple[HouseRulesVersion, list[str], str]:
+    """Check what does not depend on the item (the outcome, the rules cited, the note).
+
+    Returns (rules in force, rules cited, note). A bulk decision checks this once, so a
+    selection decided without a rule is refused once, not item by item.
+    """
     if request.outcome not in OUTCOMES:
         raise ModerationError(f"Unknown decision '{request.outcome}'.")
     rules_version = current_rules(session)
@@ -685,6 +692,16 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
     note = (request.note or "").strip()
     if len(note) > MAX_NOTE:
         raise ModerationError(f"The note is {len(note):,} characters; the limit is {MAX_NOTE:,}.")
+    return rules_version, cited, note
+
+
+def decide(session: Session, item_id: int, moderator_id: int, request: DecisionRequest, *,
+           is_admin: bool = False, now: datetime | None = None, sender: object = None) -> Decision:
+    """Record one decision on a queue item; exactly one of two racing moderators wins."""
+    now = now or utcnow()
+    item = get_item(session, item_id)
+    _check_scope(session, item, moderator_id, is_admin)
+    rules_version, cited, note = _checked_request(session, request)
     redacted = None
     if request.outcome == REDACT:
         redacted = (request.redacted_text or "").strip()
@@ -746,8 +763,14 @@ def _conflict_message(session: Session, item: QueueItem) -> str:
                             .order_by(Decision.id.desc()).limit(1))
     if latest is None:
         return "Another moderator has already dealt with this item. Nothing was stored."
-    return (f"Another moderator (user {latest.moderator_id}) already decided: {latest.outcome}"
-            f"{' under ' + ', '.join(latest.rules) if latest.rules else ''}. Your decision was not stored.")
+    users = table("users", column("id"), column("display_name"))
+    who = (session.scalar(select(users.c.display_name).where(users.c.id == latest.moderator_id))
+           if latest.moderator_id else None) or "Another moderator"
+    version = session.scalar(select(HouseRulesVersion).where(HouseRulesVersion.number == latest.rules_version))
+    index = {r["anchor"]: r for r in version.rules} if version else {}
+    cited = " and ".join(rule_label(index[a]) if a in index else "a rule since changed" for a in latest.rules or [])
+    return (f"{who} already decided: {OUTCOME_WORDS.get(latest.outcome, 'decided')}"
+            f"{' under ' + cited if cited else ''}. Your decision was not stored.")
 
 
 @dataclass
@@ -772,6 +795,7 @@ def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
         raise ModerationError("Select at least one item.")
     if len(item_ids) > 500:
         raise ModerationError("Decide at most 500 items at once.")
+    _checked_request(session, request)  # a decision wrong for every item is refused once
     result = BulkResult([], [])
     for item_id in dict.fromkeys(item_ids):
         single = DecisionRequest(request.outcome, request.rules, request.note, request.redacted_text,
@@ -814,7 +838,8 @@ def flag(session: Session, *, comment_id: int, consultation_id: int, comment_aut
     now = now or utcnow()
     if user_id == comment_author_id:
         raise ModerationError("You cannot flag your own comment; withdraw or edit it instead.")
-    if rule not in rule_titles(current_rules(session)):
+    in_force = {r["anchor"]: r for r in current_rules(session).rules}
+    if rule not in in_force:
         raise ModerationError("Choose the house rule you think the comment breaks.")
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
@@ -842,7 +867,8 @@ def flag(session: Session, *, comment_id: int, consultation_id: int, comment_aut
                          author_id=comment_author_id, text=comment_text,
                          comment_revision=comment_revision, source="flags", published=True,
                          reasons=[{"code": "flags", "rule": r, "spans": [],
-                                   "message": f"Flagged by readers under rule '{r}'."}
+                                   "message": f"Reported by readers under {rule_label(in_force[r])}."
+                                   if r in in_force else "Reported by readers under a rule since changed."}
                                   for r in dict.fromkeys(rules)], created_at=now)
         session.add(item)
         session.flush()

@@ -7,6 +7,8 @@ receiver's changes are committed (or rolled back) together with the moderation r
   redact, remove or escalate). Receivers update the comment and tell its author.
 - ``hidden(sender, session, item)``: flags reached the threshold; the comment is hidden while
   a moderator reviews it.
+- ``sanctioned(sender, session, sanction)``: a user was placed under a measure (pre-moderation,
+  a suspension or a ban). Receivers tell the user why and until when.
 """
 from blinker import Namespace
 
@@ -14,3 +16,4 @@ _signals = Namespace()
 
 decided = _signals.signal("moderation-decided")
 hidden = _signals.signal("moderation-hidden")
+sanctioned = _signals.signal("moderation-sanctioned")

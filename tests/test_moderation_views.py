@@ -496,7 +496,7 @@ def test_audit_trail_is_newest_first_and_paginated(app, world):
     _html, version = open_item(mo, item_id)
     decide(mo, item_id, version, "approve")
     html = mo.get("/moderation/audit").get_data(as_text=True)
-    assert html.index("decided") < html.index("claimed") < html.index("held")
+    assert html.index("Decided") < html.index("Opened to decide") < html.index("Held for a moderator")
     assert mo.get("/moderation/audit?before=abc").status_code == 400
     assert client_for(app, world["ola"]).get("/moderation/audit").status_code == 403
 
@@ -722,3 +722,97 @@ def test_statistics_count_each_comment_once_by_where_it_stands_and_add_up(app, w
             hours == rows[slug]["median_hours_to_decision"] + " hours")
         assert on_page == {k: rows[slug][k] for k in on_page}
         assert set(service.STANDING) <= set(on_page)
+
+
+def _flashes(client, response) -> str:
+    """The page a redirect leads to, where the flashed messages are shown."""
+    assert response.status_code == 303
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_bulk_decision_without_a_rule_is_refused_once_and_claims_nothing_decided(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    for key, text in (("k1", "Off topic one."), ("k2", "Off topic two.")):
+        post_comment(ann, "parking", world["anchors"][FEE], text, key)
+    with app.app_context():
+        items = db.session.scalars(select(QueueItem)).all()
+        data = {"item_ids": [str(i.id) for i in items], "outcome": "reject", "back": "/moderation/",
+                **{f"version-{i.id}": str(i.version) for i in items}}
+    html = _flashes(mo, mo.post("/moderation/bulk", data=data))
+    assert html.count("Cite the house rule the comment breaks") == 1
+    assert "items decided" not in html and "have been told" not in html
+    assert count(app, Decision) == 0
+
+
+def test_pages_name_people_rules_and_outcomes_in_plain_english(app, world):
+    ann, mo, bea = (client_for(app, world[n]) for n in ("ann", "mo", "bea"))
+    post_comment(ann, "parking", world["anchors"][FEE], "Ring me on 07700 900123.", "k1")
+    item_id = only_item(app)
+    _html, stale = open_item(bea, item_id)
+    _html, version = open_item(mo, item_id)
+    decide(mo, item_id, version, "reject", rules=["personal-information"])
+    # Bea decides the same item from the queue with the version she saw: told who decided what.
+    html = _flashes(bea, bea.post("/moderation/bulk", data={
+        "item_ids": [str(item_id)], f"version-{item_id}": stale, "outcome": "approve",
+        "back": "/moderation/"}))
+    flashed = " ".join(re.findall(r'<p class="flash[^"]*">(.*?)</p>', html))
+    assert "Mo already decided: not published under rule 2 (Do not share personal information)" in flashed
+    assert f"user {world['mo']}" not in flashed and "personal-information" not in flashed
+
+    with app.app_context():
+        decision_id = db.session.scalar(select(Decision.id))
+    appeal_page = ann.get(f"/me/decisions/{decision_id}/appeal").get_data(as_text=True)
+    assert "rule 2 (Do not share personal information)" in appeal_page and "rule 2 (2." not in appeal_page
+
+    audit = mo.get("/moderation/audit").get_data(as_text=True)
+    assert "Outcome: not published" in audit and "outcome: reject" not in audit
+    assert "Under: rule 2 (Do not share personal information)" in audit
+    assert "Why: personal information" in audit and "personal_data" not in audit
+    assert f"user {world['mo']}" not in audit and f"user {world['ann']}" not in audit
+
+    # A published comment reported by readers: the reason names the rule by its title.
+    post_comment(ann, "libraries", world["anchors"]["Libraries open at nine."], "Open at eight.", "k2")
+    with app.app_context():
+        comment_id = db.session.scalar(select(Comment.id).where(Comment.body == "Open at eight."))
+    for reader in ("cat", "dan", "eve"):
+        client_for(app, world[reader]).post(f"/c/libraries/comments/{comment_id}/flag",
+                                            data={"rule": "on-topic"})
+    item_html, _version = open_item(mo, only_item(app))
+    assert "Reported by readers under" in item_html and "1. Stay on the consultation" in item_html
+    assert "rule 'on-topic'" not in item_html
+    assert "rule &#39;on-topic&#39;" not in mo.get("/moderation/").get_data(as_text=True)
+
+    until = (utcnow() + timedelta(days=7)).date()
+    done = mo.post(f"/moderation/users/{world['ann']}/sanctions",
+                   data={"kind": "suspend", "reason": "Repeated abuse", "ends_at": until.isoformat()})
+    page = _flashes(mo, done)
+    assert f"Suspension is in force for Ann until {until:%-d %B %Y}" in page
+    assert "this suspension" in page and "this suspend<" not in page and "(suspend)" not in page
+
+
+def test_a_user_placed_under_a_measure_is_told_by_mail_why_and_until_when(app, world):
+    mo = client_for(app, world["mo"])
+    until = (utcnow() + timedelta(days=7)).date()
+    assert mo.post(f"/moderation/users/{world['ann']}/sanctions",
+                   data={"kind": "suspend", "reason": "Repeated abuse",
+                         "ends_at": until.isoformat()}).status_code == 303
+    mail = outbox(app)[0]
+    assert mail.to == "ann@example.org"
+    assert mail.subject == f"Your account is suspended from posting comments until {until:%-d %B %Y}"
+    assert "The reason: Repeated abuse" in mail.body and f"It ends on {until:%-d %B %Y} at 23:59 UTC" in mail.body
+    assert mo.post(f"/moderation/users/{world['cat']}/sanctions",
+                   data={"kind": "premoderate", "reason": "Links to adverts"}).status_code == 303
+    mail = outbox(app)[0]
+    assert mail.to == "cat@example.org" and "checked before they are published" in mail.subject
+    assert "The reason: Links to adverts" in mail.body and "no end date" in mail.body
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.kind == "sanction")) == 2
+
+
+def test_decision_mail_links_the_rules_in_the_version_cited(app, world):
+    ann, mo, decision_id = _rejected(app, world)
+    mail = outbox(app)[0]
+    assert "/house-rules?version=1#no-abuse" in mail.body
+    assert "rule 3 (No abuse, threats or discrimination)" in mail.body
+    assert f"/me/decisions/{decision_id}/appeal" in mail.body

@@ -1,4 +1,5 @@
-"""Listeners that carry moderation decisions to comments and tell their authors.
+"""Listeners that carry moderation decisions to comments and tell their authors (and tell users
+placed under a measure).
 
 moderation/ never imports consult/; it sends signals (moderation.signals) inside the
 transaction, and these receivers update the comment in the same session.
@@ -96,6 +97,33 @@ def on_decided(sender, session, item, decision) -> None:
            comment_id=comment.id)
 
 
+# What a user is told when placed under a measure: (subject, first sentence).
+MEASURE_MAIL = {
+    "premoderate": ("Your comments will be checked before they are published",
+                    "A moderator has placed your account on pre-moderation: from now on a moderator "
+                    "checks each of your comments before it is published."),
+    "suspend": ("Your account is suspended from posting comments",
+                "A moderator has suspended your account from posting comments."),
+    "ban": ("Your account may no longer post comments",
+            "A moderator has banned your account from posting comments."),
+}
+
+
+def on_sanctioned(sender, session, sanction) -> None:
+    """Tell a user placed under a measure what it is, why, and when it ends."""
+    subject, opening = MEASURE_MAIL[sanction.kind]
+    if sanction.ends_at:
+        subject += f" until {sanction.ends_at:%-d %B %Y}"
+        ends = f"It ends on {sanction.ends_at:%-d %B %Y at %H:%M} UTC."
+    else:
+        ends = "It has no end date: it lasts until a moderator lifts it."
+    notify(session, sanction.user_id, "sanction", subject,
+           f"{opening}\n\nThe reason: {sanction.reason}\n\n{ends}\n\n"
+           "You can still read every consultation and your own comments. The house rules: "
+           f"{url_for('moderation.rules', _external=True)}",
+           link=url_for("accounts.account", _external=True))
+
+
 def on_hidden(sender, session, item) -> None:
     """Readers' flags reached the threshold: hide the comment until a moderator decides."""
     comment = session.get(Comment, item.comment_id)
@@ -108,3 +136,4 @@ def init_app(app: Flask) -> None:
     """Connect the receivers (weakly held by blinker, so keep module-level functions)."""
     signals.decided.connect(on_decided)
     signals.hidden.connect(on_hidden)
+    signals.sanctioned.connect(on_sanctioned)

@@ -168,6 +168,7 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
 def _register_globals(state) -> None:
     state.app.add_template_global(decisions_for_comments, "moderation_decisions")
     state.app.add_template_global(OUTCOME_NAMES, "moderation_outcomes")
+    state.app.add_template_global(service.SANCTION_NAMES, "moderation_measures")
 
 
 # --- house rules -----------------------------------------------------------------------------
@@ -404,8 +405,8 @@ def decide(item_id: int):
         db.session.rollback()
         return _item_page(service.get_item(db.session, item_id), form=form, error=exc.message,
                           status=exc.status)
-    flash(f"Decided: {OUTCOME_NAMES.get(decision.outcome, decision.outcome)}. The author has been told.",
-          "success")
+    told = "" if decision.outcome == ESCALATE else " The author has been told."
+    flash(f"Decided: {OUTCOME_NAMES.get(decision.outcome, decision.outcome)}.{told}", "success")
     next_id = request.form.get("next", type=int)
     if next_id:
         return redirect(url_for("moderation.item", item_id=next_id), code=303)
@@ -442,8 +443,12 @@ def bulk():
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back, code=303)
-    flash(f"{len(result.decided)} item{'s' if len(result.decided) != 1 else ''} decided: "
-          f"{OUTCOME_NAMES.get(outcome, outcome)}. The authors have been told.", "success")
+    if result.decided:
+        done = len(result.decided)
+        told = ("" if outcome == ESCALATE
+                else " The author has been told." if done == 1 else " The authors have been told.")
+        flash(f"{done} item{'s' if done != 1 else ''} decided: "
+              f"{OUTCOME_NAMES.get(outcome, outcome)}.{told}", "success")
     for item_id, message in result.conflicts:
         flash(f"Item {item_id} was not changed: {message}", "error")
     return redirect(back, code=303)
@@ -500,7 +505,9 @@ def sanction(user_id: int):
     except service.ModerationError as exc:
         db.session.rollback()
         return _user_page(_user_or_404(user_id), form=form, error=exc.message, status=exc.status)
-    flash(f"The measure is in force ({measure.kind}).", "success")
+    until = f" until {measure.ends_at:%-d %B %Y}" if measure.ends_at else ""
+    flash(f"{service.SANCTION_NAMES[measure.kind]} is in force for {person.display_name}{until}. "
+          "They have been told by mail, with the reason.", "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)
 
 
@@ -590,6 +597,92 @@ def _change_assignment(change, done: str):
 
 # --- audit and statistics ------------------------------------------------------------------
 
+ACTION_NAMES = {
+    "held": "Held for a moderator", "claimed": "Opened to decide", "decided": "Decided",
+    "appealed": "Appealed by the author", "appeal_decided": "Appeal decided",
+    "flagged": "Reported by a reader", "hidden_pending_review": "Hidden after readers' reports",
+    "withdrawn_by_author": "Withdrawn by the author", "edited_in_queue": "Edited by the author while waiting",
+    "released_after_edit": "Published after the author's edit", "sanction": "Measure imposed",
+    "sanction_revoked": "Measure lifted", "rules_published": "House rules published",
+    "assigned": "Moderator assigned", "unassigned": "Moderator taken off",
+}
+REASON_NAMES = {"personal_data": "personal information", "link": "a link", "banned_word": "a banned word",
+                "suspect_word": "a suspect word", "shouting": "capital letters", "repeat": "repeated text",
+                "campaign": "part of a campaign", "sanction": "the author is on pre-moderation",
+                "flags": "readers' reports", "appeal": "an appeal"}
+MODE_NAMES = {"pre": "every comment checked before publication", "post": "checked after publication",
+              "reactive": "checked when readers report it"}
+# Details that only join records together: the "On" column and the other columns carry their meaning.
+AUDIT_HIDDEN = {"item_id", "decision_id", "appeal_id", "sanction_id", "rules_version", "number"}
+
+
+def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
+    """The audit entries in words: who, what, on what, and each detail with a plain label."""
+    names = _names([e.actor_id for e in entries]
+                   + [e.subject_id for e in entries if e.subject_type == "user"])
+    versions: dict[int | None, dict[str, dict]] = {}
+
+    def rules_in(number: int | None) -> dict[str, dict]:
+        if number not in versions:
+            version = _rules_of(number) if number else service.current_rules(db.session)
+            versions[number] = _rule_index(version) if version else {}
+        return versions[number]
+
+    def rule_words(anchors, number) -> str:
+        index = rules_in(number)
+        return " and ".join(service.rule_label(index[a]) if a in index else "a rule since changed"
+                            for a in anchors)
+
+    localtime = current_app.jinja_env.filters["localtime"]
+    rows = []
+    for e in entries:
+        detail = e.detail or {}
+        shown: list[tuple[str, str]] = []
+        for key, value in detail.items():
+            if key in AUDIT_HIDDEN or value in (None, "", [], False):
+                continue
+            if key == "outcome":
+                shown.append(("Outcome", f"the decision was {value}" if e.action == "appeal_decided"
+                              else service.OUTCOME_WORDS.get(value, str(value))))
+            elif key in ("rules", "rule"):
+                anchors = value if isinstance(value, list) else [value]
+                shown.append(("Under", rule_words(anchors, detail.get("rules_version"))))
+            elif key == "reasons":
+                words = [REASON_NAMES.get(str(code).split(":", 1)[0], str(code).replace("_", " "))
+                         for code in value]
+                shown.append(("Why", ", ".join(dict.fromkeys(words))))
+            elif key == "mode":
+                shown.append(("Consultation", MODE_NAMES.get(value, str(value))))
+            elif key == "kind":
+                shown.append(("Measure", service.SANCTION_NAMES.get(value, str(value))))
+            elif key == "ends_at":
+                shown.append(("Until", localtime(datetime.fromisoformat(value))))
+            elif key == "number":
+                shown.append(("Version", str(value)))
+            elif key == "flags":
+                shown.append(("Reports", str(value)))
+            elif key == "edited":
+                shown.append(("When", "after the author edited it"))
+            elif key == "revision":
+                shown.append(("Revision", str(value)))
+            else:  # note, reason, and anything newer: the words as written
+                label = {"note": "Note", "reason": "Reason"}.get(key, key.replace("_", " ").capitalize())
+                shown.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+        item_id = detail.get("item_id")
+        if e.subject_type == "user":
+            subject = names.get(e.subject_id, "an account since removed")
+        elif e.subject_type == "rules":
+            subject = f"The house rules, version {detail.get('number', '?')}"
+        elif e.subject_type == "comment":
+            subject = f"A comment (item {item_id})" if item_id else "A comment"
+        else:
+            subject = e.subject_type
+        rows.append({"entry": e, "action": ACTION_NAMES.get(e.action, e.action.replace("_", " ").capitalize()),
+                     "who": names.get(e.actor_id, "an account since removed") if e.actor_id else "Automatic",
+                     "subject": subject, "item_id": item_id, "details": shown})
+    return rows
+
+
 @bp.get("/moderation/audit")
 @role_required("moderator")
 def audit():
@@ -602,9 +695,8 @@ def audit():
         query = query.where(AuditEntry.id < int(before))
     rows = list(db.session.scalars(query.limit(AUDIT_PAGE + 1)))
     page = rows[:AUDIT_PAGE]
-    return render_template("moderation/audit.html", entries=page,
+    return render_template("moderation/audit.html", entries=_audit_rows(page),
                            next_cursor=page[-1].id if len(rows) > AUDIT_PAGE else None,
-                           names=_names(e.actor_id for e in page),
                            titles=_consultation_titles(e.consultation_id for e in page))
 
 
