@@ -39,6 +39,8 @@ def test_consultation_list_is_paginated_and_never_shows_drafts(client, world):
     ("page=3", 404, "no page 3"),
     ("page=0", 400, "not a page number"),
     ("page=abc", 400, "not a page number"),
+    ("page=%C2%B2", 400, "not a page number"),  # "²", which str.isdigit() accepts
+    ("per_page=%C2%B2", 400, "not a page size"),
     ("per_page=-5", 400, "not a page size"),
     ("status=lost", 400, "Unknown status"),
 ])

@@ -178,6 +178,8 @@ def test_archive_pagination_edges(client, world):
     assert past.status_code == 404 and "There is no page 3" in _text(past)
     assert client.get("/consultations?page=0").status_code == 400
     assert client.get("/consultations?page=abc").status_code == 400
+    assert client.get("/consultations?page=%C2%B2").status_code == 400  # "²"
+    assert client.get("/consultations?per_page=%C2%B2").status_code == 400
     assert client.get("/consultations?page=99999999999999999999").status_code == 400
     huge = client.get("/consultations?per_page=100000000")
     assert huge.status_code == 200  # capped, not refused
@@ -415,6 +417,9 @@ def test_search_reads_dates_typed_as_people_write_them(client, indexed, typed):
     ("31 February 2023", "does not exist: there is no 31 February 2023."),
     ("2024-13-01", "there is no month 13"),
     ("02/03/2024", "“02/03/2024” could be 2 March or 3 February: write the month as a word"),
+    # A day or month 0 is no date, not one of two readings (nor a December).
+    ("0/5/2024", "“0/5/2024” does not exist: there is no 0 May 2024."),
+    ("5/0/2024", "“5/0/2024” does not exist: there is no month 0."),
 ])
 def test_search_says_clearly_when_a_date_is_not_a_date(client, indexed, value, message):
     response = client.get("/search", query_string={"q": "standpipe", "from": value})
@@ -452,6 +457,7 @@ def test_search_phrases_and_prefixes(client, indexed):
     ("standpipe&from=yesterday", 400, "not a date"),
     ("standpipe&status=lost", 400, "Unknown status"),
     ("standpipe&page=abc", 400, "not a page number"),
+    ("standpipe&page=%C2%B2", 400, "not a page number"),  # "²": str.isdigit() says yes
     ("standpipe&page=50", 404, "There is no page 50"),
 ])
 def test_bad_searches_get_a_plain_message_not_an_error_page(client, indexed, query, status, message):

@@ -135,7 +135,8 @@ def parse_page(value: str | None, default: int = 1) -> int:
     """A page number from the query string; refuses anything but a positive whole number."""
     if value in (None, ""):
         return default
-    if not value.isdigit() or len(value) > 9 or int(value) < 1:
+    # isascii: str.isdigit() is also true of "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < 1:
         raise ArchiveError(f"'{value[:20]}' is not a page number: pages are numbered from 1.", 400)
     return int(value)
 
@@ -182,7 +183,7 @@ def parse_day(value: str | None, label: str, field: str = "") -> datetime | None
         first, second = int(match[1]), int(match[2])
         # Browsers show the date picker as dd/mm/yyyy or mm/dd/yyyy depending on the locale,
         # so 02/03/2024 could mean either: only a day above 12 says which is which.
-        if first != second and first <= 12 and second <= 12:
+        if first != second and 1 <= first <= 12 and 1 <= second <= 12:
             raise DateError(
                 f"{label}: “{shown}” could be {first} {_MONTHS[second - 1].title()} or "
                 f"{second} {_MONTHS[first - 1].title()}: write the month as a word, for example "
@@ -228,7 +229,7 @@ def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
     """A page size; absurdly large sizes are capped rather than refused."""
     if value in (None, ""):
         return default
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise ArchiveError(f"'{value[:20]}' is not a page size: use a number from 1 to {MAX_PER_PAGE}.")
     return min(int(value[:9]), MAX_PER_PAGE)
 
