@@ -217,7 +217,9 @@ def test_themes_assign_one_by_one_in_bulk_and_from_search_merge_and_suggest(clie
     # Bad input: no tick, no theme, a foreign comment: clear messages, never a 500.
     for data in ({"theme_id": cost}, {"comment_ids": [str(ids["dan"])]},
                  {"theme_id": cost, "comment_ids": ["999999"]},
-                 {"theme_id": "999999", "comment_ids": [str(ids["dan"])]}):
+                 {"theme_id": "999999", "comment_ids": [str(ids["dan"])]},
+                 # "²" passes str.isdigit() but not int().
+                 {"theme_id": cost, "comment_ids": ["\u00b2"]}):
         response = client.post("/manage/parking/assign", data=data, follow_redirects=True)
         assert response.status_code == 200
         assert "flash-error" in response.get_data(as_text=True)
@@ -234,6 +236,9 @@ def test_themes_assign_one_by_one_in_bulk_and_from_search_merge_and_suggest(clie
     response = client.post(f"/manage/parking/themes/{cost}/merge", data={"into": str(cost)},
                            follow_redirects=True)
     assert "Choose two different themes" in response.get_data(as_text=True)
+    response = client.post(f"/manage/parking/themes/{cost}/merge", data={"into": "\u00b2"},
+                           follow_redirects=True)
+    assert response.status_code == 200 and "flash-error" in response.get_data(as_text=True)
     # A retired theme takes no more comments and cannot be merged into.
     response = _assign(client, carers, ids["dan"], return_to="/manage/parking/uncounted")
     assert response.status_code == 303

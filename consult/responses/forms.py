@@ -23,9 +23,16 @@ def choice(value, label):
     return _Choice(value, label)
 
 
+def _whole(value) -> int | None:
+    """A whole number from a form value, or None (ASCII digits only: str.isdigit() is also
+    true of "²", which int() refuses)."""
+    value = str(value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def _ids(values) -> list[int]:
     """Numeric ids from a form list; anything else is dropped (the service checks the rest)."""
-    return [int(v) for v in values or [] if str(v).strip().isdigit()]
+    return [n for n in map(_whole, values or []) if n is not None]
 
 
 class NewThemeForm(FlaskForm):
@@ -53,7 +60,7 @@ class ThemeForm(FlaskForm):
     def expected_revision(self) -> int:
         """The theme's revision when the form was opened (0 if missing: always a conflict)."""
         value = (self.revision.data or "").strip()
-        return int(value) if value.isdigit() else 0
+        return _whole(value) or 0
 
 
 class MergeForm(FlaskForm):
@@ -64,7 +71,7 @@ class MergeForm(FlaskForm):
     def target_id(self) -> int | None:
         """The chosen theme's id, or None."""
         value = (self.into.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return _whole(value)
 
 
 class AssignForm(FlaskForm):
@@ -109,7 +116,7 @@ class DraftForm(FlaskForm):
     def number(value: str | None) -> int | None:
         """A version number from a select, or None."""
         value = (value or "").strip()
-        return int(value) if value.isdigit() else None
+        return _whole(value)
 
 
 class CorrectionForm(FlaskForm):
