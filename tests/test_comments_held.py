@@ -156,7 +156,7 @@ def test_in_pre_moderation_an_edit_never_publishes_and_nothing_promises_it(app, 
 
 def test_an_author_on_pre_moderation_is_not_published_by_editing(client, world, app):
     moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
-    with app.app_context():
+    with app.test_request_context():  # the author is told by mail, with links
         moderation.impose_sanction(db.session, world["citizen"], "premoderate",
                                    "Repeated personal attacks", moderator)
         db.session.commit()
