@@ -498,3 +498,14 @@ def test_consultation_search_finds_only_its_comments(client, indexed):
     assert client.get("/c/no-such/search?q=x").status_code == 404
     assert client.get("/c/secret-draft/search?q=hidden").status_code == 404
     assert client.get("/c/allotments/search?q=" + "y" * 10_000).status_code == 400
+
+
+def test_comment_text_in_search_results_is_isolated_from_the_text_around_it(client, indexed):
+    # Issue 13 item 8: a comment's own direction (right-to-left text, an override) must not turn
+    # the result list around; the department's own text keeps the page's direction.
+    page = _text(client.get("/search?q=butts"))
+    hits = [h.split("</li>")[0] for h in page.split('class="search-hit kind-comment"')[1:]]
+    assert hits and all('<p class="hit-text" dir="auto">' in h for h in hits)
+    page = _text(client.get("/search?q=standpipe&kind=paragraph"))
+    hit = page.split('class="search-hit kind-paragraph"')[1].split("</li>")[0]
+    assert '<p class="hit-text">' in hit

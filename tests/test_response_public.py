@@ -402,3 +402,31 @@ def test_the_official_is_told_before_writing_that_the_reason_and_note_are_public
     assert f'id="note-{comment_id}" maxlength="2000" aria-describedby="public-{comment_id}"' in form
     assert f'id="reason-{comment_id}" aria-describedby="public-{comment_id}"' in form
     assert f'<label class="field-label" for="note-{comment_id}">Public note' in form
+
+
+# --------------------------------------------------------------------------- issue 13 item 8
+
+
+def test_names_and_bodies_on_the_public_lists_are_isolated_from_the_text_around_them(client, app, responded):
+    # U+202E (right-to-left override) in a name would otherwise turn the rest of the line around.
+    evil = "Ann\u202eevil"
+    org = "Trust\u202eyraC"
+    with app.app_context():
+        comment = db.session.get(Comment, responded["fees"][0])
+        comment.author.display_name = evil
+        comment.respondent_type, comment.organisation = "organisation", org
+        db.session.commit()
+    page = client.get(f"/c/parking/response/themes/{responded['cost']}").get_data(as_text=True)
+    article = page.split(f'id="comment-{responded["fees"][0]}"')[1].split("</article>")[0]
+    title = article.split("</h2>")[0]
+    assert f"<bdi>{evil}</bdi>, on behalf of <bdi>{org}</bdi>," in title
+    assert evil not in title.replace(f"<bdi>{evil}</bdi>", "")  # nowhere outside its <bdi>
+    assert f'(the comment by <bdi>{evil}</bdi>' in article
+    assert '<div class="comment-body" dir="auto"><p>Opinion 0:' in article
+    # Every comment body on the page, not only this one.
+    assert page.count('<div class="comment-body" dir="auto">') == page.count('class="comment-body"') == 50
+    considered = client.get("/c/parking/response/considered").get_data(as_text=True)
+    assert considered.count('<div class="comment-body" dir="auto">') == 2
+    # The response's list of organisations isolates each name.
+    response = client.get("/c/parking/response").get_data(as_text=True)
+    assert f"<dt>Organisations</dt><dd><bdi>{org}</bdi></dd>" in response

@@ -161,7 +161,7 @@ def test_analysis_shows_counts_per_paragraph_stance_respondents_chart_and_campai
     assert 'style="' not in html and "<script>" not in html
     assert "<th scope=\"row\">Oppose</th><td>2</td>" in html
     assert "<th scope=\"row\">Support</th><td>1</td>" in html
-    assert "Carers Trust (1)" in html
+    assert "<li><bdi>Carers Trust</bdi> (1)</li>" in html
     assert '<svg class="chart" role="img"' in html and "<rect" in html
     assert CAMPAIGN[:40] in html and "<td>3</td>" in html
     assert "7 not yet counted" in html
@@ -402,7 +402,7 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     assert "Seven people commented." in html and "Monthly fees start in April." in html
     cost_section = html.split(f'id="theme-{cost}"')[1].split("</section>")[0]
     assert f'<dt>Comments</dt><dd><a href="/c/parking/response/themes/{cost}">2<' in cost_section
-    assert "<dt>Organisations</dt><dd>Carers Trust</dd>" in cost_section
+    assert "<dt>Organisations</dt><dd><bdi>Carers Trust</bdi></dd>" in cost_section
     assert "We changed the text" in cost_section
     assert "<del>yearly</del>" in cost_section and "<ins>monthly</ins>" in cost_section
     visitors_section = html.split(f'id="theme-{visitors}"')[1].split("</section>")[0]
