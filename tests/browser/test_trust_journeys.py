@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.quality import check_page, save_screenshot
 from tests.browser.test_journeys import (
-    CITIZEN, DEMO_PASSWORD, OPEN, _marker, link, number_of, sign_in,
+    CITIZEN, DEMO_PASSWORD, HELD_PARAGRAPH, MODERATOR, OPEN, _marker, link, number_of, sign_in,
 )
 
 HELD_EDIT_PARAGRAPH = "Study rooms can be booked"
@@ -98,3 +98,71 @@ def test_a_held_comment_says_why_and_editing_it_publishes_it_at_once(page_withou
     finally:
         reader.context.close()
     save_screenshot(page, "7-held-comment-published-after-edit")
+
+
+@pytest.mark.browser
+def test_an_appeal_goes_to_someone_new_and_its_outcome_is_final(new_page):
+    """Moderator A rejects; the citizen appeals; A may only read the appeal (and does not hold
+    it); the admin decides it; the citizen is told it is final and is offered no second appeal.
+    Everyone without JavaScript, as the forms must work without it."""
+    marker = _marker()
+    text = f"Call the library on 020 7946 0321 about quiet areas ({marker})."
+
+    citizen = new_page(javascript=False)
+    citizen.goto(OPEN)
+    sign_in(citizen, CITIZEN, DEMO_PASSWORD, "appeal citizen")
+    citizen.goto(OPEN)
+    number = number_of(citizen, HELD_PARAGRAPH)
+    link(citizen, f"Comment on {number}").click()
+    citizen.get_by_label("Your comment").fill(text)
+    citizen.get_by_role("button", name="Send comment").click()
+    expect(citizen.locator(".held-notice").first).to_contain_text("a phone number")
+
+    # Moderator A rejects it under the personal-information rule.
+    mod_a = new_page(javascript=False)
+    mod_a.goto("/")
+    sign_in(mod_a, MODERATOR, DEMO_PASSWORD, "appeal moderator A")
+    mod_a.goto("/moderation/")
+    mod_a.locator("tr.queue-item").filter(has_text=marker).locator("a.item-link").click()
+    mod_a.get_by_label("Do not share personal information").check()
+    mod_a.get_by_role("button", name="Reject, citing the rules ticked").click()
+    expect(mod_a.get_by_role("status").first).to_contain_text("Decided")
+
+    # The citizen appeals from My comments.
+    citizen.get_by_role("link", name="My comments").click()
+    item = citizen.locator(".my-comment").filter(has_text=marker)
+    item.get_by_role("link", name="Appeal this decision").click()
+    expect(citizen.get_by_role("heading", level=1)).to_have_text("Appeal a moderation decision")
+    check_page(citizen, "appeal: the appeal form")
+    citizen.get_by_label(re.compile("why", re.I)).fill("It is the library's public number, not mine.")
+    citizen.get_by_role("button", name="Send my appeal").click()
+    expect(citizen.get_by_role("status").first).to_contain_text("Your appeal is sent")
+
+    # Moderator A opens the appeal: a read-only view that names who may decide; nothing claimed.
+    mod_a.goto("/moderation/")
+    mod_a.locator("tr.queue-item").filter(has_text=marker).locator("a.item-link").click()
+    expect(mod_a.get_by_role("heading", name="You cannot decide this appeal")).to_be_visible()
+    expect(mod_a.locator(".read-only")).to_contain_text("Who may decide it:")
+    expect(mod_a.locator(".read-only")).to_contain_text("Demo admin")
+    expect(mod_a.get_by_role("button", name="Reject, citing the rules ticked")).to_have_count(0)
+    check_page(mod_a, "appeal: read-only for the first moderator")
+
+    # The admin decides the appeal, and is not told that A is looking at it.
+    mod_b = new_page(javascript=False)
+    mod_b.goto("/")
+    sign_in(mod_b, "admin@demo.consult.test", DEMO_PASSWORD, "appeal moderator B")
+    mod_b.goto("/moderation/")
+    mod_b.locator("tr.queue-item").filter(has_text=marker).locator("a.item-link").click()
+    expect(mod_b.locator(".claimed")).to_have_count(0)
+    check_page(mod_b, "appeal: the deciding moderator's form")
+    mod_b.get_by_label("Do not share personal information").check()
+    mod_b.get_by_role("button", name="Reject, citing the rules ticked").click()
+    expect(mod_b.get_by_role("status").first).to_contain_text("Decided")
+
+    # The citizen sees the outcome, marked final, and no appeal link anywhere on the comment.
+    citizen.get_by_role("link", name="My comments").click()
+    item = citizen.locator(".my-comment").filter(has_text=marker)
+    expect(item.locator(".decisions")).to_contain_text("Outcome of your appeal (final)")
+    expect(item.get_by_role("link", name="Appeal this decision")).to_have_count(0)
+    check_page(citizen, "appeal: the final outcome in my comments")
+    save_screenshot(citizen, "2-appeal-final")
