@@ -408,7 +408,8 @@ def test_account_page_shows_measures_in_force_with_reason_and_end(app, client, a
     from moderation import service as moderation
 
     moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
-    with app.app_context():
+    # A request context: imposing a measure mails the user, with links to the site.
+    with app.test_request_context():
         now = utcnow()
         # Noon UTC: the same date in any time zone the site may display.
         until = (now + timedelta(days=30)).replace(hour=12, minute=0, second=0, microsecond=0)
