@@ -36,14 +36,26 @@ def get_user(app, user_id: int) -> User:
         return user
 
 
-def put_signed_in(client, app, session_id: str) -> None:
-    """Give a test client the session a real sign-in makes: Flask-Login's id and its record."""
-    from consult.accounts import SESSION_KEY
+def _session_record(session_id: str) -> str:
+    """Record a signed-in session for the user in the current app context; its cookie key."""
     from consult.accounts.service import start_session
 
-    with app.app_context():
-        key = start_session(db.session, int(session_id.partition(":")[0]))
-        db.session.commit()
+    key = start_session(db.session, int(session_id.partition(":")[0]))
+    db.session.commit()
+    return key
+
+
+def put_signed_in(client, app, session_id: str) -> None:
+    """Give a test client the session a real sign-in makes: Flask-Login's id and its record."""
+    from flask import has_app_context
+
+    from consult.accounts import SESSION_KEY
+
+    if has_app_context():  # the caller's session may hold the database: write through it
+        key = _session_record(session_id)
+    else:
+        with app.app_context():
+            key = _session_record(session_id)
     with client.session_transaction() as s:
         s["_user_id"] = session_id
         s["_fresh"] = True
@@ -118,7 +130,7 @@ def sign_in_as(client, user: User) -> None:
     """Sign a test client in as a user object already loaded in the caller's app context."""
     from flask import current_app
 
-    put_signed_in(client, current_app._get_current_object(), user.get_id())
+    put_signed_in(client, current_app, user.get_id())
 
 
 def fresh_app(database_url: str, tmp_path: Path, **config):
