@@ -16,6 +16,7 @@ from moderation.db import db, utcnow
 WAITING = "waiting"
 ESCALATED = "escalated"
 DECIDED = "decided"
+RELEASED = "released"  # closed without a decision: the author's edit left screening nothing to hold
 OPEN_STATES = (WAITING, ESCALATED)
 
 # Decision outcomes.

@@ -31,6 +31,7 @@ from moderation.models import (
     OUTCOMES,
     REDACT,
     REJECT,
+    RELEASED,
     REMOVE,
     SANCTION_KINDS,
     WAITING,
@@ -486,8 +487,45 @@ def text_edited(session: Session, comment_id: int, text: str, revision: int) -> 
         item.text = text
         item.comment_revision = revision
         item.version += 1
+        if item.source == "screening":
+            # The moderator reads why the text as it is now was held, not the old text's reasons.
+            item.reasons = [_reason_dict(r) for r in screening.screen(text)] or item.reasons
         audit(session, "edited_in_queue", "comment", comment_id,
               consultation_id=item.consultation_id, item_id=item.id, revision=revision)
+
+
+def lifted_by_editing(item: QueueItem) -> bool:
+    """A hold that screening alone made: it ends when screening finds nothing in the text."""
+    return item.source == "screening" and all(
+        screening.for_author(r.get("code", "")) is not None for r in item.reasons or [])
+
+
+def release_after_edit(session: Session, comment_id: int, author_id: int, text: str,
+                       revision: int, now: datetime | None = None) -> bool:
+    """Close the queue items of a comment that screening alone held, once its edited text passes.
+
+    False, and nothing changed, when anything else holds it: a moderator's or a reader's item,
+    a repeat or campaign, or a pre-moderation measure on the author. (Whether the consultation's
+    mode lets an edit publish at once is the caller's to decide.)
+    """
+    now = now or utcnow()
+    if screening.screen(text):
+        return False
+    items = list(session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
+                                                         QueueItem.state.in_(OPEN_STATES))))
+    if not items or not all(lifted_by_editing(item) for item in items):
+        return False
+    if any(s.kind == "premoderate" for s in active_sanctions(session, author_id, now)):
+        return False
+    for item in items:
+        item.text = text
+        item.comment_revision = revision
+        item.state = RELEASED
+        item.decided_at = now
+        item.version += 1  # a moderator deciding on the old text is told it changed
+        audit(session, "released_after_edit", "comment", comment_id, actor_id=author_id,
+              consultation_id=item.consultation_id, item_id=item.id, revision=revision)
+    return True
 
 
 # --- the queue -----------------------------------------------------------------------------
@@ -761,6 +799,9 @@ def _conflict_message(session: Session, item: QueueItem) -> str:
                 "joined a campaign group). Nothing was stored: read the new text and decide again.")
     latest = session.scalar(select(Decision).where(Decision.item_id == item.id)
                             .order_by(Decision.id.desc()).limit(1))
+    if latest is None and item.state == RELEASED:
+        return ("Its author edited the comment so that nothing in it needs a moderator, and it "
+                "was published. Nothing was stored.")
     if latest is None:
         return "Another moderator has already dealt with this item. Nothing was stored."
     users = table("users", column("id"), column("display_name"))
@@ -991,7 +1032,7 @@ def appeal_deciders(session: Session, item: QueueItem, limit: int = 20) -> list[
 # Where each comment received stands now: every comment is in exactly one of these, so they add
 # up to "received".
 STANDING = ("published_without_review", "waiting", "with_an_official", "approved", "rejected",
-            "redacted", "withdrawn_before_decision")
+            "redacted", "published_after_edit", "withdrawn_before_decision")
 
 
 def statistics(session: Session, consultation_id: int | None = None) -> dict:
@@ -1014,8 +1055,9 @@ def statistics(session: Session, consultation_id: int | None = None) -> dict:
         select(Decision.comment_id.label("comment_id"), func.max(Decision.id).label("decision_id"))
         .where(Decision.outcome != ESCALATE).group_by(Decision.comment_id),
         Decision.consultation_id).subquery()
-    queued = scoped(select(QueueItem.comment_id.label("comment_id")).group_by(QueueItem.comment_id),
-                    QueueItem.consultation_id).subquery()
+    queued = scoped(select(QueueItem.comment_id.label("comment_id"),
+                           func.max(case((QueueItem.state == RELEASED, 1), else_=0)).label("released"))
+                    .group_by(QueueItem.comment_id), QueueItem.consultation_id).subquery()
     current = aliased(Decision)
     standing = case(
         (open_items.c.comment_id.is_not(None),
@@ -1023,7 +1065,9 @@ def statistics(session: Session, consultation_id: int | None = None) -> dict:
         (current.outcome == APPROVE, "approved"),
         (current.outcome.in_((REJECT, REMOVE)), "rejected"),
         (current.outcome == REDACT, "redacted"),
-        (queued.c.comment_id.is_not(None), "withdrawn_before_decision"),  # closed without a decision
+        # Closed without a decision: the author's edit released it, or the author withdrew it.
+        (queued.c.released == 1, "published_after_edit"),
+        (queued.c.comment_id.is_not(None), "withdrawn_before_decision"),
         else_="published_without_review").label("standing")
     comments = scoped(
         select(standing).select_from(TextPrint)

@@ -13,7 +13,7 @@ from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Consultation, utcnow
 from moderation import service as moderation
-from moderation.models import DECIDED, AuditEntry, QueueItem
+from moderation.models import RELEASED, AuditEntry, QueueItem
 from tests.helpers import PARKING, make_user, sign_in
 
 PHONE_TEXT = "Ring me on 07700 900123 about the hourly fees."
@@ -117,14 +117,20 @@ def test_editing_out_what_screening_found_publishes_the_comment_at_once(client, 
     moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
     with app.app_context():
         item = db.session.scalars(select(QueueItem)).one()
-        assert item.state == DECIDED and item.text == "Ring the council about the hourly fees."
+        assert item.state == RELEASED and item.text == "Ring the council about the hourly fees."
         assert db.session.scalar(select(AuditEntry.action).where(
             AuditEntry.action == "released_after_edit")) == "released_after_edit"
-        # A moderator deciding on what they saw before the edit is told it changed.
-        with pytest.raises(moderation.Conflict):
+        # A moderator deciding on what they saw before the edit is told it changed, and why.
+        with pytest.raises(moderation.Conflict, match="Its author edited the comment"):
             moderation.decide(db.session, item.id, moderator,
                               moderation.DecisionRequest("reject", ["personal-information"],
                                                          expected_version=1))
+        # The public statistics count it as published after the edit, not as withdrawn.
+        figures = moderation.statistics(db.session)
+        assert figures["published_after_edit"] == 1 and figures["withdrawn_before_decision"] == 0
+        assert figures["received"] == sum(figures[k] for k in moderation.STANDING)
+    stats_page = _text(app.test_client().get("/moderation/statistics").get_data(as_text=True))
+    assert "Published once their authors edited out what screening found 1" in stats_page
 
 
 def test_an_edit_that_still_needs_a_look_stays_held_and_says_what_is_found_now(client, world, app):

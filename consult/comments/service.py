@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 import documents
 import moderation.service as moderation
 from moderation import screening
-from moderation.models import DECIDED, OPEN_STATES, HouseRulesVersion, QueueItem
+from moderation.models import OPEN_STATES, HouseRulesVersion, QueueItem
 from consult.consultations.service import current_version
 from consult.models import (
     RESPONDENT_TYPES,
@@ -694,9 +694,6 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-_SCREENED_SOURCES = frozenset({"screening"})
-
-
 @functools.cache
 def _default_rules() -> tuple[dict, ...]:
     return tuple(moderation.parse_rules(moderation.DEFAULT_RULES.read_text(encoding="utf-8"))[0])
@@ -707,12 +704,6 @@ def _rules_in_force(session: Session) -> dict[str, RuleRef]:
     version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
     rules = version.rules if version is not None else _default_rules()
     return {r["anchor"]: RuleRef(r["anchor"], r["number"], r["title"].split(". ", 1)[-1]) for r in rules}
-
-
-def _lifted_by_editing(item: QueueItem) -> bool:
-    """A hold that screening alone made: it ends when screening finds nothing in the text."""
-    return item.source in _SCREENED_SOURCES and all(
-        screening.for_author(r.get("code", "")) is not None for r in item.reasons or [])
 
 
 def held_notices(session: Session, comments: Iterable[Comment],
@@ -757,7 +748,7 @@ def held_notices(session: Session, comments: Iterable[Comment],
         notices[comment.id] = HeldNotice(
             comment.id, findings, other,
             publish_on_edit=(mode != "pre" and bool(findings) and bool(mine)
-                             and all(_lifted_by_editing(item) for item in mine)),
+                             and all(moderation.lifted_by_editing(item) for item in mine)),
             editable=can_edit(comment, now) and comment.consultation.status_at(now) is Status.OPEN,
         )
     return notices
@@ -766,27 +757,14 @@ def held_notices(session: Session, comments: Iterable[Comment],
 def _release_after_edit(session: Session, comment: Comment, now: datetime) -> bool:
     """Publish a comment that screening alone held, now that its edited text passes screening.
 
-    Only in post-moderation and reactive consultations, only when every open queue item was
-    made by screening for reasons screening gives, and never for an author on pre-moderation.
-    The queue items close (audited; a moderator who had claimed one is told it changed).
+    Only in post-moderation and reactive consultations; moderation decides whether anything
+    else still holds it (see moderation.release_after_edit).
     """
-    if comment.consultation.moderation_mode == "pre" or screening.screen(comment.body):
+    if comment.consultation.moderation_mode == "pre":
         return False
-    items = list(session.scalars(select(QueueItem).where(QueueItem.comment_id == comment.id,
-                                                         QueueItem.state.in_(OPEN_STATES))))
-    if not items or not all(_lifted_by_editing(item) for item in items):
+    if not moderation.release_after_edit(session, comment.id, comment.author_id, comment.body,
+                                         comment.revision, now):
         return False
-    if any(s.kind == "premoderate" for s in moderation.active_sanctions(session, comment.author_id, now)):
-        return False
-    for item in items:
-        item.text = comment.body
-        item.comment_revision = comment.revision
-        item.state = DECIDED
-        item.decided_at = now
-        item.version += 1
-        moderation.audit(session, "released_after_edit", "comment", comment.id,
-                         actor_id=comment.author_id, consultation_id=comment.consultation_id,
-                         item_id=item.id, revision=comment.revision)
     comment.status = CommentStatus.PUBLISHED.value
     comment.published_at = now
     comment.status_reason = None
