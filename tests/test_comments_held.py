@@ -145,6 +145,8 @@ def test_an_edit_that_still_needs_a_look_stays_held_and_says_what_is_found_now(c
     with app.app_context():
         item = db.session.scalars(select(QueueItem)).one()
         assert item.state == "waiting" and item.text.startswith("See www.example.org")
+        # The moderator reads why the text as it is now is held, not the phone number's reason.
+        assert [r["code"] for r in item.reasons] == ["link"]
 
 
 def test_in_pre_moderation_an_edit_never_publishes_and_nothing_promises_it(app, client):
