@@ -430,3 +430,21 @@ def test_names_and_bodies_on_the_public_lists_are_isolated_from_the_text_around_
     # The response's list of organisations isolates each name.
     response = client.get("/c/parking/response").get_data(as_text=True)
     assert f"<dt>Organisations</dt><dd><bdi>{org}</bdi></dd>" in response
+
+
+def test_a_note_written_before_reasons_were_published_is_never_shown(client, app, responded):
+    """Marks made before the reason list had only an internal note: listed, note withheld."""
+    from consult.models import CommentConsidered
+
+    with app.app_context():
+        record = db.session.scalar(select(CommentConsidered).where(
+            CommentConsidered.comment_id == responded["off_topic"]))
+        record.reason, record.note = "earlier", "Internal: the usual cycling lobby again."
+        db.session.commit()
+    html = client.get("/c/parking/response").get_data(as_text=True)
+    assert "Considered before reasons were recorded</a>: 1 comment" in html
+    status, page = _slug_page(client, "/c/parking/response/considered?reason=earlier")
+    assert status == 200 and f'id="comment-{responded["off_topic"]}"' in page
+    assert "Considered before reasons were recorded</p>" in page
+    assert "cycling lobby" not in page
+    assert "cycling lobby" not in client.get("/c/parking/response/considered").get_data(as_text=True)

@@ -352,6 +352,10 @@ CONSIDERED_REASONS = {
     "no_view": "No view expressed",
     "other": "Another reason",
 }
+# Comments marked before reasons were recorded had only a note, written for the officials: they
+# are listed under this reason, and their note is never published.
+EARLIER = "earlier"
+REASON_LABELS = {**CONSIDERED_REASONS, EARLIER: "Considered before reasons were recorded"}
 
 
 def mark_considered(session: Session, consultation: Consultation, comment_id: int, note: str,
@@ -380,7 +384,7 @@ def mark_considered(session: Session, consultation: Consultation, comment_id: in
 
 def considered_label(record: CommentConsidered) -> str:
     """A "considered, no theme" reason in words."""
-    return CONSIDERED_REASONS.get(record.reason, CONSIDERED_REASONS["other"])
+    return REASON_LABELS.get(record.reason, CONSIDERED_REASONS["other"])
 
 
 @dataclass
@@ -398,7 +402,7 @@ def considered_summary(session: Session, consultation: Consultation) -> Consider
         .join(Comment, Comment.id == CommentConsidered.comment_id)
         .where(Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)
         .group_by(CommentConsidered.reason)).all())
-    reasons = [(code, label, counts[code]) for code, label in CONSIDERED_REASONS.items()
+    reasons = [(code, label, counts[code]) for code, label in REASON_LABELS.items()
                if counts.get(code)]
     return ConsideredSummary(sum(counts.values()), reasons)
 
@@ -490,7 +494,7 @@ def published_considered_comments(session: Session, consultation: Consultation, 
                                   reason: str | None = None,
                                   per_page: int = PER_PAGE) -> CommentPage:
     """A page of the published comments considered with no theme (optionally for one reason)."""
-    if reason is not None and reason not in CONSIDERED_REASONS:
+    if reason is not None and reason not in REASON_LABELS:
         raise ResponseError("There is no such reason.", status=404)
     marked = select(CommentConsidered.comment_id).join(
         Comment, Comment.id == CommentConsidered.comment_id).where(

@@ -175,7 +175,7 @@ def considered(slug: str):
         abort(exc.status, description=exc.message)
     return render_template("responses/considered.html", consultation=consultation,
                            response=response, page=page, reason=reason,
-                           reasons=service.CONSIDERED_REASONS,
+                           reasons=service.REASON_LABELS,
                            summary=service.considered_summary(db.session, consultation))
 
 

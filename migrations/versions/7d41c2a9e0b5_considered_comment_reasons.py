@@ -2,8 +2,8 @@
 
 A comment read and counted under no theme now records why from a short list (off topic,
 duplicate, no view expressed, another reason), beside the official's note; the public response
-groups them by it. Comments marked before this revision had only a note: they become "another
-reason", with their note.
+groups them by it. Comments marked before this revision had only a note, written for officials
+before it was published: they get the reason "earlier", whose note the public pages never show.
 
 Revision ID: 7d41c2a9e0b5
 Revises: 5e1f0a2b7c3d
@@ -25,6 +25,7 @@ def upgrade():
     with op.batch_alter_table('comments_considered', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reason', sa.String(length=20), server_default='other',
                                       nullable=False))
+    op.execute("UPDATE comments_considered SET reason = 'earlier'")
 
 
 def downgrade():
