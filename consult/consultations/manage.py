@@ -32,7 +32,8 @@ PASTED = "pasted text"
 MODERATION_LABELS = {
     "pre": "Pre-moderation: a moderator checks every comment before anyone else can read it",
     "post": "Post-moderation: comments appear at once and moderators check them afterwards",
-    "reactive": "Reactive: comments appear at once and moderators look only at those reported",
+    "reactive": ("Reactive: comments appear at once; moderators look at those readers report "
+                 "and those the automatic check holds"),
 }
 # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice; older ones lack it.
 try:
