@@ -61,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from consult.archive import views as archive_views
     from consult.api import views as api_views
 
+    app.url_map.converters["int"] = web.WholeNumberConverter  # before any route is added
     accounts.init_app(app)
     web.init_app(app)
     cli.init_app(app)

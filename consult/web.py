@@ -13,11 +13,22 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from consult.extensions import db
 
 BUSY_RETRY_AFTER = 5
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+
+
+class WholeNumberConverter(IntegerConverter):
+    """`<int:...>` in URLs: ASCII digits, at most 18 of them, so any match fits the database.
+
+    Werkzeug's own takes any Unicode decimal digits and numbers of any length, and a 30-digit
+    id overflowed SQLite's integers (a server error) instead of finding nothing (a 404).
+    """
+
+    regex = r"[0-9]{1,18}"
 
 
 def init_app(app: Flask) -> None:

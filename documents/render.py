@@ -689,7 +689,8 @@ def _split_html(tree: _Node) -> list[tuple[str, str, int, str]]:
                 pieces.append(("html", _serialise(child), child.line, ""))
                 continue
             value = child.attr("value")
-            if value and value.strip().isdigit():
+            # ASCII digits only: str.isdigit() is also true of "²", which int() refuses.
+            if value and re.fullmatch(r"[0-9]{1,9}", value.strip()):
                 number = int(value)
             item_id = child.attr("id") or ""
             if _FOOTNOTE_ID.match(item_id):

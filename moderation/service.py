@@ -608,8 +608,11 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     """A queue cursor is '<created_at ISO>_<id>'; anything else is refused."""
     if not cursor:
         return None
+    stamp, _, ident = cursor.rpartition("_")
     try:
-        stamp, _, ident = cursor.rpartition("_")
+        # ASCII digits, and few enough for the database: str.isdigit() and int() take "²" and "٣".
+        if not re.fullmatch(r"[0-9]{1,18}", ident):
+            raise ValueError(ident)
         return datetime.fromisoformat(stamp), int(ident)
     except ValueError:
         raise ModerationError("That page link is not valid: go back to the start of the queue.") from None

@@ -21,6 +21,7 @@ from consult.accounts import models  # noqa: F401  (registers the accounts table
 from consult.accounts.service import is_confirmed, session_is_live
 from consult.extensions import db, login_manager
 from consult.models import Role, User
+from consult.text import whole_number
 
 __all__ = ["confirmed_required", "init_app", "is_confirmed", "load_user", "role_required"]
 
@@ -34,11 +35,12 @@ SESSION_KEY = "_consult_session"
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Load the user a session names, if its server-side record is live and its version current."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, _, version_text = session_id.partition(":")
+    user_id, version = whole_number(user_id), whole_number(version_text)
+    if user_id is None or version is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.deleted_at or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at or user.session_version != version:
         return None
     if not session_is_live(db.session, user.id, session.get(SESSION_KEY)):
         return None

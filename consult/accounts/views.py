@@ -15,6 +15,7 @@ from consult.database import writing
 from consult.extensions import db
 from consult.mail import MailError, read_outbox, send_mail
 from consult.models import Role, utcnow
+from consult.text import whole_number
 from moderation import service as moderation_service
 
 bp = Blueprint("accounts", __name__)
@@ -397,8 +398,8 @@ def outbox():
 # ---------------------------------------------------------------------------- administration
 
 def _page_arg() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if page and page > 0 else 1
+    # Anything but a page number shows the first page.
+    return whole_number(request.args.get("page")) or 1
 
 
 @admin_bp.get("/users")

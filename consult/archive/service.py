@@ -36,6 +36,7 @@ from consult.models import (
     User,
     utcnow,
 )
+from consult.text import whole_number
 
 PUBLIC_STATUSES = ("open", "upcoming", "closed", "responded", "archived")
 SORTS = {"closing": "Closing date", "newest": "Newest", "title": "Title"}
@@ -135,10 +136,10 @@ def parse_page(value: str | None, default: int = 1) -> int:
     """A page number from the query string; refuses anything but a positive whole number."""
     if value in (None, ""):
         return default
-    # isascii: str.isdigit() is also true of "²", which int() refuses.
-    if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise ArchiveError(f"'{value[:20]}' is not a page number: pages are numbered from 1.", 400)
-    return int(value)
+    return number
 
 
 # English month names, not calendar.month_name: that follows the server's locale.
@@ -229,9 +230,11 @@ def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
     """A page size; absurdly large sizes are capped rather than refused."""
     if value in (None, ""):
         return default
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+    # ASCII digits only (str.isdigit() is also true of "²"), of any length: a long one is capped.
+    if not re.fullmatch(r"[0-9]+", value) or not value.strip("0"):
         raise ArchiveError(f"'{value[:20]}' is not a page size: use a number from 1 to {MAX_PER_PAGE}.")
-    return min(int(value[:9]), MAX_PER_PAGE)
+    number = whole_number(value.lstrip("0"))
+    return min(MAX_PER_PAGE if number is None else number, MAX_PER_PAGE)
 
 
 def archive_page(session: Session, *, status: str | None = None, department: str | None = None,
@@ -432,9 +435,10 @@ def decode_cursor(cursor: str | None) -> int | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise bad from None
     kind, _, number = text.partition(":")
-    if kind != "c" or not number.isdigit() or len(number) > 18 or encode_cursor(int(number)) != cursor:
+    comment_id = whole_number(number, 18)
+    if kind != "c" or comment_id is None or encode_cursor(comment_id) != cursor:
         raise bad
-    return int(number)
+    return comment_id
 
 
 def comments_page(session: Session, consultation: Consultation, cursor: str | None,

@@ -10,6 +10,7 @@ from consult import search as search_module
 from consult.archive import service
 from consult.extensions import db
 from consult.models import Consultation, Status
+from consult.text import whole_number
 
 bp = Blueprint("archive", __name__)
 feeds = Blueprint("feeds", __name__)
@@ -65,7 +66,7 @@ def index():
                 f"Unknown status '{status[:30]}': choose one of {', '.join(service.PUBLIC_STATUSES)}.")
         if department and ("\x00" in department or len(department) > 200):
             raise service.ArchiveError("That department name cannot be searched for.")
-        if year_text and (not year_text.isdigit() or len(year_text) != 4):
+        if year_text and (whole_number(year_text, 4) is None or len(year_text) != 4):
             raise service.ArchiveError(f"'{year_text[:20]}' is not a year: use four digits, such as 2024.")
         page = service.parse_page(args.get("page"))
         per_page = service.parse_per_page(args.get("per_page"))

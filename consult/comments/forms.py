@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from consult.comments.service import MAX_LENGTH, CommentInput
+from consult.text import whole_number
 
 
 class CommentForm(FlaskForm):
@@ -38,7 +39,7 @@ class CommentForm(FlaskForm):
             organisation=self.organisation.data,
             show_name=self.show_name.data != "anonymous",
             # A forged, non-numeric parent is treated as a reply to a comment that does not exist.
-            parent_id=(int(parent) if parent.isdigit() else 0) if parent else None,
+            parent_id=(whole_number(parent) or 0) if parent else None,
         )
 
 

@@ -32,6 +32,7 @@ from consult.models import (
     User,
     utcnow,
 )
+from consult.text import whole_number
 
 MAX_LENGTH = 5000
 EDIT_WINDOW = timedelta(minutes=15)
@@ -473,9 +474,10 @@ def parse_cursor(cursor: str | None) -> int | None:
     """A page cursor is the id of the last comment shown; anything else is refused."""
     if cursor in (None, ""):
         return None
-    if not cursor.isdigit() or len(cursor) > 18:
+    number = whole_number(cursor, 18)
+    if number is None:
         raise CommentError("That page link is not valid: go back to the first page.", status=400)
-    return int(cursor)
+    return number
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from consult.consultations import service
 from consult.consultations.rendering import DOCUMENT_SLOT, document_bytes, page_response
 from consult.extensions import db
 from consult.models import Status
+from consult.text import whole_number
 
 bp = Blueprint("consultations", __name__)
 
@@ -92,10 +93,10 @@ def _version_number(name: str, default: int, latest: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdecimal():
+    number = whole_number(raw.strip())
+    if number is None:
         abort(400, description=f"“{raw[:40]}” is not a version number: this consultation has "
                                f"versions 1 to {latest}.")
-    number = int(raw)
     if not 1 <= number <= latest:
         abort(404, description=f"There is no version {number}: this consultation has versions "
                                f"1 to {latest}.")

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (DateField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
-from wtforms.validators import Optional
+from wtforms.validators import Optional, Regexp
 
+from consult.text import whole_number
 from moderation.service import MAX_NOTE
 
 NOTE = {"maxlength": MAX_NOTE, "rows": 3}
@@ -20,12 +21,12 @@ class DecisionForm(FlaskForm):
     note = TextAreaField("Note to the author (optional)", render_kw=NOTE)
     redacted_text = TextAreaField("Text to publish, with the offending words removed",
                                   render_kw={"rows": 6})
-    version = HiddenField()
+    # A version that is not a plain number fails validation: the page says the form has expired.
+    version = HiddenField(validators=[Optional(), Regexp(r"^\s*[0-9]{1,9}\s*$")])
 
     def expected_version(self) -> int | None:
         """The item version shown to the moderator (None when the form lacks it)."""
-        value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return whole_number((self.version.data or "").strip())
 
 
 class BulkForm(FlaskForm):
@@ -39,7 +40,7 @@ class BulkForm(FlaskForm):
 
     def ids(self) -> list[int]:
         """The selected item ids (anything not a number is ignored)."""
-        return [int(v) for v in (self.item_ids.data or []) if str(v).isdigit()]
+        return [n for n in (whole_number(str(v)) for v in self.item_ids.data or []) if n is not None]
 
     @staticmethod
     def versions(formdata) -> dict[int, int]:
@@ -47,8 +48,9 @@ class BulkForm(FlaskForm):
         found = {}
         for name, value in formdata.items():
             key = name.removeprefix("version-")
-            if key != name and key.isdigit() and value.isdigit():
-                found[int(key)] = int(value)
+            item_id, version = whole_number(key), whole_number(value)
+            if key != name and item_id is not None and version is not None:
+                found[item_id] = version
         return found
 
 

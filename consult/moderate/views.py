@@ -22,6 +22,7 @@ from consult.extensions import db
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
 from consult.moderate.forms import (AppealForm, AssignmentForm, BulkForm, ConfirmForm, DecisionForm,
                                     FlagForm, RulesForm, SanctionForm)
+from consult.text import whole_number
 from moderation import screening
 from moderation import service
 from moderation.models import (APPROVE, ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT,
@@ -185,10 +186,12 @@ def rules():
     """The house rules in force (or an earlier version), one section per rule with its anchor."""
     current = service.current_rules(db.session)
     db.session.commit()  # the first visit publishes the default rules
-    wanted = request.args.get("version", type=int)
-    version = _rules_of(wanted) if wanted else current
+    wanted = request.args.get("version", "")
+    number = whole_number(wanted)
+    version = current if not wanted else _rules_of(number) if number else None
     if version is None:
-        abort(404, description=f"There is no version {wanted} of the house rules.")
+        abort(404, description=f"There is no version {wanted[:20]} of the house rules: the one in "
+                               f"force is version {current.number}.")
     versions = db.session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())).all()
     return render_template("moderation/rules.html", version=version, current=current,
                            intro=_split_rules_html(version), versions=versions,
@@ -230,13 +233,14 @@ def _filters() -> service.QueueFilters:
     state = ESCALATED if _official_only() else (
         ESCALATED if args.get("state") == ESCALATED else WAITING)
     return service.QueueFilters(
-        consultation_id=args.get("consultation", type=int) or None,
+        # A filter value that is not a number is ignored, as an unknown reason or source is.
+        consultation_id=whole_number(args.get("consultation")) or None,
         reason=(args.get("reason") or "").strip() or None,
         rule=(args.get("rule") or "").strip() or None,
         source=args.get("source") if args.get("source") in SOURCES else None,
         campaign=(args.get("campaign") or "").strip()[:64] or None,
         state=state,
-        older_than_hours=args.get("older_than", type=int) or None,
+        older_than_hours=whole_number(args.get("older_than"), 6) or None,
     )
 
 
@@ -407,7 +411,7 @@ def decide(item_id: int):
                           status=exc.status)
     told = "" if decision.outcome == ESCALATE else " The author has been told."
     flash(f"Decided: {OUTCOME_NAMES.get(decision.outcome, decision.outcome)}.{told}", "success")
-    next_id = request.form.get("next", type=int)
+    next_id = whole_number(request.form.get("next"))
     if next_id:
         return redirect(url_for("moderation.item", item_id=next_id), code=303)
     return redirect(url_for("moderation.queue", state=ESCALATED if was_escalated else None),
@@ -561,8 +565,8 @@ def assign():
 @role_required("admin")
 def confirm_unassign():
     """Ask before taking a moderator off a consultation, saying what changes for them."""
-    user_id = request.args.get("user_id", type=int)
-    consultation_id = request.args.get("consultation_id", type=int)
+    user_id = whole_number(request.args.get("user_id"))
+    consultation_id = whole_number(request.args.get("consultation_id"))
     mine = service.assignments(db.session).get(user_id, [])
     if consultation_id not in mine:
         abort(404, description="That moderator is not assigned to that consultation.")
@@ -687,12 +691,13 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
 @role_required("moderator")
 def audit():
     """The moderation record, newest first, a page at a time (keyset on the entry id)."""
-    before = request.args.get("before", "")
-    if before and not before.isdigit():
+    before_text = request.args.get("before", "")
+    before = whole_number(before_text, 18)
+    if before_text and before is None:
         abort(400, description="That page link is not valid: go back to the first page.")
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
-    if before:
-        query = query.where(AuditEntry.id < int(before))
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
     rows = list(db.session.scalars(query.limit(AUDIT_PAGE + 1)))
     page = rows[:AUDIT_PAGE]
     return render_template("moderation/audit.html", entries=_audit_rows(page),
