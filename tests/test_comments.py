@@ -499,9 +499,9 @@ def test_document_page_shares_only_the_document_between_readers(client, world, a
     for response in pages:
         assert response.headers["Content-Length"] == str(len(response.get_data()))
     ann_html, bob_html, visitor_html, ann_again = (r.get_data(as_text=True) for r in pages)
-    assert "Signed in as Ann" in ann_html and "Bob" not in ann_html
+    assert "Signed in as <bdi>Ann</bdi>" in ann_html and "Bob" not in ann_html
     assert "Under my display name (<bdi>Ann</bdi>)" in ann_html
-    assert "Signed in as Bob" in bob_html and "Ann" not in bob_html
+    assert "Signed in as <bdi>Bob</bdi>" in bob_html and "Ann" not in bob_html
     assert "Under my display name (<bdi>Bob</bdi>)" in bob_html
     assert "Signed in as" not in visitor_html and "inline-comment-form" not in visitor_html
     token = re.compile(r'name="csrf_token" value="([^"]+)"')

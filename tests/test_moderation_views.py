@@ -192,7 +192,7 @@ def test_two_moderators_racing_store_one_decision_and_the_second_sees_who_decide
     item_id = only_item(app)
     _html, mo_version = open_item(mo, item_id)
     bea_html, bea_version = open_item(bea, item_id)
-    assert "Mo is looking at this too." in bea_html
+    assert "<bdi>Mo</bdi> is looking at this too." in bea_html
     assert decide(mo, item_id, mo_version, "approve").status_code == 303
     response = decide(bea, item_id, bea_version, "reject", rules=["on-topic"])
     assert response.status_code == 409
@@ -642,8 +642,8 @@ def test_no_one_who_took_part_in_an_earlier_decision_decides_the_appeal_or_claim
     appeal_item = _appeal(app, ann, decided)
 
     html = mo.get(f"/moderation/items/{appeal_item}").get_data(as_text=True)
-    assert "You cannot decide this appeal" in html and "as did Ola" in html
-    assert "Who may decide it: Bea." in html
+    assert "You cannot decide this appeal" in html and "as did <bdi>Ola</bdi>" in html
+    assert "Who may decide it: <bdi>Bea</bdi>." in html
     assert 'id="decision-form"' not in html and "Approve and publish" not in html
     with app.app_context():
         item = db.session.get(QueueItem, appeal_item)
@@ -816,3 +816,45 @@ def test_decision_mail_links_the_rules_in_the_version_cited(app, world):
     assert "/house-rules?version=1#no-abuse" in mail.body
     assert "rule 3 (No abuse, threats or discrimination)" in mail.body
     assert f"/me/decisions/{decision_id}/appeal" in mail.body
+
+
+def test_names_and_texts_on_moderation_pages_are_isolated_from_the_text_around_them(app, world):
+    # U+202E (right-to-left override) would otherwise turn the rest of the line around: "By Nadia,
+    # on paragraph 1.2" could read as anything. A paired override is kept (mixed scripts need it)
+    # but stays inside the name's <bdi> or the text's dir="auto" block.
+    name, body = "\u202eNadia\u202c", "Fees are \u202etoo high\u202c for carers."
+    nadia = make_user(app, "nadia@example.org", name=name)
+    author, mo = client_for(app, nadia), client_for(app, world["mo"])
+    anchor = world["anchors"][FEE]
+    assert post_comment(author, "parking", anchor, body, "k1").status_code == 303
+    item_id = only_item(app)
+    assert f'<p class="excerpt" dir="auto">{body}</p>' in mo.get("/moderation/").get_data(as_text=True)
+    html, version = open_item(mo, item_id)
+    assert f'<pre class="item-text" dir="auto">{body}</pre>' in html
+    assert f"By <a href=\"/moderation/users/{nadia}\"><bdi>{name}</bdi></a>" in html
+    assert f"<h1><bdi>{name}</bdi></h1>" in mo.get(f"/moderation/users/{nadia}").get_data(as_text=True)
+    assert decide(mo, item_id, version, "approve").status_code == 303
+
+    with app.app_context():
+        parent_id = db.session.scalar(select(Comment.id).where(Comment.author_id == nadia))
+    ann = client_for(app, world["ann"])
+    reply = ann.post(f"/c/parking/p/{anchor}/comments",
+                     data={"body": "I agree.", "submission_key": "k2", "parent_id": str(parent_id),
+                           "respondent_type": "individual", "show_name": "name"})
+    assert reply.status_code == 303
+    html, _version = open_item(mo, only_item(app, "I agree."))
+    assert f"<h3>In reply to <bdi>{name}</bdi></h3>" in html
+    assert '<div class="comment-body quoted" dir="auto"><p>Fees are \u202etoo high\u202c' in html
+    page = author.get("/account").get_data(as_text=True)
+    assert f'<span class="signed-in">Signed in as <bdi>{name}</bdi></span>' in page
+    assert f"<dd><bdi>{name}</bdi></dd>" in page
+    assert "<title>Your account" in page and "<bdi>" not in page.split("</title>")[0]
+
+    reason = "Adverts \u202efor a car park\u202c"
+    assert mo.post(f"/moderation/users/{nadia}/sanctions",
+                   data={"kind": "premoderate", "reason": reason}).status_code == 303
+    assert f'<span dir="auto">{reason}</span><br><span class="hint">by <bdi>Mo</bdi></span>' \
+        in mo.get(f"/moderation/users/{nadia}").get_data(as_text=True)
+    audit = mo.get("/moderation/audit").get_data(as_text=True)
+    assert f'"><bdi>{name}</bdi></a>' in audit and f"<li>Reason: <bdi>{reason}</bdi></li>" in audit
+    assert "<li>Outcome: approved and published</li>" in audit  # our own words: not isolated

@@ -642,6 +642,7 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
     for e in entries:
         detail = e.detail or {}
         shown: list[tuple[str, str]] = []
+        written: set[int] = set()  # which of them are people's own words (isolated on the page)
         for key, value in detail.items():
             if key in AUDIT_HIDDEN or value in (None, "", [], False):
                 continue
@@ -671,6 +672,7 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
                 shown.append(("Revision", str(value)))
             else:  # note, reason, and anything newer: the words as written
                 label = {"note": "Note", "reason": "Reason"}.get(key, key.replace("_", " ").capitalize())
+                written.add(len(shown))
                 shown.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
         item_id = detail.get("item_id")
         if e.subject_type == "user":
@@ -683,7 +685,8 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
             subject = e.subject_type
         rows.append({"entry": e, "action": ACTION_NAMES.get(e.action, e.action.replace("_", " ").capitalize()),
                      "who": names.get(e.actor_id, "an account since removed") if e.actor_id else "Automatic",
-                     "subject": subject, "item_id": item_id, "details": shown})
+                     "subject": subject, "item_id": item_id,
+                     "details": [(label, text, i in written) for i, (label, text) in enumerate(shown)]})
     return rows
 
 
