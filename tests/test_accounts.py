@@ -229,6 +229,32 @@ def test_registering_a_taken_address_looks_the_same_but_mails_the_owner(app, cli
     assert _count(app, User) == 1
 
 
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u3164\u3164", "\u2800", "\u202e", " \u200d\u2060 "])
+def test_a_display_name_of_only_invisible_characters_is_refused_like_an_empty_one(app, client, name):
+    response = client.post("/register", data={"email": "eve@example.org", "display_name": name,
+                                              "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 200
+    assert re.search(r'<a href="#display_name">[^<]*' + re.escape(
+        "Enter the name to show with your comments: the name sent has only invisible characters."),
+        _html(response))
+    assert _count(app, User) == 0
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("Eve\u202e", "Eve"),  # an override never closed would turn the text after the name around
+    ("\u202eEve  Example", "Eve Example"),
+    ("Eve\u202c", "Eve"),  # a closer with nothing to close
+    ("\u202bعلي\u202c Smith", "\u202bعلي\u202c Smith"),  # paired: only affects its own words
+    ("نرگس\u200cزاده", "نرگس\u200cزاده"),  # the zero-width non-joiner Persian spelling needs
+])
+def test_a_display_name_is_stored_without_direction_controls_left_open(app, client, typed, stored):
+    response = client.post("/register", data={"email": "eve@example.org", "display_name": typed,
+                                              "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302, _html(response)
+    with app.app_context():
+        assert db.session.scalar(select(User.display_name)) == stored
+
+
 # ---------------------------------------------------------------------------- signing in
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, ada):

@@ -35,6 +35,11 @@ def test_moderation_never_imports_consult():
     assert offenders == []
 
 
+def test_the_text_helpers_are_pure():
+    # consult/text.py cleans names and numbers for views, services, jobs and the CLI alike.
+    assert _imports(REPO / "consult" / "text.py") <= {"__future__", "re", "unicodedata"}
+
+
 def _importers(library: str) -> list[str]:
     found = []
     for package in ("consult", "documents", "moderation"):

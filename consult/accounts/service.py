@@ -22,9 +22,15 @@ from sqlalchemy.orm import Session
 from consult.accounts.models import LoginAttempt, MailRequest, UserSession
 from consult.models import Role, User, utcnow
 from consult.passwords import hash_password, needs_rehash, verify_password
+from consult.text import clean_name
 from consult.users import MIN_PASSWORD, UserError, find_by_email, normalise_email
 
 FORMER_PARTICIPANT = "a former participant"
+# Invisible characters a display name may keep: paired direction controls (as in an Arabic name
+# with a Latin part), the direction marks, and the joiners that Persian, Indic scripts and emoji
+# sequences need. Any other control or format character is refused.
+_NAME_FORMAT = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                         "\u200e\u200f\u061c\u200c\u200d")
 # Not an argon2 hash, so verify_password() always refuses it.
 UNUSABLE_PASSWORD = "!account-deleted"
 MAX_PASSWORD = 1024
@@ -113,13 +119,18 @@ def safe_next(target: str | None) -> str | None:
 
 
 def check_display_name(name: str) -> str:
-    """A display name trimmed and checked: 1 to 80 printable characters."""
-    name = " ".join((name or "").split())
+    """A display name trimmed and checked: 1 to 80 characters, some of them visible, without
+    direction controls left open (those are dropped, as in comments)."""
+    typed = " ".join((name or "").split())
+    # clean_name drops unpaired direction controls; blank when nothing in it would show.
+    name = " ".join(clean_name(typed).split())
     if not name:
-        raise AccountError("Enter the name to show with your comments.", "display_name")
+        raise AccountError("Enter the name to show with your comments." if not typed else
+                           "Enter the name to show with your comments: the name sent has only "
+                           "invisible characters.", "display_name")
     if len(name) > 80:
         raise AccountError("Use a name of 80 characters or fewer.", "display_name")
-    if any(unicodedata.category(c)[0] == "C" for c in name):
+    if any(unicodedata.category(c)[0] == "C" and c not in _NAME_FORMAT for c in name):
         raise AccountError("Use letters, numbers and punctuation only.", "display_name")
     if name.casefold() == FORMER_PARTICIPANT.casefold():
         raise AccountError("Choose a different name: this one marks deleted accounts.",
