@@ -1,4 +1,4 @@
-"""Pure text helpers for what people type or send (names, comments, numbers): no Flask, no database."""
+"""Pure text helpers for what people type or send: names, comments, numbers. No Flask, no DB."""
 from __future__ import annotations
 
 import re
