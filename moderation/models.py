@@ -17,6 +17,7 @@ WAITING = "waiting"
 ESCALATED = "escalated"
 DECIDED = "decided"
 RELEASED = "released"  # closed without a decision: the author's edit left screening nothing to hold
+WITHDRAWN = "withdrawn"  # closed without a decision: the author withdrew the comment
 OPEN_STATES = (WAITING, ESCALATED)
 
 # Decision outcomes.

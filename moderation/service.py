@@ -35,6 +35,7 @@ from moderation.models import (
     REMOVE,
     SANCTION_KINDS,
     WAITING,
+    WITHDRAWN,
     Appeal,
     Assignment,
     AuditEntry,
@@ -488,8 +489,10 @@ def text_edited(session: Session, comment_id: int, text: str, revision: int) -> 
         item.comment_revision = revision
         item.version += 1
         if item.source == "screening":
-            # The moderator reads why the text as it is now was held, not the old text's reasons.
-            item.reasons = [_reason_dict(r) for r in screening.screen(text)] or item.reasons
+            # The moderator reads why the text as it is now is held, not the old text's reasons;
+            # what screening does not find in a text (a repeat, a campaign) stays.
+            kept = [r for r in item.reasons or [] if screening.for_author(r.get("code", "")) is None]
+            item.reasons = kept + [_reason_dict(r) for r in screening.screen(text)] or item.reasons
         audit(session, "edited_in_queue", "comment", comment_id,
               consultation_id=item.consultation_id, item_id=item.id, revision=revision)
 
@@ -504,18 +507,30 @@ def release_after_edit(session: Session, comment_id: int, author_id: int, text: 
                        revision: int, now: datetime | None = None) -> bool:
     """Close the queue items of a comment that screening alone held, once its edited text passes.
 
-    False, and nothing changed, when anything else holds it: a moderator's or a reader's item,
-    a repeat or campaign, or a pre-moderation measure on the author. (Whether the consultation's
-    mode lets an edit publish at once is the caller's to decide.)
+    False, and nothing changed, when anything else holds it: an item a moderator escalated or
+    opened, a reader's report, a repeat or campaign (the new text's too), or any measure on the
+    author. (Whether the consultation's mode lets an edit publish at once is the caller's call.)
     """
     now = now or utcnow()
     if screening.screen(text):
         return False
-    items = list(session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
-                                                         QueueItem.state.in_(OPEN_STATES))))
-    if not items or not all(lifted_by_editing(item) for item in items):
+    # Locked (on PostgreSQL), so that a moderator deciding at the same moment either decided
+    # first (the item is no longer open here) or is told afterwards that the item changed.
+    items = list(session.scalars(select(QueueItem).where(
+        QueueItem.comment_id == comment_id, QueueItem.state.in_(OPEN_STATES)).with_for_update()))
+    if not items or not all(item.state == WAITING and item.claimed_by is None
+                            and lifted_by_editing(item) for item in items):
         return False
-    if any(s.kind == "premoderate" for s in active_sanctions(session, author_id, now)):
+    if active_sanctions(session, author_id, now):
+        return False
+    connection = session.connection()
+    consultation_id = items[0].consultation_id
+    repeated, same = connection.execute(_SEEN_TEXT, {"author": author_id, "digest": text_hash(text),
+                                                     "consultation": consultation_id}).one()
+    if repeated:
+        return False
+    if same and len(connection.execute(_OTHER_AUTHORS, {"consultation": consultation_id, "group": same,
+                                                        "author": author_id}).all()) + 1 >= CAMPAIGN_AUTHORS:
         return False
     for item in items:
         item.text = text
@@ -805,6 +820,8 @@ def _conflict_message(session: Session, item: QueueItem) -> str:
     if latest is None and item.state == RELEASED:
         return ("Its author edited the comment so that nothing in it needs a moderator, and it "
                 "was published. Nothing was stored.")
+    if latest is None and item.state == WITHDRAWN:
+        return "Its author withdrew the comment, so there is nothing to decide. Nothing was stored."
     if latest is None:
         return "Another moderator has already dealt with this item. Nothing was stored."
     users = table("users", column("id"), column("display_name"))
@@ -926,48 +943,84 @@ def flag(session: Session, *, comment_id: int, consultation_id: int, comment_aut
 APPEALABLE = (REJECT, REDACT, REMOVE)
 
 
-def appeal_refusal(decision: Decision, *, on_appeal: bool, appealed: bool,
+@dataclass(frozen=True)
+class AppealFacts:
+    """What decides whether one decision may be appealed, besides its outcome and its age."""
+
+    on_appeal: bool = False  # made on an appeal: final
+    appealed: bool = False  # already appealed once
+    superseded: bool = False  # a later decision on the comment replaced it
+    under_review: bool = False  # the comment is in the queue now
+    withdrawn: bool = False  # its author withdrew the comment
+
+
+def appeal_refusal(decision: Decision, facts: AppealFacts,
                    now: datetime | None = None) -> ModerationError | None:
     """Why a decision cannot be appealed now, or None when it can (pure: pages ask it for many)."""
     now = now or utcnow()
-    if on_appeal:
+    if facts.on_appeal:
         return ModerationError("This decision is the outcome of an appeal, and the outcome of an "
                                "appeal is final: it cannot be appealed again.", status=409)
     if decision.outcome not in APPEALABLE:
         return ModerationError("Only a decision not to publish, to redact or to remove can be appealed.")
+    if facts.withdrawn:
+        return ModerationError("You withdrew this comment, so there is no decision left to appeal.",
+                               status=409)
+    if facts.superseded:
+        return ModerationError("A later decision on this comment replaced this one: it is the later "
+                               "one you can appeal.", status=409)
     if now - decision.created_at > timedelta(days=APPEAL_DAYS):
         return ModerationError(f"Appeals must be made within {APPEAL_DAYS} days of the decision; "
                                f"this one was made on {decision.created_at:%-d %B %Y}.", status=409)
-    if appealed:
+    if facts.appealed:
         return ModerationError("This decision has already been appealed; each decision can be "
                                "appealed once.", status=409)
+    if facts.under_review:
+        return ModerationError("A moderator is looking at this comment again now. You can appeal "
+                               "what they decide.", status=409)
     return None
 
 
-def _appeal_facts(session: Session, decision: Decision) -> tuple[bool, bool]:
-    """(made on an appeal, already appealed) for one decision."""
-    on_appeal = session.scalar(select(QueueItem.source).where(QueueItem.id == decision.item_id)) == "appeal"
-    appealed = session.scalar(select(Appeal.id).where(Appeal.decision_id == decision.id)) is not None
-    return on_appeal, appealed
+def appeal_facts(session: Session, decisions: Sequence[Decision]) -> dict[int, AppealFacts]:
+    """The appeal facts of each of these decisions, by decision id, in five queries at most."""
+    if not decisions:
+        return {}
+    comment_ids = list({d.comment_id for d in decisions})
+    latest = dict(session.execute(
+        select(Decision.comment_id, func.max(Decision.id))
+        .where(Decision.comment_id.in_(comment_ids), Decision.outcome != ESCALATE)
+        .group_by(Decision.comment_id)).all())
+    in_queue = set(session.scalars(select(QueueItem.comment_id).where(
+        QueueItem.comment_id.in_(comment_ids), QueueItem.state.in_(OPEN_STATES))))
+    withdrawn = set(session.scalars(select(AuditEntry.subject_id).where(
+        AuditEntry.subject_type == "comment", AuditEntry.subject_id.in_(comment_ids),
+        AuditEntry.action == "withdrawn_by_author")))
+    appealed = set(session.scalars(select(Appeal.decision_id).where(
+        Appeal.decision_id.in_([d.id for d in decisions]))))
+    on_appeal = set(session.scalars(select(QueueItem.id).where(
+        QueueItem.id.in_([d.item_id for d in decisions]), QueueItem.source == "appeal")))
+    return {d.id: AppealFacts(on_appeal=d.item_id in on_appeal, appealed=d.id in appealed,
+                              superseded=latest.get(d.comment_id, d.id) != d.id,
+                              under_review=d.comment_id in in_queue,
+                              withdrawn=d.comment_id in withdrawn) for d in decisions}
 
 
 def can_appeal(session: Session, decision: Decision, now: datetime | None = None) -> bool:
     """Whether the author may appeal this decision now (an appeal's own outcome: never)."""
-    on_appeal, appealed = _appeal_facts(session, decision)
-    return appeal_refusal(decision, on_appeal=on_appeal, appealed=appealed, now=now) is None
+    return appeal_refusal(decision, appeal_facts(session, [decision])[decision.id], now) is None
 
 
 def check_appeal(session: Session, decision_id: int, author_id: int,
                  now: datetime | None = None) -> Decision:
     """The decision, if this author may appeal it now; otherwise a ModerationError saying why."""
     decision = session.get(Decision, decision_id)
-    if decision is None:
+    if decision is None or decision.outcome == ESCALATE:
+        # An escalation is between moderators and officials: nothing for the author to see.
         raise ModerationError("There is no such decision.", status=404)
     item = session.get(QueueItem, decision.item_id)
     if item.author_id != author_id:
         raise ModerationError("You can only appeal decisions on your own comments.", status=403)
-    on_appeal, appealed = _appeal_facts(session, decision)
-    refusal = appeal_refusal(decision, on_appeal=on_appeal, appealed=appealed, now=now)
+    refusal = appeal_refusal(decision, appeal_facts(session, [decision])[decision.id], now)
     if refusal is not None:
         raise refusal
     return decision
@@ -1117,13 +1170,20 @@ def statistics(session: Session, consultation_id: int | None = None) -> dict:
 
 
 def withdrawn(session: Session, comment_id: int, author_id: int) -> None:
-    """The author withdrew a comment: its open queue items close without a decision."""
-    for item in session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
-                                                        QueueItem.state.in_(OPEN_STATES))):
-        item.state = DECIDED
+    """The author withdrew a comment: its open queue items close without a decision.
+
+    Recorded in the audit trail even when nothing was in the queue: a withdrawn comment's
+    decisions can no longer be appealed.
+    """
+    items = list(session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
+                                                         QueueItem.state.in_(OPEN_STATES))))
+    for item in items:
+        item.state = WITHDRAWN
         item.version += 1
         audit(session, "withdrawn_by_author", "comment", comment_id, actor_id=author_id,
               consultation_id=item.consultation_id, item_id=item.id)
+    if not items:
+        audit(session, "withdrawn_by_author", "comment", comment_id, actor_id=author_id)
 
 
 def rescreen(session: Session, *, comment_id: int, consultation_id: int, author_id: int,

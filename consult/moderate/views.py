@@ -141,8 +141,7 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
                                         .order_by(Decision.id)))
     appealed = {a.decision_id: a for a in db.session.scalars(select(Appeal).where(
         Appeal.decision_id.in_([d.id for d in decisions] or [0])))}
-    on_appeal = set(db.session.scalars(select(QueueItem.id).where(
-        QueueItem.id.in_([d.item_id for d in decisions] or [0]), QueueItem.source == "appeal")))
+    facts = service.appeal_facts(db.session, decisions)
     now = utcnow()
     grouped: dict[int, list[dict]] = {}
     for decision in decisions:
@@ -150,7 +149,7 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
             continue
         deadline = decision.created_at + timedelta(days=service.APPEAL_DAYS)
         appeal = appealed.get(decision.id)
-        final = decision.item_id in on_appeal
+        final = facts[decision.id].on_appeal
         label = OUTCOME_NAMES.get(decision.outcome, decision.outcome)
         grouped.setdefault(decision.comment_id, []).append({
             "decision": decision,
@@ -158,8 +157,7 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
             "rules": cited_rules(decision),
             "appeal": appeal,
             "final": final,
-            "can_appeal": service.appeal_refusal(decision, on_appeal=final, appealed=appeal is not None,
-                                                 now=now) is None,
+            "can_appeal": service.appeal_refusal(decision, facts[decision.id], now) is None,
             "deadline": deadline,
         })
     return grouped
@@ -828,7 +826,9 @@ def appeal(decision_id: int):
     """Ask for a decision on my comment to be looked at again by a different moderator."""
     decision = db.session.get(Decision, decision_id)
     comment = db.session.get(Comment, decision.comment_id) if decision else None
-    if decision is None or comment is None or comment.author_id != current_user.id:
+    # An escalation is between moderators and officials, never shown to the author.
+    if (decision is None or decision.outcome == ESCALATE or comment is None
+            or comment.author_id != current_user.id):
         abort(404, description="There is no such decision on one of your comments.")
     form = AppealForm()
     error, status = None, 200
