@@ -7,8 +7,9 @@ person to decide. Each reason names the house rule it relates to, and where the 
 Insults, threats, swearing and slurs are found with the word lists in moderation/wordlists/:
 one file per list, each naming the house rule it applies and what the author is told. Add a
 line to a file to catch a new word or phrase; moderation/wordlists/README.md gives the syntax
-(whole words, `word*` for longer words, phrases, `(a|b)` choices). Matching ignores case,
-accents and invisible characters, so "Id\u200biot" is found as well as "idiot".
+(whole words, `word*` for longer words, phrases, `(a|b)` choices, `^` for the start of a
+sentence). Matching ignores case, accents and invisible characters, so "Id\u200biot" is found
+as well as "idiot"; the words of a phrase never match across the end of a sentence.
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ DATE_OF_BIRTH = re.compile(
 )
 LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 WORD = re.compile(r"\w+", re.UNICODE)
+LEADING_NON_WORD = re.compile(r"\W*")
 
 
 @dataclass(frozen=True)
@@ -130,9 +132,23 @@ class WordList:
         return f"banned_word:{self.name}"
 
 
+# What may stand between the words of a phrase: spaces and punctuation, but not the end of a
+# sentence or clause, so "Where will they go? Die..." is not "go die".
+_STOPS = ".?!;:,"
+_GAP = rf"(?:(?![{re.escape(_STOPS)}])[\W_])"
+_APOSTROPHE = "['\u2019\u2018\u02bc]"
+# `^` in an entry: the start of the text or of a sentence, after any spaces, quotes or brackets.
+_SENTENCE_START = rf"(?:^|(?<=[.?!;:\n]))[^\w.?!;:\n]*"
+
+
 def _entry_regex(entry: str) -> str:
     """The regular expression for one list entry (syntax in moderation/wordlists/README.md)."""
     out, i = [], 0
+    if entry.startswith("^"):
+        out.append(_SENTENCE_START)
+        i = 1
+        while i < len(entry) and entry[i].isspace():
+            i += 1
     while i < len(entry):
         ch = entry[i]
         if ch == "(":
@@ -149,11 +165,13 @@ def _entry_regex(entry: str) -> str:
         if ch.isspace():
             while i + 1 < len(entry) and entry[i + 1].isspace():
                 i += 1
-            out.append(r"[\W_]+")  # any spaces or punctuation between the words of a phrase
+            out.append(_GAP + "+")  # spaces or punctuation between the words of a phrase
         elif ch == "-":
-            out.append(r"[\W_]*")  # "half-wit" is also "half wit" and "halfwit"
+            out.append(_GAP + "*")  # "half-wit" is also "half wit" and "halfwit"
         elif ch in "'\u2019":
-            out.append("['\u2019]?")  # "i'll", "I\u2019ll" and "ill"
+            # Straight or curly, but never optional: without it "i'll", "we'll" and "she'll"
+            # are the ordinary words "ill", "well" and "shell". A list spells out "youre".
+            out.append(_APOSTROPHE)
         elif ch == "*":
             out.append(r"\w*")
         else:
@@ -204,11 +222,20 @@ def default_word_lists() -> tuple[WordList, ...]:
                  for path in sorted(WORD_LISTS_DIR.glob("*.txt")))
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
+# Letters and symbols that show as blank space but count as letters (\w) to a regular
+# expression, so "id\u3164iot" would be one unknown word. Hangul fillers, the halfwidth one
+# and the blank Braille pattern.
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _fold(text: str, blank: str = "") -> tuple[str, list[int]]:
     """Text for matching (no case, accents or invisible characters), and each character's origin.
 
-    Invisible format characters (zero-width spaces, joiners, direction marks) are dropped so
-    that they cannot hide a word from screening; the map turns spans back into the original's.
+    Each character is decomposed for compatibility (NFKD: full-width letters, ligatures and
+    accented letters become plain letters and marks), marks are dropped, and what is left is
+    case-folded. Invisible format characters (zero-width spaces, joiners, direction marks) are
+    dropped so that they cannot hide a word from screening; blank-looking letters become
+    `blank`. The map turns spans back into the original's.
     """
     out: list[str] = []
     where: list[int] = []
@@ -216,7 +243,11 @@ def _fold(text: str) -> tuple[str, list[int]]:
         if unicodedata.category(ch) == "Cf":
             continue
         for part in unicodedata.normalize("NFKD", ch):
-            if unicodedata.combining(part):
+            if unicodedata.category(part) in {"Mn", "Me"}:
+                continue
+            if part in _BLANKS:
+                out.extend(blank)
+                where.extend(i for _ in blank)
                 continue
             for folded in part.casefold():
                 out.append(folded)
@@ -224,15 +255,28 @@ def _fold(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+def _foldings(text: str) -> list[tuple[str, list[int]]]:
+    """The texts to match: a blank-looking letter may hide a word ("id\u3164iot") or part two."""
+    if _BLANKS.isdisjoint(text):  # U+3164 and U+FFA0 decompose to U+1160, also in the set
+        return [_fold(text)]
+    return [_fold(text), _fold(text, blank=" ")]
+
+
 def listed_words(text: str, lists: Iterable[WordList] | None = None) -> list[Reason]:
     """Insults, threats, swearing and slurs from the word lists (by default moderation/wordlists/)."""
-    folded, where = _fold(text)
+    foldings = _foldings(text)
     reasons = []
     for word_list in default_word_lists() if lists is None else lists:
         if word_list.pattern is None:
             continue
-        spans = tuple((where[m.start()], where[m.end() - 1] + 1)
-                      for m in word_list.pattern.finditer(folded) if m.end() > m.start())
+        found: set[tuple[int, int]] = set()
+        for folded, where in foldings:
+            for match in word_list.pattern.finditer(folded):
+                # A sentence-start entry's match begins with the spaces or quotes before it.
+                start = match.start() + len(LEADING_NON_WORD.match(match.group()).group())
+                if match.end() > start:
+                    found.add((where[start], where[match.end() - 1] + 1))
+        spans = tuple(sorted(found))
         if spans:
             reasons.append(Reason(word_list.code, word_list.message, word_list.rule, spans))
     return reasons

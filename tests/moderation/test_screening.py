@@ -109,12 +109,28 @@ def test_sketches_of_a_template_with_a_line_added_share_a_band_and_score_as_near
     ("Close our library and I’ll hurt your family.", "banned_word:threats"),
     ("I know where you live, councillor.", "banned_word:threats"),
     ("The planning officer deserves to die for this.", "banned_word:threats"),
-    ("Watch your back, we are coming to the meeting.", "banned_word:threats"),
+    ("You'd better watch your back, we are coming to the meeting.", "banned_word:threats"),
     ("Kill yourself.", "banned_word:threats"),
+    ("Honestly, whoever wrote this should just kill yourself. Go kill yourself.", "banned_word:threats"),
+    ("Councillor, you should be shot for closing the library.", "banned_word:threats"),
+    ("Why don't you go and die, you useless lot.", "banned_word:threats"),
+    ("Go die.", "banned_word:threats"),
+    ("I’m going to hurt you if the bus goes.", "banned_word:threats"),
+    ("We'll kill you if you build on the green.", "banned_word:threats"),
+    ("We know where your kids live, think on.", "banned_word:threats"),
+    ("I hope you rot, the lot of you.", "banned_word:threats"),
+    ("Someone should string you up for this.", "banned_word:threats"),
+    ("You are vermin, every one of you at the council.", "banned_word:insults"),
+    ("Shut up, you stupid bitch, nobody asked you.", "banned_word:insults"),
+    ("The planners are lying bastards.", "banned_word:insults"),
+    ("What a bastard of a consultation, and what a twat wrote it.", "banned_word:insults"),
+    ("The councillors are a bunch of lowlifes.", "banned_word:insults"),
     ("This is fucking ridiculous.", "banned_word:swearing"),
     ("What a load of bullshit from the department.", "banned_word:swearing"),
     ("Absolute bollocks.", "banned_word:swearing"),
+    ("Piss off, the lot of you.", "banned_word:swearing"),
     ("Send the pakis back where they came from.", "banned_word:slurs"),
+    ("Only a spaz would design a junction like this, the mongs.", "banned_word:slurs"),
 ])
 def test_insults_threats_swearing_and_slurs_are_held_under_the_abuse_rule(text, code):
     reasons = [r for r in screen(text) if r.code == code]
@@ -142,12 +158,66 @@ def test_ordinary_comments_that_look_like_listed_words_are_not_held(text):
     assert screen(text) == [], [(r.code, [text[s:e] for s, e in r.spans]) for r in screen(text)]
 
 
+# Ordinary policy sentences that an earlier version of the lists held (the review of issue 14).
+@pytest.mark.parametrize("text", [
+    "Areas with low life expectancy need the new clinic first.",
+    "Areas with low-life expectancy, as the map shows, are left out.",
+    "Under rule 3 a breeding bitch may not be mated more than four times.",
+    "A licence should cover a breeder who keeps five bitches or more.",
+    "The new estate at Bitchfield needs a bus stop.",
+    "This is a bastardisation of the plan we were consulted on in 2019.",
+    "Cretinism from iodine deficiency is rare now, says paragraph 4.",
+    "The ferry to Twatt in Orkney should run on Sundays.",
+    "The bins attract rats; these vermin are a health risk to children.",
+    "Grey squirrels: they are vermin and the council should say so.",
+    "Leaflets should be translated for the Hmong and Mong communities.",
+    "The prescription charges: the chronically ill hurt them the most.",
+    "If the clinic closes we might as well kill them off ourselves, the waiting lists are so long.",
+    "The new parking charges are gonna hurt them, the small shops.",
+    "The council says we are going to hurt them: pensioners will pay twice.",
+    "Without a crossing someone will hurt them one day.",
+    "The deer on the estate do real damage: they should be shot by licensed stalkers only.",
+    "Badgers in the zone: they will be shot under the cull, and they should be killed humanely.",
+    "They need to be killed humanely: dairy calves deserve better rules.",
+    "No badger deserves to be shot for a farmer's convenience.",
+    "That junction is so bad you'll kill yourself trying to cross it.",
+    "Volunteers string the lights up on the high street every December.",
+    "Buy the Christmas lights in November and string them up before the market.",
+    "Watch your back when cycling past the bus station.",
+    "I hope they rot, the plans, in a drawer.",
+    "We know where they live: the census tells us the ages of every street.",
+    "Where will the tenants go? Die in the street?",
+    "Where will they go; die in a bed and breakfast?",
+    "We'll see: well, the hell of it is that shell companies were bidding.",
+])
+def test_ordinary_policy_sentences_that_an_earlier_list_held_are_not_held(text):
+    assert screen(text) == [], [(r.code, [text[s:e] for s, e in r.spans]) for r in screen(text)]
+
+
 def test_listed_words_are_found_through_case_accents_and_invisible_characters():
-    for text in ("You IDIOT.", "You \u00efdiot.", "You id\u200biot.", "You i\u200d\u200cdi\u2060ot."):
+    for text in ("You IDIOT.", "You \u00efdiot.", "You id\u200biot.", "You i\u200d\u200cdi\u2060ot.",
+                 "You \uff49\uff44\uff49\uff4f\uff54.",  # full-width letters (NFKD)
+                 "You id\u3164iot.", "You id\u2800iot.", "You i\u115fdiot.", "You idio\uffa0t.",
+                 "You \u00ecd\u0301\ufe0fiot."):  # accents and a variation selector
         reasons = [r for r in screen(text) if r.code == "banned_word:insults"]
         assert reasons, repr(text)
         (start, end), = reasons[0].spans
         assert redact(text, [(start, end)]) == "You [removed].", repr(text)
+
+
+def test_a_blank_looking_letter_between_words_counts_as_a_space():
+    text = "You\u2800idiot, I\u3164will\u3164kill\u3164you."
+    reasons = {r.code: r for r in screen(text)}
+    assert set(reasons) == {"banned_word:insults", "banned_word:threats"}
+    spans = [s for r in reasons.values() for s in r.spans]
+    assert redact(text, spans) == "You\u2800[removed], [removed]."
+
+
+def test_a_sentence_start_entry_is_found_after_quotes_and_not_mid_sentence():
+    text = 'Read this. "Kill yourself," he wrote, and: kill yourselves!'
+    reasons = [r for r in screen(text) if r.code == "banned_word:threats"]
+    assert reasons and redact(text, reasons[0].spans) == 'Read this. "[removed]," he wrote, and: [removed]!'
+    assert screen("If you try it at night you will kill yourself.") == []
 
 
 def test_the_issue_comment_is_held_for_its_email_and_its_insults_with_spans_to_redact():
@@ -179,6 +249,8 @@ i'll sell
     found = [r for r in screen("Cheap watches! Order now, I\u2019ll sell you two.", lists=[extra])]
     assert [(r.code, r.rule, len(r.spans)) for r in found] == [("banned_word:fraud", "no-spam", 3)]
     assert screen("A watch on cheap parking: now what?", lists=[extra]) == []
+    # The apostrophe must be there: "ill" is a word. And a phrase stops at a full stop.
+    assert screen("The ill sell their homes to pay for care. Buy. Now.", lists=[extra]) == []
     with pytest.raises(ValueError, match="rule"):
         parse_word_list("broken", "# reason: x\n# found: y\nword\n")
 
