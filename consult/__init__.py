@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consult import config as config_module
 from consult.database import configure_engine, end_read_transaction, set_write_intent
@@ -31,6 +32,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     app.config["SECRET_KEY"] = config_module.ensure_secret_key(app.config, app.instance_path)
+    hops = app.config.get("PROXY_FIX_X_FOR") or 0
+    if hops:
+        # Behind that many trusted proxies the client's address (for sign-in and mail
+        # throttling) and scheme come from X-Forwarded-For/-Proto. Without a proxy the
+        # headers are ignored: anyone can send them. The Host header is taken as sent.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

@@ -58,6 +58,8 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLITE_BUSY_TIMEOUT_MS": 5000,
+        # Trusted reverse proxies in front of the app (0: none, so X-Forwarded-* is ignored).
+        "PROXY_FIX_X_FOR": 0,
     }
 
 
@@ -76,6 +78,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         config["MAIL_PORT"] = int(config["MAIL_PORT"])
     if "MAIL_USE_TLS" in config:
         config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
+    if env.get("PROXY_FIX_X_FOR"):
+        config["PROXY_FIX_X_FOR"] = _whole_number(env, "PROXY_FIX_X_FOR", minimum=0)
     if env.get("SEARCH_INDEXER_THREAD", "").lower() in {"1", "true", "yes"}:
         config["SEARCH_INDEXER_THREAD"] = True
     if env.get("SHOW_OUTBOX", "").lower() in {"1", "true", "yes"}:
@@ -85,6 +89,16 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         config["REMEMBER_COOKIE_SECURE"] = True
         config["PREFERRED_URL_SCHEME"] = "https"
     return config
+
+
+def _whole_number(env, key: str, minimum: int) -> int:
+    # A typo in a security setting must stop the start, not fall back to a default silently.
+    text = env[key].strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or int(text) < minimum:
+        raise ConfigError(
+            f"{key} must be a whole number of at least {minimum}, not {env[key]!r}. "
+            "Refusing to start.")
+    return int(text)
 
 
 def ensure_secret_key(config: dict, instance_path: str) -> str:

@@ -212,3 +212,11 @@ def test_postgres_statements_stay_prepared_from_one_request_to_the_next(postgres
         assert prepared > 0
     finally:
         next(apps, None)  # drop the tables
+
+
+def test_proxy_fix_hops_come_from_the_environment_as_a_whole_number():
+    assert "PROXY_FIX_X_FOR" not in from_environment({})
+    assert from_environment({"PROXY_FIX_X_FOR": "2"})["PROXY_FIX_X_FOR"] == 2
+    for bad in ("yes", "-1", "1.5", "\u0661"):
+        with pytest.raises(ConfigError, match="PROXY_FIX_X_FOR must be a whole number"):
+            from_environment({"PROXY_FIX_X_FOR": bad})
