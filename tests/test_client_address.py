@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from consult.accounts.models import LoginAttempt
+from consult.accounts.models import LoginAttempt, MailRequest
+from consult.accounts.service import source_of
 from consult.extensions import db
 
 from tests.helpers import fresh_app, log_in, make_user, outbox
@@ -70,3 +71,53 @@ def test_without_a_proxy_x_forwarded_for_is_ignored_so_it_cannot_be_spoofed(make
     assert log_in(_behind_proxy(app, "203.0.113.99"), "ada@example.org").status_code == 429
     with app.app_context():
         assert set(db.session.scalars(select(LoginAttempt.ip))) == {PROXY}
+
+
+@pytest.mark.parametrize("address, counted_as", [
+    ("203.0.113.7", "203.0.113.7"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),            # IPv4 seen through an IPv6 socket
+    ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+    ("2001:DB8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+    ("2001:db8:1:3::1", "2001:db8:1:3::/64"),         # the neighbouring /64 is someone else
+    ("fe80::1%eth0", "fe80::/64"),
+    ("2001:db8:1:2::/64", "2001:db8:1:2::/64"),       # already a network: unchanged
+    ("", "unknown"),
+    (None, "unknown"),
+])
+def test_addresses_are_counted_by_ipv4_address_or_ipv6_64(address, counted_as):
+    assert source_of(address) == counted_as
+
+
+def test_rotating_ipv6_addresses_within_one_64_is_still_throttled(app):
+    """120 wrong passwords over 30 accounts, each from a new address in 2001:db8:1:2::/64."""
+    answers = []
+    for n in range(1, 121):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{n:x}"
+        answers.append(log_in(client, f"user{n % 30}@example.org", "wrong-password").status_code)
+    # The first 20 are answered (wrong password); from then on the network must wait.
+    assert answers[:20] == [200] * 20
+    assert answers[20:] == [429] * 100
+
+
+def test_reset_mail_is_limited_per_ipv6_64(app):
+    for n in range(1, 11):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{n:x}"
+        assert client.post("/reset", data={"email": f"user{n}@example.org"}).status_code == 302
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "2001:db8:1:2::beef"
+    assert client.post("/reset", data={"email": "user11@example.org"}).status_code == 429
+    with app.app_context():
+        assert set(db.session.scalars(select(MailRequest.ip))) == {"2001:db8:1:2::/64"}
+
+
+def test_an_ipv4_client_seen_through_an_ipv6_socket_is_the_same_client(app):
+    make_user(app, "ada@example.org")
+    mapped = app.test_client()
+    mapped.environ_base["REMOTE_ADDR"] = "::ffff:203.0.113.7"
+    for _ in range(5):
+        log_in(mapped, "ada@example.org", "wrong-password")
+    plain = app.test_client()
+    plain.environ_base["REMOTE_ADDR"] = "203.0.113.7"
+    assert log_in(plain, "ada@example.org").status_code == 429

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import secrets
 import unicodedata
@@ -309,6 +310,24 @@ def _retry_at(session: Session, model, limit: int, since: datetime, window: time
     return times[len(times) - limit] + window
 
 
+def source_of(address: str | None) -> str:
+    """The network a client address is counted as for throttling: an IPv4 address itself, an
+    IPv6 address its /64 (an IPv4-mapped one as the IPv4 address).
+
+    One subscriber is given a whole IPv6 /64 and can use a new address in it for every
+    request, so counting single IPv6 addresses would limit nobody.
+    """
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return (address or "unknown").strip()[:45] or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
 def check_throttle(session: Session, email: str, ip: str, now: datetime | None = None,
                    *, known_browser: bool = False,
                    per_source: int = MAX_FAILURES_PER_SOURCE,
@@ -319,6 +338,7 @@ def check_throttle(session: Session, email: str, ip: str, now: datetime | None =
     The account alone never blocks a browser the owner has signed in with before
     (`known_browser`), so failures caused by someone else cannot lock the owner out.
     """
+    ip = source_of(ip)  # idempotent: a network from source_of() stays itself
     checks = [
         (per_source, [LoginAttempt.email == email, LoginAttempt.ip == ip],
          "There have been too many attempts to sign in to this account from your network. "
@@ -359,7 +379,7 @@ def record_mail_request(session: Session, kind: str, email: str, ip: str,
     """
     now = now or utcnow()
     key = (email or "").strip().lower()[:254]
-    ip = (ip or "unknown")[:45]
+    ip = source_of(ip)
     _refuse_when_over(session, MailRequest, MAIL_WINDOW, now, MailThrottled, [
         (MAX_MAILS_PER_EMAIL, [MailRequest.kind == kind, MailRequest.email == key],
          "This address has asked for several links in the last hour. If there is an account "
@@ -387,7 +407,7 @@ def authenticate(session: Session, email: str, password: str, ip: str,
     """
     now = now or utcnow()
     key = (email or "").strip().lower()[:254]
-    ip = (ip or "unknown")[:45]
+    ip = source_of(ip)
     user = find_by_email(session, key) if key else None
     usable = user is not None and not user.deleted_at
     known = usable and browser_token is not None and is_known_browser(
