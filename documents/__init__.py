@@ -4,9 +4,9 @@ from .diff import diff
 from .errors import LIMITS, DocumentError
 from .model import Diff, Document, Paragraph
 from .parse import decode, parse, parse_files
-from .render import render_comment, sanitize_document_html
+from .render import html_text, render_comment, sanitize_document_html
 
 __all__ = [
     "LIMITS", "Diff", "Document", "DocumentError", "Paragraph", "carry_anchors", "decode", "diff",
-    "parse", "parse_files", "render_comment", "sanitize_document_html",
+    "html_text", "parse", "parse_files", "render_comment", "sanitize_document_html",
 ]

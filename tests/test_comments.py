@@ -1,6 +1,8 @@
 """The commenting journey: paragraph by paragraph, with and without JavaScript."""
 from __future__ import annotations
 
+import html as html_lib
+
 import re
 from datetime import timedelta
 
@@ -112,6 +114,14 @@ def test_double_submit_makes_one_comment(client, world, app):
         ("\u200b\u200c\u200d\u2060\ufeff", "no visible text"),
         ("\u200b \u3164\u2800\n\u200b", "no visible text"),
         ("\u202e\u202e", "Write your comment"),
+        # Nothing shows once rendered: Markdown marks alone, an empty link, references to
+        # invisible characters.
+        ("-", "only formatting marks"),
+        ("***", "only formatting marks"),
+        (">", "only formatting marks"),
+        ("[](https://example.org)", "only formatting marks"),
+        ("&#8203;&nbsp;&zwnj;&#173;", "only formatting marks"),
+        ("**\u200b**", "only formatting marks"),
     ],
 )
 def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, app, body, message):
@@ -122,7 +132,7 @@ def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, a
     assert response.status_code == 400
     assert message in html
     if body.strip() and "\x00" not in body:
-        assert body[:50] in html  # what was typed is kept
+        assert html_lib.escape(body[:50], quote=False) in html  # what was typed is kept
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
@@ -573,3 +583,34 @@ def test_direction_controls_pair_up_line_by_line():
     assert strip("a \u202bb\nc\u202c") == "a b\nc"  # a new line ends every embedding
     assert not service.has_visible_text("\u200b\u200c\u200d\u2060\ufeff\u00a0\u3164")
     assert service.has_visible_text("\U0001F44D") and service.has_visible_text("\u0645")
+
+
+def test_a_direction_override_written_as_a_reference_is_dropped_like_the_character(client, world, app):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    sign_in_by_id(client, app, world["citizen_id"])
+    response = _post(client, world, anchor, body="ok &#x202e; reversed, and &#8238; again")
+    assert response.status_code == 303
+    with app.app_context():
+        comment = db.session.scalars(select(Comment)).one()
+        assert "\u202e" not in comment.body_html and "202e" not in comment.body.lower()
+        assert "reversed, and" in comment.body_html
+
+
+def test_a_banned_author_cannot_edit_a_held_comment_into_publication(client, world, app):
+    from consult.comments.service import CommentError, edit_comment
+    from moderation import service as moderation
+
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    sign_in_by_id(client, app, world["citizen_id"])
+    _post(client, world, anchor, body="Ring me on 07700 900123 about fees.")
+    with app.test_request_context():
+        comment = db.session.scalars(select(Comment)).one()
+        assert comment.status == "pending"
+        moderator = create_user(db.session, "mo@example.org", "a-long-password", role="moderator",
+                                confirmed=True)
+        moderation.impose_sanction(db.session, world["citizen_id"], "ban", "Abuse", moderator.id)
+        db.session.commit()
+        with pytest.raises(CommentError, match="may no longer post"):
+            edit_comment(db.session, comment.id, world["citizen_id"], "About fees.")
+        db.session.rollback()
+        assert db.session.get(Comment, comment.id).status == "pending"

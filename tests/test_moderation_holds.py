@@ -112,7 +112,7 @@ def test_editing_into_ones_own_earlier_text_does_not_publish_it(app, world):
         assert db.session.get(Comment, held.id).status == "pending"
 
 
-@pytest.mark.parametrize("step", ["escalated", "banned"])
+@pytest.mark.parametrize("step", ["escalated", "premoderated"])
 def test_an_edit_does_not_release_what_a_moderator_holds_or_an_author_under_a_measure(app, world, step):
     anchor = world["anchors"][LIBRARIES]
     ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
@@ -122,8 +122,8 @@ def test_an_edit_does_not_release_what_a_moderator_holds_or_an_author_under_a_me
         _html, version = open_item(mo, item)
         assert decide(mo, item, version, "escalate", note="possible defamation").status_code == 303
     with app.test_request_context():
-        if step == "banned":
-            service.impose_sanction(db.session, world["ann"], "ban", "Repeated abuse", world["mo"])
+        if step == "premoderated":
+            service.impose_sanction(db.session, world["ann"], "premoderate", "Links to spam", world["mo"])
             db.session.commit()
         comment = _comment(app, world["ann"])
         edit_comment(db.session, comment.id, world["ann"], "See the site about the opening hours")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import time
 import unicodedata
@@ -104,9 +105,19 @@ _RECENT_BY_AUTHOR = (select(Comment.created_at)
                      .order_by(Comment.created_at.desc()))
 
 
+# A direction control written as a character reference (&#x202E;) is one once rendered: the
+# pairing check must see it, so such references become the characters before it runs.
+_BIDI_REFERENCE = re.compile(r"&#(?:x0*(202[a-e]|206[6-9])|0*(823[4-8]|829[4-7]));", re.IGNORECASE)
+
+
+def _bidi_reference(match: re.Match) -> str:
+    return chr(int(match.group(1), 16) if match.group(1) else int(match.group(2)))
+
+
 def clean_body(body: str | None) -> str:
     """Validate a comment's text: present, visible, within the limit, no unreadable characters."""
-    text = strip_unpaired_bidi((body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_unpaired_bidi(_BIDI_REFERENCE.sub(_bidi_reference, text)).strip()
     if not text:
         raise CommentError("Write your comment before sending it.", field="body")
     if not has_visible_text(text):
@@ -122,6 +133,11 @@ def clean_body(body: str | None) -> str:
             "Your comment contains characters that could not be read (perhaps pasted from "
             "another program). Retype the marked part.", field="body",
         )
+    if not has_visible_text(documents.html_text(documents.render_comment(text))):
+        # Markdown marks alone ("-", "***", "[](https://…)") or invisible characters written
+        # as references (&#8203;) show as an empty comment.
+        raise CommentError("Write your comment before sending it: what was sent would show no "
+                           "text, only formatting marks or invisible characters.", field="body")
     bad = [c for c in text if unicodedata.category(c) in {"Cc", "Cs", "Co"} and c not in "\n\t"]
     if bad:
         raise CommentError(
@@ -565,6 +581,10 @@ def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
             "moderation or within 15 minutes of being published.", status=409,
         )
     ensure_open(comment.consultation, now)
+    refusal = moderation.posting_refusal(session, author_id, now)
+    if refusal:
+        # A banned or suspended author cannot post, and an edit is posting new words.
+        raise CommentError(refusal, status=403)
     text = clean_body(body)
     if text == comment.body:
         return comment
@@ -592,6 +612,8 @@ class RuleRef:
     anchor: str
     number: str
     title: str  # without its number: "Do not share personal information"
+    label: str = ""  # "rule 2 (Do not share personal information)", as every page and mail names it
+    version: int | None = None  # the rules version it is in (None: the default text, unpublished)
 
 
 @dataclass(frozen=True)
@@ -619,7 +641,7 @@ class HeldNotice:
         """The notice as plain sentences (for a flash message or the page's script)."""
         parts = []
         if self.findings:
-            found = _and([f.what + (f" (house rule {f.rule.number}: {f.rule.title})" if f.rule else "")
+            found = _and([f.what + (f", under {f.rule.label}" if f.rule else "")
                           for f in self.findings])
             parts.append(f"Our automatic check found {found}.")
         parts.extend(self.other)
@@ -647,7 +669,9 @@ def _rules_in_force(session: Session) -> dict[str, RuleRef]:
     """The house rules by anchor, read only (the default text until the first are published)."""
     version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
     rules = version.rules if version is not None else _default_rules()
-    return {r["anchor"]: RuleRef(r["anchor"], r["number"], r["title"].split(". ", 1)[-1]) for r in rules}
+    number = version.number if version is not None else None
+    return {r["anchor"]: RuleRef(r["anchor"], r["number"], r["title"].split(". ", 1)[-1],
+                                 moderation.rule_label(r), number) for r in rules}
 
 
 def held_notices(session: Session, comments: Iterable[Comment],
