@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from consult.extensions import db
 
@@ -21,14 +21,24 @@ BUSY_RETRY_AFTER = 5
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 
 
+MAX_ROW_ID = 2**31 - 1  # the ids are INTEGER columns: PostgreSQL refuses a larger number
+
+
 class WholeNumberConverter(IntegerConverter):
-    """`<int:...>` in URLs: ASCII digits, at most 18 of them, so any match fits the database.
+    """`<int:...>` in URLs: ASCII digits, no larger than a row id can be.
 
     Werkzeug's own takes any Unicode decimal digits and numbers of any length, and a 30-digit
-    id overflowed SQLite's integers (a server error) instead of finding nothing (a 404).
+    id overflowed SQLite's integers, a 12-digit one PostgreSQL's (a server error) instead of
+    finding nothing (a 404).
     """
 
-    regex = r"[0-9]{1,18}"
+    regex = r"[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ROW_ID:
+            raise ValidationError()  # this URL names no row: the rule does not match, a 404
+        return number
 
 
 def init_app(app: Flask) -> None:

@@ -219,7 +219,10 @@ def test_themes_assign_one_by_one_in_bulk_and_from_search_merge_and_suggest(clie
                  {"theme_id": cost, "comment_ids": ["999999"]},
                  {"theme_id": "999999", "comment_ids": [str(ids["dan"])]},
                  # "²" passes str.isdigit() but not int().
-                 {"theme_id": cost, "comment_ids": ["\u00b2"]}):
+                 {"theme_id": cost, "comment_ids": ["\u00b2"]},
+                 # Beyond what a database integer holds.
+                 {"theme_id": "9" * 30, "comment_ids": [str(ids["dan"])]},
+                 {"theme_id": cost, "comment_ids": ["9" * 30]}):
         response = client.post("/manage/parking/assign", data=data, follow_redirects=True)
         assert response.status_code == 200
         assert "flash-error" in response.get_data(as_text=True)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField,
+from wtforms import (HiddenField, RadioField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.validators import Optional
 
 from consult.models import THEME_OUTCOMES
+from consult.text import whole_number
 
 # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice; older ones lack it.
 try:
@@ -24,10 +25,8 @@ def choice(value, label):
 
 
 def _whole(value) -> int | None:
-    """A whole number from a form value, or None (ASCII digits only: str.isdigit() is also
-    true of "²", which int() refuses)."""
-    value = str(value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    """A whole number from a form value that can be a row id, or None (see text.whole_number)."""
+    return whole_number(str(value or "").strip())
 
 
 def _ids(values) -> list[int]:
@@ -77,9 +76,13 @@ class MergeForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Count comments under a theme (one, or many ticked in a list)."""
 
-    theme_id = IntegerField("Theme", validators=[Optional()])
+    theme_id = StringField("Theme")
     comment_ids = SelectMultipleField("Comments", choices=[], validate_choice=False)
     return_to = HiddenField()
+
+    def chosen_theme(self) -> int | None:
+        """The chosen theme's id, or None (nothing chosen, or not an id)."""
+        return _whole(self.theme_id.data)
 
     def ids(self) -> list[int]:
         """The ticked comments' ids."""
@@ -89,7 +92,11 @@ class AssignForm(FlaskForm):
 class UnassignForm(FlaskForm):
     """Take one comment out of a theme."""
 
-    comment_id = IntegerField("Comment", validators=[Optional()])
+    comment_id = StringField("Comment")
+
+    def chosen_comment(self) -> int | None:
+        """The comment's id, or None (nothing chosen, or not an id)."""
+        return _whole(self.comment_id.data)
 
 
 class ConsiderForm(FlaskForm):

@@ -354,11 +354,11 @@ def assign(slug: str):
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
         _refuse_if_published(consultation)
-        if not form.theme_id.data:
+        if form.chosen_theme() is None:
             raise service.ResponseError("Choose the theme to count the comments under.")
         if not form.ids():
             raise service.ResponseError("Tick at least one comment to count under the theme.")
-        found = service.get_theme(db.session, consultation, form.theme_id.data)
+        found = service.get_theme(db.session, consultation, form.chosen_theme())
         _refuse_merged(found)
         added = service.assign(db.session, found, form.ids(), _actor_id())
         db.session.commit()
@@ -388,15 +388,15 @@ def unassign(slug: str, theme_id: int):
     form = UnassignForm()
     try:
         _refuse_if_published(consultation)
-        if not form.comment_id.data:
+        if form.chosen_comment() is None:
             raise service.ResponseError("Choose the comment to take out of the theme.")
-        service.unassign(db.session, found, form.comment_id.data)
+        service.unassign(db.session, found, form.chosen_comment())
         db.session.commit()
     except service.ResponseError as exc:
         db.session.rollback()
         _fail(exc)
     else:
-        flash(f"Comment #{form.comment_id.data} is no longer counted under “{found.title}”.",
+        flash(f"Comment #{form.chosen_comment()} is no longer counted under “{found.title}”.",
               "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
 
