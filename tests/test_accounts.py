@@ -229,6 +229,19 @@ def test_registering_a_taken_address_looks_the_same_but_mails_the_owner(app, cli
     assert _count(app, User) == 1
 
 
+def test_the_session_after_registering_does_not_tell_whether_the_address_was_taken(app, ada):
+    """The session cookie is signed, not encrypted: anyone holding it can read it."""
+    make_user(app, "dee@example.org", confirmed=False)
+    seen = {}
+    for email in ("new@example.org", "ada@example.org", "dee@example.org"):
+        browser = app.test_client()
+        assert _register(browser, email).status_code == 302
+        with browser.session_transaction() as stored:
+            seen[email] = {key: len(str(value)) for key, value in stored.items()
+                           if key != "_flashes"}
+    assert seen["new@example.org"] == seen["ada@example.org"] == seen["dee@example.org"]
+
+
 @pytest.mark.parametrize("name", ["\u200b\u200b", "\u3164\u3164", "\u2800", "\u202e", " \u200d\u2060 "])
 def test_a_display_name_of_only_invisible_characters_is_refused_like_an_empty_one(app, client, name):
     response = client.post("/register", data={"email": "eve@example.org", "display_name": name,

@@ -143,10 +143,13 @@ def register():
         else:
             db.session.commit()
             user, next_url = result.user, service.safe_next(form.next.data)
+            # Every registering browser gets a secret of the same shape: the session cookie
+            # is signed, not encrypted, so keeping one only for new accounts would tell
+            # whoever holds the cookie whether the address already had an account.
+            browser = session[REGISTERED_IN_THIS_BROWSER] = service.new_browser_secret()
             if result.created:
                 # Only the browser that created the account (and so chose its password) is
                 # signed in by the link; an existing account's owner signs in as usual.
-                browser = session[REGISTERED_IN_THIS_BROWSER] = service.new_browser_secret()
                 sent = _send_confirmation(user, next_url, browser)
             elif user.email_confirmed_at is None:
                 sent = _send_confirmation(user, next_url)
