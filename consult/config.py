@@ -23,6 +23,14 @@ ENV_KEYS = (
 )
 
 
+# Sign-in throttling limits (see consult.accounts.service): whole numbers, at least 1.
+LOGIN_LIMIT_KEYS = (
+    "LOGIN_MAX_FAILURES_PER_SOURCE",
+    "LOGIN_MAX_FAILURES_PER_IP",
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+)
+
+
 class ConfigError(RuntimeError):
     """Raised when the application cannot start safely with the configuration given."""
 
@@ -78,6 +86,17 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         config["MAIL_PORT"] = int(config["MAIL_PORT"])
     if "MAIL_USE_TLS" in config:
         config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
+    for key in LOGIN_LIMIT_KEYS:
+        if env.get(key):
+            config[key] = _whole_number(env, key, minimum=1)
+    if env.get("LOGIN_MAX_FAILURES_PER_EMAIL"):
+        # An older release's setting: ignoring it would quietly change a security limit.
+        raise ConfigError(
+            "LOGIN_MAX_FAILURES_PER_EMAIL is no longer used. Sign-in failures are now limited "
+            "per account and IP address (LOGIN_MAX_FAILURES_PER_SOURCE, default 5), per IP "
+            "address (LOGIN_MAX_FAILURES_PER_IP, default 20) and per account from anywhere "
+            "(LOGIN_MAX_FAILURES_PER_ACCOUNT, default 25). Remove it, setting those instead "
+            "if you need other limits. Refusing to start.")
     if env.get("PROXY_FIX_X_FOR"):
         config["PROXY_FIX_X_FOR"] = _whole_number(env, "PROXY_FIX_X_FOR", minimum=0)
     if env.get("SEARCH_INDEXER_THREAD", "").lower() in {"1", "true", "yes"}:

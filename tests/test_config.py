@@ -220,3 +220,38 @@ def test_proxy_fix_hops_come_from_the_environment_as_a_whole_number():
     for bad in ("yes", "-1", "1.5", "\u0661"):
         with pytest.raises(ConfigError, match="PROXY_FIX_X_FOR must be a whole number"):
             from_environment({"PROXY_FIX_X_FOR": bad})
+
+
+def test_sign_in_limits_come_from_the_environment_as_whole_numbers():
+    config = from_environment({"LOGIN_MAX_FAILURES_PER_SOURCE": "3",
+                               "LOGIN_MAX_FAILURES_PER_IP": " 40 ",
+                               "LOGIN_MAX_FAILURES_PER_ACCOUNT": "50"})
+    assert (config["LOGIN_MAX_FAILURES_PER_SOURCE"], config["LOGIN_MAX_FAILURES_PER_IP"],
+            config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]) == (3, 40, 50)
+    for bad in ("five", "0", "-5", "2.5", "1e3"):
+        with pytest.raises(ConfigError, match="LOGIN_MAX_FAILURES_PER_IP must be a whole number "
+                                              "of at least 1"):
+            from_environment({"LOGIN_MAX_FAILURES_PER_IP": bad})
+
+
+def test_the_old_per_email_limit_stops_the_start_instead_of_being_ignored(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_EMAIL", "10")
+    with pytest.raises(ConfigError, match="LOGIN_MAX_FAILURES_PER_EMAIL is no longer used.*"
+                                          "LOGIN_MAX_FAILURES_PER_SOURCE"):
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.db'}"})
+
+
+def test_a_sign_in_limit_set_in_the_environment_is_applied(database_url, tmp_path, monkeypatch):
+    from tests.helpers import fresh_app, log_in, make_user
+
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_SOURCE", "2")
+    made = fresh_app(database_url, tmp_path)
+    app = next(made)
+    try:
+        make_user(app, "ada@example.org")
+        client = app.test_client()
+        for _ in range(2):
+            assert log_in(client, "ada@example.org", "wrong-password").status_code == 200
+        assert log_in(client, "ada@example.org").status_code == 429
+    finally:
+        next(made, None)
