@@ -121,9 +121,11 @@ def cited_rules(decision: Decision) -> list[dict]:
     index = _rule_index(version) if version else {}
     result = []
     for anchor in decision.rules or []:
-        rule = index.get(anchor, {"number": "?", "title": anchor})
+        rule = index.get(anchor)
+        if rule is None:  # never the bare anchor: it is an internal value
+            rule = {"number": "?", "title": "a rule since changed"}
         result.append({"anchor": anchor, "number": rule["number"], "title": rule["title"],
-                       "label": service.rule_label(rule),
+                       "label": service.rule_label(rule) if anchor in index else rule["title"],
                        "url": url_for("moderation.rules", version=decision.rules_version) + f"#{anchor}"})
     return result
 
@@ -168,6 +170,8 @@ def _register_globals(state) -> None:
     state.app.add_template_global(decisions_for_comments, "moderation_decisions")
     state.app.add_template_global(OUTCOME_NAMES, "moderation_outcomes")
     state.app.add_template_global(service.SANCTION_NAMES, "moderation_measures")
+    # "rule 3 (No abuse…)": the one way pages, mail and reasons name a rule.
+    state.app.add_template_global(service.rule_label, "house_rule_label")
 
 
 # --- house rules -----------------------------------------------------------------------------

@@ -1,0 +1,210 @@
+"""Moderation wording and consistency: one name for each rule, plain words, times in the site's zone."""
+from __future__ import annotations
+
+import html as html_lib
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from consult.consultations.service import create_consultation
+from consult.extensions import db
+from consult.models import Comment, Paragraph, utcnow
+from helpers import make_user, outbox, sign_in
+from moderation import service
+from moderation.models import Decision, QueueItem
+
+DOC = """---
+title: Parking Policy
+---
+# Parking Policy
+
+## 1. Fees {#fees}
+
+Residents pay a yearly fee for a permit.
+
+Visitors pay by the hour.
+"""
+
+LIBRARIES = """---
+title: Libraries
+---
+# Libraries
+
+## Opening hours {#hours}
+
+Libraries open at nine.
+"""
+
+# Rules whose titles are not numbered 1..n in order: a rule's position is not its number.
+RULES = """---
+title: House rules
+---
+# House rules
+
+What may be published here.
+
+## 5. Do not share personal information {#personal-information}
+
+No phone numbers or addresses.
+
+## 9. No abuse, threats or discrimination {#no-abuse}
+
+Disagree with ideas, not people.
+
+## 4. No spam {#no-spam}
+
+No adverts.
+
+## 1. Stay on the consultation's subject {#on-topic}
+
+Comment on the document.
+"""
+
+FEE = "Visitors pay by the hour."
+PHONE = "Ring me on 07700 900123 about the fees."
+
+
+def _consultation(slug, text, mode):
+    now = utcnow()
+    return create_consultation(db.session, slug=slug, files=[(f"{slug}.md", text)],
+                               opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
+                               publish=True, moderation_mode=mode)
+
+
+@pytest.fixture
+def world(app):
+    """A pre-moderated and a post-moderated consultation, house rules version 2 (numbered out of
+    order), citizens, two moderators, an administrator and an official."""
+    with app.app_context():
+        _consultation("parking", DOC, "pre")
+        _consultation("libraries", LIBRARIES, "post")
+        service.current_rules(db.session)
+        service.publish_rules(db.session, RULES, "Renumbered.", actor_id=None)
+        db.session.commit()
+        anchors = {p.text: p.anchor for p in db.session.scalars(select(Paragraph))}
+    people = {
+        "ann": make_user(app, "ann@example.org", name="Ann"),
+        "cat": make_user(app, "cat@example.org", name="Cat"),
+        "dan": make_user(app, "dan@example.org", name="Dan"),
+        "eve": make_user(app, "eve@example.org", name="Eve"),
+        "mo": make_user(app, "mo@example.org", name="Mo", role="moderator"),
+        "bea": make_user(app, "bea@example.org", name="Bea", role="moderator"),
+        "ada": make_user(app, "ada@example.org", name="Ada", role="admin"),
+        "ola": make_user(app, "ola@example.org", name="Ola", role="official"),
+    }
+    return {"anchors": anchors, **people}
+
+
+def client_for(app, user_id):
+    client = app.test_client()
+    sign_in(client, app, user_id)
+    return client
+
+
+def post_comment(client, slug, anchor, body, key):
+    return client.post(f"/c/{slug}/p/{anchor}/comments",
+                       data={"body": body, "submission_key": key, "respondent_type": "individual",
+                             "show_name": "name"})
+
+
+def latest_item(app, **where) -> QueueItem:
+    with app.app_context():
+        query = select(QueueItem).order_by(QueueItem.id.desc())
+        for key, value in where.items():
+            query = query.where(getattr(QueueItem, key) == value)
+        item = db.session.scalars(query).first()
+        db.session.expunge(item)
+        return item
+
+
+def open_item(client, item_id):
+    response = client.get(f"/moderation/items/{item_id}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', html)
+    return html, version.group(1) if version else None
+
+
+def decide(client, item_id, version, outcome, rules=(), note=""):
+    return client.post(f"/moderation/items/{item_id}/decide",
+                       data={"outcome": outcome, "version": version, "rules": list(rules), "note": note})
+
+
+INLINE_TAG = re.compile(r"</?(?:a|strong|em|bdi|span|time|kbd)\b[^>]*>")
+
+
+def words(page: str) -> str:
+    """The page's words as a reader reads them: no tags, single spaces."""
+    page = re.sub(r"<[^>]+>", " ", INLINE_TAG.sub("", page))
+    return re.sub(r"\s+", " ", html_lib.unescape(page))
+
+
+def flashes(client, response) -> str:
+    return words(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
+PERSONAL = "rule 5 (Do not share personal information)"
+ABUSE = "rule 9 (No abuse, threats or discrimination)"
+PERSONAL_LINK = f'<a href="/house-rules?version=2#personal-information">{PERSONAL}</a>'
+ABUSE_LINK = f'<a href="/house-rules?version=2#no-abuse">{ABUSE}</a>'
+
+
+# --- 1. one label for each rule, linked in its version --------------------------------------
+
+def test_every_page_and_notice_names_a_rule_by_the_number_in_its_title_and_links_its_version(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    sent = post_comment(ann, "parking", world["anchors"][FEE], PHONE, "k1")
+    assert sent.status_code == 303
+    told = flashes(ann, sent)
+    assert f"Our automatic check found a phone number, under {PERSONAL}." in told
+
+    mine = ann.get("/me/comments").get_data(as_text=True)
+    notice = mine[mine.index('class="held-notice"'):]
+    notice = notice[:notice.index("</div>")]
+    assert f"a phone number, under {PERSONAL_LINK}" in notice
+    assert "rule 1" not in words(notice)
+
+    item = latest_item(app)
+    queue = mo.get("/moderation/").get_data(as_text=True)
+    assert f"({PERSONAL})" in words(queue) and "(rule 1)" not in words(queue)
+
+    html, version = open_item(mo, item.id)
+    assert PERSONAL_LINK in html
+    assert decide(mo, item.id, version, "reject", rules=["personal-information", "no-abuse"]).status_code == 303
+
+    mine = ann.get("/me/comments").get_data(as_text=True)
+    decided = mine[mine.index('class="decisions"'):]
+    decided = decided[:decided.index("</ul>")]
+    assert f"Not published under {PERSONAL_LINK} and {ABUSE_LINK}" in decided
+    assert "rule 1" not in words(decided) and "rule 2" not in words(decided)
+
+    html, _version = open_item(mo, item.id)
+    history = html[html.index("Decisions on this comment"):]
+    assert f"under {PERSONAL_LINK}, {ABUSE_LINK}" in history[:history.index("</ul>")]
+
+    person = mo.get(f"/moderation/users/{world['ann']}").get_data(as_text=True)
+    assert f"{PERSONAL_LINK}, {ABUSE_LINK}" in person and "rule 1<" not in person
+
+    mail = [m for m in outbox(app) if m.to == "ann@example.org"][0]
+    assert f"was not published under {PERSONAL} and {ABUSE}" in mail.body
+
+    rules_page = app.test_client().get("/house-rules").get_data(as_text=True)
+    assert 'aria-label="Rule 5 (Do not share personal information)"' in rules_page
+
+
+def test_readers_reports_name_the_rule_by_its_label_in_the_queue_and_on_the_item(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "libraries", world["anchors"]["Libraries open at nine."], "Open at eight.", "k2")
+    with app.app_context():
+        comment_id = db.session.scalar(select(Comment.id).where(Comment.body == "Open at eight."))
+    for reader in ("cat", "dan", "eve"):
+        client_for(app, world[reader]).post(f"/c/libraries/comments/{comment_id}/flag",
+                                            data={"rule": "on-topic"})
+    label = "rule 1 (Stay on the consultation's subject)"
+    queue = words(mo.get("/moderation/").get_data(as_text=True))
+    assert f"Reported by readers under {label}." in queue
+    html, _version = open_item(mo, latest_item(app).id)
+    assert (f'Reported by readers under <a href="/house-rules?version=2#on-topic">'
+            f"{label.replace(chr(39), '&#39;')}</a>.") in html
