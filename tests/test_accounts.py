@@ -365,6 +365,9 @@ def test_a_known_browser_token_is_refused_for_another_account_or_after_a_reset(a
     assert not service.is_known_browser("another-secret", token, ada_user)
     assert not service.is_known_browser(secret, token, ada_user,
                                         now=utcnow() + timedelta(days=366))
+    ada_user.session_version += 1  # signed out on every device
+    assert not service.is_known_browser(secret, token, ada_user)
+    assert service.is_known_browser(secret, service.device_token(secret, ada_user), ada_user)
     ada_user.password_hash = service.hash_password("a brand new password")
     assert not service.is_known_browser(secret, token, ada_user)
 

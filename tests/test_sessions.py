@@ -164,3 +164,26 @@ def test_the_csrf_token_from_before_sign_in_is_not_valid_after(app, client, ada)
     assert after != before
     assert client.post("/logout", data={"csrf_token": after}).status_code == 302
     assert _signed_out(client.get("/account"))
+
+
+def _guess_from_many_places(app, email: str, times: int = 25) -> None:
+    """A botnet: one wrong password from each of many addresses, under every per-address limit."""
+    for i in range(times):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"203.0.113.{i + 1}"
+        log_in(client, email, f"guess {i}")
+
+
+def test_signing_out_everywhere_makes_a_lost_browser_a_stranger_to_the_sign_in_limits(app, ada):
+    lost, mine = app.test_client(), app.test_client()
+    assert log_in(lost, "ada@example.org").status_code == 302   # the laptop left on a train
+    assert log_in(mine, "ada@example.org").status_code == 302
+    assert mine.post("/account/sign-out-everywhere").status_code == 302
+    _guess_from_many_places(app, "ada@example.org")
+    # The lost browser still holds its known-browser cookie, but it no longer counts...
+    refused = log_in(lost, "ada@example.org")
+    assert refused.status_code == 429
+    assert "from different places" in refused.get_data(as_text=True)
+    # ... while the browser that signed out everywhere is still known and gets in.
+    assert log_in(mine, "ada@example.org").status_code == 302
+    assert mine.get("/account").status_code == 200

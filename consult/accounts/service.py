@@ -427,21 +427,25 @@ def authenticate(session: Session, email: str, password: str, ip: str,
 
 def device_token(secret_key: str, user: User, now: datetime | None = None) -> str:
     """A signed token a browser keeps after signing in, so it is known at the next sign-in."""
-    payload = {"u": user.id, "p": _password_fingerprint(user), "t": _stamp(now or utcnow())}
+    payload = {"u": user.id, "p": _password_fingerprint(user), "v": user.session_version,
+               "t": _stamp(now or utcnow())}
     return _serializer(secret_key, "device").dumps(payload)
 
 
 def is_known_browser(secret_key: str, token: str, user: User,
                      now: datetime | None = None) -> bool:
-    """True when `token` is a fresh device_token of this user under their current password.
+    """True when `token` is a fresh device_token of this user under their current password
+    and session version.
 
-    Tied to the password, so that after a reset a browser an intruder used is a stranger again.
+    Tied to both, so that after a reset, or signing out on every device (which bumps the
+    version), a browser an intruder used or the owner lost is a stranger again.
     """
     try:
         data = _read_token(secret_key, "device", token, DEVICE_MAX_AGE, now or utcnow())
     except InvalidToken:
         return False
-    return data.get("u") == user.id and data.get("p") == _password_fingerprint(user)
+    return (data.get("u") == user.id and data.get("p") == _password_fingerprint(user)
+            and data.get("v") == user.session_version)
 
 
 # ---------------------------------------------------------------------------- sessions

@@ -276,11 +276,13 @@ def logout():
 @login_required
 def logout_everywhere():
     """Sign out of every browser and device, this one included."""
-    service.end_all_sessions(db.session, current_user.id)
+    user = service.end_all_sessions(db.session, current_user.id)
     _sign_out()
     db.session.commit()
     flash("You have signed out on every device.", "success")
-    return redirect(url_for("accounts.login"))
+    # Every other browser stops being known to the account (a lost one must not stay exempt
+    # from the sign-in limits); the owner's, which asked, stays known.
+    return _remember_browser(redirect(url_for("accounts.login")), user)
 
 
 # ---------------------------------------------------------------------------- the account
