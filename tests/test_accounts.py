@@ -332,6 +332,29 @@ def test_many_sources_guessing_one_account_are_capped_but_the_owners_browser_get
     assert owner.get("/account").status_code == 200
 
 
+def test_the_known_browser_cookie_reaches_the_sign_in_page_under_a_script_root(app, ada):
+    """Served at https://example.gov/consult/ (SCRIPT_NAME=/consult), not at the site root."""
+    root = "http://localhost/consult"
+
+    def sign_in(client, password=PASSWORD):
+        return client.post("/login", base_url=root,
+                           data={"email": "ada@example.org", "password": password})
+
+    owner = app.test_client()
+    signed_in = sign_in(owner)
+    assert signed_in.status_code == 302
+    [cookie] = [c for c in signed_in.headers.getlist("Set-Cookie")
+                if c.startswith("consult_known_browser=")]
+    assert "Path=/consult/login;" in cookie
+    owner.post("/logout", base_url=root)
+    for i in range(25):
+        guesser = app.test_client()
+        guesser.environ_base["REMOTE_ADDR"] = f"203.0.113.{i + 1}"
+        sign_in(guesser, f"guess {i}")
+    assert sign_in(app.test_client()).status_code == 429
+    assert sign_in(owner).status_code == 302  # the owner's browser is still known there
+
+
 def test_throttle_lifts_after_the_window_and_success_clears_only_its_source(session, ada):
     start = utcnow()
     for i in range(5):

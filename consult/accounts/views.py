@@ -97,7 +97,8 @@ def _remember_browser(response, user):
     response.set_cookie(
         KNOWN_BROWSER_COOKIE, service.device_token(_secret(), user),
         max_age=int(service.DEVICE_MAX_AGE.total_seconds()), httponly=True,
-        secure=bool(config.get("SESSION_COOKIE_SECURE")), samesite="Lax", path="/login")
+        secure=bool(config.get("SESSION_COOKIE_SECURE")), samesite="Lax",
+        path=url_for("accounts.login"))  # under a script root this is /<root>/login
     return response
 
 
