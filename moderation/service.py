@@ -150,8 +150,23 @@ def parse_rules(source: str) -> RulesText:
     if not rules:
         raise ModerationError("The house rules need at least one rule: a level-2 heading (## …).")
     meta = document.meta
-    return RulesText(rules, document.html, title=str(meta.get("title") or "").strip(),
-                     note=str(meta.get("note") or "").strip())
+    return RulesText(rules, document.html, title=_front_matter_text(meta, "title"),
+                     note=_front_matter_text(meta, "note"))
+
+
+def _front_matter_text(meta: dict, key: str) -> str:
+    """A front-matter value as the text it is shown as; a list or a mapping is refused.
+
+    YAML reads "note:" followed by "- a" lines as a list, which str() would store as "['a']".
+    """
+    value = meta.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, dict, bool)):  # YAML reads a bare yes or no as a bool
+        raise ModerationError(
+            f"The front matter's {key} must be text on one line (for example “{key}: Rule 4 is "
+            f"clearer”), not a list. Put quotes round it if it is yes or no or contains a colon.")
+    return str(value).strip()
 
 
 def _rule_name(title: str) -> str:
@@ -741,14 +756,33 @@ def _checked_request(session: Session, request: DecisionRequest) -> tuple[HouseR
     cited = [r for r in dict.fromkeys(request.rules) if r]
     unknown = [r for r in cited if r not in known]
     if unknown:
-        raise ModerationError(f"Unknown house rule: {', '.join(unknown)}. Cite a rule from version "
-                              f"{rules_version.number} of the house rules.")
+        raise ModerationError(_changed_rules_message(session, unknown))
     if request.outcome in (REJECT, REDACT, REMOVE) and not cited:
         raise ModerationError("Cite the house rule the comment breaks: the author is told which one.")
     note = (request.note or "").strip()
     if len(note) > MAX_NOTE:
         raise ModerationError(f"The note is {len(note):,} characters; the limit is {MAX_NOTE:,}.")
     return rules_version, cited, note
+
+
+def _changed_rules_message(session: Session, anchors: Sequence[str]) -> str:
+    """What a moderator citing rules no longer in force is told, naming them as they were."""
+    old: dict[str, str] = {}
+    for version in session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())):
+        for rule in version.rules:
+            if rule["anchor"] in anchors:
+                old.setdefault(rule["anchor"], rule_label(rule))
+        if len(old) == len(anchors):
+            break
+    named = [old[a] for a in anchors if a in old]  # an anchor no version had is not echoed back
+    if not named:
+        return ("That house rule has changed since you opened this page: read the rules again "
+                "and choose again.")
+    if len(named) == 1:
+        return (f"That house rule ({named[0]}) has changed since you opened this page: read it "
+                "again and choose again.")
+    return (f"Those house rules ({' and '.join(named)}) have changed since you opened this page: "
+            "read them again and choose again.")
 
 
 def decide(session: Session, item_id: int, moderator_id: int, request: DecisionRequest, *,

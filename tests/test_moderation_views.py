@@ -385,7 +385,7 @@ def test_bad_decisions_get_clear_messages_and_leave_the_audit_trail_whole(app, w
     _html, version = open_item(mo, item_id)
     before = count(app, AuditEntry)
     cases = [
-        ({"outcome": "reject", "rules": ["no-such-rule"]}, 400, "Unknown house rule"),
+        ({"outcome": "reject", "rules": ["no-such-rule"]}, 400, "That house rule has changed"),
         ({"outcome": "reject"}, 400, "Cite the house rule"),
         ({"outcome": "approve", "note": "x" * 2001}, 400, "the limit is 2,000"),
         ({"outcome": "redact", "rules": ["no-abuse"], "redacted_text": "Cheaper permits please."}, 400,
@@ -579,7 +579,8 @@ def test_keeping_the_prefilled_rules_publishes_the_same_rules_and_no_front_matte
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
     refused = decide(mo, item_id, version, "reject", rules=["title-house-rules"])
-    assert refused.status_code == 400 and "Unknown house rule" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "That house rule has changed" in refused.get_data(as_text=True)
+    assert "title-house-rules" not in refused.get_data(as_text=True).split('id="problem"')[1].split("</div>")[0]
 
 
 @pytest.mark.parametrize("source, message", [

@@ -208,3 +208,47 @@ def test_readers_reports_name_the_rule_by_its_label_in_the_queue_and_on_the_item
     html, _version = open_item(mo, latest_item(app).id)
     assert (f'Reported by readers under <a href="/house-rules?version=2#on-topic">'
             f"{label.replace(chr(39), '&#39;')}</a>.") in html
+
+
+# --- 2. no internal values ------------------------------------------------------------------
+
+def test_a_rule_changed_since_the_page_was_opened_is_named_as_it_was_not_by_its_anchor(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], PHONE, "k1")
+    item = latest_item(app)
+    _html, version = open_item(mo, item.id)
+    with app.app_context():  # meanwhile an official renames the rule's anchor
+        service.publish_rules(db.session, RULES.replace("{#personal-information}", "{#privacy}"),
+                              "Anchor renamed.", actor_id=world["ola"])
+        db.session.commit()
+    refused = decide(mo, item.id, version, "reject", rules=["personal-information"])
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert (f"That house rule ({PERSONAL}) has changed since you opened this page: read it again "
+            "and choose again.") in words(page)
+    assert "personal-information" not in words(page) and "Unknown house rule" not in page
+    assert 'value="privacy"' in page  # the rules in force, to choose again
+    with app.app_context():
+        assert db.session.scalar(select(Decision.id)) is None
+
+
+def test_the_user_page_names_the_role_in_plain_words(app, world):
+    mo = client_for(app, world["mo"])
+    for who, role in [("ann", "Citizen"), ("bea", "Moderator"), ("ola", "Official"), ("ada", "Administrator")]:
+        page = words(mo.get(f"/moderation/users/{world[who]}").get_data(as_text=True))
+        assert f"Role: {role}." in page
+
+
+def test_a_list_as_the_rules_note_is_refused_with_a_message_not_stored_as_python(app, world):
+    ola = client_for(app, world["ola"])
+    source = RULES.replace("title: House rules\n", "title: House rules\nnote:\n  - Rule 4 added\n  - Rule 9 clearer\n")
+    for button in ("preview", "publish"):
+        response = ola.post("/moderation/rules/new", data={"source": source, button: "x"})
+        page = words(response.get_data(as_text=True))
+        assert response.status_code == 400
+        assert "The front matter's note must be text on one line" in page and "['" not in page
+    with app.app_context():
+        assert service.current_rules(db.session).number == 2
+    fine = source.replace("note:\n  - Rule 4 added\n  - Rule 9 clearer\n", "note: 'Rule 4: added'\n")
+    assert ola.post("/moderation/rules/new", data={"source": fine, "publish": "x"}).status_code == 303
+    assert "Rule 4: added" in app.test_client().get("/house-rules").get_data(as_text=True)

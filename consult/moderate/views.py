@@ -34,6 +34,8 @@ bp = Blueprint("moderation", __name__)
 AUDIT_PAGE = 50
 SOURCES = {"pre": "Pre-moderation", "screening": "Automatic screening", "flags": "Flagged by readers",
            "appeal": "Appeal"}
+ROLE_NAMES = {Role.CITIZEN.value: "Citizen", Role.MODERATOR.value: "Moderator",
+              Role.OFFICIAL.value: "Official", Role.ADMIN.value: "Administrator"}
 OUTCOME_NAMES = {APPROVE: "Approved", REJECT: "Not published", REDACT: "Published with words removed",
                  ESCALATE: "Escalated to an official", REMOVE: "Removed"}
 SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
@@ -486,7 +488,8 @@ def _user_page(person: User, form: SanctionForm | None = None, error: str | None
                                         .order_by(Sanction.id.desc())))
     active = {s.id for s in service.active_sanctions(db.session, user_id)}
     return render_template(
-        "moderation/user.html", person=person, decisions=[(d, cited_rules(d)) for d in decisions],
+        "moderation/user.html", person=person, role=ROLE_NAMES.get(person.role, "Citizen"),
+        decisions=[(d, cited_rules(d)) for d in decisions],
         history=service.author_history(db.session, user_id), sanctions=sanctions, active=active,
         form=form or SanctionForm(), revoke_form=ConfirmForm(), error=error,
         names=_names([s.created_by for s in sanctions] + [s.revoked_by for s in sanctions]
