@@ -791,6 +791,12 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
     now = now or utcnow()
     item = get_item(session, item_id)
     _check_scope(session, item, moderator_id, is_admin)
+    # Who may decide comes before what the decision lacks: an excluded moderator is not asked
+    # to cite a rule for a decision they may not make.
+    if moderator_id in appeal_excluded(session, item):
+        raise ModerationError("You took part in an earlier decision on this comment, so another "
+                              "moderator must review it: an appeal goes to someone new to it.",
+                              status=403)
     rules_version, cited, note = _checked_request(session, request)
     redacted = None
     if request.outcome == REDACT:
@@ -798,10 +804,6 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
         if not redacted or redacted == item.text.strip():
             raise ModerationError("Remove the personal or offending words from the text before "
                                   "publishing it redacted.")
-    if moderator_id in appeal_excluded(session, item):
-        raise ModerationError("You took part in an earlier decision on this comment, so another "
-                              "moderator must review it: an appeal goes to someone new to it.",
-                              status=403)
     if request.outcome == ESCALATE and item.state == ESCALATED:
         raise ModerationError("This item is already escalated to an official.")
     expected = request.expected_version if request.expected_version is not None else item.version
@@ -1102,17 +1104,20 @@ def appeal_excluded(session: Session, item: QueueItem) -> list[int]:
 
 
 def appeal_deciders(session: Session, item: QueueItem, limit: int = 20) -> list[int]:
-    """The moderators who may decide this appeal: new to the comment, and moderating its consultation."""
+    """Who may decide this appeal: new to the comment, and moderating its consultation (or, once
+    it is escalated, an official). At most `limit`, by id: ask for one more to know of others."""
     users = table("users", column("id"), column("role"), column("deleted_at"))
     assigned_elsewhere = (select(Assignment.user_id).where(Assignment.user_id == users.c.id)
                           .where(Assignment.consultation_id != item.consultation_id))
     assigned_here = (select(Assignment.user_id).where(Assignment.user_id == users.c.id)
                      .where(Assignment.consultation_id == item.consultation_id))
+    who = [users.c.role == "admin",
+           and_(users.c.role == "moderator", or_(assigned_here.exists(), ~assigned_elsewhere.exists()))]
+    if item.state == ESCALATED:  # officials decide the items escalated to them
+        who.append(users.c.role == "official")
     query = (select(users.c.id).where(users.c.deleted_at.is_(None),
                                       users.c.id.not_in(appeal_excluded(session, item) or [0]),
-                                      or_(users.c.role == "admin",
-                                          and_(users.c.role == "moderator",
-                                               or_(assigned_here.exists(), ~assigned_elsewhere.exists()))))
+                                      or_(*who))
              .order_by(users.c.id).limit(limit))
     return list(session.scalars(query))
 

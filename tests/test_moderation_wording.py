@@ -252,3 +252,67 @@ def test_a_list_as_the_rules_note_is_refused_with_a_message_not_stored_as_python
     fine = source.replace("note:\n  - Rule 4 added\n  - Rule 9 clearer\n", "note: 'Rule 4: added'\n")
     assert ola.post("/moderation/rules/new", data={"source": fine, "publish": "x"}).status_code == 303
     assert "Rule 4: added" in app.test_client().get("/house-rules").get_data(as_text=True)
+
+
+# --- 3. the read-only appeal view ------------------------------------------------------------
+
+def _appealed(app, world):
+    """Ann's comment rejected by Mo and appealed: (Mo's client, the appeal item's id)."""
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "Rubbish plan by rubbish people.", "k1")
+    item = latest_item(app)
+    _html, version = open_item(mo, item.id)
+    assert decide(mo, item.id, version, "reject", rules=["no-abuse"]).status_code == 303
+    with app.app_context():
+        decision_id = db.session.scalar(select(Decision.id))
+    assert ann.post(f"/me/decisions/{decision_id}/appeal",
+                    data={"reason": "It was about the plan."}).status_code == 303
+    return mo, latest_item(app, source="appeal").id
+
+
+def _who_may_decide(html: str) -> str:
+    return words(html[html.index("Who may decide it:"):].split("</p>")[0])
+
+
+def test_the_read_only_appeal_view_offers_no_decision_shortcuts(app, world):
+    mo, appeal_id = _appealed(app, world)
+    html, _version = open_item(mo, appeal_id)
+    assert "You cannot decide this appeal" in html
+    assert "<kbd>a</kbd>" not in html and "<kbd>r</kbd>" not in html and "<kbd>e</kbd>" not in html
+    bea = client_for(app, world["bea"])
+    html, _version = open_item(bea, appeal_id)  # Bea may decide: the shortcuts are hers to use
+    assert "<kbd>a</kbd>" in html and "<kbd>e</kbd>" in html
+
+
+def test_an_excluded_moderator_is_told_they_may_not_decide_before_anything_about_rules(app, world):
+    mo, appeal_id = _appealed(app, world)
+    with app.app_context():
+        version = str(db.session.get(QueueItem, appeal_id).version)
+    refused = decide(mo, appeal_id, version, "reject")  # no rule ticked
+    page = words(refused.get_data(as_text=True))
+    assert refused.status_code == 403
+    assert "another moderator must review it" in page and "Cite the house rule" not in page
+
+
+def test_who_may_decide_an_escalated_appeal_includes_officials(app, world):
+    mo, appeal_id = _appealed(app, world)
+    assert "Ola" not in _who_may_decide(open_item(mo, appeal_id)[0])
+    bea = client_for(app, world["bea"])
+    _html, version = open_item(bea, appeal_id)
+    assert decide(bea, appeal_id, version, "escalate").status_code == 303
+    response = mo.get(f"/moderation/items/{appeal_id}")
+    assert response.status_code == 200
+    who = _who_may_decide(response.get_data(as_text=True))
+    assert "Ola" in who and "Ada" in who and "Bea" in who
+
+
+def test_and_others_is_said_only_when_more_may_decide_than_are_listed(app, world):
+    mo, appeal_id = _appealed(app, world)
+    # Bea and Ada may decide; 18 more moderators make exactly 20.
+    for n in range(18):
+        make_user(app, f"m{n}@example.org", name=f"Moderator {n:02d}", role="moderator")
+    who = _who_may_decide(open_item(mo, appeal_id)[0])
+    assert who.count(",") == 19 and "and others" not in who
+    make_user(app, "m18@example.org", name="Moderator 18", role="moderator")
+    who = _who_may_decide(open_item(mo, appeal_id)[0])
+    assert who.count(",") == 20 and who.endswith(", and others.") and "Moderator 18" not in who

@@ -40,6 +40,8 @@ OUTCOME_NAMES = {APPROVE: "Approved", REJECT: "Not published", REDACT: "Publishe
                  ESCALATE: "Escalated to an official", REMOVE: "Removed"}
 SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
              ("e", "redact")]
+DECIDING_SHORTCUTS = {"a", "r", "e"}  # only where the page has a decision form
+DECIDERS_SHOWN = 20
 # On the queue page the shortcuts act on the highlighted row, in place.
 QUEUE_SHORTCUTS = [("j", "highlight the next item"), ("k", "highlight the previous item"),
                    ("a", "approve the highlighted item"),
@@ -340,7 +342,12 @@ def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int
     # On an appeal, those who took part in an earlier decision read the item but may not decide it.
     excluded = service.appeal_excluded(db.session, item)
     read_only = item.state in OPEN_STATES and current_user.id in excluded
-    deciders = service.appeal_deciders(db.session, item) if read_only else []
+    # One more than shown, to say "and others" only when there are others.
+    deciders = service.appeal_deciders(db.session, item, limit=DECIDERS_SHOWN + 1) if read_only else []
+    decider_names = _names(deciders)
+    is_open = item.state in OPEN_STATES and not read_only
+    shortcuts = [(key, what) for key, what in SHORTCUTS if is_open or (
+        key not in DECIDING_SHORTCUTS and (previous if key == "k" else following))]
     return render_template(
         "moderation/item.html", item=item, comment=comment, consultation=consultation,
         parent=parent, context=[c for c in context if c.id != comment.id],
@@ -351,11 +358,12 @@ def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int
         rules_version=rules_version, holder=_names([holder]).get(holder) if holder else None,
         error=error, conflict=conflict, conflict_detail=_conflict_detail(item) if conflict else None,
         age=_age(item, now), promise=comments.MODERATION_PROMISE, previous=previous,
-        following=following, shortcuts=SHORTCUTS, names=_names(
+        following=following, shortcuts=shortcuts, names=_names(
             [d.moderator_id for d in service.decisions_for(db.session, comment.id)]),
-        is_open=item.state in OPEN_STATES and not read_only, read_only=read_only,
+        is_open=is_open, read_only=read_only,
         excluded_names=[n for i, n in _names(excluded).items() if i != current_user.id],
-        decider_names=list(_names(deciders).values()), sources=SOURCES,
+        decider_names=[decider_names[i] for i in deciders[:DECIDERS_SHOWN] if i in decider_names],
+        more_deciders=len(deciders) > DECIDERS_SHOWN, sources=SOURCES,
     ), status
 
 
