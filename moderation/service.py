@@ -487,8 +487,10 @@ def record_intake(session: Session, intake: Intake, *, comment_id: int, consulta
               item_id=item.id, reasons=[r["code"] for r in reasons], mode=mode)
     if intake.completes_campaign:
         # This text made the group a campaign: earlier open items join it, to be decided together.
+        # Never an appeal: it is decided alone, by someone who reads the author's reason.
         session.execute(update(QueueItem).where(
             QueueItem.consultation_id == consultation_id, QueueItem.state.in_(OPEN_STATES),
+            QueueItem.source != "appeal",
             QueueItem.campaign_key.is_(None), QueueItem.comment_id.in_(
                 select(TextPrint.comment_id).where(TextPrint.consultation_id == consultation_id,
                                                    TextPrint.group_key == intake.group))
@@ -907,9 +909,10 @@ def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
 
 
 def campaign_items(session: Session, campaign_key: str) -> list[int]:
-    """The open items of one campaign group."""
+    """The open items of one campaign group (never an appeal, even one given a key before)."""
     return list(session.scalars(select(QueueItem.id).where(
-        QueueItem.campaign_key == campaign_key, QueueItem.state.in_(OPEN_STATES)).order_by(QueueItem.id)))
+        QueueItem.campaign_key == campaign_key, QueueItem.state.in_(OPEN_STATES),
+        QueueItem.source != "appeal").order_by(QueueItem.id)))
 
 
 def decisions_for(session: Session, comment_id: int) -> list[Decision]:

@@ -316,3 +316,33 @@ def test_and_others_is_said_only_when_more_may_decide_than_are_listed(app, world
     make_user(app, "m18@example.org", name="Moderator 18", role="moderator")
     who = _who_may_decide(open_item(mo, appeal_id)[0])
     assert who.count(",") == 20 and who.endswith(", and others.") and "Moderator 18" not in who
+
+
+# --- 4. appeals are never decided with a campaign ---------------------------------------------
+
+def test_an_open_appeal_never_joins_a_campaign_group_nor_is_decided_with_one(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    text = "Scrap the hourly fee for carers now."
+    post_comment(ann, "parking", world["anchors"][FEE], text, "k1")
+    first = latest_item(app)
+    _html, version = open_item(mo, first.id)
+    assert decide(mo, first.id, version, "reject", rules=["on-topic"]).status_code == 303
+    with app.app_context():
+        decision_id = db.session.scalar(select(Decision.id))
+    assert ann.post(f"/me/decisions/{decision_id}/appeal",
+                    data={"reason": "It is about the fees."}).status_code == 303
+    appeal_id = latest_item(app, source="appeal").id
+    for n, who in enumerate(("cat", "dan")):  # Dan's copy makes three authors: a campaign
+        post_comment(client_for(app, world[who]), "parking", world["anchors"][FEE], text, f"c{n}")
+    campaign = latest_item(app).campaign_key
+    assert campaign
+    with app.app_context():
+        assert db.session.get(QueueItem, appeal_id).campaign_key is None
+        assert appeal_id not in service.campaign_items(db.session, campaign)
+    bea = client_for(app, world["bea"])
+    done = bea.post("/moderation/bulk", data={"campaign": campaign, "outcome": "approve",
+                                              "back": "/moderation/"})
+    assert done.status_code == 303 and "2 items decided" in flashes(bea, done)
+    with app.app_context():
+        assert db.session.get(QueueItem, appeal_id).state == "waiting"
+        assert db.session.scalar(select(Decision.id).where(Decision.item_id == appeal_id)) is None
