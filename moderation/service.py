@@ -11,7 +11,7 @@ import hashlib
 import re
 import statistics as stats
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -799,6 +799,10 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
         raise ModerationError("You took part in an earlier decision on this comment, so another "
                               "moderator must review it: an appeal goes to someone new to it.",
                               status=403)
+    if request.outcome == REJECT and item.published:
+        # Rejecting a comment that is public removes it, leaving a placeholder: stored as such
+        # whether decided alone or in bulk.
+        request = replace(request, outcome=REMOVE)
     rules_version, cited, note = _checked_request(session, request)
     redacted = None
     if request.outcome == REDACT:

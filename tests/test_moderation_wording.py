@@ -346,3 +346,41 @@ def test_an_open_appeal_never_joins_a_campaign_group_nor_is_decided_with_one(app
     with app.app_context():
         assert db.session.get(QueueItem, appeal_id).state == "waiting"
         assert db.session.scalar(select(Decision.id).where(Decision.item_id == appeal_id)) is None
+
+
+# --- 5. rejecting a public comment removes it, alone or in bulk --------------------------------
+
+def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(app, world):
+    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    anchor = world["anchors"]["Libraries open at nine."]
+    ids = {}
+    for key, body in (("single", "Open the car park at six."), ("bulk", "Open the car park at five.")):
+        assert post_comment(ann, "libraries", anchor, body, key).status_code == 303
+        with app.app_context():
+            ids[key] = db.session.scalar(select(Comment.id).where(Comment.body == body))
+        for reader in ("cat", "dan", "eve"):  # reported by readers: reviewed while public
+            client_for(app, world[reader]).post(f"/c/libraries/comments/{ids[key]}/flag",
+                                                data={"rule": "on-topic"})
+    with app.app_context():
+        items = {key: db.session.scalar(select(QueueItem).where(QueueItem.comment_id == cid))
+                 for key, cid in ids.items()}
+        assert all(item.published for item in items.values())
+        items = {key: (item.id, item.version) for key, item in items.items()}
+    _html, version = open_item(mo, items["single"][0])
+    assert decide(mo, items["single"][0], version, "reject", rules=["on-topic"]).status_code == 303
+    done = mo.post("/moderation/bulk", data={
+        "item_ids": [str(items["bulk"][0])], f"version-{items['bulk'][0]}": str(items["bulk"][1]),
+        "outcome": "reject", "rules": ["on-topic"], "back": "/moderation/"})
+    assert "1 item decided: Removed." in flashes(mo, done)
+    with app.app_context():
+        stored = {key: db.session.scalar(select(Decision.outcome).where(Decision.comment_id == cid))
+                  for key, cid in ids.items()}
+        comments = {key: db.session.get(Comment, cid) for key, cid in ids.items()}
+        shown = {key: (c.status, c.status_reason) for key, c in comments.items()}
+    assert stored == {"single": "remove", "bulk": "remove"}
+    label = "rule 1 (Stay on the consultation's subject)"
+    assert shown["single"] == shown["bulk"] == ("removed", f"Removed by a moderator under {label}.")
+    page = app.test_client().get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
+    assert page.count(f'<p class="placeholder">Removed by a moderator under {label.replace(chr(39), "&#39;")}.</p>') == 2
+    mine = words(ann.get("/me/comments").get_data(as_text=True))
+    assert mine.count(f"Removed under {label}") == 2 and "Not published under" not in mine

@@ -402,9 +402,7 @@ def decide(item_id: int):
     if not form.validate_on_submit():
         return _item_page(found, form=form, error="This form has expired: reload the item and "
                                                     "decide again.", status=400)
-    outcome = form.outcome.data or ""
-    if outcome == REJECT and found.published:
-        outcome = REMOVE  # rejecting a published comment removes it, leaving a placeholder
+    outcome = form.outcome.data or ""  # the service turns rejecting a public comment into removing it
     decision_request = service.DecisionRequest(
         outcome=outcome, rules=list(form.rules.data or []), note=form.note.data or "",
         redacted_text=form.redacted_text.data if outcome == REDACT else None,
@@ -463,8 +461,13 @@ def bulk():
         done = len(result.decided)
         told = ("" if outcome == ESCALATE
                 else " The author has been told." if done == 1 else " The authors have been told.")
-        flash(f"{done} item{'s' if done != 1 else ''} decided: "
-              f"{OUTCOME_NAMES.get(outcome, outcome)}.{told}", "success")
+        # What was stored: rejecting the items already public removed them.
+        stored: dict[str, int] = {}
+        for decision in result.decided:
+            stored[decision.outcome] = stored.get(decision.outcome, 0) + 1
+        what = ", ".join(OUTCOME_NAMES.get(o, o) + (f" ({n})" if len(stored) > 1 else "")
+                         for o, n in stored.items())
+        flash(f"{done} item{'s' if done != 1 else ''} decided: {what}.{told}", "success")
     for item_id, message in result.conflicts:
         flash(f"Item {item_id} was not changed: {message}", "error")
     return redirect(back, code=303)
