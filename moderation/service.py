@@ -12,7 +12,7 @@ import re
 import statistics as stats
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from sqlalchemy import and_, bindparam, case, column, func, insert, or_, select, table, update
@@ -270,15 +270,27 @@ def active_sanctions(session: Session, user_id: int, now: datetime | None = None
             if s.revoked_at is None and s.starts_at <= now and (s.ends_at is None or s.ends_at > now)]
 
 
-def posting_refusal(session: Session, user_id: int, now: datetime | None = None) -> str | None:
-    """Why this user may not post now (suspended or banned), or None."""
+def posting_refusal(session: Session, user_id: int, now: datetime | None = None,
+                    zone: tzinfo | None = None) -> str | None:
+    """Why this user may not post now (suspended or banned), or None.
+
+    Times are shown in `zone`, the one the pages show times in; without it, in UTC, said so.
+    """
     for sanction in active_sanctions(session, user_id, now):
         if sanction.kind == "ban":
             return f"Your account may no longer post comments. Reason: {sanction.reason}"
         if sanction.kind == "suspend":
-            until = f" until {sanction.ends_at:%-d %B %Y, %H:%M} UTC" if sanction.ends_at else ""
+            until = f" until {shown_time(sanction.ends_at, zone)}" if sanction.ends_at else ""
             return f"Your account is suspended from posting{until}. Reason: {sanction.reason}"
     return None
+
+
+def shown_time(value: datetime, zone: tzinfo | None = None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+    """A stored (UTC) time as people read it: in `zone`, or in UTC with "UTC" after it."""
+    moment = value.replace(tzinfo=timezone.utc)
+    if zone is None:
+        return f"{moment:{fmt}} UTC"
+    return f"{moment.astimezone(zone):{fmt}}"
 
 
 def impose_sanction(session: Session, user_id: int, kind: str, reason: str, actor_id: int,

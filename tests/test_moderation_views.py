@@ -800,7 +800,7 @@ def test_a_user_placed_under_a_measure_is_told_by_mail_why_and_until_when(app, w
     mail = outbox(app)[0]
     assert mail.to == "ann@example.org"
     assert mail.subject == f"Your account is suspended from posting comments until {until:%-d %B %Y}"
-    assert "The reason: Repeated abuse" in mail.body and f"It ends on {until:%-d %B %Y} at 23:59 UTC" in mail.body
+    assert "The reason: Repeated abuse" in mail.body and f"It ends on {until:%-d %B %Y} at 23:59, Europe/London time." in mail.body
     assert mo.post(f"/moderation/users/{world['cat']}/sanctions",
                    data={"kind": "premoderate", "reason": "Links to adverts"}).status_code == 303
     mail = outbox(app)[0]

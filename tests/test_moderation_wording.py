@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
-from helpers import make_user, outbox, sign_in
+from helpers import fresh_app, make_user, outbox, sign_in
 from moderation import service
 from moderation.models import Decision, QueueItem
 
@@ -71,6 +71,12 @@ def _consultation(slug, text, mode):
     return create_consultation(db.session, slug=slug, files=[(f"{slug}.md", text)],
                                opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
                                publish=True, moderation_mode=mode)
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The application with its site time zone set, as the pages and mail show times in it."""
+    yield from fresh_app(database_url, tmp_path, SITE_TIMEZONE="Europe/London")
 
 
 @pytest.fixture
@@ -384,3 +390,42 @@ def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(
     assert page.count(f'<p class="placeholder">Removed by a moderator under {label.replace(chr(39), "&#39;")}.</p>') == 2
     mine = words(ann.get("/me/comments").get_data(as_text=True))
     assert mine.count(f"Removed under {label}") == 2 and "Not published under" not in mine
+
+
+# --- 6. a measure ends at the end of the chosen day where people read the time ------------------
+
+@pytest.mark.parametrize("month, stored_hour", [(1, 23), (7, 22)], ids=["winter GMT", "summer BST"])
+def test_a_suspension_ends_at_the_end_of_the_chosen_day_in_the_site_zone_everywhere(app, world, month,
+                                                                                      stored_hour):
+    mo, ann = client_for(app, world["mo"]), client_for(app, world["ann"])
+    year = utcnow().year + 1
+    day = datetime(year, month, 15).date()
+    done = mo.post(f"/moderation/users/{world['ann']}/sanctions",
+                   data={"kind": "suspend", "reason": "Repeated abuse", "ends_at": day.isoformat()})
+    assert done.status_code == 303
+    assert f"Suspension is in force for Ann until 15 {day:%B} {year}." in flashes(mo, done)
+    with app.app_context():
+        stored = service.active_sanctions(db.session, world["ann"])[0].ends_at
+    assert stored == datetime(year, month, 15, stored_hour, 59)  # 23:59 in London, in UTC
+
+    page = mo.get(f"/moderation/users/{world['ann']}").get_data(as_text=True)
+    assert f"<td>15 {day:%B} {year}, 23:59</td>" in page
+    mail = outbox(app)[0]
+    assert mail.subject.endswith(f"until 15 {day:%B} {year}")
+    assert f"It ends on 15 {day:%B} {year} at 23:59, Europe/London time." in mail.body
+    assert "UTC" not in mail.body
+
+    refused = post_comment(ann, "parking", world["anchors"][FEE], "Let me post.", "k1")
+    said = words(refused.get_data(as_text=True))
+    assert refused.status_code == 403
+    assert f"Your account is suspended from posting until 15 {day:%B} {year}, 23:59." in said
+    assert "UTC" not in said
+
+
+def test_without_a_zone_the_refusal_says_its_time_is_utc(app, world):
+    with app.test_request_context():  # the user is told by mail, with links
+        ends = datetime(utcnow().year + 1, 7, 15, 22, 59)
+        service.impose_sanction(db.session, world["ann"], "suspend", "Abuse", world["mo"], ends_at=ends)
+        refusal = service.posting_refusal(db.session, world["ann"])
+        db.session.rollback()
+    assert f"until 15 July {ends.year}, 22:59 UTC." in refusal

@@ -6,7 +6,10 @@ transaction, and these receivers update the comment in the same session.
 """
 from __future__ import annotations
 
-from flask import Flask, url_for
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, url_for
 from sqlalchemy import select
 
 import documents
@@ -14,7 +17,18 @@ from consult.models import Comment, CommentStatus, utcnow
 from consult.notifications import notify
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
-from moderation.service import current_rules, rule_label
+from moderation.service import current_rules, rule_label, shown_time
+
+
+def site_zone() -> ZoneInfo:
+    """The time zone pages show times in (SITE_TIMEZONE): mail and refusals use it too."""
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+
+
+def site_day_end(day: date) -> datetime:
+    """23:59 of a day in the site's time zone, as the (naive UTC) time stored: a measure's last day."""
+    end = datetime.combine(day, time(23, 59), tzinfo=site_zone())
+    return end.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _rules_version(session, number: int | None) -> HouseRulesVersion:
@@ -113,8 +127,9 @@ def on_sanctioned(sender, session, sanction) -> None:
     """Tell a user placed under a measure what it is, why, and when it ends."""
     subject, opening = MEASURE_MAIL[sanction.kind]
     if sanction.ends_at:
-        subject += f" until {sanction.ends_at:%-d %B %Y}"
-        ends = f"It ends on {sanction.ends_at:%-d %B %Y at %H:%M} UTC."
+        zone = site_zone()  # the zone the pages show the same time in
+        subject += f" until {shown_time(sanction.ends_at, zone, '%-d %B %Y')}"
+        ends = f"It ends on {shown_time(sanction.ends_at, zone, '%-d %B %Y at %H:%M')}, {zone.key} time."
     else:
         ends = "It has no end date: it lasts until a moderator lifts it."
     notify(session, sanction.user_id, "sanction", subject,

@@ -20,6 +20,7 @@ from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.extensions import db
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
+from consult.moderate import glue
 from consult.moderate.forms import (AppealForm, AssignmentForm, BulkForm, ConfirmForm, DecisionForm,
                                     FlagForm, RulesForm, SanctionForm)
 from consult.text import whole_number
@@ -517,7 +518,8 @@ def sanction(user_id: int):
     if not form.validate_on_submit():
         return _user_page(person, form=form, error="Give the end date as a date (day, month, year).",
                     status=400)
-    ends_at = datetime.combine(form.ends_at.data, time(23, 59)) if form.ends_at.data else None
+    # The chosen day's end where the moderator and the user read times (SITE_TIMEZONE), not in UTC.
+    ends_at = glue.site_day_end(form.ends_at.data) if form.ends_at.data else None
     try:
         measure = service.impose_sanction(db.session, user_id, form.kind.data or "",
                                           form.reason.data or "", current_user.id, ends_at=ends_at)
@@ -525,7 +527,8 @@ def sanction(user_id: int):
     except service.ModerationError as exc:
         db.session.rollback()
         return _user_page(_user_or_404(user_id), form=form, error=exc.message, status=exc.status)
-    until = f" until {measure.ends_at:%-d %B %Y}" if measure.ends_at else ""
+    until = (f" until {service.shown_time(measure.ends_at, glue.site_zone(), '%-d %B %Y')}"
+             if measure.ends_at else "")
     flash(f"{service.SANCTION_NAMES[measure.kind]} is in force for {person.display_name}{until}. "
           "They have been told by mail, with the reason.", "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)

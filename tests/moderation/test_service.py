@@ -1,7 +1,7 @@
 """The moderation domain: intake, decisions (one winner), flags, appeals, sanctions, statistics."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -224,7 +224,8 @@ def test_appeal_goes_to_another_moderator_once_and_within_30_days(ctx):
 
 
 def test_suspended_user_is_told_why_and_until_when(ctx):
-    until = utcnow() + timedelta(days=7)
+    # Noon UTC: the same date in the site's zone (the refusal shows the time as pages do).
+    until = datetime.combine((utcnow() + timedelta(days=7)).date(), time(12))
     service.impose_sanction(db.session, ctx["u"]["ann"].id, "suspend", "Repeated abuse",
                             ctx["u"]["mod1"].id, ends_at=until)
     db.session.commit()
