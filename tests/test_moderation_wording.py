@@ -429,3 +429,12 @@ def test_without_a_zone_the_refusal_says_its_time_is_utc(app, world):
         refusal = service.posting_refusal(db.session, world["ann"])
         db.session.rollback()
     assert f"until 15 July {ends.year}, 22:59 UTC." in refusal
+
+
+# --- 7. the audit trail's rules entries -------------------------------------------------------
+
+def test_the_audit_trail_names_a_published_rules_version_once_and_links_it(app, world):
+    audit = client_for(app, world["mo"]).get("/moderation/audit").get_data(as_text=True)
+    assert '<a href="/house-rules?version=2">The house rules, version 2</a>' in audit
+    assert "<li>Note: <bdi>Renumbered.</bdi></li>" in audit
+    assert "Version: 2" not in audit and "Number: 2" not in audit

@@ -635,7 +635,8 @@ REASON_NAMES = {"personal_data": "personal information", "link": "a link", "bann
                 "flags": "readers' reports", "appeal": "an appeal"}
 MODE_NAMES = {"pre": "every comment checked before publication", "post": "checked after publication",
               "reactive": "checked when readers report it"}
-# Details that only join records together: the "On" column and the other columns carry their meaning.
+# Details that only join records together: the "On" column and the other columns carry their meaning
+# (a rules version's number is in its "On": "The house rules, version 2").
 AUDIT_HIDDEN = {"item_id", "decision_id", "appeal_id", "sanction_id", "rules_version", "number"}
 
 
@@ -681,8 +682,6 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
                 shown.append(("Measure", service.SANCTION_NAMES.get(value, str(value))))
             elif key == "ends_at":
                 shown.append(("Until", localtime(datetime.fromisoformat(value))))
-            elif key == "number":
-                shown.append(("Version", str(value)))
             elif key == "flags":
                 shown.append(("Reports", str(value)))
             elif key == "edited":
@@ -705,6 +704,8 @@ def _audit_rows(entries: list[AuditEntry]) -> list[dict]:
         rows.append({"entry": e, "action": ACTION_NAMES.get(e.action, e.action.replace("_", " ").capitalize()),
                      "who": names.get(e.actor_id, "an account since removed") if e.actor_id else "Automatic",
                      "subject": subject, "item_id": item_id,
+                     "rules_version": whole_number(str(detail.get("number", "")))
+                     if e.subject_type == "rules" else None,
                      "details": [(label, text, i in written) for i, (label, text) in enumerate(shown)]})
     return rows
 
