@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, render_template, request, send_from_directory
+from flask import Flask, current_app, g, render_template, request, send_from_directory
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -39,6 +39,11 @@ class WholeNumberConverter(IntegerConverter):
         if number > MAX_ROW_ID:
             raise ValidationError()  # this URL names no row: the rule does not match, a 404
         return number
+
+
+def site_zone() -> ZoneInfo:
+    """The time zone pages show times in (SITE_TIMEZONE): mail and refusals use it too."""
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
 
 
 def init_app(app: Flask) -> None:

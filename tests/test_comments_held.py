@@ -70,14 +70,15 @@ def test_after_sending_without_javascript_the_author_is_told_why_it_waits_and_ho
     page = client.get(response.headers["Location"].split("#")[0]).get_data(as_text=True)
     words = _text(page)
     # The flash message, in plain words.
-    assert "Your comment is awaiting moderation. Our automatic check found a phone number " \
-           "(house rule 2: Do not share personal information)." in words
+    assert "Your comment is awaiting moderation. Our automatic check found a phone number, " \
+           "under rule 2 (Do not share personal information)." in words
     assert "A moderator will decide whether to publish it, usually within 2 working days." in words
     assert "If you edit it to remove the phone number, it will be published at once." in words
     # Beside the comment itself: the rule linked, and the way to edit it.
     notice = page[page.index(f'id="held-{comment.id}"'):]
     notice = notice[:notice.index("</div>")]
-    assert '<a href="/house-rules#personal-information">house rule 2: Do not share personal information</a>' in notice
+    assert ('under <a href="/house-rules#personal-information">rule 2 (Do not share personal '
+            'information)</a>') in notice
     assert f'<a href="/me/comments/{comment.id}/edit">Edit this comment</a> to remove the phone number, ' \
            "and it will be published at once." in notice
     # Nobody else sees any of it.
@@ -91,11 +92,11 @@ def test_my_comments_says_why_each_held_comment_waits(client, world, app):
     _post(client, world, "Hourly fees are fair.", key="c")
     page = client.get("/me/comments").get_data(as_text=True)
     words = _text(page)
-    assert "Our automatic check found: an email address (house rule 2: Do not share personal " \
-           "information) a link (house rule 4: No spam, advertising or repeated posting)" in words
+    assert "Our automatic check found: an email address, under rule 2 (Do not share personal " \
+           "information) a link, under rule 4 (No spam, advertising or repeated posting)" in words
     assert "Edit this comment to remove the email address and remove the link (you can name the " \
            "page or document instead), and it will be published at once." in words
-    assert "words that insult people (house rule 3: No abuse, threats or discrimination)" in words
+    assert "words that insult people, under rule 3 (No abuse, threats or discrimination)" in words
     assert "to reword it without the insults, and it will be published at once" in words
     assert page.count("Why this comment is waiting") == 2  # the published one needs no notice
     assert '<a href="/house-rules#no-abuse">' in page

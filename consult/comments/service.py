@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.exc import IntegrityError
@@ -205,8 +206,11 @@ def prepare_comment(
     author: User,
     data: CommentInput,
     now: datetime | None = None,
+    zone: ZoneInfo | None = None,
 ) -> Draft:
     """Check a comment and render it, reading only; `store_comment` writes it.
+
+    `zone`: the site's time zone, for the end of a suspension in a refusal (UTC without it).
 
     Kept apart so that a caller can read in one transaction and write in a short second one
     (on SQLite a writing transaction holds the database's only write lock throughout).
@@ -221,7 +225,7 @@ def prepare_comment(
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
         raise CommentError("Confirm your email address before commenting.", status=403)
-    refusal = moderation.posting_refusal(session, author.id, now)
+    refusal = moderation.posting_refusal(session, author.id, now, zone=zone)
     if refusal:
         raise CommentError(refusal, status=403)
     # Read with the refusal (the same query): intake need not ask again while writing.
@@ -571,8 +575,8 @@ def get_own_comment(session: Session, comment_id: int, author_id: int) -> Commen
 
 
 def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
-                 now: datetime | None = None) -> Comment:
-    """Change a comment's text, keeping the previous text on record."""
+                 now: datetime | None = None, zone: ZoneInfo | None = None) -> Comment:
+    """Change a comment's text, keeping the previous text on record (`zone` as for prepare_comment)."""
     now = now or utcnow()
     comment = _own_comment(session, comment_id, author_id)
     if not can_edit(comment, now):
@@ -581,7 +585,7 @@ def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
             "moderation or within 15 minutes of being published.", status=409,
         )
     ensure_open(comment.consultation, now)
-    refusal = moderation.posting_refusal(session, author_id, now)
+    refusal = moderation.posting_refusal(session, author_id, now, zone=zone)
     if refusal:
         # A banned or suspended author cannot post, and an edit is posting new words.
         raise CommentError(refusal, status=403)

@@ -16,6 +16,7 @@ from consult.database import end_read_transaction, set_write_intent, writing
 from consult.responses import service as responses
 from consult.extensions import db
 from consult.models import CommentStatus, Status, utcnow
+from consult.web import site_zone
 
 bp = Blueprint("comments", __name__)
 
@@ -142,7 +143,7 @@ def _store(consultation, anchor: str | None, form: CommentForm) -> dict:
     """
     slug = consultation.slug
     draft = service.prepare_comment(db.session, consultation, anchor, current_user,
-                                    form.to_input())
+                                    form.to_input(), zone=site_zone())
     end_read_transaction(db.session)  # nothing was written
     with writing():
         comment, created = service.store_comment(db.session, draft)
@@ -284,7 +285,8 @@ def edit(comment_id: int):
     if form.validate_on_submit():
         was_pending = comment.status == CommentStatus.PENDING.value
         try:
-            edited = service.edit_comment(db.session, comment_id, current_user.id, form.body.data or "")
+            edited = service.edit_comment(db.session, comment_id, current_user.id,
+                                          form.body.data or "", zone=site_zone())
             status = edited.status
             db.session.commit()
         except service.CommentError as exc:

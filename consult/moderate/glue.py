@@ -7,22 +7,17 @@ transaction, and these receivers update the comment in the same session.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, url_for
+from flask import Flask, url_for
 from sqlalchemy import select
 
 import documents
 from consult.models import Comment, CommentStatus, utcnow
+from consult.web import site_zone
 from consult.notifications import notify
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
 from moderation.service import current_rules, rule_label, shown_time
-
-
-def site_zone() -> ZoneInfo:
-    """The time zone pages show times in (SITE_TIMEZONE): mail and refusals use it too."""
-    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
 
 
 def site_day_end(day: date) -> datetime:
