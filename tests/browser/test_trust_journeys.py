@@ -46,7 +46,7 @@ def test_signing_out_ends_the_session_even_for_a_copied_cookie(page, new_page):
         expect(thief.get_by_role("heading", level=1)).to_have_text("Sign in")
         expect(thief.locator(".signed-in")).to_have_count(0)
     check_page(thief, "session end: the copied cookie is sent to sign in")
-    save_screenshot(thief, "9-copied-cookie-after-sign-out")
+    save_screenshot(thief, "13-9-copied-cookie-after-sign-out")
 
 
 @pytest.mark.browser
@@ -97,7 +97,7 @@ def test_a_held_comment_says_why_and_editing_it_publishes_it_at_once(page_withou
         assert "7946" not in reader.content()
     finally:
         reader.context.close()
-    save_screenshot(page, "7-held-comment-published-after-edit")
+    save_screenshot(page, "13-7-held-comment-published-after-edit")
 
 
 @pytest.mark.browser
@@ -165,4 +165,4 @@ def test_an_appeal_goes_to_someone_new_and_its_outcome_is_final(new_page):
     expect(item.locator(".decisions")).to_contain_text("Outcome of your appeal (final)")
     expect(item.get_by_role("link", name="Appeal this decision")).to_have_count(0)
     check_page(citizen, "appeal: the final outcome in my comments")
-    save_screenshot(citizen, "2-appeal-final")
+    save_screenshot(citizen, "13-2-appeal-final")
