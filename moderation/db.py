@@ -1,14 +1,15 @@
-"""The SQLAlchemy handle and declarative base shared by every table.
+"""The declarative base and metadata shared by every table, in plain SQLAlchemy.
 
 It lives here, in the lowest package that has tables, so that moderation's models can be
-declared without importing consult (imports point consult -> moderation -> documents);
-consult.extensions re-exports it.
+declared without importing consult (imports point consult -> moderation -> documents), and
+without Flask: a worker or a script maps the same tables with a plain Session.
+consult.extensions builds Flask-SQLAlchemy's `db` on this base (`SQLAlchemy(model_class=Base)`),
+so `db.Model` shares its registry and metadata: consult's models and moderation's are one schema.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -27,9 +28,6 @@ class Base(DeclarativeBase):
     """Declarative base carrying the shared metadata naming convention."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from moderation.db import db, utcnow
+from moderation.db import Base, utcnow
 
 # Queue item states.
 WAITING = "waiting"
@@ -31,7 +31,7 @@ OUTCOMES = (APPROVE, REJECT, REDACT, ESCALATE, REMOVE)
 SANCTION_KINDS = ("premoderate", "suspend", "ban")
 
 
-class HouseRulesVersion(db.Model):
+class HouseRulesVersion(Base):
     """One published version of the house rules (a document with an anchor per rule)."""
 
     __tablename__ = "house_rules_versions"
@@ -47,7 +47,7 @@ class HouseRulesVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class QueueItem(db.Model):
+class QueueItem(Base):
     """A comment waiting for a moderator, with the reasons it is there and the text to judge."""
 
     __tablename__ = "moderation_items"
@@ -82,7 +82,7 @@ class QueueItem(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
 
-class Decision(db.Model):
+class Decision(Base):
     """What a moderator (or the screening) decided about a comment, and under which rules."""
 
     __tablename__ = "moderation_decisions"
@@ -101,7 +101,7 @@ class Decision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Flag(db.Model):
+class Flag(Base):
     """A member of the public's report that a published comment breaks a rule."""
 
     __tablename__ = "moderation_flags"
@@ -115,7 +115,7 @@ class Flag(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Appeal(db.Model):
+class Appeal(Base):
     """An author's request to look again at a decision (once per decision, within 30 days)."""
 
     __tablename__ = "moderation_appeals"
@@ -130,7 +130,7 @@ class Appeal(db.Model):
     decided_at: Mapped[datetime | None]
 
 
-class Sanction(db.Model):
+class Sanction(Base):
     """A measure on a user: always pre-moderate, suspend until a date, or ban; reversible."""
 
     __tablename__ = "moderation_sanctions"
@@ -146,7 +146,7 @@ class Sanction(db.Model):
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Base):
     """One line of the append-only moderation record."""
 
     __tablename__ = "moderation_audit"
@@ -172,7 +172,7 @@ def _refuse_changes(_mapper, _connection, target):  # pragma: no cover - trivial
     raise AppendOnlyError(f"audit entry {target.id} is append-only")
 
 
-class TextPrint(db.Model):
+class TextPrint(Base):
     """The fingerprints of every submitted comment: they find repeats and campaigns.
 
     `text_hash` is equal for texts that differ only in case and punctuation; `sketch` is a
@@ -197,7 +197,7 @@ class TextPrint(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class TextBand(db.Model):
+class TextBand(Base):
     """One band of a comment's MinHash sketch, indexed so that near-identical texts meet."""
 
     __tablename__ = "moderation_text_bands"
@@ -209,7 +209,7 @@ class TextBand(db.Model):
     band: Mapped[str] = mapped_column(String(24))
 
 
-class Assignment(db.Model):
+class Assignment(Base):
     """A moderator assigned to a consultation; moderators with none moderate everything."""
 
     __tablename__ = "moderation_assignments"

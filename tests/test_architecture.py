@@ -61,3 +61,12 @@ def test_argon2_lives_in_one_module():
 
 def test_whoosh_lives_in_at_most_one_module():
     assert len(_importers("whoosh")) <= 1
+
+
+def test_moderation_and_documents_import_no_flask():
+    # Their functions run from a worker, the CLI or a script with a plain SQLAlchemy Session.
+    offenders = [
+        str(p.relative_to(REPO)) for package in ("moderation", "documents")
+        for p in _modules(package) if _imports(p) & {"flask", "flask_sqlalchemy"}
+    ]
+    assert offenders == []
