@@ -4,7 +4,8 @@ from .diff import diff
 from .errors import LIMITS, DocumentError
 from .model import Diff, Document, Paragraph
 from .parse import decode, parse, parse_files
-from .render import html_text, render_comment, sanitize_document_html
+from .htmltree import html_text
+from .render import render_comment, sanitize_document_html
 
 __all__ = [
     "LIMITS", "Diff", "Document", "DocumentError", "Paragraph", "carry_anchors", "decode", "diff",

@@ -11,7 +11,9 @@ import yaml
 
 from .errors import LIMITS, DocumentError
 from .model import Document, Paragraph
-from .render import ID_PREFIX, Block, render_blocks, retarget_fragments
+from .blocks import Block, render_blocks
+from .htmltree import retarget_fragments
+from .render import ID_PREFIX
 
 # --------------------------------------------------------------------------- bytes
 
