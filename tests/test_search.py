@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import search
+from consult.search import whoosh_engine
 from consult.comments.service import CommentInput, submit_comment, withdraw_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
@@ -155,7 +156,7 @@ def test_a_very_broad_search_ranks_a_sample_and_says_about_how_many(app, indexed
     search.apply_changes(indexed["dir"], db.session)
     exact = _find(indexed["dir"], "standpipe")
     assert exact.exact and exact.total == 2 and exact.total_text == "2"
-    monkeypatch.setattr(search, "MAX_RANKED", 1)  # as if "standpipe" matched thousands
+    monkeypatch.setattr(whoosh_engine, "MAX_RANKED", 1)  # as if "standpipe" matched thousands
     broad = _find(indexed["dir"], "standpipe")
     assert not broad.exact and broad.total >= 1 and broad.total_text.startswith("about ")
     assert len(broad.hits) == 1 and broad.pages == 1  # only ranked matches can be paged to
@@ -203,8 +204,8 @@ def _many_documents(index_dir: str, count: int) -> list[list[str]]:
         words += [w for w in rare if rng.random() < 0.02]
         words = rng.sample(words, len(words)) or ["nothing"]
         texts.append(words)
-        writer.add_document(**search._comment_document(n + 1, " ".join(words), None, None, utcnow(), 1,
-                                                         "many", "Many"))
+        writer.add_document(**whoosh_engine._comment_document(n + 1, " ".join(words), None, None, utcnow(), 1,
+                                                                "many", "Many"))
     writer.commit()
     return texts
 
@@ -215,7 +216,7 @@ def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path
     index_dir = tmp_path / "many"
     index_dir.mkdir()
     texts = _many_documents(str(index_dir), 6000)
-    monkeypatch.setattr(search, "MAX_RANKED", 10_000)  # rank every match, so totals are exact
+    monkeypatch.setattr(whoosh_engine, "MAX_RANKED", 10_000)  # rank every match, so totals are exact
 
     def count(test):
         return sum(1 for words in texts if test(words))
@@ -239,8 +240,8 @@ def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path
 
 
 def test_ranking_is_whooshs_own_bm25f(app, tmp_path, monkeypatch):
-    # search() reads field lengths its own way (search._BM25F): the order must be the same.
-    monkeypatch.setattr(search, "MAX_RANKED", 10_000)  # rank every match, as whoosh does
+    # search() reads field lengths its own way (whoosh_engine._BM25F): the order must be the same.
+    monkeypatch.setattr(whoosh_engine, "MAX_RANKED", 10_000)  # rank every match, as whoosh does
     from whoosh import index as whoosh_index
     from whoosh.qparser import QueryParser
 

@@ -1,12 +1,10 @@
-"""Full-text search with Whoosh (the only module that imports whoosh).
+"""The Whoosh search engine: the only module that imports whoosh.
 
-The index is derived data. Every change that matters to search appends a row to the
-search_changes log in the same transaction (see `install_change_log`); a single writer per
-index applies the log outside requests (`apply_changes`), remembering the last id applied in a
-file inside the index folder. `rebuild` recreates the index from the database at any time, and
-a missing or corrupt index is rebuilt rather than failing. Only what the public may see is
-indexed: published consultations' current paragraphs, published comments (redactions applied)
-and published responses.
+The schema and analyser, the index folder (opened, or rebuilt when missing, unreadable or made by
+older code), the single writer that applies the change log (`apply_changes`, remembering the
+last id applied in a file inside the index folder) or recreates the index (`rebuild`), and the
+searcher: query parsing, filters, ranking and highlighting. What is indexed and what a change
+means come from records.py, which knows nothing of whoosh.
 """
 from __future__ import annotations
 
@@ -15,18 +13,16 @@ import os
 import shutil
 import threading
 from bisect import bisect_left
-from itertools import accumulate
-from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
+from itertools import accumulate
 from pathlib import Path
 
-from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
-from whoosh.collectors import TopCollector
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.collectors import TopCollector
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
 from whoosh.matching import ReadTooFar
@@ -35,20 +31,10 @@ from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Require, Term
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
 
-from consult.models import (
-    Comment,
-    CommentStatus,
-    Consultation,
-    DocumentVersion,
-    Paragraph,
-    Response,
-    ResponseCorrection,
-    SearchChange,
-    Theme,
-)
+from . import records
+from .records import Hit, Results, SearchError, SearchUnavailable, day
 
 log = logging.getLogger(__name__)
-
 # Stems are cached without bound: the vocabulary is finite, and a full reindex stems the same
 # few tens of thousands of words millions of times.
 ANALYZER = StemmingAnalyzer(cachesize=-1)
@@ -82,9 +68,6 @@ SCHEMA = Schema(
 )
 # Bump when SCHEMA or ANALYZER changes: the writer then rebuilds an index made by older code.
 SCHEMA_VERSION = "4"
-KINDS = {"paragraph": "Document paragraph", "comment": "Comment", "response": "Response",
-         "consultation": "Consultation"}
-MAX_QUERY = 500
 POSITION_FILE = "applied-change-id"
 SCHEMA_FILE = "schema-version"
 # A search ranks at most this many matching documents (see _RankFirst).
@@ -100,41 +83,6 @@ REBUILD_LIMIT_MB = 512
 # files into memory (shared by every process reading them) but copies each part of a compound
 # file into private memory, which cost every gunicorn worker ~90 MB over 100,000 comments.
 WRITER_OPTIONS = {"compound": False}
-
-
-# --- capturing changes in the same transaction ----------------------------------------------
-
-def _changes_for(obj) -> tuple[str, int] | None:
-    if isinstance(obj, Comment):
-        return ("comment", obj.id)
-    if isinstance(obj, (Consultation,)):
-        return ("consultation", obj.id)
-    if isinstance(obj, DocumentVersion):
-        return ("consultation", obj.consultation_id)
-    if isinstance(obj, (Response, Theme)):
-        return ("response", obj.consultation_id)
-    if isinstance(obj, ResponseCorrection):
-        return ("response_correction", obj.response_id)
-    return None
-
-
-def _after_flush(session: Session, _context) -> None:
-    rows = {}
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        change = _changes_for(obj)
-        if change and change[1] is not None:
-            rows[change] = True
-    if rows:
-        session.connection().execute(
-            insert(SearchChange.__table__),
-            [{"kind": kind, "object_id": object_id} for kind, object_id in rows])
-
-
-def install_change_log() -> None:
-    """Record search-relevant changes in every session's flush (idempotent)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-
 
 # --- the index ---------------------------------------------------------------------------------
 
@@ -176,10 +124,6 @@ def _set_position(index_dir: str, value: int) -> None:
     _write_file(index_dir, POSITION_FILE, str(value))
 
 
-def _day(value: datetime) -> int:
-    return value.toordinal()
-
-
 def _document(**fields) -> dict:
     """A document's fields as given, with its text also indexed with positions for phrases."""
     if "text" in fields:
@@ -187,103 +131,51 @@ def _document(**fields) -> dict:
     return fields
 
 
-def _comment_document(comment_id: int, body: str, number: str | None, anchor: str | None,
-                      when: datetime, version: int, slug: str, title: str) -> dict:
-    """The fields of a published comment's document (one place for rebuild and updates).
 
-    No `cid`: only a consultation's own documents and its response are found by it (to be
-    replaced); a comment is replaced by its key.
-    """
-    return _document(key=f"comment:{comment_id}", kind="comment", slug=slug, consultation=title,
-                     text=body, number=number or "", anchor=anchor or "", version=version,
-                     item_id=comment_id, date=when, day=_day(when))
+def _comment_document(*row) -> dict:
+    """A published comment's whoosh document, from records.comment_fields' arguments."""
+    return _document(**records.comment_fields(*row))
 
 
-def _index_consultation(writer, session: Session, consultation_id: int) -> None:
-    writer.delete_by_query(And([Term("cid", str(consultation_id)),
-                                Or([Term("kind", "paragraph"), Term("kind", "consultation")])]))
-    consultation = session.get(Consultation, consultation_id)
-    if consultation is None or consultation.published_at is None:
+def _add(writer, documents) -> None:
+    for fields in documents:
+        writer.add_document(**_document(**fields))
+
+
+def _replace(writer, scope: str, ident: str, documents: list[dict]) -> None:
+    """Replace what the index holds for one change (see records.replacement) by `documents`."""
+    if scope == "comment":
+        if documents:
+            writer.update_document(**_document(**documents[0]))
+        else:
+            writer.delete_by_term("key", ident)
         return
-    version = session.scalar(select(DocumentVersion).where(DocumentVersion.consultation_id == consultation_id)
-                             .order_by(DocumentVersion.number.desc()).limit(1))
-    common = {"cid": str(consultation.id), "slug": consultation.slug, "consultation": consultation.title}
-    writer.add_document(**_document(
-        key=f"consultation:{consultation.id}", kind="consultation", title=consultation.title,
-        text=f"{consultation.summary}\n{consultation.scope_about}", date=consultation.published_at,
-        day=_day(consultation.published_at), **common))
-    if version is None:
-        return
-    for p in session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)):
-        writer.add_document(**_document(
-            key=f"paragraph:{consultation.id}:{p.anchor}", kind="paragraph", text=p.text,
-            number=p.number, anchor=p.anchor, version=version.number, date=version.created_at,
-            day=_day(version.created_at), **common))
-
-
-def _index_comment(writer, session: Session, comment_id: int) -> None:
-    key = f"comment:{comment_id}"
-    comment = session.get(Comment, comment_id)
-    consultation = session.get(Consultation, comment.consultation_id) if comment else None
-    if (comment is None or comment.status != CommentStatus.PUBLISHED.value
-            or consultation is None or consultation.published_at is None):
-        writer.delete_by_term("key", key)
-        return
-    writer.update_document(**_comment_document(
-        comment.id, comment.body, comment.paragraph_number, comment.anchor,
-        comment.published_at or comment.created_at, comment.version.number,
-        consultation.slug, consultation.title))
-
-
-def _index_response(writer, session: Session, consultation_id: int) -> None:
-    writer.delete_by_query(And([Term("cid", str(consultation_id)), Term("kind", "response")]))
-    consultation = session.get(Consultation, consultation_id)
-    response = session.scalar(select(Response).where(Response.consultation_id == consultation_id))
-    if consultation is None or response is None or response.published_at is None:
-        return
-    common = {"cid": str(consultation.id), "slug": consultation.slug, "consultation": consultation.title,
-              "kind": "response", "date": response.published_at, "day": _day(response.published_at)}
-    writer.add_document(**_document(
-        key=f"response:{consultation.id}:summary", title=f"Response: {consultation.title}",
-        text=f"{response.summary}\n{response.next_steps}", anchor="", **common))
-    for theme in session.scalars(select(Theme).where(Theme.consultation_id == consultation_id,
-                                                     Theme.merged_into_id.is_(None))):
-        writer.add_document(**_document(
-            key=f"response:{consultation.id}:{theme.id}", title=theme.title,
-            text=f"{theme.title}\n{theme.said}\n{theme.reasons}", anchor=f"theme-{theme.id}",
-            item_id=theme.id, **common))
+    own = ([Term("kind", "paragraph"), Term("kind", "consultation")] if scope == "consultation"
+           else [Term("kind", "response")])
+    writer.delete_by_query(And([Term("cid", ident), Or(own) if len(own) > 1 else own[0]]))
+    _add(writer, documents)
 
 
 def apply_changes(index_dir: str, session: Session, batch: int = 2000) -> int:
     """Apply the change log to this host's index; returns how many entries were applied."""
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     ix = _open(index_dir, session)
-    position = _position(index_dir)
-    changes = session.execute(select(SearchChange.id, SearchChange.kind, SearchChange.object_id)
-                              .where(SearchChange.id > position).order_by(SearchChange.id).limit(batch)).all()
-    if not changes:
+    todo, applied, last = records.pending_changes(session, _position(index_dir), batch)
+    if not applied:
         return 0
-    todo = dict.fromkeys((kind, object_id) for _id, kind, object_id in changes)
     writer = ix.writer(timeout=30, **WRITER_OPTIONS)
     try:
         for kind, object_id in todo:
-            if kind == "comment":
-                _index_comment(writer, session, object_id)
-            elif kind == "consultation":
-                _index_consultation(writer, session, object_id)
-            elif kind == "response":
-                _index_response(writer, session, object_id)
-            elif kind == "response_correction":
-                response = session.get(Response, object_id)
-                if response is not None:
-                    _index_response(writer, session, response.consultation_id)
+            change = records.replacement(session, kind, object_id)
+            if change is not None:
+                _replace(writer, *change)
         writer.commit()
     except Exception:
         writer.cancel()
         raise
-    _set_position(index_dir, changes[-1][0])
+    _set_position(index_dir, last)
     session.rollback()  # end the read transaction; nothing was written to the database
-    return len(changes)
+    return applied
 
 
 def rebuild(index_dir: str, session: Session, procs: int | None = None):
@@ -298,61 +190,26 @@ def rebuild(index_dir: str, session: Session, procs: int | None = None):
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
-    last = session.scalar(select(func.max(SearchChange.id))) or 0
-    published = (Comment.status == CommentStatus.PUBLISHED.value, Consultation.published_at.is_not(None))
+    last = records.last_change_id(session)
     if procs is None:
-        count = session.scalar(select(func.count()).select_from(Comment)
-                               .join(Consultation, Consultation.id == Comment.consultation_id)
-                               .where(*published)) or 0
+        count = records.published_comment_count(session)
         procs = min(2, os.cpu_count() or 1) if count > PARALLEL_FROM else 1
     ix = whoosh_index.create_in(path, SCHEMA)
     if procs > 1:
         writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB, **WRITER_OPTIONS)
     else:
         writer = ix.writer(limitmb=REBUILD_LIMIT_MB, **WRITER_OPTIONS)
-    for cid in session.scalars(select(Consultation.id)):
-        _index_consultation(writer, session, cid)
-        _index_response(writer, session, cid)
-    # One streamed, joined query for every published comment (not a lookup per comment).
-    rows = session.execute(
-        select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
-               func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
-               Consultation.slug, Consultation.title)
-        .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
-        .join(Consultation, Consultation.id == Comment.consultation_id)
-        .where(*published)
-        .execution_options(yield_per=2000))
-    for row in rows:
-        writer.add_document(**_comment_document(*row))
+    for cid in records.consultation_ids(session):
+        _add(writer, records.consultation_documents(session, cid))
+        _add(writer, records.response_documents(session, cid))
+    _add(writer, records.published_comment_documents(session))
     writer.commit()
     _write_file(index_dir, SCHEMA_FILE, SCHEMA_VERSION)
     _set_position(index_dir, last)
     return ix
 
 
-def follow(index_dir: str, session_factory, interval: float = 2.0, stop: threading.Event | None = None) -> None:
-    """Keep applying the change log until stopped (the `consult index --follow` worker)."""
-    stop = stop or threading.Event()
-    while not stop.is_set():
-        try:
-            with session_factory() as session:
-                applied = apply_changes(index_dir, session)
-        except Exception:  # noqa: BLE001 - the worker must survive a bad moment and retry
-            log.exception("applying search changes failed; retrying")
-            applied = 0
-        if not applied:
-            stop.wait(interval)
-
-
-# --- searching ---------------------------------------------------------------------------------
-
-class SearchError(ValueError):
-    """A query we cannot run, with a plain message."""
-
-
-class SearchUnavailable(SearchError):
-    """The index is missing or being rebuilt; the query itself was fine."""
-
+# --- searching: whoosh's own extension points, and two methods of its leaf matcher ---------------
 
 def _skip_to(self, targetid) -> None:
     """W3LeafMatcher.skip_to, finding the target inside a block by bisection.
@@ -462,42 +319,6 @@ def _searcher(index_dir: str):
     return searcher
 
 
-@dataclass
-class Hit:
-    """One search result: what it is, where it is, and the matching words highlighted."""
-
-    kind: str
-    slug: str
-    consultation: str
-    title: str
-    number: str
-    anchor: str
-    version: int | None
-    item_id: int | None
-    date: datetime | None
-    highlight: str
-
-    @property
-    def label(self) -> str:
-        """What kind of thing this is, in words."""
-        return KINDS.get(self.kind, self.kind)
-
-
-@dataclass
-class Results:
-    """A page of hits, and how many documents match (estimated when `exact` is False)."""
-
-    hits: list[Hit] = field(default_factory=list)
-    total: int = 0
-    page: int = 1
-    pages: int = 0
-    exact: bool = True
-
-    @property
-    def total_text(self) -> str:
-        """The number of matches for people: "12", "1,204", or "about 46,000" when estimated."""
-        return f"{self.total:,}" if self.exact else f"about {self.total:,}"
-
 
 class _Enough(Exception):
     """Raised by _RankFirst when it has ranked as many matches as it may."""
@@ -559,33 +380,24 @@ def _words_to_mark(query, reader) -> set[str]:
     return words
 
 
-def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ...] = (),
+# `session` is unused (the index holds all a search shows); removed once callers stop passing it.
+def search(index_dir: str, session: Session | None, query: str, *, kinds: tuple[str, ...] = (),
            slugs: tuple[str, ...] | None = None, date_from: datetime | None = None,
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
     """Search the public index for documents holding all the words, best matches first.
 
     Phrase ("...") and prefix (word*) queries are understood, and so are OR and NOT.
     """
-    query = (query or "").strip()
-    if not query:
-        raise SearchError("Type one or more words to search for.")
-    if len(query) > MAX_QUERY:
-        raise SearchError(f"Your search is {len(query):,} characters long; use at most {MAX_QUERY}.")
-    if page < 1 or page > 1000:
-        raise SearchError("That results page does not exist.")
+    query = records.check_query(query, page)
     # Every word must match (the parser's default AndGroup): what people expect of a search
     # box, and far cheaper than ranking every document holding any one common word.
     parser = MultifieldParser(["title", "text"], SCHEMA)
     try:
         parsed = parser.parse(query)
     except Exception:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
-        raise SearchError("We could not read that search. Try plain words, or a phrase in quotes.") from None
+        raise SearchError(records.UNREADABLE) from None
     if parsed is None or parsed is NullQuery:
-        if not any(ch.isalnum() for ch in query):
-            # Emoji and punctuation are not indexed: say so, not that they were operators.
-            raise SearchError(f"Search finds words and numbers, and “{query[:40]}” has none. "
-                              "Try a word or two.")
-        raise SearchError("Type one or more words to search for (operators alone find nothing).")
+        raise records.nothing_to_find(query)
     parsed = parsed.accept(_phrases_by_position)
     searcher = _searcher(index_dir)
     filters = []
@@ -597,7 +409,7 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
         filters.append(Or([Term("slug", s) for s in slugs]))
     if date_from or date_to:
         # The filters are whole days (the form asks for dates), so documents carry their day.
-        filters.append(NumericRange("day", date_from and _day(date_from), date_to and _day(date_to)))
+        filters.append(NumericRange("day", date_from and day(date_from), date_to and day(date_to)))
     # Require: the filters narrow the matches without touching their scores, and are matched
     # inside the query (skipping along the postings) rather than as a set of every filtered
     # document built for each search. (Require's block-skipping path is broken in whoosh 2.7;
@@ -632,19 +444,3 @@ def search(index_dir: str, session: Session, query: str, *, kinds: tuple[str, ..
     # Only the ranked matches can be shown, so the pages end there.
     pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen
     return Results(hits, total, page, pages, exact)
-
-
-def start_background_indexer(app) -> threading.Thread:
-    """For `make run`: a daemon thread that follows the change log in this process."""
-    from consult.extensions import db
-
-    stop = threading.Event()
-
-    def run():
-        with app.app_context():
-            follow(app.config["SEARCH_INDEX_DIR"], lambda: Session(db.engine), stop=stop)
-
-    thread = threading.Thread(target=run, name="search-indexer", daemon=True)
-    thread.start()
-    app.extensions["search_indexer_stop"] = stop
-    return thread
