@@ -20,6 +20,7 @@ import documents
 import moderation.service as moderation
 from moderation import screening
 from moderation.models import OPEN_STATES, HouseRulesVersion, QueueItem
+from consult.accounts.service import is_confirmed
 from consult.consultations.service import current_version
 from consult.models import (
     RESPONDENT_TYPES,
@@ -167,6 +168,11 @@ def _validate_input(data: CommentInput) -> CommentInput:
         raise CommentError("This form has expired; your text is kept, please send it again.")
     data.submission_key = key
     return data
+
+
+def can_comment(user) -> bool:
+    """Signed in with a confirmed email address: who may comment."""
+    return is_confirmed(user)
 
 
 def ensure_open(consultation: Consultation, now: datetime) -> None:

@@ -8,10 +8,9 @@ from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, re
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
-from consult.accounts import is_confirmed
 from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
-from consult.consultations import service as consultations
+from consult.comments.pages import general_page, paragraph_page, public_consultation
 from consult.database import end_read_transaction, set_write_intent, writing
 from consult.responses import service as responses
 from consult.extensions import db
@@ -24,74 +23,6 @@ bp = Blueprint("comments", __name__)
 def wants_json() -> bool:
     """True when the page's script (not a person's browser) sent the request."""
     return request.accept_mimetypes.best == "application/json"
-
-
-def _public_consultation(slug: str):
-    consultation = consultations.get_consultation(db.session, slug)
-    if consultation is None or consultation.status is Status.DRAFT:
-        abort(404, description=f"There is no consultation at '/c/{slug}'.")
-    return consultation
-
-
-def viewer_id() -> int | None:
-    """The signed-in user's id, or None for a visitor."""
-    return current_user.id if current_user.is_authenticated else None
-
-
-def can_comment() -> bool:
-    """Signed in with a confirmed email address."""
-    return current_user.is_authenticated and is_confirmed(current_user)
-
-
-def _held(thread: service.Thread, *more) -> dict[int, service.HeldNotice]:
-    """Why the viewer's own comments on the page await moderation (only they see them)."""
-    if not current_user.is_authenticated:
-        return {}
-    shown = [*thread.comments, *(r for rs in thread.replies.values() for r in rs), *more]
-    return service.held_notices(db.session, [c for c in shown if c.author_id == current_user.id])
-
-
-def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
-                   error: service.CommentError | None = None):
-    """Render a paragraph's own page: the text, its comments, and the comment form."""
-    located = consultations.locate_paragraph(db.session, consultation, anchor)
-    if located is None:
-        abort(404, description=f"This consultation has no paragraph '{anchor}'.")
-    try:
-        thread = service.thread(
-            db.session, consultation, anchor, viewer_id=viewer_id(),
-            order=request.args.get("order", "newest"), cursor=request.args.get("after"),
-        )
-    except service.CommentError as exc:
-        abort(exc.status, description=exc.message)
-    current = located.paragraph if located.current else None
-    counted, raised = {}, []
-    if responses.published_response(db.session, consultation):
-        counted = _counted(thread)
-        raised = responses.themes_for_anchor(db.session, consultation, anchor)
-    return render_template(
-        "consult/paragraph.html",
-        counted=counted,
-        themes_raised=raised,
-        consultation=consultation,
-        located=located,
-        paragraph=located.paragraph,
-        latest_version=located.latest,
-        thread=thread,
-        changed={c.id: service.paragraph_changed(c, current) for c in thread.comments},
-        held=_held(thread),
-        form=(form or CommentForm()).fresh(),
-        error=error,
-        can_comment=can_comment(),
-        is_open=consultation.status is Status.OPEN,
-        promise=service.MODERATION_PROMISE,
-    ), (error.status if error else 200)
-
-
-def _counted(thread: service.Thread) -> dict:
-    """The themes each comment on the page was counted under, once the response is out."""
-    ids = [c.id for c in thread.comments] + [r.id for rs in thread.replies.values() for r in rs]
-    return responses.themes_for_comments(db.session, ids)
 
 
 def _submit(consultation, anchor: str | None):
@@ -208,7 +139,7 @@ def _reads_first(view):
 @login_required
 def create(slug: str, anchor: str):
     """Comment on one paragraph (or reply to a comment on it)."""
-    return _submit(_public_consultation(slug), anchor)
+    return _submit(public_consultation(slug), anchor)
 
 
 @bp.post("/c/<slug>/comments")
@@ -216,39 +147,13 @@ def create(slug: str, anchor: str):
 @login_required
 def create_general(slug: str):
     """Comment on the document as a whole."""
-    return _submit(_public_consultation(slug), None)
-
-
-def general_page(consultation, form: CommentForm | None = None,
-                 error: service.CommentError | None = None):
-    """Comments on the whole document, and comments on paragraphs since removed."""
-    try:
-        thread = service.thread(db.session, consultation, None, viewer_id=viewer_id(),
-                                order=request.args.get("order", "newest"),
-                                cursor=request.args.get("after"))
-    except service.CommentError as exc:
-        abort(exc.status, description=exc.message)
-    counted = _counted(thread) if responses.published_response(db.session, consultation) else {}
-    removed = service.comments_on_removed_paragraphs(db.session, consultation, viewer_id())
-    return render_template(
-        "comments/general.html",
-        consultation=consultation,
-        counted=counted,
-        thread=thread,
-        held=_held(thread, *removed),
-        removed=removed,
-        form=(form or CommentForm()).fresh(),
-        error=error,
-        can_comment=can_comment(),
-        is_open=consultation.status is Status.OPEN,
-        promise=service.MODERATION_PROMISE,
-    ), (error.status if error else 200)
+    return _submit(public_consultation(slug), None)
 
 
 @bp.get("/c/<slug>/comments")
 def general(slug: str):
     """The page of comments on the document as a whole."""
-    return general_page(_public_consultation(slug))
+    return general_page(public_consultation(slug))
 
 
 @bp.get("/me/comments")

@@ -1,19 +1,18 @@
-"""Reading a consultation: the document, one paragraph, its versions and what changed."""
+"""Reading a consultation: the home page, its versions and what changed.
+
+The document page and the paragraph page, which show comments, are in consult/comments/pages.py
+on the same blueprint (see consult/consultations/reading.py).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 
 from consult.archive import service as archive_service
-from consult.comments import service as comment_service
-from consult.comments.forms import CommentForm
-from consult.comments.views import can_comment, paragraph_page
 from consult.consultations import service
-from consult.consultations.rendering import DOCUMENT_SLOT, document_bytes, page_response
+from consult.consultations.reading import bp
 from consult.extensions import db
 from consult.models import Status
 from consult.text import whole_number
-
-bp = Blueprint("consultations", __name__)
 
 
 def _public_or_404(slug: str):
@@ -28,55 +27,6 @@ def _public_or_404(slug: str):
 def index():
     """The home page: consultations closing soon, the others open now, and the way to the archive."""
     return render_template("consult/index.html", home=archive_service.home(db.session))
-
-
-@bp.get("/c/<slug>")
-def show(slug: str):
-    """The current version of a consultation's document, paragraph by paragraph."""
-    consultation, version = service.get_with_current_version(db.session, slug)
-    if consultation is None or consultation.status is Status.DRAFT or version is None:
-        abort(404, description=f"There is no consultation at '/c/{slug}'.")
-    return _render_version(consultation, version, latest=True, version_count=version.number)
-
-
-@bp.get("/c/<slug>/v/<int:number>")
-def show_version(slug: str, number: int):
-    """An earlier (or the current) version of the document, read as it was."""
-    consultation = _public_or_404(slug)
-    version = service.get_version(db.session, consultation, number)
-    if version is None:
-        abort(404, description=f"This consultation has no version {number}.")
-    latest = service.current_version(db.session, consultation)
-    if version.id == latest.id:
-        return redirect(url_for("consultations.show", slug=slug))
-    return _render_version(consultation, version, latest=False, version_count=latest.number)
-
-
-def _render_version(consultation, version, latest: bool, version_count: int):
-    is_open = consultation.status is Status.OPEN
-    counts = comment_service.published_counts(db.session, consultation)
-    document = document_bytes(
-        consultation, version, latest=latest, is_open=is_open, counts=counts,
-        load_paragraphs=lambda: service.paragraphs_of(db.session, version))
-    page = render_template(
-        "consult/show.html",
-        consultation=consultation,
-        version=version,
-        version_count=version_count,
-        latest=latest,
-        counts=counts,
-        is_open=is_open,
-        document_html=DOCUMENT_SLOT,
-        can_comment=can_comment(),
-        form=CommentForm().fresh() if can_comment() and latest else None,
-    )
-    return page_response(page, document)
-
-
-@bp.get("/c/<slug>/p/<anchor>")
-def paragraph(slug: str, anchor: str):
-    """One paragraph on its own page, with the section it belongs to."""
-    return paragraph_page(_public_or_404(slug), anchor)
 
 
 @bp.get("/c/<slug>/versions")
