@@ -100,7 +100,11 @@ def test_headings_do_not_match_body_text():
     new = documents.parse("Garden waste collection charges apply\n\n## Something else\n\nText one here.\n")
     documents.carry_anchors(old, new)
     heading = old.paragraphs[0]
-    assert new.paragraphs[0].status == "new" or new.paragraphs[0].kind == "paragraph"
+    # The body paragraph holding the old heading's words is new: it does not take its anchor.
+    body = new.paragraphs[0]
+    assert body.kind == "paragraph"
+    assert body.status == "new" and body.previous_anchor is None and body.anchor != heading.anchor
+    assert [p.anchor for p in new.removed] == [heading.anchor]
     assert all(p.previous_anchor != heading.anchor or p.kind == "heading" for p in new.paragraphs)
     assert new.paragraphs[2].status == "unchanged"
 
