@@ -12,6 +12,7 @@ ENV_KEYS = (
     "OUTBOX_DIR",
     "SITE_NAME",
     "SITE_TIMEZONE",
+    "SITE_URL",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USERNAME",
@@ -29,6 +30,10 @@ LOGIN_LIMIT_KEYS = (
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
 )
+
+
+# What `make run` serves: the links in development mail open the local server.
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +58,9 @@ def defaults(instance_path: str) -> dict:
         "OUTBOX_DIR": str(instance / "outbox"),
         "SITE_NAME": "Consult",
         "SITE_TIMEZONE": "Europe/London",
+        # The address people reach the site at, for the links in mail: mail is delivered
+        # outside any request (after it, or by a worker), so the request's host is not known.
+        "SITE_URL": DEVELOPMENT_SITE_URL,
         "MAIL_SERVER": "",
         "MAIL_PORT": 25,
         "MAIL_USE_TLS": False,
@@ -82,6 +90,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
     for key in ENV_KEYS:
         if key != "DATABASE_URL" and env.get(key):
             config[key] = env[key]
+    if "SITE_URL" in config:
+        config["SITE_URL"] = config["SITE_URL"].rstrip("/")
     if "MAIL_PORT" in config:
         config["MAIL_PORT"] = int(config["MAIL_PORT"])
     if "MAIL_USE_TLS" in config:

@@ -3,21 +3,34 @@ placed under a measure).
 
 moderation/ never imports consult/; it sends signals (moderation.signals) inside the
 transaction, and these receivers update the comment in the same session.
+
+The receivers are connected when this module is imported (create_app imports it), so a worker,
+the CLI or a script that calls moderation.service gets them too: `import consult.moderate.glue`
+(or create the app once). They need no request and no app context: the notifications they
+record link to site-relative paths, made absolute when the mail is delivered, and the times
+they state are in the site's zone (SITE_TIMEZONE, set by init_app from the app's configuration;
+the environment's, or Europe/London, before any app is created).
 """
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
-from flask import Flask, url_for
+from flask import Flask
 from sqlalchemy import select
 
 import documents
 from consult.models import Comment, CommentStatus, utcnow
 from consult.web import site_zone
-from consult.notifications import notify
+from consult.notifications import notify, site_path
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
 from moderation.service import current_rules, rule_label, shown_time
+
+
+# The zone mail states times in; init_app sets the app's (the pages show times in it too).
+_zone = {"site": ZoneInfo(os.environ.get("SITE_TIMEZONE") or "Europe/London")}
 
 
 def site_day_end(day: date) -> datetime:
@@ -44,7 +57,7 @@ def describe_rules(session, anchors: list[str], version_number: int | None = Non
 
 def rule_links(session, anchors: list[str], version_number: int | None = None) -> str:
     """Links to the cited rules in the version cited, one per line, for mail (as the pages link them)."""
-    base = url_for("moderation.rules", version=version_number, _external=True)
+    base = site_path("moderation.rules", version=version_number)
     return "\n".join(f"{base}#{a}" for a in anchors)
 
 
@@ -92,7 +105,7 @@ def on_decided(sender, session, item, decision) -> None:
                   "decision cannot be appealed.")
     elif decision.outcome != APPROVE:
         appeal = ("\n\nIf you think this decision is wrong you can appeal within 30 days: "
-                  f"{url_for('moderation.appeal', decision_id=decision.id, _external=True)}\n"
+                  f"{site_path('moderation.appeal', decision_id=decision.id)}\n"
                   "A different moderator will look at it.")
     note = f"\n\nThe moderator's note: {decision.note}" if decision.note else ""
     version = f" (version {decision.rules_version})" if decision.rules_version else ""
@@ -102,7 +115,7 @@ def on_decided(sender, session, item, decision) -> None:
     opening = "After your appeal, your comment" if on_appeal else "Your comment"
     notify(session, comment.author_id, "decision", subject,
            f"{opening} on “{comment.consultation.title}” {summary}.{automatic}{note}{rules}{appeal}",
-           link=url_for("comments.mine", _external=True) + f"#comment-{comment.id}",
+           link=site_path("comments.mine", anchor=f"comment-{comment.id}"),
            comment_id=comment.id)
 
 
@@ -122,7 +135,7 @@ def on_sanctioned(sender, session, sanction) -> None:
     """Tell a user placed under a measure what it is, why, and when it ends."""
     subject, opening = MEASURE_MAIL[sanction.kind]
     if sanction.ends_at:
-        zone = site_zone()  # the zone the pages show the same time in
+        zone = _zone["site"]  # the zone the pages show the same time in
         subject += f" until {shown_time(sanction.ends_at, zone, '%-d %B %Y')}"
         ends = f"It ends on {shown_time(sanction.ends_at, zone, '%-d %B %Y at %H:%M')}, {zone.key} time."
     else:
@@ -130,8 +143,8 @@ def on_sanctioned(sender, session, sanction) -> None:
     notify(session, sanction.user_id, "sanction", subject,
            f"{opening}\n\nThe reason: {sanction.reason}\n\n{ends}\n\n"
            "You can still read every consultation and your own comments. The house rules: "
-           f"{url_for('moderation.rules', _external=True)}",
-           link=url_for("accounts.account", _external=True))
+           f"{site_path('moderation.rules')}",
+           link=site_path("accounts.account"))
 
 
 def on_hidden(sender, session, item) -> None:
@@ -142,8 +155,17 @@ def on_hidden(sender, session, item) -> None:
     comment.revision += 1
 
 
-def init_app(app: Flask) -> None:
-    """Connect the receivers (weakly held by blinker, so keep module-level functions)."""
+def connect() -> None:
+    """Connect the receivers (weakly held by blinker, so keep module-level functions); idempotent."""
     signals.decided.connect(on_decided)
     signals.hidden.connect(on_hidden)
     signals.sanctioned.connect(on_sanctioned)
+
+
+def init_app(app: Flask) -> None:
+    """Take the site's time zone from the app's configuration; the receivers are connected."""
+    _zone["site"] = ZoneInfo(app.config["SITE_TIMEZONE"])
+    connect()
+
+
+connect()

@@ -27,7 +27,7 @@ from consult.models import (
     ThemeParagraph,
     utcnow,
 )
-from consult.notifications import notify
+from consult.notifications import notify, site_path
 from moderation.models import TextPrint
 
 PUBLISHED = CommentStatus.PUBLISHED.value
@@ -626,9 +626,7 @@ def publish(session: Session, consultation: Consultation, actor_id: int,
 
 
 def _tell_participants(session: Session, consultation: Consultation) -> None:
-    from flask import url_for
-
-    link = url_for("responses.show", slug=consultation.slug, _external=True)
+    link = site_path("responses.show", slug=consultation.slug)
     themes_by_comment: dict[int, list[Theme]] = {}
     for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
                                      .where(Theme.consultation_id == consultation.id)):
