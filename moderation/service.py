@@ -188,7 +188,8 @@ def rule_label(rule: dict) -> str:
 
 
 def current_rules(session: Session) -> HouseRulesVersion:
-    """The house rules in force, publishing the default text the first time."""
+    """The house rules in force, publishing the default text the first time (for writers: a
+    decision must cite a version on record; pages read `rules_in_force`, which never writes)."""
     latest = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)
     version = session.scalar(latest)
     if version is None:
@@ -206,12 +207,16 @@ def publish_rules(session: Session, source: str, note: str, actor_id: int | None
     """Publish a new version of the house rules; decisions cite the version in force.
 
     The version number is the next one, or `number` when given (the first rules are number 1,
-    so two requests publishing them at once collide on the unique number).
+    so two requests publishing them at once collide on the unique number). The default text is
+    always version 1: published first if it is not on record yet.
     """
     parsed = parse_rules(source)
     note = (note or "").strip() or parsed.note
     if number is None:
-        number = (session.scalar(select(func.max(HouseRulesVersion.number))) or 0) + 1
+        number = session.scalar(select(func.max(HouseRulesVersion.number)))
+        if number is None:
+            number = current_rules(session).number
+        number += 1
     version = HouseRulesVersion(number=number, source=source, rules=parsed.rules, html=parsed.html,
                                 note=note, published_by=actor_id)
     session.add(version)
@@ -237,6 +242,76 @@ def _front_matter_title(source: str) -> str:
 def rules_title(version: HouseRulesVersion) -> str:
     """The title a rules version's front matter gives, or "House rules"."""
     return _front_matter_title(version.source) or "House rules"
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rules() -> RulesText:
+    return parse_rules(DEFAULT_RULES.read_text(encoding="utf-8"))
+
+
+def default_rules_version() -> HouseRulesVersion:
+    """The default rules as version 1, not stored: what a page shows before `consult init-db`
+    (or the first decision) has published them."""
+    parsed = _default_rules()
+    return HouseRulesVersion(number=1, source=DEFAULT_RULES.read_text(encoding="utf-8"),
+                             rules=parsed.rules, html=parsed.html, note="The first house rules.",
+                             published_by=None, published_at=utcnow())
+
+
+_LATEST_RULES = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)
+
+
+def rules_in_force(session: Session) -> HouseRulesVersion:
+    """The house rules in force, read only: the default text when none is on record yet."""
+    return session.scalar(_LATEST_RULES) or default_rules_version()
+
+
+def rules_version(session: Session, number: int | None) -> HouseRulesVersion | None:
+    """One version of the house rules by its number (version 1 is the default text until stored)."""
+    if number is None:
+        return None
+    version = session.scalar(select(HouseRulesVersion).where(HouseRulesVersion.number == number))
+    if version is None and number == 1 and session.scalar(_LATEST_RULES) is None:
+        return default_rules_version()
+    return version
+
+
+def rules_versions(session: Session) -> list[HouseRulesVersion]:
+    """Every version of the house rules, newest first (the default text alone until stored)."""
+    versions = list(session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())))
+    return versions or [default_rules_version()]
+
+
+def rule_index(version: HouseRulesVersion) -> dict[str, dict]:
+    """Rule anchor -> the rule ({anchor, number, title, html}) in one version."""
+    return {r["anchor"]: r for r in version.rules}
+
+
+def every_rule(session: Session) -> dict[str, dict]:
+    """Every rule any version has had, by anchor, as its newest version names it (with that version),
+    in the current version's order and then the retired ones: statistics count under old rules too."""
+    versions = rules_versions(session)
+    index: dict[str, dict] = {}
+    for version in versions:
+        for rule in version.rules:
+            index.setdefault(rule["anchor"], {**rule, "version": version.number,
+                                              "current": version.number == versions[0].number})
+    return index
+
+
+def cited_rules(session: Session, decision: Decision) -> list[dict]:
+    """The rules a decision cites, as {anchor, number, title, label, version} in the version it cited."""
+    version = rules_version(session, decision.rules_version)
+    index = rule_index(version) if version else {}
+    result = []
+    for anchor in decision.rules or []:
+        rule = index.get(anchor)
+        if rule is None:  # never the bare anchor: it is an internal value
+            rule = {"number": "?", "title": "a rule since changed"}
+        result.append({"anchor": anchor, "number": rule["number"], "title": rule["title"],
+                       "label": rule_label(rule) if anchor in index else rule["title"],
+                       "version": decision.rules_version})
+    return result
 
 
 # --- sanctions -----------------------------------------------------------------------------
@@ -321,6 +396,12 @@ def impose_sanction(session: Session, user_id: int, kind: str, reason: str, acto
           ends_at=ends_at.isoformat() if ends_at else None, sanction_id=sanction.id)
     signals.sanctioned.send(sender, session=session, sanction=sanction)
     return sanction
+
+
+def sanctions_of(session: Session, user_id: int) -> list[Sanction]:
+    """Every measure ever placed on a user, newest first (lifted ones too)."""
+    return list(session.scalars(select(Sanction).where(Sanction.user_id == user_id)
+                                .order_by(Sanction.id.desc())))
 
 
 def revoke_sanction(session: Session, sanction_id: int, actor_id: int,
@@ -719,6 +800,24 @@ def get_item(session: Session, item_id: int) -> QueueItem:
     return item
 
 
+def neighbours(session: Session, item: QueueItem, moderator_id: int, *,
+               is_admin: bool = False) -> tuple[int | None, int | None]:
+    """The previous and next open items in the same state (oldest first) that this moderator sees."""
+    base = select(QueueItem.id).where(QueueItem.state == item.state)
+    scope = None if is_admin else moderated_consultations(session, moderator_id)
+    if scope is not None:
+        base = base.where(QueueItem.consultation_id.in_(scope))
+    after = session.scalar(base.where(
+        (QueueItem.created_at > item.created_at)
+        | ((QueueItem.created_at == item.created_at) & (QueueItem.id > item.id)))
+        .order_by(QueueItem.created_at, QueueItem.id).limit(1))
+    before = session.scalar(base.where(
+        (QueueItem.created_at < item.created_at)
+        | ((QueueItem.created_at == item.created_at) & (QueueItem.id < item.id)))
+        .order_by(QueueItem.created_at.desc(), QueueItem.id.desc()).limit(1))
+    return before, after
+
+
 def _check_scope(session: Session, item: QueueItem, moderator_id: int, is_admin: bool) -> None:
     if is_admin:
         return
@@ -869,8 +968,7 @@ def _conflict_message(session: Session, item: QueueItem) -> str:
     if item.state in OPEN_STATES:
         return ("The comment changed while you were reading it (its author edited it, or it "
                 "joined a campaign group). Nothing was stored: read the new text and decide again.")
-    latest = session.scalar(select(Decision).where(Decision.item_id == item.id)
-                            .order_by(Decision.id.desc()).limit(1))
+    latest = latest_decision(session, item.id)
     if latest is None and item.state == RELEASED:
         return ("Its author edited the comment so that nothing in it needs a moderator, and it "
                 "was published. Nothing was stored.")
@@ -888,6 +986,12 @@ def _conflict_message(session: Session, item: QueueItem) -> str:
             f"{' under ' + cited if cited else ''}. Your decision was not stored.")
 
 
+def latest_decision(session: Session, item_id: int) -> Decision | None:
+    """The latest decision on a queue item, or None."""
+    return session.scalar(select(Decision).where(Decision.item_id == item_id)
+                          .order_by(Decision.id.desc()).limit(1))
+
+
 @dataclass
 class BulkResult:
     """What a bulk decision did: the decisions stored and the items someone else had decided."""
@@ -898,14 +1002,18 @@ class BulkResult:
 
 def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
                 request: DecisionRequest, *, versions: dict[int, int] | None = None,
-                is_admin: bool = False, now: datetime | None = None,
+                campaign: str | None = None, is_admin: bool = False, now: datetime | None = None,
                 sender: object = None) -> BulkResult:
     """Apply one decision to a selection; items already decided are reported, not overwritten.
 
     `versions` gives the item version the moderator saw for each item (from the queue page): an
     item changed since (the author edited it, someone else decided) is refused, like a single
-    decision. Without it (a whole campaign group), the current versions are decided.
+    decision. With `campaign`, the group's open items are decided instead, at their current versions.
     """
+    if request.outcome == REDACT:
+        raise ModerationError("Redact items one at a time: each text needs its own words removed.")
+    if campaign:
+        item_ids, versions = campaign_items(session, campaign), None
     if not item_ids:
         raise ModerationError("Select at least one item.")
     if len(item_ids) > 500:
@@ -935,6 +1043,24 @@ def decisions_for(session: Session, comment_id: int) -> list[Decision]:
     """Every decision taken on a comment, oldest first."""
     return list(session.scalars(select(Decision).where(Decision.comment_id == comment_id)
                                 .order_by(Decision.id)))
+
+
+def decisions_on_author(session: Session, author_id: int, limit: int = 200) -> list[Decision]:
+    """The latest decisions on a user's comments, newest first."""
+    return list(session.scalars(
+        select(Decision).join(QueueItem, QueueItem.id == Decision.item_id)
+        .where(QueueItem.author_id == author_id).order_by(Decision.id.desc()).limit(limit)))
+
+
+def decisions_on_comments(session: Session, comment_ids: Sequence[int]) -> tuple[list[Decision], dict[int, Appeal]]:
+    """The decisions on these comments, oldest first, and their appeals by decision id."""
+    if not comment_ids:
+        return [], {}
+    decisions = list(session.scalars(select(Decision).where(Decision.comment_id.in_(list(comment_ids)))
+                                     .order_by(Decision.id)))
+    appealed = {a.decision_id: a for a in session.scalars(select(Appeal).where(
+        Appeal.decision_id.in_([d.id for d in decisions] or [0])))}
+    return decisions, appealed
 
 
 def author_history(session: Session, author_id: int) -> dict[str, int]:
@@ -1109,6 +1235,11 @@ def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
     return record
 
 
+def appeal_on(session: Session, decision_id: int) -> Appeal | None:
+    """The appeal made against a decision, or None."""
+    return session.scalar(select(Appeal).where(Appeal.decision_id == decision_id))
+
+
 def appeal_excluded(session: Session, item: QueueItem) -> list[int]:
     """Who may not decide this item: on an appeal, everyone who took part in an earlier decision
     on the comment (the moderator appealed against, and any before them). Empty otherwise."""
@@ -1225,6 +1356,17 @@ def statistics(session: Session, consultation_id: int | None = None) -> dict:
         "median_hours_to_decision": round(stats.median(waits) / 3600, 1) if waits else None,
     })
     return figures
+
+
+def audit_page(session: Session, before: int | None = None,
+               limit: int = 50) -> tuple[list[AuditEntry], int | None]:
+    """The moderation record, newest first, a page at a time: (entries, cursor of the next page)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    page = rows[:limit]
+    return page, page[-1].id if len(rows) > limit else None
 
 
 def withdrawn(session: Session, comment_id: int, author_id: int) -> None:

@@ -859,3 +859,39 @@ def test_names_and_texts_on_moderation_pages_are_isolated_from_the_text_around_t
     audit = mo.get("/moderation/audit").get_data(as_text=True)
     assert f'"><bdi>{name}</bdi></a>' in audit and f"<li>Reason: <bdi>{reason}</bdi></li>" in audit
     assert "<li>Outcome: approved and published</li>" in audit  # our own words: not isolated
+
+
+def test_pages_read_before_any_rules_are_stored_show_the_defaults_and_write_nothing(app, world):
+    """No page view writes (two first visits would race): init-db or the first decision publishes."""
+    from moderation.models import HouseRulesVersion
+
+    def stored():
+        with app.app_context():
+            return (db.session.scalar(select(func.count()).select_from(HouseRulesVersion)),
+                    db.session.scalar(select(func.count()).select_from(AuditEntry)))
+
+    before = stored()
+    assert before[0] == 0
+    rules = app.test_client().get("/house-rules")
+    assert rules.status_code == 200 and "Version 1" in rules.get_data(as_text=True)
+    assert app.test_client().get("/house-rules?version=1").status_code == 200
+    assert app.test_client().get("/moderation/statistics").status_code == 200
+    queue = client_for(app, world["mo"]).get("/moderation/")
+    assert queue.status_code == 200
+    editor = client_for(app, world["ola"]).get("/moderation/rules/new")
+    assert editor.status_code == 200 and "on-topic" in editor.get_data(as_text=True)
+    assert stored() == before
+
+    ann = client_for(app, world["ann"])
+    post_comment(ann, "parking", world["anchors"]["Visitors pay by the hour."], "Too dear.", "k1")
+    with app.app_context():
+        item = db.session.scalar(select(QueueItem))
+        item_id, version = item.id, item.version
+    mo = client_for(app, world["mo"])
+    mo.get(f"/moderation/items/{item_id}")
+    decided = mo.post(f"/moderation/items/{item_id}/decide",
+                      data={"outcome": "reject", "rules": ["on-topic"], "version": version})
+    assert decided.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Decision.rules_version)) == 1
+        assert db.session.scalar(select(HouseRulesVersion.number)) == 1

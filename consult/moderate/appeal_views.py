@@ -1,0 +1,88 @@
+"""What readers and authors ask of moderation: report a comment, appeal a decision."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from consult.accounts import confirmed_required
+from consult.comments import service as comments
+from consult.extensions import db
+from consult.models import Comment
+from consult.moderate import operations
+from consult.moderate.blueprint import bp, linked, refuse
+from consult.moderate.forms import AppealForm, FlagForm
+from moderation import service
+
+
+def _comment_url(comment: Comment) -> str:
+    if comment.anchor:
+        return url_for("consultations.paragraph", slug=comment.consultation.slug,
+                       anchor=comment.anchor) + f"#comment-{comment.id}"
+    return url_for("comments.general", slug=comment.consultation.slug) + f"#comment-{comment.id}"
+
+
+@bp.route("/c/<slug>/comments/<int:comment_id>/flag", methods=["GET", "POST"])
+@confirmed_required
+def flag(slug: str, comment_id: int):
+    """Report a published comment under a house rule (once per person)."""
+    try:
+        comment = operations.flaggable(db.session, slug, comment_id)
+    except service.ModerationError as exc:
+        refuse(exc)
+    form = FlagForm()
+    error, status = None, 200
+    refusal = operations.flag_refusal(comment, current_user.id)
+    if refusal is not None:
+        error, status = refusal.message, refusal.status
+    elif form.validate_on_submit():
+        try:
+            hidden = operations.report(db.session, comment, current_user.id, form.rule.data or "",
+                                       form.note.data or "",
+                                       current_app.config.get("FLAG_THRESHOLD", 3))
+            db.session.commit()
+        except service.ModerationError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+        else:
+            flash("Thank you for your report. A moderator will check the comment against the "
+                  "house rules." + (" It is hidden until they have." if hidden else ""), "success")
+            target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
+                      if comment.anchor else url_for("comments.general", slug=slug))
+            return redirect(target, code=303)
+    elif request.method == "POST":
+        error, status = "This form has expired: choose the rule again and send it.", 400
+    return render_template("moderation/flag.html", comment=comment, form=form, error=error,
+                           rules=service.rules_in_force(db.session).rules,
+                           own=refusal is not None, back=_comment_url(comment)), status
+
+
+@bp.route("/me/decisions/<int:decision_id>/appeal", methods=["GET", "POST"])
+@login_required
+def appeal(decision_id: int):
+    """Ask for a decision on my comment to be looked at again by a different moderator."""
+    try:
+        decision, comment = operations.appealable(db.session, decision_id, current_user.id)
+    except service.ModerationError as exc:
+        refuse(exc)
+    form = AppealForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            service.appeal(db.session, decision_id, current_user.id, form.reason.data or "")
+            db.session.commit()
+        except service.ModerationError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status
+        else:
+            flash("Your appeal is sent. A different moderator will look at your comment again, "
+                  f"usually {comments.MODERATION_PROMISE}, and you will be told the outcome.",
+                  "success")
+            return redirect(url_for("comments.mine") + f"#comment-{comment.id}", code=303)
+    elif request.method == "POST":
+        error, status = "This form has expired: your text is kept, send it again.", 400
+    page = operations.appeal_page(db.session, decision, current_user.id)
+    if error == page["refusal"]:
+        error = None  # said once, where the form would be
+    return render_template("moderation/appeal.html", decision=decision, comment=comment, form=form,
+                           error=error, rules=linked(service.cited_rules(db.session, decision)),
+                           **page), status

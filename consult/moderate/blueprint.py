@@ -1,0 +1,59 @@
+"""The moderation blueprint and what its view modules share: who is asking, how a refusal is
+shown, and links to the rules a decision cites.
+
+One blueprint ("moderation") for every moderation page; its routes live in the *_views modules
+of this package, which consult.moderate.views imports so that they are registered.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, url_for
+from flask_login import current_user
+
+from consult.extensions import db
+from consult.moderate import operations
+from moderation import service
+
+bp = Blueprint("moderation", __name__)
+
+
+def viewer() -> operations.Viewer:
+    """The signed-in person, as the operations take them."""
+    return operations.Viewer.of(current_user)
+
+
+def refuse(exc: service.ModerationError):
+    """Show a refusal as an error page with its status and message."""
+    abort(exc.status, description=exc.message)
+
+
+def linked(rules: list[dict]) -> list[dict]:
+    """Cited rules with a link to each in the version cited."""
+    return [{**r, "url": url_for("moderation.rules", version=r["version"]) + f"#{r['anchor']}"}
+            for r in rules]
+
+
+def linked_decisions(decisions: list[tuple]) -> list[tuple]:
+    """(decision, cited rules) pairs with links to the rules."""
+    return [(d, linked(cited)) for d, cited in decisions]
+
+
+def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
+    """For "My comments": each comment's decisions, the rules they cite, and whether to offer an appeal.
+
+    Registered as the template global ``moderation_decisions`` so templates/comments/mine.html
+    can show them without consult/comments knowing about moderation's tables.
+    """
+    grouped = operations.decisions_for_comments(db.session, comment_ids)
+    for shown in grouped.values():
+        for entry in shown:
+            entry["rules"] = linked(entry["rules"])
+    return grouped
+
+
+@bp.record_once
+def _register_globals(state) -> None:
+    state.app.add_template_global(decisions_for_comments, "moderation_decisions")
+    state.app.add_template_global(operations.OUTCOME_NAMES, "moderation_outcomes")
+    state.app.add_template_global(service.SANCTION_NAMES, "moderation_measures")
+    # "rule 3 (No abuse…)": the one way pages, mail and reasons name a rule.
+    state.app.add_template_global(service.rule_label, "house_rule_label")

@@ -1,0 +1,502 @@
+"""What the moderation pages do, apart from the request: the queries that join consult's tables
+(users, comments, consultations) to moderation's, and the rules that decide who sees what.
+
+moderation/ never imports consult/, so what needs both lives here. Every function takes the
+session and plain values (a `Viewer` for the person asking) and raises
+moderation.service.ModerationError with the message to show; none commits and none reads the
+request: the views parse it, call one function here or in moderation.service, commit once on a
+POST, and translate the error.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult.comments import service as comments
+from consult.consultations import service as consultations
+from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
+from consult.text import whole_number
+from moderation import screening
+from moderation import service
+from moderation.models import (APPROVE, ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT, REMOVE,
+                               AuditEntry, Decision, HouseRulesVersion, QueueItem)
+
+SOURCES = {"pre": "Pre-moderation", "screening": "Automatic screening", "flags": "Flagged by readers",
+           "appeal": "Appeal"}
+ROLE_NAMES = {Role.CITIZEN.value: "Citizen", Role.MODERATOR.value: "Moderator",
+              Role.OFFICIAL.value: "Official", Role.ADMIN.value: "Administrator"}
+OUTCOME_NAMES = {APPROVE: "Approved", REJECT: "Not published", REDACT: "Published with words removed",
+                 ESCALATE: "Escalated to an official", REMOVE: "Removed"}
+DECIDERS_SHOWN = 20
+AUDIT_PAGE = 50
+PROMISED_DAYS = 2  # "within 2 working days" (consult.comments.service.MODERATION_PROMISE)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who asks: their id, whether they moderate everything, and whether they are an official
+    who is not a moderator (and so sees only the items escalated to officials)."""
+
+    id: int
+    is_admin: bool = False
+    official_only: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> Viewer:
+        """The viewer a signed-in user is."""
+        return cls(user.id, is_admin=user.role == Role.ADMIN.value,
+                   official_only=user.role == Role.OFFICIAL.value)
+
+
+# --- look-ups ------------------------------------------------------------------------------
+
+def names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """User id -> display name, for the ids given (none given: no query)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def consultation_titles(session: Session, ids: Iterable[int | None]) -> dict[int, Consultation]:
+    """Consultation id -> consultation, for the ids given."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(Consultation).where(Consultation.id.in_(ids)))}
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """A user, or a 404-style error."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise service.ModerationError("There is no such user.", status=404)
+    return user
+
+
+def working_days_between(start: datetime, end: datetime) -> float:
+    """Working days (Monday to Friday) elapsed between two moments, to one decimal."""
+    if end <= start:
+        return 0.0
+    seconds, cursor = 0.0, start
+    while cursor < end:
+        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time())
+        step_end = min(end, next_midnight)
+        if cursor.weekday() < 5:
+            seconds += (step_end - cursor).total_seconds()
+        cursor = step_end
+    return round(seconds / 86400, 1)
+
+
+def age(item: QueueItem, now: datetime) -> dict:
+    """How long an item has waited, in working days against our promise and in hours."""
+    days = working_days_between(item.created_at, now)
+    return {"days": days, "overdue": days > PROMISED_DAYS,
+            "hours": int((now - item.created_at).total_seconds() // 3600)}
+
+
+# --- house rules ---------------------------------------------------------------------------
+
+def _rules_intro(version: HouseRulesVersion) -> str:
+    """The introduction: the rules document's HTML before its first rule."""
+    first = version.rules[0]["html"].split("\n", 1)[0]
+    at = version.html.find(first)
+    return version.html[:at] if at > 0 else ""
+
+
+def rules_page(session: Session, wanted: str) -> dict:
+    """The house rules in force, or the version asked for by number (read only)."""
+    current = service.rules_in_force(session)
+    number = whole_number(wanted)
+    version = current if not wanted else service.rules_version(session, number) if number else None
+    if version is None:
+        raise service.ModerationError(f"There is no version {wanted[:20]} of the house rules: the one "
+                                      f"in force is version {current.number}.", status=404)
+    return {"version": version, "current": current, "intro": _rules_intro(version),
+            "versions": service.rules_versions(session), "title": service.rules_title(version)}
+
+
+# --- the queue and its items -------------------------------------------------------------
+
+def queue_page(session: Session, filters: service.QueueFilters, viewer: Viewer,
+               cursor: str | None) -> dict:
+    """One page of the queue with what the page shows beside each item."""
+    page = service.queue_page(session, filters, moderator_id=viewer.id, is_admin=viewer.is_admin,
+                              cursor=cursor)
+    now = utcnow()
+    rules_version = service.rules_in_force(session)
+    campaigns: dict[str, int] = {}
+    for item in page.items:
+        if item.campaign_key:
+            campaigns[item.campaign_key] = campaigns.get(item.campaign_key, 0) + 1
+    scope = service.moderated_consultations(session, viewer.id)
+    choices = consultations.list_public(session)
+    if scope is not None and not viewer.is_admin:
+        choices = [c for c in choices if c.id in scope]
+    return {
+        "page": page, "now": now, "campaigns": campaigns, "consultations": choices,
+        "titles": consultation_titles(session, (i.consultation_id for i in page.items)),
+        "ages": {i.id: age(i, now) for i in page.items}, "rules": rules_version.rules,
+        "rule_index": service.rule_index(rules_version),
+        "names": names(session, (i.claimed_by for i in page.items
+                                 if i.claimed_until and i.claimed_until > now)),
+    }
+
+
+def item_for(session: Session, item_id: int, viewer: Viewer) -> QueueItem:
+    """A queue item this viewer may open (officials: only the items escalated to them)."""
+    item = service.get_item(session, item_id)
+    if viewer.official_only and item.state != ESCALATED:
+        raise service.ModerationError("Officials see the items moderators escalate to them; this one "
+                                      "is not escalated.", status=403)
+    return item
+
+
+def claim_item(session: Session, item_id: int, viewer: Viewer) -> tuple[QueueItem, int | None]:
+    """Open an item to decide: claim it for a few minutes; returns (item, who else holds it)."""
+    item_for(session, item_id, viewer)
+    return service.claim(session, item_id, viewer.id, is_admin=viewer.is_admin)
+
+
+def decide_item(session: Session, item_id: int, viewer: Viewer,
+                request: service.DecisionRequest) -> Decision:
+    """Record a viewer's decision on an item they may open."""
+    item_for(session, item_id, viewer)
+    return service.decide(session, item_id, viewer.id, request, is_admin=viewer.is_admin)
+
+
+def conflict_detail(session: Session, item: QueueItem) -> str | None:
+    """'Bea decided: Not published under rule 3' for the latest decision on an item."""
+    latest = service.latest_decision(session, item.id)
+    if latest is None:
+        return None
+    who = names(session, [latest.moderator_id]).get(latest.moderator_id, "the automatic screening")
+    rules_text = " and ".join(r["label"] for r in service.cited_rules(session, latest))
+    when = latest.created_at
+    return (f"{who} decided at {when:%H:%M} UTC on {when:%-d %B %Y}: "
+            f"{OUTCOME_NAMES.get(latest.outcome, latest.outcome)}"
+            f"{' under ' + rules_text if rules_text else ''}.")
+
+
+def decision_prefill(item: QueueItem) -> dict:
+    """What the decision form starts with: the text with screening's finds removed, and its rules."""
+    spans = [tuple(s) for r in item.reasons or [] for s in r.get("spans", [])]
+    return {"redacted_text": screening.redact(item.text, spans),
+            "rules": [r.get("rule") for r in item.reasons or [] if r.get("rule")]}
+
+
+def item_page(session: Session, item: QueueItem, viewer: Viewer, *, holder: int | None = None,
+              conflict: bool = False) -> dict:
+    """One item with its context, the author's history, and who may decide it (read only)."""
+    comment = session.get(Comment, item.comment_id)
+    consultation = session.get(Consultation, item.consultation_id)
+    rules_version = service.rules_in_force(session)
+    context = []
+    if comment.anchor:
+        try:
+            context = comments.thread(session, consultation, comment.anchor, limit=10).comments
+        except comments.CommentError:
+            context = []
+    parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+    previous, following = service.neighbours(session, item, viewer.id, is_admin=viewer.is_admin)
+    # On an appeal, those who took part in an earlier decision read the item but may not decide it.
+    excluded = service.appeal_excluded(session, item)
+    read_only = item.state in OPEN_STATES and viewer.id in excluded
+    # One more than shown, to say "and others" only when there are others.
+    deciders = service.appeal_deciders(session, item, limit=DECIDERS_SHOWN + 1) if read_only else []
+    decider_names = names(session, deciders)
+    decisions = service.decisions_for(session, comment.id)
+    return {
+        "item": item, "comment": comment, "consultation": consultation, "parent": parent,
+        "context": [c for c in context if c.id != comment.id],
+        "history": service.author_history(session, item.author_id),
+        "sanctions": service.active_sanctions(session, item.author_id),
+        "decisions": [(d, service.cited_rules(session, d)) for d in decisions],
+        "author": session.get(User, item.author_id), "rules": rules_version.rules,
+        "rules_version": rules_version,
+        "holder": names(session, [holder]).get(holder) if holder else None,
+        "conflict_detail": conflict_detail(session, item) if conflict else None,
+        "age": age(item, utcnow()), "previous": previous, "following": following,
+        "names": names(session, [d.moderator_id for d in decisions]),
+        "is_open": item.state in OPEN_STATES and not read_only, "read_only": read_only,
+        "excluded_names": [n for i, n in names(session, excluded).items() if i != viewer.id],
+        "decider_names": [decider_names[i] for i in deciders[:DECIDERS_SHOWN] if i in decider_names],
+        "more_deciders": len(deciders) > DECIDERS_SHOWN,
+    }
+
+
+# --- users, measures and assignments -------------------------------------------------------
+
+def user_page(session: Session, person: User) -> dict:
+    """A user's moderation history and measures (read only)."""
+    decisions = service.decisions_on_author(session, person.id)
+    sanctions = service.sanctions_of(session, person.id)
+    return {
+        "person": person, "role": ROLE_NAMES.get(person.role, "Citizen"),
+        "decisions": [(d, service.cited_rules(session, d)) for d in decisions],
+        "history": service.author_history(session, person.id), "sanctions": sanctions,
+        "active": {s.id for s in service.active_sanctions(session, person.id)},
+        "names": names(session, [s.created_by for s in sanctions] + [s.revoked_by for s in sanctions]
+                       + [d.moderator_id for d in decisions]),
+    }
+
+
+def assignments_page(session: Session) -> dict:
+    """The moderators, the consultations, and who is assigned to which."""
+    moderators = list(session.scalars(
+        select(User).where(User.role == Role.MODERATOR.value, User.deleted_at.is_(None))
+        .order_by(User.display_name, User.id)))
+    titles = dict(session.execute(select(Consultation.id, Consultation.title)
+                                  .order_by(Consultation.title)).all())
+    return {"moderators": moderators, "titles": titles, "assigned": service.assignments(session)}
+
+
+def change_assignment(session: Session, change: Callable, user_id: int, consultation_id: int,
+                      actor_id: int) -> tuple[User, Consultation]:
+    """Assign or unassign (`change`) a moderator; returns the moderator and the consultation."""
+    change(session, user_id, consultation_id, actor_id)
+    return session.get(User, user_id), session.get(Consultation, consultation_id)
+
+
+def unassign_page(session: Session, user_id: int | None, consultation_id: int | None) -> dict:
+    """What taking a moderator off a consultation changes for them (read only)."""
+    mine = service.assignments(session).get(user_id, [])
+    if consultation_id not in mine:
+        raise service.ModerationError("That moderator is not assigned to that consultation.", status=404)
+    return {"moderator": session.get(User, user_id),
+            "consultation": session.get(Consultation, consultation_id), "last": len(mine) == 1}
+
+
+# --- flags and appeals ---------------------------------------------------------------------
+
+def flaggable(session: Session, slug: str, comment_id: int) -> Comment:
+    """A published comment readers may report, or an error saying why not."""
+    comment = session.get(Comment, comment_id)
+    if (comment is None or comment.consultation.slug != slug
+            or comment.consultation.status is Status.DRAFT):
+        raise service.ModerationError("There is no such comment.", status=404)
+    if comment.status != CommentStatus.PUBLISHED.value:
+        raise service.ModerationError(
+            "This comment is not published (any more), so there is nothing to report: moderators "
+            "are already looking at it or have decided.", status=409)
+    return comment
+
+
+def flag_refusal(comment: Comment, user_id: int) -> service.ModerationError | None:
+    """Why this person may not report this comment (their own), or None."""
+    if comment.author_id == user_id:
+        return service.ModerationError("You cannot report your own comment; withdraw or edit it "
+                                       "instead.", status=403)
+    return None
+
+
+def report(session: Session, comment: Comment, user_id: int, rule: str, note: str,
+           threshold: int) -> bool:
+    """Record a reader's report on a comment; True when it is hidden until a moderator decides."""
+    refusal = flag_refusal(comment, user_id)
+    if refusal is not None:
+        raise refusal
+    _record, hidden = service.flag(
+        session, comment_id=comment.id, consultation_id=comment.consultation_id,
+        comment_author_id=comment.author_id, comment_text=comment.body,
+        comment_revision=comment.revision, user_id=user_id, rule=rule, note=note,
+        threshold=threshold)
+    return hidden
+
+
+def appealable(session: Session, decision_id: int, author_id: int) -> tuple[Decision, Comment]:
+    """A decision on one of this author's comments, with the comment (escalations: never)."""
+    decision = session.get(Decision, decision_id)
+    comment = session.get(Comment, decision.comment_id) if decision else None
+    # An escalation is between moderators and officials, never shown to the author.
+    if (decision is None or decision.outcome == ESCALATE or comment is None
+            or comment.author_id != author_id):
+        raise service.ModerationError("There is no such decision on one of your comments.", status=404)
+    return decision, comment
+
+
+def appeal_page(session: Session, decision: Decision, author_id: int) -> dict:
+    """The appeal already made, or why none can be made now, and the deadline (read only)."""
+    existing = service.appeal_on(session, decision.id)
+    refusal = None
+    if existing is None:
+        try:
+            service.check_appeal(session, decision.id, author_id)
+        except service.ModerationError as exc:
+            refusal = exc.message
+    return {"existing": existing, "refusal": refusal,
+            "deadline": decision.created_at + timedelta(days=service.APPEAL_DAYS),
+            "label": OUTCOME_NAMES.get(decision.outcome, decision.outcome)}
+
+
+def decisions_for_comments(session: Session, comment_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """For "My comments": each comment's decisions, the rules they cite, and whether to offer an appeal."""
+    decisions, appealed = service.decisions_on_comments(session, list(comment_ids))
+    if not decisions:
+        return {}
+    facts = service.appeal_facts(session, decisions)
+    now = utcnow()
+    grouped: dict[int, list[dict]] = {}
+    for decision in decisions:
+        if decision.outcome == ESCALATE:
+            continue
+        final = facts[decision.id].on_appeal
+        label = OUTCOME_NAMES.get(decision.outcome, decision.outcome)
+        grouped.setdefault(decision.comment_id, []).append({
+            "decision": decision,
+            "label": f"Outcome of your appeal (final): {label[:1].lower()}{label[1:]}" if final else label,
+            "rules": service.cited_rules(session, decision),
+            "appeal": appealed.get(decision.id),
+            "final": final,
+            "can_appeal": service.appeal_refusal(decision, facts[decision.id], now) is None,
+            "deadline": decision.created_at + timedelta(days=service.APPEAL_DAYS),
+        })
+    return grouped
+
+
+# --- audit and statistics ------------------------------------------------------------------
+
+ACTION_NAMES = {
+    "held": "Held for a moderator", "claimed": "Opened to decide", "decided": "Decided",
+    "appealed": "Appealed by the author", "appeal_decided": "Appeal decided",
+    "flagged": "Reported by a reader", "hidden_pending_review": "Hidden after readers' reports",
+    "withdrawn_by_author": "Withdrawn by the author", "edited_in_queue": "Edited by the author while waiting",
+    "released_after_edit": "Published after the author's edit", "sanction": "Measure imposed",
+    "sanction_revoked": "Measure lifted", "rules_published": "House rules published",
+    "assigned": "Moderator assigned", "unassigned": "Moderator taken off",
+}
+REASON_NAMES = {"personal_data": "personal information", "link": "a link", "banned_word": "a banned word",
+                "suspect_word": "a suspect word", "shouting": "capital letters", "repeat": "repeated text",
+                "campaign": "part of a campaign", "sanction": "the author is on pre-moderation",
+                "flags": "readers' reports", "appeal": "an appeal"}
+MODE_NAMES = {"pre": "every comment checked before publication", "post": "checked after publication",
+              "reactive": "checked when readers report it"}
+# Details that only join records together: the "On" column and the other columns carry their meaning
+# (a rules version's number is in its "On": "The house rules, version 2").
+AUDIT_HIDDEN = {"item_id", "decision_id", "appeal_id", "sanction_id", "rules_version", "number"}
+
+
+def audit_rows(session: Session, entries: list[AuditEntry],
+               localtime: Callable[[datetime], str]) -> list[dict]:
+    """The audit entries in words: who, what, on what, and each detail with a plain label."""
+    people = names(session, [e.actor_id for e in entries]
+                   + [e.subject_id for e in entries if e.subject_type == "user"])
+    versions: dict[int | None, dict[str, dict]] = {}
+
+    def rules_in(number: int | None) -> dict[str, dict]:
+        if number not in versions:
+            version = (service.rules_version(session, number) if number
+                       else service.rules_in_force(session))
+            versions[number] = service.rule_index(version) if version else {}
+        return versions[number]
+
+    def rule_words(anchors, number) -> str:
+        index = rules_in(number)
+        return " and ".join(service.rule_label(index[a]) if a in index else "a rule since changed"
+                            for a in anchors)
+
+    rows = []
+    for e in entries:
+        detail = e.detail or {}
+        shown: list[tuple[str, str]] = []
+        written: set[int] = set()  # which of them are people's own words (isolated on the page)
+        for key, value in detail.items():
+            if key in AUDIT_HIDDEN or value in (None, "", [], False):
+                continue
+            if key == "outcome":
+                shown.append(("Outcome", f"the decision was {value}" if e.action == "appeal_decided"
+                              else service.OUTCOME_WORDS.get(value, str(value))))
+            elif key in ("rules", "rule"):
+                anchors = value if isinstance(value, list) else [value]
+                shown.append(("Under", rule_words(anchors, detail.get("rules_version"))))
+            elif key == "reasons":
+                words = [REASON_NAMES.get(str(code).split(":", 1)[0], str(code).replace("_", " "))
+                         for code in value]
+                shown.append(("Why", ", ".join(dict.fromkeys(words))))
+            elif key == "mode":
+                shown.append(("Consultation", MODE_NAMES.get(value, str(value))))
+            elif key == "kind":
+                shown.append(("Measure", service.SANCTION_NAMES.get(value, str(value))))
+            elif key == "ends_at":
+                shown.append(("Until", localtime(datetime.fromisoformat(value))))
+            elif key == "flags":
+                shown.append(("Reports", str(value)))
+            elif key == "edited":
+                shown.append(("When", "after the author edited it"))
+            elif key == "revision":
+                shown.append(("Revision", str(value)))
+            else:  # note, reason, and anything newer: the words as written
+                label = {"note": "Note", "reason": "Reason"}.get(key, key.replace("_", " ").capitalize())
+                written.add(len(shown))
+                shown.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+        item_id = detail.get("item_id")
+        if e.subject_type == "user":
+            subject = people.get(e.subject_id, "an account since removed")
+        elif e.subject_type == "rules":
+            subject = f"The house rules, version {detail.get('number', '?')}"
+        elif e.subject_type == "comment":
+            subject = f"A comment (item {item_id})" if item_id else "A comment"
+        else:
+            subject = e.subject_type
+        rows.append({"entry": e, "action": ACTION_NAMES.get(e.action, e.action.replace("_", " ").capitalize()),
+                     "who": people.get(e.actor_id, "an account since removed") if e.actor_id else "Automatic",
+                     "subject": subject, "item_id": item_id,
+                     "rules_version": whole_number(str(detail.get("number", "")))
+                     if e.subject_type == "rules" else None,
+                     "details": [(label, text, i in written) for i, (label, text) in enumerate(shown)]})
+    return rows
+
+
+def audit_page(session: Session, before_text: str, localtime: Callable[[datetime], str]) -> dict:
+    """One page of the moderation record in words, newest first (keyset on the entry id)."""
+    before = whole_number(before_text, 18)
+    if before_text and before is None:
+        raise service.ModerationError("That page link is not valid: go back to the first page.")
+    page, next_cursor = service.audit_page(session, before, AUDIT_PAGE)
+    return {"entries": audit_rows(session, page, localtime), "next_cursor": next_cursor,
+            "titles": consultation_titles(session, (e.consultation_id for e in page))}
+
+
+# The page shows the same figures (templates/moderation/_figures.html), in this order.
+CSV_FIELDS = (["consultation", "slug", "received", *service.STANDING]
+              + ["held", "flagged", "escalated", "appealed", "overturned", "median_hours_to_decision"])
+
+
+def statistics_page(session: Session) -> dict:
+    """The published figures, overall and per public consultation, and every rule counted under."""
+    return {"overall": service.statistics(session),
+            "per": [(c, service.statistics(session, c.id)) for c in consultations.list_public(session)],
+            "rule_index": service.every_rule(session)}
+
+
+def csv_cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def statistics_csv(session: Session) -> str:
+    """The same figures as CSV, one row per consultation and one for all of them."""
+    figures_page = statistics_page(session)
+    overall, per, rule_index = figures_page["overall"], figures_page["per"], figures_page["rule_index"]
+    # The current rules, then any retired rule still counted, so the CSV holds what the page shows.
+    cited = {a for figures in [overall, *(f for _c, f in per)] for a in figures["rejected_by_rule"]}
+    anchors = [a for a, rule in rule_index.items() if rule["current"] or a in cited]
+    anchors += sorted(cited - set(rule_index))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS + [f"rejected_rule_{a}" for a in anchors])
+    for title, slug, figures in [("All consultations", "", overall)] + [
+            (c.title, c.slug, f) for c, f in per]:
+        row = [title, slug] + [figures[k] for k in CSV_FIELDS[2:]]
+        row += [figures["rejected_by_rule"].get(a, 0) for a in anchors]
+        writer.writerow([csv_cell(v) for v in row])
+    return out.getvalue()

@@ -1,0 +1,137 @@
+"""Moderation pages about people: a user's record and measures, and who moderates what."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from consult.accounts import role_required
+from consult.extensions import db
+from consult.moderate import glue, operations
+from consult.moderate.blueprint import bp, linked_decisions, refuse
+from consult.moderate.forms import AssignmentForm, ConfirmForm, SanctionForm
+from consult.models import User
+from consult.text import whole_number
+from moderation import service
+
+
+def _user_or_404(user_id: int) -> User:
+    try:
+        return operations.get_user(db.session, user_id)
+    except service.ModerationError as exc:
+        refuse(exc)
+
+
+@bp.get("/moderation/users/<int:user_id>")
+@role_required("moderator")
+def user(user_id: int):
+    """A user's moderation history, their measures, and forms to impose or lift one."""
+    return _user_page(_user_or_404(user_id))
+
+
+def _user_page(person: User, form: SanctionForm | None = None, error: str | None = None,
+               status: int = 200):
+    page = operations.user_page(db.session, person)
+    page["decisions"] = linked_decisions(page["decisions"])
+    return render_template("moderation/user.html", form=form or SanctionForm(),
+                           revoke_form=ConfirmForm(), error=error, **page), status
+
+
+@bp.post("/moderation/users/<int:user_id>/sanctions")
+@role_required("moderator")
+def sanction(user_id: int):
+    """Impose a measure: pre-moderation, a suspension until a date, or a ban."""
+    person = _user_or_404(user_id)
+    form = SanctionForm()
+    if not form.validate_on_submit():
+        return _user_page(person, form=form, error="Give the end date as a date (day, month, year).",
+                          status=400)
+    # The chosen day's end where the moderator and the user read times (SITE_TIMEZONE), not in UTC.
+    ends_at = glue.site_day_end(form.ends_at.data) if form.ends_at.data else None
+    try:
+        measure = service.impose_sanction(db.session, user_id, form.kind.data or "",
+                                          form.reason.data or "", current_user.id, ends_at=ends_at)
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        return _user_page(_user_or_404(user_id), form=form, error=exc.message, status=exc.status)
+    until = (f" until {service.shown_time(measure.ends_at, glue.site_zone(), '%-d %B %Y')}"
+             if measure.ends_at else "")
+    flash(f"{service.SANCTION_NAMES[measure.kind]} is in force for {person.display_name}{until}. "
+          "They have been told by mail, with the reason.", "success")
+    return redirect(url_for("moderation.user", user_id=user_id), code=303)
+
+
+@bp.post("/moderation/sanctions/<int:sanction_id>/revoke")
+@role_required("moderator")
+def revoke(sanction_id: int):
+    """Lift a measure; the record stays in the user's history and the audit trail."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400, description="This form has expired: reload the page and try again.")
+    try:
+        measure = service.revoke_sanction(db.session, sanction_id, current_user.id)
+        user_id = measure.user_id
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        refuse(exc)
+    flash("The measure is lifted.", "success")
+    return redirect(url_for("moderation.user", user_id=user_id), code=303)
+
+
+# --- who moderates which consultation ------------------------------------------------------
+
+def _assignments_page(form: AssignmentForm | None = None, error: str | None = None, status: int = 200):
+    page = operations.assignments_page(db.session)
+    form = form or AssignmentForm()
+    form.user_id.choices = [(m.id, f"{m.display_name} ({m.email})") for m in page["moderators"]]
+    form.consultation_id.choices = list(page["titles"].items())
+    return render_template("moderation/assignments.html", form=form, error=error, **page), status
+
+
+@bp.get("/moderation/assignments")
+@role_required("admin")
+def assignments():
+    """Which consultations each moderator works on (none assigned: every consultation)."""
+    return _assignments_page()
+
+
+@bp.post("/moderation/assignments")
+@role_required("admin")
+def assign():
+    """Assign a moderator to one more consultation."""
+    return _change_assignment(service.assign, "{name} now moderates {title}.")
+
+
+@bp.get("/moderation/assignments/remove")
+@role_required("admin")
+def confirm_unassign():
+    """Ask before taking a moderator off a consultation, saying what changes for them."""
+    try:
+        page = operations.unassign_page(db.session, whole_number(request.args.get("user_id")),
+                                        whole_number(request.args.get("consultation_id")))
+    except service.ModerationError as exc:
+        refuse(exc)
+    return render_template("moderation/unassign.html", form=AssignmentForm(), **page)
+
+
+@bp.post("/moderation/assignments/remove")
+@role_required("admin")
+def unassign():
+    """Take a moderator off a consultation."""
+    return _change_assignment(service.unassign, "{name} no longer moderates {title}.")
+
+
+def _change_assignment(change, done: str):
+    form = AssignmentForm()
+    if not form.validate_on_submit():
+        return _assignments_page(error="Choose a moderator and a consultation.", status=400)
+    try:
+        moderator, consultation = operations.change_assignment(
+            db.session, change, form.user_id.data, form.consultation_id.data, current_user.id)
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        return _assignments_page(form, error=exc.message, status=exc.status)
+    flash(done.format(name=moderator.display_name, title=consultation.title), "success")
+    return redirect(url_for("moderation.assignments"), code=303)

@@ -1,0 +1,167 @@
+"""The moderation queue: the list, one item with its decision form, and bulk decisions."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from consult.accounts import role_required
+from consult.comments import service as comments
+from consult.extensions import db
+from consult.moderate import operations
+from consult.moderate.blueprint import bp, linked_decisions, refuse, viewer
+from consult.moderate.forms import BulkForm, DecisionForm
+from consult.text import whole_number
+from moderation import service
+from moderation.models import ESCALATE, ESCALATED, REDACT, WAITING, QueueItem
+
+SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
+             ("e", "redact")]
+DECIDING_SHORTCUTS = {"a", "r", "e"}  # only where the page has a decision form
+# On the queue page the shortcuts act on the highlighted row, in place.
+QUEUE_SHORTCUTS = [("j", "highlight the next item"), ("k", "highlight the previous item"),
+                   ("a", "approve the highlighted item"),
+                   ("r", "reject the highlighted item: tick the rule below, then apply"),
+                   ("e", "redact: opens the highlighted item at its redaction box"),
+                   ("Enter", "open the highlighted item")]
+
+
+def _filters(official_only: bool) -> service.QueueFilters:
+    args = request.args
+    state = ESCALATED if official_only else (
+        ESCALATED if args.get("state") == ESCALATED else WAITING)
+    return service.QueueFilters(
+        # A filter value that is not a number is ignored, as an unknown reason or source is.
+        consultation_id=whole_number(args.get("consultation")) or None,
+        reason=(args.get("reason") or "").strip() or None,
+        rule=(args.get("rule") or "").strip() or None,
+        source=args.get("source") if args.get("source") in operations.SOURCES else None,
+        campaign=(args.get("campaign") or "").strip()[:64] or None,
+        state=state,
+        older_than_hours=whole_number(args.get("older_than"), 6) or None,
+    )
+
+
+@bp.get("/moderation/")
+@role_required("moderator", "official")
+def queue():
+    """The queue: open items oldest first, filtered, with their age against our promise."""
+    who = viewer()
+    filters = _filters(who.official_only)
+    try:
+        page = operations.queue_page(db.session, filters, who, request.args.get("after"))
+    except service.ModerationError as exc:
+        refuse(exc)
+    args = request.args.to_dict()
+    args.pop("after", None)
+    return render_template(
+        "moderation/queue.html", filters=filters, sources=operations.SOURCES,
+        shortcuts=QUEUE_SHORTCUTS, promise=comments.MODERATION_PROMISE, form=BulkForm(), args=args,
+        official_only=who.official_only, **page)
+
+
+def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int | None = None,
+               error: str | None = None, conflict: str | None = None, status: int = 200):
+    """Render one item with its context, the author's history and the decision form."""
+    page = operations.item_page(db.session, item, viewer(), holder=holder, conflict=bool(conflict))
+    if form is None:
+        form = DecisionForm(data=operations.decision_prefill(item))
+    # The version is always the one on screen now: after a conflict the moderator re-reads.
+    form.version.data = str(item.version)
+    shortcuts = [(key, what) for key, what in SHORTCUTS if page["is_open"] or (
+        key not in DECIDING_SHORTCUTS and (page["previous"] if key == "k" else page["following"]))]
+    page["decisions"] = linked_decisions(page["decisions"])
+    return render_template("moderation/item.html", form=form, error=error, conflict=conflict,
+                           promise=comments.MODERATION_PROMISE, shortcuts=shortcuts,
+                           sources=operations.SOURCES, **page), status
+
+
+@bp.get("/moderation/items/<int:item_id>")
+@role_required("moderator", "official")
+def item(item_id: int):
+    """Open an item: claim it for a few minutes and show everything needed to decide."""
+    try:
+        found, holder = operations.claim_item(db.session, item_id, viewer())
+        db.session.commit()  # the claim: others see the item is being decided
+    except service.ModerationError as exc:
+        db.session.rollback()
+        refuse(exc)
+    return _item_page(found, holder=holder)
+
+
+@bp.post("/moderation/items/<int:item_id>/decide")
+@role_required("moderator", "official")
+def decide(item_id: int):
+    """Record a decision; a second moderator deciding the same item is told who decided."""
+    form = DecisionForm()
+    try:
+        found = operations.item_for(db.session, item_id, viewer())
+    except service.ModerationError as exc:
+        refuse(exc)
+    was_escalated = found.state == ESCALATED
+    if not form.validate_on_submit():
+        return _item_page(found, form=form, error="This form has expired: reload the item and "
+                                                    "decide again.", status=400)
+    outcome = form.outcome.data or ""  # the service turns rejecting a public comment into removing it
+    decision_request = service.DecisionRequest(
+        outcome=outcome, rules=list(form.rules.data or []), note=form.note.data or "",
+        redacted_text=form.redacted_text.data if outcome == REDACT else None,
+        expected_version=form.expected_version())
+    try:
+        decision = operations.decide_item(db.session, item_id, viewer(), decision_request)
+        db.session.commit()
+    except service.Conflict as exc:
+        db.session.rollback()
+        return _item_page(service.get_item(db.session, item_id), form=form, conflict=exc.message,
+                          status=409)
+    except service.ModerationError as exc:
+        db.session.rollback()
+        return _item_page(service.get_item(db.session, item_id), form=form, error=exc.message,
+                          status=exc.status)
+    told = "" if decision.outcome == ESCALATE else " The author has been told."
+    flash(f"Decided: {operations.OUTCOME_NAMES.get(decision.outcome, decision.outcome)}.{told}",
+          "success")
+    next_id = whole_number(request.form.get("next"))
+    if next_id:
+        return redirect(url_for("moderation.item", item_id=next_id), code=303)
+    return redirect(url_for("moderation.queue", state=ESCALATED if was_escalated else None),
+                    code=303)
+
+
+@bp.post("/moderation/bulk")
+@role_required("moderator")
+def bulk():
+    """Apply one decision to the selected items, or to a whole campaign group."""
+    form = BulkForm()
+    back = request.form.get("back") or url_for("moderation.queue")
+    if not back.startswith("/moderation/"):
+        back = url_for("moderation.queue")
+    if not form.validate_on_submit():
+        flash("This form has expired: reload the queue and try again.", "error")
+        return redirect(back, code=303)
+    outcome = form.outcome.data or ""
+    who = viewer()
+    try:
+        result = service.decide_many(
+            db.session, form.ids(), who.id,
+            service.DecisionRequest(outcome=outcome, rules=list(form.rules.data or []),
+                                    note=form.note.data or ""),
+            versions=BulkForm.versions(request.form), campaign=form.campaign.data or None,
+            is_admin=who.is_admin)
+        db.session.commit()
+    except service.ModerationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back, code=303)
+    if result.decided:
+        done = len(result.decided)
+        told = ("" if outcome == ESCALATE
+                else " The author has been told." if done == 1 else " The authors have been told.")
+        # What was stored: rejecting the items already public removed them.
+        stored: dict[str, int] = {}
+        for decision in result.decided:
+            stored[decision.outcome] = stored.get(decision.outcome, 0) + 1
+        what = ", ".join(operations.OUTCOME_NAMES.get(o, o) + (f" ({n})" if len(stored) > 1 else "")
+                         for o, n in stored.items())
+        flash(f"{done} item{'s' if done != 1 else ''} decided: {what}.{told}", "success")
+    for item_id, message in result.conflicts:
+        flash(f"Item {item_id} was not changed: {message}", "error")
+    return redirect(back, code=303)
