@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, insert, select
 
-from consult.comments import service
+from consult.comments import service, threads
 from consult.consultations.service import create_consultation, publish_version
 from consult.extensions import db
 from consult.models import Comment, CommentEdit, Consultation, Paragraph, User, utcnow
@@ -496,7 +496,7 @@ def test_counts_written_by_another_process_show_once_the_cache_window_passes(
             submission_key="elsewhere"))
         db.session.commit()
     assert count not in client.get("/c/parking").get_data(as_text=True)  # within the window
-    monkeypatch.setattr(service, "COUNTS_MAX_AGE", 0)
+    monkeypatch.setattr(threads, "COUNTS_MAX_AGE", 0)  # where the counts are kept
     assert count in client.get("/c/parking").get_data(as_text=True)
 
 
@@ -574,15 +574,16 @@ def test_an_organisation_name_of_invisible_characters_counts_as_missing(client, 
 
 
 def test_direction_controls_pair_up_line_by_line():
-    strip = service.strip_unpaired_bidi
+    from consult.text import strip_unpaired_bidi as strip  # where the comments service gets it
     assert strip("plain text") == "plain text"
     assert strip("a \u202eb") == "a b"  # never closed
     assert strip("a \u202eb\u202c c") == "a \u202eb\u202c c"  # closed: kept
     assert strip("\u202c\u2069ok") == "ok"  # closers with nothing to close
     assert strip("a \u2067b \u202ec\u2069 d") == "a \u2067b c\u2069 d"  # the PDI ends the isolate
     assert strip("a \u202bb\nc\u202c") == "a b\nc"  # a new line ends every embedding
-    assert not service.has_visible_text("\u200b\u200c\u200d\u2060\ufeff\u00a0\u3164")
-    assert service.has_visible_text("\U0001F44D") and service.has_visible_text("\u0645")
+    from consult.text import has_visible_text  # where the comments service gets it
+    assert not has_visible_text("\u200b\u200c\u200d\u2060\ufeff\u00a0\u3164")
+    assert has_visible_text("\U0001F44D") and has_visible_text("\u0645")
 
 
 def test_a_direction_override_written_as_a_reference_is_dropped_like_the_character(client, world, app):

@@ -6,7 +6,7 @@ import uuid
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
-from consult.comments.service import MAX_LENGTH, CommentInput
+from consult.comments.validation import MAX_LENGTH, CommentInput
 from consult.text import whole_number
 
 
