@@ -448,3 +448,28 @@ def test_a_note_written_before_reasons_were_published_is_never_shown(client, app
     assert "Considered before reasons were recorded</p>" in page
     assert "cycling lobby" not in page
     assert "cycling lobby" not in client.get("/c/parking/response/considered").get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- issue 14: the rules live in the service
+
+
+def test_counts_are_frozen_by_the_service_itself_once_the_response_is_published(app, responded):
+    # A job or the CLI calls the service without the views: it must refuse, with the words
+    # the pages use, to count any comment differently under a published response.
+    frozen = "comments can no longer be counted differently"
+    with app.app_context():
+        c = db.session.get(Consultation, responded["consultation"])
+        cost = db.session.get(Theme, responded["cost"])
+        hourly = db.session.get(Theme, responded["hourly"])
+        fee = responded["fees"][0]
+        with pytest.raises(responses.ResponseError, match=frozen):
+            responses.assign(db.session, hourly, [fee], responded["official"])
+        with pytest.raises(responses.ResponseError, match=frozen):
+            responses.count_under_theme(db.session, c, hourly.id, [fee], responded["official"])
+        with pytest.raises(responses.ResponseError, match=frozen):
+            responses.unassign(db.session, cost, fee)
+        with pytest.raises(responses.ResponseError, match=frozen):
+            responses.mark_considered(db.session, c, fee, "", responded["official"], reason="no_view")
+        db.session.rollback()
+        assert fee in {tc.comment_id for tc in db.session.scalars(
+            select(ThemeComment).where(ThemeComment.theme_id == cost.id))}

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 import documents
-from consult.consultations.service import get_version
+from consult.consultations.service import current_version, get_version, paragraphs_of
 from consult.models import (
     THEME_OUTCOMES,
     Comment,
@@ -95,6 +95,47 @@ def analyse(session: Session, consultation: Consultation) -> Analysis:
                     organisations.most_common(), sorted(days.items()), campaigns)
 
 
+@dataclass
+class AnalysisPage:
+    """The analysis page: the counts, each paragraph's count, and the paragraph picked to read."""
+
+    analysis: Analysis
+    paragraphs: list[Paragraph]  # the current version's
+    removed: list[Paragraph]  # commented paragraphs the current version no longer has
+    counts: dict[str, int]  # per anchor, and under WHOLE for the document as a whole
+    picked: Paragraph | str | None  # a paragraph, WHOLE, or nothing picked
+    picked_comments: list[Comment] | None
+    counted_under: dict[int, list[Theme]]
+    themes: list[Theme]
+    uncounted_total: int
+
+
+WHOLE = "whole-document"  # how the analysis page names comments on the document as a whole
+
+
+def analysis_page(session: Session, consultation: Consultation, selected: str | None) -> AnalysisPage:
+    """Everything the analysis page shows, with the comments on the paragraph selected (or WHOLE)."""
+    counted = analyse(session, consultation)
+    paragraphs = paragraphs_of(session, current_version(session, consultation))
+    current = {p.anchor for p in paragraphs}
+    known = known_anchors(session, consultation)
+    # Comments on paragraphs no longer in the current version are still counted and shown.
+    removed = [known[a] for a in counted.per_anchor if a is not None and a not in current
+               and a in known]
+    counts = {p.anchor: counted.per_anchor.get(p.anchor, 0) for p in [*paragraphs, *removed]}
+    counts[WHOLE] = counted.per_anchor.get(None, 0)
+    picked = picked_comments = None
+    if selected == WHOLE:
+        picked, picked_comments = WHOLE, comments_on(session, consultation, None)
+    elif selected in known:
+        picked, picked_comments = known[selected], comments_on(session, consultation, selected)
+    return AnalysisPage(
+        counted, paragraphs, removed, counts, picked, picked_comments,
+        counted_under=themes_for_comments(session, [c.id for c in picked_comments or []]),
+        themes=themes_of(session, consultation),
+        uncounted_total=uncounted_total(session, consultation))
+
+
 def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int = 160) -> str:
     """Submissions per day as an SVG bar chart (drawn on the server, readable without JS)."""
     if not per_day:
@@ -134,10 +175,24 @@ def _clean(value: str | None, label: str, limit: int = MAX_TEXT, required: bool 
 
 
 def _ensure_open_for_analysis(session: Session, consultation: Consultation) -> None:
-    response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
-    if response is not None and response.published_at is not None:
+    if is_published(session, consultation):
         raise ResponseError("The response is published: themes can no longer change. Publish a "
                             "dated correction instead.", status=409)
+
+
+def _ensure_counts_open(session: Session, consultation: Consultation) -> None:
+    # Counts are frozen once the response is published: what it says must stay true.
+    if is_published(session, consultation):
+        raise ResponseError("The response is published: comments can no longer be counted "
+                            "differently. Publish a dated correction instead.", status=409)
+
+
+def _refuse_merged(*themes: Theme) -> None:
+    # A merged theme is retired: comments counted under it would vanish from the response.
+    for theme in themes:
+        if theme.merged_into_id is not None:
+            raise ResponseError(f"“{theme.title}” was merged into another theme: use that "
+                                "theme instead.", status=409)
 
 
 def create_theme(session: Session, consultation: Consultation, title: str, actor_id: int,
@@ -191,6 +246,20 @@ def update_theme(session: Session, theme: Theme, *, expected_revision: int, acto
     return theme
 
 
+def paragraph_options(session: Session, consultation: Consultation) -> list[tuple[str, str]]:
+    """Every paragraph of every version as (anchor, "number: text"), the current version first."""
+    latest = current_version(session, consultation).number
+    # The current version in reading order first, then paragraphs only earlier versions had.
+    rows = sorted(known_anchors(session, consultation).values(),
+                  key=lambda p: (p.version.number != latest, -p.version.number, p.position))
+    options = []
+    for p in rows:
+        where = "" if p.version.number == latest else f" (version {p.version.number} only)"
+        text = p.text if len(p.text) <= 90 else p.text[:88] + "…"
+        options.append((p.anchor, f"{p.number}{where}: {text}"))
+    return options
+
+
 def known_anchors(session: Session, consultation: Consultation) -> dict[str, Paragraph]:
     """Every anchor in any version of the consultation, mapped to its latest paragraph."""
     found: dict[str, Paragraph] = {}
@@ -238,22 +307,68 @@ def merge_themes(session: Session, source: Theme, target: Theme, actor_id: int) 
     return target
 
 
+def merge_into(session: Session, consultation: Consultation, source: Theme, target_id: int | None,
+               actor_id: int) -> Theme:
+    """Merge a theme into another of the consultation, chosen by id; returns the target."""
+    if target_id is None:
+        raise ResponseError("Choose the theme to merge this one into.")
+    target = get_theme(session, consultation, target_id)
+    _refuse_merged(source, target)
+    return merge_themes(session, source, target, actor_id)
+
+
+@dataclass
+class ThemeWorkspace:
+    """What an official sees beside a theme's form."""
+
+    comments: list[Comment]
+    suggested: list[Comment]
+    merge_targets: list[Theme]
+    merged_into: Theme | None
+
+
+def theme_workspace(session: Session, consultation: Consultation, theme: Theme) -> ThemeWorkspace:
+    """A theme's comments, comments suggested for it, the themes it may merge into, its successor."""
+    return ThemeWorkspace(
+        comments=theme_comments(session, theme),
+        suggested=suggestions(session, theme) if theme.merged_into_id is None else [],
+        merge_targets=[t for t in themes_of(session, consultation) if t.id != theme.id],
+        merged_into=session.get(Theme, theme.merged_into_id) if theme.merged_into_id else None)
+
+
 def anchors_of(session: Session, theme: Theme) -> list[str]:
     """The anchors of the paragraphs a theme changed."""
     return list(session.scalars(select(ThemeParagraph.anchor).where(ThemeParagraph.theme_id == theme.id)
                                 .order_by(ThemeParagraph.id)))
 
 
-def _live(session: Session, theme: Theme) -> None:
-    _ensure_open_for_analysis(session, session.get(Consultation, theme.consultation_id))
+def _live(session: Session, theme: Theme, counting: bool = False) -> None:
+    consultation = session.get(Consultation, theme.consultation_id)
+    if counting:
+        _ensure_counts_open(session, consultation)
+    else:
+        _ensure_open_for_analysis(session, consultation)
     if theme.merged_into_id is not None:
         raise ResponseError("That theme was merged into another; use the theme it was merged into.",
                             status=409)
 
 
+def count_under_theme(session: Session, consultation: Consultation, theme_id: int | None,
+                      comment_ids: Sequence[int], actor_id: int) -> tuple[Theme, int]:
+    """Count the chosen comments under the chosen theme; returns the theme and how many were new."""
+    _ensure_counts_open(session, consultation)
+    if theme_id is None:
+        raise ResponseError("Choose the theme to count the comments under.")
+    if not comment_ids:
+        raise ResponseError("Tick at least one comment to count under the theme.")
+    theme = get_theme(session, consultation, theme_id)
+    _refuse_merged(theme)
+    return theme, assign(session, theme, comment_ids, actor_id)
+
+
 def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id: int) -> int:
     """Count published comments of the theme's consultation under it; returns how many were new."""
-    _live(session, theme)
+    _live(session, theme, counting=True)
     try:
         ids = list(dict.fromkeys(int(i) for i in comment_ids))
     except (TypeError, ValueError):
@@ -275,9 +390,11 @@ def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id:
     return len(new)
 
 
-def unassign(session: Session, theme: Theme, comment_id: int) -> None:
+def unassign(session: Session, theme: Theme, comment_id: int | None) -> None:
     """Take a comment out of a theme."""
-    _live(session, theme)
+    _live(session, theme, counting=True)
+    if comment_id is None:
+        raise ResponseError("Choose the comment to take out of the theme.")
     link = session.scalar(select(ThemeComment).where(ThemeComment.theme_id == theme.id,
                                                      ThemeComment.comment_id == comment_id))
     if link is not None:
@@ -361,7 +478,7 @@ REASON_LABELS = {**CONSIDERED_REASONS, EARLIER: "Considered before reasons were 
 def mark_considered(session: Session, consultation: Consultation, comment_id: int, note: str,
                     actor_id: int, reason: str | None = None) -> CommentConsidered:
     """Record that a comment was read and fits no theme: a reason from the list, and a note."""
-    _ensure_open_for_analysis(session, consultation)
+    _ensure_counts_open(session, consultation)
     # No reason chosen is "another reason": the note must then say what it is.
     reason = (reason or "").strip() or "other"
     if reason not in CONSIDERED_REASONS:
@@ -529,6 +646,33 @@ def get_response(session: Session, consultation: Consultation, create: bool = Fa
         session.add(response)
         session.flush()
     return response
+
+
+def is_published(session: Session, consultation: Consultation) -> bool:
+    """True when the consultation's response is published."""
+    response = get_response(session, consultation)
+    return response is not None and response.published_at is not None
+
+
+@dataclass
+class DraftValues:
+    """What the draft form starts with: the saved draft, or the versions to compare by default."""
+
+    summary: str
+    next_steps: str
+    from_version: int | None
+    to_version: int | None
+
+
+def draft_values(session: Session, consultation: Consultation) -> DraftValues:
+    """The saved draft's text and versions; before one is saved, the first and the latest version."""
+    response = get_response(session, consultation)
+    if response is not None:
+        return DraftValues(response.summary, response.next_steps, response.from_version,
+                           response.to_version)
+    numbers = [v.number for v in consultation.versions]
+    return DraftValues("", "", numbers[0] if numbers else None,
+                       numbers[-1] if len(numbers) > 1 else None)
 
 
 def save_draft(session: Session, consultation: Consultation, summary: str, next_steps: str,
@@ -708,6 +852,14 @@ def published_response(session: Session, consultation: Consultation) -> Response
     """The consultation's response if it is published, else None."""
     response = get_response(session, consultation)
     return response if response is not None and response.published_at is not None else None
+
+
+def public_response(session: Session, consultation: Consultation) -> Response | None:
+    """The response the public may read: published, of a consultation that was made public."""
+    # A consultation never made public has no public response, whatever its rows say.
+    if consultation.published_at is None:
+        return None
+    return published_response(session, consultation)
 
 
 def themes_for_anchor(session: Session, consultation: Consultation, anchor: str) -> list[Theme]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.extensions import db
-from consult.models import Consultation, Theme
+from consult.models import Consultation
 from consult.responses import service
 from consult.responses.forms import (AssignForm, ConfirmForm, ConsiderForm, CorrectionForm,
                                      DraftForm, MergeForm, NewThemeForm, ThemeForm, UnassignForm,
@@ -23,7 +23,7 @@ from consult.responses.forms import (AssignForm, ConfirmForm, ConsiderForm, Corr
 bp = Blueprint("responses", __name__)
 
 HEAT_LEVELS = 5
-WHOLE = "whole-document"  # the ?p= value for comments on the document as a whole
+WHOLE = service.WHOLE  # the ?p= value for comments on the document as a whole
 
 
 # --------------------------------------------------------------------------- helpers
@@ -32,8 +32,7 @@ WHOLE = "whole-document"  # the ?p= value for comments on the document as a whol
 @bp.app_template_global("response_published")
 def response_published(consultation: Consultation) -> bool:
     """True when the consultation has a published response (for the public page's link)."""
-    response = service.get_response(db.session, consultation)
-    return response is not None and response.published_at is not None
+    return service.is_published(db.session, consultation)
 
 
 def _consultation_or_404(slug: str) -> Consultation:
@@ -67,23 +66,6 @@ def _fail(exc: service.ResponseError) -> None:
     flash(" ".join([exc.message, *exc.details]), "error")
 
 
-def _refuse_if_published(consultation: Consultation) -> None:
-    """Counts are frozen once the response is published (service.assign, unassign and
-    mark_considered do not check this themselves yet)."""
-    if response_published(consultation):
-        raise service.ResponseError("The response is published: comments can no longer be "
-                                    "counted differently. Publish a dated correction instead.",
-                                    status=409)
-
-
-def _refuse_merged(*themes) -> None:
-    """A merged theme is retired: comments counted under it would vanish from the response."""
-    for theme in themes:
-        if theme.merged_into_id is not None:
-            raise service.ResponseError(f"“{theme.title}” was merged into another theme: use that "
-                                        "theme instead.", status=409)
-
-
 def heat_levels(counts: dict[str, int]) -> dict[str, int]:
     """Each anchor's shade, 0 (no comments) to 5, by quantile of the non-zero counts."""
     values = sorted(n for n in counts.values() if n)
@@ -101,16 +83,8 @@ def heat_levels(counts: dict[str, int]) -> dict[str, int]:
 
 def _paragraph_choices(consultation: Consultation):
     """Every paragraph of every version, as checkbox choices "number: text"."""
-    latest = consultations.current_version(db.session, consultation).number
-    # The current version in reading order first, then paragraphs only earlier versions had.
-    rows = sorted(service.known_anchors(db.session, consultation).values(),
-                  key=lambda p: (p.version.number != latest, -p.version.number, p.position))
-    choices = []
-    for p in rows:
-        where = "" if p.version.number == latest else f" (version {p.version.number} only)"
-        text = p.text if len(p.text) <= 90 else p.text[:88] + "…"
-        choices.append(choice(p.anchor, f"{p.number}{where}: {text}"))
-    return choices
+    return [choice(anchor, label)
+            for anchor, label in service.paragraph_options(db.session, consultation)]
 
 
 # --------------------------------------------------------------------------- public
@@ -118,9 +92,7 @@ def _paragraph_choices(consultation: Consultation):
 
 def _published_or_404(slug: str):
     consultation = _consultation_or_404(slug)
-    # A consultation never made public has no public response, whatever its rows say.
-    response = (service.published_response(db.session, consultation)
-                if consultation.published_at is not None else None)
+    response = service.public_response(db.session, consultation)
     if response is None:
         abort(404, description="This consultation has no published response yet.")
     return consultation, response
@@ -196,31 +168,15 @@ def markdown(slug: str):
 def analysis(slug: str):
     """Counts per paragraph (a heat strip), stance, respondents, time and campaigns."""
     consultation = _consultation_or_404(slug)
-    counted = service.analyse(db.session, consultation)
-    version = consultations.current_version(db.session, consultation)
-    paragraphs = consultations.paragraphs_of(db.session, version)
-    current = {p.anchor for p in paragraphs}
-    known = service.known_anchors(db.session, consultation)
-    # Comments on paragraphs no longer in the current version are still counted and shown.
-    removed = [known[a] for a in counted.per_anchor if a is not None and a not in current
-               and a in known]
-    counts = {p.anchor: counted.per_anchor.get(p.anchor, 0) for p in [*paragraphs, *removed]}
-    counts[WHOLE] = counted.per_anchor.get(None, 0)
-    selected = request.args.get("p")
-    picked = picked_comments = None
-    if selected == WHOLE:
-        picked, picked_comments = WHOLE, service.comments_on(db.session, consultation, None)
-    elif selected in known:
-        picked, picked_comments = known[selected], service.comments_on(db.session, consultation, selected)
+    page = service.analysis_page(db.session, consultation, request.args.get("p"))
     return render_template(
-        "responses/analysis.html", consultation=consultation, analysis=counted,
-        chart=Markup(service.timeline_svg(counted.per_day)), paragraphs=paragraphs,
-        removed=removed, counts=counts, heat=heat_levels(counts), whole=WHOLE,
-        picked=picked, picked_comments=picked_comments,
-        counted_under=service.themes_for_comments(db.session, [c.id for c in picked_comments or []]),
-        themes=service.themes_of(db.session, consultation),
-        uncounted_total=service.uncounted_total(db.session, consultation),
-        assign_form=AssignForm(formdata=None), peak=max(counts.values(), default=0))
+        "responses/analysis.html", consultation=consultation, analysis=page.analysis,
+        chart=Markup(service.timeline_svg(page.analysis.per_day)), paragraphs=page.paragraphs,
+        removed=page.removed, counts=page.counts, heat=heat_levels(page.counts), whole=WHOLE,
+        picked=page.picked, picked_comments=page.picked_comments,
+        counted_under=page.counted_under, themes=page.themes,
+        uncounted_total=page.uncounted_total,
+        assign_form=AssignForm(formdata=None), peak=max(page.counts.values(), default=0))
 
 
 # --------------------------------------------------------------------------- themes
@@ -264,16 +220,13 @@ def create_theme(slug: str):
 def _theme_page(consultation: Consultation, theme, form: ThemeForm, messages=(), status=200,
                 theirs=None):
     form.anchors.choices = _paragraph_choices(consultation)
+    workspace = service.theme_workspace(db.session, consultation, theme)
     merge_form = MergeForm(formdata=None)
-    merge_form.into.choices = [choice(str(t.id), t.title)
-                               for t in service.themes_of(db.session, consultation) if t.id != theme.id]
-    comments = service.theme_comments(db.session, theme)
-    suggested = service.suggestions(db.session, theme) if theme.merged_into_id is None else []
+    merge_form.into.choices = [choice(str(t.id), t.title) for t in workspace.merge_targets]
     return render_template(
         "responses/theme.html", consultation=consultation, theme=theme, form=form,
-        messages=list(messages), theirs=theirs, comments=comments, suggested=suggested,
-        merge_form=merge_form, merged_into=(db.session.get(Theme, theme.merged_into_id)
-                                            if theme.merged_into_id else None),
+        messages=list(messages), theirs=theirs, comments=workspace.comments,
+        suggested=workspace.suggested, merge_form=merge_form, merged_into=workspace.merged_into,
         published=response_published(consultation)), status
 
 
@@ -324,13 +277,8 @@ def merge(slug: str, theme_id: int):
     consultation = _consultation_or_404(slug)
     source = _theme_or_404(consultation, theme_id)
     form = MergeForm()
-    target_id = form.target_id()
     try:
-        if target_id is None:
-            raise service.ResponseError("Choose the theme to merge this one into.")
-        target = service.get_theme(db.session, consultation, target_id)
-        _refuse_merged(source, target)
-        service.merge_themes(db.session, source, target, _actor_id())
+        target = service.merge_into(db.session, consultation, source, form.target_id(), _actor_id())
         db.session.commit()
     except service.ResponseError as exc:
         db.session.rollback()
@@ -353,14 +301,8 @@ def assign(slug: str):
     form = AssignForm()
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
-        _refuse_if_published(consultation)
-        if form.chosen_theme() is None:
-            raise service.ResponseError("Choose the theme to count the comments under.")
-        if not form.ids():
-            raise service.ResponseError("Tick at least one comment to count under the theme.")
-        found = service.get_theme(db.session, consultation, form.chosen_theme())
-        _refuse_merged(found)
-        added = service.assign(db.session, found, form.ids(), _actor_id())
+        found, added = service.count_under_theme(db.session, consultation, form.chosen_theme(),
+                                                 form.ids(), _actor_id())
         db.session.commit()
     except service.ResponseError as exc:
         db.session.rollback()
@@ -387,9 +329,6 @@ def unassign(slug: str, theme_id: int):
     found = _theme_or_404(consultation, theme_id)
     form = UnassignForm()
     try:
-        _refuse_if_published(consultation)
-        if form.chosen_comment() is None:
-            raise service.ResponseError("Choose the comment to take out of the theme.")
         service.unassign(db.session, found, form.chosen_comment())
         db.session.commit()
     except service.ResponseError as exc:
@@ -409,7 +348,6 @@ def consider(slug: str, comment_id: int):
     form = ConsiderForm()
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
-        _refuse_if_published(consultation)
         service.mark_considered(db.session, consultation, comment_id, form.note.data or "",
                                 _actor_id(), reason=form.reason.data)
         db.session.commit()
@@ -482,14 +420,10 @@ def draft(slug: str):
     consultation = _consultation_or_404(slug)
     if request.method == "GET":
         form = DraftForm(formdata=None)
-        response = service.get_response(db.session, consultation)
-        numbers = [v.number for v in consultation.versions]
-        form.summary.data = response.summary if response else ""
-        form.next_steps.data = response.next_steps if response else ""
-        from_number = response.from_version if response else (numbers[0] if numbers else None)
-        to_number = response.to_version if response else (numbers[-1] if len(numbers) > 1 else None)
-        form.from_version.data = str(from_number or "")
-        form.to_version.data = str(to_number or "")
+        values = service.draft_values(db.session, consultation)
+        form.summary.data, form.next_steps.data = values.summary, values.next_steps
+        form.from_version.data = str(values.from_version or "")
+        form.to_version.data = str(values.to_version or "")
         return _draft_page(consultation, form)
     form = DraftForm()
     try:
