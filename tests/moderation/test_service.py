@@ -315,7 +315,8 @@ def test_two_first_visits_publishing_the_default_rules_at_once_both_get_one_vers
         return real_publish(session, source, note, actor_id, number)
 
     with app.app_context():
-        monkeypatch.setattr(service, "publish_rules", publish_after_someone_else)
+        # current_rules calls publish_rules in its own module (moderation.service.rules).
+        monkeypatch.setattr(service.rules, "publish_rules", publish_after_someone_else)
         version = service.current_rules(db.session)
         db.session.commit()
         assert version.number == 1 and version.note == "theirs"

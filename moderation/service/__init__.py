@@ -1,0 +1,55 @@
+"""Moderation: intake and screening, the queue, decisions, flags, appeals, sanctions, rules.
+
+Every function takes the database session and plain values; none commits. Every change
+writes an audit entry in the same transaction. Where a citizen-facing record must change (a
+comment's status), a signal from moderation.signals carries the change to the application.
+
+The parts, each its own module: common (errors, limits, the audit entry), rules (house rules),
+sanctions, intake (screening what enters the queue), queue (assignments, pages, claims),
+decisions, appeals (and readers' flags), figures (statistics and the audit trail). Their
+public names are all importable from here, as `moderation.service.<name>`.
+"""
+from __future__ import annotations
+
+from moderation.service.common import (APPEAL_DAYS, CAMPAIGN_AUTHORS, CLAIM_MINUTES, Conflict,
+                                       MAX_NOTE, ModerationError, OUTCOME_WORDS, PAGE_SIZE,
+                                       SANCTION_NAMES, audit)
+from moderation.service.rules import (DEFAULT_RULES, RULES_METADATA, RulesText, cited_rules,
+                                      current_rules, default_rules_version, every_rule,
+                                      parse_rules, publish_rules, rule_index, rule_label,
+                                      rule_titles, rules_in_force, rules_title, rules_version,
+                                      rules_versions)
+from moderation.service.sanctions import (active_sanctions, impose_sanction, posting_refusal,
+                                          revoke_sanction, sanctions_of, shown_time)
+from moderation.service.intake import (Intake, lifted_by_editing, record_intake,
+                                       release_after_edit, rescreen, screen_new, text_edited,
+                                       text_hash, withdrawn)
+from moderation.service.queue import (QueueFilters, QueuePage, assign, assignments, claim,
+                                      get_item, moderated_consultations, neighbours, parse_cursor,
+                                      queue_page, unassign)
+from moderation.service.decisions import (BulkResult, DecisionRequest, author_history,
+                                          campaign_items, decide, decide_many, decisions_for,
+                                          decisions_on_author, decisions_on_comments,
+                                          latest_decision)
+from moderation.service.appeals import (APPEALABLE, AppealFacts, appeal, appeal_deciders,
+                                        appeal_excluded, appeal_facts, appeal_on, appeal_refusal,
+                                        can_appeal, check_appeal, flag)
+from moderation.service.figures import (STANDING, audit_page, statistics)
+
+__all__ = [
+    "APPEAL_DAYS", "CAMPAIGN_AUTHORS", "CLAIM_MINUTES", "Conflict", "MAX_NOTE",
+    "ModerationError", "OUTCOME_WORDS", "PAGE_SIZE", "SANCTION_NAMES", "audit",
+    "DEFAULT_RULES", "RULES_METADATA", "RulesText", "cited_rules", "current_rules",
+    "default_rules_version", "every_rule", "parse_rules", "publish_rules", "rule_index",
+    "rule_label", "rule_titles", "rules_in_force", "rules_title", "rules_version",
+    "rules_versions", "active_sanctions", "impose_sanction", "posting_refusal",
+    "revoke_sanction", "sanctions_of", "shown_time", "Intake", "lifted_by_editing",
+    "record_intake", "release_after_edit", "rescreen", "screen_new", "text_edited",
+    "text_hash", "withdrawn", "QueueFilters", "QueuePage", "assign", "assignments", "claim",
+    "get_item", "moderated_consultations", "neighbours", "parse_cursor", "queue_page",
+    "unassign", "BulkResult", "DecisionRequest", "author_history", "campaign_items", "decide",
+    "decide_many", "decisions_for", "decisions_on_author", "decisions_on_comments",
+    "latest_decision", "APPEALABLE", "AppealFacts", "appeal", "appeal_deciders",
+    "appeal_excluded", "appeal_facts", "appeal_on", "appeal_refusal", "can_appeal",
+    "check_appeal", "flag", "STANDING", "audit_page", "statistics",
+]

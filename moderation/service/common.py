@@ -1,0 +1,43 @@
+"""Shared by every part of moderation.service: the errors it raises, its limits and words, and the
+audit entry every change writes."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from moderation.models import APPROVE, ESCALATE, REDACT, REJECT, REMOVE, AuditEntry, QueueItem
+
+
+CLAIM_MINUTES = 5
+APPEAL_DAYS = 30
+MAX_NOTE = 2000
+CAMPAIGN_AUTHORS = 3  # this many different people sending the same text make a campaign
+PAGE_SIZE = 25
+SANCTION_NAMES = {"premoderate": "Pre-moderation", "suspend": "Suspension", "ban": "Ban"}
+# Outcomes in words, for sentences ("Bea already decided: not published under rule 3 (…)").
+OUTCOME_WORDS = {APPROVE: "approved and published", REJECT: "not published",
+                 REDACT: "published with words removed", ESCALATE: "escalated to an official",
+                 REMOVE: "removed"}
+
+
+class ModerationError(ValueError):
+    """A moderation request refused, with a message for the person who made it."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class Conflict(ModerationError):
+    """Someone else decided first, or the text changed: nothing was stored."""
+
+    def __init__(self, message: str, item: QueueItem | None = None) -> None:
+        super().__init__(message, status=409)
+        self.item = item
+
+
+def audit(session: Session, action: str, subject_type: str, subject_id: int | None, *,
+          actor_id: int | None = None, consultation_id: int | None = None, **detail) -> None:
+    """Append one entry to the moderation record."""
+    session.add(AuditEntry(action=action, subject_type=subject_type, subject_id=subject_id,
+                           actor_id=actor_id, consultation_id=consultation_id, detail=detail))
