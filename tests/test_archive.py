@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from consult import search
+from consult.archive import downloads, listing
 from consult.archive import service as archive
 from consult.comments.service import CommentInput, submit_comment, withdraw_comment
 from consult.consultations.service import create_consultation, publish_version
@@ -309,8 +310,8 @@ def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, world, mon
         c = archive.public_consultation(db.session, "allotments")
         whole_csv = "".join(archive.comments_csv(db.session, c))
         whole_json = "".join(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
-        monkeypatch.setattr(archive, "CHUNK", 1)  # a piece as soon as there is anything to send
-        monkeypatch.setattr(archive, "BATCH", 2)
+        monkeypatch.setattr(downloads, "CHUNK", 1)  # a piece as soon as there is anything to send
+        monkeypatch.setattr(downloads, "BATCH", 2)
         csv_pieces = list(archive.comments_csv(db.session, c))
         json_pieces = list(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
     # The header goes first, before the comments are read.
@@ -436,7 +437,7 @@ def test_search_says_clearly_when_a_date_is_not_a_date(client, indexed, value, m
 def test_search_form_offers_every_public_consultation_and_never_a_draft(client, world, monkeypatch):
     """The consultation choice is not one page of the archive: with pages of one consultation,
     both public ones are still offered, by title."""
-    monkeypatch.setattr(archive, "MAX_PER_PAGE", 1)
+    monkeypatch.setattr(listing, "MAX_PER_PAGE", 1)
     page = _text(client.get("/search"))
     choice = page.split('name="consultation"', 1)[1].split("</select>", 1)[0]
     assert re.findall(r'<option value="([^"]*)"', choice) == ["", "allotments", "parking"]
