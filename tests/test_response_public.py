@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+import documents
 from consult.comments.service import CommentInput, submit_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
@@ -316,7 +317,7 @@ def test_the_lists_show_untrusted_text_only_sanitised(client, app, responded):
             CommentConsidered.comment_id == responded["off_topic"]))
         record.note = '<script>alert("note")</script>'
         comment = db.session.get(Comment, responded["fees"][0])
-        comment.body_html = responses.documents.render_comment('<img src=x onerror=alert(1)> **Bold**')
+        comment.body_html = documents.render_comment('<img src=x onerror=alert(1)> **Bold**')
         db.session.commit()
     page = client.get("/c/parking/response/considered").get_data(as_text=True)
     assert '<script>alert("note")' not in page and "&lt;script&gt;alert(&#34;note&#34;)" in page

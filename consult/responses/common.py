@@ -1,0 +1,73 @@
+"""What every part of the response area shares: its error, text checks, and the response row."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from consult.models import (
+    CommentStatus,
+    Consultation,
+    Response,
+)
+
+
+PUBLISHED = CommentStatus.PUBLISHED.value
+MAX_TEXT = 20_000
+
+
+class ResponseError(ValueError):
+    """A response action refused, with a message for the official (and optional details)."""
+
+    def __init__(self, message: str, status: int = 400, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.details = list(details)
+
+
+def clean_text(value: str | None, label: str, limit: int = MAX_TEXT, required: bool = False) -> str:
+    """The text stripped; refused when required and empty, or longer than the limit."""
+    text = (value or "").strip()
+    if required and not text:
+        raise ResponseError(f"{label} is required.")
+    if len(text) > limit:
+        raise ResponseError(f"{label} is limited to {limit:,} characters.")
+    return text
+
+
+# Built once: every paragraph page asks whether there is a published response.
+_RESPONSE_OF = select(Response).where(Response.consultation_id == bindparam("consultation"))
+
+
+def get_response(session: Session, consultation: Consultation, create: bool = False) -> Response | None:
+    """The consultation's response (a draft until published)."""
+    response = session.scalar(_RESPONSE_OF, {"consultation": consultation.id})
+    if response is None and create:
+        numbers = sorted(v.number for v in consultation.versions)
+        response = Response(consultation_id=consultation.id, from_version=numbers[0],
+                            to_version=numbers[-1] if len(numbers) > 1 else None)
+        session.add(response)
+        session.flush()
+    return response
+
+
+def is_published(session: Session, consultation: Consultation) -> bool:
+    """True when the consultation's response is published."""
+    response = get_response(session, consultation)
+    return response is not None and response.published_at is not None
+
+
+def published_response(session: Session, consultation: Consultation) -> Response | None:
+    """The consultation's response if it is published, else None."""
+    response = get_response(session, consultation)
+    return response if response is not None and response.published_at is not None else None
+
+
+def public_response(session: Session, consultation: Consultation) -> Response | None:
+    """The response the public may read: published, of a consultation that was made public."""
+    # A consultation never made public has no public response, whatever its rows say.
+    if consultation.published_at is None:
+        return None
+    return published_response(session, consultation)

@@ -1,0 +1,217 @@
+"""The response ("you said, we did"): the draft, the report per theme, publishing, corrections."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import documents
+from consult.consultations.service import get_version
+from consult.models import (
+    Comment,
+    Consultation,
+    Response,
+    ResponseCorrection,
+    Theme,
+    ThemeComment,
+    utcnow,
+)
+from consult.notifications import notify, site_path
+from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
+from consult.responses.considered import considered_summary
+from consult.responses.themes import anchors_of, themes_for_comments, themes_of, uncounted, uncounted_total
+
+
+@dataclass
+class DraftValues:
+    """What the draft form starts with: the saved draft, or the versions to compare by default."""
+
+    summary: str
+    next_steps: str
+    from_version: int | None
+    to_version: int | None
+
+
+def draft_values(session: Session, consultation: Consultation) -> DraftValues:
+    """The saved draft's text and versions; before one is saved, the first and the latest version."""
+    response = get_response(session, consultation)
+    if response is not None:
+        return DraftValues(response.summary, response.next_steps, response.from_version,
+                           response.to_version)
+    numbers = [v.number for v in consultation.versions]
+    return DraftValues("", "", numbers[0] if numbers else None,
+                       numbers[-1] if len(numbers) > 1 else None)
+
+
+def save_draft(session: Session, consultation: Consultation, summary: str, next_steps: str,
+               from_version: int | None = None, to_version: int | None = None) -> Response:
+    """Save the overall summary and next steps of the response."""
+    response = get_response(session, consultation, create=True)
+    if response.published_at:
+        raise ResponseError("The response is already published; add a dated correction instead.", 409)
+    response.summary = clean_text(summary, "The summary")
+    response.next_steps = clean_text(next_steps, "The next steps")
+    for number in (from_version, to_version):
+        if number is not None and get_version(session, consultation, number) is None:
+            raise ResponseError(f"This consultation has no version {number}.")
+    response.from_version = from_version or response.from_version
+    response.to_version = to_version or response.to_version
+    return response
+
+
+@dataclass
+class ThemeReport:
+    """One theme as the public response shows it, with counts computed, not typed."""
+
+    theme: Theme
+    comments: int
+    organisations: list[str]
+    paragraphs: list[dict]  # {"anchor", "number", "text", "diff_html"}
+
+
+def report(session: Session, consultation: Consultation) -> list[ThemeReport]:
+    """Every theme with its counted comments, organisations and changed paragraphs."""
+    response = get_response(session, consultation)
+    old_number = response.from_version if response else 1
+    new_number = response.to_version if response else None
+    old = get_version(session, consultation, old_number) if old_number else None
+    new = get_version(session, consultation, new_number) if new_number else None
+    old_by_anchor = {p.anchor: p for p in old.paragraphs} if old else {}
+    new_by_anchor = {p.anchor: p for p in new.paragraphs} if new else {}
+    reports = []
+    for theme in themes_of(session, consultation):
+        rows = session.execute(select(Comment.respondent_type, Comment.organisation)
+                               .join(ThemeComment, ThemeComment.comment_id == Comment.id)
+                               .where(ThemeComment.theme_id == theme.id,
+                                      Comment.status == PUBLISHED)).all()
+        organisations = sorted({o.strip() for kind, o in rows if kind == "organisation" and o})
+        paragraphs = []
+        for anchor in anchors_of(session, theme):
+            before, after = old_by_anchor.get(anchor), new_by_anchor.get(anchor)
+            shown = after or before
+            diff_html = None
+            if before and after:
+                diff_html = documents.diff(before.text, after.text).html
+            if before and after:
+                state = "unchanged" if before.fingerprint == after.fingerprint else "edited"
+            else:
+                state = "new" if after else "removed"
+            paragraphs.append({"anchor": anchor, "number": shown.number if shown else anchor,
+                               "text": shown.text if shown else "", "diff_html": diff_html,
+                               "state": state})
+        reports.append(ThemeReport(theme, len(rows), organisations, paragraphs))
+    return reports
+
+
+def publish(session: Session, consultation: Consultation, actor_id: int,
+            now: datetime | None = None) -> Response:
+    """Publish the response and tell everyone who commented where their comment was counted."""
+    now = now or utcnow()
+    response = get_response(session, consultation, create=True)
+    if response.published_at is not None:
+        raise ResponseError(f"The response was already published on {response.published_at:%-d %B %Y}.",
+                            status=409)
+    if consultation.status.value not in ("closed",):
+        raise ResponseError("Publish the response once the consultation has closed.", status=409)
+    waiting = uncounted(session, consultation, limit=50)
+    if waiting:
+        total = uncounted_total(session, consultation)
+        raise ResponseError(
+            f"{total} published comment{'s are' if total != 1 else ' is'} not yet counted under a "
+            "theme or marked as considered. Nothing is forgotten by accident: deal with them first.",
+            status=409, details=[f"#{c.id} on {c.paragraph_number or 'the whole document'}: {c.body[:80]}"
+                                 for c in waiting])
+    themes = themes_of(session, consultation)
+    if not themes:
+        raise ResponseError("Add at least one theme before publishing.", status=409)
+    missing = [t.title for t in themes if not t.outcome]
+    if missing:
+        raise ResponseError("Every theme needs an outcome before publishing.", status=409,
+                            details=missing)
+    if not response.summary.strip():
+        raise ResponseError("Write the overall summary before publishing.", status=409)
+    response.published_at = now
+    response.published_by = actor_id
+    consultation.responded_at = now
+    _tell_participants(session, consultation)
+    return response
+
+
+def _tell_participants(session: Session, consultation: Consultation) -> None:
+    link = site_path("responses.show", slug=consultation.slug)
+    themes_by_comment: dict[int, list[Theme]] = {}
+    for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
+                                     .where(Theme.consultation_id == consultation.id)):
+        themes_by_comment.setdefault(tc.comment_id, []).append(theme)
+    authors: dict[int, list[str]] = {}
+    for comment in session.scalars(select(Comment).where(Comment.consultation_id == consultation.id,
+                                                         Comment.status == PUBLISHED)):
+        lines = [f"- “{t.title}” ({t.outcome_label}): {link}#theme-{t.id}"
+                 for t in themes_by_comment.get(comment.id, [])]
+        where = comment.paragraph_number or "the whole document"
+        authors.setdefault(comment.author_id, []).append(
+            f"Your comment on {where} was counted under:\n" + "\n".join(lines) if lines else
+            f"Your comment on {where} was read and considered, and counted under no theme: "
+            f"{link}#considered")
+    for author_id, parts in authors.items():
+        notify(session, author_id, "response",
+               f"The response to “{consultation.title}” is published",
+               "The department has published what it did with what people said.\n\n" + "\n\n".join(parts),
+               link=link)
+
+
+def correct(session: Session, consultation: Consultation, note: str, actor_id: int) -> ResponseCorrection:
+    """Add a dated correction to a published response."""
+    response = get_response(session, consultation)
+    if response is None or response.published_at is None:
+        raise ResponseError("Only a published response can be corrected; edit the draft instead.", 409)
+    correction = ResponseCorrection(response_id=response.id, note=clean_text(note, "The correction", 5000, True),
+                                    by=actor_id)
+    session.add(correction)
+    return correction
+
+
+def corrections(session: Session, response: Response) -> list[ResponseCorrection]:
+    """A response's corrections, oldest first."""
+    return list(session.scalars(select(ResponseCorrection).where(ResponseCorrection.response_id == response.id)
+                                .order_by(ResponseCorrection.id)))
+
+
+def as_markdown(session: Session, consultation: Consultation) -> str:
+    """The published response as a Markdown document."""
+    response = get_response(session, consultation)
+    lines = [f"# Response: {consultation.title}", ""]
+    if response and response.published_at:
+        lines += [f"Published {response.published_at:%-d %B %Y}.", ""]
+    lines += ["## Summary", "", (response.summary if response else "") or "", ""]
+    for item in report(session, consultation):
+        t = item.theme
+        lines += [f"## {t.title}", "", f"**Comments:** {item.comments}"
+                  + (f" · **Organisations:** {', '.join(item.organisations)}" if item.organisations else ""), "",
+                  "### What you said", "", t.said or "", "",
+                  f"### What we did: {t.outcome_label}", "", t.reasons or "", ""]
+        for p in item.paragraphs:
+            lines += [f"- Paragraph {p['number']} ({p['state']}): {p['text'][:300]}"]
+        lines.append("")
+    considered = considered_summary(session, consultation)
+    if considered.total:
+        lines += ["## Read and considered, counted under no theme", "",
+                  f"**Comments:** {considered.total}", ""]
+        lines += [f"- {label}: {n}" for _code, label, n in considered.reasons]
+        lines.append("")
+    lines += ["## Next steps", "", (response.next_steps if response else "") or "", ""]
+    if response:
+        for c in corrections(session, response):
+            lines += [f"*Correction, {c.at:%-d %B %Y}:* {c.note}", ""]
+    return "\n".join(lines)
+
+
+def counted_under_published(session: Session, comments: Sequence[Comment]) -> dict[int, list[Theme]]:
+    """For comments whose consultation's response is published: the themes each counted under."""
+    consultation_ids = {c.consultation_id for c in comments}
+    published = set(session.scalars(select(Response.consultation_id).where(
+        Response.consultation_id.in_(consultation_ids), Response.published_at.is_not(None))))
+    return themes_for_comments(session, [c.id for c in comments if c.consultation_id in published])

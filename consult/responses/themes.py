@@ -1,0 +1,342 @@
+"""Themes, and counting comments under them: create, edit, link paragraphs, merge, assign."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from consult.consultations.service import current_version
+from consult.models import (
+    THEME_OUTCOMES,
+    Comment,
+    CommentConsidered,
+    Consultation,
+    DocumentVersion,
+    Paragraph,
+    Theme,
+    ThemeComment,
+    ThemeParagraph,
+    utcnow,
+)
+from consult.responses.common import PUBLISHED, ResponseError, clean_text, is_published
+
+
+WORD = re.compile(r"[a-z0-9]{3,}")
+
+
+def themes_of(session: Session, consultation: Consultation) -> list[Theme]:
+    """The consultation's live themes (merged ones excluded), in order."""
+    return list(session.scalars(select(Theme).where(
+        Theme.consultation_id == consultation.id, Theme.merged_into_id.is_(None))
+        .order_by(Theme.position, Theme.id)))
+
+
+def _ensure_open_for_analysis(session: Session, consultation: Consultation) -> None:
+    if is_published(session, consultation):
+        raise ResponseError("The response is published: themes can no longer change. Publish a "
+                            "dated correction instead.", status=409)
+
+
+def ensure_counts_open(session: Session, consultation: Consultation) -> None:
+    """Refuse once the response is published: no comment may then be counted differently."""
+    # Counts are frozen once the response is published: what it says must stay true.
+    if is_published(session, consultation):
+        raise ResponseError("The response is published: comments can no longer be counted "
+                            "differently. Publish a dated correction instead.", status=409)
+
+
+def _refuse_merged(*themes: Theme) -> None:
+    # A merged theme is retired: comments counted under it would vanish from the response.
+    for theme in themes:
+        if theme.merged_into_id is not None:
+            raise ResponseError(f"“{theme.title}” was merged into another theme: use that "
+                                "theme instead.", status=409)
+
+
+def create_theme(session: Session, consultation: Consultation, title: str, actor_id: int,
+                 said: str = "", keywords: str = "") -> Theme:
+    """Start a theme."""
+    _ensure_open_for_analysis(session, consultation)
+    title = clean_text(title, "The theme's title", 200, required=True)
+    position = session.scalar(select(func.count()).select_from(Theme).where(
+        Theme.consultation_id == consultation.id)) or 0
+    theme = Theme(consultation_id=consultation.id, title=title, said=clean_text(said, "What people said"),
+                  keywords=clean_text(keywords, "Key words", 300), position=position, updated_by=actor_id)
+    session.add(theme)
+    session.flush()
+    return theme
+
+
+def get_theme(session: Session, consultation: Consultation, theme_id: int) -> Theme:
+    """A theme of this consultation, or a 404-style error."""
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.consultation_id != consultation.id:
+        raise ResponseError("There is no such theme in this consultation.", status=404)
+    return theme
+
+
+def update_theme(session: Session, theme: Theme, *, expected_revision: int, actor_id: int,
+                 title: str, said: str, outcome: str | None, reasons: str, keywords: str = "",
+                 anchors: Sequence[str] = ()) -> Theme:
+    """Save a theme; if someone else saved since it was opened, refuse and say who."""
+    consultation = session.get(Consultation, theme.consultation_id)
+    _ensure_open_for_analysis(session, consultation)
+    # The check and the bump are one UPDATE, so two saves at the same moment cannot both pass.
+    won = session.execute(update(Theme).where(Theme.id == theme.id, Theme.revision == expected_revision)
+                          .values(revision=Theme.revision + 1)
+                          .execution_options(synchronize_session=False)).rowcount
+    session.refresh(theme)
+    if won != 1:
+        raise ResponseError(
+            f"Someone else (user {theme.updated_by}) saved this theme at {theme.updated_at:%H:%M} "
+            "since you opened it. Nothing was overwritten: your text is kept below; compare it with "
+            "theirs and save again.", status=409)
+    if outcome not in (None, "", *THEME_OUTCOMES):
+        raise ResponseError("Choose an outcome: changed, no change, further work or out of scope.")
+    theme.title = clean_text(title, "The theme's title", 200, required=True)
+    theme.said = clean_text(said, "What people said")
+    theme.outcome = outcome or None
+    theme.reasons = clean_text(reasons, "The department's reasons")
+    theme.keywords = clean_text(keywords, "Key words", 300)
+    link_paragraphs(session, theme, anchors)
+    theme.updated_at = utcnow()
+    theme.updated_by = actor_id
+    return theme
+
+
+def paragraph_options(session: Session, consultation: Consultation) -> list[tuple[str, str]]:
+    """Every paragraph of every version as (anchor, "number: text"), the current version first."""
+    latest = current_version(session, consultation).number
+    # The current version in reading order first, then paragraphs only earlier versions had.
+    rows = sorted(known_anchors(session, consultation).values(),
+                  key=lambda p: (p.version.number != latest, -p.version.number, p.position))
+    options = []
+    for p in rows:
+        where = "" if p.version.number == latest else f" (version {p.version.number} only)"
+        text = p.text if len(p.text) <= 90 else p.text[:88] + "…"
+        options.append((p.anchor, f"{p.number}{where}: {text}"))
+    return options
+
+
+def known_anchors(session: Session, consultation: Consultation) -> dict[str, Paragraph]:
+    """Every anchor in any version of the consultation, mapped to its latest paragraph."""
+    found: dict[str, Paragraph] = {}
+    for paragraph in session.scalars(
+            select(Paragraph).join(DocumentVersion)
+            .where(DocumentVersion.consultation_id == consultation.id)
+            .order_by(DocumentVersion.number)):
+        found[paragraph.anchor] = paragraph
+    return found
+
+
+def link_paragraphs(session: Session, theme: Theme, anchors: Sequence[str]) -> None:
+    """Set the paragraphs a theme changed; each must exist in some version."""
+    consultation = session.get(Consultation, theme.consultation_id)
+    wanted = [a.strip() for a in anchors if a and a.strip()]
+    known = known_anchors(session, consultation)
+    unknown = [a for a in wanted if a not in known]
+    if unknown:
+        raise ResponseError(f"No version of the document has the paragraph(s) {', '.join(unknown)}.")
+    existing = {tp.anchor: tp for tp in session.scalars(
+        select(ThemeParagraph).where(ThemeParagraph.theme_id == theme.id))}
+    for anchor, link in existing.items():
+        if anchor not in wanted:
+            session.delete(link)
+    for anchor in dict.fromkeys(wanted):
+        if anchor not in existing:
+            session.add(ThemeParagraph(theme_id=theme.id, anchor=anchor))
+
+
+def merge_themes(session: Session, source: Theme, target: Theme, actor_id: int) -> Theme:
+    """Move every comment and paragraph of one theme into another, and retire the first."""
+    if source.id == target.id or source.consultation_id != target.consultation_id:
+        raise ResponseError("Choose two different themes of the same consultation to merge.")
+    _live(session, source)
+    _live(session, target)
+    already = set(session.scalars(select(ThemeComment.comment_id).where(ThemeComment.theme_id == target.id)))
+    for tc in session.scalars(select(ThemeComment).where(ThemeComment.theme_id == source.id)):
+        if tc.comment_id in already:
+            session.delete(tc)
+        else:
+            tc.theme_id = target.id  # moved as they are, whatever the comment's status now
+    link_paragraphs(session, target, [*anchors_of(session, target), *anchors_of(session, source)])
+    source.merged_into_id = target.id
+    target.revision += 1
+    return target
+
+
+def merge_into(session: Session, consultation: Consultation, source: Theme, target_id: int | None,
+               actor_id: int) -> Theme:
+    """Merge a theme into another of the consultation, chosen by id; returns the target."""
+    if target_id is None:
+        raise ResponseError("Choose the theme to merge this one into.")
+    target = get_theme(session, consultation, target_id)
+    _refuse_merged(source, target)
+    return merge_themes(session, source, target, actor_id)
+
+
+@dataclass
+class ThemeWorkspace:
+    """What an official sees beside a theme's form."""
+
+    comments: list[Comment]
+    suggested: list[Comment]
+    merge_targets: list[Theme]
+    merged_into: Theme | None
+
+
+def theme_workspace(session: Session, consultation: Consultation, theme: Theme) -> ThemeWorkspace:
+    """A theme's comments, comments suggested for it, the themes it may merge into, its successor."""
+    return ThemeWorkspace(
+        comments=theme_comments(session, theme),
+        suggested=suggestions(session, theme) if theme.merged_into_id is None else [],
+        merge_targets=[t for t in themes_of(session, consultation) if t.id != theme.id],
+        merged_into=session.get(Theme, theme.merged_into_id) if theme.merged_into_id else None)
+
+
+def anchors_of(session: Session, theme: Theme) -> list[str]:
+    """The anchors of the paragraphs a theme changed."""
+    return list(session.scalars(select(ThemeParagraph.anchor).where(ThemeParagraph.theme_id == theme.id)
+                                .order_by(ThemeParagraph.id)))
+
+
+def _live(session: Session, theme: Theme, counting: bool = False) -> None:
+    consultation = session.get(Consultation, theme.consultation_id)
+    if counting:
+        ensure_counts_open(session, consultation)
+    else:
+        _ensure_open_for_analysis(session, consultation)
+    if theme.merged_into_id is not None:
+        raise ResponseError("That theme was merged into another; use the theme it was merged into.",
+                            status=409)
+
+
+def count_under_theme(session: Session, consultation: Consultation, theme_id: int | None,
+                      comment_ids: Sequence[int], actor_id: int) -> tuple[Theme, int]:
+    """Count the chosen comments under the chosen theme; returns the theme and how many were new."""
+    ensure_counts_open(session, consultation)
+    if theme_id is None:
+        raise ResponseError("Choose the theme to count the comments under.")
+    if not comment_ids:
+        raise ResponseError("Tick at least one comment to count under the theme.")
+    theme = get_theme(session, consultation, theme_id)
+    _refuse_merged(theme)
+    return theme, assign(session, theme, comment_ids, actor_id)
+
+
+def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id: int) -> int:
+    """Count published comments of the theme's consultation under it; returns how many were new."""
+    _live(session, theme, counting=True)
+    try:
+        ids = list(dict.fromkeys(int(i) for i in comment_ids))
+    except (TypeError, ValueError):
+        raise ResponseError("Choose comments from the list.") from None
+    if not ids:
+        return 0
+    valid = set(session.scalars(select(Comment.id).where(
+        Comment.id.in_(ids), Comment.consultation_id == theme.consultation_id,
+        Comment.status == PUBLISHED)))
+    if len(valid) != len(ids):
+        raise ResponseError("Only published comments of this consultation can be counted under a theme.")
+    already = set(session.scalars(select(ThemeComment.comment_id).where(
+        ThemeComment.theme_id == theme.id, ThemeComment.comment_id.in_(ids))))
+    new = [i for i in ids if i not in already]
+    session.add_all(ThemeComment(theme_id=theme.id, comment_id=i, assigned_by=actor_id) for i in new)
+    # A comment given a theme no longer needs its "considered, no theme" note.
+    for considered in session.scalars(select(CommentConsidered).where(CommentConsidered.comment_id.in_(new))):
+        session.delete(considered)
+    return len(new)
+
+
+def unassign(session: Session, theme: Theme, comment_id: int | None) -> None:
+    """Take a comment out of a theme."""
+    _live(session, theme, counting=True)
+    if comment_id is None:
+        raise ResponseError("Choose the comment to take out of the theme.")
+    link = session.scalar(select(ThemeComment).where(ThemeComment.theme_id == theme.id,
+                                                     ThemeComment.comment_id == comment_id))
+    if link is not None:
+        session.delete(link)
+
+
+def theme_comments(session: Session, theme: Theme, limit: int = 200) -> list[Comment]:
+    """The comments counted under a theme."""
+    return list(session.scalars(select(Comment).options(joinedload(Comment.author))
+                                .join(ThemeComment, ThemeComment.comment_id == Comment.id)
+                                .where(ThemeComment.theme_id == theme.id).order_by(Comment.id).limit(limit)))
+
+
+def _keywords(theme: Theme) -> set[str]:
+    words = theme.keywords or f"{theme.title} {theme.said}"
+    stop = {"the", "and", "for", "that", "with", "this", "are", "not", "should", "from", "have", "will"}
+    return {w for w in WORD.findall(words.lower()) if w not in stop}
+
+
+def suggestions(session: Session, theme: Theme, limit: int = 20) -> list[Comment]:
+    """Published comments not yet counted anywhere that share the theme's key words."""
+    words = _keywords(theme)
+    if not words:
+        return []
+    scored = []
+    for comment in uncounted(session, session.get(Consultation, theme.consultation_id), limit=5000):
+        body = set(WORD.findall(comment.body.lower()))
+        score = len(words & body)
+        if score:
+            scored.append((score, comment.id, comment))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    return [c for _s, _i, c in scored[:limit]]
+
+
+def search_comments(session: Session, consultation: Consultation, query: str, limit: int = 100) -> list[Comment]:
+    """Published comments of a consultation containing every word of the query."""
+    words = [w for w in WORD.findall((query or "").lower())][:10]
+    if not words:
+        return []
+    select_ = select(Comment).options(joinedload(Comment.author)).where(
+        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)
+    for word in words:
+        select_ = select_.where(func.lower(Comment.body).contains(word, autoescape=True))
+    return list(session.scalars(select_.order_by(Comment.id).limit(limit)))
+
+
+def uncounted(session: Session, consultation: Consultation, limit: int = 200) -> list[Comment]:
+    """Published comments under no theme and not marked "considered, no theme"."""
+    counted = select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id).where(
+        Theme.consultation_id == consultation.id)
+    considered = select(CommentConsidered.comment_id)
+    return list(session.scalars(
+        select(Comment).options(joinedload(Comment.author)).where(
+            Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
+            Comment.id.not_in(counted), Comment.id.not_in(considered))
+        .order_by(Comment.id).limit(limit)))
+
+
+def uncounted_total(session: Session, consultation: Consultation) -> int:
+    """How many published comments are not yet counted."""
+    counted = select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id).where(
+        Theme.consultation_id == consultation.id)
+    return session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
+        Comment.id.not_in(counted), Comment.id.not_in(select(CommentConsidered.comment_id)))) or 0
+
+
+def themes_for_comments(session: Session, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
+    """The themes each comment was counted under (for "Counted under: …")."""
+    found: dict[int, list[Theme]] = {}
+    if comment_ids:
+        for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
+                                         .where(ThemeComment.comment_id.in_(list(comment_ids)))):
+            found.setdefault(tc.comment_id, []).append(theme)
+    return found
+
+
+def themes_for_anchor(session: Session, consultation: Consultation, anchor: str) -> list[Theme]:
+    """The themes raised by comments on one paragraph."""
+    return list(session.scalars(
+        select(Theme).join(ThemeComment, ThemeComment.theme_id == Theme.id)
+        .join(Comment, Comment.id == ThemeComment.comment_id)
+        .where(Comment.consultation_id == consultation.id, Comment.anchor == anchor)
+        .distinct().order_by(Theme.position, Theme.id)))
