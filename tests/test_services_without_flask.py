@@ -107,3 +107,93 @@ def test_mail_a_job_recorded_is_sent_by_the_send_mail_command_with_the_site_addr
     assert result.exit_code == 0, result.output
     [mail] = outbox(app)
     assert f"{SITE}/me/comments#comment-{world['comment']}" in mail.body
+
+
+# --------------------------------------------------------------------------- a script, no app
+
+
+def test_a_script_decides_and_publishes_with_a_plain_session_and_the_mail_links_the_site(app):
+    """What a worker or the CLI does: no app context, no request, a plain SQLAlchemy Session.
+
+    The schema and the data come from the app (created once, which imports
+    consult.moderate.glue and so connects its receivers); the work is done without it.
+    """
+    from flask import has_app_context, has_request_context
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from consult.models import Consultation, Theme
+    from consult.responses import service as responses
+
+    with app.app_context():
+        now = utcnow()
+        consultation = create_consultation(
+            db.session, slug="roads", files=[("r.md", DOC)], publish=True, moderation_mode="pre",
+            opens_at=now - timedelta(days=3), closes_at=now + timedelta(days=5))
+        ann = create_user(db.session, "ann@example.org", "a-long-password", confirmed=True)
+        bob = create_user(db.session, "bob@example.org", "a-long-password", confirmed=True)
+        mod = create_user(db.session, "mod@example.org", "a-long-password", role="moderator",
+                          confirmed=True)
+        official = create_user(db.session, "olive@example.org", "a-long-password",
+                               role="official", confirmed=True)
+        anchor = consultation.versions[0].paragraphs[-1].anchor
+        ids = {}
+        for who, body in ((ann, "Cameras are fine."), (bob, "Cameras are a menace.")):
+            comment, _ = submit_comment(db.session, consultation, anchor, who,
+                                        CommentInput(body=body, submission_key=who.email),
+                                        now=now - timedelta(days=1))
+            ids[who.email] = comment.id
+        db.session.commit()
+        items = dict(db.session.execute(select(QueueItem.comment_id, QueueItem.id)).all())
+        people = {"ann": ann.id, "bob": bob.id, "mod": mod.id, "official": official.id,
+                  "consultation": consultation.id}
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        assert not has_app_context() and not has_request_context()
+        with Session(engine) as session:
+            moderation.decide(session, items[ids["ann@example.org"]], people["mod"],
+                              moderation.DecisionRequest("approve"))
+            rejected = moderation.decide(session, items[ids["bob@example.org"]], people["mod"],
+                                         moderation.DecisionRequest("reject", ["no-abuse"]))
+            consultation = session.get(Consultation, people["consultation"])
+            consultation.closes_at = utcnow() - timedelta(minutes=1)
+            theme = responses.create_theme(session, consultation, "Cameras", people["official"])
+            responses.count_under_theme(session, consultation, theme.id,
+                                        [ids["ann@example.org"]], people["official"])
+            responses.update_theme(session, theme, expected_revision=theme.revision,
+                                   actor_id=people["official"], title="Cameras", said="Fine.",
+                                   outcome="no_change", reasons="They work.")
+            responses.save_draft(session, consultation, "We read every comment.", "None.")
+            responses.publish(session, consultation, people["official"])
+            session.commit()
+            theme_id, decision_id = theme.id, rejected.id
+            notes = {(n.user_id, n.kind): n for n in session.scalars(select(Notification))}
+        assert not has_app_context()
+    finally:
+        engine.dispose()
+
+    # Recorded in the script's transaction: the decisions (glue's receivers ran) and the response.
+    assert set(notes) == {(people["ann"], "decision"), (people["bob"], "decision"),
+                          (people["ann"], "response")}
+    assert notes[people["ann"], "decision"].link == f"/me/comments#comment-{ids['ann@example.org']}"
+    assert notes[people["ann"], "response"].link == "/c/roads/response"
+    assert f"/c/roads/response#theme-{theme_id}" in notes[people["ann"], "response"].body
+    assert f"/me/decisions/{decision_id}/appeal" in notes[people["bob"], "decision"].body
+    with app.app_context():
+        assert db.session.get(Comment, ids["ann@example.org"]).status == "published"
+        assert db.session.get(Theme, theme_id).outcome == "no_change"
+
+    # Delivered later inside the app: every link is absolute, on SITE_URL.
+    with app.app_context():
+        assert deliver_pending(db.session) == 3
+    assert len(outbox(app)) == 3
+    response_mail = next(m for m in outbox(app) if "response" in m.subject)
+    assert response_mail.to == "ann@example.org"
+    assert f"{SITE}/c/roads/response#theme-{theme_id}" in response_mail.body
+    assert response_mail.body.rstrip().endswith(f"{SITE}/c/roads/response")
+    bob_mail = next(m for m in outbox(app) if m.to == "bob@example.org")
+    assert f"{SITE}/me/decisions/{decision_id}/appeal" in bob_mail.body
+    assert f"{SITE}/house-rules?version=1#no-abuse" in bob_mail.body
+    for message in outbox(app):
+        assert " /" not in message.body and "\n/" not in message.body  # no link left relative
