@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +132,7 @@ def report(results: list[dict], args, started: float, load_start: str) -> str:
         "",
         "Written by `bench/bench_queue.py` (issue #5's benchmark). Indicative: the machine is shared.",
         "",
-        f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- command: `python bench/bench_queue.py {' '.join(sys.argv[1:])}`".rstrip(),
         f"- machine: {machine}",
         f"- load average (1/5/15 min): start {load_start}, end {load.loadavg()}",

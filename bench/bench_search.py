@@ -13,19 +13,30 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
-import urllib.parse
 import sys
+import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from load import (SECRET, RssSampler, consult_env, cpu_seconds, fetch, fts5_compare,  # noqa: E402
-                  load_requests, start_gunicorn, stop_gunicorn, summarise, two_word_queries,
-                  worker_pids)
+from load import (  # noqa: E402
+    SECRET,
+    RssSampler,
+    consult_env,
+    cpu_seconds,
+    fetch,
+    fts5_compare,
+    load_requests,
+    start_gunicorn,
+    stop_gunicorn,
+    summarise,
+    two_word_queries,
+    worker_pids,
+)
 
 
 def rss_mb() -> int:
@@ -51,11 +62,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import seed as seed_module
+    from sqlalchemy import func, select
+
     from consult import create_app, search
     from consult.archive import service
     from consult.extensions import db
-    from consult.models import Comment, Consultation, CommentStatus
-    from sqlalchemy import func, select
+    from consult.models import Comment, CommentStatus, Consultation
 
     url = seed_module.normalise_url(args.url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "SEARCH_INDEX_DIR": args.index})

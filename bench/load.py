@@ -32,7 +32,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -714,7 +714,7 @@ def main(argv=None) -> int:
                   if args.quick else
                   {"doc": 3000, "static": 3000, "para": 600, "search": 1000, "queue": 600, "comment_seconds": 30})
     started = time.perf_counter()
-    meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+    meta = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
             "load_start": loadavg(), "command": "python bench/load.py " + " ".join(argv or sys.argv[1:]),
             "databases": []}
     print(f"Machine: {meta['machine']}; load average {meta['load_start']}", flush=True)

@@ -59,14 +59,14 @@ def create_app(test_config: dict | None = None) -> Flask:
             end_read_transaction(db.session)
 
     from consult import accounts, cli, notifications, search, web
-    from consult.moderate import glue
-    from consult.moderate import views as moderation_views
+    from consult.api import views as api_views
+    from consult.archive import views as archive_views
     from consult.comments import views as comment_views
     from consult.consultations import manage
     from consult.consultations import views as consultation_views
+    from consult.moderate import glue
+    from consult.moderate import views as moderation_views
     from consult.responses import views as response_views
-    from consult.archive import views as archive_views
-    from consult.api import views as api_views
 
     app.url_map.converters["int"] = web.WholeNumberConverter  # before any route is added
     accounts.init_app(app)

@@ -217,8 +217,9 @@ def _lifecycle_consultation(session: Session, users: dict) -> Consultation:
     submit_comment(session, consultation, posted[0].anchor, citizens[1],
                    CommentInput(body="Default-open sounds good, but who pays for the reviews?",
                                 submission_key="demo-reply", parent_id=posted[0].id), now=when)
-    from moderation.models import QueueItem
     from sqlalchemy import select
+
+    from moderation.models import QueueItem
     for item in session.scalars(select(QueueItem).where(QueueItem.consultation_id == consultation.id,
                                                         QueueItem.state == "waiting").order_by(QueueItem.id)):
         codes = {r["code"] for r in item.reasons}

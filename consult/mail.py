@@ -10,7 +10,7 @@ import json
 import smtplib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -41,7 +41,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["From"] = config.get("MAIL_FROM", "consult@localhost")
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=message["From"].rpartition("@")[2] or None)
     message.set_content(body)
     if config.get("MAIL_SERVER"):
@@ -73,7 +73,7 @@ def _write_outbox(config, message: EmailMessage) -> None:
     )
     outbox = Path(config["OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # The name sorts by time, so the newest message is the last name.
     name = f"{now:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.json"
     record = {

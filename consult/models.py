@@ -12,8 +12,6 @@ from consult.extensions import db
 from moderation.db import utcnow  # noqa: F401  (re-exported: consult code imports it from here)
 
 
-
-
 class Role(str, enum.Enum):
     """What a user may do; each role includes the citizen's rights."""
 

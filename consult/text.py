@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+
 def whole_number(value: str | None, digits: int = 9) -> int | None:
     """The number written in plain ASCII digits (at most `digits` of them), else None.
 

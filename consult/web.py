@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, send_from_directory
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -54,12 +54,12 @@ def init_app(app: Flask) -> None:
     def localtime(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
         if value is None:
             return ""
-        return value.replace(tzinfo=timezone.utc).astimezone(zone).strftime(fmt)
+        return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
 
     @app.template_filter("isotime")
     def isotime(value: datetime | None) -> str:
         # <time datetime> allows at most three fractional digits: seconds are enough.
-        return value.replace(tzinfo=timezone.utc).isoformat(timespec="seconds") if value else ""
+        return value.replace(tzinfo=UTC).isoformat(timespec="seconds") if value else ""
 
     @app.template_filter("demote_headings")
     def demote_headings(html: str, levels: int = 1) -> Markup:

@@ -2,9 +2,9 @@
 from .anchors import carry_anchors
 from .diff import diff
 from .errors import LIMITS, DocumentError
+from .htmltree import html_text
 from .model import Diff, Document, Paragraph
 from .parse import decode, parse, parse_files
-from .htmltree import html_text
 from .render import render_comment, sanitize_document_html
 
 __all__ = [

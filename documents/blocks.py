@@ -17,7 +17,6 @@ from .htmltree import BLOCK_TAGS, WRAPPERS, Node, build_tree, html_text, seriali
 from .render import Token, parse_markdown, render_tokens, sanitize_document_html
 
 
-
 @dataclass
 class Block:
     """A citable block before numbering: kind, sanitised html, plain text, 1-based line."""
@@ -43,9 +42,7 @@ def _inline_text(token: Token) -> str:
         kind = child.type
         if kind in ("text", "code_inline", "text_special", "image"):
             out.append(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            out.append("\n")
-        elif kind == "html_inline" and _BR.match(child.content.strip()):
+        elif kind in ("softbreak", "hardbreak") or kind == "html_inline" and _BR.match(child.content.strip()):
             out.append("\n")
     return "".join(out)
 

@@ -32,7 +32,7 @@ class DocumentError(ValueError):
         where = [part for part in (self.source, f"line {self.line}" if self.line else None) if part]
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
-    def located(self, source: str | None, line_offset: int = 0) -> "DocumentError":
+    def located(self, source: str | None, line_offset: int = 0) -> DocumentError:
         """Return a copy placed in a file, shifting the line by line_offset."""
         line = self.line + line_offset if self.line is not None else None
         return DocumentError(self.message, line, source if source is not None else self.source)

@@ -36,7 +36,7 @@ class Node:
     tag: str
     attrs: list[tuple[str, str | None]]
     line: int
-    children: list["Node | str"] = field(default_factory=list)
+    children: list[Node | str] = field(default_factory=list)
 
     def attr(self, name: str) -> str | None:
         """The value of an attribute, or None when it is absent."""

@@ -9,10 +9,10 @@ from typing import Any
 
 import yaml
 
-from .errors import LIMITS, DocumentError
-from .model import Document, Paragraph
 from .blocks import Block, render_blocks
+from .errors import LIMITS, DocumentError
 from .htmltree import retarget_fragments
+from .model import Document, Paragraph
 from .render import ID_PREFIX
 
 # --------------------------------------------------------------------------- bytes

@@ -8,7 +8,7 @@ so `db.Model` shares its registry and metadata: consult's models and moderation'
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -32,4 +32,4 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     """The current time as a naive UTC datetime (the form every column stores)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)

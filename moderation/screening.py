@@ -138,7 +138,7 @@ _STOPS = ".?!;:,"
 _GAP = rf"(?:(?![{re.escape(_STOPS)}])[\W_])"
 _APOSTROPHE = "['\u2019\u2018\u02bc]"
 # `^` in an entry: the start of the text or of a sentence, after any spaces, quotes or brackets.
-_SENTENCE_START = rf"(?:^|(?<=[.?!;:\n]))[^\w.?!;:\n]*"
+_SENTENCE_START = r"(?:^|(?<=[.?!;:\n]))[^\w.?!;:\n]*"
 
 
 def _entry_regex(entry: str) -> str:

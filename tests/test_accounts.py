@@ -12,7 +12,6 @@ from consult.accounts.models import LoginAttempt, MailRequest
 from consult.extensions import db
 from consult.models import User, utcnow
 from consult.passwords import verify_password
-
 from tests.helpers import PASSWORD, get_user, last_link, log_in, make_user, outbox, sign_in
 
 WRONG = "Email or password is not right"

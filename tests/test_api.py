@@ -5,9 +5,9 @@ import base64
 import json
 
 import pytest
+from test_archive import UNPUBLISHED_WORDS, cheap_hashing, seed_world  # noqa: I001 - tests/ is on sys.path
 
 from consult.extensions import db
-from test_archive import UNPUBLISHED_WORDS, cheap_hashing, seed_world  # noqa: I001 - tests/ is on sys.path
 
 
 @pytest.fixture

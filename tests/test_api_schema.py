@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
     status_code_conformance,
 )
+from test_archive import cheap_hashing, seed_world  # noqa: E402,I001 - tests/ is on sys.path
 
 from consult.extensions import db  # noqa: E402
-from test_archive import cheap_hashing, seed_world  # noqa: E402,I001 - tests/ is on sys.path
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
           content_type_conformance]

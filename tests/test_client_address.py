@@ -7,7 +7,6 @@ from sqlalchemy import select
 from consult.accounts.models import LoginAttempt, MailRequest
 from consult.accounts.service import source_of
 from consult.extensions import db
-
 from tests.helpers import fresh_app, log_in, make_user, outbox
 
 PROXY = "10.0.0.1"  # the address every request arrives from behind a reverse proxy

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html as html_lib
-
 import re
 from datetime import timedelta
 

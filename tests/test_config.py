@@ -61,11 +61,10 @@ def test_write_transactions_begin_immediate_so_a_second_writer_waits(tmp_path):
 
     path = tmp_path / "c.db"
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    with app.app_context():
-        with writing():
-            db.session.execute(text("CREATE TABLE counter (n INTEGER)"))
-            db.session.execute(text("INSERT INTO counter VALUES (0)"))
-            db.session.commit()
+    with app.app_context(), writing():
+        db.session.execute(text("CREATE TABLE counter (n INTEGER)"))
+        db.session.execute(text("INSERT INTO counter VALUES (0)"))
+        db.session.commit()
     errors: list[Exception] = []
     barrier = threading.Barrier(4)
 

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from consult.models import Consultation, DocumentVersion, Paragraph
-
-from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 if not CORPUS.is_dir():

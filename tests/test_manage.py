@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 
 from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import (Comment, Consultation, ConsultationEvent, DocumentVersion, User,
-                            utcnow)
+from consult.models import Comment, Consultation, ConsultationEvent, DocumentVersion, User, utcnow
 from consult.users import create_user
 from tests.helpers import PARKING, PARKING_V2, sign_in_as
 

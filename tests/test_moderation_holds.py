@@ -10,9 +10,15 @@ from consult.extensions import db
 from consult.models import Comment
 from moderation import service
 from moderation.models import Decision, QueueItem
-
 from tests.test_moderation_views import (  # noqa: F401  (world is a fixture)
-    FEE, _appeal, client_for, decide, only_item, open_item, post_comment, world,
+    FEE,
+    _appeal,
+    client_for,
+    decide,
+    only_item,
+    open_item,
+    post_comment,
+    world,
 )
 
 LIBRARIES = "Libraries open at nine."

@@ -7,12 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from helpers import make_user, outbox, sign_in
 from sqlalchemy import func, select
 
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Notification, Paragraph, utcnow
-from helpers import make_user, outbox, sign_in
 from moderation import service
 from moderation.models import AuditEntry, Decision, Flag, QueueItem
 

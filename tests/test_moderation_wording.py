@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from helpers import fresh_app, make_user, outbox, sign_in
 from sqlalchemy import select
 
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
-from helpers import fresh_app, make_user, outbox, sign_in
 from moderation import service
 from moderation.models import Decision, QueueItem
 

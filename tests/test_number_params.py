@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from helpers import make_user, sign_in
 from sqlalchemy import select
 
 import documents
@@ -16,7 +17,6 @@ from consult.comments import service as comments_service
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Paragraph, utcnow
-from helpers import make_user, sign_in
 from moderation.models import QueueItem
 
 DOC = """---

@@ -11,8 +11,17 @@ import documents
 from consult.comments.service import CommentInput, submit_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import (Comment, CommentConsidered, CommentStatus, Consultation, Notification,
-                            Theme, ThemeComment, User, utcnow)
+from consult.models import (
+    Comment,
+    CommentConsidered,
+    CommentStatus,
+    Consultation,
+    Notification,
+    Theme,
+    ThemeComment,
+    User,
+    utcnow,
+)
 from consult.responses import service as responses
 from consult.users import create_user
 from tests.helpers import PARKING, sign_in
@@ -20,8 +29,7 @@ from tests.helpers import PARKING, sign_in
 YEARLY = "Residents pay a yearly fee for a permit."
 HOURLY = "Visitors pay by the hour."
 ZONES = "The town is split into four zones."
-WORDS = ("pensioners carers students nurses builders bakers cyclists drivers teachers farmers "
-         "painters doctors singers porters plumbers writers").split()
+WORDS = ["pensioners", "carers", "students", "nurses", "builders", "bakers", "cyclists", "drivers", "teachers", "farmers", "painters", "doctors", "singers", "porters", "plumbers", "writers"]
 MANY = 55  # more than one page of 50
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from consult.comments.service import CommentInput, submit_comment
 from consult.consultations.service import create_consultation, publish_version
 from consult.extensions import db
-from consult.models import (Comment, CommentStatus, Consultation, Notification, Theme, User,
-                            utcnow)
+from consult.models import Comment, CommentStatus, Consultation, Notification, Theme, User, utcnow
 from consult.responses.views import heat_levels
 from consult.users import create_user
 from moderation import service as moderation
@@ -451,7 +450,7 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     response = client.get("/c/parking/response.md")
     assert response.status_code == 200
     assert response.mimetype == "text/markdown"
-    assert 'attachment; filename="parking-response.md"' == response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"] == 'attachment; filename="parking-response.md"'
     text = response.get_data(as_text=True)
     assert text.startswith("# Response: Parking Policy")
     assert "## Cost of permits" in text and "Fees start in May." in text

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from consult import search
-from consult.search import whoosh_engine
 from consult.comments.service import CommentInput, submit_comment, withdraw_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import SearchChange, utcnow
+from consult.search import whoosh_engine
 from consult.users import create_user
 
 DOC = """# Allotments

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (rootdir conftest)
+from helpers import fresh_app, put_signed_in
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
@@ -9,9 +11,6 @@ from consult import create_app
 from consult.extensions import db
 from consult.models import User
 from consult.users import create_user
-
-from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (rootdir conftest)
-from helpers import fresh_app, put_signed_in
 
 DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from helpers import fresh_app, outbox
 from sqlalchemy import select
 
 from consult import config as config_module
@@ -14,7 +15,6 @@ from consult.extensions import db
 from consult.models import Comment, Notification, utcnow
 from consult.notifications import SITE_PATHS, absolute_links, deliver_pending, site_path
 from consult.users import create_user
-from helpers import fresh_app, outbox
 from moderation import service as moderation
 from moderation.models import QueueItem
 

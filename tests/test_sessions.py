@@ -15,7 +15,6 @@ from sqlalchemy import func, select, update
 from consult.accounts import service
 from consult.accounts.models import UserSession
 from consult.extensions import db
-
 from tests.helpers import PASSWORD, fresh_app, last_link, log_in, make_user
 
 COOKIE = "session"

@@ -5,13 +5,13 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from helpers import put_signed_in
 from sqlalchemy import select
 
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
 from consult.users import create_user
-from helpers import put_signed_in
 
 VECTORS = [
     "<script>alert(1)</script>",

@@ -1,15 +1,21 @@
 """Account pages (blueprint "accounts") and user administration (blueprint "admin")."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from consult.accounts import SESSION_KEY, role_required, service
-from consult.accounts.forms import (ActionForm, ChangePasswordForm, DeleteAccountForm,
-                                    LoginForm, RegisterForm, ResetForm, ResetRequestForm,
-                                    RoleForm)
+from consult.accounts.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+    RoleForm,
+)
 from consult.accounts.service import AccountError, InvalidToken, LoginThrottled, MailThrottled
 from consult.database import writing
 from consult.extensions import db

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult.archive.listing import MAX_PER_PAGE, PER_PAGE, ArchiveError
 from consult.models import (
     THEME_OUTCOMES,
     Comment,
@@ -26,9 +27,7 @@ from consult.models import (
     ThemeComment,
     User,
 )
-from consult.archive.listing import ArchiveError, MAX_PER_PAGE, PER_PAGE
 from consult.text import whole_number
-
 
 BATCH = 1000
 ANONYMOUS = "a member of the public"

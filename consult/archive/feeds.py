@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import func, select
@@ -16,7 +16,6 @@ from consult.models import (
     Consultation,
     Response,
 )
-
 
 FEED_LENGTH = 50
 ATOM = "http://www.w3.org/2005/Atom"
@@ -58,7 +57,7 @@ def latest_comments(session: Session, consultation: Consultation, limit: int = F
 
 
 def _atom_time(value: datetime) -> str:
-    return value.replace(tzinfo=timezone.utc, microsecond=0).isoformat().replace("+00:00", "Z")
+    return value.replace(tzinfo=UTC, microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def atom_feed(*, feed_id: str, title: str, self_url: str, alternate_url: str, author: str,

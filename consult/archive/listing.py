@@ -15,7 +15,6 @@ from consult.models import (
 )
 from consult.text import whole_number
 
-
 PUBLIC_STATUSES = ("open", "upcoming", "closed", "responded", "archived")
 SORTS = {"closing": "Closing date", "newest": "Newest", "title": "Title"}
 PER_PAGE = 20

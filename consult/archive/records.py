@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult.archive.downloads import iso, response_is_published
+from consult.archive.listing import MAX_INT, ArchiveError, ArchivePage, archive_page
 from consult.models import (
     Comment,
     CommentStatus,
@@ -18,9 +20,6 @@ from consult.models import (
     ThemeComment,
     ThemeParagraph,
 )
-from consult.archive.downloads import iso, response_is_published
-from consult.archive.listing import ArchiveError, ArchivePage, MAX_INT, archive_page
-
 
 
 def consultation_record(session: Session, consultation: Consultation) -> dict:

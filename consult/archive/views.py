@@ -3,8 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, make_response, render_template, request,
-                   stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from consult import search as search_module
 from consult.archive import service

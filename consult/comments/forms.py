@@ -22,7 +22,7 @@ class CommentForm(FlaskForm):
     submission_key = HiddenField()
     parent_id = HiddenField()
 
-    def fresh(self) -> "CommentForm":
+    def fresh(self) -> CommentForm:
         """Give a newly shown form its one-time submission key."""
         if not self.submission_key.data:
             self.submission_key.data = uuid.uuid4().hex

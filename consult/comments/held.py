@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import moderation.service as moderation
-from moderation import screening
-from moderation.models import OPEN_STATES, HouseRulesVersion, QueueItem
 from consult.comments.editing import can_edit
 from consult.models import Comment, CommentStatus, Status, utcnow
+from moderation import screening
+from moderation.models import OPEN_STATES, HouseRulesVersion, QueueItem
 
 # Shown on every page of a pre-moderated consultation, to authors of held comments, and used
 # for the queue's age column.

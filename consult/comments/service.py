@@ -17,15 +17,30 @@ from sqlalchemy.orm import Session
 
 import documents
 import moderation.service as moderation
-from consult.comments.editing import (EDIT_WINDOW, can_edit, edit_comment, edits_of,
-                                      get_own_comment, withdraw_comment)
-from consult.comments.held import (MODERATION_PROMISE, Finding, HeldNotice, RuleRef,
-                                   held_notices)
-from consult.comments.threads import (PAGE_SIZE, VISIBLE, Thread, comments_on_removed_paragraphs,
-                                      forget_counts, my_comments, paragraph_changed, parse_cursor,
-                                      published_counts, thread)
-from consult.comments.validation import (MAX_LENGTH, CommentError, CommentInput, RateLimited,
-                                         can_comment, clean_body, ensure_open, validate_input)
+from consult.comments.editing import EDIT_WINDOW, can_edit, edit_comment, edits_of, get_own_comment, withdraw_comment
+from consult.comments.held import MODERATION_PROMISE, Finding, HeldNotice, RuleRef, held_notices
+from consult.comments.threads import (
+    PAGE_SIZE,
+    VISIBLE,
+    Thread,
+    comments_on_removed_paragraphs,
+    forget_counts,
+    my_comments,
+    paragraph_changed,
+    parse_cursor,
+    published_counts,
+    thread,
+)
+from consult.comments.validation import (
+    MAX_LENGTH,
+    CommentError,
+    CommentInput,
+    RateLimited,
+    can_comment,
+    clean_body,
+    ensure_open,
+    validate_input,
+)
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, User, utcnow
 
 __all__ = [

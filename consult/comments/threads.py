@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 import documents
-from consult.consultations.service import current_version
 from consult.comments.validation import CommentError
+from consult.consultations.service import current_version
 from consult.models import Comment, CommentStatus, Consultation, Paragraph
 from consult.text import whole_number
 

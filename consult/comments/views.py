@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
@@ -12,9 +11,9 @@ from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.comments.pages import general_page, paragraph_page, public_consultation
 from consult.database import end_read_transaction, set_write_intent, writing
-from consult.responses import service as responses
 from consult.extensions import db
 from consult.models import CommentStatus, Status, utcnow
+from consult.responses import service as responses
 from consult.web import site_zone
 
 bp = Blueprint("comments", __name__)

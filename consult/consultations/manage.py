@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import (DateTimeLocalField, HiddenField, MultipleFileField, RadioField, StringField,
-                     TextAreaField)
+from wtforms import DateTimeLocalField, HiddenField, MultipleFileField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 import documents
@@ -134,14 +132,14 @@ def to_utc(local: datetime | None) -> datetime | None:
     """A naive date-time typed in the site's time zone, as the naive UTC every column stores."""
     if local is None:
         return None
-    return local.replace(tzinfo=_zone()).astimezone(timezone.utc).replace(tzinfo=None)
+    return local.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(utc: datetime | None) -> datetime | None:
     """A stored naive UTC date-time as a naive date-time in the site's time zone (for forms)."""
     if utc is None:
         return None
-    return utc.replace(tzinfo=timezone.utc).astimezone(_zone()).replace(tzinfo=None)
+    return utc.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
 
 
 class Submitted:

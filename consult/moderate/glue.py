@@ -14,7 +14,7 @@ the environment's, or Europe/London, before any app is created).
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -22,12 +22,11 @@ from sqlalchemy import select
 
 import documents
 from consult.models import Comment, CommentStatus, utcnow
-from consult.web import site_zone
 from consult.notifications import notify, site_path
+from consult.web import site_zone
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
 from moderation.service import current_rules, rule_label, shown_time
-
 
 # The zone mail states times in; init_app sets the app's (the pages show times in it too).
 _zone = {"site": ZoneInfo(os.environ.get("SITE_TIMEZONE") or "Europe/London")}
@@ -36,7 +35,7 @@ _zone = {"site": ZoneInfo(os.environ.get("SITE_TIMEZONE") or "Europe/London")}
 def site_day_end(day: date) -> datetime:
     """23:59 of a day in the site's time zone, as the (naive UTC) time stored: a measure's last day."""
     end = datetime.combine(day, time(23, 59), tzinfo=site_zone())
-    return end.astimezone(timezone.utc).replace(tzinfo=None)
+    return end.astimezone(UTC).replace(tzinfo=None)
 
 
 def _rules_version(session, number: int | None) -> HouseRulesVersion:

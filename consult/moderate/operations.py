@@ -22,10 +22,20 @@ from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
 from consult.text import whole_number
-from moderation import screening
-from moderation import service
-from moderation.models import (APPROVE, ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT, REMOVE,
-                               AuditEntry, Decision, HouseRulesVersion, QueueItem)
+from moderation import screening, service
+from moderation.models import (
+    APPROVE,
+    ESCALATE,
+    ESCALATED,
+    OPEN_STATES,
+    REDACT,
+    REJECT,
+    REMOVE,
+    AuditEntry,
+    Decision,
+    HouseRulesVersion,
+    QueueItem,
+)
 
 SOURCES = {"pre": "Pre-moderation", "screening": "Automatic screening", "flags": "Flagged by readers",
            "appeal": "Appeal"}

@@ -6,10 +6,10 @@ from flask_login import current_user
 
 from consult.accounts import role_required
 from consult.extensions import db
+from consult.models import User
 from consult.moderate import glue, operations
 from consult.moderate.blueprint import bp, linked_decisions, refuse
 from consult.moderate.forms import AssignmentForm, ConfirmForm, SanctionForm
-from consult.models import User
 from consult.text import whole_number
 from moderation import service
 

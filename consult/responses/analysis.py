@@ -14,9 +14,9 @@ from consult.models import (
     Paragraph,
     Theme,
 )
-from moderation.models import TextPrint
 from consult.responses.common import PUBLISHED
 from consult.responses.themes import known_anchors, themes_for_comments, themes_of, uncounted_total
+from moderation.models import TextPrint
 
 
 @dataclass

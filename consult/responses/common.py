@@ -12,7 +12,6 @@ from consult.models import (
     Response,
 )
 
-
 PUBLISHED = CommentStatus.PUBLISHED.value
 MAX_TEXT = 20_000
 

@@ -14,7 +14,6 @@ from consult.models import (
 from consult.responses.common import PUBLISHED, ResponseError, clean_text
 from consult.responses.themes import ensure_counts_open
 
-
 # Why an official counted a comment under no theme. The public response groups by these.
 CONSIDERED_REASONS = {
     "off_topic": "Off topic for this consultation",

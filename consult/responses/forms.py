@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (HiddenField, RadioField, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from consult.models import THEME_OUTCOMES

@@ -18,7 +18,6 @@ from consult.models import (
 from consult.responses.common import PUBLISHED, ResponseError
 from consult.responses.considered import REASON_LABELS
 
-
 PER_PAGE = 50
 
 

@@ -6,29 +6,76 @@ re-exports their public names so `from consult.responses import service` keeps w
 """
 from __future__ import annotations
 
-from consult.responses.common import (
-    PUBLISHED, MAX_TEXT, ResponseError, clean_text, get_response, is_published,
-    published_response, public_response,
-)
 from consult.responses.analysis import (
-    Analysis, analyse, AnalysisPage, WHOLE, analysis_page, timeline_svg, comments_on,
+    WHOLE,
+    Analysis,
+    AnalysisPage,
+    analyse,
+    analysis_page,
+    comments_on,
+    timeline_svg,
 )
-from consult.responses.themes import (
-    themes_of, ensure_counts_open, create_theme, get_theme, update_theme, paragraph_options,
-    known_anchors, link_paragraphs, merge_themes, merge_into, ThemeWorkspace, theme_workspace,
-    anchors_of, count_under_theme, assign, unassign, theme_comments, suggestions,
-    search_comments, uncounted, uncounted_total, themes_for_comments, themes_for_anchor,
+from consult.responses.common import (
+    MAX_TEXT,
+    PUBLISHED,
+    ResponseError,
+    clean_text,
+    get_response,
+    is_published,
+    public_response,
+    published_response,
 )
 from consult.responses.considered import (
-    CONSIDERED_REASONS, EARLIER, REASON_LABELS, mark_considered, considered_label,
-    ConsideredSummary, considered_summary,
+    CONSIDERED_REASONS,
+    EARLIER,
+    REASON_LABELS,
+    ConsideredSummary,
+    considered_label,
+    considered_summary,
+    mark_considered,
 )
 from consult.responses.lists import (
-    PER_PAGE, CommentPage, published_theme_comments, published_considered_comments,
+    PER_PAGE,
+    CommentPage,
+    published_considered_comments,
+    published_theme_comments,
 )
 from consult.responses.publication import (
-    DraftValues, draft_values, save_draft, ThemeReport, report, publish, correct, corrections,
-    as_markdown, counted_under_published,
+    DraftValues,
+    ThemeReport,
+    as_markdown,
+    correct,
+    corrections,
+    counted_under_published,
+    draft_values,
+    publish,
+    report,
+    save_draft,
+)
+from consult.responses.themes import (
+    ThemeWorkspace,
+    anchors_of,
+    assign,
+    count_under_theme,
+    create_theme,
+    ensure_counts_open,
+    get_theme,
+    known_anchors,
+    link_paragraphs,
+    merge_into,
+    merge_themes,
+    paragraph_options,
+    search_comments,
+    suggestions,
+    theme_comments,
+    theme_workspace,
+    themes_for_anchor,
+    themes_for_comments,
+    themes_of,
+    unassign,
+    uncounted,
+    uncounted_total,
+    update_theme,
 )
 
 __all__ = [

@@ -23,7 +23,6 @@ from consult.models import (
 )
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, is_published
 
-
 WORD = re.compile(r"[a-z0-9]{3,}")
 
 

@@ -5,8 +5,8 @@ Officials work under /manage/<slug>/...; the published response is public at /c/
 """
 from __future__ import annotations
 
-from flask import (Blueprint, Response as HttpResponse, abort, flash, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Response as HttpResponse
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +16,18 @@ from consult.consultations import service as consultations
 from consult.extensions import db
 from consult.models import Consultation
 from consult.responses import service
-from consult.responses.forms import (AssignForm, ConfirmForm, ConsiderForm, CorrectionForm,
-                                     DraftForm, MergeForm, NewThemeForm, ThemeForm, UnassignForm,
-                                     choice)
+from consult.responses.forms import (
+    AssignForm,
+    ConfirmForm,
+    ConsiderForm,
+    CorrectionForm,
+    DraftForm,
+    MergeForm,
+    NewThemeForm,
+    ThemeForm,
+    UnassignForm,
+    choice,
+)
 
 bp = Blueprint("responses", __name__)
 

@@ -11,30 +11,94 @@ public names are all importable from here, as `moderation.service.<name>`.
 """
 from __future__ import annotations
 
-from moderation.service.common import (APPEAL_DAYS, CAMPAIGN_AUTHORS, CLAIM_MINUTES, Conflict,
-                                       MAX_NOTE, ModerationError, OUTCOME_WORDS, PAGE_SIZE,
-                                       SANCTION_NAMES, audit)
-from moderation.service.rules import (DEFAULT_RULES, RULES_METADATA, RulesText, cited_rules,
-                                      current_rules, default_rules_version, every_rule,
-                                      parse_rules, publish_rules, rule_index, rule_label,
-                                      rule_titles, rules_in_force, rules_title, rules_version,
-                                      rules_versions)
-from moderation.service.sanctions import (active_sanctions, impose_sanction, posting_refusal,
-                                          revoke_sanction, sanctions_of, shown_time)
-from moderation.service.intake import (Intake, lifted_by_editing, record_intake,
-                                       release_after_edit, rescreen, screen_new, text_edited,
-                                       text_hash, withdrawn)
-from moderation.service.queue import (QueueFilters, QueuePage, assign, assignments, claim,
-                                      get_item, moderated_consultations, neighbours, parse_cursor,
-                                      queue_page, unassign)
-from moderation.service.decisions import (BulkResult, DecisionRequest, author_history,
-                                          campaign_items, decide, decide_many, decisions_for,
-                                          decisions_on_author, decisions_on_comments,
-                                          latest_decision)
-from moderation.service.appeals import (APPEALABLE, AppealFacts, appeal, appeal_deciders,
-                                        appeal_excluded, appeal_facts, appeal_on, appeal_refusal,
-                                        can_appeal, check_appeal, flag)
-from moderation.service.figures import (STANDING, audit_page, statistics)
+from moderation.service.appeals import (
+                                       APPEALABLE,
+                                       AppealFacts,
+                                       appeal,
+                                       appeal_deciders,
+                                       appeal_excluded,
+                                       appeal_facts,
+                                       appeal_on,
+                                       appeal_refusal,
+                                       can_appeal,
+                                       check_appeal,
+                                       flag,
+)
+from moderation.service.common import (
+                                       APPEAL_DAYS,
+                                       CAMPAIGN_AUTHORS,
+                                       CLAIM_MINUTES,
+                                       MAX_NOTE,
+                                       OUTCOME_WORDS,
+                                       PAGE_SIZE,
+                                       SANCTION_NAMES,
+                                       Conflict,
+                                       ModerationError,
+                                       audit,
+)
+from moderation.service.decisions import (
+                                       BulkResult,
+                                       DecisionRequest,
+                                       author_history,
+                                       campaign_items,
+                                       decide,
+                                       decide_many,
+                                       decisions_for,
+                                       decisions_on_author,
+                                       decisions_on_comments,
+                                       latest_decision,
+)
+from moderation.service.figures import STANDING, audit_page, statistics
+from moderation.service.intake import (
+                                       Intake,
+                                       lifted_by_editing,
+                                       record_intake,
+                                       release_after_edit,
+                                       rescreen,
+                                       screen_new,
+                                       text_edited,
+                                       text_hash,
+                                       withdrawn,
+)
+from moderation.service.queue import (
+                                       QueueFilters,
+                                       QueuePage,
+                                       assign,
+                                       assignments,
+                                       claim,
+                                       get_item,
+                                       moderated_consultations,
+                                       neighbours,
+                                       parse_cursor,
+                                       queue_page,
+                                       unassign,
+)
+from moderation.service.rules import (
+                                       DEFAULT_RULES,
+                                       RULES_METADATA,
+                                       RulesText,
+                                       cited_rules,
+                                       current_rules,
+                                       default_rules_version,
+                                       every_rule,
+                                       parse_rules,
+                                       publish_rules,
+                                       rule_index,
+                                       rule_label,
+                                       rule_titles,
+                                       rules_in_force,
+                                       rules_title,
+                                       rules_version,
+                                       rules_versions,
+)
+from moderation.service.sanctions import (
+                                       active_sanctions,
+                                       impose_sanction,
+                                       posting_refusal,
+                                       revoke_sanction,
+                                       sanctions_of,
+                                       shown_time,
+)
 
 __all__ = [
     "APPEAL_DAYS", "CAMPAIGN_AUTHORS", "CLAIM_MINUTES", "Conflict", "MAX_NOTE",

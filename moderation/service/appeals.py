@@ -11,8 +11,20 @@ from sqlalchemy.orm import Session
 
 from moderation import signals
 from moderation.db import utcnow
-from moderation.models import (ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT, REMOVE, Appeal,
-                               Assignment, AuditEntry, Decision, Flag, QueueItem)
+from moderation.models import (
+    ESCALATE,
+    ESCALATED,
+    OPEN_STATES,
+    REDACT,
+    REJECT,
+    REMOVE,
+    Appeal,
+    Assignment,
+    AuditEntry,
+    Decision,
+    Flag,
+    QueueItem,
+)
 from moderation.service.common import APPEAL_DAYS, MAX_NOTE, ModerationError, audit
 from moderation.service.rules import current_rules, rule_label
 

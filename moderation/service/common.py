@@ -6,7 +6,6 @@ from sqlalchemy.orm import Session
 
 from moderation.models import APPROVE, ESCALATE, REDACT, REJECT, REMOVE, AuditEntry, QueueItem
 
-
 CLAIM_MINUTES = 5
 APPEAL_DAYS = 30
 MAX_NOTE = 2000

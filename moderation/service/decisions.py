@@ -10,13 +10,26 @@ from sqlalchemy.orm import Session
 
 from moderation import signals
 from moderation.db import utcnow
-from moderation.models import (DECIDED, ESCALATE, ESCALATED, OPEN_STATES, OUTCOMES, REDACT, REJECT,
-                               RELEASED, REMOVE, WITHDRAWN, Appeal, Decision, HouseRulesVersion,
-                               QueueItem)
-from moderation.service.common import Conflict, MAX_NOTE, ModerationError, OUTCOME_WORDS, audit
-from moderation.service.rules import current_rules, rule_label, rule_titles
-from moderation.service.queue import check_scope, get_item
+from moderation.models import (
+    DECIDED,
+    ESCALATE,
+    ESCALATED,
+    OPEN_STATES,
+    OUTCOMES,
+    REDACT,
+    REJECT,
+    RELEASED,
+    REMOVE,
+    WITHDRAWN,
+    Appeal,
+    Decision,
+    HouseRulesVersion,
+    QueueItem,
+)
 from moderation.service.appeals import appeal_excluded
+from moderation.service.common import MAX_NOTE, OUTCOME_WORDS, Conflict, ModerationError, audit
+from moderation.service.queue import check_scope, get_item
+from moderation.service.rules import current_rules, rule_label, rule_titles
 
 
 @dataclass

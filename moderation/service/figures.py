@@ -6,9 +6,21 @@ import statistics as stats
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from moderation.models import (APPROVE, ESCALATE, ESCALATED, OPEN_STATES, REDACT, REJECT, RELEASED,
-                               REMOVE, Appeal, AuditEntry, Decision, QueueItem, TextPrint)
-
+from moderation.models import (
+    APPROVE,
+    ESCALATE,
+    ESCALATED,
+    OPEN_STATES,
+    REDACT,
+    REJECT,
+    RELEASED,
+    REMOVE,
+    Appeal,
+    AuditEntry,
+    Decision,
+    QueueItem,
+    TextPrint,
+)
 
 # Where each comment received stands now: every comment is in exactly one of these, so they add
 # up to "received".

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from moderation import screening
 from moderation.db import utcnow
-from moderation.models import (OPEN_STATES, RELEASED, WAITING, WITHDRAWN, QueueItem, TextBand,
-                               TextPrint)
+from moderation.models import OPEN_STATES, RELEASED, WAITING, WITHDRAWN, QueueItem, TextBand, TextPrint
 from moderation.service.common import CAMPAIGN_AUTHORS, audit
 from moderation.service.sanctions import active_sanctions
 

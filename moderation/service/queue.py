@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from moderation.db import utcnow
 from moderation.models import OPEN_STATES, WAITING, Assignment, QueueItem
-from moderation.service.common import CLAIM_MINUTES, ModerationError, PAGE_SIZE, audit
 from moderation.service.appeals import appeal_excluded
+from moderation.service.common import CLAIM_MINUTES, PAGE_SIZE, ModerationError, audit
 
 
 def moderated_consultations(session: Session, moderator_id: int) -> list[int] | None:

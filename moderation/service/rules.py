@@ -15,7 +15,6 @@ from moderation.db import utcnow
 from moderation.models import Decision, HouseRulesVersion
 from moderation.service.common import ModerationError, audit
 
-
 DEFAULT_RULES = Path(__file__).parent.parent / "house_rules.md"
 
 

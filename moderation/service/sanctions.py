@@ -1,7 +1,7 @@
 """Sanctions: pre-moderation, suspensions and bans, and whether a user may post now."""
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import bindparam, column, select, table
 from sqlalchemy.orm import Session, scoped_session
@@ -10,7 +10,6 @@ from moderation import signals
 from moderation.db import utcnow
 from moderation.models import SANCTION_KINDS, Sanction
 from moderation.service.common import MAX_NOTE, ModerationError, audit
-
 
 _UNREVOKED = (select(Sanction).where(Sanction.user_id == bindparam("user"), Sanction.revoked_at.is_(None))
               .order_by(Sanction.id))  # built once: it is read for every comment posted
@@ -58,7 +57,7 @@ def posting_refusal(session: Session, user_id: int, now: datetime | None = None,
 
 def shown_time(value: datetime, zone: tzinfo | None = None, fmt: str = "%-d %B %Y, %H:%M") -> str:
     """A stored (UTC) time as people read it: in `zone`, or in UTC with "UTC" after it."""
-    moment = value.replace(tzinfo=timezone.utc)
+    moment = value.replace(tzinfo=UTC)
     if zone is None:
         return f"{moment:{fmt}} UTC"
     return f"{moment.astimezone(zone):{fmt}}"

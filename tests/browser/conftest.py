@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -146,7 +146,7 @@ def live_server(tmp_path_factory):
         app_spec = "wsgi:app"
     else:
         app_spec = f"consult:create_app({{'OUTBOX_DIR': {str(outbox_dir)!r}, 'SHOW_OUTBOX': True}})"
-    closes = (datetime.now(timezone.utc) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    closes = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
     import_args = [str(SHORT_DOCUMENT), "--slug", SHORT_SLUG, "--closes", closes,
                    "--department", "City Libraries", "--moderation", "post",
                    "--summary", "When the city's libraries open, and how study rooms are booked."]

@@ -180,7 +180,7 @@ class HtmlValidator:
     results: dict[str, list[dict]] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, workdir: Path) -> "HtmlValidator":
+    def create(cls, workdir: Path) -> HtmlValidator:
         """A validator using vnu.jar when both it and java are available."""
         workdir.mkdir(parents=True, exist_ok=True)
         return cls(workdir=workdir, jar=find_vnu_jar(), java=shutil.which("java"))

@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 
 from tests.browser.quality import check_page, save_screenshot
 from tests.browser.test_journeys import (
-    CITIZEN, DEMO_PASSWORD, HELD_PARAGRAPH, MODERATOR, OPEN, _marker, link, number_of, sign_in,
+    CITIZEN,
+    DEMO_PASSWORD,
+    HELD_PARAGRAPH,
+    MODERATOR,
+    OPEN,
+    _marker,
+    link,
+    number_of,
+    sign_in,
 )
 
 HELD_EDIT_PARAGRAPH = "Study rooms can be booked"

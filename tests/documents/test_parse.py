@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 import documents
-from documents import DocumentError, LIMITS
+from documents import LIMITS, DocumentError
 
 
 def test_public_api_is_exported():

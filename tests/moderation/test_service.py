@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from helpers import fresh_app
 from sqlalchemy import func, select
 
 from consult.comments.service import CommentError, CommentInput, edit_comment, submit_comment
@@ -11,7 +12,6 @@ from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Notification, utcnow
 from consult.users import create_user
-from helpers import fresh_app
 from moderation import service
 from moderation.models import AppendOnlyError, AuditEntry, Decision, QueueItem
 
