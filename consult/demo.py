@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from consult.consultations import service
 from consult.models import Consultation, utcnow
 from consult.users import create_user, find_by_email
+from moderation.db import DbSession
 
 REPO = Path(__file__).resolve().parent.parent
 # The shared corpus sits beside the repository; a copy ships in the repo for fresh clones.
@@ -122,7 +121,7 @@ def _find(paragraphs, prefix):
     raise LookupError(f"demo paragraph not found: {prefix!r}")
 
 
-def _accounts(session: Session) -> dict[str, object]:
+def _accounts(session: DbSession) -> dict[str, object]:
     users = {}
     for account in DEMO_ACCOUNTS:
         user = find_by_email(session, account.email)
@@ -136,7 +135,7 @@ def _accounts(session: Session) -> dict[str, object]:
     return users
 
 
-def _open_consultation(session: Session, users: dict) -> Consultation:
+def _open_consultation(session: DbSession, users: dict) -> Consultation:
     """The EUDI trust model, open for comments, with a few comments and two waiting for a moderator."""
     from consult.comments.service import CommentInput, submit_comment
 
@@ -168,7 +167,7 @@ def _open_consultation(session: Session, users: dict) -> Consultation:
     return consultation
 
 
-def _lifecycle_consultation(session: Session, users: dict) -> Consultation:
+def _lifecycle_consultation(session: DbSession, users: dict) -> Consultation:
     """The federal policy, taken through comments, moderation, version 2 and a response."""
     from consult.comments.service import CommentInput, submit_comment
     from consult.responses import service as responses
@@ -287,7 +286,7 @@ def _lifecycle_consultation(session: Session, users: dict) -> Consultation:
     return consultation
 
 
-def load_demo(session: Session) -> tuple[Consultation, list[DemoAccount]]:
+def load_demo(session: DbSession) -> tuple[Consultation, list[DemoAccount]]:
     """Create the demo consultations and accounts, leaving existing ones alone.
 
     Returns the consultation open for comments; the federal policy shows the whole lifecycle.

@@ -14,12 +14,12 @@ from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from consult.config import DEVELOPMENT_SITE_URL
 from consult.extensions import db
 from consult.mail import MailError, send_mail
 from consult.models import Notification, User, utcnow
+from moderation.db import DbSession
 
 # The pages a notification links to, by endpoint, as site-relative paths. Services cannot call
 # url_for (no app, no request); tests/test_services_without_flask.py checks every entry
@@ -56,7 +56,7 @@ def absolute_links(text: str, site_url: str) -> str:
     return _SITE_LINK.sub(lambda m: base + m.group(0), text)
 
 
-def notify(session: Session, user_id: int, kind: str, subject: str, body: str,
+def notify(session: DbSession, user_id: int, kind: str, subject: str, body: str,
            link: str = "", comment_id: int | None = None) -> Notification:
     """Record a notification for a user (links as site-relative paths); mail follows after commit."""
     note = Notification(user_id=user_id, kind=kind, subject=subject[:200], body=body,
@@ -68,7 +68,7 @@ def notify(session: Session, user_id: int, kind: str, subject: str, body: str,
     return note
 
 
-def deliver_pending(session: Session, limit: int = 200) -> int:
+def deliver_pending(session: DbSession, limit: int = 200) -> int:
     """Mail unsent notifications (committed ones only), links made absolute; returns how many were sent."""
     site_url = current_app.config["SITE_URL"]
     if site_url == DEVELOPMENT_SITE_URL and current_app.config.get("CONSULT_ENV") == "production":

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from consult.models import Role, User, utcnow
 from consult.passwords import hash_password
+from moderation.db import DbSession
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
@@ -25,13 +25,13 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def find_by_email(session: Session, email: str) -> User | None:
+def find_by_email(session: DbSession, email: str) -> User | None:
     """The user with this email address (case-insensitive), or None."""
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     email: str,
     password: str,
     *,

@@ -9,9 +9,14 @@ so `db.Model` shares its registry and metadata: consult's models and moderation'
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, TypeAlias
 
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+# What every service function takes: a plain Session (a script, a worker, a test), or
+# Flask-SQLAlchemy's scoped proxy for the request's one (`db.session`, in views).
+DbSession: TypeAlias = Session | scoped_session[Any]
 
 # A naming convention keeps constraint names identical on SQLite and PostgreSQL, so
 # migrations generated on one backend apply cleanly on the other.

@@ -25,6 +25,7 @@ from consult.models import Role, User, utcnow
 from consult.passwords import hash_password, needs_rehash, verify_password
 from consult.text import clean_name
 from consult.users import MIN_PASSWORD, UserError, find_by_email, normalise_email
+from moderation.db import DbSession
 
 FORMER_PARTICIPANT = "a former participant"
 # Invisible characters a display name may keep: paired direction controls (as in an Arabic name
@@ -224,7 +225,7 @@ class Registration:
     created: bool
 
 
-def register(session: Session, email: str, display_name: str, password: str,
+def register(session: DbSession, email: str, display_name: str, password: str,
              confirm: str) -> Registration:
     """Create an unconfirmed citizen account, or find the existing one for this email.
 
@@ -259,7 +260,7 @@ def registration_problems(email: str, display_name: str, password: str,
     return problems
 
 
-def confirm_email(session: Session, secret_key: str, token: str,
+def confirm_email(session: DbSession, secret_key: str, token: str,
                   now: datetime | None = None, browser: str | None = None) -> Confirmation:
     """Mark the email address in a confirmation token as confirmed.
 
@@ -295,7 +296,7 @@ def is_confirmed(user) -> bool:
 
 # ---------------------------------------------------------------------------- signing in
 
-def _retry_at(session: Session, model, limit: int, since: datetime, window: timedelta,
+def _retry_at(session: DbSession, model, limit: int, since: datetime, window: timedelta,
               *conditions) -> datetime | None:
     """When the count of `model` rows matching `conditions` since `since` drops below `limit`
     again, or None if it is below already."""
@@ -328,7 +329,7 @@ def source_of(address: str | None) -> str:
     return str(ip)
 
 
-def check_throttle(session: Session, email: str, ip: str, now: datetime | None = None,
+def check_throttle(session: DbSession, email: str, ip: str, now: datetime | None = None,
                    *, known_browser: bool = False,
                    per_source: int = MAX_FAILURES_PER_SOURCE,
                    per_ip: int = MAX_FAILURES_PER_IP,
@@ -360,7 +361,7 @@ def check_throttle(session: Session, email: str, ip: str, now: datetime | None =
                       checks)
 
 
-def _refuse_when_over(session: Session, model, window: timedelta, now: datetime, refusal,
+def _refuse_when_over(session: DbSession, model, window: timedelta, now: datetime, refusal,
                       checks: list[tuple[int, list, str]]) -> None:
     """Raise `refusal` (message, retry_at) for the first check whose rows in the window reach
     its limit; its message's {wait} says how long until the next try is accepted."""
@@ -370,7 +371,7 @@ def _refuse_when_over(session: Session, model, window: timedelta, now: datetime,
             raise refusal(message.format(wait=_wait(retry, now)), retry)
 
 
-def record_mail_request(session: Session, kind: str, email: str, ip: str,
+def record_mail_request(session: DbSession, kind: str, email: str, ip: str,
                         now: datetime | None = None) -> None:
     """Count a request that mails an address, or raise MailThrottled if there were too many.
 
@@ -397,7 +398,7 @@ def _wait(retry_at: datetime, now: datetime) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
-def authenticate(session: Session, email: str, password: str, ip: str,
+def authenticate(session: DbSession, email: str, password: str, ip: str,
                  now: datetime | None = None, *, secret_key: str = "",
                  browser_token: str | None = None, **limits: int) -> User:
     """The user these credentials belong to; records failures and throttles repeated ones.
@@ -450,7 +451,7 @@ def is_known_browser(secret_key: str, token: str, user: User,
 
 # ---------------------------------------------------------------------------- sessions
 
-def start_session(session: Session, user_id: int, now: datetime | None = None,
+def start_session(session: DbSession, user_id: int, now: datetime | None = None,
                   max_age: timedelta = SESSION_MAX_AGE) -> str:
     """Record a newly signed-in browser; returns the key its session cookie is to carry."""
     now = now or utcnow()
@@ -461,7 +462,7 @@ def start_session(session: Session, user_id: int, now: datetime | None = None,
     return key
 
 
-def session_is_live(session: Session, user_id: int, key: str | None,
+def session_is_live(session: DbSession, user_id: int, key: str | None,
                     now: datetime | None = None) -> bool:
     """True when `key` names an unexpired, not signed-out session of this user."""
     if not key or not isinstance(key, str) or len(key) > 100:
@@ -472,13 +473,13 @@ def session_is_live(session: Session, user_id: int, key: str | None,
     return found is not None
 
 
-def end_session(session: Session, key: str | None) -> None:
+def end_session(session: DbSession, key: str | None) -> None:
     """Sign one browser out: its session cookie, even if copied, no longer signs anyone in."""
     if key and isinstance(key, str):
         session.execute(delete(UserSession).where(UserSession.key_hash == _digest(key)))
 
 
-def _end_sessions(session: Session, user_id: int, keep: str | None = None) -> None:
+def _end_sessions(session: DbSession, user_id: int, keep: str | None = None) -> None:
     condition = [UserSession.user_id == user_id]
     if keep:
         condition.append(UserSession.key_hash != _digest(keep))
@@ -487,7 +488,7 @@ def _end_sessions(session: Session, user_id: int, keep: str | None = None) -> No
 
 # ---------------------------------------------------------------------------- passwords
 
-def change_password(session: Session, user_id: int, current: str, new: str, confirm: str,
+def change_password(session: DbSession, user_id: int, current: str, new: str, confirm: str,
                     keep_session: str | None = None) -> User:
     """Change a password after checking the current one; every session but `keep_session` ends."""
     user = _live_user(session, user_id)
@@ -506,7 +507,7 @@ def _set_password(user: User, password: str) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def user_for_reset(session: Session, secret_key: str, token: str,
+def user_for_reset(session: DbSession, secret_key: str, token: str,
                    now: datetime | None = None) -> User:
     """The user a password-reset token is for, if it is genuine, fresh and unused."""
     data = _read_token(secret_key, "reset", token, RESET_MAX_AGE, now or utcnow())
@@ -516,7 +517,7 @@ def user_for_reset(session: Session, secret_key: str, token: str,
     return user
 
 
-def reset_password(session: Session, secret_key: str, token: str, new: str, confirm: str,
+def reset_password(session: DbSession, secret_key: str, token: str, new: str, confirm: str,
                    now: datetime | None = None) -> User:
     """Set a new password from a reset link; the link then stops working."""
     now = now or utcnow()
@@ -532,7 +533,7 @@ def reset_password(session: Session, secret_key: str, token: str, new: str, conf
     return user
 
 
-def user_for_reset_request(session: Session, email: str) -> User | None:
+def user_for_reset_request(session: DbSession, email: str) -> User | None:
     """The live account a reset was asked for, or None (the caller answers the same way)."""
     try:
         email = normalise_email(email)
@@ -542,7 +543,7 @@ def user_for_reset_request(session: Session, email: str) -> User | None:
     return None if user is None or user.deleted_at else user
 
 
-def end_all_sessions(session: Session, user_id: int) -> User:
+def end_all_sessions(session: DbSession, user_id: int) -> User:
     """Sign a user out of every browser and device."""
     user = _live_user(session, user_id)
     _end_sessions(session, user.id)
@@ -552,7 +553,7 @@ def end_all_sessions(session: Session, user_id: int) -> User:
 
 # ---------------------------------------------------------------------------- deletion
 
-def delete_account(session: Session, user_id: int, password: str,
+def delete_account(session: DbSession, user_id: int, password: str,
                    now: datetime | None = None) -> User:
     """Anonymise an account: the row stays so published comments keep their author."""
     user = _live_user(session, user_id)
@@ -578,7 +579,7 @@ def anonymise(user: User, now: datetime | None = None) -> None:
         _end_sessions(session, user.id)
 
 
-def _live_user(session: Session, user_id: int) -> User:
+def _live_user(session: DbSession, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.deleted_at:
         raise AccountError("This account no longer exists.")
@@ -602,7 +603,7 @@ class UserPage:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def list_users(session: Session, search: str = "", page: int = 1, per_page: int = 50) -> UserPage:
+def list_users(session: DbSession, search: str = "", page: int = 1, per_page: int = 50) -> UserPage:
     """Live accounts, oldest first, optionally those whose email contains `search`."""
     query = select(User).where(User.deleted_at.is_(None))
     search = (search or "").strip().lower()
@@ -618,7 +619,7 @@ def list_users(session: Session, search: str = "", page: int = 1, per_page: int 
     return UserPage(list(users), total, page, per_page)
 
 
-def set_role(session: Session, actor_id: int, user_id: int, role: str) -> User:
+def set_role(session: DbSession, actor_id: int, user_id: int, role: str) -> User:
     """Give an account a role; an admin cannot take admin away from themselves."""
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role '{role}'.", "role")

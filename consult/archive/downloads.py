@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from consult.archive.listing import MAX_PER_PAGE, PER_PAGE, ArchiveError
 from consult.models import (
@@ -28,6 +27,7 @@ from consult.models import (
     User,
 )
 from consult.text import whole_number
+from moderation.db import DbSession
 
 BATCH = 1000
 ANONYMOUS = "a member of the public"
@@ -58,13 +58,13 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z"
 
 
-def response_is_published(session: Session, consultation_id: int) -> bool:
+def response_is_published(session: DbSession, consultation_id: int) -> bool:
     """True when the consultation's response is public (themes are drafts until then)."""
     return session.scalar(select(Response.id).where(Response.consultation_id == consultation_id,
                                                     Response.published_at.is_not(None))) is not None
 
 
-def _themes_by_comment(session: Session, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
+def _themes_by_comment(session: DbSession, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
     found: dict[int, list[Theme]] = {}
     if not comment_ids:
         return found
@@ -92,7 +92,7 @@ def comment_query(consultation_id: int):
                    Comment.status == CommentStatus.PUBLISHED.value))
 
 
-def comment_records(session: Session, rows, slug: str, with_themes: bool) -> list[dict]:
+def comment_records(session: DbSession, rows, slug: str, with_themes: bool) -> list[dict]:
     """Rows of `comment_query` as public records (names as the authors chose, themes if asked)."""
     themes = _themes_by_comment(session, [r[0] for r in rows]) if with_themes else {}
     records = []
@@ -119,7 +119,7 @@ def comment_records(session: Session, rows, slug: str, with_themes: bool) -> lis
     return records
 
 
-def _record_batches(session: Session, consultation: Consultation, batch: int = BATCH) -> Iterator[list[dict]]:
+def _record_batches(session: DbSession, consultation: Consultation, batch: int = BATCH) -> Iterator[list[dict]]:
     """Every published comment as plain records, a keyset batch at a time (constant memory)."""
     with_themes = response_is_published(session, consultation.id)
     after = 0
@@ -134,7 +134,7 @@ def _record_batches(session: Session, consultation: Consultation, batch: int = B
             return
 
 
-def iter_published_comments(session: Session, consultation: Consultation,
+def iter_published_comments(session: DbSession, consultation: Consultation,
                             batch: int = BATCH) -> Iterator[dict]:
     """Every published comment as a plain record, read in keyset batches (constant memory)."""
     for records in _record_batches(session, consultation, batch):
@@ -165,7 +165,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     return comment_id
 
 
-def comments_page(session: Session, consultation: Consultation, cursor: str | None,
+def comments_page(session: DbSession, consultation: Consultation, cursor: str | None,
                   limit: int = PER_PAGE) -> tuple[list[dict], str | None]:
     """A page of published comments, oldest first, and the cursor for the next page."""
     after = decode_cursor(cursor) or 0
@@ -197,7 +197,7 @@ def licence_note(consultation: Consultation, licence_name: str, licence_url: str
             "them; no email addresses or other personal data are included.")
 
 
-def comments_csv(session: Session, consultation: Consultation) -> Iterator[str]:
+def comments_csv(session: DbSession, consultation: Consultation) -> Iterator[str]:
     """The published comments as CSV text, the column names first, in pieces of about CHUNK."""
     buffer = io.StringIO()  # reused: emptied after each piece is taken
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -221,7 +221,7 @@ def comments_csv(session: Session, consultation: Consultation) -> Iterator[str]:
         yield take()
 
 
-def comments_json(session: Session, consultation: Consultation, licence_name: str,
+def comments_json(session: DbSession, consultation: Consultation, licence_name: str,
                   licence_url: str) -> Iterator[str]:
     """The published comments as one JSON document, produced piece by piece."""
     head = {

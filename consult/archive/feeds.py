@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from consult.archive.downloads import comment_query, comment_records
 from consult.models import (
@@ -16,6 +15,7 @@ from consult.models import (
     Consultation,
     Response,
 )
+from moderation.db import DbSession
 
 FEED_LENGTH = 50
 ATOM = "http://www.w3.org/2005/Atom"
@@ -33,14 +33,14 @@ class FeedEntry:
     author: str | None = None
 
 
-def latest_consultations(session: Session, limit: int = FEED_LENGTH) -> list[Consultation]:
+def latest_consultations(session: DbSession, limit: int = FEED_LENGTH) -> list[Consultation]:
     """The most recently published consultations."""
     return list(session.scalars(select(Consultation).where(Consultation.published_at.is_not(None))
                                 .order_by(Consultation.published_at.desc(), Consultation.id.desc())
                                 .limit(limit)))
 
 
-def latest_responses(session: Session, limit: int = FEED_LENGTH) -> list[tuple[Response, Consultation]]:
+def latest_responses(session: DbSession, limit: int = FEED_LENGTH) -> list[tuple[Response, Consultation]]:
     """The most recently published responses with their consultations."""
     return list(session.execute(
         select(Response, Consultation).join(Consultation, Consultation.id == Response.consultation_id)
@@ -48,7 +48,7 @@ def latest_responses(session: Session, limit: int = FEED_LENGTH) -> list[tuple[R
         .order_by(Response.published_at.desc(), Response.id.desc()).limit(limit)).all())
 
 
-def latest_comments(session: Session, consultation: Consultation, limit: int = FEED_LENGTH) -> list[dict]:
+def latest_comments(session: DbSession, consultation: Consultation, limit: int = FEED_LENGTH) -> list[dict]:
     """The most recently published comments of a consultation, as records."""
     rows = session.execute(comment_query(consultation.id)
                            .order_by(func.coalesce(Comment.published_at, Comment.created_at).desc(),

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, extract, func, or_, select
-from sqlalchemy.orm import Session
 
 from consult.models import (
     Consultation,
@@ -14,6 +13,7 @@ from consult.models import (
     utcnow,
 )
 from consult.text import whole_number
+from moderation.db import DbSession
 
 PUBLIC_STATUSES = ("open", "upcoming", "closed", "responded", "archived")
 SORTS = {"closing": "Closing date", "newest": "Newest", "title": "Title"}
@@ -41,7 +41,7 @@ def plausible_slug(slug: str) -> bool:
     return bool(SLUG_SHAPE.match(slug or ""))
 
 
-def public_consultation(session: Session, slug: str) -> Consultation | None:
+def public_consultation(session: DbSession, slug: str) -> Consultation | None:
     """The consultation at this slug if the public may see it (past draft), else None."""
     if not plausible_slug(slug):
         return None
@@ -70,7 +70,7 @@ def status_condition(status: str, now: datetime):
     raise ArchiveError(f"Unknown status '{status}': choose one of {', '.join(PUBLIC_STATUSES)}.")
 
 
-def slugs_with_status(session: Session, status: str, now: datetime | None = None) -> tuple[str, ...]:
+def slugs_with_status(session: DbSession, status: str, now: datetime | None = None) -> tuple[str, ...]:
     """The slugs of public consultations with this status (for filtering search results)."""
     now = now or utcnow()
     return tuple(session.scalars(select(Consultation.slug).where(
@@ -209,7 +209,7 @@ def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
     return min(MAX_PER_PAGE if number is None else number, MAX_PER_PAGE)
 
 
-def archive_page(session: Session, *, status: str | None = None, department: str | None = None,
+def archive_page(session: DbSession, *, status: str | None = None, department: str | None = None,
                  year: int | None = None, sort: str = "closing", page: int = 1,
                  per_page: int = PER_PAGE, now: datetime | None = None) -> ArchivePage:
     """Public consultations filtered and sorted; a page past the end is an ArchiveError (404)."""
@@ -248,7 +248,7 @@ def archive_page(session: Session, *, status: str | None = None, department: str
     return ArchivePage(consultations, total, page, per_page, pages, departments, years)
 
 
-def consultation_choices(session: Session) -> list[tuple[str, str]]:
+def consultation_choices(session: DbSession) -> list[tuple[str, str]]:
     """(slug, title) of every public consultation, by title: the search form's choice.
 
     All of them, however many (a page of the archive stops at MAX_PER_PAGE), and one small
@@ -271,7 +271,7 @@ class HomePage:
     archived_total: int
 
 
-def home(session: Session, now: datetime | None = None, limit: int = 20) -> HomePage:
+def home(session: DbSession, now: datetime | None = None, limit: int = 20) -> HomePage:
     """Open consultations split into closing soon and the rest, the upcoming and recently closed."""
     now = now or utcnow()
     open_ones = list(session.scalars(

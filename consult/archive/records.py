@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from consult.archive.downloads import iso, response_is_published
 from consult.archive.listing import MAX_INT, ArchiveError, ArchivePage, archive_page
@@ -20,9 +19,10 @@ from consult.models import (
     ThemeComment,
     ThemeParagraph,
 )
+from moderation.db import DbSession
 
 
-def consultation_record(session: Session, consultation: Consultation) -> dict:
+def consultation_record(session: DbSession, consultation: Consultation) -> dict:
     """A consultation as the API shows it."""
     current = session.scalar(select(func.max(DocumentVersion.number))
                              .where(DocumentVersion.consultation_id == consultation.id))
@@ -42,14 +42,14 @@ def consultation_record(session: Session, consultation: Consultation) -> dict:
     }
 
 
-def consultations_page(session: Session, *, status: str | None, page: int, per_page: int,
+def consultations_page(session: DbSession, *, status: str | None, page: int, per_page: int,
                        now: datetime | None = None) -> tuple[list[dict], ArchivePage]:
     """A page of public consultations as API records, newest first."""
     result = archive_page(session, status=status, sort="newest", page=page, per_page=per_page, now=now)
     return [consultation_record(session, c) for c in result.consultations], result
 
 
-def versions_of(session: Session, consultation: Consultation) -> list[dict]:
+def versions_of(session: DbSession, consultation: Consultation) -> list[dict]:
     """Every version of a consultation's document, with its paragraph count."""
     counts = dict(session.execute(
         select(Paragraph.version_id, func.count()).join(DocumentVersion)
@@ -61,7 +61,7 @@ def versions_of(session: Session, consultation: Consultation) -> list[dict]:
                                      .order_by(DocumentVersion.number))]
 
 
-def version_record(session: Session, consultation: Consultation, number: int) -> dict:
+def version_record(session: DbSession, consultation: Consultation, number: int) -> dict:
     """One version with its paragraphs in reading order; ArchiveError (404) if there is none."""
     version = None
     if 1 <= number <= MAX_INT:
@@ -77,14 +77,14 @@ def version_record(session: Session, consultation: Consultation, number: int) ->
                             "html": p.html} for p in paragraphs]}
 
 
-def _published_response(session: Session, consultation: Consultation) -> Response:
+def _published_response(session: DbSession, consultation: Consultation) -> Response:
     response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
     if response is None or response.published_at is None:
         raise ArchiveError(f"The consultation '{consultation.slug}' has no published response yet.", 404)
     return response
 
 
-def themes_record(session: Session, consultation: Consultation) -> list[dict]:
+def themes_record(session: DbSession, consultation: Consultation) -> list[dict]:
     """The themes of a published response: what people said, what was done, and counts."""
     _published_response(session, consultation)
     themes = list(session.scalars(select(Theme).where(Theme.consultation_id == consultation.id,
@@ -107,7 +107,7 @@ def themes_record(session: Session, consultation: Consultation) -> list[dict]:
              "comments": counts.get(t.id, 0), "paragraphs": anchors.get(t.id, [])} for t in themes]
 
 
-def response_record(session: Session, consultation: Consultation) -> dict:
+def response_record(session: DbSession, consultation: Consultation) -> dict:
     """The published response with its themes and corrections."""
     response = _published_response(session, consultation)
     corrections = session.scalars(select(ResponseCorrection)

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import documents
 import moderation.service as moderation
 from consult.comments.validation import CommentError, clean_body, ensure_open
 from consult.models import Comment, CommentEdit, CommentStatus, utcnow
+from moderation.db import DbSession
 
 EDIT_WINDOW = timedelta(minutes=15)
 
@@ -23,7 +23,7 @@ def can_edit(comment: Comment, now: datetime) -> bool:
             and now - comment.published_at <= EDIT_WINDOW)
 
 
-def get_own_comment(session: Session, comment_id: int, author_id: int) -> Comment:
+def get_own_comment(session: DbSession, comment_id: int, author_id: int) -> Comment:
     """One of the author's own comments, or a 404-style CommentError."""
     comment = session.get(Comment, comment_id)
     if comment is None or comment.author_id != author_id:
@@ -31,7 +31,7 @@ def get_own_comment(session: Session, comment_id: int, author_id: int) -> Commen
     return comment
 
 
-def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
+def edit_comment(session: DbSession, comment_id: int, author_id: int, body: str,
                  now: datetime | None = None, zone: ZoneInfo | None = None) -> Comment:
     """Change a comment's text, keeping the previous text on record (`zone` as for prepare_comment)."""
     now = now or utcnow()
@@ -66,7 +66,7 @@ def edit_comment(session: Session, comment_id: int, author_id: int, body: str,
     return comment
 
 
-def _release_after_edit(session: Session, comment: Comment, now: datetime) -> bool:
+def _release_after_edit(session: DbSession, comment: Comment, now: datetime) -> bool:
     """Publish a comment that screening alone held, now that its edited text passes screening.
 
     Only in post-moderation and reactive consultations; moderation decides whether anything
@@ -83,7 +83,7 @@ def _release_after_edit(session: Session, comment: Comment, now: datetime) -> bo
     return True
 
 
-def withdraw_comment(session: Session, comment_id: int, author_id: int,
+def withdraw_comment(session: DbSession, comment_id: int, author_id: int,
                      now: datetime | None = None) -> Comment:
     """Withdraw one's own comment: it leaves the public page but stays in one's own list."""
     comment = get_own_comment(session, comment_id, author_id)
@@ -98,7 +98,7 @@ def withdraw_comment(session: Session, comment_id: int, author_id: int,
     return comment
 
 
-def edits_of(session: Session, comment_id: int) -> list[CommentEdit]:
+def edits_of(session: DbSession, comment_id: int) -> list[CommentEdit]:
     """The recorded earlier texts of a comment, oldest first."""
     return list(session.scalars(
         select(CommentEdit).where(CommentEdit.comment_id == comment_id).order_by(CommentEdit.id)

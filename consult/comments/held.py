@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import moderation.service as moderation
 from consult.comments.editing import can_edit
 from consult.models import Comment, CommentStatus, Status, utcnow
 from moderation import screening
+from moderation.db import DbSession
 from moderation.models import OPEN_STATES, HouseRulesVersion, QueueItem
 
 # Shown on every page of a pre-moderated consultation, to authors of held comments, and used
@@ -80,7 +80,7 @@ def _default_rules() -> tuple[dict, ...]:
     return tuple(moderation.parse_rules(moderation.DEFAULT_RULES.read_text(encoding="utf-8"))[0])
 
 
-def _rules_in_force(session: Session) -> dict[str, RuleRef]:
+def _rules_in_force(session: DbSession) -> dict[str, RuleRef]:
     """The house rules by anchor, read only (the default text until the first are published)."""
     version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
     rules = version.rules if version is not None else _default_rules()
@@ -89,7 +89,7 @@ def _rules_in_force(session: Session) -> dict[str, RuleRef]:
                                  moderation.rule_label(r), number) for r in rules}
 
 
-def held_notices(session: Session, comments: Iterable[Comment],
+def held_notices(session: DbSession, comments: Iterable[Comment],
                  now: datetime | None = None) -> dict[int, HeldNotice]:
     """For each of these comments that awaits moderation, why, and what its author can do.
 

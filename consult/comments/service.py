@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 import documents
 import moderation.service as moderation
@@ -42,6 +41,7 @@ from consult.comments.validation import (
     validate_input,
 )
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, User, utcnow
+from moderation.db import DbSession
 
 __all__ = [
     "EDIT_WINDOW", "MAX_LENGTH", "MODERATION_PROMISE", "PAGE_SIZE", "RATE_PER_HOUR", "RATE_PER_MINUTE",
@@ -84,7 +84,7 @@ class Draft:
 
 
 def prepare_comment(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     anchor: str | None,
     author: User,
@@ -164,7 +164,7 @@ def prepare_comment(
 
 
 def store_comment(
-    session: Session,
+    session: DbSession,
     draft: Draft,
     word_lists: tuple[Sequence[str], Sequence[str]] = ((), ()),
 ) -> tuple[Comment, bool]:
@@ -208,7 +208,7 @@ def store_comment(
 
 
 def submit_comment(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     anchor: str | None,
     author: User,
@@ -225,7 +225,7 @@ def submit_comment(
                          word_lists)
 
 
-def _check_rate(session: Session, author_id: int, now: datetime) -> None:
+def _check_rate(session: DbSession, author_id: int, now: datetime) -> None:
     recent = session.connection().execute(
         _RECENT_BY_AUTHOR, {"author": author_id, "since": now - timedelta(hours=1)}).scalars().all()
     last_minute = [t for t in recent if t > now - timedelta(minutes=1)]

@@ -16,6 +16,7 @@ from consult.comments.validation import CommentError
 from consult.consultations.service import current_version
 from consult.models import Comment, CommentStatus, Consultation, Paragraph
 from consult.text import whole_number
+from moderation.db import DbSession
 
 PAGE_SIZE = 20
 VISIBLE = (CommentStatus.PUBLISHED.value, CommentStatus.REMOVED.value)
@@ -28,7 +29,7 @@ _generation = 0  # bumped whenever counts are dropped
 _CHANGED = "consult.comments.changed_consultations"  # session.info key
 
 
-def published_counts(session: Session, consultation: Consultation) -> dict[str | None, int]:
+def published_counts(session: DbSession, consultation: Consultation) -> dict[str | None, int]:
     """Published comments per anchor (None: the whole document), a few seconds old at most.
 
     Counting is a GROUP BY over all of a consultation's comments (tens of milliseconds with
@@ -76,7 +77,7 @@ def forget_counts(consultation_ids: Iterable[int]) -> None:
 
 
 @event.listens_for(Session, "after_flush")
-def _note_changed_comments(session: Session, _context) -> None:
+def _note_changed_comments(session: DbSession, _context) -> None:
     # Every path that publishes, hides or withdraws a comment (this module, moderation's
     # decisions through consult.moderate.glue, account deletion) goes through the ORM.
     changed = {obj.consultation_id for obj in (*session.new, *session.dirty, *session.deleted)
@@ -86,14 +87,14 @@ def _note_changed_comments(session: Session, _context) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _forget_changed_counts(session: Session) -> None:
+def _forget_changed_counts(session: DbSession) -> None:
     changed = session.info.pop(_CHANGED, None)
     if changed:
         forget_counts(changed)
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _transaction_ended(session: Session, transaction) -> None:
+def _transaction_ended(session: DbSession, transaction) -> None:
     if transaction.parent is None:  # rolled back (or committed, above): start afresh
         session.info.pop(_CHANGED, None)
 
@@ -165,7 +166,7 @@ def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool):
 
 
 def thread(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     anchor: str | None,
     *,
@@ -201,7 +202,7 @@ def paragraph_changed(comment: Comment, paragraph: Paragraph | None) -> str | No
 
 
 def comments_on_removed_paragraphs(
-    session: Session, consultation: Consultation, viewer_id: int | None = None
+    session: DbSession, consultation: Consultation, viewer_id: int | None = None
 ) -> list[Comment]:
     """Published comments whose paragraph is not in the current version, in document order."""
     version = current_version(session, consultation)
@@ -219,7 +220,7 @@ def comments_on_removed_paragraphs(
     ))
 
 
-def my_comments(session: Session, user_id: int, cursor: str | None = None,
+def my_comments(session: DbSession, user_id: int, cursor: str | None = None,
                 limit: int = PAGE_SIZE) -> tuple[list[Comment], str | None]:
     """A page of everything a user has written, newest first."""
     after = parse_cursor(cursor)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import defer
 
 import documents
 from consult.models import (
@@ -22,6 +22,7 @@ from consult.models import (
     User,
     utcnow,
 )
+from moderation.db import DbSession
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$")
 
@@ -30,7 +31,7 @@ class ServiceError(ValueError):
     """A request the service refuses, with a message fit to show the person who made it."""
 
 
-def validate_slug(session: Session, slug: str) -> str:
+def validate_slug(session: DbSession, slug: str) -> str:
     """Check a slug's shape and that no consultation already uses it."""
     slug = (slug or "").strip()
     if not SLUG_RE.match(slug) or "--" in slug:
@@ -65,7 +66,7 @@ def parse_document(files: Sequence[tuple[str, str]]) -> documents.Document:
 
 
 def create_consultation(
-    session: Session,
+    session: DbSession,
     *,
     slug: str,
     files: Sequence[tuple[str, str]],
@@ -118,7 +119,7 @@ def create_consultation(
 
 
 def publish_version(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     files: Sequence[tuple[str, str]],
     note: str,
@@ -143,7 +144,7 @@ def publish_version(
 
 
 def preview_version(
-    session: Session, consultation: Consultation, files: Sequence[tuple[str, str]]
+    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]]
 ) -> documents.Document:
     """Parse a candidate next version and carry anchors over, without storing anything."""
     previous = current_version(session, consultation)
@@ -158,7 +159,7 @@ def preview_version(
 
 
 def _store_version(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     number: int,
     files: Sequence[tuple[str, str]],
@@ -229,14 +230,14 @@ def _plausible_slug(slug: str | None) -> bool:
     return bool(slug) and len(slug) <= 80 and bool(SLUG_RE.match(slug))
 
 
-def get_consultation(session: Session, slug: str) -> Consultation | None:
+def get_consultation(session: DbSession, slug: str) -> Consultation | None:
     """The consultation with this slug, or None."""
     if not _plausible_slug(slug):
         return None
     return session.scalar(_BY_SLUG, {"slug": slug})
 
 
-def get_with_current_version(session: Session, slug: str) -> tuple[Consultation | None, DocumentVersion | None]:
+def get_with_current_version(session: DbSession, slug: str) -> tuple[Consultation | None, DocumentVersion | None]:
     """The consultation with this slug and its current version, in one query (the document page)."""
     if not _plausible_slug(slug):
         return None, None
@@ -257,7 +258,7 @@ _WITH_CURRENT_VERSION = (
 )
 
 
-def list_public(session: Session) -> list[Consultation]:
+def list_public(session: DbSession) -> list[Consultation]:
     """Consultations the public can see (past draft), newest first."""
     return list(
         session.scalars(
@@ -268,7 +269,7 @@ def list_public(session: Session) -> list[Consultation]:
     )
 
 
-def current_version(session: Session, consultation: Consultation) -> DocumentVersion:
+def current_version(session: DbSession, consultation: Consultation) -> DocumentVersion:
     """The latest version of a consultation's document."""
     return session.scalars(_CURRENT_VERSION, {"consultation": consultation.id}).one()
 
@@ -284,7 +285,7 @@ _CURRENT_VERSION = (
 )
 
 
-def get_version(session: Session, consultation: Consultation, number: int) -> DocumentVersion | None:
+def get_version(session: DbSession, consultation: Consultation, number: int) -> DocumentVersion | None:
     """A numbered version of a consultation's document, or None."""
     return session.scalar(
         select(DocumentVersion).where(
@@ -293,7 +294,7 @@ def get_version(session: Session, consultation: Consultation, number: int) -> Do
     )
 
 
-def paragraphs_of(session: Session, version: DocumentVersion) -> list[Paragraph]:
+def paragraphs_of(session: DbSession, version: DocumentVersion) -> list[Paragraph]:
     """A version's paragraphs in reading order, in one query."""
     return list(
         session.scalars(
@@ -314,7 +315,7 @@ class ParagraphLocation:
 
 
 def locate_paragraph(
-    session: Session, consultation: Consultation, anchor: str
+    session: DbSession, consultation: Consultation, anchor: str
 ) -> ParagraphLocation | None:
     """Find an anchor in the current version, or else the last version that had it."""
     row = session.execute(_LOCATE, {"consultation": consultation.id, "anchor": anchor}).first()
@@ -355,7 +356,7 @@ class ChangeRow:
 
 
 def compare_versions(
-    session: Session, old: DocumentVersion, new: DocumentVersion
+    session: DbSession, old: DocumentVersion, new: DocumentVersion
 ) -> list[ChangeRow]:
     """Compare two versions paragraph by paragraph; removed paragraphs stay in place."""
     old_paragraphs = paragraphs_of(session, old)
@@ -404,7 +405,7 @@ def summarise_changes(rows: Sequence[ChangeRow]) -> dict[str, int]:
 
 
 def record_event(
-    session: Session, consultation: Consultation, kind: str, detail: str, actor_id: int | None
+    session: DbSession, consultation: Consultation, kind: str, detail: str, actor_id: int | None
 ) -> None:
     """Append an entry to a consultation's history."""
     session.add(
@@ -440,7 +441,7 @@ class ConsultationPreview:
 
 
 def preview_consultation(
-    session: Session,
+    session: DbSession,
     *,
     slug: str,
     files: Sequence[tuple[str, str]] | None,
@@ -488,7 +489,7 @@ class ManagedConsultation:
     total: int
 
 
-def list_for_officials(session: Session) -> list[ManagedConsultation]:
+def list_for_officials(session: DbSession) -> list[ManagedConsultation]:
     """Every consultation, drafts included, newest first, with comment counts (two queries)."""
     consultations = session.scalars(
         select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
@@ -520,7 +521,7 @@ class HistoryEntry:
     actor_name: str | None
 
 
-def history(session: Session, consultation: Consultation) -> list[HistoryEntry]:
+def history(session: DbSession, consultation: Consultation) -> list[HistoryEntry]:
     """A consultation's recorded events, oldest first, with the actor's name."""
     rows = session.execute(
         select(ConsultationEvent, User.display_name)
@@ -532,7 +533,7 @@ def history(session: Session, consultation: Consultation) -> list[HistoryEntry]:
 
 
 def publish_draft(
-    session: Session, consultation: Consultation, actor_id: int | None, now: datetime | None = None
+    session: DbSession, consultation: Consultation, actor_id: int | None, now: datetime | None = None
 ) -> Consultation:
     """Make a draft public; it opens on its opening date (or at once if it has none)."""
     now = now or utcnow()
@@ -551,7 +552,7 @@ def publish_draft(
 
 
 def close_early(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     reason: str,
     actor_id: int | None,
@@ -575,7 +576,7 @@ def close_early(
 
 
 def extend(
-    session: Session,
+    session: DbSession,
     consultation: Consultation,
     closes_at: datetime | None,
     reason: str,
@@ -621,7 +622,7 @@ class VersionPreview:
 
 
 def preview_version_changes(
-    session: Session, consultation: Consultation, files: Sequence[tuple[str, str]]
+    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]]
 ) -> VersionPreview:
     """Preview the next version against the current one, storing nothing."""
     current = current_version(session, consultation)

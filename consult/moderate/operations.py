@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
 from consult.text import whole_number
 from moderation import screening, service
+from moderation.db import DbSession
 from moderation.models import (
     APPROVE,
     ESCALATE,
@@ -66,7 +66,7 @@ class Viewer:
 
 # --- look-ups ------------------------------------------------------------------------------
 
-def names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+def names(session: DbSession, ids: Iterable[int | None]) -> dict[int, str]:
     """User id -> display name, for the ids given (none given: no query)."""
     ids = {i for i in ids if i}
     if not ids:
@@ -74,7 +74,7 @@ def names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
     return {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def consultation_titles(session: Session, ids: Iterable[int | None]) -> dict[int, Consultation]:
+def consultation_titles(session: DbSession, ids: Iterable[int | None]) -> dict[int, Consultation]:
     """Consultation id -> consultation, for the ids given."""
     ids = {i for i in ids if i}
     if not ids:
@@ -82,7 +82,7 @@ def consultation_titles(session: Session, ids: Iterable[int | None]) -> dict[int
     return {c.id: c for c in session.scalars(select(Consultation).where(Consultation.id.in_(ids)))}
 
 
-def get_user(session: Session, user_id: int) -> User:
+def get_user(session: DbSession, user_id: int) -> User:
     """A user, or a 404-style error."""
     user = session.get(User, user_id)
     if user is None:
@@ -120,7 +120,7 @@ def _rules_intro(version: HouseRulesVersion) -> str:
     return version.html[:at] if at > 0 else ""
 
 
-def rules_page(session: Session, wanted: str) -> dict:
+def rules_page(session: DbSession, wanted: str) -> dict:
     """The house rules in force, or the version asked for by number (read only)."""
     current = service.rules_in_force(session)
     number = whole_number(wanted)
@@ -134,7 +134,7 @@ def rules_page(session: Session, wanted: str) -> dict:
 
 # --- the queue and its items -------------------------------------------------------------
 
-def queue_page(session: Session, filters: service.QueueFilters, viewer: Viewer,
+def queue_page(session: DbSession, filters: service.QueueFilters, viewer: Viewer,
                cursor: str | None) -> dict:
     """One page of the queue with what the page shows beside each item."""
     page = service.queue_page(session, filters, moderator_id=viewer.id, is_admin=viewer.is_admin,
@@ -159,7 +159,7 @@ def queue_page(session: Session, filters: service.QueueFilters, viewer: Viewer,
     }
 
 
-def item_for(session: Session, item_id: int, viewer: Viewer) -> QueueItem:
+def item_for(session: DbSession, item_id: int, viewer: Viewer) -> QueueItem:
     """A queue item this viewer may open (officials: only the items escalated to them)."""
     item = service.get_item(session, item_id)
     if viewer.official_only and item.state != ESCALATED:
@@ -168,20 +168,20 @@ def item_for(session: Session, item_id: int, viewer: Viewer) -> QueueItem:
     return item
 
 
-def claim_item(session: Session, item_id: int, viewer: Viewer) -> tuple[QueueItem, int | None]:
+def claim_item(session: DbSession, item_id: int, viewer: Viewer) -> tuple[QueueItem, int | None]:
     """Open an item to decide: claim it for a few minutes; returns (item, who else holds it)."""
     item_for(session, item_id, viewer)
     return service.claim(session, item_id, viewer.id, is_admin=viewer.is_admin)
 
 
-def decide_item(session: Session, item_id: int, viewer: Viewer,
+def decide_item(session: DbSession, item_id: int, viewer: Viewer,
                 request: service.DecisionRequest) -> Decision:
     """Record a viewer's decision on an item they may open."""
     item_for(session, item_id, viewer)
     return service.decide(session, item_id, viewer.id, request, is_admin=viewer.is_admin)
 
 
-def conflict_detail(session: Session, item: QueueItem) -> str | None:
+def conflict_detail(session: DbSession, item: QueueItem) -> str | None:
     """'Bea decided: Not published under rule 3' for the latest decision on an item."""
     latest = service.latest_decision(session, item.id)
     if latest is None:
@@ -201,7 +201,7 @@ def decision_prefill(item: QueueItem) -> dict:
             "rules": [r.get("rule") for r in item.reasons or [] if r.get("rule")]}
 
 
-def item_page(session: Session, item: QueueItem, viewer: Viewer, *, holder: int | None = None,
+def item_page(session: DbSession, item: QueueItem, viewer: Viewer, *, holder: int | None = None,
               conflict: bool = False) -> dict:
     """One item with its context, the author's history, and who may decide it (read only)."""
     comment = session.get(Comment, item.comment_id)
@@ -243,7 +243,7 @@ def item_page(session: Session, item: QueueItem, viewer: Viewer, *, holder: int 
 
 # --- users, measures and assignments -------------------------------------------------------
 
-def user_page(session: Session, person: User) -> dict:
+def user_page(session: DbSession, person: User) -> dict:
     """A user's moderation history and measures (read only)."""
     decisions = service.decisions_on_author(session, person.id)
     sanctions = service.sanctions_of(session, person.id)
@@ -257,7 +257,7 @@ def user_page(session: Session, person: User) -> dict:
     }
 
 
-def assignments_page(session: Session) -> dict:
+def assignments_page(session: DbSession) -> dict:
     """The moderators, the consultations, and who is assigned to which."""
     moderators = list(session.scalars(
         select(User).where(User.role == Role.MODERATOR.value, User.deleted_at.is_(None))
@@ -267,14 +267,14 @@ def assignments_page(session: Session) -> dict:
     return {"moderators": moderators, "titles": titles, "assigned": service.assignments(session)}
 
 
-def change_assignment(session: Session, change: Callable, user_id: int, consultation_id: int,
+def change_assignment(session: DbSession, change: Callable, user_id: int, consultation_id: int,
                       actor_id: int) -> tuple[User, Consultation]:
     """Assign or unassign (`change`) a moderator; returns the moderator and the consultation."""
     change(session, user_id, consultation_id, actor_id)
     return session.get(User, user_id), session.get(Consultation, consultation_id)
 
 
-def unassign_page(session: Session, user_id: int | None, consultation_id: int | None) -> dict:
+def unassign_page(session: DbSession, user_id: int | None, consultation_id: int | None) -> dict:
     """What taking a moderator off a consultation changes for them (read only)."""
     mine = service.assignments(session).get(user_id, [])
     if consultation_id not in mine:
@@ -285,7 +285,7 @@ def unassign_page(session: Session, user_id: int | None, consultation_id: int | 
 
 # --- flags and appeals ---------------------------------------------------------------------
 
-def flaggable(session: Session, slug: str, comment_id: int) -> Comment:
+def flaggable(session: DbSession, slug: str, comment_id: int) -> Comment:
     """A published comment readers may report, or an error saying why not."""
     comment = session.get(Comment, comment_id)
     if (comment is None or comment.consultation.slug != slug
@@ -306,7 +306,7 @@ def flag_refusal(comment: Comment, user_id: int) -> service.ModerationError | No
     return None
 
 
-def report(session: Session, comment: Comment, user_id: int, rule: str, note: str,
+def report(session: DbSession, comment: Comment, user_id: int, rule: str, note: str,
            threshold: int) -> bool:
     """Record a reader's report on a comment; True when it is hidden until a moderator decides."""
     refusal = flag_refusal(comment, user_id)
@@ -320,7 +320,7 @@ def report(session: Session, comment: Comment, user_id: int, rule: str, note: st
     return hidden
 
 
-def appealable(session: Session, decision_id: int, author_id: int) -> tuple[Decision, Comment]:
+def appealable(session: DbSession, decision_id: int, author_id: int) -> tuple[Decision, Comment]:
     """A decision on one of this author's comments, with the comment (escalations: never)."""
     decision = session.get(Decision, decision_id)
     comment = session.get(Comment, decision.comment_id) if decision else None
@@ -331,7 +331,7 @@ def appealable(session: Session, decision_id: int, author_id: int) -> tuple[Deci
     return decision, comment
 
 
-def appeal_page(session: Session, decision: Decision, author_id: int) -> dict:
+def appeal_page(session: DbSession, decision: Decision, author_id: int) -> dict:
     """The appeal already made, or why none can be made now, and the deadline (read only)."""
     existing = service.appeal_on(session, decision.id)
     refusal = None
@@ -345,7 +345,7 @@ def appeal_page(session: Session, decision: Decision, author_id: int) -> dict:
             "label": OUTCOME_NAMES.get(decision.outcome, decision.outcome)}
 
 
-def decisions_for_comments(session: Session, comment_ids: Iterable[int]) -> dict[int, list[dict]]:
+def decisions_for_comments(session: DbSession, comment_ids: Iterable[int]) -> dict[int, list[dict]]:
     """For "My comments": each comment's decisions, the rules they cite, and whether to offer an appeal."""
     decisions, appealed = service.decisions_on_comments(session, list(comment_ids))
     if not decisions:
@@ -392,7 +392,7 @@ MODE_NAMES = {"pre": "every comment checked before publication", "post": "checke
 AUDIT_HIDDEN = {"item_id", "decision_id", "appeal_id", "sanction_id", "rules_version", "number"}
 
 
-def audit_rows(session: Session, entries: list[AuditEntry],
+def audit_rows(session: DbSession, entries: list[AuditEntry],
                localtime: Callable[[datetime], str]) -> list[dict]:
     """The audit entries in words: who, what, on what, and each detail with a plain label."""
     people = names(session, [e.actor_id for e in entries]
@@ -463,7 +463,7 @@ def audit_rows(session: Session, entries: list[AuditEntry],
     return rows
 
 
-def audit_page(session: Session, before_text: str, localtime: Callable[[datetime], str]) -> dict:
+def audit_page(session: DbSession, before_text: str, localtime: Callable[[datetime], str]) -> dict:
     """One page of the moderation record in words, newest first (keyset on the entry id)."""
     before = whole_number(before_text, 18)
     if before_text and before is None:
@@ -478,7 +478,7 @@ CSV_FIELDS = (["consultation", "slug", "received", *service.STANDING]
               + ["held", "flagged", "escalated", "appealed", "overturned", "median_hours_to_decision"])
 
 
-def statistics_page(session: Session) -> dict:
+def statistics_page(session: DbSession) -> dict:
     """The published figures, overall and per public consultation, and every rule counted under."""
     return {"overall": service.statistics(session),
             "per": [(c, service.statistics(session, c.id)) for c in consultations.list_public(session)],
@@ -493,7 +493,7 @@ def csv_cell(value) -> str:
     return text
 
 
-def statistics_csv(session: Session) -> str:
+def statistics_csv(session: DbSession) -> str:
     """The same figures as CSV, one row per consultation and one for all of them."""
     figures_page = statistics_page(session)
     overall, per, rule_index = figures_page["overall"], figures_page["per"], figures_page["rule_index"]

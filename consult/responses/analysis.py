@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from consult.consultations.service import current_version, paragraphs_of
 from consult.models import (
@@ -16,6 +16,7 @@ from consult.models import (
 )
 from consult.responses.common import PUBLISHED
 from consult.responses.themes import known_anchors, themes_for_comments, themes_of, uncounted_total
+from moderation.db import DbSession
 from moderation.models import TextPrint
 
 
@@ -32,7 +33,7 @@ class Analysis:
     campaigns: list[tuple[str, int]] = field(default_factory=list)  # (sample text, people)
 
 
-def analyse(session: Session, consultation: Consultation) -> Analysis:
+def analyse(session: DbSession, consultation: Consultation) -> Analysis:
     """Count the published comments of a consultation in every way the analysis page shows."""
     base = select(Comment).where(Comment.consultation_id == consultation.id,
                                  Comment.status == PUBLISHED)
@@ -85,7 +86,7 @@ class AnalysisPage:
 WHOLE = "whole-document"  # how the analysis page names comments on the document as a whole
 
 
-def analysis_page(session: Session, consultation: Consultation, selected: str | None) -> AnalysisPage:
+def analysis_page(session: DbSession, consultation: Consultation, selected: str | None) -> AnalysisPage:
     """Everything the analysis page shows, with the comments on the paragraph selected (or WHOLE)."""
     counted = analyse(session, consultation)
     paragraphs = paragraphs_of(session, current_version(session, consultation))
@@ -128,7 +129,7 @@ def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int =
             f'<text x="{width - 80}" y="{height - 4}">{last}</text></svg>')
 
 
-def comments_on(session: Session, consultation: Consultation, anchor: str | None,
+def comments_on(session: DbSession, consultation: Consultation, anchor: str | None,
                 limit: int = 500) -> list[Comment]:
     """The published comments on one paragraph (None: the whole document), oldest first."""
     match = Comment.anchor.is_(None) if anchor is None else Comment.anchor == anchor

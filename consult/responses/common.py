@@ -4,13 +4,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from consult.models import (
     CommentStatus,
     Consultation,
     Response,
 )
+from moderation.db import DbSession
 
 PUBLISHED = CommentStatus.PUBLISHED.value
 MAX_TEXT = 20_000
@@ -40,7 +40,7 @@ def clean_text(value: str | None, label: str, limit: int = MAX_TEXT, required: b
 _RESPONSE_OF = select(Response).where(Response.consultation_id == bindparam("consultation"))
 
 
-def get_response(session: Session, consultation: Consultation, create: bool = False) -> Response | None:
+def get_response(session: DbSession, consultation: Consultation, create: bool = False) -> Response | None:
     """The consultation's response (a draft until published)."""
     response = session.scalar(_RESPONSE_OF, {"consultation": consultation.id})
     if response is None and create:
@@ -52,19 +52,19 @@ def get_response(session: Session, consultation: Consultation, create: bool = Fa
     return response
 
 
-def is_published(session: Session, consultation: Consultation) -> bool:
+def is_published(session: DbSession, consultation: Consultation) -> bool:
     """True when the consultation's response is published."""
     response = get_response(session, consultation)
     return response is not None and response.published_at is not None
 
 
-def published_response(session: Session, consultation: Consultation) -> Response | None:
+def published_response(session: DbSession, consultation: Consultation) -> Response | None:
     """The consultation's response if it is published, else None."""
     response = get_response(session, consultation)
     return response if response is not None and response.published_at is not None else None
 
 
-def public_response(session: Session, consultation: Consultation) -> Response | None:
+def public_response(session: DbSession, consultation: Consultation) -> Response | None:
     """The response the public may read: published, of a consultation that was made public."""
     # A consultation never made public has no public response, whatever its rows say.
     if consultation.published_at is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from consult.models import (
     Comment,
@@ -13,6 +12,7 @@ from consult.models import (
 )
 from consult.responses.common import PUBLISHED, ResponseError, clean_text
 from consult.responses.themes import ensure_counts_open
+from moderation.db import DbSession
 
 # Why an official counted a comment under no theme. The public response groups by these.
 CONSIDERED_REASONS = {
@@ -27,7 +27,7 @@ EARLIER = "earlier"
 REASON_LABELS = {**CONSIDERED_REASONS, EARLIER: "Considered before reasons were recorded"}
 
 
-def mark_considered(session: Session, consultation: Consultation, comment_id: int, note: str,
+def mark_considered(session: DbSession, consultation: Consultation, comment_id: int, note: str,
                     actor_id: int, reason: str | None = None) -> CommentConsidered:
     """Record that a comment was read and fits no theme: a reason from the list, and a note."""
     ensure_counts_open(session, consultation)
@@ -64,7 +64,7 @@ class ConsideredSummary:
     reasons: list[tuple[str, str, int]]  # (code, label, comments), in the list's order
 
 
-def considered_summary(session: Session, consultation: Consultation) -> ConsideredSummary:
+def considered_summary(session: DbSession, consultation: Consultation) -> ConsideredSummary:
     """How many published comments were considered with no theme, and for which reasons."""
     counts = dict(session.execute(
         select(CommentConsidered.reason, func.count())

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from consult.models import (
     Comment,
@@ -17,6 +17,7 @@ from consult.models import (
 )
 from consult.responses.common import PUBLISHED, ResponseError
 from consult.responses.considered import REASON_LABELS
+from moderation.db import DbSession
 
 PER_PAGE = 50
 
@@ -68,7 +69,7 @@ _NOT_SHOWN = {
 }
 
 
-def _not_shown(session: Session, comment_ids) -> list[tuple[str, int]]:
+def _not_shown(session: DbSession, comment_ids) -> list[tuple[str, int]]:
     rows = session.execute(
         select(Comment.status, Comment.status_reason, func.count())
         .where(Comment.id.in_(comment_ids), Comment.status != PUBLISHED)
@@ -83,7 +84,7 @@ def _not_shown(session: Session, comment_ids) -> list[tuple[str, int]]:
     return sorted(found.items(), key=lambda item: (-item[1], item[0]))
 
 
-def published_theme_comments(session: Session, theme: Theme, page: int = 1,
+def published_theme_comments(session: DbSession, theme: Theme, page: int = 1,
                              per_page: int = PER_PAGE) -> CommentPage:
     """A page of the published comments counted under a theme, oldest first."""
     counted = select(ThemeComment.comment_id).where(ThemeComment.theme_id == theme.id)
@@ -99,7 +100,7 @@ def published_theme_comments(session: Session, theme: Theme, page: int = 1,
     return CommentPage(comments, total, page, per_page, not_shown=_not_shown(session, counted))
 
 
-def published_considered_comments(session: Session, consultation: Consultation, page: int = 1,
+def published_considered_comments(session: DbSession, consultation: Consultation, page: int = 1,
                                   reason: str | None = None,
                                   per_page: int = PER_PAGE) -> CommentPage:
     """A page of the published comments considered with no theme (optionally for one reason)."""

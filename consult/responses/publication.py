@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 import documents
 from consult.consultations.service import get_version
@@ -23,6 +22,7 @@ from consult.notifications import notify, site_path
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
 from consult.responses.themes import anchors_of, themes_for_comments, themes_of, uncounted, uncounted_total
+from moderation.db import DbSession
 
 
 @dataclass
@@ -35,7 +35,7 @@ class DraftValues:
     to_version: int | None
 
 
-def draft_values(session: Session, consultation: Consultation) -> DraftValues:
+def draft_values(session: DbSession, consultation: Consultation) -> DraftValues:
     """The saved draft's text and versions; before one is saved, the first and the latest version."""
     response = get_response(session, consultation)
     if response is not None:
@@ -46,7 +46,7 @@ def draft_values(session: Session, consultation: Consultation) -> DraftValues:
                        numbers[-1] if len(numbers) > 1 else None)
 
 
-def save_draft(session: Session, consultation: Consultation, summary: str, next_steps: str,
+def save_draft(session: DbSession, consultation: Consultation, summary: str, next_steps: str,
                from_version: int | None = None, to_version: int | None = None) -> Response:
     """Save the overall summary and next steps of the response."""
     response = get_response(session, consultation, create=True)
@@ -72,7 +72,7 @@ class ThemeReport:
     paragraphs: list[dict]  # {"anchor", "number", "text", "diff_html"}
 
 
-def report(session: Session, consultation: Consultation) -> list[ThemeReport]:
+def report(session: DbSession, consultation: Consultation) -> list[ThemeReport]:
     """Every theme with its counted comments, organisations and changed paragraphs."""
     response = get_response(session, consultation)
     old_number = response.from_version if response else 1
@@ -106,7 +106,7 @@ def report(session: Session, consultation: Consultation) -> list[ThemeReport]:
     return reports
 
 
-def publish(session: Session, consultation: Consultation, actor_id: int,
+def publish(session: DbSession, consultation: Consultation, actor_id: int,
             now: datetime | None = None) -> Response:
     """Publish the response and tell everyone who commented where their comment was counted."""
     now = now or utcnow()
@@ -140,7 +140,7 @@ def publish(session: Session, consultation: Consultation, actor_id: int,
     return response
 
 
-def _tell_participants(session: Session, consultation: Consultation) -> None:
+def _tell_participants(session: DbSession, consultation: Consultation) -> None:
     link = site_path("responses.show", slug=consultation.slug)
     themes_by_comment: dict[int, list[Theme]] = {}
     for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
@@ -163,7 +163,7 @@ def _tell_participants(session: Session, consultation: Consultation) -> None:
                link=link)
 
 
-def correct(session: Session, consultation: Consultation, note: str, actor_id: int) -> ResponseCorrection:
+def correct(session: DbSession, consultation: Consultation, note: str, actor_id: int) -> ResponseCorrection:
     """Add a dated correction to a published response."""
     response = get_response(session, consultation)
     if response is None or response.published_at is None:
@@ -174,13 +174,13 @@ def correct(session: Session, consultation: Consultation, note: str, actor_id: i
     return correction
 
 
-def corrections(session: Session, response: Response) -> list[ResponseCorrection]:
+def corrections(session: DbSession, response: Response) -> list[ResponseCorrection]:
     """A response's corrections, oldest first."""
     return list(session.scalars(select(ResponseCorrection).where(ResponseCorrection.response_id == response.id)
                                 .order_by(ResponseCorrection.id)))
 
 
-def as_markdown(session: Session, consultation: Consultation) -> str:
+def as_markdown(session: DbSession, consultation: Consultation) -> str:
     """The published response as a Markdown document."""
     response = get_response(session, consultation)
     lines = [f"# Response: {consultation.title}", ""]
@@ -209,7 +209,7 @@ def as_markdown(session: Session, consultation: Consultation) -> str:
     return "\n".join(lines)
 
 
-def counted_under_published(session: Session, comments: Sequence[Comment]) -> dict[int, list[Theme]]:
+def counted_under_published(session: DbSession, comments: Sequence[Comment]) -> dict[int, list[Theme]]:
     """For comments whose consultation's response is published: the themes each counted under."""
     consultation_ids = {c.consultation_id for c in comments}
     published = set(session.scalars(select(Response.consultation_id).where(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from consult.consultations.service import current_version
 from consult.models import (
@@ -22,24 +22,25 @@ from consult.models import (
     utcnow,
 )
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, is_published
+from moderation.db import DbSession
 
 WORD = re.compile(r"[a-z0-9]{3,}")
 
 
-def themes_of(session: Session, consultation: Consultation) -> list[Theme]:
+def themes_of(session: DbSession, consultation: Consultation) -> list[Theme]:
     """The consultation's live themes (merged ones excluded), in order."""
     return list(session.scalars(select(Theme).where(
         Theme.consultation_id == consultation.id, Theme.merged_into_id.is_(None))
         .order_by(Theme.position, Theme.id)))
 
 
-def _ensure_open_for_analysis(session: Session, consultation: Consultation) -> None:
+def _ensure_open_for_analysis(session: DbSession, consultation: Consultation) -> None:
     if is_published(session, consultation):
         raise ResponseError("The response is published: themes can no longer change. Publish a "
                             "dated correction instead.", status=409)
 
 
-def ensure_counts_open(session: Session, consultation: Consultation) -> None:
+def ensure_counts_open(session: DbSession, consultation: Consultation) -> None:
     """Refuse once the response is published: no comment may then be counted differently."""
     # Counts are frozen once the response is published: what it says must stay true.
     if is_published(session, consultation):
@@ -55,7 +56,7 @@ def _refuse_merged(*themes: Theme) -> None:
                                 "theme instead.", status=409)
 
 
-def create_theme(session: Session, consultation: Consultation, title: str, actor_id: int,
+def create_theme(session: DbSession, consultation: Consultation, title: str, actor_id: int,
                  said: str = "", keywords: str = "") -> Theme:
     """Start a theme."""
     _ensure_open_for_analysis(session, consultation)
@@ -69,7 +70,7 @@ def create_theme(session: Session, consultation: Consultation, title: str, actor
     return theme
 
 
-def get_theme(session: Session, consultation: Consultation, theme_id: int) -> Theme:
+def get_theme(session: DbSession, consultation: Consultation, theme_id: int) -> Theme:
     """A theme of this consultation, or a 404-style error."""
     theme = session.get(Theme, theme_id)
     if theme is None or theme.consultation_id != consultation.id:
@@ -77,7 +78,7 @@ def get_theme(session: Session, consultation: Consultation, theme_id: int) -> Th
     return theme
 
 
-def update_theme(session: Session, theme: Theme, *, expected_revision: int, actor_id: int,
+def update_theme(session: DbSession, theme: Theme, *, expected_revision: int, actor_id: int,
                  title: str, said: str, outcome: str | None, reasons: str, keywords: str = "",
                  anchors: Sequence[str] = ()) -> Theme:
     """Save a theme; if someone else saved since it was opened, refuse and say who."""
@@ -106,7 +107,7 @@ def update_theme(session: Session, theme: Theme, *, expected_revision: int, acto
     return theme
 
 
-def paragraph_options(session: Session, consultation: Consultation) -> list[tuple[str, str]]:
+def paragraph_options(session: DbSession, consultation: Consultation) -> list[tuple[str, str]]:
     """Every paragraph of every version as (anchor, "number: text"), the current version first."""
     latest = current_version(session, consultation).number
     # The current version in reading order first, then paragraphs only earlier versions had.
@@ -120,7 +121,7 @@ def paragraph_options(session: Session, consultation: Consultation) -> list[tupl
     return options
 
 
-def known_anchors(session: Session, consultation: Consultation) -> dict[str, Paragraph]:
+def known_anchors(session: DbSession, consultation: Consultation) -> dict[str, Paragraph]:
     """Every anchor in any version of the consultation, mapped to its latest paragraph."""
     found: dict[str, Paragraph] = {}
     for paragraph in session.scalars(
@@ -131,7 +132,7 @@ def known_anchors(session: Session, consultation: Consultation) -> dict[str, Par
     return found
 
 
-def link_paragraphs(session: Session, theme: Theme, anchors: Sequence[str]) -> None:
+def link_paragraphs(session: DbSession, theme: Theme, anchors: Sequence[str]) -> None:
     """Set the paragraphs a theme changed; each must exist in some version."""
     consultation = session.get(Consultation, theme.consultation_id)
     wanted = [a.strip() for a in anchors if a and a.strip()]
@@ -149,7 +150,7 @@ def link_paragraphs(session: Session, theme: Theme, anchors: Sequence[str]) -> N
             session.add(ThemeParagraph(theme_id=theme.id, anchor=anchor))
 
 
-def merge_themes(session: Session, source: Theme, target: Theme, actor_id: int) -> Theme:
+def merge_themes(session: DbSession, source: Theme, target: Theme, actor_id: int) -> Theme:
     """Move every comment and paragraph of one theme into another, and retire the first."""
     if source.id == target.id or source.consultation_id != target.consultation_id:
         raise ResponseError("Choose two different themes of the same consultation to merge.")
@@ -167,7 +168,7 @@ def merge_themes(session: Session, source: Theme, target: Theme, actor_id: int) 
     return target
 
 
-def merge_into(session: Session, consultation: Consultation, source: Theme, target_id: int | None,
+def merge_into(session: DbSession, consultation: Consultation, source: Theme, target_id: int | None,
                actor_id: int) -> Theme:
     """Merge a theme into another of the consultation, chosen by id; returns the target."""
     if target_id is None:
@@ -187,7 +188,7 @@ class ThemeWorkspace:
     merged_into: Theme | None
 
 
-def theme_workspace(session: Session, consultation: Consultation, theme: Theme) -> ThemeWorkspace:
+def theme_workspace(session: DbSession, consultation: Consultation, theme: Theme) -> ThemeWorkspace:
     """A theme's comments, comments suggested for it, the themes it may merge into, its successor."""
     return ThemeWorkspace(
         comments=theme_comments(session, theme),
@@ -196,13 +197,13 @@ def theme_workspace(session: Session, consultation: Consultation, theme: Theme) 
         merged_into=session.get(Theme, theme.merged_into_id) if theme.merged_into_id else None)
 
 
-def anchors_of(session: Session, theme: Theme) -> list[str]:
+def anchors_of(session: DbSession, theme: Theme) -> list[str]:
     """The anchors of the paragraphs a theme changed."""
     return list(session.scalars(select(ThemeParagraph.anchor).where(ThemeParagraph.theme_id == theme.id)
                                 .order_by(ThemeParagraph.id)))
 
 
-def _live(session: Session, theme: Theme, counting: bool = False) -> None:
+def _live(session: DbSession, theme: Theme, counting: bool = False) -> None:
     consultation = session.get(Consultation, theme.consultation_id)
     if counting:
         ensure_counts_open(session, consultation)
@@ -213,7 +214,7 @@ def _live(session: Session, theme: Theme, counting: bool = False) -> None:
                             status=409)
 
 
-def count_under_theme(session: Session, consultation: Consultation, theme_id: int | None,
+def count_under_theme(session: DbSession, consultation: Consultation, theme_id: int | None,
                       comment_ids: Sequence[int], actor_id: int) -> tuple[Theme, int]:
     """Count the chosen comments under the chosen theme; returns the theme and how many were new."""
     ensure_counts_open(session, consultation)
@@ -226,7 +227,7 @@ def count_under_theme(session: Session, consultation: Consultation, theme_id: in
     return theme, assign(session, theme, comment_ids, actor_id)
 
 
-def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id: int) -> int:
+def assign(session: DbSession, theme: Theme, comment_ids: Sequence[int], actor_id: int) -> int:
     """Count published comments of the theme's consultation under it; returns how many were new."""
     _live(session, theme, counting=True)
     try:
@@ -250,7 +251,7 @@ def assign(session: Session, theme: Theme, comment_ids: Sequence[int], actor_id:
     return len(new)
 
 
-def unassign(session: Session, theme: Theme, comment_id: int | None) -> None:
+def unassign(session: DbSession, theme: Theme, comment_id: int | None) -> None:
     """Take a comment out of a theme."""
     _live(session, theme, counting=True)
     if comment_id is None:
@@ -261,7 +262,7 @@ def unassign(session: Session, theme: Theme, comment_id: int | None) -> None:
         session.delete(link)
 
 
-def theme_comments(session: Session, theme: Theme, limit: int = 200) -> list[Comment]:
+def theme_comments(session: DbSession, theme: Theme, limit: int = 200) -> list[Comment]:
     """The comments counted under a theme."""
     return list(session.scalars(select(Comment).options(joinedload(Comment.author))
                                 .join(ThemeComment, ThemeComment.comment_id == Comment.id)
@@ -274,7 +275,7 @@ def _keywords(theme: Theme) -> set[str]:
     return {w for w in WORD.findall(words.lower()) if w not in stop}
 
 
-def suggestions(session: Session, theme: Theme, limit: int = 20) -> list[Comment]:
+def suggestions(session: DbSession, theme: Theme, limit: int = 20) -> list[Comment]:
     """Published comments not yet counted anywhere that share the theme's key words."""
     words = _keywords(theme)
     if not words:
@@ -289,7 +290,7 @@ def suggestions(session: Session, theme: Theme, limit: int = 20) -> list[Comment
     return [c for _s, _i, c in scored[:limit]]
 
 
-def search_comments(session: Session, consultation: Consultation, query: str, limit: int = 100) -> list[Comment]:
+def search_comments(session: DbSession, consultation: Consultation, query: str, limit: int = 100) -> list[Comment]:
     """Published comments of a consultation containing every word of the query."""
     words = [w for w in WORD.findall((query or "").lower())][:10]
     if not words:
@@ -301,7 +302,7 @@ def search_comments(session: Session, consultation: Consultation, query: str, li
     return list(session.scalars(select_.order_by(Comment.id).limit(limit)))
 
 
-def uncounted(session: Session, consultation: Consultation, limit: int = 200) -> list[Comment]:
+def uncounted(session: DbSession, consultation: Consultation, limit: int = 200) -> list[Comment]:
     """Published comments under no theme and not marked "considered, no theme"."""
     counted = select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id).where(
         Theme.consultation_id == consultation.id)
@@ -313,7 +314,7 @@ def uncounted(session: Session, consultation: Consultation, limit: int = 200) ->
         .order_by(Comment.id).limit(limit)))
 
 
-def uncounted_total(session: Session, consultation: Consultation) -> int:
+def uncounted_total(session: DbSession, consultation: Consultation) -> int:
     """How many published comments are not yet counted."""
     counted = select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id).where(
         Theme.consultation_id == consultation.id)
@@ -322,7 +323,7 @@ def uncounted_total(session: Session, consultation: Consultation) -> int:
         Comment.id.not_in(counted), Comment.id.not_in(select(CommentConsidered.comment_id)))) or 0
 
 
-def themes_for_comments(session: Session, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
+def themes_for_comments(session: DbSession, comment_ids: Sequence[int]) -> dict[int, list[Theme]]:
     """The themes each comment was counted under (for "Counted under: …")."""
     found: dict[int, list[Theme]] = {}
     if comment_ids:
@@ -332,7 +333,7 @@ def themes_for_comments(session: Session, comment_ids: Sequence[int]) -> dict[in
     return found
 
 
-def themes_for_anchor(session: Session, consultation: Consultation, anchor: str) -> list[Theme]:
+def themes_for_anchor(session: DbSession, consultation: Consultation, anchor: str) -> list[Theme]:
     """The themes raised by comments on one paragraph."""
     return list(session.scalars(
         select(Theme).join(ThemeComment, ThemeComment.theme_id == Theme.id)

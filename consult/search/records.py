@@ -27,6 +27,7 @@ from consult.models import (
     SearchChange,
     Theme,
 )
+from moderation.db import DbSession
 
 KINDS = {"paragraph": "Document paragraph", "comment": "Comment", "response": "Response",
          "consultation": "Consultation"}
@@ -49,7 +50,7 @@ def _changes_for(obj) -> tuple[str, int] | None:
     return None
 
 
-def _after_flush(session: Session, _context) -> None:
+def _after_flush(session: DbSession, _context) -> None:
     rows = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
         change = _changes_for(obj)
@@ -67,7 +68,7 @@ def install_change_log() -> None:
         event.listen(Session, "after_flush", _after_flush)
 
 
-def pending_changes(session: Session, after: int, batch: int) -> tuple[list[tuple[str, int]], int, int]:
+def pending_changes(session: DbSession, after: int, batch: int) -> tuple[list[tuple[str, int]], int, int]:
     """The changes logged after id `after`: (distinct (kind, id) in order, rows read, last id)."""
     changes = session.execute(select(SearchChange.id, SearchChange.kind, SearchChange.object_id)
                               .where(SearchChange.id > after).order_by(SearchChange.id).limit(batch)).all()
@@ -77,7 +78,7 @@ def pending_changes(session: Session, after: int, batch: int) -> tuple[list[tupl
     return todo, len(changes), changes[-1][0]
 
 
-def last_change_id(session: Session) -> int:
+def last_change_id(session: DbSession) -> int:
     """The id of the newest change logged (0 when there is none)."""
     return session.scalar(select(func.max(SearchChange.id))) or 0
 
@@ -101,7 +102,7 @@ def comment_fields(comment_id: int, body: str, number: str | None, anchor: str |
                 item_id=comment_id, date=when, day=day(when))
 
 
-def consultation_documents(session: Session, consultation_id: int) -> list[dict[str, Any]]:
+def consultation_documents(session: DbSession, consultation_id: int) -> list[dict[str, Any]]:
     """A published consultation's own document and its current paragraphs (none if unpublished)."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.published_at is None:
@@ -123,7 +124,7 @@ def consultation_documents(session: Session, consultation_id: int) -> list[dict[
     return documents
 
 
-def comment_document(session: Session, comment_id: int) -> dict[str, Any] | None:
+def comment_document(session: DbSession, comment_id: int) -> dict[str, Any] | None:
     """A comment's document while it is published in a published consultation, else None."""
     comment = session.get(Comment, comment_id)
     consultation = session.get(Consultation, comment.consultation_id) if comment else None
@@ -136,7 +137,7 @@ def comment_document(session: Session, comment_id: int) -> dict[str, Any] | None
         consultation.slug, consultation.title)
 
 
-def response_documents(session: Session, consultation_id: int) -> list[dict[str, Any]]:
+def response_documents(session: DbSession, consultation_id: int) -> list[dict[str, Any]]:
     """A published response's summary and its themes (none until it is published)."""
     consultation = session.get(Consultation, consultation_id)
     response = session.scalar(select(Response).where(Response.consultation_id == consultation_id))
@@ -156,7 +157,7 @@ def response_documents(session: Session, consultation_id: int) -> list[dict[str,
     return documents
 
 
-def replacement(session: Session, kind: str, object_id: int) -> tuple[str, str, list[dict[str, Any]]] | None:
+def replacement(session: DbSession, kind: str, object_id: int) -> tuple[str, str, list[dict[str, Any]]] | None:
     """What one logged change does to the index: (scope, id, documents), the documents
     replacing everything in that scope. Scopes: "comment" (by key), "consultation" (its own
     document and paragraphs), "response" (its summary and themes). None: nothing to do."""
@@ -179,14 +180,14 @@ def _published_comments():
     return (Comment.status == CommentStatus.PUBLISHED.value, Consultation.published_at.is_not(None))
 
 
-def published_comment_count(session: Session) -> int:
+def published_comment_count(session: DbSession) -> int:
     """How many comments a rebuild indexes."""
     return session.scalar(select(func.count()).select_from(Comment)
                           .join(Consultation, Consultation.id == Comment.consultation_id)
                           .where(*_published_comments())) or 0
 
 
-def published_comment_documents(session: Session):
+def published_comment_documents(session: DbSession):
     """Every published comment's document, from one streamed, joined query (not a lookup each)."""
     rows = session.execute(
         select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
@@ -200,7 +201,7 @@ def published_comment_documents(session: Session):
         yield comment_fields(*row)
 
 
-def consultation_ids(session: Session):
+def consultation_ids(session: DbSession):
     """Every consultation's id, for a rebuild (unpublished ones index nothing)."""
     return session.scalars(select(Consultation.id))
 

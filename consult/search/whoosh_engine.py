@@ -18,7 +18,6 @@ from html import escape
 from itertools import accumulate
 from pathlib import Path
 
-from sqlalchemy.orm import Session
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
@@ -30,6 +29,8 @@ from whoosh.qparser import MultifieldParser
 from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Require, Term
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
+
+from moderation.db import DbSession
 
 from . import records
 from .records import Hit, Results, SearchError, SearchUnavailable, day
@@ -86,7 +87,7 @@ WRITER_OPTIONS = {"compound": False}
 
 # --- the index ---------------------------------------------------------------------------------
 
-def _open(index_dir: str, session: Session):
+def _open(index_dir: str, session: DbSession):
     """Open the index, rebuilding it when it is missing, unreadable or made by older code."""
     path = Path(index_dir)
     try:
@@ -156,7 +157,7 @@ def _replace(writer, scope: str, ident: str, documents: list[dict]) -> None:
     _add(writer, documents)
 
 
-def apply_changes(index_dir: str, session: Session, batch: int = 2000) -> int:
+def apply_changes(index_dir: str, session: DbSession, batch: int = 2000) -> int:
     """Apply the change log to this host's index; returns how many entries were applied."""
     Path(index_dir).mkdir(parents=True, exist_ok=True)
     ix = _open(index_dir, session)
@@ -178,7 +179,7 @@ def apply_changes(index_dir: str, session: Session, batch: int = 2000) -> int:
     return applied
 
 
-def rebuild(index_dir: str, session: Session, procs: int | None = None):
+def rebuild(index_dir: str, session: DbSession, procs: int | None = None):
     """Recreate the index from the database: derived data, so this is always safe.
 
     Indexing is pure Python and CPU-bound, so a large rebuild (more than PARALLEL_FROM
@@ -381,7 +382,7 @@ def _words_to_mark(query, reader) -> set[str]:
 
 
 # `session` is unused (the index holds all a search shows); removed once callers stop passing it.
-def search(index_dir: str, session: Session | None, query: str, *, kinds: tuple[str, ...] = (),
+def search(index_dir: str, session: DbSession | None, query: str, *, kinds: tuple[str, ...] = (),
            slugs: tuple[str, ...] | None = None, date_from: datetime | None = None,
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
     """Search the public index for documents holding all the words, best matches first.

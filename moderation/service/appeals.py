@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, column, func, or_, select, table
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from moderation import signals
-from moderation.db import utcnow
+from moderation.db import DbSession, utcnow
 from moderation.models import (
     ESCALATE,
     ESCALATED,
@@ -29,7 +28,7 @@ from moderation.service.common import APPEAL_DAYS, MAX_NOTE, ModerationError, au
 from moderation.service.rules import current_rules, rule_label
 
 
-def flag(session: Session, *, comment_id: int, consultation_id: int, comment_author_id: int,
+def flag(session: DbSession, *, comment_id: int, consultation_id: int, comment_author_id: int,
          comment_text: str, comment_revision: int, user_id: int, rule: str, note: str = "",
          threshold: int = 3, now: datetime | None = None, sender: object = None) -> tuple[Flag, bool]:
     """Record a flag; at the threshold the comment is hidden and queued. Returns (flag, hidden)."""
@@ -118,7 +117,7 @@ def appeal_refusal(decision: Decision, facts: AppealFacts,
     return None
 
 
-def appeal_facts(session: Session, decisions: Sequence[Decision]) -> dict[int, AppealFacts]:
+def appeal_facts(session: DbSession, decisions: Sequence[Decision]) -> dict[int, AppealFacts]:
     """The appeal facts of each of these decisions, by decision id, in five queries at most."""
     if not decisions:
         return {}
@@ -142,12 +141,12 @@ def appeal_facts(session: Session, decisions: Sequence[Decision]) -> dict[int, A
                               withdrawn=d.comment_id in withdrawn) for d in decisions}
 
 
-def can_appeal(session: Session, decision: Decision, now: datetime | None = None) -> bool:
+def can_appeal(session: DbSession, decision: Decision, now: datetime | None = None) -> bool:
     """Whether the author may appeal this decision now (an appeal's own outcome: never)."""
     return appeal_refusal(decision, appeal_facts(session, [decision])[decision.id], now) is None
 
 
-def check_appeal(session: Session, decision_id: int, author_id: int,
+def check_appeal(session: DbSession, decision_id: int, author_id: int,
                  now: datetime | None = None) -> Decision:
     """The decision, if this author may appeal it now; otherwise a ModerationError saying why."""
     decision = session.get(Decision, decision_id)
@@ -163,7 +162,7 @@ def check_appeal(session: Session, decision_id: int, author_id: int,
     return decision
 
 
-def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
+def appeal(session: DbSession, decision_id: int, author_id: int, reason: str, *,
            now: datetime | None = None) -> Appeal:
     """Appeal a decision (once, within 30 days): a moderator new to the comment reviews it."""
     now = now or utcnow()
@@ -191,12 +190,12 @@ def appeal(session: Session, decision_id: int, author_id: int, reason: str, *,
     return record
 
 
-def appeal_on(session: Session, decision_id: int) -> Appeal | None:
+def appeal_on(session: DbSession, decision_id: int) -> Appeal | None:
     """The appeal made against a decision, or None."""
     return session.scalar(select(Appeal).where(Appeal.decision_id == decision_id))
 
 
-def appeal_excluded(session: Session, item: QueueItem) -> list[int]:
+def appeal_excluded(session: DbSession, item: QueueItem) -> list[int]:
     """Who may not decide this item: on an appeal, everyone who took part in an earlier decision
     on the comment (the moderator appealed against, and any before them). Empty otherwise."""
     if item.source != "appeal":
@@ -209,7 +208,7 @@ def appeal_excluded(session: Session, item: QueueItem) -> list[int]:
     return sorted(earlier)
 
 
-def appeal_deciders(session: Session, item: QueueItem, limit: int = 20) -> list[int]:
+def appeal_deciders(session: DbSession, item: QueueItem, limit: int = 20) -> list[int]:
     """Who may decide this appeal: new to the comment, and moderating its consultation (or, once
     it is escalated, an official). At most `limit`, by id: ask for one more to know of others."""
     users = table("users", column("id"), column("role"), column("deleted_at"))

@@ -2,8 +2,7 @@
 audit entry every change writes."""
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
+from moderation.db import DbSession
 from moderation.models import APPROVE, ESCALATE, REDACT, REJECT, REMOVE, AuditEntry, QueueItem
 
 CLAIM_MINUTES = 5
@@ -35,7 +34,7 @@ class Conflict(ModerationError):
         self.item = item
 
 
-def audit(session: Session, action: str, subject_type: str, subject_id: int | None, *,
+def audit(session: DbSession, action: str, subject_type: str, subject_id: int | None, *,
           actor_id: int | None = None, consultation_id: int | None = None, **detail) -> None:
     """Append one entry to the moderation record."""
     session.add(AuditEntry(action=action, subject_type=subject_type, subject_id=subject_id,

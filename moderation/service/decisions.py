@@ -6,10 +6,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import column, func, select, table, update
-from sqlalchemy.orm import Session
 
 from moderation import signals
-from moderation.db import utcnow
+from moderation.db import DbSession, utcnow
 from moderation.models import (
     DECIDED,
     ESCALATE,
@@ -43,7 +42,7 @@ class DecisionRequest:
     expected_version: int | None = None
 
 
-def _checked_request(session: Session, request: DecisionRequest) -> tuple[HouseRulesVersion, list[str], str]:
+def _checked_request(session: DbSession, request: DecisionRequest) -> tuple[HouseRulesVersion, list[str], str]:
     """Check what does not depend on the item (the outcome, the rules cited, the note).
 
     Returns (rules in force, rules cited, note). A bulk decision checks this once, so a
@@ -65,7 +64,7 @@ def _checked_request(session: Session, request: DecisionRequest) -> tuple[HouseR
     return rules_version, cited, note
 
 
-def _changed_rules_message(session: Session, anchors: Sequence[str]) -> str:
+def _changed_rules_message(session: DbSession, anchors: Sequence[str]) -> str:
     """What a moderator citing rules no longer in force is told, naming them as they were."""
     old: dict[str, str] = {}
     for version in session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())):
@@ -85,7 +84,7 @@ def _changed_rules_message(session: Session, anchors: Sequence[str]) -> str:
             "read them again and choose again.")
 
 
-def decide(session: Session, item_id: int, moderator_id: int, request: DecisionRequest, *,
+def decide(session: DbSession, item_id: int, moderator_id: int, request: DecisionRequest, *,
            is_admin: bool = False, now: datetime | None = None, sender: object = None) -> Decision:
     """Record one decision on a queue item; exactly one of two racing moderators wins."""
     now = now or utcnow()
@@ -151,7 +150,7 @@ def decide(session: Session, item_id: int, moderator_id: int, request: DecisionR
     return decision
 
 
-def _conflict_message(session: Session, item: QueueItem) -> str:
+def _conflict_message(session: DbSession, item: QueueItem) -> str:
     if item.state in OPEN_STATES:
         return ("The comment changed while you were reading it (its author edited it, or it "
                 "joined a campaign group). Nothing was stored: read the new text and decide again.")
@@ -173,7 +172,7 @@ def _conflict_message(session: Session, item: QueueItem) -> str:
             f"{' under ' + cited if cited else ''}. Your decision was not stored.")
 
 
-def latest_decision(session: Session, item_id: int) -> Decision | None:
+def latest_decision(session: DbSession, item_id: int) -> Decision | None:
     """The latest decision on a queue item, or None."""
     return session.scalar(select(Decision).where(Decision.item_id == item_id)
                           .order_by(Decision.id.desc()).limit(1))
@@ -187,7 +186,7 @@ class BulkResult:
     conflicts: list[tuple[int, str]]
 
 
-def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
+def decide_many(session: DbSession, item_ids: Sequence[int], moderator_id: int,
                 request: DecisionRequest, *, versions: dict[int, int] | None = None,
                 campaign: str | None = None, is_admin: bool = False, now: datetime | None = None,
                 sender: object = None) -> BulkResult:
@@ -219,27 +218,27 @@ def decide_many(session: Session, item_ids: Sequence[int], moderator_id: int,
     return result
 
 
-def campaign_items(session: Session, campaign_key: str) -> list[int]:
+def campaign_items(session: DbSession, campaign_key: str) -> list[int]:
     """The open items of one campaign group (never an appeal, even one given a key before)."""
     return list(session.scalars(select(QueueItem.id).where(
         QueueItem.campaign_key == campaign_key, QueueItem.state.in_(OPEN_STATES),
         QueueItem.source != "appeal").order_by(QueueItem.id)))
 
 
-def decisions_for(session: Session, comment_id: int) -> list[Decision]:
+def decisions_for(session: DbSession, comment_id: int) -> list[Decision]:
     """Every decision taken on a comment, oldest first."""
     return list(session.scalars(select(Decision).where(Decision.comment_id == comment_id)
                                 .order_by(Decision.id)))
 
 
-def decisions_on_author(session: Session, author_id: int, limit: int = 200) -> list[Decision]:
+def decisions_on_author(session: DbSession, author_id: int, limit: int = 200) -> list[Decision]:
     """The latest decisions on a user's comments, newest first."""
     return list(session.scalars(
         select(Decision).join(QueueItem, QueueItem.id == Decision.item_id)
         .where(QueueItem.author_id == author_id).order_by(Decision.id.desc()).limit(limit)))
 
 
-def decisions_on_comments(session: Session, comment_ids: Sequence[int]) -> tuple[list[Decision], dict[int, Appeal]]:
+def decisions_on_comments(session: DbSession, comment_ids: Sequence[int]) -> tuple[list[Decision], dict[int, Appeal]]:
     """The decisions on these comments, oldest first, and their appeals by decision id."""
     if not comment_ids:
         return [], {}
@@ -250,7 +249,7 @@ def decisions_on_comments(session: Session, comment_ids: Sequence[int]) -> tuple
     return decisions, appealed
 
 
-def author_history(session: Session, author_id: int) -> dict[str, int]:
+def author_history(session: DbSession, author_id: int) -> dict[str, int]:
     """How a user's earlier comments were decided, counted by outcome."""
     rows = session.execute(
         select(Decision.outcome, func.count()).join(QueueItem, QueueItem.id == Decision.item_id)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import statistics as stats
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
+from moderation.db import DbSession
 from moderation.models import (
     APPROVE,
     ESCALATE,
@@ -28,7 +29,7 @@ STANDING = ("published_without_review", "waiting", "with_an_official", "approved
             "redacted", "published_after_edit", "withdrawn_before_decision")
 
 
-def statistics(session: Session, consultation_id: int | None = None) -> dict:
+def statistics(session: DbSession, consultation_id: int | None = None) -> dict:
     """Published moderation figures, overall or for one consultation: comments counted once each.
 
     Each comment received is counted once, by where it stands now (STANDING): under review, or
@@ -106,7 +107,7 @@ def statistics(session: Session, consultation_id: int | None = None) -> dict:
     return figures
 
 
-def audit_page(session: Session, before: int | None = None,
+def audit_page(session: DbSession, before: int | None = None,
                limit: int = 50) -> tuple[list[AuditEntry], int | None]:
     """The moderation record, newest first, a page at a time: (entries, cursor of the next page)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc())

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
 
 from moderation import screening
-from moderation.db import utcnow
+from moderation.db import DbSession, utcnow
 from moderation.models import OPEN_STATES, RELEASED, WAITING, WITHDRAWN, QueueItem, TextBand, TextPrint
 from moderation.service.common import CAMPAIGN_AUTHORS, audit
 from moderation.service.sanctions import active_sanctions
@@ -102,7 +101,7 @@ def _campaign_group(connection, consultation_id: int, digest: str, same: str | N
     return digest, True
 
 
-def screen_new(session: Session, *, consultation_id: int, author_id: int, text: str, mode: str,
+def screen_new(session: DbSession, *, consultation_id: int, author_id: int, text: str, mode: str,
                premoderated: bool | None = None, banned: Iterable[str] = (),
                suspect: Iterable[str] = (), now: datetime | None = None) -> Intake:
     """Screen a new text and decide whether it is published at once or waits for a moderator.
@@ -146,7 +145,7 @@ def screen_new(session: Session, *, consultation_id: int, author_id: int, text: 
                   completes_campaign=campaign and others == CAMPAIGN_AUTHORS - 1)
 
 
-def record_intake(session: Session, intake: Intake, *, comment_id: int, consultation_id: int,
+def record_intake(session: DbSession, intake: Intake, *, comment_id: int, consultation_id: int,
                   author_id: int, text: str, revision: int, mode: str,
                   now: datetime | None = None) -> QueueItem | None:
     """Record a stored comment's fingerprints and, when it is held, put it in the queue.
@@ -188,7 +187,7 @@ def record_intake(session: Session, intake: Intake, *, comment_id: int, consulta
     return item
 
 
-def text_edited(session: Session, comment_id: int, text: str, revision: int) -> None:
+def text_edited(session: DbSession, comment_id: int, text: str, revision: int) -> None:
     """The author edited a comment that is in the queue: the moderator must judge the new text."""
     for item in session.scalars(select(QueueItem).where(QueueItem.comment_id == comment_id,
                                                         QueueItem.state.in_(OPEN_STATES))):
@@ -210,7 +209,7 @@ def lifted_by_editing(item: QueueItem) -> bool:
         screening.for_author(r.get("code", "")) is not None for r in item.reasons or [])
 
 
-def release_after_edit(session: Session, comment_id: int, author_id: int, text: str,
+def release_after_edit(session: DbSession, comment_id: int, author_id: int, text: str,
                        revision: int, now: datetime | None = None) -> bool:
     """Close the queue items of a comment that screening alone held, once its edited text passes.
 
@@ -250,7 +249,7 @@ def release_after_edit(session: Session, comment_id: int, author_id: int, text: 
     return True
 
 
-def withdrawn(session: Session, comment_id: int, author_id: int) -> None:
+def withdrawn(session: DbSession, comment_id: int, author_id: int) -> None:
     """The author withdrew a comment: its open queue items close without a decision.
 
     Recorded in the audit trail even when nothing was in the queue: a withdrawn comment's
@@ -267,7 +266,7 @@ def withdrawn(session: Session, comment_id: int, author_id: int) -> None:
         audit(session, "withdrawn_by_author", "comment", comment_id, actor_id=author_id)
 
 
-def rescreen(session: Session, *, comment_id: int, consultation_id: int, author_id: int,
+def rescreen(session: DbSession, *, comment_id: int, consultation_id: int, author_id: int,
              text: str, revision: int, banned: Iterable[str] = (), suspect: Iterable[str] = (),
              now: datetime | None = None) -> QueueItem | None:
     """Screen an edited, published comment again; hold it if the new text needs a look."""

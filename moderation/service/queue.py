@@ -6,21 +6,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, column, or_, select, table
-from sqlalchemy.orm import Session
 
-from moderation.db import utcnow
+from moderation.db import DbSession, utcnow
 from moderation.models import OPEN_STATES, WAITING, Assignment, QueueItem
 from moderation.service.appeals import appeal_excluded
 from moderation.service.common import CLAIM_MINUTES, PAGE_SIZE, ModerationError, audit
 
 
-def moderated_consultations(session: Session, moderator_id: int) -> list[int] | None:
+def moderated_consultations(session: DbSession, moderator_id: int) -> list[int] | None:
     """The consultations a moderator is assigned to, or None when they moderate everything."""
     ids = list(session.scalars(select(Assignment.consultation_id).where(Assignment.user_id == moderator_id)))
     return ids or None
 
 
-def assign(session: Session, moderator_id: int, consultation_id: int, actor_id: int) -> Assignment:
+def assign(session: DbSession, moderator_id: int, consultation_id: int, actor_id: int) -> Assignment:
     """Assign a moderator to a consultation (from then on, only to the ones assigned)."""
     users = table("users", column("id"), column("role"), column("deleted_at"))
     role = session.execute(select(users.c.role).where(users.c.id == moderator_id,
@@ -43,7 +42,7 @@ def assign(session: Session, moderator_id: int, consultation_id: int, actor_id: 
     return assignment
 
 
-def unassign(session: Session, moderator_id: int, consultation_id: int, actor_id: int) -> None:
+def unassign(session: DbSession, moderator_id: int, consultation_id: int, actor_id: int) -> None:
     """Take a moderator off a consultation (with none left, they moderate everything again)."""
     assignment = session.scalar(select(Assignment).where(Assignment.user_id == moderator_id,
                                                          Assignment.consultation_id == consultation_id))
@@ -54,7 +53,7 @@ def unassign(session: Session, moderator_id: int, consultation_id: int, actor_id
           consultation_id=consultation_id)
 
 
-def assignments(session: Session) -> dict[int, list[int]]:
+def assignments(session: DbSession) -> dict[int, list[int]]:
     """Moderator id -> the consultations they are assigned to (moderators with none are absent)."""
     found: dict[int, list[int]] = {}
     for user_id, consultation_id in session.execute(
@@ -102,7 +101,7 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         raise ModerationError("That page link is not valid: go back to the start of the queue.") from None
 
 
-def queue_page(session: Session, filters: QueueFilters, *, moderator_id: int | None = None,
+def queue_page(session: DbSession, filters: QueueFilters, *, moderator_id: int | None = None,
                is_admin: bool = False, cursor: str | None = None, limit: int = PAGE_SIZE,
                now: datetime | None = None) -> QueuePage:
     """Open items oldest first, filtered, by keyset pagination (no count of the whole table)."""
@@ -151,7 +150,7 @@ def queue_page(session: Session, filters: QueueFilters, *, moderator_id: int | N
     return QueuePage(page, _cursor(page[-1]) if len(items) > limit else None)
 
 
-def get_item(session: Session, item_id: int) -> QueueItem:
+def get_item(session: DbSession, item_id: int) -> QueueItem:
     """A queue item, or a 404-style error."""
     item = session.get(QueueItem, item_id)
     if item is None:
@@ -159,7 +158,7 @@ def get_item(session: Session, item_id: int) -> QueueItem:
     return item
 
 
-def neighbours(session: Session, item: QueueItem, moderator_id: int, *,
+def neighbours(session: DbSession, item: QueueItem, moderator_id: int, *,
                is_admin: bool = False) -> tuple[int | None, int | None]:
     """The previous and next open items in the same state (oldest first) that this moderator sees."""
     base = select(QueueItem.id).where(QueueItem.state == item.state)
@@ -177,7 +176,7 @@ def neighbours(session: Session, item: QueueItem, moderator_id: int, *,
     return before, after
 
 
-def check_scope(session: Session, item: QueueItem, moderator_id: int, is_admin: bool) -> None:
+def check_scope(session: DbSession, item: QueueItem, moderator_id: int, is_admin: bool) -> None:
     """Refuse a moderator assigned to other consultations than this item's."""
     if is_admin:
         return
@@ -187,7 +186,7 @@ def check_scope(session: Session, item: QueueItem, moderator_id: int, is_admin: 
                               "assign you to it.", status=403)
 
 
-def claim(session: Session, item_id: int, moderator_id: int, *, is_admin: bool = False,
+def claim(session: DbSession, item_id: int, moderator_id: int, *, is_admin: bool = False,
           now: datetime | None = None) -> tuple[QueueItem, int | None]:
     """Claim an item for a few minutes; returns (item, other moderator holding it or None)."""
     now = now or utcnow()

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 import documents
-from moderation.db import utcnow
+from moderation.db import DbSession, utcnow
 from moderation.models import Decision, HouseRulesVersion
 from moderation.service.common import ModerationError, audit
 
@@ -118,7 +117,7 @@ def rule_label(rule: dict) -> str:
     return f"rule {rule.get('number', '?')} ({title})" if title else f"rule {rule.get('number', '?')}"
 
 
-def current_rules(session: Session) -> HouseRulesVersion:
+def current_rules(session: DbSession) -> HouseRulesVersion:
     """The house rules in force, publishing the default text the first time (for writers: a
     decision must cite a version on record; pages read `rules_in_force`, which never writes)."""
     latest = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)
@@ -133,7 +132,7 @@ def current_rules(session: Session) -> HouseRulesVersion:
     return version
 
 
-def publish_rules(session: Session, source: str, note: str, actor_id: int | None,
+def publish_rules(session: DbSession, source: str, note: str, actor_id: int | None,
                   number: int | None = None) -> HouseRulesVersion:
     """Publish a new version of the house rules; decisions cite the version in force.
 
@@ -192,12 +191,12 @@ def default_rules_version() -> HouseRulesVersion:
 _LATEST_RULES = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)
 
 
-def rules_in_force(session: Session) -> HouseRulesVersion:
+def rules_in_force(session: DbSession) -> HouseRulesVersion:
     """The house rules in force, read only: the default text when none is on record yet."""
     return session.scalar(_LATEST_RULES) or default_rules_version()
 
 
-def rules_version(session: Session, number: int | None) -> HouseRulesVersion | None:
+def rules_version(session: DbSession, number: int | None) -> HouseRulesVersion | None:
     """One version of the house rules by its number (version 1 is the default text until stored)."""
     if number is None:
         return None
@@ -207,7 +206,7 @@ def rules_version(session: Session, number: int | None) -> HouseRulesVersion | N
     return version
 
 
-def rules_versions(session: Session) -> list[HouseRulesVersion]:
+def rules_versions(session: DbSession) -> list[HouseRulesVersion]:
     """Every version of the house rules, newest first (the default text alone until stored)."""
     versions = list(session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())))
     return versions or [default_rules_version()]
@@ -218,7 +217,7 @@ def rule_index(version: HouseRulesVersion) -> dict[str, dict]:
     return {r["anchor"]: r for r in version.rules}
 
 
-def every_rule(session: Session) -> dict[str, dict]:
+def every_rule(session: DbSession) -> dict[str, dict]:
     """Every rule any version has had, by anchor, as its newest version names it (with that version),
     in the current version's order and then the retired ones: statistics count under old rules too."""
     versions = rules_versions(session)
@@ -230,7 +229,7 @@ def every_rule(session: Session) -> dict[str, dict]:
     return index
 
 
-def cited_rules(session: Session, decision: Decision) -> list[dict]:
+def cited_rules(session: DbSession, decision: Decision) -> list[dict]:
     """The rules a decision cites, as {anchor, number, title, label, version} in the version it cited."""
     version = rules_version(session, decision.rules_version)
     index = rule_index(version) if version else {}

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import bindparam, column, select, table
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import scoped_session
 
 from moderation import signals
-from moderation.db import utcnow
+from moderation.db import DbSession, utcnow
 from moderation.models import SANCTION_KINDS, Sanction
 from moderation.service.common import MAX_NOTE, ModerationError, audit
 
@@ -15,7 +15,7 @@ _UNREVOKED = (select(Sanction).where(Sanction.user_id == bindparam("user"), Sanc
               .order_by(Sanction.id))  # built once: it is read for every comment posted
 
 
-def _unrevoked_sanctions(session: Session, user_id: int) -> list[Sanction]:
+def _unrevoked_sanctions(session: DbSession, user_id: int) -> list[Sanction]:
     """A user's sanctions not revoked, read once per transaction (posting asks twice)."""
     if isinstance(session, scoped_session):
         session = session()
@@ -29,18 +29,18 @@ def _unrevoked_sanctions(session: Session, user_id: int) -> list[Sanction]:
     return by_user[user_id]
 
 
-def _forget_sanctions(session: Session) -> None:
+def _forget_sanctions(session: DbSession) -> None:
     session.info.pop("moderation.sanctions", None)
 
 
-def active_sanctions(session: Session, user_id: int, now: datetime | None = None) -> list[Sanction]:
+def active_sanctions(session: DbSession, user_id: int, now: datetime | None = None) -> list[Sanction]:
     """The sanctions on a user in force now."""
     now = now or utcnow()
     return [s for s in _unrevoked_sanctions(session, user_id)
             if s.revoked_at is None and s.starts_at <= now and (s.ends_at is None or s.ends_at > now)]
 
 
-def posting_refusal(session: Session, user_id: int, now: datetime | None = None,
+def posting_refusal(session: DbSession, user_id: int, now: datetime | None = None,
                     zone: tzinfo | None = None) -> str | None:
     """Why this user may not post now (suspended or banned), or None.
 
@@ -63,7 +63,7 @@ def shown_time(value: datetime, zone: tzinfo | None = None, fmt: str = "%-d %B %
     return f"{moment.astimezone(zone):{fmt}}"
 
 
-def impose_sanction(session: Session, user_id: int, kind: str, reason: str, actor_id: int,
+def impose_sanction(session: DbSession, user_id: int, kind: str, reason: str, actor_id: int,
                     ends_at: datetime | None = None, now: datetime | None = None,
                     sender: object = None) -> Sanction:
     """Place a user on pre-moderation, suspend them until a date, or ban them; they are told."""
@@ -93,13 +93,13 @@ def impose_sanction(session: Session, user_id: int, kind: str, reason: str, acto
     return sanction
 
 
-def sanctions_of(session: Session, user_id: int) -> list[Sanction]:
+def sanctions_of(session: DbSession, user_id: int) -> list[Sanction]:
     """Every measure ever placed on a user, newest first (lifted ones too)."""
     return list(session.scalars(select(Sanction).where(Sanction.user_id == user_id)
                                 .order_by(Sanction.id.desc())))
 
 
-def revoke_sanction(session: Session, sanction_id: int, actor_id: int,
+def revoke_sanction(session: DbSession, sanction_id: int, actor_id: int,
                     now: datetime | None = None) -> Sanction:
     """Lift a sanction; the record stays."""
     sanction = session.get(Sanction, sanction_id)
