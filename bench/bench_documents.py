@@ -4,6 +4,7 @@ Run: python bench/bench_documents.py
 """
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from collections import Counter
@@ -49,8 +50,8 @@ def main() -> int:
     bare = best_of(RUNS, lambda: md.render(text))
     ours = best_of(RUNS, lambda: documents.parse(text))
     ratio = ours / bare
-    print("## parse: ARF 2.9 (arf-main-2026-05-21, %d KB)\n" % (len(text.encode()) // 1024))
-    print("| step | best of %d |" % RUNS)
+    print(f"## parse: ARF 2.9 (arf-main-2026-05-21, {len(text.encode()) // 1024} KB)\n")
+    print(f"| step | best of {RUNS} |")
     print("| --- | --- |")
     print(f"| markdown-it-py render | {bare * 1000:.0f} ms |")
     print(f"| documents.parse (parse + render + sanitise) | {ours * 1000:.0f} ms |")
@@ -58,14 +59,14 @@ def main() -> int:
 
     versions = [(f.name, f.read_text()) for f in sorted(ARF.glob("arf-main-*.md"))]
     pairs: list[tuple[str, Callable[[], documents.Document]]] = []
-    for (old_name, old_text), (new_name, new_text) in zip(versions, versions[1:]):
+    for (old_name, old_text), (new_name, new_text) in itertools.pairwise(versions):
         pairs.append((f"{old_name[9:19]} -> {new_name[9:19]}",
                       lambda a=old_text, b=new_text, na=old_name, nb=new_name: (
                           documents.parse(a, na), documents.parse(b, nb))))
     pairs.append(("federal draft -> final",
                   lambda: (federal("draft-2016-03", DRAFT), federal("final-2016-08", FINAL))))
     print("## carry_anchors\n")
-    print("| versions | paragraphs | best of %d | unchanged | edited | new | removed |" % RUNS)
+    print(f"| versions | paragraphs | best of {RUNS} | unchanged | edited | new | removed |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     worst = 0.0
     for label, load in pairs:

@@ -122,10 +122,11 @@ def run(args, pool, run_index: int) -> None:
                   f"{cr['errors']} errors {cr['samples'][:2]}, {cr['busy_503']} x 503, "
                   f"{cr['gets']} form loads", flush=True)
             per = max(cr["ok"], 1)
+            postgres = sum(t - database.get(pid, 0) for pid, t in cpu_by_pid("postgres").items())
             print(f"    CPU per comment: gunicorn workers "
                   f"{(load.cpu_seconds(servers) - cpu[0]) / per * 1000:.1f} ms, load generator "
                   f"{(load.cpu_seconds(client) - cpu[1]) / per * 1000:.1f} ms, PostgreSQL "
-                  f"{sum(t - database.get(pid, 0) for pid, t in cpu_by_pid('postgres').items()) / per * 1000:.1f} ms; wall "
+                  f"{postgres / per * 1000:.1f} ms; wall "
                   f"{cr['wall']:.1f} s", flush=True)
     finally:
         static_path.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ the load average is recorded at the start and the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing
@@ -295,8 +296,8 @@ def machine():
         if line.startswith("model name"):
             cpu = line.split(":", 1)[1].strip()
             break
-    mem_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
-                      if l.startswith("MemTotal")).split()[1])
+    mem_kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")).split()[1])
     return {"nproc": os.cpu_count(), "ram_gb": round(mem_kb / 1024 / 1024, 1), "cpu": cpu,
             "python": platform.python_version(), "kernel": platform.release()}
 
@@ -318,7 +319,8 @@ def start_gunicorn(env, workers):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     exe = Path(sys.executable).parent / "gunicorn"
-    log = tempfile.TemporaryFile()
+    # gunicorn's stderr for as long as it runs; read back only if it fails to start.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this function, with the process
     proc = subprocess.Popen(
         [str(exe), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--timeout", "120",
          "--graceful-timeout", "5", "--backlog", "2048", "wsgi:app"],
@@ -347,10 +349,8 @@ def stop_gunicorn(proc):
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait()
 
 
@@ -524,8 +524,9 @@ def run_backend(name, url, args, pool, log):
                                     {"Cookie": f"session={cookie}",
                                      "Content-Type": "application/x-www-form-urlencoded"},
                                     urllib.parse.urlencode(form).encode())
-        decided = db_query(su, "SELECT count(*) FROM moderation_items WHERE state='decided' AND id IN (%s)"
-                           % ",".join(str(i) for i in waiting))[0][0]
+        id_list = ",".join(str(i) for i in waiting)  # integers from the database, not user input
+        decided = db_query(
+            su, f"SELECT count(*) FROM moderation_items WHERE state='decided' AND id IN ({id_list})")[0][0]
         r["s4_bulk"] = {"items": len(waiting), "status": status, "seconds": secs, "decided": decided}
         log(f"   s4 bulk decision of {len(waiting)}: {secs:.2f} s (HTTP {status}, {decided} decided)")
         with RssSampler(proc.pid) as sampler:
@@ -640,6 +641,7 @@ def report(results, meta, args):
 
 def write_doc(table, meta, results, args):
     m = meta["machine"]
+    paragraphs = results[0]["seed"]["consultations"][0]["paragraphs"]
     doc = f"""# Performance
 
 Measured by the benchmark suite in `bench/` (see `bench/README.md`). The figures below are the
@@ -654,7 +656,7 @@ own benchmark and figures: `bench/bench_queue.py`, `docs/performance-queue.md`.
 - load average (1/5/15 min): start {meta['load_start']}, end {meta['load_end']}
 - databases: {', '.join(meta['databases'])}
 - data: {args.comments:,} comments seeded by `bench/seed.py` (main consultation: ARF 2.9,
-  {results[0].get('doc_bytes', 0) // 1024} KB of HTML, {results[0]['seed']['consultations'][0]['paragraphs']} paragraphs;
+  {results[0].get('doc_bytes', 0) // 1024} KB of HTML, {paragraphs} paragraphs;
   Zipf-skewed paragraphs, ~10% replies, ~3% campaign texts, ~5% more held for moderation;
   one paragraph with exactly 10,000 comments, one with exactly 10)
 - server: gunicorn, {args.workers} sync workers, on 127.0.0.1; load from a separate process,

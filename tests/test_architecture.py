@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,7 +162,7 @@ def test_the_areas_of_consult_import_each_other_without_a_cycle():
     assert {"accounts", "comments", "consultations", "responses"} <= set(graph)
     cycle = _cycle(graph)
     if cycle:
-        steps = [f"{a} -> {b} ({', '.join(sorted(set(graph[a][b])))})" for a, b in zip(cycle, cycle[1:])]
+        steps = [f"{a} -> {b} ({', '.join(sorted(set(graph[a][b])))})" for a, b in itertools.pairwise(cycle)]
         raise AssertionError("consult's sub-packages import each other in a cycle:\n  " + "\n  ".join(steps))
 
 

@@ -47,7 +47,7 @@ def test_signing_out_ends_the_session_even_for_a_copied_cookie(page, new_page):
     expect(page.get_by_role("navigation", name="Site").get_by_role("link", name="Sign in")).to_be_visible()
     check_page(page, "session end: signed out")
 
-    for attempt in range(3):  # each time possibly another worker: the revocation is shared
+    for _attempt in range(3):  # each time possibly another worker: the revocation is shared
         thief = new_page()
         thief.context.add_cookies(copied)
         thief.goto("/account")

@@ -65,10 +65,10 @@ def gunicorn(env: dict[str, str], workers: int = 3, timeout: int = 30):
         try:
             urllib.request.urlopen(base + "/", timeout=2).read()
             break
-        except OSError:
+        except OSError as error:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("gunicorn did not start:\n" + process.stderr.read().decode())
+                raise RuntimeError("gunicorn did not start:\n" + process.stderr.read().decode()) from error
             time.sleep(0.2)
     try:
         yield base, process
@@ -124,5 +124,5 @@ def open_consultation_for_servers(database_url: str, doc: str, first_words: str,
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)
         cookies = [serializer.dumps({"_user_id": u.get_id(), "_fresh": True, SESSION_KEY: key})
-                   for u, key in zip(users, keys)]
+                   for u, key in zip(users, keys, strict=True)]
     return app, anchor, cookies
