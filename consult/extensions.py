@@ -6,9 +6,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from moderation.db import Base
 
-# Flask-SQLAlchemy copies Base's registry and metadata into db.Model, so consult's models
-# (db.Model) and moderation's (Base, no Flask) map into one schema that db.create_all() and
-# Alembic see whole.
+# Built on Base so that db.metadata is Base.metadata: every model, consult's and moderation's,
+# subclasses Base directly (not db.Model, which type checkers cannot see as a class), and
+# db.create_all() and Alembic see the whole schema.
 db = SQLAlchemy(model_class=Base)
 # Batch mode lets Alembic alter SQLite tables (it recreates them); PostgreSQL is unaffected.
 migrate = Migrate(render_as_batch=True, compare_type=True)

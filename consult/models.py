@@ -1,4 +1,9 @@
-"""Database models (SQLAlchemy 2.0 style)."""
+"""Database models (SQLAlchemy 2.0 style).
+
+They subclass moderation.db.Base directly, as moderation's models do, rather than Flask-SQLAlchemy's
+`db.Model`: the two share one registry and metadata (see consult.extensions), and a plain class is
+one type checkers can see. Nothing here uses `Model.query` or automatic table names.
+"""
 from __future__ import annotations
 
 import enum
@@ -8,8 +13,10 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.extensions import db
-from moderation.db import utcnow  # noqa: F401  (re-exported: consult code imports it from here)
+from moderation.db import (
+    Base,
+    utcnow,  # noqa: F401  (re-exported: consult code imports it from here)
+)
 
 
 class Role(str, enum.Enum):
@@ -46,7 +53,7 @@ _STATUS_WORDS = {
 MODERATION_MODES = ("pre", "post", "reactive")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Base):
     """A person with an account: citizen, moderator, official or admin."""
 
     __tablename__ = "users"
@@ -72,7 +79,7 @@ class User(UserMixin, db.Model):
         return self.role == Role.ADMIN.value or self.role in names
 
 
-class Consultation(db.Model):
+class Consultation(Base):
     """A consultation on one policy document, with its scope and dates."""
 
     __tablename__ = "consultations"
@@ -120,7 +127,7 @@ class Consultation(db.Model):
         return self.status_at(utcnow())
 
 
-class DocumentVersion(db.Model):
+class DocumentVersion(Base):
     """One published version of a consultation's document, with its Markdown source."""
 
     __tablename__ = "document_versions"
@@ -141,7 +148,7 @@ class DocumentVersion(db.Model):
     )
 
 
-class Paragraph(db.Model):
+class Paragraph(Base):
     """One addressable block of a document version."""
 
     __tablename__ = "paragraphs"
@@ -169,7 +176,7 @@ class Paragraph(db.Model):
     version: Mapped[DocumentVersion] = relationship(back_populates="paragraphs")
 
 
-class ConsultationEvent(db.Model):
+class ConsultationEvent(Base):
     """A recorded change in a consultation's life: published, closed early, extended, revised."""
 
     __tablename__ = "consultation_events"
@@ -198,7 +205,7 @@ STANCES = ("support", "oppose", "mixed")
 RESPONDENT_TYPES = ("individual", "organisation")
 
 
-class Comment(db.Model):
+class Comment(Base):
     """A citizen's comment on one paragraph (or the whole document), or a reply to one."""
 
     __tablename__ = "comments"
@@ -251,7 +258,7 @@ class Comment(db.Model):
         return self.author.display_name if self.show_name else "a member of the public"
 
 
-class CommentEdit(db.Model):
+class CommentEdit(Base):
     """The text a comment had before its author edited it (edits are recorded, not silent)."""
 
     __tablename__ = "comment_edits"
@@ -262,7 +269,7 @@ class CommentEdit(db.Model):
     edited_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Notification(db.Model):
+class Notification(Base):
     """Something a participant is told: shown in "My comments" and sent by mail after commit."""
 
     __tablename__ = "notifications"
@@ -290,7 +297,7 @@ THEME_OUTCOMES = {
 }
 
 
-class Theme(db.Model):
+class Theme(Base):
     """A theme officials group comments under, with what people said and what was done."""
 
     __tablename__ = "themes"
@@ -317,7 +324,7 @@ class Theme(db.Model):
         return THEME_OUTCOMES.get(self.outcome or "", "No outcome yet")
 
 
-class ThemeComment(db.Model):
+class ThemeComment(Base):
     """A comment counted under a theme (a comment may count under several)."""
 
     __tablename__ = "theme_comments"
@@ -331,7 +338,7 @@ class ThemeComment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ThemeParagraph(db.Model):
+class ThemeParagraph(Base):
     """A paragraph a theme changed, named by its anchor (carried across versions)."""
 
     __tablename__ = "theme_paragraphs"
@@ -342,7 +349,7 @@ class ThemeParagraph(db.Model):
     anchor: Mapped[str] = mapped_column(String(100))
 
 
-class CommentConsidered(db.Model):
+class CommentConsidered(Base):
     """A published comment read and deliberately counted under no theme, with a note."""
 
     __tablename__ = "comments_considered"
@@ -356,7 +363,7 @@ class CommentConsidered(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Response(db.Model):
+class Response(Base):
     """The department's published response: summary, next steps, and the themes."""
 
     __tablename__ = "responses"
@@ -373,7 +380,7 @@ class Response(db.Model):
     revision: Mapped[int] = mapped_column(default=1)
 
 
-class ResponseCorrection(db.Model):
+class ResponseCorrection(Base):
     """A dated correction to a published response: corrections are shown, never silent."""
 
     __tablename__ = "response_corrections"
@@ -385,7 +392,7 @@ class ResponseCorrection(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SearchChange(db.Model):
+class SearchChange(Base):
     """The search index's change log: appended in the same transaction as the change itself.
 
     Each host's indexer applies the entries above the last id it applied, so several hosts can

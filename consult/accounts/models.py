@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from consult.extensions import db
 from consult.models import utcnow
+from moderation.db import Base
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Base):
     """One failed sign-in, by email and by IP address.
 
     Kept in the database (not in process memory) because several processes and hosts serve
@@ -31,7 +31,7 @@ class LoginAttempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class MailRequest(db.Model):
+class MailRequest(Base):
     """One request that sends mail to an address (a password reset, a new confirmation link).
 
     Counted per typed address and per IP so that nobody can have the site mail an address over
@@ -52,7 +52,7 @@ class MailRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class UserSession(db.Model):
+class UserSession(Base):
     """One signed-in browser: the server-side record its session cookie points at.
 
     The cookie holds a random key; only its SHA-256 is stored, so a copy of the database does
