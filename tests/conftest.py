@@ -138,3 +138,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for gate, c in counts.items():
         terminalreporter.write_line(
             f"{gate:<52} {c['passed']:>4} passed {c['failed']:>3} failed {c['skipped']:>3} skipped")
+
+
+# `make test-fast` runs `-m "not slow"`; `make test` and CI run everything. These are left out of
+# the fast tier because each needs real processes, a browser or many generated requests.
+SLOW_DIRS = ("browser",)
+SLOW_FILES = ("test_api_schema.py", "test_concurrency.py", "test_scale_out.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the browser journeys, the schemathesis run and the multi-process tests as slow."""
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        path = Path(item.path).resolve()
+        relative = path.relative_to(tests_dir) if path.is_relative_to(tests_dir) else None
+        if relative is None:
+            continue
+        if relative.parts[0] in SLOW_DIRS or str(relative) in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
