@@ -24,7 +24,7 @@ ENV_KEYS = (
 )
 
 
-# Sign-in throttling limits (see consult.accounts.service): whole numbers, at least 1.
+# Sign-in throttling limits (see consult.accounts.service.signin): whole numbers, at least 1.
 LOGIN_LIMIT_KEYS = (
     "LOGIN_MAX_FAILURES_PER_SOURCE",
     "LOGIN_MAX_FAILURES_PER_IP",
