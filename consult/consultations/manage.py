@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -111,10 +112,7 @@ def nest_headings(html: str, by: int = 2) -> Markup:
         if closing:
             return f"</h{new_level}>"
         css = f"manage-as-h{level}"
-        if 'class="' in attrs:
-            attrs = attrs.replace('class="', f'class="{css} ', 1)
-        else:
-            attrs = f' class="{css}"{attrs}'
+        attrs = attrs.replace('class="', f'class="{css} ', 1) if 'class="' in attrs else f' class="{css}"{attrs}'
         return f"<h{new_level}{attrs}>"
 
     # The html is the sanitiser's output: a literal "<h2" in the text is escaped, never a tag.
@@ -178,7 +176,7 @@ def document_files(form: DocumentForm) -> Submitted:
             if not upload.filename.lower().endswith(MARKDOWN_SUFFIXES):
                 raise service.ServiceError(
                     f"{upload.filename}: only Markdown files (.md) can be uploaded.")
-        files = service.read_uploads([(u.filename, u.read()) for u in uploads])
+        files = service.read_files([(u.filename, u.read()) for u in uploads])
         return Submitted(files, json.dumps(files), [name for name, _ in files])
     if pasted.strip():
         return Submitted([(PASTED, pasted)], "", [])
@@ -452,7 +450,7 @@ def new_version(slug: str):
         messages.append(str(exc))
     if action == "publish" and not (form.note.data or "").strip():
         messages.append("Say what changed in this version: the note is shown to readers.")
-    if action != "publish" or messages:
+    if action != "publish" or messages or submitted is None:
         return _render_new_version(consultation, form, messages, preview, submitted,
                                    400 if messages else 200)
     try:
@@ -471,5 +469,5 @@ def new_version(slug: str):
     flash(f"Version {version.number} is published.", "success")
     if consultation.status is Status.DRAFT:
         return redirect(url_for("manage.edit", slug=slug), code=303)
-    return redirect(url_for("consultations.changes", slug=slug,
-                            **{"from": version.number - 1, "to": version.number}), code=303)
+    compared: dict[str, Any] = {"from": version.number - 1, "to": version.number}  # "from" is a keyword
+    return redirect(url_for("consultations.changes", slug=slug, **compared), code=303)

@@ -1,0 +1,164 @@
+"""A consultation's life as officials run it: the lists, its history, publishing a draft,
+closing early and extending (draft -> open -> closed; see Consultation.status_at)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from consult.consultations.creation import ServiceError
+from consult.models import Comment, CommentStatus, Consultation, ConsultationEvent, Status, User, utcnow
+from moderation.db import DbSession
+
+
+def list_public(session: DbSession) -> list[Consultation]:
+    """Consultations the public can see (past draft), newest first."""
+    return list(
+        session.scalars(
+            select(Consultation)
+            .where(Consultation.published_at.is_not(None))
+            .order_by(Consultation.closes_at.desc().nulls_last(), Consultation.id.desc())
+        )
+    )
+
+
+@dataclass
+class ManagedConsultation:
+    """A consultation as officials see it in their list, with its comment counts."""
+
+    consultation: Consultation
+    published: int
+    pending: int
+    total: int
+
+
+def list_for_officials(session: DbSession) -> list[ManagedConsultation]:
+    """Every consultation, drafts included, newest first, with comment counts (two queries)."""
+    consultations = session.scalars(
+        select(Consultation).order_by(Consultation.created_at.desc(), Consultation.id.desc())
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    rows = session.execute(
+        select(Comment.consultation_id, Comment.status, func.count())
+        .group_by(Comment.consultation_id, Comment.status)
+    )
+    for consultation_id, status, count in rows:
+        counts.setdefault(consultation_id, {})[status] = count
+    result = []
+    for c in consultations:
+        by_status = counts.get(c.id, {})
+        result.append(ManagedConsultation(
+            consultation=c,
+            published=by_status.get(CommentStatus.PUBLISHED.value, 0),
+            pending=by_status.get(CommentStatus.PENDING.value, 0),
+            total=sum(by_status.values()),
+        ))
+    return result
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a consultation's history: what happened, when, and who did it."""
+
+    event: ConsultationEvent
+    actor_name: str | None
+
+
+def history(session: DbSession, consultation: Consultation) -> list[HistoryEntry]:
+    """A consultation's recorded events, oldest first, with the actor's name."""
+    rows = session.execute(
+        select(ConsultationEvent, User.display_name)
+        .outerjoin(User, User.id == ConsultationEvent.actor_id)
+        .where(ConsultationEvent.consultation_id == consultation.id)
+        .order_by(ConsultationEvent.created_at, ConsultationEvent.id)
+    )
+    return [HistoryEntry(event, name) for event, name in rows]
+
+
+def record_event(
+    session: DbSession, consultation: Consultation, kind: str, detail: str, actor_id: int | None
+) -> None:
+    """Append an entry to a consultation's history."""
+    session.add(
+        ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind=kind, detail=detail)
+    )
+
+
+def publish_draft(
+    session: DbSession, consultation: Consultation, actor_id: int | None, now: datetime | None = None
+) -> Consultation:
+    """Make a draft public; it opens on its opening date (or at once if it has none)."""
+    now = now or utcnow()
+    if consultation.status_at(now) is not Status.DRAFT:
+        raise ServiceError("This consultation is already published.")
+    if consultation.closes_at and consultation.closes_at <= now:
+        raise ServiceError(
+            "The closing date has passed: published now, the consultation would be closed at "
+            "once. Set a later closing date first (Extend), then publish."
+        )
+    consultation.published_at = now
+    record_event(session, consultation, "published", "Published: now visible to the public.",
+                 actor_id)
+    session.flush()
+    return consultation
+
+
+def close_early(
+    session: DbSession,
+    consultation: Consultation,
+    reason: str,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Consultation:
+    """Stop taking comments now, before the closing date, with a reason on record."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("Give the reason for closing early: it is kept on record.")
+    status = consultation.status_at(now)
+    if status is not Status.OPEN:
+        raise ServiceError(
+            f"Only an open consultation can be closed early; this one is {status.words}.")
+    previous = consultation.closes_at
+    consultation.closes_at = now
+    was = f" (it was due to close {previous:%Y-%m-%d %H:%M} UTC)" if previous else ""
+    record_event(session, consultation, "closed_early", f"{reason}{was}", actor_id)
+    session.flush()
+    return consultation
+
+
+def extend(
+    session: DbSession,
+    consultation: Consultation,
+    closes_at: datetime | None,
+    reason: str,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Consultation:
+    """Move the closing date later, with a reason on record; a closed one stays closed."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if closes_at is None:
+        raise ServiceError("Enter the new closing date and time.")
+    if not reason:
+        raise ServiceError("Give the reason for the extension: it is kept on record.")
+    status = consultation.status_at(now)
+    if status not in (Status.DRAFT, Status.UPCOMING, Status.OPEN):
+        raise ServiceError(
+            f"This consultation is {status.words}: after the close it is read-only, so its "
+            "closing date can no longer be moved.")
+    if consultation.closes_at and closes_at <= consultation.closes_at:
+        raise ServiceError("The new closing date must be after the current one.")
+    if closes_at <= now:
+        raise ServiceError("The new closing date must be in the future.")
+    if consultation.opens_at and closes_at <= consultation.opens_at:
+        raise ServiceError("The new closing date must be after the opening date.")
+    previous = consultation.closes_at
+    consultation.closes_at = closes_at
+    was = f"{previous:%Y-%m-%d %H:%M}" if previous else "no closing date"
+    record_event(
+        session, consultation, "extended",
+        f"Closing date moved from {was} to {closes_at:%Y-%m-%d %H:%M} UTC: {reason}", actor_id)
+    session.flush()
+    return consultation

@@ -1,0 +1,268 @@
+"""A consultation's document: looking it up, its versions and paragraphs, what changed between
+versions, and publishing the next one."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import defer
+
+import documents
+from consult.consultations.creation import ServiceError, parse_document, plausible_slug, store_version
+from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
+from moderation.db import DbSession
+
+
+def as_document(version: DocumentVersion) -> documents.Document:
+    """Rebuild a documents.Document from a stored version, for carrying anchors."""
+    return documents.Document(
+        title=version.title,
+        meta=dict(version.meta or {}),
+        paragraphs=[
+            documents.Paragraph(
+                anchor=p.anchor, number=p.number, kind=p.kind, text=p.text, html=p.html,
+                fingerprint=p.fingerprint, position=p.position, line=0, source=None,
+                level=p.level, section=p.section, pinned=p.pinned,
+            )
+            for p in version.paragraphs
+        ],
+    )
+
+
+def get_consultation(session: DbSession, slug: str) -> Consultation | None:
+    """The consultation with this slug, or None."""
+    if not plausible_slug(slug):
+        return None
+    return session.scalar(_BY_SLUG, {"slug": slug})
+
+
+def get_with_current_version(session: DbSession, slug: str) -> tuple[Consultation | None, DocumentVersion | None]:
+    """The consultation with this slug and its current version, in one query (the document page)."""
+    if not plausible_slug(slug):
+        return None, None
+    row = session.execute(_WITH_CURRENT_VERSION, {"slug": slug}).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+# Built once: every public page looks its consultation up by slug, and building the statement
+# costs SQLAlchemy more than running it.
+_BY_SLUG = select(Consultation).where(Consultation.slug == bindparam("slug"))
+_WITH_CURRENT_VERSION = (
+    select(Consultation, DocumentVersion)
+    .outerjoin(DocumentVersion, DocumentVersion.consultation_id == Consultation.id)
+    .options(defer(DocumentVersion.source))
+    .where(Consultation.slug == bindparam("slug"))
+    .order_by(DocumentVersion.number.desc())
+    .limit(1)
+)
+
+
+def current_version(session: DbSession, consultation: Consultation) -> DocumentVersion:
+    """The latest version of a consultation's document."""
+    return session.scalars(_CURRENT_VERSION, {"consultation": consultation.id}).one()
+
+
+# Built once: the document page and every paragraph page ask for it.
+_CURRENT_VERSION = (
+    select(DocumentVersion)
+    # The Markdown source (hundreds of KB for a long document) loads only if read.
+    .options(defer(DocumentVersion.source))
+    .where(DocumentVersion.consultation_id == bindparam("consultation"))
+    .order_by(DocumentVersion.number.desc())
+    .limit(1)
+)
+
+
+def get_version(session: DbSession, consultation: Consultation, number: int) -> DocumentVersion | None:
+    """A numbered version of a consultation's document, or None."""
+    return session.scalar(
+        select(DocumentVersion).where(
+            DocumentVersion.consultation_id == consultation.id, DocumentVersion.number == number
+        )
+    )
+
+
+def paragraphs_of(session: DbSession, version: DocumentVersion) -> list[Paragraph]:
+    """A version's paragraphs in reading order, in one query."""
+    return list(
+        session.scalars(
+            select(Paragraph).where(Paragraph.version_id == version.id).order_by(Paragraph.position)
+        )
+    )
+
+
+@dataclass
+class ParagraphLocation:
+    """Where an anchor lives: the paragraph, its version and whether it is still current."""
+
+    paragraph: Paragraph
+    version: DocumentVersion
+    current: bool
+    section: Paragraph | None
+    latest: DocumentVersion  # the consultation's current version
+
+
+def locate_paragraph(
+    session: DbSession, consultation: Consultation, anchor: str
+) -> ParagraphLocation | None:
+    """Find an anchor in the current version, or else the last version that had it."""
+    row = session.execute(_LOCATE, {"consultation": consultation.id, "anchor": anchor}).first()
+    if row is None:
+        return None
+    paragraph, version, latest_number = row
+    latest = version if version.number == latest_number else current_version(session, consultation)
+    section = None
+    if paragraph.section:
+        section = session.scalar(_SECTION, {"version": version.id, "anchor": paragraph.section})
+    return ParagraphLocation(paragraph, version, version.id == latest.id, section, latest)
+
+
+# Built once: every paragraph page (and every comment form) locates its paragraph.
+_LOCATE = (
+    select(Paragraph, DocumentVersion,
+           select(func.max(DocumentVersion.number))
+           .where(DocumentVersion.consultation_id == bindparam("consultation")).scalar_subquery())
+    .join(DocumentVersion, Paragraph.version_id == DocumentVersion.id)
+    .options(defer(DocumentVersion.source))  # hundreds of KB, not needed here
+    .where(DocumentVersion.consultation_id == bindparam("consultation"),
+           Paragraph.anchor == bindparam("anchor"))
+    .order_by(DocumentVersion.number.desc())
+    .limit(1)
+)
+_SECTION = select(Paragraph).where(Paragraph.version_id == bindparam("version"),
+                                   Paragraph.anchor == bindparam("anchor"))
+
+
+@dataclass
+class ChangeRow:
+    """One line of a comparison between two versions."""
+
+    change: str  # unchanged, edited, new, removed
+    old: Paragraph | None
+    new: Paragraph | documents.Paragraph | None  # a stored paragraph, or one of a previewed version
+    diff_html: str | None = None
+
+
+def compare_versions(
+    session: DbSession, old: DocumentVersion, new: DocumentVersion
+) -> list[ChangeRow]:
+    """Compare two versions paragraph by paragraph; removed paragraphs stay in place."""
+    old_paragraphs = paragraphs_of(session, old)
+    new_paragraphs = paragraphs_of(session, new)
+    old_by_anchor = {p.anchor: p for p in old_paragraphs}
+    rows: list[ChangeRow] = []
+    position_of_row: dict[str, int] = {}
+    for p in new_paragraphs:
+        before = old_by_anchor.get(p.anchor)
+        if before is None:
+            rows.append(ChangeRow("new", None, p))
+        elif before.fingerprint == p.fingerprint:
+            rows.append(ChangeRow("unchanged", before, p))
+        else:
+            rows.append(ChangeRow("edited", before, p, documents.diff(before.text, p.text).html))
+        position_of_row[p.anchor] = len(rows) - 1
+    return place_removed(rows, old_paragraphs, position_of_row)
+
+
+def place_removed(rows: list[ChangeRow], old_paragraphs: Sequence[Paragraph], row_of_old: dict[str, int]
+                  ) -> list[ChangeRow]:
+    """Insert each removed paragraph just after the nearest earlier paragraph that survived.
+
+    row_of_old maps the anchor of every surviving old paragraph to its row in `rows`.
+    """
+    inserts: dict[int, list[ChangeRow]] = {}
+    last_kept = -1
+    for p in old_paragraphs:
+        if p.anchor in row_of_old:
+            last_kept = row_of_old[p.anchor]
+        else:
+            inserts.setdefault(last_kept, []).append(ChangeRow("removed", p, None))
+    merged: list[ChangeRow] = list(inserts.get(-1, []))
+    for index, row in enumerate(rows):
+        merged.append(row)
+        merged.extend(inserts.get(index, []))
+    return merged
+
+
+def summarise_changes(rows: Sequence[ChangeRow]) -> dict[str, int]:
+    """Count the rows of a comparison by kind of change."""
+    counts = {"unchanged": 0, "edited": 0, "new": 0, "removed": 0}
+    for row in rows:
+        counts[row.change] += 1
+    return counts
+
+
+def publish_version(
+    session: DbSession,
+    consultation: Consultation,
+    files: Sequence[tuple[str, str]],
+    note: str,
+    actor_id: int | None = None,
+) -> DocumentVersion:
+    """Add the next version, carrying paragraph anchors over from the current one."""
+    if not note.strip():
+        raise ServiceError("Say what changed in this version: the note is shown to readers.")
+    previous = current_version(session, consultation)
+    document = preview_version(session, consultation, files)
+    version = store_version(
+        session, consultation, previous.number + 1, files, document, note=note.strip()
+    )
+    session.add(
+        ConsultationEvent(
+            consultation_id=consultation.id, actor_id=actor_id, kind="version",
+            detail=f"Version {version.number}: {note.strip()}",
+        )
+    )
+    session.flush()
+    return version
+
+
+def preview_version(
+    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]]
+) -> documents.Document:
+    """Parse a candidate next version and carry anchors over, without storing anything."""
+    previous = current_version(session, consultation)
+    document = parse_document(files)
+    reserved = session.scalars(
+        select(Paragraph.anchor)
+        .join(DocumentVersion)
+        .where(DocumentVersion.consultation_id == consultation.id)
+        .distinct()
+    ).all()
+    return documents.carry_anchors(as_document(previous), document, reserved=reserved)
+
+
+@dataclass
+class VersionPreview:
+    """What publishing a candidate next version would change, paragraph by paragraph."""
+
+    document: documents.Document
+    number: int
+    rows: list[ChangeRow]
+    counts: dict[str, int]
+
+
+def preview_version_changes(
+    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]]
+) -> VersionPreview:
+    """Preview the next version against the current one, storing nothing."""
+    current = current_version(session, consultation)
+    document = preview_version(session, consultation, files)
+    old_paragraphs = paragraphs_of(session, current)
+    old_by_anchor = {p.anchor: p for p in old_paragraphs}
+    rows: list[ChangeRow] = []
+    row_of_old: dict[str, int] = {}
+    for p in document.paragraphs:
+        before = old_by_anchor.get(p.previous_anchor or "") if p.previous_anchor else None
+        if before is None or p.status == "new":
+            rows.append(ChangeRow("new", None, p))
+        elif p.status == "unchanged":
+            rows.append(ChangeRow("unchanged", before, p))
+        else:
+            rows.append(ChangeRow("edited", before, p, documents.diff(before.text, p.text).html))
+        if before is not None:
+            row_of_old[before.anchor] = len(rows) - 1
+    # As on the public changes page: a removed paragraph sits after the last survivor before it.
+    merged = place_removed(rows, old_paragraphs, row_of_old)
+    return VersionPreview(document, current.number + 1, merged, summarise_changes(merged))
