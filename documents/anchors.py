@@ -67,7 +67,7 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
     for print_, news in new_by_print.items():
         olds = old_by_print[print_]
         if len(olds) * len(news) > 4096:
-            pairs = list(zip(news, olds))  # a huge group of repeats: keep reading order
+            pairs = list(zip(news, olds, strict=False))  # a huge group of repeats: keep reading order
         else:
             candidates = sorted(
                 (_family(new[n].kind) != _family(old[o].kind), abs(rel_new[n] - rel_old[o]), n, o)
@@ -79,7 +79,7 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
                 chosen_new.append(n)
                 chosen_old.append(o)
         # Nearest positions decide which repeats match; reading order decides who pairs with whom.
-        for n, o in zip(sorted(chosen_new), sorted(chosen_old)):
+        for n, o in zip(sorted(chosen_new), sorted(chosen_old), strict=True):
             pair(n, o)
 
     # 3. Fuzzy: the quote with its neighbours, above a threshold, one-to-one, best first.

@@ -201,7 +201,7 @@ def _paragraphs(blocks: list[tuple[Block, str | None]]) -> list[Paragraph]:
     numbers = number_blocks([(b.kind, b.level) for b, _ in blocks])
     paragraphs: list[Paragraph] = []
     pinned_at: dict[str, tuple[int, str | None]] = {}
-    for position, ((block, source), number) in enumerate(zip(blocks, numbers)):
+    for position, ((block, source), number) in enumerate(zip(blocks, numbers, strict=True)):
         anchor = ""
         if block.pinned:
             line = block.pinned_line or block.line

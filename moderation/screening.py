@@ -26,14 +26,14 @@ from pathlib import Path
 RULE_PERSONAL = "personal-information"
 RULE_SPAM = "no-spam"
 RULE_ABUSE = "no-abuse"
-RULE_ON_TOPIC = "on-topic"
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # A run of digits with the usual separators: 07700 900123, +44 20 7946 0958, (020) 7946 0958.
 # Between 10 and 15 digits (checked in code), so years and sums of money do not count.
 PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s().-]{7,20}\d(?!\w)")
 POSTCODE = re.compile(
-    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRVWXY]) ?\d[ABD-HJLNP-UW-Z]{2})\b",
+    r"\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d{1,2}|\d[A-HJKPSTUW]|[A-HK-Y]\d[ABEHMNPRVWXY])"
+    r" ?\d[ABD-HJLNP-UW-Z]{2})\b",
     re.IGNORECASE,
 )
 # Deliberately broader than the issued prefixes: a false alarm costs a moderator a glance.
@@ -273,7 +273,8 @@ def listed_words(text: str, lists: Iterable[WordList] | None = None) -> list[Rea
         for folded, where in foldings:
             for match in word_list.pattern.finditer(folded):
                 # A sentence-start entry's match begins with the spaces or quotes before it.
-                start = match.start() + len(LEADING_NON_WORD.match(match.group()).group())
+                lead = LEADING_NON_WORD.match(match.group())
+                start = match.start() + (lead.end() if lead else 0)
                 if match.end() > start:
                     found.add((where[start], where[match.end() - 1] + 1))
         spans = tuple(sorted(found))
@@ -381,7 +382,7 @@ def estimated_similarity(a: Iterable[int], b: Iterable[int]) -> float:
     a, b = list(a), list(b)
     if not a or len(a) != len(b):
         return 0.0
-    return sum(x == y for x, y in zip(a, b)) / len(a)
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 
 
 def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = (),
