@@ -55,7 +55,7 @@ def flag(session: DbSession, *, comment_id: int, consultation_id: int, comment_a
     counted = select(func.count()).select_from(Flag).where(Flag.comment_id == comment_id)
     if last_decided is not None:
         counted = counted.where(Flag.created_at > last_decided)
-    count = session.scalar(counted)
+    count = session.execute(counted).scalar_one()
     already = session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment_id,
                                                         QueueItem.state.in_(OPEN_STATES)).limit(1))
     if count >= threshold and not already:
@@ -153,7 +153,7 @@ def check_appeal(session: DbSession, decision_id: int, author_id: int,
     if decision is None or decision.outcome == ESCALATE:
         # An escalation is between moderators and officials: nothing for the author to see.
         raise ModerationError("There is no such decision.", status=404)
-    item = session.get(QueueItem, decision.item_id)
+    item = session.get_one(QueueItem, decision.item_id)
     if item.author_id != author_id:
         raise ModerationError("You can only appeal decisions on your own comments.", status=403)
     refusal = appeal_refusal(decision, appeal_facts(session, [decision])[decision.id], now)
@@ -167,7 +167,7 @@ def appeal(session: DbSession, decision_id: int, author_id: int, reason: str, *,
     """Appeal a decision (once, within 30 days): a moderator new to the comment reviews it."""
     now = now or utcnow()
     decision = check_appeal(session, decision_id, author_id, now)
-    item = session.get(QueueItem, decision.item_id)
+    item = session.get_one(QueueItem, decision.item_id)
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError("Say why you think the decision was wrong.")
@@ -200,9 +200,9 @@ def appeal_excluded(session: DbSession, item: QueueItem) -> list[int]:
     on the comment (the moderator appealed against, and any before them). Empty otherwise."""
     if item.source != "appeal":
         return []
-    earlier = set(session.scalars(select(Decision.moderator_id).distinct().where(
+    earlier = {m for m in session.scalars(select(Decision.moderator_id).distinct().where(
         Decision.comment_id == item.comment_id, Decision.item_id != item.id,
-        Decision.moderator_id.is_not(None))))
+        Decision.moderator_id.is_not(None))) if m is not None}
     if item.excluded_moderator_id:
         earlier.add(item.excluded_moderator_id)
     return sorted(earlier)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import column, func, select, table, update
+from sqlalchemy.engine import CursorResult
 
 from moderation import signals
 from moderation.db import DbSession, utcnow
@@ -112,7 +114,8 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
     expected = request.expected_version if request.expected_version is not None else item.version
     new_state = ESCALATED if request.outcome == ESCALATE else DECIDED
     # The version check and the state change are one statement: only one moderator can win.
-    won = session.execute(
+    # An UPDATE without RETURNING gives a CursorResult, which carries the row count.
+    won = cast(CursorResult[Any], session.execute(
         update(QueueItem)
         .where(QueueItem.id == item.id, QueueItem.version == expected,
                QueueItem.state.in_(OPEN_STATES))
@@ -120,7 +123,7 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
                 decided_at=now if new_state == DECIDED else None, claimed_by=None,
                 claimed_until=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if won != 1:
         session.refresh(item)
         raise Conflict(_conflict_message(session, item), item)
@@ -135,7 +138,7 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
     if item.source == "appeal":
         appeal = session.scalar(select(Appeal).where(Appeal.item_id == item.id))
         if appeal is not None and request.outcome != ESCALATE:
-            appealed = session.get(Decision, appeal.decision_id)
+            appealed = session.get_one(Decision, appeal.decision_id)
             # Upheld when the appeal reaches the same result: not published (rejected or removed)
             # again, or redacted again; anything else overturns the decision appealed against.
             same = {REJECT: REMOVE, REMOVE: REJECT}.get(appealed.outcome) == request.outcome

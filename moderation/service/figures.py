@@ -71,8 +71,8 @@ def statistics(session: DbSession, consultation_id: int | None = None) -> dict:
         .outerjoin(queued, queued.c.comment_id == TextPrint.comment_id),
         TextPrint.consultation_id).subquery()
     # Grouped outside: PostgreSQL would not match a CASE of bound strings in GROUP BY.
-    counts = dict(session.execute(select(comments.c.standing, func.count())
-                                  .group_by(comments.c.standing)).all())
+    counts: dict[str, int] = dict(session.execute(select(comments.c.standing, func.count())
+                                                  .group_by(comments.c.standing)).all())
     figures: dict = {key: counts.get(key, 0) for key in STANDING}
     figures["received"] = sum(counts.values())
 

@@ -95,9 +95,10 @@ def _campaign_group(connection, consultation_id: int, digest: str, same: str | N
         candidates = connection.execute(
             _NEAR_TEXTS, {"consultation": consultation_id, "bands": screening.bands(signature)}).all()
         scored = [(screening.estimated_similarity(signature, other or ()), key) for key, other in candidates]
-        best = max(scored, default=(0.0, None))
-        if best[0] >= screening.NEAR_DUPLICATE:
-            return best[1], False
+        if scored:
+            similarity, group = max(scored)
+            if similarity >= screening.NEAR_DUPLICATE:
+                return group, False
     return digest, True
 
 

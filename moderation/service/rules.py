@@ -128,7 +128,7 @@ def current_rules(session: DbSession) -> HouseRulesVersion:
                 version = publish_rules(session, DEFAULT_RULES.read_text(encoding="utf-8"),
                                         note="The first house rules.", actor_id=None, number=1)
         except IntegrityError:  # another request published them at the same moment: use theirs
-            version = session.scalar(latest)
+            version = session.scalars(latest).one()
     return version
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import bindparam, column, select, table
-from sqlalchemy.orm import scoped_session
+from sqlalchemy.orm import Session, scoped_session
 
 from moderation import signals
 from moderation.db import DbSession, utcnow
@@ -17,15 +17,14 @@ _UNREVOKED = (select(Sanction).where(Sanction.user_id == bindparam("user"), Sanc
 
 def _unrevoked_sanctions(session: DbSession, user_id: int) -> list[Sanction]:
     """A user's sanctions not revoked, read once per transaction (posting asks twice)."""
-    if isinstance(session, scoped_session):
-        session = session()
-    transaction = session.get_transaction()
-    cached = session.info.get("moderation.sanctions")
+    plain: Session = session() if isinstance(session, scoped_session) else session
+    transaction = plain.get_transaction()
+    cached = plain.info.get("moderation.sanctions")
     if cached is None or cached[0] is not transaction:
-        cached = session.info["moderation.sanctions"] = (transaction, {})
-    by_user = cached[1]
+        cached = plain.info["moderation.sanctions"] = (transaction, {})
+    by_user: dict[int, list[Sanction]] = cached[1]
     if user_id not in by_user:
-        by_user[user_id] = list(session.scalars(_UNREVOKED, {"user": user_id}))
+        by_user[user_id] = list(plain.scalars(_UNREVOKED, {"user": user_id}))
     return by_user[user_id]
 
 
