@@ -6,6 +6,8 @@ of this package, which consult.moderate.views imports so that they are registere
 """
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Blueprint, abort, url_for
 from flask_login import current_user
 
@@ -21,7 +23,7 @@ def viewer() -> operations.Viewer:
     return operations.Viewer.of(current_user)
 
 
-def refuse(exc: service.ModerationError):
+def refuse(exc: service.ModerationError) -> NoReturn:
     """Show a refusal as an error page with its status and message."""
     abort(exc.status, description=exc.message)
 

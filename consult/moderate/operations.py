@@ -186,7 +186,9 @@ def conflict_detail(session: DbSession, item: QueueItem) -> str | None:
     latest = service.latest_decision(session, item.id)
     if latest is None:
         return None
-    who = names(session, [latest.moderator_id]).get(latest.moderator_id, "the automatic screening")
+    moderator_id = latest.moderator_id
+    who = names(session, [moderator_id]).get(moderator_id, "the automatic screening") if moderator_id \
+        else "the automatic screening"
     rules_text = " and ".join(r["label"] for r in service.cited_rules(session, latest))
     when = latest.created_at
     return (f"{who} decided at {when:%H:%M} UTC on {when:%-d %B %Y}: "
@@ -204,8 +206,9 @@ def decision_prefill(item: QueueItem) -> dict:
 def item_page(session: DbSession, item: QueueItem, viewer: Viewer, *, holder: int | None = None,
               conflict: bool = False) -> dict:
     """One item with its context, the author's history, and who may decide it (read only)."""
-    comment = session.get(Comment, item.comment_id)
-    consultation = session.get(Consultation, item.consultation_id)
+    # An item's comment and consultation are non-null foreign keys: they are always there.
+    comment = session.get_one(Comment, item.comment_id)
+    consultation = session.get_one(Consultation, item.consultation_id)
     rules_version = service.rules_in_force(session)
     context = []
     if comment.anchor:
@@ -270,13 +273,13 @@ def assignments_page(session: DbSession) -> dict:
 def change_assignment(session: DbSession, change: Callable, user_id: int, consultation_id: int,
                       actor_id: int) -> tuple[User, Consultation]:
     """Assign or unassign (`change`) a moderator; returns the moderator and the consultation."""
-    change(session, user_id, consultation_id, actor_id)
-    return session.get(User, user_id), session.get(Consultation, consultation_id)
+    change(session, user_id, consultation_id, actor_id)  # refuses unknown people and consultations
+    return session.get_one(User, user_id), session.get_one(Consultation, consultation_id)
 
 
 def unassign_page(session: DbSession, user_id: int | None, consultation_id: int | None) -> dict:
     """What taking a moderator off a consultation changes for them (read only)."""
-    mine = service.assignments(session).get(user_id, [])
+    mine = service.assignments(session).get(user_id, []) if user_id is not None else []
     if consultation_id not in mine:
         raise service.ModerationError("That moderator is not assigned to that consultation.", status=404)
     return {"moderator": session.get(User, user_id),
@@ -447,7 +450,8 @@ def audit_rows(session: DbSession, entries: list[AuditEntry],
                 shown.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
         item_id = detail.get("item_id")
         if e.subject_type == "user":
-            subject = people.get(e.subject_id, "an account since removed")
+            subject = people.get(e.subject_id, "an account since removed") if e.subject_id is not None \
+                else "an account since removed"
         elif e.subject_type == "rules":
             subject = f"The house rules, version {detail.get('number', '?')}"
         elif e.subject_type == "comment":
