@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -17,7 +18,7 @@ from consult.extensions import db
 from consult.users import UserError, create_user
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.secho(f"Error: {message}", fg="red", err=True)
     sys.exit(1)
 
@@ -59,8 +60,9 @@ def demo() -> None:
     """Load the demo consultation and one demo account for each role."""
     from consult.demo import load_demo
 
-    # Notifications carry absolute links: give them the address `make run` serves.
-    with writing(), current_app.test_request_context(base_url="http://127.0.0.1:5000/"):
+    # No request context: the notifications the demo records link site-relatively, and mail
+    # delivery later turns those into addresses from SITE_URL.
+    with writing():
         consultation, accounts = load_demo(db.session)
         db.session.commit()
     click.echo(f"Open for comments: /c/{consultation.slug} ({consultation.title})")
