@@ -1,4 +1,4 @@
-# Consult: `make run` serves the demo, `make test` runs the whole suite.
+# Consult: `make run` serves the demo, `make test` runs the whole suite, `make test-fast` the quick tier.
 VENV      ?= .venv
 PYTHON    ?= python3
 BIN        = $(VENV)/bin
@@ -7,7 +7,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 5000
 export CONSULT_ENV ?= development
 
-.PHONY: run test install bench clean
+.PHONY: run lint test test-fast install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,18 @@ run: $(STAMP)
 # browser journeys share one server and one Chromium.
 PYTEST_WORKERS ?= 2
 
+# ruff (settings in pyproject.toml) over the whole tree, then mypy over consult, documents, moderation.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# Everything but the tests marked slow (browser journeys, schemathesis, real server processes:
+# see tests/conftest.py). For the edit-test loop; `make test` and CI still run the lot.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 # The quick benchmarks (a few minutes): documents/ timings, then the load benchmark on SQLite
 # and PostgreSQL (needs a server on 127.0.0.1:5432); writes docs/performance.md.
