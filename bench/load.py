@@ -432,7 +432,7 @@ def fts5_compare(url, index_dir, queries, runs, kinds=("comment",)):
                 con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (q,)).fetchone()
                 fts_lat.append(time.perf_counter() - t)
                 t = time.perf_counter()
-                search.search(index_dir, session, q, kinds=kinds)
+                search.search(index_dir, q, kinds=kinds)
                 whoosh_lat.append(time.perf_counter() - t)
         session.close()
         db.engine.dispose()

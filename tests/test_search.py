@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from consult.comments.service import CommentInput, submit_comment, withdraw_comm
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import SearchChange, utcnow
-from consult.search import whoosh_engine
+from consult.search import records, whoosh_engine
 from consult.users import create_user
 
 DOC = """# Allotments
@@ -45,7 +46,7 @@ def indexed(app, tmp_path):
 
 
 def _find(index_dir, text, **kw):
-    return search.search(index_dir, db.session, text, **kw)
+    return search.search(index_dir, text, **kw)
 
 
 def test_changes_are_logged_in_the_same_transaction(indexed):
@@ -204,8 +205,8 @@ def _many_documents(index_dir: str, count: int) -> list[list[str]]:
         words += [w for w in rare if rng.random() < 0.02]
         words = rng.sample(words, len(words)) or ["nothing"]
         texts.append(words)
-        writer.add_document(**whoosh_engine._comment_document(n + 1, " ".join(words), None, None, utcnow(), 1,
-                                                                "many", "Many"))
+        fields = records.comment_fields(n + 1, " ".join(words), None, None, utcnow(), 1, "many", "Many")
+        writer.add_document(**whoosh_engine._document(**fields))
     writer.commit()
     return texts
 
@@ -229,13 +230,13 @@ def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path
         "beehive OR orchard": count(lambda w: "beehive" in w or "orchard" in w),
         "hedge NOT water": count(lambda w: "hedge" in w and "water" not in w),
         "beeh* garden": count(lambda w: "beehive" in w and "garden" in w),
-        '"water garden"': count(lambda w: any(a == "water" and b == "garden" for a, b in zip(w, w[1:]))),
+        '"water garden"': count(lambda w: any(a == "water" and b == "garden" for a, b in pairwise(w))),
     }
     assert min(expected.values()) > 10  # every query has matches to miss
     with app.app_context():
-        found = {q: search.search(str(index_dir), db.session, q).total for q in expected}
+        found = {q: search.search(str(index_dir), q).total for q in expected}
         assert found == expected
-        page = search.search(str(index_dir), db.session, "beehive water", page=2)
+        page = search.search(str(index_dir), "beehive water", page=2)
     assert len(page.hits) == 20 and all("<mark" in h.highlight for h in page.hits)
 
 
@@ -252,4 +253,4 @@ def test_ranking_is_whooshs_own_bm25f(app, tmp_path, monkeypatch):
         for q in ("water garden", "hedge compost", "orchard"):
             expected = [hit["item_id"] for hit in stock.search(QueryParser("text", search.SCHEMA).parse(q),
                                                                  limit=20)]
-            assert [h.item_id for h in search.search(str(index_dir), db.session, q).hits] == expected
+            assert [h.item_id for h in search.search(str(index_dir), q).hits] == expected

@@ -58,7 +58,7 @@ def _after_flush(session: DbSession, _context) -> None:
             rows[change] = True
     if rows:
         session.connection().execute(
-            insert(SearchChange.__table__),
+            insert(SearchChange),
             [{"kind": kind, "object_id": object_id} for kind, object_id in rows])
 
 

@@ -8,6 +8,7 @@ means come from records.py, which knows nothing of whoosh.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -17,6 +18,7 @@ from datetime import datetime
 from html import escape
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
@@ -131,11 +133,6 @@ def _document(**fields) -> dict:
         fields["phrases"] = fields["text"]
     return fields
 
-
-
-def _comment_document(*row) -> dict:
-    """A published comment's whoosh document, from records.comment_fields' arguments."""
-    return _document(**records.comment_fields(*row))
 
 
 def _add(writer, documents) -> None:
@@ -336,6 +333,8 @@ class _RankFirst(TopCollector):
     optimisation is off: it saves little on all-words queries and needs that second pass).
     """
 
+    matcher: Any  # whoosh's Collector sets it per segment (set_subsearcher)
+
     def __init__(self, limit: int, budget: int) -> None:
         # replace=0: never swap in a matcher that leaves out documents that cannot reach the
         # top `limit`, as whoosh otherwise does, which would stop the count short.
@@ -382,7 +381,7 @@ def _words_to_mark(query, reader) -> set[str]:
 
 
 # `session` is unused (the index holds all a search shows); removed once callers stop passing it.
-def search(index_dir: str, session: DbSession | None, query: str, *, kinds: tuple[str, ...] = (),
+def search(index_dir: str, query: str, *, kinds: tuple[str, ...] = (),
            slugs: tuple[str, ...] | None = None, date_from: datetime | None = None,
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
     """Search the public index for documents holding all the words, best matches first.
@@ -416,10 +415,8 @@ def search(index_dir: str, session: DbSession | None, query: str, *, kinds: tupl
     # document built for each search. (Require's block-skipping path is broken in whoosh 2.7;
     # _RankFirst never takes it.)
     collector = _RankFirst(limit=page * pagelen, budget=MAX_RANKED)
-    try:
+    with contextlib.suppress(_Enough):  # the budget ran out: rank what was found (see _RankFirst)
         searcher.search_with_collector(Require(parsed, And(filters)) if filters else parsed, collector)
-    except _Enough:
-        pass
     results = collector.results()
     if collector.stopped_at is None:
         total, exact = collector.total, True
