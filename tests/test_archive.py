@@ -238,7 +238,7 @@ def test_csv_holds_only_published_comments(client, world):
     response, rows = _csv(client)
     header = rows[0]
     assert header[:3] == ["comment_id", "consultation", "version"]
-    records = [dict(zip(header, row)) for row in rows[1:]]
+    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     ids = {int(r["comment_id"]) for r in records}
     assert ids == {world["published"], world["hidden_name"], world["formula"], world["reply"]}
     body = _text(response)
@@ -255,7 +255,7 @@ def test_csv_holds_only_published_comments(client, world):
 def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, world):
     response, rows = _csv(client)
     header = rows[0]
-    records = {int(r[0]): dict(zip(header, r)) for r in rows[1:]}
+    records = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows[1:]}
     formula = records[world["formula"]]
     assert formula["comment"] == "'=SUM(1+2) is what the waiting list feels like"
     assert formula["organisation"] == "Allotment Society" and formula["respondent_type"] == "organisation"
@@ -271,7 +271,7 @@ def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, 
 
 def test_csv_of_a_responded_consultation_names_themes_and_outcomes(client, world):
     _response, rows = _csv(client, "parking")
-    records = [dict(zip(rows[0], r)) for r in rows[1:]]
+    records = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert len(records) == 1
     assert records[0]["themes"] == "Fees for electric cars" and records[0]["outcomes"] == "No change"
 
@@ -298,11 +298,14 @@ def test_json_download_has_licence_and_the_same_published_comments(client, world
     assert all(c["themes"] == [] for c in data["comments"])
 
 
-def test_downloads_read_in_batches_and_keep_order(app, world):
+def test_downloads_read_in_batches_and_keep_order(app, world, monkeypatch):
+    monkeypatch.setattr(downloads, "BATCH", 1)  # a query, and a piece, per comment
     with app.app_context():
         c = archive.public_consultation(db.session, "allotments")
-        ids = [r["id"] for r in archive.iter_published_comments(db.session, c, batch=1)]
+        pieces = list(archive.comments_json(db.session, c, "Licence", "https://example.org/l"))
+    ids = [r["id"] for r in json.loads("".join(pieces))["comments"]]
     assert ids == sorted(ids) and len(ids) == 4
+    assert len(pieces) == 6  # head, the 4 comments one batch each, end
 
 
 def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, world, monkeypatch):

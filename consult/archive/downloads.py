@@ -134,13 +134,6 @@ def _record_batches(session: DbSession, consultation: Consultation, batch: int =
             return
 
 
-def iter_published_comments(session: DbSession, consultation: Consultation,
-                            batch: int = BATCH) -> Iterator[dict]:
-    """Every published comment as a plain record, read in keyset batches (constant memory)."""
-    for records in _record_batches(session, consultation, batch):
-        yield from records
-
-
 def encode_cursor(comment_id: int) -> str:
     """An opaque page cursor for the comments API."""
     return base64.urlsafe_b64encode(f"c:{comment_id}".encode()).decode().rstrip("=")

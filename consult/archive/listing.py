@@ -19,7 +19,6 @@ PUBLIC_STATUSES = ("open", "upcoming", "closed", "responded", "archived")
 SORTS = {"closing": "Closing date", "newest": "Newest", "title": "Title"}
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
 CLOSING_SOON = timedelta(days=14)
 # Slugs are 3-80 lower-case letters, digits and hyphens; anything else cannot exist, and a
 # value the database cannot even compare (a NUL byte on PostgreSQL) must never reach it.

@@ -51,11 +51,6 @@ def mark_considered(session: DbSession, consultation: Consultation, comment_id: 
     return record
 
 
-def considered_label(record: CommentConsidered) -> str:
-    """A "considered, no theme" reason in words."""
-    return REASON_LABELS.get(record.reason, CONSIDERED_REASONS["other"])
-
-
 @dataclass
 class ConsideredSummary:
     """The published comments read and counted under no theme, per reason."""

@@ -30,7 +30,6 @@ from consult.responses.considered import (
     EARLIER,
     REASON_LABELS,
     ConsideredSummary,
-    considered_label,
     considered_summary,
     mark_considered,
 )
@@ -87,7 +86,7 @@ __all__ = [
     "anchors_of", "count_under_theme", "assign", "unassign", "theme_comments",
     "suggestions", "search_comments", "uncounted", "uncounted_total", "themes_for_comments",
     "themes_for_anchor", "CONSIDERED_REASONS", "EARLIER", "REASON_LABELS",
-    "mark_considered", "considered_label", "ConsideredSummary", "considered_summary",
+    "mark_considered", "ConsideredSummary", "considered_summary",
     "PER_PAGE", "CommentPage", "published_theme_comments", "published_considered_comments",
     "DraftValues", "draft_values", "save_draft", "ThemeReport", "report", "publish",
     "correct", "corrections", "as_markdown", "counted_under_published",
