@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - after the importorskip
 from hypothesis import strategies as st  # noqa: E402 - after the importorskip
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402

@@ -50,6 +50,11 @@ def _consultation(slug, text, mode):
 @pytest.fixture
 def world(app):
     """A pre-moderated and a post-moderated consultation, citizens, two moderators, an official."""
+    return make_world(app)
+
+
+def make_world(app) -> dict:
+    """The `world` fixture's set-up, for other test files to build the same one."""
     with app.app_context():
         pre = _consultation("parking", DOC, "pre")
         post = _consultation("libraries", OTHER, "post")
@@ -510,7 +515,8 @@ def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off
     page = admin.get("/moderation/assignments").get_data(as_text=True)
     assert "Every consultation (none assigned)" in page and "Mo" in page
 
-    response = admin.post("/moderation/assignments", data={"user_id": world["mo"], "consultation_id": world["ids"]["post"]},
+    response = admin.post("/moderation/assignments",
+                          data={"user_id": world["mo"], "consultation_id": world["ids"]["post"]},
                           follow_redirects=True)
     assert "Mo now moderates =SUM(1+1) Libraries." in response.get_data(as_text=True)
     assert "Permits cost too much." not in mo.get("/moderation/").get_data(as_text=True)
@@ -524,7 +530,8 @@ def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off
     for data, status, message in refusals:
         response = admin.post("/moderation/assignments", data=data)
         assert response.status_code == status and message in response.get_data(as_text=True), data
-    response = admin.post("/moderation/assignments/remove", data={"user_id": world["bea"], "consultation_id": world["ids"]["pre"]})
+    response = admin.post("/moderation/assignments/remove",
+                          data={"user_id": world["bea"], "consultation_id": world["ids"]["pre"]})
     assert response.status_code == 404 and "not assigned to that consultation" in response.get_data(as_text=True)
 
     # "Remove" asks first, and says that with nothing left assigned Mo moderates everything again.
@@ -800,7 +807,8 @@ def test_a_user_placed_under_a_measure_is_told_by_mail_why_and_until_when(app, w
     mail = outbox(app)[0]
     assert mail.to == "ann@example.org"
     assert mail.subject == f"Your account is suspended from posting comments until {until:%-d %B %Y}"
-    assert "The reason: Repeated abuse" in mail.body and f"It ends on {until:%-d %B %Y} at 23:59, Europe/London time." in mail.body
+    assert "The reason: Repeated abuse" in mail.body
+    assert f"It ends on {until:%-d %B %Y} at 23:59, Europe/London time." in mail.body
     assert mo.post(f"/moderation/users/{world['cat']}/sanctions",
                    data={"kind": "premoderate", "reason": "Links to adverts"}).status_code == 303
     mail = outbox(app)[0]

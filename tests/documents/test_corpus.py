@@ -56,7 +56,8 @@ def test_federal_draft_joined_in_reading_order(draft):
     assert headings[0] == "Introduction for Public Comment"
     assert [p.source for p in draft.paragraphs][0] == "index.md"
     sources = list(dict.fromkeys(p.source for p in draft.paragraphs))
-    assert sources == [f"{n}.md" for n in ["index", "introduction", "objectives", "scope", "procurement", "reuse", "oss", "Implementation", "Appendixa", "appendixb"]]
+    assert sources == [f"{n}.md" for n in ["index", "introduction", "objectives", "scope", "procurement", "reuse",
+                                           "oss", "Implementation", "Appendixa", "appendixb"]]
     assert draft.title == "Federal Source Code Policy"
     assert draft.meta["description"] == "Introduction for Public Comment"
     numbers = [p.number for p in draft.paragraphs]

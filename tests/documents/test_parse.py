@@ -97,7 +97,8 @@ def test_duplicate_pinned_anchors_name_both_lines():
 
 
 def test_duplicate_pinned_anchors_across_files_name_the_file():
-    with pytest.raises(DocumentError, match=r"b\.md, line 3: duplicate pinned anchor 'x' \(first used in a\.md, line 1\)"):
+    with pytest.raises(DocumentError,
+                       match=r"b\.md, line 3: duplicate pinned anchor 'x' \(first used in a\.md, line 1\)"):
         documents.parse_files([("a.md", "# A {#x}\n"), ("b.md", "# B\n\n{: #x}\nText\n")])
 
 

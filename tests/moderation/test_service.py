@@ -76,7 +76,8 @@ def test_reject_needs_a_known_rule_and_tells_the_author_which(ctx):
     mod = ctx["u"]["mod1"].id
     with pytest.raises(service.ModerationError, match="Cite the house rule"):
         service.decide(db.session, item.id, mod, service.DecisionRequest("reject"))
-    with pytest.raises(service.ModerationError, match="That house rule has changed since you opened this page: read the rules again"):
+    with pytest.raises(service.ModerationError,
+                       match="That house rule has changed since you opened this page: read the rules again"):
         service.decide(db.session, item.id, mod, service.DecisionRequest("reject", ["no-such-rule"]))
     with pytest.raises(service.ModerationError, match="limit is 2,000"):
         service.decide(db.session, item.id, mod, service.DecisionRequest("reject", ["no-abuse"], "x" * 2001))
