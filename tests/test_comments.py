@@ -13,7 +13,7 @@ from consult.consultations.service import create_consultation, publish_version
 from consult.extensions import db
 from consult.models import Comment, CommentEdit, Consultation, Paragraph, User, utcnow
 from consult.users import create_user
-from tests.helpers import PARKING, PARKING_V2, make_user
+from tests.helpers import PARKING, PARKING_V2, fresh_app, make_user
 from tests.helpers import sign_in as sign_in_by_id
 
 DOC, DOC_V2 = PARKING, PARKING_V2
@@ -23,6 +23,10 @@ DOC, DOC_V2 = PARKING, PARKING_V2
 @pytest.fixture
 def world(app):
     """An open consultation and a confirmed citizen."""
+    return _make_world(app)
+
+
+def _make_world(app):
     with app.app_context():
         now = utcnow()
         c = create_consultation(
@@ -256,7 +260,7 @@ def test_each_reply_form_has_its_own_key_so_two_replies_from_one_page_are_both_s
         ids = {str(c.id) for c in db.session.scalars(select(Comment))}
     assert sorted(forms) == sorted(ids)
     keys = {}
-    for parent, form in zip(forms, bodies):
+    for parent, form in zip(forms, bodies, strict=True):
         assert f'name="parent_id" value="{parent}"' in form
         assert f'id="reply-{parent}-body"' in form and f'for="reply-{parent}-body"' in form
         keys[parent] = re.search(r'name="submission_key" value="([0-9a-f]{32})"', form).group(1)
@@ -353,7 +357,7 @@ def test_thread_pages_show_exactly_what_each_reader_may_see_in_order(world, app)
 
         for a in (anchor, None):
             for viewer in (None, world["citizen_id"], bob.id):
-                def may_see(r):
+                def may_see(r, viewer=viewer):
                     return (r.status in ("published", "removed")
                             or (r.status == "pending" and r.author_id == viewer))
                 expected = [r.id for r in rows
@@ -614,3 +618,55 @@ def test_a_banned_author_cannot_edit_a_held_comment_into_publication(client, wor
             edit_comment(db.session, comment.id, world["citizen_id"], "About fees.")
         db.session.rollback()
         assert db.session.get(Comment, comment.id).status == "pending"
+
+
+@pytest.fixture
+def csrf_app(database_url, tmp_path):
+    """The app with CSRF protection on, as in production."""
+    yield from fresh_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+
+
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_with_csrf_on_a_comment_needs_the_token_once_in_the_form_or_the_header(csrf_app):
+    # The site-wide check (Flask-WTF's CSRFProtect) is the one that decides: without the token
+    # nothing is stored and the page says why; the token is accepted in the form or, as scripts
+    # send it, in the X-CSRFToken header.
+    world = _make_world(csrf_app)
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    client = csrf_app.test_client()
+    sign_in_by_id(client, csrf_app, world["citizen_id"])
+    token = _csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
+    json_answer = {"Accept": "application/json"}
+    forged = _post(client, world, anchor, body="Sent from another site.", key="c0")
+    assert forged.status_code == 400
+    assert "expired or was sent from another site" in forged.get_data(as_text=True)
+    in_form = _post(client, world, anchor, body="Sent with the form.", key="c1", csrf_token=token)
+    assert in_form.status_code == 303
+    in_header = client.post(f"/c/parking/p/{anchor}/comments", headers={**json_answer, "X-CSRFToken": token},
+                            data={"body": "Sent by the page's script.", "submission_key": "c2"})
+    assert in_header.status_code == 200 and in_header.get_json()["ok"]
+    with csrf_app.app_context():
+        assert sorted(db.session.scalars(select(Comment.body))) == [
+            "Sent by the page's script.", "Sent with the form."]
+
+
+def test_with_csrf_on_an_edit_sent_with_the_token_in_the_header_is_saved(csrf_app):
+    world = _make_world(csrf_app)
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    client = csrf_app.test_client()
+    sign_in_by_id(client, csrf_app, world["citizen_id"])
+    token = _csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
+    assert _post(client, world, anchor, body="First thoughts", key="e1", csrf_token=token).status_code == 303
+    with csrf_app.app_context():
+        comment_id = db.session.scalars(select(Comment.id)).one()
+    forged = client.post(f"/me/comments/{comment_id}/edit", data={"body": "Forged thoughts"})
+    assert forged.status_code == 400
+    assert "expired or was sent from another site" in forged.get_data(as_text=True)
+    edit = client.post(f"/me/comments/{comment_id}/edit", data={"body": "Second thoughts"},
+                       headers={"X-CSRFToken": token})
+    assert edit.status_code == 303
+    with csrf_app.app_context():
+        assert db.session.get(Comment, comment_id).body == "Second thoughts"

@@ -25,26 +25,24 @@ def wants_json() -> bool:
 
 
 def _submit(consultation, anchor: str | None):
+    # No form.validate_on_submit(): the fields have no validators (the service checks the text),
+    # and the CSRF token was checked before the view by CSRFProtect, which answers a bad one
+    # itself (consult/web.py) and tells the form's own check to pass.
     form = CommentForm()
-    if not form.validate_on_submit():
-        # Only the CSRF token can fail here; the service checks the rest.
+    error: service.CommentError
+    try:
+        receipt = _store(consultation, anchor, form)
+    except service.CommentError as exc:
+        db.session.rollback()
+        error = exc
+    except OperationalError:
+        # The database is busy: keep the text on the form and ask to retry shortly.
+        db.session.rollback()
         error = service.CommentError(
-            "This form has expired (the page was open a long time). Your text is kept below: "
-            "send it again.", status=400)
+            "The site is very busy and your comment was not stored yet. Your text is kept "
+            "below: please send it again in a few seconds.", status=503)
     else:
-        try:
-            receipt = _store(consultation, anchor, form)
-        except service.CommentError as exc:
-            db.session.rollback()
-            error = exc
-        except OperationalError:
-            # The database is busy: keep the text on the form and ask to retry shortly.
-            db.session.rollback()
-            error = service.CommentError(
-                "The site is very busy and your comment was not stored yet. Your text is kept "
-                "below: please send it again in a few seconds.", status=503)
-        else:
-            return _acknowledge(receipt)
+        return _acknowledge(receipt)
     if wants_json():
         response = jsonify(ok=False, error=error.message, field=error.field)
         if isinstance(error, service.RateLimited):
@@ -186,7 +184,7 @@ def edit(comment_id: int):
     comment = _own(comment_id)
     form = EditForm(data={"body": comment.body} if request.method == "GET" else None)
     error = None
-    if form.validate_on_submit():
+    if request.method == "POST":  # the CSRF token is checked before the view (see _submit)
         was_pending = comment.status == CommentStatus.PENDING.value
         try:
             edited = service.edit_comment(db.session, comment_id, current_user.id,
@@ -207,8 +205,6 @@ def edit(comment_id: int):
                 message = "Your comment was updated. The earlier text is kept on record."
             flash(message, "success")
             return redirect(url_for("comments.mine") + f"#comment-{comment_id}", code=303)
-    elif request.method == "POST":
-        error = service.CommentError("This form has expired: your text is kept, send it again.")
     return render_template("comments/edit.html", comment=comment, form=form, error=error,
                            held=service.held_notices(db.session, [comment]),
                            edits=service.edits_of(db.session, comment_id)), \
