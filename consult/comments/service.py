@@ -104,7 +104,7 @@ def prepare_comment(
     existing_id = session.connection().execute(
         _BY_SUBMISSION_KEY, {"author": author.id, "key": data.submission_key}).scalar()
     if existing_id is not None:
-        existing = session.get(Comment, existing_id)
+        existing = session.get_one(Comment, existing_id)  # its id was read just now
         return Draft(existing, consultation.moderation_mode, now, stored=existing)
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
@@ -198,7 +198,7 @@ def store_comment(
             _BY_SUBMISSION_KEY, {"author": comment.author_id, "key": comment.submission_key}).scalar()
         if existing_id is None:
             raise
-        return session.get(Comment, existing_id), False
+        return session.get_one(Comment, existing_id), False
     moderation.record_intake(
         session, intake, comment_id=comment.id, consultation_id=comment.consultation_id,
         author_id=comment.author_id, text=comment.body, revision=comment.revision,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 import documents
 from consult.comments.validation import CommentError
@@ -40,7 +41,7 @@ def published_counts(session: DbSession, consultation: Consultation) -> dict[str
     stays the same object while the counts do not change, so callers may key work on it.
     """
     # The database as well as the id: tests and a reset demo reuse ids in a new database.
-    key = (session.get_bind().url, consultation.id, consultation.created_at)
+    key = (session.get_bind().engine.url, consultation.id, consultation.created_at)
     now = time.monotonic()
     with _counts_lock:
         cached = _counts.get(key)
@@ -127,12 +128,12 @@ def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool):
     Building them costs SQLAlchemy more than SQLite takes to run them, and every paragraph page
     (and every comment form) reads a thread.
     """
-    visible = Comment.status.in_(VISIBLE)
+    visible: ColumnElement[bool] = Comment.status.in_(VISIBLE)
     if viewer:
         visible = visible | ((Comment.author_id == bindparam("viewer"))
                              & (Comment.status == CommentStatus.PENDING.value))
     anchor_match = Comment.anchor.is_(None) if general else Comment.anchor == bindparam("anchor")
-    after = bindparam("after")
+    after: BindParameter[int] = bindparam("after")
 
     def in_order(*conditions):
         # Top-level comments in one status, in page order: one range of ix_comments_thread
@@ -207,7 +208,7 @@ def comments_on_removed_paragraphs(
     """Published comments whose paragraph is not in the current version, in document order."""
     version = current_version(session, consultation)
     current_anchors = select(Paragraph.anchor).where(Paragraph.version_id == version.id)
-    visible = Comment.status.in_(VISIBLE)
+    visible: ColumnElement[bool] = Comment.status.in_(VISIBLE)
     if viewer_id is not None:
         visible = visible | ((Comment.author_id == viewer_id)
                              & (Comment.status == CommentStatus.PENDING.value))
