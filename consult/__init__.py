@@ -37,7 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind that many trusted proxies the client's address (for sign-in and mail
         # throttling) and scheme come from X-Forwarded-For/-Proto. Without a proxy the
         # headers are ignored: anyone can send them. The Host header is taken as sent.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+        # Wrapping by assignment is Flask's documented way to add WSGI middleware; mypy
+        # objects only because wsgi_app is declared as a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

@@ -67,10 +67,9 @@ def end_read_transaction(session) -> None:
         finally:
             session.expire_on_commit = expire
     except SQLAlchemyError:  # a transaction already failed: it can only be rolled back
-        try:
+        # If the connection is gone as well, closing the session discards it.
+        with contextlib.suppress(SQLAlchemyError):
             session.rollback()
-        except SQLAlchemyError:  # the connection is gone: closing the session discards it
-            pass
 
 
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:

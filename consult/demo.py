@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 from consult.consultations import service
-from consult.models import Consultation, utcnow
+from consult.models import Consultation, User, utcnow
 from consult.users import create_user, find_by_email
 from moderation.db import DbSession
 
@@ -65,8 +66,18 @@ CITIZENS = [
     ("Grace Okafor", "grace@demo.consult.test"),
     ("Sam Lee", "sam@demo.consult.test"),
 ]
+
+
+class _Extras(TypedDict, total=False):
+    """What a demo comment sets beyond its text (CommentInput's optional fields)."""
+
+    stance: str
+    respondent_type: str
+    organisation: str
+
+
 # (citizen index, paragraph text prefix or None for the whole document, text, extras)
-FEDERAL_COMMENTS = [
+FEDERAL_COMMENTS: list[tuple[int, str | None, str, _Extras]] = [
     (0, "This policy requires that, among other things",
      "Twenty percent is too timid. Make open source the default and require agencies to "
      "justify exceptions instead.", {"stance": "oppose"}),
@@ -101,7 +112,7 @@ FEDERAL_COMMENTS = [
 CAMPAIGN = "Make all federal source code open by default, with narrow exceptions for security."
 # Comments on the open consultation, as FEDERAL_COMMENTS. The last two are held by screening
 # (a phone number, an advert) and left waiting, so a new moderator has a queue to work on.
-OPEN_COMMENTS = [
+OPEN_COMMENTS: list[tuple[int, str | None, str, _Extras]] = [
     (0, "This chapter explains how trust works",
      "The scope should say who checks that a relying party is still registered after the first "
      "check, and how often.", {"stance": "mixed"}),
@@ -121,8 +132,8 @@ def _find(paragraphs, prefix):
     raise LookupError(f"demo paragraph not found: {prefix!r}")
 
 
-def _accounts(session: DbSession) -> dict[str, object]:
-    users = {}
+def _accounts(session: DbSession) -> dict[str, User]:
+    users: dict[str, User] = {}
     for account in DEMO_ACCOUNTS:
         user = find_by_email(session, account.email)
         if user is None:
@@ -135,7 +146,7 @@ def _accounts(session: DbSession) -> dict[str, object]:
     return users
 
 
-def _open_consultation(session: DbSession, users: dict) -> Consultation:
+def _open_consultation(session: DbSession, users: dict[str, User]) -> Consultation:
     """The EUDI trust model, open for comments, with a few comments and two waiting for a moderator."""
     from consult.comments.service import CommentInput, submit_comment
 
@@ -167,7 +178,7 @@ def _open_consultation(session: DbSession, users: dict) -> Consultation:
     return consultation
 
 
-def _lifecycle_consultation(session: DbSession, users: dict) -> Consultation:
+def _lifecycle_consultation(session: DbSession, users: dict[str, User]) -> Consultation:
     """The federal policy, taken through comments, moderation, version 2 and a response."""
     from consult.comments.service import CommentInput, submit_comment
     from consult.responses import service as responses

@@ -19,7 +19,7 @@ from moderation.db import (
 )
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """What a user may do; each role includes the citizen's rights."""
 
     CITIZEN = "citizen"
@@ -28,7 +28,7 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Where a consultation is in its lifecycle."""
 
     DRAFT = "draft"
@@ -191,7 +191,7 @@ class ConsultationEvent(Base):
     consultation: Mapped[Consultation] = relationship()
 
 
-class CommentStatus(str, enum.Enum):
+class CommentStatus(enum.StrEnum):
     """Where a comment stands; only PUBLISHED comments are public."""
 
     PENDING = "pending"  # awaiting moderation

@@ -35,7 +35,8 @@ SITE_PATHS = {
 # A site-relative link in a notification's text: one of the paths above, standing alone
 # (at the start or after white space), up to the next white space.
 _FIRST_SEGMENTS = sorted({p.split("/")[1] for p in SITE_PATHS.values()}, key=len, reverse=True)
-_SITE_LINK = re.compile(r"(?<!\S)/(?:%s)(?=[/?#\s]|$)\S*" % "|".join(map(re.escape, _FIRST_SEGMENTS)))
+_SEGMENTS = "|".join(map(re.escape, _FIRST_SEGMENTS))
+_SITE_LINK = re.compile(rf"(?<!\S)/(?:{_SEGMENTS})(?=[/?#\s]|$)\S*")
 
 # session.info key: this session recorded a notification (see init_app).
 PENDING = "consult.notifications_pending"

@@ -35,8 +35,8 @@ SESSION_KEY = "_consult_session"
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Load the user a session names, if its server-side record is live and its version current."""
-    user_id, _, version_text = session_id.partition(":")
-    user_id, version = whole_number(user_id), whole_number(version_text)
+    user_text, _, version_text = session_id.partition(":")
+    user_id, version = whole_number(user_text), whole_number(version_text)
     if user_id is None or version is None:
         return None
     user = db.session.get(User, user_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
@@ -227,7 +228,7 @@ def resend_confirmation():
 # ---------------------------------------------------------------------------- signing in and out
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Sign in with email and password; failures are counted and throttled."""
     form = LoginForm()
     if request.method == "GET":
