@@ -29,7 +29,8 @@ from tests.helpers import PARKING, sign_in
 YEARLY = "Residents pay a yearly fee for a permit."
 HOURLY = "Visitors pay by the hour."
 ZONES = "The town is split into four zones."
-WORDS = ["pensioners", "carers", "students", "nurses", "builders", "bakers", "cyclists", "drivers", "teachers", "farmers", "painters", "doctors", "singers", "porters", "plumbers", "writers"]
+WORDS = ["pensioners", "carers", "students", "nurses", "builders", "bakers", "cyclists", "drivers",
+         "teachers", "farmers", "painters", "doctors", "singers", "porters", "plumbers", "writers"]
 MANY = 55  # more than one page of 50
 
 
@@ -121,7 +122,8 @@ def test_a_themes_count_links_to_a_paged_list_of_its_published_comments(client, 
     section = html.split(f'id="theme-{cost}"')[1].split("</section>")[0]
     # 55 + Bob's + the reply counted, three of them no longer public: 54 shown, and linked.
     link = f'href="/c/parking/response/themes/{cost}"'
-    assert f'<dt>Comments</dt><dd><a {link}>54<span class="visually-hidden"> comments counted under “Cost of permits”' in section
+    assert (f'<dt>Comments</dt><dd><a {link}>54<span class="visually-hidden"> comments counted under '
+            '“Cost of permits”') in section
 
     status, page1 = _slug_page(client, f"/c/parking/response/themes/{cost}")
     assert status == 200
@@ -222,7 +224,8 @@ def test_the_response_says_how_many_were_considered_with_no_theme_and_why_and_li
     assert '<a href="/c/parking/response/considered">read them, with the reason for each</a>' in section
     assert ('<a href="/c/parking/response/considered?reason=off_topic">Off topic for this consultation</a>: '
             "1 comment") in section
-    assert '<a href="/c/parking/response/considered?reason=duplicate">Duplicate of another comment</a>: 1 comment' in section
+    assert ('<a href="/c/parking/response/considered?reason=duplicate">Duplicate of another comment</a>: '
+            '1 comment') in section
 
     status, page = _slug_page(client, "/c/parking/response/considered")
     assert status == 200
@@ -273,7 +276,8 @@ def test_marking_a_comment_considered_records_a_reason_from_the_list(client, app
         comment_id = comment.id
     sign_in(client, app, responded["official"])
     page = client.get("/manage/trees/uncounted").get_data(as_text=True)
-    assert f'<select class="select" name="reason" id="reason-{comment_id}" aria-describedby="public-{comment_id}">' in page
+    assert (f'<select class="select" name="reason" id="reason-{comment_id}" '
+            f'aria-describedby="public-{comment_id}">') in page
     assert '<option value="no_view">No view expressed</option>' in page
 
     # Neither a reason nor a note: refused, saying what is needed.

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, UnaryExpression, and_, extract, func, or_, select
 
 from consult.models import (
     Consultation,
@@ -216,7 +217,7 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
     if sort not in SORTS:
         raise ArchiveError(f"Unknown order '{sort}': choose one of {', '.join(SORTS)}.")
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    conditions = [Consultation.published_at.is_not(None)]
+    conditions: list[ColumnElement[bool]] = [Consultation.published_at.is_not(None)]
     if status:
         conditions.append(status_condition(status, now))
     if department:
@@ -232,11 +233,12 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
     if page < 1 or page > pages:
         raise ArchiveError(f"There is no page {page}: this list has {pages} page{'s' if pages != 1 else ''}.",
                            404)
-    order = {
+    orders: dict[str, tuple[UnaryExpression[Any], ...]] = {
         "closing": (Consultation.closes_at.desc().nulls_last(), Consultation.id.desc()),
         "newest": (Consultation.published_at.desc(), Consultation.id.desc()),
         "title": (Consultation.title.asc(), Consultation.id.asc()),
-    }[sort]
+    }
+    order = orders[sort]
     consultations = list(session.scalars(select(Consultation).where(*conditions).order_by(*order)
                                          .limit(per_page).offset((page - 1) * per_page)))
     public = Consultation.published_at.is_not(None)
@@ -253,7 +255,7 @@ def consultation_choices(session: DbSession) -> list[tuple[str, str]]:
     All of them, however many (a page of the archive stops at MAX_PER_PAGE), and one small
     query rather than the archive page's four over whole rows.
     """
-    return [tuple(row) for row in session.execute(
+    return [(slug, title) for slug, title in session.execute(
         select(Consultation.slug, Consultation.title)
         .where(Consultation.published_at.is_not(None))
         .order_by(Consultation.title, Consultation.id))]
