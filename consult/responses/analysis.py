@@ -41,10 +41,10 @@ def analyse(session: DbSession, consultation: Consultation) -> Analysis:
         select(Comment.anchor, func.count()).where(Comment.consultation_id == consultation.id,
                                                    Comment.status == PUBLISHED)
         .group_by(Comment.anchor)).all())
-    stance = Counter()
-    kinds = Counter()
-    organisations = Counter()
-    days = Counter()
+    stance: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    organisations: Counter[str] = Counter()
+    days: Counter[str] = Counter()
     for c_stance, c_kind, c_org, created in session.execute(
             base.with_only_columns(Comment.stance, Comment.respondent_type, Comment.organisation,
                                    Comment.created_at)):
@@ -97,7 +97,8 @@ def analysis_page(session: DbSession, consultation: Consultation, selected: str 
                and a in known]
     counts = {p.anchor: counted.per_anchor.get(p.anchor, 0) for p in [*paragraphs, *removed]}
     counts[WHOLE] = counted.per_anchor.get(None, 0)
-    picked = picked_comments = None
+    picked: Paragraph | str | None = None
+    picked_comments: list[Comment] | None = None
     if selected == WHOLE:
         picked, picked_comments = WHOLE, comments_on(session, consultation, None)
     elif selected in known:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, overload
 
 from sqlalchemy import bindparam, select
 
@@ -40,8 +41,12 @@ def clean_text(value: str | None, label: str, limit: int = MAX_TEXT, required: b
 _RESPONSE_OF = select(Response).where(Response.consultation_id == bindparam("consultation"))
 
 
+@overload
+def get_response(session: DbSession, consultation: Consultation, create: Literal[True]) -> Response: ...
+@overload
+def get_response(session: DbSession, consultation: Consultation, create: bool = False) -> Response | None: ...
 def get_response(session: DbSession, consultation: Consultation, create: bool = False) -> Response | None:
-    """The consultation's response (a draft until published)."""
+    """The consultation's response (a draft until published); with create, made if missing."""
     response = session.scalar(_RESPONSE_OF, {"consultation": consultation.id})
     if response is None and create:
         numbers = sorted(v.number for v in consultation.versions)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import joinedload
 
 from consult.consultations.service import current_version
@@ -82,12 +83,13 @@ def update_theme(session: DbSession, theme: Theme, *, expected_revision: int, ac
                  title: str, said: str, outcome: str | None, reasons: str, keywords: str = "",
                  anchors: Sequence[str] = ()) -> Theme:
     """Save a theme; if someone else saved since it was opened, refuse and say who."""
-    consultation = session.get(Consultation, theme.consultation_id)
+    consultation = session.get_one(Consultation, theme.consultation_id)
     _ensure_open_for_analysis(session, consultation)
     # The check and the bump are one UPDATE, so two saves at the same moment cannot both pass.
-    won = session.execute(update(Theme).where(Theme.id == theme.id, Theme.revision == expected_revision)
-                          .values(revision=Theme.revision + 1)
-                          .execution_options(synchronize_session=False)).rowcount
+    bumped = session.execute(update(Theme).where(Theme.id == theme.id, Theme.revision == expected_revision)
+                             .values(revision=Theme.revision + 1)
+                             .execution_options(synchronize_session=False))
+    won = cast("CursorResult[Any]", bumped).rowcount  # an UPDATE's result is a CursorResult
     session.refresh(theme)
     if won != 1:
         raise ResponseError(
@@ -134,7 +136,7 @@ def known_anchors(session: DbSession, consultation: Consultation) -> dict[str, P
 
 def link_paragraphs(session: DbSession, theme: Theme, anchors: Sequence[str]) -> None:
     """Set the paragraphs a theme changed; each must exist in some version."""
-    consultation = session.get(Consultation, theme.consultation_id)
+    consultation = session.get_one(Consultation, theme.consultation_id)
     wanted = [a.strip() for a in anchors if a and a.strip()]
     known = known_anchors(session, consultation)
     unknown = [a for a in wanted if a not in known]
@@ -204,7 +206,7 @@ def anchors_of(session: DbSession, theme: Theme) -> list[str]:
 
 
 def _live(session: DbSession, theme: Theme, counting: bool = False) -> None:
-    consultation = session.get(Consultation, theme.consultation_id)
+    consultation = session.get_one(Consultation, theme.consultation_id)
     if counting:
         ensure_counts_open(session, consultation)
     else:
@@ -281,7 +283,7 @@ def suggestions(session: DbSession, theme: Theme, limit: int = 20) -> list[Comme
     if not words:
         return []
     scored = []
-    for comment in uncounted(session, session.get(Consultation, theme.consultation_id), limit=5000):
+    for comment in uncounted(session, session.get_one(Consultation, theme.consultation_id), limit=5000):
         body = set(WORD.findall(comment.body.lower()))
         score = len(words & body)
         if score:
