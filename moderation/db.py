@@ -4,7 +4,7 @@ It lives here, in the lowest package that has tables, so that moderation's model
 declared without importing consult (imports point consult -> moderation -> documents), and
 without Flask: a worker or a script maps the same tables with a plain Session.
 consult.extensions builds Flask-SQLAlchemy's `db` on this base (`SQLAlchemy(model_class=Base)`),
-so `db.Model` shares its registry and metadata: consult's models and moderation's are one schema.
+and consult's models subclass it directly too: consult's and moderation's tables are one schema.
 """
 from __future__ import annotations
 
