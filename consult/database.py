@@ -39,6 +39,22 @@ def writing() -> Iterator[None]:
         _write_intent.reset(token)
 
 
+@contextlib.contextmanager
+def unit_of_work(session) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back when the block raises.
+
+    The one way a view ends a change: ``with unit_of_work(db.session): service.do(...)``, inside
+    a ``try`` that turns the service's refusal into a message. The refusal (or any error) leaves
+    nothing half-done behind it and propagates; on success the block is committed once.
+    """
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
 _WROTE = "consult.wrote"  # key in a connection's info: this transaction sent a write
 
 
