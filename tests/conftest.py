@@ -59,6 +59,7 @@ def _quick_password_hashing():
 
 
 from helpers import fresh_app  # noqa: E402  (tests/ is on sys.path)
+from support.factories import AuthActions, CommentFactory, ConsultationFactory, UserFactory  # noqa: E402
 
 BACKENDS = ["sqlite"] + (["postgres"] if RUN_POSTGRES else [])
 
@@ -156,3 +157,30 @@ def pytest_collection_modifyitems(config, items):
             continue
         if relative.parts[0] in SLOW_DIRS or str(relative) in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def make_user(app):
+    """`make_user(email=None, role="citizen", name=None, confirmed=True)`: an account; its id."""
+    return UserFactory(app)
+
+
+@pytest.fixture
+def make_consultation(app):
+    """`make_consultation(slug="parking", text=PARKING, mode="post", open=True)`: a published
+    consultation; its id, slug and anchors (by paragraph text)."""
+    return ConsultationFactory(app)
+
+
+@pytest.fixture
+def make_comment(app):
+    """`make_comment(consultation, author, body=..., anchor=None)`: a comment through the
+    service; its id."""
+    return CommentFactory(app)
+
+
+@pytest.fixture
+def auth(app, client, make_user):
+    """Sign clients in and out: `auth.login(user)`, `auth.client_for(user)`, `auth.as_(role)`,
+    `auth.logout()`."""
+    return AuthActions(app, client, make_user)

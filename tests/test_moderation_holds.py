@@ -13,7 +13,6 @@ from moderation.models import Decision, QueueItem
 from tests.test_moderation_views import (
     FEE,
     _appeal,
-    client_for,
     decide,
     make_world,
     only_item,
@@ -25,9 +24,9 @@ LIBRARIES = "Libraries open at nine."
 
 
 @pytest.fixture
-def world(app):
+def world(make_user, make_consultation):
     """The moderation tests' world: two consultations, citizens, two moderators, an official."""
-    return make_world(app)
+    return make_world(make_user, make_consultation)
 
 
 def _latest_decision(app) -> int:
@@ -41,9 +40,9 @@ def _comment(app, author_id) -> Comment:
                                   .order_by(Comment.id.desc())).first()
 
 
-def test_a_decision_a_later_one_replaced_cannot_be_appealed(app, world):
+def test_a_decision_a_later_one_replaced_cannot_be_appealed(app, world, auth):
     """Redacted (D1), then removed after reports (D2): appealing D1 would undo the removal."""
-    ann, mo, bea = (client_for(app, world[n]) for n in ("ann", "mo", "bea"))
+    ann, mo, bea = (auth.client_for(world[n]) for n in ("ann", "mo", "bea"))
     post_comment(ann, "parking", world["anchors"][FEE], "Call me on 07700 900123 about fees.", "k1")
     item = only_item(app)
     _html, version = open_item(mo, item)
@@ -52,7 +51,7 @@ def test_a_decision_a_later_one_replaced_cannot_be_appealed(app, world):
     d1 = _latest_decision(app)
     cid = _comment(app, world["ann"]).id
     for reader in ("cat", "dan", "eve"):
-        client_for(app, world[reader]).post(f"/c/parking/comments/{cid}/flag", data={"rule": "no-abuse"})
+        auth.client_for(world[reader]).post(f"/c/parking/comments/{cid}/flag", data={"rule": "no-abuse"})
     flagged = only_item(app)
     # While the reports are under review, the redaction cannot be appealed either.
     refused = ann.get(f"/me/decisions/{d1}/appeal").get_data(as_text=True)
@@ -69,8 +68,8 @@ def test_a_decision_a_later_one_replaced_cannot_be_appealed(app, world):
     assert _appeal(app, ann, _latest_decision(app), "The removal was wrong.")  # the later one can
 
 
-def test_a_withdrawn_comment_has_nothing_left_to_appeal(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_withdrawn_comment_has_nothing_left_to_appeal(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Call me on 07700 900123 about fees.", "k1")
     item = only_item(app)
     _html, version = open_item(mo, item)
@@ -83,8 +82,8 @@ def test_a_withdrawn_comment_has_nothing_left_to_appeal(app, world):
     assert ann.post(f"/me/decisions/{decision}/appeal", data={"reason": "x"}).status_code == 409
 
 
-def test_an_escalation_is_not_the_authors_to_read_or_appeal(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_an_escalation_is_not_the_authors_to_read_or_appeal(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Call me on 07700 900123 about fees.", "k1")
     item = only_item(app)
     _html, version = open_item(mo, item)
@@ -93,12 +92,12 @@ def test_an_escalation_is_not_the_authors_to_read_or_appeal(app, world):
     assert page.status_code == 404 and "ask legal" not in page.get_data(as_text=True)
 
 
-def test_editing_never_launders_a_repeat_or_campaign_hold(app, world):
+def test_editing_never_launders_a_repeat_or_campaign_hold(app, world, auth):
     """Two edits (keep the link, then drop it) used to swap the hold's reasons for screening's."""
     anchor = world["anchors"][LIBRARIES]
     text = "Sign the petition at https://example.com/petition to keep libraries open late."
     for i, name in enumerate(("ann", "cat", "dan")):
-        post_comment(client_for(app, world[name]), "libraries", anchor, text, f"k{i}")
+        post_comment(auth.client_for(world[name]), "libraries", anchor, text, f"k{i}")
     dan = _comment(app, world["dan"])
     with app.test_request_context():
         edit_comment(db.session, dan.id, world["dan"], text + " Please!")
@@ -111,9 +110,9 @@ def test_editing_never_launders_a_repeat_or_campaign_hold(app, world):
         assert db.session.get(QueueItem, item.id).state == "waiting"
 
 
-def test_editing_into_ones_own_earlier_text_does_not_publish_it(app, world):
+def test_editing_into_ones_own_earlier_text_does_not_publish_it(app, world, auth):
     anchor = world["anchors"][LIBRARIES]
-    ann = client_for(app, world["ann"])
+    ann = auth.client_for(world["ann"])
     post_comment(ann, "libraries", anchor, "Open the libraries at eight, please.", "a1")
     post_comment(ann, "libraries", anchor, "Open at eight: ring 07700 900123.", "a2")
     held = _comment(app, world["ann"])
@@ -125,9 +124,9 @@ def test_editing_into_ones_own_earlier_text_does_not_publish_it(app, world):
 
 
 @pytest.mark.parametrize("step", ["escalated", "premoderated"])
-def test_an_edit_does_not_release_what_a_moderator_holds_or_an_author_under_a_measure(app, world, step):
+def test_an_edit_does_not_release_what_a_moderator_holds_or_an_author_under_a_measure(app, world, step, auth):
     anchor = world["anchors"][LIBRARIES]
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "libraries", anchor, "See https://example.com/leak about the opening hours", "k1")
     item = only_item(app)
     if step == "escalated":
@@ -144,8 +143,8 @@ def test_an_edit_does_not_release_what_a_moderator_holds_or_an_author_under_a_me
         assert db.session.get(QueueItem, item).state in ("waiting", "escalated")
 
 
-def test_a_moderator_deciding_a_withdrawn_item_is_told_the_author_withdrew_it(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_moderator_deciding_a_withdrawn_item_is_told_the_author_withdrew_it(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Call me on 07700 900123 about fees.", "k1")
     item = only_item(app)
     _html, version = open_item(mo, item)

@@ -7,12 +7,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import make_user, outbox, sign_in
+from helpers import outbox
 from sqlalchemy import func, select
 
-from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Comment, Notification, Paragraph, utcnow
+from consult.models import Comment, Notification, utcnow
 from moderation import service
 from moderation.models import AuditEntry, Decision, Flag, QueueItem
 
@@ -39,44 +38,26 @@ Libraries open at nine.
 """
 
 
-def _consultation(slug, text, mode):
-    now = utcnow()
-    c = create_consultation(db.session, slug=slug, files=[(f"{slug}.md", text)],
-                            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
-                            publish=True, moderation_mode=mode)
-    return c
-
-
 @pytest.fixture
-def world(app):
+def world(make_user, make_consultation):
     """A pre-moderated and a post-moderated consultation, citizens, two moderators, an official."""
-    return make_world(app)
+    return make_world(make_user, make_consultation)
 
 
-def make_world(app) -> dict:
+def make_world(make_user, make_consultation) -> dict:
     """The `world` fixture's set-up, for other test files to build the same one."""
-    with app.app_context():
-        pre = _consultation("parking", DOC, "pre")
-        post = _consultation("libraries", OTHER, "post")
-        db.session.commit()
-        anchors = {p.text: p.anchor for p in db.session.scalars(select(Paragraph))}
-        ids = {"pre": pre.id, "post": post.id}
+    pre = make_consultation("parking", DOC, "pre")
+    post = make_consultation("libraries", OTHER, "post")
     people = {
-        "ann": make_user(app, "ann@example.org", name="Ann"),
-        "cat": make_user(app, "cat@example.org", name="Cat"),
-        "dan": make_user(app, "dan@example.org", name="Dan"),
-        "eve": make_user(app, "eve@example.org", name="Eve"),
-        "mo": make_user(app, "mo@example.org", name="Mo", role="moderator"),
-        "bea": make_user(app, "bea@example.org", name="Bea", role="moderator"),
-        "ola": make_user(app, "ola@example.org", name="Ola", role="official"),
+        "ann": make_user("ann@example.org", name="Ann"),
+        "cat": make_user("cat@example.org", name="Cat"),
+        "dan": make_user("dan@example.org", name="Dan"),
+        "eve": make_user("eve@example.org", name="Eve"),
+        "mo": make_user("mo@example.org", name="Mo", role="moderator"),
+        "bea": make_user("bea@example.org", name="Bea", role="moderator"),
+        "ola": make_user("ola@example.org", name="Ola", role="official"),
     }
-    return {"anchors": anchors, "ids": ids, **people}
-
-
-def client_for(app, user_id):
-    client = app.test_client()
-    sign_in(client, app, user_id)
-    return client
+    return {"anchors": {**pre.anchors, **post.anchors}, "ids": {"pre": pre.id, "post": post.id}, **people}
 
 
 def post_comment(client, slug, anchor, body, key):
@@ -119,8 +100,8 @@ def count(app, model, *where):
 FEE = "Visitors pay by the hour."
 
 
-def test_premoderated_comment_is_queued_with_its_paragraph_and_published_on_approve(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_premoderated_comment_is_queued_with_its_paragraph_and_published_on_approve(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     anchor = world["anchors"][FEE]
     assert post_comment(ann, "parking", anchor, "Hourly fees hurt carers.", "k1").status_code == 303
     public = app.test_client()
@@ -150,8 +131,8 @@ def test_premoderated_comment_is_queued_with_its_paragraph_and_published_on_appr
     assert mail and "approved" in mail[0].subject
 
 
-def test_reject_citing_a_rule_is_shown_in_my_comments_with_rule_link_and_appeal(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_reject_citing_a_rule_is_shown_in_my_comments_with_rule_link_and_appeal(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "You are all idiots.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -171,8 +152,8 @@ def test_reject_citing_a_rule_is_shown_in_my_comments_with_rule_link_and_appeal(
     assert 'id="no-abuse"' in rules_page and "No abuse, threats or discrimination" in rules_page
 
 
-def test_redact_publishes_the_redacted_text_and_never_the_original(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_redact_publishes_the_redacted_text_and_never_the_original(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     anchor = world["anchors"][FEE]
     body = "Call me on 07700 900123 about the fees."
     post_comment(ann, "parking", anchor, body, "k1")
@@ -190,9 +171,9 @@ def test_redact_publishes_the_redacted_text_and_never_the_original(app, world):
     assert "Call me on [removed] about the fees." in public.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
 
 
-def test_two_moderators_racing_store_one_decision_and_the_second_sees_who_decided(app, world):
-    ann = client_for(app, world["ann"])
-    mo, bea = client_for(app, world["mo"]), client_for(app, world["bea"])
+def test_two_moderators_racing_store_one_decision_and_the_second_sees_who_decided(app, world, auth):
+    ann = auth.client_for(world["ann"])
+    mo, bea = auth.client_for(world["mo"]), auth.client_for(world["bea"])
     post_comment(ann, "parking", world["anchors"][FEE], "Fees should be lower.", "k1")
     item_id = only_item(app)
     _html, mo_version = open_item(mo, item_id)
@@ -210,8 +191,8 @@ def test_two_moderators_racing_store_one_decision_and_the_second_sees_who_decide
         assert db.session.scalar(select(Comment.status)) == "published"
 
 
-def test_a_text_edited_meanwhile_is_refused_and_the_new_text_shown(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_text_edited_meanwhile_is_refused_and_the_new_text_shown(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "First words.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -227,8 +208,8 @@ def test_a_text_edited_meanwhile_is_refused_and_the_new_text_shown(app, world):
     assert decide(mo, item_id, version_on_page(html), "approve").status_code == 303
 
 
-def test_flags_hide_a_comment_at_the_threshold_and_queue_it(app, world):
-    ann = client_for(app, world["ann"])
+def test_flags_hide_a_comment_at_the_threshold_and_queue_it(app, world, auth):
+    ann = auth.client_for(world["ann"])
     anchor = world["anchors"]["Libraries open at nine."]
     post_comment(ann, "libraries", anchor, "Nine is far too late for workers.", "k1")
     with app.app_context():
@@ -240,38 +221,38 @@ def test_flags_hide_a_comment_at_the_threshold_and_queue_it(app, world):
     refused = ann.post(url, data={"rule": "no-abuse"})
     assert refused.status_code == 403 and count(app, Flag) == 0
 
-    form = client_for(app, world["cat"]).get(url).get_data(as_text=True)
+    form = auth.client_for(world["cat"]).get(url).get_data(as_text=True)
     assert 'value="no-abuse"' in form and "No abuse, threats or discrimination" in form
     for who in ("cat", "dan"):
-        response = client_for(app, world[who]).post(url, data={"rule": "no-abuse", "note": "rude"})
+        response = auth.client_for(world[who]).post(url, data={"rule": "no-abuse", "note": "rude"})
         assert response.status_code == 303
-    again = client_for(app, world["cat"]).post(url, data={"rule": "no-abuse"})
+    again = auth.client_for(world["cat"]).post(url, data={"rule": "no-abuse"})
     assert again.status_code == 409 and "already flagged" in again.get_data(as_text=True)
-    unknown = client_for(app, world["eve"]).post(url, data={"rule": "no-such-rule"})
+    unknown = auth.client_for(world["eve"]).post(url, data={"rule": "no-such-rule"})
     assert unknown.status_code == 400 and "Choose the house rule" in unknown.get_data(as_text=True)
     public = app.test_client()
     assert "Nine is far too late" in public.get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
 
-    response = client_for(app, world["eve"]).post(url, data={"rule": "no-abuse"}, follow_redirects=True)
+    response = auth.client_for(world["eve"]).post(url, data={"rule": "no-abuse"}, follow_redirects=True)
     assert "It is hidden until they have." in response.get_data(as_text=True)
     assert "Nine is far too late" not in public.get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
-    queue = client_for(app, world["mo"]).get("/moderation/?source=flags").get_data(as_text=True)
+    queue = auth.client_for(world["mo"]).get("/moderation/?source=flags").get_data(as_text=True)
     assert "Nine is far too late" in queue and "Flagged by readers" in queue
 
 
-def test_flag_threshold_comes_from_the_configuration(app, world):
+def test_flag_threshold_comes_from_the_configuration(app, world, auth):
     app.config["FLAG_THRESHOLD"] = 1
-    ann = client_for(app, world["ann"])
+    ann = auth.client_for(world["ann"])
     anchor = world["anchors"]["Libraries open at nine."]
     post_comment(ann, "libraries", anchor, "Open at seven.", "k1")
     with app.app_context():
         comment_id = db.session.scalar(select(Comment.id))
-    client_for(app, world["cat"]).post(f"/c/libraries/comments/{comment_id}/flag", data={"rule": "on-topic"})
+    auth.client_for(world["cat"]).post(f"/c/libraries/comments/{comment_id}/flag", data={"rule": "on-topic"})
     assert "Open at seven." not in app.test_client().get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
 
 
-def _rejected(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def _rejected(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Rubbish plan by rubbish people.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -280,11 +261,11 @@ def _rejected(app, world):
         return ann, mo, db.session.scalar(select(Decision.id))
 
 
-def test_appeal_goes_to_a_different_moderator_and_only_once(app, world):
-    ann, mo, decision_id = _rejected(app, world)
+def test_appeal_goes_to_a_different_moderator_and_only_once(app, world, auth):
+    ann, mo, decision_id = _rejected(app, world, auth)
     url = f"/me/decisions/{decision_id}/appeal"
     assert "Send my appeal" in ann.get(url).get_data(as_text=True)
-    assert client_for(app, world["cat"]).get(url).status_code == 404  # not Cat's comment
+    assert auth.client_for(world["cat"]).get(url).status_code == 404  # not Cat's comment
     response = ann.post(url, data={"reason": "It was about the plan, not people."})
     assert response.status_code == 303
     appeal_item = only_item(app)
@@ -298,7 +279,7 @@ def test_appeal_goes_to_a_different_moderator_and_only_once(app, world):
     refused = decide(mo, appeal_item, version, "approve")
     assert refused.status_code == 403
     assert "another moderator must review it" in refused.get_data(as_text=True)
-    bea = client_for(app, world["bea"])
+    bea = auth.client_for(world["bea"])
     _html, version = open_item(bea, appeal_item)
     assert decide(bea, appeal_item, version, "approve").status_code == 303
     assert "Rubbish plan" in app.test_client().get(
@@ -309,8 +290,8 @@ def test_appeal_goes_to_a_different_moderator_and_only_once(app, world):
     assert second.status_code == 409 and "appealed once" in second.get_data(as_text=True)
 
 
-def test_a_late_appeal_is_refused(app, world):
-    ann, _mo, decision_id = _rejected(app, world)
+def test_a_late_appeal_is_refused(app, world, auth):
+    ann, _mo, decision_id = _rejected(app, world, auth)
     with app.app_context():
         db.session.get(Decision, decision_id).created_at = utcnow() - timedelta(days=31)
         db.session.commit()
@@ -321,8 +302,8 @@ def test_a_late_appeal_is_refused(app, world):
     assert count(app, QueueItem, QueueItem.source == "appeal") == 0
 
 
-def test_a_suspended_user_is_told_why_and_until_when(app, world):
-    mo, ann = client_for(app, world["mo"]), client_for(app, world["ann"])
+def test_a_suspended_user_is_told_why_and_until_when(app, world, auth):
+    mo, ann = auth.client_for(world["mo"]), auth.client_for(world["ann"])
     url = f"/moderation/users/{world['ann']}/sanctions"
     no_date = mo.post(url, data={"kind": "suspend", "reason": "Repeated abuse"})
     assert no_date.status_code == 400 and "end date in the future" in no_date.get_data(as_text=True)
@@ -346,8 +327,8 @@ def test_a_suspended_user_is_told_why_and_until_when(app, world):
     assert again.status_code == 404 and "not in force" in again.get_data(as_text=True)
 
 
-def test_statistics_page_and_csv_with_formula_escaping(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_statistics_page_and_csv_with_formula_escaping(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Go away, idiots.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -368,8 +349,8 @@ def test_statistics_page_and_csv_with_formula_escaping(app, world):
     assert by_slug[""]["received"] == "1"
 
 
-def test_a_moderator_outside_their_consultations_is_refused(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_moderator_outside_their_consultations_is_refused(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Parking is too dear.", "k1")
     item_id = only_item(app)
     with app.app_context():
@@ -383,8 +364,8 @@ def test_a_moderator_outside_their_consultations_is_refused(app, world):
     assert count(app, Decision) == 0
 
 
-def test_bad_decisions_get_clear_messages_and_leave_the_audit_trail_whole(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_bad_decisions_get_clear_messages_and_leave_the_audit_trail_whole(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Cheaper permits please.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -409,8 +390,8 @@ def test_bad_decisions_get_clear_messages_and_leave_the_audit_trail_whole(app, w
     assert mo.get("/moderation/?after=garbage").status_code == 400
 
 
-def test_escalated_items_reach_officials_who_can_decide_them(app, world):
-    ann, mo, ola = (client_for(app, world[w]) for w in ("ann", "mo", "ola"))
+def test_escalated_items_reach_officials_who_can_decide_them(app, world, auth):
+    ann, mo, ola = (auth.client_for(world[w]) for w in ("ann", "mo", "ola"))
     post_comment(ann, "parking", world["anchors"][FEE], "Is this even legal?", "k1")
     item_id = only_item(app)
     assert ola.get(f"/moderation/items/{item_id}").status_code == 403  # not escalated yet
@@ -425,8 +406,8 @@ def test_escalated_items_reach_officials_who_can_decide_them(app, world):
         f"/c/parking/p/{world['anchors'][FEE]}").get_data(as_text=True)
 
 
-def test_bulk_decision_on_a_selection(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_bulk_decision_on_a_selection(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     anchor = world["anchors"][FEE]
     for n in range(3):
         post_comment(ann, "parking", anchor, f"Comment number {n} on fees.", f"k{n}")
@@ -441,14 +422,14 @@ def test_bulk_decision_on_a_selection(app, world):
     assert "Select at least one item." in nothing.get_data(as_text=True)
 
 
-def test_bulk_decision_on_a_campaign_group(app, world):
+def test_bulk_decision_on_a_campaign_group(app, world, auth):
     anchor = world["anchors"][FEE]
     text = "Scrap the visitor fees now, says the campaign."
     for n, who in enumerate(("ann", "cat", "dan")):
-        post_comment(client_for(app, world[who]), "parking", anchor, text, f"c{n}")
+        post_comment(auth.client_for(world[who]), "parking", anchor, text, f"c{n}")
     with app.app_context():
         key = db.session.scalar(select(QueueItem.campaign_key).where(QueueItem.campaign_key.is_not(None)))
-    mo = client_for(app, world["mo"])
+    mo = auth.client_for(world["mo"])
     assert "Campaign group" in mo.get("/moderation/").get_data(as_text=True)
     assert "The whole campaign group" in mo.get(f"/moderation/?campaign={key}").get_data(as_text=True)
     response = mo.post("/moderation/bulk", data={"campaign": key, "outcome": "approve"},
@@ -457,8 +438,8 @@ def test_bulk_decision_on_a_campaign_group(app, world):
     assert count(app, Comment, Comment.status == "published") == 3
 
 
-def test_a_selection_is_decided_against_the_text_shown_in_the_queue(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_selection_is_decided_against_the_text_shown_in_the_queue(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Fees are fine.", "k1")
     post_comment(ann, "parking", world["anchors"][FEE], "Fees should fund buses.", "k2")
     queue = mo.get("/moderation/").get_data(as_text=True)
@@ -476,8 +457,8 @@ def test_a_selection_is_decided_against_the_text_shown_in_the_queue(app, world):
     assert "Fees are fine, but not on Sundays." in mo.get("/moderation/").get_data(as_text=True)
 
 
-def test_officials_publish_a_new_rules_version_after_a_preview(app, world):
-    ola = client_for(app, world["ola"])
+def test_officials_publish_a_new_rules_version_after_a_preview(app, world, auth):
+    ola = auth.client_for(world["ola"])
     form = ola.get("/moderation/rules/new").get_data(as_text=True)
     assert "{#on-topic}" in form  # the current source, to edit
     source = "# House rules\n\nBe kind.\n\n## 1. Be kind {#be-kind}\n\nNo insults.\n"
@@ -491,11 +472,11 @@ def test_officials_publish_a_new_rules_version_after_a_preview(app, world):
     page = app.test_client().get("/house-rules").get_data(as_text=True)
     assert "Version 2" in page and 'id="be-kind"' in page
     assert "Version 1" in app.test_client().get("/house-rules?version=1").get_data(as_text=True)
-    assert client_for(app, world["mo"]).get("/moderation/rules/new").status_code == 403
+    assert auth.client_for(world["mo"]).get("/moderation/rules/new").status_code == 403
 
 
-def test_audit_trail_is_newest_first_and_paginated(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_audit_trail_is_newest_first_and_paginated(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "A fair plan.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -503,12 +484,12 @@ def test_audit_trail_is_newest_first_and_paginated(app, world):
     html = mo.get("/moderation/audit").get_data(as_text=True)
     assert html.index("Decided") < html.index("Opened to decide") < html.index("Held for a moderator")
     assert mo.get("/moderation/audit?before=abc").status_code == 400
-    assert client_for(app, world["ola"]).get("/moderation/audit").status_code == 403
+    assert auth.client_for(world["ola"]).get("/moderation/audit").status_code == 403
 
 
-def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off(app, world):
-    admin = client_for(app, make_user(app, "root@example.org", name="Root", role="admin"))
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_an_administrator_assigns_moderators_to_consultations_and_takes_them_off(app, world, auth, make_user):
+    admin = auth.client_for(make_user("root@example.org", name="Root", role="admin"))
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"]["Residents pay a yearly fee for a permit."],
                  "Permits cost too much.", "k1")
     assert mo.get("/moderation/assignments").status_code == 403
@@ -560,8 +541,8 @@ def _textarea(html: str, name: str) -> str:
     return html_module.unescape(found.group(1))
 
 
-def test_keeping_the_prefilled_rules_publishes_the_same_rules_and_no_front_matter_rule(app, world):
-    ola = client_for(app, world["ola"])
+def test_keeping_the_prefilled_rules_publishes_the_same_rules_and_no_front_matter_rule(app, world, auth):
+    ola = auth.client_for(world["ola"])
     source = _textarea(ola.get("/moderation/rules/new").get_data(as_text=True), "source")
     assert source.lstrip().startswith("---\ntitle: House rules")  # the default text, front matter first
     preview = ola.post("/moderation/rules/new", data={"source": source, "preview": "Preview"})
@@ -581,7 +562,7 @@ def test_keeping_the_prefilled_rules_publishes_the_same_rules_and_no_front_matte
     assert "<title>House rules" in page and 'id="title-house-rules"' not in page
     header = app.test_client().get("/moderation/statistics.csv").get_data(as_text=True).splitlines()[0]
     assert "title-house-rules" not in header and "rejected_rule_on-topic" in header
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Off topic.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -597,8 +578,8 @@ def test_keeping_the_prefilled_rules_publishes_the_same_rules_and_no_front_matte
     ("# Rules\n\n---\ntitle: Rules\n---\n\n## 1. Be kind\n\nPlease.\n", "underlined with ---"),
     ("---\ntitle: Rules\nowner: Bea\n---\n## 1. Be kind\n\nPlease.\n", "may give only a title and a note"),
 ])
-def test_a_rules_text_without_proper_rules_is_refused_with_a_message(app, world, source, message):
-    ola = client_for(app, world["ola"])
+def test_a_rules_text_without_proper_rules_is_refused_with_a_message(app, world, source, message, auth):
+    ola = auth.client_for(world["ola"])
     for button in ("preview", "publish"):
         response = ola.post("/moderation/rules/new", data={"source": source, button: "x"})
         assert response.status_code == 400 and message in response.get_data(as_text=True)
@@ -614,10 +595,10 @@ def _appeal(app, client, decision_id, reason="Please look again."):
                                  .order_by(QueueItem.id.desc()))
 
 
-def test_the_outcome_of_an_appeal_is_final(app, world):
-    ann, mo, first = _rejected(app, world)
+def test_the_outcome_of_an_appeal_is_final(app, world, auth):
+    ann, mo, first = _rejected(app, world, auth)
     appeal_item = _appeal(app, ann, first)
-    bea = client_for(app, world["bea"])
+    bea = auth.client_for(world["bea"])
     _html, version = open_item(bea, appeal_item)
     assert decide(bea, appeal_item, version, "reject", rules=["no-abuse"]).status_code == 303
     with app.app_context():
@@ -637,8 +618,8 @@ def test_the_outcome_of_an_appeal_is_final(app, world):
     assert count(app, AuditEntry, AuditEntry.action == "appeal_decided") == 1
 
 
-def test_no_one_who_took_part_in_an_earlier_decision_decides_the_appeal_or_claims_it(app, world):
-    ann, mo, ola = (client_for(app, world[n]) for n in ("ann", "mo", "ola"))
+def test_no_one_who_took_part_in_an_earlier_decision_decides_the_appeal_or_claims_it(app, world, auth):
+    ann, mo, ola = (auth.client_for(world[n]) for n in ("ann", "mo", "ola"))
     post_comment(ann, "parking", world["anchors"][FEE], "Rubbish plan by rubbish people.", "k1")
     item_id = only_item(app)
     _html, version = open_item(mo, item_id)
@@ -661,7 +642,7 @@ def test_no_one_who_took_part_in_an_earlier_decision_decides_the_appeal_or_claim
     refused = decide(mo, appeal_item, version, "reject", rules=["no-abuse"])
     assert refused.status_code == 403 and "another moderator must review it" in refused.get_data(as_text=True)
 
-    bea = client_for(app, world["bea"])
+    bea = auth.client_for(world["bea"])
     html, version = open_item(bea, appeal_item)
     assert "is looking at this too" not in html  # Mo only read it
     assert decide(bea, appeal_item, version, "approve").status_code == 303
@@ -678,9 +659,9 @@ def _page_figures(html: str, consultation_id: int) -> dict[str, str]:
     return figures
 
 
-def test_statistics_count_each_comment_once_by_where_it_stands_and_add_up(app, world):
-    ann, cat, dan, eve = (client_for(app, world[n]) for n in ("ann", "cat", "dan", "eve"))
-    mo, bea = client_for(app, world["mo"]), client_for(app, world["bea"])
+def test_statistics_count_each_comment_once_by_where_it_stands_and_add_up(app, world, auth):
+    ann, cat, dan, eve = (auth.client_for(world[n]) for n in ("ann", "cat", "dan", "eve"))
+    mo, bea = auth.client_for(world["mo"]), auth.client_for(world["bea"])
     anchor = world["anchors"][FEE]
 
     def decide_latest(client, outcome, rules=(), redacted=None):
@@ -738,8 +719,8 @@ def _flashes(client, response) -> str:
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_a_bulk_decision_without_a_rule_is_refused_once_and_claims_nothing_decided(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_bulk_decision_without_a_rule_is_refused_once_and_claims_nothing_decided(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     for key, text in (("k1", "Off topic one."), ("k2", "Off topic two.")):
         post_comment(ann, "parking", world["anchors"][FEE], text, key)
     with app.app_context():
@@ -752,8 +733,8 @@ def test_a_bulk_decision_without_a_rule_is_refused_once_and_claims_nothing_decid
     assert count(app, Decision) == 0
 
 
-def test_pages_name_people_rules_and_outcomes_in_plain_english(app, world):
-    ann, mo, bea = (client_for(app, world[n]) for n in ("ann", "mo", "bea"))
+def test_pages_name_people_rules_and_outcomes_in_plain_english(app, world, auth):
+    ann, mo, bea = (auth.client_for(world[n]) for n in ("ann", "mo", "bea"))
     post_comment(ann, "parking", world["anchors"][FEE], "Ring me on 07700 900123.", "k1")
     item_id = only_item(app)
     _html, stale = open_item(bea, item_id)
@@ -783,7 +764,7 @@ def test_pages_name_people_rules_and_outcomes_in_plain_english(app, world):
     with app.app_context():
         comment_id = db.session.scalar(select(Comment.id).where(Comment.body == "Open at eight."))
     for reader in ("cat", "dan", "eve"):
-        client_for(app, world[reader]).post(f"/c/libraries/comments/{comment_id}/flag",
+        auth.client_for(world[reader]).post(f"/c/libraries/comments/{comment_id}/flag",
                                             data={"rule": "on-topic"})
     item_html, _version = open_item(mo, only_item(app))
     assert "Reported by readers under" in item_html and "1. Stay on the consultation" in item_html
@@ -798,8 +779,8 @@ def test_pages_name_people_rules_and_outcomes_in_plain_english(app, world):
     assert "this suspension" in page and "this suspend<" not in page and "(suspend)" not in page
 
 
-def test_a_user_placed_under_a_measure_is_told_by_mail_why_and_until_when(app, world):
-    mo = client_for(app, world["mo"])
+def test_a_user_placed_under_a_measure_is_told_by_mail_why_and_until_when(app, world, auth):
+    mo = auth.client_for(world["mo"])
     until = (utcnow() + timedelta(days=7)).date()
     assert mo.post(f"/moderation/users/{world['ann']}/sanctions",
                    data={"kind": "suspend", "reason": "Repeated abuse",
@@ -819,21 +800,21 @@ def test_a_user_placed_under_a_measure_is_told_by_mail_why_and_until_when(app, w
                                  .where(Notification.kind == "sanction")) == 2
 
 
-def test_decision_mail_links_the_rules_in_the_version_cited(app, world):
-    ann, mo, decision_id = _rejected(app, world)
+def test_decision_mail_links_the_rules_in_the_version_cited(app, world, auth):
+    ann, mo, decision_id = _rejected(app, world, auth)
     mail = outbox(app)[0]
     assert "/house-rules?version=1#no-abuse" in mail.body
     assert "rule 3 (No abuse, threats or discrimination)" in mail.body
     assert f"/me/decisions/{decision_id}/appeal" in mail.body
 
 
-def test_names_and_texts_on_moderation_pages_are_isolated_from_the_text_around_them(app, world):
+def test_names_and_texts_on_moderation_pages_are_isolated_from_the_text_around_them(app, world, auth, make_user):
     # U+202E (right-to-left override) would otherwise turn the rest of the line around: "By Nadia,
     # on paragraph 1.2" could read as anything. A paired override is kept (mixed scripts need it)
     # but stays inside the name's <bdi> or the text's dir="auto" block.
     name, body = "\u202eNadia\u202c", "Fees are \u202etoo high\u202c for carers."
-    nadia = make_user(app, "nadia@example.org", name=name)
-    author, mo = client_for(app, nadia), client_for(app, world["mo"])
+    nadia = make_user("nadia@example.org", name=name)
+    author, mo = auth.client_for(nadia), auth.client_for(world["mo"])
     anchor = world["anchors"][FEE]
     assert post_comment(author, "parking", anchor, body, "k1").status_code == 303
     item_id = only_item(app)
@@ -846,7 +827,7 @@ def test_names_and_texts_on_moderation_pages_are_isolated_from_the_text_around_t
 
     with app.app_context():
         parent_id = db.session.scalar(select(Comment.id).where(Comment.author_id == nadia))
-    ann = client_for(app, world["ann"])
+    ann = auth.client_for(world["ann"])
     reply = ann.post(f"/c/parking/p/{anchor}/comments",
                      data={"body": "I agree.", "submission_key": "k2", "parent_id": str(parent_id),
                            "respondent_type": "individual", "show_name": "name"})
@@ -869,7 +850,7 @@ def test_names_and_texts_on_moderation_pages_are_isolated_from_the_text_around_t
     assert "<li>Outcome: approved and published</li>" in audit  # our own words: not isolated
 
 
-def test_pages_read_before_any_rules_are_stored_show_the_defaults_and_write_nothing(app, world):
+def test_pages_read_before_any_rules_are_stored_show_the_defaults_and_write_nothing(app, world, auth):
     """No page view writes (two first visits would race): init-db or the first decision publishes."""
     from moderation.models import HouseRulesVersion
 
@@ -884,18 +865,18 @@ def test_pages_read_before_any_rules_are_stored_show_the_defaults_and_write_noth
     assert rules.status_code == 200 and "Version 1" in rules.get_data(as_text=True)
     assert app.test_client().get("/house-rules?version=1").status_code == 200
     assert app.test_client().get("/moderation/statistics").status_code == 200
-    queue = client_for(app, world["mo"]).get("/moderation/")
+    queue = auth.client_for(world["mo"]).get("/moderation/")
     assert queue.status_code == 200
-    editor = client_for(app, world["ola"]).get("/moderation/rules/new")
+    editor = auth.client_for(world["ola"]).get("/moderation/rules/new")
     assert editor.status_code == 200 and "on-topic" in editor.get_data(as_text=True)
     assert stored() == before
 
-    ann = client_for(app, world["ann"])
+    ann = auth.client_for(world["ann"])
     post_comment(ann, "parking", world["anchors"]["Visitors pay by the hour."], "Too dear.", "k1")
     with app.app_context():
         item = db.session.scalar(select(QueueItem))
         item_id, version = item.id, item.version
-    mo = client_for(app, world["mo"])
+    mo = auth.client_for(world["mo"])
     mo.get(f"/moderation/items/{item_id}")
     decided = mo.post(f"/moderation/items/{item_id}/decide",
                       data={"outcome": "reject", "rules": ["on-topic"], "version": version})
