@@ -18,7 +18,7 @@ from consult.accounts.forms import (
     RoleForm,
 )
 from consult.accounts.service import AccountError, InvalidToken, LoginThrottled, MailThrottled
-from consult.database import writing
+from consult.database import unit_of_work, writing
 from consult.extensions import db
 from consult.mail import MailError, read_outbox, send_mail
 from consult.models import Role, utcnow
@@ -143,13 +143,12 @@ def register():
             form.email.data, form.display_name.data, form.password.data, form.confirm.data))
     if submitted and not any(field.errors for field in form):
         try:
-            result = service.register(db.session, form.email.data, form.display_name.data,
-                                      form.password.data, form.confirm.data)
+            with unit_of_work(db.session):
+                result = service.register(db.session, form.email.data, form.display_name.data,
+                                          form.password.data, form.confirm.data)
         except AccountError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
-            db.session.commit()
             user, next_url = result.user, service.safe_next(form.next.data)
             # Every registering browser gets a secret of the same shape: the session cookie
             # is signed, not encrypted, so keeping one only for new accounts would tell
@@ -188,14 +187,13 @@ def confirm(token: str):
     signed_in_as = current_user.id if current_user.is_authenticated else None
     with writing():
         try:
-            confirmation = service.confirm_email(db.session, _secret(), token,
-                                                 browser=session.get(REGISTERED_IN_THIS_BROWSER))
-            user = confirmation.user
-            if confirmation.sign_in and signed_in_as is None:
-                _sign_in(user)
-            db.session.commit()
+            with unit_of_work(db.session):
+                confirmation = service.confirm_email(
+                    db.session, _secret(), token, browser=session.get(REGISTERED_IN_THIS_BROWSER))
+                user = confirmation.user
+                if confirmation.sign_in and signed_in_as is None:
+                    _sign_in(user)
         except InvalidToken as exc:
-            db.session.rollback()
             return render_template("accounts/link_invalid.html", message=exc.message,
                                    purpose="confirm"), 400
     if current_user.is_authenticated and current_user.id == user.id:
@@ -214,12 +212,12 @@ def resend_confirmation():
         flash("Your email address is already confirmed.", "info")
         return redirect(url_for("accounts.account"))
     try:
-        service.record_mail_request(db.session, "confirm", current_user.email, request.remote_addr or "")
+        with unit_of_work(db.session):
+            service.record_mail_request(db.session, "confirm", current_user.email,
+                                        request.remote_addr or "")
     except MailThrottled as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("accounts.account"))
-    db.session.commit()
     if _send_confirmation(current_user, _next_from_request()):
         flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(url_for("accounts.account"))
@@ -239,26 +237,31 @@ def login() -> ResponseReturnValue:
     status = 200
     if form.validate_on_submit():
         config = current_app.config
-        try:
-            user = service.authenticate(
-                db.session, form.email.data, form.password.data, request.remote_addr or "",
-                secret_key=_secret(), browser_token=request.cookies.get(KNOWN_BROWSER_COOKIE),
-                per_source=config.get("LOGIN_MAX_FAILURES_PER_SOURCE",
-                                      service.MAX_FAILURES_PER_SOURCE),
-                per_ip=config.get("LOGIN_MAX_FAILURES_PER_IP", service.MAX_FAILURES_PER_IP),
-                per_account=config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT",
-                                       service.MAX_FAILURES_PER_ACCOUNT),
-            )
-        except LoginThrottled as exc:
-            db.session.rollback()
-            messages, status = [exc.message], 429
-            retry_after = exc.retry_at
-        except AccountError as exc:
-            db.session.commit()  # keep the recorded failure
-            messages, status = [exc.message], 200
+        # A refused sign-in still ends the unit of work normally: a wrong password's recorded
+        # failure must be committed (it counts towards the limits), and a throttled attempt
+        # is refused before anything is written.
+        refusal: AccountError | None = None
+        with unit_of_work(db.session):
+            try:
+                user = service.authenticate(
+                    db.session, form.email.data, form.password.data, request.remote_addr or "",
+                    secret_key=_secret(), browser_token=request.cookies.get(KNOWN_BROWSER_COOKIE),
+                    per_source=config.get("LOGIN_MAX_FAILURES_PER_SOURCE",
+                                          service.MAX_FAILURES_PER_SOURCE),
+                    per_ip=config.get("LOGIN_MAX_FAILURES_PER_IP", service.MAX_FAILURES_PER_IP),
+                    per_account=config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT",
+                                           service.MAX_FAILURES_PER_ACCOUNT),
+                )
+            except AccountError as exc:
+                refusal = exc
+            else:
+                _sign_in(user)
+        if isinstance(refusal, LoginThrottled):
+            messages, status = [refusal.message], 429
+            retry_after = refusal.retry_at
+        elif refusal is not None:
+            messages, status = [refusal.message], 200
         else:
-            _sign_in(user)
-            db.session.commit()
             flash(f"You are signed in as {user.display_name}.", "success")
             return _remember_browser(
                 redirect(service.safe_next(form.next.data) or url_for("consultations.index")),
@@ -274,8 +277,8 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout():
     """Sign out of this browser: its session ends on the server, so a copy of it ends too."""
-    _sign_out()
-    db.session.commit()
+    with unit_of_work(db.session):
+        _sign_out()
     flash("You have signed out.", "success")
     return redirect(url_for("consultations.index"))
 
@@ -284,9 +287,9 @@ def logout():
 @login_required
 def logout_everywhere():
     """Sign out of every browser and device, this one included."""
-    user = service.end_all_sessions(db.session, current_user.id)
-    _sign_out()
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = service.end_all_sessions(db.session, current_user.id)
+        _sign_out()
     flash("You have signed out on every device.", "success")
     # Every other browser stops being known to the account (a lost one must not stay exempt
     # from the sign-in limits); the owner's, which asked, stays known.
@@ -310,14 +313,13 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            user = service.change_password(db.session, current_user.id,
-                                           form.current_password.data, form.password.data,
-                                           form.confirm.data, keep_session=session.get(SESSION_KEY))
+            with unit_of_work(db.session):
+                user = service.change_password(
+                    db.session, current_user.id, form.current_password.data, form.password.data,
+                    form.confirm.data, keep_session=session.get(SESSION_KEY))
         except AccountError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
-            db.session.commit()
             login_user(user)  # the session now carries the new session version; same record
             _send(user.email, service.password_changed_message(_site(), user))
             flash("Your password has been changed. You have been signed out everywhere else.",
@@ -333,17 +335,17 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         try:
-            user = service.user_for_reset_request(db.session, form.email.data)
-            service.record_mail_request(db.session, "reset", form.email.data, request.remote_addr or "")
+            with unit_of_work(db.session):
+                user = service.user_for_reset_request(db.session, form.email.data)
+                service.record_mail_request(db.session, "reset", form.email.data,
+                                            request.remote_addr or "")
         except MailThrottled as exc:
-            db.session.rollback()
             _field_error(form, exc)
             seconds = max(1, int((exc.retry_at - utcnow()).total_seconds()))
             return render_template("accounts/reset_request.html", form=form), 429, {"Retry-After": str(seconds)}
         except AccountError as exc:
             _field_error(form, exc)
         else:
-            db.session.commit()
             if user is not None:
                 token = service.reset_token(_secret(), user)
                 link = url_for("accounts.reset", token=token, _external=True)
@@ -365,14 +367,13 @@ def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            user = service.reset_password(db.session, _secret(), token, form.password.data,
-                                          form.confirm.data)
+            with unit_of_work(db.session):
+                user = service.reset_password(db.session, _secret(), token, form.password.data,
+                                              form.confirm.data)
+                _sign_in(user)
         except AccountError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
-            _sign_in(user)
-            db.session.commit()
             flash("Your password has been changed and you are signed in.", "success")
             return _remember_browser(redirect(url_for("accounts.account")), user)
     return render_template("accounts/reset.html", form=form, token=token)
@@ -385,13 +386,12 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            service.delete_account(db.session, current_user.id, form.password.data)
+            with unit_of_work(db.session):
+                service.delete_account(db.session, current_user.id, form.password.data)
+                _sign_out()
         except AccountError as exc:
-            db.session.rollback()
             _field_error(form, exc)
         else:
-            _sign_out()
-            db.session.commit()
             flash("Your account has been deleted. Your published comments now show "
                   f"\u201c{service.FORMER_PARTICIPANT}\u201d as their author.", "success")
             return redirect(url_for("consultations.index"))
@@ -435,12 +435,11 @@ def set_role(user_id: int):
         flash("Choose a role from the list.", "error")
         return redirect(back)
     try:
-        user = service.set_role(db.session, current_user.id, user_id, form.role.data)
+        with unit_of_work(db.session):
+            user = service.set_role(db.session, current_user.id, user_id, form.role.data)
     except AccountError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(back)
-    db.session.commit()
     flash(f"{user.display_name} ({user.email}) is now {_article(user.role)} {user.role}.",
           "success")
     return redirect(back)
