@@ -13,7 +13,7 @@ from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Consultation, ConsultationEvent, DocumentVersion, User, utcnow
 from consult.users import create_user
-from tests.helpers import PARKING, PARKING_V2, sign_in_as
+from tests.helpers import PARKING, PARKING_V2, fresh_app, sign_in_as
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -429,6 +429,57 @@ def test_extend_refuses_a_date_before_the_current_close(app, as_official, parkin
 def test_extend_form_shows_the_current_close_in_local_time(app, as_official, parking):
     html = _html(as_official.get("/manage/parking/extend"))
     assert 'type="datetime-local"' in html and "Extend the closing date" in html
+
+
+# --------------------------------------------------------------------------- CSRF
+
+
+@pytest.fixture
+def csrf_app(database_url, tmp_path):
+    """The app with CSRF protection on, as in production."""
+    yield from fresh_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+
+
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_with_csrf_on_publish_extend_and_close_need_the_token_from_their_page(csrf_app):
+    # The site-wide check (Flask-WTF's CSRFProtect) refuses a POST without the token before the
+    # view runs, with its own message, and nothing changes; the token from the confirmation
+    # page is accepted by it and by the view's own form.
+    official = _user(csrf_app, "olive@example.org", "official")
+    with csrf_app.app_context():
+        now = utcnow()
+        create_consultation(db.session, slug="draft", files=[("draft.md", DOC)], publish=False)
+        create_consultation(db.session, slug="parking", files=[("parking.md", DOC)],
+                            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
+                            publish=True)
+        db.session.commit()
+        closes_before = db.session.scalar(select(Consultation.closes_at).where(
+            Consultation.slug == "parking"))
+    client = csrf_app.test_client()
+    _sign_in(csrf_app, client, official)
+    later = (closes_before + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+    actions = [("/manage/draft/publish", {}),
+               ("/manage/parking/extend", {"closes_at": later, "reason": "More time"}),
+               ("/manage/parking/close", {"reason": "Proposal withdrawn."})]
+    for url, data in actions:
+        forged = client.post(url, data=data)
+        assert forged.status_code == 400, url
+        assert "expired or was sent from another site" in _html(forged), url
+    with csrf_app.app_context():
+        assert db.session.scalar(select(Consultation.published_at).where(
+            Consultation.slug == "draft")) is None
+        assert db.session.scalar(select(Consultation.closes_at).where(
+            Consultation.slug == "parking")) == closes_before
+        assert list(db.session.scalars(select(ConsultationEvent.kind))) == ["created", "created"]
+    for url, data in actions:
+        token = _csrf_token(_html(client.get(url)))
+        assert client.post(url, data={**data, "csrf_token": token}).status_code == 303, url
+    with csrf_app.app_context():
+        kinds = db.session.scalars(select(ConsultationEvent.kind).order_by(ConsultationEvent.id))
+        assert list(kinds) == ["created", "created", "published", "extended", "closed_early"]
 
 
 # --------------------------------------------------------------------------- new version

@@ -19,6 +19,7 @@ from wtforms.validators import Length, Optional
 import documents
 from consult.accounts import role_required
 from consult.consultations import service
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.models import MODERATION_MODES, Status
 
@@ -288,31 +289,29 @@ def new():
     if action not in {"publish", "draft"} or failed:
         return _render_new(form, messages, preview.document, submitted, 400 if failed else 200)
     try:
-        consultation = service.create_consultation(
-            db.session,
-            slug=form.slug.data,
-            files=submitted.files,
-            title=form.title.data or None,
-            department=(form.department.data or "").strip(),
-            summary=(form.summary.data or "").strip(),
-            scope_about=(form.scope_about.data or "").strip(),
-            scope_open=(form.scope_open.data or "").strip(),
-            scope_closed=(form.scope_closed.data or "").strip(),
-            scope_outcome=(form.scope_outcome.data or "").strip(),
-            response_expected=(form.response_expected.data or "").strip(),
-            moderation_mode=form.moderation_mode.data,
-            opens_at=to_utc(form.opens_at.data),
-            closes_at=to_utc(form.closes_at.data),
-            publish=action == "publish",
-            actor_id=_actor_id(),
-        )
-        db.session.commit()
+        with unit_of_work(db.session):
+            consultation = service.create_consultation(
+                db.session,
+                slug=form.slug.data,
+                files=submitted.files,
+                title=form.title.data or None,
+                department=(form.department.data or "").strip(),
+                summary=(form.summary.data or "").strip(),
+                scope_about=(form.scope_about.data or "").strip(),
+                scope_open=(form.scope_open.data or "").strip(),
+                scope_closed=(form.scope_closed.data or "").strip(),
+                scope_outcome=(form.scope_outcome.data or "").strip(),
+                response_expected=(form.response_expected.data or "").strip(),
+                moderation_mode=form.moderation_mode.data,
+                opens_at=to_utc(form.opens_at.data),
+                closes_at=to_utc(form.closes_at.data),
+                publish=action == "publish",
+                actor_id=_actor_id(),
+            )
     except service.ServiceError as exc:
-        db.session.rollback()
         return _render_new(form, [str(exc)], preview.document, submitted, 400)
     except IntegrityError:
         # Someone took the same address between our check and the insert.
-        db.session.rollback()
         return _render_new(form, [f"The address '{form.slug.data}' is already taken by another "
                                   "consultation."], preview.document, submitted, 400)
     if action == "publish":
@@ -354,13 +353,11 @@ def publish(slug: str):
     consultation = _consultation_or_404(slug)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return _lifecycle_page("manage/publish.html", consultation, form,
-                               _csrf_messages(form))
+        return _lifecycle_page("manage/publish.html", consultation, form)
     try:
-        service.publish_draft(db.session, consultation, _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.publish_draft(db.session, consultation, _actor_id())
     except service.ServiceError as exc:
-        db.session.rollback()
         return _lifecycle_page("manage/publish.html", consultation, form, [str(exc)], 400)
     flash(f"“{consultation.title}” is published.", "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
@@ -373,12 +370,11 @@ def close(slug: str):
     consultation = _consultation_or_404(slug)
     form = CloseForm()
     if not form.validate_on_submit():
-        return _lifecycle_page("manage/close.html", consultation, form, _csrf_messages(form))
+        return _lifecycle_page("manage/close.html", consultation, form)
     try:
-        service.close_early(db.session, consultation, form.reason.data or "", _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.close_early(db.session, consultation, form.reason.data or "", _actor_id())
     except service.ServiceError as exc:
-        db.session.rollback()
         return _lifecycle_page("manage/close.html", consultation, form, [str(exc)], 400)
     flash(f"“{consultation.title}” is closed: it no longer takes comments.", "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
@@ -393,26 +389,18 @@ def extend(slug: str):
     if request.method == "GET" and consultation.closes_at:
         form.closes_at.data = to_local(consultation.closes_at)
     if not form.validate_on_submit():
-        messages = _csrf_messages(form)
         _explain_dates(form.closes_at)
-        messages += form.closes_at.errors
+        messages = list(form.closes_at.errors)
         return _lifecycle_page("manage/extend.html", consultation, form, messages,
                                400 if messages else 200)
     try:
-        service.extend(db.session, consultation, to_utc(form.closes_at.data),
-                       form.reason.data or "", _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.extend(db.session, consultation, to_utc(form.closes_at.data),
+                           form.reason.data or "", _actor_id())
     except service.ServiceError as exc:
-        db.session.rollback()
         return _lifecycle_page("manage/extend.html", consultation, form, [str(exc)], 400)
     flash(f"The closing date of “{consultation.title}” is now later.", "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
-
-
-def _csrf_messages(form: FlaskForm) -> list[str]:
-    if request.method == "POST" and "csrf_token" in form.errors:
-        return ["This form had expired (the page was open a long time). Please send it again."]
-    return []
 
 
 # --------------------------------------------------------------------------- new version
@@ -454,14 +442,12 @@ def new_version(slug: str):
         return _render_new_version(consultation, form, messages, preview, submitted,
                                    400 if messages else 200)
     try:
-        version = service.publish_version(db.session, consultation, submitted.files,
-                                          form.note.data or "", actor_id=_actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            version = service.publish_version(db.session, consultation, submitted.files,
+                                              form.note.data or "", actor_id=_actor_id())
     except (service.ServiceError, documents.DocumentError) as exc:
-        db.session.rollback()
         return _render_new_version(consultation, form, [str(exc)], preview, submitted, 400)
     except IntegrityError:
-        db.session.rollback()
         return _render_new_version(
             consultation, form,
             ["Someone published another version at the same moment. Preview again to compare "
