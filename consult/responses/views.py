@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.accounts import role_required
 from consult.consultations import service as consultations
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.models import Consultation
 from consult.responses import service
@@ -216,11 +217,10 @@ def create_theme(slug: str):
     consultation = _consultation_or_404(slug)
     form = NewThemeForm()
     try:
-        theme = service.create_theme(db.session, consultation, form.title.data or "", _actor_id(),
-                                     said=form.said.data or "", keywords=form.keywords.data or "")
-        db.session.commit()
+        with unit_of_work(db.session):
+            theme = service.create_theme(db.session, consultation, form.title.data or "", _actor_id(),
+                                         said=form.said.data or "", keywords=form.keywords.data or "")
     except service.ResponseError as exc:
-        db.session.rollback()
         return _themes_page(consultation, form, [exc.message, *exc.details], exc.status)
     flash(f"The theme “{theme.title}” is started. Now count comments under it.", "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=theme.id), code=303)
@@ -259,14 +259,13 @@ def update_theme(slug: str, theme_id: int):
     found = _theme_or_404(consultation, theme_id)
     form = ThemeForm()
     try:
-        service.update_theme(
-            db.session, found, expected_revision=form.expected_revision(), actor_id=_actor_id(),
-            title=form.title.data or "", said=form.said.data or "", outcome=form.outcome.data,
-            reasons=form.reasons.data or "", keywords=form.keywords.data or "",
-            anchors=form.anchors.data or [])
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.update_theme(
+                db.session, found, expected_revision=form.expected_revision(), actor_id=_actor_id(),
+                title=form.title.data or "", said=form.said.data or "", outcome=form.outcome.data,
+                reasons=form.reasons.data or "", keywords=form.keywords.data or "",
+                anchors=form.anchors.data or [])
     except service.ResponseError as exc:
-        db.session.rollback()
         found = _theme_or_404(consultation, theme_id)
         theirs = None
         if exc.status == 409 and found.revision != form.expected_revision():
@@ -287,14 +286,12 @@ def merge(slug: str, theme_id: int):
     source = _theme_or_404(consultation, theme_id)
     form = MergeForm()
     try:
-        target = service.merge_into(db.session, consultation, source, form.target_id(), _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            target = service.merge_into(db.session, consultation, source, form.target_id(), _actor_id())
     except service.ResponseError as exc:
-        db.session.rollback()
         _fail(exc)
         return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
     except IntegrityError:
-        db.session.rollback()
         flash("Someone changed these themes at the same moment. Nothing was merged: try again.",
               "error")
         return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
@@ -310,15 +307,13 @@ def assign(slug: str):
     form = AssignForm()
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
-        found, added = service.count_under_theme(db.session, consultation, form.chosen_theme(),
-                                                 form.ids(), _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            found, added = service.count_under_theme(db.session, consultation, form.chosen_theme(),
+                                                     form.ids(), _actor_id())
     except service.ResponseError as exc:
-        db.session.rollback()
         _fail(exc)
         return redirect(back, code=303)
     except IntegrityError:
-        db.session.rollback()
         flash("Someone counted the same comment at the same moment. Nothing was changed: "
               "try again.", "error")
         return redirect(back, code=303)
@@ -338,10 +333,9 @@ def unassign(slug: str, theme_id: int):
     found = _theme_or_404(consultation, theme_id)
     form = UnassignForm()
     try:
-        service.unassign(db.session, found, form.chosen_comment())
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.unassign(db.session, found, form.chosen_comment())
     except service.ResponseError as exc:
-        db.session.rollback()
         _fail(exc)
     else:
         flash(f"Comment #{form.chosen_comment()} is no longer counted under “{found.title}”.",
@@ -357,14 +351,12 @@ def consider(slug: str, comment_id: int):
     form = ConsiderForm()
     back = _back(consultation, form.return_to.data, url_for("responses.uncounted", slug=slug))
     try:
-        service.mark_considered(db.session, consultation, comment_id, form.note.data or "",
-                                _actor_id(), reason=form.reason.data)
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.mark_considered(db.session, consultation, comment_id, form.note.data or "",
+                                    _actor_id(), reason=form.reason.data)
     except service.ResponseError as exc:
-        db.session.rollback()
         _fail(exc)
     except IntegrityError:
-        db.session.rollback()
         flash("Someone marked this comment at the same moment. Check the list and try again.",
               "error")
     else:
@@ -436,12 +428,11 @@ def draft(slug: str):
         return _draft_page(consultation, form)
     form = DraftForm()
     try:
-        service.save_draft(db.session, consultation, form.summary.data or "",
-                           form.next_steps.data or "", form.number(form.from_version.data),
-                           form.number(form.to_version.data))
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.save_draft(db.session, consultation, form.summary.data or "",
+                               form.next_steps.data or "", form.number(form.from_version.data),
+                               form.number(form.to_version.data))
     except service.ResponseError as exc:
-        db.session.rollback()
         return _draft_page(consultation, form, [exc.message, *exc.details], exc.status)
     flash("The response draft is saved. The preview below shows it as the public will see it.",
           "success")
@@ -469,13 +460,11 @@ def publish(slug: str):
     if request.method == "GET":
         return _publish_page(consultation, form)
     try:
-        service.publish(db.session, consultation, _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.publish(db.session, consultation, _actor_id())
     except service.ResponseError as exc:
-        db.session.rollback()
         return _publish_page(consultation, form, [exc.message], exc.details, exc.status)
     except IntegrityError:
-        db.session.rollback()
         return _publish_page(consultation, form, [
             "Someone published the response at the same moment. Reload to see it."], (), 409)
     flash("The response is published, and everyone who took part is being told.", "success")
@@ -489,10 +478,9 @@ def correct(slug: str):
     consultation = _consultation_or_404(slug)
     form = CorrectionForm()
     try:
-        service.correct(db.session, consultation, form.note.data or "", _actor_id())
-        db.session.commit()
+        with unit_of_work(db.session):
+            service.correct(db.session, consultation, form.note.data or "", _actor_id())
     except service.ResponseError as exc:
-        db.session.rollback()
         draft_form = DraftForm(formdata=None)
         response = service.get_response(db.session, consultation)
         if response:
