@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 
 from consult import create_app
 from consult.consultations import service
-from consult.database import writing
+from consult.database import unit_of_work, writing
 from consult.extensions import db
 from consult.users import UserError, create_user
 
@@ -108,30 +108,31 @@ def import_command(files, slug, title, department, summary, opens_at, closes_at,
         _fail(str(exc))
     with writing():
         try:
-            if new_version:
-                consultation = service.get_consultation(db.session, slug)
-                if consultation is None:
-                    _fail(f"there is no consultation '{slug}' to add a version to.")
-                version = service.publish_version(db.session, consultation, texts, note)
-                db.session.commit()
-                counts = {"unchanged": 0, "edited": 0, "new": 0}
-                for p in version.paragraphs:
-                    counts[p.change] += 1
-                click.echo(
-                    f"Published version {version.number} of /c/{slug}: "
-                    f"{len(version.paragraphs)} paragraphs ({counts['unchanged']} unchanged, "
-                    f"{counts['edited']} edited, {counts['new']} new)."
-                )
-                return
-            consultation = service.create_consultation(
-                db.session, slug=slug, files=texts, title=title, department=department,
-                summary=summary, opens_at=_parse_when(opens_at), closes_at=_parse_when(closes_at),
-                moderation_mode=moderation, publish=not draft,
-            )
-            db.session.commit()
+            with unit_of_work(db.session):
+                if new_version:
+                    consultation = service.get_consultation(db.session, slug)
+                    if consultation is None:
+                        _fail(f"there is no consultation '{slug}' to add a version to.")
+                    version = service.publish_version(db.session, consultation, texts, note)
+                else:
+                    consultation = service.create_consultation(
+                        db.session, slug=slug, files=texts, title=title, department=department,
+                        summary=summary, opens_at=_parse_when(opens_at),
+                        closes_at=_parse_when(closes_at), moderation_mode=moderation,
+                        publish=not draft,
+                    )
         except service.ServiceError as exc:
-            db.session.rollback()
             _fail(str(exc))
+        if new_version:
+            counts = {"unchanged": 0, "edited": 0, "new": 0}
+            for p in version.paragraphs:
+                counts[p.change] += 1
+            click.echo(
+                f"Published version {version.number} of /c/{slug}: "
+                f"{len(version.paragraphs)} paragraphs ({counts['unchanged']} unchanged, "
+                f"{counts['edited']} edited, {counts['new']} new)."
+            )
+            return
     version = consultation.versions[0]
     click.echo(
         f"Imported /c/{slug} \"{consultation.title}\": {len(version.paragraphs)} paragraphs"
@@ -150,11 +151,10 @@ def create_user_command(email, role, display_name, password) -> None:
     """Create a confirmed account with a role."""
     with writing():
         try:
-            user = create_user(db.session, email, password, display_name=display_name,
-                               role=role, confirmed=True)
-            db.session.commit()
+            with unit_of_work(db.session):
+                user = create_user(db.session, email, password, display_name=display_name,
+                                   role=role, confirmed=True)
         except UserError as exc:
-            db.session.rollback()
             _fail(str(exc))
     click.echo(f"Created {user.role} {user.email}.")
 
