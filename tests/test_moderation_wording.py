@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
-from helpers import fresh_app, make_user, outbox, sign_in
+from helpers import fresh_app, outbox
 from sqlalchemy import select
 
-from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
 from moderation import service
@@ -66,13 +65,6 @@ FEE = "Visitors pay by the hour."
 PHONE = "Ring me on 07700 900123 about the fees."
 
 
-def _consultation(slug, text, mode):
-    now = utcnow()
-    return create_consultation(db.session, slug=slug, files=[(f"{slug}.md", text)],
-                               opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
-                               publish=True, moderation_mode=mode)
-
-
 @pytest.fixture
 def app(database_url, tmp_path):
     """The application with its site time zone set, as the pages and mail show times in it."""
@@ -80,33 +72,27 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
-def world(app):
+def world(app, make_user, make_consultation):
     """A pre-moderated and a post-moderated consultation, house rules version 2 (numbered out of
     order), citizens, two moderators, an administrator and an official."""
+    make_consultation("parking", DOC, "pre")
+    make_consultation("libraries", LIBRARIES, "post")
     with app.app_context():
-        _consultation("parking", DOC, "pre")
-        _consultation("libraries", LIBRARIES, "post")
         service.current_rules(db.session)
         service.publish_rules(db.session, RULES, "Renumbered.", actor_id=None)
         db.session.commit()
         anchors = {p.text: p.anchor for p in db.session.scalars(select(Paragraph))}
     people = {
-        "ann": make_user(app, "ann@example.org", name="Ann"),
-        "cat": make_user(app, "cat@example.org", name="Cat"),
-        "dan": make_user(app, "dan@example.org", name="Dan"),
-        "eve": make_user(app, "eve@example.org", name="Eve"),
-        "mo": make_user(app, "mo@example.org", name="Mo", role="moderator"),
-        "bea": make_user(app, "bea@example.org", name="Bea", role="moderator"),
-        "ada": make_user(app, "ada@example.org", name="Ada", role="admin"),
-        "ola": make_user(app, "ola@example.org", name="Ola", role="official"),
+        "ann": make_user("ann@example.org", name="Ann"),
+        "cat": make_user("cat@example.org", name="Cat"),
+        "dan": make_user("dan@example.org", name="Dan"),
+        "eve": make_user("eve@example.org", name="Eve"),
+        "mo": make_user("mo@example.org", name="Mo", role="moderator"),
+        "bea": make_user("bea@example.org", name="Bea", role="moderator"),
+        "ada": make_user("ada@example.org", name="Ada", role="admin"),
+        "ola": make_user("ola@example.org", name="Ola", role="official"),
     }
     return {"anchors": anchors, **people}
-
-
-def client_for(app, user_id):
-    client = app.test_client()
-    sign_in(client, app, user_id)
-    return client
 
 
 def post_comment(client, slug, anchor, body, key):
@@ -159,8 +145,8 @@ ABUSE_LINK = f'<a href="/house-rules?version=2#no-abuse">{ABUSE}</a>'
 
 # --- 1. one label for each rule, linked in its version --------------------------------------
 
-def test_every_page_and_notice_names_a_rule_by_the_number_in_its_title_and_links_its_version(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_every_page_and_notice_names_a_rule_by_the_number_in_its_title_and_links_its_version(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     sent = post_comment(ann, "parking", world["anchors"][FEE], PHONE, "k1")
     assert sent.status_code == 303
     told = flashes(ann, sent)
@@ -200,13 +186,13 @@ def test_every_page_and_notice_names_a_rule_by_the_number_in_its_title_and_links
     assert 'aria-label="Rule 5 (Do not share personal information)"' in rules_page
 
 
-def test_readers_reports_name_the_rule_by_its_label_in_the_queue_and_on_the_item(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_readers_reports_name_the_rule_by_its_label_in_the_queue_and_on_the_item(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "libraries", world["anchors"]["Libraries open at nine."], "Open at eight.", "k2")
     with app.app_context():
         comment_id = db.session.scalar(select(Comment.id).where(Comment.body == "Open at eight."))
     for reader in ("cat", "dan", "eve"):
-        client_for(app, world[reader]).post(f"/c/libraries/comments/{comment_id}/flag",
+        auth.client_for(world[reader]).post(f"/c/libraries/comments/{comment_id}/flag",
                                             data={"rule": "on-topic"})
     label = "rule 1 (Stay on the consultation's subject)"
     queue = words(mo.get("/moderation/").get_data(as_text=True))
@@ -218,8 +204,8 @@ def test_readers_reports_name_the_rule_by_its_label_in_the_queue_and_on_the_item
 
 # --- 2. no internal values ------------------------------------------------------------------
 
-def test_a_rule_changed_since_the_page_was_opened_is_named_as_it_was_not_by_its_anchor(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_rule_changed_since_the_page_was_opened_is_named_as_it_was_not_by_its_anchor(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], PHONE, "k1")
     item = latest_item(app)
     _html, version = open_item(mo, item.id)
@@ -238,15 +224,15 @@ def test_a_rule_changed_since_the_page_was_opened_is_named_as_it_was_not_by_its_
         assert db.session.scalar(select(Decision.id)) is None
 
 
-def test_the_user_page_names_the_role_in_plain_words(app, world):
-    mo = client_for(app, world["mo"])
+def test_the_user_page_names_the_role_in_plain_words(app, world, auth):
+    mo = auth.client_for(world["mo"])
     for who, role in [("ann", "Citizen"), ("bea", "Moderator"), ("ola", "Official"), ("ada", "Administrator")]:
         page = words(mo.get(f"/moderation/users/{world[who]}").get_data(as_text=True))
         assert f"Role: {role}." in page
 
 
-def test_a_list_as_the_rules_note_is_refused_with_a_message_not_stored_as_python(app, world):
-    ola = client_for(app, world["ola"])
+def test_a_list_as_the_rules_note_is_refused_with_a_message_not_stored_as_python(app, world, auth):
+    ola = auth.client_for(world["ola"])
     source = RULES.replace("title: House rules\n", "title: House rules\nnote:\n  - Rule 4 added\n  - Rule 9 clearer\n")
     for button in ("preview", "publish"):
         response = ola.post("/moderation/rules/new", data={"source": source, button: "x"})
@@ -262,9 +248,9 @@ def test_a_list_as_the_rules_note_is_refused_with_a_message_not_stored_as_python
 
 # --- 3. the read-only appeal view ------------------------------------------------------------
 
-def _appealed(app, world):
+def _appealed(app, world, auth):
     """Ann's comment rejected by Mo and appealed: (Mo's client, the appeal item's id)."""
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     post_comment(ann, "parking", world["anchors"][FEE], "Rubbish plan by rubbish people.", "k1")
     item = latest_item(app)
     _html, version = open_item(mo, item.id)
@@ -280,18 +266,18 @@ def _who_may_decide(html: str) -> str:
     return words(html[html.index("Who may decide it:"):].split("</p>")[0])
 
 
-def test_the_read_only_appeal_view_offers_no_decision_shortcuts(app, world):
-    mo, appeal_id = _appealed(app, world)
+def test_the_read_only_appeal_view_offers_no_decision_shortcuts(app, world, auth):
+    mo, appeal_id = _appealed(app, world, auth)
     html, _version = open_item(mo, appeal_id)
     assert "You cannot decide this appeal" in html
     assert "<kbd>a</kbd>" not in html and "<kbd>r</kbd>" not in html and "<kbd>e</kbd>" not in html
-    bea = client_for(app, world["bea"])
+    bea = auth.client_for(world["bea"])
     html, _version = open_item(bea, appeal_id)  # Bea may decide: the shortcuts are hers to use
     assert "<kbd>a</kbd>" in html and "<kbd>e</kbd>" in html
 
 
-def test_an_excluded_moderator_is_told_they_may_not_decide_before_anything_about_rules(app, world):
-    mo, appeal_id = _appealed(app, world)
+def test_an_excluded_moderator_is_told_they_may_not_decide_before_anything_about_rules(app, world, auth):
+    mo, appeal_id = _appealed(app, world, auth)
     with app.app_context():
         version = str(db.session.get(QueueItem, appeal_id).version)
     refused = decide(mo, appeal_id, version, "reject")  # no rule ticked
@@ -300,10 +286,10 @@ def test_an_excluded_moderator_is_told_they_may_not_decide_before_anything_about
     assert "another moderator must review it" in page and "Cite the house rule" not in page
 
 
-def test_who_may_decide_an_escalated_appeal_includes_officials(app, world):
-    mo, appeal_id = _appealed(app, world)
+def test_who_may_decide_an_escalated_appeal_includes_officials(app, world, auth):
+    mo, appeal_id = _appealed(app, world, auth)
     assert "Ola" not in _who_may_decide(open_item(mo, appeal_id)[0])
-    bea = client_for(app, world["bea"])
+    bea = auth.client_for(world["bea"])
     _html, version = open_item(bea, appeal_id)
     assert decide(bea, appeal_id, version, "escalate").status_code == 303
     response = mo.get(f"/moderation/items/{appeal_id}")
@@ -312,22 +298,22 @@ def test_who_may_decide_an_escalated_appeal_includes_officials(app, world):
     assert "Ola" in who and "Ada" in who and "Bea" in who
 
 
-def test_and_others_is_said_only_when_more_may_decide_than_are_listed(app, world):
-    mo, appeal_id = _appealed(app, world)
+def test_and_others_is_said_only_when_more_may_decide_than_are_listed(app, world, make_user, auth):
+    mo, appeal_id = _appealed(app, world, auth)
     # Bea and Ada may decide; 18 more moderators make exactly 20.
     for n in range(18):
-        make_user(app, f"m{n}@example.org", name=f"Moderator {n:02d}", role="moderator")
+        make_user(f"m{n}@example.org", name=f"Moderator {n:02d}", role="moderator")
     who = _who_may_decide(open_item(mo, appeal_id)[0])
     assert who.count(",") == 19 and "and others" not in who
-    make_user(app, "m18@example.org", name="Moderator 18", role="moderator")
+    make_user("m18@example.org", name="Moderator 18", role="moderator")
     who = _who_may_decide(open_item(mo, appeal_id)[0])
     assert who.count(",") == 20 and who.endswith(", and others.") and "Moderator 18" not in who
 
 
 # --- 4. appeals are never decided with a campaign ---------------------------------------------
 
-def test_an_open_appeal_never_joins_a_campaign_group_nor_is_decided_with_one(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_an_open_appeal_never_joins_a_campaign_group_nor_is_decided_with_one(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     text = "Scrap the hourly fee for carers now."
     post_comment(ann, "parking", world["anchors"][FEE], text, "k1")
     first = latest_item(app)
@@ -339,13 +325,13 @@ def test_an_open_appeal_never_joins_a_campaign_group_nor_is_decided_with_one(app
                     data={"reason": "It is about the fees."}).status_code == 303
     appeal_id = latest_item(app, source="appeal").id
     for n, who in enumerate(("cat", "dan")):  # Dan's copy makes three authors: a campaign
-        post_comment(client_for(app, world[who]), "parking", world["anchors"][FEE], text, f"c{n}")
+        post_comment(auth.client_for(world[who]), "parking", world["anchors"][FEE], text, f"c{n}")
     campaign = latest_item(app).campaign_key
     assert campaign
     with app.app_context():
         assert db.session.get(QueueItem, appeal_id).campaign_key is None
         assert appeal_id not in service.campaign_items(db.session, campaign)
-    bea = client_for(app, world["bea"])
+    bea = auth.client_for(world["bea"])
     done = bea.post("/moderation/bulk", data={"campaign": campaign, "outcome": "approve",
                                               "back": "/moderation/"})
     assert done.status_code == 303 and "2 items decided" in flashes(bea, done)
@@ -356,8 +342,8 @@ def test_an_open_appeal_never_joins_a_campaign_group_nor_is_decided_with_one(app
 
 # --- 5. rejecting a public comment removes it, alone or in bulk --------------------------------
 
-def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(app, world):
-    ann, mo = client_for(app, world["ann"]), client_for(app, world["mo"])
+def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(app, world, auth):
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
     anchor = world["anchors"]["Libraries open at nine."]
     ids = {}
     for key, body in (("single", "Open the car park at six."), ("bulk", "Open the car park at five.")):
@@ -365,7 +351,7 @@ def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(
         with app.app_context():
             ids[key] = db.session.scalar(select(Comment.id).where(Comment.body == body))
         for reader in ("cat", "dan", "eve"):  # reported by readers: reviewed while public
-            client_for(app, world[reader]).post(f"/c/libraries/comments/{ids[key]}/flag",
+            auth.client_for(world[reader]).post(f"/c/libraries/comments/{ids[key]}/flag",
                                                 data={"rule": "on-topic"})
     with app.app_context():
         items = {key: db.session.scalar(select(QueueItem).where(QueueItem.comment_id == cid))
@@ -396,9 +382,9 @@ def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(
 # --- 6. a measure ends at the end of the chosen day where people read the time ------------------
 
 @pytest.mark.parametrize("month, stored_hour", [(1, 23), (7, 22)], ids=["winter GMT", "summer BST"])
-def test_a_suspension_ends_at_the_end_of_the_chosen_day_in_the_site_zone_everywhere(app, world, month,
-                                                                                      stored_hour):
-    mo, ann = client_for(app, world["mo"]), client_for(app, world["ann"])
+def test_a_suspension_ends_at_the_end_of_the_chosen_day_in_the_site_zone_everywhere(app, world, auth, month,
+                                                                                    stored_hour):
+    mo, ann = auth.client_for(world["mo"]), auth.client_for(world["ann"])
     year = utcnow().year + 1
     day = datetime(year, month, 15).date()
     done = mo.post(f"/moderation/users/{world['ann']}/sanctions",
@@ -434,8 +420,8 @@ def test_without_a_zone_the_refusal_says_its_time_is_utc(app, world):
 
 # --- 7. the audit trail's rules entries -------------------------------------------------------
 
-def test_the_audit_trail_names_a_published_rules_version_once_and_links_it(app, world):
-    audit = client_for(app, world["mo"]).get("/moderation/audit").get_data(as_text=True)
+def test_the_audit_trail_names_a_published_rules_version_once_and_links_it(app, world, auth):
+    audit = auth.client_for(world["mo"]).get("/moderation/audit").get_data(as_text=True)
     assert '<a href="/house-rules?version=2">The house rules, version 2</a>' in audit
     assert "<li>Note: <bdi>Renumbered.</bdi></li>" in audit
     assert "Version: 2" not in audit and "Number: 2" not in audit
