@@ -6,17 +6,12 @@ database's integers; a 5,000-digit one is more than int() will read.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from helpers import make_user, sign_in
 from sqlalchemy import select
 
 import documents
 from consult.comments import service as comments_service
-from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Paragraph, utcnow
 from moderation.models import QueueItem
 
 DOC = """---
@@ -79,21 +74,14 @@ CASES = {
 
 
 @pytest.fixture
-def world(app, monkeypatch):
+def world(app, monkeypatch, auth, make_user, make_consultation):
     """A pre-moderated consultation with comments waiting, a citizen, a moderator, an admin."""
     monkeypatch.setattr(comments_service, "RATE_PER_MINUTE", 100)  # one citizen posts them all
-    now = utcnow()
-    with app.app_context():
-        create_consultation(db.session, slug="parking", files=[("parking.md", DOC)],
-                            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10),
-                            publish=True, moderation_mode="pre")
-        db.session.commit()
-        assert db.session.scalar(select(Paragraph.anchor).where(Paragraph.anchor == "fees"))
-    people = {"ann": make_user(app, "ann@example.org", name="Ann"),
-              "mo": make_user(app, "mo@example.org", name="Mo", role="moderator"),
-              "admin": make_user(app, "admin@example.org", name="Ad", role="admin")}
-    ann = app.test_client()
-    sign_in(ann, app, people["ann"])
+    assert "fees" in make_consultation("parking", DOC, "pre").anchors.values()
+    people = {"ann": make_user("ann@example.org", name="Ann"),
+              "mo": make_user("mo@example.org", name="Mo", role="moderator"),
+              "admin": make_user("admin@example.org", name="Ad", role="admin")}
+    ann = auth.client_for(people["ann"])
     for i in range(len(BAD)):
         response = ann.post("/c/parking/p/fees/comments",
                             data={"body": f"Hourly fees hurt carers ({i}).", "submission_key": f"k{i}",
@@ -109,11 +97,11 @@ def _fill(template, value, i, item):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_a_bad_number_is_refused_with_a_message_never_a_server_error(app, world, case):
+def test_a_bad_number_is_refused_with_a_message_never_a_server_error(app, world, case, auth):
     who, method, url, data, message = CASES[case]
     client = app.test_client()
     if who:
-        sign_in(client, app, world[who])
+        auth.login(world[who], client)
     for i, value in enumerate(BAD):
         item = world["items"][i]
         target = _fill(url, value, i, item)
@@ -134,9 +122,8 @@ def test_the_house_rules_page_names_the_version_in_force_when_asked_for_another(
 
 
 @pytest.mark.parametrize("value", BAD + ["2147483648", "999999999999"])  # past PostgreSQL's INTEGER
-def test_an_id_in_the_path_that_is_not_a_plain_number_finds_nothing(app, world, value):
-    client = app.test_client()
-    sign_in(client, app, world["admin"])
+def test_an_id_in_the_path_that_is_not_a_plain_number_finds_nothing(app, world, value, auth):
+    client = auth.client_for(world["admin"])
     for url in ["/moderation/items/{v}", "/moderation/users/{v}", "/me/comments/{v}/edit",
                 "/c/parking/v/{v}", "/api/v1/consultations/parking/versions/{v}"]:
         response = client.get(url.replace("{v}", value))
