@@ -12,10 +12,9 @@ from consult.consultations.service import create_consultation, publish_version
 from consult.extensions import db
 from consult.models import Comment, CommentStatus, Consultation, Notification, Theme, User, utcnow
 from consult.responses.views import heat_levels
-from consult.users import create_user
 from moderation import service as moderation
 from moderation.models import QueueItem
-from tests.helpers import PARKING, PARKING_V2, put_signed_in
+from tests.helpers import PARKING, PARKING_V2
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -25,20 +24,8 @@ ZONES = "The town is split into four zones."
 CAMPAIGN = "Zones must follow the ward boundaries so that neighbours share one zone."
 
 
-def sign_in(client, app, user_id):
-    """Log a test client in as a user (Flask-Login's session key)."""
-    with app.app_context():
-        session_id = db.session.get(User, user_id).get_id()
-    put_signed_in(client, app, session_id)
-
-
-def _user(name, role="citizen"):
-    return create_user(db.session, f"{name.lower()}@example.org", "a-long-password",
-                       display_name=name, role=role, confirmed=True)
-
-
 @pytest.fixture
-def world(app):
+def world(app, make_user):
     """A consultation with published comments on three paragraphs, a second version, closed."""
     with app.app_context():
         now = utcnow()
@@ -46,14 +33,15 @@ def world(app):
             db.session, slug="parking", files=[("parking.md", DOC)], publish=True,
             opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=10),
             moderation_mode="post")
-        official = _user("Olive", "official")
-        other_official = _user("Oscar", "official")
-        citizen = _user("Nobody")
+        official = make_user(name="Olive", role="official")
+        other_official = make_user(name="Oscar", role="official")
+        citizen = make_user(name="Nobody")
         anchors = {p.text: p.anchor for p in c.versions[0].paragraphs}
         ids = {}
 
         def say(name, anchor_text, body, days_ago, key, **extra):
-            author = db.session.scalar(select(User).where(User.display_name == name)) or _user(name)
+            author = db.session.scalar(select(User).where(User.display_name == name)) \
+                or db.session.get(User, make_user(name=name))
             comment, _ = submit_comment(
                 db.session, c, anchors[anchor_text] if anchor_text else None, author,
                 CommentInput(body=body, submission_key=key, **extra),
@@ -72,15 +60,15 @@ def world(app):
         held = db.session.scalars(select(QueueItem.id).where(QueueItem.campaign_key.is_not(None))).all()
         assert len(held) == 1
         with app.test_request_context():  # the author is told by mail, with links
-            moderation.decide_many(db.session, held, _user("Mo", "moderator").id,
+            moderation.decide_many(db.session, held, make_user(name="Mo", role="moderator"),
                                    moderation.DecisionRequest("approve"))
         publish_version(db.session, c, [("parking.md", DOC_V2)], "Fees are now monthly.")
         c.closes_at = now - timedelta(minutes=1)
         db.session.commit()
         statuses = {k: db.session.get(Comment, v).status for k, v in ids.items()}
         assert set(statuses.values()) == {CommentStatus.PUBLISHED.value}, statuses
-        return {"slug": c.slug, "official": official.id, "official2": other_official.id,
-                "citizen": citizen.id, "ids": ids, "anchors": anchors}
+        return {"slug": c.slug, "official": official, "official2": other_official,
+                "citizen": citizen, "ids": ids, "anchors": anchors}
 
 
 def _create_theme(client, title, keywords=""):
@@ -128,14 +116,14 @@ def test_heat_levels_are_quantiles_of_the_non_zero_counts():
 # --------------------------------------------------------------------------- access
 
 
-def test_official_pages_refuse_citizens_and_send_visitors_to_sign_in(client, app, world):
+def test_official_pages_refuse_citizens_and_send_visitors_to_sign_in(client, app, world, auth):
     pages = ["/manage/parking/analysis", "/manage/parking/themes", "/manage/parking/uncounted",
              "/manage/parking/comments/search?q=fee", "/manage/parking/response",
              "/manage/parking/response/publish"]
     for page in pages:
         response = client.get(page)
         assert response.status_code == 302 and "/login?next=" in response.headers["Location"], page
-    sign_in(client, app, world["citizen"])
+    auth.login(world["citizen"])
     for page in pages:
         assert client.get(page).status_code == 403, page
     assert client.post("/manage/parking/themes/new", data={"title": "x"}).status_code == 403
@@ -147,8 +135,8 @@ def test_official_pages_refuse_citizens_and_send_visitors_to_sign_in(client, app
 # --------------------------------------------------------------------------- analysis
 
 
-def test_analysis_shows_counts_per_paragraph_stance_respondents_chart_and_campaigns(client, app, world):
-    sign_in(client, app, world["official"])
+def test_analysis_shows_counts_per_paragraph_stance_respondents_chart_and_campaigns(client, app, world, auth):
+    auth.login(world["official"])
     html = client.get("/manage/parking/analysis").get_data(as_text=True)
     assert "7 published comments" in html
     # The heat strip: the yearly-fee paragraph (2 comments) and the zones paragraph (3).
@@ -177,9 +165,9 @@ def test_analysis_shows_counts_per_paragraph_stance_respondents_chart_and_campai
 # --------------------------------------------------------------------------- themes
 
 
-def test_themes_assign_one_by_one_in_bulk_and_from_search_merge_and_suggest(client, app, world):
+def test_themes_assign_one_by_one_in_bulk_and_from_search_merge_and_suggest(client, app, world, auth):
     ids = world["ids"]
-    sign_in(client, app, world["official"])
+    auth.login(world["official"])
     cost = _create_theme(client, "Cost of permits", keywords="expensive fee")
     carers = _create_theme(client, "Carers")
     page = client.get(f"/manage/parking/themes/{cost}").get_data(as_text=True)
@@ -257,9 +245,9 @@ def test_themes_assign_one_by_one_in_bulk_and_from_search_merge_and_suggest(clie
     assert _theme_ids(app, visitors) == {ids["cat"]}
 
 
-def test_uncounted_list_and_marking_a_comment_considered(client, app, world):
+def test_uncounted_list_and_marking_a_comment_considered(client, app, world, auth):
     ids = world["ids"]
-    sign_in(client, app, world["official"])
+    auth.login(world["official"])
     html = client.get("/manage/parking/uncounted").get_data(as_text=True)
     assert '<strong class="uncounted-total">7</strong>' in html
     response = client.post(f"/manage/parking/comments/{ids['dan']}/consider",
@@ -277,8 +265,8 @@ def test_uncounted_list_and_marking_a_comment_considered(client, app, world):
                        data={"note": "x"}, follow_redirects=True).status_code == 200
 
 
-def test_a_theme_edit_refuses_unknown_paragraphs_and_concurrent_saves_keeping_the_text(client, app, world):
-    sign_in(client, app, world["official"])
+def test_a_theme_edit_refuses_unknown_paragraphs_and_concurrent_saves_keeping_the_text(client, app, world, auth):
+    auth.login(world["official"])
     theme_id = _create_theme(client, "Cost of permits")
     html = client.get(f"/manage/parking/themes/{theme_id}").get_data(as_text=True)
     assert 'name="revision" type="hidden" value="1"' in html
@@ -298,8 +286,7 @@ def test_a_theme_edit_refuses_unknown_paragraphs_and_concurrent_saves_keeping_th
     response = _save_theme(client, app, theme_id, revision=1, title="Cost of permits",
                            said="First official's words.")
     assert response.status_code == 303
-    other = app.test_client()
-    sign_in(other, app, world["official2"])
+    other = auth.client_for(world["official2"])
     response = _save_theme(other, app, theme_id, revision=1, title="Permit costs",
                            said="Second official's careful words.", outcome="no_change")
     assert response.status_code == 409
@@ -334,9 +321,9 @@ def _count_everything(client, app, world):
     return cost, visitors, zones
 
 
-def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tells_everyone(client, app, world):
+def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tells_everyone(client, app, world, auth):
     ids, anchors = world["ids"], world["anchors"]
-    sign_in(client, app, world["official"])
+    auth.login(world["official"])
     assert "Publish the response to" in client.get("/manage/parking/response/publish").get_data(as_text=True)
 
     # Comments not yet counted: refused, with the list.
@@ -420,13 +407,13 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     # Ann's "My comments" says where her comment was counted, linking to the theme.
     with app.app_context():
         ann = db.session.scalar(select(User).where(User.display_name == "Ann")).id
-    sign_in(client, app, ann)
+    auth.login(ann)
     mine = client.get("/me/comments").get_data(as_text=True)
     assert "The department's response counted this comment under:" in mine
     assert f'href="/c/parking/response#theme-{cost}">Cost of permits</a>' in mine
 
     # Publishing twice is refused; themes can no longer change.
-    sign_in(client, app, world["official"])
+    auth.login(world["official"])
     response = client.post("/manage/parking/response/publish")
     assert response.status_code == 409 and "already published" in response.get_data(as_text=True)
     response = _save_theme(client, app, cost, title="Changed later", outcome="changed")
@@ -456,8 +443,8 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     assert "## Cost of permits" in text and "Fees start in May." in text
 
 
-def test_publishing_before_the_close_is_refused(client, app, world):
-    sign_in(client, app, world["official"])
+def test_publishing_before_the_close_is_refused(client, app, world, auth):
+    auth.login(world["official"])
     with app.app_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "parking"))
         consultation.closes_at = utcnow() + timedelta(days=1)
@@ -468,8 +455,8 @@ def test_publishing_before_the_close_is_refused(client, app, world):
     assert "once the consultation has closed" in response.get_data(as_text=True)
 
 
-def test_a_correction_needs_a_published_response(client, app, world):
-    sign_in(client, app, world["official"])
+def test_a_correction_needs_a_published_response(client, app, world, auth):
+    auth.login(world["official"])
     response = client.post("/manage/parking/response/correct", data={"note": "Too early."})
     assert response.status_code == 409
     assert "Only a published response can be corrected" in response.get_data(as_text=True)
