@@ -24,7 +24,7 @@ from consult.models import (
 )
 from consult.responses import service as responses
 from consult.users import create_user
-from tests.helpers import PARKING, sign_in
+from tests.helpers import PARKING
 
 YEARLY = "Residents pay a yearly fee for a permit."
 HOURLY = "Visitors pay by the hour."
@@ -201,13 +201,13 @@ def test_the_lists_exist_only_once_the_response_is_published_and_stay_once_archi
     assert client.get("/c/parking/response/themes/999999").status_code == 404
 
 
-def test_the_officials_preview_links_counts_to_their_theme_pages_before_publication(client, app, responded):
+def test_the_officials_preview_links_counts_to_their_theme_pages_before_publication(client, app, responded, auth):
     with app.app_context():
         consultation = db.session.get(Consultation, responded["consultation"])
         responses.get_response(db.session, consultation).published_at = None
         consultation.responded_at = None
         db.session.commit()
-    sign_in(client, app, responded["official"])
+    auth.login(responded["official"])
     html = client.get("/manage/parking/response").get_data(as_text=True)
     assert f'href="/manage/parking/themes/{responded["cost"]}">54<' in html
     assert "/c/parking/response/themes/" not in html and "/c/parking/response/considered" not in html
@@ -262,7 +262,7 @@ def test_a_considered_comment_later_removed_is_counted_out_and_its_text_not_show
     assert "1 comment considered here was later removed by a moderator under rule 2 (No advertising)" in page
 
 
-def test_marking_a_comment_considered_records_a_reason_from_the_list(client, app, responded):
+def test_marking_a_comment_considered_records_a_reason_from_the_list(client, app, responded, auth):
     # A fresh, unpublished consultation's comment to mark.
     with app.app_context():
         now = utcnow()
@@ -274,7 +274,7 @@ def test_marking_a_comment_considered_records_a_reason_from_the_list(client, app
                                     CommentInput(body="Nothing to say really.", submission_key="t1"))
         db.session.commit()
         comment_id = comment.id
-    sign_in(client, app, responded["official"])
+    auth.login(responded["official"])
     page = client.get("/manage/trees/uncounted").get_data(as_text=True)
     assert (f'<select class="select" name="reason" id="reason-{comment_id}" '
             f'aria-describedby="public-{comment_id}">') in page
@@ -394,7 +394,7 @@ def test_a_page_number_that_is_no_number_is_no_page(client, responded, page):
         assert status == 404 and "That page link is not valid" in html
 
 
-def test_the_official_is_told_before_writing_that_the_reason_and_note_are_public(client, app, responded):
+def test_the_official_is_told_before_writing_that_the_reason_and_note_are_public(client, app, responded, auth):
     with app.app_context():
         now = utcnow()
         c = create_consultation(db.session, slug="trees", files=[("trees.md", PARKING)], publish=True,
@@ -405,7 +405,7 @@ def test_the_official_is_told_before_writing_that_the_reason_and_note_are_public
                                     CommentInput(body="Nothing to say really.", submission_key="t2"))
         db.session.commit()
         comment_id = comment.id
-    sign_in(client, app, responded["official"])
+    auth.login(responded["official"])
     page = client.get("/manage/trees/uncounted").get_data(as_text=True)
     form = page.split(f'/manage/trees/comments/{comment_id}/consider"')[1].split("</form>")[0]
     hint = re.search(rf'<p class="hint" id="public-{comment_id}">(.*?)</p>', form)
