@@ -5,13 +5,10 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from helpers import put_signed_in
 from sqlalchemy import select
 
-from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
-from consult.users import create_user
 
 VECTORS = [
     "<script>alert(1)</script>",
@@ -68,16 +65,11 @@ def audit(html: str) -> list[str]:
 
 
 @pytest.fixture
-def hostile(app):
-    """A consultation whose document and comments hold every vector."""
-    with app.app_context():
-        now = utcnow()
-        document = "# Hostile\n\n" + "\n\n".join(f"Vector {i}: {v}" for i, v in enumerate(VECTORS))
-        create_consultation(db.session, slug="hostile", files=[("h.md", document)], publish=True,
-                            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
-        user = create_user(db.session, "x@example.org", "a-long-password", confirmed=True)
-        db.session.commit()
-        return user.get_id()
+def hostile(make_consultation, make_user):
+    """A consultation whose document and comments hold every vector; a citizen's id."""
+    document = "# Hostile\n\n" + "\n\n".join(f"Vector {i}: {v}" for i, v in enumerate(VECTORS))
+    make_consultation("hostile", document, closes_at=utcnow() + timedelta(days=1))
+    return make_user("x@example.org")
 
 
 def test_hostile_document_renders_without_script(client, hostile):
@@ -86,8 +78,8 @@ def test_hostile_document_renders_without_script(client, hostile):
     assert audit(html) == []
 
 
-def test_hostile_comments_render_without_script(client, hostile, app):
-    put_signed_in(client, app, hostile)
+def test_hostile_comments_render_without_script(client, hostile, app, auth):
+    auth.login(hostile)
     with app.app_context():
         anchor = db.session.scalar(select(Paragraph.anchor).where(Paragraph.text.like("Vector 1:%")))
     for i, vector in enumerate(VECTORS):
