@@ -5,13 +5,16 @@ connections both read and then try to write, one fails at once with "database is
 whatever the busy timeout. Beginning every write transaction IMMEDIATE makes the second writer
 wait (up to the busy timeout) instead. Reads stay deferred so they never queue behind writers.
 On every backend a transaction that only read ends in COMMIT (`end_read_transaction`).
+
+A view ends a change with `unit_of_work`; one that must read a lot before a short write (posting
+a comment) uses `read_then_write` instead, so that SQLite's write lock is held only for the write.
 """
 from __future__ import annotations
 
 import contextlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 from sqlalchemy import event
@@ -49,10 +52,51 @@ def unit_of_work(session) -> Iterator[None]:
     """
     try:
         yield
+        session.commit()
+    except BaseException:  # the block's error, or the commit's own (then the session is usable again)
+        session.rollback()
+        raise
+
+
+@contextlib.contextmanager
+def read_then_write(session) -> Iterator[Callable[[], None]]:
+    """Read without SQLite's write lock, then write under it: one read and one write transaction.
+
+    ``with read_then_write(db.session) as write:`` begins the block's statements as a plain
+    (deferred) read, even in a POST, so checking and rendering never wait for the lock or hold
+    it. Calling ``write()`` ends that read (COMMIT: it wrote nothing) and declares write intent:
+    the next statement begins the write transaction (on SQLite ``BEGIN IMMEDIATE``, waiting for
+    the lock up to the busy timeout). The block is committed once at its end; if it raises,
+    everything is rolled back and the error propagates, as with `unit_of_work`. A block left
+    before ``write()`` (a refusal, a redirect) only read. What the block needs from the write
+    transaction it reads before it ends: committing expires the session's objects. The request's
+    transactions after the block are reads (typically the page that shows a refusal).
+
+    The reads and the write are separate transactions, so the write must not rely on what the
+    reads found staying true: whatever can change meanwhile (a rate limit, a duplicate) is
+    checked again after ``write()``.
+    """
+    writing_now = False
+
+    def write() -> None:
+        nonlocal writing_now
+        if not writing_now:
+            end_read_transaction(session)
+            _write_intent.set(True)
+            writing_now = True
+
+    _write_intent.set(False)
+    try:
+        yield write
+        if writing_now:
+            session.commit()
+        else:
+            end_read_transaction(session)
     except BaseException:
         session.rollback()
         raise
-    session.commit()
+    finally:
+        _write_intent.set(False)
 
 
 _WROTE = "consult.wrote"  # key in a connection's info: this transaction sent a write

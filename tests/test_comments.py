@@ -179,6 +179,23 @@ def test_anonymous_reader_sees_sign_in_prompt_not_a_form(client, world):
     assert response.status_code in (302, 401)
 
 
+@pytest.mark.parametrize("path", ["/c/parking/p/{anchor}/comments", "/c/parking/comments"])
+def test_signed_out_comment_is_sent_to_sign_in_and_stores_nothing(client, world, app, path):
+    anchor = _anchor(world, "Visitors pay by the hour.")
+    response = client.post(path.format(anchor=anchor), data={
+        "body": "Let me in", "submission_key": "a", "respondent_type": "individual", "show_name": "name"})
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_comment_on_a_consultation_that_does_not_exist_is_not_found(client, world, app):
+    sign_in_by_id(client, app, world["citizen_id"])
+    response = client.post("/c/no-such-thing/comments", data={
+        "body": "Hello", "submission_key": "a", "respondent_type": "individual", "show_name": "name"})
+    assert response.status_code == 404
+
+
 def test_unconfirmed_account_cannot_comment(client, world, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
     with app.app_context():

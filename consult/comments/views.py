@@ -1,8 +1,6 @@
 """Comment views: the form on a paragraph page, submitting, and "My comments"."""
 from __future__ import annotations
 
-import functools
-
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
@@ -10,8 +8,8 @@ from sqlalchemy.exc import OperationalError
 from consult.comments import service
 from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.comments.pages import general_page, paragraph_page, public_consultation
-from consult.database import end_read_transaction, set_write_intent, writing
-from consult.extensions import db
+from consult.database import read_then_write, unit_of_work
+from consult.extensions import db, login_manager
 from consult.models import CommentStatus, Status, utcnow
 from consult.responses import service as responses
 from consult.web import site_zone
@@ -24,20 +22,37 @@ def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _submit(consultation, anchor: str | None):
+def _submit(slug: str, anchor: str | None):
     # No form.validate_on_submit(): the fields have no validators (the service checks the text),
     # and the CSRF token was checked before the view by CSRFProtect, which answers a bad one
     # itself (consult/web.py) and tells the form's own check to pass.
     form = CommentForm()
+    consultation = None
     error: service.CommentError
     try:
-        receipt = _store(consultation, anchor, form)
+        with read_then_write(db.session) as write:
+            # Signing in is checked here rather than by @login_required, which would load the
+            # user before the block, in a transaction begun with the POST's write intent (on
+            # SQLite: waiting for the write lock just to read who is posting).
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            consultation = public_consultation(slug)
+            # The author, the consultation, the paragraph, sanctions and the rendering of the
+            # text are read and checked before the write lock is taken: with many people
+            # posting at once, how long each holds SQLite's only write lock limits throughput.
+            draft = service.prepare_comment(db.session, consultation, anchor, current_user,
+                                            form.to_input(), zone=site_zone())
+            write()
+            comment, created = service.store_comment(db.session, draft)
+            # Read before the commit: afterwards every attribute would be loaded again, in a
+            # transaction of its own.
+            receipt = _receipt(slug, comment, created)
     except service.CommentError as exc:
-        db.session.rollback()
         error = exc
     except OperationalError:
+        if consultation is None:
+            raise  # nothing to show the text on: the site's own "very busy" page answers
         # The database is busy: keep the text on the form and ask to retry shortly.
-        db.session.rollback()
         error = service.CommentError(
             "The site is very busy and your comment was not stored yet. Your text is kept "
             "below: please send it again in a few seconds.", status=503)
@@ -58,28 +73,6 @@ def _submit(consultation, anchor: str | None):
     elif error.status == 503:
         response.headers["Retry-After"] = "5"
     return response
-
-
-def _store(consultation, anchor: str | None, form: CommentForm) -> dict:
-    """Check the comment while only reading, then store it in a short transaction of its own.
-
-    On SQLite a writing transaction holds the database's only write lock from its first
-    statement to its commit, and with many people posting at once that time is what limits
-    throughput. So the request begins reading (see `_reads_first`): the author, the
-    consultation, the paragraph, sanctions and the rendering of the text are done before the
-    write lock is taken, and the write transaction only stores and screens.
-    """
-    slug = consultation.slug
-    draft = service.prepare_comment(db.session, consultation, anchor, current_user,
-                                    form.to_input(), zone=site_zone())
-    end_read_transaction(db.session)  # nothing was written
-    with writing():
-        comment, created = service.store_comment(db.session, draft)
-        # Read before the commit: afterwards every attribute would be loaded again, in a
-        # second transaction (on SQLite a second wait for the write lock).
-        receipt = _receipt(slug, comment, created)
-        db.session.commit()
-    return receipt
 
 
 def _what_next(comment, notice: service.HeldNotice | None) -> str:
@@ -122,29 +115,16 @@ def _acknowledge(receipt: dict):
     return redirect(receipt["url"], code=303)
 
 
-def _reads_first(view):
-    """Begin the request's transactions as reads: the view declares its writes (`_store`)."""
-    @functools.wraps(view)
-    def reading_view(*args, **kwargs):
-        set_write_intent(False)
-        return view(*args, **kwargs)
-    return reading_view
-
-
 @bp.post("/c/<slug>/p/<anchor>/comments")
-@_reads_first
-@login_required
 def create(slug: str, anchor: str):
-    """Comment on one paragraph (or reply to a comment on it)."""
-    return _submit(public_consultation(slug), anchor)
+    """Comment on one paragraph (or reply to a comment on it); signed-in people only."""
+    return _submit(slug, anchor)
 
 
 @bp.post("/c/<slug>/comments")
-@_reads_first
-@login_required
 def create_general(slug: str):
-    """Comment on the document as a whole."""
-    return _submit(public_consultation(slug), None)
+    """Comment on the document as a whole; signed-in people only."""
+    return _submit(slug, None)
 
 
 @bp.get("/c/<slug>/comments")
@@ -187,12 +167,11 @@ def edit(comment_id: int):
     if request.method == "POST":  # the CSRF token is checked before the view (see _submit)
         was_pending = comment.status == CommentStatus.PENDING.value
         try:
-            edited = service.edit_comment(db.session, comment_id, current_user.id,
-                                          form.body.data or "", zone=site_zone())
-            status = edited.status
-            db.session.commit()
+            with unit_of_work(db.session):
+                edited = service.edit_comment(db.session, comment_id, current_user.id,
+                                              form.body.data or "", zone=site_zone())
+                status = edited.status  # read before the commit expires it
         except service.CommentError as exc:
-            db.session.rollback()
             error = exc
         else:
             if was_pending and status == CommentStatus.PUBLISHED.value:
@@ -219,10 +198,9 @@ def withdraw(comment_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            service.withdraw_comment(db.session, comment_id, current_user.id)
-            db.session.commit()
+            with unit_of_work(db.session):
+                service.withdraw_comment(db.session, comment_id, current_user.id)
         except service.CommentError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
             flash("Your comment was withdrawn. It no longer appears on the consultation.", "success")
