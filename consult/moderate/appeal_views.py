@@ -1,11 +1,12 @@
 """What readers and authors ask of moderation: report a comment, appeal a decision."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from consult.accounts import confirmed_required
 from consult.comments import service as comments
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.models import Comment
 from consult.moderate import operations
@@ -36,12 +37,11 @@ def flag(slug: str, comment_id: int):
         error, status = refusal.message, refusal.status
     elif form.validate_on_submit():
         try:
-            hidden = operations.report(db.session, comment, current_user.id, form.rule.data or "",
-                                       form.note.data or "",
-                                       current_app.config.get("FLAG_THRESHOLD", 3))
-            db.session.commit()
+            with unit_of_work(db.session):
+                hidden = operations.report(db.session, comment, current_user.id,
+                                           form.rule.data or "", form.note.data or "",
+                                           current_app.config.get("FLAG_THRESHOLD", 3))
         except service.ModerationError as exc:
-            db.session.rollback()
             error, status = exc.message, exc.status
         else:
             flash("Thank you for your report. A moderator will check the comment against the "
@@ -49,8 +49,6 @@ def flag(slug: str, comment_id: int):
             target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
                       if comment.anchor else url_for("comments.general", slug=slug))
             return redirect(target, code=303)
-    elif request.method == "POST":
-        error, status = "This form has expired: choose the rule again and send it.", 400
     return render_template("moderation/flag.html", comment=comment, form=form, error=error,
                            rules=service.rules_in_force(db.session).rules,
                            own=refusal is not None, back=_comment_url(comment)), status
@@ -68,18 +66,15 @@ def appeal(decision_id: int):
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            service.appeal(db.session, decision_id, current_user.id, form.reason.data or "")
-            db.session.commit()
+            with unit_of_work(db.session):
+                service.appeal(db.session, decision_id, current_user.id, form.reason.data or "")
         except service.ModerationError as exc:
-            db.session.rollback()
             error, status = exc.message, exc.status
         else:
             flash("Your appeal is sent. A different moderator will look at your comment again, "
                   f"usually {comments.MODERATION_PROMISE}, and you will be told the outcome.",
                   "success")
             return redirect(url_for("comments.mine") + f"#comment-{comment.id}", code=303)
-    elif request.method == "POST":
-        error, status = "This form has expired: your text is kept, send it again.", 400
     page = operations.appeal_page(db.session, decision, current_user.id)
     if error == page["refusal"]:
         error = None  # said once, where the form would be

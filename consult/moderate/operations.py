@@ -4,8 +4,8 @@
 moderation/ never imports consult/, so what needs both lives here. Every function takes the
 session and plain values (a `Viewer` for the person asking) and raises
 moderation.service.ModerationError with the message to show; none commits and none reads the
-request: the views parse it, call one function here or in moderation.service, commit once on a
-POST, and translate the error.
+request: the views parse it, call one function here or in moderation.service inside
+consult.database.unit_of_work (one commit, or everything rolled back), and translate the error.
 """
 from __future__ import annotations
 

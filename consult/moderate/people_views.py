@@ -1,10 +1,11 @@
 """Moderation pages about people: a user's record and measures, and who moderates what."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consult.accounts import role_required
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.models import User
 from consult.moderate import glue, operations
@@ -48,11 +49,11 @@ def sanction(user_id: int):
     # The chosen day's end where the moderator and the user read times (SITE_TIMEZONE), not in UTC.
     ends_at = glue.site_day_end(form.ends_at.data) if form.ends_at.data else None
     try:
-        measure = service.impose_sanction(db.session, user_id, form.kind.data or "",
-                                          form.reason.data or "", current_user.id, ends_at=ends_at)
-        db.session.commit()
+        with unit_of_work(db.session):
+            measure = service.impose_sanction(db.session, user_id, form.kind.data or "",
+                                              form.reason.data or "", current_user.id,
+                                              ends_at=ends_at)
     except service.ModerationError as exc:
-        db.session.rollback()
         return _user_page(_user_or_404(user_id), form=form, error=exc.message, status=exc.status)
     until = (f" until {service.shown_time(measure.ends_at, glue.site_zone(), '%-d %B %Y')}"
              if measure.ends_at else "")
@@ -65,15 +66,11 @@ def sanction(user_id: int):
 @role_required("moderator")
 def revoke(sanction_id: int):
     """Lift a measure; the record stays in the user's history and the audit trail."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400, description="This form has expired: reload the page and try again.")
     try:
-        measure = service.revoke_sanction(db.session, sanction_id, current_user.id)
-        user_id = measure.user_id
-        db.session.commit()
+        with unit_of_work(db.session):
+            measure = service.revoke_sanction(db.session, sanction_id, current_user.id)
+            user_id = measure.user_id
     except service.ModerationError as exc:
-        db.session.rollback()
         refuse(exc)
     flash("The measure is lifted.", "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)
@@ -127,11 +124,10 @@ def _change_assignment(change, done: str):
     if not form.validate_on_submit():
         return _assignments_page(error="Choose a moderator and a consultation.", status=400)
     try:
-        moderator, consultation = operations.change_assignment(
-            db.session, change, form.user_id.data, form.consultation_id.data, current_user.id)
-        db.session.commit()
+        with unit_of_work(db.session):
+            moderator, consultation = operations.change_assignment(
+                db.session, change, form.user_id.data, form.consultation_id.data, current_user.id)
     except service.ModerationError as exc:
-        db.session.rollback()
         return _assignments_page(form, error=exc.message, status=exc.status)
     flash(done.format(name=moderator.display_name, title=consultation.title), "success")
     return redirect(url_for("moderation.assignments"), code=303)

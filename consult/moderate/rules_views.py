@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from consult.accounts import role_required
+from consult.database import unit_of_work
 from consult.extensions import db
 from consult.moderate import operations
 from consult.moderate.blueprint import bp, refuse
@@ -32,18 +33,15 @@ def publish_rules():
     if form.validate_on_submit():
         try:
             if form.publish.data:
-                version = service.publish_rules(db.session, form.source.data or "",
-                                                form.note.data or "", current_user.id)
-                db.session.commit()
+                with unit_of_work(db.session):
+                    version = service.publish_rules(db.session, form.source.data or "",
+                                                    form.note.data or "", current_user.id)
                 flash(f"Version {version.number} of the house rules is published. New decisions "
                       "cite it; earlier decisions keep citing the version they were made under.",
                       "success")
                 return redirect(url_for("moderation.rules"), code=303)
             preview = service.parse_rules(form.source.data or "")
         except service.ModerationError as exc:
-            db.session.rollback()
             error = exc.message
-    elif request.method == "POST":
-        error = "This form has expired: your text is kept, send it again."
     return render_template("moderation/publish_rules.html", form=form, preview=preview,
                            error=error, current=current), (400 if error else 200)
