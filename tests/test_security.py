@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import pytest
 from access_table import ACCESS, ROLES  # noqa: I001 - tests/ is on sys.path (rootdir conftest)
-from helpers import fresh_app, put_signed_in
-from sqlalchemy import select
+from helpers import fresh_app
+from support.factories import AuthActions, UserFactory
 from werkzeug.routing import Rule
 
 from consult import create_app
-from consult.extensions import db
-from consult.models import User
-from consult.users import create_user
 
 DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
@@ -35,30 +32,27 @@ def csrf_app(database_url, tmp_path):
                          WTF_CSRF_ENABLED=True)
 
 
+@pytest.fixture
+def csrf_auth(csrf_app):
+    """The `auth` fixture's sign-ins, for the CSRF-protected app."""
+    return AuthActions(csrf_app, csrf_app.test_client(), UserFactory(csrf_app))
+
+
 def test_every_endpoint_is_in_the_access_table(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert sorted(endpoints - ACCESS.keys()) == [], "add new routes to tests/access_table.py"
     assert sorted(ACCESS.keys() - endpoints) == [], "remove stale routes from the table"
 
 
-def _users(app) -> dict[str, str]:
-    with app.app_context():
-        ids = {role: create_user(db.session, f"{role}@example.org", "a-long-password", role=role,
-                                 confirmed=True).get_id() for role in ROLES}
-        db.session.commit()
-    return ids
-
-
-def test_every_state_changing_route_refuses_a_request_without_csrf_token(csrf_app):
-    ids = _users(csrf_app)
+def test_every_state_changing_route_refuses_a_request_without_csrf_token(csrf_app, csrf_auth):
+    for role in ROLES:
+        csrf_auth.user_id(role)
     checked = 0
     for rule in _rules(csrf_app):
         if not rule.methods & STATE_CHANGING:
             continue
-        for who in (None, ids["admin"]):
-            client = csrf_app.test_client()
-            if who:
-                put_signed_in(client, csrf_app, who)
+        for who in (None, "admin"):
+            client = csrf_auth.as_(who) if who else csrf_app.test_client()
             response = client.post(_url(rule), data={"body": "x", "role": "admin"})
             assert response.status_code == 400, f"{rule.rule} accepted a POST without CSRF token"
             assert "expired or was sent from another site" in response.get_data(as_text=True)
@@ -102,23 +96,16 @@ def _outcome(response) -> str:
     return "ok"
 
 
-def _session_id(app, role: str) -> str:
-    # Looked up afresh each time: "sign out everywhere" ends the sessions issued before it.
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == f"{role}@example.org"))
-        return user.get_id()
-
-
 @pytest.mark.parametrize("role", [None, *ROLES])
-def test_access_table_holds_for_every_page_and_role(app, role):
-    _users(app)
+def test_access_table_holds_for_every_page_and_role(app, auth, role):
+    for each in ROLES:
+        auth.user_id(each)  # <role>@example.org: one account per role before any page is read
     for rule in _rules(app):
         level = ACCESS[rule.endpoint]
         if level == "dev" or rule.endpoint == "static":
             continue
-        client = app.test_client()
-        if role:
-            put_signed_in(client, app, _session_id(app, role))
+        # A new sign-in for each page: "sign out everywhere" ends the sessions issued before it.
+        client = auth.as_(role) if role else app.test_client()
         method = "get" if "GET" in rule.methods else "post"
         response = getattr(client, method)(_url(rule))
         assert response.status_code < 500, f"{method.upper()} {rule.rule} as {role}: 500"
