@@ -12,7 +12,7 @@ from consult.accounts.models import LoginAttempt, MailRequest
 from consult.extensions import db
 from consult.models import User, utcnow
 from consult.passwords import hash_password, verify_password
-from tests.helpers import PASSWORD, get_user, last_link, log_in, make_user, outbox, sign_in
+from tests.helpers import PASSWORD, get_user, last_link, log_in, outbox
 
 WRONG = "Email or password is not right"
 
@@ -35,9 +35,9 @@ def app(app):
 
 
 @pytest.fixture
-def ada(app) -> int:
+def ada(make_user) -> int:
     """A confirmed citizen, Ada."""
-    return make_user(app, "ada@example.org", name="Ada")
+    return make_user("ada@example.org", name="Ada")
 
 
 def _html(response) -> str:
@@ -172,16 +172,16 @@ def test_a_confirmation_link_never_redirects_off_site(app, client):
     assert client.get(crafted).headers["Location"] == "/login"
 
 
-def test_registering_a_taken_unconfirmed_address_does_not_sign_the_registrant_in(app, client):
-    uid = make_user(app, "dee@example.org", confirmed=False)
+def test_registering_a_taken_unconfirmed_address_does_not_sign_the_registrant_in(app, client, make_user):
+    uid = make_user("dee@example.org", confirmed=False)
     _register(client, "dee@example.org")  # someone else's address, and their own password
     client.get(last_link(app, "dee@example.org"))
     assert client.get("/account").status_code == 302
     assert get_user(app, uid).email_confirmed_at is not None
 
 
-def test_forged_or_stale_confirmation_links_are_refused(app, client):
-    uid = make_user(app, "dee@example.org", confirmed=False)
+def test_forged_or_stale_confirmation_links_are_refused(app, client, make_user):
+    uid = make_user("dee@example.org", confirmed=False)
     assert client.get("/confirm/not-a-token").status_code == 400
     with app.app_context():
         user = db.session.get(User, uid)
@@ -228,9 +228,9 @@ def test_registering_a_taken_address_looks_the_same_but_mails_the_owner(app, cli
     assert _count(app, User) == 1
 
 
-def test_the_session_after_registering_does_not_tell_whether_the_address_was_taken(app, ada):
+def test_the_session_after_registering_does_not_tell_whether_the_address_was_taken(app, ada, make_user):
     """The session cookie is signed, not encrypted: anyone holding it can read it."""
-    make_user(app, "dee@example.org", confirmed=False)
+    make_user("dee@example.org", confirmed=False)
     seen = {}
     for email in ("new@example.org", "ada@example.org", "dee@example.org"):
         browser = app.test_client()
@@ -290,7 +290,7 @@ def _from(app, ip: str):
     return client
 
 
-def test_too_many_failures_for_an_account_from_one_network_are_refused_there(app, ada):
+def test_too_many_failures_for_an_account_from_one_network_are_refused_there(app, ada, make_user):
     attacker = _from(app, "203.0.113.5")
     for _ in range(5):
         assert WRONG in _html(log_in(attacker, "ada@example.org", "wrong-password"))
@@ -302,7 +302,7 @@ def test_too_many_failures_for_an_account_from_one_network_are_refused_there(app
     assert 840 <= int(blocked.headers["Retry-After"]) <= 900
     assert attacker.get("/account").status_code == 302
     # Another account from the same place is unaffected.
-    make_user(app, "bo@example.org")
+    make_user("bo@example.org")
     assert log_in(attacker, "bo@example.org").status_code == 302
 
 
@@ -377,8 +377,8 @@ def test_throttle_lifts_after_the_window_and_success_clears_only_its_source(sess
     assert remaining == ["10.0.0.2"]  # someone else's guess still counts against the account
 
 
-def test_a_known_browser_token_is_refused_for_another_account_or_after_a_reset(app, session, ada):
-    bo = make_user(app, "bo@example.org")
+def test_a_known_browser_token_is_refused_for_another_account_or_after_a_reset(app, session, ada, make_user):
+    bo = make_user("bo@example.org")
     secret = app.config["SECRET_KEY"]
     ada_user, bo_user = session.get(User, ada), session.get(User, bo)
     token = service.device_token(secret, ada_user)
@@ -468,10 +468,10 @@ def test_nav_shows_sign_in_or_account_links(client, ada):
 
 # ---------------------------------------------------------------------------- measures in force
 
-def test_account_page_shows_measures_in_force_with_reason_and_end(app, client, ada):
+def test_account_page_shows_measures_in_force_with_reason_and_end(app, client, ada, make_user):
     from moderation import service as moderation
 
-    moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
+    moderator = make_user("mo@example.org", role="moderator", name="Mo")
     # A request context: imposing a measure mails the user, with links to the site.
     with app.test_request_context():
         now = utcnow()
@@ -614,8 +614,8 @@ def test_reset_links_are_limited_per_network(app, client):
     assert other.status_code == 302
 
 
-def test_new_confirmation_links_are_limited_too(app, client):
-    make_user(app, "una@example.org", name="Una", confirmed=False)
+def test_new_confirmation_links_are_limited_too(app, client, make_user):
+    make_user("una@example.org", name="Una", confirmed=False)
     log_in(client, "una@example.org")
     sent = len([m for m in outbox(app) if m.to == "una@example.org"])
     for _ in range(service.MAX_MAILS_PER_EMAIL):
@@ -670,9 +670,9 @@ def test_deleted_users_get_unique_placeholders(session):
 
 # ---------------------------------------------------------------------------- roles
 
-def test_admin_grants_a_role(app, client, ada):
-    admin = make_user(app, "root@example.org", role="admin", name="Root")
-    sign_in(client, app, admin)
+def test_admin_grants_a_role(app, client, ada, auth, make_user):
+    admin = make_user("root@example.org", role="admin", name="Root")
+    auth.login(admin)
     page = _html(client.get("/admin/users?q=ADA@"))
     assert "ada@example.org" in page and "root@example.org" not in page
     assert f'action="/admin/users/{ada}/role?q=ADA@&amp;page=1"' in page
@@ -682,40 +682,39 @@ def test_admin_grants_a_role(app, client, ada):
     assert "Ada (ada@example.org) is now a moderator." in _html(client.get(response.headers["Location"]))
     assert get_user(app, ada).role == "moderator"
 
-    ada_client = app.test_client()
-    sign_in(ada_client, app, ada)
+    ada_client = auth.client_for(ada)
     assert ada_client.get("/test/queue").get_data(as_text=True) == "moderation queue"
 
 
-def test_admin_cannot_demote_themselves(app, client):
-    admin = make_user(app, "root@example.org", role="admin", name="Root")
-    sign_in(client, app, admin)
+def test_admin_cannot_demote_themselves(app, client, auth, make_user):
+    admin = make_user("root@example.org", role="admin", name="Root")
+    auth.login(admin)
     response = client.post(f"/admin/users/{admin}/role", data={"role": "citizen"},
                            follow_redirects=True)
     assert "You cannot remove your own admin role" in _html(response)
     assert get_user(app, admin).role == "admin"
 
 
-def test_admin_list_is_paginated(app, client):
-    admin = make_user(app, "root@example.org", role="admin", name="Root")
+def test_admin_list_is_paginated(app, client, auth, make_user):
+    admin = make_user("root@example.org", role="admin", name="Root")
     with app.app_context():
         for i in range(55):
             db.session.add(User(email=f"u{i:02d}@example.org", display_name=f"U{i}",
                                 password_hash="x"))
         db.session.commit()
-    sign_in(client, app, admin)
+    auth.login(admin)
     first = _html(client.get("/admin/users"))
     assert "56 accounts" in first and "Page 1 of 2" in first and "u54@example.org" not in first
     second = _html(client.get("/admin/users?page=2"))
     assert "u54@example.org" in second and "Previous page" in second
 
 
-def test_non_admins_are_refused_and_anonymous_visitors_sent_to_sign_in(app, client, ada):
+def test_non_admins_are_refused_and_anonymous_visitors_sent_to_sign_in(app, client, ada, auth):
     anonymous = client.get("/admin/users")
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"] == "/login?next=%2Fadmin%2Fusers"
 
-    sign_in(client, app, ada)
+    auth.login(ada)
     refused = client.get("/admin/users")
     assert refused.status_code == 403
     assert "This page is for admins" in _html(refused)
