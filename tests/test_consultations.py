@@ -179,15 +179,12 @@ def test_demo_loads_the_federal_draft_and_accounts(runner, client):
     assert runner.invoke(args=["demo"]).exit_code == 0
 
 
-def test_demo_leaves_a_moderator_two_held_comments_to_decide(runner, client, app):
+def test_demo_leaves_a_moderator_two_held_comments_to_decide(runner, client, app, auth):
     """A new user trying the demo as its moderator finds a queue to work on, with reasons."""
     from consult.extensions import db
-    from consult.users import find_by_email
-    from tests.helpers import sign_in_as
 
     assert runner.invoke(args=["demo"]).exit_code == 0
-    with app.app_context():
-        sign_in_as(client, find_by_email(db.session, "moderator@demo.consult.test"))
+    auth.login("moderator@demo.consult.test")
     queue = client.get("/moderation/").get_data(as_text=True)
     assert len(re.findall(r'<tr class="queue-item', queue)) == 2
     assert "a phone number" in queue and "It contains a link." in queue
