@@ -217,3 +217,81 @@ def test_a_consultation_set_to_pre_after_the_form_was_shown_still_says_why(clien
         db.session.commit()
     words = _text(client.get("/me/comments").get_data(as_text=True))
     assert "found: a phone number" in words and "published at once" not in words
+
+
+# --- intake is one call: screened, stored once with its status, then recorded ---------------
+
+def test_take_in_stores_a_held_comment_pending_with_its_reason_and_queues_that_comment(app):
+    from consult.comments import service
+    from consult.models import User
+
+    w = _world(app)
+    with app.app_context():
+        consultation = db.session.scalars(select(Consultation)).one()
+        author = db.session.get(User, w["citizen"])
+        draft = service.prepare_comment(db.session, consultation, w["anchor"], author,
+                                        service.CommentInput(body=PHONE_TEXT, submission_key="k1"))
+        seen = []
+
+        def store(intake):
+            seen.append(intake.publish)
+            draft.comment.status_reason = intake.status_reason
+            db.session.add(draft.comment)
+            db.session.flush()
+            return draft.comment.id
+
+        intake = moderation.take_in(db.session, consultation_id=consultation.id, author_id=author.id,
+                                    text=PHONE_TEXT, mode="post", store=store)
+        db.session.commit()
+        assert seen == [False] and not intake.publish
+        comment = db.session.scalars(select(Comment)).one()
+        assert comment.status == "pending" and "phone number" in comment.status_reason.lower()
+        item = db.session.scalars(select(QueueItem)).one()
+        assert item.comment_id == comment.id and item.comment_revision == comment.revision == 1
+
+
+def test_take_in_records_nothing_when_storing_the_comment_fails(app):
+    from moderation.models import TextPrint
+
+    _world(app)
+
+    class NotStored(Exception):
+        pass
+
+    def store(_intake):
+        raise NotStored
+
+    with app.app_context():
+        consultation = db.session.scalars(select(Consultation)).one()
+        with pytest.raises(NotStored):
+            moderation.take_in(db.session, consultation_id=consultation.id, author_id=1,
+                               text=PHONE_TEXT, mode="pre", store=store)
+        db.session.flush()
+        assert db.session.scalars(select(QueueItem)).all() == []
+        assert db.session.scalars(select(TextPrint)).all() == []
+        assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "held")).all() == []
+
+
+def test_the_same_form_stored_twice_at_once_is_one_comment_in_the_queue_once(app):
+    """Two requests with one submission key both check it before either stores it: the second
+    finds the first's comment on storing and returns it, and moderation records only one."""
+    from consult.comments import service
+    from consult.models import User
+    from moderation.models import TextPrint
+
+    w = _world(app)
+    with app.app_context():
+        consultation = db.session.scalars(select(Consultation)).one()
+        author = db.session.get(User, w["citizen"])
+        form = service.CommentInput(body=PHONE_TEXT, submission_key="same")
+        first = service.prepare_comment(db.session, consultation, w["anchor"], author, form)
+        second = service.prepare_comment(db.session, consultation, w["anchor"], author, form)
+        stored, created = service.store_comment(db.session, first)
+        db.session.commit()
+        stored_id = stored.id
+        again, created_again = service.store_comment(db.session, second)
+        db.session.commit()
+        assert created and not created_again and again.id == stored_id
+        assert db.session.scalars(select(Comment.id)).all() == [stored_id]
+        assert [i.comment_id for i in db.session.scalars(select(QueueItem))] == [stored_id]
+        assert [p.comment_id for p in db.session.scalars(select(TextPrint))] == [stored_id]

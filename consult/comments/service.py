@@ -177,34 +177,44 @@ def store_comment(
         return draft.stored, False
     comment, now = draft.comment, draft.now
     _check_rate(session, comment.author_id, now)
-    # Screened before it is stored, so the comment is written once, with its status.
-    intake = moderation.screen_new(
-        session, consultation_id=comment.consultation_id, author_id=comment.author_id,
-        text=comment.body, mode=draft.moderation_mode, premoderated=draft.premoderated,
-        banned=word_lists[0], suspect=word_lists[1], now=now,
-    )
-    if intake.publish:
-        comment.status = CommentStatus.PUBLISHED.value
-        comment.published_at = now
-    else:
-        comment.status_reason = intake.status_reason
+
+    def insert(intake: moderation.Intake) -> int:
+        # Moderation has decided: the comment is written once, with its status.
+        if intake.publish:
+            comment.status = CommentStatus.PUBLISHED.value
+            comment.published_at = now
+        else:
+            comment.status_reason = intake.status_reason
+        try:
+            with session.begin_nested():
+                session.add(comment)
+                session.flush()
+        except IntegrityError:
+            # A concurrent request with the same submission key won the race: theirs is ours.
+            existing_id = session.connection().execute(
+                _BY_SUBMISSION_KEY, {"author": comment.author_id, "key": comment.submission_key}).scalar()
+            if existing_id is None:
+                raise
+            raise _StoredMeanwhile(session.get_one(Comment, existing_id)) from None
+        return comment.id
+
     try:
-        with session.begin_nested():
-            session.add(comment)
-            session.flush()
-    except IntegrityError:
-        # A concurrent request with the same submission key won the race: theirs is ours.
-        existing_id = session.connection().execute(
-            _BY_SUBMISSION_KEY, {"author": comment.author_id, "key": comment.submission_key}).scalar()
-        if existing_id is None:
-            raise
-        return session.get_one(Comment, existing_id), False
-    moderation.record_intake(
-        session, intake, comment_id=comment.id, consultation_id=comment.consultation_id,
-        author_id=comment.author_id, text=comment.body, revision=comment.revision,
-        mode=draft.moderation_mode, now=now,
-    )
+        moderation.take_in(
+            session, consultation_id=comment.consultation_id, author_id=comment.author_id,
+            text=comment.body, mode=draft.moderation_mode, premoderated=draft.premoderated,
+            banned=word_lists[0], suspect=word_lists[1], now=now, store=insert,
+        )
+    except _StoredMeanwhile as stored:  # so moderation records nothing for this copy
+        return stored.comment, False
     return comment, True
+
+
+class _StoredMeanwhile(Exception):
+    """The same form was stored by a concurrent request while this one was screened."""
+
+    def __init__(self, comment: Comment) -> None:
+        super().__init__(comment.id)
+        self.comment = comment
 
 
 def submit_comment(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -102,19 +102,35 @@ def _campaign_group(connection, consultation_id: int, digest: str, same: str | N
     return digest, True
 
 
-def screen_new(session: DbSession, *, consultation_id: int, author_id: int, text: str, mode: str,
-               premoderated: bool | None = None, banned: Iterable[str] = (),
-               suspect: Iterable[str] = (), now: datetime | None = None) -> Intake:
-    """Screen a new text and decide whether it is published at once or waits for a moderator.
+def take_in(session: DbSession, *, consultation_id: int, author_id: int, text: str, mode: str,
+            store: Callable[[Intake], int], premoderated: bool | None = None,
+            banned: Iterable[str] = (), suspect: Iterable[str] = (),
+            now: datetime | None = None) -> Intake:
+    """Take a new comment in: screen it, let `store` write it with its status, then record it.
 
-    Run in the transaction that stores the comment, before it does (so the comment is written
-    once, with its status), then `record_intake` with its id. Pre-moderation and users on
-    pre-moderation always wait; in post-moderation and reactive consultations only texts that
-    screening holds wait. Texts that several people sent, word for word or nearly, form a
-    campaign group: held and reviewed together, never rejected for being a campaign.
-    `premoderated` may be passed when the caller has just read the author's sanctions.
+    `store(intake)` writes the comment once, published when `intake.publish` (else held, with
+    `intake.status_reason`), and returns its id; this then records its fingerprints and, when it
+    is held, its queue item, all in the caller's transaction. If `store` raises (a duplicate
+    lost a race, say), nothing is recorded and the error propagates.
+
+    Pre-moderation and users on pre-moderation always wait; in post-moderation and reactive
+    consultations only texts that screening holds wait. Texts that several people sent, word for
+    word or nearly, form a campaign group: held and reviewed together, never rejected for being
+    a campaign. `premoderated` may be passed when the caller has just read the author's sanctions.
     """
     now = now or utcnow()
+    intake = _screen(session, consultation_id=consultation_id, author_id=author_id, text=text,
+                     mode=mode, premoderated=premoderated, banned=banned, suspect=suspect, now=now)
+    comment_id = store(intake)
+    _record(session, intake, comment_id=comment_id, consultation_id=consultation_id,
+            author_id=author_id, text=text, mode=mode, now=now)
+    return intake
+
+
+def _screen(session: DbSession, *, consultation_id: int, author_id: int, text: str, mode: str,
+            premoderated: bool | None, banned: Iterable[str], suspect: Iterable[str],
+            now: datetime) -> Intake:
+    """Screen a new text and decide whether it is published at once or waits for a moderator."""
     connection = session.connection()
     reasons = [_reason_dict(r) for r in screening.screen(text, banned, suspect)]
     digest = text_hash(text)
@@ -146,14 +162,9 @@ def screen_new(session: DbSession, *, consultation_id: int, author_id: int, text
                   completes_campaign=campaign and others == CAMPAIGN_AUTHORS - 1)
 
 
-def record_intake(session: DbSession, intake: Intake, *, comment_id: int, consultation_id: int,
-                  author_id: int, text: str, revision: int, mode: str,
-                  now: datetime | None = None) -> QueueItem | None:
-    """Record a stored comment's fingerprints and, when it is held, put it in the queue.
-
-    Returns the queue item, or None when the comment was published. Nothing is ever deleted.
-    """
-    now = now or utcnow()
+def _record(session: DbSession, intake: Intake, *, comment_id: int, consultation_id: int,
+            author_id: int, text: str, mode: str, now: datetime) -> None:
+    """Record a stored comment's fingerprints and, when it is held, put it in the queue."""
     connection = session.connection()
     connection.execute(_ADD_PRINT, {"comment_id": comment_id, "consultation_id": consultation_id,
                                     "author_id": author_id, "text_hash": intake.digest,
@@ -163,11 +174,10 @@ def record_intake(session: DbSession, intake: Intake, *, comment_id: int, consul
         bands = screening.bands(intake.signature)
         connection.execute(_add_bands(len(bands)), {"comment_id": comment_id, "consultation_id": consultation_id,
                                                     **{f"band{i}": band for i, band in enumerate(bands)}})
-    item = None
     if not intake.publish:
         reasons = intake.reasons
         item = QueueItem(comment_id=comment_id, consultation_id=consultation_id, author_id=author_id,
-                         text=text, comment_revision=revision,
+                         text=text, comment_revision=1,  # a new comment's first text
                          source="screening" if reasons and not intake.premoderated else "pre",
                          reasons=reasons, published=False, created_at=now,
                          campaign_key=intake.group if intake.campaign else None)
@@ -185,7 +195,6 @@ def record_intake(session: DbSession, intake: Intake, *, comment_id: int, consul
                 select(TextPrint.comment_id).where(TextPrint.consultation_id == consultation_id,
                                                    TextPrint.group_key == intake.group))
         ).values(campaign_key=intake.group, version=QueueItem.version + 1))
-    return item
 
 
 def text_edited(session: DbSession, comment_id: int, text: str, revision: int) -> None:
