@@ -1,0 +1,37 @@
+"""The shared set-up fixtures do what the tests built on them take for granted."""
+from __future__ import annotations
+
+
+def test_auth_signs_a_client_in_by_id_or_email_and_out_again(client, auth, make_user):
+    ada = make_user("ada@example.org", name="Ada")
+    assert client.get("/account").status_code == 302
+    auth.login(ada)
+    assert "ada@example.org" in client.get("/account").get_data(as_text=True)
+    auth.logout()
+    assert client.get("/account").status_code == 302
+    other = auth.client_for("ada@example.org")
+    assert other.get("/account").status_code == 200 and client.get("/account").status_code == 302
+
+
+def test_auth_as_a_role_reaches_that_roles_pages_only(auth):
+    assert auth.as_("moderator").get("/moderation/").status_code == 200
+    assert auth.as_("citizen").get("/moderation/").status_code == 403
+    assert auth.as_("moderator").get("/account").status_code == 200  # the same account again
+    assert auth.user_id("moderator") != auth.user_id("citizen")
+
+
+def test_made_comments_show_on_an_open_consultation_and_a_closed_one_takes_none(
+        client, auth, make_user, make_consultation, make_comment):
+    made = make_consultation("parking")
+    anchor = made.anchors["Visitors pay by the hour."]
+    make_comment(made, make_user(name="Ann"), "Hourly fees hurt carers.", anchor)
+    assert "Hourly fees hurt carers." in client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+
+    closed = make_consultation("libraries", open=False)
+    anchor = closed.anchors["Visitors pay by the hour."]
+    response = auth.as_("citizen").post(
+        f"/c/libraries/p/{anchor}/comments",
+        data={"body": "Too late?", "submission_key": "k1", "respondent_type": "individual",
+              "show_name": "name"})
+    assert response.status_code != 303
+    assert "Too late?" not in client.get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
