@@ -8,6 +8,7 @@ from consult.database import read_then_write, unit_of_work
 from consult.extensions import db
 from consult.models import User
 from consult.users import create_user
+from tests.helpers import fresh_app
 
 
 def _users(app) -> int:
@@ -81,14 +82,19 @@ def _writes(transaction: list[str]) -> list[str]:
     return [s for s in transaction if s.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")]
 
 
+@pytest.fixture
+def sqlite_app(tmp_path):
+    """An app on SQLite whatever the run's backends: the write lock below is SQLite's alone."""
+    yield from fresh_app(f"sqlite:///{tmp_path / 'lock.sqlite3'}", tmp_path)
+
+
 @pytest.mark.parametrize("body", ["Hourly fees hurt carers.", "Ring me on 07700 900123 about the fees."])
-def test_posting_a_comment_reads_first_and_holds_sqlites_write_lock_only_to_store_it(app, client, body):
+def test_posting_a_comment_reads_first_and_holds_sqlites_write_lock_only_to_store_it(sqlite_app, body):
     """Two transactions per comment: every check and the rendering in a plain (deferred) read,
     then one BEGIN IMMEDIATE that stores and screens it. Taking the write lock for the reads
     (or a third transaction) would make 50 people posting at once queue for longer."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite's write lock")
-    reads, write = _transactions_of_one_post(app, client, body, "k1")
+    app = sqlite_app
+    reads, write = _transactions_of_one_post(app, app.test_client(), body, "k1")
     assert reads[0] == "BEGIN" and not _writes(reads)
     assert any("FROM users" in s for s in reads) and any("FROM paragraphs" in s for s in reads)
     assert write[0] == "BEGIN IMMEDIATE" and write[-1] == "COMMIT"
