@@ -48,16 +48,18 @@ def make_world(make_user, make_consultation) -> dict:
     """The `world` fixture's set-up, for other test files to build the same one."""
     pre = make_consultation("parking", DOC, "pre")
     post = make_consultation("libraries", OTHER, "post")
-    people = {
-        "ann": make_user("ann@example.org", name="Ann"),
-        "cat": make_user("cat@example.org", name="Cat"),
-        "dan": make_user("dan@example.org", name="Dan"),
-        "eve": make_user("eve@example.org", name="Eve"),
-        "mo": make_user("mo@example.org", name="Mo", role="moderator"),
-        "bea": make_user("bea@example.org", name="Bea", role="moderator"),
-        "ola": make_user("ola@example.org", name="Ola", role="official"),
-    }
-    return {"anchors": {**pre.anchors, **post.anchors}, "ids": {"pre": pre.id, "post": post.id}, **people}
+    return {"anchors": {**pre.anchors, **post.anchors}, "ids": {"pre": pre.id, "post": post.id},
+            **make_people(make_user)}
+
+
+PEOPLE = {"ann": "citizen", "cat": "citizen", "dan": "citizen", "eve": "citizen",
+          "mo": "moderator", "bea": "moderator", "ola": "official"}
+
+
+def make_people(make_user, **more_roles) -> dict[str, int]:
+    """The moderation tests' cast by first name (four citizens, two moderators, an official)."""
+    return {name: make_user(f"{name}@example.org", name=name.title(), role=role)
+            for name, role in {**PEOPLE, **more_roles}.items()}
 
 
 def post_comment(client, slug, anchor, body, key):

@@ -13,6 +13,7 @@ from consult.extensions import db
 from consult.models import Comment, Paragraph, utcnow
 from moderation import service
 from moderation.models import Decision, QueueItem
+from tests.test_moderation_views import make_people
 
 DOC = """---
 title: Parking Policy
@@ -82,17 +83,7 @@ def world(app, make_user, make_consultation):
         service.publish_rules(db.session, RULES, "Renumbered.", actor_id=None)
         db.session.commit()
         anchors = {p.text: p.anchor for p in db.session.scalars(select(Paragraph))}
-    people = {
-        "ann": make_user("ann@example.org", name="Ann"),
-        "cat": make_user("cat@example.org", name="Cat"),
-        "dan": make_user("dan@example.org", name="Dan"),
-        "eve": make_user("eve@example.org", name="Eve"),
-        "mo": make_user("mo@example.org", name="Mo", role="moderator"),
-        "bea": make_user("bea@example.org", name="Bea", role="moderator"),
-        "ada": make_user("ada@example.org", name="Ada", role="admin"),
-        "ola": make_user("ola@example.org", name="Ola", role="official"),
-    }
-    return {"anchors": anchors, **people}
+    return {"anchors": anchors, **make_people(make_user, ada="admin")}
 
 
 def post_comment(client, slug, anchor, body, key):
