@@ -8,56 +8,32 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from support.factories import AuthActions, UserFactory  # tests/ is on sys.path
 
 from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Comment, Consultation, ConsultationEvent, DocumentVersion, User, utcnow
-from consult.users import create_user
-from tests.helpers import PARKING, PARKING_V2, fresh_app, sign_in_as
+from consult.models import Comment, Consultation, ConsultationEvent, DocumentVersion, utcnow
+from tests.helpers import PARKING, PARKING_V2, fresh_app
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
 
-sign_in = sign_in_as
-
-
-def _user(app, email, role):
-    with app.app_context():
-        user = create_user(db.session, email, "a-long-password", display_name=email.split("@")[0],
-                           role=role, confirmed=True)
-        db.session.commit()
-        return user.id
-
-
-def _sign_in(app, client, user_id):
-    with app.app_context():
-        sign_in(client, db.session.get(User, user_id))
-
-
 @pytest.fixture
-def official(app):
+def official(make_user):
     """The id of a confirmed official."""
-    return _user(app, "olive@example.org", "official")
+    return make_user("olive@example.org", role="official", name="olive")
 
 
 @pytest.fixture
-def as_official(app, client, official):
+def as_official(auth, official):
     """A client signed in as an official."""
-    _sign_in(app, client, official)
-    return client
+    return auth.login(official)
 
 
 @pytest.fixture
-def parking(app):
+def parking(make_consultation):
     """An open consultation with version 1 of its document; returns its slug."""
-    with app.app_context():
-        now = utcnow()
-        create_consultation(
-            db.session, slug="parking", files=[("parking.md", DOC)],
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10), publish=True,
-        )
-        db.session.commit()
-    return "parking"
+    return make_consultation("parking", DOC).slug
 
 
 def _count(app, model):
@@ -116,23 +92,23 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, parking, method, url):
 
 
 @pytest.mark.parametrize("method,url", ROUTES)
-def test_citizen_is_refused(app, client, parking, method, url):
-    _sign_in(app, client, _user(app, "cid@example.org", "citizen"))
+def test_citizen_is_refused(app, client, auth, make_user, parking, method, url):
+    auth.login(make_user("cid@example.org", name="cid"))
     response = getattr(client, method)(url, data={"reason": "x", "markdown": DOC})
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(Consultation, 1).closes_at > utcnow()
 
 
-def test_admin_may_manage_and_officials_see_the_nav_link(app, client, parking):
-    _sign_in(app, client, _user(app, "root@example.org", "admin"))
+def test_admin_may_manage_and_officials_see_the_nav_link(client, auth, make_user, parking):
+    auth.login(make_user("root@example.org", role="admin", name="root"))
     response = client.get("/manage/")
     assert response.status_code == 200
     assert 'href="/manage/">Manage consultations</a>' in _html(client.get("/"))
 
 
-def test_citizens_do_not_see_the_nav_link(app, client):
-    _sign_in(app, client, _user(app, "cid@example.org", "citizen"))
+def test_citizens_do_not_see_the_nav_link(client, auth, make_user):
+    auth.login(make_user("cid@example.org", name="cid"))
     assert "Manage consultations" not in _html(client.get("/"))
 
 
@@ -448,7 +424,7 @@ def test_with_csrf_on_publish_extend_and_close_need_the_token_from_their_page(cs
     # The site-wide check (Flask-WTF's CSRFProtect) refuses a POST without the token before the
     # view runs, with its own message, and nothing changes; the token from the confirmation
     # page is accepted by it and by the view's own form.
-    official = _user(csrf_app, "olive@example.org", "official")
+    official = UserFactory(csrf_app)("olive@example.org", role="official", name="olive")
     with csrf_app.app_context():
         now = utcnow()
         create_consultation(db.session, slug="draft", files=[("draft.md", DOC)], publish=False)
@@ -458,8 +434,7 @@ def test_with_csrf_on_publish_extend_and_close_need_the_token_from_their_page(cs
         db.session.commit()
         closes_before = db.session.scalar(select(Consultation.closes_at).where(
             Consultation.slug == "parking"))
-    client = csrf_app.test_client()
-    _sign_in(csrf_app, client, official)
+    client = AuthActions(csrf_app, csrf_app.test_client(), UserFactory(csrf_app)).login(official)
     later = (closes_before + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
     actions = [("/manage/draft/publish", {}),
                ("/manage/parking/extend", {"closes_at": later, "reason": "More time"}),
