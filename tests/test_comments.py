@@ -7,38 +7,27 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, insert, select
+from support.factories import AuthActions, ConsultationFactory, UserFactory  # tests/ is on sys.path
 
 from consult.comments import service, threads
-from consult.consultations.service import create_consultation, publish_version
+from consult.consultations.service import publish_version
 from consult.extensions import db
 from consult.models import Comment, CommentEdit, Consultation, Paragraph, User, utcnow
-from consult.users import create_user
-from tests.helpers import PARKING, PARKING_V2, fresh_app, make_user
-from tests.helpers import sign_in as sign_in_by_id
+from tests.helpers import PARKING, PARKING_V2, fresh_app
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
 
-
 @pytest.fixture
-def world(app):
+def world(make_consultation, make_user):
     """An open consultation and a confirmed citizen."""
-    return _make_world(app)
+    return _make_world(make_consultation, make_user)
 
 
-def _make_world(app):
-    with app.app_context():
-        now = utcnow()
-        c = create_consultation(
-            db.session, slug="parking", files=[("parking.md", DOC)],
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10), publish=True,
-            moderation_mode="post",
-        )
-        citizen = create_user(db.session, "ann@example.org", "a-long-password", display_name="Ann",
-                              confirmed=True)
-        db.session.commit()
-        anchors = {p.text: p.anchor for p in c.versions[0].paragraphs}
-        return {"slug": c.slug, "citizen_id": citizen.id, "anchors": anchors}
+def _make_world(make_consultation, make_user):
+    made = make_consultation("parking", DOC)
+    return {"slug": made.slug, "citizen_id": make_user("ann@example.org", name="Ann"),
+            "anchors": made.anchors}
 
 
 def _citizen(world):
@@ -55,9 +44,9 @@ def _anchor(world, text):
     return world["anchors"][text]
 
 
-def test_document_page_offers_comment_link_and_count_beside_each_paragraph(client, world, app):
+def test_document_page_offers_comment_link_and_count_beside_each_paragraph(client, world, auth):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor)
     html = client.get("/c/parking").get_data(as_text=True)
     assert "Comment on 1.2" in html
@@ -65,9 +54,9 @@ def test_document_page_offers_comment_link_and_count_beside_each_paragraph(clien
     assert f'href="/c/parking/p/{anchor}#comment-form-heading"' in html
 
 
-def test_citizen_comments_without_javascript_and_sees_it_published(client, world, app):
+def test_citizen_comments_without_javascript_and_sees_it_published(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     response = _post(client, world, anchor, body="Hourly fees hurt *carers*.", stance="oppose")
     assert response.status_code == 303
     page = client.get(response.headers["Location"].split("#")[0])
@@ -81,9 +70,9 @@ def test_citizen_comments_without_javascript_and_sees_it_published(client, world
         assert comment.version.number == 1
 
 
-def test_inline_form_gets_json_answer(client, world, app):
+def test_inline_form_gets_json_answer(client, world, auth):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     response = client.post(f"/c/parking/p/{anchor}/comments",
                            data={"body": "Inline!", "submission_key": "js1"},
                            headers={"Accept": "application/json"})
@@ -95,9 +84,9 @@ def test_inline_form_gets_json_answer(client, world, app):
     assert bad.status_code == 400 and bad.get_json()["error"].startswith("Write your comment")
 
 
-def test_double_submit_makes_one_comment(client, world, app):
+def test_double_submit_makes_one_comment(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     first = _post(client, world, anchor, key="same")
     second = _post(client, world, anchor, key="same")
     assert first.status_code == second.status_code == 303
@@ -127,9 +116,9 @@ def test_double_submit_makes_one_comment(client, world, app):
         ("**\u200b**", "only formatting marks"),
     ],
 )
-def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, app, body, message):
+def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, auth, app, body, message):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     response = _post(client, world, anchor, body=body)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -140,9 +129,9 @@ def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, a
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
 
-def test_organisation_needs_a_name_and_is_shown(client, world, app):
+def test_organisation_needs_a_name_and_is_shown(client, world, auth):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     missing = _post(client, world, anchor, body="For the club.", respondent_type="organisation")
     assert missing.status_code == 400
     assert "name of the organisation" in missing.get_data(as_text=True)
@@ -154,16 +143,16 @@ def test_organisation_needs_a_name_and_is_shown(client, world, app):
     assert "<strong><bdi>Ann</bdi></strong>" not in html
 
 
-def test_unknown_paragraph_keeps_the_text(client, world, app):
-    sign_in_by_id(client, app, world["citizen_id"])
+def test_unknown_paragraph_keeps_the_text(client, world, auth):
+    auth.login(world["citizen_id"])
     response = _post(client, world, "no-such-paragraph", body="Where did it go?")
     assert response.status_code == 404
     assert "no paragraph" in response.get_data(as_text=True)
 
 
-def test_forged_role_field_changes_nothing(client, world, app):
+def test_forged_role_field_changes_nothing(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, role="admin", status="published", author_id="999")
     with app.app_context():
         comment = db.session.scalars(select(Comment)).one()
@@ -189,31 +178,27 @@ def test_signed_out_comment_is_sent_to_sign_in_and_stores_nothing(client, world,
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
 
 
-def test_comment_on_a_consultation_that_does_not_exist_is_not_found(client, world, app):
-    sign_in_by_id(client, app, world["citizen_id"])
+def test_comment_on_a_consultation_that_does_not_exist_is_not_found(client, world, auth):
+    auth.login(world["citizen_id"])
     response = client.post("/c/no-such-thing/comments", data={
         "body": "Hello", "submission_key": "a", "respondent_type": "individual", "show_name": "name"})
     assert response.status_code == 404
 
 
-def test_unconfirmed_account_cannot_comment(client, world, app):
+def test_unconfirmed_account_cannot_comment(client, world, auth, make_user):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    with app.app_context():
-        user = create_user(db.session, "new@example.org", "a-long-password")
-        db.session.commit()
-        user_id = user.id
-    sign_in_by_id(client, app, user_id)
+    auth.login(make_user("new@example.org", name="new", confirmed=False))
     assert "Confirm your email address" in client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
     response = _post(client, world, anchor, body="Let me in")
     assert response.status_code == 403
 
 
-def test_pre_moderation_shows_awaiting_to_author_only(client, world, app):
+def test_pre_moderation_shows_awaiting_to_author_only(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
     with app.app_context():
         db.session.scalars(select(Consultation)).one().moderation_mode = "pre"
         db.session.commit()
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     response = _post(client, world, anchor, body="Please check me.")
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "awaiting moderation" in html and "within 2 working days" in html
@@ -224,11 +209,11 @@ def test_pre_moderation_shows_awaiting_to_author_only(client, world, app):
     assert "Awaiting moderation" in mine
 
 
-def test_closed_consultation_hides_forms_and_refuses_posts(client, world, app):
+def test_closed_consultation_hides_forms_and_refuses_posts(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
     # Signed in outside the context that writes below: signing in stores a session record
     # from a context of its own, which SQLite would not let a reading transaction overtake.
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, body="Just in time.", key="before-close")
     with app.app_context():
         db.session.scalars(select(Consultation)).one().closes_at = utcnow() - timedelta(minutes=1)
@@ -243,9 +228,9 @@ def test_closed_consultation_hides_forms_and_refuses_posts(client, world, app):
     assert "closed" in text and "Too late!" in text
 
 
-def test_replies_thread_under_their_comment_and_removed_parent_refuses(client, world, app):
+def test_replies_thread_under_their_comment_and_removed_parent_refuses(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, body="Parent comment", key="p")
     with app.app_context():
         parent = db.session.scalars(select(Comment)).one()
@@ -263,11 +248,11 @@ def test_replies_thread_under_their_comment_and_removed_parent_refuses(client, w
 
 
 def test_each_reply_form_has_its_own_key_so_two_replies_from_one_page_are_both_stored(
-        client, world, app):
+        client, world, auth, app):
     """The reply forms of a page are rendered from one stamp: each still names its own comment
     and carries its own submission key (a shared key would store the second reply as the first)."""
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     for n in (1, 2):
         _post(client, world, anchor, body=f"Comment {n}", key=f"c{n}")
     html = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
@@ -291,9 +276,9 @@ def test_each_reply_form_has_its_own_key_so_two_replies_from_one_page_are_both_s
     assert sorted(replies) == sorted(f"Reply to {p}" for p in ids)
 
 
-def test_rate_limit_says_when_to_retry_and_keeps_text(client, world, app):
+def test_rate_limit_says_when_to_retry_and_keeps_text(client, world, auth):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     for i in range(service.RATE_PER_MINUTE):
         assert _post(client, world, anchor, body=f"Comment {i}", key=f"k{i}").status_code == 303
     limited = _post(client, world, anchor, body="One too many", key="extra")
@@ -302,10 +287,10 @@ def test_rate_limit_says_when_to_retry_and_keeps_text(client, world, app):
     assert "try again in" in html and "One too many" in html
 
 
-def test_comments_follow_their_paragraph_to_the_next_version(client, world, app):
+def test_comments_follow_their_paragraph_to_the_next_version(client, world, auth, app):
     residents = _anchor(world, "Residents pay a yearly fee for a permit.")
     visitors = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, residents, body="Yearly is fine.", key="a")
     _post(client, world, visitors, body="Keep hourly fees.", key="b")
     with app.app_context():
@@ -350,18 +335,16 @@ def test_paragraph_comments_paginate_by_cursor(client, world, app):
     assert client.get(f"/c/parking/p/{anchor}?after=drop%20table").status_code == 400
 
 
-def test_thread_pages_show_exactly_what_each_reader_may_see_in_order(world, app):
+def test_thread_pages_show_exactly_what_each_reader_may_see_in_order(world, make_user, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
     other = _anchor(world, "The town is split into four zones.")
     statuses = ["published", "removed", "pending", "rejected", "withdrawn"]
+    bob_id = make_user("bob@example.org", name="Bob")
     with app.app_context():
         c = db.session.scalars(select(Consultation)).one()
-        bob = create_user(db.session, "bob@example.org", "a-long-password", display_name="Bob",
-                          confirmed=True)
-        db.session.flush()
         rows = []
         for i in range(70):
-            author = world["citizen_id"] if i % 3 else bob.id
+            author = world["citizen_id"] if i % 3 else bob_id
             parent = rows[i - 1] if i % 7 == 6 and rows[i - 1].parent_id is None else None
             rows.append(Comment(
                 consultation_id=c.id, version_id=c.versions[0].id, author_id=author,
@@ -373,7 +356,7 @@ def test_thread_pages_show_exactly_what_each_reader_may_see_in_order(world, app)
         db.session.commit()
 
         for a in (anchor, None):
-            for viewer in (None, world["citizen_id"], bob.id):
+            for viewer in (None, world["citizen_id"], bob_id):
                 def may_see(r, viewer=viewer):
                     return (r.status in ("published", "removed")
                             or (r.status == "pending" and r.author_id == viewer))
@@ -421,9 +404,9 @@ def test_document_page_query_count_does_not_grow_with_comments(client, world, ap
     assert count_queries(2) == count_queries(200)
 
 
-def test_my_comments_edit_within_window_is_recorded_and_withdraw_confirms(client, world, app):
+def test_my_comments_edit_within_window_is_recorded_and_withdraw_confirms(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, body="First thoughts", key="e")
     with app.app_context():
         comment_id = db.session.scalars(select(Comment)).one().id
@@ -446,25 +429,22 @@ def test_my_comments_edit_within_window_is_recorded_and_withdraw_confirms(client
     assert "Second thoughts" not in client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
 
 
-def test_someone_elses_comment_cannot_be_edited(client, world, app):
+def test_someone_elses_comment_cannot_be_edited(client, world, auth, make_user, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, body="Mine", key="m")
     with app.app_context():
         comment_id = db.session.scalars(select(Comment)).one().id
-        other = create_user(db.session, "bob@example.org", "a-long-password", confirmed=True)
-        db.session.commit()
-        other_id = other.id
-    sign_in_by_id(client, app, other_id)
+    auth.login(make_user("bob@example.org", name="bob"))
     assert client.post(f"/me/comments/{comment_id}/edit", data={"body": "Hacked"}).status_code == 404
     assert client.post(f"/me/comments/{comment_id}/withdraw").status_code == 404
 
 
-def test_busy_database_answers_503_with_retry_after_and_keeps_the_text(client, world, app, monkeypatch):
+def test_busy_database_answers_503_with_retry_after_and_keeps_the_text(client, world, auth, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
 
     def locked(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
@@ -478,21 +458,21 @@ def test_busy_database_answers_503_with_retry_after_and_keeps_the_text(client, w
     assert "database is locked" not in html
 
 
-def test_counts_beside_paragraphs_are_current_even_when_the_document_html_is_reused(client, world, app):
+def test_counts_beside_paragraphs_are_current_even_when_the_document_html_is_reused(client, world, auth):
     anchor = _anchor(world, "Visitors pay by the hour.")
     assert "1 comment<span" not in client.get("/c/parking").get_data(as_text=True)
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor)
     html = client.get("/c/parking").get_data(as_text=True)
     assert f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span' in html
     assert "\x02" not in html and "\x03" not in html
 
 
-def test_counts_change_at_once_when_this_process_publishes_or_withdraws(client, world, app):
+def test_counts_change_at_once_when_this_process_publishes_or_withdraws(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
     count = f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span'
     assert count not in client.get("/c/parking").get_data(as_text=True)  # counts now cached
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor)
     assert count in client.get("/c/parking").get_data(as_text=True)
     with app.app_context():
@@ -502,8 +482,7 @@ def test_counts_change_at_once_when_this_process_publishes_or_withdraws(client, 
     assert count not in client.get("/c/parking").get_data(as_text=True)
 
 
-def test_counts_written_by_another_process_show_once_the_cache_window_passes(
-        client, world, app, monkeypatch):
+def test_counts_written_by_another_process_show_once_the_cache_window_passes(client, world, app, monkeypatch):
     anchor = _anchor(world, "Visitors pay by the hour.")
     count = f'href="/c/parking/p/{anchor}#comments-heading">1 comment<span'
     assert count not in client.get("/c/parking").get_data(as_text=True)
@@ -520,11 +499,9 @@ def test_counts_written_by_another_process_show_once_the_cache_window_passes(
     assert count in client.get("/c/parking").get_data(as_text=True)
 
 
-def test_document_page_shares_only_the_document_between_readers(client, world, app):
-    bob_id = make_user(app, "bob@example.org", name="Bob")
-    bob, visitor = app.test_client(), app.test_client()
-    sign_in_by_id(client, app, world["citizen_id"])
-    sign_in_by_id(bob, app, bob_id)
+def test_document_page_shares_only_the_document_between_readers(client, world, auth, make_user, app):
+    bob, visitor = auth.client_for(make_user("bob@example.org", name="Bob")), app.test_client()
+    auth.login(world["citizen_id"])
     pages = [c.get("/c/parking") for c in (client, bob, visitor, client)]
     for response in pages:
         assert response.headers["Content-Length"] == str(len(response.get_data()))
@@ -544,9 +521,10 @@ def test_document_page_shares_only_the_document_between_readers(client, world, a
     assert document(ann_html) == document(bob_html) == document(visitor_html)
 
 
-def test_a_reply_or_an_edit_of_only_invisible_characters_is_refused_like_an_empty_one(client, world, app):
+def test_a_reply_or_an_edit_of_only_invisible_characters_is_refused_like_an_empty_one(
+        client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, body="A real comment", key="parent")
     with app.app_context():
         parent_id = db.session.scalars(select(Comment)).one().id
@@ -558,15 +536,11 @@ def test_a_reply_or_an_edit_of_only_invisible_characters_is_refused_like_an_empt
         assert db.session.scalars(select(Comment.body)).all() == ["A real comment"]
 
 
-def test_unclosed_direction_overrides_are_removed_and_names_and_texts_are_isolated(client, world, app):
+def test_unclosed_direction_overrides_are_removed_and_names_and_texts_are_isolated(
+        client, world, auth, make_user, app):
     """A right-to-left override left open would reverse the text after it on the page."""
     anchor = _anchor(world, "Visitors pay by the hour.")
-    with app.app_context():
-        user = create_user(db.session, "rtl@example.org", "a-long-password",
-                           display_name="\u202eNadia", confirmed=True)
-        db.session.commit()
-        user_id = user.id
-    sign_in_by_id(client, app, user_id)
+    auth.login(make_user("rtl@example.org", name="\u202eNadia"))
     arabic = "I agree with \u2067\u0645\u0648\u0627\u0641\u0642\u2069 here."  # a paired isolate: kept
     _post(client, world, anchor, body="Fees are \u202etoo high\u2069", key="a")
     _post(client, world, anchor, body=arabic, key="b", respondent_type="organisation",
@@ -584,9 +558,9 @@ def test_unclosed_direction_overrides_are_removed_and_names_and_texts_are_isolat
     assert mine.count('<div class="comment-body" dir="auto">') == 2
 
 
-def test_an_organisation_name_of_invisible_characters_counts_as_missing(client, world, app):
+def test_an_organisation_name_of_invisible_characters_counts_as_missing(client, world, auth):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     response = _post(client, world, anchor, body="For the club.", respondent_type="organisation",
                      organisation="\u200b\u200b")
     assert response.status_code == 400
@@ -606,9 +580,9 @@ def test_direction_controls_pair_up_line_by_line():
     assert has_visible_text("\U0001F44D") and has_visible_text("\u0645")
 
 
-def test_a_direction_override_written_as_a_reference_is_dropped_like_the_character(client, world, app):
+def test_a_direction_override_written_as_a_reference_is_dropped_like_the_character(client, world, auth, app):
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     response = _post(client, world, anchor, body="ok &#x202e; reversed, and &#8238; again")
     assert response.status_code == 303
     with app.app_context():
@@ -617,19 +591,18 @@ def test_a_direction_override_written_as_a_reference_is_dropped_like_the_charact
         assert "reversed, and" in comment.body_html
 
 
-def test_a_banned_author_cannot_edit_a_held_comment_into_publication(client, world, app):
+def test_a_banned_author_cannot_edit_a_held_comment_into_publication(client, world, auth, make_user, app):
     from consult.comments.service import CommentError, edit_comment
     from moderation import service as moderation
 
     anchor = _anchor(world, "Visitors pay by the hour.")
-    sign_in_by_id(client, app, world["citizen_id"])
+    auth.login(world["citizen_id"])
     _post(client, world, anchor, body="Ring me on 07700 900123 about fees.")
+    moderator_id = make_user("mo@example.org", role="moderator", name="mo")
     with app.test_request_context():
         comment = db.session.scalars(select(Comment)).one()
         assert comment.status == "pending"
-        moderator = create_user(db.session, "mo@example.org", "a-long-password", role="moderator",
-                                confirmed=True)
-        moderation.impose_sanction(db.session, world["citizen_id"], "ban", "Abuse", moderator.id)
+        moderation.impose_sanction(db.session, world["citizen_id"], "ban", "Abuse", moderator_id)
         db.session.commit()
         with pytest.raises(CommentError, match="may no longer post"):
             edit_comment(db.session, comment.id, world["citizen_id"], "About fees.")
@@ -651,10 +624,10 @@ def test_with_csrf_on_a_comment_needs_the_token_once_in_the_form_or_the_header(c
     # The site-wide check (Flask-WTF's CSRFProtect) is the one that decides: without the token
     # nothing is stored and the page says why; the token is accepted in the form or, as scripts
     # send it, in the X-CSRFToken header.
-    world = _make_world(csrf_app)
+    world = _make_world(ConsultationFactory(csrf_app), UserFactory(csrf_app))
     anchor = _anchor(world, "Visitors pay by the hour.")
-    client = csrf_app.test_client()
-    sign_in_by_id(client, csrf_app, world["citizen_id"])
+    client = AuthActions(csrf_app, csrf_app.test_client(), UserFactory(csrf_app)).login(
+        world["citizen_id"])
     token = _csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
     json_answer = {"Accept": "application/json"}
     forged = _post(client, world, anchor, body="Sent from another site.", key="c0")
@@ -671,10 +644,10 @@ def test_with_csrf_on_a_comment_needs_the_token_once_in_the_form_or_the_header(c
 
 
 def test_with_csrf_on_an_edit_sent_with_the_token_in_the_header_is_saved(csrf_app):
-    world = _make_world(csrf_app)
+    world = _make_world(ConsultationFactory(csrf_app), UserFactory(csrf_app))
     anchor = _anchor(world, "Visitors pay by the hour.")
-    client = csrf_app.test_client()
-    sign_in_by_id(client, csrf_app, world["citizen_id"])
+    client = AuthActions(csrf_app, csrf_app.test_client(), UserFactory(csrf_app)).login(
+        world["citizen_id"])
     token = _csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
     assert _post(client, world, anchor, body="First thoughts", key="e1", csrf_token=token).status_code == 303
     with csrf_app.app_context():
