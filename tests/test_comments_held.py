@@ -4,39 +4,35 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Comment, Consultation, utcnow
+from consult.models import Comment, Consultation
 from moderation import service as moderation
 from moderation.models import RELEASED, AuditEntry, QueueItem
-from tests.helpers import PARKING, make_user, sign_in
+from tests.helpers import PARKING
 
 PHONE_TEXT = "Ring me on 07700 900123 about the hourly fees."
 PARAGRAPH = "Visitors pay by the hour."
 
 
-def _world(app, mode: str = "post") -> dict:
-    with app.app_context():
-        now = utcnow()
-        c = create_consultation(
-            db.session, slug="parking", files=[("parking.md", PARKING)],
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10), publish=True,
-            moderation_mode=mode,
-        )
-        db.session.commit()
-        anchor = {p.text: p.anchor for p in c.versions[0].paragraphs}[PARAGRAPH]
-    return {"anchor": anchor, "citizen": make_user(app, "ann@example.org", name="Ann")}
+@pytest.fixture
+def make_world(make_consultation, make_user):
+    """`make_world(mode="post")`: the parking consultation in that moderation mode, and Ann, a
+    citizen; returns the commented paragraph's anchor and Ann's id."""
+    def make(mode: str = "post") -> dict:
+        anchor = make_consultation("parking", PARKING, mode).anchors[PARAGRAPH]
+        return {"anchor": anchor, "citizen": make_user("ann@example.org", name="Ann")}
+    return make
 
 
 @pytest.fixture
-def world(app, client):
-    w = _world(app)
-    sign_in(client, app, w["citizen"])
+def world(make_world, auth):
+    """The consultation in post-moderation, with Ann signed in on the test's client."""
+    w = make_world()
+    auth.login(w["citizen"])
     return w
 
 
@@ -86,7 +82,7 @@ def test_after_sending_without_javascript_the_author_is_told_why_it_waits_and_ho
     assert "07700" not in other and "held-" not in other
 
 
-def test_my_comments_says_why_each_held_comment_waits(client, world, app):
+def test_my_comments_says_why_each_held_comment_waits(client, world):
     _post(client, world, "See https://example.org/fees and mail jo@example.org", key="a")
     _post(client, world, "You idiot authors have clearly never parked here. Morons.", key="b")
     _post(client, world, "Hourly fees are fair.", key="c")
@@ -102,7 +98,7 @@ def test_my_comments_says_why_each_held_comment_waits(client, world, app):
     assert '<a href="/house-rules#no-abuse">' in page
 
 
-def test_editing_out_what_screening_found_publishes_the_comment_at_once(client, world, app):
+def test_editing_out_what_screening_found_publishes_the_comment_at_once(client, world, make_user, app):
     _post(client, world, PHONE_TEXT)
     comment = _comment(app)
     edit = client.get(f"/me/comments/{comment.id}/edit").get_data(as_text=True)
@@ -115,7 +111,7 @@ def test_editing_out_what_screening_found_publishes_the_comment_at_once(client, 
     assert _comment(app).status == "published"
     reader = app.test_client().get(f"/c/parking/p/{world['anchor']}").get_data(as_text=True)
     assert "Ring the council about the hourly fees." in reader
-    moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
+    moderator = make_user("mo@example.org", role="moderator", name="Mo")
     with app.app_context():
         item = db.session.scalars(select(QueueItem)).one()
         assert item.state == RELEASED and item.text == "Ring the council about the hourly fees."
@@ -150,9 +146,9 @@ def test_an_edit_that_still_needs_a_look_stays_held_and_says_what_is_found_now(c
         assert [r["code"] for r in item.reasons] == ["link"]
 
 
-def test_in_pre_moderation_an_edit_never_publishes_and_nothing_promises_it(app, client):
-    world = _world(app, "pre")
-    sign_in(client, app, world["citizen"])
+def test_in_pre_moderation_an_edit_never_publishes_and_nothing_promises_it(app, client, make_world, auth):
+    world = make_world("pre")
+    auth.login(world["citizen"])
     response = _post(client, world, PHONE_TEXT)
     words = _text(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "found a phone number" in words
@@ -163,8 +159,8 @@ def test_in_pre_moderation_an_edit_never_publishes_and_nothing_promises_it(app, 
     assert _comment(app).status == "pending"
 
 
-def test_an_author_on_pre_moderation_is_not_published_by_editing(client, world, app):
-    moderator = make_user(app, "mo@example.org", role="moderator", name="Mo")
+def test_an_author_on_pre_moderation_is_not_published_by_editing(client, world, make_user, app):
+    moderator = make_user("mo@example.org", role="moderator", name="Mo")
     with app.test_request_context():  # the author is told by mail, with links
         moderation.impose_sanction(db.session, world["citizen"], "premoderate",
                                    "Repeated personal attacks", moderator)
@@ -178,7 +174,7 @@ def test_an_author_on_pre_moderation_is_not_published_by_editing(client, world, 
     assert _comment(app).status == "pending"
 
 
-def test_the_inline_form_gets_the_reasons_and_the_rule_links(client, world, app):
+def test_the_inline_form_gets_the_reasons_and_the_rule_links(client, world):
     response = _post(client, world, PHONE_TEXT, Accept="application/json")
     data = response.get_json()
     assert data["ok"] and data["status"] == "pending" and data["anchor"] == world["anchor"]
@@ -199,9 +195,10 @@ def test_the_inline_form_gets_the_reasons_and_the_rule_links(client, world, app)
     ("reactive", "Moderators review a published comment against the house rules when readers "
                  "report it.", "Nothing you write appears"),
 ])
-def test_the_form_promises_what_the_moderation_mode_does(app, client, mode, promised, not_promised):
-    world = _world(app, mode)
-    sign_in(client, app, world["citizen"])
+def test_the_form_promises_what_the_moderation_mode_does(
+        client, mode, promised, not_promised, make_world, auth):
+    world = make_world(mode)
+    auth.login(world["citizen"])
     words = _text(client.get(f"/c/parking/p/{world['anchor']}").get_data(as_text=True))
     assert promised in words
     assert not_promised not in words
@@ -221,11 +218,11 @@ def test_a_consultation_set_to_pre_after_the_form_was_shown_still_says_why(clien
 
 # --- intake is one call: screened, stored once with its status, then recorded ---------------
 
-def test_take_in_stores_a_held_comment_pending_with_its_reason_and_queues_that_comment(app):
+def test_take_in_stores_a_held_comment_pending_with_its_reason_and_queues_that_comment(app, make_world):
     from consult.comments import service
     from consult.models import User
 
-    w = _world(app)
+    w = make_world()
     with app.app_context():
         consultation = db.session.scalars(select(Consultation)).one()
         author = db.session.get(User, w["citizen"])
@@ -250,10 +247,10 @@ def test_take_in_stores_a_held_comment_pending_with_its_reason_and_queues_that_c
         assert item.comment_id == comment.id and item.comment_revision == comment.revision == 1
 
 
-def test_take_in_records_nothing_when_storing_the_comment_fails(app):
+def test_take_in_records_nothing_when_storing_the_comment_fails(app, make_world):
     from moderation.models import TextPrint
 
-    _world(app)
+    make_world()
 
     class NotStored(Exception):
         pass
@@ -272,14 +269,14 @@ def test_take_in_records_nothing_when_storing_the_comment_fails(app):
         assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "held")).all() == []
 
 
-def test_the_same_form_stored_twice_at_once_is_one_comment_in_the_queue_once(app):
+def test_the_same_form_stored_twice_at_once_is_one_comment_in_the_queue_once(app, make_world):
     """Two requests with one submission key both check it before either stores it: the second
     finds the first's comment on storing and returns it, and moderation records only one."""
     from consult.comments import service
     from consult.models import User
     from moderation.models import TextPrint
 
-    w = _world(app)
+    w = make_world()
     with app.app_context():
         consultation = db.session.scalars(select(Consultation)).one()
         author = db.session.get(User, w["citizen"])
