@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from support.factories import AuthActions, ConsultationFactory, UserFactory  # tests/ is on sys.path
 
 from consult.database import read_then_write, unit_of_work
 from consult.extensions import db
@@ -39,23 +40,11 @@ def test_a_block_that_raises_leaves_nothing_behind_and_the_error_propagates(app)
 
 def _transactions_of_one_post(app, client, body: str, key: str) -> list[list[str]]:
     """The statements SQLite ran for one comment POST, grouped by transaction."""
-    from datetime import timedelta
-
-    from sqlalchemy import event
-
-    from consult.consultations.service import create_consultation
-    from consult.models import utcnow
-    from tests.helpers import PARKING, make_user, sign_in
-
+    anchor = ConsultationFactory(app)("parking").anchors["Residents pay a yearly fee for a permit."]
+    users = UserFactory(app)
+    AuthActions(app, client, users).login(users("ann@example.org", name="Ann"))
     with app.app_context():
-        now = utcnow()
-        consultation = create_consultation(
-            db.session, slug="parking", files=[("parking.md", PARKING)], opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=10), publish=True, moderation_mode="post")
-        db.session.commit()
-        anchor = consultation.versions[0].paragraphs[2].anchor
         engine = db.engine
-    sign_in(client, app, make_user(app, "ann@example.org", name="Ann"))
     client.get(f"/c/parking/p/{anchor}")  # warm: the paragraph's HTML is rendered and kept
     statements: list[str] = []
 
