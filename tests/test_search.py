@@ -11,11 +11,9 @@ from sqlalchemy import func, select
 
 from consult import search
 from consult.comments.service import CommentInput, submit_comment, withdraw_comment
-from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import SearchChange, utcnow
+from consult.models import Consultation, SearchChange, User, utcnow
 from consult.search import records, whoosh_engine
-from consult.users import create_user
 
 DOC = """# Allotments
 
@@ -30,19 +28,15 @@ Every site needs a standpipe for watering vegetables.
 
 
 @pytest.fixture
-def indexed(app, tmp_path):
+def indexed(app, tmp_path, make_consultation, make_user, make_comment):
     """A published consultation with one published comment, and the index dir."""
     with app.test_request_context():
-        now = utcnow()
-        c = create_consultation(db.session, slug="allotments", files=[("a.md", DOC)], publish=True,
-                                moderation_mode="post", opens_at=now - timedelta(days=1),
-                                closes_at=now + timedelta(days=1))
-        user = create_user(db.session, "grower@example.org", "a-long-password", confirmed=True)
-        anchor = next(p.anchor for p in c.versions[0].paragraphs if p.text.startswith("Every site"))
-        comment, _ = submit_comment(db.session, c, anchor, user, CommentInput(
-            body="Rainwater butts would be cheaper than standpipes.", submission_key="k1"))
-        db.session.commit()
-        yield {"dir": str(tmp_path / "index"), "comment_id": comment.id, "user": user, "c": c}
+        c = make_consultation("allotments", DOC, closes_at=utcnow() + timedelta(days=1))
+        user_id = make_user("grower@example.org", name="grower")
+        comment_id = make_comment(c, user_id, "Rainwater butts would be cheaper than standpipes.",
+                                  c.anchors["Every site needs a standpipe for watering vegetables."], key="k1")
+        yield {"dir": str(tmp_path / "index"), "comment_id": comment_id,
+               "user": db.session.get(User, user_id), "c": db.session.get(Consultation, c.id)}
 
 
 def _find(index_dir, text, **kw):
