@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from consult.comments.service import CommentError, CommentInput, edit_comment, submit_comment
 from consult.consultations.service import create_consultation
 from consult.extensions import db
-from consult.models import Notification, utcnow
-from consult.users import create_user
+from consult.models import Consultation, Notification, User, utcnow
 from moderation import service
 from moderation.models import AppendOnlyError, AuditEntry, Decision, QueueItem
 
@@ -19,20 +18,15 @@ DOC = "# Roads\n\n## 1. Speed\n\nThe limit is 20mph in town.\n\nCameras enforce 
 
 
 @pytest.fixture
-def ctx(app):
+def ctx(app, make_consultation, make_user):
     """An app context with a consultation, a citizen and two moderators."""
+    people = [("ann", "citizen"), ("bob", "citizen"), ("cat", "citizen"),
+              ("mod1", "moderator"), ("mod2", "moderator")]
     with app.test_request_context():
-        now = utcnow()
-        consultation = create_consultation(
-            db.session, slug="roads", files=[("r.md", DOC)], publish=True, moderation_mode="pre",
-            opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=5))
-        users = {name: create_user(db.session, f"{name}@example.org", "a-long-password",
-                                   role=role, confirmed=True)
-                 for name, role in [("ann", "citizen"), ("bob", "citizen"), ("cat", "citizen"),
-                                    ("mod1", "moderator"), ("mod2", "moderator")]}
-        db.session.commit()
-        anchor = next(p.anchor for p in consultation.versions[0].paragraphs if p.text.startswith("Cameras"))
-        yield {"c": consultation, "u": users, "anchor": anchor}
+        made = make_consultation("roads", DOC, "pre", closes_at=utcnow() + timedelta(days=5))
+        ids = {name: make_user(f"{name}@example.org", role=role, name=name) for name, role in people}
+        users = {name: db.session.get(User, user_id) for name, user_id in ids.items()}
+        yield {"c": db.session.get(Consultation, made.id), "u": users, "anchor": made.anchors["Cameras enforce it."]}
         db.session.rollback()
 
 
@@ -334,7 +328,7 @@ def test_init_db_publishes_the_first_house_rules(app, runner):
         assert db.session.scalar(select(HouseRulesVersion.number)) == 1
 
 
-def test_an_appeal_outcome_cannot_be_appealed_and_no_earlier_moderator_decides_an_appeal(ctx):
+def test_an_appeal_outcome_cannot_be_appealed_and_no_earlier_moderator_decides_an_appeal(ctx, make_user):
     comment = post(ctx)
     mod1, mod2, ann = ctx["u"]["mod1"].id, ctx["u"]["mod2"].id, ctx["u"]["ann"].id
     first = service.decide(db.session, item_for(comment).id, mod1,
@@ -353,17 +347,16 @@ def test_an_appeal_outcome_cannot_be_appealed_and_no_earlier_moderator_decides_a
 
     # Later the comment is decided again on a new matter, by a third person: its appeal may
     # be decided by none of the three.
-    mod3 = create_user(db.session, "mod3@example.org", "a-long-password", role="moderator",
-                       confirmed=True)
+    mod3 = make_user("mod3@example.org", role="moderator", name="mod3")
     again = QueueItem(comment_id=comment.id, consultation_id=ctx["c"].id, author_id=ann,
                       text=comment.body, source="flags", published=False)
     db.session.add(again)
     db.session.flush()
-    third = service.decide(db.session, again.id, mod3.id, service.DecisionRequest("reject", ["no-spam"]))
+    third = service.decide(db.session, again.id, mod3, service.DecisionRequest("reject", ["no-spam"]))
     review = service.appeal(db.session, third.id, ann, "Not spam.")
     item = db.session.get(QueueItem, review.item_id)
-    assert service.appeal_excluded(db.session, item) == sorted([mod1, mod2, mod3.id])
-    for moderator in (mod1, mod2, mod3.id):
+    assert service.appeal_excluded(db.session, item) == sorted([mod1, mod2, mod3])
+    for moderator in (mod1, mod2, mod3):
         assert service.claim(db.session, item.id, moderator) == (item, None)
         assert item.claimed_by is None
         with pytest.raises(service.ModerationError, match="another moderator must review"):
