@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if exc is None:
             end_read_transaction(db.session)
 
-    from consult import accounts, cli, notifications, search, web
+    from consult import accounts, cli, jobs, search, web
     from consult.api import views as api_views
     from consult.archive import views as archive_views
     from consult.comments import views as comment_views
@@ -70,12 +70,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from consult.moderate import glue
     from consult.moderate import views as moderation_views
     from consult.responses import views as response_views
+    from consult.search import jobs as _search_jobs  # noqa: F401  (registers the reindex job)
 
     app.url_map.converters["int"] = web.WholeNumberConverter  # before any route is added
     accounts.init_app(app)
     web.init_app(app)
     cli.init_app(app)
-    notifications.init_app(app)
+    jobs.init_app(app)
     search.install_change_log()
     glue.init_app(app)
     if app.config.get("SEARCH_INDEXER_THREAD"):

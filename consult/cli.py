@@ -36,7 +36,7 @@ def main() -> None:
 def init_app(app) -> None:
     """Attach the commands to the app, so `consult X` and `flask --app wsgi X` both work."""
     for command in (init_db, demo, import_command, create_user_command, index_command,
-                    reindex_command, send_mail_command):
+                    reindex_command, send_mail_command, worker_command):
         app.cli.add_command(command)
 
 
@@ -99,13 +99,17 @@ def import_command(files, slug, title, department, summary, opens_at, closes_at,
                    draft, new_version, note) -> None:
     """Import Markdown FILES (joined in the order given) as a consultation or a new version."""
     try:
-        texts = service.read_files([(str(path), path.read_bytes()) for path in files])
+        with click.progressbar(files, label="Reading", file=sys.stderr, show_pos=True,
+                               item_show_func=lambda path: path.name if path else "") as bar:
+            raw = [(str(path), path.read_bytes()) for path in bar]
+        texts = service.read_files(raw)
     except OSError as exc:
         _fail(f"cannot read {exc.filename}: {exc.strerror}")
     except service.ServiceError as exc:
         _fail(str(exc))
     except ValueError as exc:  # documents.DocumentError: not UTF-8, too large
         _fail(str(exc))
+    click.echo("Numbering paragraphs" + (" and carrying anchors over" if new_version else "") + "...", err=True)
     with writing():
         try:
             with unit_of_work(db.session):
@@ -182,20 +186,43 @@ def index_command(follow: bool) -> None:
 @click.command("reindex")
 @with_appcontext
 def reindex_command() -> None:
-    """Rebuild the search index from the database, from scratch."""
+    """Rebuild the search index from the database, from scratch, with a progress bar."""
     from consult import search
+    from consult.search import records
 
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
-    search.rebuild(index_dir, db.session)
+    total = records.published_comment_count(db.session)
+    with click.progressbar(length=total, label="Indexing published comments",
+                           show_pos=True, file=sys.stderr) as bar:
+        search.rebuild(index_dir, db.session, progress=bar.update)
+        bar.update(total - bar.pos)
     click.echo(f"Rebuilt the search index in {index_dir}.")
 
 
 @click.command("send-mail")
 @with_appcontext
 def send_mail_command() -> None:
-    """Send any notification mail not yet sent (e.g. after the mail server was down)."""
-    from consult.notifications import deliver_pending
+    """Send the notification mail that is due now (what a worker does every minute)."""
+    from consult.notifications import deliver_all_due
 
     with writing():
-        sent = deliver_pending(db.session)
-    click.echo(f"Sent {sent} message(s).")
+        done = deliver_all_due(db.session, current_app.config)
+    click.echo(f"Sent {done.sent} message(s); {done.deferred} to try again later; {done.failed} failed for good"
+               + (" (see /admin/mail)." if done.failed else "."))
+    if done.server_down:
+        _fail("The mail server could not be reached; the rest waits and is tried again later.")
+
+
+@click.command("worker")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="Jobs run at once in this process (default WORKER_THREADS, 2).")
+@with_appcontext
+def worker_command(threads: int | None) -> None:
+    """Run background jobs (mail, telling participants, reindexing) until stopped."""
+    from consult.jobs import jobs_of, queue
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threads = threads or int(app.config.get("WORKER_THREADS") or 2)
+    where = f"Redis at {app.config['REDIS_URL']}" if app.config.get("REDIS_URL") else app.config["QUEUE_FILE"]
+    click.echo(f"Consult worker: {threads} thread(s) on the queue in {where} (Ctrl-C to stop).")
+    queue.run_consumer(jobs_of(app).huey, threads)

@@ -21,11 +21,17 @@ ENV_KEYS = (
     "MAIL_FROM",
     "DATA_LICENCE_NAME",
     "DATA_LICENCE_URL",
+    "QUEUE_FILE",
+    "REDIS_URL",
+    "QUEUE_NAME",
 )
 
 
-# Sign-in throttling limits (see consult.accounts.service.signin): whole numbers, at least 1.
-LOGIN_LIMIT_KEYS = (
+# Whole numbers, at least 1: the worker's threads and mail claim, and the sign-in throttling
+# limits (see consult.accounts.service.signin).
+WHOLE_NUMBER_KEYS = (
+    "WORKER_THREADS",
+    "MAIL_CLAIM_SECONDS",
     "LOGIN_MAX_FAILURES_PER_SOURCE",
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
@@ -56,6 +62,13 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'consult.sqlite3'}",
         "SEARCH_INDEX_DIR": str(instance / "search-index"),
         "OUTBOX_DIR": str(instance / "outbox"),
+        # The job queue: this SQLite file unless REDIS_URL is set (consult.jobs.queue).
+        "QUEUE_FILE": str(instance / "queue.sqlite3"),
+        "REDIS_URL": "",
+        "QUEUE_NAME": "consult",
+        "WORKER_THREADS": 2,
+        # How long a worker holds the mail it is sending before another may take it over.
+        "MAIL_CLAIM_SECONDS": 300,
         "SITE_NAME": "Consult",
         "SITE_TIMEZONE": "Europe/London",
         # The address people reach the site at, for the links in mail: mail is delivered
@@ -96,7 +109,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         config["MAIL_PORT"] = int(config["MAIL_PORT"])
     if "MAIL_USE_TLS" in config:
         config["MAIL_USE_TLS"] = config["MAIL_USE_TLS"].lower() in {"1", "true", "yes"}
-    for key in LOGIN_LIMIT_KEYS:
+    for key in WHOLE_NUMBER_KEYS:
         if env.get(key):
             config[key] = _whole_number(env, key, minimum=1)
     if env.get("LOGIN_MAX_FAILURES_PER_EMAIL"):

@@ -1,14 +1,25 @@
 """Sending email: SMTP when MAIL_SERVER is configured, otherwise the log and an outbox folder.
 
-The whole API is `send_mail(to, subject, body)`: plain-text messages, sent synchronously.
+Two ways in, both plain-text messages:
+
+- `send_mail(to, subject, body)` sends one message now (account mail: confirmations, resets).
+- `open_mailer(config)` opens one connection for a batch (the job queue's notification mail):
+  `mailer.send(to, subject, body, message_id)` per message, each failure classified as
+  `TemporaryMailError` (try again later: the server is down, busy, or answered 4xx) or
+  `PermanentMailError` (5xx for this address, or an address no server would take).
+
 Without a mail server (a laptop, the test suite) each message is written as one JSON file in
 OUTBOX_DIR, which the development page /dev/outbox lists so links can be followed.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import re
 import smtplib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -17,9 +28,19 @@ from pathlib import Path
 
 from flask import current_app
 
+log = logging.getLogger(__name__)
+
 
 class MailError(RuntimeError):
     """The mail server refused or could not be reached; the message was not sent."""
+
+
+class TemporaryMailError(MailError):
+    """Not sent this time, worth trying again later (no connection, a 4xx answer, a time-out)."""
+
+
+class PermanentMailError(MailError):
+    """Never going to be sent as it is (a 5xx answer for this address, a malformed address)."""
 
 
 @dataclass(frozen=True)
@@ -34,41 +55,120 @@ class OutboxMessage:
     date: datetime
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text email (raises MailError when the SMTP server fails)."""
-    config = current_app.config
+def _message(config: Mapping, to: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = config.get("MAIL_FROM", "consult@localhost")
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = make_msgid(domain=message["From"].rpartition("@")[2] or None)
+    message["Message-ID"] = message_id or make_msgid(domain=mail_domain(config))
     message.set_content(body)
-    if config.get("MAIL_SERVER"):
-        _send_smtp(config, message)
-    else:
-        _write_outbox(config, message)
+    return message
 
 
-def _send_smtp(config, message: EmailMessage) -> None:
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25),
-                          timeout=config.get("MAIL_TIMEOUT", 15)) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        current_app.logger.error("Mail to %s failed: %s", message["To"], exc)
-        raise MailError(f"Could not send mail to {message['To']}: {exc}") from exc
+def mail_domain(config: Mapping) -> str:
+    """The domain of the sender's address, for Message-IDs."""
+    return str(config.get("MAIL_FROM", "consult@localhost")).rpartition("@")[2] or "localhost"
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text email (raises MailError when the SMTP server fails)."""
+    config = current_app.config
+    with open_mailer(config) as mailer:
+        mailer.send(to, subject, body)
+
+
+class Mailer:
+    """One connection to the mail server (or the outbox) for a batch of messages."""
+
+    def __init__(self, config: Mapping):
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+    def send(self, to: str, subject: str, body: str, message_id: str | None = None) -> None:
+        """Send one message; raises TemporaryMailError or PermanentMailError."""
+        if not _PLAUSIBLE_ADDRESS.fullmatch(to or ""):
+            raise PermanentMailError(f"{to!r} is not an email address a server would accept.")
+        message = _message(self.config, to, subject, body, message_id)
+        if not self.config.get("MAIL_SERVER"):
+            _write_outbox(self.config, message)
+            return
+        try:
+            self._connection().send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+            # The server answered about this message: 5xx means never, 4xx means not now.
+            code = _code(exc) or 0
+            if 500 <= code < 600:
+                raise PermanentMailError(f"The mail server refused {to}: {code} {_text(exc)}") from exc
+            raise TemporaryMailError(f"The mail server could not take mail for {to} now: "
+                                     f"{code} {_text(exc)}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            # No connection, a time-out, our sender or login refused: nothing to do with this
+            # address, so try again later, on a new connection.
+            self.close()
+            log.warning("Mail to %s failed: %s", to, exc)
+            raise TemporaryMailError(f"Could not send mail to {to}: {exc}") from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            config = self.config
+            smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25),
+                                timeout=config.get("MAIL_TIMEOUT", 15))
+            try:
+                if config.get("MAIL_USE_TLS"):
+                    smtp.starttls()
+                if config.get("MAIL_USERNAME"):
+                    smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            except BaseException:
+                with contextlib.suppress(smtplib.SMTPException, OSError):
+                    smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+
+def open_mailer(config: Mapping) -> Mailer:
+    """A mailer for a batch: `with open_mailer(app.config) as mailer: mailer.send(...)`."""
+    return Mailer(config)
+
+
+# One @, something before it, a dot after it, no white space or angle brackets: anything else
+# no mail server takes, so it is a permanent failure without asking one.
+_PLAUSIBLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+
+
+def _code(exc: smtplib.SMTPException) -> int | None:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return max(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
+def _text(exc: smtplib.SMTPException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(m.decode("utf-8", "replace") if isinstance(m, bytes) else str(m)
+                         for _, m in exc.recipients.values())
+    error = getattr(exc, "smtp_error", b"")
+    return error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
 
 
 def _write_outbox(config, message: EmailMessage) -> None:
     body = message.get_content()
     if config.get("CONSULT_ENV") == "production":
-        current_app.logger.warning("MAIL_SERVER is not set: mail is not being delivered.")
-    current_app.logger.info(
+        log.warning("MAIL_SERVER is not set: mail is not being delivered.")
+    log.info(
         "Mail (not sent, no MAIL_SERVER) to %s: %s\n%s", message["To"], message["Subject"], body
     )
     outbox = Path(config["OUTBOX_DIR"])
@@ -81,6 +181,7 @@ def _write_outbox(config, message: EmailMessage) -> None:
         "from": message["From"],
         "subject": message["Subject"],
         "date": now.isoformat(),
+        "message_id": message["Message-ID"],
         "body": body,
     }
     (outbox / name).write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")

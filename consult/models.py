@@ -276,6 +276,7 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_user", "user_id", "id"),
         Index("ix_notifications_unsent", "mailed_at", "id"),
+        Index("ix_notifications_job", "job_id", "mailed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -286,7 +287,64 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Delivery by the job queue (consult.notifications.deliver_due): sent, or given up on
+    # (mail_failed_at, with the reason), or waiting; a temporary failure waits until
+    # mail_retry_at; a worker holds a message it is sending until claimed_until.
     mailed_at: Mapped[datetime | None]
+    mail_attempts: Mapped[int] = mapped_column(default=0)
+    mail_retry_at: Mapped[datetime | None]
+    mail_error: Mapped[str] = mapped_column(String(500), default="")
+    mail_failed_at: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    # The fan-out job that recorded it (telling every participant), for its progress.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("background_jobs.id"))
+
+
+class JobState(enum.StrEnum):
+    """Where a background job is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BackgroundJob(Base):
+    """A long piece of work run by the job queue, with its progress and, if it failed, why.
+
+    `key` names what the job does to what ("tell:response:12", "reindex"): while one job with
+    a key is queued or running, starting it again returns that job instead of a second one.
+    """
+
+    __tablename__ = "background_jobs"
+    __table_args__ = (
+        Index("ix_background_jobs_key", "key", "state"),
+        Index("ix_background_jobs_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(300))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(10), default=JobState.QUEUED.value)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    # Where a job that stopped half-way resumes (its own meaning per kind: e.g. the last user id).
+    cursor: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(500), default="")  # one line, for the page
+    traceback: Mapped[str] = mapped_column(Text, default="")  # administrators only
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # A running job's worker touches this as it goes; one silent for too long has died and
+    # another worker may take the job over (it resumes from `cursor`).
+    heartbeat_at: Mapped[datetime | None]
+    # Set when the job was last put on the queue: a queued job not picked up for a while
+    # (the queue was down when it was enqueued) is put on it again by the sweep.
+    enqueued_at: Mapped[datetime | None]
 
 
 THEME_OUTCOMES = {

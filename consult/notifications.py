@@ -1,6 +1,6 @@
 """Telling participants what happened: a notification row in the same transaction as the
-change, then mail sent once the transaction has committed (so a rolled-back change is never
-announced). Unsent mail is retried by `consult send-mail` or the next request that notifies.
+change; once that transaction commits, the job queue mails it (so a rolled-back change is
+never announced). `consult send-mail` delivers whatever is due by hand.
 
 A notification records plain data: a kind, a subject, the body text and a link, with every
 link to this site written as a site-relative path (`site_path`). Services, signal listeners,
@@ -9,17 +9,21 @@ addresses are made only when the mail is delivered (`deliver_pending`), from SIT
 """
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from consult.config import DEVELOPMENT_SITE_URL
-from consult.extensions import db
-from consult.mail import MailError, send_mail
+from consult.mail import MailError, PermanentMailError, mail_domain, open_mailer
 from consult.models import Notification, User, utcnow
 from moderation.db import DbSession
+
+log = logging.getLogger(__name__)
 
 # The pages a notification links to, by endpoint, as site-relative paths. Services cannot call
 # url_for (no app, no request); tests/test_services_without_flask.py checks every entry
@@ -27,6 +31,7 @@ from moderation.db import DbSession
 SITE_PATHS = {
     "accounts.account": "/account",
     "comments.mine": "/me/comments",
+    "consultations.changes": "/c/{slug}/changes",
     "moderation.appeal": "/me/decisions/{decision_id}/appeal",
     "moderation.rules": "/house-rules",
     "responses.show": "/c/{slug}/response",
@@ -38,7 +43,7 @@ _FIRST_SEGMENTS = sorted({p.split("/")[1] for p in SITE_PATHS.values()}, key=len
 _SEGMENTS = "|".join(map(re.escape, _FIRST_SEGMENTS))
 _SITE_LINK = re.compile(rf"(?<!\S)/(?:{_SEGMENTS})(?=[/?#\s]|$)\S*")
 
-# session.info key: this session recorded a notification (see init_app).
+# session.info key: this session recorded a notification (consult.jobs mails it after commit).
 PENDING = "consult.notifications_pending"
 
 
@@ -58,50 +63,181 @@ def absolute_links(text: str, site_url: str) -> str:
 
 
 def notify(session: DbSession, user_id: int, kind: str, subject: str, body: str,
-           link: str = "", comment_id: int | None = None) -> Notification:
+           link: str = "", comment_id: int | None = None, job_id: int | None = None) -> Notification:
     """Record a notification for a user (links as site-relative paths); mail follows after commit."""
     note = Notification(user_id=user_id, kind=kind, subject=subject[:200], body=body,
-                        link=link, comment_id=comment_id)
+                        link=link, comment_id=comment_id, job_id=job_id)
     session.add(note)
-    # On the session, not the request: the after-request hook reads it, and a job or script
-    # that has no request delivers with `consult send-mail` (or deliver_pending) itself.
+    # On the session: when it commits, consult.jobs puts a mail job on the queue. A script
+    # with no app leaves the mail due; the queue's sweep (or `consult send-mail`) sends it.
     session.info[PENDING] = True
     return note
 
 
-def deliver_pending(session: DbSession, limit: int = 200) -> int:
-    """Mail unsent notifications (committed ones only), links made absolute; returns how many were sent."""
-    site_url = current_app.config["SITE_URL"]
-    if site_url == DEVELOPMENT_SITE_URL and current_app.config.get("CONSULT_ENV") == "production":
-        current_app.logger.warning("SITE_URL is not set: links in mail point to %s.", site_url)
-    sent = 0
+# Delivery, by the job queue's mail task (consult.jobs) or `consult send-mail`.
+BATCH_SIZE = 100          # messages claimed at once and sent over one SMTP connection
+RETRY_FIRST = timedelta(seconds=30)   # after a temporary failure; doubled each time ...
+RETRY_LONGEST = timedelta(minutes=15)  # ... up to this, so a returning server is used soon
+GIVE_UP_AFTER = timedelta(days=3)      # then a temporary failure is recorded as permanent
+
+
+@dataclass
+class Delivery:
+    """What one call of deliver_due did."""
+
+    sent: int = 0
+    deferred: int = 0   # temporary failures: tried again later
+    failed: int = 0     # permanent failures: shown to administrators, not retried by themselves
+    server_down: bool = False
+
+    def add(self, other: Delivery) -> None:
+        self.sent += other.sent
+        self.deferred += other.deferred
+        self.failed += other.failed
+        self.server_down = self.server_down or other.server_down
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    id: int
+    to: str
+    subject: str
+    body: str
+    message_id: str
+    attempts: int
+    created_at: datetime
+    deleted: bool
+
+
+def message_id(note_id: int, created_at: datetime, domain: str) -> str:
+    """The Message-ID of a notification's mail: the same every time it is (re)sent."""
+    return f"<notification-{note_id}.{created_at:%Y%m%d%H%M%S}@{domain}>"
+
+
+def _due(now: datetime):
+    return ((Notification.mailed_at.is_(None)) & (Notification.mail_failed_at.is_(None))
+            & (Notification.mail_retry_at.is_(None) | (Notification.mail_retry_at <= now))
+            & (Notification.claimed_until.is_(None) | (Notification.claimed_until < now)))
+
+
+def due_count(session: DbSession, now: datetime | None = None) -> int:
+    """How many notifications are waiting to be mailed now."""
+    return session.scalar(select(func.count()).select_from(Notification).where(_due(now or utcnow()))) or 0
+
+
+def _claim(session: DbSession, config: Mapping, now: datetime, limit: int) -> list[_Outgoing]:
+    """Claim up to `limit` due notifications for this worker (committed) and read what to send.
+
+    The claim lasts MAIL_CLAIM_SECONDS: a worker killed with messages claimed but not sent
+    leaves them to another worker after that. PostgreSQL skips rows another worker is claiming;
+    SQLite's write lock makes claims take turns.
+    """
+    ids = list(session.scalars(select(Notification.id).where(_due(now)).order_by(Notification.id)
+                               .limit(limit).with_for_update(skip_locked=True)))
+    if not ids:
+        session.commit()
+        return []
+    until = now + timedelta(seconds=int(config.get("MAIL_CLAIM_SECONDS") or 300))
+    session.execute(update(Notification).where(Notification.id.in_(ids), _due(now)).values(claimed_until=until))
     rows = session.execute(
-        select(Notification, User).join(User, User.id == Notification.user_id)
-        .where(Notification.mailed_at.is_(None)).order_by(Notification.id).limit(limit)
-    ).all()
-    for note, user in rows:
-        if user.deleted_at is None:
-            body = note.body + (f"\n\n{note.link}" if note.link else "")
-            try:
-                send_mail(user.email, note.subject, absolute_links(body, site_url))
-            except MailError as exc:
-                current_app.logger.warning("mail to user %s not sent: %s", user.id, exc)
-                break
-        note.mailed_at = utcnow()
-        sent += 1
+        select(Notification.id, Notification.subject, Notification.body, Notification.link,
+               Notification.mail_attempts, Notification.created_at, User.email, User.deleted_at)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.id.in_(ids), Notification.claimed_until == until).order_by(Notification.id)).all()
     session.commit()
-    return sent
+    site_url = config["SITE_URL"]
+    domain = mail_domain(config)
+    return [_Outgoing(id=r.id, to=r.email, subject=r.subject,
+                      body=absolute_links(r.body + (f"\n\n{r.link}" if r.link else ""), site_url),
+                      message_id=message_id(r.id, r.created_at, domain), attempts=r.mail_attempts,
+                      created_at=r.created_at, deleted=r.deleted_at is not None) for r in rows]
 
 
-def init_app(app: Flask) -> None:
-    """Send the mail for notifications once the request's transaction has committed."""
+def deliver_due(session: DbSession, config: Mapping, limit: int = BATCH_SIZE) -> Delivery:
+    """Mail one batch of due notifications over one connection, each marked sent before the next.
 
-    @app.after_request
-    def _deliver(response):
-        if db.session.info.pop(PENDING, False) and response.status_code < 400:
+    Marking each message as soon as the server has accepted it (a commit per message) is what
+    makes delivery idempotent: a worker killed mid-batch has re-sent nothing the server took
+    when another worker picks the rest up. A temporary failure (server down, 4xx) waits and is
+    tried again, later each time; once a message has failed for GIVE_UP_AFTER, or at once on a
+    permanent failure (5xx, an impossible address), it is recorded as failed for an
+    administrator to see and retry (/admin/mail), and never retried by itself.
+    """
+    if config["SITE_URL"] == DEVELOPMENT_SITE_URL and config.get("CONSULT_ENV") == "production":
+        log.warning("SITE_URL is not set: links in mail point to %s.", config["SITE_URL"])
+    now = utcnow()
+    batch = _claim(session, config, now, limit)
+    done = Delivery()
+    with open_mailer(config) as mailer:
+        for index, out in enumerate(batch):
+            if out.deleted:  # an erased account: nothing to send, nothing to keep trying
+                _mark(session, out.id, mailed_at=utcnow(), claimed_until=None)
+                continue
             try:
-                deliver_pending(db.session)
-            except Exception:  # noqa: BLE001 - mail must never break the page; retried later
-                db.session.rollback()
-                app.logger.exception("delivering notifications failed; will retry")
-        return response
+                mailer.send(out.to, out.subject, out.body, out.message_id)
+            except PermanentMailError as exc:
+                _mark(session, out.id, mail_failed_at=utcnow(), mail_error=str(exc)[:500],
+                      mail_attempts=out.attempts + 1, claimed_until=None)
+                done.failed += 1
+            except MailError as exc:
+                # Not this message's fault, most likely the server's: the rest of the batch waits too.
+                for waiting in batch[index:]:
+                    given_up = _defer(session, waiting, str(exc))
+                    done.failed += given_up
+                    done.deferred += 1 - given_up
+                done.server_down = True
+                break
+            else:
+                _mark(session, out.id, mailed_at=utcnow(), mail_error="", claimed_until=None)
+                done.sent += 1
+    return done
+
+
+def _mark(session: DbSession, note_id: int, **values) -> None:
+    session.execute(update(Notification).where(Notification.id == note_id).values(**values))
+    session.commit()
+
+
+def _defer(session: DbSession, out: _Outgoing, error: str) -> int:
+    """Try this message again later; 1 when it has failed too long and is given up instead."""
+    now = utcnow()
+    attempts = out.attempts + 1
+    if now - out.created_at >= GIVE_UP_AFTER:
+        _mark(session, out.id, mail_failed_at=now, mail_attempts=attempts, claimed_until=None,
+              mail_error=f"Gave up after {attempts} attempts over {GIVE_UP_AFTER.days} days: {error}"[:500])
+        return 1
+    wait = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_LONGEST)
+    _mark(session, out.id, mail_retry_at=now + wait, mail_attempts=attempts, mail_error=error[:500],
+          claimed_until=None)
+    return 0
+
+
+def deliver_all_due(session: DbSession, config: Mapping) -> Delivery:
+    """Deliver batches until nothing is due or the server is down (a job, `consult send-mail`)."""
+    total = Delivery()
+    while True:
+        done = deliver_due(session, config)
+        total.add(done)
+        if done.server_down or not (done.sent or done.failed):
+            return total
+
+
+def failed_mail(session: DbSession, page: int = 1, per_page: int = 50) -> tuple[list[tuple[Notification, User]], int]:
+    """Notifications whose mail failed for good, newest first, one page, and how many there are."""
+    where = Notification.mail_failed_at.is_not(None) & Notification.mailed_at.is_(None)
+    total = session.scalar(select(func.count()).select_from(Notification).where(where)) or 0
+    rows = session.execute(select(Notification, User).join(User, User.id == Notification.user_id).where(where)
+                           .order_by(Notification.mail_failed_at.desc(), Notification.id.desc())
+                           .offset((page - 1) * per_page).limit(per_page)).all()
+    return [(n, u) for n, u in rows], total
+
+
+def retry_failed_mail(session: DbSession, note_ids: list[int] | None = None) -> int:
+    """Make permanently failed mail due again (all of it, or these); how many. Not committed."""
+    where = Notification.mail_failed_at.is_not(None) & Notification.mailed_at.is_(None)
+    if note_ids is not None:
+        where = where & Notification.id.in_(note_ids)
+    result = session.execute(update(Notification).where(where).values(
+        mail_failed_at=None, mail_retry_at=None, mail_attempts=0, mail_error="", claimed_until=None))
+    session.info[PENDING] = True
+    return int(getattr(result, "rowcount", 0) or 0)

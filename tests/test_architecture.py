@@ -171,3 +171,8 @@ def test_the_cycle_finder_finds_a_cycle():
     graph = {"a": {"b": ["x.py"]}, "b": {"c": ["y.py"]}, "c": {"a": ["z.py"]}, "d": {}}
     assert _cycle(graph) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b": []}, "b": {}}) is None
+
+
+def test_huey_lives_in_one_module():
+    # The job queue's library is swappable: only consult/jobs/queue.py knows it is Huey.
+    assert _importers("huey") == ["consult/jobs/queue.py"]

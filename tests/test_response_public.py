@@ -25,6 +25,7 @@ from consult.models import (
 from consult.responses import service as responses
 from consult.users import create_user
 from tests.helpers import PARKING
+from tests.support.jobs import run_jobs
 
 YEARLY = "Residents pay a yearly fee for a permit."
 HOURLY = "Visitors pay by the hour."
@@ -297,6 +298,7 @@ def test_marking_a_comment_considered_records_a_reason_from_the_list(client, app
 
 
 def test_a_participant_whose_comment_had_no_theme_is_told_where_it_is(app, responded):
+    run_jobs(app)  # publishing started the job that tells every participant
     with app.app_context():
         author = db.session.get(Comment, responded["off_topic"]).author_id
         note = db.session.scalar(select(Notification).where(Notification.user_id == author,

@@ -15,6 +15,7 @@ from consult.responses.views import heat_levels
 from moderation import service as moderation
 from moderation.models import QueueItem
 from tests.helpers import PARKING, PARKING_V2
+from tests.support.jobs import run_jobs
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -373,6 +374,9 @@ def test_publishing_is_refused_with_a_list_until_everything_is_counted_then_tell
     with app.app_context():
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "parking"))
         assert consultation.status.value == "responded"
+        assert list(db.session.scalars(select(Notification).where(Notification.kind == "response"))) == []
+    assert run_jobs(app) >= 1  # the job telling every participant, then their mail
+    with app.app_context():
         notes = list(db.session.scalars(select(Notification).where(Notification.kind == "response")))
         authors = {db.session.get(Comment, i).author_id for i in ids.values()}
         assert {n.user_id for n in notes} == authors

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
 import documents
+from consult.consultations.announce import announce_version
 from consult.consultations.creation import ServiceError, parse_document, plausible_slug, store_version
 from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
 from moderation.db import DbSession
@@ -215,6 +216,7 @@ def publish_version(
         )
     )
     session.flush()
+    announce_version(session, consultation, version, actor_id)
     return version
 
 

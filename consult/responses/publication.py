@@ -5,11 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 
 import documents
 from consult.consultations.service import get_version
+from consult.jobs.service import fan_out, record_progress, start_job
 from consult.models import (
+    BackgroundJob,
     Comment,
     Consultation,
     Response,
@@ -136,31 +138,70 @@ def publish(session: DbSession, consultation: Consultation, actor_id: int,
     response.published_at = now
     response.published_by = actor_id
     consultation.responded_at = now
-    _tell_participants(session, consultation)
+    _tell_participants(session, consultation, actor_id)
     return response
 
 
-def _tell_participants(session: DbSession, consultation: Consultation) -> None:
+TELL_CHUNK = 500  # participants told per step of the job (one commit each)
+
+
+def tell_key(consultation: Consultation) -> str:
+    """The key of the job telling a consultation's participants about its response."""
+    return f"tell:response:{consultation.id}"
+
+
+def _tell_participants(session: DbSession, consultation: Consultation, actor_id: int) -> None:
+    """Start the job that tells every participant (once this commits): one message each, in chunks."""
+    participants = session.scalar(select(func.count(distinct(Comment.author_id))).where(
+        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)) or 0
+    if participants:
+        start_job(session, "tell_response", tell_key(consultation),
+                  f"Telling the participants in “{consultation.title}” about the response",
+                  total=participants, params={"consultation_id": consultation.id}, started_by=actor_id)
+
+
+def tell_response_step(session: DbSession, job: BackgroundJob) -> int:
+    """Tell the next chunk of participants (after job.cursor, by id) what became of their comments.
+
+    Each participant gets one message listing the themes each of their published comments was
+    counted under, or that it was considered under no theme. Returns how many were told (0: done).
+    """
+    consultation = session.get(Consultation, job.params["consultation_id"])
+    if consultation is None:
+        return 0
+    authors = list(session.scalars(
+        select(Comment.author_id).where(Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
+                                        Comment.author_id > job.cursor)
+        .group_by(Comment.author_id).order_by(Comment.author_id).limit(TELL_CHUNK)))
+    if not authors:
+        return 0
     link = site_path("responses.show", slug=consultation.slug)
+    comments = list(session.scalars(select(Comment).where(
+        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED, Comment.author_id.in_(authors))
+        .order_by(Comment.author_id, Comment.id)))
     themes_by_comment: dict[int, list[Theme]] = {}
     for tc, theme in session.execute(select(ThemeComment, Theme).join(Theme, Theme.id == ThemeComment.theme_id)
-                                     .where(Theme.consultation_id == consultation.id)):
+                                     .where(ThemeComment.comment_id.in_([c.id for c in comments]))
+                                     .order_by(Theme.position, Theme.id)):
         themes_by_comment.setdefault(tc.comment_id, []).append(theme)
-    authors: dict[int, list[str]] = {}
-    for comment in session.scalars(select(Comment).where(Comment.consultation_id == consultation.id,
-                                                         Comment.status == PUBLISHED)):
+    parts: dict[int, list[str]] = {}
+    for comment in comments:
         lines = [f"- “{t.title}” ({t.outcome_label}): {link}#theme-{t.id}"
                  for t in themes_by_comment.get(comment.id, [])]
         where = comment.paragraph_number or "the whole document"
-        authors.setdefault(comment.author_id, []).append(
+        parts.setdefault(comment.author_id, []).append(
             f"Your comment on {where} was counted under:\n" + "\n".join(lines) if lines else
             f"Your comment on {where} was read and considered, and counted under no theme: "
             f"{link}#considered")
-    for author_id, parts in authors.items():
-        notify(session, author_id, "response",
-               f"The response to “{consultation.title}” is published",
-               "The department has published what it did with what people said.\n\n" + "\n\n".join(parts),
-               link=link)
+    for author_id in authors:
+        notify(session, author_id, "response", f"The response to “{consultation.title}” is published",
+               "The department has published what it did with what people said.\n\n"
+               + "\n\n".join(parts.get(author_id, [])), link=link, job_id=job.id)
+    record_progress(session, job, job.done + len(authors), cursor=authors[-1])
+    return len(authors)
+
+
+fan_out("tell_response", tell_response_step)
 
 
 def correct(session: DbSession, consultation: Consultation, note: str, actor_id: int) -> ResponseCorrection:

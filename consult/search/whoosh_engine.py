@@ -14,6 +14,7 @@ import os
 import shutil
 import threading
 from bisect import bisect_left
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from itertools import accumulate
@@ -135,9 +136,11 @@ def _document(**fields) -> dict:
 
 
 
-def _add(writer, documents) -> None:
-    for fields in documents:
+def _add(writer, documents, progress: Callable[[int], None] | None = None) -> None:
+    for count, fields in enumerate(documents, 1):
         writer.add_document(**_document(**fields))
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
 
 
 def _replace(writer, scope: str, ident: str, documents: list[dict]) -> None:
@@ -176,8 +179,15 @@ def apply_changes(index_dir: str, session: DbSession, batch: int = 2000) -> int:
     return applied
 
 
-def rebuild(index_dir: str, session: DbSession, procs: int | None = None):
+PROGRESS_EVERY = 500  # comments indexed between two calls of a rebuild's progress callback
+
+
+def rebuild(index_dir: str, session: DbSession, procs: int | None = None,
+            progress: Callable[[int], None] | None = None):
     """Recreate the index from the database: derived data, so this is always safe.
+
+    `progress(n)` is called as the published comments are added, n more each time (a CLI
+    progress bar, a job's progress), with the total from `records.published_comment_count`.
 
     Indexing is pure Python and CPU-bound, so a large rebuild (more than PARALLEL_FROM
     published comments) runs in whoosh's multiprocessing writer: worker processes analyse the
@@ -200,7 +210,7 @@ def rebuild(index_dir: str, session: DbSession, procs: int | None = None):
     for cid in records.consultation_ids(session):
         _add(writer, records.consultation_documents(session, cid))
         _add(writer, records.response_documents(session, cid))
-    _add(writer, records.published_comment_documents(session))
+    _add(writer, records.published_comment_documents(session), progress)
     writer.commit()
     _write_file(index_dir, SCHEMA_FILE, SCHEMA_VERSION)
     _set_position(index_dir, last)

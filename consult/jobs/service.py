@@ -1,0 +1,203 @@
+"""Background jobs as database rows: starting one (once per key), claiming it for a worker,
+progress, failure with its traceback, and retrying. Plain SQLAlchemy: no Flask, no queue.
+
+The queue (consult.jobs.queue) only carries a job's id to a worker; everything a page or the
+CLI shows about a job is read from its row here, so progress survives a worker or the queue
+going away, and a job can be resumed or retried by id.
+"""
+from __future__ import annotations
+
+import traceback as tb
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from consult.models import BackgroundJob, JobState, Notification, utcnow
+from moderation.db import DbSession
+
+# session.info key: ids of jobs started in this transaction, put on the queue once it commits.
+STARTED = "consult.jobs_started"
+ACTIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
+# A running job whose worker has not touched it for this long is taken to have died.
+STALE_AFTER = timedelta(minutes=2)
+
+
+class JobError(Exception):
+    """A request about a job that cannot be met; the message says why."""
+
+
+# What each kind of job does: `(session, job, config) -> None`, working in steps that each
+# commit with `record_progress` (how many done, where to resume), so a job taken over after its
+# worker died, or retried after it failed, carries on where it stopped. The areas register
+# their kinds where the work is defined (so consult.jobs imports none of them).
+Runner = Callable[[DbSession, BackgroundJob, Mapping], None]
+KINDS: dict[str, Runner] = {}
+
+
+def job_kind(name: str) -> Callable[[Runner], Runner]:
+    """Register a function as the runner of a kind of job."""
+
+    def register(runner: Runner) -> Runner:
+        KINDS[name] = runner
+        return runner
+
+    return register
+
+
+def fan_out(name: str, step: Callable[[DbSession, BackgroundJob], int]) -> None:
+    """Register a job kind that repeats a step (which records one chunk and its progress) until it does nothing."""
+
+    def run(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
+        while step(session, job):
+            session.commit()  # the chunk, its progress and its heartbeat; its mail is queued on commit
+        session.commit()
+
+    KINDS[name] = run
+
+
+def start_job(session: DbSession, kind: str, key: str, title: str, *, total: int = 0,
+              params: dict | None = None, started_by: int | None = None) -> BackgroundJob:
+    """Record a job to run once this transaction commits; or the one with this key already waiting or running."""
+    existing = active_job(session, key)
+    if existing is not None:
+        return existing
+    # enqueued_at is set now: the job goes on the queue when this commits; if that fails, the
+    # sweep finds it waiting (needing_a_worker) and puts it on again.
+    job = BackgroundJob(kind=kind, key=key, title=title[:300], total=total, params=params or {},
+                        started_by=started_by, enqueued_at=utcnow())
+    session.add(job)
+    session.flush()
+    session.info.setdefault(STARTED, []).append(job.id)
+    return job
+
+
+def active_job(session: DbSession, key: str) -> BackgroundJob | None:
+    """The queued or running job with this key, if any."""
+    return session.scalar(select(BackgroundJob).where(BackgroundJob.key == key, BackgroundJob.state.in_(ACTIVE))
+                          .order_by(BackgroundJob.id).limit(1))
+
+
+def latest_job(session: DbSession, key: str) -> BackgroundJob | None:
+    """The most recent job with this key, whatever its state."""
+    return session.scalar(select(BackgroundJob).where(BackgroundJob.key == key)
+                          .order_by(BackgroundJob.id.desc()).limit(1))
+
+
+def claim(session: DbSession, job_id: int, now: datetime | None = None) -> bool:
+    """Take a job for this worker: True when it was waiting, or running on a worker that died.
+
+    One UPDATE decides, so two workers given the same job (it was enqueued twice, or a retry
+    raced a sweep) never both run it: the second finds the row no longer claimable.
+    """
+    now = now or utcnow()
+    claimable = (BackgroundJob.state == JobState.QUEUED.value) | (
+        (BackgroundJob.state == JobState.RUNNING.value) & (BackgroundJob.heartbeat_at < now - STALE_AFTER))
+    result = session.execute(
+        update(BackgroundJob).where(BackgroundJob.id == job_id, claimable)
+        .values(state=JobState.RUNNING.value, heartbeat_at=now, attempts=BackgroundJob.attempts + 1,
+                started_at=func.coalesce(BackgroundJob.started_at, now)))
+    session.commit()
+    return bool(getattr(result, "rowcount", 0))
+
+
+def record_progress(session: DbSession, job: BackgroundJob, done: int, cursor: int | None = None) -> None:
+    """Note how far a running job has got (and where to resume), with its heartbeat; not committed."""
+    job.done = done
+    if cursor is not None:
+        job.cursor = cursor
+    job.heartbeat_at = utcnow()
+
+
+def finish(session: DbSession, job_id: int) -> None:
+    """Mark a job done (committed)."""
+    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id)
+                    .values(state=JobState.DONE.value, finished_at=utcnow(), error="", heartbeat_at=None))
+    session.commit()
+
+
+def fail(session: DbSession, job_id: int, exc: BaseException) -> None:
+    """Mark a job failed with a one-line reason and the traceback for administrators (committed)."""
+    session.rollback()
+    reason = exc.args[0] if isinstance(exc, JobError) and exc.args else f"{type(exc).__name__}: {exc}"
+    session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(
+        state=JobState.FAILED.value, finished_at=utcnow(), heartbeat_at=None, error=str(reason)[:500],
+        traceback="".join(tb.format_exception(exc))[-20000:]))
+    session.commit()
+
+
+def retry(session: DbSession, job_id: int) -> BackgroundJob:
+    """Put a failed job back on the queue (it resumes where it stopped); not committed."""
+    job = session.get(BackgroundJob, job_id)
+    if job is None:
+        raise JobError("There is no such job.")
+    if job.state != JobState.FAILED.value:
+        raise JobError("Only a failed job can be retried; this one is " + job.state + ".")
+    if active_job(session, job.key) is not None:
+        raise JobError("The same job is already waiting or running.")
+    job.state = JobState.QUEUED.value
+    job.error = ""
+    job.finished_at = None
+    job.enqueued_at = utcnow()
+    session.flush()
+    session.info.setdefault(STARTED, []).append(job.id)
+    return job
+
+
+def needing_a_worker(session: DbSession, now: datetime | None = None, lost_after: timedelta = STALE_AFTER) -> list[int]:
+    """Jobs the queue may have lost: queued but not enqueued (or long ago), or running on a dead worker."""
+    now = now or utcnow()
+    cutoff = now - lost_after
+    waiting = (BackgroundJob.state == JobState.QUEUED.value) & (
+        BackgroundJob.enqueued_at.is_(None) | (BackgroundJob.enqueued_at < cutoff))
+    orphaned = (BackgroundJob.state == JobState.RUNNING.value) & (BackgroundJob.heartbeat_at < cutoff)
+    return list(session.scalars(select(BackgroundJob.id).where(waiting | orphaned).order_by(BackgroundJob.id)))
+
+
+def mark_enqueued(session: DbSession, job_ids: list[int]) -> None:
+    """Note that these jobs were put on the queue now (committed)."""
+    if job_ids:
+        session.execute(update(BackgroundJob).where(BackgroundJob.id.in_(job_ids)).values(enqueued_at=utcnow()))
+        session.commit()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a page says about a job: how many of how many, and whether it is over."""
+
+    id: int
+    title: str
+    state: str
+    total: int
+    done: int
+    error: str
+    told: int | None = None  # a fan-out job: how many of its messages have been sent
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE.value, JobState.FAILED.value) and (
+            self.told is None or self.told >= self.done or self.state == JobState.FAILED.value)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "state": self.state, "total": self.total,
+                "done": self.done, "told": self.told, "error": self.error, "finished": self.finished}
+
+
+def progress(session: DbSession, job: BackgroundJob) -> Progress:
+    """A job's progress; for a fan-out job also how many of its messages were mailed (or given up)."""
+    told = None
+    if job.kind.startswith("tell"):
+        told = session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.job_id == job.id,
+            Notification.mailed_at.is_not(None) | Notification.mail_failed_at.is_not(None))) or 0
+    return Progress(id=job.id, title=job.title, state=job.state, total=job.total, done=job.done,
+                    error=job.error, told=told)
+
+
+def recent_jobs(session: DbSession, page: int = 1, per_page: int = 50) -> tuple[list[BackgroundJob], int]:
+    """Jobs newest first, one page, and how many there are."""
+    total = session.scalar(select(func.count()).select_from(BackgroundJob)) or 0
+    jobs = list(session.scalars(select(BackgroundJob).order_by(BackgroundJob.id.desc())
+                                .offset((page - 1) * per_page).limit(per_page)))
+    return jobs, total
