@@ -180,6 +180,16 @@ def make_comment(app):
 
 
 @pytest.fixture
+def archive_world(app):
+    """The archive's world (support/archive.py: public consultations, a draft, comments in every
+    state), the test running inside the request context that seeded it; the comments' ids."""
+    from support.archive import seed_archive
+
+    with app.test_request_context():
+        yield seed_archive()
+
+
+@pytest.fixture
 def auth(app, client, make_user):
     """Sign clients in and out: `auth.login(user)`, `auth.client_for(user)`, `auth.as_(role)`,
     `auth.logout()`."""

@@ -5,16 +5,9 @@ import base64
 import json
 
 import pytest
-from test_archive import UNPUBLISHED_WORDS, cheap_hashing, seed_world  # noqa: I001 - tests/ is on sys.path
+from support.archive import UNPUBLISHED_WORDS  # tests/ is on sys.path
 
 from consult.extensions import db
-
-
-@pytest.fixture
-def world(app, monkeypatch):
-    cheap_hashing(monkeypatch)
-    with app.test_request_context():
-        yield seed_world()
 
 
 def _json(response, status=200):
@@ -23,7 +16,7 @@ def _json(response, status=200):
     return response.json
 
 
-def test_consultation_list_is_paginated_and_never_shows_drafts(client, world):
+def test_consultation_list_is_paginated_and_never_shows_drafts(client, archive_world):
     data = _json(client.get("/api/v1/consultations"))
     assert {c["slug"] for c in data["items"]} == {"allotments", "parking"}
     assert data["total"] == 2 and data["pages"] == 1 and data["next"] is None
@@ -44,12 +37,12 @@ def test_consultation_list_is_paginated_and_never_shows_drafts(client, world):
     ("per_page=-5", 400, "not a page size"),
     ("status=lost", 400, "Unknown status"),
 ])
-def test_consultation_list_refuses_bad_parameters_in_json(client, world, query, status, words):
+def test_consultation_list_refuses_bad_parameters_in_json(client, archive_world, query, status, words):
     data = _json(client.get(f"/api/v1/consultations?{query}"), status)
     assert words in data["message"] and data["error"]
 
 
-def test_one_consultation_and_its_versions(client, world):
+def test_one_consultation_and_its_versions(client, archive_world):
     data = _json(client.get("/api/v1/consultations/allotments"))
     assert data["status"] == "open" and data["current_version"] == 2
     assert data["licence"]["name"] == "Open Government Licence v3.0"
@@ -75,12 +68,12 @@ def test_one_consultation_and_its_versions(client, world):
     "/api/v1/consultations/allotments/themes",
     "/api/v1/no-such-thing",
 ])
-def test_missing_things_are_json_404s(client, world, path):
+def test_missing_things_are_json_404s(client, archive_world, path):
     data = _json(client.get(path), 404)
     assert data["message"]
 
 
-def test_comments_walk_with_an_opaque_cursor_and_hold_only_published_ones(client, world):
+def test_comments_walk_with_an_opaque_cursor_and_hold_only_published_ones(client, archive_world):
     seen, url = [], "/api/v1/consultations/allotments/comments?limit=1"
     while url:
         data = _json(client.get(url))
@@ -90,7 +83,8 @@ def test_comments_walk_with_an_opaque_cursor_and_hold_only_published_ones(client
         assert cursor is None or not cursor.isdigit()  # opaque, not a bare id
         url = f"/api/v1/consultations/allotments/comments?limit=1&cursor={cursor}" if cursor else None
     assert seen == sorted(seen) and len(set(seen)) == 4
-    assert set(seen) == {world["published"], world["hidden_name"], world["formula"], world["reply"]}
+    assert set(seen) == {archive_world["published"], archive_world["hidden_name"], archive_world["formula"],
+                         archive_world["reply"]}
     text = client.get("/api/v1/consultations/allotments/comments?limit=100").get_data(as_text=True)
     for word in UNPUBLISHED_WORDS:
         assert word not in text
@@ -99,12 +93,12 @@ def test_comments_walk_with_an_opaque_cursor_and_hold_only_published_ones(client
 
 @pytest.mark.parametrize("cursor", ["abc", "!!!", "MTIz", base64.urlsafe_b64encode(b"c:-1").decode(),
                                     "x" * 500, "%00"])
-def test_malformed_cursor_is_a_json_400(client, world, cursor):
+def test_malformed_cursor_is_a_json_400(client, archive_world, cursor):
     data = _json(client.get(f"/api/v1/consultations/allotments/comments?cursor={cursor}"), 400)
     assert "cursor is not valid" in data["message"]
 
 
-def test_themes_and_response_once_published(client, world):
+def test_themes_and_response_once_published(client, archive_world):
     themes = _json(client.get("/api/v1/consultations/parking/themes"))["items"]
     assert themes[0]["title"] == "Fees for electric cars" and themes[0]["comments"] == 1
     assert themes[0]["outcome"] == "no_change" and themes[0]["outcome_label"] == "No change"
@@ -141,7 +135,7 @@ def test_openapi_document_says_how_the_csv_download_is_laid_out(client, app):
     assert "licence" in links["properties"]["comments_json"]["description"]
 
 
-def test_api_answers_are_read_only(client, world):
+def test_api_answers_are_read_only(client, archive_world):
     assert client.post("/api/v1/consultations").status_code in (400, 405)  # never a write
     assert client.delete("/api/v1/consultations/allotments").status_code == 405
     with client.application.app_context():

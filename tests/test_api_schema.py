@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
     status_code_conformance,
 )
-from test_archive import cheap_hashing, seed_world  # noqa: E402,I001 - tests/ is on sys.path
+from support.archive import seed_archive  # noqa: E402 - tests/ is on sys.path
 
 from consult.extensions import db  # noqa: E402
 
@@ -25,11 +25,10 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 
 @pytest.fixture
-def api_schema(app, monkeypatch):
+def api_schema(app):
     """The app's OpenAPI document, loaded through the app, over a seeded database."""
-    cheap_hashing(monkeypatch)
     with app.test_request_context():
-        seed_world()
+        seed_archive()
         db.session.remove()
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 

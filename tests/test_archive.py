@@ -9,139 +9,31 @@ from datetime import timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from support.archive import UNPUBLISHED_WORDS  # tests/ is on sys.path
 
 from consult import search
 from consult.archive import downloads, listing
 from consult.archive import service as archive
-from consult.comments.service import CommentInput, submit_comment, withdraw_comment
-from consult.consultations.service import create_consultation, publish_version
+from consult.comments.service import withdraw_comment
 from consult.extensions import db
-from consult.models import Comment, CommentStatus, Response, Theme, ThemeComment, utcnow
-from consult.users import create_user
+from consult.models import Comment, utcnow
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-DOC = """# Allotments
-
-## 1. Waiting lists
-
-Councils must keep a waiting list for allotment plots.
-
-## 2. Water
-
-Every site needs a standpipe for watering vegetables.
-"""
-DOC_V2 = DOC.replace("a standpipe", "a standpipe or rainwater storage")
-PARKING = """# Parking <&> permits
-
-## 1. Fees
-
-Residents pay an annual fee for a parking permit.
-"""
-
-
-def _anchor(consultation, startswith: str) -> str:
-    return next(p.anchor for p in consultation.versions[-1].paragraphs if p.text.startswith(startswith))
-
-
-def _comment(c, anchor, user, body, key, now=None, **kw):
-    comment, _ = submit_comment(db.session, c, anchor, user,
-                                CommentInput(body=body, submission_key=key, **kw), now=now)
-    return comment
-
-
-def seed_world() -> dict:
-    """Two public consultations (one open with two versions, one closed and responded), a draft,
-    and comments in every state. Call inside an app context."""
-    now = utcnow()
-    open_c = create_consultation(
-        db.session, slug="allotments", files=[("a.md", DOC)], publish=True, moderation_mode="post",
-        department="Department for Growing", summary="Plots and water.",
-        opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=3))
-    db.session.flush()
-    publish_version(db.session, open_c, [("a.md", DOC_V2)], note="Rainwater added.")
-    closed = create_consultation(
-        db.session, slug="parking", files=[("p.md", PARKING)], publish=True, moderation_mode="post",
-        department="Department for Roads", opens_at=now - timedelta(days=400),
-        closes_at=now - timedelta(days=370))
-    create_consultation(db.session, slug="secret-draft", files=[("d.md", "# Draft\n\nHidden text.\n")])
-    db.session.flush()
-    greta = create_user(db.session, "greta.grower@example.org", "a-long-password", confirmed=True,
-                        display_name="Greta Grower")
-    shy = create_user(db.session, "shy.person@example.org", "a-long-password", confirmed=True,
-                      display_name="Shy Person")
-    org = create_user(db.session, "ops@allotment-society.example.org", "a-long-password", confirmed=True,
-                      display_name="Society Officer")
-    water = _anchor(open_c, "Every site")
-    waiting = _anchor(open_c, "Councils")
-    ids = {}
-    ids["published"] = _comment(open_c, water, greta, "Rainwater butts would be cheaper than standpipes.", "g1").id
-    ids["hidden_name"] = _comment(open_c, None, shy, "Please publish the waiting times for plots.", "s1",
-                                  show_name=False).id
-    ids["formula"] = _comment(open_c, waiting, org, "=SUM(1+2) is what the waiting list feels like",
-                              "o1", respondent_type="organisation", organisation="Allotment Society").id
-    ids["reply"] = _comment(open_c, water, shy, "Agreed, butts are cheaper.", "s2",
-                            parent_id=ids["published"], show_name=False).id
-    ids["rejected"] = _comment(open_c, water, greta, "Rejected zucchini rant about standpipes.", "g2").id
-    ids["withdrawn"] = _comment(open_c, water, greta, "Withdrawn marrow musing about standpipes.", "g3").id
-    db.session.flush()
-    rejected = db.session.get(Comment, ids["rejected"])
-    rejected.status, rejected.published_at = CommentStatus.REJECTED.value, None
-    withdraw_comment(db.session, ids["withdrawn"], greta.id)
-    open_c.moderation_mode = "pre"
-    ids["pending"] = _comment(open_c, water, org, "Pending pumpkin proposal for standpipes.", "o2").id
-    # The closed consultation: a comment made while it was open, a theme and a published response.
-    fees = _anchor(closed, "Residents")
-    ids["parking"] = _comment(closed, fees, greta, "Permit fees should fall for electric cars.", "g4",
-                              now=now - timedelta(days=380)).id
-    db.session.flush()
-    theme = Theme(consultation_id=closed.id, title="Fees for electric cars", said="Lower fees.",
-                  outcome="no_change", reasons="Fees cover costs.")
-    db.session.add(theme)
-    db.session.flush()
-    db.session.add(ThemeComment(theme_id=theme.id, comment_id=ids["parking"]))
-    db.session.add(Response(consultation_id=closed.id, summary="We kept the fees as they are.",
-                            next_steps="Review next year.", from_version=1,
-                            published_at=now - timedelta(days=360)))
-    closed.responded_at = now - timedelta(days=360)
-    db.session.commit()
-    assert db.session.get(Comment, ids["published"]).status == "published"
-    assert db.session.get(Comment, ids["pending"]).status == "pending"
-    return ids
-
-
-def cheap_hashing(monkeypatch) -> None:
-    """Seeding makes accounts; these tests are about the archive, not password strength."""
-    from argon2 import PasswordHasher
-
-    from consult import passwords
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-
 
 @pytest.fixture
-def world(app, monkeypatch):
-    cheap_hashing(monkeypatch)
-    with app.test_request_context():
-        ids = seed_world()
-        yield ids
-
-
-@pytest.fixture
-def indexed(world, app):
+def indexed(archive_world, app):
     search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
-    return world
+    return archive_world
 
 
 def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-UNPUBLISHED_WORDS = ("zucchini", "marrow", "pumpkin", "Hidden text")
-
-
 # --- the archive -----------------------------------------------------------------------------
 
-def test_archive_lists_public_consultations_but_never_drafts(client, world):
+def test_archive_lists_public_consultations_but_never_drafts(client, archive_world):
     page = _text(client.get("/consultations"))
     assert "Allotments" in page and "Parking" in page
     assert "secret-draft" not in page and "Draft" not in page.split("<main", 1)[1].split("Show consultations")[1]
@@ -154,7 +46,7 @@ def test_archive_lists_public_consultations_but_never_drafts(client, world):
     ("status=closed", None, "Allotments"),
     ("department=Department+for+Roads", "Parking", "Allotments"),
 ])
-def test_archive_filters_by_status_and_department(client, world, query, present, absent):
+def test_archive_filters_by_status_and_department(client, archive_world, query, present, absent):
     page = _text(client.get(f"/consultations?{query}"))
     results = page.split('role="status"', 1)[1]
     if present:
@@ -162,7 +54,7 @@ def test_archive_filters_by_status_and_department(client, world, query, present,
     assert f">{absent}" not in results
 
 
-def test_archive_filters_by_year_and_sorts_by_title(client, world):
+def test_archive_filters_by_year_and_sorts_by_title(client, archive_world):
     year = (utcnow() - timedelta(days=370)).year
     page = _text(client.get(f"/consultations?year={year}"))
     assert "Parking" in page.split('role="status"', 1)[1]
@@ -170,7 +62,7 @@ def test_archive_filters_by_year_and_sorts_by_title(client, world):
     assert titles.index("Allotments") < titles.index("Parking")
 
 
-def test_archive_pagination_edges(client, world):
+def test_archive_pagination_edges(client, archive_world):
     first = _text(client.get("/consultations?per_page=1&sort=title"))
     assert "Page 1 of 2" in first and "Next page" in first and "Allotments" in first.split('role="status"')[1]
     second = _text(client.get("/consultations?per_page=1&sort=title&page=2"))
@@ -188,7 +80,7 @@ def test_archive_pagination_edges(client, world):
     assert client.get("/consultations?year=20x4").status_code == 400
 
 
-def test_home_page_shows_closing_soon_open_now_and_the_archive(client, world):
+def test_home_page_shows_closing_soon_open_now_and_the_archive(client, archive_world):
     page = _text(client.get("/"))
     assert "Closing soon" in page and "Open now" in page
     soon = page.split("Closing soon", 1)[1].split("Open now", 1)[0]
@@ -197,7 +89,7 @@ def test_home_page_shows_closing_soon_open_now_and_the_archive(client, world):
     assert 'type="application/atom+xml"' in page
 
 
-def test_closed_consultation_shows_a_read_only_banner_and_downloads(client, world):
+def test_closed_consultation_shows_a_read_only_banner_and_downloads(client, archive_world):
     closed = _text(client.get("/c/parking"))
     assert "read-only" in closed and "Read the department’s response" in closed
     open_page = _text(client.get("/c/allotments"))
@@ -222,7 +114,7 @@ def _csv(client, slug="allotments"):
 LICENCE_LINK = '<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel="license"'
 
 
-def test_csv_header_is_line_one_and_the_licence_is_in_the_link_header(client, world):
+def test_csv_header_is_line_one_and_the_licence_is_in_the_link_header(client, archive_world):
     response = client.get("/c/allotments/comments.csv")
     # What pandas.read_csv and a spreadsheet do: take line 1 as the column names.
     reader = csv.DictReader(io.StringIO(_text(response)))
@@ -234,49 +126,50 @@ def test_csv_header_is_line_one_and_the_licence_is_in_the_link_header(client, wo
     assert response.headers["Link"] == LICENCE_LINK
 
 
-def test_csv_holds_only_published_comments(client, world):
+def test_csv_holds_only_published_comments(client, archive_world):
     response, rows = _csv(client)
     header = rows[0]
     assert header[:3] == ["comment_id", "consultation", "version"]
     records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
     ids = {int(r["comment_id"]) for r in records}
-    assert ids == {world["published"], world["hidden_name"], world["formula"], world["reply"]}
+    assert ids == {archive_world["published"], archive_world["hidden_name"], archive_world["formula"],
+                   archive_world["reply"]}
     body = _text(response)
     for word in UNPUBLISHED_WORDS:
         assert word not in body
-    water = next(r for r in records if int(r["comment_id"]) == world["published"])
+    water = next(r for r in records if int(r["comment_id"]) == archive_world["published"])
     assert water["paragraph_number"] == "2.1" and water["version"] == "2"
     assert water["paragraph_text"] == "Every site needs a standpipe or rainwater storage for watering vegetables."
     assert water["name"] == "Greta Grower"
-    reply = next(r for r in records if int(r["comment_id"]) == world["reply"])
-    assert reply["reply_to"] == str(world["published"])
+    reply = next(r for r in records if int(r["comment_id"]) == archive_world["reply"])
+    assert reply["reply_to"] == str(archive_world["published"])
 
 
-def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, world):
+def test_csv_escapes_formulas_and_never_contains_emails_or_hidden_names(client, archive_world):
     response, rows = _csv(client)
     header = rows[0]
     records = {int(r[0]): dict(zip(header, r, strict=True)) for r in rows[1:]}
-    formula = records[world["formula"]]
+    formula = records[archive_world["formula"]]
     assert formula["comment"] == "'=SUM(1+2) is what the waiting list feels like"
     assert formula["organisation"] == "Allotment Society" and formula["respondent_type"] == "organisation"
     for row in rows[1:]:
         for cell in row:
             assert not cell.startswith(("=", "+", "-", "@", "\t"))
-    hidden = records[world["hidden_name"]]
+    hidden = records[archive_world["hidden_name"]]
     assert hidden["name"] == "a member of the public" and hidden["paragraph_anchor"] == ""
     body = _text(response)
     assert "@" not in body.replace("'@", "")  # no email address anywhere
     assert "Shy Person" not in body
 
 
-def test_csv_of_a_responded_consultation_names_themes_and_outcomes(client, world):
+def test_csv_of_a_responded_consultation_names_themes_and_outcomes(client, archive_world):
     _response, rows = _csv(client, "parking")
     records = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert len(records) == 1
     assert records[0]["themes"] == "Fees for electric cars" and records[0]["outcomes"] == "No change"
 
 
-def test_json_download_has_licence_and_the_same_published_comments(client, world):
+def test_json_download_has_licence_and_the_same_published_comments(client, archive_world):
     response = client.get("/c/allotments/comments.json")
     assert response.status_code == 200 and response.is_streamed
     data = json.loads(_text(response))
@@ -285,20 +178,20 @@ def test_json_download_has_licence_and_the_same_published_comments(client, world
     assert "Open Government Licence v3.0" in data["licence"]["note"]
     assert response.headers["Link"] == LICENCE_LINK
     assert data["consultation"]["slug"] == "allotments"
-    assert {c["id"] for c in data["comments"]} == {world["published"], world["hidden_name"],
-                                                   world["formula"], world["reply"]}
+    assert {c["id"] for c in data["comments"]} == {archive_world["published"], archive_world["hidden_name"],
+                                                   archive_world["formula"], archive_world["reply"]}
     text = _text(response)
     assert "@" not in text and "Shy Person" not in text and "author" not in text
     for word in UNPUBLISHED_WORDS:
         assert word not in text
     # JSON is not a spreadsheet: the text is exactly as published.
-    formula = next(c for c in data["comments"] if c["id"] == world["formula"])
+    formula = next(c for c in data["comments"] if c["id"] == archive_world["formula"])
     assert formula["comment"].startswith("=SUM")
     # No themes are shown before the response is published.
     assert all(c["themes"] == [] for c in data["comments"])
 
 
-def test_downloads_read_in_batches_and_keep_order(app, world, monkeypatch):
+def test_downloads_read_in_batches_and_keep_order(app, archive_world, monkeypatch):
     monkeypatch.setattr(downloads, "BATCH", 1)  # a query, and a piece, per comment
     with app.app_context():
         c = archive.public_consultation(db.session, "allotments")
@@ -308,7 +201,7 @@ def test_downloads_read_in_batches_and_keep_order(app, world, monkeypatch):
     assert len(pieces) == 6  # head, the 4 comments one batch each, end
 
 
-def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, world, monkeypatch):
+def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, archive_world, monkeypatch):
     with app.app_context():
         c = archive.public_consultation(db.session, "allotments")
         whole_csv = "".join(archive.comments_csv(db.session, c))
@@ -324,7 +217,7 @@ def test_downloads_stream_in_pieces_that_add_up_to_the_same_file(app, world, mon
     assert len(json.loads(whole_json)["comments"]) == 4
 
 
-def test_bad_download_requests_are_clear_4xx(client, world):
+def test_bad_download_requests_are_clear_4xx(client, archive_world):
     assert client.get("/c/no-such/comments.csv").status_code == 404
     assert client.get("/c/secret-draft/comments.csv").status_code == 404
     missing = client.get("/c/no-such/comments.json")
@@ -348,7 +241,7 @@ def _feed(client, url):
     return root, response.get_data(as_text=True)
 
 
-def test_feeds_are_atom_and_escape_titles(client, world):
+def test_feeds_are_atom_and_escape_titles(client, archive_world):
     root, _ = _feed(client, "/feeds/consultations.atom")
     titles = [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")]
     assert any("Parking <&> permits" in t for t in titles)  # escaped in the XML, intact once parsed
@@ -357,7 +250,7 @@ def test_feeds_are_atom_and_escape_titles(client, world):
     assert [e.findtext(f"{ATOM}title") for e in root.findall(f"{ATOM}entry")] == ["Response: Parking <&> permits"]
 
 
-def test_comment_feed_has_only_published_comments(client, world):
+def test_comment_feed_has_only_published_comments(client, archive_world):
     root, text = _feed(client, "/c/allotments/comments.atom")
     assert len(root.findall(f"{ATOM}entry")) == 4
     for word in UNPUBLISHED_WORDS:
@@ -393,7 +286,7 @@ def test_search_filters_by_kind_status_consultation_and_date(client, indexed):
     assert ">0 results" not in _text(client.get("/search?q=standpipe&to=" + future))
 
 
-def test_search_date_hint_names_no_format_the_date_control_contradicts(client, world):
+def test_search_date_hint_names_no_format_the_date_control_contradicts(client, archive_world):
     page = _text(client.get("/search"))
     assert "Use the date picker, or type a date such as 31 January 2024." in page
     assert "2024-01-31" not in page  # <input type="date"> may show 01/31/2024 beside it
@@ -437,7 +330,7 @@ def test_search_says_clearly_when_a_date_is_not_a_date(client, indexed, value, m
     assert 'id="q" name="q" value="standpipe" maxlength="500">' in page
 
 
-def test_search_form_offers_every_public_consultation_and_never_a_draft(client, world, monkeypatch):
+def test_search_form_offers_every_public_consultation_and_never_a_draft(client, archive_world, monkeypatch):
     """The consultation choice is not one page of the archive: with pages of one consultation,
     both public ones are still offered, by title."""
     monkeypatch.setattr(listing, "MAX_PER_PAGE", 1)
@@ -482,14 +375,13 @@ def test_search_results_never_include_a_withdrawn_comment(client, indexed, app):
     assert "would be cheaper than" not in page and "Agreed" in page  # the reply is still published
 
 
-def test_search_highlight_escapes_html_in_comments(client, app, world):
+def test_search_highlight_escapes_html_in_comments(client, app, archive_world, make_user, make_comment):
     with app.test_request_context():
         from consult.models import Consultation
         c = db.session.query(Consultation).filter_by(slug="allotments").one()
         c.moderation_mode = "post"
-        user = create_user(db.session, "x@example.org", "a-long-password", confirmed=True)
-        _comment(c, None, user, "Beetroot <script>alert(1)</script> beds", "x1")
-        db.session.commit()
+        make_comment("allotments", make_user("x@example.org", name="x"), "Beetroot <script>alert(1)</script> beds",
+                     key="x1")
         search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
     page = _text(client.get("/search?q=beetroot"))
     assert "<mark" in page and "<script>alert" not in page and "&lt;script&gt;" in page
