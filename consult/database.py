@@ -43,6 +43,17 @@ def writing() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Run a block whose transactions only read, inside a job that otherwise writes (a long
+    read, like rebuilding the search index, must not hold SQLite's write lock)."""
+    token = _write_intent.set(False)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+@contextlib.contextmanager
 def unit_of_work(session) -> Iterator[None]:
     """Commit what the block did, or roll all of it back when the block raises.
 

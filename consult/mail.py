@@ -36,7 +36,14 @@ class MailError(RuntimeError):
 
 
 class TemporaryMailError(MailError):
-    """Not sent this time, worth trying again later (no connection, a 4xx answer, a time-out)."""
+    """Not sent this time, worth trying again later (no connection, a 4xx answer, a time-out).
+
+    `this_message_only`: the server answered 4xx about this message; others may go now.
+    """
+
+    def __init__(self, message: str, this_message_only: bool = False):
+        super().__init__(message)
+        self.this_message_only = this_message_only
 
 
 class PermanentMailError(MailError):
@@ -113,7 +120,7 @@ class Mailer:
             if 500 <= code < 600:
                 raise PermanentMailError(f"The mail server refused {to}: {code} {_text(exc)}") from exc
             raise TemporaryMailError(f"The mail server could not take mail for {to} now: "
-                                     f"{code} {_text(exc)}") from exc
+                                     f"{code} {_text(exc)}", this_message_only=True) from exc
         except (smtplib.SMTPException, OSError) as exc:
             # No connection, a time-out, our sender or login refused: nothing to do with this
             # address, so try again later, on a new connection.

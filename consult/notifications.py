@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import func, select, update
 
 from consult.config import DEVELOPMENT_SITE_URL
-from consult.mail import MailError, PermanentMailError, mail_domain, open_mailer
+from consult.mail import PermanentMailError, TemporaryMailError, mail_domain, open_mailer
 from consult.models import Notification, User, utcnow
 from moderation.db import DbSession
 
@@ -179,8 +179,13 @@ def deliver_due(session: DbSession, config: Mapping, limit: int = BATCH_SIZE) ->
                 _mark(session, out.id, mail_failed_at=utcnow(), mail_error=str(exc)[:500],
                       mail_attempts=out.attempts + 1, claimed_until=None)
                 done.failed += 1
-            except MailError as exc:
-                # Not this message's fault, most likely the server's: the rest of the batch waits too.
+            except TemporaryMailError as exc:
+                if exc.this_message_only:  # e.g. a full mailbox (4xx): the others may go now
+                    given_up = _defer(session, out, str(exc))
+                    done.failed += given_up
+                    done.deferred += 1 - given_up
+                    continue
+                # No connection, or refused us as a sender: the rest of the batch waits too.
                 for waiting in batch[index:]:
                     given_up = _defer(session, waiting, str(exc))
                     done.failed += given_up

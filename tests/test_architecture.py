@@ -176,3 +176,7 @@ def test_the_cycle_finder_finds_a_cycle():
 def test_huey_lives_in_one_module():
     # The job queue's library is swappable: only consult/jobs/queue.py knows it is Huey.
     assert _importers("huey") == ["consult/jobs/queue.py"]
+
+
+def test_redis_lives_in_the_queue_module():
+    assert _importers("redis") == ["consult/jobs/queue.py"]

@@ -1,49 +1,34 @@
-"""Sending mail: through SMTP when a server is configured, else to the log and the outbox."""
+"""Sending mail to a real SMTP server (aiosmtpd in the test process), or to the outbox without one.
+
+Delivery of notifications: batches over one connection, each message marked before the next,
+temporary failures tried again later (never lost, never doubled), permanent ones recorded.
+"""
 from __future__ import annotations
 
 import json
-import smtplib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
-from consult import mail
-from consult.mail import MailError, read_outbox, send_mail
+from consult.extensions import db
+from consult.mail import MailError, PermanentMailError, TemporaryMailError, open_mailer, read_outbox, send_mail
+from consult.models import Notification, User, utcnow
+from consult.notifications import (
+    GIVE_UP_AFTER,
+    RETRY_LONGEST,
+    deliver_all_due,
+    deliver_due,
+    failed_mail,
+    notify,
+    retry_failed_mail,
+)
+from support.jobs import run_jobs
+from support.server import free_port
+from support.smtp_server import smtp_server  # noqa: F401  (a fixture)
 
-
-class FakeSMTP:
-    """Stands in for smtplib.SMTP and records what the app asked of it."""
-
-    sent: list = []
-    calls: list = []
-    fail = False
-
-    def __init__(self, host, port, timeout=None):
-        FakeSMTP.calls.append(("connect", host, port))
-        if FakeSMTP.fail:
-            raise ConnectionRefusedError(111, "Connection refused")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self):
-        FakeSMTP.calls.append(("starttls",))
-
-    def login(self, user, password):
-        FakeSMTP.calls.append(("login", user, password))
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
-
-
-@pytest.fixture
-def fake_smtp(monkeypatch):
-    FakeSMTP.sent, FakeSMTP.calls, FakeSMTP.fail = [], [], False
-    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
-    return FakeSMTP
+SITE = "https://consult.example.gov"
 
 
 def test_without_a_mail_server_messages_go_to_the_outbox_and_the_log(app, caplog):
@@ -60,31 +45,26 @@ def test_without_a_mail_server_messages_go_to_the_outbox_and_the_log(app, caplog
     assert "ann@example.org" in caplog.text and "First" in caplog.text
 
 
-def test_with_a_mail_server_messages_go_through_smtp(app, fake_smtp):
-    app.config.update(MAIL_SERVER="smtp.example.org", MAIL_PORT=587, MAIL_USE_TLS=True,
-                      MAIL_USERNAME="consult", MAIL_PASSWORD="s3cret",
-                      MAIL_FROM="consult@example.org")
+def test_with_a_mail_server_a_message_arrives_with_its_headers(app, smtp_server):
+    app.config.update(smtp_server.config())
     with app.app_context():
-        send_mail("ann@example.org", "Your comment", "It was published.")
-    assert fake_smtp.calls == [("connect", "smtp.example.org", 587), ("starttls",),
-                               ("login", "consult", "s3cret")]
-    [message] = fake_smtp.sent
-    assert message["To"] == "ann@example.org" and message["From"] == "consult@example.org"
+        send_mail("ann@example.org", "Your comment", "It was published: é")
+    [message] = smtp_server.messages
+    assert message["To"] == "ann@example.org" and message["From"] == "consult@example.gov"
     assert message["Subject"] == "Your comment"
-    assert message.get_content().strip() == "It was published."
+    assert message["Message-ID"].endswith("@example.gov>") and message["Date"]
+    assert message.get_content().strip() == "It was published: é"
     assert read_outbox(app.config["OUTBOX_DIR"]) == []
 
 
-def test_an_unreachable_mail_server_raises_mail_error(app, fake_smtp):
-    app.config["MAIL_SERVER"] = "smtp.example.org"
-    fake_smtp.fail = True
+def test_an_unreachable_mail_server_raises_mail_error(app):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
     with app.app_context(), pytest.raises(MailError, match="ann@example.org"):
         send_mail("ann@example.org", "Subject", "Body")
 
 
-def test_a_failed_email_is_explained_on_the_page(app, client, fake_smtp):
-    app.config["MAIL_SERVER"] = "smtp.example.org"
-    fake_smtp.fail = True
+def test_a_failed_email_is_explained_on_the_page(app, client):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     response = client.post("/register", data={
         "email": "ann@example.org", "display_name": "Ann",
         "password": "a long enough password", "confirm": "a long enough password"},
@@ -95,13 +75,177 @@ def test_a_failed_email_is_explained_on_the_page(app, client, fake_smtp):
     assert "<h1>Sign in</h1>" in html
 
 
-def test_smtp_errors_are_wrapped(app, monkeypatch):
-    class Refusing(FakeSMTP):
-        def send_message(self, message):
-            raise smtplib.SMTPRecipientsRefused({"x@example.org": (550, b"no")})
+def test_the_server_refusing_an_address_is_permanent_and_busy_is_temporary(app, smtp_server):
+    app.config.update(smtp_server.config())
+    smtp_server.refuse_for_good.add("gone@example.org")
+    smtp_server.refuse_for_now.add("busy@example.org")
+    with app.app_context(), open_mailer(app.config) as mailer:
+        with pytest.raises(PermanentMailError, match="550"):
+            mailer.send("gone@example.org", "S", "B")
+        with pytest.raises(TemporaryMailError, match="451"):
+            mailer.send("busy@example.org", "S", "B")
+        with pytest.raises(PermanentMailError, match="not an email address"):
+            mailer.send("not an address", "S", "B")
+        mailer.send("ann@example.org", "S", "B")  # the same connection still works
+    assert [m["To"] for m in smtp_server.messages] == ["ann@example.org"]
+    assert smtp_server.connections == 1
 
-    FakeSMTP.calls, FakeSMTP.fail = [], False
-    monkeypatch.setattr(mail.smtplib, "SMTP", Refusing)
-    app.config["MAIL_SERVER"] = "smtp.example.org"
-    with app.app_context(), pytest.raises(MailError):
-        send_mail("x@example.org", "Subject", "Body")
+
+# --------------------------------------------------------------------------- notifications
+
+
+def _people(app, *emails: str) -> list[int]:
+    with app.app_context():
+        users = [User(email=e, password_hash="x", display_name=e.split("@")[0].title()) for e in emails]
+        db.session.add_all(users)
+        db.session.commit()
+        return [u.id for u in users]
+
+
+def _notes(app, user_ids: list[int], **values) -> list[int]:
+    """One notification per user, committed outside any request (as a job records them)."""
+    with app.app_context():
+        notes = [notify(db.session, uid, "decision", f"Note {i}", f"Body {i}: /me/comments",
+                        link=f"/me/comments#comment-{i}") for i, uid in enumerate(user_ids, 1)]
+        db.session.flush()
+        if values:
+            db.session.execute(update(Notification).where(Notification.id.in_([n.id for n in notes]))
+                               .values(**values))
+        ids = [n.id for n in notes]
+        db.session.commit()
+        return ids
+
+
+def _state(app, note_id: int) -> Notification:
+    with app.app_context():
+        note = db.session.get(Notification, note_id)
+        db.session.expunge(note)
+        return note
+
+
+@pytest.fixture
+def mail_app(app, smtp_server):
+    app.config.update(smtp_server.config(), SITE_URL=SITE)
+    return app
+
+
+def test_a_batch_goes_over_one_connection_with_fixed_message_ids_and_site_links(mail_app, smtp_server):
+    ids = _notes(mail_app, _people(mail_app, *[f"p{i}@example.org" for i in range(5)]))
+    assert run_jobs(mail_app) >= 1  # the commit put a mail job on the queue
+    assert len(smtp_server.messages) == 5 and smtp_server.connections == 1
+    assert smtp_server.message_ids == [
+        f"<notification-{i}.{_state(mail_app, i).created_at:%Y%m%d%H%M%S}@example.gov>" for i in ids]
+    first = smtp_server.messages[0]
+    assert first["To"] == "p0@example.org" and first["Subject"] == "Note 1"
+    assert f"Body 1: {SITE}/me/comments" in first.get_content()
+    assert first.get_content().rstrip().endswith(f"{SITE}/me/comments#comment-1")
+    assert all(_state(mail_app, i).mailed_at is not None for i in ids)
+    # Nothing is due any more: running the queue again, or the CLI, sends nothing twice.
+    with mail_app.app_context():
+        assert deliver_all_due(db.session, mail_app.config).sent == 0
+    assert len(smtp_server.messages) == 5
+
+
+def test_a_permanent_failure_is_recorded_not_retried_and_can_be_retried_by_hand(mail_app, smtp_server):
+    smtp_server.refuse_for_good.add("gone@example.org")
+    gone, ann = _notes(mail_app, _people(mail_app, "gone@example.org", "ann@example.org"))
+    run_jobs(mail_app)
+    assert [m["To"] for m in smtp_server.messages] == ["ann@example.org"]
+    note = _state(mail_app, gone)
+    assert note.mailed_at is None and note.mail_failed_at is not None
+    assert "550" in note.mail_error and note.mail_attempts == 1
+    with mail_app.app_context():
+        assert deliver_all_due(db.session, mail_app.config).sent == 0  # never retried by itself
+        rows, total = failed_mail(db.session)
+        assert total == 1 and rows[0][1].email == "gone@example.org"
+        smtp_server.refuse_for_good.clear()  # the address was fixed
+        assert retry_failed_mail(db.session, [gone]) == 1
+        db.session.commit()
+    run_jobs(mail_app)
+    assert [m["To"] for m in smtp_server.messages] == ["ann@example.org", "gone@example.org"]
+    assert _state(mail_app, gone).mail_failed_at is None
+
+
+def test_a_server_down_for_an_hour_loses_nothing_and_doubles_nothing(app, smtp_server):
+    app.config.update(SITE_URL=SITE, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(),
+                      MAIL_FROM="consult@example.gov")  # no server there yet
+    ids = _notes(app, _people(app, "ann@example.org", "bob@example.org", "cat@example.org"))
+    waits = []
+    with app.app_context():
+        for _ in range(8):  # the server stays down: every attempt waits longer, up to a limit
+            db.session.execute(update(Notification).values(mail_retry_at=None))  # an hour goes by
+            db.session.commit()
+            done = deliver_due(db.session, app.config)
+            assert done.server_down and done.sent == 0 and done.deferred == 3 and done.failed == 0
+            note = db.session.get(Notification, ids[0])
+            waits.append(note.mail_retry_at - utcnow())
+            db.session.commit()
+        assert waits[1] > waits[0] and max(waits) <= RETRY_LONGEST
+        assert deliver_due(db.session, app.config).sent == 0  # not due again yet
+        # The server is back; once the wait is over, each message goes exactly once.
+        app.config.update(smtp_server.config())
+        db.session.execute(update(Notification).values(mail_retry_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        assert deliver_all_due(db.session, app.config).sent == 3
+    assert sorted(m["To"] for m in smtp_server.messages) == ["ann@example.org", "bob@example.org",
+                                                            "cat@example.org"]
+    assert len(set(smtp_server.message_ids)) == 3
+    assert all(_state(app, i).mail_attempts == 8 and _state(app, i).mail_error == "" for i in ids)
+
+
+def test_temporary_failures_are_given_up_after_three_days(app):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    [old] = _notes(app, _people(app, "ann@example.org"), created_at=utcnow() - GIVE_UP_AFTER)
+    with app.app_context():
+        done = deliver_due(db.session, app.config)
+    assert done.failed == 1 and done.deferred == 0
+    note = _state(app, old)
+    assert note.mail_failed_at is not None and "Gave up after 1 attempts over 3 days" in note.mail_error
+
+
+def test_a_busy_mailbox_waits_while_the_rest_of_the_batch_goes(mail_app, smtp_server):
+    smtp_server.refuse_for_now.add("busy@example.org")
+    busy, ann = _notes(mail_app, _people(mail_app, "busy@example.org", "ann@example.org"))
+    run_jobs(mail_app)
+    assert [m["To"] for m in smtp_server.messages] == ["ann@example.org"]
+    note = _state(mail_app, busy)
+    assert note.mailed_at is None and note.mail_failed_at is None and note.mail_retry_at > utcnow()
+
+
+def test_mail_to_an_erased_account_is_not_sent(mail_app, smtp_server):
+    [note_id] = _notes(mail_app, _people(mail_app, "ann@example.org"))
+    with mail_app.app_context():
+        db.session.execute(update(User).values(deleted_at=utcnow()))
+        db.session.commit()
+    run_jobs(mail_app)
+    assert smtp_server.messages == [] and _state(mail_app, note_id).mailed_at is not None
+
+
+def test_a_claimed_message_is_left_to_its_worker_until_the_claim_runs_out(mail_app, smtp_server):
+    [note_id] = _notes(mail_app, _people(mail_app, "ann@example.org"),
+                       claimed_until=utcnow() + timedelta(minutes=5))
+    run_jobs(mail_app)
+    assert smtp_server.messages == []  # another worker is sending it
+    with mail_app.app_context():
+        db.session.execute(update(Notification).values(claimed_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()  # that worker died: its claim ran out
+        assert deliver_all_due(db.session, mail_app.config).sent == 1
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_moderation_decision_reaches_the_author_through_the_queue(mail_app, smtp_server, auth, make_user,
+                                                                     make_consultation, make_comment):
+    consultation = make_consultation(mode="pre")
+    ann = make_user("ann@example.org", name="Ann")
+    comment = make_comment(consultation, ann, body="Please make permits monthly.")
+    moderator = auth.as_("moderator")
+    with mail_app.app_context():
+        from moderation.models import QueueItem
+
+        item = db.session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment))
+    response = moderator.post(f"/moderation/items/{item}/decide", data={"outcome": "approve"})
+    assert response.status_code in (302, 303)
+    assert smtp_server.messages == []  # the request did not send it ...
+    run_jobs(mail_app)  # ... a worker did
+    [message] = [m for m in smtp_server.messages if m["To"] == "ann@example.org"]
+    assert f"{SITE}/me/comments#comment-{comment}" in message.get_content()

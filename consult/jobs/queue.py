@@ -1,4 +1,4 @@
-"""The job queue, on Huey: the one module that imports it.
+"""The job queue, on Huey (and redis-py, its Redis client): the one module that imports them.
 
 Huey was chosen over RQ, Celery and Dramatiq because it is the one well-kept queue with an
 embedded storage: a SQLite file (no extra service on a laptop or a single host), and Redis when
@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
+from redis import ConnectionPool
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,11 @@ def make_huey(config) -> Huey:
     """A Huey on Redis when REDIS_URL is set, else on the SQLite file QUEUE_FILE."""
     name = config.get("QUEUE_NAME") or "consult"
     if config.get("REDIS_URL"):
-        # health_check_interval: a connection idle since Redis restarted is noticed and remade.
-        return RedisHuey(name, url=config["REDIS_URL"], results=False, health_check_interval=30)
+        # health_check_interval: a connection idle since Redis restarted is noticed and remade;
+        # the time-outs keep a web request from hanging on a Redis that does not answer.
+        pool = ConnectionPool.from_url(config["REDIS_URL"], health_check_interval=30,
+                                       socket_connect_timeout=2, socket_timeout=10)
+        return RedisHuey(name, connection_pool=pool, results=False)
     return SqliteHuey(name, filename=config["QUEUE_FILE"], results=False, timeout=10)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from consult.database import reading
 from consult.jobs.service import job_kind, start_job
 from consult.models import BackgroundJob, utcnow
 from moderation.db import DbSession
@@ -37,11 +38,13 @@ def reindex(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
                            .values(done=done, heartbeat_at=utcnow()))
             writer.commit()
 
-        total = records.published_comment_count(session)
         session.commit()
-        writer.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(total=total, done=0))
-        writer.commit()
-        rebuild(config["SEARCH_INDEX_DIR"], session, progress=progress)
+        with reading():  # a long read: SQLite's write lock stays free for everyone else
+            total = records.published_comment_count(session)
+            writer.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(total=total, done=0))
+            writer.commit()
+            rebuild(config["SEARCH_INDEX_DIR"], session, progress=progress)
+            session.commit()
         writer.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(done=total))
         writer.commit()
     session.commit()
