@@ -1,4 +1,4 @@
-"""Helpers for app tests: a fresh app per database, make users, sign clients in, read the outbox.
+"""Helpers for app tests: a fresh app per database, make users, sign in through the form, read the outbox.
 
 They open their own short application context, so a test can mix them freely with requests
 from the test client (a request made *inside* an open app context shares its `g`, which is
@@ -6,8 +6,15 @@ where Flask-Login caches the signed-in user, and would leak it between clients).
 """
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
+import sqlite3
+import tempfile
 from pathlib import Path
+
+from jinja2.bccache import Bucket, BytecodeCache
+from sqlalchemy.engine import make_url
 
 from consult.extensions import db
 from consult.mail import OutboxMessage, read_outbox
@@ -60,13 +67,6 @@ def put_signed_in(client, app, session_id: str) -> None:
         s["_user_id"] = session_id
         s["_fresh"] = True
         s[SESSION_KEY] = key
-
-
-def sign_in(client, app, user_id: int) -> None:
-    """Sign a test client in without the password form (no argon2 cost)."""
-    with app.app_context():
-        session_id = db.session.get(User, user_id).get_id()
-    put_signed_in(client, app, session_id)
 
 
 def log_in(client, email: str, password: str = PASSWORD, next: str | None = None):
@@ -126,17 +126,12 @@ Zones are reviewed every year.
 """
 
 
-def sign_in_as(client, user: User) -> None:
-    """Sign a test client in as a user object already loaded in the caller's app context."""
-    from flask import current_app
-
-    put_signed_in(client, current_app, user.get_id())
-
-
 def fresh_app(database_url: str, tmp_path: Path, **config):
     """An application on an empty schema, torn down afterwards (a generator for fixtures).
 
-    Tests get CSRF off and test paths by default; `config` overrides any of it.
+    Tests get CSRF off and test paths by default; `config` overrides any of it. A new SQLite file
+    starts as a copy of the schema this process made once (what `db.create_all()` makes, at a
+    fraction of the cost), and is left with tmp_path; PostgreSQL is dropped and made afresh.
     """
     from consult import create_app
 
@@ -149,14 +144,67 @@ def fresh_app(database_url: str, tmp_path: Path, **config):
         "WTF_CSRF_ENABLED": False,
         **config,
     })
+    app.jinja_env.bytecode_cache = _TEMPLATES  # each app compiles the same templates: once will do
+    sqlite_file = _new_sqlite_file(database_url)
     with app.app_context():
-        _drop_everything()
-        db.create_all()
+        if sqlite_file is None:
+            _drop_everything()
+            db.create_all()
+        else:
+            _copy_empty_schema(sqlite_file)
     yield app
     with app.app_context():
         db.session.remove()
-        _drop_everything()
+        if sqlite_file is None:
+            _drop_everything()
         db.engine.dispose()
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for every app of the test process (Jinja checks each
+    against its template's source before using it)."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedBytecode()
+_EMPTY_SCHEMA: list[Path] = []  # the file, once made
+
+
+def _new_sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL that does not exist yet, else None (PostgreSQL, or a file in use)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
+def _copy_empty_schema(path: Path) -> None:
+    """Give a new SQLite file the models' empty schema: made by create_all the first time in this
+    process and kept as a file, copied after that."""
+    if not _EMPTY_SCHEMA:
+        db.create_all()
+        db.engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+        template = Path(tempfile.mkdtemp(prefix="consult-schema-")) / "empty.sqlite3"
+        source, copy = sqlite3.connect(path), sqlite3.connect(template)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        atexit.register(shutil.rmtree, template.parent, ignore_errors=True)
+        _EMPTY_SCHEMA.append(template)
+    else:
+        shutil.copyfile(_EMPTY_SCHEMA[0], path)
 
 
 def _drop_everything() -> None:
