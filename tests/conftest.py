@@ -1,8 +1,10 @@
 """Shared fixtures: an app on a fresh database per test, on SQLite and (in CI) PostgreSQL."""
 from __future__ import annotations
 
+import gc
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,33 @@ def _quick_password_hashing():
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield production
     passwords._hasher = production
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _url_builders_made_once():
+    """Each test makes an app, and werkzeug writes, parses and compiles two Python functions for
+    each of its ~90 URL rules, which is most of create_app's time. The function depends only on
+    the rule's text, parsed parts and defaults (it reads everything else from the rule it is
+    bound to), so a rule the same as one seen before gets the same function: URLs are built
+    by the very code they were built by before, compiled once per test process."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    made: dict[tuple, Callable] = {}
+
+    def once(self, append_unknown=True):
+        key = (self.rule, tuple(self._trace), tuple(sorted((self.defaults or {}).items())), append_unknown)
+        try:
+            return made[key]
+        except TypeError:  # a default that cannot be a key
+            return compile_builder(self, append_unknown)
+        except KeyError:
+            made[key] = compile_builder(self, append_unknown)
+            return made[key]
+
+    Rule._compile_builder = once
+    yield
+    Rule._compile_builder = compile_builder
 
 
 from helpers import fresh_app  # noqa: E402  (tests/ is on sys.path)
@@ -142,9 +171,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 # `make test-fast` runs `-m "not slow"`; `make test` and CI run everything. These are left out of
-# the fast tier because each needs real processes, a browser or many generated requests.
+# the fast tier because each needs real processes, a browser or many generated requests
+# (test_fast_tier runs pytest itself, twice). A few tests carry @pytest.mark.slow themselves:
+# the whole-corpus imports (documents/test_corpus), the 400-document fuzz run (documents/test_fuzz),
+# the searches over thousands of indexed documents (test_search) and the tests that load the whole
+# demo (`consult demo`), but for test_consultations' check that it loads.
 SLOW_DIRS = ("browser",)
-SLOW_FILES = ("test_api_schema.py", "test_concurrency.py", "test_scale_out.py")
+SLOW_FILES = ("test_api_schema.py", "test_concurrency.py", "test_scale_out.py", "test_fast_tier.py")
+
+
+def pytest_collection_finish(session):
+    """Spend less of the run in the garbage collector: what is loaded by now (the app's modules,
+    the collected tests) lives to the end, so it is frozen out of every later collection, and
+    collections come less often (each test makes an app, thousands of short-lived objects).
+    Nothing a test checks depends on when cycles are collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from consult.models import Consultation, DocumentVersion, Paragraph
@@ -179,6 +180,7 @@ def test_demo_loads_the_federal_draft_and_accounts(runner, client):
     assert runner.invoke(args=["demo"]).exit_code == 0
 
 
+@pytest.mark.slow  # loads the whole demo (`consult demo`): `make test` runs it, `make test-fast` does not
 def test_demo_leaves_a_moderator_two_held_comments_to_decide(runner, client, app, auth):
     """A new user trying the demo as its moderator finds a queue to work on, with reasons."""
     from consult.extensions import db

@@ -310,6 +310,7 @@ def test_a_participant_whose_comment_had_no_theme_is_told_where_it_is(app, respo
 # --------------------------------------------------------------------------- the demo
 
 
+@pytest.mark.slow  # loads the whole demo (`consult demo`): `make test` runs it, `make test-fast` does not
 def test_the_demos_published_response_links_to_its_lists(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     client = app.test_client()

@@ -205,6 +205,7 @@ def _many_documents(index_dir: str, count: int) -> list[list[str]]:
     return texts
 
 
+@pytest.mark.slow  # an index of 6,000 documents: `make test` runs it, `make test-fast` does not
 def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path, monkeypatch):
     # Several thousand documents, so each common word's postings span dozens of blocks that an
     # all-words search skips through: every count must equal what the texts say.
@@ -234,6 +235,7 @@ def test_searches_count_every_match_across_many_blocks_of_postings(app, tmp_path
     assert len(page.hits) == 20 and all("<mark" in h.highlight for h in page.hits)
 
 
+@pytest.mark.slow  # an index of 3,000 documents: `make test` runs it, `make test-fast` does not
 def test_ranking_is_whooshs_own_bm25f(app, tmp_path, monkeypatch):
     # search() reads field lengths its own way (whoosh_engine._BM25F): the order must be the same.
     monkeypatch.setattr(whoosh_engine, "MAX_RANKED", 10_000)  # rank every match, as whoosh does

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 
 def test_favicon_is_served_and_linked_from_every_page(client):
     icon = client.get("/favicon.ico")
@@ -14,6 +16,7 @@ def test_favicon_is_served_and_linked_from_every_page(client):
     assert re.search(r'<link rel="icon" href="/favicon.ico"', home)
 
 
+@pytest.mark.slow  # loads the whole demo (`consult demo`): `make test` runs it, `make test-fast` does not
 def test_a_responded_consultation_reads_as_plain_english(runner, client):
     assert runner.invoke(args=["demo"]).exit_code == 0
     page = client.get("/c/federal-source-code-policy").get_data(as_text=True)
@@ -21,6 +24,7 @@ def test_a_responded_consultation_reads_as_plain_english(runner, client):
     assert "has closed and the department has published its response; it is read-only" in page
 
 
+@pytest.mark.slow  # loads the whole demo (`consult demo`): `make test` runs it, `make test-fast` does not
 def test_a_version_number_that_is_not_a_number_is_refused_not_ignored(runner, client):
     assert runner.invoke(args=["demo"]).exit_code == 0
     good = client.get("/c/federal-source-code-policy/changes?from=1&to=2")

@@ -18,6 +18,7 @@ def all_corpus_files(corpus: Path) -> list[Path]:
     return [f for f in sorted(corpus.rglob("*.md")) if f.name not in NOT_DOCUMENTS]
 
 
+@pytest.mark.slow  # every file of the corpus: `make test` runs it, `make test-fast` does not
 def test_every_corpus_file_imports_with_unique_numbers_and_anchors(corpus):
     files = all_corpus_files(corpus)
     assert len(files) >= 25
@@ -137,6 +138,7 @@ def test_federal_draft_to_final_carries_anchors(draft, final):
     assert scope.previous_anchor is not None  # "2. Scope" survives renumbering and editing
 
 
+@pytest.mark.slow  # two whole ARF versions, matched: `make test` runs it, `make test-fast` does not
 @pytest.mark.parametrize("step", [0, 1, 2])
 def test_successive_arf_versions_carry_anchors(arf_texts, step):
     (old_name, old_text), (new_name, new_text) = arf_texts[step], arf_texts[step + 1]

@@ -52,6 +52,7 @@ def _import_or_explain(text: str) -> None:
             assert error.line is not None and error.line >= 1, error
 
 
+@pytest.mark.slow  # 400 generated documents: `make test` runs it, `make test-fast` does not
 @FUZZ
 @given(context=contexts, body=markup)
 @example(context="{}\n", body="<p><![></p>")
