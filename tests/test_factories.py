@@ -35,3 +35,24 @@ def test_made_comments_show_on_an_open_consultation_and_a_closed_one_takes_none(
               "show_name": "name"})
     assert response.status_code != 303
     assert "Too late?" not in client.get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
+
+
+def test_each_new_sqlite_app_has_the_models_tables_and_none_of_another_tests_rows(tmp_path):
+    """fresh_app copies a new SQLite file from a schema made once per process: each copy must be
+    what create_all makes, and empty, even after an earlier app wrote to its own."""
+    from helpers import fresh_app
+    from sqlalchemy import func, inspect, select
+    from support.factories import UserFactory
+
+    from consult.extensions import db
+
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        for app in fresh_app(f"sqlite:///{tmp_path / name}.sqlite3", tmp_path / name):
+            with app.app_context():
+                inspector = inspect(db.engine)
+                tables = {t: {c["name"] for c in inspector.get_columns(t)} for t in inspector.get_table_names()}
+                assert tables == {t.name: {c.name for c in t.columns} for t in db.metadata.sorted_tables}
+                for table in db.metadata.sorted_tables:
+                    assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.name
+            UserFactory(app)("ada@example.org")  # this app writes; the next must not see it
