@@ -22,7 +22,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/consult init-db
 	$(BIN)/consult demo
-	@echo "Serving Consult on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving Consult on http://$(HOST):$(PORT)/ with a background worker beside it (Ctrl-C stops both)"
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/consult worker & worker=$$!; \
 	SEARCH_INDEXER_THREAD=1 $(BIN)/consult run --host $(HOST) --port $(PORT)
 
 # Two workers fit this project's 2-core machines; each test file stays on one worker, so the

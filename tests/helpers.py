@@ -78,7 +78,10 @@ def log_in(client, email: str, password: str = PASSWORD, next: str | None = None
 
 
 def outbox(app) -> list[OutboxMessage]:
-    """The emails the app has 'sent' (written to its outbox), newest first."""
+    """The emails the app has 'sent' (written to its outbox), newest first, once its queued jobs have run."""
+    from support.jobs import run_jobs
+
+    run_jobs(app)
     return read_outbox(app.config["OUTBOX_DIR"])
 
 
@@ -141,6 +144,7 @@ def fresh_app(database_url: str, tmp_path: Path, **config):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "QUEUE_FILE": str(tmp_path / "queue.sqlite3"),
         "WTF_CSRF_ENABLED": False,
         **config,
     })

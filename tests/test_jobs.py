@@ -38,7 +38,7 @@ def queued_app(request, database_url, tmp_path):
         if not _redis_up():
             import os
 
-            if os.environ.get("CI"):
+            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
                 pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
             pytest.skip("Redis is not running on 127.0.0.1:6379")
         extra = {"REDIS_URL": REDIS_URL, "QUEUE_NAME": f"consult-test-{uuid.uuid4().hex[:12]}"}
