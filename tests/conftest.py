@@ -89,6 +89,7 @@ def _url_builders_made_once():
 
 from helpers import fresh_app  # noqa: E402  (tests/ is on sys.path)
 from support.factories import AuthActions, CommentFactory, ConsultationFactory, UserFactory  # noqa: E402
+from support.smtp_server import smtp_server  # noqa: E402, F401  (the real SMTP server fixture)
 
 BACKENDS = ["sqlite"] + (["postgres"] if RUN_POSTGRES else [])
 

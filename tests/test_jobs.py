@@ -6,7 +6,9 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from helpers import fresh_app
 from sqlalchemy import func, insert, select, update
+from support.jobs import run_jobs
 
 from consult.extensions import db
 from consult.jobs import jobs_of
@@ -15,8 +17,6 @@ from consult.jobs.kinds import run_job, run_task
 from consult.models import BackgroundJob, Comment, CommentStatus, Consultation, JobState, Notification, User, utcnow
 from consult.notifications import notify
 from consult.responses import service as responses
-from helpers import fresh_app
-from support.jobs import run_jobs
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -80,7 +80,8 @@ def test_a_job_is_started_once_per_key_and_claimed_by_one_worker(app):
         assert jobs.claim(db.session, first.id) is True
         assert jobs.claim(db.session, first.id) is False  # a second worker given the same id
         # Its worker dies: after a while without a heartbeat another worker takes it over.
-        db.session.execute(update(BackgroundJob).values(heartbeat_at=utcnow() - jobs.STALE_AFTER - timedelta(seconds=1)))
+        stale = utcnow() - jobs.STALE_AFTER - timedelta(seconds=1)
+        db.session.execute(update(BackgroundJob).values(heartbeat_at=stale))
         db.session.commit()
         assert jobs.needing_a_worker(db.session) == [first.id]
         assert jobs.claim(db.session, first.id) is True
@@ -201,9 +202,10 @@ def test_a_telling_job_whose_worker_died_resumes_without_telling_anyone_twice(ap
 
 
 def test_with_redis_down_a_moderators_decision_still_answers_and_is_recorded(database_url, tmp_path):
-    from moderation.models import QueueItem
     from support.factories import AuthActions, CommentFactory, ConsultationFactory, UserFactory
     from support.server import free_port
+
+    from moderation.models import QueueItem
 
     for app in fresh_app(database_url, tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"):
         make_user = UserFactory(app)  # nothing listens on that port: Redis is down
@@ -236,7 +238,7 @@ def test_an_enqueue_that_fails_loses_nothing(database_url, tmp_path, caplog):
         from consult.jobs import queue
 
         jobs_of(app).huey = queue.make_huey({"QUEUE_FILE": str(tmp_path / "queue-back.sqlite3")})
-        jobs_of(app).tasks = queue.register(jobs_of(app).huey, lambda name, args: run_task(app, name, args))
+        jobs_of(app).tasks = queue.register(jobs_of(app).huey, lambda name, args, app=app: run_task(app, name, args))
         with app.app_context():
             db.session.execute(update(BackgroundJob).values(enqueued_at=utcnow() - timedelta(minutes=5)))
             db.session.commit()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from support.jobs import run_jobs
+from support.server import free_port
 
 from consult.extensions import db
 from consult.mail import MailError, PermanentMailError, TemporaryMailError, open_mailer, read_outbox, send_mail
@@ -24,9 +26,6 @@ from consult.notifications import (
     notify,
     retry_failed_mail,
 )
-from support.jobs import run_jobs
-from support.server import free_port
-from support.smtp_server import smtp_server  # noqa: F401  (a fixture)
 
 SITE = "https://consult.example.gov"
 

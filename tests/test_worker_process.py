@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from support.server import REPO, consult_env
 
 from consult.extensions import db
 from consult.jobs import jobs_of
 from consult.models import Notification, User
 from consult.notifications import notify
-from support.server import REPO, consult_env
-from support.smtp_server import smtp_server  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.slow
 
