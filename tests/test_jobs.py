@@ -158,6 +158,7 @@ def _responded(app, make_consultation, participants: int) -> int:
         return made.id
 
 
+@pytest.mark.slow  # mails over a thousand people: `make test` runs it, `make test-fast` does not
 def test_publishing_tells_every_participant_once_through_a_job_in_chunks(app, make_consultation):
     cid = _responded(app, make_consultation, 1203)  # three chunks of 500, and three more
     with app.app_context():
@@ -178,6 +179,7 @@ def test_publishing_tells_every_participant_once_through_a_job_in_chunks(app, ma
                                  .where(Notification.mailed_at.is_(None))) == 0
 
 
+@pytest.mark.slow  # mails over a thousand people: `make test` runs it, `make test-fast` does not
 def test_a_telling_job_whose_worker_died_resumes_without_telling_anyone_twice(app, make_consultation):
     cid = _responded(app, make_consultation, 1100)
     from consult.responses.publication import tell_response_step
