@@ -175,8 +175,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 # the fast tier because each needs real processes, a browser or many generated requests
 # (test_fast_tier runs pytest itself, twice). A few tests carry @pytest.mark.slow themselves:
 # the whole-corpus imports (documents/test_corpus), the 400-document fuzz run (documents/test_fuzz),
-# the searches over thousands of indexed documents (test_search) and the tests that load the whole
-# demo (`consult demo`), but for test_consultations' check that it loads.
+# the searches over thousands of indexed documents (test_search), the jobs that tell a thousand
+# participants (test_jobs) and the tests that load the whole demo (`consult demo`), but for
+# test_consultations' check that it loads.
 SLOW_DIRS = ("browser",)
 SLOW_FILES = ("test_api_schema.py", "test_concurrency.py", "test_scale_out.py", "test_fast_tier.py")
 
