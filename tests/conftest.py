@@ -109,6 +109,12 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def csrf_app(database_url, tmp_path):
+    """An application with CSRF protection on, as in production (the `app` fixture has it off)."""
+    yield from fresh_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
 def client(app):
     """A test client for the app."""
     return app.test_client()

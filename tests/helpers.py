@@ -77,6 +77,13 @@ def log_in(client, email: str, password: str = PASSWORD, next: str | None = None
     return client.post("/login", data=data)
 
 
+def csrf_token(html: str) -> str:
+    """The CSRF token in a page's form (Flask-WTF's hidden field), for an app with CSRF on."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
 def outbox(app) -> list[OutboxMessage]:
     """The emails the app has 'sent' (written to its outbox), newest first, once its queued jobs have run."""
     from support.jobs import run_jobs

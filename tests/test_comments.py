@@ -13,7 +13,7 @@ from consult.comments import service, threads
 from consult.consultations.service import publish_version
 from consult.extensions import db
 from consult.models import Comment, CommentEdit, Consultation, Paragraph, User, utcnow
-from tests.helpers import PARKING, PARKING_V2, fresh_app
+from tests.helpers import PARKING, PARKING_V2, csrf_token
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -611,24 +611,21 @@ def test_a_banned_author_cannot_edit_a_held_comment_into_publication(client, wor
 
 
 @pytest.fixture
-def csrf_app(database_url, tmp_path):
-    """The app with CSRF protection on, as in production."""
-    yield from fresh_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
-
-
-def _csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
-def test_with_csrf_on_a_comment_needs_the_token_once_in_the_form_or_the_header(csrf_app):
-    # The site-wide check (Flask-WTF's CSRFProtect) is the one that decides: without the token
-    # nothing is stored and the page says why; the token is accepted in the form or, as scripts
-    # send it, in the X-CSRFToken header.
+def csrf_world(csrf_app):
+    """The world on the CSRF-protected app, with Ann signed in: (world, anchor, her client, the
+    token from the paragraph's page)."""
     world = _make_world(ConsultationFactory(csrf_app), UserFactory(csrf_app))
     anchor = _anchor(world, "Visitors pay by the hour.")
     client = AuthActions(csrf_app, csrf_app.test_client(), UserFactory(csrf_app)).login(
         world["citizen_id"])
-    token = _csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
+    return world, anchor, client, csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
+
+
+def test_with_csrf_on_a_comment_needs_the_token_once_in_the_form_or_the_header(csrf_app, csrf_world):
+    # The site-wide check (Flask-WTF's CSRFProtect) is the one that decides: without the token
+    # nothing is stored and the page says why; the token is accepted in the form or, as scripts
+    # send it, in the X-CSRFToken header.
+    world, anchor, client, token = csrf_world
     json_answer = {"Accept": "application/json"}
     forged = _post(client, world, anchor, body="Sent from another site.", key="c0")
     assert forged.status_code == 400
@@ -643,12 +640,8 @@ def test_with_csrf_on_a_comment_needs_the_token_once_in_the_form_or_the_header(c
             "Sent by the page's script.", "Sent with the form."]
 
 
-def test_with_csrf_on_an_edit_sent_with_the_token_in_the_header_is_saved(csrf_app):
-    world = _make_world(ConsultationFactory(csrf_app), UserFactory(csrf_app))
-    anchor = _anchor(world, "Visitors pay by the hour.")
-    client = AuthActions(csrf_app, csrf_app.test_client(), UserFactory(csrf_app)).login(
-        world["citizen_id"])
-    token = _csrf_token(client.get(f"/c/parking/p/{anchor}").get_data(as_text=True))
+def test_with_csrf_on_an_edit_sent_with_the_token_in_the_header_is_saved(csrf_app, csrf_world):
+    world, anchor, client, token = csrf_world
     assert _post(client, world, anchor, body="First thoughts", key="e1", csrf_token=token).status_code == 303
     with csrf_app.app_context():
         comment_id = db.session.scalars(select(Comment.id)).one()

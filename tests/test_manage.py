@@ -13,7 +13,7 @@ from support.factories import AuthActions, UserFactory  # tests/ is on sys.path
 from consult.consultations.service import create_consultation
 from consult.extensions import db
 from consult.models import Comment, Consultation, ConsultationEvent, DocumentVersion, utcnow
-from tests.helpers import PARKING, PARKING_V2, fresh_app
+from tests.helpers import PARKING, PARKING_V2, csrf_token
 
 DOC, DOC_V2 = PARKING, PARKING_V2
 
@@ -410,16 +410,6 @@ def test_extend_form_shows_the_current_close_in_local_time(app, as_official, par
 # --------------------------------------------------------------------------- CSRF
 
 
-@pytest.fixture
-def csrf_app(database_url, tmp_path):
-    """The app with CSRF protection on, as in production."""
-    yield from fresh_app(database_url, tmp_path, WTF_CSRF_ENABLED=True)
-
-
-def _csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
 def test_with_csrf_on_publish_extend_and_close_need_the_token_from_their_page(csrf_app):
     # The site-wide check (Flask-WTF's CSRFProtect) refuses a POST without the token before the
     # view runs, with its own message, and nothing changes; the token from the confirmation
@@ -450,7 +440,7 @@ def test_with_csrf_on_publish_extend_and_close_need_the_token_from_their_page(cs
             Consultation.slug == "parking")) == closes_before
         assert list(db.session.scalars(select(ConsultationEvent.kind))) == ["created", "created"]
     for url, data in actions:
-        token = _csrf_token(_html(client.get(url)))
+        token = csrf_token(_html(client.get(url)))
         assert client.post(url, data={**data, "csrf_token": token}).status_code == 303, url
     with csrf_app.app_context():
         kinds = db.session.scalars(select(ConsultationEvent.kind).order_by(ConsultationEvent.id))
