@@ -67,10 +67,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from consult.comments import views as comment_views
     from consult.consultations import manage
     from consult.consultations import views as consultation_views
+    from consult.jobs import views as job_views
     from consult.moderate import glue
     from consult.moderate import views as moderation_views
     from consult.responses import views as response_views
-    from consult.search import jobs as _search_jobs  # noqa: F401  (registers the reindex job)
+    from consult.search import views as search_views  # (registers the reindex job too)
 
     app.url_map.converters["int"] = web.WholeNumberConverter  # before any route is added
     accounts.init_app(app)
@@ -89,4 +90,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(archive_views.bp)
     app.register_blueprint(archive_views.feeds)
     app.register_blueprint(api_views.bp)
+    app.register_blueprint(job_views.bp)
+    app.register_blueprint(search_views.bp)
     return app

@@ -246,3 +246,15 @@ def retry_failed_mail(session: DbSession, note_ids: list[int] | None = None) -> 
         mail_failed_at=None, mail_retry_at=None, mail_attempts=0, mail_error="", claimed_until=None))
     session.info[PENDING] = True
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def retry_waiting_count(session: DbSession, now: datetime | None = None) -> int:
+    """How many notifications wait to be tried again later after a temporary failure.
+
+    They are neither mailed nor given up, and their retry time (mail_retry_at) is still to come;
+    once it has come they are due, and counted by due_count instead.
+    """
+    now = now or utcnow()
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.mailed_at.is_(None), Notification.mail_failed_at.is_(None),
+        Notification.mail_retry_at.is_not(None), Notification.mail_retry_at > now)) or 0

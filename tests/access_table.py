@@ -103,6 +103,18 @@ ACCESS = {
     "api.themes": "public",
     "api.response": "public",
     "api.openapi": "public",
+    # Background jobs and mail that failed (consult/jobs/views.py), the rebuild button (consult/search/views.py).
+    "jobs.index": "admin",
+    "search.reindex": "admin",
+    "jobs.show": "admin",
+    "jobs.retry": "admin",
+    "jobs.failed": "admin",
+    "jobs.retry_mail": "admin",
+    "jobs.retry_all_mail": "admin",
+    # A job's progress as JSON: administrators see every job, officials those telling
+    # participants; for anyone else the job does not exist (a 404, never a sign-in redirect
+    # or a 403), so here it counts as reachable. tests/test_jobs_pages.py checks who sees what.
+    "jobs.progress": "public",
 }
 
 # Roles from least to most privileged; admin holds every role.

@@ -21,6 +21,8 @@ from consult.accounts import role_required
 from consult.consultations import service
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.jobs.progress import telling_box
+from consult.jobs.service import latest_job
 from consult.models import MODERATION_MODES, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -330,13 +332,21 @@ def new():
 def edit(slug: str):
     """A consultation's details, its history, and what can be done with it now."""
     consultation = _consultation_or_404(slug)
+    current = service.current_version(db.session, consultation)
     return render_template(
         "manage/edit.html",
         consultation=consultation,
         status=consultation.status,
         versions=consultation.versions,
         history=service.history(db.session, consultation),
+        current=current,
+        telling=telling_box(_tell_version_key(current.id)) if current.number > 1 else None,
     )
+
+
+def _tell_version_key(version_id: int) -> str:
+    # The key consult.consultations.announce gives the job telling participants about a version.
+    return f"tell:version:{version_id}"
 
 
 def _lifecycle_page(template: str, consultation, form, messages=(), status=200):
@@ -452,7 +462,13 @@ def new_version(slug: str):
             consultation, form,
             ["Someone published another version at the same moment. Preview again to compare "
              "against it."], preview, submitted, 409)
-    flash(f"Version {version.number} is published.", "success")
+    telling = latest_job(db.session, _tell_version_key(version.id))
+    if telling is None:
+        flash(f"Version {version.number} is published.", "success")
+    else:
+        people = f"{telling.total:,} participant" + ("" if telling.total == 1 else "s")
+        flash(f"Version {version.number} is published. We are telling {people} about it; the "
+              "consultation's management page shows how far that has got.", "success")
     if consultation.status is Status.DRAFT:
         return redirect(url_for("manage.edit", slug=slug), code=303)
     compared: dict[str, Any] = {"from": version.number - 1, "to": version.number}  # "from" is a keyword

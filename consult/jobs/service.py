@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from consult.models import BackgroundJob, JobState, Notification, utcnow
+from consult.models import BackgroundJob, JobState, Notification, User, utcnow
 from moderation.db import DbSession
 
 # session.info key: ids of jobs started in this transaction, put on the queue once it commits.
@@ -201,3 +201,38 @@ def recent_jobs(session: DbSession, page: int = 1, per_page: int = 50) -> tuple[
     jobs = list(session.scalars(select(BackgroundJob).order_by(BackgroundJob.id.desc())
                                 .offset((page - 1) * per_page).limit(per_page)))
     return jobs, total
+
+
+@dataclass
+class JobPage:
+    """One page of background jobs, newest first, with the names of the people who started them."""
+
+    jobs: list[BackgroundJob]
+    total: int
+    page: int
+    per_page: int
+    started_by: dict[int, str]  # user id -> display name
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def jobs_page(session: DbSession, page: int = 1, per_page: int = 50) -> JobPage:
+    """A page of recent jobs (a page past the last shows the last), with who started each."""
+    page = max(1, page)
+    jobs, total = recent_jobs(session, page, per_page)
+    last = max(1, -(-total // per_page))
+    if page > last:
+        page = last
+        jobs, total = recent_jobs(session, page, per_page)
+    return JobPage(jobs, total, page, per_page, starter_names(session, [j.started_by for j in jobs]))
+
+
+def starter_names(session: DbSession, user_ids: list[int | None]) -> dict[int, str]:
+    """The display names of these users (ids of jobs' `started_by`; None is skipped)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {row.id: row.display_name for row in rows}

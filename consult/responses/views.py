@@ -15,6 +15,7 @@ from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.jobs.progress import telling_box
 from consult.models import Consultation
 from consult.responses import service
 from consult.responses.forms import (
@@ -29,6 +30,7 @@ from consult.responses.forms import (
     UnassignForm,
     choice,
 )
+from consult.responses.publication import tell_key
 
 bp = Blueprint("responses", __name__)
 
@@ -116,7 +118,9 @@ def show(slug: str):
         "responses/show.html", consultation=consultation, response=response,
         reports=service.report(db.session, consultation),
         considered=service.considered_summary(db.session, consultation),
-        corrections=service.corrections(db.session, response), preview=False)
+        corrections=service.corrections(db.session, response), preview=False,
+        # Officials and administrators only: how far telling the participants has got.
+        telling=telling_box(tell_key(consultation)))
 
 
 def _page_arg() -> int:
@@ -411,6 +415,7 @@ def _draft_page(consultation: Consultation, form: DraftForm, messages=(), status
         correction_form=correction_form or CorrectionForm(formdata=None),
         uncounted_total=service.uncounted_total(db.session, consultation),
         published=response is not None and response.published_at is not None,
+        telling=telling_box(tell_key(consultation)) if response and response.published_at else None,
         preview=True), status
 
 
