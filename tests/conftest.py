@@ -153,7 +153,7 @@ GATES = {
     "security (headers, CSRF, access, XSS, passwords)": lambda item: any(
         name in item.nodeid for name in ("test_security", "test_xss", "test_sanitise", "test_accounts")),
     "concurrency, durability and scale-out": lambda item: any(
-        name in item.nodeid for name in ("test_concurrency", "test_scale_out")),
+        name in item.nodeid for name in ("test_concurrency", "test_scale_out", "test_jobs.py", "test_worker_process")),
     "PostgreSQL backend": lambda item: "[postgres" in item.nodeid,
     "documents (corpus, anchors, diff)": lambda item: "tests/documents/" in item.nodeid,
 }
