@@ -70,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from consult.jobs import views as job_views
     from consult.moderate import glue
     from consult.moderate import views as moderation_views
+    from consult.responses import assist_views
     from consult.responses import views as response_views
     from consult.search import views as search_views  # (registers the reindex job too)
 
@@ -92,4 +93,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_views.bp)
     app.register_blueprint(job_views.bp)
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(assist_views.bp)
     return app

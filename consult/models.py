@@ -394,6 +394,111 @@ class ThemeComment(Base):
     comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How it came to be counted: by an official one at a time ("individual"), or accepted with
+    # a reviewed batch of suggestions ("batch", with the batch). Said in the published response.
+    method: Mapped[str] = mapped_column(String(12), default="individual", server_default="individual")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("count_batches.id"))
+
+
+COUNTED_INDIVIDUALLY = "individual"
+COUNTED_IN_BATCH = "batch"
+
+
+class SuggestionRun(Base):
+    """One run of the suggestion algorithms (consult/responses/suggest.py) over a consultation.
+
+    kind "themes": themes proposed from the comments (ThemeProposal rows), for the whole
+    consultation, one paragraph (`anchor`), or the members of one proposal (`split_of`).
+    kind "counts": themes suggested for every uncounted comment (CountSuggestion rows), learnt
+    from those counted by hand. `message` says, in words for an official, why nothing could be
+    suggested (too few comments, one theme only).
+    """
+
+    __tablename__ = "suggestion_runs"
+    __table_args__ = (Index("ix_suggestion_runs_consultation", "consultation_id", "kind", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    anchor: Mapped[str | None] = mapped_column(String(100))
+    split_of: Mapped[int | None]  # the ThemeProposal id it splits (no foreign key: the tables refer to each other)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("background_jobs.id"))
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    comments: Mapped[int] = mapped_column(default=0)  # the comments it read
+    coded: Mapped[int] = mapped_column(default=0)  # of which counted by hand (kind "counts")
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class ThemeProposal(Base):
+    """A theme Consult proposes from the comments; an official accepts, merges, splits or discards it."""
+
+    __tablename__ = "theme_proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("suggestion_runs.id"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[list] = mapped_column(JSON, default=list)
+    size: Mapped[int] = mapped_column(default=0)  # campaign copies counted once
+    members: Mapped[list] = mapped_column(JSON, default=list)  # comment ids, every copy
+    representatives: Mapped[list] = mapped_column(JSON, default=list)  # comment ids, most typical first
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open, accepted, discarded, split
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+
+
+class CountSuggestion(Base):
+    """A theme suggested for one comment, waiting for an official to accept or correct it.
+
+    From a "counts" run (with the model's confidence), or from accepting a proposed theme with
+    its members proposed for counting (confidence None: "a member of the proposed theme").
+    """
+
+    __tablename__ = "count_suggestions"
+    __table_args__ = (Index("ix_count_suggestions_theme", "theme_id", "confident", "run_id"),
+                      Index("ix_count_suggestions_comment", "comment_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("suggestion_runs.id"))
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    confidence: Mapped[float | None]
+    confident: Mapped[bool] = mapped_column(default=False)
+    rank: Mapped[int] = mapped_column(default=0)  # 0 = the comment's best suggestion
+
+
+class CountBatch(Base):
+    """A reviewed batch of suggestions for one theme, accepted by an official: what was offered,
+    how many were checked in the sample shown first, and how many of those were corrected."""
+
+    __tablename__ = "count_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"))
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered: Mapped[int] = mapped_column(default=0)
+    counted: Mapped[int] = mapped_column(default=0)
+    sample_size: Mapped[int] = mapped_column(default=0)
+    corrections: Mapped[int] = mapped_column(default=0)
+
+
+class CountCorrection(Base):
+    """A suggestion an official turned down: this comment does not raise this theme. It is
+    never suggested again, and counts as a correction found in the published method."""
+
+    __tablename__ = "count_corrections"
+    __table_args__ = (UniqueConstraint("comment_id", "theme_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("count_batches.id"))
+    by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ThemeParagraph(Base):

@@ -115,6 +115,17 @@ ACCESS = {
     # participants; for anyone else the job does not exist (a 404, never a sign-in redirect
     # or a 403), so here it counts as reachable. tests/test_jobs_pages.py checks who sees what.
     "jobs.progress": "public",
+    # Suggested themes and assisted counting (consult/responses/assist_views.py).
+    "assist.overview": "official",
+    "assist.suggest_themes": "official",
+    "assist.suggest_counts": "official",
+    "assist.proposal": "official",
+    "assist.accept": "official",
+    "assist.discard": "official",
+    "assist.split": "official",
+    "assist.batch": "official",
+    "assist.accept_batch": "official",
+    "assist.unsure": "official",
 }
 
 # Roles from least to most privileged; admin holds every role.

@@ -15,7 +15,7 @@ from support.jobs import run_jobs
 from consult.extensions import db
 from consult.jobs import service as jobs
 from consult.jobs.kinds import run_job
-from consult.jobs.views import progress_text
+from consult.jobs.progress import progress_text
 from consult.models import BackgroundJob, Comment, Consultation, Notification, User, utcnow
 from consult.notifications import deliver_due, notify
 from consult.responses import service as responses

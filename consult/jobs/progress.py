@@ -16,7 +16,9 @@ from consult.extensions import db
 from consult.jobs import service
 from consult.models import BackgroundJob, JobState, Role
 
-TELLING_KINDS = ("tell_response", "tell_version")  # what officials may follow
+TELLING_KINDS = ("tell_response", "tell_version")
+SUGGESTING_KINDS = ("suggest_themes", "suggest_counts")  # consult/responses/assist.py
+OFFICIALS_KINDS = TELLING_KINDS + SUGGESTING_KINDS  # what officials may follow
 
 
 def _people(n: int) -> str:
@@ -40,6 +42,12 @@ def progress_text(kind: str, p: service.Progress, *, admin: bool) -> str:
     if p.state == JobState.FAILED.value:
         return f"Stopped after {p.done:,} of {p.total:,}: {p.error}" if admin else \
             "This job stopped: an administrator has been shown why."
+    if kind in SUGGESTING_KINDS:
+        if p.state == JobState.DONE.value:
+            return f"Finished: {p.total:,} comments read."
+        if p.state == JobState.QUEUED.value:
+            return "Waiting for a worker to start."
+        return f"Reading {p.total:,} comments and working out suggestions…"
     if kind == "reindex":
         if p.state == JobState.DONE.value:
             return f"The search index is rebuilt: {p.done:,} comments indexed."
@@ -81,7 +89,7 @@ def may_see(job: BackgroundJob) -> bool:
         return False
     if current_user.has_role(Role.ADMIN):
         return True
-    return current_user.has_role(Role.OFFICIAL) and job.kind in TELLING_KINDS
+    return current_user.has_role(Role.OFFICIAL) and job.kind in OFFICIALS_KINDS
 
 
 def progress_for(job: BackgroundJob) -> tuple[service.Progress, bool]:

@@ -7,12 +7,16 @@ going away, and a job can be resumed or retried by id.
 """
 from __future__ import annotations
 
+import threading
 import traceback as tb
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from consult.models import BackgroundJob, JobState, Notification, User, utcnow
 from moderation.db import DbSession
@@ -108,6 +112,31 @@ def record_progress(session: DbSession, job: BackgroundJob, done: int, cursor: i
     if cursor is not None:
         job.cursor = cursor
     job.heartbeat_at = utcnow()
+
+
+@contextmanager
+def keep_alive(bind: Engine | Connection, job_id: int, every: float = 30.0) -> Iterator[None]:
+    """Touch the job's heartbeat every `every` seconds, from a thread with its own session, while
+    the block computes for longer than STALE_AFTER without a chance to record progress (the
+    theme analysis of 100,000 comments); otherwise another worker would take the job over."""
+    stop = threading.Event()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+
+    def beat() -> None:
+        while not stop.wait(every):
+            with Session(engine) as beats:
+                beats.execute(update(BackgroundJob).where(BackgroundJob.id == job_id,
+                                                          BackgroundJob.state == JobState.RUNNING.value)
+                              .values(heartbeat_at=utcnow()))
+                beats.commit()
+
+    thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def finish(session: DbSession, job_id: int) -> None:

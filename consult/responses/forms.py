@@ -133,3 +133,39 @@ class CorrectionForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form: the CSRF token for a confirmed action."""
+
+
+class SuggestThemesForm(FlaskForm):
+    """Ask for themes to be proposed from the comments (all, or one paragraph's)."""
+
+    anchor = SelectField("Comments on", choices=[], validate_choice=False)
+
+
+class ProposalsForm(FlaskForm):
+    """Accept ticked proposed themes as one theme (new, with a title, or an existing one)."""
+
+    proposal_ids = SelectMultipleField("Proposed themes", choices=[], validate_choice=False)
+    title = StringField("Title of the theme", render_kw={"maxlength": 200})
+    into = SelectField("Or add them to the theme", choices=[], validate_choice=False)
+    propose_members = SelectField("Their comments", choices=[], validate_choice=False)
+
+    def ids(self) -> list[int]:
+        return _ids(self.proposal_ids.data)
+
+    def into_theme(self) -> int | None:
+        return _whole(self.into.data)
+
+    def with_members(self) -> bool:
+        return (self.propose_members.data or "offer") != "none"
+
+
+class BatchForm(FlaskForm):
+    """Accept a theme's batch of suggestions, but for the shown comments unticked."""
+
+    fingerprint = HiddenField()
+    sample = SelectMultipleField("Sample", choices=[], validate_choice=False)
+    shown = SelectMultipleField("Shown", choices=[], validate_choice=False)
+    keep = SelectMultipleField("Count", choices=[], validate_choice=False)
+
+    def ids(self, field_name: str) -> list[int]:
+        return _ids(getattr(self, field_name).data)

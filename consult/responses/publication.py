@@ -21,6 +21,7 @@ from consult.models import (
     utcnow,
 )
 from consult.notifications import notify, site_path
+from consult.responses.assist import method
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
 from consult.responses.themes import anchors_of, themes_for_comments, themes_of, uncounted, uncounted_total
@@ -243,6 +244,7 @@ def as_markdown(session: DbSession, consultation: Consultation) -> str:
                   f"**Comments:** {considered.total}", ""]
         lines += [f"- {label}: {n}" for _code, label, n in considered.reasons]
         lines.append("")
+    lines += ["## How we counted the comments", "", *method(session, consultation).sentences, ""]
     lines += ["## Next steps", "", (response.next_steps if response else "") or "", ""]
     if response:
         for c in corrections(session, response):

@@ -17,7 +17,7 @@ from consult.database import unit_of_work
 from consult.extensions import db
 from consult.jobs.progress import telling_box
 from consult.models import Consultation
-from consult.responses import service
+from consult.responses import assist, service
 from consult.responses.forms import (
     AssignForm,
     ConfirmForm,
@@ -119,6 +119,7 @@ def show(slug: str):
         reports=service.report(db.session, consultation),
         considered=service.considered_summary(db.session, consultation),
         corrections=service.corrections(db.session, response), preview=False,
+        method=assist.method(db.session, consultation),
         # Officials and administrators only: how far telling the participants has got.
         telling=telling_box(tell_key(consultation)))
 
@@ -189,7 +190,7 @@ def analysis(slug: str):
         removed=page.removed, counts=page.counts, heat=heat_levels(page.counts), whole=WHOLE,
         picked=page.picked, picked_comments=page.picked_comments,
         counted_under=page.counted_under, themes=page.themes,
-        uncounted_total=page.uncounted_total,
+        uncounted_total=page.uncounted_total, counting=assist.counting_progress(db.session, consultation),
         assign_form=AssignForm(formdata=None), peak=max(page.counts.values(), default=0))
 
 
@@ -410,6 +411,7 @@ def _draft_page(consultation: Consultation, form: DraftForm, messages=(), status
     return render_template(
         "responses/draft.html", consultation=consultation, form=form, response=response,
         messages=list(messages), reports=service.report(db.session, consultation),
+        method=assist.method(db.session, consultation),
         considered=service.considered_summary(db.session, consultation),
         corrections=service.corrections(db.session, response) if response else [],
         correction_form=correction_form or CorrectionForm(formdata=None),

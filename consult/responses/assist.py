@@ -1,0 +1,619 @@
+"""Suggested themes and assisted counting, with the database: runs as background jobs, proposed
+themes an official decides on, and reviewed batches of suggestions.
+
+The algorithms are consult/responses/suggest.py's (pure functions over texts). Here:
+
+- `start_theme_suggestions` / `start_count_suggestions` record a SuggestionRun and start its
+  job; the jobs (kinds "suggest_themes", "suggest_counts") read the published comments, call
+  the algorithms and store ThemeProposal or CountSuggestion rows. Nothing is ever counted by a
+  job: only an official's action counts a comment.
+- An official accepts a proposed theme (it becomes a Theme; its members may be proposed for
+  counting), accepts several as one (merge), asks for a proposal to be split, or discards it.
+- Per theme, the confident suggestions form a batch; the review page shows a random sample
+  first. Accepting counts the batch (ThemeComment.method "batch", with the CountBatch: who,
+  when, offered, sample size, corrections); every comment unticked is a CountCorrection and is
+  never suggested for that theme again. Counting by hand stays "individual".
+- Only comments an official counted one at a time, or marked "considered, no theme", teach the
+  next round: a batch is checked by sampling, so it is not fed back as if read one by one.
+
+Withdrawn or removed comments are never offered and never counted: every query here takes
+published comments only, and counts elsewhere do the same.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, exists, func, insert, select
+
+from consult.database import reading
+from consult.jobs.service import job_kind, keep_alive, latest_job, record_progress, start_job
+from consult.models import (
+    COUNTED_IN_BATCH,
+    BackgroundJob,
+    Comment,
+    CommentConsidered,
+    Consultation,
+    CountBatch,
+    CountCorrection,
+    CountSuggestion,
+    SuggestionRun,
+    Theme,
+    ThemeComment,
+    ThemeProposal,
+    utcnow,
+)
+from consult.responses import suggest
+from consult.responses.common import PUBLISHED, ResponseError, clean_text
+from consult.responses.themes import (
+    _refuse_merged,
+    create_theme,
+    ensure_counts_open,
+    get_theme,
+    known_anchors,
+    themes_of,
+)
+from moderation.db import DbSession
+
+SAMPLE_SIZE = 20  # comments of a batch shown first, drawn at random, for the official to check
+SHOWN = 200  # comments of a batch listed on its review page (the sample first)
+UNSURE = 20  # comments Consult asks about, least sure first
+MAX_THEMES = 30
+SPLIT_INTO = 6
+THEMES_KIND, COUNTS_KIND = "suggest_themes", "suggest_counts"
+OPEN, ACCEPTED, DISCARDED, SPLIT, REPLACED = "open", "accepted", "discarded", "split", "replaced"
+
+
+def themes_key(consultation: Consultation) -> str:
+    return f"suggest:themes:{consultation.id}"
+
+
+def counts_key(consultation: Consultation) -> str:
+    return f"suggest:counts:{consultation.id}"
+
+
+# --------------------------------------------------------------------------- who is counted
+
+
+def _published(consultation_id: int):
+    return (Comment.consultation_id == consultation_id) & (Comment.status == PUBLISHED)
+
+
+def _live_counted(consultation_id: int):
+    """Comment ids counted under a live theme of the consultation (a subquery)."""
+    return (select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id)
+            .where(Theme.consultation_id == consultation_id, Theme.merged_into_id.is_(None)))
+
+
+def _counted_or_considered(consultation_id: int):
+    return Comment.id.in_(_live_counted(consultation_id)) | Comment.id.in_(select(CommentConsidered.comment_id))
+
+
+def latest_run(session: DbSession, consultation: Consultation, kind: str) -> SuggestionRun | None:
+    """The newest run of this kind ("themes" or "counts") for the consultation."""
+    return session.scalar(select(SuggestionRun).where(SuggestionRun.consultation_id == consultation.id,
+                                                      SuggestionRun.kind == kind)
+                          .order_by(SuggestionRun.id.desc()).limit(1))
+
+
+def _offered_runs(session: DbSession, consultation: Consultation):
+    """The runs whose suggestions are offered: the newest "counts" run, and every "themes" run
+    (members of accepted proposals are offered under the theme they became)."""
+    newest = latest_run(session, consultation, "counts")
+    return select(SuggestionRun.id).where(
+        SuggestionRun.consultation_id == consultation.id,
+        (SuggestionRun.kind == "themes") | (SuggestionRun.id == (newest.id if newest else -1)))
+
+
+def _pending(session: DbSession, consultation: Consultation, theme_id: int | None = None):
+    """Confident suggestions still to decide: published comments not yet counted under the
+    suggested theme and not turned down for it, from the runs on offer."""
+    query = (select(CountSuggestion.comment_id, CountSuggestion.theme_id)
+             .join(Comment, Comment.id == CountSuggestion.comment_id).join(Theme, Theme.id == CountSuggestion.theme_id)
+             .where(_published(consultation.id), CountSuggestion.confident.is_(True),
+                    Theme.merged_into_id.is_(None),
+                    CountSuggestion.run_id.in_(_offered_runs(session, consultation)),
+                    ~exists().where(ThemeComment.comment_id == CountSuggestion.comment_id,
+                                    ThemeComment.theme_id == CountSuggestion.theme_id),
+                    ~exists().where(CountCorrection.comment_id == CountSuggestion.comment_id,
+                                    CountCorrection.theme_id == CountSuggestion.theme_id)))
+    if theme_id is not None:
+        query = query.where(CountSuggestion.theme_id == theme_id)
+    return query
+
+
+@dataclass
+class Progress:
+    """How far counting has got: "8,412 of 20,000 counted; 9,100 suggested with confidence"."""
+
+    total: int
+    counted: int
+    suggested: int  # uncounted comments with at least one confident suggestion waiting
+
+    @property
+    def sentence(self) -> str:
+        text = f"{self.counted:,} of {self.total:,} counted"
+        if self.suggested:
+            text += f"; {self.suggested:,} suggested with confidence"
+        return text + "."
+
+
+def counting_progress(session: DbSession, consultation: Consultation) -> Progress:
+    total = session.scalar(select(func.count()).select_from(Comment).where(_published(consultation.id))) or 0
+    counted = session.scalar(select(func.count()).select_from(Comment).where(
+        _published(consultation.id), _counted_or_considered(consultation.id))) or 0
+    pending = _pending(session, consultation).subquery()
+    suggested = session.scalar(select(func.count(func.distinct(pending.c.comment_id))).where(
+        ~pending.c.comment_id.in_(_live_counted(consultation.id)),
+        ~pending.c.comment_id.in_(select(CommentConsidered.comment_id)))) or 0
+    return Progress(total, counted, suggested)
+
+
+# --------------------------------------------------------------------------- starting runs
+
+
+def _start(session: DbSession, consultation: Consultation, kind: str, key: str, title: str, total: int,
+           actor_id: int, anchor: str | None = None, split_of: int | None = None) -> SuggestionRun:
+    job = start_job(session, THEMES_KIND if kind == "themes" else COUNTS_KIND, key, title, total=total,
+                    started_by=actor_id)
+    run_id = (job.params or {}).get("run_id")
+    if run_id is not None:  # one is already under way: that one
+        found = session.get(SuggestionRun, run_id)
+        if found is not None:
+            return found
+    run = SuggestionRun(consultation_id=consultation.id, kind=kind, anchor=anchor, split_of=split_of,
+                        job_id=job.id, started_by=actor_id)
+    session.add(run)
+    session.flush()
+    job.params = {"run_id": run.id}
+    return run
+
+
+def start_theme_suggestions(session: DbSession, consultation: Consultation, actor_id: int,
+                            anchor: str | None = None) -> SuggestionRun:
+    """Propose themes from the published comments (of one paragraph, given its anchor), as a job."""
+    ensure_counts_open(session, consultation)
+    anchor = anchor or None
+    if anchor is not None and anchor not in known_anchors(session, consultation):
+        raise ResponseError("Choose a paragraph of this consultation from the list.")
+    counting = select(func.count()).select_from(Comment).where(_published(consultation.id))
+    total = session.scalar(counting.where(Comment.anchor == anchor) if anchor else counting) or 0
+    scope = f" (paragraph {anchor})" if anchor else ""
+    return _start(session, consultation, "themes", themes_key(consultation),
+                  f"Suggesting themes for “{consultation.title}”{scope}", total, actor_id, anchor=anchor)
+
+
+def start_count_suggestions(session: DbSession, consultation: Consultation, actor_id: int) -> SuggestionRun:
+    """Suggest themes for every uncounted comment, learnt from those counted by hand, as a job."""
+    ensure_counts_open(session, consultation)
+    if len(themes_of(session, consultation)) < 2:
+        raise ResponseError("Start at least two themes and count a few comments under each by hand "
+                            "first: suggestions learn from them.")
+    total = session.scalar(select(func.count()).select_from(Comment).where(_published(consultation.id))) or 0
+    return _start(session, consultation, "counts", counts_key(consultation),
+                  f"Suggesting themes for the uncounted comments of “{consultation.title}”", total, actor_id)
+
+
+def split_proposal(session: DbSession, consultation: Consultation, proposal: ThemeProposal,
+                   actor_id: int) -> SuggestionRun:
+    """Ask for a proposed theme to be split into smaller ones (a job over its members)."""
+    _open_proposal(session, consultation, proposal)
+    return _start(session, consultation, "themes", themes_key(consultation),
+                  f"Splitting the proposed theme “{proposal.label}”", len(proposal.members), actor_id,
+                  split_of=proposal.id)
+
+
+def run_job_of(session: DbSession, run: SuggestionRun | None) -> BackgroundJob | None:
+    return session.get(BackgroundJob, run.job_id) if run is not None and run.job_id else None
+
+
+# --------------------------------------------------------------------------- the jobs
+
+
+def _texts(session: DbSession, consultation_id: int, anchor: str | None = None,
+           only: Sequence[int] | None = None) -> tuple[list[int], list[str]]:
+    query = select(Comment.id, Comment.body).where(_published(consultation_id)).order_by(Comment.id)
+    if anchor:
+        query = query.where(Comment.anchor == anchor)
+    if only is not None:
+        query = query.where(Comment.id.in_(list(only)))
+    rows = session.execute(query).all()
+    return [r.id for r in rows], [r.body for r in rows]
+
+
+def _run_of(session: DbSession, job: BackgroundJob) -> SuggestionRun:
+    run = session.get(SuggestionRun, (job.params or {}).get("run_id"))
+    if run is None:
+        raise RuntimeError(f"job {job.id} names no suggestion run")
+    return run
+
+
+def _finish_run(session: DbSession, job: BackgroundJob, run: SuggestionRun, message: str = "") -> None:
+    run.message = message
+    run.finished_at = utcnow()
+    record_progress(session, job, job.total)
+    session.commit()
+
+
+@job_kind(THEMES_KIND)
+def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
+    """Propose themes (the whole consultation, one paragraph, or one proposal's members)."""
+    run = _run_of(session, job)
+    parent = session.get(ThemeProposal, run.split_of) if run.split_of else None
+    session.commit()
+    with reading():
+        ids, texts = _texts(session, run.consultation_id, run.anchor, parent.members if parent else None)
+        session.commit()
+    run.comments = job.total = len(ids)
+    record_progress(session, job, 0)
+    session.commit()
+    try:
+        with keep_alive(session.get_bind(), job.id):
+            found = suggest.suggest_themes(texts, max_themes=SPLIT_INTO if parent else MAX_THEMES)
+    except suggest.SuggestError as exc:
+        _finish_run(session, job, run, exc.message)
+        return
+    if parent is None:  # newer suggestions replace the undecided ones of earlier runs
+        earlier = select(SuggestionRun.id).where(SuggestionRun.consultation_id == run.consultation_id,
+                                                 SuggestionRun.id != run.id)
+        for old in session.scalars(select(ThemeProposal).where(ThemeProposal.run_id.in_(earlier),
+                                                               ThemeProposal.status == OPEN)):
+            old.status = REPLACED
+    elif parent.status == OPEN:
+        parent.status = SPLIT
+    for theme in found:
+        session.add(ThemeProposal(run_id=run.id, label=theme.label[:200], terms=list(theme.terms),
+                                  size=theme.size, members=[ids[i] for i in theme.members],
+                                  representatives=[ids[i] for i in theme.representatives]))
+    _finish_run(session, job, run)
+
+
+@job_kind(COUNTS_KIND)
+def run_count_suggestions(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
+    """Suggest themes for every uncounted published comment, from those counted one at a time."""
+    run = _run_of(session, job)
+    cid = run.consultation_id
+    session.commit()
+    with reading():
+        ids, texts = _texts(session, cid)
+        live = {t.id for t in session.scalars(select(Theme).where(Theme.consultation_id == cid,
+                                                                  Theme.merged_into_id.is_(None)))}
+        taught: dict[int, set[str]] = {}
+        batch_counted: set[int] = set()
+        for comment_id, theme_id, method in session.execute(
+                select(ThemeComment.comment_id, ThemeComment.theme_id, ThemeComment.method)
+                .join(Comment, Comment.id == ThemeComment.comment_id).where(_published(cid))):
+            if theme_id not in live:
+                continue
+            if method == COUNTED_IN_BATCH:
+                batch_counted.add(comment_id)
+            else:
+                taught.setdefault(comment_id, set()).add(str(theme_id))
+        considered = set(session.scalars(select(CommentConsidered.comment_id).join(
+            Comment, Comment.id == CommentConsidered.comment_id).where(_published(cid))))
+        turned_down = {(row.comment_id, row.theme_id) for row in session.execute(
+            select(CountCorrection.comment_id, CountCorrection.theme_id)
+            .join(Comment, Comment.id == CountCorrection.comment_id).where(_published(cid)))}
+        session.commit()
+    position = {comment_id: i for i, comment_id in enumerate(ids)}
+    coded: dict[int, set[str]] = {position[c]: themes for c, themes in taught.items() if c in position}
+    coded.update({position[c]: set() for c in considered if c in position and position[c] not in coded})
+    run.comments, run.coded = len(ids), len(coded)
+    job.total = len(ids)
+    record_progress(session, job, 0)
+    session.commit()
+    try:
+        with keep_alive(session.get_bind(), job.id):
+            suggestions = suggest.suggest_assignments(texts, coded)
+    except suggest.SuggestError as exc:
+        _finish_run(session, job, run, exc.message)
+        return
+    # This run's suggestions replace those of earlier "counts" runs (members of accepted
+    # proposals stay on offer).
+    earlier = select(SuggestionRun.id).where(SuggestionRun.consultation_id == cid, SuggestionRun.kind == "counts",
+                                             SuggestionRun.id != run.id)
+    session.execute(delete(CountSuggestion).where(CountSuggestion.run_id.in_(earlier)))
+    rows: list[dict] = []
+    for i, offered in enumerate(suggestions):
+        comment_id = ids[i]
+        if not offered or comment_id in batch_counted or comment_id in considered:
+            continue
+        for rank, s in enumerate(offered):
+            theme_id = int(s.theme)
+            if (comment_id, theme_id) in turned_down:
+                continue
+            rows.append({"run_id": run.id, "comment_id": comment_id, "theme_id": theme_id,
+                         "confidence": s.confidence, "confident": s.confident, "rank": rank})
+        if len(rows) >= 5000:
+            session.execute(insert(CountSuggestion), rows)
+            rows = []
+            record_progress(session, job, i + 1)
+            session.commit()
+    if rows:
+        session.execute(insert(CountSuggestion), rows)
+    _finish_run(session, job, run)
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def open_proposals(session: DbSession, consultation: Consultation) -> list[ThemeProposal]:
+    """Proposed themes not yet decided, largest first."""
+    runs = select(SuggestionRun.id).where(SuggestionRun.consultation_id == consultation.id)
+    return list(session.scalars(select(ThemeProposal).where(ThemeProposal.run_id.in_(runs),
+                                                            ThemeProposal.status == OPEN)
+                                .order_by(ThemeProposal.size.desc(), ThemeProposal.id)))
+
+
+def get_proposal(session: DbSession, consultation: Consultation, proposal_id: int) -> ThemeProposal:
+    proposal = session.get(ThemeProposal, proposal_id)
+    run = session.get(SuggestionRun, proposal.run_id) if proposal else None
+    if proposal is None or run is None or run.consultation_id != consultation.id:
+        raise ResponseError("There is no such proposed theme.", status=404)
+    return proposal
+
+
+def _open_proposal(session: DbSession, consultation: Consultation, proposal: ThemeProposal) -> None:
+    ensure_counts_open(session, consultation)
+    if proposal.status != OPEN:
+        word = {ACCEPTED: "accepted", DISCARDED: "discarded", SPLIT: "split",
+                REPLACED: "replaced by newer suggestions"}.get(proposal.status, proposal.status)
+        raise ResponseError(f"That proposed theme was already {word}.", status=409)
+
+
+def _propose_members(session: DbSession, consultation: Consultation, proposal: ThemeProposal, theme: Theme) -> int:
+    members = list(dict.fromkeys(int(i) for i in proposal.members))
+    live = set()
+    for start in range(0, len(members), 5000):
+        live |= set(session.scalars(select(Comment.id).where(Comment.id.in_(members[start:start + 5000]),
+                                                             _published(consultation.id))))
+    rows = [{"run_id": proposal.run_id, "comment_id": c, "theme_id": theme.id, "confidence": None,
+             "confident": True, "rank": 0} for c in members if c in live]
+    if rows:
+        session.execute(insert(CountSuggestion), rows)
+    return len(rows)
+
+
+def accept_proposals(session: DbSession, consultation: Consultation, proposals: Sequence[ThemeProposal],
+                     actor_id: int, title: str = "", into_theme_id: int | None = None,
+                     propose_members: bool = True) -> tuple[Theme, int]:
+    """Accept proposed themes as one theme (a new one with this title, or an existing one):
+    returns the theme and how many comments are now offered for counting under it."""
+    if not proposals:
+        raise ResponseError("Tick at least one proposed theme.")
+    for proposal in proposals:
+        _open_proposal(session, consultation, proposal)
+    if into_theme_id is not None:
+        theme = get_theme(session, consultation, into_theme_id)
+        _refuse_merged(theme)
+    else:
+        title = clean_text(title, "The theme's title", 200) or proposals[0].label
+        terms = list(dict.fromkeys(t for p in proposals for t in p.terms))
+        theme = create_theme(session, consultation, title, actor_id, keywords=", ".join(terms)[:300])
+    offered = 0
+    now = utcnow()
+    for proposal in proposals:
+        proposal.status, proposal.theme_id, proposal.decided_by, proposal.decided_at = ACCEPTED, theme.id, actor_id, now
+        if propose_members:
+            offered += _propose_members(session, consultation, proposal, theme)
+    return theme, offered
+
+
+def discard_proposal(session: DbSession, consultation: Consultation, proposal: ThemeProposal, actor_id: int) -> None:
+    _open_proposal(session, consultation, proposal)
+    proposal.status, proposal.decided_by, proposal.decided_at = DISCARDED, actor_id, utcnow()
+
+
+def proposal_comments(session: DbSession, proposal: ThemeProposal, limit: int = 50) -> list[Comment]:
+    """The proposal's representative comments first, then other members, published only."""
+    wanted = list(dict.fromkeys([*proposal.representatives, *proposal.members[:limit]]))[:limit]
+    found = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(wanted),
+                                                                    Comment.status == PUBLISHED))}
+    return [found[i] for i in wanted if i in found]
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def _fingerprint(comment_ids: Sequence[int]) -> str:
+    return hashlib.sha256(",".join(map(str, sorted(comment_ids))).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Batch:
+    """The confident suggestions for one theme, as its review page shows them."""
+
+    theme: Theme
+    pending: list[int]  # every comment id offered
+    sample: list[Comment]  # drawn at random, shown first
+    rest: list[Comment]  # the next ones shown (up to SHOWN in all)
+    confidence: dict[int, float | None] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        return _fingerprint(self.pending)
+
+    @property
+    def not_shown(self) -> int:
+        return len(self.pending) - len(self.sample) - len(self.rest)
+
+
+def batches(session: DbSession, consultation: Consultation) -> list[tuple[Theme, int]]:
+    """Each live theme with how many confident suggestions wait for review under it."""
+    pending = _pending(session, consultation).subquery()
+    per_theme = select(pending.c.theme_id, func.count(func.distinct(pending.c.comment_id))).group_by(pending.c.theme_id)
+    counts: dict[int, int] = {theme_id: n for theme_id, n in session.execute(per_theme)}
+    return [(t, counts.get(t.id, 0)) for t in themes_of(session, consultation)]
+
+
+def batch(session: DbSession, consultation: Consultation, theme: Theme) -> Batch:
+    """The batch of one theme: a random sample of SAMPLE_SIZE first, then the others in order."""
+    rows = session.execute(_pending(session, consultation, theme.id).add_columns(CountSuggestion.confidence)
+                           .order_by(CountSuggestion.comment_id)).all()
+    confidence: dict[int, float | None] = {}
+    for comment_id, _theme, value in rows:
+        if comment_id not in confidence or (value or 0) > (confidence[comment_id] or 0):
+            confidence[comment_id] = value
+    pending = sorted(confidence)
+    # The same page shows the same sample until the batch changes (a reload is not a new draw).
+    rng = random.Random(f"{theme.id}:{_fingerprint(pending)}")
+    sample_ids = sorted(rng.sample(pending, min(SAMPLE_SIZE, len(pending))))
+    chosen = set(sample_ids)
+    rest_ids = [i for i in pending if i not in chosen][:max(0, SHOWN - len(sample_ids))]
+    comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(sample_ids + rest_ids)))}
+    return Batch(theme, pending, [comments[i] for i in sample_ids], [comments[i] for i in rest_ids], confidence)
+
+
+def accept_batch(session: DbSession, consultation: Consultation, theme_id: int | None, fingerprint: str,
+                 sample_ids: Sequence[int], shown_ids: Sequence[int], kept_ids: Sequence[int],
+                 actor_id: int) -> CountBatch:
+    """Count a theme's batch: every comment offered except those the official unticked among
+    the ones shown (those are corrections, never suggested for the theme again)."""
+    ensure_counts_open(session, consultation)
+    if theme_id is None:
+        raise ResponseError("Choose the theme whose suggestions to accept.")
+    theme = get_theme(session, consultation, theme_id)
+    _refuse_merged(theme)
+    current = batch(session, consultation, theme)
+    if not current.pending:
+        raise ResponseError(f"No suggestions wait under “{theme.title}”: another official may have "
+                            "accepted this batch already.", status=409)
+    if fingerprint != current.fingerprint:
+        raise ResponseError("The suggestions for this theme changed since the page was opened (another "
+                            "official decided some, or a new round finished). Nothing was counted: "
+                            "check the batch again.", status=409)
+    offered = set(current.pending)
+    shown = {int(i) for i in shown_ids} & offered
+    rejected = shown - {int(i) for i in kept_ids}
+    counting = sorted(offered - rejected)
+    record = CountBatch(consultation_id=consultation.id, theme_id=theme.id, accepted_by=actor_id,
+                        offered=len(offered), counted=len(counting),
+                        sample_size=len({int(i) for i in sample_ids} & offered), corrections=len(rejected))
+    session.add(record)
+    session.flush()
+    for start in range(0, len(counting), 5000):
+        chunk = counting[start:start + 5000]
+        session.execute(insert(ThemeComment), [
+            {"theme_id": theme.id, "comment_id": c, "assigned_by": actor_id, "assigned_at": record.accepted_at,
+             "method": COUNTED_IN_BATCH, "batch_id": record.id} for c in chunk])
+        session.execute(delete(CommentConsidered).where(CommentConsidered.comment_id.in_(chunk)))
+    if rejected:
+        session.execute(insert(CountCorrection), [
+            {"comment_id": c, "theme_id": theme.id, "batch_id": record.id, "by": actor_id, "at": record.accepted_at}
+            for c in sorted(rejected)])
+    return record
+
+
+def turn_down(session: DbSession, consultation: Consultation, theme: Theme, comment_id: int, actor_id: int) -> None:
+    """One suggestion corrected on its own: this comment does not raise this theme."""
+    ensure_counts_open(session, consultation)
+    exists_already = session.scalar(select(CountCorrection.id).where(CountCorrection.comment_id == comment_id,
+                                                                     CountCorrection.theme_id == theme.id))
+    if exists_already is None:
+        session.add(CountCorrection(comment_id=comment_id, theme_id=theme.id, by=actor_id))
+
+
+# --------------------------------------------------------------------------- least sure
+
+
+@dataclass
+class Unsure:
+    comment: Comment
+    suggestions: list[tuple[Theme, float | None]]
+
+
+def least_sure(session: DbSession, consultation: Consultation, limit: int = UNSURE) -> list[Unsure]:
+    """Uncounted comments whose best suggestion is the least certain (nearest an even chance):
+    counting them by hand teaches the next round the most."""
+    run = latest_run(session, consultation, "counts")
+    if run is None:
+        return []
+    best = (select(CountSuggestion.comment_id, CountSuggestion.confidence)
+            .join(Comment, Comment.id == CountSuggestion.comment_id)
+            .where(CountSuggestion.run_id == run.id, CountSuggestion.rank == 0, _published(consultation.id),
+                   ~_counted_or_considered(consultation.id))
+            .order_by(func.abs(CountSuggestion.confidence - 0.5), CountSuggestion.comment_id).limit(limit))
+    ids = [row.comment_id for row in session.execute(best)]
+    if not ids:
+        return []
+    comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(ids)))}
+    themes = {t.id: t for t in themes_of(session, consultation)}
+    offered: dict[int, list[tuple[Theme, float | None]]] = {i: [] for i in ids}
+    for s in session.scalars(select(CountSuggestion).where(CountSuggestion.run_id == run.id,
+                                                           CountSuggestion.comment_id.in_(ids))
+                             .order_by(CountSuggestion.rank)):
+        if s.theme_id in themes and len(offered[s.comment_id]) < 3:
+            offered[s.comment_id].append((themes[s.theme_id], s.confidence))
+    return [Unsure(comments[i], offered[i]) for i in ids if i in comments]
+
+
+# --------------------------------------------------------------------------- said in public
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the comments were counted, as the published response states it."""
+
+    individually: int  # comments counted one at a time by an official
+    in_batches: int  # comments counted only through accepted batches
+    considered: int  # marked "considered, no theme"
+    batches: int
+    sample_sizes: list[int]
+    corrections: int  # suggestions turned down in reviewed batches
+
+    @property
+    def assisted(self) -> bool:
+        return self.batches > 0
+
+    @property
+    def sentences(self) -> list[str]:
+        """The method in words, for the published response (the page and its Markdown)."""
+        def n(count: int, one: str, many: str) -> str:
+            return f"{count:,} {one if count == 1 else many}"
+
+        if not self.assisted and not (self.individually or self.considered):
+            return ["No comments have been counted."]
+        if not self.assisted:
+            return [f"An official read and counted every comment one at a time "
+                    f"({n(self.individually, 'comment', 'comments')} counted under themes"
+                    + (f", {self.considered:,} considered with no theme" if self.considered else "") + ")."]
+        smallest, largest = min(self.sample_sizes), max(self.sample_sizes)
+        samples = f"{smallest:,}" if smallest == largest else f"{smallest:,} to {largest:,}"
+        return [
+            f"{n(self.individually, 'comment was', 'comments were')} counted one at a time by an official"
+            + (f", and {self.considered:,} read and considered with no theme" if self.considered else "") + ".",
+            f"{n(self.in_batches, 'comment was', 'comments were')} counted by accepting "
+            f"{n(self.batches, 'reviewed batch', 'reviewed batches')} of themes suggested by Consult's "
+            "text analysis, which runs on the department's own machine and learns from the comments "
+            "counted one at a time.",
+            f"Before accepting a batch, an official checked a random sample of {samples} of its comments "
+            f"and could untick any; {n(self.corrections, 'suggestion was', 'suggestions were')} corrected "
+            "that way and left out of the count.",
+        ]
+
+
+def method(session: DbSession, consultation: Consultation) -> Method:
+    """Counted one at a time, counted in reviewed batches, batch samples and corrections found."""
+    cid = consultation.id
+    links = (select(ThemeComment.comment_id, ThemeComment.method).join(Theme, Theme.id == ThemeComment.theme_id)
+             .join(Comment, Comment.id == ThemeComment.comment_id)
+             .where(Theme.consultation_id == cid, Theme.merged_into_id.is_(None), _published(cid)))
+    by_hand: set[int] = set()
+    batched: set[int] = set()
+    for comment_id, how in session.execute(links):
+        (batched if how == COUNTED_IN_BATCH else by_hand).add(comment_id)
+    considered = session.scalar(select(func.count()).select_from(CommentConsidered).join(
+        Comment, Comment.id == CommentConsidered.comment_id).where(_published(cid))) or 0
+    records = list(session.scalars(select(CountBatch).where(CountBatch.consultation_id == cid)
+                                   .order_by(CountBatch.id)))
+    return Method(individually=len(by_hand), in_batches=len(batched - by_hand), considered=considered,
+                  batches=len(records), sample_sizes=[b.sample_size for b in records],
+                  corrections=sum(b.corrections for b in records))
+
+
+def latest_jobs(session: DbSession, consultation: Consultation) -> dict[str, BackgroundJob | None]:
+    """The newest job of each kind for the consultation (for the progress boxes)."""
+    return {"themes": latest_job(session, themes_key(consultation)),
+            "counts": latest_job(session, counts_key(consultation))}

@@ -1,0 +1,218 @@
+"""Officials' pages for suggested themes and assisted counting (/manage/<slug>/suggestions...).
+
+Thin views over consult/responses/assist.py: starting the jobs that compute suggestions, the
+proposed themes (accept, accept several as one, split, discard), the per-theme batches with a
+random sample shown first, and the comments Consult is least sure about.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from consult.accounts import role_required
+from consult.consultations import service as consultations
+from consult.database import unit_of_work
+from consult.extensions import db
+from consult.jobs.progress import telling_box
+from consult.models import Consultation
+from consult.responses import assist
+from consult.responses.common import ResponseError, is_published
+from consult.responses.forms import AssignForm, BatchForm, ProposalsForm, SuggestThemesForm, choice
+from consult.responses.themes import get_theme, paragraph_options, themes_of
+
+bp = Blueprint("assist", __name__, url_prefix="/manage/<slug>/suggestions")
+
+
+def _consultation(slug: str) -> Consultation:
+    consultation = consultations.get_consultation(db.session, slug)
+    if consultation is None:
+        abort(404, description=f"There is no consultation at '{slug}'.")
+    return consultation
+
+
+def _overview(slug: str):
+    return redirect(url_for("assist.overview", slug=slug), code=303)
+
+
+def _refused(exc: ResponseError, back: str):
+    flash(" ".join([exc.message, *exc.details]), "error")
+    return redirect(back, code=303)
+
+
+@bp.get("/")
+@role_required("official")
+def overview(slug: str):
+    """How far counting has got, the suggestion jobs, proposed themes and batches to review."""
+    consultation = _consultation(slug)
+    themes_form = SuggestThemesForm(formdata=None)
+    themes_form.anchor.choices = [choice("", "The whole consultation")] + [
+        choice(anchor, label) for anchor, label in paragraph_options(db.session, consultation)]
+    themes = themes_of(db.session, consultation)
+    proposals_form = ProposalsForm(formdata=None)
+    proposals_form.into.choices = [choice("", "A new theme")] + [choice(str(t.id), t.title) for t in themes]
+    jobs = assist.latest_jobs(db.session, consultation)
+    return render_template(
+        "responses/suggestions.html", consultation=consultation,
+        progress=assist.counting_progress(db.session, consultation),
+        themes_run=assist.latest_run(db.session, consultation, "themes"),
+        counts_run=assist.latest_run(db.session, consultation, "counts"),
+        themes_box=telling_box(jobs["themes"].key) if jobs["themes"] else None,
+        counts_box=telling_box(jobs["counts"].key) if jobs["counts"] else None,
+        proposals=assist.open_proposals(db.session, consultation), themes=themes,
+        batches=assist.batches(db.session, consultation), themes_form=themes_form,
+        proposals_form=proposals_form, published=is_published(db.session, consultation))
+
+
+@bp.post("/themes")
+@role_required("official")
+def suggest_themes(slug: str):
+    """Start proposing themes from the comments (a background job)."""
+    consultation = _consultation(slug)
+    form = SuggestThemesForm()
+    try:
+        with unit_of_work(db.session):
+            assist.start_theme_suggestions(db.session, consultation, current_user.id, form.anchor.data or None)
+    except ResponseError as exc:
+        return _refused(exc, url_for("assist.overview", slug=slug))
+    flash("Consult is reading the comments to propose themes. This page shows how far it has got.", "success")
+    return _overview(slug)
+
+
+@bp.post("/counts")
+@role_required("official")
+def suggest_counts(slug: str):
+    """Start suggesting themes for every uncounted comment (a background job)."""
+    consultation = _consultation(slug)
+    try:
+        with unit_of_work(db.session):
+            assist.start_count_suggestions(db.session, consultation, current_user.id)
+    except ResponseError as exc:
+        return _refused(exc, url_for("assist.overview", slug=slug))
+    flash("Consult is learning from the comments you counted to suggest themes for the others. "
+          "This page shows how far it has got.", "success")
+    return _overview(slug)
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@role_required("official")
+def proposal(slug: str, proposal_id: int):
+    """One proposed theme: its key terms, size and typical comments, and what to do with it."""
+    consultation = _consultation(slug)
+    try:
+        found = assist.get_proposal(db.session, consultation, proposal_id)
+    except ResponseError as exc:
+        abort(exc.status, description=exc.message)
+    form = ProposalsForm(formdata=None)
+    form.title.data = found.label
+    themes = themes_of(db.session, consultation)
+    form.into.choices = [choice("", "A new theme")] + [choice(str(t.id), t.title) for t in themes]
+    return render_template("responses/proposal.html", consultation=consultation, proposal=found, form=form,
+                           comments=assist.proposal_comments(db.session, found),
+                           published=is_published(db.session, consultation))
+
+
+@bp.post("/proposals/accept")
+@role_required("official")
+def accept(slug: str):
+    """Accept the ticked proposed themes as one theme; their comments are offered for counting."""
+    consultation = _consultation(slug)
+    form = ProposalsForm()
+    back = url_for("assist.overview", slug=slug)
+    try:
+        with unit_of_work(db.session):
+            chosen = [assist.get_proposal(db.session, consultation, i) for i in form.ids()]
+            theme, offered = assist.accept_proposals(
+                db.session, consultation, chosen, current_user.id, title=form.title.data or "",
+                into_theme_id=form.into_theme(), propose_members=form.with_members())
+    except ResponseError as exc:
+        return _refused(exc, back)
+    except IntegrityError:
+        flash("Someone decided on these proposed themes at the same moment. Nothing was changed: look again.",
+              "error")
+        return redirect(back, code=303)
+    message = f"“{theme.title}” is a theme."
+    if offered:
+        message += (f" {offered:,} of its comments are offered for counting under it: review them as a batch "
+                    "below. Nothing is counted until you accept.")
+    flash(message, "success")
+    return redirect(url_for("assist.batch", slug=slug, theme_id=theme.id) if offered else back, code=303)
+
+
+@bp.post("/proposals/<int:proposal_id>/discard")
+@role_required("official")
+def discard(slug: str, proposal_id: int):
+    consultation = _consultation(slug)
+    try:
+        with unit_of_work(db.session):
+            found = assist.get_proposal(db.session, consultation, proposal_id)
+            assist.discard_proposal(db.session, consultation, found, current_user.id)
+    except ResponseError as exc:
+        return _refused(exc, url_for("assist.overview", slug=slug))
+    flash(f"The proposed theme “{found.label}” is discarded.", "success")
+    return _overview(slug)
+
+
+@bp.post("/proposals/<int:proposal_id>/split")
+@role_required("official")
+def split(slug: str, proposal_id: int):
+    consultation = _consultation(slug)
+    try:
+        with unit_of_work(db.session):
+            found = assist.get_proposal(db.session, consultation, proposal_id)
+            assist.split_proposal(db.session, consultation, found, current_user.id)
+    except ResponseError as exc:
+        return _refused(exc, url_for("assist.overview", slug=slug))
+    flash(f"Consult is splitting “{found.label}” into smaller themes. This page shows how far it has got.",
+          "success")
+    return _overview(slug)
+
+
+@bp.get("/batches/<int:theme_id>")
+@role_required("official")
+def batch(slug: str, theme_id: int):
+    """A theme's confident suggestions: a random sample to check first, then the others."""
+    consultation = _consultation(slug)
+    try:
+        theme = get_theme(db.session, consultation, theme_id)
+    except ResponseError as exc:
+        abort(exc.status, description=exc.message)
+    return render_template("responses/batch.html", consultation=consultation,
+                           batch=assist.batch(db.session, consultation, theme), form=BatchForm(formdata=None),
+                           published=is_published(db.session, consultation))
+
+
+@bp.post("/batches/<int:theme_id>")
+@role_required("official")
+def accept_batch(slug: str, theme_id: int):
+    """Count the batch, but for the comments unticked (those are recorded as corrections)."""
+    consultation = _consultation(slug)
+    form = BatchForm()
+    back = url_for("assist.batch", slug=slug, theme_id=theme_id)
+    try:
+        with unit_of_work(db.session):
+            record = assist.accept_batch(db.session, consultation, theme_id, form.fingerprint.data or "",
+                                         form.ids("sample"), form.ids("shown"), form.ids("keep"), current_user.id)
+    except ResponseError as exc:
+        return _refused(exc, back)
+    except IntegrityError:
+        flash("Another official accepted suggestions for this theme at the same moment. Nothing was counted "
+              "twice: look at the batch again.", "error")
+        return redirect(back, code=303)
+    message = f"{record.counted:,} comment{'s' if record.counted != 1 else ''} counted in this batch."
+    if record.corrections:
+        message += (f" {record.corrections:,} you unticked {'are' if record.corrections != 1 else 'is'} recorded "
+                    "as corrections and will not be suggested for this theme again.")
+    flash(message, "success")
+    return _overview(slug)
+
+
+@bp.get("/unsure")
+@role_required("official")
+def unsure(slug: str):
+    """The comments Consult is least sure about: counting them by hand teaches it the most."""
+    consultation = _consultation(slug)
+    return render_template("responses/unsure.html", consultation=consultation,
+                           rows=assist.least_sure(db.session, consultation),
+                           themes=themes_of(db.session, consultation), assign_form=AssignForm(formdata=None),
+                           return_to=request.path)
