@@ -180,3 +180,12 @@ def test_huey_lives_in_one_module():
 
 def test_redis_lives_in_the_queue_module():
     assert _importers("redis") == ["consult/jobs/queue.py"]
+
+
+def test_scikit_learn_lives_in_the_suggestion_algorithms_only():
+    # The web processes never load it: consult/responses/assist.py imports the algorithms inside
+    # the jobs that use them, so only a worker running a suggestion job pays for its memory.
+    assert _importers("sklearn") == ["consult/responses/suggest.py"]
+    assist = (CONSULT / "responses" / "assist.py").read_text(encoding="utf-8")
+    top_level = [line for line in assist.splitlines() if line.startswith(("import ", "from "))]
+    assert not any("suggest" in line for line in top_level)

@@ -7,6 +7,7 @@ going away, and a job can be resumed or retried by id.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import traceback as tb
 from collections.abc import Callable, Iterator, Mapping
@@ -16,10 +17,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from consult.database import writing
 from consult.models import BackgroundJob, JobState, Notification, User, utcnow
 from moderation.db import DbSession
+
+log = logging.getLogger(__name__)
 
 # session.info key: ids of jobs started in this transaction, put on the queue once it commits.
 STARTED = "consult.jobs_started"
@@ -123,12 +128,16 @@ def keep_alive(bind: Engine | Connection, job_id: int, every: float = 30.0) -> I
     engine = bind.engine if isinstance(bind, Connection) else bind
 
     def beat() -> None:
-        while not stop.wait(every):
-            with Session(engine) as beats:
-                beats.execute(update(BackgroundJob).where(BackgroundJob.id == job_id,
-                                                          BackgroundJob.state == JobState.RUNNING.value)
-                              .values(heartbeat_at=utcnow()))
-                beats.commit()
+        with writing():  # this thread's own context: its transactions write (BEGIN IMMEDIATE on SQLite)
+            while not stop.wait(every):
+                try:
+                    with Session(engine) as beats:
+                        beats.execute(update(BackgroundJob).where(BackgroundJob.id == job_id,
+                                                                  BackgroundJob.state == JobState.RUNNING.value)
+                                      .values(heartbeat_at=utcnow()))
+                        beats.commit()
+                except OperationalError:  # the database busy for longer than its timeout: next time
+                    log.warning("could not touch the heartbeat of job %s", job_id, exc_info=True)
 
     thread = threading.Thread(target=beat, name=f"job-{job_id}-heartbeat", daemon=True)
     thread.start()

@@ -45,7 +45,6 @@ from consult.models import (
     ThemeProposal,
     utcnow,
 )
-from consult.responses import suggest
 from consult.responses.common import PUBLISHED, ResponseError, clean_text
 from consult.responses.themes import (
     _refuse_merged,
@@ -240,6 +239,8 @@ def _finish_run(session: DbSession, job: BackgroundJob, run: SuggestionRun, mess
 @job_kind(THEMES_KIND)
 def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
     """Propose themes (the whole consultation, one paragraph, or one proposal's members)."""
+    from consult.responses import suggest  # scikit-learn: loaded only by a worker that runs this job
+
     run = _run_of(session, job)
     parent = session.get(ThemeProposal, run.split_of) if run.split_of else None
     session.commit()
@@ -273,6 +274,8 @@ def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
 @job_kind(COUNTS_KIND)
 def run_count_suggestions(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
     """Suggest themes for every uncounted published comment, from those counted one at a time."""
+    from consult.responses import suggest  # scikit-learn: loaded only by a worker that runs this job
+
     run = _run_of(session, job)
     cid = run.consultation_id
     session.commit()
