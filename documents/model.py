@@ -58,10 +58,19 @@ class Document:
 
 @dataclass
 class Diff:
-    """Word-level differences between two texts."""
+    """Word-level differences between two texts.
+
+    `html` is what a page shows: the text with <ins>/<del> marks, or, when the paragraph was
+    rewritten (`side_by_side`), the old and the new text whole, labelled "Before" and "After".
+    `changed_share` is the share of non-space tokens, both texts counted, that changed.
+    """
 
     ops: list[tuple[str, str]]
     html: str
+    changed_share: float = 0.0
+    side_by_side: bool = False
+    old_html: str = ""  # the old text, escaped
+    new_html: str = ""  # the new text, escaped
 
     @property
     def changed(self) -> bool:
