@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if exc is None:
             end_read_transaction(db.session)
 
-    from consult import accounts, cli, jobs, search, web
+    from consult import accounts, cli, compression, jobs, search, web
     from consult.api import views as api_views
     from consult.archive import views as archive_views
     from consult.comments import views as comment_views
@@ -77,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = web.WholeNumberConverter  # before any route is added
     accounts.init_app(app)
     web.init_app(app)
+    compression.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)
     search.install_change_log()
