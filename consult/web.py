@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, ValidationError
 
+import documents
 from consult.extensions import db
 
 BUSY_RETRY_AFTER = 5
@@ -60,6 +61,11 @@ def init_app(app: Flask) -> None:
     def isotime(value: datetime | None) -> str:
         # <time datetime> allows at most three fractional digits: seconds are enough.
         return value.replace(tzinfo=UTC).isoformat(timespec="seconds") if value else ""
+
+    @app.template_filter("heading_words")
+    def heading_words(paragraph) -> str:
+        """A heading's words without its own number: the page shows that number beside it."""
+        return documents.heading_words(paragraph.number, paragraph.text)
 
     @app.template_filter("demote_headings")
     def demote_headings(html: str, levels: int = 1) -> Markup:

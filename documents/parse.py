@@ -189,6 +189,10 @@ def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
     if not blocks:
         where = files[0][0] if len(files) == 1 else None
         raise DocumentError("the document has no paragraphs", None, where)
+    if len(blocks) > 1 and not blocks[0][0].pinned and lone_title([(b.kind, b.level, b.text) for b, _ in blocks]):
+        # The document's title, not a paragraph to number ("0.1") and comment on.
+        title = title or blocks[0][0].text or None
+        blocks = blocks[1:]
     paragraphs = _paragraphs(blocks)
     if title is None:
         title = next((p.text for p in paragraphs if p.kind == "heading"), None)
@@ -198,7 +202,7 @@ def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
 
 
 def _paragraphs(blocks: list[tuple[Block, str | None]]) -> list[Paragraph]:
-    numbers = number_blocks([(b.kind, b.level) for b, _ in blocks])
+    numbers = number_blocks([(b.kind, b.level, b.text) for b, _ in blocks])
     paragraphs: list[Paragraph] = []
     pinned_at: dict[str, tuple[int, str | None]] = {}
     for position, ((block, source), number) in enumerate(zip(blocks, numbers, strict=True)):
@@ -282,9 +286,108 @@ def _retarget_links(paragraphs: list[Paragraph]) -> None:
 
 # --------------------------------------------------------------------------- numbering
 
+# A heading's own number, as departments write them: "6.1 Scope", "1. Objectives", "A. Costs",
+# "Annex 2", "Appendix A: Definitions", "Chapter 3", "Section 4.2". Years and other large
+# numbers ("2026 plan") are not section numbers.
+_OWN_NUMBER = re.compile(
+    r"^(?:(?P<word>(?i:annex|appendix|schedule|part))\s+(?P<wnum>[A-Z]|\d{1,3}(?:\.\d{1,3})*)\b[.:]?"
+    r"|(?i:chapter|section)\s+(?P<cnum>\d{1,3}(?:\.\d{1,3})*)\b[.:]?"
+    r"|(?P<num>\d{1,3}(?:\.\d{1,3})*)\.?"
+    r"|(?P<letter>[A-Z](?:\.\d{1,3})*)[.)]"
+    r")(?=\s|$)")
 
-def number_blocks(blocks: Sequence[tuple[str, int]]) -> list[str]:
-    """Number (kind, heading level) blocks by section: "4" for a section, "4.2" inside it."""
+
+def own_number(heading: str) -> str | None:
+    """The number a heading carries in its text ("6.1 Scope" -> "6.1", "Annex 2" -> "Annex 2"), or None."""
+    m = _OWN_NUMBER.match(heading.strip())
+    if m is None:
+        return None
+    if m.group("word"):
+        return f"{m.group('word').capitalize()} {m.group('wnum')}"
+    return m.group("cnum") or m.group("num") or m.group("letter")
+
+
+def heading_words(number: str, text: str) -> str:
+    """A heading's text without the number it carries when that is its paragraph number, so a
+    page shows one number per heading ("6.1 Scope", never "6.1 6.1 Scope")."""
+    if own_number(text) != number:
+        return text
+    rest = _OWN_NUMBER.sub("", text.strip(), count=1).lstrip(" .:)-–—")
+    return rest or text
+
+
+def uses_own_numbers(headings: Sequence[str]) -> bool:
+    """True when the document numbers its own headings: at least two carry a number, and at
+    least a third of all headings do (footnote and similar headings are often left unnumbered)."""
+    numbered = sum(own_number(h) is not None for h in headings)
+    return numbered >= 2 and numbered * 3 >= len(headings)
+
+
+def lone_title(blocks: Sequence[tuple[str, int, str]]) -> bool:
+    """True when the first block is the document's title: a heading above every other heading
+    (there are others), without a number of its own."""
+    if not blocks or blocks[0][0] != "heading":
+        return False
+    level = blocks[0][1]
+    others = [lvl for kind, lvl, _text in blocks[1:] if kind == "heading"]
+    return bool(others) and all(lvl > level for lvl in others) and own_number(blocks[0][2]) is None
+
+
+def number_blocks(blocks: Sequence[tuple[str, int]] | Sequence[tuple[str, int, str]]) -> list[str]:
+    """Number (kind, heading level[, text]) blocks by section.
+
+    A document whose headings carry their own numbers ("6.1 Scope") is numbered by them, and
+    the blocks beneath a heading continue its number ("6.1.3" for the third block of 6.1; an
+    unnumbered sub-heading counts as a block and its blocks continue its number in turn). A
+    generated number that would repeat a heading's own one is written "6.2(1)" instead, and a
+    number several headings carry is treated as no number, so every number is quoted once.
+    Otherwise: "4" for a section at the top level, "4.2" inside it, "0.1" before the first.
+    """
+    texts = [str(b[2]) if len(b) > 2 else "" for b in blocks]
+    kinds = [(b[0], b[1]) for b in blocks]
+    headings = [text for (kind, _level), text in zip(kinds, texts, strict=True) if kind == "heading"]
+    if headings and uses_own_numbers(headings):
+        return _own_numbering(kinds, texts)
+    return _generated_numbering(kinds)
+
+
+def _own_numbering(kinds: Sequence[tuple[str, int]], texts: Sequence[str]) -> list[str]:
+    owns = [own_number(t) if kind == "heading" else None for (kind, _level), t in zip(kinds, texts, strict=True)]
+    # A number that several headings carry ("A. Generic requirements" under each topic) is local
+    # lettering, not one a reader could quote: those headings are numbered beneath their section.
+    seen: dict[str, int] = {}
+    for own in owns:
+        if own:
+            seen[own] = seen.get(own, 0) + 1
+    owns = [own if own and seen[own] == 1 else None for own in owns]
+    taken = {o for o in owns if o}
+    numbers: list[str] = []
+    preamble = 0
+    stack: list[list[Any]] = []  # [heading level, its number, blocks in it so far]
+
+    def beneath(frame: list[Any]) -> str:
+        frame[2] += 1
+        number = f"{frame[1]}.{frame[2]}"
+        return f"{frame[1]}({frame[2]})" if number in taken else number
+
+    for (kind, level), own in zip(kinds, owns, strict=True):
+        if kind == "heading":
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+        if own:
+            number = own
+        elif stack:
+            number = beneath(stack[-1])
+        else:
+            preamble += 1
+            number = f"0.{preamble}"
+        if kind == "heading":
+            stack.append([level, number, 0])
+        numbers.append(number)
+    return numbers
+
+
+def _generated_numbering(blocks: Sequence[tuple[str, int]]) -> list[str]:
     levels = [level for kind, level in blocks if kind == "heading"]
     if not levels:
         return [str(i + 1) for i in range(len(blocks))]

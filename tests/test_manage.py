@@ -146,7 +146,8 @@ def test_paste_preview_shows_numbered_paragraphs_and_stores_nothing(app, as_offi
     response = as_official.post("/manage/new", data=_form())
     html = _html(response)
     assert response.status_code == 200
-    assert "splits into <strong>6 paragraphs</strong>" in html
+    # Six blocks, the first ("# Parking Policy") the document's title rather than a paragraph.
+    assert "splits into <strong>5 paragraphs</strong>" in html
     assert "Residents pay a yearly fee for a permit." in html
     assert "#fees" in html and "Heading" in html
     assert re.search(r'class="para-number">.*?1\.1</span>', html)
@@ -508,7 +509,7 @@ def test_preview_nests_the_documents_headings_under_its_own(as_official):
     html = _html(as_official.post("/manage/new", data=_form()))
     preview = html[html.index('id="preview"'):]
     assert preview.count("<h2") == 1  # "Preview: ..." only
-    assert '<h3 class="manage-as-h1">Parking Policy</h3>' in preview
+    assert "manage-as-h1" not in preview  # the lone "# Parking Policy" is the title, not a paragraph
     assert '<h4 class="manage-as-h2"' in preview
 
 

@@ -147,11 +147,13 @@ print("hi")
 def test_numbering_sections_and_subsections():
     text = "# Title\n\npre\n\n## One\n\na\n\n### One.A\n\nb\n\nc\n\n## Two\n\nd\n\n#### Skipped\n\ne\n"
     doc = documents.parse(text)
+    # The lone top heading is the document's title, not a paragraph numbered "0.1".
+    assert doc.title == "Title"
     assert [(p.number, p.text) for p in doc.paragraphs] == [
-        ("0.1", "Title"), ("0.2", "pre"), ("1", "One"), ("1.1", "a"), ("1.2", "One.A"),
+        ("0.1", "pre"), ("1", "One"), ("1.1", "a"), ("1.2", "One.A"),
         ("1.2.1", "b"), ("1.2.2", "c"), ("2", "Two"), ("2.1", "d"), ("2.2", "Skipped"), ("2.2.1", "e")]
-    assert doc.paragraphs[5].section == doc.paragraphs[4].anchor == "onea"
-    assert doc.paragraphs[1].section == "title" and doc.paragraphs[0].section is None
+    assert doc.paragraphs[4].section == doc.paragraphs[3].anchor == "onea"
+    assert doc.paragraphs[0].section is None
 
 
 def test_headingless_documents_number_plainly():
@@ -205,10 +207,10 @@ def test_parse_files_keeps_each_files_own_lines_and_front_matter():
 
 
 def test_document_helpers():
-    doc = documents.parse("# A\n\nx\n\n## B\n\ny\n")
+    doc = documents.parse("## A\n\nx\n\n## B\n\ny\n")
     assert [h.text for h in doc.headings()] == ["A", "B"]
     assert doc.by_anchor("b").text == "B" and doc.by_anchor("nope") is None
-    assert doc.html == "<h1>A</h1>\n<p>x</p>\n<h2>B</h2>\n<p>y</p>"
+    assert doc.html == "<h2>A</h2>\n<p>x</p>\n<h2>B</h2>\n<p>y</p>"
 
 
 def test_diff_ops_and_html():
