@@ -354,6 +354,33 @@ def stop_gunicorn(proc):
         proc.wait()
 
 
+def start_queue_workers(env, count, threads):
+    """`consult worker --threads N` processes beside gunicorn (the job queue of issue 15)."""
+    exe = Path(sys.executable).parent / "consult"
+    procs = [subprocess.Popen([str(exe), "worker", "--threads", str(threads)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+             for _ in range(count)]
+    time.sleep(3 if procs else 0)  # each makes its app and starts polling the queue
+    dead = [p.pid for p in procs if p.poll() is not None]
+    if dead:
+        stop_queue_workers(procs)
+        raise RuntimeError(f"queue worker(s) {dead} did not start")
+    return procs
+
+
+def stop_queue_workers(procs):
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def sessions_for(url, user_ids, with_csrf=False):
     """Signed session cookies for these users, made with the app's own session serializer."""
     from consult import create_app
@@ -483,6 +510,7 @@ def run_backend(name, url, args, pool, log):
     su = seed_module.normalise_url(url)
     hot, cold = summary["hot_anchor"], summary["cold_anchor"]
     base, proc = start_gunicorn(env, args.workers)
+    queue_workers = start_queue_workers(env, args.queue_workers, args.queue_threads)
     static_name = f"bench-{secrets.token_hex(4)}.html"
     static_path = ROOT / "static" / static_name
     try:
@@ -558,6 +586,7 @@ def run_backend(name, url, args, pool, log):
         log(f"   s5 worker VmHWM (MB): {sorted(r['s5'].values())}")
     finally:
         static_path.unlink(missing_ok=True)
+        stop_queue_workers(queue_workers)
         stop_gunicorn(proc)
         shutil.rmtree(instance, ignore_errors=True)
     return r
@@ -642,6 +671,8 @@ def report(results, meta, args):
 def write_doc(table, meta, results, args):
     m = meta["machine"]
     paragraphs = results[0]["seed"]["consultations"][0]["paragraphs"]
+    queue_line = (f", with {args.queue_workers} `consult worker --threads {args.queue_threads}` beside it"
+                  if args.queue_workers else "")
     doc = f"""# Performance
 
 Measured by the benchmark suite in `bench/` (see `bench/README.md`). The figures below are the
@@ -659,7 +690,7 @@ own benchmark and figures: `bench/bench_queue.py`, `docs/performance-queue.md`.
   {results[0].get('doc_bytes', 0) // 1024} KB of HTML, {paragraphs} paragraphs;
   Zipf-skewed paragraphs, ~10% replies, ~3% campaign texts, ~5% more held for moderation;
   one paragraph with exactly 10,000 comments, one with exactly 10)
-- server: gunicorn, {args.workers} sync workers, on 127.0.0.1; load from a separate process,
+- server: gunicorn, {args.workers} sync workers, on 127.0.0.1{queue_line}; load from a separate process,
   {args.concurrency} concurrent keep-alive clients for reads, {args.clients} for comment submission
 - total run time: {meta['elapsed_s']:.0f} s
 
@@ -705,6 +736,9 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--concurrency", type=int, default=None, help="concurrent clients for reads")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients posting comments")
+    parser.add_argument("--queue-workers", type=int, default=0,
+                        help="also run this many `consult worker` processes beside gunicorn (issue 15)")
+    parser.add_argument("--queue-threads", type=int, default=2, help="threads of each queue worker")
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
