@@ -310,9 +310,12 @@ def _split_html(tree: Node) -> list[tuple[str, str, int, str]]:
     return pieces
 
 
-def render_blocks(markdown: str) -> list[Block]:
-    """Parse a Markdown body (front matter already removed) into citable blocks."""
+def render_blocks(markdown: str, references: dict[str, dict] | None = None) -> list[Block]:
+    """Parse a Markdown body (front matter already removed) into citable blocks; `references`
+    are the import's link definitions (markdown-it keeps the first definition of a label)."""
     env: dict[str, Any] = {"html_scan_budget": 4 * markdown.count("\n") + 10_000}
+    if references:
+        env["references"] = dict(references)
     tokens = parse_markdown(markdown, env)
     _check_nesting(tokens)
     writer = _BlockWriter(tokens, env)

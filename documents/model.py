@@ -35,6 +35,8 @@ class Document:
     meta: dict[str, Any]
     paragraphs: list[Paragraph]
     removed: list[Paragraph] = field(default_factory=list)
+    # What the import could not resolve and how it was shown (links, references): never errors.
+    warnings: list[str] = field(default_factory=list)
     _index: dict[str, Paragraph] = field(default_factory=dict, repr=False, compare=False)
 
     def by_anchor(self, anchor: str) -> Paragraph | None:

@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+import html as htmllib
 import re
 import unicodedata
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urljoin
 
 import yaml
 
 from .blocks import Block, render_blocks
 from .errors import LIMITS, DocumentError
-from .htmltree import retarget_fragments
 from .model import Document, Paragraph
-from .render import ID_PREFIX
+from .render import ID_PREFIX, reference_key, references_and_headings
 
 # --------------------------------------------------------------------------- bytes
 
@@ -129,19 +131,24 @@ def _check_size(text: str, source: str | None) -> None:
             f"the document is {_size(size)}; the limit is {_size(LIMITS.max_bytes)}", None, source)
 
 
-def _file_blocks(text: str, source: str | None) -> tuple[dict[str, Any], list[tuple[Block, str | None]]]:
+def _prepare(text: str, source: str | None) -> tuple[dict[str, Any], str, int]:
+    """A file's front matter, its Markdown body and the lines removed before the body."""
     _check_size(text, source)
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    meta, body, offset = split_front_matter(text, source)
+    return split_front_matter(text, source)
+
+
+def _file_blocks(body: str, offset: int, source: str | None,
+                 references: dict[str, dict]) -> list[tuple[Block, str | None]]:
     try:
-        blocks = render_blocks(body)
+        blocks = render_blocks(body, references)
     except DocumentError as error:
         raise error.located(source, offset) from None
     for block in blocks:
         block.line += offset
         if block.pinned_line is not None:
             block.pinned_line += offset
-    return meta, [(block, source) for block in blocks]
+    return [(block, source) for block in blocks]
 
 
 def parse(markdown: str, source: str | None = None) -> Document:
@@ -149,9 +156,15 @@ def parse(markdown: str, source: str | None = None) -> Document:
     return parse_files([(source, markdown)]) if source is not None else _parse([(None, markdown)])
 
 
-def parse_files(files: Sequence[tuple[str, str]]) -> Document:
-    """Parse several Markdown files, in the order given, into one Document."""
-    return _parse(list(files))
+def parse_files(files: Sequence[tuple[str, str]], link_base: str | None = None) -> Document:
+    """Parse several Markdown files, in the order given, into one Document.
+
+    Link definitions made in any file (one may hold nothing else, like a publisher's
+    pandoc-refs.md) resolve in all; links to another file of the import lead to its paragraph;
+    links to files outside it lead to `link_base` (the source repository's address) joined
+    with their path, or without one become plain text. Document.warnings lists each.
+    """
+    return _parse(list(files), link_base)
 
 
 _SOURCE_ID = re.compile(r'(\sid="|\shref="#)src-')
@@ -163,13 +176,14 @@ def _scope_source_ids(blocks: list[tuple[Block, str | None]], index: int) -> Non
         block.html = _SOURCE_ID.sub(lambda m: f"{m.group(1)}src{index + 1}-", block.html)
 
 
-def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
+def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None) -> Document:
     if not files:
         raise DocumentError("the document has no paragraphs")
     meta: dict[str, Any] = {}
     title: str | None = None
     blocks: list[tuple[Block, str | None]] = []
     total = 0
+    prepared = []
     for index, (source, text) in enumerate(files):
         # CommonMark replaces U+0000 with U+FFFD; so do we, in the plain text too (PostgreSQL
         # cannot store NUL in text columns).
@@ -178,13 +192,17 @@ def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
         if len(files) > 1 and total > LIMITS.max_bytes:
             raise DocumentError(
                 f"the files add up to more than {_size(LIMITS.max_bytes)}, the limit", None, source)
-        file_meta, file_blocks = _file_blocks(text, source)
-        if index:
-            _scope_source_ids(file_blocks, index)
+        file_meta, body, offset = _prepare(text, source)
         if file_meta and not meta:
             meta = file_meta
         if index == 0 and isinstance(file_meta.get("title"), str):
             title = file_meta["title"].strip() or None
+        prepared.append((source, body, offset))
+    references, unresolved = _import_references([body for _source, body, _offset in prepared])
+    for index, (source, body, offset) in enumerate(prepared):
+        file_blocks = _file_blocks(body, offset, source, references)
+        if index:
+            _scope_source_ids(file_blocks, index)
         blocks.extend(file_blocks)
     if not blocks:
         where = files[0][0] if len(files) == 1 else None
@@ -193,15 +211,20 @@ def _parse(files: Sequence[tuple[str | None, str]]) -> Document:
         # The document's title, not a paragraph to number ("0.1") and comment on.
         title = title or blocks[0][0].text or None
         blocks = blocks[1:]
-    paragraphs = _paragraphs(blocks)
+    warnings: list[str] = []
+    paragraphs = _paragraphs(blocks, [source for source, _body, _offset in prepared], link_base, warnings)
+    if unresolved:
+        warnings.extend(f"the reference link [{label}] has no definition and names no heading: "
+                        "shown as plain text" for label in sorted(unresolved))
     if title is None:
         title = next((p.text for p in paragraphs if p.kind == "heading"), None)
         if title is None and isinstance(meta.get("title"), str):
             title = meta["title"]
-    return Document(title=title, meta=meta, paragraphs=paragraphs)
+    return Document(title=title, meta=meta, paragraphs=paragraphs, warnings=warnings)
 
 
-def _paragraphs(blocks: list[tuple[Block, str | None]]) -> list[Paragraph]:
+def _paragraphs(blocks: list[tuple[Block, str | None]], sources: Sequence[str | None] = (),
+                link_base: str | None = None, warnings: list[str] | None = None) -> list[Paragraph]:
     numbers = number_blocks([(b.kind, b.level, b.text) for b, _ in blocks])
     paragraphs: list[Paragraph] = []
     pinned_at: dict[str, tuple[int, str | None]] = {}
@@ -222,7 +245,7 @@ def _paragraphs(blocks: list[tuple[Block, str | None]]) -> list[Paragraph]:
             source=source, level=block.level, pinned=bool(block.pinned)))
     assign_derived_anchors(paragraphs, taken=set(pinned_at))
     _assign_sections(paragraphs)
-    _retarget_links(paragraphs)
+    _retarget_links(paragraphs, sources, link_base, warnings if warnings is not None else [])
     return paragraphs
 
 
@@ -261,27 +284,129 @@ def _assign_sections(paragraphs: list[Paragraph]) -> None:
             current = paragraph.anchor
 
 
-def _retarget_links(paragraphs: list[Paragraph]) -> None:
+def pandoc_slug(text: str) -> str:
+    """The heading id pandoc would give ("6.1 Scope" -> "scope"): letters, digits, _-. kept,
+    spaces to hyphens, everything before the first letter dropped."""
+    kept = re.sub(r"[^\w\-. ]", "", text.strip().lower()).replace(" ", "-")
+    return re.sub(r"^[^a-z]+", "", kept)
+
+
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# [text][label] and [label][] in the source (a first pass: code spans may match, harmlessly).
+_REFERENCE_USE = re.compile(r"\[((?:[^\[\]\\]|\\.){1,300})\]\[((?:[^\[\]\\]|\\.){0,300})\]")
+UNRESOLVED = "#consult-unresolved-link"  # a reference link with nothing to lead to: shown as text
+
+
+def _import_references(bodies: Sequence[str]) -> tuple[dict[str, dict], set[str]]:
+    """Every link definition of the import (the first of a label wins), plus one for each
+    reference label that names a heading (GitHub or pandoc slug) and one leading nowhere for
+    the rest, which are reported and shown as plain text."""
+    references: dict[str, dict] = {}
+    headings: list[str] = []
+    for body in bodies:
+        found, heads = references_and_headings(body)
+        for key, value in found.items():
+            references.setdefault(key, value)
+        headings.extend(heads)
+    slugs: dict[str, str] = {}
+    for heading in headings:
+        words = _HTML_COMMENT.sub("", heading).strip()
+        for slug in (github_slug(words), pandoc_slug(words)):
+            if slug:
+                slugs.setdefault(reference_key(slug), slug)
+    unresolved: set[str] = set()
+    for body in bodies:
+        for text, label in _REFERENCE_USE.findall(body):
+            label = label or text
+            key = reference_key(label)
+            if not key or key in references:
+                continue
+            if key in slugs:
+                references[key] = {"href": "#" + slugs[key], "title": ""}
+            else:
+                references[key] = {"href": UNRESOLVED, "title": ""}
+                unresolved.add(label)
+    return references, unresolved
+
+
+_LINK = re.compile(r'<a\b([^>]*?)\shref="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] = (),
+                    link_base: str | None = None, warnings: list[str] | None = None) -> None:
+    """Make every link in the document lead somewhere: in-page fragments and reference links
+    to the paragraph they name, links to another file of the import to that file's paragraph,
+    links to files outside it to `link_base` or, without one, plain text (with a warning)."""
+    warnings = warnings if warnings is not None else []
     source_ids = set()
+    element_ids = set()  # every id in the document's HTML (footnotes, each file's scoped ones)
     for paragraph in paragraphs:
+        if 'id="' in paragraph.html:
+            element_ids.update(re.findall(r'\sid="([^"]*)"', paragraph.html))
         if f'id="{ID_PREFIX}' in paragraph.html:
             source_ids.update(re.findall(rf'\sid="{ID_PREFIX}([^"]*)"', paragraph.html))
     anchors = {p.anchor for p in paragraphs}
     headings: dict[str, str] = {}
     for paragraph in paragraphs:
         if paragraph.kind == "heading":
-            headings.setdefault(github_slug(paragraph.text), paragraph.anchor)
+            words = _HTML_COMMENT.sub("", paragraph.text).strip()
+            headings.setdefault(github_slug(words), paragraph.anchor)
+    for paragraph in paragraphs:
+        if paragraph.kind == "heading":
+            headings.setdefault(pandoc_slug(_HTML_COMMENT.sub("", paragraph.text).strip()), paragraph.anchor)
+    first_of: dict[str, str] = {}
+    for paragraph in paragraphs:
+        if paragraph.source:
+            first_of.setdefault(PurePosixPath(paragraph.source).name.lower(), paragraph.anchor)
+    imported = {PurePosixPath(s).name.lower() for s in sources if s}
 
-    def resolve(fragment: str) -> str:
+    def resolve(fragment: str) -> str | None:
         base = fragment[len(ID_PREFIX):] if fragment.startswith(ID_PREFIX) else fragment
         if base in source_ids:
             return ID_PREFIX + base
+        if fragment in element_ids:
+            return fragment
         if base in anchors:
             return base
-        return headings.get(base) or headings.get(base.lower()) or fragment
+        return headings.get(base) or headings.get(base.lower())
+
+    def target(href: str, paragraph: Paragraph) -> str | None:
+        if href == UNRESOLVED:
+            return None
+        if href.startswith("#"):
+            if not href[1:]:
+                return href
+            found = resolve(href[1:])
+            if found is None:
+                warnings.append(f"paragraph {paragraph.number}: the link to “{href}” names no paragraph "
+                                "of this document: shown as plain text")
+            return None if found is None else "#" + found
+        if _SCHEME.match(href) or href.startswith(("/", "//")):
+            return href
+        path, _, fragment = href.partition("#")
+        name = PurePosixPath(path).name.lower()
+        if name in imported:
+            found = resolve(fragment) if fragment else first_of.get(name)
+            return "#" + found if found else "#" + (first_of.get(name) or "")
+        if link_base:
+            return urljoin(link_base if link_base.endswith("/") else link_base + "/", href)
+        warnings.append(f"paragraph {paragraph.number}: the link to “{href}” leads to a file that is not "
+                        "part of this import: shown as plain text")
+        return None
 
     for paragraph in paragraphs:
-        paragraph.html = retarget_fragments(paragraph.html, resolve)
+        if "<a" not in paragraph.html:
+            continue
+
+        def fix(m: re.Match[str], paragraph: Paragraph = paragraph) -> str:
+            before, href, after, inner = m.groups()
+            new = target(htmllib.unescape(href), paragraph)
+            if new is None:
+                return inner
+            return f'<a{before} href="{htmllib.escape(new)}"{after}>{inner}</a>'
+
+        paragraph.html = _LINK.sub(fix, paragraph.html)
 
 
 # --------------------------------------------------------------------------- numbering

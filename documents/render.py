@@ -17,6 +17,7 @@ from typing import Any
 import bleach
 from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -270,6 +271,20 @@ def render_comment(markdown: str) -> str:
     rendered = _COMMENT_MD.render(markdown)
     return _comment_cleaner.clean(rendered).strip()
 
+
+
+def reference_key(label: str) -> str:
+    """A link reference label as markdown-it files it ("[Section 6.5][X]" looks up this key)."""
+    return normalizeReference(label)
+
+
+def references_and_headings(markdown: str) -> tuple[dict[str, dict], list[str]]:
+    """The link reference definitions a Markdown body makes, and its headings' texts (a first
+    pass, so definitions and heading slugs from every file of an import resolve in all)."""
+    env: dict[str, Any] = {"html_scan_budget": 4 * markdown.count("\n") + 10_000}
+    tokens = _DOC_MD.parse(markdown, env)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens[:-1]) if t.type == "heading_open"]
+    return dict(env.get("references") or {}), headings
 
 
 def parse_markdown(markdown: str, env: dict[str, Any]) -> list[Token]:
