@@ -1,0 +1,422 @@
+"""Suggested themes and assisted counting: the algorithms alone (no Flask, no database).
+
+    suggest_themes(texts, max_themes=30) -> list[SuggestedTheme]        unsupervised, largest first
+    suggest_assignments(texts, coded)    -> list[list[Suggestion]]     one list per text, best first
+
+Both work on the comments' texts only, are deterministic (fixed random states, stable hashes)
+and raise `SuggestError`, whose message can be shown to an official as it is, when there is
+nothing sensible to suggest. scikit-learn is used here and nowhere else in the application.
+
+Campaign groups: texts that are identical once case, punctuation and spacing are ignored, or
+near-identical (a template with a few words changed: MinHash over word triples, estimated
+overlap >= 0.7, texts of at least five words), are one campaign group. A group counts once
+when themes are found (its size is reported, it never outweighs a single comment), and a
+text identical to one counted by hand is suggested the same themes.
+
+Assisted counting: word and character n-gram TF-IDF plus an LSA projection fitted on every
+text (the uncounted ones too), one logistic regression per theme (multi-label). Confidence is
+calibrated by 5-fold cross-validation on the counted texts (isotonic regression of "the theme
+was right" on the model's score), and a suggestion is `confident` when its score is above the
+threshold from which the cross-validated suggestions were at least 90% right (lower Wilson
+bound, so a few lucky guesses do not set it). Measured quality: docs/suggest-quality.md.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import normalize
+
+__all__ = ["SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments", "suggest_themes",
+           "MIN_THEME_TEXTS", "PREDICTED", "TARGET_PRECISION"]
+
+SEED = 20261121
+MIN_THEME_TEXTS = 6  # different texts (campaign groups counted once) needed to suggest themes
+TARGET_PRECISION = 0.9  # "confident": cross-validated suggestions above the threshold were this often right
+PREDICTED = 0.5  # a suggestion after the first counts as predicted (for F1) from this confidence
+MAX_SUGGESTIONS = 5
+NEAR_DUPLICATE = 0.7
+_SKETCH, _ROWS = 16, 2  # MinHash: 8 bands of 2 rows
+_LSA_FIT_ROWS = 20_000  # the LSA projection is fitted on at most this many texts, then applied to all
+
+
+class SuggestError(ValueError):
+    """Nothing sensible can be suggested; `message` says why, in words for an official."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SuggestedTheme:
+    """A theme found in the texts: a readable label, its key terms and who is in it."""
+
+    label: str
+    terms: list[str]
+    members: list[int]  # indexes into texts, every copy of a campaign text included
+    representatives: list[int]  # a few typical members, most typical first, one per campaign group
+    size: int  # members with each campaign group counted once
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A theme suggested for one text."""
+
+    theme: str
+    confidence: float  # estimated probability that the theme applies, in [0, 1]
+    confident: bool  # offered for acceptance in a reviewed batch
+
+
+# --- texts, copies and campaign groups ------------------------------------------------------
+
+def _key(text: str) -> str:
+    """The text as compared for copies: case, punctuation and spacing ignored; letters, digits
+    and symbols (emoji) kept."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(c if unicodedata.category(c)[0] in "LNS" else " " for c in text)
+    return " ".join(kept.split())
+
+
+def _hash64(values: list[str]) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(v.encode(), digest_size=8).digest(), "big") for v in values],
+                    dtype=np.uint64)
+
+
+class _Texts:
+    """The distinct texts behind `texts` and their campaign groups."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        if isinstance(texts, str):
+            raise SuggestError("Give a list of comment texts, not one text.")
+        raw_index: dict[str, int] = {}
+        raw_of = np.empty(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            raw_of[i] = raw_index.setdefault(text if isinstance(text, str) else "", len(raw_index))
+        key_index: dict[str, int] = {}
+        key_of_raw = np.array([key_index.setdefault(_key(t), len(key_index)) for t in raw_index], dtype=np.int64)
+        self.of = key_of_raw[raw_of] if len(texts) else np.empty(0, dtype=np.int64)  # text -> distinct key
+        self.keys = list(key_index)  # the distinct normalised texts
+        self.copies = np.bincount(self.of, minlength=len(self.keys))
+        self.first = np.unique(self.of, return_index=True)[1]  # distinct key -> its first text
+        self.usable = np.array([bool(k) for k in self.keys], dtype=bool)
+        self.group = _campaign_groups(self.keys)  # distinct key -> campaign group (a key index)
+
+    def members(self, key_indexes: Collection[int]) -> list[int]:
+        return [int(i) for i in np.flatnonzero(np.isin(self.of, np.fromiter(key_indexes, dtype=np.int64)))]
+
+
+def _campaign_groups(keys: list[str]) -> np.ndarray:
+    """For each distinct text, the index of the first text of its near-identical group."""
+    parent = np.arange(len(keys))
+    owners: list[int] = []
+    shingles: list[str] = []
+    for i, key in enumerate(keys):
+        words = key.split()
+        if len(words) >= 5:
+            shingles.extend(" ".join(words[j:j + 3]) for j in range(len(words) - 2))
+            owners.extend([i] * (len(words) - 2))
+    if not owners:
+        return parent
+    owner = np.array(owners)
+    hashes = _hash64(shingles)
+    rng = np.random.default_rng(SEED)
+    a = rng.integers(1, 2**63, size=_SKETCH, dtype=np.uint64) | np.uint64(1)  # odd: a bijection mod 2**64
+    b = rng.integers(0, 2**63, size=_SKETCH, dtype=np.uint64)
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    texts = owner[starts]
+    sketch = np.empty((len(texts), _SKETCH), dtype=np.uint64)
+    for p in range(_SKETCH):
+        sketch[:, p] = np.minimum.reduceat(hashes * a[p] + b[p], starts)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for band in range(0, _SKETCH, _ROWS):
+        _, first, inverse = np.unique(sketch[:, band:band + _ROWS], axis=0, return_index=True, return_inverse=True)
+        lead = first[inverse.ravel()]  # the first text in this text's bucket
+        others = np.flatnonzero(lead != np.arange(len(texts)))
+        close = others[(sketch[others] == sketch[lead[others]]).mean(axis=1) >= NEAR_DUPLICATE]
+        for t in close:
+            x, y = find(int(texts[t])), find(int(texts[lead[t]]))
+            if x != y:
+                parent[max(x, y)] = min(x, y)
+    return np.array([find(i) for i in range(len(keys))])
+
+
+# --- features -------------------------------------------------------------------------------
+
+def _features(keys: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Word (1-2) and character (2-5) n-gram TF-IDF, and its LSA projection, of the usable keys."""
+    min_df = 2 if len(keys) >= 200 else 1
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, max_features=200_000,
+                            dtype=np.float32, token_pattern=r"(?u)\b\w+\b")
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=min_df,
+                            max_features=300_000, dtype=np.float32)
+    parts = []
+    for vectoriser in (words, chars):
+        with contextlib.suppress(ValueError):  # no term of this kind in any text (emoji only, say)
+            parts.append(vectoriser.fit_transform(keys))
+    if not parts:
+        raise SuggestError("These comments have no words or characters in common to learn from.")
+    x = normalize(sp.hstack(parts, format="csr"))
+    return x, _lsa(x, 200)
+
+
+def _lsa(x: sp.csr_matrix, dims: int) -> np.ndarray:
+    dims = min(dims, x.shape[0] - 1, x.shape[1] - 1)
+    if dims < 2:
+        return np.zeros((x.shape[0], 0), dtype=np.float32)
+    svd = TruncatedSVD(dims, random_state=SEED)
+    if x.shape[0] > _LSA_FIT_ROWS:
+        rows = np.random.default_rng(SEED).choice(x.shape[0], _LSA_FIT_ROWS, replace=False)
+        svd.fit(x[np.sort(rows)])
+    else:
+        svd.fit(x)
+    return normalize(svd.transform(x)).astype(np.float32)
+
+
+# --- assisted counting ----------------------------------------------------------------------
+
+class _Model:
+    """One logistic regression per theme over [TF-IDF | LSA]; scores are probabilities."""
+
+    def __init__(self, x: sp.csr_matrix, z: np.ndarray, y: np.ndarray) -> None:
+        self.coef: list[tuple[np.ndarray, float] | None] = []
+        train = sp.hstack([x, sp.csr_matrix(z)], format="csr")
+        for k in range(y.shape[1]):
+            if 0 < y[:, k].sum() < len(y):
+                # The dual problem: far fewer counted texts than features, so it converges many times faster.
+                m = LogisticRegression(C=10.0, solver="liblinear", dual=True, max_iter=1000)
+                m.fit(train, y[:, k])
+                self.coef.append((m.coef_.ravel().astype(np.float32), float(m.intercept_[0])))
+            else:
+                self.coef.append(None)  # every counted text has it, or none has: nothing to learn
+
+    def scores(self, x: sp.csr_matrix, z: np.ndarray) -> np.ndarray:
+        out = np.zeros((x.shape[0], len(self.coef)), dtype=np.float32)
+        nx = x.shape[1]
+        for k, c in enumerate(self.coef):
+            if c is not None:
+                w, b = c
+                out[:, k] = 1 / (1 + np.exp(-(x @ w[:nx] + z @ w[nx:] + b)))
+        return out
+
+
+def _calibration(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray) -> tuple[IsotonicRegression, float]:
+    """Cross-validated (score, right?) pairs of the counted texts: the isotonic map from a score
+    to the chance of being right, and the score from which suggestions were >= 90% right."""
+    n = len(y)
+    folds = min(5, n)
+    scores = np.zeros(y.shape, dtype=np.float32)
+    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(np.arange(n)):
+        scores[test] = _Model(x[train], z[train], y[train]).scores(x[test], z[test])
+    top = np.argsort(-scores, axis=1)[:, :3]
+    s = np.take_along_axis(scores, top, axis=1).ravel()
+    right = np.take_along_axis(y, top, axis=1).ravel().astype(float)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s, right)
+    return iso, _threshold(s, right)
+
+
+def _threshold(scores: np.ndarray, right: np.ndarray) -> float:
+    """The lowest score from which the cross-validated suggestions were right often enough:
+    the lower Wilson bound (one-sided, about 84%) of their precision at least TARGET_PRECISION,
+    so that a lucky streak among few suggestions does not pass for a reliable one."""
+    order = np.argsort(-scores, kind="stable")
+    n = np.arange(1, len(order) + 1)
+    p = np.cumsum(right[order]) / n
+    z2 = 1.0  # z = 1
+    lower = (p + z2 / (2 * n) - np.sqrt(z2 * (p * (1 - p) / n + z2 / (4 * n * n)))) / (1 + z2 / n)
+    ok = np.flatnonzero(lower >= TARGET_PRECISION)
+    return float(scores[order][ok.max()]) if len(ok) else float("inf")
+
+
+def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str]]) -> list[list[Suggestion]]:
+    """Themes for every text not yet counted, learnt from those counted by hand.
+
+    `coded` maps the index of each text counted by hand to its themes (an empty collection:
+    considered, no theme). Returns one list per text: [] for the coded ones and for texts with
+    nothing to read (empty, only punctuation); otherwise up to five suggestions, best first,
+    each a theme named in `coded`. A reviewer would see ticked the first and any other with
+    confidence >= PREDICTED. A text identical (ignoring case and punctuation) to counted ones
+    is suggested their themes. Raises SuggestError when the counted texts cannot teach anything
+    (fewer than two themes and no "no theme" comment).
+    """
+    corpus = _Texts(texts)
+    for i in coded:
+        if not isinstance(i, (int, np.integer)) or not 0 <= i < len(texts):
+            raise SuggestError(f"Comment number {i} is not among the {len(texts)} comments.")
+    coded = {i: [ts] if isinstance(ts, str) else ts for i, ts in coded.items()}  # one theme given as a string
+    themes = sorted({str(t) for ts in coded.values() for t in ts})
+    if not coded:
+        raise SuggestError("Count some comments under themes by hand first: suggestions learn from them.")
+    if not themes:
+        raise SuggestError("None of the comments counted by hand is under a theme yet: count some under "
+                           "themes first.")
+    if len(themes) < 2 and all(coded.values()):
+        raise SuggestError("Count comments under at least two themes (or mark some as having no theme) "
+                           "first: with one theme there is nothing to tell apart.")
+    column = {t: k for k, t in enumerate(themes)}
+    n_keys = len(corpus.keys)
+    votes = np.zeros((n_keys, len(themes)), dtype=np.float32)
+    counted = np.zeros(n_keys, dtype=np.float32)
+    for i, ts in coded.items():
+        key = corpus.of[i]
+        counted[key] += 1
+        for t in set(map(str, ts)):
+            votes[key, column[t]] += 1
+    labelled = np.flatnonzero((counted > 0) & corpus.usable)
+    if not len(labelled):
+        raise SuggestError("The comments counted by hand have no words to learn from (they are empty or "
+                           "only punctuation): count some comments with words in them.")
+    scores = np.zeros((n_keys, len(themes)), dtype=np.float32)
+    threshold, iso = float("inf"), None
+    if len(labelled):
+        x, z = _features(corpus.keys)
+        y = (votes[labelled] / counted[labelled, None] >= 0.5).astype(np.int8)
+        scores = _Model(x[labelled], z[labelled], y).scores(x, z)
+        if len(labelled) >= 10:
+            iso, threshold = _calibration(x[labelled], z[labelled], y)
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_SUGGESTIONS]
+    best = np.take_along_axis(scores, top, axis=1)
+    calibrated = iso.predict(best.ravel()).reshape(best.shape) if iso is not None else best  # one call: fast
+    coded_set = set(coded)
+    result: list[list[Suggestion]] = []
+    cache: dict[int, list[Suggestion]] = {}
+    for i in range(len(texts)):
+        key = int(corpus.of[i])
+        if i in coded_set or not corpus.usable[key]:
+            result.append([])
+            continue
+        if key not in cache:
+            cache[key] = _suggestions(themes, top[key], best[key], calibrated[key], votes[key], counted[key],
+                                      threshold)
+        result.append(cache[key])
+    return result
+
+
+def _suggestions(themes: list[str], top: np.ndarray, scores: np.ndarray, confidences: np.ndarray,
+                 votes: np.ndarray, counted: float, threshold: float) -> list[Suggestion]:
+    """One text's suggestions: `top` its best themes (columns), with their model scores and
+    calibrated confidences."""
+    if counted:  # copies of this text were counted by hand: suggest what they were counted under
+        share = votes / counted
+        return [Suggestion(themes[k], float(share[k]), bool(share[k] >= TARGET_PRECISION))
+                for k in np.argsort(-share, kind="stable")[:MAX_SUGGESTIONS] if share[k] > 0]
+    out: list[Suggestion] = []
+    for k, score, confidence in zip(top, scores.astype(float), confidences.astype(float), strict=True):
+        if confidence < 0.02 and out:
+            break
+        out.append(Suggestion(themes[int(k)], round(confidence, 4), bool(score >= threshold)))
+    return out
+
+
+# --- suggested themes -----------------------------------------------------------------------
+
+def suggest_themes(texts: Sequence[str], max_themes: int = 30) -> list[SuggestedTheme]:
+    """Themes proposed from the texts alone, largest first (at most `max_themes`).
+
+    Each campaign group counts once: it is clustered as one text and counted once in `size`,
+    while `members` lists every copy. Texts with nothing to read are in no theme. Raises
+    SuggestError when there are fewer than MIN_THEME_TEXTS different texts.
+    """
+    if max_themes < 1:
+        raise SuggestError("Ask for at least one theme.")
+    corpus = _Texts(texts)
+    groups = np.array(sorted({int(g) for g in corpus.group[corpus.usable]}), dtype=np.int64)
+    if len(groups) < MIN_THEME_TEXTS:
+        raise SuggestError(f"Themes need at least {MIN_THEME_TEXTS} different comments; these {len(texts):,} "
+                           f"comments hold {len(groups)} different text{'s' if len(groups) != 1 else ''} "
+                           "(copies of a campaign text count once).")
+    docs = [corpus.keys[g] for g in groups]
+    x = _theme_features(docs)
+    z = _lsa(x, 100) if x.shape[1] else np.zeros((len(docs), 0), dtype=np.float32)
+    readable = np.flatnonzero(np.abs(z).sum(axis=1) > 0) if z.shape[1] else np.arange(0)
+    if len(readable) < MIN_THEME_TEXTS:
+        raise SuggestError(f"Themes need at least {MIN_THEME_TEXTS} different comments with words in "
+                           f"common; these comments have {len(readable)}.")
+    labels = _clusters(z[readable], max_themes)
+    themes = []
+    counts = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", min_df=1)
+    c = counts.fit_transform([docs[i] for i in readable])
+    terms = _distinctive_terms(c, labels, counts.get_feature_names_out())
+    for cluster in range(labels.max() + 1):
+        rows = readable[labels == cluster]
+        if not len(rows):
+            continue
+        centre = normalize(z[rows].mean(axis=0, keepdims=True))
+        typical = rows[np.argsort(-(z[rows] @ centre.T).ravel(), kind="stable")[:5]]
+        keys = np.flatnonzero(np.isin(corpus.group, groups[rows]) & corpus.usable)
+        members = corpus.members(keys)
+        reps = [int(corpus.first[groups[r]]) for r in typical]
+        words = terms[cluster]
+        themes.append(SuggestedTheme(label=", ".join(words[:3]).capitalize() or "Other", terms=words,
+                                     members=members, representatives=reps, size=len(rows)))
+    themes.sort(key=lambda t: (-t.size, -len(t.members), t.label))
+    return themes[:max_themes]
+
+
+def _theme_features(docs: list[str]) -> sp.csr_matrix:
+    """Word (1-2) and character (3-5, within words) n-gram TF-IDF for finding themes; terms in
+    more than half the texts are left out (they say nothing about a theme). Character n-grams
+    let spelling variants and word forms (staff, staffing; friendly, friendliness) meet."""
+    min_df = 2 if len(docs) >= 100 else 1
+    max_df = 0.5 if len(docs) >= 20 else 1.0
+    parts = []
+    for vectoriser in (
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
+                            max_features=100_000, token_pattern=r"(?u)\b\w+\b"),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=min_df, max_df=max_df,
+                            dtype=np.float32, max_features=200_000)):
+        with contextlib.suppress(ValueError):  # no term left (every text too short or too common)
+            parts.append(vectoriser.fit_transform(docs))
+    if not parts:
+        return sp.csr_matrix((len(docs), 0), dtype=np.float32)
+    return normalize(sp.hstack(parts, format="csr"))
+
+
+def _clusters(z: np.ndarray, max_themes: int) -> np.ndarray:
+    """KMeans (on the unit-length LSA vectors, so by cosine) into as many clusters as themes
+    wanted, at most a third of the texts. (Over-clustering and merging the centres made one
+    catch-all theme of a third of the texts.)"""
+    wanted = max(1, min(max_themes, len(z) // 3))
+    return KMeans(wanted, n_init=4, random_state=SEED).fit(z).labels_
+
+
+def _distinctive_terms(counts: sp.csr_matrix, labels: np.ndarray, names: np.ndarray, top: int = 8) -> list[list[str]]:
+    """c-TF-IDF: the terms most frequent in a cluster relative to all texts, stop words left out."""
+    clusters = labels.max() + 1
+    onehot = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(clusters, len(labels)))
+    tf = np.asarray((onehot @ counts).todense(), dtype=np.float64)
+    tf = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1)
+    avg = max(counts.sum() / max(clusters, 1), 1)
+    idf = np.log(1 + avg / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1))
+    ctfidf = tf * idf
+    stop = np.array([all(w in ENGLISH_STOP_WORDS or w.isdigit() or len(w) < 2 for w in n.split())  # "don t": t
+                     for n in names])
+    ctfidf[:, stop] = 0
+    out = []
+    for row in ctfidf:
+        chosen: list[str] = []
+        for j in np.argsort(-row, kind="stable"):
+            if row[j] <= 0 or len(chosen) == top:
+                break
+            term = str(names[j])
+            if not any(term in c.split() or c in term.split() for c in chosen):
+                chosen.append(term)
+        out.append(chosen)
+    return out
