@@ -189,3 +189,7 @@ def test_scikit_learn_lives_in_the_suggestion_algorithms_only():
     assist = (CONSULT / "responses" / "assist.py").read_text(encoding="utf-8")
     top_level = [line for line in assist.splitlines() if line.startswith(("import ", "from "))]
     assert not any("suggest" in line for line in top_level)
+
+
+def test_pandoc_lives_in_the_word_converter():
+    assert _importers("pypandoc") == ["documents/docx.py"]

@@ -1,0 +1,115 @@
+"""Word documents (.docx) to Markdown and their images, for the same import as Markdown files.
+
+Pandoc does the conversion (pypandoc-binary ships the pandoc binary inside the package, so it
+installs from the registry and downloads nothing at run time). Pandoc was chosen over mammoth
+because it keeps what a consultation needs: headings, nested lists, tables (pipe tables, or
+HTML for merged cells), footnotes, emphasis and links, and it extracts the images with their
+alt text; mammoth targets HTML and drops footnote structure and table details.
+
+The file is checked before pandoc sees it: it must be a real Word document (a zip holding
+word/document.xml), not too large once unzipped, and without tracked changes or comments,
+which would otherwise be silently accepted or dropped ("accept or reject tracked changes
+first"). Only this module imports pypandoc.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DocumentError
+
+MAX_DOCX_BYTES = 20 * 1024 * 1024  # the upload itself
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # all its parts together, once unzipped
+MAX_RATIO = 200  # a part compressed more than this is a zip bomb, not a document
+MAX_PARTS = 2000
+_TRACKED = re.compile(rb"<w:(ins|del|moveFrom|moveTo)\b")
+_COMMENT = re.compile(rb"<w:comment(Reference|RangeStart)\b")
+_IMG = re.compile(r"<img\s[^>]*>")
+
+
+def _attr(tag: str, name: str) -> str:
+    found = re.search(rf'\s{name}="([^"]*)"', tag)
+    value = htmllib.unescape(found.group(1)) if found else ""
+    return value.replace("]", "\\]") if name == "alt" else value.replace(" ", "%20").replace(")", "%29")
+
+
+@dataclass
+class Converted:
+    """A Word document as Markdown, with the images it holds (path in the Markdown -> bytes)."""
+
+    markdown: str
+    images: dict[str, bytes] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _check(data: bytes, name: str) -> zipfile.ZipFile:
+    if len(data) > MAX_DOCX_BYTES:
+        raise DocumentError(f"the Word file is larger than {MAX_DOCX_BYTES // (1024 * 1024)} MB", None, name)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise DocumentError("this is not a Word document (.docx): it could not be opened", None, name) from None
+    parts = archive.infolist()
+    names = {p.filename for p in parts}
+    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        raise DocumentError("this is not a Word document (.docx): it has no Word text inside", None, name)
+    if len(parts) > MAX_PARTS:
+        raise DocumentError("this Word document holds too many parts to be a document", None, name)
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if part.file_size > MAX_UNZIPPED_BYTES or total > MAX_UNZIPPED_BYTES or (
+                part.compress_size and part.file_size / part.compress_size > MAX_RATIO and part.file_size > 1_000_000):
+            raise DocumentError("this Word document unpacks to far more than its size (a zip bomb?): refused",
+                                None, name)
+        if part.filename.startswith(("/", "\\")) or ".." in Path(part.filename).parts:
+            raise DocumentError("this Word document has parts with unsafe names: refused", None, name)
+    body = archive.read("word/document.xml")
+    if _TRACKED.search(body):
+        raise DocumentError("the Word document has tracked changes: accept or reject tracked changes first, "
+                            "then upload it again", None, name)
+    if _COMMENT.search(body):
+        raise DocumentError("the Word document has comments in it: delete the comments first (Review, Delete "
+                            "all comments), then upload it again", None, name)
+    return archive
+
+
+def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
+    """Convert a .docx to Markdown (CommonMark with pipe tables and footnotes) and its images.
+
+    Raises DocumentError with a message for the official when the file is not a Word document,
+    is unsafe, or has tracked changes or comments.
+    """
+    _check(data, name)
+    import pypandoc  # the pandoc binary ships inside pypandoc-binary
+
+    with tempfile.TemporaryDirectory(prefix="consult-docx-") as work:
+        source = Path(work) / "in.docx"
+        source.write_bytes(data)
+        media = Path(work) / "out"
+        try:
+            markdown = pypandoc.convert_file(
+                str(source), "gfm+footnotes", format="docx",
+                extra_args=["--wrap=none", f"--extract-media={media}"],
+                cworkdir=work)
+        except (RuntimeError, OSError) as exc:
+            raise DocumentError(f"the Word document could not be read: {str(exc).strip()[:200]}", None, name) from None
+        images: dict[str, bytes] = {}
+        for path in sorted(media.rglob("*")) if media.exists() else []:
+            if path.is_file():
+                images[path.relative_to(media).as_posix()] = path.read_bytes()
+        # Pandoc writes image paths under the extraction folder: make them relative to the text.
+        markdown = markdown.replace(f"{media}/", "")
+    # Pandoc writes a sized image as raw <img>; the import reads Markdown images (alt text kept).
+    markdown = _IMG.sub(lambda m: f"![{_attr(m.group(0), 'alt')}]({_attr(m.group(0), 'src')})", markdown)
+    warnings = []
+    if not markdown.strip():
+        raise DocumentError("the Word document has no text", None, name)
+    if "<table" in markdown:
+        warnings.append("some tables had merged cells and are kept as HTML tables")
+    return Converted(markdown=markdown.strip() + "\n", images=images, warnings=warnings)
