@@ -14,6 +14,11 @@ CORPUS = REPO.parent / "shared" / "corpus"
 if not CORPUS.is_dir():
     CORPUS = REPO / "demo" / "corpus"
 
+# The suggestion algorithms (numpy/scipy/scikit-learn) run one maths thread per test process:
+# pytest-xdist already runs a process per core, and more threads only fight over them.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RUN_POSTGRES = IN_CI or bool(os.environ.get("TEST_DATABASE_URL"))
