@@ -183,12 +183,13 @@ def test_redis_lives_in_the_queue_module():
 
 
 def test_scikit_learn_lives_in_the_suggestion_algorithms_only():
-    # The web processes never load it: consult/responses/assist.py imports the algorithms inside
-    # the jobs that use them, so only a worker running a suggestion job pays for its memory.
+    # The web processes never load it: consult/responses/assist_jobs.py imports the algorithms
+    # inside the jobs that use them, so only a worker running a suggestion job pays for its memory.
     assert _importers("sklearn") == ["consult/responses/suggest.py"]
-    assist = (CONSULT / "responses" / "assist.py").read_text(encoding="utf-8")
-    top_level = [line for line in assist.splitlines() if line.startswith(("import ", "from "))]
-    assert not any("suggest" in line for line in top_level)
+    for name in ("assist.py", "assist_jobs.py", "assist_views.py"):
+        source = (CONSULT / "responses" / name).read_text(encoding="utf-8")
+        top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+        assert not any("suggest import" in line or line.endswith(".suggest") for line in top_level), name
 
 
 def test_pandoc_lives_in_the_word_converter():

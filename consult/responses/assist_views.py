@@ -16,7 +16,7 @@ from consult.database import unit_of_work
 from consult.extensions import db
 from consult.jobs.progress import telling_box
 from consult.models import Consultation
-from consult.responses import assist
+from consult.responses import assist, assist_jobs  # noqa: F401  (assist_jobs: registers the job kinds)
 from consult.responses.common import ResponseError, is_published
 from consult.responses.forms import AssignForm, BatchForm, ProposalsForm, SuggestThemesForm, choice
 from consult.responses.themes import get_theme, paragraph_options, themes_of
