@@ -8,7 +8,7 @@ neutral `Block` records (kind, sanitised html, text, line) that parse.py numbers
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -310,12 +310,16 @@ def _split_html(tree: Node) -> list[tuple[str, str, int, str]]:
     return pieces
 
 
-def render_blocks(markdown: str, references: dict[str, dict] | None = None) -> list[Block]:
+def render_blocks(markdown: str, references: dict[str, dict] | None = None,
+                  images: Callable[[str, str], dict[str, str] | None] | None = None) -> list[Block]:
     """Parse a Markdown body (front matter already removed) into citable blocks; `references`
-    are the import's link definitions (markdown-it keeps the first definition of a label)."""
+    are the import's link definitions (markdown-it keeps the first definition of a label);
+    `images` resolves an image's path and alt text to the <img> attributes to show (render.py)."""
     env: dict[str, Any] = {"html_scan_budget": 4 * markdown.count("\n") + 10_000}
     if references:
         env["references"] = dict(references)
+    if images is not None:
+        env["images"] = images
     tokens = parse_markdown(markdown, env)
     _check_nesting(tokens)
     writer = _BlockWriter(tokens, env)

@@ -5,7 +5,7 @@ import hashlib
 import html as htmllib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urljoin
@@ -138,10 +138,13 @@ def _prepare(text: str, source: str | None) -> tuple[dict[str, Any], str, int]:
     return split_front_matter(text, source)
 
 
-def _file_blocks(body: str, offset: int, source: str | None,
-                 references: dict[str, dict]) -> list[tuple[Block, str | None]]:
+def _file_blocks(body: str, offset: int, source: str | None, references: dict[str, dict],
+                 images: ImageResolver | None = None) -> list[tuple[Block, str | None]]:
+    def resolve(src: str, alt: str) -> dict[str, str] | None:
+        return images(source, src, alt) if images is not None else None
+
     try:
-        blocks = render_blocks(body, references)
+        blocks = render_blocks(body, references, resolve if images is not None else None)
     except DocumentError as error:
         raise error.located(source, offset) from None
     for block in blocks:
@@ -156,7 +159,12 @@ def parse(markdown: str, source: str | None = None) -> Document:
     return parse_files([(source, markdown)]) if source is not None else _parse([(None, markdown)])
 
 
-def parse_files(files: Sequence[tuple[str, str]], link_base: str | None = None) -> Document:
+# (Markdown file, image path as written, alt text) -> the <img> attributes, or None for the alt text.
+ImageResolver = Callable[[str | None, str, str], dict[str, str] | None]
+
+
+def parse_files(files: Sequence[tuple[str, str]], link_base: str | None = None,
+                images: ImageResolver | None = None) -> Document:
     """Parse several Markdown files, in the order given, into one Document.
 
     Link definitions made in any file (one may hold nothing else, like a publisher's
@@ -164,7 +172,7 @@ def parse_files(files: Sequence[tuple[str, str]], link_base: str | None = None) 
     links to files outside it lead to `link_base` (the source repository's address) joined
     with their path, or without one become plain text. Document.warnings lists each.
     """
-    return _parse(list(files), link_base)
+    return _parse(list(files), link_base, images)
 
 
 _SOURCE_ID = re.compile(r'(\sid="|\shref="#)src-')
@@ -176,7 +184,8 @@ def _scope_source_ids(blocks: list[tuple[Block, str | None]], index: int) -> Non
         block.html = _SOURCE_ID.sub(lambda m: f"{m.group(1)}src{index + 1}-", block.html)
 
 
-def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None) -> Document:
+def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None,
+           images: ImageResolver | None = None) -> Document:
     if not files:
         raise DocumentError("the document has no paragraphs")
     meta: dict[str, Any] = {}
@@ -200,7 +209,7 @@ def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None
         prepared.append((source, body, offset))
     references, unresolved = _import_references([body for _source, body, _offset in prepared])
     for index, (source, body, offset) in enumerate(prepared):
-        file_blocks = _file_blocks(body, offset, source, references)
+        file_blocks = _file_blocks(body, offset, source, references, images)
         if index:
             _scope_source_ids(file_blocks, index)
         blocks.extend(file_blocks)

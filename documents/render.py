@@ -69,7 +69,7 @@ DOCUMENT_TAGS = frozenset({
 DOCUMENT_ATTRIBUTES: dict[str, list[str]] = {
     "*": ["id", "title", "lang", "dir"],
     "a": ["href", "title", "id"],
-    "img": ["src", "alt", "title", "width", "height"],
+    "img": ["src", "alt", "title", "width", "height", "loading"],
     "ol": ["type", "start", "reversed"],
     "ul": [],
     "li": ["value"],
@@ -233,7 +233,30 @@ def _document_md() -> MarkdownIt:
     md.block.ruler.before("html_block", "balanced_html_block", _balanced_html_block,
                           {"alt": ["paragraph", "reference", "blockquote"]})
     md.core.ruler.before("inline", "attributes", _attributes_rule)
+    md.add_render_rule("image", _document_image)
     return md
+
+
+def _document_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """An image in a document. With env["images"] (the import's images, see documents.media)
+    the path is resolved to the image Consult serves; an image that was not supplied shows its
+    alt text, and one from another site becomes a link (pages load images only from Consult)."""
+    resolve = env.get("images") if isinstance(env, dict) else None
+    if resolve is None:
+        return str(self.image(tokens, idx, options, env))
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    src = token.attrGet("src") or ""
+    attrs = resolve(str(src), alt)
+    if attrs is not None:
+        for name, value in attrs.items():
+            token.attrSet(name, value)
+        token.attrSet("loading", "lazy")
+        return str(self.image(tokens, idx, options, env))
+    label = htmllib.escape(f"[Image: {alt}]" if alt.strip() else "[Image]")
+    if _SCHEME.match(_URL_NOISE.sub("", str(src))) and _document_link_ok(str(src)):
+        return f'<a href="{htmllib.escape(str(src))}">{label}</a>'
+    return label
 
 
 def _comment_md() -> MarkdownIt:
