@@ -83,8 +83,33 @@ def _parse_when(value: str | None) -> datetime | None:
         raise click.BadParameter(f"'{value}' is not a date-time like 2026-12-01T09:00") from None
 
 
+def _media_items(folder: Path | None) -> list[tuple[str, bytes]]:
+    """Every image under --media DIR, named by its path from DIR's parent ("media/x.png"), so a
+    Markdown path like ../media/x.png finds it; other files there are left alone."""
+    from documents.media import is_image_name
+
+    if folder is None:
+        return []
+    return [(path.relative_to(folder.parent).as_posix(), path.read_bytes())
+            for path in sorted(folder.rglob("*")) if path.is_file() and is_image_name(path.name)]
+
+
+def _echo_report(report) -> None:
+    lines = report.lines()
+    if not lines:
+        click.echo("Import report: nothing to warn about.", err=True)
+        return
+    click.echo(f"Import report ({report.warning_count} warning(s); warnings do not stop the import):",
+               err=True)
+    for line in lines:
+        click.echo(f"  {line}", err=True)
+
+
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--media", "media_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A folder of the images the Markdown shows (PNG, JPEG, GIF, WebP, SVG).")
+@click.option("--check", is_flag=True, help="Print the import report and store nothing.")
 @click.option("--slug", required=True, help="The consultation's address: /c/SLUG.")
 @click.option("--title", help="Title (defaults to the document's own title).")
 @click.option("--department", default="", help="The department running the consultation.")
@@ -96,14 +121,25 @@ def _parse_when(value: str | None) -> datetime | None:
 @click.option("--new-version", is_flag=True, help="Add the files as the next version of SLUG.")
 @click.option("--note", default="", help="With --new-version: what changed (shown to readers).")
 @with_appcontext
-def import_command(files, slug, title, department, summary, opens_at, closes_at, moderation,
-                   draft, new_version, note) -> None:
-    """Import Markdown FILES (joined in the order given) as a consultation or a new version."""
+def import_command(files, media_dir, check, slug, title, department, summary, opens_at, closes_at,
+                   moderation, draft, new_version, note) -> None:
+    """Import Markdown FILES (joined in the order given) as a consultation or a new version.
+
+    FILES may include a .zip of Markdown files and images; --media DIR adds the images in DIR.
+    The import report (images found and missing, links, numbering, empty paragraphs, raw HTML
+    removed) is printed before anything is stored.
+    """
+    from consult.consultations.creation import import_document, read_upload
+
     try:
         with click.progressbar(files, label="Reading", file=sys.stderr, show_pos=True,
                                item_show_func=lambda path: path.name if path else "") as bar:
             raw = [(str(path), path.read_bytes()) for path in bar]
-        texts = service.read_files(raw)
+        upload = read_upload(raw + _media_items(media_dir))
+        if not upload.markdown:
+            _fail("no Markdown file (.md) among the files given.")
+        texts = service.read_files(upload.markdown)
+        images = upload.images
     except OSError as exc:
         _fail(f"cannot read {exc.filename}: {exc.strerror}")
     except service.ServiceError as exc:
@@ -111,6 +147,15 @@ def import_command(files, slug, title, department, summary, opens_at, closes_at,
     except ValueError as exc:  # documents.DocumentError: not UTF-8, too large
         _fail(str(exc))
     click.echo("Numbering paragraphs" + (" and carrying anchors over" if new_version else "") + "...", err=True)
+    try:
+        imported = import_document(texts, images, upload.skipped)
+    except service.ServiceError as exc:
+        _fail(str(exc))
+    _echo_report(imported.report)
+    if check:
+        click.echo(f"Checked: {len(imported.document.paragraphs)} paragraphs, "
+                   f"{len(imported.images.used)} image(s); nothing was stored.")
+        return
     with writing():
         try:
             with unit_of_work(db.session):
@@ -118,13 +163,14 @@ def import_command(files, slug, title, department, summary, opens_at, closes_at,
                     consultation = service.get_consultation(db.session, slug)
                     if consultation is None:
                         _fail(f"there is no consultation '{slug}' to add a version to.")
-                    version = service.publish_version(db.session, consultation, texts, note)
+                    version = service.publish_version(db.session, consultation, texts, note,
+                                                      images=images)
                 else:
                     consultation = service.create_consultation(
                         db.session, slug=slug, files=texts, title=title, department=department,
                         summary=summary, opens_at=_parse_when(opens_at),
                         closes_at=_parse_when(closes_at), moderation_mode=moderation,
-                        publish=not draft,
+                        publish=not draft, images=images,
                     )
         except service.ServiceError as exc:
             _fail(str(exc))
@@ -139,9 +185,10 @@ def import_command(files, slug, title, department, summary, opens_at, closes_at,
             )
             return
     version = consultation.versions[0]
+    shown = len(imported.images.used)
     click.echo(
         f"Imported /c/{slug} \"{consultation.title}\": {len(version.paragraphs)} paragraphs"
-        f"{' (draft)' if draft else ''}."
+        + (f", {shown} image(s)" if shown else "") + f"{' (draft)' if draft else ''}."
     )
 
 

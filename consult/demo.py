@@ -149,12 +149,16 @@ def _accounts(session: DbSession) -> dict[str, User]:
 def _open_consultation(session: DbSession, users: dict[str, User]) -> Consultation:
     """The EUDI trust model, open for comments, with a few comments and two waiting for a moderator."""
     from consult.comments.service import CommentInput, submit_comment
+    from consult.consultations.creation import read_upload
 
     folder = corpus_dir() / "eudi-arf"
     files = service.read_files([("eudi-arf/06-trust-model.md", (folder / "06-trust-model.md").read_bytes())])
+    # The chapter's four figures (CC BY 4.0, like the text), which it links as ../media/*.png.
+    figures = read_upload([(f"media/{path.name}", path.read_bytes())
+                           for path in sorted((folder / "media").glob("*.png"))]).images
     now = utcnow()
     consultation = service.create_consultation(
-        session, slug="eudi-wallet-trust-model", files=files,
+        session, slug="eudi-wallet-trust-model", files=files, images=figures,
         title="EUDI Wallet: the trust model",
         department="European Commission (demonstration)",
         summary=("How trust is established and checked between wallets, issuers and relying "

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from moderation.db import (
@@ -568,3 +568,33 @@ class SearchChange(Base):
     kind: Mapped[str] = mapped_column(String(20))  # paragraph, comment, response, consultation
     object_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediaFile(Base):
+    """An image's bytes, stored once however many versions show it: the key is its SHA-256,
+    so version 2 re-uses version 1's unchanged figures and a served address never changes."""
+
+    __tablename__ = "media_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(40))  # image/png, image/jpeg, ... image/svg+xml
+    size: Mapped[int]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VersionMedia(Base):
+    """An image a document version shows: its path in the import, and the stored bytes."""
+
+    __tablename__ = "version_media"
+    __table_args__ = (UniqueConstraint("version_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id"), index=True)
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(ForeignKey("media_files.sha256"), index=True)
+    alt: Mapped[str] = mapped_column(Text, default="")
+
+    version: Mapped[DocumentVersion] = relationship()

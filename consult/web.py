@@ -98,11 +98,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response):
         nonce = g.get("csp_nonce", "")
+        # An import's preview shows figures not yet stored, inside the page (data: images).
+        images = "'self' data:" if g.get("csp_img_data") else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; "
             f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; img-src 'self'; "
+            f"style-src 'self'; img-src {images}; "
             "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -40,6 +40,8 @@ ACCESS = {
     "accounts.outbox": "dev",
     "admin.users": "admin",
     "admin.set_role": "admin",
+    # Figures of published versions are public; a draft's are for officials (404 otherwise).
+    "media.show": "public",
     "manage.index": "official",
     "manage.edit": "official",
     "manage.new": "official",

@@ -79,7 +79,11 @@ SCHEMAS = {
         "kind": {"type": "string", "description": "heading, paragraph, list_item, blockquote, table, code …"},
         "text": {"type": "string", "description": "Plain text."},
         "html": {"type": "string", "description": "Sanitised HTML."},
-    }),
+        "figures": {"type": "array", "description": ("The images the paragraph shows, served by this "
+                                                     "site; only on paragraphs that show images."),
+                    "items": _object({"url": URL, "alt": {
+                        "type": "string", "description": "The alt text; empty if the document gave none."}})},
+    }, required=["anchor", "number", "kind", "text", "html"]),
     "Version": _object({
         "number": {"type": "integer", "minimum": 1},
         "title": STRING,

@@ -1,6 +1,9 @@
 """The read-only JSON API, version 1: consultations, versions, paragraphs, comments, response."""
 from __future__ import annotations
 
+import html as htmllib
+import re
+
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from consult.api.openapi import build_document
@@ -81,8 +84,30 @@ def versions(slug: str):
 
 @bp.get("/consultations/<slug>/versions/<int:number>")
 def version(slug: str, number: int):
-    """One version of the document with its paragraphs."""
-    return jsonify(_run(service.version_record, db.session, _consultation(slug), number))
+    """One version of the document with its paragraphs, and each paragraph's figures."""
+    record = _run(service.version_record, db.session, _consultation(slug), number)
+    for paragraph in record["paragraphs"]:
+        if "<img" in paragraph["html"]:
+            paragraph["figures"] = _figures(paragraph["html"])
+    return jsonify(record)
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_ATTR = re.compile(r'\s(src|alt)="([^"]*)"')
+
+
+def _figures(html: str) -> list[dict]:
+    """The images a paragraph shows, as absolute URLs with their alt text."""
+    if "<img" not in html:
+        return []
+    figures = []
+    for tag in _IMG.findall(html):
+        attrs = {name: htmllib.unescape(value) for name, value in _ATTR.findall(tag)}
+        src = attrs.get("src", "")
+        if src.startswith("/media/"):
+            figures.append({"url": url_for("media.show", media=src.removeprefix("/media/"), _external=True),
+                            "alt": attrs.get("alt", "")})
+    return figures
 
 
 @bp.get("/consultations/<slug>/comments")

@@ -6,16 +6,31 @@ fit to show, and nothing is written. Publishing later versions is in versions.py
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 import documents
-from consult.models import MODERATION_MODES, Consultation, ConsultationEvent, DocumentVersion, Paragraph, utcnow
+from consult.models import (
+    MODERATION_MODES,
+    Consultation,
+    ConsultationEvent,
+    DocumentVersion,
+    MediaFile,
+    Paragraph,
+    VersionMedia,
+    utcnow,
+)
+from documents.media import ImageFile, Images, MediaError, Upload, sort_upload
+from documents.parse import own_number
+from documents.render import DOCUMENT_TAGS
 from moderation.db import DbSession
+
+# The images of an import, by their path in it (documents.media.sort_upload's result).
+ImageMap = Mapping[str, ImageFile]
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78})[a-z0-9]$")
 
@@ -50,17 +65,192 @@ def read_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
         raise ServiceError(str(exc)) from exc
 
 
-def parse_document(files: Sequence[tuple[str, str]]) -> documents.Document:
-    """Parse one or more Markdown files into a single document, or raise ServiceError."""
+def read_upload(items: Iterable[tuple[str, bytes]], *, strict: bool = True) -> Upload:
+    """Sort uploaded files (Markdown, images, zips of them) and check every image, or raise
+    ServiceError naming the file refused; nothing of a refused upload is kept."""
+    try:
+        return sort_upload(items, strict=strict)
+    except MediaError as exc:
+        raise ServiceError(str(exc)) from exc
+
+
+@dataclass
+class Imported:
+    """A parsed document, the images it shows, and the import report to show before publishing."""
+
+    document: documents.Document
+    images: Images
+    report: ImportReport
+
+
+def import_document(files: Sequence[tuple[str, str]], images: ImageMap | None = None,
+                    skipped: Sequence[str] = ()) -> Imported:
+    """Parse Markdown files with the images supplied beside them, or raise ServiceError.
+
+    This is the one entry for every importer (the browser form, the CLI, the demo, a Word
+    conversion): Markdown files as (name, text) and images by their path in the import.
+    """
     if not files:
         raise ServiceError("Give at least one Markdown file.")
     for name, text in files:
         if not text.strip():
             raise ServiceError(f"{name}: the file is empty: the document has no paragraphs.")
+    resolver = Images(dict(images or {}))
     try:
-        return documents.parse_files(files)
+        document = documents.parse_files(files, images=resolver)
     except documents.DocumentError as exc:
         raise ServiceError(str(exc)) from exc
+    return Imported(document, resolver, import_report(document, resolver, files, skipped))
+
+
+def parse_document(files: Sequence[tuple[str, str]], images: ImageMap | None = None) -> documents.Document:
+    """Parse one or more Markdown files into a single document, or raise ServiceError."""
+    return import_document(files, images).document
+
+
+# --------------------------------------------------------------------------- the import report
+
+
+@dataclass
+class ImportReport:
+    """What an import resolved and what it did not, grouped for the person importing.
+
+    Everything here is a warning: it never stops a publication (errors raise ServiceError).
+    """
+
+    images_found: list[str] = field(default_factory=list)
+    images_missing: list[str] = field(default_factory=list)
+    images_other: list[str] = field(default_factory=list)  # no alt text, elsewhere, unused
+    links: list[str] = field(default_factory=list)
+    numbering: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    raw_html: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        """(heading, lines) for each part of the report that has something to say."""
+        parts = [
+            ("Images shown", self.images_found),
+            ("Images missing", self.images_missing),
+            ("Other notes on images", self.images_other),
+            ("Links left as text or leading elsewhere", self.links),
+            ("Numbering", self.numbering),
+            ("Empty paragraphs", self.empty),
+            ("Raw HTML removed", self.raw_html),
+            ("Files in the zip that were not used", self.skipped),
+        ]
+        return [(title, lines) for title, lines in parts if lines]
+
+    @property
+    def warning_count(self) -> int:
+        """How many warnings there are (the images found are not warnings)."""
+        return sum(len(lines) for title, lines in self.sections() if title != "Images shown")
+
+    def lines(self) -> list[str]:
+        """The report as plain text lines, for the command line."""
+        out: list[str] = []
+        for title, items in self.sections():
+            out.append(f"{title} ({len(items)}):")
+            out.extend(f"  - {item}" for item in items)
+        return out
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+def import_report(document: documents.Document, images: Images,
+                  files: Sequence[tuple[str, str]] = (), skipped: Sequence[str] = ()) -> ImportReport:
+    """Build the import report from a parsed document, its image record and its source files."""
+    report = ImportReport(skipped=list(skipped))
+    where: dict[str, str] = {}
+    for paragraph in document.paragraphs:
+        if "<img" in paragraph.html:
+            for image in images.used:
+                if image.url in paragraph.html:
+                    where.setdefault(image.path, paragraph.number)
+    for image in images.used:
+        size = f", {image.width} x {image.height} pixels" if image.width and image.height else ""
+        kind = image.extension.upper().replace("JPG", "JPEG")
+        report.images_found.append(f"{image.path} ({kind}{size}, {_kb(len(image.data))}), "
+                                   f"in paragraph {where.get(image.path, '?')}")
+    for warning in images.warnings():
+        (report.images_missing if "was not supplied" in warning else report.images_other).append(warning)
+    report.links = list(document.warnings)
+    report.numbering = _numbering_notes(document)
+    for paragraph in document.paragraphs:
+        if not paragraph.text.strip() and "<img" not in paragraph.html:
+            place = f"{paragraph.source}, line {paragraph.line}" if paragraph.source else f"line {paragraph.line}"
+            report.empty.append(f"paragraph {paragraph.number} ({place}) has no text")
+    report.raw_html = _dropped_html(files)
+    return report
+
+
+def _numbering_notes(document: documents.Document) -> list[str]:
+    """Heading numbers given twice, and gaps in a run of numbered headings (6.1, 6.3)."""
+    notes: list[str] = []
+    owns: list[tuple[str, documents.Paragraph]] = []
+    for paragraph in document.headings():
+        number = own_number(paragraph.text)
+        if number:
+            owns.append((number, paragraph))
+    seen: dict[str, list[documents.Paragraph]] = {}
+    for number, paragraph in owns:
+        seen.setdefault(number, []).append(paragraph)
+    for number, paragraphs in seen.items():
+        if len(paragraphs) > 1:
+            lines = ", ".join(str(p.line) for p in paragraphs[:5])
+            notes.append(f"the heading number {number} is on {len(paragraphs)} headings (lines {lines}): "
+                         "readers cannot quote it, so they are numbered beneath their section")
+    last: dict[str, int] = {}
+    for number, paragraph in owns:
+        if not re.fullmatch(r"\d+(?:\.\d+)*", number) or len(seen[number]) > 1:
+            continue
+        parent, _, tail = number.rpartition(".")
+        value = int(tail)
+        before = last.get(parent)
+        if before is not None and value > before + 1:
+            missing = f"{parent}.{before + 1}" if parent else str(before + 1)
+            notes.append(f"heading {number} (line {paragraph.line}) follows "
+                         f"{f'{parent}.' if parent else ''}{before}: is {missing} missing?")
+        last[parent] = value
+        # A new section restarts the count of its subsections.
+        for key in [k for k in last if k.startswith(number + ".")]:
+            del last[key]
+    return notes
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+_HARMLESS = frozenset({"html", "head", "body"})
+
+
+def _dropped_html(files: Sequence[tuple[str, str]]) -> list[str]:
+    """Raw HTML elements the sanitiser removes (scripts, styles, frames, forms...), by file and
+    line: a cheap scan of the source outside code, counted once per element and file."""
+    notes: list[str] = []
+    for name, text in files:
+        in_fence = False
+        reported: set[str] = set()
+        for number, line in enumerate(text.split("\n"), start=1):
+            if _FENCE.match(line):
+                in_fence = not in_fence
+                continue
+            if in_fence or line.startswith(("    ", "\t")) or "<" not in line:
+                continue
+            for closing, tag in _RAW_TAG.findall(re.sub(r"`[^`]*`", "", line)):
+                tag = tag.lower()
+                if closing or tag in DOCUMENT_TAGS or tag in _HARMLESS or tag in reported:
+                    continue
+                reported.add(tag)
+                notes.append(f"{name}, line {number}: <{tag}> is not allowed in a document and was "
+                             "removed (its text, if any, is kept)"
+                             if tag not in _CONTENT_DROPPED else
+                             f"{name}, line {number}: <{tag}> and its contents were removed")
+    return notes
+
+
+_CONTENT_DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "template", "noscript"})
 
 
 # /manage/new is the form for a new consultation, so no consultation can be managed there.
@@ -77,6 +267,8 @@ class ConsultationPreview:
 
     document: documents.Document | None
     errors: list[tuple[str | None, str]]
+    report: ImportReport | None = None
+    images: list[ImageFile] = field(default_factory=list)  # those the document shows
 
 
 def preview_consultation(
@@ -89,6 +281,8 @@ def preview_consultation(
     closes_at: datetime | None,
     publish: bool = False,
     now: datetime | None = None,
+    images: ImageMap | None = None,
+    skipped: Sequence[str] = (),
 ) -> ConsultationPreview:
     """Check a new consultation the way create_consultation will, storing nothing."""
     errors: list[tuple[str | None, str]] = []
@@ -109,13 +303,14 @@ def preview_consultation(
         errors.append(("closes_at", "The closing date has passed: published now, the "
                        "consultation would be closed at once. Choose a later closing date, or "
                        "save it as a draft."))
-    document = None
     if files is not None:
         try:
-            document = parse_document(files)
+            imported = import_document(files, images, skipped)
         except ServiceError as exc:
             errors.append((None, str(exc)))
-    return ConsultationPreview(document, errors)
+        else:
+            return ConsultationPreview(imported.document, errors, imported.report, imported.images.used)
+    return ConsultationPreview(None, errors)
 
 
 def create_consultation(
@@ -136,14 +331,17 @@ def create_consultation(
     closes_at: datetime | None = None,
     publish: bool = False,
     actor_id: int | None = None,
+    images: ImageMap | None = None,
 ) -> Consultation:
-    """Create a consultation with version 1 of its document; nothing is stored on error."""
+    """Create a consultation with version 1 of its document and the images it shows (stored
+    in the same transaction); nothing is stored on error."""
     slug = validate_slug(session, slug)
     if moderation_mode not in MODERATION_MODES:
         raise ServiceError(f"Unknown moderation mode '{moderation_mode}'.")
     if opens_at and closes_at and closes_at <= opens_at:
         raise ServiceError("The closing date must be after the opening date.")
-    document = parse_document(files)
+    imported = import_document(files, images)
+    document = imported.document
     consultation = Consultation(
         slug=slug,
         title=(title or document.title or slug).strip()[:300],
@@ -160,7 +358,8 @@ def create_consultation(
         published_at=utcnow() if publish else None,
     )
     session.add(consultation)
-    store_version(session, consultation, 1, files, document, note="First published version.")
+    store_version(session, consultation, 1, files, document, note="First published version.",
+                  images=imported.images)
     session.add(
         ConsultationEvent(
             consultation=consultation, actor_id=actor_id, kind="created",
@@ -178,8 +377,10 @@ def store_version(
     files: Sequence[tuple[str, str]],
     document: documents.Document,
     note: str,
+    images: Images | None = None,
 ) -> DocumentVersion:
-    """Store a parsed document as the numbered version of a consultation, with its paragraphs."""
+    """Store a parsed document as the numbered version of a consultation, with its paragraphs
+    and the images it shows (`images`: the resolver the document was parsed with)."""
     # PostgreSQL cannot store NUL; documents.parse reads it as U+FFFD, and so does the source.
     source = "\n\n".join(text for _name, text in files).replace("\x00", "\ufffd")
     version = DocumentVersion(
@@ -209,7 +410,26 @@ def store_version(
         )
         for index, p in enumerate(document.paragraphs)
     )
+    if images is not None:
+        store_images(session, version, images)
     return version
+
+
+def store_images(session: DbSession, version: DocumentVersion, images: Images) -> None:
+    """Record the images a version shows; each image's bytes are stored once, by SHA-256, so
+    a later version showing the same figure re-uses them."""
+    alt: dict[str, str] = {}
+    for use in images.uses:
+        if use.image is not None:
+            alt.setdefault(use.image.path, use.alt)
+    added: set[str] = set()
+    for image in images.used:
+        if image.sha256 not in added and session.get(MediaFile, image.sha256) is None:
+            session.add(MediaFile(sha256=image.sha256, media_type=image.media_type, size=len(image.data),
+                                  width=image.width, height=image.height, data=image.data))
+        added.add(image.sha256)
+        session.add(VersionMedia(version=version, path=image.path[:500], sha256=image.sha256,
+                                 alt=alt.get(image.path, "")))
 
 
 def _jsonable(value: Any) -> Any:

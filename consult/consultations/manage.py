@@ -1,13 +1,15 @@
 """Officials manage consultations in the browser: create, preview, publish, close, revise."""
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -18,7 +20,8 @@ from wtforms.validators import Length, Optional
 
 import documents
 from consult.accounts import role_required
-from consult.consultations import service
+from consult.consultations import media_views, service
+from consult.consultations.creation import ImageMap, read_upload
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.jobs.progress import telling_box
@@ -26,8 +29,12 @@ from consult.jobs.service import latest_job
 from consult.models import MODERATION_MODES, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+# The figures officials import are served at /media/ by their own blueprint, registered with
+# this one (create_app registers the areas; images arrive only through imports).
+bp.record_once(lambda state: state.app.register_blueprint(media_views.bp))
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+UPLOAD_ACCEPT = ".md,.markdown,text/markdown,.png,.jpg,.jpeg,.gif,.webp,.svg,.zip,image/*,application/zip"
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 PASTED = "pasted text"
 
@@ -52,10 +59,13 @@ MODERATION_CHOICES = [_Choice(mode, MODERATION_LABELS[mode]) for mode in MODERAT
 class DocumentForm(FlaskForm):
     """The document itself: uploaded Markdown files, or pasted Markdown."""
 
-    files = MultipleFileField("Upload Markdown files")
+    files = MultipleFileField("Upload Markdown files and their images")
     markdown = TextAreaField("Or paste the Markdown", render_kw={"rows": 14, "spellcheck": "false"})
     # Files uploaded before a preview, as JSON [[name, text], ...], so they need not be sent again.
     carried = HiddenField()
+    # Images uploaded before a preview, as JSON [[path, base64], ...]: checked again when sent
+    # back, since anything in a form can be changed on the way.
+    carried_media = HiddenField()
 
 
 class NewConsultationForm(DocumentForm):
@@ -144,12 +154,18 @@ def to_local(utc: datetime | None) -> datetime | None:
 
 
 class Submitted:
-    """The document a form carries: which files, and the texts to carry to the next page."""
+    """The document a form carries: which files, its images, and what to carry to the next page."""
 
-    def __init__(self, files: list[tuple[str, str]], carried: str, uploaded: list[str]):
+    def __init__(self, files: list[tuple[str, str]], carried: str, uploaded: list[str],
+                 images: ImageMap | None = None, skipped: list[str] | None = None):
         self.files = files
         self.carried = carried
         self.uploaded = uploaded
+        self.images = dict(images or {})
+        self.skipped = skipped or []
+        self.carried_media = json.dumps(
+            [[path, base64.b64encode(image.data).decode("ascii")] for path, image in self.images.items()]
+        ) if self.images else ""
 
 
 def _carried_files(raw: str) -> list[tuple[str, str]]:
@@ -166,28 +182,73 @@ def _carried_files(raw: str) -> list[tuple[str, str]]:
         "The files uploaded before the preview could not be read back: upload them again.")
 
 
+def _carried_images(raw: str) -> ImageMap:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+        if isinstance(value, list) and all(
+            isinstance(item, list) and len(item) == 2
+            and all(isinstance(part, str) for part in item) for item in value
+        ):
+            items = [(path, base64.b64decode(data, validate=True)) for path, data in value]
+            return read_upload(items).images
+    except (ValueError, binascii.Error):
+        pass
+    raise service.ServiceError(
+        "The images uploaded before the preview could not be read back: upload them again.")
+
+
 def document_files(form: DocumentForm) -> Submitted:
-    """Read the document from a form: new uploads, else pasted text, else files carried over."""
+    """Read the document from a form: new uploads (Markdown, images, zips), else pasted text,
+    else files carried over from the preview; images uploaded alone keep the Markdown given
+    before (pasted or carried)."""
     uploads = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
     pasted = (form.markdown.data or "").replace("\r\n", "\n").replace("\r", "\n")
-    if uploads and pasted.strip():
+    upload = read_upload([(u.filename, u.read()) for u in uploads]) if uploads else None
+    if upload is not None and upload.markdown and pasted.strip():
         raise service.ServiceError(
             "Give the document either as uploaded files or as pasted text, not both: clear the "
-            "pasted text, or choose no files.")
-    if uploads:
-        for upload in uploads:
-            if not upload.filename.lower().endswith(MARKDOWN_SUFFIXES):
-                raise service.ServiceError(
-                    f"{upload.filename}: only Markdown files (.md) can be uploaded.")
-        files = service.read_files([(u.filename, u.read()) for u in uploads])
-        return Submitted(files, json.dumps(files), [name for name, _ in files])
+            "pasted text, or choose no Markdown files (images may go with pasted text).")
+    if upload is not None and upload.markdown:
+        files = service.read_files(upload.markdown)
+        return Submitted(files, json.dumps(files), [name for name, _ in files], upload.images,
+                         upload.skipped)
+    images = upload.images if upload is not None else _carried_images(form.carried_media.data or "")
     if pasted.strip():
-        return Submitted([(PASTED, pasted)], "", [])
+        return Submitted([(PASTED, pasted)], "", [], images)
     if form.carried.data:
         files = _carried_files(form.carried.data)
-        return Submitted(files, form.carried.data, [name for name, _ in files])
+        return Submitted(files, form.carried.data, [name for name, _ in files], images)
+    if upload is not None and upload.images:
+        raise service.ServiceError(
+            "Only images were uploaded: add the Markdown file (.md) that shows them, or paste it.")
     raise service.ServiceError(
-        "Give the document: upload one or more Markdown files, or paste the Markdown.")
+        "Give the document: upload one or more Markdown files (with their images, or a zip of "
+        "them all), or paste the Markdown.")
+
+
+_MEDIA_SRC = re.compile(r'src="/media/([0-9a-f]{64})\.([a-z]{3,4})"')
+
+
+@bp.app_template_filter("manage_preview_figures")
+def preview_figures(html: str, submitted: Submitted | None) -> Markup:
+    """Show a preview's figures before anything is stored: each image the document shows is
+    put in the page itself (a data: address, allowed on this page only)."""
+    html = str(html)
+    if submitted is None or not submitted.images or "/media/" not in html:
+        return Markup(html)
+    by_sha = {image.sha256: image for image in submitted.images.values()}
+
+    def inline(match: re.Match) -> str:
+        image = by_sha.get(match.group(1))
+        if image is None:
+            return match.group(0)
+        g.csp_img_data = True
+        return f'src="data:{image.media_type};base64,{base64.b64encode(image.data).decode("ascii")}"'
+
+    # The html is the sanitiser's output, so the only src="/media/..." in it are image addresses.
+    return Markup(_MEDIA_SRC.sub(inline, html))
 
 
 def _explain_dates(*fields) -> None:
@@ -212,7 +273,9 @@ def _consultation_or_404(slug: str):
 def _allow_documents(endpoint, values) -> None:
     # Runs before CSRF reads the form: a pasted or carried document may be far larger than the
     # default limit on one form field; the whole request stays under MAX_CONTENT_LENGTH.
-    request.max_form_memory_size = 2 * documents.LIMITS.max_bytes
+    # Images carried from a preview travel in a hidden field too.
+    request.max_form_memory_size = max(2 * documents.LIMITS.max_bytes,
+                                       current_app.config.get("MAX_CONTENT_LENGTH") or 0)
 
 
 def too_large_message() -> str:
@@ -250,10 +313,10 @@ def index():
 # --------------------------------------------------------------------------- new
 
 
-def _render_new(form, messages=(), document=None, submitted=None, status=200):
+def _render_new(form, messages=(), document=None, submitted=None, status=200, report=None):
     return render_template(
         "manage/new.html", form=form, messages=list(messages), document=document,
-        submitted=submitted, timezone=current_app.config["SITE_TIMEZONE"],
+        submitted=submitted, timezone=current_app.config["SITE_TIMEZONE"], report=report,
     ), status
 
 
@@ -281,6 +344,8 @@ def new():
         opens_at=to_utc(form.opens_at.data),
         closes_at=to_utc(form.closes_at.data),
         publish=action == "publish",
+        images=submitted.images if submitted else None,
+        skipped=submitted.skipped if submitted else (),
     )
     for field, message in preview.errors:
         if field is None:
@@ -289,7 +354,8 @@ def new():
             getattr(form, field).errors.append(message)
     failed = bool(messages) or any(field.errors for field in form)
     if action not in {"publish", "draft"} or failed:
-        return _render_new(form, messages, preview.document, submitted, 400 if failed else 200)
+        return _render_new(form, messages, preview.document, submitted, 400 if failed else 200,
+                           report=preview.report)
     try:
         with unit_of_work(db.session):
             consultation = service.create_consultation(
@@ -309,6 +375,7 @@ def new():
                 closes_at=to_utc(form.closes_at.data),
                 publish=action == "publish",
                 actor_id=_actor_id(),
+                images=submitted.images,
             )
     except service.ServiceError as exc:
         return _render_new(form, [str(exc)], preview.document, submitted, 400)
@@ -441,7 +508,8 @@ def new_version(slug: str):
     preview = submitted = None
     try:
         submitted = document_files(form)
-        preview = service.preview_version_changes(db.session, consultation, submitted.files)
+        preview = service.preview_version_changes(db.session, consultation, submitted.files,
+                                                  submitted.images, submitted.skipped)
     except service.ServiceError as exc:
         messages.append(str(exc))
     except documents.DocumentError as exc:
@@ -454,7 +522,8 @@ def new_version(slug: str):
     try:
         with unit_of_work(db.session):
             version = service.publish_version(db.session, consultation, submitted.files,
-                                              form.note.data or "", actor_id=_actor_id())
+                                              form.note.data or "", actor_id=_actor_id(),
+                                              images=submitted.images)
     except (service.ServiceError, documents.DocumentError) as exc:
         return _render_new_version(consultation, form, [str(exc)], preview, submitted, 400)
     except IntegrityError:

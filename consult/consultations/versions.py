@@ -2,16 +2,26 @@
 versions, and publishing the next one."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 
 import documents
 from consult.consultations.announce import announce_version
-from consult.consultations.creation import ServiceError, parse_document, plausible_slug, store_version
+from consult.consultations.creation import (
+    ImageMap,
+    Imported,
+    ImportReport,
+    ServiceError,
+    import_document,
+    plausible_slug,
+    store_version,
+)
 from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
+from documents.media import ImageFile
 from moderation.db import DbSession
 
 
@@ -158,12 +168,36 @@ def compare_versions(
         before = old_by_anchor.get(p.anchor)
         if before is None:
             rows.append(ChangeRow("new", None, p))
-        elif before.fingerprint == p.fingerprint:
+        elif before.fingerprint == p.fingerprint and figures_of(before.html) == figures_of(p.html):
             rows.append(ChangeRow("unchanged", before, p))
         else:
-            rows.append(ChangeRow("edited", before, p, documents.diff(before.text, p.text).html))
+            rows.append(ChangeRow("edited", before, p, diff_html(before, p)))
         position_of_row[p.anchor] = len(rows) - 1
     return place_removed(rows, old_paragraphs, position_of_row)
+
+
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
+def figures_of(html: str) -> list[str]:
+    """The addresses of the images a paragraph's HTML shows, in order."""
+    if "<img" not in html:
+        return []
+    return [m.group(1) for tag in _IMG.findall(html) if (m := _SRC.search(tag))]
+
+
+def diff_html(old: Paragraph | documents.Paragraph, new: Paragraph | documents.Paragraph) -> str:
+    """A paragraph's word-level changes, with its figures: a replaced figure is shown struck
+    through and its successor marked inserted, so a changed image is never silent."""
+    html = documents.diff(old.text, new.text).html
+    before, after = _IMG.findall(old.html), _IMG.findall(new.html)
+    if not before and not after:
+        return html
+    if figures_of(old.html) == figures_of(new.html):
+        return html + '<span class="diff-figures">' + "".join(after) + "</span>"
+    return (html + '<span class="diff-figures">' + "".join(f"<del>{tag}</del>" for tag in before)
+            + "".join(f"<ins>{tag}</ins>" for tag in after) + "</span>")
 
 
 def place_removed(rows: list[ChangeRow], old_paragraphs: Sequence[Paragraph], row_of_old: dict[str, int]
@@ -200,14 +234,17 @@ def publish_version(
     files: Sequence[tuple[str, str]],
     note: str,
     actor_id: int | None = None,
+    images: ImageMap | None = None,
 ) -> DocumentVersion:
-    """Add the next version, carrying paragraph anchors over from the current one."""
+    """Add the next version with the images it shows, carrying paragraph anchors over from the
+    current one; an image the previous version stored is not stored again."""
     if not note.strip():
         raise ServiceError("Say what changed in this version: the note is shown to readers.")
     previous = current_version(session, consultation)
-    document = preview_version(session, consultation, files)
+    imported = _import_version(session, consultation, files, images)
     version = store_version(
-        session, consultation, previous.number + 1, files, document, note=note.strip()
+        session, consultation, previous.number + 1, files, imported.document, note=note.strip(),
+        images=imported.images,
     )
     session.add(
         ConsultationEvent(
@@ -221,18 +258,33 @@ def publish_version(
 
 
 def preview_version(
-    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]]
+    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]],
+    images: ImageMap | None = None,
 ) -> documents.Document:
     """Parse a candidate next version and carry anchors over, without storing anything."""
+    return _import_version(session, consultation, files, images).document
+
+
+def _import_version(session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]],
+                    images: ImageMap | None = None, skipped: Sequence[str] = ()) -> Imported:
     previous = current_version(session, consultation)
-    document = parse_document(files)
+    imported = import_document(files, images, skipped)
     reserved = session.scalars(
         select(Paragraph.anchor)
         .join(DocumentVersion)
         .where(DocumentVersion.consultation_id == consultation.id)
         .distinct()
     ).all()
-    return documents.carry_anchors(as_document(previous), document, reserved=reserved)
+    old = as_document(previous)
+    imported.document = documents.carry_anchors(old, imported.document, reserved=reserved)
+    # The fingerprint is of the text (an image's alt text): a figure replaced under the same
+    # caption is still a change readers must be shown.
+    for paragraph in imported.document.paragraphs:
+        if paragraph.status == "unchanged" and paragraph.previous_anchor:
+            before = old.by_anchor(paragraph.previous_anchor)
+            if before is not None and figures_of(before.html) != figures_of(paragraph.html):
+                paragraph.status = "edited"
+    return imported
 
 
 @dataclass
@@ -243,14 +295,18 @@ class VersionPreview:
     number: int
     rows: list[ChangeRow]
     counts: dict[str, int]
+    report: ImportReport | None = None
+    images: list[ImageFile] = field(default_factory=list)  # those the new version shows
 
 
 def preview_version_changes(
-    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]]
+    session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]],
+    images: ImageMap | None = None, skipped: Sequence[str] = (),
 ) -> VersionPreview:
     """Preview the next version against the current one, storing nothing."""
     current = current_version(session, consultation)
-    document = preview_version(session, consultation, files)
+    imported = _import_version(session, consultation, files, images, skipped)
+    document = imported.document
     old_paragraphs = paragraphs_of(session, current)
     old_by_anchor = {p.anchor: p for p in old_paragraphs}
     rows: list[ChangeRow] = []
@@ -262,9 +318,10 @@ def preview_version_changes(
         elif p.status == "unchanged":
             rows.append(ChangeRow("unchanged", before, p))
         else:
-            rows.append(ChangeRow("edited", before, p, documents.diff(before.text, p.text).html))
+            rows.append(ChangeRow("edited", before, p, diff_html(before, p)))
         if before is not None:
             row_of_old[before.anchor] = len(rows) - 1
     # As on the public changes page: a removed paragraph sits after the last survivor before it.
     merged = place_removed(rows, old_paragraphs, row_of_old)
-    return VersionPreview(document, current.number + 1, merged, summarise_changes(merged))
+    return VersionPreview(document, current.number + 1, merged, summarise_changes(merged),
+                          imported.report, imported.images.used)
