@@ -179,7 +179,7 @@ def import_report(document: documents.Document, images: Images,
     report.links = list(document.warnings)
     report.numbering = _numbering_notes(document)
     for paragraph in document.paragraphs:
-        if not paragraph.text.strip() and "<img" not in paragraph.html:
+        if not paragraph.text.strip() and "<img" not in paragraph.html and "[Image" not in paragraph.html:
             place = f"{paragraph.source}, line {paragraph.line}" if paragraph.source else f"line {paragraph.line}"
             report.empty.append(f"paragraph {paragraph.number} ({place}) has no text")
     report.raw_html = _dropped_html(files)

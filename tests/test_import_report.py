@@ -1,0 +1,154 @@
+"""The import report (issue 17 item 5): before publishing, the browser preview and the CLI list
+what the import resolved and what it did not. Warnings never block; errors do, with file and line."""
+from __future__ import annotations
+
+import html as htmllib
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from consult.consultations.creation import import_document, read_upload
+from consult.extensions import db
+from consult.models import Consultation
+
+ODD = """# 1 Aims
+
+## 1.1 Scope
+
+Text of the scope.
+
+## 1.3 Fees
+
+See [the annex](annex.md) and [the fees](#no-such-place).
+
+# 2 Rules
+
+## 2.1 First
+
+One.
+
+## 2.1 Second
+
+&nbsp;
+
+<script>alert(1)</script>
+
+<font color="red">Red words</font>
+
+```html
+<script>in code, not raw HTML</script>
+```
+
+![A chart](media/chart.png)
+
+![](media/unlabelled.png)
+
+![Remote](https://example.org/remote.png)
+"""
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (3, 2), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _other_png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (5, 5), "black").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_report_lists_what_was_resolved_and_what_was_not():
+    images = read_upload([("media/unlabelled.png", _png()), ("media/spare.png", _other_png())]).images
+    report = import_document([("docs/odd.md", ODD)], images).report
+    sections = dict(report.sections())
+    assert sections["Images shown"] == ["media/unlabelled.png (PNG, 3 x 2 pixels, 0 KB), in paragraph 2.2.6"]
+    assert sections["Images missing"] == [
+        "docs/odd.md: the image media/chart.png was not supplied: shown as its alt text “A chart”"]
+    other = sections["Other notes on images"]
+    assert any("media/unlabelled.png has no alt text" in line for line in other)
+    assert any("https://example.org/remote.png is on another site" in line for line in other)
+    assert any("media/spare.png was supplied but the document does not show it" in line for line in other)
+    links = sections["Links left as text or leading elsewhere"]
+    assert any("annex.md" in line and "not part of this import" in line for line in links)
+    assert any("#no-such-place" in line for line in links)
+    assert sections["Numbering"] == [
+        "the heading number 2.1 is on 2 headings (lines 13, 17): readers cannot quote it, so they are "
+        "numbered beneath their section",
+        "heading 1.3 (line 7) follows 1.1: is 1.2 missing?",
+    ]
+    assert sections["Empty paragraphs"] == ["paragraph 2.2.1 (docs/odd.md, line 19) has no text"]
+    assert sections["Raw HTML removed"] == [
+        "docs/odd.md, line 21: <script> and its contents were removed",
+        "docs/odd.md, line 23: <font> is not allowed in a document and was removed (its text, if any, is kept)",
+    ]
+    assert report.warning_count == sum(len(v) for k, v in sections.items() if k != "Images shown")
+
+
+def test_a_clean_import_has_nothing_to_warn_about():
+    report = import_document([("a.md", "# Title\n\n## One\n\nText.\n")]).report
+    assert report.sections() == [] and report.warning_count == 0
+
+
+@pytest.fixture
+def as_official(auth, make_user):
+    return auth.login(make_user("olive@example.org", role="official", name="olive"))
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_browser_preview_shows_the_report_and_publishing_still_works(app, as_official):
+    data = {"slug": "odd-one", "moderation_mode": "post", "action": "preview",
+            "files": [(io.BytesIO(ODD.encode()), "odd.md"), (io.BytesIO(_png()), "unlabelled.png")]}
+    response = as_official.post("/manage/new", data=data, content_type="multipart/form-data")
+    page = htmllib.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Import report" in page and "Images missing (1)" in page
+    assert "heading 1.3 (line 7) follows 1.1: is 1.2 missing?" in page
+    assert "odd.md, line 21: <script> and its contents were removed" in page
+    assert "none of them stops you publishing" in page
+    data["action"] = "publish"
+    data["files"] = [(io.BytesIO(ODD.encode()), "odd.md"), (io.BytesIO(_png()), "unlabelled.png")]
+    assert as_official.post("/manage/new", data=data, content_type="multipart/form-data").status_code == 303
+    assert _count(app, Consultation) == 1
+
+
+def test_the_new_version_preview_shows_the_report(app, as_official, make_consultation):
+    make_consultation("odd-one", "# 1 Aims\n\nText.\n")
+    data = {"action": "preview", "note": "", "files": [(io.BytesIO(ODD.encode()), "odd.md")]}
+    response = as_official.post("/manage/odd-one/versions/new", data=data, content_type="multipart/form-data")
+    page = htmllib.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Import report" in page and "the image media/chart.png was not supplied" in page
+
+
+def test_errors_block_with_file_and_line(app, as_official, runner, tmp_path):
+    twice = "# A {#fees}\n\nText.\n\n# B {#fees}\n"
+    data = {"slug": "twice", "moderation_mode": "post", "action": "publish",
+            "files": [(io.BytesIO(twice.encode()), "twice.md")]}
+    response = as_official.post("/manage/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "twice.md, line 5: duplicate pinned anchor &#39;fees&#39;" in response.get_data(as_text=True)
+    (tmp_path / "bad.md").write_bytes(b"# A\n\n\xff\xfe bad\n")
+    result = runner.invoke(args=["import", str(tmp_path / "bad.md"), "--slug", "bad-one"])
+    assert result.exit_code == 1 and "bad.md, line 3: the file is not valid UTF-8" in result.output
+    assert _count(app, Consultation) == 0
+
+
+def test_the_cli_prints_the_report_before_storing(app, runner, tmp_path):
+    (tmp_path / "odd.md").write_text(ODD)
+    result = runner.invoke(args=["import", str(tmp_path / "odd.md"), "--slug", "odd-one"])
+    assert result.exit_code == 0, result.output
+    report_at = result.output.index("Import report")
+    assert "warnings do not stop the import" in result.output
+    assert "Numbering (2):" in result.output and "Empty paragraphs (1):" in result.output
+    assert report_at < result.output.index("Imported /c/odd-one")
