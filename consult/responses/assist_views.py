@@ -139,33 +139,32 @@ def accept(slug: str):
     return redirect(url_for("assist.batch", slug=slug, theme_id=theme.id) if offered else back, code=303)
 
 
-@bp.post("/proposals/<int:proposal_id>/discard")
-@role_required("official")
-def discard(slug: str, proposal_id: int):
+def _decide(slug: str, proposal_id: int, action, said: str):
+    """Do `action(session, consultation, proposal, actor_id)` to one proposed theme, then say so."""
     consultation = _consultation(slug)
     try:
         with unit_of_work(db.session):
             found = assist.get_proposal(db.session, consultation, proposal_id)
-            assist.discard_proposal(db.session, consultation, found, current_user.id)
+            action(db.session, consultation, found, current_user.id)
     except ResponseError as exc:
         return _refused(exc, url_for("assist.overview", slug=slug))
-    flash(f"The proposed theme “{found.label}” is discarded.", "success")
+    flash(said.format(label=found.label), "success")
     return _overview(slug)
+
+
+@bp.post("/proposals/<int:proposal_id>/discard")
+@role_required("official")
+def discard(slug: str, proposal_id: int):
+    """Take a proposed theme off the list (nothing is counted or deleted)."""
+    return _decide(slug, proposal_id, assist.discard_proposal, "The proposed theme “{label}” is discarded.")
 
 
 @bp.post("/proposals/<int:proposal_id>/split")
 @role_required("official")
 def split(slug: str, proposal_id: int):
-    consultation = _consultation(slug)
-    try:
-        with unit_of_work(db.session):
-            found = assist.get_proposal(db.session, consultation, proposal_id)
-            assist.split_proposal(db.session, consultation, found, current_user.id)
-    except ResponseError as exc:
-        return _refused(exc, url_for("assist.overview", slug=slug))
-    flash(f"Consult is splitting “{found.label}” into smaller themes. This page shows how far it has got.",
-          "success")
-    return _overview(slug)
+    """Ask for smaller themes in place of this one (a background job)."""
+    return _decide(slug, proposal_id, assist.split_proposal,
+                   "Consult is splitting “{label}” into smaller themes. This page shows how far it has got.")
 
 
 @bp.get("/batches/<int:theme_id>")

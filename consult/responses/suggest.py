@@ -393,7 +393,9 @@ def _clusters(z: np.ndarray, max_themes: int) -> np.ndarray:
     """KMeans (on the unit-length LSA vectors, so by cosine) into as many clusters as themes
     wanted, at most a third of the texts. (Over-clustering and merging the centres made one
     catch-all theme of a third of the texts.)"""
-    wanted = max(1, min(max_themes, len(z) // 3))
+    # Few comments hold few themes: at most sqrt(n / 2) of them (the usual rule of thumb for
+    # k-means), so 40 comments give 4 themes rather than 13 of three comments each.
+    wanted = max(1, min(max_themes, len(z) // 3, max(2, int((len(z) / 2) ** 0.5))))
     return KMeans(wanted, n_init=4, random_state=SEED).fit(z).labels_
 
 
