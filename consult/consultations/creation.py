@@ -221,7 +221,7 @@ def _numbering_notes(document: documents.Document) -> list[str]:
 
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
+_RAW_TAG = re.compile(r"(?<!\\)<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])")
 _HARMLESS = frozenset({"html", "head", "body"})
 
 
