@@ -34,7 +34,6 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 bp.record_once(lambda state: state.app.register_blueprint(media_views.bp))
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-UPLOAD_ACCEPT = ".md,.markdown,text/markdown,.png,.jpg,.jpeg,.gif,.webp,.svg,.zip,image/*,application/zip"
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 PASTED = "pasted text"
 
