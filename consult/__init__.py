@@ -65,7 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from consult.api import views as api_views
     from consult.archive import views as archive_views
     from consult.comments import views as comment_views
-    from consult.consultations import manage
+    from consult.consultations import manage, media_views
     from consult.consultations import views as consultation_views
     from consult.jobs import views as job_views
     from consult.moderate import glue
@@ -95,4 +95,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(job_views.bp)
     app.register_blueprint(search_views.bp)
     app.register_blueprint(assist_views.bp)
+    app.register_blueprint(media_views.bp)  # the figures of imported documents, at /media/
     return app

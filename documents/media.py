@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from PIL import Image as PILImage
 
+from .docx import convert_docx
 from .errors import DocumentError
 
 __all__ = ["ImageFile", "Images", "MediaError", "MediaLimits", "MEDIA_LIMITS", "Upload",
@@ -292,13 +293,27 @@ def sort_upload(items: Iterable[tuple[str, bytes]], limits: MediaLimits = MEDIA_
         elif in_zip or not strict:
             skipped.append(name)
         else:
-            raise MediaError("only Markdown files (.md), images (PNG, JPEG, GIF, WebP, SVG) and "
-                             "zip archives of them can be imported", None, name)
+            raise MediaError("only Markdown files (.md), Word documents (.docx), images (PNG, JPEG, GIF, "
+                             "WebP, SVG) and zip archives of them can be imported", None, name)
 
     for name, data in items:
         if name.lower().endswith(".zip"):
             for inner, content in read_zip(name, data, limits):
                 add(inner, content, in_zip=True)
+        elif name.lower().endswith(".docx"):
+            # A Word document: its Markdown and its images, beside it in the import.
+            try:
+                converted = convert_docx(data, name)
+            except MediaError:
+                raise
+            except DocumentError as exc:
+                raise MediaError(exc.message, None, name) from None
+            folder = posixpath.dirname(name)
+            prefix = folder + "/" if folder else ""
+            stem = posixpath.splitext(posixpath.basename(name))[0]
+            add(f"{prefix}{stem}.md", converted.markdown.encode("utf-8"), in_zip=False)
+            for path, content in converted.images.items():
+                add(prefix + path, content, in_zip=False)
         else:
             add(name, data, in_zip=False)
     # Markdown files are joined in the order given (a zip's in its own order).

@@ -262,7 +262,7 @@ BAD = {
                                  "refers to another file"),
     "a forged PNG": ("x.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, "cannot be read as an image"),
     "a BMP renamed .png": ("x.png", None, "images must be PNG, JPEG, GIF, WebP or SVG; this one is BMP"),
-    "a text file": ("notes.txt", b"hello", "only Markdown files (.md), images"),
+    "a text file": ("notes.txt", b"hello", "only Markdown files (.md), Word documents (.docx), images"),
 }
 
 

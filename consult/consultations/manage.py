@@ -20,7 +20,7 @@ from wtforms.validators import Length, Optional
 
 import documents
 from consult.accounts import role_required
-from consult.consultations import media_views, service
+from consult.consultations import service
 from consult.consultations.creation import ImageMap, read_upload
 from consult.database import unit_of_work
 from consult.extensions import db
@@ -29,10 +29,6 @@ from consult.jobs.service import latest_job
 from consult.models import MODERATION_MODES, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
-# The figures officials import are served at /media/ by their own blueprint, registered with
-# this one (create_app registers the areas; images arrive only through imports).
-bp.record_once(lambda state: state.app.register_blueprint(media_views.bp))
-
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 PASTED = "pasted text"
