@@ -177,7 +177,8 @@ def test_accepting_a_proposal_offers_its_comments_as_a_batch_and_nothing_is_coun
             members, members - 1, len(sample), 1)
         assert db.session.scalar(select(CountCorrection.comment_id)) == int(wrong)
     # The corrected comment is not offered again; the batch is empty now.
-    assert "No suggestions wait for review under this theme." in _text(olive.get(f"/manage/{world['slug']}/suggestions/batches/{theme_id}"))
+    emptied = olive.get(f"/manage/{world['slug']}/suggestions/batches/{theme_id}")
+    assert "No suggestions wait for review under this theme." in _text(emptied)
 
 
 def test_a_batch_accepted_twice_counts_once(app, auth, world):
@@ -310,7 +311,8 @@ def test_a_proposal_can_be_discarded_or_split_into_smaller_ones(app, auth, world
     assert other.id not in left
     if run.message:  # too few different comments to split: said on the page, the proposal stays
         assert "Themes need at least" in run.message and status == "open" and biggest.id in left
-        assert f"No themes could be proposed: {run.message}" in _text(olive.get(f"/manage/{world['slug']}/suggestions/"))
+        overview = olive.get(f"/manage/{world['slug']}/suggestions/")
+        assert f"No themes could be proposed: {run.message}" in _text(overview)
     else:
         assert status == "split" and biggest.id not in left and len(parts) >= 2
         assert {i for p in parts for i in p.members} <= set(biggest.members)
