@@ -188,9 +188,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 # the whole-corpus imports (documents/test_corpus), the 400-document fuzz run (documents/test_fuzz),
 # the searches over thousands of indexed documents (test_search), the jobs that tell a thousand
 # participants (test_jobs) and the tests that load the whole demo (`consult demo`), but for
-# test_consultations' check that it loads.
+# test_consultations' check that it loads. The importers' end-to-end files (figures, Word
+# documents through pandoc, the whole EUDI chapter) are slow too: documents/ tests cover their
+# parts in the fast tier.
 SLOW_DIRS = ("browser",)
-SLOW_FILES = ("test_api_schema.py", "test_concurrency.py", "test_scale_out.py", "test_fast_tier.py")
+SLOW_FILES = ("test_api_schema.py", "test_concurrency.py", "test_scale_out.py", "test_fast_tier.py",
+              "test_media.py", "test_docx_import.py", "test_eudi_import.py", "documents/test_docx.py")
 
 
 def pytest_collection_finish(session):
