@@ -162,7 +162,10 @@ def main(argv=None) -> int:
     text = section(args, len(ids), len(counted), len(themes), results, progress, url)
     print(text)
     if not args.no_write:
-        write_section(ROOT / "docs" / "performance.md", text)
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bench_jobs import write_section  # the same "replace this section" as the queue's
+
+        write_section(ROOT / "docs" / "performance.md", text, SECTION)
     return 0 if all(r["state"] == "done" and r["seconds"] < 300 and r["rss_mb"] < 1024 for r in results.values()) else 1
 
 
@@ -194,17 +197,6 @@ mark after the job (the first job's figure includes seeding).
 
 The official then reads on the suggestions page: "{progress}"
 """
-
-
-def write_section(path: Path, text: str) -> None:
-    doc = path.read_text() if path.exists() else "# Performance\n"
-    start = doc.find(SECTION)
-    if start >= 0:
-        nxt = doc.find("\n## ", start + len(SECTION))
-        doc = doc[:start] + text + ("\n" + doc[nxt + 1:] if nxt >= 0 else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + text
-    path.write_text(doc)
 
 
 if __name__ == "__main__":

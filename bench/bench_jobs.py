@@ -354,16 +354,7 @@ class Workers:
         if hasattr(self, "_stop"):
             self._stop.set()
             self._thread.join()
-        for proc in self.procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        load.stop_queue_workers(self.procs)
 
 
 class Browser:
@@ -678,12 +669,13 @@ notification (sampled every 3 s).
 """
 
 
-def write_section(path: Path, text: str) -> None:
-    """Put the section into docs/performance.md: in place of the last one, or before the raw figures."""
+def write_section(path: Path, text: str, heading: str = SECTION) -> None:
+    """Put the section (under `heading`) into docs/performance.md: in place of the last one, or
+    before the raw figures."""
     doc = path.read_text() if path.exists() else "# Performance\n"
-    start = doc.find(SECTION)
+    start = doc.find(heading)
     if start >= 0:
-        nxt = doc.find("\n## ", start + len(SECTION))
+        nxt = doc.find("\n## ", start + len(heading))
         doc = doc[:start] + text + ("\n" + doc[nxt + 1:] if nxt >= 0 else "")
     else:
         raw = doc.find("\n## Raw figures")
