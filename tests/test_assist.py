@@ -316,3 +316,34 @@ def test_a_proposal_can_be_discarded_or_split_into_smaller_ones(app, auth, world
     else:
         assert status == "split" and biggest.id not in left and len(parts) >= 2
         assert {i for p in parts for i in p.members} <= set(biggest.members)
+
+
+def test_while_suggestions_are_computed_the_database_stays_free_for_everyone_else(app, world, monkeypatch):
+    # Computing takes minutes on a large consultation: no write lock (SQLite) or transaction may
+    # be held meanwhile, or every comment submitted then would wait for it.
+    from sqlalchemy.orm import Session
+
+    from consult.database import writing
+    from consult.models import Theme as ThemeRow
+    from consult.responses import suggest
+
+    _count_by_hand(app, world, 5)
+    real = suggest.suggest_assignments
+    wrote = []
+
+    def meanwhile(texts, coded):
+        with writing(), Session(db.engine) as other:
+            other.execute(update(ThemeRow).where(ThemeRow.title == "Parking").values(said="Written meanwhile."))
+            other.commit()
+            wrote.append(True)
+        return real(texts, coded)
+
+    monkeypatch.setattr(suggest, "suggest_assignments", meanwhile)
+    with app.app_context():
+        consultation = db.session.get(Consultation, world["id"])
+        assist.start_count_suggestions(db.session, consultation, world["official"])
+        db.session.commit()
+    run_jobs(app)
+    with app.app_context():
+        run = db.session.scalar(select(SuggestionRun).where(SuggestionRun.kind == "counts"))
+        assert wrote == [True] and run.finished_at is not None and run.message == ""

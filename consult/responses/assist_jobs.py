@@ -69,6 +69,7 @@ def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     """Propose themes (the whole consultation, one paragraph, or one proposal's members)."""
     from consult.responses import suggest  # scikit-learn: loaded only by a worker that runs this job
 
+    job_id = job.id  # read now: touching the job after a commit would open a transaction
     run = _run_of(session, job)
     parent = session.get(ThemeProposal, run.split_of) if run.split_of else None
     session.commit()
@@ -79,7 +80,7 @@ def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     record_progress(session, job, 0)
     session.commit()
     try:
-        with keep_alive(session.get_bind(), job.id):
+        with keep_alive(session.get_bind(), job_id):  # no transaction open while computing
             found = suggest.suggest_themes(texts, max_themes=SPLIT_INTO if parent else MAX_THEMES)
     except suggest.SuggestError as exc:
         _finish_run(session, job, run, exc.message)
@@ -104,6 +105,7 @@ def run_count_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     """Suggest themes for every uncounted published comment, from those counted one at a time."""
     from consult.responses import suggest  # scikit-learn: loaded only by a worker that runs this job
 
+    job_id = job.id  # read now: touching the job after a commit would open a transaction
     run = _run_of(session, job)
     cid = run.consultation_id
     session.commit()
@@ -136,7 +138,7 @@ def run_count_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     record_progress(session, job, 0)
     session.commit()
     try:
-        with keep_alive(session.get_bind(), job.id):
+        with keep_alive(session.get_bind(), job_id):  # no transaction open while computing
             suggestions = suggest.suggest_assignments(texts, coded)
     except suggest.SuggestError as exc:
         _finish_run(session, job, run, exc.message)
