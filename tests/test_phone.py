@@ -108,6 +108,16 @@ def test_a_table_sits_in_a_named_focusable_box_that_scrolls(client, policy):
     assert html.count("<table>") == 1
 
 
+def test_the_tables_own_page_puts_it_in_the_same_box(client, policy):
+    html = client.get("/c/street-trading").get_data(as_text=True)
+    number = re.search(r'aria-label="Table ([\d.]+)"', html).group(1)
+    link = re.search(rf'<a class="para-number" href="([^"]+)"[^>]*>\s*<span class="visually-hidden">Paragraph </span>'
+                     rf'{re.escape(number)}</a>', html)
+    page = client.get(link.group(1)).get_data(as_text=True)
+    assert re.search(rf'<div class="table-scroll" role="region" tabindex="0" aria-label="Table {re.escape(number)}">'
+                     r'\s*<table>', page)
+
+
 def test_the_site_menu_folds_into_a_disclosure(client):
     html = client.get("/").get_data(as_text=True)
     nav = re.search(r'<nav class="site-nav" aria-label="Site">(.*?)</nav>', html, re.S).group(1)
