@@ -347,3 +347,19 @@ def test_while_suggestions_are_computed_the_database_stays_free_for_everyone_els
     with app.app_context():
         run = db.session.scalar(select(SuggestionRun).where(SuggestionRun.kind == "counts"))
         assert wrote == [True] and run.finished_at is not None and run.message == ""
+
+
+def test_themes_can_be_proposed_from_one_commented_paragraph(app, auth, make_consultation, make_user):
+    made = make_consultation(slug="numbered",
+                             text="## 1. Fees\n\nPermits cost money.\n\n## 2. Buses\n\nBuses run late.\n")
+    citizen = make_user(name="Nell")
+    _add_comments(app, made, citizen, [f"Comment {i} on fees and permits at {PLACES[i % 10]}" for i in range(3)])
+    with app.app_context():
+        paragraphs = db.session.get(Consultation, made.id).versions[-1].paragraphs
+        fees = next(p for p in paragraphs if p.text == "Permits cost money.")
+        db.session.execute(update(Comment).where(Comment.consultation_id == made.id).values(anchor=fees.anchor))
+        db.session.commit()
+    page = _html(auth.as_("official").get("/manage/numbered/suggestions/"))
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', page[page.index('name="anchor"'):])
+    # Only paragraphs people commented on, each with one number and its count.
+    assert [label for value, label in options if value] == ["1.1: Permits cost money. (3 comments)"]

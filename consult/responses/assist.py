@@ -51,6 +51,7 @@ from consult.responses.themes import (
     ensure_counts_open,
     get_theme,
     known_anchors,
+    paragraph_options,
     themes_of,
 )
 from moderation.db import DbSession
@@ -167,6 +168,15 @@ def _start(session: DbSession, consultation: Consultation, kind: str, key: str, 
     session.flush()
     job.params = {"run_id": run.id}
     return run
+
+
+def commented_paragraphs(session: DbSession, consultation: Consultation) -> list[tuple[str, str]]:
+    """The paragraphs that have published comments, as (anchor, "number: text (N comments)"),
+    in document order: the choices for proposing themes from one paragraph's comments."""
+    counts = dict(session.execute(select(Comment.anchor, func.count()).where(
+        _published(consultation.id), Comment.anchor.is_not(None)).group_by(Comment.anchor)).all())
+    return [(anchor, f"{label} ({counts[anchor]:,} comment{'s' if counts[anchor] != 1 else ''})")
+            for anchor, label in paragraph_options(session, consultation) if anchor in counts]
 
 
 def start_theme_suggestions(session: DbSession, consultation: Consultation, actor_id: int,
@@ -466,22 +476,26 @@ class Method:
 
 
 def method(session: DbSession, consultation: Consultation) -> Method:
-    """Counted one at a time, counted in reviewed batches, batch samples and corrections found."""
+    """Counted one at a time, counted in reviewed batches, batch samples and corrections found.
+
+    Counted in the database (the public response page shows it on every view): a comment
+    counted both ways counts as counted one at a time."""
     cid = consultation.id
-    links = (select(ThemeComment.comment_id, ThemeComment.method).join(Theme, Theme.id == ThemeComment.theme_id)
+    links = (select(ThemeComment.comment_id).join(Theme, Theme.id == ThemeComment.theme_id)
              .join(Comment, Comment.id == ThemeComment.comment_id)
              .where(Theme.consultation_id == cid, Theme.merged_into_id.is_(None), _published(cid)))
-    by_hand: set[int] = set()
-    batched: set[int] = set()
-    for comment_id, how in session.execute(links):
-        (batched if how == COUNTED_IN_BATCH else by_hand).add(comment_id)
+    by_hand = links.where(ThemeComment.method != COUNTED_IN_BATCH)
+    batched = links.where(ThemeComment.method == COUNTED_IN_BATCH)
+    individually = session.scalar(select(func.count()).select_from(by_hand.distinct().subquery())) or 0
+    in_batches = session.scalar(select(func.count()).select_from(
+        batched.where(ThemeComment.comment_id.not_in(by_hand)).distinct().subquery())) or 0
     considered = session.scalar(select(func.count()).select_from(CommentConsidered).join(
         Comment, Comment.id == CommentConsidered.comment_id).where(_published(cid))) or 0
-    records = list(session.scalars(select(CountBatch).where(CountBatch.consultation_id == cid)
-                                   .order_by(CountBatch.id)))
-    return Method(individually=len(by_hand), in_batches=len(batched - by_hand), considered=considered,
-                  batches=len(records), sample_sizes=[b.sample_size for b in records],
-                  corrections=sum(b.corrections for b in records))
+    records = list(session.execute(select(CountBatch.sample_size, CountBatch.corrections)
+                                   .where(CountBatch.consultation_id == cid).order_by(CountBatch.id)))
+    return Method(individually=individually, in_batches=in_batches, considered=considered,
+                  batches=len(records), sample_sizes=[r.sample_size for r in records],
+                  corrections=sum(r.corrections for r in records))
 
 
 def latest_jobs(session: DbSession, consultation: Consultation) -> dict[str, BackgroundJob | None]:

@@ -19,7 +19,7 @@ from consult.models import Consultation
 from consult.responses import assist, assist_jobs  # noqa: F401  (assist_jobs: registers the job kinds)
 from consult.responses.common import ResponseError, is_published
 from consult.responses.forms import AssignForm, BatchForm, ProposalsForm, SuggestThemesForm, choice
-from consult.responses.themes import get_theme, paragraph_options, themes_of
+from consult.responses.themes import get_theme, themes_of
 
 bp = Blueprint("assist", __name__, url_prefix="/manage/<slug>/suggestions")
 
@@ -47,7 +47,7 @@ def overview(slug: str):
     consultation = _consultation(slug)
     themes_form = SuggestThemesForm(formdata=None)
     themes_form.anchor.choices = [choice("", "The whole consultation")] + [
-        choice(anchor, label) for anchor, label in paragraph_options(db.session, consultation)]
+        choice(anchor, label) for anchor, label in assist.commented_paragraphs(db.session, consultation)]
     themes = themes_of(db.session, consultation)
     proposals_form = ProposalsForm(formdata=None)
     proposals_form.into.choices = [choice("", "A new theme")] + [choice(str(t.id), t.title) for t in themes]

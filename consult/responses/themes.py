@@ -23,6 +23,7 @@ from consult.models import (
     utcnow,
 )
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, is_published
+from documents import heading_words
 from moderation.db import DbSession
 
 WORD = re.compile(r"[a-z0-9]{3,}")
@@ -118,7 +119,8 @@ def paragraph_options(session: DbSession, consultation: Consultation) -> list[tu
     options = []
     for p in rows:
         where = "" if p.version.number == latest else f" (version {p.version.number} only)"
-        text = p.text if len(p.text) <= 90 else p.text[:88] + "…"
+        words = heading_words(p.number, p.text) if p.kind == "heading" else p.text  # one number each
+        text = words if len(words) <= 90 else words[:88] + "…"
         options.append((p.anchor, f"{p.number}{where}: {text}"))
     return options
 
