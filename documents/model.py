@@ -25,6 +25,8 @@ class Paragraph:
     pinned: bool = False
     status: str = "new"
     previous_anchor: str | None = None
+    # A new paragraph split off an old one: the old paragraph's anchor (its larger piece kept it).
+    split_from: str | None = None
 
 
 @dataclass
