@@ -1,7 +1,23 @@
-"""Carrying paragraph anchors from one version of a document to the next."""
+"""Carrying paragraph anchors from one version of a document to the next.
+
+The two versions are matched in four passes, each on what the earlier ones left:
+
+1. pinned anchors, by identity;
+2. an in-order alignment of the texts (the longest common subsequence, as diff tools take it),
+   with headings and list items compared without their leading number or letter, so "6.
+   Questions" -> "7. Questions" is the same heading; identical repeats are chosen by that
+   alignment, and identical texts that moved out of order are matched afterwards by position;
+3. fuzzy matches, by word similarity or containment (the larger piece of a split, the paragraph
+   a smaller one was merged into): leniently between aligned neighbours, where an edited
+   paragraph is expected, strictly (with its neighbours' words as well) for a paragraph that
+   moved;
+4. the rest is new: a new anchor never reuses one that meant something else before. A new
+   paragraph cut off an old one that kept its anchor is marked ``split_from`` it.
+"""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from difflib import SequenceMatcher
@@ -9,15 +25,32 @@ from difflib import SequenceMatcher
 from .model import Document, Paragraph
 from .parse import derived_anchor_base, unique_anchor
 
-FUZZY_THRESHOLD = 0.6
+# Between aligned neighbours (the paragraph stayed where it was): lenient.
+GAP_THRESHOLD = 0.45
+# A gap of exactly one old and one new paragraph of the same kind: one replaced the other.
+SWAP_THRESHOLD = 0.4
+# A paragraph that moved: the quote with its neighbours' words, strict.
+MOVED_THRESHOLD = 0.62
+MOVED_MIN_TEXT = 0.55
+# A split or a merge: the smaller text found almost whole in the larger, which it is a fair
+# share of.
+CONTAINED = 0.85
+CONTAINED_SHARE = 0.35
 # Candidates scored per paragraph after the inverted-index prefilter.
-CANDIDATES = 3
-# With the neighbours weighing 0.2, text below 0.5 can never reach the threshold.
-MIN_TEXT_SCORE = (FUZZY_THRESHOLD - 0.2) / 0.8
+CANDIDATES = 4
+# Gaps this small are scored whole, whatever the prefilter says.
+SMALL_GAP = 12
 # Long blocks (tables, code) are compared on their opening words: enough to recognise them.
 MAX_WORDS = 150
 _FAMILY = {"heading": "heading", "code": "code", "table": "table"}
 _WORD = re.compile(r"\w+")
+# A leading number or letter: "6.", "4.2.", "C.", "(a)", "iv)", "Annex 2:", and for a heading
+# a bare "6.1" before its words.
+_LEAD = re.compile(
+    r"^\s*(?:(?:annex|appendix|schedule|part|chapter|section|article)\s+[0-9a-z]{1,4}(?:\.[0-9]{1,3})*[.:)]?"
+    r"|\(?(?:[0-9]{1,3}(?:\.[0-9]{1,3})*|[a-z]|[ivxl]{1,6})[.)](?:[0-9]{1,3}\.?)*"
+    r"|\([0-9a-z]{1,4}\))(?=\s)", re.IGNORECASE)
+_HEADING_NUMBER = re.compile(r"^\s*[0-9]{1,3}(?:\.[0-9]{1,3})*(?=\s)")
 
 
 def _family(kind: str) -> str:
@@ -28,123 +61,191 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
+def _lead(paragraph: Paragraph) -> tuple[str, str]:
+    """A paragraph's leading number or letter, and its text without it."""
+    text = paragraph.text
+    if paragraph.kind not in ("heading", "list_item", "paragraph"):
+        return "", text
+    m = _LEAD.match(text) or (_HEADING_NUMBER.match(text) if paragraph.kind == "heading" else None)
+    if m is None or not text[m.end():].strip():
+        return "", text
+    return m.group(0).strip().casefold().rstrip(".:)").lstrip("("), text[m.end():]
+
+
 def _jaccard(a: list[str], b: list[str]) -> float:
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) if sa or sb else 1.0
 
 
-def carry_anchors(previous: Document, current: Document, reserved: Iterable[str] = ()) -> Document:
-    """Give `current` the anchors of the matching paragraphs of `previous`; mark the rest new."""
-    old, new = previous.paragraphs, current.paragraphs
-    match: dict[int, int] = {}  # index in new -> index in old
-    used_old: set[int] = set()
+class _Side:
+    """One version's paragraphs as the matcher compares them."""
 
-    def pair(n: int, o: int) -> None:
-        match[n] = o
-        used_old.add(o)
+    def __init__(self, paragraphs: list[Paragraph]) -> None:
+        self.paragraphs = paragraphs
+        self.family = [_family(p.kind) for p in paragraphs]
+        self.number: list[str] = []
+        self.words: list[list[str]] = []
+        # Identical words are the same quote even if its markup changed (a paragraph became a
+        # list item, a code block a paragraph), but a heading stays a heading; among repeats
+        # the same kind is preferred.
+        self.keys: list[str] = []
+        for p, family in zip(paragraphs, self.family, strict=True):
+            number, rest = _lead(p)
+            words = _words(rest)
+            self.number.append(number)
+            self.words.append(words[:MAX_WORDS])
+            body = " ".join(words) if words else "#" + p.fingerprint
+            self.keys.append(("h " if family == "heading" else "b ") + body)
+        self.bags = [Counter(w) for w in self.words]
+        count = len(paragraphs)
+        self.rel = [i / max(count - 1, 1) for i in range(count)]
 
-    # 1. Pinned anchors are carried by identity.
-    old_by_anchor = {p.anchor: i for i, p in enumerate(old)}
-    for n, paragraph in enumerate(new):
-        if paragraph.pinned and paragraph.anchor in old_by_anchor:
-            o = old_by_anchor[paragraph.anchor]
-            if o not in used_old:
-                pair(n, o)
-
-    # 2. Identical text: among several, the nearest by relative position.
-    rel_old = _relative_positions(len(old))
-    rel_new = _relative_positions(len(new))
-    # Identical words are the same quote even if its markup changed (a paragraph became a
-    # list item), but among repeats the same kind of block is preferred.
-    old_by_print: dict[str, list[int]] = defaultdict(list)
-    for o, paragraph in enumerate(old):
-        if o not in used_old:
-            old_by_print[paragraph.fingerprint].append(o)
-    new_by_print: dict[str, list[int]] = defaultdict(list)
-    for n, paragraph in enumerate(new):
-        if n not in match and paragraph.fingerprint in old_by_print:
-            new_by_print[paragraph.fingerprint].append(n)
-    for print_, news in new_by_print.items():
-        olds = old_by_print[print_]
-        if len(olds) * len(news) > 4096:
-            pairs = list(zip(news, olds, strict=False))  # a huge group of repeats: keep reading order
-        else:
-            candidates = sorted(
-                (_family(new[n].kind) != _family(old[o].kind), abs(rel_new[n] - rel_old[o]), n, o)
-                for n in news for o in olds)
-            pairs = [(n, o) for _, _, n, o in candidates]
-        chosen_new, chosen_old = [], []
-        for n, o in pairs:
-            if n not in chosen_new and o not in chosen_old and n not in match and o not in used_old:
-                chosen_new.append(n)
-                chosen_old.append(o)
-        # Nearest positions decide which repeats match; reading order decides who pairs with whom.
-        for n, o in zip(sorted(chosen_new), sorted(chosen_old), strict=True):
-            pair(n, o)
-
-    # 3. Fuzzy: the quote with its neighbours, above a threshold, one-to-one, best first.
-    _fuzzy(old, new, match, used_old, rel_old, rel_new)
-
-    # 4. The rest is new; a new anchor never reuses one that meant something else before.
-    taken = {p.anchor for p in old} | set(reserved)
-    taken |= {old[o].anchor for o in match.values()}
-    taken |= {p.anchor for n, p in enumerate(new) if p.pinned and n not in match}
-    for n, paragraph in enumerate(new):
-        if n in match:
-            prior = old[match[n]]
-            if not paragraph.pinned:
-                paragraph.anchor = prior.anchor
-            paragraph.previous_anchor = prior.anchor
-            same = paragraph.anchor == prior.anchor and paragraph.fingerprint == prior.fingerprint
-            paragraph.status = "unchanged" if same else "edited"
-        else:
-            paragraph.previous_anchor = None
-            paragraph.status = "new"
-            if not paragraph.pinned:
-                paragraph.anchor = unique_anchor(derived_anchor_base(paragraph), taken)
-                taken.add(paragraph.anchor)
-    _refresh_sections(new)
-    current.removed = [p for o, p in enumerate(old) if o not in used_old]
-    return current
-
-
-def _relative_positions(count: int) -> list[float]:
-    return [i / max(count - 1, 1) for i in range(count)]
-
-
-def _refresh_sections(paragraphs: list[Paragraph]) -> None:
-    section: str | None = None
-    for paragraph in paragraphs:
-        paragraph.section = section
-        if paragraph.kind == "heading":
-            section = paragraph.anchor
-
-
-def _fuzzy(old: list[Paragraph], new: list[Paragraph], match: dict[int, int], used_old: set[int],
-           rel_old: list[float], rel_new: list[float]) -> None:
-    free_old = [o for o in range(len(old)) if o not in used_old]
-    free_new = [n for n in range(len(new)) if n not in match]
-    if not free_old or not free_new:
-        return
-    old_words = {o: _words(old[o].text)[:MAX_WORDS] for o in free_old}
-    # Inverted index of word sets; words in many paragraphs say little and cost a lot.
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for o in free_old:
-        family = _family(old[o].kind)
-        for word in set(old_words[o]):
-            index[(family, word)].append(o)
-    common = max(20, len(free_old) // 10)
-
-    def context(paragraphs: list[Paragraph], i: int) -> list[str]:
-        before = paragraphs[i - 1].text[-300:] if i > 0 else ""
-        after = paragraphs[i + 1].text[:300] if i + 1 < len(paragraphs) else ""
+    def context(self, i: int) -> list[str]:
+        before = self.paragraphs[i - 1].text[-300:] if i > 0 else ""
+        after = self.paragraphs[i + 1].text[:300] if i + 1 < len(self.paragraphs) else ""
         return _words(before)[-20:] + _words(after)[:20]
 
-    old_bags = {o: Counter(old_words[o]) for o in free_old}
-    scored: list[tuple[float, float, int, int]] = []
-    for n in free_new:
-        family = _family(new[n].kind)
-        words = _words(new[n].text)[:MAX_WORDS]
+
+class _Matcher:
+    def __init__(self, old: list[Paragraph], new: list[Paragraph]) -> None:
+        self.old, self.new = _Side(old), _Side(new)
+        self.match: dict[int, int] = {}  # index in new -> index in old
+        self.used_old: set[int] = set()
+        self.aligned: list[tuple[int, int]] = []  # in-order pairs (new, old), by new index
+
+    def pair(self, n: int, o: int) -> None:
+        self.match[n] = o
+        self.used_old.add(o)
+
+    def pinned(self) -> None:
+        by_anchor = {p.anchor: i for i, p in enumerate(self.old.paragraphs)}
+        for n, paragraph in enumerate(self.new.paragraphs):
+            if paragraph.pinned and paragraph.anchor in by_anchor:
+                o = by_anchor[paragraph.anchor]
+                if o not in self.used_old:
+                    self.pair(n, o)
+
+    def align(self) -> None:
+        """Identical texts (numbers aside) in reading order, then those that moved."""
+        old_free = [o for o in range(len(self.old.keys)) if o not in self.used_old]
+        new_free = [n for n in range(len(self.new.keys)) if n not in self.match]
+        a = [self.old.keys[o] for o in old_free]
+        b = [self.new.keys[n] for n in new_free]
+        blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+        for i, j, size in blocks:
+            for k in range(size):
+                self.pair(new_free[j + k], old_free[i + k])
+        self.aligned = sorted((n, o) for n, o in self.match.items())
+        self._monotone()
+        self._moved_identical()
+
+    def _monotone(self) -> None:
+        """Keep as alignment boundaries only pairs in order (pinned anchors may have moved)."""
+        kept: list[tuple[int, int]] = []
+        last = -1
+        for n, o in self.aligned:
+            if o > last:
+                kept.append((n, o))
+                last = o
+        self.aligned = kept
+        self._aligned_new = [n for n, _ in kept]
+
+    def _moved_identical(self) -> None:
+        old_by_key: dict[str, list[int]] = defaultdict(list)
+        for o, key in enumerate(self.old.keys):
+            if o not in self.used_old:
+                old_by_key[key].append(o)
+        new_by_key: dict[str, list[int]] = defaultdict(list)
+        for n, key in enumerate(self.new.keys):
+            if n not in self.match and key in old_by_key:
+                new_by_key[key].append(n)
+        for key, news in new_by_key.items():
+            olds = old_by_key[key]
+            if len(olds) * len(news) > 4096:
+                pairs = list(zip(news, olds, strict=False))
+            else:
+                pairs = [(n, o) for *_, n, o in sorted(
+                    (self.old.family[o] != self.new.family[n], self.old.number[o] != self.new.number[n],
+                     abs(self.new.rel[n] - self.old.rel[o]), n, o) for n in news for o in olds)]
+            for n, o in pairs:
+                if n not in self.match and o not in self.used_old:
+                    self.pair(n, o)
+
+    def gap(self, n: int) -> tuple[int, int]:
+        """The old indexes strictly between the aligned pairs around new paragraph n."""
+        i = bisect_left(self._aligned_new, n)
+        low = self.aligned[i - 1][1] if i > 0 else -1
+        high = self.aligned[i][1] if i < len(self.aligned) else len(self.old.keys)
+        return low, high
+
+    def text_score(self, n: int, o: int) -> tuple[float, bool]:
+        """Similarity of two texts, or their containment; and whether one holds the other whole."""
+        words, other = self.new.words[n], self.old.words[o]
+        if not words or not other:
+            return 0.0, False
+        bag, old_bag = self.new.bags[n], self.old.bags[o]
+        common = sum(min(count, old_bag[w]) for w, count in bag.items() if w in old_bag)
+        small, big = sorted((len(words), len(other)))
+        ratio = SequenceMatcher(None, words, other, autojunk=False).ratio()
+        held, share = common / small, common / big
+        contained = (held + share) / 2 if held >= CONTAINED and share >= CONTAINED_SHARE else 0.0
+        return max(ratio, contained), held >= 0.999
+
+    def fuzzy(self) -> None:
+        old, new = self.old, self.new
+        free_old = [o for o in range(len(old.keys)) if o not in self.used_old]
+        free_new = [n for n in range(len(new.keys)) if n not in self.match]
+        if not free_old or not free_new:
+            return
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for o in free_old:
+            for word in set(old.words[o]):
+                index[(old.family[o], word)].append(o)
+        common = max(20, len(free_old) // 10)
+        scored: list[tuple[float, bool, float, int, int]] = []
+        for n in free_new:
+            family = new.family[n]
+            low, high = self.gap(n)
+            in_gap = free_old[bisect_left(free_old, low + 1):bisect_left(free_old, high)]
+            in_gap = [o for o in in_gap if old.family[o] == family]
+            candidates = self._prefilter(n, index, common)
+            if len(in_gap) <= SMALL_GAP:
+                candidates = list(dict.fromkeys(in_gap + candidates))
+            swap = len(in_gap) == 1 and self._gap_news(n, low, high) == 1
+            new_context: list[str] | None = None
+            for o in candidates:
+                text, held = self.text_score(n, o)
+                distance = abs(old.rel[o] - new.rel[n])
+                same_number = bool(new.number[n]) and new.number[n] == old.number[o]
+                if low < o < high:
+                    heading_renamed = family == "heading" and held and same_number
+                    limit = SWAP_THRESHOLD if swap else GAP_THRESHOLD
+                    if text >= limit or heading_renamed:
+                        scored.append((text + 0.2, same_number, -distance, n, o))
+                    continue
+                if text < MOVED_MIN_TEXT:
+                    continue
+                if new_context is None:
+                    new_context = new.context(n)
+                score = 0.8 * text + 0.2 * _jaccard(new_context, old.context(o))
+                if score >= MOVED_THRESHOLD:
+                    scored.append((score, same_number, -distance, n, o))
+        scored.sort(reverse=True)
+        for _, _, _, n, o in scored:
+            if n not in self.match and o not in self.used_old:
+                self.pair(n, o)
+
+    def _gap_news(self, n: int, low: int, high: int) -> int:
+        """How many unmatched new paragraphs of n's kind share its gap."""
+        i = bisect_left(self._aligned_new, n)
+        start = self.aligned[i - 1][0] + 1 if i > 0 else 0
+        end = self.aligned[i][0] if i < len(self.aligned) else len(self.new.keys)
+        family = self.new.family[n]
+        return sum(1 for m in range(start, end) if m not in self.match and self.new.family[m] == family)
+
+    def _prefilter(self, n: int, index: dict[tuple[str, str], list[int]], common: int) -> list[int]:
+        """The old paragraphs sharing the most telling words with new paragraph n."""
+        family, words = self.new.family[n], self.new.words[n]
         hits: Counter[int] = Counter()
         for word in set(words):
             postings = index.get((family, word))
@@ -155,30 +256,75 @@ def _fuzzy(old: list[Paragraph], new: list[Paragraph], match: dict[int, int], us
             for word in set(words):
                 hits.update(index.get((family, word), ()))
         if not hits:
-            continue
-        bag = Counter(words)
-        # Shared words bound SequenceMatcher's ratio from above, so it prunes for free.
+            return []
+        bag, size = self.new.bags[n], len(words)
         bounded = []
         for o, _ in hits.most_common(3 * CANDIDATES):
-            other = old_bags[o]
-            common_words = sum(min(count, other[w]) for w, count in bag.items() if w in other)
-            bound = 2 * common_words / max(len(words) + len(old_words[o]), 1)
-            if bound >= MIN_TEXT_SCORE:
-                bounded.append((bound, -abs(rel_old[o] - rel_new[n]), o))
+            other = self.old.bags[o]
+            shared = sum(min(count, other[w]) for w, count in bag.items() if w in other)
+            # Shared words bound the similarity from above (and give the containment).
+            other_size = len(self.old.words[o])
+            bound = max(2 * shared / max(size + other_size, 1), shared / max(min(size, other_size), 1))
+            bounded.append((bound, -abs(self.old.rel[o] - self.new.rel[n]), o))
         bounded.sort(reverse=True)
-        new_context = context(new, n)
-        for _, _, o in bounded[:CANDIDATES]:
-            text_score = SequenceMatcher(None, words, old_words[o], autojunk=False).ratio()
-            if text_score < MIN_TEXT_SCORE:
+        return [o for _, _, o in bounded[:CANDIDATES]]
+
+    def splits(self) -> dict[int, int]:
+        """New paragraphs cut off an old one whose anchor went to a neighbour: new -> old."""
+        found: dict[int, int] = {}
+        new, old = self.new, self.old
+        for n in range(len(new.keys)):
+            if n in self.match or len(new.words[n]) < 3:
                 continue
-            around = _jaccard(new_context, context(old, o))
-            score = 0.8 * text_score + 0.2 * around
-            if score >= FUZZY_THRESHOLD:
-                scored.append((score, -abs(rel_old[o] - rel_new[n]), n, o))
-                if text_score > 0.9:
-                    break  # a near-identical quote: the other candidates cannot win
-    scored.sort(reverse=True)
-    for _, _, n, o in scored:
-        if n not in match and o not in used_old:
-            match[n] = o
-            used_old.add(o)
+            for m in (n - 1, n + 1, n - 2, n + 2):
+                o = self.match.get(m)
+                if o is None or new.family[m] != new.family[n] or len(old.words[o]) <= len(new.words[n]):
+                    continue
+                bag, other = new.bags[n], old.bags[o]
+                held = sum(min(count, other[w]) for w, count in bag.items() if w in other)
+                if held >= CONTAINED * len(new.words[n]):
+                    found[n] = o
+                    break
+        return found
+
+
+def carry_anchors(previous: Document, current: Document, reserved: Iterable[str] = ()) -> Document:
+    """Give `current` the anchors of the matching paragraphs of `previous`; mark the rest new."""
+    old, new = previous.paragraphs, current.paragraphs
+    matcher = _Matcher(old, new)
+    matcher.pinned()
+    matcher.align()
+    matcher.fuzzy()
+    split = matcher.splits()
+    match = matcher.match
+
+    taken = {p.anchor for p in old} | set(reserved)
+    taken |= {p.anchor for n, p in enumerate(new) if p.pinned and n not in match}
+    for n, paragraph in enumerate(new):
+        paragraph.split_from = None
+        if n in match:
+            prior = old[match[n]]
+            if not paragraph.pinned:
+                paragraph.anchor = prior.anchor
+            paragraph.previous_anchor = prior.anchor
+            same = paragraph.anchor == prior.anchor and paragraph.fingerprint == prior.fingerprint
+            paragraph.status = "unchanged" if same else "edited"
+        else:
+            paragraph.previous_anchor = None
+            paragraph.status = "new"
+            if n in split:
+                paragraph.split_from = old[split[n]].anchor
+            if not paragraph.pinned:
+                paragraph.anchor = unique_anchor(derived_anchor_base(paragraph), taken)
+                taken.add(paragraph.anchor)
+    _refresh_sections(new)
+    current.removed = [p for o, p in enumerate(old) if o not in matcher.used_old]
+    return current
+
+
+def _refresh_sections(paragraphs: list[Paragraph]) -> None:
+    section: str | None = None
+    for paragraph in paragraphs:
+        paragraph.section = section
+        if paragraph.kind == "heading":
+            section = paragraph.anchor

@@ -116,3 +116,132 @@ def test_statuses_and_counts_add_up():
     assert len(new.paragraphs) - statuses.count("new") + len(new.removed) == len(old.paragraphs)
     anchors = [p.anchor for p in new.paragraphs]
     assert len(set(anchors)) == len(anchors)
+
+
+# Issue 18: what real revisions do to paragraphs.
+
+def _carry(before: str, after: str) -> tuple[documents.Document, documents.Document]:
+    old, new = documents.parse(before), documents.parse(after)
+    return old, documents.carry_anchors(old, new)
+
+
+def _find(doc: documents.Document, start: str) -> documents.Paragraph:
+    return next(p for p in doc.paragraphs if p.text.startswith(start))
+
+
+BODY = {
+    "scope": "This policy applies to every agency that develops or buys custom software code.",
+    "fees": "Agencies publish their fees for access to the repository once a year.",
+    "pay": "Payment is due within thirty days of the invoice being issued by the agency.",
+    "ask": "Send your questions to the policy team by the closing date of the consultation.",
+}
+
+
+def test_renumbered_headings_keep_their_anchors():
+    """"6. Questions" -> "7. Questions" after a section is inserted: the same heading."""
+    before = (f"# 5. Scope\n\n{BODY['scope']}\n\n# 6. Questions\n\n{BODY['ask']}\n")
+    after = (f"# 5. Scope\n\n{BODY['scope']}\n\n# 6. Payment\n\n{BODY['pay']}\n\n"
+             f"# 7. Questions\n\n{BODY['ask']}\n")
+    old, new = _carry(before, after)
+    questions = _find(new, "7. Questions")
+    assert questions.previous_anchor == _find(old, "6. Questions").anchor
+    assert questions.status == "edited"  # its number changed: readers are told
+    assert _find(new, "6. Payment").status == "new"
+
+
+def test_a_deleted_heading_does_not_pass_its_anchor_to_the_renumbered_next_one():
+    """Old 4.2 deleted, old 4.3 became 4.2: the new 4.2 is the old 4.3."""
+    before = (f"## 4.1 Scope\n\n{BODY['scope']}\n\n## 4.2 Fees\n\n{BODY['fees']}\n\n"
+              f"## 4.3 Payment\n\n{BODY['pay']}\n")
+    pay = BODY["pay"].replace("thirty", "sixty")
+    after = f"## 4.1 Scope\n\n{BODY['scope']}\n\n## 4.2 Payment\n\n{pay}\n"
+    old, new = _carry(before, after)
+    assert _find(new, "4.2 Payment").previous_anchor == _find(old, "4.3 Payment").anchor
+    removed = {p.text for p in new.removed}
+    assert removed == {"4.2 Fees", BODY["fees"]}
+
+
+def test_lettered_heading_goes_to_its_words_not_to_its_letter():
+    before = (f"## B. Fees\n\n{BODY['fees']}\n\n## C. Acceptable Use\n\n{BODY['scope']}\n\n"
+              f"## D. Payment\n\n{BODY['pay']}\n")
+    after = (f"## 1. Fees\n\n{BODY['fees']}\n\n## C. Compliance with Laws; Acceptable Use; Privacy\n\n"
+             f"Every user must obey the law.\n\n## 3. Payment\n\n{BODY['pay']}\n\n"
+             f"## 2. Acceptable Use\n\n{BODY['scope']}\n")
+    old, new = _carry(before, after)
+    assert _find(new, "2. Acceptable Use").previous_anchor == _find(old, "C. Acceptable Use").anchor
+    assert _find(new, "3. Payment").previous_anchor == _find(old, "D. Payment").anchor
+    assert _find(new, "C. Compliance").status == "new"
+
+
+def test_removing_one_of_two_identical_paragraphs_keeps_the_survivors_anchor():
+    first = "See the guidance for details."
+    tail = "\n\n".join(f"Paragraph {n} of the annex, on a subject of its own." for n in range(5))
+    before = (f"{BODY['scope']}\n\n{first}\n\n{BODY['fees']}\n\n{first}\n\n{BODY['pay']}\n")
+    # The document grows after it: by relative position, the removed copy looks nearer.
+    after = f"{BODY['scope']}\n\n{BODY['fees']}\n\n{first}\n\n{BODY['pay']}\n\n{tail}\n"
+    old, new = _carry(before, after)
+    copies = [p.anchor for p in old.paragraphs if p.text == first]
+    survivor = _find(new, first)
+    assert survivor.anchor == copies[1] and survivor.status == "unchanged"
+    assert [p.anchor for p in new.removed] == [copies[0]]
+
+
+def test_the_larger_piece_of_a_split_keeps_the_anchor_and_the_smaller_says_where_it_came_from():
+    whole = ("Agencies must publish at least twenty percent of new custom code as open source "
+             "software each year, and report on it to the Office. The Office publishes the reports "
+             "on its website.")
+    before = f"{BODY['scope']}\n\n{whole}\n\n{BODY['pay']}\n"
+    after = (f"{BODY['scope']}\n\nAgencies must publish at least twenty percent of new custom code as "
+             f"open source software each year, and report on it to the Office.\n\n"
+             f"The Office publishes the reports on its website.\n\n{BODY['pay']}\n")
+    old, new = _carry(before, after)
+    larger, smaller = _find(new, "Agencies must"), _find(new, "The Office publishes")
+    original = _find(old, "Agencies must")
+    assert larger.previous_anchor == original.anchor and larger.status == "edited"
+    assert smaller.status == "new" and smaller.anchor != original.anchor
+    assert smaller.split_from == original.anchor
+    assert new.removed == []
+
+
+def test_a_moderate_rewrite_in_place_keeps_the_anchor():
+    """Similarity about 0.5, between unchanged neighbours: the same paragraph, edited."""
+    before = (f"{BODY['scope']}\n\nIf a discussion in an issue or pull request gets out of control, "
+              f"maintainers may lock it.\n\n{BODY['pay']}\n")
+    pay = BODY["pay"].replace("thirty", "sixty")
+    after = (f"{BODY['scope']}\n\nWhen a discussion in an issue, pull request, or commit gets out of hand, "
+             f"goes off topic, or breaks our rules, our moderators may lock the whole conversation for a "
+             f"while.\n\n{pay}\n")
+    old, new = _carry(before, after)
+    assert _find(new, "When a discussion").previous_anchor == _find(old, "If a discussion").anchor
+
+
+def test_a_renamed_heading_keeps_its_anchor_when_its_old_words_are_all_there():
+    before = (f"## 5.1 Pilot Program\n\n{BODY['scope']}\n\n## 5.2 Fees\n\n{BODY['fees']}\n")
+    scope = BODY["scope"].replace("every agency", "each agency")
+    after = (f"## 5.1 Pilot Program: Publication of Custom-Developed Code as OSS\n\n{scope}\n\n"
+             f"## 5.2 Fees\n\n{BODY['fees']}\n")
+    old, new = _carry(before, after)
+    assert _find(new, "5.1 Pilot").previous_anchor == _find(old, "5.1 Pilot").anchor
+
+
+def test_an_unrelated_paragraph_in_the_place_of_a_deleted_one_is_new():
+    before = f"{BODY['scope']}\n\n{BODY['fees']}\n\n{BODY['pay']}\n"
+    after = (f"{BODY['scope']}\n\nSmall businesses may ask for a grant towards the cost of migration "
+             f"to shared platforms.\n\n{BODY['pay']}\n")
+    old, new = _carry(before, after)
+    assert _find(new, "Small businesses").status == "new"
+    assert [p.text for p in new.removed] == [BODY["fees"]]
+
+
+def test_a_moved_paragraph_is_carried_only_when_it_is_nearly_the_same():
+    moved = "Every agency names a senior official who is accountable for its code inventory."
+    before = f"{moved}\n\n{BODY['scope']}\n\n{BODY['fees']}\n\n{BODY['pay']}\n"
+    after = (f"{BODY['scope']}\n\n{BODY['fees']}\n\n{BODY['pay']}\n\n"
+             "Every agency names one senior official who is accountable for its code inventory.\n")
+    old, new = _carry(before, after)
+    assert _find(new, "Every agency").previous_anchor == _find(old, "Every agency").anchor
+    # Moved and rewritten beyond recognition: new, and the old anchor is not reused.
+    after = (f"{BODY['scope']}\n\n{BODY['fees']}\n\n{BODY['pay']}\n\n"
+             "An official in each agency keeps the list of its software up to date.\n")
+    old, new = _carry(before, after)
+    assert _find(new, "An official").status == "new"

@@ -105,13 +105,30 @@ def _unique_texts(doc: documents.Document) -> dict[str, documents.Paragraph]:
     return {p.fingerprint: p for p in doc.paragraphs if counts[p.fingerprint] == 1}
 
 
+def _words_after_number(paragraph: documents.Paragraph) -> str:
+    from documents.parse import heading_words, own_number
+
+    number = own_number(paragraph.text) if paragraph.kind == "heading" else None
+    return heading_words(number, paragraph.text) if number else paragraph.text
+
+
 def _check_carry(previous: documents.Document, current: documents.Document, label: str) -> Counter:
     before = _unique_texts(previous)
+    # "5.5.1 Introduction" may be a renumbered "5.4.1 Introduction" (a section was inserted
+    # before it), not the old "5.5.1 Introduction": a numbered heading whose words repeat
+    # elsewhere follows its section, and only its words must be the same.
+    repeated = Counter(_words_after_number(p) for p in previous.paragraphs if p.kind == "heading")
+    old_by_anchor = {p.anchor: p for p in previous.paragraphs}
     documents.carry_anchors(previous, current)
     after = _unique_texts(current)
     kept = 0
     for print_, paragraph in after.items():
         if print_ in before:
+            words = _words_after_number(paragraph)
+            if paragraph.kind == "heading" and words != paragraph.text and repeated[words] > 1:
+                prior = old_by_anchor[paragraph.previous_anchor]
+                assert _words_after_number(prior) == words, (label, paragraph.text[:80])
+                continue
             assert paragraph.anchor == before[print_].anchor, (label, paragraph.text[:80])
             assert paragraph.status == "unchanged"
             kept += 1
