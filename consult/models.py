@@ -169,9 +169,9 @@ class Paragraph(Base):
     html: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(64))
     pinned: Mapped[bool] = mapped_column(default=False)
-    # Relative to the previous version: unchanged, edited or new.
-    change: Mapped[str] = mapped_column(String(10), default="new")
+    change: Mapped[str] = mapped_column(String(10), default="new")  # unchanged, edited or new, vs the previous version
     previous_anchor: Mapped[str | None] = mapped_column(String(100))
+    split_from: Mapped[str | None] = mapped_column(String(100))  # new: the previous anchor it was split off
 
     version: Mapped[DocumentVersion] = relationship(back_populates="paragraphs")
 

@@ -407,6 +407,7 @@ def store_version(
             pinned=p.pinned,
             change=p.status,
             previous_anchor=p.previous_anchor,
+            split_from=p.split_from,
         )
         for index, p in enumerate(document.paragraphs)
     )
