@@ -49,6 +49,8 @@ ACCESS = {
     "manage.publish": "official",
     "manage.close": "official",
     "manage.extend": "official",
+    "manage.orphaned": "official",
+    "manage.reattach": "official",
     "moderation.rules": "public",
     "moderation.statistics": "public",
     "moderation.statistics_csv": "public",

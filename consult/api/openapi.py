@@ -99,6 +99,11 @@ SCHEMAS = {
         "paragraph_number": _nullable(STRING),
         "paragraph_text": _nullable({"type": "string",
                                      "description": "The paragraph as it read when the comment was written."}),
+        "reattached_to_version": _nullable({"type": "integer", "minimum": 1, "description": (
+            "Set when officials re-attached the comments of a removed paragraph: the version of "
+            "the paragraph it was moved to (paragraph_anchor is that paragraph's).")}),
+        "reattached_to_paragraph_number": _nullable({"type": "string", "description": (
+            "The number of the paragraph it was re-attached to, in that version.")}),
         "reply_to": _nullable({"type": "integer", "description": "The comment this one replies to."}),
         "comment": {"type": "string", "description": "The text as published (redactions applied)."},
         "stance": _nullable({"type": "string", "enum": ["support", "oppose", "mixed", None]}),

@@ -26,6 +26,7 @@ from consult.models import (
     ThemeComment,
     User,
 )
+from consult.reattachment import reattachments_for
 from consult.text import whole_number
 from moderation.db import DbSession
 
@@ -38,7 +39,8 @@ _FORMULA_START = frozenset(CSV_DANGEROUS)  # all one character, so a set lookup 
 # cost a system call (and, behind gunicorn, a socket send) for each of 100,000 lines.
 CHUNK = 64 * 1024
 CSV_COLUMNS = ("comment_id", "consultation", "version", "paragraph_anchor", "paragraph_number",
-               "paragraph_text", "reply_to", "comment", "stance", "respondent_type",
+               "paragraph_text", "reattached_to_version", "reattached_to_paragraph_number",
+               "reply_to", "comment", "stance", "respondent_type",
                "organisation", "name", "published_at", "themes", "outcomes")
 
 
@@ -95,10 +97,14 @@ def comment_query(consultation_id: int):
 def comment_records(session: DbSession, rows, slug: str, with_themes: bool) -> list[dict]:
     """Rows of `comment_query` as public records (names as the authors chose, themes if asked)."""
     themes = _themes_by_comment(session, [r[0] for r in rows]) if with_themes else {}
+    # An official may have moved a removed paragraph's comments to a later paragraph: the
+    # anchor is where the comment is now; version, number and text what it was written on.
+    moved = reattachments_for(session, [r[0] for r in rows])
     records = []
     for (cid, anchor, number, paragraph_text, parent_id, body, stance, respondent_type,
          organisation, show_name, published_at, created_at, version, display_name, deleted_at) in rows:
         counted = themes.get(cid, [])
+        reattached = moved.get(cid)
         records.append({
             "id": cid,
             "consultation": slug,
@@ -106,6 +112,8 @@ def comment_records(session: DbSession, rows, slug: str, with_themes: bool) -> l
             "paragraph_anchor": anchor,
             "paragraph_number": number,
             "paragraph_text": paragraph_text,
+            "reattached_to_version": reattached.to_version if reattached else None,
+            "reattached_to_paragraph_number": reattached.to_number if reattached else None,
             "reply_to": parent_id,
             "comment": body,
             "stance": stance,

@@ -18,6 +18,7 @@ from consult.consultations.reading import bp
 from consult.consultations.rendering import DOCUMENT_SLOT, document_bytes, page_response
 from consult.extensions import db
 from consult.models import Status
+from consult.reattachment import reattachments_for
 from consult.responses import service as responses
 
 
@@ -130,6 +131,7 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
         latest_version=located.latest,
         thread=thread,
         changed={c.id: service.paragraph_changed(c, current) for c in thread.comments},
+        reattached=reattachments_for(db.session, [c.id for c in thread.comments]),
         held=_held(thread),
         form=(form or CommentForm()).fresh(),
         error=error,
@@ -152,6 +154,7 @@ def general_page(consultation, form: CommentForm | None = None,
         thread=thread,
         held=_held(thread, *removed),
         removed=removed,
+        reattached=reattachments_for(db.session, [c.id for c in removed]),
         form=(form or CommentForm()).fresh(),
         error=error,
         can_comment=service.can_comment(current_user),

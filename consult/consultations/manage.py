@@ -22,6 +22,7 @@ import documents
 from consult.accounts import role_required
 from consult.consultations import service
 from consult.consultations.creation import ImageMap, read_upload
+from consult.consultations.orphans import COUNTED_WORDS
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.jobs.progress import telling_box
@@ -484,8 +485,18 @@ def _render_new_version(consultation, form, messages=(), preview=None, submitted
     return render_template(
         "manage/new_version.html", consultation=consultation, form=form,
         messages=list(messages), preview=preview, submitted=submitted,
-        next_number=current.number + 1,
+        next_number=current.number + 1, reattach=_reattach_choices(),
+        counted_words=COUNTED_WORDS,
     ), status
+
+
+REATTACH_FIELD = "reattach-"  # + the removed paragraph's anchor; the value: the target's anchor
+
+
+def _reattach_choices() -> dict[str, str]:
+    """What the preview's "attach its comments to" lists chose: removed anchor -> new anchor."""
+    return {name[len(REATTACH_FIELD):]: value for name, value in request.form.items()
+            if name.startswith(REATTACH_FIELD) and value}
 
 
 @bp.route("/<slug>/versions/new", methods=["GET", "POST"])
@@ -518,7 +529,7 @@ def new_version(slug: str):
         with unit_of_work(db.session):
             version = service.publish_version(db.session, consultation, submitted.files,
                                               form.note.data or "", actor_id=_actor_id(),
-                                              images=submitted.images)
+                                              images=submitted.images, reattach=_reattach_choices())
     except (service.ServiceError, documents.DocumentError) as exc:
         return _render_new_version(consultation, form, [str(exc)], preview, submitted, 400)
     except IntegrityError:
@@ -527,13 +538,19 @@ def new_version(slug: str):
             ["Someone published another version at the same moment. Preview again to compare "
              "against it."], preview, submitted, 409)
     telling = latest_job(db.session, _tell_version_key(version.id))
+    moved = len(_reattach_choices())
+    moved_words = (f" The comments of {moved} removed paragraph{'' if moved == 1 else 's'} are "
+                   "re-attached as you chose." if moved else "")
     if telling is None:
-        flash(f"Version {version.number} is published.", "success")
+        flash(f"Version {version.number} is published.{moved_words}", "success")
     else:
         people = f"{telling.total:,} participant" + ("" if telling.total == 1 else "s")
-        flash(f"Version {version.number} is published. We are telling {people} about it; the "
-              "consultation's management page shows how far that has got.", "success")
+        flash(f"Version {version.number} is published.{moved_words} We are telling {people} about "
+              "it; the consultation's management page shows how far that has got.", "success")
     if consultation.status is Status.DRAFT:
         return redirect(url_for("manage.edit", slug=slug), code=303)
     compared: dict[str, Any] = {"from": version.number - 1, "to": version.number}  # "from" is a keyword
     return redirect(url_for("consultations.changes", slug=slug, **compared), code=303)
+
+
+from consult.consultations import orphan_views  # noqa: E402, F401  (its pages are on this blueprint)

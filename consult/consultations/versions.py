@@ -20,6 +20,7 @@ from consult.consultations.creation import (
     plausible_slug,
     store_version,
 )
+from consult.consultations.orphans import counted_by_anchor, paragraph_label, reattach_all
 from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
 from documents.media import ImageFile
 from moderation.db import DbSession
@@ -153,6 +154,8 @@ class ChangeRow:
     old: Paragraph | None
     new: Paragraph | documents.Paragraph | None  # a stored paragraph, or one of a previewed version
     diff_html: str | None = None
+    split_from: Paragraph | None = None  # a new paragraph split off this old one
+    comments: int = 0  # counted comments on the old paragraph (the new-version preview)
 
 
 def compare_versions(
@@ -167,7 +170,7 @@ def compare_versions(
     for p in new_paragraphs:
         before = old_by_anchor.get(p.anchor)
         if before is None:
-            rows.append(ChangeRow("new", None, p))
+            rows.append(ChangeRow("new", None, p, split_from=old_by_anchor.get(p.split_from or "")))
         elif before.fingerprint == p.fingerprint and figures_of(before.html) == figures_of(p.html):
             rows.append(ChangeRow("unchanged", before, p))
         else:
@@ -235,9 +238,11 @@ def publish_version(
     note: str,
     actor_id: int | None = None,
     images: ImageMap | None = None,
+    reattach: dict[str, str] | None = None,
 ) -> DocumentVersion:
     """Add the next version with the images it shows, carrying paragraph anchors over from the
-    current one; an image the previous version stored is not stored again."""
+    current one; an image the previous version stored is not stored again. `reattach` maps the
+    anchor of a paragraph this version removes to the paragraph of it its comments go to."""
     if not note.strip():
         raise ServiceError("Say what changed in this version: the note is shown to readers.")
     previous = current_version(session, consultation)
@@ -253,6 +258,8 @@ def publish_version(
         )
     )
     session.flush()
+    if reattach:
+        reattach_all(session, consultation, reattach, actor_id, version)
     announce_version(session, consultation, version, actor_id)
     return version
 
@@ -297,6 +304,15 @@ class VersionPreview:
     counts: dict[str, int]
     report: ImportReport | None = None
     images: list[ImageFile] = field(default_factory=list)  # those the new version shows
+    # Counted comments (see consult.consultations.orphans.COUNTED) that will follow their
+    # paragraph, be marked "paragraph changed", or stay on a removed paragraph.
+    comments: dict[str, int] = field(default_factory=dict)
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (anchor, label) to re-attach to
+
+    @property
+    def orphans(self) -> list[ChangeRow]:
+        """The removed paragraphs that have comments."""
+        return [row for row in self.rows if row.change == "removed" and row.comments]
 
 
 def preview_version_changes(
@@ -314,7 +330,7 @@ def preview_version_changes(
     for p in document.paragraphs:
         before = old_by_anchor.get(p.previous_anchor or "") if p.previous_anchor else None
         if before is None or p.status == "new":
-            rows.append(ChangeRow("new", None, p))
+            rows.append(ChangeRow("new", None, p, split_from=old_by_anchor.get(p.split_from or "")))
         elif p.status == "unchanged":
             rows.append(ChangeRow("unchanged", before, p))
         else:
@@ -323,5 +339,12 @@ def preview_version_changes(
             row_of_old[before.anchor] = len(rows) - 1
     # As on the public changes page: a removed paragraph sits after the last survivor before it.
     merged = place_removed(rows, old_paragraphs, row_of_old)
+    counts = counted_by_anchor(session, consultation.id)
+    outlook = {"follow": 0, "changed": 0, "orphaned": 0}
+    for row in merged:
+        if row.old is not None and row.change != "new":
+            row.comments = counts.get(row.old.anchor, 0)
+            outlook[{"unchanged": "follow", "edited": "changed", "removed": "orphaned"}[row.change]] += row.comments
     return VersionPreview(document, current.number + 1, merged, summarise_changes(merged),
-                          imported.report, imported.images.used)
+                          imported.report, imported.images.used, outlook,
+                          [(p.anchor, paragraph_label(p)) for p in document.paragraphs])

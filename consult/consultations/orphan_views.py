@@ -1,0 +1,81 @@
+"""Officials re-attach the comments of removed paragraphs: the list of a consultation's
+orphaned comments by paragraph, a paragraph picker each, and a confirmation before the move.
+
+Routes of the manage blueprint (its endpoints are manage.orphaned and manage.reattach).
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from consult.accounts import role_required
+from consult.consultations import orphans, service
+from consult.consultations.manage import ConfirmForm, _actor_id, _consultation_or_404, bp
+from consult.database import unit_of_work
+from consult.extensions import db
+from consult.models import Status
+
+
+def _targets(current) -> list[tuple[str, str]]:
+    return [(p.anchor, orphans.paragraph_label(p)) for p in service.paragraphs_of(db.session, current)]
+
+
+def _writable(consultation) -> None:
+    if consultation.status is Status.ARCHIVED:
+        abort(409, description="This consultation is archived: its comments can no longer be moved.")
+
+
+@bp.get("/<slug>/orphaned")
+@role_required("official")
+def orphaned(slug: str):
+    """The consultation's comments on removed paragraphs, grouped by paragraph, each group
+    with a choice of the current version's paragraph to re-attach them to."""
+    consultation = _consultation_or_404(slug)
+    current = service.current_version(db.session, consultation)
+    return render_template(
+        "manage/orphaned.html", consultation=consultation, current=current,
+        groups=orphans.orphaned_groups(db.session, consultation, current),
+        targets=_targets(current), counted_words=orphans.COUNTED_WORDS,
+        archived=consultation.status is Status.ARCHIVED)
+
+
+def _confirm_page(consultation, current, anchor: str, to: str, form, messages=(), status=200):
+    groups = {g.anchor: g for g in orphans.orphaned_groups(db.session, consultation, current)}
+    group = groups.get(anchor)
+    if group is None and not messages:
+        messages = [f"Paragraph “{anchor}” has no comments left on a removed paragraph: it is in the "
+                    "current version, or its comments were re-attached already."]
+        status = 400
+    target = next((p for p in service.paragraphs_of(db.session, current) if p.anchor == to), None)
+    if target is None and not messages:
+        messages = ["Choose a paragraph of the current version to re-attach the comments to."
+                    if not to else
+                    f"Version {current.number}, the current version, has no paragraph “{to}”: choose "
+                    "one of its paragraphs."]
+        status = 400
+    return render_template(
+        "manage/reattach.html", consultation=consultation, current=current, group=group,
+        target=target, to=to, anchor=anchor, form=form, messages=list(messages),
+        targets=_targets(current)), status
+
+
+@bp.route("/<slug>/orphaned/<anchor>/reattach", methods=["GET", "POST"])
+@role_required("official")
+def reattach(slug: str, anchor: str):
+    """Confirm, then move every comment on a removed paragraph to a current paragraph."""
+    consultation = _consultation_or_404(slug)
+    _writable(consultation)
+    current = service.current_version(db.session, consultation)
+    form = ConfirmForm()
+    to = (request.form.get("to") if request.method == "POST" else request.args.get("to")) or ""
+    if not form.validate_on_submit():
+        return _confirm_page(consultation, current, anchor, to, form)
+    try:
+        with unit_of_work(db.session):
+            record = orphans.reattach(db.session, consultation, anchor, to, _actor_id(), current)
+            moved, number, to_number = record.comments, record.from_number, record.to_number
+    except service.ServiceError as exc:
+        return _confirm_page(consultation, current, anchor, to, form, [str(exc)], 400)
+    flash(f"{moved} comment{'' if moved == 1 else 's'} on paragraph {number} "
+          f"{'is' if moved == 1 else 'are'} now on paragraph {to_number} of version {current.number}.",
+          "success")
+    return redirect(url_for("manage.orphaned", slug=slug), code=303)

@@ -1,0 +1,161 @@
+"""Comments on removed paragraphs ("orphaned"): how many a new version would leave behind, the
+consultation's orphans grouped by paragraph, and re-attaching them to a current paragraph.
+
+Re-attaching moves every comment of the removed paragraph's anchor, replies and moderated ones
+included, so a thread never comes apart; each comment keeps the version, number and text it was
+written against. The move is recorded (consult.reattachment) and in the consultation's history.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.orm import joinedload
+
+import documents
+from consult.consultations.creation import ServiceError
+from consult.consultations.lifecycle import record_event
+from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph
+from consult.reattachment import ReattachedComment, Reattachment
+from moderation.db import DbSession
+
+# The comments a reader or a moderator still cares about: published, and awaiting moderation.
+# Withdrawn, rejected and removed ones are not counted, though they move with their thread.
+COUNTED = (CommentStatus.PUBLISHED.value, CommentStatus.PENDING.value)
+COUNTED_WORDS = "published comments and comments awaiting moderation (not withdrawn, rejected or removed ones)"
+SHOWN_PER_GROUP = 5
+
+
+def counted_by_anchor(session: DbSession, consultation_id: int) -> dict[str, int]:
+    """Counted comments per paragraph anchor, in one grouped query."""
+    rows = session.execute(
+        select(Comment.anchor, func.count())
+        .where(Comment.consultation_id == consultation_id, Comment.anchor.is_not(None),
+               Comment.status.in_(COUNTED))
+        .group_by(Comment.anchor))
+    return {anchor: count for anchor, count in rows if anchor is not None}
+
+
+def paragraph_label(p: Paragraph | documents.Paragraph) -> str:
+    """A paragraph as a choice in a list: its number and its first words."""
+    words = documents.heading_words(p.number, p.text) if p.kind == "heading" else p.text
+    words = " ".join(words.split())
+    return f"{p.number}: {words if len(words) <= 80 else words[:78] + '…'}"
+
+
+@dataclass
+class OrphanGroup:
+    """The comments left on one removed paragraph, with the paragraph as it last read."""
+
+    paragraph: Paragraph
+    version: int  # the last version that had the paragraph
+    counted: int
+    total: int  # every comment that a re-attachment moves
+    comments: list[Comment] = field(default_factory=list)  # the first few counted ones
+
+    @property
+    def anchor(self) -> str:
+        """The removed paragraph's anchor."""
+        return self.paragraph.anchor
+
+
+def _current_anchors(version_id: int):
+    return select(Paragraph.anchor).where(Paragraph.version_id == version_id)
+
+
+def _last_paragraphs(session: DbSession, consultation: Consultation,
+                     anchors: Sequence[str]) -> dict[str, tuple[Paragraph, DocumentVersion]]:
+    """The latest paragraph with each anchor, and its version."""
+    found: dict[str, tuple[Paragraph, DocumentVersion]] = {}
+    if not anchors:
+        return found
+    rows = session.execute(
+        select(Paragraph, DocumentVersion).join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+        .where(DocumentVersion.consultation_id == consultation.id, Paragraph.anchor.in_(list(anchors)))
+        .order_by(DocumentVersion.number.desc()))
+    for paragraph, version in rows:
+        found.setdefault(paragraph.anchor, (paragraph, version))
+    return found
+
+
+def orphaned_groups(session: DbSession, consultation: Consultation,
+                    current: DocumentVersion) -> list[OrphanGroup]:
+    """Every removed paragraph that still has comments, the most recently removed first."""
+    counted = func.sum(case((Comment.status.in_(COUNTED), 1), else_=0))
+    rows = session.execute(
+        select(Comment.anchor, func.count(), counted)
+        .where(Comment.consultation_id == consultation.id, Comment.anchor.is_not(None),
+               Comment.anchor.not_in(_current_anchors(current.id)))
+        .group_by(Comment.anchor)).all()
+    last = _last_paragraphs(session, consultation, [anchor for anchor, _, _ in rows])
+    groups = {anchor: OrphanGroup(last[anchor][0], last[anchor][1].number, int(n or 0), total)
+              for anchor, total, n in rows if anchor in last}
+    if groups:
+        # The first few of each group: numbered per anchor, so one busy paragraph reads no more.
+        rank = func.row_number().over(partition_by=Comment.anchor, order_by=Comment.id).label("rank")
+        first = (select(Comment.id, rank)
+                 .where(Comment.consultation_id == consultation.id, Comment.anchor.in_(list(groups)),
+                        Comment.status.in_(COUNTED), Comment.parent_id.is_(None))
+                 .subquery())
+        shown = session.scalars(
+            select(Comment).options(joinedload(Comment.author))
+            .join(first, first.c.id == Comment.id).where(first.c.rank <= SHOWN_PER_GROUP)
+            .order_by(Comment.id))
+        for comment in shown:
+            groups[comment.anchor or ""].comments.append(comment)
+    return sorted(groups.values(), key=lambda g: (-g.version, g.paragraph.position))
+
+
+def reattach(session: DbSession, consultation: Consultation, from_anchor: str, to_anchor: str,
+             actor_id: int | None, current: DocumentVersion) -> Reattachment:
+    """Move every comment on a removed paragraph to a paragraph of the current version, and
+    record it; refused (ServiceError) if the paragraph is not removed or the target not current."""
+    target = session.scalar(select(Paragraph).where(Paragraph.version_id == current.id,
+                                                    Paragraph.anchor == to_anchor))
+    if target is None:
+        raise ServiceError(f"Version {current.number}, the current version, has no paragraph "
+                           f"“{to_anchor}”: comments can only be re-attached to one of its paragraphs.")
+    if session.scalar(select(Paragraph.id).where(Paragraph.version_id == current.id,
+                                                 Paragraph.anchor == from_anchor)) is not None:
+        raise ServiceError(f"Paragraph “{from_anchor}” is in the current version, so its comments "
+                           "already follow it: only comments on a removed paragraph can be re-attached.")
+    source = _last_paragraphs(session, consultation, [from_anchor]).get(from_anchor)
+    if source is None:
+        raise ServiceError(f"No version of this document has a paragraph “{from_anchor}”.")
+    paragraph, version = source
+    moved = list(session.scalars(
+        select(Comment).where(Comment.consultation_id == consultation.id, Comment.anchor == from_anchor)
+        .order_by(Comment.id).with_for_update()))
+    if not moved:
+        raise ServiceError(f"Paragraph {paragraph.number} of version {version.number} has no comments "
+                           "left to re-attach: they may have been re-attached already.")
+    record = Reattachment(
+        consultation_id=consultation.id, actor_id=actor_id,
+        from_anchor=from_anchor, from_version_id=version.id, from_version=version.number,
+        from_number=paragraph.number,
+        to_anchor=to_anchor, to_version_id=current.id, to_version=current.number, to_number=target.number,
+        comments=len(moved))
+    session.add(record)
+    session.flush()
+    for comment in moved:  # through the ORM: the search change log and the counts see each one
+        comment.anchor = to_anchor
+    session.execute(insert(ReattachedComment),
+                    [{"reattachment_id": record.id, "comment_id": c.id} for c in moved])
+    counted = sum(1 for c in moved if c.status in COUNTED)
+    what = f"{len(moved)} comment{'' if len(moved) == 1 else 's'}"
+    if counted != len(moved):
+        what += f" ({counted} published or awaiting moderation)"
+    record_event(session, consultation, "reattached",
+                 f"{what} on paragraph {paragraph.number} of version {version.number}, which is not in "
+                 f"version {current.number}, re-attached to paragraph {target.number} of version "
+                 f"{current.number}.", actor_id)
+    session.flush()
+    return record
+
+
+def reattach_all(session: DbSession, consultation: Consultation, choices: dict[str, str],
+                 actor_id: int | None, current: DocumentVersion) -> list[Reattachment]:
+    """Re-attach several removed paragraphs' comments at once (from the new-version preview)."""
+    return [reattach(session, consultation, source, target, actor_id, current)
+            for source, target in sorted(choices.items()) if target]
