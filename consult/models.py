@@ -44,10 +44,7 @@ class Status(enum.StrEnum):
         return _STATUS_WORDS.get(self.value, self.value)
 
 
-_STATUS_WORDS = {
-    "draft": "a draft",
-    "responded": "closed, with the department's response published",
-}
+_STATUS_WORDS = {"draft": "a draft", "responded": "closed, with the department's response published"}
 
 
 MODERATION_MODES = ("pre", "post", "reactive")
@@ -68,6 +65,8 @@ class User(UserMixin, Base):
     # Bumped on logout-everywhere and password change; sessions carry it, so old ones end.
     session_version: Mapped[int] = mapped_column(default=1)
     deleted_at: Mapped[datetime | None]
+    # Set by an administrator: the account cannot sign in; its comments stay (None: active).
+    deactivated_at: Mapped[datetime | None]
 
     def get_id(self) -> str:
         """Flask-Login session id: the user id plus the session version."""

@@ -40,6 +40,12 @@ ACCESS = {
     "accounts.outbox": "dev",
     "admin.users": "admin",
     "admin.set_role": "admin",
+    "admin.user": "admin",
+    "admin.invite": "admin",
+    "admin.resend_invitation": "admin",
+    "admin.deactivate": "admin",
+    "admin.reactivate": "admin",
+    "accounts.accept_invitation": "anonymous",
     # Figures of published versions are public; a draft's are for officials (404 otherwise).
     "media.show": "public",
     "manage.index": "official",

@@ -6,7 +6,7 @@ address, a long enough password) is decided by the service, which reports it per
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from consult.models import Role
@@ -79,3 +79,20 @@ class RoleForm(FlaskForm):
     """An admin changing one account's role."""
 
     role = SelectField("Role", choices=[_Choice(r.value, r.value.capitalize()) for r in Role])
+
+
+class InviteForm(FlaskForm):
+    """An admin inviting someone: the account is made with this role; the mail sets the password."""
+
+    email = EmailField("Email address", [_required("Enter the email address to invite.")])
+    display_name = StringField("Their name, as shown with their comments",
+                               [_required("Enter the name to show with their comments.")])
+    role = SelectField("Role", choices=[_Choice(r.value, r.value.capitalize()) for r in Role],
+                       default=Role.MODERATOR.value, validate_choice=False)  # the service says why
+
+
+class DeactivateForm(FlaskForm):
+    """An admin deactivating an account, with the reason kept in the audit trail."""
+
+    reason = TextAreaField("Reason (kept in the audit trail; not sent to them)",
+                           render_kw={"rows": 3, "maxlength": 2000})

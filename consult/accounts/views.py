@@ -6,7 +6,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from consult.accounts import SESSION_KEY, role_required, service
+from consult.accounts import SESSION_KEY, service
+from consult.accounts.admin_views import admin_bp
 from consult.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
@@ -15,18 +16,23 @@ from consult.accounts.forms import (
     RegisterForm,
     ResetForm,
     ResetRequestForm,
-    RoleForm,
 )
-from consult.accounts.service import AccountError, InvalidToken, LoginThrottled, MailThrottled
+from consult.accounts.service import (
+    AccountError,
+    InvalidToken,
+    LoginThrottled,
+    MailThrottled,
+    deactivation,
+    invitations,
+)
 from consult.database import unit_of_work, writing
 from consult.extensions import db
 from consult.mail import MailError, read_outbox, send_mail
-from consult.models import Role, utcnow
-from consult.text import whole_number
+from consult.models import utcnow
 from moderation import service as moderation_service
 
 bp = Blueprint("accounts", __name__)
-admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+__all__ = ["admin_bp", "bp"]  # init_app registers both
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -191,7 +197,7 @@ def confirm(token: str):
                 confirmation = service.confirm_email(
                     db.session, _secret(), token, browser=session.get(REGISTERED_IN_THIS_BROWSER))
                 user = confirmation.user
-                if confirmation.sign_in and signed_in_as is None:
+                if confirmation.sign_in and signed_in_as is None and user.deactivated_at is None:
                     _sign_in(user)
         except InvalidToken as exc:
             return render_template("accounts/link_invalid.html", message=exc.message,
@@ -252,6 +258,8 @@ def login() -> ResponseReturnValue:
                     per_account=config.get("LOGIN_MAX_FAILURES_PER_ACCOUNT",
                                            service.MAX_FAILURES_PER_ACCOUNT),
                 )
+                # Told only once the password is right: nobody else learns the account exists.
+                deactivation.refuse_deactivated(user)
             except AccountError as exc:
                 refusal = exc
             else:
@@ -346,7 +354,7 @@ def reset_request():
         except AccountError as exc:
             _field_error(form, exc)
         else:
-            if user is not None:
+            if user is not None and user.deactivated_at is None:  # the same answer either way
                 token = service.reset_token(_secret(), user)
                 link = url_for("accounts.reset", token=token, _external=True)
                 _send(user.email, service.reset_message(_site(), user, link))
@@ -360,7 +368,8 @@ def reset_request():
 def reset(token: str):
     """Choose a new password from a reset link (which then stops working)."""
     try:
-        service.user_for_reset(db.session, _secret(), token)
+        if service.user_for_reset(db.session, _secret(), token).deactivated_at is not None:
+            raise InvalidToken("This link is no longer valid.")
     except InvalidToken as exc:
         return render_template("accounts/link_invalid.html", message=exc.message,
                                purpose="reset"), 400
@@ -408,42 +417,25 @@ def outbox():
     return render_template("accounts/outbox.html", messages=messages)
 
 
-# ---------------------------------------------------------------------------- administration
-
-def _page_arg() -> int:
-    # Anything but a page number shows the first page.
-    return whole_number(request.args.get("page")) or 1
-
-
-@admin_bp.get("/users")
-@role_required(Role.ADMIN)
-def users():
-    """Every live account, searchable by email, with a role form for each."""
-    search = request.args.get("q", "").strip()
-    page = service.list_users(db.session, search, _page_arg())
-    rows = [(user, RoleForm(formdata=None, role=user.role)) for user in page.users]
-    return render_template("admin/users.html", page=page, rows=rows, search=search)
-
-
-@admin_bp.post("/users/<int:user_id>/role")
-@role_required(Role.ADMIN)
-def set_role(user_id: int):
-    """Change one account's role."""
-    form = RoleForm()
-    back = url_for("admin.users", q=request.args.get("q") or None, page=_page_arg())
-    if not form.validate_on_submit():
-        flash("Choose a role from the list.", "error")
-        return redirect(back)
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Choose a password from the link in an invitation, and so start using the account."""
     try:
-        with unit_of_work(db.session):
-            user = service.set_role(db.session, current_user.id, user_id, form.role.data)
-    except AccountError as exc:
-        flash(exc.message, "error")
-        return redirect(back)
-    flash(f"{user.display_name} ({user.email}) is now {_article(user.role)} {user.role}.",
-          "success")
-    return redirect(back)
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
+        invited = invitations.user_for_invitation(db.session, _secret(), token)
+    except InvalidToken as exc:
+        return render_template("accounts/link_invalid.html", message=exc.message,
+                               purpose="invitation"), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work(db.session):
+                user = invitations.accept_invitation(db.session, _secret(), token,
+                                                     form.password.data, form.confirm.data)
+                _sign_in(user)
+        except AccountError as exc:
+            _field_error(form, exc)
+        else:
+            flash(f"Welcome, {user.display_name}. Your password is saved and you are signed in.",
+                  "success")
+            return _remember_browser(redirect(url_for("accounts.account")), user)
+    return render_template("accounts/invitation.html", form=form, token=token, person=invited)
