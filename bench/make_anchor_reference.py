@@ -122,6 +122,8 @@ def bare(paragraph: documents.Paragraph) -> str:
     if paragraph.kind in ("heading", "list_item"):
         stripped = _LEADING_NUMBER.sub("", text, count=1)
         return stripped or text
+    if paragraph.kind == "footnote":  # footnotes are renumbered: "3See …" -> "2 See …"
+        return re.sub(r"^\d{1,3}\s*", "", text) or text
     return text
 
 
@@ -182,23 +184,36 @@ def lcs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
     return head + middle + tail
 
 
-def in_order(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """The largest set of (old, new) pairs in the same order in both versions (LIS on old)."""
+def in_order(pairs: list[tuple[int, int]], weight: dict[tuple[int, int], int] | None = None) -> set[tuple[int, int]]:
+    """The heaviest set of (old, new) pairs in the same order in both versions (weighted longest
+    increasing subsequence; by default every pair weighs 1)."""
     ordered = sorted(pairs, key=lambda p: p[1])
-    tails: list[int] = []
-    tail_index: list[int] = []
-    parent = [-1] * len(ordered)
-    for k, (o, _n) in enumerate(ordered):
-        pos = bisect.bisect_left(tails, o)
-        if pos == len(tails):
-            tails.append(o)
-            tail_index.append(k)
-        else:
-            tails[pos] = o
-            tail_index[pos] = k
-        parent[k] = tail_index[pos - 1] if pos else -1
+    if weight is None:
+        tails: list[int] = []
+        tail_index: list[int] = []
+        parent = [-1] * len(ordered)
+        for k, (o, _n) in enumerate(ordered):
+            pos = bisect.bisect_left(tails, o)
+            if pos == len(tails):
+                tails.append(o)
+                tail_index.append(k)
+            else:
+                tails[pos] = o
+                tail_index[pos] = k
+            parent[k] = tail_index[pos - 1] if pos else -1
+        end = tail_index[-1] if tail_index else -1
+    else:
+        total = [0] * len(ordered)
+        parent = [-1] * len(ordered)
+        for k, (o, _n) in enumerate(ordered):
+            best, via = 0, -1
+            for j in range(k):
+                if ordered[j][0] < o and total[j] > best:
+                    best, via = total[j], j
+            total[k], parent[k] = best + weight[ordered[k]], via
+        end = max(range(len(ordered)), key=total.__getitem__) if ordered else -1
     keep: set[tuple[int, int]] = set()
-    k = tail_index[-1] if tail_index else -1
+    k = end
     while k >= 0:
         keep.add(ordered[k])
         k = parent[k]
@@ -271,7 +286,9 @@ def candidates(old: list[documents.Paragraph], new: list[documents.Paragraph]) -
             same_gap = gap_old[o] == gap_new[n]
             if sim > best.get(n, (-1.0, -1))[0]:
                 best[n] = (sim, o)
-            if (same_gap and sim >= 0.5) or sim >= 0.7:
+            # Aligned neighbours from similarity 0.5, or 0.35 when one text holds most of the
+            # other (a sentence added or dropped); paragraphs far apart from 0.7.
+            if (same_gap and (sim >= 0.5 or (sim >= 0.35 and max(new_held, old_held) >= 0.8))) or sim >= 0.7:
                 scored.append((sim + (0.1 if same_gap else 0.0), n, o, sim, new_held, old_held))
             if new_held >= 0.85 and len(b) >= 30:
                 contain[o].append((len(b), n))
@@ -387,6 +404,16 @@ def build(t: Transition, decisions: list[dict[str, Any]]) -> dict[str, Any]:
     gen = candidates(old, new)
     notes = apply_decisions(gen, decisions, old, new)
     source, category = gen["source"], gen["category"]
+    # Whether a pair kept its place is decided on the final alignment, decisions included.
+    pairs = [(o, n) for n, o in source.items()]
+    # Identical texts weigh more: the unchanged paragraphs are the spine of the order.
+    order = in_order(pairs, {(o, n): 3 if old[o].fingerprint == new[n].fingerprint else 1 for o, n in pairs})
+    for n, o in source.items():
+        if category[n] in ("unchanged", "moved", "edited", "moved-edited"):
+            identical = old[o].fingerprint == new[n].fingerprint
+            kept_order = (o, n) in order
+            category[n] = ("unchanged" if kept_order else "moved") if identical else \
+                ("edited" if kept_order else "moved-edited")
     items = []
     for n, p in enumerate(new):
         o = source.get(n)
