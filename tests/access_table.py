@@ -70,6 +70,7 @@ ACCESS = {
     "moderation.sanction": "moderator",
     "moderation.revoke": "moderator",
     "moderation.audit": "moderator",
+    "moderation.audit_csv": "moderator",
     "moderation.assignments": "admin",
     "moderation.assign": "admin",
     "moderation.unassign": "admin",

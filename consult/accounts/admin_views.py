@@ -13,7 +13,6 @@ from consult.database import unit_of_work
 from consult.extensions import db
 from consult.mail import MailError, send_mail
 from consult.models import Role
-from consult.moderate.operations import audit_rows
 from consult.text import whole_number
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -69,7 +68,7 @@ def user(user_id: int):
         detail = admin.user_detail(db.session, user_id)
     except AccountError as exc:
         abort(404, description=exc.message)
-    history = audit_rows(db.session, detail.history, current_app.jinja_env.filters["localtime"])
+    history = admin.history_rows(db.session, detail.history)
     return render_template("admin/user.html", detail=detail, person=detail.user, history=history,
                            role_form=RoleForm(formdata=None, role=detail.user.role),
                            action=ActionForm(), standings=admin.STANDINGS)

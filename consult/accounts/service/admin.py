@@ -143,6 +143,35 @@ def user_detail(session: DbSession, user_id: int) -> UserDetail:
                       comments, history)
 
 
+# An account's changes in words, for its page ({role} and the like come from the entry's details).
+HISTORY_WORDS = {
+    "invited": "Invited, as {role}", "invitation_resent": "Invitation sent again",
+    "invitation_accepted": "Invitation accepted: password chosen",
+    "role_changed": "Role changed from {previous_role} to {role}", "deactivated": "Deactivated",
+    "reactivated": "Reactivated", "sanction": "Measure imposed", "sanction_revoked": "Measure lifted",
+    "assigned": "Assigned to moderate a consultation", "unassigned": "Taken off a consultation",
+}
+
+
+def history_rows(session: DbSession, entries: list[AuditEntry]) -> list[dict]:
+    """An account's audit entries as {entry, who, what, reason} for its page."""
+    ids = {e.actor_id for e in entries if e.actor_id}
+    people: dict[int, str] = dict(session.execute(
+        select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all()) if ids else {}
+    rows = []
+    for entry in entries:
+        detail = {k: v for k, v in (entry.detail or {}).items() if isinstance(v, str)}
+        words = HISTORY_WORDS.get(entry.action, entry.action.replace("_", " ").capitalize())
+        try:
+            what = words.format(**detail)
+        except (KeyError, IndexError, ValueError):
+            what = words.split(",")[0].split(" from ")[0]
+        rows.append({"entry": entry, "who": people.get(entry.actor_id, "Automatic") if entry.actor_id
+                     else "Automatic", "what": what,
+                     "reason": detail.get("reason") or detail.get("note") or ""})
+    return rows
+
+
 def set_role(session: DbSession, actor_id: int, user_id: int, role: str) -> User:
     """Give an account a role; an admin cannot take admin away from themselves."""
     if role not in ROLE_VALUES:
