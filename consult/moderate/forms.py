@@ -46,9 +46,16 @@ class BulkForm(FlaskForm):
     rules = SelectMultipleField("House rules broken", choices=[], validate_choice=False)
     note = TextAreaField("Note to the authors (optional)", render_kw=NOTE)
 
+    # Every item on the page, for "apply to every item on this page" (no script needed).
+    shown = SelectMultipleField("Items shown", choices=[], coerce=str, validate_choice=False)
+
     def ids(self) -> list[int]:
         """The selected item ids (anything not a number is ignored)."""
         return [n for n in (whole_number(str(v)) for v in self.item_ids.data or []) if n is not None]
+
+    def shown_ids(self) -> list[int]:
+        """The ids of every item the page showed."""
+        return [n for n in (whole_number(str(v)) for v in self.shown.data or []) if n is not None]
 
     @staticmethod
     def versions(formdata) -> dict[int, int]:

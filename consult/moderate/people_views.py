@@ -8,7 +8,7 @@ from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.models import User
-from consult.moderate import glue, operations
+from consult.moderate import glue, operations, queue_tools
 from consult.moderate.blueprint import bp, linked_decisions, refuse
 from consult.moderate.forms import AssignmentForm, ConfirmForm, SanctionForm
 from consult.text import whole_number
@@ -22,6 +22,15 @@ def _user_or_404(user_id: int) -> User:
         refuse(exc)
 
 
+@bp.get("/moderation/people")
+@role_required("moderator")
+def people():
+    """Find a person by name or email, to open their comments and measures."""
+    found = queue_tools.find_people(db.session, request.args.get("q"),
+                                    whole_number(request.args.get("page")) or 1)
+    return render_template("moderation/people.html", found=found), 400 if found.problem else 200
+
+
 @bp.get("/moderation/users/<int:user_id>")
 @role_required("moderator")
 def user(user_id: int):
@@ -33,6 +42,7 @@ def _user_page(person: User, form: SanctionForm | None = None, error: str | None
                status: int = 200):
     page = operations.user_page(db.session, person)
     page["decisions"] = linked_decisions(page["decisions"])
+    page["comments"], page["comment_total"] = queue_tools.recent_comments(db.session, person.id)
     return render_template("moderation/user.html", form=form or SanctionForm(),
                            revoke_form=ConfirmForm(), error=error, **page), status
 

@@ -7,12 +7,13 @@ from consult.accounts import role_required
 from consult.comments import service as comments
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.moderate import operations
+from consult.moderate import operations, queue_tools
 from consult.moderate.blueprint import bp, linked_decisions, refuse, viewer
 from consult.moderate.forms import BulkForm, DecisionForm
 from consult.text import whole_number
 from moderation import service
-from moderation.models import ESCALATE, ESCALATED, REDACT, WAITING, QueueItem
+from moderation.models import ESCALATE, ESCALATED, REDACT, QueueItem
+from moderation.service.queue import SORTS
 
 SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
              ("e", "redact")]
@@ -25,38 +26,31 @@ QUEUE_SHORTCUTS = [("j", "highlight the next item"), ("k", "highlight the previo
                    ("Enter", "open the highlighted item")]
 
 
-def _filters(official_only: bool) -> service.QueueFilters:
-    args = request.args
-    state = ESCALATED if official_only else (
-        ESCALATED if args.get("state") == ESCALATED else WAITING)
-    return service.QueueFilters(
-        # A filter value that is not a number is ignored, as an unknown reason or source is.
-        consultation_id=whole_number(args.get("consultation")) or None,
-        reason=(args.get("reason") or "").strip() or None,
-        rule=(args.get("rule") or "").strip() or None,
-        source=args.get("source") if args.get("source") in operations.SOURCES else None,
-        campaign=(args.get("campaign") or "").strip()[:64] or None,
-        state=state,
-        older_than_hours=whole_number(args.get("older_than"), 6) or None,
-    )
-
-
 @bp.get("/moderation/")
 @role_required("moderator", "official")
 def queue():
-    """The queue: open items oldest first, filtered, with their age against our promise."""
+    """The queue: open items, searched, filtered and sorted, with their age against our promise."""
     who = viewer()
-    filters = _filters(who.official_only)
-    try:
-        page = operations.queue_page(db.session, filters, who, request.args.get("after"))
-    except service.ModerationError as exc:
-        refuse(exc)
+    choices = queue_tools.visible_consultations(db.session, who.id, who.is_admin)
+    wanted = queue_tools.read_filters(db.session, request.args, official_only=who.official_only,
+                                      consultation_ids={c.id for c in choices})
     args = request.args.to_dict()
     args.pop("after", None)
-    return render_template(
-        "moderation/queue.html", filters=filters, sources=operations.SOURCES,
-        shortcuts=QUEUE_SHORTCUTS, promise=comments.MODERATION_PROMISE, form=BulkForm(), args=args,
-        official_only=who.official_only, **page)
+    common = {"filters": wanted.filters, "wanted": wanted, "sources": operations.SOURCES,
+              "reasons": queue_tools.REASONS, "sorts": SORTS, "shortcuts": QUEUE_SHORTCUTS,
+              "promise": comments.MODERATION_PROMISE, "form": BulkForm(), "args": args,
+              "official_only": who.official_only, "every_rule": service.every_rule(db.session)}
+    if wanted.problems:
+        rules = service.rules_in_force(db.session)
+        return render_template("moderation/queue.html", page=None, consultations=choices,
+                               flag_counts={}, campaign_sizes={},
+                               rules=rules.rules, rule_index=service.rule_index(rules), **common), 400
+    try:
+        page = operations.queue_page(db.session, wanted.filters, who, request.args.get("after"))
+    except service.ModerationError as exc:
+        refuse(exc)
+    counts = queue_tools.row_counts(db.session, page["page"].items)
+    return render_template("moderation/queue.html", **common, **page, **counts)
 
 
 def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int | None = None,
@@ -134,13 +128,16 @@ def bulk():
         back = url_for("moderation.queue")
     outcome = form.outcome.data or ""
     who = viewer()
+    # "Apply to every item on this page": the rows shown, whichever boxes are ticked.
+    every_shown = request.form.get("scope") == "page"
     try:
         with unit_of_work(db.session):
             result = service.decide_many(
-                db.session, form.ids(), who.id,
+                db.session, form.shown_ids() if every_shown else form.ids(), who.id,
                 service.DecisionRequest(outcome=outcome, rules=list(form.rules.data or []),
                                         note=form.note.data or ""),
-                versions=BulkForm.versions(request.form), campaign=form.campaign.data or None,
+                versions=BulkForm.versions(request.form),
+                campaign=None if every_shown else form.campaign.data or None,
                 is_admin=who.is_admin)
     except service.ModerationError as exc:
         flash(exc.message, "error")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, column, or_, select, table
+from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from moderation.db import DbSession, utcnow
-from moderation.models import OPEN_STATES, WAITING, Assignment, QueueItem
+from moderation.models import OPEN_STATES, WAITING, Assignment, Flag, QueueItem
 from moderation.service.appeals import appeal_excluded
 from moderation.service.common import CLAIM_MINUTES, PAGE_SIZE, ModerationError, audit
 
@@ -62,9 +63,15 @@ def assignments(session: DbSession) -> dict[int, list[int]]:
     return found
 
 
+# How the queue can be ordered: the name of each order, as the page offers it.
+SORTS = {"oldest": "Oldest first", "newest": "Newest first", "flagged": "Most reported by readers",
+         "campaign": "Largest campaign group first"}
+MAX_TEXT_SEARCH = 200
+
+
 @dataclass
 class QueueFilters:
-    """What the moderator asked the queue to show."""
+    """What the moderator asked the queue to show, and in which order."""
 
     consultation_id: int | None = None
     reason: str | None = None  # a reason code prefix, e.g. "personal_data"
@@ -73,6 +80,8 @@ class QueueFilters:
     campaign: str | None = None
     state: str = WAITING
     older_than_hours: int | None = None
+    text: str | None = None  # words the comment contains (case-insensitive)
+    sort: str = "oldest"
 
 
 @dataclass
@@ -101,12 +110,74 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         raise ModerationError("That page link is not valid: go back to the start of the queue.") from None
 
 
+def _sort_keys(sort: str) -> tuple[list, list[tuple[Any, bool]]]:
+    """The outer joins a sort needs and its keys, (expression, descending), most significant first.
+
+    Every order ends with the item's age and id, so it is total and pages never repeat an item.
+    """
+    age = [(QueueItem.created_at, False), (QueueItem.id, False)]
+    if sort == "newest":
+        return [], [(QueueItem.created_at, True), (QueueItem.id, True)]
+    if sort == "flagged":
+        flags = select(Flag.comment_id.label("comment_id"), func.count().label("n")) \
+            .group_by(Flag.comment_id).subquery()
+        return ([(flags, flags.c.comment_id == QueueItem.comment_id)],
+                [(func.coalesce(flags.c.n, 0), True), *age])
+    if sort == "campaign":
+        # A group's size is its open items (as deciding "the whole campaign group" counts them).
+        sizes = select(QueueItem.campaign_key.label("key"), func.count().label("n")) \
+            .where(QueueItem.state.in_(OPEN_STATES), QueueItem.campaign_key.is_not(None)) \
+            .group_by(QueueItem.campaign_key).subquery()
+        return ([(sizes, sizes.c.key == QueueItem.campaign_key)],
+                [(func.coalesce(sizes.c.n, 1), True), (func.coalesce(QueueItem.campaign_key, ""), False),
+                 *age])
+    return [], age
+
+
+def _parse_sort_cursor(sort: str, cursor: str | None) -> list | None:
+    """The key values a cursor of this sort carries ('<n>_[<group>_]<ISO>_<id>'), or a refusal."""
+    if not cursor:
+        return None
+    if sort in ("oldest", "newest"):
+        return list(parse_cursor(cursor) or ())
+    count, _, rest = cursor.partition("_")
+    values: list = []
+    if not re.fullmatch(r"[0-9]{1,9}", count):
+        raise ModerationError("That page link is not valid: go back to the start of the queue.")
+    values.append(int(count))
+    if sort == "campaign":
+        group, _, rest = rest.partition("_")
+        if not re.fullmatch(r"[0-9a-f]{0,64}", group):
+            raise ModerationError("That page link is not valid: go back to the start of the queue.")
+        values.append(group)
+    return values + list(parse_cursor(rest) or ())
+
+
+def _after(keys: list[tuple[Any, bool]], values: list) -> ColumnElement[bool]:
+    """Rows that come after `values` in the order of `keys` (a keyset condition)."""
+    branches = []
+    for i, (expression, descending) in enumerate(keys):
+        beyond = expression < values[i] if descending else expression > values[i]
+        branches.append(and_(*[keys[j][0] == values[j] for j in range(i)], beyond))
+    return or_(*branches)
+
+
+def _escaped(text: str) -> str:
+    return "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def queue_page(session: DbSession, filters: QueueFilters, *, moderator_id: int | None = None,
-               is_admin: bool = False, cursor: str | None = None, limit: int = PAGE_SIZE,
+               is_admin: bool = False, cursor: str | None = None, limit: int | None = None,
                now: datetime | None = None) -> QueuePage:
-    """Open items oldest first, filtered, by keyset pagination (no count of the whole table)."""
+    """Open items filtered and in the order asked (oldest first by default), by keyset pagination
+    (no count of the whole table); `limit` items a page, PAGE_SIZE unless given."""
     now = now or utcnow()
-    query = select(QueueItem).where(QueueItem.state == filters.state)
+    limit = limit or PAGE_SIZE
+    sort = filters.sort if filters.sort in SORTS else "oldest"
+    joins, keys = _sort_keys(sort)
+    query = select(QueueItem, *(k for k, _d in keys[:-2])).where(QueueItem.state == filters.state)
+    for joined, on in joins:
+        query = query.outerjoin(joined, on)
     if filters.consultation_id:
         query = query.where(QueueItem.consultation_id == filters.consultation_id)
     if moderator_id is not None and not is_admin:
@@ -119,35 +190,44 @@ def queue_page(session: DbSession, filters: QueueFilters, *, moderator_id: int |
         query = query.where(QueueItem.campaign_key == filters.campaign)
     if filters.older_than_hours:
         query = query.where(QueueItem.created_at <= now - timedelta(hours=filters.older_than_hours))
-    after = parse_cursor(cursor)
+    if filters.text:
+        query = query.where(func.lower(QueueItem.text).like(_escaped(filters.text), escape="\\"))
+    after = _parse_sort_cursor(sort, cursor)
     if after:
-        query = query.where(or_(QueueItem.created_at > after[0],
-                                and_(QueueItem.created_at == after[0], QueueItem.id > after[1])))
-    query = query.order_by(QueueItem.created_at, QueueItem.id)
+        query = query.where(_after(keys, after))
+    query = query.order_by(*(k.desc() if d else k for k, d in keys))
     # Reason and rule live in a JSON list: filter in Python over bounded batches.
     wanted_reason, wanted_rule = filters.reason, filters.rule
-    items: list[QueueItem] = []
+    rows: list = []
     batch_query = query
-    while len(items) <= limit:
+    while len(rows) <= limit:
         # Without a JSON-side filter one row more than the page is all that is needed.
-        batch = list(session.scalars(batch_query.limit(200 if (wanted_reason or wanted_rule) else limit + 1)))
-        for item in batch:
+        batch = list(session.execute(batch_query.limit(200 if (wanted_reason or wanted_rule) else limit + 1)))
+        for row in batch:
+            item = row[0]
             codes = [r.get("code", "") for r in item.reasons or []]
             rules = [r.get("rule", "") for r in item.reasons or []]
             if wanted_reason and not any(c == wanted_reason or c.startswith(wanted_reason + ":") for c in codes):
                 continue
             if wanted_rule and wanted_rule not in rules:
                 continue
-            items.append(item)
-            if len(items) > limit:
+            rows.append(row)
+            if len(rows) > limit:
                 break
-        if len(items) > limit or not (wanted_reason or wanted_rule) or len(batch) < 200:
+        if len(rows) > limit or not (wanted_reason or wanted_rule) or len(batch) < 200:
             break
-        last = batch[-1]
-        batch_query = query.where(or_(QueueItem.created_at > last.created_at,
-                                      and_(QueueItem.created_at == last.created_at, QueueItem.id > last.id)))
-    page = items[:limit]
-    return QueuePage(page, _cursor(page[-1]) if len(items) > limit else None)
+        batch_query = query.where(_after(keys, _values(batch[-1])))
+    page = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:  # the sort's own key values first (none when sorted by age alone)
+        next_cursor = "_".join([*(str(v) for v in page[-1][1:]), _cursor(page[-1][0])])
+    return QueuePage([row[0] for row in page], next_cursor)
+
+
+def _values(row) -> list:
+    """A result row's key values: the sort's own, then the item's age and id."""
+    item = row[0]
+    return [*row[1:], item.created_at, item.id]
 
 
 def get_item(session: DbSession, item_id: int) -> QueueItem:

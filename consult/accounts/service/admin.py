@@ -157,7 +157,7 @@ def history_rows(session: DbSession, entries: list[AuditEntry]) -> list[dict]:
     """An account's audit entries as {entry, who, what, reason} for its page."""
     ids = {e.actor_id for e in entries if e.actor_id}
     people: dict[int, str] = dict(session.execute(
-        select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all()) if ids else {}
+        select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     rows = []
     for entry in entries:
         detail = {k: v for k, v in (entry.detail or {}).items() if isinstance(v, str)}
