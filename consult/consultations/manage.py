@@ -553,4 +553,4 @@ def new_version(slug: str):
     return redirect(url_for("consultations.changes", slug=slug, **compared), code=303)
 
 
-from consult.consultations import orphan_views  # noqa: E402, F401  (its pages are on this blueprint)
+from consult.consultations import edit_views, orphan_views  # noqa: E402, F401  (their pages are on this blueprint)

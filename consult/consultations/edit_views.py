@@ -1,0 +1,127 @@
+"""Officials edit a consultation's details after creating it (on the manage blueprint), and
+the consultation page reads its public history (a template global)."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from consult.accounts import role_required
+from consult.consultations import editing
+from consult.consultations.manage import (
+    DATETIME_FORMATS,
+    MODERATION_CHOICES,
+    _actor_id,
+    _consultation_or_404,
+    _explain_dates,
+    bp,
+    to_local,
+    to_utc,
+)
+from consult.database import unit_of_work
+from consult.extensions import db
+from consult.models import Consultation, Status
+
+
+class DetailsForm(FlaskForm):
+    """A consultation's details as officials may change them after creating it."""
+
+    title = StringField("Title", validators=[Length(max=300)])
+    department = StringField("Department", validators=[Optional(), Length(max=200)])
+    summary = TextAreaField("Summary", render_kw={"rows": 3})
+    scope_about = TextAreaField("Why we are asking", render_kw={"rows": 3})
+    scope_open = TextAreaField("Open for debate", render_kw={"rows": 3})
+    scope_closed = TextAreaField("Not open for debate", render_kw={"rows": 3})
+    scope_outcome = TextAreaField("What we will do with the comments", render_kw={"rows": 3})
+    response_expected = StringField("When we will respond", validators=[Optional(), Length(max=200)])
+    opens_at = DateTimeLocalField("Opens", format=DATETIME_FORMATS, validators=[Optional()])
+    closes_at = DateTimeLocalField("Closes", format=DATETIME_FORMATS, validators=[Optional()])
+    moderation_mode = RadioField("How comments are moderated", choices=MODERATION_CHOICES)
+    reason = TextAreaField("Reason for the change", render_kw={"rows": 2})
+    loaded = HiddenField()
+
+    def fill(self, consultation: Consultation) -> None:
+        """Show the consultation's details as they are now."""
+        details = editing.details_of(consultation)
+        for name in ("title", "department", "summary", *editing.SCOPE_PARTS, "moderation_mode"):
+            getattr(self, name).data = getattr(details, name)
+        self.opens_at.data = to_local(details.opens_at)
+        self.closes_at.data = to_local(details.closes_at)
+        self.loaded.data = editing.stamp(details)
+
+    def details(self) -> editing.Details:
+        """The details as typed (dates as naive UTC)."""
+        return editing.Details(
+            title=self.title.data or "", summary=self.summary.data or "",
+            department=self.department.data or "",
+            **{name: getattr(self, name).data or "" for name in editing.SCOPE_PARTS},
+            opens_at=to_utc(self.opens_at.data), closes_at=to_utc(self.closes_at.data),
+            moderation_mode=self.moderation_mode.data or "")
+
+
+def _details_page(consultation: Consultation, form: DetailsForm, messages=(), status=200):
+    return render_template(
+        "manage/details.html", consultation=consultation, form=form, messages=list(messages),
+        status_now=consultation.status, timezone=current_app.config["SITE_TIMEZONE"],
+        comments=editing.comments_received(db.session, consultation),
+        labels=editing.MODERATION_WORDS), status
+
+
+@bp.route("/<slug>/details", methods=["GET", "POST"])
+@role_required("official")
+def details(slug: str):
+    """Edit the title, summary, department, scope, dates and moderation; each change goes in
+    the public history, and a change that would break a promise is refused."""
+    consultation = _consultation_or_404(slug)
+    form = DetailsForm()
+    if request.method == "GET":
+        form = DetailsForm(formdata=None)
+        form.fill(consultation)
+        return _details_page(consultation, form)
+    if consultation.status is Status.ARCHIVED:
+        return _details_page(consultation, form, ["This consultation is archived: its details can "
+                                                  "no longer change."], 409)
+    form.validate()  # field-level checks: date formats and lengths
+    _explain_dates(form.opens_at, form.closes_at)
+    if any(field.errors for field in form):
+        return _details_page(consultation, form, status=400)
+    try:
+        with unit_of_work(db.session):
+            changes = editing.edit_details(
+                db.session, consultation, form.details(), reason=form.reason.data or "",
+                actor_id=_actor_id(), loaded=form.loaded.data or "",
+                zone=ZoneInfo(current_app.config["SITE_TIMEZONE"]))
+    except editing.DetailsRefused as exc:
+        messages = []
+        for name, message in exc.errors:
+            if name is None:
+                messages.append(message)
+            else:
+                getattr(form, name).errors.append(message)
+        if exc.status == 409:
+            # Saving again now deliberately replaces what the other person saved.
+            form.loaded.data = editing.stamp(editing.details_of(consultation))
+        return _details_page(consultation, form, messages, exc.status)
+    if not changes:
+        flash("Nothing was changed: the details are as they were.", "info")
+    else:
+        names = ", ".join(editing.EVENT_LABELS[kind].split(" ")[0].lower() for kind, _ in changes)
+        flash(f"Saved. The change{'s' if len(changes) != 1 else ''} ({names}) "
+              f"{'are' if len(changes) != 1 else 'is'} recorded in the consultation's public history.",
+              "success")
+    return redirect(url_for("manage.edit", slug=slug), code=303)
+
+
+@bp.app_template_global("public_history")
+def public_history(consultation: Consultation) -> list[editing.PublicEntry]:
+    """The history the consultation page shows the public."""
+    return editing.public_history(db.session, consultation)
+
+
+@bp.app_template_global("history_label")
+def history_label(kind: str) -> str:
+    """What a kind of history entry is called."""
+    return editing.EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
