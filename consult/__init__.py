@@ -80,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     compression.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)
-    search.install_change_log()
+    search.init_app(app)  # the engine SEARCH_ENGINE chooses; the change log if it reads one
     glue.init_app(app)
     if app.config.get("SEARCH_INDEXER_THREAD"):
         search.start_background_indexer(app)

@@ -220,6 +220,10 @@ def index_command(follow: bool) -> None:
 
     from consult import search
 
+    engine = search.engine(current_app.config)
+    if engine.live:  # PostgreSQL's own search: nothing to follow or apply
+        click.echo(f"Nothing to do. {engine.maintenance}")
+        return
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     if follow:
         click.echo(f"Following the change log into {index_dir} (Ctrl-C to stop).")
@@ -238,6 +242,9 @@ def reindex_command() -> None:
     from consult import search
     from consult.search import records
 
+    if (engine := search.engine(current_app.config)).live:
+        click.echo(f"Nothing to rebuild. {engine.maintenance}")
+        return
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     total = records.published_comment_count(db.session)
     with click.progressbar(length=total, label="Indexing published comments",

@@ -9,6 +9,7 @@ ENV_KEYS = (
     "DATABASE_URL",
     "SECRET_KEY",
     "SEARCH_INDEX_DIR",
+    "SEARCH_ENGINE",
     "OUTBOX_DIR",
     "SITE_NAME",
     "SITE_TIMEZONE",
@@ -61,6 +62,9 @@ def defaults(instance_path: str) -> dict:
         "CONSULT_ENV": "development",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'consult.sqlite3'}",
         "SEARCH_INDEX_DIR": str(instance / "search-index"),
+        # whoosh, postgres, or empty: PostgreSQL's own full-text search when the data is in
+        # PostgreSQL, else Whoosh (consult.search.engines).
+        "SEARCH_ENGINE": "",
         "OUTBOX_DIR": str(instance / "outbox"),
         # The job queue: this SQLite file unless REDIS_URL is set (consult.jobs.queue).
         "QUEUE_FILE": str(instance / "queue.sqlite3"),

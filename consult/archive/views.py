@@ -99,9 +99,9 @@ def index():
 def _run_search(query: str, *, kinds=(), slugs=None, date_from=None, date_to=None, page=1):
     """Run a search; returns (results, message, status)."""
     try:
-        results = search_module.search(current_app.config["SEARCH_INDEX_DIR"], query,
-                                       kinds=kinds, slugs=slugs, date_from=date_from, date_to=date_to,
-                                       page=page, pagelen=SEARCH_PAGE)
+        results = search_module.engine(current_app.config).search(
+            db.session, query, kinds=kinds, slugs=slugs, date_from=date_from, date_to=date_to,
+            page=page, pagelen=SEARCH_PAGE)
     except search_module.SearchUnavailable as exc:
         return None, str(exc), 503  # the query was fine; the index is being rebuilt
     except search_module.SearchError as exc:

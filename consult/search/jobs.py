@@ -12,6 +12,7 @@ from consult.models import BackgroundJob, utcnow
 from moderation.db import DbSession
 
 from . import records
+from .engines import engine
 from .whoosh_engine import rebuild
 
 KEY = "reindex"
@@ -25,8 +26,13 @@ def start_reindex(session: DbSession, started_by: int | None) -> BackgroundJob:
 
 @job_kind("reindex")
 def reindex(session: DbSession, job: BackgroundJob, config: Mapping) -> None:
-    """Rebuild the index of the worker's host, counting published comments as they are added."""
+    """Rebuild the index of the worker's host, counting published comments as they are added
+    (nothing to do with PostgreSQL's own search, which has no index to rebuild)."""
     job_id = job.id
+    if engine(config).live:
+        session.execute(update(BackgroundJob).where(BackgroundJob.id == job_id).values(total=0, done=0))
+        session.commit()
+        return
     done = 0
     # Progress goes through its own short transactions: the rebuild's session is reading.
     with Session(session.get_bind()) as writer:

@@ -9,6 +9,7 @@ messages for a query before any engine reads it. whoosh_engine.py writes and rea
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,14 +51,24 @@ def _changes_for(obj) -> tuple[str, int] | None:
     return None
 
 
+# Database engines whose search needs no change log (the PostgreSQL engine: see
+# `without_change_log`); every other engine's sessions log, as before.
+_UNLOGGED: weakref.WeakSet = weakref.WeakSet()
+
+
+def without_change_log(engine) -> None:
+    """Stop logging changes made through this database engine: its search reads the tables."""
+    _UNLOGGED.add(engine)
+
+
 def _after_flush(session: DbSession, _context) -> None:
     rows = {}
     for obj in (*session.new, *session.dirty, *session.deleted):
         change = _changes_for(obj)
         if change and change[1] is not None:
             rows[change] = True
-    if rows:
-        session.connection().execute(
+    if rows and (connection := session.connection()).engine not in _UNLOGGED:
+        connection.execute(
             insert(SearchChange),
             [{"kind": kind, "object_id": object_id} for kind, object_id in rows])
 

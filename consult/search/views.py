@@ -5,9 +5,10 @@ is the archive's.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_login import current_user
 
+from consult import search
 from consult.accounts import role_required
 from consult.accounts.forms import ActionForm
 from consult.database import unit_of_work
@@ -26,6 +27,10 @@ def reindex():
     form = ActionForm()
     if not form.validate_on_submit():  # pragma: no cover - the CSRF check refuses first
         abort(400)
+    engine = search.engine(current_app.config)
+    if engine.live:
+        flash(f"Nothing to rebuild. {engine.maintenance}", "info")
+        return redirect(url_for("jobs.index"), code=303)
     already = active_job(db.session, search_jobs.KEY)
     with unit_of_work(db.session):
         job = search_jobs.start_reindex(db.session, current_user.id)

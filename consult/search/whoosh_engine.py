@@ -13,25 +13,20 @@ import logging
 import os
 import shutil
 import threading
-from bisect import bisect_left
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
-from whoosh.matching import ReadTooFar
 from whoosh.qparser import MultifieldParser
 from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Require, Term
-from whoosh.scoring import BM25F, BM25FScorer
-from whoosh.util.numeric import byte_to_length
+from whoosh.scoring import BM25F
 
 from moderation.db import DbSession
 
@@ -217,86 +212,7 @@ def rebuild(index_dir: str, session: DbSession, procs: int | None = None,
     return ix
 
 
-# --- searching: whoosh's own extension points, and two methods of its leaf matcher ---------------
-
-def _skip_to(self, targetid) -> None:
-    """W3LeafMatcher.skip_to, finding the target inside a block by bisection.
-
-    whoosh skips whole blocks of postings by their last document number, then steps through
-    the block one posting at a time (three Python calls each). An all-words search pairing a
-    rare word with a common one skips the common word's postings once per candidate, half a
-    block each time on average, and that stepping was the largest part of such a search. Same
-    contract as the original: stop on the first posting >= targetid, or become inactive. (The
-    matcher's is_active() and id() are inlined: this runs about five times per match.)
-    """
-    if self._atend or self._i >= self._blocklength:
-        raise ReadTooFar
-    if self._ids is None:
-        self._read_ids()
-    if targetid <= self._ids[self._i]:
-        return
-    if targetid > self._maxid:  # the block's last document number: skip whole blocks
-        while targetid > self._maxid:
-            self._next_block()  # reads the next block's header only
-            if self._atend:
-                return
-        self._read_ids()
-    # targetid <= the block's last id, so it lands inside this block.
-    self._i = bisect_left(self._ids, targetid, self._i)
-
-
-def _read_ids(self) -> None:
-    """W3LeafMatcher._read_ids, undoing the delta encoding in C (itertools.accumulate) rather
-    than in whoosh's Python generator: every block a search touches is decoded this way."""
-    if self._data is None:
-        self._read_data()
-    ids = self._data[0]
-    self._ids = ids if self._byteids else tuple(accumulate(ids))
-
-
-W3LeafMatcher.skip_to = _skip_to
-W3LeafMatcher._read_ids = _read_ids
-
-# Field lengths as whoosh stores them (one byte per document, decoded by byte_to_length).
-_LENGTH_OF_BYTE = [byte_to_length(code) for code in range(256)]
-
-
-class _BM25F(BM25F):
-    """whoosh's BM25F, reading a segment's field lengths once per term, not once per match.
-
-    The stock scorer looks up each match's field length with a seek and a one-byte read of the
-    lengths column (~9 us, twice per match of a two-word search, most of the scoring time).
-    Here the column of the segment is read whole (one byte per document: ~50 KB per 50,000)
-    when the term's scorer is made, and each match indexes it. Same scores.
-    """
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        scorer = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(scorer, BM25FScorer):
-            lengths = _field_lengths(searcher.reader(), fieldname)
-            if lengths is not None:
-                scorer.dfl = lengths
-        return scorer
-
-
-def _field_lengths(reader, fieldname):
-    """docnum -> this field's length in one segment, from the lengths column read whole; None
-    where the reader is not the plain whoosh 3 segment reader this relies on."""
-    perdoc = getattr(reader, "_perdoc", None)
-    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
-        return None
-    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-    if column is None or getattr(column, "_fixedlen", None) != 1:
-        return None
-    codes = column._dbfile.get(column._basepos, column._count)
-    decode = _LENGTH_OF_BYTE[:]
-    decode[0] = perdoc.min_field_length(fieldname)  # as W3PerDocReader.doc_field_length does
-    stored = len(codes)  # the column stops at the last document with a length
-
-    def length(docnum: int) -> int:
-        return decode[codes[docnum]] if docnum < stored else decode[0]
-    return length
-
+# --- searching: through whoosh's own extension points only (a collector), nothing patched ------
 
 _searchers = threading.local()
 
@@ -319,7 +235,7 @@ def _searcher(index_dir: str):
         if cached is not None:
             cached[1].close()
         ix = whoosh_index.open_dir(index_dir)
-        searcher = ix.searcher(weighting=_BM25F())
+        searcher = ix.searcher(weighting=BM25F())
     except Exception:  # noqa: BLE001 - missing or unreadable: the writer will rebuild it
         cache.pop(index_dir, None)
         raise SearchUnavailable("Search is being rebuilt. Please try again in a minute.") from None

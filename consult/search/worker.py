@@ -26,9 +26,16 @@ def follow(index_dir: str, session_factory, interval: float = 2.0, stop: threadi
             stop.wait(interval)
 
 
-def start_background_indexer(app) -> threading.Thread:
-    """For `make run`: a daemon thread that follows the change log in this process."""
+def start_background_indexer(app) -> threading.Thread | None:
+    """For `make run`: a daemon thread that follows the change log in this process (none when
+    the engine is PostgreSQL's, which needs no follower)."""
     from consult.extensions import db
+
+    from .engines import engine
+
+    if engine(app.config).live:
+        log.info("search: no background indexer needed (%s)", engine(app.config).maintenance)
+        return None
 
     stop = threading.Event()
 

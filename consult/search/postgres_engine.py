@@ -1,0 +1,368 @@
+"""PostgreSQL's own full-text search: no index folder, no change log, no follower, no rebuild.
+
+Each searchable table has a GIN index over the tsvector of its text (`INDEXES`, created by the
+migration on PostgreSQL only). An index over an expression is maintained by PostgreSQL in the
+same transaction as the row: a comment is findable the moment its publication commits, on
+every host and every read replica, and there is nothing to rebuild. (No stored tsvector column:
+it would double the text on disk and need a column SQLite cannot have; the price is computing
+the vector again for the matches that are ranked, at most MAX_RANKED, and the page shown.)
+
+What is searchable is decided in the query, by the same rules as the Whoosh index's documents
+(records.py): published consultations and their current version's paragraphs, published
+comments, published responses and their themes. The query syntax is query.py's, translated here
+into a tsquery from bound parameters only (plainto_tsquery, phraseto_tsquery, and to_tsquery on
+lexemes reduced to letters and digits): user text is never part of the SQL, nor of tsquery
+syntax. Highlights come from ts_headline over the HTML-escaped text, so the only markup in a
+highlight is its <mark>s. Ranking (ts_rank_cd) and counting follow the Whoosh engine: at most
+MAX_RANKED matches are ranked, in table order, and past that the total is estimated from how
+far through the table they reached.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from html import escape
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeDecorator
+
+from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, Response, Theme
+from moderation.db import Base, DbSession
+
+from . import query as syntax
+from . import records
+from .records import Hit, Results, SearchError
+
+# English stemming. Words the English dictionary does not know are indexed as written (the
+# configuration's own 'simple' fallback for numbers, codes, e-mail addresses and other
+# languages' words), so a query reaches them the same way.
+CONFIG: Any = literal_column("'english'::regconfig")
+TITLE_WEIGHT: Any = literal_column("'A'::\"char\"")
+MAX_RANKED = 500  # as whoosh_engine.MAX_RANKED
+HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "'
+
+
+def _vector(value):
+    return func.to_tsvector(CONFIG, value)
+
+
+def _titled(title, body):
+    """A title's words weighted A (what `title:` finds), then the text's."""
+    return func.setweight(_vector(title), TITLE_WEIGHT).op("||")(_vector(body))
+
+
+def _joined(*parts):
+    value = parts[0]
+    for part in parts[1:]:
+        value = value.op("||")(literal(" ")).op("||")(part)
+    return value
+
+
+class _Vector(TypeDecorator):
+    """tsvector on PostgreSQL; plain text elsewhere (SQLite's copy of the table stays empty)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(TSVECTOR() if dialect.name == "postgresql" else Text())
+
+
+# Comments are the one big table: their vectors are stored (a row per comment, written by a
+# trigger in the comment's own transaction), so that matching, ranking and the table-order
+# sample read a vector rather than parse the text again (~60 us a comment). Other tables are
+# small enough for an index over the expression alone.
+COMMENT_VECTORS = Table(
+    "comment_search", Base.metadata,
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("vector", _Vector(), nullable=False),
+    Index("ix_comment_search_vector", "vector", postgresql_using="gin"),
+)
+TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION comment_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO comment_search (comment_id, vector) VALUES (NEW.id, to_tsvector('english'::regconfig, NEW.body))
+    ON CONFLICT (comment_id) DO UPDATE SET vector = EXCLUDED.vector;
+    RETURN NULL;
+END $$"""
+TRIGGER = ("CREATE TRIGGER comment_search_vector AFTER INSERT OR UPDATE OF body ON comments "
+           "FOR EACH ROW EXECUTE FUNCTION comment_search_vector()")
+BACKFILL = ("INSERT INTO comment_search (comment_id, vector) SELECT id, to_tsvector('english'::regconfig, body) "
+            "FROM comments ORDER BY id ON CONFLICT (comment_id) DO NOTHING")
+for _statement in (TRIGGER_FUNCTION, TRIGGER):
+    event.listen(COMMENT_VECTORS, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
+
+PARAGRAPH_TEXT = Paragraph.__table__.c.text
+CONSULTATION_TEXT = _joined(Consultation.__table__.c.summary, Consultation.__table__.c.scope_about)
+THEME_TEXT = _joined(Theme.__table__.c.title, Theme.__table__.c.said, Theme.__table__.c.reasons)
+VECTORS = {
+    "paragraphs": _vector(PARAGRAPH_TEXT),
+    "consultations": _titled(Consultation.__table__.c.title, CONSULTATION_TEXT),
+    "themes": _titled(Theme.__table__.c.title, THEME_TEXT),
+}
+# On PostgreSQL only (`ddl_if`): SQLite has no tsvector, and the Whoosh engine needs none.
+INDEXES = {
+    name: Index(f"ix_{name}_search", vector, postgresql_using="gin").ddl_if(dialect="postgresql")
+    for name, vector in VECTORS.items()
+}
+for _model, _index in zip((Paragraph, Consultation, Theme), INDEXES.values(), strict=True):
+    table: Table = _model.__table__  # type: ignore[assignment]
+    table.append_constraint(_index)
+
+
+# --- the query -----------------------------------------------------------------------------------
+
+class _Builder:
+    """A query tree as a tsquery expression of bound parameters."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, str] = {}
+
+    def _param(self, value: str):
+        name = f"w{len(self.params)}"
+        self.params[name] = value.replace("\x00", "")  # PostgreSQL's text cannot hold NUL
+        return bindparam(name, type_=String)
+
+    def build(self, node):
+        if isinstance(node, syntax.Term):
+            parts = syntax.word_parts(node.text)
+            if node.prefix or node.field:
+                # Lexemes of letters and digits only, quoted: nothing else reaches to_tsquery.
+                weight = {"title": "A", "text": "D"}.get(node.field or "", "")
+                lexemes = [f"'{part}'" + (":" if weight or node.prefix else "") + weight
+                           + ("*" if node.prefix and n == len(parts) - 1 else "")
+                           for n, part in enumerate(parts)]
+                return func.to_tsquery(CONFIG, self._param(" & ".join(lexemes)))
+            return func.plainto_tsquery(CONFIG, self._param(node.text))
+        if isinstance(node, syntax.Phrase):
+            return func.phraseto_tsquery(CONFIG, self._param(node.text))
+        if isinstance(node, syntax.Not):
+            return func.tsquery_not(self.build(node.part))
+        combine = func.tsquery_and if isinstance(node, syntax.All) else func.tsquery_or
+        built = [self.build(part) for part in node.parts]
+        value = built[0]
+        for part in built[1:]:
+            value = combine(value, part)
+        return value
+
+
+def tsquery_text(session: DbSession, query: str) -> str:
+    """PostgreSQL's own text of the tsquery for a search ('' when no word is left to find)."""
+    tree = syntax.parse(query)
+    if tree is None:
+        raise records.nothing_to_find(query)
+    builder = _Builder()
+    expression = builder.build(tree)
+    return session.execute(select(cast(expression, Text)), builder.params).scalar() or ""
+
+
+# --- where each kind of result comes from ----------------------------------------------------------
+
+def _day_bounds(date_from: datetime | None, date_to: datetime | None):
+    """Whole days, as the Whoosh index filters them: [from's midnight, the day after 'to')."""
+    start = datetime.combine(date_from.date(), time.min) if date_from else None
+    end = datetime.combine(date_to.date() + timedelta(days=1), time.min) if date_to else None
+    return start, end
+
+
+def _within(column, bounds) -> list:
+    start, end = bounds
+    return ([column >= start] if start else []) + ([column < end] if end else [])
+
+
+def _part(src: str, key, vector, q):
+    """SELECT src, key, rank FROM the matches of one source."""
+    return select(literal(src).label("src"), key.label("key"),
+                  func.ts_rank_cd(vector, q, 1).label("rank")).where(vector.op("@@")(q))
+
+
+def _samples(q, kinds, slugs, bounds) -> list[tuple[str, Any]]:
+    """(source, SELECT src, key, block, rank) for each kind asked for, in the order whoosh
+    indexes them (consultations, responses, paragraphs, comments)."""
+    published = Consultation.published_at.is_not(None)
+    scope = [Consultation.slug.in_(slugs)] if slugs is not None else []
+    parts = []
+    if not kinds or "consultation" in kinds:
+        parts.append(("consultation", _part("consultation", Consultation.id, VECTORS["consultations"], q)
+                      .where(published, *scope, *_within(Consultation.published_at, bounds))))
+    if not kinds or "response" in kinds:
+        # One response per consultation, its title the consultation's: a vector made here.
+        title = literal("Response: ").op("||")(Consultation.title)
+        vector = _titled(title, _joined(Response.summary, Response.next_steps))
+        parts.append(("response", _part("response", Response.consultation_id, vector, q)
+                      .join(Consultation, Consultation.id == Response.consultation_id)
+                      .where(Response.published_at.is_not(None), *scope, *_within(Response.published_at, bounds))))
+        parts.append(("theme", _part("theme", Theme.id, VECTORS["themes"], q)
+                      .join(Response, Response.consultation_id == Theme.consultation_id)
+                      .join(Consultation, Consultation.id == Theme.consultation_id)
+                      .where(Response.published_at.is_not(None), Theme.merged_into_id.is_(None),
+                             *scope, *_within(Response.published_at, bounds))))
+    if not kinds or "paragraph" in kinds:
+        newer = aliased(DocumentVersion)
+        current = ~select(newer.id).where(newer.consultation_id == DocumentVersion.consultation_id,
+                                          newer.number > DocumentVersion.number).exists()
+        parts.append(("paragraph", _part("paragraph", Paragraph.id, VECTORS["paragraphs"], q)
+                      .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+                      .join(Consultation, Consultation.id == DocumentVersion.consultation_id)
+                      .where(published, current, *scope, *_within(DocumentVersion.created_at, bounds))))
+    if not kinds or "comment" in kinds:
+        # A semi-join on the consultation keeps the comments in table order (see `_total`).
+        visible = select(Consultation.id).where(published, *scope)
+        vectors = COMMENT_VECTORS
+        parts.append(("comment", _part("comment", vectors.c.comment_id, vectors.c.vector, q)
+                      .join(Comment, Comment.id == vectors.c.comment_id)
+                      .where(Comment.status == CommentStatus.PUBLISHED.value, Comment.consultation_id.in_(visible),
+                             *_within(func.coalesce(Comment.published_at, Comment.created_at), bounds))))
+    return parts
+
+
+# The key each source is sampled by, for how far through the source a sample got.
+KEYS = {"consultation": Consultation.id, "response": Response.consultation_id, "theme": Theme.id,
+        "paragraph": Paragraph.id, "comment": COMMENT_VECTORS.c.comment_id}
+
+
+def _sample(session: DbSession, parts: list[tuple[str, Any]]) -> list:
+    """The first MAX_RANKED matches of these sources, in their order."""
+    # Each part limited too: the planner then reads each source in table order and stops
+    # (rather than, say, hashing every comment to join the first 500 matches).
+    limited = [part.limit(MAX_RANKED) for _src, part in parts]
+    statement: Any = union_all(*limited).limit(MAX_RANKED) if len(limited) > 1 else limited[0]
+    return list(session.execute(statement).all())
+
+
+def _total(session: DbSession, parts: list[tuple[str, Any]], rows: list) -> tuple[int, bool]:
+    """How many match in all, and whether exactly. Under MAX_RANKED: exactly. Else estimated:
+    the sources before the cut were read whole; the one it stopped in is scaled up by how far
+    through its keys it got (rows are read in key order, or in table order, which follows the
+    keys: rows are appended), and any after it were not reached and are sampled the same way.
+    Two figures, as the Whoosh engine gives them."""
+    if len(rows) < MAX_RANKED:
+        return len(rows), True
+    counts: dict[str, int] = {}
+    reached: dict[str, int] = {}
+    for src, key, _rank in rows:
+        counts[src] = counts.get(src, 0) + 1
+        reached[src] = max(reached.get(src, key), key)
+    cut = rows[-1][0]
+    low, high = session.execute(select(func.min(KEYS[cut]), func.max(KEYS[cut]))).one()
+    total: float = sum(n for src, n in counts.items() if src != cut)
+    total += counts[cut] * (high - low + 1) / max(reached[cut] - low + 1, 1)
+    later = [part for n, part in enumerate(parts) if n > [src for src, _p in parts].index(cut)]
+    if later:
+        total += _total(session, later, _sample(session, later))[0]
+    return max(len(rows), int(float(f"{total:.2g}"))), False
+
+
+# --- what a hit shows ----------------------------------------------------------------------------
+
+def _headline(value, q):
+    escaped = func.replace(func.replace(func.replace(value, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")
+    return func.ts_headline(CONFIG, escaped, q, HEADLINE)
+
+
+_MARK = re.compile(r"</?mark>")
+
+
+def _marked(headline: str | None, plain: str) -> str:
+    """ts_headline's output as safe HTML: the text was escaped before it was read, so its only
+    tags are the <mark>s; anything else is escaped again. Unmarked: the text's start."""
+    if not headline or "<mark>" not in headline:
+        return escape(plain[:300])
+    pieces = _MARK.split(headline)
+    marks = _MARK.findall(headline)
+    safe = [re.sub(r"&(?!(?:amp|lt|gt);)", "&amp;", p).replace("<", "&lt;").replace(">", "&gt;") for p in pieces]
+    out = safe[0]
+    for mark, piece in zip(marks, safe[1:], strict=True):
+        out += ('<mark class="match">' if mark == "<mark>" else "</mark>") + piece
+    return out
+
+
+def _details(session: DbSession, src: str, keys: list[int], q) -> dict[int, Hit]:
+    """The hits of one source, by key, with their highlights."""
+    if src == "comment":
+        rows = session.execute(
+            select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
+                   func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
+                   Consultation.slug, Consultation.title, _headline(Comment.body, q))
+            .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
+            .join(Consultation, Consultation.id == Comment.consultation_id).where(Comment.id.in_(keys)))
+        return {r[0]: Hit("comment", r[6], r[7], "", r[2] or "", r[3] or "", r[5], r[0], r[4], _marked(r[8], r[1]))
+                for r in rows}
+    if src == "paragraph":
+        rows = session.execute(
+            select(Paragraph.id, Paragraph.text, Paragraph.number, Paragraph.anchor, DocumentVersion.created_at,
+                   DocumentVersion.number, Consultation.slug, Consultation.title, _headline(Paragraph.text, q))
+            .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+            .join(Consultation, Consultation.id == DocumentVersion.consultation_id).where(Paragraph.id.in_(keys)))
+        return {r[0]: Hit("paragraph", r[6], r[7], "", r[2], r[3], r[5], None, r[4], _marked(r[8], r[1]))
+                for r in rows}
+    if src == "consultation":
+        body = _joined(Consultation.summary, Consultation.scope_about)
+        rows = session.execute(select(Consultation.id, Consultation.summary, Consultation.scope_about,
+                                      Consultation.slug, Consultation.title, Consultation.published_at,
+                                      _headline(body, q)).where(Consultation.id.in_(keys)))
+        return {r[0]: Hit("consultation", r[3], r[4], r[4], "", "", None, None, r[5],
+                          _marked(r[6], f"{r[1]}\n{r[2]}")) for r in rows}
+    if src == "response":
+        body = _joined(Response.summary, Response.next_steps)
+        rows = session.execute(select(Response.consultation_id, Response.summary, Response.next_steps,
+                                      Consultation.slug, Consultation.title, Response.published_at, _headline(body, q))
+                               .join(Consultation, Consultation.id == Response.consultation_id)
+                               .where(Response.consultation_id.in_(keys)))
+        return {r[0]: Hit("response", r[3], r[4], f"Response: {r[4]}", "", "", None, None, r[5],
+                          _marked(r[6], f"{r[1]}\n{r[2]}")) for r in rows}
+    rows = session.execute(select(Theme.id, Theme.title, Theme.said, Theme.reasons, Consultation.slug,
+                                  Consultation.title, Response.published_at, _headline(THEME_TEXT, q))
+                           .join(Consultation, Consultation.id == Theme.consultation_id)
+                           .join(Response, Response.consultation_id == Theme.consultation_id)
+                           .where(Theme.id.in_(keys)))
+    return {r[0]: Hit("response", r[4], r[5], r[1], "", f"theme-{r[0]}", None, r[0], r[6],
+                      _marked(r[7], f"{r[1]}\n{r[2]}\n{r[3]}")) for r in rows}
+
+
+def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
+           slugs: tuple[str, ...] | None = None, date_from: datetime | None = None,
+           date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
+    """Search what the public may see, as whoosh_engine.search does: all the words, best first."""
+    query = records.check_query(query, page)
+    tsquery = tsquery_text(session, query)
+    if not tsquery:
+        raise records.nothing_to_find(query)
+    if slugs is not None and not slugs:
+        return Results(page=page)
+    q = cast(bindparam("q", tsquery), TSQUERY)
+    parts = _samples(q, kinds, tuple(slugs) if slugs is not None else None, _day_bounds(date_from, date_to))
+    try:
+        rows = _sample(session, parts)
+        total, exact = _total(session, parts, rows)
+    except DBAPIError as exc:  # a query PostgreSQL cannot run (e.g. too deeply nested): say so plainly
+        session.rollback()
+        raise SearchError(records.UNREADABLE) from exc
+    order = sorted(range(len(rows)), key=lambda n: (-rows[n][2], n))
+    shown = [rows[n] for n in order[(page - 1) * pagelen:page * pagelen]]
+    found: dict[tuple[str, int], Hit] = {}
+    for src in dict.fromkeys(row[0] for row in shown):
+        keys = [row[1] for row in shown if row[0] == src]
+        found.update({(src, key): hit for key, hit in _details(session, src, keys, q).items()})
+    hits = [found[(row[0], row[1])] for row in shown if (row[0], row[1]) in found]
+    pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen
+    return Results(hits, total, page, pages, exact)
