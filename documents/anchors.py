@@ -27,8 +27,9 @@ from .parse import derived_anchor_base, unique_anchor
 
 # Between aligned neighbours (the paragraph stayed where it was): lenient.
 GAP_THRESHOLD = 0.45
-# A gap of exactly one old and one new paragraph of the same kind: one replaced the other.
-SWAP_THRESHOLD = 0.4
+# The only old paragraph of its kind between two aligned neighbours: the new ones there are
+# likely its successors.
+SWAP_THRESHOLD = 0.35
 # A paragraph that moved: the quote with its neighbours' words, strict.
 MOVED_THRESHOLD = 0.62
 MOVED_MIN_TEXT = 0.55
@@ -40,8 +41,12 @@ CONTAINED_SHARE = 0.35
 CANDIDATES = 4
 # Gaps this small are scored whole, whatever the prefilter says.
 SMALL_GAP = 12
-# Long blocks (tables, code) are compared on their opening words: enough to recognise them.
-MAX_WORDS = 150
+# Long blocks are compared on their opening words: enough to recognise them. Paragraphs get
+# more, so an edit near the end of a long one still counts.
+MAX_WORDS = {"text": 400, "heading": 400, "table": 150, "code": 150}
+# Identical texts shorter than this ("Wallet Providers,", "Introduction") that moved are not
+# matched on their words alone: their neighbours must agree (the fuzzy pass scores them).
+DISTINCTIVE = 8
 _FAMILY = {"heading": "heading", "code": "code", "table": "table"}
 _WORD = re.compile(r"\w+")
 # A leading number or letter: "6.", "4.2.", "C.", "(a)", "iv)", "Annex 2:", and for a heading
@@ -93,7 +98,7 @@ class _Side:
             number, rest = _lead(p)
             words = _words(rest)
             self.number.append(number)
-            self.words.append(words[:MAX_WORDS])
+            self.words.append(words[:MAX_WORDS[family]])
             body = " ".join(words) if words else "#" + p.fingerprint
             self.keys.append(("h " if family == "heading" else "b ") + body)
         self.bags = [Counter(w) for w in self.words]
@@ -131,7 +136,11 @@ class _Matcher:
         new_free = [n for n in range(len(self.new.keys)) if n not in self.match]
         a = [self.old.keys[o] for o in old_free]
         b = [self.new.keys[n] for n in new_free]
-        blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+        # Short texts that repeat ("Introduction", "Wallet Providers,") anchor nothing on their
+        # own: they join the alignment only next to a real match, as diff tools treat blank lines.
+        counts = Counter(a) + Counter(b)
+        short = {key for key, count in counts.items() if count > 2 and len(key.split()) <= DISTINCTIVE}
+        blocks = SequenceMatcher(short.__contains__, a, b, autojunk=False).get_matching_blocks()
         for i, j, size in blocks:
             for k in range(size):
                 self.pair(new_free[j + k], old_free[i + k])
@@ -157,7 +166,7 @@ class _Matcher:
                 old_by_key[key].append(o)
         new_by_key: dict[str, list[int]] = defaultdict(list)
         for n, key in enumerate(self.new.keys):
-            if n not in self.match and key in old_by_key:
+            if n not in self.match and key in old_by_key and len(self.new.words[n]) >= DISTINCTIVE:
                 new_by_key[key].append(n)
         for key, news in new_by_key.items():
             olds = old_by_key[key]
@@ -191,14 +200,17 @@ class _Matcher:
         contained = (held + share) / 2 if held >= CONTAINED and share >= CONTAINED_SHARE else 0.0
         return max(ratio, contained), held >= 0.999
 
-    def fuzzy(self) -> None:
+    def fuzzy(self, moved: bool) -> None:
+        """Match by words: between aligned neighbours (moved=False), or anywhere (moved=True)."""
         old, new = self.old, self.new
         free_old = [o for o in range(len(old.keys)) if o not in self.used_old]
         free_new = [n for n in range(len(new.keys)) if n not in self.match]
         if not free_old or not free_new:
             return
         index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        old_by_key: dict[str, list[int]] = defaultdict(list)
         for o in free_old:
+            old_by_key[old.keys[o]].append(o)
             for word in set(old.words[o]):
                 index[(old.family[o], word)].append(o)
         common = max(20, len(free_old) // 10)
@@ -206,22 +218,26 @@ class _Matcher:
         for n in free_new:
             family = new.family[n]
             low, high = self.gap(n)
-            in_gap = free_old[bisect_left(free_old, low + 1):bisect_left(free_old, high)]
-            in_gap = [o for o in in_gap if old.family[o] == family]
-            candidates = self._prefilter(n, index, common)
-            if len(in_gap) <= SMALL_GAP:
-                candidates = list(dict.fromkeys(in_gap + candidates))
-            swap = len(in_gap) == 1 and self._gap_news(n, low, high) == 1
+            twins = old_by_key.get(new.keys[n], [])
+            if moved:
+                candidates = [o for o in dict.fromkeys(twins + self._prefilter(n, index, common))
+                              if not low < o < high]
+            else:
+                in_gap = [o for o in free_old[bisect_left(free_old, low + 1):bisect_left(free_old, high)]
+                          if old.family[o] == family]
+                swap = len(in_gap) == 1
+                if len(in_gap) > SMALL_GAP:
+                    in_gap = self._prefilter(n, index, common, (low, high))
+                candidates = in_gap
             new_context: list[str] | None = None
             for o in candidates:
                 text, held = self.text_score(n, o)
                 distance = abs(old.rel[o] - new.rel[n])
                 same_number = bool(new.number[n]) and new.number[n] == old.number[o]
-                if low < o < high:
+                if not moved:
                     heading_renamed = family == "heading" and held and same_number
-                    limit = SWAP_THRESHOLD if swap else GAP_THRESHOLD
-                    if text >= limit or heading_renamed:
-                        scored.append((text + 0.2, same_number, -distance, n, o))
+                    if text >= (SWAP_THRESHOLD if swap else GAP_THRESHOLD) or heading_renamed:
+                        scored.append((text, same_number, -distance, n, o))
                     continue
                 if text < MOVED_MIN_TEXT:
                     continue
@@ -235,16 +251,10 @@ class _Matcher:
             if n not in self.match and o not in self.used_old:
                 self.pair(n, o)
 
-    def _gap_news(self, n: int, low: int, high: int) -> int:
-        """How many unmatched new paragraphs of n's kind share its gap."""
-        i = bisect_left(self._aligned_new, n)
-        start = self.aligned[i - 1][0] + 1 if i > 0 else 0
-        end = self.aligned[i][0] if i < len(self.aligned) else len(self.new.keys)
-        family = self.new.family[n]
-        return sum(1 for m in range(start, end) if m not in self.match and self.new.family[m] == family)
-
-    def _prefilter(self, n: int, index: dict[tuple[str, str], list[int]], common: int) -> list[int]:
-        """The old paragraphs sharing the most telling words with new paragraph n."""
+    def _prefilter(self, n: int, index: dict[tuple[str, str], list[int]], common: int,
+                   between: tuple[int, int] | None = None) -> list[int]:
+        """The old paragraphs (strictly `between` two old indexes, if given) sharing the most
+        telling words with new paragraph n."""
         family, words = self.new.family[n], self.new.words[n]
         hits: Counter[int] = Counter()
         for word in set(words):
@@ -255,6 +265,9 @@ class _Matcher:
             # Only common words in common: fall back to them rather than miss a short heading.
             for word in set(words):
                 hits.update(index.get((family, word), ()))
+        if between is not None:
+            low, high = between
+            hits = Counter({o: count for o, count in hits.items() if low < o < high})
         if not hits:
             return []
         bag, size = self.new.bags[n], len(words)
@@ -268,6 +281,39 @@ class _Matcher:
             bounded.append((bound, -abs(self.old.rel[o] - self.new.rel[n]), o))
         bounded.sort(reverse=True)
         return [o for _, _, o in bounded[:CANDIDATES]]
+
+    def sections(self) -> None:
+        """A heading whose section holds the paragraphs of an old section is that section's
+        heading, renamed ("5.4 Standardised attestation formats" -> "5.3 Attestation formats
+        and proof mechanisms"): the pair whose sections share most, as a share of the larger,
+        at least half. Twice, so a chapter follows its renamed sections."""
+        old_tree, new_tree = _subtrees(self.old.paragraphs), _subtrees(self.new.paragraphs)
+        old_owner = _owners(self.old.paragraphs)
+        for _ in range(2):
+            scored: list[tuple[float, int, int]] = []
+            for h, (start, end) in new_tree.items():
+                if h in self.match or end - start == 0:
+                    continue
+                shared: Counter[int] = Counter()
+                for b in range(start, end):
+                    o = self.match.get(b)
+                    while o is not None and o >= 0:
+                        o = old_owner[o]
+                        if o >= 0:
+                            shared[o] += 1
+                for o, count in shared.items():
+                    if o in self.used_old:
+                        continue
+                    size = max(end - start, old_tree[o][1] - old_tree[o][0])
+                    # One paragraph in common is too little to rename a heading on its own.
+                    if 2 * count >= size and (count > 1 or self.text_score(h, o)[0] > 0):
+                        scored.append((count / size, h, o))
+            scored.sort(reverse=True)
+            for _, h, o in scored:
+                if h not in self.match and o not in self.used_old:
+                    self.pair(h, o)
+            if not scored:
+                break
 
     def splits(self) -> dict[int, int]:
         """New paragraphs cut off an old one whose anchor went to a neighbour: new -> old."""
@@ -288,13 +334,48 @@ class _Matcher:
         return found
 
 
+def _owners(paragraphs: list[Paragraph]) -> list[int]:
+    """For each paragraph, the index of the heading whose section it is in (-1: none); a
+    heading belongs to the heading above it of a higher level."""
+    owners: list[int] = []
+    stack: list[int] = []  # open headings, outermost first
+    for i, p in enumerate(paragraphs):
+        if p.kind == "heading":
+            while stack and paragraphs[stack[-1]].level >= p.level:
+                stack.pop()
+            owners.append(stack[-1] if stack else -1)
+            stack.append(i)
+        else:
+            owners.append(stack[-1] if stack else -1)
+    return owners
+
+
+def _subtrees(paragraphs: list[Paragraph]) -> dict[int, tuple[int, int]]:
+    """Each heading's section: the range of the paragraphs after it, up to the next heading of
+    its level or higher."""
+    ranges: dict[int, tuple[int, int]] = {}
+    open_headings: list[int] = []
+    for i, p in enumerate(paragraphs):
+        if p.kind == "heading":
+            while open_headings and paragraphs[open_headings[-1]].level >= p.level:
+                h = open_headings.pop()
+                ranges[h] = (h + 1, i)
+            open_headings.append(i)
+    for h in open_headings:
+        ranges[h] = (h + 1, len(paragraphs))
+    return ranges
+
+
 def carry_anchors(previous: Document, current: Document, reserved: Iterable[str] = ()) -> Document:
     """Give `current` the anchors of the matching paragraphs of `previous`; mark the rest new."""
     old, new = previous.paragraphs, current.paragraphs
     matcher = _Matcher(old, new)
     matcher.pinned()
     matcher.align()
-    matcher.fuzzy()
+    matcher.fuzzy(moved=False)
+    matcher.sections()
+    matcher.fuzzy(moved=True)
+    matcher.sections()
     split = matcher.splits()
     match = matcher.match
 
