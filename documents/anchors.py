@@ -214,6 +214,8 @@ class _Matcher:
             for word in set(old.words[o]):
                 index[(old.family[o], word)].append(o)
         common = max(20, len(free_old) // 10)
+        # Words found again whole elsewhere are not given to a look-alike in the meantime.
+        new_keys = {new.keys[n] for n in free_new}
         scored: list[tuple[float, bool, float, int, int]] = []
         for n in free_new:
             family = new.family[n]
@@ -228,7 +230,8 @@ class _Matcher:
                 swap = len(in_gap) == 1
                 if len(in_gap) > SMALL_GAP:
                     in_gap = self._prefilter(n, index, common, (low, high))
-                candidates = in_gap
+                candidates = [o for o in in_gap if old.keys[o] == new.keys[n]
+                              or (old.keys[o] not in new_keys and new.keys[n] not in old_by_key)]
             new_context: list[str] | None = None
             for o in candidates:
                 text, held = self.text_score(n, o)
@@ -289,10 +292,13 @@ class _Matcher:
         at least half. Twice, so a chapter follows its renamed sections."""
         old_tree, new_tree = _subtrees(self.old.paragraphs), _subtrees(self.new.paragraphs)
         old_owner = _owners(self.old.paragraphs)
+        # A heading whose very words are still free on the other side waits for them.
+        free_old_keys = {self.old.keys[o] for o in old_tree if o not in self.used_old}
+        free_new_keys = {self.new.keys[h] for h in new_tree if h not in self.match}
         for _ in range(2):
             scored: list[tuple[float, int, int]] = []
             for h, (start, end) in new_tree.items():
-                if h in self.match or end - start == 0:
+                if h in self.match or end - start == 0 or self.new.keys[h] in free_old_keys:
                     continue
                 shared: Counter[int] = Counter()
                 for b in range(start, end):
@@ -302,7 +308,7 @@ class _Matcher:
                         if o >= 0:
                             shared[o] += 1
                 for o, count in shared.items():
-                    if o in self.used_old:
+                    if o in self.used_old or self.old.keys[o] in free_new_keys:
                         continue
                     size = max(end - start, old_tree[o][1] - old_tree[o][0])
                     # One paragraph in common is too little to rename a heading on its own.
