@@ -37,6 +37,11 @@ MOVED_MIN_TEXT = 0.55
 # share of.
 CONTAINED = 0.85
 CONTAINED_SHARE = 0.35
+# A split-off piece has this many words at least, nearly all found in the old paragraph, within
+# this many paragraphs of the larger.
+SPLIT_MIN_WORDS = 5
+SPLIT_HELD = 0.9
+SPLIT_REACH = 4
 # Candidates scored per paragraph after the inverted-index prefilter.
 CANDIDATES = 4
 # Gaps this small are scored whole, whatever the prefilter says.
@@ -322,19 +327,26 @@ class _Matcher:
                 break
 
     def splits(self) -> dict[int, int]:
-        """New paragraphs cut off an old one whose anchor went to a neighbour: new -> old."""
+        """New paragraphs cut off an old one: new -> old. The old paragraph holds the new one's
+        words almost whole, and is longer; it went to a near neighbour (the larger piece kept
+        its anchor), or it is between the same aligned neighbours and went nowhere."""
         found: dict[int, int] = {}
         new, old = self.new, self.old
+        free_old = sorted(o for o in range(len(old.keys)) if o not in self.used_old)
         for n in range(len(new.keys)):
-            if n in self.match or len(new.words[n]) < 3:
+            if n in self.match or len(new.words[n]) < SPLIT_MIN_WORDS or new.family[n] == "heading":
                 continue
-            for m in (n - 1, n + 1, n - 2, n + 2):
-                o = self.match.get(m)
-                if o is None or new.family[m] != new.family[n] or len(old.words[o]) <= len(new.words[n]):
+            near = [self.match[m] for m in sorted(range(n - SPLIT_REACH, n + SPLIT_REACH + 1), key=lambda m: abs(m - n))
+                    if m in self.match and new.family[m] == new.family[n]]
+            low, high = self.gap(n)
+            near += free_old[bisect_left(free_old, low + 1):bisect_left(free_old, high)][:SMALL_GAP]
+            bag = new.bags[n]
+            for o in near:
+                other = old.bags[o]
+                if old.family[o] != new.family[n] or len(old.words[o]) <= len(new.words[n]):
                     continue
-                bag, other = new.bags[n], old.bags[o]
                 held = sum(min(count, other[w]) for w, count in bag.items() if w in other)
-                if held >= CONTAINED * len(new.words[n]):
+                if held >= SPLIT_HELD * len(new.words[n]):
                     found[n] = o
                     break
         return found
