@@ -89,6 +89,7 @@ ACCESS = {
     "responses.theme": "official",
     "responses.create_theme": "official",
     "responses.update_theme": "official",
+    "responses.theme_paragraphs": "official",
     "responses.merge": "official",
     "responses.assign": "official",
     "responses.unassign": "official",

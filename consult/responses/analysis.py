@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from html import escape
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -128,6 +129,38 @@ def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int =
             f'<text x="0" y="12">{peak}</text>{"".join(bars)}'
             f'<text x="30" y="{height - 4}">{first}</text>'
             f'<text x="{width - 80}" y="{height - 4}">{last}</text></svg>')
+
+
+STANCE_ORDER = ("support", "oppose", "mixed", "not given")
+
+
+def stance_svg(stance: dict[str, int], width: int = 480) -> str:
+    """The stance breakdown as a horizontal SVG bar chart, drawn on the server: a role="img"
+    with the figures in its accessible name and <title>, a label and a count on every bar."""
+    rows = [(name, stance[name]) for name in STANCE_ORDER if stance.get(name)]
+    rows += [(name, n) for name, n in sorted(stance.items()) if name not in STANCE_ORDER and n]
+    if not rows:
+        return ""
+    total = sum(n for _name, n in rows)
+    peak = max(n for _name, n in rows)
+    label_width, count_width, bar_height, gap = 90, 90, 22, 10
+    room = width - label_width - count_width
+    height = len(rows) * (bar_height + gap) + gap
+    parts = []
+    for i, (name, n) in enumerate(rows):
+        y = gap + i * (bar_height + gap)
+        length = max(2, round(room * n / peak))
+        share = round(100 * n / total)
+        words = escape(name.capitalize())
+        parts.append(
+            f'<g class="stance-{escape(name.replace(" ", "-"))}">'
+            f'<text x="0" y="{y + bar_height - 6}">{words}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}"></rect>'
+            f'<text x="{label_width + length + 6}" y="{y + bar_height - 6}">{n:,} ({share}%)</text></g>')
+    figures = ", ".join(f"{escape(name)} {n:,} ({round(100 * n / total)}%)" for name, n in rows)
+    described = f"Stance of {total:,} published comment{'s' if total != 1 else ''}: {figures}"
+    return (f'<svg class="chart stance-chart" role="img" viewBox="0 0 {width} {height}" '
+            f'aria-label="{described}"><title>{described}</title>{"".join(parts)}</svg>')
 
 
 def comments_on(session: DbSession, consultation: Consultation, anchor: str | None,

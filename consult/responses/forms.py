@@ -169,3 +169,12 @@ class BatchForm(FlaskForm):
 
     def ids(self, field_name: str) -> list[int]:
         return _ids(getattr(self, field_name).data)
+
+
+class ParagraphLinkForm(FlaskForm):
+    """Link the ticked paragraphs to a theme, or unlink one (the button pressed names it)."""
+
+    # The service refuses anchors that no version of the document has.
+    anchors = SelectMultipleField("Paragraphs", choices=[], validate_choice=False)
+    unlink = StringField("Paragraph to unlink")
+    pq = HiddenField()  # the search shown, to come back to

@@ -58,11 +58,27 @@ def _refuse_merged(*themes: Theme) -> None:
                                 "theme instead.", status=409)
 
 
+def title_key(title: str) -> str:
+    """A theme title as compared for duplicates: case and runs of spaces do not count."""
+    return " ".join(title.split()).casefold()
+
+
+def _refuse_duplicate_title(session: DbSession, consultation: Consultation, title: str,
+                            theme_id: int | None = None) -> None:
+    # Two live themes with one name would split the count and read as one in the response.
+    key = title_key(title)
+    for other in themes_of(session, consultation):
+        if other.id != theme_id and title_key(other.title) == key:
+            raise ResponseError(f"There is already a theme called “{other.title}”: choose another "
+                                "title, or count the comments under that theme (or merge the two).")
+
+
 def create_theme(session: DbSession, consultation: Consultation, title: str, actor_id: int,
                  said: str = "", keywords: str = "") -> Theme:
-    """Start a theme."""
+    """Start a theme; a title another live theme has (ignoring case and spaces) is refused."""
     _ensure_open_for_analysis(session, consultation)
-    title = clean_text(title, "The theme's title", 200, required=True)
+    title = " ".join(clean_text(title, "The theme's title", 200, required=True).split())
+    _refuse_duplicate_title(session, consultation, title)
     position = session.scalar(select(func.count()).select_from(Theme).where(
         Theme.consultation_id == consultation.id)) or 0
     theme = Theme(consultation_id=consultation.id, title=title, said=clean_text(said, "What people said"),
@@ -82,8 +98,9 @@ def get_theme(session: DbSession, consultation: Consultation, theme_id: int) -> 
 
 def update_theme(session: DbSession, theme: Theme, *, expected_revision: int, actor_id: int,
                  title: str, said: str, outcome: str | None, reasons: str, keywords: str = "",
-                 anchors: Sequence[str] = ()) -> Theme:
-    """Save a theme; if someone else saved since it was opened, refuse and say who."""
+                 anchors: Sequence[str] | None = None) -> Theme:
+    """Save a theme; if someone else saved since it was opened, refuse and say who. The linked
+    paragraphs are set only when `anchors` is given (the picker links them on its own)."""
     consultation = session.get_one(Consultation, theme.consultation_id)
     _ensure_open_for_analysis(session, consultation)
     # The check and the bump are one UPDATE, so two saves at the same moment cannot both pass.
@@ -99,30 +116,121 @@ def update_theme(session: DbSession, theme: Theme, *, expected_revision: int, ac
             "theirs and save again.", status=409)
     if outcome not in (None, "", *THEME_OUTCOMES):
         raise ResponseError("Choose an outcome: changed, no change, further work or out of scope.")
-    theme.title = clean_text(title, "The theme's title", 200, required=True)
+    title = " ".join(clean_text(title, "The theme's title", 200, required=True).split())
+    _refuse_duplicate_title(session, consultation, title, theme.id)
+    theme.title = title
     theme.said = clean_text(said, "What people said")
     theme.outcome = outcome or None
     theme.reasons = clean_text(reasons, "The department's reasons")
     theme.keywords = clean_text(keywords, "Key words", 300)
-    link_paragraphs(session, theme, anchors)
+    if anchors is not None:
+        link_paragraphs(session, theme, anchors)
     theme.updated_at = utcnow()
     theme.updated_by = actor_id
     return theme
 
 
-def paragraph_options(session: DbSession, consultation: Consultation) -> list[tuple[str, str]]:
-    """Every paragraph of every version as (anchor, "number: text"), the current version first."""
+def _labelled(session: DbSession, consultation: Consultation) -> list[tuple[Paragraph, str]]:
+    """Every paragraph of every version with its label "number: text", the current version first."""
     latest = current_version(session, consultation).number
     # The current version in reading order first, then paragraphs only earlier versions had.
     rows = sorted(known_anchors(session, consultation).values(),
                   key=lambda p: (p.version.number != latest, -p.version.number, p.position))
-    options = []
+    labelled = []
     for p in rows:
         where = "" if p.version.number == latest else f" (version {p.version.number} only)"
-        words = heading_words(p.number, p.text) if p.kind == "heading" else p.text  # one number each
-        text = words if len(words) <= 90 else words[:88] + "…"
-        options.append((p.anchor, f"{p.number}{where}: {text}"))
-    return options
+        text = _words(p)
+        text = text if len(text) <= 90 else text[:88] + "…"
+        labelled.append((p, f"{p.number}{where}: {text}"))
+    return labelled
+
+
+def _words(p: Paragraph) -> str:
+    return heading_words(p.number, p.text) if p.kind == "heading" else p.text  # one number each
+
+
+def paragraph_options(session: DbSession, consultation: Consultation) -> list[tuple[str, str]]:
+    """Every paragraph of every version as (anchor, "number: text"), the current version first."""
+    return [(p.anchor, label) for p, label in _labelled(session, consultation)]
+
+
+PICKER_LIMIT = 40
+_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?")
+
+
+@dataclass
+class ParagraphPicker:
+    """The paragraph picker beside a theme: the linked ones first, then what a search found
+    (or, before any search, the paragraphs the theme's comments were written on)."""
+
+    query: str
+    linked: list[tuple[str, str]]  # (anchor, label)
+    found: list[tuple[str, str]]  # not linked yet, at most PICKER_LIMIT
+    found_total: int
+    commented: list[tuple[str, str, int]]  # (anchor, label, comments under the theme on it)
+    # A short document (at most PICKER_LIMIT paragraphs) is listed whole before any search.
+    everything: bool = False
+
+
+def _matches(p: Paragraph, label: str, query: str) -> bool:
+    """Whether a paragraph answers a search: by its number ("4.2" finds 4.2 and 4.2.1), by its
+    anchor, or by containing every word."""
+    query = query.strip().casefold()
+    if _NUMBER.fullmatch(query):
+        number = query.rstrip(".")
+        if p.number == number or p.number.startswith(number + "."):
+            return True
+    if query == p.anchor.casefold():
+        return True
+    text = f"{_words(p)} {label}".casefold()
+    words = query.split()
+    return bool(words) and all(word in text for word in words)
+
+
+def paragraph_picker(session: DbSession, consultation: Consultation, theme: Theme,
+                     query: str = "") -> ParagraphPicker:
+    """What the picker shows for a theme and a search (matched here, never in SQL)."""
+    query = " ".join((query or "").split())[:200]
+    labelled = _labelled(session, consultation)
+    linked_anchors = anchors_of(session, theme)
+    labels = {p.anchor: label for p, label in labelled}
+    linked = [(a, labels.get(a, a)) for a in linked_anchors]
+    found: list[tuple[str, str]] = []
+    total = 0
+    commented: list[tuple[str, str, int]] = []
+    everything = not query and len(labelled) <= PICKER_LIMIT
+    if query or everything:
+        for p, label in labelled:
+            if p.anchor not in linked_anchors and (everything or _matches(p, label, query)):
+                total += 1
+                if len(found) < PICKER_LIMIT:
+                    found.append((p.anchor, label))
+    else:
+        counts = dict(session.execute(
+            select(Comment.anchor, func.count()).join(ThemeComment, ThemeComment.comment_id == Comment.id)
+            .where(ThemeComment.theme_id == theme.id, Comment.anchor.is_not(None))
+            .group_by(Comment.anchor)).all())
+        commented = sorted(((a, labels[a], n) for a, n in counts.items()
+                            if a in labels and a not in linked_anchors),
+                           key=lambda row: -row[2])[:PICKER_LIMIT]
+    return ParagraphPicker(query, linked, found, total, commented, everything)
+
+
+def add_paragraphs(session: DbSession, theme: Theme, anchors: Sequence[str]) -> int:
+    """Link more paragraphs to a theme; returns how many were new."""
+    _live(session, theme)
+    existing = anchors_of(session, theme)
+    wanted = [a for a in dict.fromkeys(a.strip() for a in anchors if a and a.strip()) if a not in existing]
+    if not wanted:
+        raise ResponseError("Tick at least one paragraph to link to the theme.")
+    link_paragraphs(session, theme, [*existing, *wanted])
+    return len(wanted)
+
+
+def remove_paragraph(session: DbSession, theme: Theme, anchor: str) -> None:
+    """Unlink one paragraph from a theme."""
+    _live(session, theme)
+    link_paragraphs(session, theme, [a for a in anchors_of(session, theme) if a != anchor])
 
 
 def known_anchors(session: DbSession, consultation: Consultation) -> dict[str, Paragraph]:

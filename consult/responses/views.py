@@ -18,6 +18,7 @@ from consult.extensions import db
 from consult.jobs.progress import telling_box
 from consult.models import Consultation
 from consult.responses import assist, service
+from consult.responses.analysis import stance_svg
 from consult.responses.forms import (
     AssignForm,
     ConfirmForm,
@@ -26,11 +27,13 @@ from consult.responses.forms import (
     DraftForm,
     MergeForm,
     NewThemeForm,
+    ParagraphLinkForm,
     ThemeForm,
     UnassignForm,
     choice,
 )
 from consult.responses.publication import tell_key
+from consult.responses.themes import add_paragraphs, paragraph_picker, remove_paragraph
 
 bp = Blueprint("responses", __name__)
 
@@ -91,12 +94,6 @@ def heat_levels(counts: dict[str, int]) -> dict[str, int]:
         at_most = sum(1 for v in values if v <= n)
         levels[anchor] = max(1, -(-at_most * HEAT_LEVELS // len(values)))
     return levels
-
-
-def _paragraph_choices(consultation: Consultation):
-    """Every paragraph of every version, as checkbox choices "number: text"."""
-    return [choice(anchor, label)
-            for anchor, label in service.paragraph_options(db.session, consultation)]
 
 
 # --------------------------------------------------------------------------- public
@@ -186,7 +183,8 @@ def analysis(slug: str):
     page = service.analysis_page(db.session, consultation, request.args.get("p"))
     return render_template(
         "responses/analysis.html", consultation=consultation, analysis=page.analysis,
-        chart=Markup(service.timeline_svg(page.analysis.per_day)), paragraphs=page.paragraphs,
+        chart=Markup(service.timeline_svg(page.analysis.per_day)),
+        stance_chart=Markup(stance_svg(page.analysis.stance)), paragraphs=page.paragraphs,
         removed=page.removed, counts=page.counts, heat=heat_levels(page.counts), whole=WHOLE,
         picked=page.picked, picked_comments=page.picked_comments,
         counted_under=page.counted_under, themes=page.themes,
@@ -233,7 +231,6 @@ def create_theme(slug: str):
 
 def _theme_page(consultation: Consultation, theme, form: ThemeForm, messages=(), status=200,
                 theirs=None):
-    form.anchors.choices = _paragraph_choices(consultation)
     workspace = service.theme_workspace(db.session, consultation, theme)
     merge_form = MergeForm(formdata=None)
     merge_form.into.choices = [choice(str(t.id), t.title) for t in workspace.merge_targets]
@@ -241,6 +238,7 @@ def _theme_page(consultation: Consultation, theme, form: ThemeForm, messages=(),
         "responses/theme.html", consultation=consultation, theme=theme, form=form,
         messages=list(messages), theirs=theirs, comments=workspace.comments,
         suggested=workspace.suggested, merge_form=merge_form, merged_into=workspace.merged_into,
+        picker=paragraph_picker(db.session, consultation, theme, request.args.get("pq", "")),
         published=response_published(consultation)), status
 
 
@@ -252,7 +250,6 @@ def theme(slug: str, theme_id: int):
     found = _theme_or_404(consultation, theme_id)
     form = ThemeForm(formdata=None, obj=found)
     form.revision.data = str(found.revision)
-    form.anchors.data = service.anchors_of(db.session, found)
     return _theme_page(consultation, found, form)
 
 
@@ -269,7 +266,8 @@ def update_theme(slug: str, theme_id: int):
                 db.session, found, expected_revision=form.expected_revision(), actor_id=_actor_id(),
                 title=form.title.data or "", said=form.said.data or "", outcome=form.outcome.data,
                 reasons=form.reasons.data or "", keywords=form.keywords.data or "",
-                anchors=form.anchors.data or [])
+                # The picker below the form links paragraphs; a form that sends them sets them.
+                anchors=form.anchors.data if "anchors" in request.form else None)
     except service.ResponseError as exc:
         found = _theme_or_404(consultation, theme_id)
         theirs = None
@@ -281,6 +279,30 @@ def update_theme(slug: str, theme_id: int):
                            theirs=theirs)
     flash(f"The theme “{found.title}” is saved.", "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+
+
+@bp.post("/manage/<slug>/themes/<int:theme_id>/paragraphs")
+@role_required("official")
+def theme_paragraphs(slug: str, theme_id: int):
+    """Link the paragraphs ticked in the picker to a theme, or unlink the one whose button was pressed."""
+    consultation = _consultation_or_404(slug)
+    found = _theme_or_404(consultation, theme_id)
+    form = ParagraphLinkForm()
+    query = (form.pq.data or "").strip()[:200]
+    try:
+        with unit_of_work(db.session):
+            if form.unlink.data:
+                remove_paragraph(db.session, found, form.unlink.data)
+                message = "The paragraph is no longer linked to this theme."
+            else:
+                added = add_paragraphs(db.session, found, form.anchors.data or [])
+                message = f"{added} paragraph{'s' if added != 1 else ''} linked to this theme."
+    except service.ResponseError as exc:
+        _fail(exc)
+    else:
+        flash(message, "success")
+    return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id, pq=query or None)
+                    + "#paragraphs", code=303)
 
 
 @bp.post("/manage/<slug>/themes/<int:theme_id>/merge")
