@@ -225,3 +225,12 @@ def _drop_everything() -> None:
     db.drop_all()
     with db.engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def run_postgres() -> bool:
+    """Whether the PostgreSQL tests run (CI=true, or TEST_DATABASE_URL set), as conftest decides.
+    Test modules ask here: `from conftest import ...` can find tests/browser/conftest.py first."""
+    import os
+
+    in_ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    return in_ci or bool(os.environ.get("TEST_DATABASE_URL"))

@@ -12,14 +12,15 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import RUN_POSTGRES
-from helpers import fresh_app
+from helpers import fresh_app, run_postgres
 
 from consult import search
 from consult.comments.service import CommentInput, submit_comment, withdraw_comment
 from consult.extensions import db
 from consult.models import Comment, CommentStatus, Consultation, User, utcnow
 from consult.search import postgres_engine, whoosh_engine
+
+RUN_POSTGRES = run_postgres()
 
 DOC = """# Allotments
 

@@ -9,8 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import RUN_POSTGRES
-from helpers import fresh_app
+from helpers import fresh_app, run_postgres
 from sqlalchemy import func, select, text
 
 from consult import create_app, search
@@ -18,6 +17,8 @@ from consult.config import ConfigError, from_environment
 from consult.extensions import db
 from consult.models import Comment, SearchChange, utcnow
 from consult.search import postgres_engine, query
+
+RUN_POSTGRES = run_postgres()
 
 pytestmark = pytest.mark.postgres
 needs_postgres = pytest.mark.skipif(not RUN_POSTGRES, reason="needs PostgreSQL (CI=true or TEST_DATABASE_URL)")

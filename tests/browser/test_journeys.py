@@ -300,8 +300,9 @@ def test_official_creates_publishes_and_revises_a_consultation(page):
 
     preview = page.locator("#preview")
     expect(preview.get_by_role("heading", level=2)).to_have_text("What changes in version 2")
-    expect(preview.locator(".change-counts")).to_contain_text("1 edited")
-    expect(preview.locator(".change-counts")).to_contain_text("1 new")
+    paragraphs = preview.locator(".change-counts").first  # then what happens to the comments
+    expect(paragraphs).to_contain_text("1 edited")
+    expect(paragraphs).to_contain_text("1 new")
     expect(preview.locator(".change-edited ins")).to_contain_text("monthly")
     check_page(page, "official: preview of version 2")
     page.get_by_role("button", name="Publish version 2").click()
@@ -612,8 +613,9 @@ def test_official_reads_the_analysis_and_themes(page):
     page.goto("/manage/federal-source-code-policy/analysis")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Analysis: Federal Source Code Policy")
-    chart = page.locator("svg.chart")
+    chart = page.get_by_role("img", name=re.compile("Comments per day"))
     expect(chart).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Stance of"))).to_be_visible()
     expect(chart).to_have_attribute("role", "img")
     expect(chart).to_have_attribute("aria-label", re.compile("Comments per day"))
     check_page(page, "official: analysis")
