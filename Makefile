@@ -1,8 +1,12 @@
 # Consult: `make run` serves the demo, `make test` runs the whole suite, `make test-fast` the quick tier.
+# Another address or port: `make run PORT=5050` (or HOST=0.0.0.0 to listen on every interface).
 VENV      ?= .venv
 PYTHON    ?= python3
 BIN        = $(VENV)/bin
+# What running needs (`make run`, `make install`), and that plus the test extras (pytest,
+# Playwright, the linters) for `make test`, `make test-fast`, `make lint` and `make bench`.
 STAMP      = $(VENV)/.installed
+TEST_STAMP = $(VENV)/.installed-test
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 export CONSULT_ENV ?= development
@@ -14,16 +18,22 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP) $(TEST_STAMP)
 
 install: $(STAMP)
 
+# The links in development mail point at the port served, unless SITE_URL says otherwise.
 run: $(STAMP)
 	$(BIN)/consult init-db
 	$(BIN)/consult demo
 	@echo "Serving Consult on http://$(HOST):$(PORT)/ with a background worker beside it (Ctrl-C stops both)"
-	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/consult worker & worker=$$!; \
 	SEARCH_INDEXER_THREAD=1 $(BIN)/consult run --host $(HOST) --port $(PORT)
 
@@ -32,7 +42,7 @@ run: $(STAMP)
 PYTEST_WORKERS ?= 2
 
 # ruff (settings in pyproject.toml) over the whole tree, then mypy over consult, documents, moderation.
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
@@ -42,13 +52,13 @@ test: lint
 
 # Everything but the tests marked slow (browser journeys, schemathesis, real server processes:
 # see tests/conftest.py). For the edit-test loop; `make test` and CI still run the lot.
-test-fast: $(STAMP)
+test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 # The quick benchmarks (a few minutes): documents/ timings, then the load benchmark on SQLite
 # and PostgreSQL (needs a server on 127.0.0.1:5432); writes docs/performance.md.
 # The full run (1,000,000 comments) is described in bench/README.md.
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_documents.py
 	$(BIN)/python bench/load.py --quick
 
