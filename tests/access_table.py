@@ -117,6 +117,15 @@ ACCESS = {
     "api.themes": "public",
     "api.response": "public",
     "api.openapi": "public",
+    # /api/v1 itself: a page for people, JSON for programs (consult/api/views.py).
+    "api_index": "public",
+    # The site's own pages (consult/site_pages.py): public; editing them is for administrators.
+    "pages.privacy": "public",
+    "pages.accessibility": "public",
+    "pages.contact": "public",
+    "pages.index": "admin",
+    "pages.edit": "admin",
+    "pages.restore": "admin",
     # Background jobs and mail that failed (consult/jobs/views.py), the rebuild button (consult/search/views.py).
     "jobs.index": "admin",
     "search.reindex": "admin",

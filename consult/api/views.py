@@ -4,7 +4,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from consult.api.openapi import build_document
 from consult.archive import service
@@ -12,6 +12,38 @@ from consult.extensions import db
 from consult.models import Consultation
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def index():
+    """/api/v1 itself: a short page for people that links the OpenAPI document, or the same
+    links as JSON for a program (one that asks for JSON, or for anything)."""
+    links = {
+        "openapi": url_for("api.openapi", _external=True),
+        "consultations": url_for("api.consultations", _external=True),
+        "documentation": url_for("api_index", _external=True),
+    }
+    accept = request.accept_mimetypes
+    wants_html = accept.best_match(["application/json", "text/html"]) == "text/html" \
+        and accept["text/html"] > accept["application/json"]
+    if wants_html:
+        response = current_app.make_response(render_template(
+            "pages/api.html", links=links, licence=_licence(), example=url_for(
+                "api.consultations", per_page=5, _external=True)))
+    else:
+        response = jsonify(name=f"{current_app.config['SITE_NAME']} API", version="1",
+                           description="Read-only JSON: public consultations, their versions and "
+                                       "paragraphs, published comments and responses.",
+                           links=links, licence=_licence())
+    response.vary.add("Accept")
+    return response
+
+
+# /api/v1 is the application's own rule (endpoint "api_index"), not the blueprint's: the
+# blueprint's endpoints are the data operations the OpenAPI document describes, one for one.
+@bp.record_once
+def _add_index(state) -> None:
+    for rule in ("/api/v1", "/api/v1/"):
+        state.app.add_url_rule(rule, "api_index", index, methods=["GET"])
 
 
 def _consultation(slug: str) -> Consultation:
