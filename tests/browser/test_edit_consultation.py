@@ -93,3 +93,60 @@ def test_official_edits_a_published_consultation_and_the_public_sees_the_history
     expect(section).not_to_contain_text("Official")  # what changed, not who changed it
     check_page(visitor, "edit details: the public history")
     save_screenshot(visitor, "20-1-public-history")
+
+
+ADMIN = "admin@demo.consult.test"
+
+
+@pytest.mark.browser
+def test_the_other_new_pages_of_issue_20_pass_axe_and_the_validator(page, new_page):
+    """Items 5 and 6: the paragraph picker, the stance chart, the print button, the site's own
+    pages, their administrator's editor and the API's page, each through check_page."""
+    visitor = new_page(javascript=False)
+    visitor.goto("/")
+    expect(visitor.locator(".site-intro")).to_contain_text("is where draft policies are published for comment")
+    for path, title in (("/privacy", "Privacy notice"), ("/accessibility", "Accessibility statement"),
+                        ("/contact", "Contact"), ("/api/v1", "Open data API")):
+        visitor.get_by_role("contentinfo").get_by_role("link", name=title).click()
+        expect(visitor.get_by_role("heading", level=1)).to_have_text(title)
+        assert visitor.url.endswith(path), visitor.url
+        check_page(visitor, f"first minutes: {title}")
+
+    # The public response: with JavaScript, a Print button.
+    page.goto("/c/federal-source-code-policy/response")
+    expect(page.get_by_role("button", name="Print this response")).to_be_visible()
+    check_page(page, "response: with its print button")
+
+    sign_in(page, OFFICIAL, DEMO_PASSWORD, "picker")
+    page.goto("/manage/federal-source-code-policy/analysis")
+    chart = page.locator("svg.stance-chart")
+    expect(chart).to_have_attribute("role", "img")
+    expect(chart).to_have_attribute("aria-label", re.compile(r"^Stance of \d+ published comments: support \d+"))
+    check_page(page, "analysis: the stance chart")
+
+    page.goto("/manage/eudi-wallet-trust-model/themes")
+    title = f"Picker {_marker()}"
+    page.get_by_label("Title of the theme").fill(title)
+    page.get_by_role("button", name=re.compile("^Start")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Theme: {title}")
+    expect(page.locator("#paragraphs")).to_contain_text("No paragraph is linked to this theme yet")
+    page.get_by_label("Find paragraphs by number or words").fill("relying party")
+    page.get_by_role("button", name="Find", exact=True).click()
+    expect(page.locator("#found-heading")).to_contain_text("match “relying party”")
+    check_page(page, "theme: paragraph picker with search results")
+    page.locator(".picker-choices input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Link the ticked paragraphs to this theme").click()
+    expect(page.get_by_role("status")).to_contain_text("1 paragraph linked to this theme.")
+    expect(page.locator("#paragraphs-heading")).to_have_text("Paragraphs this theme changed (1)")
+    check_page(page, "theme: a paragraph linked")
+
+    admin = new_page()
+    admin.goto("/privacy")
+    sign_in(admin, ADMIN, DEMO_PASSWORD, "site pages")
+    admin.goto("/admin/pages")
+    check_page(admin, "site pages: the administrator's list")
+    admin.get_by_role("link", name="Edit the contact").click()
+    admin.get_by_label("The page's text, in Markdown").fill("## Write to us\n\nConsult team, Town Hall.")
+    admin.get_by_role("button", name="Preview").click()
+    expect(admin.locator(".manage-preview")).to_contain_text("Write to us")
+    check_page(admin, "site pages: editing with a preview")
