@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if exc is None:
             end_read_transaction(db.session)
 
-    from consult import accounts, cli, compression, jobs, search, web
+    from consult import accounts, cli, compression, i18n, jobs, search, web
     from consult.api import views as api_views
     from consult.archive import views as archive_views
     from consult.comments import views as comment_views
@@ -76,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.url_map.converters["int"] = web.WholeNumberConverter  # before any route is added
     accounts.init_app(app)
+    i18n.init_app(app)  # Flask-Babel: the request's language (English, Cymraeg), the catalogues
     web.init_app(app)
     compression.init_app(app)
     cli.init_app(app)

@@ -46,7 +46,6 @@ class Status(enum.StrEnum):
 
 _STATUS_WORDS = {"draft": "a draft", "responded": "closed, with the department's response published"}
 
-
 MODERATION_MODES = ("pre", "post", "reactive")
 
 
@@ -67,6 +66,7 @@ class User(UserMixin, Base):
     deleted_at: Mapped[datetime | None]
     # Set by an administrator: the account cannot sign in; its comments stay (None: active).
     deactivated_at: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8))  # "en", "cy": chosen on the site (None: never chose)
 
     def get_id(self) -> str:
         """Flask-Login session id: the user id plus the session version."""

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, ValidationError
 
 import documents
+from consult import i18n
 from consult.extensions import db
 
 BUSY_RETRY_AFTER = 5
@@ -55,7 +56,7 @@ def init_app(app: Flask) -> None:
     def localtime(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
         if value is None:
             return ""
-        return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+        return i18n.local_time(value, fmt, zone)  # English exactly as strftime; month names translated
 
     @app.template_filter("isotime")
     def isotime(value: datetime | None) -> str:
@@ -122,8 +123,10 @@ def init_app(app: Flask) -> None:
         # A locked or unreachable database is a temporary state: say so, never a stack trace.
         app.logger.warning("database unavailable: %s", error)
         db.session.rollback()
-        message = ("The site is very busy right now. Nothing you sent was stored; "
-                   f"please try again in {BUSY_RETRY_AFTER} seconds.")
+        message = i18n.ngettext("The site is very busy right now. Nothing you sent was stored; "
+                                "please try again in %(num)d second.",
+                                "The site is very busy right now. Nothing you sent was stored; "
+                                "please try again in %(num)d seconds.", BUSY_RETRY_AFTER)
         headers = {"Retry-After": str(BUSY_RETRY_AFTER)}
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return {"ok": False, "error": message}, 503, headers
@@ -131,16 +134,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        message = ("This form has expired or was sent from another site, so nothing was done. "
-                   "Go back, reload the page and send it again: your browser normally keeps "
-                   "what you typed.")
+        message = i18n.gettext("This form has expired or was sent from another site, so nothing was done. "
+                               "Go back, reload the page and send it again: your browser normally keeps "
+                               "what you typed.")
         if request.accept_mimetypes.best == "application/json":
             return {"ok": False, "error": message}, 400
-        return render_template("error.html", error=error, message=message), 400
+        name, _ = i18n.http_error_text(error.code, error.name, None)
+        return render_template("error.html", error=error, name=name, message=message), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return {"error": error.name, "message": error.description}, error.code, headers
-        return render_template("error.html", error=error), error.code, headers
+        name, description = i18n.http_error_text(error.code, error.name, error.description)
+        return render_template("error.html", error=error, name=name, message=description), error.code, headers

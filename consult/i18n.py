@@ -1,0 +1,215 @@
+"""Languages: Flask-Babel (the only importer), which language a request is read in, and its catalogues.
+
+The language of a request is, in this order: the URL's ``lang`` parameter (a Welsh link opens in
+Welsh), the reader's remembered choice (a cookie set whenever the URL named a language), a
+signed-in user's stored language (``users.language``), the browser's Accept-Language, English.
+Every page offers the other language at the same address (`language_links`), and
+``<link rel="alternate" hreflang>`` for each.
+
+The catalogues are translations/<lang>/LC_MESSAGES/messages.po in the repository. They are
+compiled at start-up into the instance folder when missing or older than the .po, so every way of
+starting Consult (make run, gunicorn, the tests, CI on a fresh clone) has them with no build step
+to forget, and an installed copy whose source tree is read-only still works.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+from flask_login import current_user
+from sqlalchemy import update
+
+from consult.database import read_then_write
+from consult.extensions import db
+from consult.models import User
+
+__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "N_", "current_language", "local_time"]
+
+TRANSLATIONS_SOURCE = Path(__file__).resolve().parent.parent / "translations"
+# Each language's own name, as its speakers write it: the switch shows these untranslated.
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+DEFAULT_LANGUAGE = "en"
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+babel = Babel()
+
+
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention pybabel extracts by default)
+    """Mark a message for extraction only; it is translated later, where it is shown."""
+    return message
+
+
+def _language_in_url() -> str | None:
+    asked = request.args.get("lang")
+    return asked if asked in LANGUAGES else None
+
+
+def select_language() -> str:
+    """The request's language: URL, remembered choice, the user's stored one, the browser's, English."""
+    chosen = _language_in_url()
+    if chosen:
+        return chosen
+    remembered = request.cookies.get(COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    if current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The two-letter code of the language this request is read in ("en" outside a request)."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def store_language(session, user_id: int, code: str) -> None:
+    """Record a user's chosen language, used for their pages (and later their mail)."""
+    session.execute(update(User).where(User.id == user_id).values(language=code))
+
+
+def language_url(code: str) -> str:
+    """This page in another language: the same path and query, with ``lang`` replaced."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    args.append(("lang", code))
+    return f"{request.script_root}{request.path}?{urlencode(args)}"
+
+
+def language_links() -> list[dict[str, str | bool]]:
+    """The language switch: each language's name, code, this page's address in it, and whether it is current."""
+    here = current_language()
+    return [{"code": code, "name": name, "url": language_url(code), "current": code == here}
+            for code, name in LANGUAGES.items()]
+
+
+# strftime directives the templates use, in Babel's (CLDR) pattern language.
+_STRFTIME_TO_CLDR = {"%-d": "d", "%d": "dd", "%B": "MMMM", "%b": "MMM", "%Y": "y",
+                     "%H": "HH", "%M": "mm", "%S": "ss"}
+
+
+def _cldr_pattern(fmt: str) -> str:
+    out, i = [], 0
+    while i < len(fmt):
+        for directive, field in _STRFTIME_TO_CLDR.items():
+            if fmt.startswith(directive, i):
+                out.append(field)
+                i += len(directive)
+                break
+        else:
+            char = fmt[i]
+            out.append(f"'{char}'" if char.isalpha() else ("''" if char == "'" else char))
+            i += 1
+    return "".join(out)
+
+
+def local_time(value: datetime, fmt: str, zone) -> str:
+    """A stored (naive UTC) time shown in the site's zone, with month names in the reader's language.
+
+    English keeps strftime's output exactly as before; other languages get Babel's names
+    ("3 Mawrth 2026, 14:05") from the same format.
+    """
+    moment = value.replace(tzinfo=UTC).astimezone(zone)
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return moment.strftime(fmt)
+    return format_datetime(moment, _cldr_pattern(fmt), tzinfo=zone, locale=language)
+
+
+# Werkzeug's names and default descriptions of the errors Consult shows, word for word (a test
+# compares them), so they can be translated; a description a view gave is shown as it is.
+_HTTP_ERRORS = {
+    400: (N_("Bad Request"),
+          N_("The browser (or proxy) sent a request that this server could not understand.")),
+    403: (N_("Forbidden"),
+          N_("You don't have the permission to access the requested resource. It is either read-protected "
+             "or not readable by the server.")),
+    404: (N_("Not Found"),
+          N_("The requested URL was not found on the server. If you entered the URL manually please check "
+             "your spelling and try again.")),
+    405: (N_("Method Not Allowed"), N_("The method is not allowed for the requested URL.")),
+    409: (N_("Conflict"),
+          N_("A conflict happened while processing the request. The resource might have been modified "
+             "while the request was being processed.")),
+    410: (N_("Gone"),
+          N_("The requested URL is no longer available on this server and there is no forwarding address. "
+             "If you followed a link from a foreign page, please contact the author of this page.")),
+    413: (N_("Request Entity Too Large"), N_("The data value transmitted exceeds the capacity limit.")),
+    429: (N_("Too Many Requests"), N_("This user has exceeded an allotted request count. Try again later.")),
+    500: (N_("Internal Server Error"),
+          N_("The server encountered an internal error and was unable to complete your request. Either the "
+             "server is overloaded or there is an error in the application.")),
+    503: (N_("Service Unavailable"),
+          N_("The server is temporarily unable to service your request due to maintenance downtime or "
+             "capacity problems. Please try again later.")),
+}
+
+
+def http_error_text(code: int | None, name: str, description: str | None) -> tuple[str, str | None]:
+    """An HTTP error's name and description in the reader's language, where they are Werkzeug's own."""
+    known = _HTTP_ERRORS.get(code or 0)
+    if known is None:
+        return name, description
+    english_name, english_description = known
+    return (gettext(english_name) if name == english_name else name,
+            gettext(english_description) if description == english_description else description)
+
+
+def compile_catalogues(source: Path, target: Path) -> None:
+    """Compile each language's messages.po into target/<lang>/LC_MESSAGES/messages.mo when stale."""
+    for po_path in sorted(source.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = target / po_path.relative_to(source).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside and moved into place: two processes starting at once never read half a file.
+        handle, temporary = tempfile.mkstemp(dir=mo_path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as mo_file:
+            write_mo(mo_file, catalog)
+        os.replace(temporary, mo_path)
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel, compile the catalogues, remember choices and give templates the switch."""
+    compiled = Path(app.instance_path) / "translations"
+    compile_catalogues(TRANSLATIONS_SOURCE, compiled)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["SITE_TIMEZONE"])
+    babel.init_app(app, locale_selector=select_language)
+
+    @app.before_request
+    def _store_signed_in_choice() -> None:
+        chosen = _language_in_url()
+        if (chosen and request.method == "GET" and current_user.is_authenticated
+                and getattr(current_user, "language", None) != chosen):
+            with read_then_write(db.session) as write:
+                write()
+                store_language(db.session, current_user.id, chosen)
+
+    @app.after_request
+    def _remember_choice(response):
+        chosen = _language_in_url()
+        if chosen and request.cookies.get(COOKIE) != chosen:
+            response.set_cookie(COOKIE, chosen, max_age=COOKIE_MAX_AGE, secure=request.is_secure,
+                                httponly=True, samesite="Lax")
+        if response.mimetype == "text/html":
+            # The same address is English or Welsh by cookie and browser: caches must keep both.
+            response.vary.add("Cookie")
+            response.vary.add("Accept-Language")
+        return response
+
+    @app.context_processor
+    def _languages() -> dict:
+        return {"current_language": current_language, "language_links": language_links,
+                "language_url": language_url}
