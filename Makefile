@@ -11,7 +11,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 5000
 export CONSULT_ENV ?= development
 
-.PHONY: run lint test test-fast install bench clean
+.PHONY: run lint test test-fast install bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ test-fast: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_documents.py
 	$(BIN)/python bench/load.py --quick
+
+# Translations: every marked message (settings in pyproject.toml, [tool.babel]) into
+# translations/messages.pot, then each translations/<lang>/LC_MESSAGES/messages.po updated to match:
+# translate what is new or fuzzy there. The .mo files are compiled at start-up (consult/i18n.py).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F pyproject.toml --no-location --sort-output --project Consult \
+	  --copyright-holder "Consult contributors" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

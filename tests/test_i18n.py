@@ -1,0 +1,213 @@
+"""English and Welsh (issue 21, first slice): choosing a language, remembering it, and the catalogue.
+
+Marked so far: templates/base.html (every page's header, navigation, footer, skip link and the
+language switch), the home page (templates/consult/index.html) and the error pages.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+from werkzeug import exceptions
+
+from consult import i18n
+from consult.extensions import db
+from consult.models import User
+from tests.helpers import make_user, put_signed_in
+
+REPO = Path(__file__).resolve().parent.parent
+WELSH_CATALOGUE = REPO / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
+
+
+def _html_lang(page: str) -> str:
+    return re.search(r'<html lang="([^"]+)">', page).group(1)
+
+
+def _switch_link(page: str, code: str) -> str:
+    """The language switch's link to `code`, unescaped."""
+    nav = re.search(r'<nav class="language-switch"[^>]*>(.*?)</nav>', page, re.S).group(1)
+    link = re.search(rf'<a href="([^"]+)" lang="{code}"', nav)
+    assert link, f"no link to {code} in the switch: {nav}"
+    return html.unescape(link.group(1))
+
+
+def test_lang_cy_in_the_url_gives_the_home_page_in_welsh(client):
+    english = client.get("/").get_data(as_text=True)
+    assert _html_lang(english) == "en"
+    assert "<h1>Consultations</h1>" in english and "Skip to main content" in english
+
+    response = client.get("/?lang=cy")
+    welsh = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert _html_lang(welsh) == "cy"
+    assert "<h1>Ymgynghoriadau</h1>" in welsh
+    assert "Neidio i&#39;r prif gynnwys" in welsh or "Neidio i'r prif gynnwys" in welsh
+    assert "Ar agor nawr" in welsh and "Open now" not in welsh
+    assert "Mewngofnodi" in welsh and ">Sign in<" not in welsh
+    assert "Hysbysiad preifatrwydd" in welsh and "Privacy notice" not in welsh
+
+
+def test_the_switch_keeps_the_reader_on_the_same_page_with_its_query(client):
+    page = client.get("/search?q=parking+fees&page=2").get_data(as_text=True)
+    # Each language is named in itself and marked as such; the current one is not a link.
+    assert '<span lang="en" aria-current="true">English</span>' in page
+    target = urlsplit(_switch_link(page, "cy"))
+    assert target.path == "/search"
+    assert parse_qs(target.query) == {"q": ["parking fees"], "page": ["2"], "lang": ["cy"]}
+    assert re.search(r'<a href="[^"]+" lang="cy" hreflang="cy">Cymraeg</a>', page)
+
+    welsh = client.get(_switch_link(page, "cy")).get_data(as_text=True)
+    assert _html_lang(welsh) == "cy"
+    back = urlsplit(_switch_link(welsh, "en"))
+    assert back.path == "/search"
+    assert parse_qs(back.query) == {"q": ["parking fees"], "page": ["2"], "lang": ["en"]}
+
+
+def test_the_choice_is_remembered_on_the_next_page_and_can_be_changed_back(client):
+    first = client.get("/?lang=cy")
+    assert "lang=cy" in first.headers["Set-Cookie"]
+    archive = client.get("/consultations").get_data(as_text=True)
+    assert _html_lang(archive) == "cy"
+    assert ">Archif</a>" in archive
+
+    client.get("/?lang=en")
+    assert _html_lang(client.get("/consultations").get_data(as_text=True)) == "en"
+
+
+def test_a_first_visit_follows_accept_language(client, app):
+    welsh = client.get("/", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"})
+    assert _html_lang(welsh.get_data(as_text=True)) == "cy"
+    assert "Set-Cookie" not in welsh.headers or "lang=" not in welsh.headers["Set-Cookie"]
+    assert "Accept-Language" in welsh.headers["Vary"]
+
+    other = app.test_client()
+    assert _html_lang(other.get("/", headers={"Accept-Language": "fr, de"}).get_data(as_text=True)) == "en"
+    # A Welsh browser that chose English on the site stays in English.
+    other.get("/?lang=en")
+    assert _html_lang(other.get("/", headers={"Accept-Language": "cy"}).get_data(as_text=True)) == "en"
+
+
+def test_an_unknown_language_in_the_url_falls_back_and_is_not_remembered(client):
+    response = client.get("/?lang=xx")
+    assert response.status_code == 200
+    assert _html_lang(response.get_data(as_text=True)) == "en"
+    assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+def test_a_signed_in_users_stored_language_is_used(app):
+    user_id = make_user(app, "gwen@example.org", name="Gwen")
+    with app.app_context():
+        db.session.get(User, user_id).language = "cy"
+        db.session.commit()
+    client = app.test_client()
+    put_signed_in(client, app, f"{user_id}:1")
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _html_lang(page) == "cy"
+    assert "Wedi mewngofnodi fel <bdi>Gwen</bdi>" in page
+    assert "Allgofnodi" in page
+
+
+def test_a_signed_in_users_choice_is_stored_for_their_next_visit(app):
+    user_id = make_user(app, "huw@example.org", name="Huw")
+    client = app.test_client()
+    put_signed_in(client, app, f"{user_id}:1")
+    assert _html_lang(client.get("/?lang=cy").get_data(as_text=True)) == "cy"
+    with app.app_context():
+        assert db.session.get(User, user_id).language == "cy"
+
+    # Another browser, no cookie: the stored choice wins over its Accept-Language.
+    elsewhere = app.test_client()
+    put_signed_in(elsewhere, app, f"{user_id}:1")
+    assert _html_lang(elsewhere.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)) == "cy"
+
+
+def test_every_page_has_hreflang_alternates_for_both_languages(client):
+    page = client.get("/consultations?sort=title").get_data(as_text=True)
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="(\w+)" href="([^"]+)">', page))
+    assert set(alternates) == {"en", "cy"}
+    welsh = urlsplit(html.unescape(alternates["cy"]))
+    assert welsh.scheme == "http" and welsh.netloc == "localhost" and welsh.path == "/consultations"
+    assert parse_qs(welsh.query) == {"sort": ["title"], "lang": ["cy"]}
+
+
+def test_error_pages_are_in_the_readers_language_and_unchanged_in_english(client):
+    english = client.get("/no-such-page")
+    text = english.get_data(as_text=True)
+    assert english.status_code == 404
+    assert "<h1>Not Found</h1>" in text
+    assert html.escape(exceptions.NotFound.description) in text
+
+    welsh = client.get("/no-such-page?lang=cy")
+    text = welsh.get_data(as_text=True)
+    assert welsh.status_code == 404
+    assert _html_lang(text) == "cy"
+    assert "<h1>Tudalen heb ei chanfod</h1>" in text
+    assert "Ewch i&#39;r rhestr o ymgynghoriadau" in text or "Ewch i'r rhestr o ymgynghoriadau" in text
+    # The switch on an error page points at the same missing address in the other language.
+    assert urlsplit(_switch_link(text, "en")).path == "/no-such-page"
+
+
+def test_the_error_texts_to_translate_are_werkzeugs_own_word_for_word():
+    # If Werkzeug rewords one, English readers would otherwise see the old words.
+    for code, (name, description) in i18n._HTTP_ERRORS.items():
+        error = exceptions.default_exceptions[code]()
+        assert (error.name, error.description) == (name, description), code
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    (1, "ymhen eiliad."), (2, "ymhen dwy eiliad."), (3, "ymhen tair eiliad."),
+    (5, "ymhen 5 eiliad."), (6, "ymhen chwe eiliad."), (11, "ymhen 11 eiliad."),
+])
+def test_welsh_plurals_follow_babels_six_forms(app, count, expected):
+    singular = ("The site is very busy right now. Nothing you sent was stored; "
+                "please try again in %(num)d second.")
+    plural = ("The site is very busy right now. Nothing you sent was stored; "
+              "please try again in %(num)d seconds.")
+    with app.test_request_context("/?lang=cy"):
+        assert i18n.ngettext(singular, plural, count).endswith(expected)
+    with app.test_request_context("/"):
+        assert i18n.ngettext(singular, plural, count).endswith(
+            "in 1 second." if count == 1 else f"in {count} seconds.")
+
+
+def test_dates_keep_their_english_form_and_get_welsh_month_names(app):
+    localtime = app.jinja_env.filters["localtime"]
+    summer = datetime(2026, 7, 1, 12, 5)  # stored in UTC: 13:05 in Europe/London
+    with app.test_request_context("/"):
+        assert localtime(summer) == "1 July 2026, 13:05"
+        assert localtime(summer, "%-d %b %Y") == "1 Jul 2026"
+    with app.test_request_context("/?lang=cy"):
+        assert localtime(summer) == "1 Gorffennaf 2026, 13:05"
+        assert localtime(datetime(2026, 3, 3, 9, 0), "%-d %B %Y") == "3 Mawrth 2026"
+
+
+def test_every_marked_message_has_a_welsh_translation(tmp_path):
+    """Extract the marked messages afresh and fail on any the Welsh catalogue lacks or leaves empty."""
+    template = tmp_path / "messages.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(REPO / "pyproject.toml"),
+                                "-o", str(template), str(REPO)])
+    with template.open("rb") as f:
+        extracted = read_po(f)
+    with WELSH_CATALOGUE.open("rb") as f:
+        welsh = read_po(f, locale="cy")
+    assert welsh.num_plurals == 6
+    assert len(extracted) >= 50  # the marked slice: base.html, the home page, the error pages
+
+    problems = []
+    for message in extracted:
+        if not message.id:
+            continue
+        translated = welsh.get(message.id)
+        strings = (translated.string if isinstance(translated.string, tuple) else (translated.string,)
+                   ) if translated else ()
+        if translated is None:
+            problems.append(f"missing: {message.id!r}")
+        elif translated.fuzzy or not all(strings) or len(strings) != (6 if message.pluralizable else 1):
+            problems.append(f"untranslated or fuzzy: {message.id!r}")
+    assert problems == []
