@@ -78,8 +78,15 @@ def store_language(session, user_id: int, code: str) -> None:
 
 
 def language_url(code: str) -> str:
-    """This page in another language: the same path and query, with ``lang`` replaced."""
-    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    """This page in another language: the same path and query, with ``lang`` replaced.
+
+    A ``next`` that is not a path on this site is left out, as the sign-in pages leave it out:
+    the page never repeats an off-site address it was given.
+    """
+    from consult.accounts.service import safe_next  # (accounts will import this module for its messages)
+
+    args = [(key, value) for key, value in request.args.items(multi=True)
+            if key != "lang" and (key != "next" or safe_next(value))]
     args.append(("lang", code))
     return f"{request.script_root}{request.path}?{urlencode(args)}"
 

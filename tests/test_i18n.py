@@ -69,6 +69,14 @@ def test_the_switch_keeps_the_reader_on_the_same_page_with_its_query(client):
     assert parse_qs(back.query) == {"q": ["parking fees"], "page": ["2"], "lang": ["en"]}
 
 
+def test_the_switch_never_repeats_an_off_site_next(client):
+    page = client.get("/login?next=//evil.example").get_data(as_text=True)
+    assert "evil.example" not in page
+    assert parse_qs(urlsplit(_switch_link(page, "cy")).query) == {"lang": ["cy"]}
+    page = client.get("/login?next=/c/parking").get_data(as_text=True)
+    assert parse_qs(urlsplit(_switch_link(page, "cy")).query) == {"next": ["/c/parking"], "lang": ["cy"]}
+
+
 def test_the_choice_is_remembered_on_the_next_page_and_can_be_changed_back(client):
     first = client.get("/?lang=cy")
     assert "lang=cy" in first.headers["Set-Cookie"]
