@@ -150,7 +150,7 @@ def test_bad_queries_get_a_plain_message(indexed, app, query, message):
 @pytest.mark.parametrize("query", [
     "'; DROP TABLE comments; --", "standpipe') OR 1=1 --", "standpipe & !", "standpipe:* | rainwater",
     "<script>", "standpipe\\", "a:b:c", "((((standpipe", "standpipe))))", '"""', "standp*:*A", "title:",
-    "NOT NOT NOT", "*", "?", "::", "\x00standpipe",
+    "NOT NOT NOT", "*", "?", "::", "\x00standpipe", "NOT " * 120 + "standpipe",
 ])
 def test_odd_queries_never_fail_and_never_reach_the_syntax(indexed, app, query):
     try:
@@ -160,6 +160,25 @@ def test_odd_queries_never_fail_and_never_reach_the_syntax(indexed, app, query):
     else:
         assert results.total >= 0
     assert db.session.query(Comment).count() == 1  # and the table is still there
+
+
+PASTED = ("Rainwater butts would be cheaper than standpipes " + " ".join(f"w{n}" for n in range(200)))[:500]
+
+
+@pytest.mark.parametrize("query", [PASTED, "(" * 10 + "standpipe"])
+def test_a_long_pasted_text_or_deep_brackets_are_searched_not_an_error_page(indexed, app, query):
+    results = _find(app, query)
+    assert results.total >= 0  # (a pasted text of 110 words overflowed the stack on PostgreSQL)
+    page = app.test_client().get("/search", query_string={"q": query})
+    assert page.status_code == 200
+
+
+@pytest.mark.parametrize("query", ["(" * 11 + "standpipe", "(" * 480 + "standpipe"])
+def test_brackets_nested_too_deep_get_a_plain_message_on_every_engine(indexed, app, query):
+    with pytest.raises(search.SearchError, match="brackets inside brackets more than 10 deep"):
+        _find(app, query)
+    page = app.test_client().get("/search", query_string={"q": query})
+    assert "brackets inside brackets" in page.get_data(as_text=True)
 
 
 def test_every_word_must_match_unless_or_is_asked_for(indexed, app):

@@ -159,10 +159,12 @@ class _Builder:
             return func.tsquery_not(self.build(node.part))
         combine = func.tsquery_and if isinstance(node, syntax.All) else func.tsquery_or
         built = [self.build(part) for part in node.parts]
-        value = built[0]
-        for part in built[1:]:
-            value = combine(value, part)
-        return value
+        # Paired off level by level, not chained: a pasted paragraph of 150 words nests 8 calls
+        # deep rather than 150 (deeper than SQLAlchemy's compiler can recurse).
+        while len(built) > 1:
+            built = [combine(*built[n:n + 2]) if n + 1 < len(built) else built[n]
+                     for n in range(0, len(built), 2)]
+        return built[0]
 
 
 def tsquery_text(session: DbSession, query: str) -> str:

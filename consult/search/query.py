@@ -7,7 +7,9 @@ NOT binds tightest, then AND / ANDNOT, then OR, and the space between words (all
 loosest, so `fees parking OR permits` means fees and (parking or permits). An operator with
 nothing on one side is ignored, an unclosed bracket is closed at the end, and whoosh's boosts
 (`word^2`) and fuzzy marks (`word~`) are dropped. Only the Whoosh engine ignores this module
-(it has whoosh's own parser); tests/test_search_engines.py runs the same queries through both.
+(it has whoosh's own parser); tests/test_search.py runs the same queries through both.
+Brackets nest at most MAX_DEPTH deep (`depth`, checked for both engines), so neither reading a
+query nor the SQL made from it can run out of stack.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT"}
+MAX_DEPTH = 10  # brackets inside brackets; no one searching by hand needs more
 FIELDS = {"title", "text"}
 _WORDCHARS = re.compile(r"[^\W_]+")  # letters and digits of any script: what a lexeme may hold
 
@@ -90,6 +93,18 @@ def _tokens(query: str) -> list[tuple[str, str]]:
     return tokens
 
 
+def depth(query: str) -> int:
+    """How deep the query's brackets nest (those inside a phrase are words)."""
+    deepest = level = 0
+    for kind, _text in _tokens(query):
+        if kind == "(":
+            level += 1
+            deepest = max(deepest, level)
+        elif kind == ")":
+            level = max(level - 1, 0)
+    return deepest
+
+
 def _term(word: str) -> Term | None:
     field = None
     name, colon, rest = word.partition(":")
@@ -157,6 +172,8 @@ class _Parser:
         if token == ("op", "NOT"):
             self.take()
             part = self.unary()
+            if isinstance(part, Not):  # NOT NOT x is x
+                return part.part
             return Not(part) if part is not None else None
         self.take()
         if token[0] == "op":  # AND/OR with nothing before it

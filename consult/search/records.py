@@ -30,6 +30,8 @@ from consult.models import (
 )
 from moderation.db import DbSession
 
+from . import query as syntax
+
 KINDS = {"paragraph": "Document paragraph", "comment": "Comment", "response": "Response",
          "consultation": "Consultation"}
 MAX_QUERY = 500
@@ -236,6 +238,9 @@ def check_query(query: str, page: int) -> str:
         raise SearchError(f"Your search is {len(query):,} characters long; use at most {MAX_QUERY}.")
     if page < 1 or page > 1000:
         raise SearchError("That results page does not exist.")
+    if syntax.depth(query) > syntax.MAX_DEPTH:
+        raise SearchError(f"Your search has brackets inside brackets more than {syntax.MAX_DEPTH} deep. "
+                          "Use fewer brackets, or plain words.")
     return query
 
 
