@@ -12,6 +12,7 @@ ENV_KEYS = (
     "SEARCH_ENGINE",
     "OUTBOX_DIR",
     "SITE_NAME",
+    "SITE_OPERATOR",
     "SITE_TIMEZONE",
     "SITE_URL",
     "MAIL_SERVER",
@@ -74,6 +75,8 @@ def defaults(instance_path: str) -> dict:
         # How long a worker holds the mail it is sending before another may take it over.
         "MAIL_CLAIM_SECONDS": 300,
         "SITE_NAME": "Consult",
+        # Who runs the site ("Department for Transport"): the home page says so (site_pages).
+        "SITE_OPERATOR": "",
         "SITE_TIMEZONE": "Europe/London",
         # The address people reach the site at, for the links in mail: mail is delivered
         # outside any request (after it, or by a worker), so the request's host is not known.

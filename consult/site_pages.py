@@ -9,7 +9,6 @@ A module of its own, outside the areas: every page's footer links here.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -319,8 +318,7 @@ def restore(slug: str):
 
 def init_app(app: App) -> None:
     """Register the pages and the site's operator (SITE_OPERATOR: who runs the site)."""
-    # Read here until consult.config lists it: the name of the body that runs this site.
-    app.config.setdefault("SITE_OPERATOR", os.environ.get("SITE_OPERATOR", "").strip())
+    app.config["SITE_OPERATOR"] = (app.config.get("SITE_OPERATOR") or "").strip()
     app.register_blueprint(bp)
 
     @app.context_processor

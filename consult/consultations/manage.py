@@ -553,9 +553,4 @@ def new_version(slug: str):
     return redirect(url_for("consultations.changes", slug=slug, **compared), code=303)
 
 
-from consult import site_pages  # noqa: E402
 from consult.consultations import edit_views, orphan_views  # noqa: E402, F401  (their pages are on this blueprint)
-
-# The site's own pages (privacy, accessibility, contact) are registered with this blueprint
-# until create_app registers them itself.
-bp.record_once(lambda state: site_pages.init_app(state.app))
