@@ -33,6 +33,9 @@ SWAP_THRESHOLD = 0.35
 # A paragraph that moved: the quote with its neighbours' words, strict.
 MOVED_THRESHOLD = 0.62
 MOVED_MIN_TEXT = 0.55
+# A short text (fewer than DISTINCTIVE words) that moved: its neighbours' words must be this much
+# alike too.
+SHORT_MOVED_CONTEXT = 0.4
 # A split or a merge: the smaller text found almost whole in the larger, which it is a fair
 # share of.
 CONTAINED = 0.85
@@ -122,6 +125,7 @@ class _Matcher:
         self.match: dict[int, int] = {}  # index in new -> index in old
         self.used_old: set[int] = set()
         self.aligned: list[tuple[int, int]] = []  # in-order pairs (new, old), by new index
+        self.short: set[str] = set()  # short texts that repeat: weak evidence on their own
 
     def pair(self, n: int, o: int) -> None:
         self.match[n] = o
@@ -144,8 +148,8 @@ class _Matcher:
         # Short texts that repeat ("Introduction", "Wallet Providers,") anchor nothing on their
         # own: they join the alignment only next to a real match, as diff tools treat blank lines.
         counts = Counter(a) + Counter(b)
-        short = {key for key, count in counts.items() if count > 2 and len(key.split()) <= DISTINCTIVE}
-        blocks = SequenceMatcher(short.__contains__, a, b, autojunk=False).get_matching_blocks()
+        self.short = {key for key, count in counts.items() if count > 2 and len(key.split()) <= DISTINCTIVE}
+        blocks = SequenceMatcher(self.short.__contains__, a, b, autojunk=False).get_matching_blocks()
         for i, j, size in blocks:
             for k in range(size):
                 self.pair(new_free[j + k], old_free[i + k])
@@ -251,7 +255,12 @@ class _Matcher:
                     continue
                 if new_context is None:
                     new_context = new.context(n)
-                score = 0.8 * text + 0.2 * _jaccard(new_context, old.context(o))
+                around = _jaccard(new_context, old.context(o))
+                if len(new.words[n]) < DISTINCTIVE and around < SHORT_MOVED_CONTEXT:
+                    # "Introduction" or "Wallet Providers," elsewhere is another section's,
+                    # unless its neighbours came with it.
+                    continue
+                score = 0.8 * text + 0.2 * around
                 if score >= MOVED_THRESHOLD:
                     scored.append((score, same_number, -distance, n, o))
         scored.sort(reverse=True)
@@ -298,8 +307,8 @@ class _Matcher:
         old_tree, new_tree = _subtrees(self.old.paragraphs), _subtrees(self.new.paragraphs)
         old_owner = _owners(self.old.paragraphs)
         # A heading whose very words are still free on the other side waits for them.
-        free_old_keys = {self.old.keys[o] for o in old_tree if o not in self.used_old}
-        free_new_keys = {self.new.keys[h] for h in new_tree if h not in self.match}
+        free_old_keys = {self.old.keys[o] for o in old_tree if o not in self.used_old} - self.short
+        free_new_keys = {self.new.keys[h] for h in new_tree if h not in self.match} - self.short
         for _ in range(2):
             scored: list[tuple[float, int, int]] = []
             for h, (start, end) in new_tree.items():
