@@ -299,16 +299,20 @@ class _Matcher:
         bounded.sort(reverse=True)
         return [o for _, _, o in bounded[:CANDIDATES]]
 
-    def sections(self) -> None:
+    def sections(self, wait_for_twins: bool) -> None:
         """A heading whose section holds the paragraphs of an old section is that section's
         heading, renamed ("5.4 Standardised attestation formats" -> "5.3 Attestation formats
         and proof mechanisms"): the pair whose sections share most, as a share of the larger,
         at least half. Twice, so a chapter follows its renamed sections."""
         old_tree, new_tree = _subtrees(self.old.paragraphs), _subtrees(self.new.paragraphs)
         old_owner = _owners(self.old.paragraphs)
-        # A heading whose very words are still free on the other side waits for them.
-        free_old_keys = {self.old.keys[o] for o in old_tree if o not in self.used_old} - self.short
-        free_new_keys = {self.new.keys[h] for h in new_tree if h not in self.match} - self.short
+        # Before moved paragraphs are matched, a heading whose very words are free on the other
+        # side waits for them (unless they are generic): that heading may have moved.
+        free_old_keys: set[str] = set()
+        free_new_keys: set[str] = set()
+        if wait_for_twins:
+            free_old_keys = {self.old.keys[o] for o in old_tree if o not in self.used_old} - self.short
+            free_new_keys = {self.new.keys[h] for h in new_tree if h not in self.match} - self.short
         for _ in range(2):
             scored: list[tuple[float, int, int]] = []
             for h, (start, end) in new_tree.items():
@@ -400,9 +404,9 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
     matcher.pinned()
     matcher.align()
     matcher.fuzzy(moved=False)
-    matcher.sections()
+    matcher.sections(wait_for_twins=True)
     matcher.fuzzy(moved=True)
-    matcher.sections()
+    matcher.sections(wait_for_twins=False)
     split = matcher.splits()
     match = matcher.match
 
