@@ -33,7 +33,7 @@ SWAP_THRESHOLD = 0.35
 # A paragraph that moved: the quote with its neighbours' words, strict.
 MOVED_THRESHOLD = 0.62
 MOVED_MIN_TEXT = 0.55
-# A short text (fewer than DISTINCTIVE words) that moved: its neighbours' words must be this much
+# A short text that moved, edited or repeated elsewhere: its neighbours' words must be this much
 # alike too.
 SHORT_MOVED_CONTEXT = 0.4
 # A split or a merge: the smaller text found almost whole in the larger, which it is a fair
@@ -256,9 +256,11 @@ class _Matcher:
                 if new_context is None:
                     new_context = new.context(n)
                 around = _jaccard(new_context, old.context(o))
-                if len(new.words[n]) < DISTINCTIVE and around < SHORT_MOVED_CONTEXT:
-                    # "Introduction" or "Wallet Providers," elsewhere is another section's,
-                    # unless its neighbours came with it.
+                generic = new.keys[n] in self.short or (text < 1 and len(new.words[n]) < DISTINCTIVE)
+                if generic and around < SHORT_MOVED_CONTEXT:
+                    # "Introduction" elsewhere, or "Wallet Providers," become "Wallet Providers,
+                    # see Section 3.3,", is another section's unless its neighbours came with
+                    # it; a short text found once on each side, word for word, is the same.
                     continue
                 score = 0.8 * text + 0.2 * around
                 if score >= MOVED_THRESHOLD:
