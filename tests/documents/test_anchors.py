@@ -249,13 +249,14 @@ def test_a_moved_paragraph_is_carried_only_when_it_is_nearly_the_same():
 
 def test_a_renamed_heading_follows_its_section_not_a_namesake_elsewhere():
     """"5.1 Introduction" became "5.1 Attestation elements" (its paragraphs stayed under it);
-    the new "7.1 Introduction" of another chapter is new."""
+    the new "7.1 Introduction" of another chapter is new: "Introduction" is a heading many
+    chapters have, so its words alone say little."""
     intro = "Attestations are made of attributes, metadata and a proof of their integrity."
     more = "Each element is described in the sections below, with its encoding rules."
-    before = (f"## 5 Data model\n\n### 5.1 Introduction\n\n{intro}\n\n{more}\n\n"
-              f"## 6 Fees\n\n{BODY['fees']}\n")
-    after = (f"## 5 Data model\n\n### 5.1 Attestation elements\n\n{intro}\n\n{more}\n\n"
-             f"## 6 Fees\n\n{BODY['fees']}\n\n## 7 Payment\n\n### 7.1 Introduction\n\n{BODY['pay']}\n")
+    fees = f"## 6 Fees\n\n### 6.1 Introduction\n\n{BODY['fees']}\n"
+    before = f"## 5 Data model\n\n### 5.1 Introduction\n\n{intro}\n\n{more}\n\n{fees}"
+    after = (f"## 5 Data model\n\n### 5.1 Attestation elements\n\n{intro}\n\n{more}\n\n{fees}\n"
+             f"## 7 Payment\n\n### 7.1 Introduction\n\n{BODY['pay']}\n")
     old, new = _carry(before, after)
     assert _find(new, "5.1 Attestation").previous_anchor == _find(old, "5.1 Introduction").anchor
     assert _find(new, "7.1 Introduction").status == "new"
