@@ -248,3 +248,25 @@ def test_admin_forms_need_a_csrf_token(csrf_app):
     assert admin.post("/admin/users/invite", data={"email": "x@example.org", "display_name": "X",
                                                    "role": "admin"}).status_code == 400
     assert get_user(csrf_app, ada).deactivated_at is None
+
+
+NUL_MESSAGE = "holds a NUL character"
+
+
+def test_a_nul_character_in_a_search_or_an_email_gets_a_plain_message(app, auth, client):
+    """A NUL (which PostgreSQL's text cannot hold) was a 500 error page there, in the user search,
+    the invitation form, and the public sign-in, registration and reset forms."""
+    admin = auth.login(auth.user_id("admin"))
+    found = admin.get("/admin/users", query_string={"q": "mo\x00"})
+    assert found.status_code == 400 and NUL_MESSAGE in _html(found)
+    invited = admin.post("/admin/users/invite", data={"email": "mo\x00@example.org",
+                                                      "display_name": "Mo", "role": "moderator"})
+    assert invited.status_code == 400 and NUL_MESSAGE in _html(invited)
+    for url, data in (("/login", {"email": "a\x00@example.org", "password": PASSWORD}),
+                      ("/register", {"email": "a\x00@example.org", "display_name": "Ann",
+                                     "password": PASSWORD, "confirm": PASSWORD}),
+                      ("/reset", {"email": "a\x00@example.org"})):
+        response = client.post(url, data=data)
+        assert response.status_code == 400 and NUL_MESSAGE in _html(response), url
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User).where(User.email.like("%example.org"))) == 1

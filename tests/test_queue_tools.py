@@ -194,3 +194,11 @@ def test_moderators_find_a_person_and_see_their_comments_and_measures(app, queue
     assert "five: fees hurt small shops" in record and "2 in all" in record
     assert auth.as_("citizen").get("/moderation/people?q=ann").status_code == 403
     assert auth.as_("official").get("/moderation/people?q=ann").status_code == 403
+
+
+def test_a_nul_character_in_a_search_gets_a_plain_message(app, queue):
+    """PostgreSQL's text cannot hold a NUL: a search holding one was a 500 error page there."""
+    for url in ("/moderation/?q=fees%00", "/moderation/people?q=mo%00", "/moderation/audit?rule=%00"):
+        response = queue["mo"].get(url)
+        assert response.status_code == 400, url
+        assert "holds a NUL character" in html_lib.unescape(response.get_data(as_text=True))

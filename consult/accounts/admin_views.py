@@ -8,7 +8,7 @@ from flask_login import current_user
 from consult.accounts import role_required, service
 from consult.accounts.forms import ActionForm, DeactivateForm, InviteForm, RoleForm
 from consult.accounts.service import admin, deactivation, invitations
-from consult.accounts.service.common import AccountError
+from consult.accounts.service.common import AccountError, nul_problem
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.mail import MailError, send_mail
@@ -16,6 +16,17 @@ from consult.models import Role
 from consult.text import whole_number
 
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def refuse_nul() -> None:
+    """Before a blueprint's views: a query or form holding a NUL character is answered 400 with
+    a plain message (PostgreSQL's text cannot hold one: a NUL typed in a search or an email
+    field was a 500 there)."""
+    if problem := nul_problem([*request.args.lists(), *request.form.lists()]):
+        abort(400, description=problem)
+
+
+admin_bp.before_request(refuse_nul)
 
 ROLE_NAMES = {Role.CITIZEN.value: "Citizen", Role.MODERATOR.value: "Moderator",
               Role.OFFICIAL.value: "Official", Role.ADMIN.value: "Administrator"}

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from consult.accounts import SESSION_KEY, service
-from consult.accounts.admin_views import admin_bp
+from consult.accounts.admin_views import admin_bp, refuse_nul
 from consult.accounts.forms import (
     ActionForm,
     ChangePasswordForm,
@@ -32,6 +32,8 @@ from consult.models import utcnow
 from moderation import service as moderation_service
 
 bp = Blueprint("accounts", __name__)
+bp.before_request(refuse_nul)
+
 __all__ = ["admin_bp", "bp"]  # init_app registers both
 
 

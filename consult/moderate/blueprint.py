@@ -11,11 +11,14 @@ from typing import NoReturn
 from flask import Blueprint, abort, url_for
 from flask_login import current_user
 
+from consult.accounts.admin_views import refuse_nul
 from consult.extensions import db
 from consult.moderate import operations
 from moderation import service
 
 bp = Blueprint("moderation", __name__)
+
+bp.before_request(refuse_nul)
 
 
 def viewer() -> operations.Viewer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,20 @@ class InvalidToken(AccountError):
 
 
 # ---------------------------------------------------------------------------- validation
+
+NUL_REFUSED = ("What was sent holds a NUL character (character code 0), which nobody types and "
+               "which cannot be stored. Remove it, or type the text again, and send it once more.")
+
+
+def nul_problem(fields: Iterable[tuple[str, list[str]]]) -> str | None:
+    """NUL_REFUSED when a field's name or any of its values holds a NUL character (PostgreSQL's
+    text cannot, and refuses the whole query), else None. `fields`: (name, values) pairs, as a
+    MultiDict's lists() gives them."""
+    for name, values in fields:
+        if "\x00" in name or any("\x00" in value for value in values):
+            return NUL_REFUSED
+    return None
+
 
 def safe_next(target: str | None) -> str | None:
     """The target if it is a path on this site, else None (no open redirects)."""
