@@ -157,3 +157,13 @@ def test_the_trail_and_its_csv_are_for_moderators(app, trail, auth):
         assert client.get("/moderation/audit.csv").status_code == 403
     anonymous = app.test_client().get("/moderation/audit.csv")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_dates_at_the_ends_of_the_calendar_are_read_not_an_error_page(app, trail):
+    mo = trail["mo_client"]
+    # The day after 31 December 9999 does not exist: that was a 500 error page.
+    last = mo.get("/moderation/audit?from=9999-12-31&to=9999-12-31")
+    assert last.status_code == 200 and "No entries match these filters" in _text(last)
+    everything = mo.get("/moderation/audit?from=0001-01-01&to=9999-12-31")
+    assert everything.status_code == 200 and "Mo (moderator) rejected" in _text(everything)
+    assert "Mo (moderator) rejected" in mo.get("/moderation/audit.csv?to=9999-12-31").get_data(as_text=True)

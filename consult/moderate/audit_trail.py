@@ -82,9 +82,15 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _utc(day: date, zone: ZoneInfo) -> datetime:
-    """Midnight at the start of a day in the site's zone, as the naive UTC the entries store."""
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+def _utc(day: date, zone: ZoneInfo, days_after: int = 0) -> datetime | None:
+    """Midnight at the start of a day (or of `days_after` days later) in the site's zone, as the
+    naive UTC the entries store; None past the calendar's ends (1 January of year 1, 31 December
+    9999), which bound nothing."""
+    try:
+        start = datetime.combine(day + timedelta(days=days_after), time(), tzinfo=zone)
+        return start.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:
+        return None
 
 
 def consultations(session: DbSession) -> list[Consultation]:
@@ -142,7 +148,7 @@ def read_request(session: DbSession, args: Mapping[str, str], zone: ZoneInfo) ->
     if "from" in days:
         values["since"] = _utc(days["from"], zone)
     if "to" in days:
-        values["until"] = _utc(days["to"] + timedelta(days=1), zone)
+        values["until"] = _utc(days["to"], zone, days_after=1)
     before_text = (args.get("before") or "").strip()
     before = whole_number(before_text, 18)
     if before_text and before is None:
