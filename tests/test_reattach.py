@@ -214,6 +214,17 @@ def test_reattaching_is_refused_for_a_target_not_current_or_a_paragraph_not_remo
             parking["kept"], parking["edited"], parking["removed"]}
 
 
+def test_a_nul_character_in_an_anchor_is_refused_with_a_message(app, as_official, parking):
+    """PostgreSQL's text cannot hold a NUL: an anchor with one was a 500 error page there."""
+    _publish(as_official)
+    target = _option(_html(as_official.get("/manage/parking/orphaned")), "2.2: Zones are reviewed")
+    response = as_official.post(f"/manage/parking/orphaned/{parking['removed']}/reattach", data={"to": "x\x00"})
+    assert response.status_code == 400 and "has no paragraph" in _html(response)
+    response = as_official.post("/manage/parking/orphaned/x%00/reattach", data={"to": target})
+    assert response.status_code == 400 and "No version of this document has a paragraph" in _html(response)
+    assert _anchors_of(app, parking["on_removed"]) == {parking["removed"]}
+
+
 @pytest.mark.parametrize("role", ["citizen", "moderator"])
 def test_only_officials_may_see_or_reattach_orphaned_comments(app, auth, parking, as_official, role):
     _publish(as_official)
@@ -260,18 +271,18 @@ def test_reattaching_needs_the_csrf_token_of_the_confirmation_page(csrf_app):
 
 
 def test_a_moved_comment_is_found_under_its_new_paragraph_and_exported_with_the_move(
-        app, tmp_path, as_official, parking):
-    index = str(tmp_path / "index")
+        app, as_official, parking):
+    engine = search.engine(app.config)  # Whoosh on SQLite; PostgreSQL's own search on PostgreSQL
     _publish(as_official)
     with app.app_context():
-        search.apply_changes(index, db.session)
-        [hit] = search.search(index, "errands", kinds=("comment",)).hits[:1]
+        engine.apply_changes(db.session)
+        [hit] = engine.search(db.session, "errands", kinds=("comment",)).hits[:1]
         assert hit.anchor == parking["removed"]
     target = _option(_html(as_official.get("/manage/parking/orphaned")), "2.2: Zones are reviewed")
     as_official.post(f"/manage/parking/orphaned/{parking['removed']}/reattach", data={"to": target})
     with app.app_context():
-        search.apply_changes(index, db.session)
-        hits = search.search(index, "errands", kinds=("comment",)).hits
+        engine.apply_changes(db.session)
+        hits = engine.search(db.session, "errands", kinds=("comment",)).hits
         assert {h.anchor for h in hits} == {target}
         assert {h.number for h in hits} == {"1.2"}  # the number it was written on
     rows = list(csv.DictReader(io.StringIO(_html(as_official.get("/c/parking/comments.csv")))))

@@ -111,6 +111,8 @@ def reattach(session: DbSession, consultation: Consultation, from_anchor: str, t
              actor_id: int | None, current: DocumentVersion) -> Reattachment:
     """Move every comment on a removed paragraph to a paragraph of the current version, and
     record it; refused (ServiceError) if the paragraph is not removed or the target not current."""
+    # PostgreSQL's text cannot hold a NUL (a query with one fails): such an anchor is none of ours.
+    from_anchor, to_anchor = from_anchor.replace("\x00", "\ufffd"), to_anchor.replace("\x00", "\ufffd")
     target = session.scalar(select(Paragraph).where(Paragraph.version_id == current.id,
                                                     Paragraph.anchor == to_anchor))
     if target is None:
