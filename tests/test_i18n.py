@@ -211,7 +211,7 @@ def test_every_marked_message_has_a_welsh_translation(tmp_path):
     for message in extracted:
         if not message.id:
             continue
-        translated = welsh.get(message.id)
+        translated = welsh.get(message.id, context=message.context)
         strings = (translated.string if isinstance(translated.string, tuple) else (translated.string,)
                    ) if translated else ()
         if translated is None:
