@@ -157,6 +157,23 @@ def test_deactivating_ends_sessions_keeps_comments_and_refuses_sign_in(app, auth
     assert _actions(app, ada) == ["deactivated", "reactivated"]
 
 
+def test_a_reset_link_sent_before_deactivating_stops_working(app, auth, make_user):
+    ada = make_user("ada@example.org", name="Ada")
+    app.test_client().post("/reset", data={"email": "ada@example.org"})
+    link = last_link(app, "ada@example.org")
+    assert link.startswith("/reset/")
+    admin = auth.login(auth.user_id("admin"))
+    assert admin.post(f"/admin/users/{ada}/deactivate", data={"reason": "Left"}).status_code == 303
+    person = app.test_client()
+    for response in (person.get(link), person.post(link, data={"password": NEW_PASSWORD,
+                                                               "confirm": NEW_PASSWORD})):
+        assert response.status_code == 400
+        assert "This link has already been used or is no longer valid." in _html(response)
+    # The password did not change: once reactivated, the old one signs in.
+    admin.post(f"/admin/users/{ada}/reactivate")
+    assert log_in(app.test_client(), "ada@example.org", PASSWORD).status_code == 302
+
+
 def test_an_admin_cannot_deactivate_themselves(app, auth):
     admin_id = auth.user_id("admin")
     admin = auth.login(admin_id)

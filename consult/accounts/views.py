@@ -366,28 +366,36 @@ def reset_request():
     return render_template("accounts/reset_request.html", form=form)
 
 
+def _password_from_link(form: ResetForm, choose, welcome):
+    """The password form of a link sent by mail: choose the password (`choose(new, confirm)`)
+    and sign in, then the account page with `welcome(user)`; None while the form is to be shown
+    (first, or again with its errors)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        with unit_of_work(db.session):
+            user = choose(form.password.data, form.confirm.data)
+            _sign_in(user)
+    except AccountError as exc:
+        _field_error(form, exc)
+        return None
+    flash(welcome(user), "success")
+    return _remember_browser(redirect(url_for("accounts.account")), user)
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     """Choose a new password from a reset link (which then stops working)."""
     try:
-        if service.user_for_reset(db.session, _secret(), token).deactivated_at is not None:
-            raise InvalidToken("This link is no longer valid.")
+        service.user_for_reset(db.session, _secret(), token)  # deactivated accounts are refused too
     except InvalidToken as exc:
         return render_template("accounts/link_invalid.html", message=exc.message,
                                purpose="reset"), 400
     form = ResetForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work(db.session):
-                user = service.reset_password(db.session, _secret(), token, form.password.data,
-                                              form.confirm.data)
-                _sign_in(user)
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            flash("Your password has been changed and you are signed in.", "success")
-            return _remember_browser(redirect(url_for("accounts.account")), user)
-    return render_template("accounts/reset.html", form=form, token=token)
+    done = _password_from_link(
+        form, lambda new, confirm: service.reset_password(db.session, _secret(), token, new, confirm),
+        lambda user: "Your password has been changed and you are signed in.")
+    return done or render_template("accounts/reset.html", form=form, token=token)
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
@@ -428,16 +436,7 @@ def accept_invitation(token: str):
         return render_template("accounts/link_invalid.html", message=exc.message,
                                purpose="invitation"), 400
     form = ResetForm()
-    if form.validate_on_submit():
-        try:
-            with unit_of_work(db.session):
-                user = invitations.accept_invitation(db.session, _secret(), token,
-                                                     form.password.data, form.confirm.data)
-                _sign_in(user)
-        except AccountError as exc:
-            _field_error(form, exc)
-        else:
-            flash(f"Welcome, {user.display_name}. Your password is saved and you are signed in.",
-                  "success")
-            return _remember_browser(redirect(url_for("accounts.account")), user)
-    return render_template("accounts/invitation.html", form=form, token=token, person=invited)
+    done = _password_from_link(
+        form, lambda new, confirm: invitations.accept_invitation(db.session, _secret(), token, new, confirm),
+        lambda user: f"Welcome, {user.display_name}. Your password is saved and you are signed in.")
+    return done or render_template("accounts/invitation.html", form=form, token=token, person=invited)

@@ -8,18 +8,11 @@ from datetime import datetime, timedelta
 from consult.accounts.service.admin import INVITED_PREFIX, ROLE_VALUES, is_invited
 from consult.accounts.service.common import (
     AccountError,
-    InvalidToken,
     check_display_name,
     check_email,
-    check_new_password,
     live_user,
-    make_token,
-    password_fingerprint,
-    read_token,
-    stamp,
 )
-from consult.accounts.service.new_password import _set_password
-from consult.accounts.service.sessions import end_sessions_of
+from consult.accounts.service.new_password import choose_password_from_link, link_token, user_for_link
 from consult.models import User, utcnow
 from consult.users import find_by_email
 from moderation.db import DbSession
@@ -73,32 +66,22 @@ def record_invitation_sent(session: DbSession, actor_id: int, user: User, again:
 
 def invitation_token(secret_key: str, user: User, now: datetime | None = None) -> str:
     """A signed token for the invitation link: it works until a password is chosen, for a week."""
-    payload = {"u": user.id, "p": password_fingerprint(user), "t": stamp(now or utcnow())}
-    return make_token(secret_key, "invite", payload)
+    return link_token(secret_key, "invite", user, now)
 
 
 def user_for_invitation(session: DbSession, secret_key: str, token: str,
                         now: datetime | None = None) -> User:
     """The invited account a token is for, if it is genuine, fresh and not yet used."""
-    data = read_token(secret_key, "invite", token, INVITATION_MAX_AGE, now or utcnow())
-    user = session.get(User, data.get("u"))
-    if (user is None or user.deleted_at or user.deactivated_at
-            or password_fingerprint(user) != data.get("p")):
-        raise InvalidToken("This invitation has already been used or is no longer valid.")
-    return user
+    return user_for_link(session, secret_key, "invite", token, INVITATION_MAX_AGE, now or utcnow(),
+                         "This invitation has already been used or is no longer valid.")
 
 
 def accept_invitation(session: DbSession, secret_key: str, token: str, new: str, confirm: str,
                       now: datetime | None = None) -> User:
     """Choose the account's first password from the invitation; the link then stops working."""
     now = now or utcnow()
-    user = user_for_invitation(session, secret_key, token, now)
-    new = check_new_password(new, confirm)
-    _set_password(user, new)
-    end_sessions_of(session, user.id)
-    # The link came to the address: following it proves the address is theirs.
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = now
+    user = choose_password_from_link(session, user_for_invitation(session, secret_key, token, now),
+                                     new, confirm, now)
     audit(session, "invitation_accepted", "user", user.id, actor_id=user.id)
     return user
 

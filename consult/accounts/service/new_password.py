@@ -27,10 +27,42 @@ from moderation.db import DbSession
 RESET_MAX_AGE = timedelta(hours=1)
 
 
+def link_token(secret_key: str, purpose: str, user: User, now: datetime | None = None) -> str:
+    """A signed token for a link that sets the password ("reset", "invite"): it names the
+    password it replaces, so it stops working once a password is chosen."""
+    payload = {"u": user.id, "p": password_fingerprint(user), "t": stamp(now or utcnow())}
+    return make_token(secret_key, purpose, payload)
+
+
+def user_for_link(session: DbSession, secret_key: str, purpose: str, token: str, max_age: timedelta,
+                  now: datetime, refused: str) -> User:
+    """The live, active account a password link is for, if the link is genuine, fresh and unused;
+    else InvalidToken with the message `refused`."""
+    data = read_token(secret_key, purpose, token, max_age, now)
+    user = session.get(User, data.get("u"))
+    if (user is None or user.deleted_at or user.deactivated_at
+            or password_fingerprint(user) != data.get("p")):
+        raise InvalidToken(refused)
+    return user
+
+
+def choose_password_from_link(session: DbSession, user: User, new: str, confirm: str,
+                              now: datetime) -> User:
+    """Set the password a link sent by mail was for: every session ends (whoever knew the old
+    password is signed out too), the address counts as confirmed (the link came to it), and the
+    guesses at the old password are forgotten, the owner's own included."""
+    new = check_new_password(new, confirm)
+    _set_password(user, new)
+    end_sessions_of(session, user.id)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = now
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    return user
+
+
 def reset_token(secret_key: str, user: User, now: datetime | None = None) -> str:
     """A signed, single-use token for choosing a new password."""
-    payload = {"u": user.id, "p": password_fingerprint(user), "t": stamp(now or utcnow())}
-    return make_token(secret_key, "reset", payload)
+    return link_token(secret_key, "reset", user, now)
 
 
 def change_password(session: DbSession, user_id: int, current: str, new: str, confirm: str,
@@ -54,28 +86,18 @@ def _set_password(user: User, password: str) -> None:
 
 def user_for_reset(session: DbSession, secret_key: str, token: str,
                    now: datetime | None = None) -> User:
-    """The user a password-reset token is for, if it is genuine, fresh and unused."""
-    data = read_token(secret_key, "reset", token, RESET_MAX_AGE, now or utcnow())
-    user = session.get(User, data.get("u"))
-    if user is None or user.deleted_at or password_fingerprint(user) != data.get("p"):
-        raise InvalidToken("This link has already been used or is no longer valid.")
-    return user
+    """The user a password-reset token is for, if it is genuine, fresh and unused (and the
+    account not deactivated)."""
+    return user_for_link(session, secret_key, "reset", token, RESET_MAX_AGE, now or utcnow(),
+                         "This link has already been used or is no longer valid.")
 
 
 def reset_password(session: DbSession, secret_key: str, token: str, new: str, confirm: str,
                    now: datetime | None = None) -> User:
     """Set a new password from a reset link; the link then stops working."""
     now = now or utcnow()
-    user = user_for_reset(session, secret_key, token, now)
-    new = check_new_password(new, confirm)
-    _set_password(user, new)
-    end_sessions_of(session, user.id)  # whoever knew the old password is signed out too
-    # Following the link proved the address is theirs.
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = now
-    # A new password makes the guesses at the old one moot, including the owner's own.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
-    return user
+    return choose_password_from_link(session, user_for_reset(session, secret_key, token, now),
+                                     new, confirm, now)
 
 
 def user_for_reset_request(session: DbSession, email: str) -> User | None:
