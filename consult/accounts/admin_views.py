@@ -71,14 +71,18 @@ def users():
                            standings=admin.STANDINGS, list_args=_list_args()), status
 
 
+def _detail_or_404(user_id: int) -> admin.UserDetail:
+    try:
+        return admin.user_detail(db.session, user_id)
+    except AccountError as exc:
+        abort(404, description=exc.message)
+
+
 @admin_bp.get("/users/<int:user_id>")
 @role_required(Role.ADMIN)
 def user(user_id: int):
     """One account: its standing, role, the consultations it moderates, measures and history."""
-    try:
-        detail = admin.user_detail(db.session, user_id)
-    except AccountError as exc:
-        abort(404, description=exc.message)
+    detail = _detail_or_404(user_id)
     history = admin.history_rows(db.session, detail.history)
     return render_template("admin/user.html", detail=detail, person=detail.user, history=history,
                            role_form=RoleForm(formdata=None, role=detail.user.role),
@@ -165,10 +169,7 @@ def resend_invitation(user_id: int):
 @role_required(Role.ADMIN)
 def deactivate(user_id: int):
     """Ask first, saying what happens; then stop the account signing in and end its sessions."""
-    try:
-        detail = admin.user_detail(db.session, user_id)
-    except AccountError as exc:
-        abort(404, description=exc.message)
+    detail = _detail_or_404(user_id)
     form = DeactivateForm()
     error = None
     if form.validate_on_submit():
