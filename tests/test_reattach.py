@@ -214,6 +214,22 @@ def test_reattaching_is_refused_for_a_target_not_current_or_a_paragraph_not_remo
             parking["kept"], parking["edited"], parking["removed"]}
 
 
+def test_reattaching_the_same_paragraph_twice_is_refused_and_moves_nothing_again(app, as_official, parking):
+    """As when two officials confirm the same move: the second is told, and nothing is recorded twice."""
+    _publish(as_official)
+    page = _html(as_official.get("/manage/parking/orphaned"))
+    first, other = _option(page, "2.2: Zones are reviewed"), _option(page, "2.1: The town is split")
+    url = f"/manage/parking/orphaned/{parking['removed']}/reattach"
+    assert as_official.post(url, data={"to": first}).status_code == 303
+    again = as_official.post(url, data={"to": other})
+    assert again.status_code == 400
+    assert "has no comments left to re-attach: they may have been re-attached already" in _html(again)
+    assert _anchors_of(app, parking["on_removed"]) == {first}
+    with app.app_context():
+        assert len(db.session.scalars(select(Reattachment)).all()) == 1
+        assert len(db.session.scalars(select(ReattachedComment)).all()) == 4
+
+
 def test_a_nul_character_in_an_anchor_is_refused_with_a_message(app, as_official, parking):
     """PostgreSQL's text cannot hold a NUL: an anchor with one was a 500 error page there."""
     _publish(as_official)
