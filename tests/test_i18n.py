@@ -1,7 +1,9 @@
 """English and Welsh (issue 21, first slice): choosing a language, remembering it, and the catalogue.
 
 Marked so far: templates/base.html (every page's header, navigation, footer, skip link and the
-language switch), the home page (templates/consult/index.html) and the error pages.
+language switch), the home page (templates/consult/index.html), the error pages and the busy page,
+and the citizen's reading path: the consultation page around its document, the versions page, the
+paragraph page, and the comment form, threads, "My comments", editing and withdrawing.
 """
 from __future__ import annotations
 
@@ -219,3 +221,55 @@ def test_every_marked_message_has_a_welsh_translation(tmp_path):
         elif translated.fuzzy or not all(strings) or len(strings) != (6 if message.pluralizable else 1):
             problems.append(f"untranslated or fuzzy: {message.id!r}")
     assert problems == []
+
+
+def test_the_consultation_page_in_welsh_has_welsh_headings_and_labels(client, make_consultation):
+    make_consultation("parking")
+    english = client.get("/c/parking").get_data(as_text=True)
+    assert "Download the comments" in english and '<span class="status status-open">Open</span>' in english
+    assert "Open for comments until" in english and "Version 1 of 1, published" in english
+
+    welsh = html.unescape(client.get("/c/parking?lang=cy").get_data(as_text=True))
+    assert _html_lang(welsh) == "cy"
+    assert '<h2 id="downloads-heading">Lawrlwytho\'r sylwadau</h2>' in welsh
+    assert '<span class="status status-open">Ar agor</span>' in welsh
+    assert "Ar agor i gael sylwadau tan <time" in welsh
+    assert "Fersiwn 1 o 1, a gyhoeddwyd ar <time" in welsh
+    assert "Sylwadau ar y ddogfen gyfan (0)" in welsh
+    for english_words in ("Download the comments", "Skip to the document", "All versions and changes",
+                          "Open for comments", "No email addresses"):
+        assert english_words not in welsh, english_words
+
+
+def test_a_paragraph_page_in_welsh_has_welsh_headings_and_the_sign_in_prompt(client, make_consultation):
+    made = make_consultation("parking")
+    anchor = made.anchors["Visitors pay by the hour."]
+    welsh = html.unescape(client.get(f"/c/parking/p/{anchor}?lang=cy").get_data(as_text=True))
+    assert _html_lang(welsh) == "cy"
+    assert "<h1>Paragraff 1.2</h1>" in welsh
+    assert "Sylwadau ar baragraff 1.2" in welsh
+    assert "Dolen i'r paragraff hwn:" in welsh
+    assert "i wneud sylw." in welsh and "Does dim angen cyfrif byth i ddarllen." in welsh
+    assert "Dim sylwadau eto." in welsh and "Byddwch y cyntaf i wneud sylw." in welsh
+    for english_words in ("Paragraph 1.2", "Comments on paragraph", "Read it in context", "Sign in</a> or",
+                          "No comments yet"):
+        assert english_words not in welsh, english_words
+
+
+def test_a_refused_comment_is_answered_in_welsh_on_a_welsh_form(app, client, make_consultation):
+    made = make_consultation("parking")
+    anchor = made.anchors["Visitors pay by the hour."]
+    put_signed_in(client, app, f"{make_user(app, 'nia@example.org', name='Nia')}:1")
+    client.get("/?lang=cy")  # the choice is remembered for the POST
+    form = client.get(f"/c/parking/p/{anchor}").get_data(as_text=True)
+    assert "Gwneud sylw ar 1.2" in form and "Eich barn (dewisol)" in form and "Anfon sylw" in form
+    assert "o fewn 2 ddiwrnod gwaith" in form and "Your view" not in form
+
+    response = client.post(f"/c/parking/p/{anchor}/comments",
+                           data={"body": "   ", "submission_key": "k1", "respondent_type": "individual",
+                                 "show_name": "name"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert _html_lang(page) == "cy"
+    assert "<h3>Ni anfonwyd eich sylw</h3>" in page and "Your comment was not sent" not in page
+    assert '<label for="comment-form-body">Eich sylw</label>' in page

@@ -7,18 +7,19 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from consult.comments.validation import MAX_LENGTH, CommentInput
+from consult.i18n import lazy_gettext as _l
 from consult.text import whole_number
 
 
 class CommentForm(FlaskForm):
     """Comment on a paragraph, the document as a whole, or reply to a comment."""
 
-    body = TextAreaField("Your comment", render_kw={"maxlength": MAX_LENGTH, "rows": 6})
+    body = TextAreaField(_l("Your comment"), render_kw={"maxlength": MAX_LENGTH, "rows": 6})
     # Radio groups are rendered by the template; the service validates their values.
-    stance = StringField("Your view (optional)", default="")
-    respondent_type = StringField("You are responding", default="individual")
-    organisation = StringField("Organisation's name", render_kw={"maxlength": 200})
-    show_name = StringField("Publish my comment", default="name")
+    stance = StringField(_l("Your view (optional)"), default="")
+    respondent_type = StringField(_l("You are responding"), default="individual")
+    organisation = StringField(_l("Organisation's name"), render_kw={"maxlength": 200})
+    show_name = StringField(_l("Publish my comment"), default="name")
     submission_key = HiddenField()
     parent_id = HiddenField()
 
@@ -46,7 +47,7 @@ class CommentForm(FlaskForm):
 class EditForm(FlaskForm):
     """Edit the text of one's own comment."""
 
-    body = TextAreaField("Your comment", render_kw={"maxlength": MAX_LENGTH, "rows": 8})
+    body = TextAreaField(_l("Your comment"), render_kw={"maxlength": MAX_LENGTH, "rows": 8})
 
 
 class ConfirmForm(FlaskForm):

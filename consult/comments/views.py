@@ -10,6 +10,7 @@ from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.comments.pages import general_page, paragraph_page, public_consultation
 from consult.database import read_then_write, unit_of_work
 from consult.extensions import db, login_manager
+from consult.i18n import gettext
 from consult.models import CommentStatus, Status, utcnow
 from consult.responses import service as responses
 from consult.web import site_zone
@@ -53,9 +54,9 @@ def _submit(slug: str, anchor: str | None):
         if consultation is None:
             raise  # nothing to show the text on: the site's own "very busy" page answers
         # The database is busy: keep the text on the form and ask to retry shortly.
-        error = service.CommentError(
+        error = service.CommentError(gettext(
             "The site is very busy and your comment was not stored yet. Your text is kept "
-            "below: please send it again in a few seconds.", status=503)
+            "below: please send it again in a few seconds."), status=503)
     else:
         return _acknowledge(receipt)
     if wants_json():
@@ -77,14 +78,17 @@ def _submit(slug: str, anchor: str | None):
 
 def _what_next(comment, notice: service.HeldNotice | None) -> str:
     if comment.status != CommentStatus.PENDING.value:
-        return "Thank you. Your comment is published."
+        return gettext("Thank you. Your comment is published.")
     if notice is None or not notice.findings and comment.consultation.moderation_mode == "pre":
-        return (f"Thank you. Your comment is awaiting moderation and will appear once a "
-                f"moderator has checked it against the house rules, usually "
-                f"{service.MODERATION_PROMISE}. You can follow it in “My comments”.")
-    follow = ("You can edit it, and follow it, in “My comments”." if notice.editable
-              else "You can follow it in “My comments”.")
-    return f"Thank you. Your comment is awaiting moderation. {notice.sentence()} {follow}"
+        # The promise's words are a msgid of templates/comments/_promise.html.
+        return gettext("Thank you. Your comment is awaiting moderation and will appear once a "
+                       "moderator has checked it against the house rules, usually %(promise)s. "
+                       "You can follow it in “My comments”.",
+                       promise=gettext(service.MODERATION_PROMISE))
+    follow = (gettext("You can edit it, and follow it, in “My comments”.") if notice.editable
+              else gettext("You can follow it in “My comments”."))
+    return gettext("Thank you. Your comment is awaiting moderation. %(why)s %(follow)s",
+                   why=notice.sentence(), follow=follow)
 
 
 def _receipt(slug: str, comment, created: bool) -> dict:
@@ -92,7 +96,8 @@ def _receipt(slug: str, comment, created: bool) -> dict:
     held = service.held_notices(db.session, [comment])
     message = _what_next(comment, held.get(comment.id))
     if not created:
-        message = "We already had this comment: it was sent once and is stored once. " + message
+        message = gettext("We already had this comment: it was sent once and is stored once. "
+                          "%(message)s", message=message)
     target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
               if comment.anchor else url_for("comments.general", slug=slug))
     receipt = {"ok": True, "created": created, "id": comment.id, "status": comment.status,
@@ -175,13 +180,14 @@ def edit(comment_id: int):
             error = exc
         else:
             if was_pending and status == CommentStatus.PUBLISHED.value:
-                message = ("Your comment was updated and is now published: our automatic check "
-                           "found nothing for a moderator to look at. The earlier text is kept on record.")
+                message = gettext("Your comment was updated and is now published: our automatic "
+                                  "check found nothing for a moderator to look at. The earlier "
+                                  "text is kept on record.")
             elif status == CommentStatus.PENDING.value:
-                message = ("Your comment was updated. It still awaits moderation: “My comments” "
-                           "says why. The earlier text is kept on record.")
+                message = gettext("Your comment was updated. It still awaits moderation: “My "
+                                  "comments” says why. The earlier text is kept on record.")
             else:
-                message = "Your comment was updated. The earlier text is kept on record."
+                message = gettext("Your comment was updated. The earlier text is kept on record.")
             flash(message, "success")
             return redirect(url_for("comments.mine") + f"#comment-{comment_id}", code=303)
     return render_template("comments/edit.html", comment=comment, form=form, error=error,
@@ -203,6 +209,6 @@ def withdraw(comment_id: int):
         except service.CommentError as exc:
             flash(exc.message, "error")
         else:
-            flash("Your comment was withdrawn. It no longer appears on the consultation.", "success")
+            flash(gettext("Your comment was withdrawn. It no longer appears on the consultation."), "success")
         return redirect(url_for("comments.mine"), code=303)
     return render_template("comments/withdraw.html", comment=comment, form=form)

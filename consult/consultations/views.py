@@ -11,6 +11,7 @@ from consult.archive import service as archive_service
 from consult.consultations import service
 from consult.consultations.reading import bp
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.models import Status
 from consult.text import whole_number
 
@@ -19,7 +20,7 @@ def _public_or_404(slug: str):
     consultation = service.get_consultation(db.session, slug)
     # Drafts are not public; the editing pages for officials show them.
     if consultation is None or consultation.status is Status.DRAFT:
-        abort(404, description=f"There is no consultation at '/c/{slug}'.")
+        abort(404, description=gettext("There is no consultation at '/c/%(slug)s'.", slug=slug))
     return consultation
 
 
@@ -45,11 +46,11 @@ def _version_number(name: str, default: int, latest: int) -> int:
         return default
     number = whole_number(raw.strip())
     if number is None:
-        abort(400, description=f"“{raw[:40]}” is not a version number: this consultation has "
-                               f"versions 1 to {latest}.")
+        abort(400, description=gettext("“%(raw)s” is not a version number: this consultation has "
+                                       "versions 1 to %(latest)s.", raw=raw[:40], latest=latest))
     if not 1 <= number <= latest:
-        abort(404, description=f"There is no version {number}: this consultation has versions "
-                               f"1 to {latest}.")
+        abort(404, description=gettext("There is no version %(number)s: this consultation has "
+                                       "versions 1 to %(latest)s.", number=number, latest=latest))
     return number
 
 
@@ -63,8 +64,9 @@ def changes(slug: str):
     old = service.get_version(db.session, consultation, from_number)
     new = service.get_version(db.session, consultation, to_number)
     if old is None or new is None:
-        abort(404, description=f"Versions {from_number} and {to_number} cannot be compared: "
-                               f"this consultation has versions 1 to {latest.number}.")
+        abort(404, description=gettext("Versions %(old)s and %(new)s cannot be compared: this "
+                                       "consultation has versions 1 to %(latest)s.",
+                                       old=from_number, new=to_number, latest=latest.number))
     rows = service.compare_versions(db.session, old, new)
     only_changes = request.args.get("all") != "1"
     return render_template(
