@@ -47,6 +47,25 @@ _SITE_LINK = re.compile(rf"(?<!\S)/(?:{_SEGMENTS})(?=[/?#\s]|$)\S*")
 PENDING = "consult.notifications_pending"
 
 
+def participant_ids(consultation_id: int, after: int = 0):
+    """The ids of the people with a published comment on a consultation, after `after`, in
+    order: whom a new version or the response is told to. Deleted and deactivated accounts are
+    not told (their comments stay); a query to count, or to page through by id."""
+    from consult.models import Comment, CommentStatus  # (models imports nothing from here)
+
+    return (select(Comment.author_id).join(User, User.id == Comment.author_id)
+            .where(Comment.consultation_id == consultation_id,
+                   Comment.status == CommentStatus.PUBLISHED.value, Comment.author_id > after,
+                   User.deleted_at.is_(None), User.deactivated_at.is_(None))
+            .group_by(Comment.author_id).order_by(Comment.author_id))
+
+
+def participant_count(session: DbSession, consultation_id: int) -> int:
+    """How many people `participant_ids` names."""
+    return session.scalar(select(func.count()).select_from(
+        participant_ids(consultation_id).order_by(None).subquery())) or 0
+
+
 def site_path(endpoint: str, anchor: str = "", **values) -> str:
     """The site-relative path of a page a notification links to, like url_for without an app."""
     pattern = SITE_PATHS[endpoint]

@@ -179,6 +179,24 @@ def test_publishing_tells_every_participant_once_through_a_job_in_chunks(app, ma
                                  .where(Notification.mailed_at.is_(None))) == 0
 
 
+def test_deleted_and_deactivated_participants_are_not_told(app, make_consultation):
+    """Their comments stay counted and public; their accounts get no mail."""
+    cid = _responded(app, make_consultation, 5)
+    with app.app_context():
+        gone = db.session.scalars(select(User).where(User.email.in_(["p1@example.org", "p2@example.org"]))).all()
+        gone[0].deactivated_at = utcnow()
+        gone[1].deleted_at = utcnow()
+        db.session.commit()
+        responses.publish(db.session, db.session.get(Consultation, cid), None)
+        db.session.commit()
+        job = db.session.scalar(select(BackgroundJob).where(BackgroundJob.kind == "tell_response"))
+        assert job.total == 3
+    run_jobs(app)
+    with app.app_context():
+        told = set(db.session.scalars(select(User.email).join(Notification, Notification.user_id == User.id)))
+        assert told == {"p0@example.org", "p3@example.org", "p4@example.org"}
+
+
 @pytest.mark.slow  # mails over a thousand people: `make test` runs it, `make test-fast` does not
 def test_a_telling_job_whose_worker_died_resumes_without_telling_anyone_twice(app, make_consultation):
     cid = _responded(app, make_consultation, 1100)

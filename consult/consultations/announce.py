@@ -2,22 +2,18 @@
 a job (consult.jobs) that records one notification per participant, in chunks."""
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
-
 from consult.jobs.service import fan_out, record_progress, start_job
-from consult.models import BackgroundJob, Comment, CommentStatus, Consultation, DocumentVersion
-from consult.notifications import notify, site_path
+from consult.models import BackgroundJob, Consultation, DocumentVersion
+from consult.notifications import notify, participant_count, participant_ids, site_path
 from moderation.db import DbSession
 
 CHUNK = 500  # participants told per step (one commit each)
-PUBLISHED = CommentStatus.PUBLISHED.value
 
 
 def announce_version(session: DbSession, consultation: Consultation, version: DocumentVersion,
                      actor_id: int | None) -> BackgroundJob | None:
     """Start the job telling everyone with a published comment about this version (after commit)."""
-    participants = session.scalar(select(func.count(distinct(Comment.author_id))).where(
-        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)) or 0
+    participants = participant_count(session, consultation.id)
     if not participants:
         return None
     return start_job(session, "tell_version", f"tell:version:{version.id}",
@@ -32,10 +28,7 @@ def tell_version_step(session: DbSession, job: BackgroundJob) -> int:
     version = session.get(DocumentVersion, job.params["version_id"])
     if consultation is None or version is None:
         return 0
-    authors = list(session.scalars(
-        select(Comment.author_id).where(Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
-                                        Comment.author_id > job.cursor)
-        .group_by(Comment.author_id).order_by(Comment.author_id).limit(CHUNK)))
+    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(CHUNK)))
     if not authors:
         return 0
     compared: dict = {"from": version.number - 1, "to": version.number}  # "from" is a keyword

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 
 import documents
 from consult.consultations.service import get_version
@@ -20,7 +20,7 @@ from consult.models import (
     ThemeComment,
     utcnow,
 )
-from consult.notifications import notify, site_path
+from consult.notifications import notify, participant_count, participant_ids, site_path
 from consult.responses.assist import method
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
@@ -153,8 +153,7 @@ def tell_key(consultation: Consultation) -> str:
 
 def _tell_participants(session: DbSession, consultation: Consultation, actor_id: int) -> None:
     """Start the job that tells every participant (once this commits): one message each, in chunks."""
-    participants = session.scalar(select(func.count(distinct(Comment.author_id))).where(
-        Comment.consultation_id == consultation.id, Comment.status == PUBLISHED)) or 0
+    participants = participant_count(session, consultation.id)
     if participants:
         start_job(session, "tell_response", tell_key(consultation),
                   f"Telling the participants in “{consultation.title}” about the response",
@@ -170,10 +169,7 @@ def tell_response_step(session: DbSession, job: BackgroundJob) -> int:
     consultation = session.get(Consultation, job.params["consultation_id"])
     if consultation is None:
         return 0
-    authors = list(session.scalars(
-        select(Comment.author_id).where(Comment.consultation_id == consultation.id, Comment.status == PUBLISHED,
-                                        Comment.author_id > job.cursor)
-        .group_by(Comment.author_id).order_by(Comment.author_id).limit(TELL_CHUNK)))
+    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(TELL_CHUNK)))
     if not authors:
         return 0
     link = site_path("responses.show", slug=consultation.slug)
