@@ -157,6 +157,17 @@ def test_deactivating_ends_sessions_keeps_comments_and_refuses_sign_in(app, auth
     assert _actions(app, ada) == ["deactivated", "reactivated"]
 
 
+def test_a_session_of_a_deactivated_account_is_refused_even_if_it_was_not_ended(app, auth, make_user):
+    """A second safeguard: an account marked deactivated by any path signs nobody in."""
+    ada = make_user("ada@example.org", name="Ada")
+    ada_client = auth.client_for(ada)
+    assert ada_client.get("/account").status_code == 200
+    with app.app_context():
+        db.session.get(User, ada).deactivated_at = utcnow()  # the session version is left as it was
+        db.session.commit()
+    assert ada_client.get("/account").status_code == 302
+
+
 def test_a_reset_link_sent_before_deactivating_stops_working(app, auth, make_user):
     ada = make_user("ada@example.org", name="Ada")
     app.test_client().post("/reset", data={"email": "ada@example.org"})

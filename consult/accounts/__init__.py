@@ -40,7 +40,7 @@ def load_user(session_id: str) -> User | None:
     if user_id is None or version is None:
         return None
     user = db.session.get(User, user_id)
-    if user is None or user.deleted_at or user.session_version != version:
+    if user is None or user.deleted_at or user.deactivated_at or user.session_version != version:
         return None
     if not session_is_live(db.session, user.id, session.get(SESSION_KEY)):
         return None
