@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import update
@@ -61,7 +61,12 @@ def select_language() -> str:
     remembered = request.cookies.get(COOKIE)
     if remembered in LANGUAGES:
         return remembered
-    if current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
+    # Loading the user here, in a form or a POST before its view has begun its read (forms ask
+    # for the language when they are made), would begin the request's transaction with its write
+    # intent: on SQLite, waiting for the write lock only to read who is posting. So a POST uses
+    # the stored language only once the view has loaded the user; the cookie usually answers.
+    user_loaded = request.method in ("GET", "HEAD") or "_login_user" in g
+    if user_loaded and current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
         return current_user.language
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
 

@@ -182,6 +182,7 @@ def test_a_job_of_a_kind_this_release_does_not_know_fails_with_a_plain_reason(ap
 
 def test_the_rebuild_button_starts_one_rebuild_and_its_page_shows_it_done(app, auth, make_consultation,
                                                                           make_user, make_comment):
+    app.config["SEARCH_ENGINE"] = "whoosh"  # a rebuild is Whoosh's (PostgreSQL's search has none)
     parking = make_consultation()
     for name in ("Ann", "Bob"):
         make_comment(parking, make_user(name=name), body=f"{name} thinks hourly fees hurt carers.")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from consult import create_app, search
 from consult.config import ConfigError, from_environment
 from consult.extensions import db
-from consult.models import Comment, SearchChange, utcnow
+from consult.models import BackgroundJob, Comment, SearchChange, utcnow
 from consult.search import postgres_engine, query
 
 RUN_POSTGRES = run_postgres()
@@ -85,6 +85,16 @@ def test_index_and_reindex_say_there_is_nothing_to_do(app):
         result = runner.invoke(args=command)
         assert result.exit_code == 0 and "PostgreSQL" in result.output and "Nothing" in result.output
     assert search.start_background_indexer(app) is None
+
+
+@needs_postgres
+def test_the_rebuild_button_says_there_is_nothing_to_rebuild(app, auth):
+    admin = auth.as_("admin")
+    response = admin.post("/admin/jobs/reindex")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/admin/jobs")
+    assert "Nothing to rebuild." in admin.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BackgroundJob)) == 0
 
 
 @needs_postgres
