@@ -253,3 +253,15 @@ def auth(app, client, make_user):
     """Sign clients in and out: `auth.login(user)`, `auth.client_for(user)`, `auth.as_(role)`,
     `auth.logout()`."""
     return AuthActions(app, client, make_user)
+
+
+@pytest.fixture
+def official(make_user):
+    """The id of a confirmed official, Olive (the manage, media, re-attach and response tests)."""
+    return make_user("olive@example.org", role="official", name="olive")
+
+
+@pytest.fixture
+def as_official(auth, official):
+    """A client signed in as that official."""
+    return auth.login(official)

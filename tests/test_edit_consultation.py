@@ -16,15 +16,6 @@ from consult.models import Comment, Consultation, ConsultationEvent, utcnow
 LONG = "We have to set the fees for the next five years, and the council wants to hear " * 3
 
 
-@pytest.fixture
-def official(make_user):
-    return make_user("olive@example.org", role="official", name="olive")
-
-
-@pytest.fixture
-def as_official(auth, official):
-    return auth.login(official)
-
 
 @pytest.fixture
 def parking(make_consultation):

@@ -18,17 +18,6 @@ from tests.helpers import PARKING, PARKING_V2, csrf_token
 DOC, DOC_V2 = PARKING, PARKING_V2
 
 
-@pytest.fixture
-def official(make_user):
-    """The id of a confirmed official."""
-    return make_user("olive@example.org", role="official", name="olive")
-
-
-@pytest.fixture
-def as_official(auth, official):
-    """A client signed in as an official."""
-    return auth.login(official)
-
 
 @pytest.fixture
 def parking(make_consultation):

@@ -26,15 +26,6 @@ MEDIA_URL = re.compile(r'src="(/media/[0-9a-f]{64}\.png)"')
 needs_refs = pytest.mark.skipif(not REFS.exists(), reason="the shared corpus is not beside the repository")
 
 
-@pytest.fixture
-def official(make_user):
-    return make_user("olive@example.org", role="official", name="olive")
-
-
-@pytest.fixture
-def as_official(auth, official):
-    return auth.login(official)
-
 
 def _count(app, model) -> int:
     with app.app_context():

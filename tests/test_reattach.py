@@ -23,17 +23,6 @@ REMOVED = "Visitors pay by the hour."
 NEW = "Zones are reviewed every year."
 
 
-@pytest.fixture
-def official(make_user):
-    """The id of a confirmed official."""
-    return make_user("olive@example.org", role="official", name="olive")
-
-
-@pytest.fixture
-def as_official(auth, official):
-    """A client signed in as an official."""
-    return auth.login(official)
-
 
 @pytest.fixture
 def parking(app, make_consultation, make_user, make_comment):

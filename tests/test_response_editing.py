@@ -19,15 +19,6 @@ MANY = "# Long policy\n\n" + "\n\n".join(
     for s in range(1, 31))
 
 
-@pytest.fixture
-def official(make_user):
-    return make_user("olive@example.org", role="official", name="olive")
-
-
-@pytest.fixture
-def as_official(auth, official):
-    return auth.login(official)
-
 
 @pytest.fixture
 def long_one(make_consultation):
