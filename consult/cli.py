@@ -258,10 +258,11 @@ def reindex_command() -> None:
 @with_appcontext
 def send_mail_command() -> None:
     """Send the notification mail that is due now (what a worker does every minute)."""
+    from consult.jobs import jobs_of
     from consult.notifications import deliver_all_due
 
-    with writing():
-        done = deliver_all_due(db.session, current_app.config)
+    with writing():  # the queue's marks: what a killed worker had sent is not sent again
+        done = deliver_all_due(db.session, current_app.config, marks=jobs_of(current_app).marks)
     click.echo(f"Sent {done.sent} message(s); {done.deferred} to try again later; {done.failed} failed for good"
                + (" (see /admin/mail)." if done.failed else "."))
     if done.server_down:

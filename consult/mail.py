@@ -22,8 +22,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -91,6 +92,9 @@ class Mailer:
     def __init__(self, config: Mapping):
         self.config = config
         self._smtp: smtplib.SMTP | None = None
+        # A fan-out sends one subject and body to many: made into bytes once per batch.
+        self._shared: dict[tuple[str, str], bytes] = {}
+        self._sender = parseaddr(str(config.get("MAIL_FROM", "consult@localhost")))[1]
 
     def __enter__(self) -> Mailer:
         return self
@@ -108,12 +112,14 @@ class Mailer:
         """Send one message; raises TemporaryMailError or PermanentMailError."""
         if not _PLAUSIBLE_ADDRESS.fullmatch(to or ""):
             raise PermanentMailError(f"{to!r} is not an email address a server would accept.")
-        message = _message(self.config, to, subject, body, message_id)
         if not self.config.get("MAIL_SERVER"):
-            _write_outbox(self.config, message)
+            _write_outbox(self.config, _message(self.config, to, subject, body, message_id))
             return
         try:
-            self._connection().send_message(message)
+            if _ASCII_ADDRESS.fullmatch(to) and (message_id is None or _ASCII_ID.fullmatch(message_id)):
+                self._connection().sendmail(self._sender, [to], self._bytes(to, subject, body, message_id))
+            else:  # an address needing SMTPUTF8: the email package works out the envelope
+                self._connection().send_message(_message(self.config, to, subject, body, message_id))
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
             # The server answered about this message: 5xx means never, 4xx means not now.
             code = _code(exc) or 0
@@ -127,6 +133,22 @@ class Mailer:
             self.close()
             log.warning("Mail to %s failed: %s", to, exc)
             raise TemporaryMailError(f"Could not send mail to {to}: {exc}") from exc
+
+    def _bytes(self, to: str, subject: str, body: str, message_id: str | None) -> bytes:
+        """The message as sent: its own To, Date and Message-ID before the headers and body it
+        shares with the rest of the batch (From, Subject, MIME), which are encoded once."""
+        shared = self._shared.get((subject, body))
+        if shared is None:
+            message = EmailMessage()
+            message["From"] = self.config.get("MAIL_FROM", "consult@localhost")
+            message["Subject"] = subject
+            message.set_content(body)
+            shared = self._shared[(subject, body)] = message.as_bytes(policy=policy.SMTP)
+            if len(self._shared) > 100:  # a batch of many different messages: keep the latest
+                self._shared = {(subject, body): shared}
+        own = (f"To: {to}\r\nDate: {format_datetime(datetime.now(UTC))}\r\n"
+               f"Message-ID: {message_id or make_msgid(domain=mail_domain(self.config))}\r\n")
+        return own.encode("ascii") + shared
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -154,6 +176,10 @@ def open_mailer(config: Mapping) -> Mailer:
 # One @, something before it, a dot after it, no white space or angle brackets: anything else
 # no mail server takes, so it is a permanent failure without asking one.
 _PLAUSIBLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+# An address that stands in a To header as it is (ASCII, no quoting or commas needed), and a
+# Message-ID of the same kind: the quick way of sending (Mailer._bytes) takes only these.
+_ASCII_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9.-]{1,190}")
+_ASCII_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,200}>")
 
 
 def _code(exc: smtplib.SMTPException) -> int | None:

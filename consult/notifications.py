@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import func, select, update
@@ -104,12 +106,14 @@ GIVE_UP_AFTER = timedelta(days=3)      # then a temporary failure is recorded as
 class Delivery:
     """What one call of deliver_due did."""
 
+    claimed: int = 0    # messages this worker took on (sent, or not, as below)
     sent: int = 0
     deferred: int = 0   # temporary failures: tried again later
     failed: int = 0     # permanent failures: shown to administrators, not retried by themselves
     server_down: bool = False
 
     def add(self, other: Delivery) -> None:
+        self.claimed += other.claimed
         self.sent += other.sent
         self.deferred += other.deferred
         self.failed += other.failed
@@ -172,49 +176,133 @@ def _claim(session: DbSession, config: Mapping, now: datetime, limit: int) -> li
                       created_at=r.created_at, deleted=r.deleted_at is not None) for r in rows]
 
 
-def deliver_due(session: DbSession, config: Mapping, limit: int = BATCH_SIZE) -> Delivery:
+class SentMarks(Protocol):
+    """Where a worker marks each message the mail server accepted before it sends the next: the
+    job queue's own storage (consult.jobs.queue), so the marks take no write lock of the
+    database, which gets them one batch at a time."""
+
+    def add(self, note_id: int) -> None: ...
+
+    def among(self, note_ids: list[int]) -> set[int]: ...
+
+    def forget(self, note_ids: list[int]) -> None: ...
+
+
+FLUSH_EVERY = 1.0  # seconds: how long the database may be behind the marks of a batch
+
+
+class _Outcomes:
+    """What happened to each message of a batch, written to the database.
+
+    With SentMarks, an accepted message is marked there at once and the database learns of it
+    with the rest of its batch (or after FLUSH_EVERY seconds), in one transaction. Without
+    them (`consult send-mail` with no queue), each is committed to the database before the next.
+    """
+
+    def __init__(self, session: DbSession, marks: SentMarks | None):
+        self.session, self.marks = session, marks
+        self.sent: list[int] = []
+        self.other: list[tuple[int, dict]] = []
+        self.since = time.monotonic()
+
+    def accepted(self, note_id: int) -> None:
+        if self.marks is None:
+            _mark(self.session, note_id, mailed_at=utcnow(), mail_error="", claimed_until=None)
+            return
+        self.sent.append(note_id)
+        try:
+            self.marks.add(note_id)
+        except Exception as exc:  # noqa: BLE001 - the queue's storage is down: the database marks them
+            log.warning("could not mark mail as sent in the queue (%s); marking each in the database", exc)
+            self.flush()
+            self.marks = None
+            return
+        if time.monotonic() - self.since >= FLUSH_EVERY:
+            self.flush()
+
+    def nothing_to_send(self, note_id: int) -> None:
+        """Sent before (its mark says so) or to an erased account: done, without sending."""
+        self.sent.append(note_id)
+
+    def record(self, note_id: int, **values) -> None:
+        self.other.append((note_id, values))
+
+    def flush(self) -> None:
+        sent, self.sent = self.sent, []
+        other, self.other = self.other, []
+        if sent:
+            self.session.execute(update(Notification).where(Notification.id.in_(sent))
+                                 .values(mailed_at=utcnow(), mail_error="", claimed_until=None))
+        for note_id, values in other:
+            self.session.execute(update(Notification).where(Notification.id == note_id).values(**values))
+        self.session.commit()
+        if self.marks is not None and sent:
+            try:
+                self.marks.forget(sent)
+            except Exception as exc:  # noqa: BLE001 - a mark left over is harmless: it is never claimed again
+                log.warning("could not clear %d mail marks in the queue (%s)", len(sent), exc)
+        self.since = time.monotonic()
+
+
+def deliver_due(session: DbSession, config: Mapping, limit: int = BATCH_SIZE,
+                marks: SentMarks | None = None) -> Delivery:
     """Mail one batch of due notifications over one connection, each marked sent before the next.
 
-    Marking each message as soon as the server has accepted it (a commit per message) is what
-    makes delivery idempotent: a worker killed mid-batch has re-sent nothing the server took
-    when another worker picks the rest up. A temporary failure (server down, 4xx) waits and is
-    tried again, later each time; once a message has failed for GIVE_UP_AFTER, or at once on a
-    permanent failure (5xx, an impossible address), it is recorded as failed for an
-    administrator to see and retry (/admin/mail), and never retried by itself.
+    Marking each message as soon as the server has accepted it (in `marks`, or else a commit
+    per message) is what makes delivery idempotent: a worker killed mid-batch has re-sent
+    nothing the server took when another worker picks the rest up, as the marks of the batch
+    it claims are read first. A temporary failure (server down, 4xx) waits and is tried again,
+    later each time; once a message has failed for GIVE_UP_AFTER, or at once on a permanent
+    failure (5xx, an impossible address), it is recorded as failed for an administrator to see
+    and retry (/admin/mail), and never retried by itself.
     """
     if config["SITE_URL"] == DEVELOPMENT_SITE_URL and config.get("CONSULT_ENV") == "production":
         log.warning("SITE_URL is not set: links in mail point to %s.", config["SITE_URL"])
     now = utcnow()
     batch = _claim(session, config, now, limit)
-    done = Delivery()
-    with open_mailer(config) as mailer:
-        for index, out in enumerate(batch):
-            if out.deleted:  # an erased account: nothing to send, nothing to keep trying
-                _mark(session, out.id, mailed_at=utcnow(), claimed_until=None)
-                continue
-            try:
-                mailer.send(out.to, out.subject, out.body, out.message_id)
-            except PermanentMailError as exc:
-                _mark(session, out.id, mail_failed_at=utcnow(), mail_error=str(exc)[:500],
-                      mail_attempts=out.attempts + 1, claimed_until=None)
-                done.failed += 1
-            except TemporaryMailError as exc:
-                if exc.this_message_only:  # e.g. a full mailbox (4xx): the others may go now
-                    given_up = _defer(session, out, str(exc))
-                    done.failed += given_up
-                    done.deferred += 1 - given_up
+    done = Delivery(claimed=len(batch))
+    sent_before = _sent_before(marks, [out.id for out in batch])
+    outcomes = _Outcomes(session, marks)
+    try:
+        with open_mailer(config) as mailer:
+            for index, out in enumerate(batch):
+                if out.deleted or out.id in sent_before:
+                    outcomes.nothing_to_send(out.id)
                     continue
-                # No connection, or refused us as a sender: the rest of the batch waits too.
-                for waiting in batch[index:]:
-                    given_up = _defer(session, waiting, str(exc))
-                    done.failed += given_up
-                    done.deferred += 1 - given_up
-                done.server_down = True
-                break
-            else:
-                _mark(session, out.id, mailed_at=utcnow(), mail_error="", claimed_until=None)
-                done.sent += 1
+                try:
+                    mailer.send(out.to, out.subject, out.body, out.message_id)
+                except PermanentMailError as exc:
+                    outcomes.record(out.id, mail_failed_at=utcnow(), mail_error=str(exc)[:500],
+                                    mail_attempts=out.attempts + 1, claimed_until=None)
+                    done.failed += 1
+                except TemporaryMailError as exc:
+                    # A full mailbox (4xx) is this message's; no connection, or refused as a
+                    # sender, and the rest of the batch waits too.
+                    waiting = [out] if exc.this_message_only else batch[index:]
+                    for message in waiting:
+                        given_up = _defer(outcomes, message, str(exc))
+                        done.failed += given_up
+                        done.deferred += 1 - given_up
+                    if not exc.this_message_only:
+                        done.server_down = True
+                        break
+                else:
+                    outcomes.accepted(out.id)
+                    done.sent += 1
+    finally:
+        outcomes.flush()
     return done
+
+
+def _sent_before(marks: SentMarks | None, note_ids: list[int]) -> set[int]:
+    """Which of these a worker killed mid-batch had sent: none are known without the marks."""
+    if marks is None or not note_ids:
+        return set()
+    try:
+        return marks.among(note_ids)
+    except Exception as exc:  # noqa: BLE001 - the queue's storage is down: send, as without it
+        log.warning("could not read the queue's marks of sent mail (%s); sending the batch", exc)
+        return set()
 
 
 def _mark(session: DbSession, note_id: int, **values) -> None:
@@ -222,27 +310,27 @@ def _mark(session: DbSession, note_id: int, **values) -> None:
     session.commit()
 
 
-def _defer(session: DbSession, out: _Outgoing, error: str) -> int:
+def _defer(outcomes: _Outcomes, out: _Outgoing, error: str) -> int:
     """Try this message again later; 1 when it has failed too long and is given up instead."""
     now = utcnow()
     attempts = out.attempts + 1
     if now - out.created_at >= GIVE_UP_AFTER:
-        _mark(session, out.id, mail_failed_at=now, mail_attempts=attempts, claimed_until=None,
-              mail_error=f"Gave up after {attempts} attempts over {GIVE_UP_AFTER.days} days: {error}"[:500])
+        outcomes.record(out.id, mail_failed_at=now, mail_attempts=attempts, claimed_until=None,
+                        mail_error=f"Gave up after {attempts} attempts over {GIVE_UP_AFTER.days} days: {error}"[:500])
         return 1
     wait = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_LONGEST)
-    _mark(session, out.id, mail_retry_at=now + wait, mail_attempts=attempts, mail_error=error[:500],
-          claimed_until=None)
+    outcomes.record(out.id, mail_retry_at=now + wait, mail_attempts=attempts, mail_error=error[:500],
+                    claimed_until=None)
     return 0
 
 
-def deliver_all_due(session: DbSession, config: Mapping) -> Delivery:
+def deliver_all_due(session: DbSession, config: Mapping, marks: SentMarks | None = None) -> Delivery:
     """Deliver batches until nothing is due or the server is down (a job, `consult send-mail`)."""
     total = Delivery()
     while True:
-        done = deliver_due(session, config)
+        done = deliver_due(session, config, marks=marks)
         total.add(done)
-        if done.server_down or not (done.sent or done.failed):
+        if done.server_down or not done.claimed:
             return total
 
 

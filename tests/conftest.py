@@ -265,3 +265,38 @@ def official(make_user):
 def as_official(auth, official):
     """A client signed in as that official."""
     return auth.login(official)
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"  # the job queue's scaled storage: .ci/run starts it
+
+
+def _redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def queued_app(request, database_url, tmp_path):
+    """The app on each queue storage; Redis gets a queue name of its own, emptied afterwards."""
+    extra = {}
+    if request.param == "redis-queue":
+        if not _redis_up():
+            if IN_CI:
+                pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+        extra = {"REDIS_URL": REDIS_URL, "QUEUE_NAME": f"consult-test-{uuid.uuid4().hex[:12]}"}
+    for app in fresh_app(database_url, tmp_path, **extra):
+        yield app
+        from consult.jobs import jobs_of
+
+        jobs_of(app).huey.storage.flush_all()
+        if extra:  # the queue's other keys (the marks of sent mail) go too
+            import redis
+
+            client = redis.Redis.from_url(REDIS_URL)
+            for key in client.scan_iter(f"{extra['QUEUE_NAME']}*"):
+                client.delete(key)

@@ -2,7 +2,6 @@
 started once per key, claimed by one worker, resumed after a worker dies, failures recorded."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,34 +16,6 @@ from consult.jobs.kinds import run_job, run_task
 from consult.models import BackgroundJob, Comment, CommentStatus, Consultation, JobState, Notification, User, utcnow
 from consult.notifications import notify
 from consult.responses import service as responses
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(params=["sqlite-queue", "redis-queue"])
-def queued_app(request, database_url, tmp_path):
-    """The app on each queue storage; Redis gets a queue name of its own, emptied afterwards."""
-    extra = {}
-    if request.param == "redis-queue":
-        if not _redis_up():
-            import os
-
-            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-                pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
-        extra = {"REDIS_URL": REDIS_URL, "QUEUE_NAME": f"consult-test-{uuid.uuid4().hex[:12]}"}
-    for app in fresh_app(database_url, tmp_path, **extra):
-        yield app
-        jobs_of(app).huey.storage.flush_all()
 
 
 def _user(app, email: str) -> int:
@@ -267,3 +238,26 @@ def test_an_enqueue_that_fails_loses_nothing(database_url, tmp_path, caplog):
         with app.app_context():
             assert db.session.scalar(select(Notification.mailed_at)) is not None
             assert db.session.get(BackgroundJob, job_id).state == "done"
+
+
+def test_with_the_queues_marks_unreachable_each_message_is_marked_in_the_database(app, smtp_server, caplog):
+    from support.server import free_port
+
+    from consult.jobs import queue
+    from consult.notifications import deliver_all_due
+
+    app.config.update(smtp_server.config())
+    down = queue.sent_marks(queue.make_huey({"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}), app.config)
+    people = [_user(app, f"p{i}@example.org") for i in range(4)]
+    with app.app_context(), caplog.at_level("WARNING"):
+        for person in people:
+            notify(db.session, person, "decision", "Sent anyway", "Redis is down while this is mailed.")
+        db.session.commit()
+        done = deliver_all_due(db.session, app.config, marks=down)
+        assert done.sent == 4 and len(smtp_server.messages) == 4
+        assert db.session.scalar(select(func.count()).select_from(Notification)
+                                 .where(Notification.mailed_at.is_(None))) == 0
+        assert deliver_all_due(db.session, app.config, marks=down).sent == 0  # nothing twice
+    assert len(smtp_server.messages) == 4
+    assert "could not read the queue's marks of sent mail" in caplog.text
+    assert caplog.text.count("marking each in the database") == 1

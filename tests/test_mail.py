@@ -90,6 +90,24 @@ def test_the_server_refusing_an_address_is_permanent_and_busy_is_temporary(app, 
     assert smtp_server.connections == 1
 
 
+def test_a_batch_shares_its_subject_and_body_and_each_message_keeps_its_own_headers(app, smtp_server):
+    app.config.update(smtp_server.config(), MAIL_FROM="Consult <consult@example.gov>")
+    subject = "Ymateb i’r ymgynghoriad: ffyrdd ŵyn a’r afon, " + "hir iawn " * 8
+    body = "Mae’r adran wedi cyhoeddi ei hymateb.\n.a line starting with a dot\n" + "é" * 120
+    with app.app_context(), open_mailer(app.config) as mailer:
+        for i in range(3):
+            mailer.send(f"p{i}@example.org", subject, body, f"<n-{i}@example.gov>")
+        mailer.send("zoë@example.org", subject, body, "<n-3@example.gov>")  # an address in UTF-8
+    assert [m["To"] for m in smtp_server.messages] == ["p0@example.org", "p1@example.org", "p2@example.org",
+                                                       "zoë@example.org"]
+    assert smtp_server.message_ids == [f"<n-{i}@example.gov>" for i in range(4)]
+    for message in smtp_server.messages:
+        assert message["Subject"] == subject and message["From"] == "Consult <consult@example.gov>"
+        assert message["Date"] and message.get_content_type() == "text/plain"
+        assert message.get_content().rstrip("\n") == body
+    assert smtp_server.connections == 1
+
+
 # --------------------------------------------------------------------------- notifications
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from consult.jobs import queue
 from consult.jobs.service import STARTED
-from consult.notifications import PENDING
+from consult.notifications import PENDING, SentMarks
 
 EXTENSION = "consult.jobs"
 
@@ -31,6 +31,7 @@ class Jobs:
 
     huey: Any  # huey.api.Huey (consult.jobs.queue is the one module that imports huey)
     tasks: dict
+    marks: SentMarks  # where each message the mail server accepted is marked before the next
 
     def deliver_mail(self) -> bool:
         return queue.put(self.tasks["deliver_mail"])
@@ -48,7 +49,7 @@ def init_app(app: Flask) -> None:
 
     huey = queue.make_huey(app.config)
     tasks = queue.register(huey, lambda name, args: kinds.run_task(app, name, args))
-    jobs = Jobs(huey=huey, tasks=tasks)
+    jobs = Jobs(huey=huey, tasks=tasks, marks=queue.sent_marks(huey, app.config))
     app.extensions[EXTENSION] = jobs
     app.extensions["consult.run_jobs"] = jobs.drain  # tests/support/jobs.py
     _listen_once()

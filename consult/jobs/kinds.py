@@ -22,7 +22,9 @@ def run_task(app: Flask, name: str, args: tuple) -> None:
     """Run one of the queue's tasks in this app (the worker's entry point)."""
     with app.app_context(), writing(), Session(db.engine) as session:
         if name == "deliver_mail":
-            deliver_all_due(session, app.config)
+            from consult.jobs import jobs_of
+
+            deliver_all_due(session, app.config, marks=jobs_of(app).marks)
         elif name == "run_job":
             run_job(session, int(args[0]), app.config)
         elif name == "sweep":
@@ -65,5 +67,5 @@ def sweep(session: Session, config: Mapping) -> None:
             jobs_of(current_app).run_job(job_id)
     if due_count(session):
         session.commit()
-        deliver_all_due(session, config)
+        deliver_all_due(session, config, marks=jobs_of(current_app).marks)
     session.commit()

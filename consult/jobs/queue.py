@@ -10,11 +10,13 @@ needs. The queue only carries ids: what a job does and how far it got lives in t
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
 from collections.abc import Callable
 
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey, TaskWrapper
-from redis import ConnectionPool
+from redis import ConnectionPool, Redis
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,67 @@ def make_huey(config) -> Huey:
                                        socket_connect_timeout=2, socket_timeout=10)
         return RedisHuey(name, connection_pool=pool, results=False)
     return SqliteHuey(name, filename=config["QUEUE_FILE"], results=False, timeout=10)
+
+
+class RedisSentMarks:
+    """The mail the server accepted, one Redis set shared by every worker on every host
+    (consult.notifications.SentMarks)."""
+
+    def __init__(self, huey: RedisHuey):
+        self.redis: Redis = huey.storage.conn
+        self.key = f"{huey.name}:mail-sent"
+
+    def add(self, note_id: int) -> None:
+        self.redis.sadd(self.key, note_id)
+
+    def among(self, note_ids: list[int]) -> set[int]:
+        found = list(self.redis.smismember(self.key, note_ids)) if note_ids else []  # type: ignore[arg-type]
+        return {note_id for note_id, there in zip(note_ids, found, strict=True) if there}
+
+    def forget(self, note_ids: list[int]) -> None:
+        if note_ids:
+            self.redis.srem(self.key, *note_ids)
+
+
+class SqliteSentMarks:
+    """The mail the server accepted, a table in the queue's SQLite file: each mark is committed
+    there (kept if the worker is killed) without the database's write lock."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.local = threading.local()  # a connection per worker thread
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self.local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.filename, timeout=10, isolation_level=None)
+            db.execute("pragma journal_mode=wal")
+            db.execute("pragma synchronous=normal")  # a commit survives the process, as Huey's do
+            db.execute("create table if not exists consult_mail_sent (id integer primary key)")
+            self.local.db = db
+        return db
+
+    def add(self, note_id: int) -> None:
+        self._db().execute("insert or ignore into consult_mail_sent (id) values (?)", (note_id,))
+
+    def among(self, note_ids: list[int]) -> set[int]:
+        return {row[0] for chunk in _chunks(note_ids) for row in self._db().execute(
+            f"select id from consult_mail_sent where id in ({','.join('?' * len(chunk))})", chunk)}
+
+    def forget(self, note_ids: list[int]) -> None:
+        for chunk in _chunks(note_ids):
+            self._db().execute(f"delete from consult_mail_sent where id in ({','.join('?' * len(chunk))})", chunk)
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[start:start + size] for start in range(0, len(ids), size)]
+
+
+def sent_marks(huey: Huey, config) -> RedisSentMarks | SqliteSentMarks:
+    """Where the workers of this queue mark each message the mail server accepted."""
+    if isinstance(huey, RedisHuey):
+        return RedisSentMarks(huey)
+    return SqliteSentMarks(config["QUEUE_FILE"])
 
 
 def register(huey: Huey, run: Callable[[str, tuple], None]) -> dict[str, TaskWrapper]:
