@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
+from email import policy, quoprimime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -92,8 +92,7 @@ class Mailer:
     def __init__(self, config: Mapping):
         self.config = config
         self._smtp: smtplib.SMTP | None = None
-        # A fan-out sends one subject and body to many: made into bytes once per batch.
-        self._shared: dict[tuple[str, str], bytes] = {}
+        self._headers: dict[str, bytes] = {}  # From and Subject, encoded, by subject
         self._sender = parseaddr(str(config.get("MAIL_FROM", "consult@localhost")))[1]
 
     def __enter__(self) -> Mailer:
@@ -117,7 +116,10 @@ class Mailer:
             return
         try:
             if _ASCII_ADDRESS.fullmatch(to) and (message_id is None or _ASCII_ID.fullmatch(message_id)):
-                self._connection().sendmail(self._sender, [to], self._bytes(to, subject, body, message_id))
+                data = self._bytes(to, subject, body, message_id)
+                smtp = self._connection()
+                options = ["BODY=8BITMIME"] if not data.isascii() and smtp.has_extn("8bitmime") else []
+                smtp.sendmail(self._sender, [to], data, mail_options=options)
             else:  # an address needing SMTPUTF8: the email package works out the envelope
                 self._connection().send_message(_message(self.config, to, subject, body, message_id))
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
@@ -135,20 +137,24 @@ class Mailer:
             raise TemporaryMailError(f"Could not send mail to {to}: {exc}") from exc
 
     def _bytes(self, to: str, subject: str, body: str, message_id: str | None) -> bytes:
-        """The message as sent: its own To, Date and Message-ID before the headers and body it
-        shares with the rest of the batch (From, Subject, MIME), which are encoded once."""
-        shared = self._shared.get((subject, body))
+        """The message as sent, made without the email package's per-header parsing (which
+        was most of a worker's time): From and Subject encoded by it once per subject, then this
+        message's To, Date and Message-ID, and the body as 7-bit text or quoted-printable UTF-8."""
+        shared = self._headers.get(subject)
         if shared is None:
             message = EmailMessage()
             message["From"] = self.config.get("MAIL_FROM", "consult@localhost")
             message["Subject"] = subject
-            message.set_content(body)
-            shared = self._shared[(subject, body)] = message.as_bytes(policy=policy.SMTP)
-            if len(self._shared) > 100:  # a batch of many different messages: keep the latest
-                self._shared = {(subject, body): shared}
+            shared = message.as_bytes(policy=policy.SMTP).rstrip(b"\r\n") + b"\r\n"
+            if len(self._headers) > 100:  # a batch of many different subjects: keep the latest
+                self._headers.clear()
+            self._headers[subject] = shared
+        encoding, content = _text_body(body)
         own = (f"To: {to}\r\nDate: {format_datetime(datetime.now(UTC))}\r\n"
-               f"Message-ID: {message_id or make_msgid(domain=mail_domain(self.config))}\r\n")
-        return own.encode("ascii") + shared
+               f"Message-ID: {message_id or make_msgid(domain=mail_domain(self.config))}\r\n"
+               f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+               f"Content-Transfer-Encoding: {encoding}\r\n\r\n")
+        return shared + own.encode("ascii") + content
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -166,6 +172,16 @@ class Mailer:
                 raise
             self._smtp = smtp
         return self._smtp
+
+
+def _text_body(body: str) -> tuple[str, bytes]:
+    """A plain-text body as SMTP carries it: its transfer encoding and its CRLF-ended lines."""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n").split("\n")
+    if all(len(line.encode("utf-8")) <= 990 for line in lines):  # as the email package chooses
+        return "7bit" if body.isascii() else "8bit", "".join(line + "\r\n" for line in lines).encode("utf-8")
+    utf8 = "".join(line + "\n" for line in lines).encode("utf-8").decode("latin-1")  # a character a byte
+    encoded = quoprimime.body_encode(utf8, eol="\r\n").encode("ascii")
+    return "quoted-printable", encoded if encoded.endswith(b"\r\n") else encoded + b"\r\n"
 
 
 def open_mailer(config: Mapping) -> Mailer:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from consult.config import DEVELOPMENT_SITE_URL
 from consult.mail import PermanentMailError, TemporaryMailError, mail_domain, open_mailer
@@ -93,6 +93,18 @@ def notify(session: DbSession, user_id: int, kind: str, subject: str, body: str,
     # with no app leaves the mail due; the queue's sweep (or `consult send-mail`) sends it.
     session.info[PENDING] = True
     return note
+
+
+def notify_each(session: DbSession, messages: Iterable[tuple[int, str]], kind: str, subject: str,
+                link: str = "", job_id: int | None = None) -> int:
+    """Record one notification per (user id, body), in one statement: a job telling many people
+    (a chunk of a fan-out) does not build an object for each. Mail follows after commit."""
+    rows = [{"user_id": user_id, "kind": kind, "subject": subject[:200], "body": body, "link": link,
+             "job_id": job_id} for user_id, body in messages]
+    if rows:
+        session.execute(insert(Notification), rows)
+        session.info[PENDING] = True
+    return len(rows)
 
 
 # Delivery, by the job queue's mail task (consult.jobs) or `consult send-mail`.

@@ -98,13 +98,16 @@ def test_a_batch_shares_its_subject_and_body_and_each_message_keeps_its_own_head
         for i in range(3):
             mailer.send(f"p{i}@example.org", subject, body, f"<n-{i}@example.gov>")
         mailer.send("zoë@example.org", subject, body, "<n-3@example.gov>")  # an address in UTF-8
+        mailer.send("p4@example.org", "Plain", "A line of 1,200 letters: " + "a" * 1200, "<n-4@example.gov>")
     assert [m["To"] for m in smtp_server.messages] == ["p0@example.org", "p1@example.org", "p2@example.org",
-                                                       "zoë@example.org"]
-    assert smtp_server.message_ids == [f"<n-{i}@example.gov>" for i in range(4)]
-    for message in smtp_server.messages:
+                                                       "zoë@example.org", "p4@example.org"]
+    assert smtp_server.message_ids == [f"<n-{i}@example.gov>" for i in range(5)]
+    *same, long = smtp_server.messages
+    assert long.get_content().rstrip() == "A line of 1,200 letters: " + "a" * 1200
+    for message in same:
         assert message["Subject"] == subject and message["From"] == "Consult <consult@example.gov>"
         assert message["Date"] and message.get_content_type() == "text/plain"
-        assert message.get_content().rstrip("\n") == body
+        assert message.get_content().replace("\r\n", "\n").rstrip("\n") == body  # CRLF: as sent
     assert smtp_server.connections == 1
 
 

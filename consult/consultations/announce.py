@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.models import BackgroundJob, Consultation, DocumentVersion
-from consult.notifications import notify, participant_count, participant_ids, site_path
+from consult.notifications import notify_each, participant_count, participant_ids, site_path
 from moderation.db import DbSession
 
 CHUNK = 500  # participants told per step (one commit each)
@@ -37,8 +37,7 @@ def tell_version_step(session: DbSession, job: BackgroundJob) -> int:
     body = (f"The department has published version {version.number} of the document you commented on.\n\n"
             f"What changed, in the department's words: {version.note}\n\n"
             "See every change, paragraph by paragraph:")
-    for author_id in authors:
-        notify(session, author_id, "version", subject, body, link=changes, job_id=job.id)
+    notify_each(session, ((author_id, body) for author_id in authors), "version", subject, link=changes, job_id=job.id)
     record_progress(session, job, job.done + len(authors), cursor=authors[-1])
     return len(authors)
 

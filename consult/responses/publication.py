@@ -20,7 +20,7 @@ from consult.models import (
     ThemeComment,
     utcnow,
 )
-from consult.notifications import notify, participant_count, participant_ids, site_path
+from consult.notifications import notify_each, participant_count, participant_ids, site_path
 from consult.responses.assist import method
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
@@ -190,10 +190,9 @@ def tell_response_step(session: DbSession, job: BackgroundJob) -> int:
             f"Your comment on {where} was counted under:\n" + "\n".join(lines) if lines else
             f"Your comment on {where} was read and considered, and counted under no theme: "
             f"{link}#considered")
-    for author_id in authors:
-        notify(session, author_id, "response", f"The response to “{consultation.title}” is published",
-               "The department has published what it did with what people said.\n\n"
-               + "\n\n".join(parts.get(author_id, [])), link=link, job_id=job.id)
+    opening = "The department has published what it did with what people said.\n\n"
+    notify_each(session, ((author_id, opening + "\n\n".join(parts.get(author_id, []))) for author_id in authors),
+                "response", f"The response to “{consultation.title}” is published", link=link, job_id=job.id)
     record_progress(session, job, job.done + len(authors), cursor=authors[-1])
     return len(authors)
 
