@@ -20,7 +20,7 @@ from werkzeug import exceptions
 
 from consult import i18n
 from consult.extensions import db
-from consult.models import User
+from consult.models import Consultation, User
 from tests.helpers import make_user, put_signed_in
 
 REPO = Path(__file__).resolve().parent.parent
@@ -273,3 +273,44 @@ def test_a_refused_comment_is_answered_in_welsh_on_a_welsh_form(app, client, mak
     assert _html_lang(page) == "cy"
     assert "<h3>Ni anfonwyd eich sylw</h3>" in page and "Your comment was not sent" not in page
     assert '<label for="comment-form-body">Eich sylw</label>' in page
+
+
+def _welsh(client, url: str) -> str:
+    """The page at url read in Welsh, its entities unescaped; its <html lang> must say so."""
+    response = client.get(url + ("&" if "?" in url else "?") + "lang=cy")
+    assert response.status_code == 200, url
+    page = html.unescape(response.get_data(as_text=True))
+    assert _html_lang(page) == "cy"
+    return page
+
+
+def test_the_changes_page_and_a_comment_in_welsh(app, client, make_consultation, make_comment):
+    from consult.consultations.service import publish_version
+    from tests.helpers import PARKING_V2
+
+    made = make_consultation("parking")
+    author = make_user(app, "owain@example.org", name="Owain")
+    make_comment(made, author, "Parcio drud.", made.anchors["The town is split into four zones."],
+                 stance="oppose", respondent_type="organisation", organisation="Cyfeillion y Dref")
+    with app.app_context():
+        consultation = db.session.get(Consultation, made.id)
+        publish_version(db.session, consultation, [("p.md", PARKING_V2)], "Ffioedd misol.")
+        db.session.commit()
+
+    english = html.unescape(client.get("/c/parking/changes?from=1&to=2&lang=en").get_data(as_text=True))
+    assert "What changed from version 1 to version 2" in english and "<strong>1</strong> edited" in english
+    assert "Showing changed paragraphs only." in english
+
+    welsh = _welsh(client, "/c/parking/changes?from=1&to=2")
+    assert "<h1>Beth a newidiodd o fersiwn 1 i fersiwn 2</h1>" in welsh
+    assert "<strong>1</strong> wedi'u golygu" in welsh and "<strong>1</strong> wedi'u tynnu" in welsh
+    assert '<span class="change-kind">Wedi\'i dynnu</span>' in welsh
+    assert "Yn dangos y paragraffau a newidiodd yn unig." in welsh
+    for english_words in ("What changed", "edited</li>", "Showing changed", "its page", "struck through"):
+        assert english_words not in welsh, english_words
+
+    thread = _welsh(client, f"/c/parking/p/{made.anchors['The town is split into four zones.']}")
+    assert ", ar ran <strong><bdi>Cyfeillion y Dref</bdi></strong>" in thread
+    assert '<span class="stance stance-oppose">Gwrthwynebu</span>' in thread
+    assert "Rhoi gwybod<span class=\"visually-hidden\"> am y sylw gan <bdi>Owain</bdi>" in thread
+    assert "on behalf of" not in thread and ">Oppose<" not in thread
