@@ -451,6 +451,8 @@ def run_setup(setup: str, args, pool, log) -> dict:
         env.update(QUEUE_FILE=str(instance / "queue.sqlite3"), REDIS_URL=redis_url, QUEUE_NAME="consult-bench",
                    MAIL_SERVER="127.0.0.1", MAIL_PORT=str(sink.port), MAIL_FROM="consult@bench.example",
                    SITE_URL="https://consult.bench.example")
+        if args.mail_per_second:
+            env["MAIL_PER_SECOND"] = str(args.mail_per_second)
         if not redis_url:
             env.pop("REDIS_URL")
         # Session cookies for the three submission runs (distinct people: 5 comments a minute each).
@@ -660,9 +662,11 @@ comment submission while the queue works. Indicative: the machine is shared (loa
 - command: `{meta['command']}`
 - machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}
 - load average (1/5/15 min): start {meta['load_start']}, end {meta['load_end']}
-- queue workers: {args.workers} processes of `consult worker --threads {args.threads}`; gunicorn
+- queue workers: {args.workers} processes of `consult worker --threads {args.threads}` (at most
+  {args.mail_per_second or 200} messages a second each: MAIL_PER_SECOND); gunicorn
   {args.web_workers} sync workers; mail to an aiosmtpd sink (real SMTP on a loopback port, its
-  own process, counting messages and distinct Message-IDs); load from a separate process
+  own process at the lowest CPU priority, standing for a mail relay on another host, counting
+  messages and distinct Message-IDs); load from a separate process
 - submission: bench/load.py's scenario 3 ({args.clients} clients through the real form, up to 4
   comments each, {args.comment_seconds} s) on an open consultation on ARF 2.9, three times: before
   any worker runs, with the workers idle, and from {args.submit_delay} s after publishing, while
@@ -697,6 +701,8 @@ def main(argv=None) -> int:
     parser.add_argument("--setups", default="sqlite,redis", help="sqlite, redis (PostgreSQL + Redis), redis-sqlite")
     parser.add_argument("--workers", type=int, default=2, help="queue worker processes (default 2)")
     parser.add_argument("--threads", type=int, default=2, help="threads of each worker (default 2)")
+    parser.add_argument("--mail-per-second", type=int, default=0,
+                        help="MAIL_PER_SECOND for each worker (default: the app's, 200)")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--comment-seconds", type=int, default=None, help="default 30 (15 with --quick)")

@@ -34,6 +34,7 @@ ENV_KEYS = (
 WHOLE_NUMBER_KEYS = (
     "WORKER_THREADS",
     "MAIL_CLAIM_SECONDS",
+    "MAIL_PER_SECOND",
     "LOGIN_MAX_FAILURES_PER_SOURCE",
     "LOGIN_MAX_FAILURES_PER_IP",
     "LOGIN_MAX_FAILURES_PER_ACCOUNT",
@@ -74,6 +75,10 @@ def defaults(instance_path: str) -> dict:
         "WORKER_THREADS": 2,
         # How long a worker holds the mail it is sending before another may take it over.
         "MAIL_CLAIM_SECONDS": 300,
+        # The most notification messages a worker process sends a second, its threads together:
+        # a large announcement then takes minutes, and leaves the web server its share of the
+        # machine and the mail relay within its own rate limit.
+        "MAIL_PER_SECOND": 200,
         "SITE_NAME": "Consult",
         # Who runs the site ("Department for Transport"): the home page says so (site_pages).
         "SITE_OPERATOR": "",

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -112,6 +113,29 @@ BATCH_SIZE = 100          # messages claimed at once and sent over one SMTP conn
 RETRY_FIRST = timedelta(seconds=30)   # after a temporary failure; doubled each time ...
 RETRY_LONGEST = timedelta(minutes=15)  # ... up to this, so a returning server is used soon
 GIVE_UP_AFTER = timedelta(days=3)      # then a temporary failure is recorded as permanent
+
+
+class Pace:
+    """At most `per_second` messages a second, for every thread of this process together."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.clock, self.sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self, per_second: int) -> None:
+        """Wait for this process's next slot (none to wait for when per_second is 0)."""
+        if per_second <= 0:
+            return
+        with self._lock:
+            now = self.clock()
+            slot = max(self._next, now)
+            self._next = slot + 1.0 / per_second
+        if slot > now:
+            self.sleep(slot - now)
+
+
+_pace = Pace()  # MAIL_PER_SECOND is for the whole worker process
 
 
 @dataclass
@@ -275,12 +299,14 @@ def deliver_due(session: DbSession, config: Mapping, limit: int = BATCH_SIZE,
     done = Delivery(claimed=len(batch))
     sent_before = _sent_before(marks, [out.id for out in batch])
     outcomes = _Outcomes(session, marks)
+    per_second = int(config.get("MAIL_PER_SECOND") or 0)
     try:
         with open_mailer(config) as mailer:
             for index, out in enumerate(batch):
                 if out.deleted or out.id in sent_before:
                     outcomes.nothing_to_send(out.id)
                     continue
+                _pace.wait(per_second)
                 try:
                     mailer.send(out.to, out.subject, out.body, out.message_id)
                 except PermanentMailError as exc:

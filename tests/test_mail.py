@@ -269,3 +269,31 @@ def test_a_moderation_decision_reaches_the_author_through_the_queue(mail_app, sm
     run_jobs(mail_app)  # ... a worker did
     [message] = [m for m in smtp_server.messages if m["To"] == "ann@example.org"]
     assert f"{SITE}/me/comments#comment-{comment}" in message.get_content()
+
+
+def test_a_worker_process_sends_at_most_mail_per_second_messages_a_second_across_its_threads():
+    import threading
+
+    from consult.notifications import Pace
+
+    now = [100.0]
+    slept: list[float] = []
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            slept.append(round(seconds, 6))
+
+    pace = Pace(clock=lambda: now[0], sleep=sleep)
+    threads = [threading.Thread(target=lambda: [pace.wait(4) for _ in range(3)]) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Six messages at 4 a second, the clock standing still: slots 0, 0.25, ... 1.25 s from now.
+    assert sorted(slept) == [0.25, 0.5, 0.75, 1.0, 1.25]
+    now[0] = 200.0  # a quiet minute later: the next goes at once
+    pace.wait(4)
+    assert len(slept) == 5
+    pace.wait(0)  # no limit
+    assert len(slept) == 5
