@@ -314,3 +314,36 @@ def test_the_changes_page_and_a_comment_in_welsh(app, client, make_consultation,
     assert '<span class="stance stance-oppose">Gwrthwynebu</span>' in thread
     assert "Rhoi gwybod<span class=\"visually-hidden\"> am y sylw gan <bdi>Owain</bdi>" in thread
     assert "on behalf of" not in thread and ">Oppose<" not in thread
+
+
+def test_register_and_sign_in_pages_in_welsh_with_a_welsh_form_error(client):
+    english = html.unescape(client.get("/register?lang=en").get_data(as_text=True))
+    assert "<h1>Create an account</h1>" in english and ">Email address</label>" in english
+    assert "You can read every consultation without an account." in english
+
+    welsh = _welsh(client, "/register")
+    assert "<h1>Creu cyfrif</h1>" in welsh
+    assert '<label class="field-label" for="email">Cyfeiriad e-bost</label>' in welsh
+    assert "Eich enw, fel y'i dangosir gyda'ch sylwadau" in welsh and "O leiaf 10 nod." in welsh
+    assert '<a href="/privacy">hysbysiad preifatrwydd</a>' in welsh
+    for english_words in ("Create an account", "Email address", "Type the password again", "Already have"):
+        assert english_words not in welsh, english_words
+
+    # The remembered choice answers the POST: its errors are Welsh, beside their fields.
+    refused = html.unescape(client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True))
+    assert _html_lang(refused) == "cy"
+    assert '<h2 id="error-summary-title">Mae problem</h2>' in refused
+    assert "Cyfeiriad e-bost: Rhowch eich cyfeiriad e-bost.</a>" in refused
+    assert '<span class="visually-hidden">Gwall:</span> Rhowch eich cyfrinair.' in refused
+    assert "<h1>Mewngofnodi</h1>" in refused and "Wedi anghofio eich cyfrinair?" in refused
+    assert "Enter your" not in refused and "There is a problem" not in refused
+
+    back = html.unescape(client.post("/login?lang=en", data={"email": "", "password": ""}).get_data(as_text=True))
+    assert "There is a problem" in back and "Email address: Enter your email address.</a>" in back
+
+
+def test_a_page_that_needs_signing_in_says_so_in_welsh(client):
+    response = client.get("/account?lang=cy")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Mewngofnodwch i barhau." in page and "Please sign in" not in page

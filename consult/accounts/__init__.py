@@ -20,6 +20,7 @@ from flask_login import current_user
 from consult.accounts import models  # noqa: F401  (registers the accounts tables with the metadata)
 from consult.accounts.service import is_confirmed, session_is_live
 from consult.extensions import db, login_manager
+from consult.i18n import N_, gettext
 from consult.models import Role, User
 from consult.text import whole_number
 
@@ -96,7 +97,8 @@ def init_app(app: Flask) -> None:
     from consult.accounts import views
 
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = N_("Please sign in to continue.")
+    login_manager.localize_callback = gettext  # shown in the reader's language
     login_manager.login_message_category = "info"
     app.register_blueprint(views.bp)
     app.register_blueprint(views.admin_bp)

@@ -9,6 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
+# Named _ so that `make messages` (pybabel's default keywords) extracts the labels and messages;
+# lazy, because the forms are made once, at import, and read in each request's language.
+from consult.i18n import lazy_gettext as _
 from consult.models import Role
 
 try:  # WTForms >= 3.3 wants choice objects; older versions take (value, label) pairs
@@ -25,50 +28,50 @@ def _required(message: str) -> InputRequired:
 class RegisterForm(FlaskForm):
     """Create an account."""
 
-    email = EmailField("Email address", [_required("Enter your email address.")])
-    display_name = StringField("Your name, as shown with your comments",
-                               [_required("Enter the name to show with your comments.")])
-    password = PasswordField("Password", [_required("Choose a password.")])
-    confirm = PasswordField("Type the password again", [_required("Type the password again.")])
+    email = EmailField(_("Email address"), [_required(_("Enter your email address."))])
+    display_name = StringField(_("Your name, as shown with your comments"),
+                               [_required(_("Enter the name to show with your comments."))])
+    password = PasswordField(_("Password"), [_required(_("Choose a password."))])
+    confirm = PasswordField(_("Type the password again"), [_required(_("Type the password again."))])
     next = HiddenField()
 
 
 class LoginForm(FlaskForm):
     """Sign in."""
 
-    email = EmailField("Email address", [_required("Enter your email address.")])
-    password = PasswordField("Password", [_required("Enter your password.")])
+    email = EmailField(_("Email address"), [_required(_("Enter your email address."))])
+    password = PasswordField(_("Password"), [_required(_("Enter your password."))])
     next = HiddenField()
 
 
 class ResetRequestForm(FlaskForm):
     """Ask for a password-reset link."""
 
-    email = EmailField("Email address", [_required("Enter your email address.")])
+    email = EmailField(_("Email address"), [_required(_("Enter your email address."))])
 
 
 class ResetForm(FlaskForm):
     """Choose a new password from a reset link."""
 
-    password = PasswordField("New password", [_required("Choose a new password.")])
-    confirm = PasswordField("Type the new password again",
-                            [_required("Type the new password again.")])
+    password = PasswordField(_("New password"), [_required(_("Choose a new password."))])
+    confirm = PasswordField(_("Type the new password again"),
+                            [_required(_("Type the new password again."))])
 
 
 class ChangePasswordForm(FlaskForm):
     """Change the password while signed in."""
 
-    current_password = PasswordField("Current password",
-                                     [_required("Enter your current password.")])
-    password = PasswordField("New password", [_required("Choose a new password.")])
-    confirm = PasswordField("Type the new password again",
-                            [_required("Type the new password again.")])
+    current_password = PasswordField(_("Current password"),
+                                     [_required(_("Enter your current password."))])
+    password = PasswordField(_("New password"), [_required(_("Choose a new password."))])
+    confirm = PasswordField(_("Type the new password again"),
+                            [_required(_("Type the new password again."))])
 
 
 class DeleteAccountForm(FlaskForm):
     """Delete (anonymise) the signed-in account."""
 
-    password = PasswordField("Your password", [_required("Enter your password to confirm.")])
+    password = PasswordField(_("Your password"), [_required(_("Enter your password to confirm."))])
 
 
 class ActionForm(FlaskForm):

@@ -27,6 +27,7 @@ from consult.accounts.service import (
 )
 from consult.database import unit_of_work, writing
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.mail import MailError, read_outbox, send_mail
 from consult.models import utcnow
 from moderation import service as moderation_service
@@ -60,7 +61,7 @@ def _send(to: str, message: tuple[str, str]) -> bool:
     try:
         send_mail(to, *message)
     except MailError:
-        flash("We could not send the email just now. Please try again in a few minutes.",
+        flash(gettext("We could not send the email just now. Please try again in a few minutes."),
               "error")
         return False
     return True
@@ -173,11 +174,11 @@ def register():
                     _site(), user, url_for("accounts.login", _external=True),
                     url_for("accounts.reset_request", _external=True)))
             if not sent:
-                flash("If your account is new, sign in and ask for a new confirmation link "
-                      "on your account page.", "info")
+                flash(gettext("If your account is new, sign in and ask for a new confirmation link "
+                              "on your account page."), "info")
                 return redirect(url_for("accounts.login", next=next_url))
-            flash(f"We have sent an email to {user.email}. Open the link in it to confirm "
-                  "your address.", "success")
+            flash(gettext("We have sent an email to %(email)s. Open the link in it to confirm "
+                          "your address.", email=user.email), "success")
             return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
 
@@ -205,10 +206,10 @@ def confirm(token: str):
             return render_template("accounts/link_invalid.html", message=exc.message,
                                    purpose="confirm"), 400
     if current_user.is_authenticated and current_user.id == user.id:
-        flash("Your email address is confirmed. You can now comment.", "success")
+        flash(gettext("Your email address is confirmed. You can now comment."), "success")
         response = redirect(next_url or url_for("accounts.account"))
         return _remember_browser(response, user) if signed_in_as is None else response
-    flash("Your email address is confirmed. Sign in to start commenting.", "success")
+    flash(gettext("Your email address is confirmed. Sign in to start commenting."), "success")
     return redirect(url_for("accounts.login", next=next_url or None))
 
 
@@ -217,7 +218,7 @@ def confirm(token: str):
 def resend_confirmation():
     """Send a fresh confirmation link to the signed-in user."""
     if service.is_confirmed(current_user):
-        flash("Your email address is already confirmed.", "info")
+        flash(gettext("Your email address is already confirmed."), "info")
         return redirect(url_for("accounts.account"))
     try:
         with unit_of_work(db.session):
@@ -227,7 +228,7 @@ def resend_confirmation():
         flash(exc.message, "error")
         return redirect(url_for("accounts.account"))
     if _send_confirmation(current_user, _next_from_request()):
-        flash(f"We have sent a new link to {current_user.email}.", "success")
+        flash(gettext("We have sent a new link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("accounts.account"))
 
 
@@ -272,7 +273,7 @@ def login() -> ResponseReturnValue:
         elif refusal is not None:
             messages, status = [refusal.message], 200
         else:
-            flash(f"You are signed in as {user.display_name}.", "success")
+            flash(gettext("You are signed in as %(name)s.", name=user.display_name), "success")
             return _remember_browser(
                 redirect(service.safe_next(form.next.data) or url_for("consultations.index")),
                 user)
@@ -289,7 +290,7 @@ def logout():
     """Sign out of this browser: its session ends on the server, so a copy of it ends too."""
     with unit_of_work(db.session):
         _sign_out()
-    flash("You have signed out.", "success")
+    flash(gettext("You have signed out."), "success")
     return redirect(url_for("consultations.index"))
 
 
@@ -300,7 +301,7 @@ def logout_everywhere():
     with unit_of_work(db.session):
         user = service.end_all_sessions(db.session, current_user.id)
         _sign_out()
-    flash("You have signed out on every device.", "success")
+    flash(gettext("You have signed out on every device."), "success")
     # Every other browser stops being known to the account (a lost one must not stay exempt
     # from the sign-in limits); the owner's, which asked, stays known.
     return _remember_browser(redirect(url_for("accounts.login")), user)
@@ -332,7 +333,7 @@ def change_password():
         else:
             login_user(user)  # the session now carries the new session version; same record
             _send(user.email, service.password_changed_message(_site(), user))
-            flash("Your password has been changed. You have been signed out everywhere else.",
+            flash(gettext("Your password has been changed. You have been signed out everywhere else."),
                   "success")
             # The old token named the old password; this browser stays known.
             return _remember_browser(redirect(url_for("accounts.account")), user)
@@ -360,8 +361,8 @@ def reset_request():
                 token = service.reset_token(_secret(), user)
                 link = url_for("accounts.reset", token=token, _external=True)
                 _send(user.email, service.reset_message(_site(), user, link))
-            flash(f"If there is an account for {form.email.data.strip()}, we have sent it a "
-                  "link to choose a new password.", "success")
+            flash(gettext("If there is an account for %(email)s, we have sent it a link to choose a "
+                          "new password.", email=form.email.data.strip()), "success")
             return redirect(url_for("accounts.check_email"))
     return render_template("accounts/reset_request.html", form=form)
 
@@ -394,7 +395,7 @@ def reset(token: str):
     form = ResetForm()
     done = _password_from_link(
         form, lambda new, confirm: service.reset_password(db.session, _secret(), token, new, confirm),
-        lambda user: "Your password has been changed and you are signed in.")
+        lambda user: gettext("Your password has been changed and you are signed in."))
     return done or render_template("accounts/reset.html", form=form, token=token)
 
 
@@ -411,8 +412,8 @@ def delete():
         except AccountError as exc:
             _field_error(form, exc)
         else:
-            flash("Your account has been deleted. Your published comments now show "
-                  f"\u201c{service.FORMER_PARTICIPANT}\u201d as their author.", "success")
+            flash(gettext("Your account has been deleted. Your published comments now show "
+                          "\u201c%(former)s\u201d as their author.", former=service.FORMER_PARTICIPANT), "success")
             return redirect(url_for("consultations.index"))
     return render_template("accounts/delete.html", form=form,
                            former=service.FORMER_PARTICIPANT)
@@ -438,5 +439,6 @@ def accept_invitation(token: str):
     form = ResetForm()
     done = _password_from_link(
         form, lambda new, confirm: invitations.accept_invitation(db.session, _secret(), token, new, confirm),
-        lambda user: f"Welcome, {user.display_name}. Your password is saved and you are signed in.")
+        lambda user: gettext("Welcome, %(name)s. Your password is saved and you are signed in.",
+                             name=user.display_name))
     return done or render_template("accounts/invitation.html", form=form, token=token, person=invited)
