@@ -347,3 +347,43 @@ def test_a_page_that_needs_signing_in_says_so_in_welsh(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Mewngofnodwch i barhau." in page and "Please sign in" not in page
+
+
+def test_the_archive_and_a_search_in_welsh(app, client, make_consultation, make_comment):
+    from consult import search
+
+    made = make_consultation("parking")
+    make_comment(made, make_user(app, "sian@example.org", name="Siân"), "Zones are too large for walking.",
+                 made.anchors["The town is split into four zones."])
+    with app.test_request_context():  # left before the pages are read: a held context keeps its language
+        search.engine(app.config).apply_changes(db.session)
+
+    english = html.unescape(client.get("/consultations?lang=en").get_data(as_text=True))
+    assert "<h1>Archive of consultations</h1>" in english and "1 consultation." in english
+    assert '<option value="closing" selected>Closing date</option>' in english
+
+    archive = _welsh(client, "/consultations")
+    assert "<h1>Archif yr ymgynghoriadau</h1>" in archive and "1 ymgynghoriad." in archive
+    assert '<option value="closing" selected>Dyddiad cau</option>' in archive
+    assert '<option value="open">Ar agor</option>' in archive and "Unrhyw adran" in archive
+    filtered = _welsh(client, "/consultations?status=closed")
+    assert "0 ymgynghoriad yn cyfateb i'r hidlwyr hyn" in filtered
+    assert "Does dim ymgynghoriad yn cyfateb i'r hidlwyr hyn." in filtered
+
+    english_search = html.unescape(client.get("/search?q=zones&lang=en").get_data(as_text=True))
+    total = re.search(r'<p role="status">(\d+) results for “zones”.</p>', english_search).group(1)
+    assert "Comment on paragraph 2.1, version 1" in english_search
+
+    found = _welsh(client, "/search?q=zones")
+    assert "<h1>Chwilio</h1>" in found and "<legend>Chwilio yn</legend>" in found
+    assert f'<p role="status">{total} canlyniad ar gyfer “zones”.</p>' in found
+    assert '<span class="tag">Sylw</span>' in found and "Sylw ar baragraff 2.1, fersiwn 1</a> yn <a" in found
+    assert '<span class="tag">Paragraff o ddogfen</span>' in found
+    for english_words in ("results for", "Comment on paragraph", "Look in", "Document paragraph", "Any status"):
+        assert english_words not in found, english_words
+    past = client.get("/search?q=zones&page=9&lang=cy")
+    assert past.status_code == 404
+    assert "Nid oes tudalen 9 yn y canlyniadau hyn: dim ond 1 sydd." in past.get_data(as_text=True)
+
+    comments = _welsh(client, "/c/parking/search?q=zones")
+    assert "1 sylw wedi'i ganfod ar gyfer “zones”." in comments

@@ -19,6 +19,7 @@ from flask import (
 from consult import search as search_module
 from consult.archive import service
 from consult.extensions import db
+from consult.i18n import gettext, ngettext
 from consult.models import Consultation, Status
 from consult.text import whole_number
 
@@ -32,10 +33,10 @@ READ_ONLY = (Status.CLOSED, Status.RESPONDED, Status.ARCHIVED)
 def _consultation_or_404(slug: str, as_json: bool = False) -> Consultation:
     consultation = service.public_consultation(db.session, slug)
     if consultation is None:
-        message = f"There is no consultation at '/c/{slug[:80]}'."
-        if as_json:
-            abort(make_response(jsonify(error="Not Found", message=message), 404))
-        abort(404, description=message)
+        if as_json:  # the data's error stays in English, as the API's do
+            abort(make_response(jsonify(error="Not Found", message=f"There is no consultation at '/c/{slug[:80]}'."),
+                                404))
+        abort(404, description=gettext("There is no consultation at '/c/%(slug)s'.", slug=slug[:80]))
     return consultation
 
 
@@ -107,8 +108,9 @@ def _run_search(query: str, *, kinds=(), slugs=None, date_from=None, date_to=Non
     except search_module.SearchError as exc:
         return None, str(exc), 400
     if results.total and page > results.pages:
-        return None, (f"There is no page {page} of these results: there "
-                      f"{'is' if results.pages == 1 else 'are'} {results.pages}."), 404
+        return None, ngettext("There is no page %(page)s of these results: there is %(num)s.",
+                              "There is no page %(page)s of these results: there are %(num)s.",
+                              results.pages, page=page), 404
     return results, None, 200
 
 
@@ -128,11 +130,13 @@ def search():
         try:
             unknown = [k for k in kinds if k not in search_module.KINDS]
             if unknown:
-                raise search_module.SearchError(
-                    f"Unknown kind '{unknown[0][:30]}': choose from {', '.join(search_module.KINDS)}.")
+                raise search_module.SearchError(gettext(
+                    "Unknown kind '%(kind)s': choose from %(kinds)s.", kind=unknown[0][:30],
+                    kinds=", ".join(search_module.KINDS)))
             if status and status not in service.PUBLIC_STATUSES:
-                raise search_module.SearchError(
-                    f"Unknown status '{status[:30]}': choose one of {', '.join(service.PUBLIC_STATUSES)}.")
+                raise search_module.SearchError(gettext(
+                    "Unknown status '%(status)s': choose one of %(statuses)s.", status=status[:30],
+                    statuses=", ".join(service.PUBLIC_STATUSES)))
             date_from, date_to = service.date_range(form["from"], form["to"])
             page = service.parse_page(args.get("page"))
         except search_module.SearchError as exc:
@@ -208,8 +212,8 @@ def comments_json(slug: str):
 def comments_other(slug: str, filename: str):
     """Any other download format: a clear 404 naming the formats there are."""
     _consultation_or_404(slug)
-    abort(404, description=f"Comments cannot be downloaded as '{filename[:20]}': choose "
-                           f"comments.csv, comments.json or the comments.atom feed.")
+    abort(404, description=gettext("Comments cannot be downloaded as '%(name)s': choose comments.csv, "
+                                   "comments.json or the comments.atom feed.", name=filename[:20]))
 
 
 # --- feeds -------------------------------------------------------------------------------------
