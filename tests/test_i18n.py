@@ -387,3 +387,41 @@ def test_the_archive_and_a_search_in_welsh(app, client, make_consultation, make_
 
     comments = _welsh(client, "/c/parking/search?q=zones")
     assert "1 sylw wedi'i ganfod ar gyfer “zones”." in comments
+
+
+def test_the_public_response_page_in_welsh(app, client, make_consultation, make_comment):
+    from consult.responses import service as responses
+
+    made = make_consultation("parking")
+    official = make_user(app, "olive@example.org", name="Olive", role="official")
+    comment_id = make_comment(made, make_user(app, "ann@example.org", name="Ann"), "Permits cost too much.",
+                              made.anchors["Residents pay a yearly fee for a permit."], stance="oppose")
+    with app.test_request_context():  # publishing tells people, with links; left before reading
+        consultation = db.session.get(Consultation, made.id)
+        theme = responses.create_theme(db.session, consultation, "Cost of permits", official)
+        responses.assign(db.session, theme, [comment_id], official)
+        responses.update_theme(db.session, theme, expected_revision=theme.revision, actor_id=official,
+                               title=theme.title, said="Said.", outcome="changed", reasons="Reasons.")
+        responses.save_draft(db.session, consultation, "We read every comment.", "Next.")
+        theme_id = theme.id
+        consultation.closes_at = datetime(2026, 1, 1)
+        responses.publish(db.session, consultation, official)
+        db.session.commit()
+
+    english = html.unescape(client.get("/c/parking/response?lang=en").get_data(as_text=True))
+    assert "<h1>Our response: Parking Policy</h1>" in english and "Response published <time" in english
+    assert "Download the response (Markdown)" in english
+
+    welsh = _welsh(client, "/c/parking/response")
+    assert "<h1>Ein hymateb: Parking Policy</h1>" in welsh
+    assert "Cyhoeddwyd yr ymateb ar <time" in welsh and "Yr ymgynghoriad: Parking Policy" in welsh
+    assert "Lawrlwytho'r ymateb (Markdown)" in welsh and 'data-print-label="Argraffu\'r ymateb hwn"' in welsh
+    for english_words in ("Our response", "Response published", "Download the response", "The consultation:"):
+        assert english_words not in welsh, english_words
+
+    # The comment itself, where it is read, says what was done in Welsh.
+    thread = _welsh(client, f"/c/parking/p/{made.anchors['Residents pay a yearly fee for a permit.']}")
+    assert "Wedi'i gyfrif o dan:" in thread and "canlyniad: fe wnaethom newid y testun" in thread
+    theme_list = _welsh(client, f"/c/parking/response/themes/{theme_id}")
+    assert 'ar <a href="/c/parking/p/' in theme_list and "Darllenwch ef yn ei edefyn" in theme_list
+    assert '<span class="stance stance-oppose">Gwrthwynebu</span>' in theme_list
