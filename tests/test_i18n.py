@@ -425,3 +425,35 @@ def test_the_public_response_page_in_welsh(app, client, make_consultation, make_
     theme_list = _welsh(client, f"/c/parking/response/themes/{theme_id}")
     assert 'ar <a href="/c/parking/p/' in theme_list and "Darllenwch ef yn ei edefyn" in theme_list
     assert '<span class="stance stance-oppose">Gwrthwynebu</span>' in theme_list
+
+
+def test_the_house_rules_page_and_the_report_form_in_welsh(app, client, make_consultation, make_comment):
+    english = html.unescape(client.get("/house-rules?lang=en").get_data(as_text=True))
+    assert re.search(r"Version 1, published \d+ \w+ \d{4}", english)
+    assert "Moderation statistics</a>: how many" in english
+
+    rules = _welsh(client, "/house-rules")
+    assert re.search(r"Fersiwn 1, a gyhoeddwyd ar \d+ \w+ \d{4}", rules)
+    assert '<a href="/moderation/statistics">Ystadegau cymedroli</a>: faint o sylwadau' in rules
+    assert "Version 1, published" not in rules and "how many comments" not in rules
+
+    made = make_consultation("parking")
+    comment_id = make_comment(made, make_user(app, "ann@example.org", name="Ann"), "Fees are fine.",
+                              made.anchors["Visitors pay by the hour."])
+    put_signed_in(client, app, f"{make_user(app, 'bob@example.org', name='Bob')}:1")
+    report = _welsh(client, f"/c/parking/comments/{comment_id}/flag")
+    assert "<h1>Rhoi gwybod am sylw</h1>" in report and "Gan <bdi>Ann</bdi> ar “Parking Policy”." in report
+    assert '<a href="/house-rules">reolau\'r wefan</a>' in report and "Anfon yr adroddiad" in report
+    assert "Report a comment" not in report and "Tell the moderators" not in report
+
+
+def test_the_sites_own_pages_and_the_api_page_in_welsh(client):
+    privacy = _welsh(client, "/privacy")
+    assert "<h1>Hysbysiad preifatrwydd</h1>" in privacy and "<title>Hysbysiad preifatrwydd" in privacy
+    assert "<h1>Privacy notice</h1>" in html.unescape(client.get("/privacy?lang=en").get_data(as_text=True))
+
+    response = client.get("/api/v1?lang=cy", headers={"Accept": "text/html"})
+    api = html.unescape(response.get_data(as_text=True))
+    assert _html_lang(api) == "cy"
+    assert "<h1>API data agored</h1>" in api and "<h2>Ble i ddechrau</h2>" in api
+    assert "Does dim angen allwedd na chyfrif." in api and "Where to start" not in api
