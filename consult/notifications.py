@@ -59,6 +59,7 @@ def participant_ids(consultation_id: int, after: int = 0):
     return (select(Comment.author_id).join(User, User.id == Comment.author_id)
             .where(Comment.consultation_id == consultation_id,
                    Comment.status == CommentStatus.PUBLISHED.value, Comment.author_id > after,
+                   User.id > after,  # (PostgreSQL's merge join then starts the users there too)
                    User.deleted_at.is_(None), User.deactivated_at.is_(None))
             .group_by(Comment.author_id).order_by(Comment.author_id))
 
