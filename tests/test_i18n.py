@@ -3,7 +3,13 @@
 Marked so far: templates/base.html (every page's header, navigation, footer, skip link and the
 language switch), the home page (templates/consult/index.html), the error pages and the busy page,
 and the citizen's reading path: the consultation page around its document, the versions page, the
-paragraph page, and the comment form, threads, "My comments", editing and withdrawing.
+paragraph page, and the comment form, threads, "My comments", editing and withdrawing; then the
+changes page and a comment's details, the accounts pages and their forms, the archive and search,
+the public response page's header, the house rules, report and appeal pages, the site's pages and
+the API page.
+
+A test that seeds data inside a request context leaves it before reading pages: a held
+application context keeps the first request's language for the next (Flask-Babel caches it on g).
 """
 from __future__ import annotations
 
@@ -457,3 +463,40 @@ def test_the_sites_own_pages_and_the_api_page_in_welsh(client):
     assert _html_lang(api) == "cy"
     assert "<h1>API data agored</h1>" in api and "<h2>Ble i ddechrau</h2>" in api
     assert "Does dim angen allwedd na chyfrif." in api and "Where to start" not in api
+
+
+def test_the_appeal_page_in_welsh(app, auth, make_consultation):
+    from sqlalchemy import select
+
+    from moderation.models import Decision, QueueItem
+
+    made = make_consultation("parking", mode="pre")
+    ann = auth.client_for(make_user(app, "ann@example.org", name="Ann"))
+    moderator = auth.client_for(make_user(app, "mo@example.org", name="Mo", role="moderator"))
+    ann.post(f"/c/parking/p/{made.anchors['Visitors pay by the hour.']}/comments",
+             data={"body": "Rubbish plan by rubbish people.", "submission_key": "k1",
+                   "respondent_type": "individual", "show_name": "name"})
+    with app.app_context():
+        item_id = db.session.scalar(select(QueueItem.id))
+    item = moderator.get(f"/moderation/items/{item_id}").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', item)
+    moderator.post(f"/moderation/items/{item_id}/decide",
+                   data={"outcome": "reject", "version": version.group(1) or version.group(2), "rules": ["no-abuse"]})
+    with app.app_context():
+        decision_id = db.session.scalar(select(Decision.id))
+    url = f"/me/decisions/{decision_id}/appeal"
+
+    english = html.unescape(ann.get(url + "?lang=en").get_data(as_text=True))
+    assert "<h1>Appeal a moderation decision</h1>" in english and "a moderator decided about your comment" in english
+
+    welsh = _welsh(ann, url)
+    assert "<h1>Apelio yn erbyn penderfyniad cymedroli</h1>" in welsh
+    assert re.search(r"Ar \d+ \w+ \d{4}, [\d:]+ penderfynodd cymedrolwr am eich sylw ar “Parking Policy”: "
+                     r"<strong>[^<]+</strong> o dan <a href=\"[^\"]+\">", welsh)
+    assert "Gallwch apelio unwaith, tan" in welsh and "Anfon fy apêl" in welsh and ">Canslo</a>" in welsh
+    assert "Send my appeal" not in welsh and "A moderator who has not" not in welsh
+
+    ann.post(url, data={"reason": "Roedd yn ymwneud â'r cynllun."})
+    appealed = _welsh(ann, url)
+    assert "Fe wnaethoch apelio yn erbyn y penderfyniad hwn ar" in appealed
+    assert "Mae modd apelio yn erbyn pob penderfyniad unwaith." in appealed
