@@ -500,3 +500,18 @@ def test_the_appeal_page_in_welsh(app, auth, make_consultation):
     appealed = _welsh(ann, url)
     assert "Fe wnaethoch apelio yn erbyn y penderfyniad hwn ar" in appealed
     assert "Mae modd apelio yn erbyn pob penderfyniad unwaith." in appealed
+
+
+def test_a_page_refused_for_want_of_a_role_says_why_in_welsh(app, client):
+    put_signed_in(client, app, f"{make_user(app, 'nia@example.org', name='Nia')}:1")
+    english = client.get("/moderation/?lang=en")
+    assert english.status_code == 403
+    assert "This page is for moderators and officials. You are signed in as Nia" in english.get_data(as_text=True)
+
+    welsh = client.get("/moderation/?lang=cy")
+    page = html.unescape(welsh.get_data(as_text=True))
+    assert welsh.status_code == 403 and _html_lang(page) == "cy"
+    assert ("Mae'r dudalen hon ar gyfer cymedrolwyr a swyddogion. Rydych wedi mewngofnodi fel Nia, "
+            "ac nid oes gan eich cyfrif y rôl honno.") in page
+    assert "Mae'r dudalen hon ar gyfer gweinyddwyr." in html.unescape(
+        client.get("/admin/users?lang=cy").get_data(as_text=True))

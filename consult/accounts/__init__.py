@@ -48,9 +48,16 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+# Who a page is for, in the reader's language.
+_ROLE_PLURALS = {"citizen": N_("citizens"), "moderator": N_("moderators"), "official": N_("officials"),
+                 "admin": N_("admins")}
+
+
 def _describe(roles: tuple[str, ...]) -> str:
-    names = [f"{r}s" for r in roles]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    names = [gettext(_ROLE_PLURALS[r]) for r in roles]
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(names)s and %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def role_required(*roles: Role | str) -> Callable:
@@ -66,11 +73,10 @@ def role_required(*roles: Role | str) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not current_user.has_role(*names):
-                abort(403, description=(
-                    f"This page is for {_describe(names)}. You are signed in as "
-                    f"{current_user.display_name}, whose account does not have that role. "
-                    "If you need it, ask an administrator."
-                ))
+                abort(403, description=gettext(
+                    "This page is for %(roles)s. You are signed in as %(name)s, whose account does "
+                    "not have that role. If you need it, ask an administrator.",
+                    roles=_describe(names), name=current_user.display_name))
             return view(*args, **kwargs)
 
         return wrapped
