@@ -47,6 +47,10 @@ SPLIT_HELD = 0.9
 SPLIT_REACH = 4
 # Candidates scored per paragraph after the inverted-index prefilter.
 CANDIDATES = 4
+# Left over between matched neighbours, one for one (_Matcher.positional): at most this many, and
+# at least this similar.
+POSITIONAL_MAX = 3
+POSITIONAL_TEXT = 0.3
 # Gaps this small are scored whole, whatever the prefilter says.
 SMALL_GAP = 12
 # Long blocks are compared on their opening words: enough to recognise them. Paragraphs get
@@ -341,6 +345,28 @@ class _Matcher:
             if not scored:
                 break
 
+    def positional(self) -> None:
+        """What is left between two matched neighbours, as many paragraphs on each side and of
+        the same kinds in the same order, with some words in common: the same paragraphs,
+        rewritten more than fuzzy matching accepts ("the validity period of a PID cannot exceed
+        ..." -> "the technical validity period of a PID cannot exceed ..."). A paragraph deleted
+        and another written in its place share fewer words than POSITIONAL_TEXT."""
+        chain: list[tuple[int, int]] = []
+        for n, o in sorted(self.match.items()):
+            if not chain or o > chain[-1][1]:
+                chain.append((n, o))
+        bounds = [(-1, -1), *chain, (len(self.new.keys), len(self.old.keys))]
+        for (n1, o1), (n2, o2) in zip(bounds, bounds[1:], strict=False):
+            news = [n for n in range(n1 + 1, n2) if n not in self.match]
+            olds = [o for o in range(o1 + 1, o2) if o not in self.used_old]
+            if not news or len(news) != len(olds) or len(news) > POSITIONAL_MAX:
+                continue
+            pairs = list(zip(news, olds, strict=True))
+            if all(self.new.family[n] == self.old.family[o] and self.text_score(n, o)[0] >= POSITIONAL_TEXT
+                   for n, o in pairs):
+                for n, o in pairs:
+                    self.pair(n, o)
+
     def splits(self) -> dict[int, int]:
         """New paragraphs cut off an old one: new -> old. The old paragraph holds the new one's
         words almost whole, and is longer; it went to a near neighbour (the larger piece kept
@@ -409,6 +435,7 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
     matcher.sections(wait_for_twins=True)
     matcher.fuzzy(moved=True)
     matcher.sections(wait_for_twins=False)
+    matcher.positional()
     split = matcher.splits()
     match = matcher.match
 

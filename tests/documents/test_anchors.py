@@ -260,3 +260,29 @@ def test_a_renamed_heading_follows_its_section_not_a_namesake_elsewhere():
     old, new = _carry(before, after)
     assert _find(new, "5.1 Attestation").previous_anchor == _find(old, "5.1 Introduction").anchor
     assert _find(new, "7.1 Introduction").status == "new"
+
+
+def test_heavy_rewrites_left_one_for_one_between_unchanged_neighbours_keep_their_anchors():
+    """Two list items rewritten (similarity about a third each, after a real ARF 2.8 -> 2.9
+    edit), the only paragraphs left between matched neighbours: the same items, edited."""
+    before = (f"{BODY['scope']}\n\n- the validity period of a PID cannot exceed the end of validity of the WUA "
+              f"received during issuance\n- WIAs contain information about the Wallet Instance only, not about "
+              f"the solution\n\n{BODY['pay']}\n")
+    after = (f"{BODY['scope']}\n\n- the technical validity period of a PID must never go past the date on which "
+             f"the Wallet Provider stops maintaining the revocation status of its keys\n- a WIA describes the "
+             f"Wallet Instance together with the solution name, its version and the certification it holds"
+             f"\n\n{BODY['pay']}\n")
+    old, new = _carry(before, after)
+    assert _find(new, "the technical validity").previous_anchor == _find(old, "the validity period").anchor
+    assert _find(new, "a WIA describes").previous_anchor == _find(old, "WIAs contain").anchor
+    assert [p.status for p in new.paragraphs] == ["unchanged", "edited", "edited", "unchanged"]
+
+
+def test_unrelated_items_in_the_place_of_deleted_ones_stay_new_however_few():
+    before = (f"{BODY['scope']}\n\n- the validity period of a PID cannot exceed the end of validity of the WUA\n"
+              f"- WIAs contain information about the Wallet Instance only\n\n{BODY['pay']}\n")
+    after = (f"{BODY['scope']}\n\n- small businesses may ask for a grant towards migration costs\n"
+             f"- regional offices report their spending every quarter\n\n{BODY['pay']}\n")
+    old, new = _carry(before, after)
+    assert [p.status for p in new.paragraphs] == ["unchanged", "new", "new", "unchanged"]
+    assert len(new.removed) == 2
