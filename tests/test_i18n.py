@@ -515,3 +515,33 @@ def test_a_page_refused_for_want_of_a_role_says_why_in_welsh(app, client):
             "ac nid oes gan eich cyfrif y rôl honno.") in page
     assert "Mae'r dudalen hon ar gyfer gweinyddwyr." in html.unescape(
         client.get("/admin/users?lang=cy").get_data(as_text=True))
+
+
+def test_the_documents_links_and_counts_follow_each_readers_language(app, client, make_consultation,
+                                                                     make_comment):
+    made = make_consultation("parking")
+    anchor = made.anchors["Visitors pay by the hour."]
+    for n, body in enumerate(("Hourly fees are fair.", "Mae'r ffioedd yn deg.")):
+        make_comment(made, make_user(app, f"reader{n}@example.org", name="Reader"), body, anchor)
+
+    def document(language: str) -> str:
+        page = html.unescape(client.get(f"/c/parking?lang={language}").get_data(as_text=True))
+        start = page.index('<div class="document-layout">')
+        return page[start:page.index("</article>", start)]
+
+    # Welsh first, then English, then Welsh again: the cached document never crosses languages.
+    for language in ("cy", "en", "cy"):
+        text = document(language)
+        if language == "cy":
+            assert '<h2 id="toc-heading">Cynnwys</h2>' in text
+            assert ">Gwneud sylw ar 1.2</a>" in text
+            assert '2 sylw<span class="visually-hidden"> ar 1.2</span></a>' in text
+            assert '<span class="visually-hidden">Paragraff </span>1.2</a>' in text
+            assert 'title="Paragraff 1.2: agor ei dudalen ei hun"' in text
+            for english_words in ("Contents", "Comment on", "comments<", "open its own page", "Paragraph "):
+                assert english_words not in text, english_words
+        else:
+            assert '<h2 id="toc-heading">Contents</h2>' in text and ">Comment on 1.2</a>" in text
+            assert '2 comments<span class="visually-hidden"> on 1.2</span></a>' in text
+            assert '<span class="visually-hidden">Paragraph </span>1.2</a>' in text
+            assert "Gwneud sylw" not in text and "sylw<span" not in text

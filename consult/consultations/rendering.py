@@ -1,10 +1,11 @@
-"""The document part of a consultation page, rendered once per version and reused.
+"""The document part of a consultation page, rendered once per version and language and reused.
 
 A version's paragraphs never change, so their HTML (thousands of blocks, over a megabyte for a
-large document) is rendered once per process and kept, cut at each paragraph's comment-count
-slot. The counts change more often than that but far less often than the page is read, so the
-document with one set of counts is joined and encoded once and the same bytes are written out
-for every reader until the counts change. The rest of the page (the header with the reader's
+large document) is rendered once per process and reader's language (its "Comment on 4.2" links
+and counts are in that language) and kept, cut at each paragraph's comment-count slot. The
+counts change more often than that but far less often than the page is read, so the document
+with one set of counts is joined and encoded once and the same bytes are written out for every
+reader of that language until the counts change. The rest of the page (the header with the reader's
 name, forms with their CSRF token) is rendered per request around it.
 """
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 
 from flask import Response, current_app, render_template, request
 from markupsafe import Markup, escape
+
+from consult.i18n import current_language, ngettext
 
 CACHE_SIZE = 8
 # Where the page template puts the document; random, so no text on the page can contain it.
@@ -44,8 +47,10 @@ def document_bytes(consultation, version, *, latest: bool, is_open: bool,
     `counts` must be the shared dict from comments.service.published_counts: it stays the same
     object while the counts are unchanged, which is what lets the assembled bytes be reused.
     """
-    # created_at as well as the id: a database recreated (tests, a reset demo) reuses ids.
-    key = (version.id, version.created_at, consultation.slug, latest, is_open, request.script_root)
+    # created_at as well as the id: a database recreated (tests, a reset demo) reuses ids. The
+    # language too: the links and counts are in the reader's language, so each has its own copy.
+    key = (version.id, version.created_at, consultation.slug, latest, is_open, request.script_root,
+           current_language())
     with _LOCK:
         document = _CACHE.get(key)
         if document is not None:
@@ -80,8 +85,10 @@ def _assemble(document: _Document, slug: str, counts: dict[str | None, int]) -> 
         n = counts.get(anchor, 0)
         pieces[i] = (
             f'<a class="comment-count" href="{base}{escape(anchor)}#comments-heading">'
-            f'{n} comment{"s" if n != 1 else ""}<span class="visually-hidden"> on '
-            f'{escape(document.numbers.get(anchor, ""))}</span></a>') if n else ""
+            + ngettext('%(num)d comment<span class="visually-hidden"> on %(number)s</span>',
+                       '%(num)d comments<span class="visually-hidden"> on %(number)s</span>',
+                       n, number=escape(document.numbers.get(anchor, "")))
+            + '</a>') if n else ""
     return "".join(pieces).encode()
 
 
