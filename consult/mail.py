@@ -139,7 +139,8 @@ class Mailer:
     def _bytes(self, to: str, subject: str, body: str, message_id: str | None) -> bytes:
         """The message as sent, made without the email package's per-header parsing (which
         was most of a worker's time): From and Subject encoded by it once per subject, then this
-        message's To, Date and Message-ID, and the body as 7-bit text or quoted-printable UTF-8."""
+        message's To, Date and Message-ID, and the body (UTF-8 lines, or quoted-printable when a
+        line is too long for SMTP)."""
         shared = self._headers.get(subject)
         if shared is None:
             message = EmailMessage()
