@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from consult.i18n import N_, gettext, ngettext
 from consult.models import (
     Comment,
     CommentConsidered,
@@ -54,18 +55,20 @@ class CommentPage:
 def _page_number(page: int, total: int, per_page: int) -> int:
     pages = max(1, -(-total // per_page))
     if page < 1 or page > pages:
-        raise ResponseError(f"There is no page {page}: this list has {pages} "
-                            f"page{'s' if pages != 1 else ''}.", status=404)
+        raise ResponseError(ngettext("There is no page %(page)s: this list has %(num)s page.",
+                                     "There is no page %(page)s: this list has %(num)s pages.",
+                                     pages, page=page), status=404)
     return page
 
 
 # A counted comment that is no longer public, as the public may be told of it. Its text is never
 # shown; a removal names the house rule, as the comment's placeholder in its thread does.
+# Marked for translation, translated where they are shown (templates/responses/_words.html).
 _NOT_SHOWN = {
-    CommentStatus.REMOVED.value: "removed by a moderator",
-    CommentStatus.WITHDRAWN.value: "withdrawn by the author",
-    CommentStatus.PENDING.value: "hidden for a moderator's review",
-    CommentStatus.REJECTED.value: "refused under the house rules",
+    CommentStatus.REMOVED.value: N_("removed by a moderator"),
+    CommentStatus.WITHDRAWN.value: N_("withdrawn by the author"),
+    CommentStatus.PENDING.value: N_("hidden for a moderator's review"),
+    CommentStatus.REJECTED.value: N_("refused under the house rules"),
 }
 
 
@@ -76,7 +79,7 @@ def _not_shown(session: DbSession, comment_ids) -> list[tuple[str, int]]:
         .group_by(Comment.status, Comment.status_reason)).all()
     found: Counter = Counter()
     for status, reason, n in rows:
-        what = _NOT_SHOWN.get(status, "no longer public")
+        what = _NOT_SHOWN.get(status, N_("no longer public"))
         # "Removed by a moderator under rule 3 (...)." is what the thread itself shows.
         if status == CommentStatus.REMOVED.value and reason and reason.startswith("Removed by a moderator"):
             what = reason[0].lower() + reason[1:].rstrip(".")
@@ -105,7 +108,7 @@ def published_considered_comments(session: DbSession, consultation: Consultation
                                   per_page: int = PER_PAGE) -> CommentPage:
     """A page of the published comments considered with no theme (optionally for one reason)."""
     if reason is not None and reason not in REASON_LABELS:
-        raise ResponseError("There is no such reason.", status=404)
+        raise ResponseError(gettext("There is no such reason."), status=404)
     marked = select(CommentConsidered.comment_id).join(
         Comment, Comment.id == CommentConsidered.comment_id).where(
         Comment.consultation_id == consultation.id)

@@ -1,0 +1,110 @@
+"""English and Welsh (issue 21), continued from tests/test_i18n.py (which is near the size limit):
+the published response's body and its public lists, and the staff pages.
+
+As there, a test that seeds data inside a request context leaves it before reading pages: a held
+application context keeps the first request's language for the next (Flask-Babel caches it on g).
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+
+from consult.extensions import db
+from consult.models import Consultation
+from tests.helpers import make_user
+
+
+def _page(client, url: str, language: str) -> str:
+    """The page at url read in `language`, its entities unescaped; its <html lang> must say so."""
+    response = client.get(url + ("&" if "?" in url else "?") + f"lang={language}")
+    assert response.status_code == 200, url
+    page = html.unescape(response.get_data(as_text=True))
+    assert re.search(r'<html lang="([^"]+)">', page).group(1) == language
+    return page
+
+
+def _published_response(app, made, make_comment):
+    """A published response: a theme (outcome: changed) with three comments, one later withdrawn, and
+    a comment considered off topic; a correction. The theme's id and the readers' user ids."""
+    from consult.comments.editing import withdraw_comment
+    from consult.responses import service as responses
+
+    official = make_user(app, "olive@example.org", name="Olive", role="official")
+    ann, bob, cai, dai = (make_user(app, f"{name.lower()}@example.org", name=name)
+                          for name in ("Ann", "Bob", "Cai", "Dai"))
+    fee = made.anchors["Residents pay a yearly fee for a permit."]
+    counted = [make_comment(made, ann, "Permits cost too much.", fee),
+               make_comment(made, bob, "Too dear for me.", fee),
+               make_comment(made, dai, "Half the price would do.", fee)]
+    off_topic = make_comment(made, cai, "The bins are never emptied.", made.anchors["Visitors pay by the hour."])
+    with app.test_request_context():  # publishing tells people, with links; left before reading
+        consultation = db.session.get(Consultation, made.id)
+        theme = responses.create_theme(db.session, consultation, "Cost of permits", official)
+        responses.assign(db.session, theme, counted, official)
+        responses.update_theme(db.session, theme, expected_revision=theme.revision, actor_id=official,
+                               title=theme.title, said="Said.", outcome="changed", reasons="Reasons.")
+        responses.mark_considered(db.session, consultation, off_topic, "", official, reason="off_topic")
+        responses.save_draft(db.session, consultation, "We read every comment.", "Next.")
+        theme_id = theme.id
+        consultation.closes_at = datetime(2026, 1, 1)
+        responses.publish(db.session, consultation, official)
+        responses.correct(db.session, consultation, "A figure was wrong.", official)
+        withdraw_comment(db.session, counted[1], bob)
+        db.session.commit()
+    return theme_id, ann
+
+
+def test_the_response_body_and_its_public_lists_in_welsh(app, client, make_consultation, make_comment):
+    from tests.helpers import put_signed_in
+
+    made = make_consultation("parking")
+    theme_id, ann = _published_response(app, made, make_comment)
+
+    english = _page(client, "/c/parking/response", "en")
+    assert '<h2 id="themes-heading">What you said, what we did</h2>' in english
+    assert "Cost of permits</a> (2 comments)</li>" in english
+    assert '2<span class="visually-hidden"> comments counted under “Cost of permits”</span>' in english
+    assert "<h4>What we did: We changed the text</h4>" in english
+    assert "1 comment was read and considered, and counted under no theme: <a" in english
+    assert ">Off topic for this consultation</a>: 1 comment</li>" in english
+    assert "<strong>Correction, <time" in english
+
+    welsh = _page(client, "/c/parking/response", "cy")
+    assert '<h2 id="themes-heading">Yr hyn a ddywedoch chi, yr hyn a wnaethom ni</h2>' in welsh
+    assert "Cost of permits</a> (2 sylw)</li>" in welsh and "<h2 id=\"summary-heading\">Crynodeb</h2>" in welsh
+    assert '2<span class="visually-hidden"> sylw wedi\'u cyfrif o dan “Cost of permits”</span>' in welsh
+    assert "<dt>Canlyniad</dt><dd><strong class=\"outcome\">Fe wnaethom newid y testun</strong>" in welsh
+    assert "<h4>Yr hyn a wnaethom: Fe wnaethom newid y testun</h4>" in welsh
+    assert "Darllenwyd ac ystyriwyd 1 sylw, ac ni chafodd ei gyfrif o dan unrhyw thema: <a" in welsh
+    assert ">Y tu allan i bwnc yr ymgynghoriad hwn</a>: 1 sylw</li>" in welsh
+    assert "<strong>Cywiriad, <time" in welsh and "<h2 id=\"next-heading\">Y camau nesaf</h2>" in welsh
+    for english_words in ("What you said", "What we did", "comments)", "counted under no theme", "Off topic",
+                          "Correction", "Next steps", "We changed the text", "How we counted"):
+        assert english_words not in welsh, english_words
+
+    listed = _page(client, f"/c/parking/response/themes/{theme_id}", "cy")
+    assert "<h1>Sylwadau a gyfrifwyd o dan “Cost of permits”</h1>" in listed
+    assert "Cyfrifwyd 2 sylw cyhoeddedig o dan y thema hon." in listed
+    assert "1 sylw a gyfrifwyd yma: yn ddiweddarach, tynnwyd yn ôl gan yr awdur, ac nid yw'n" in listed
+    assert ">Fe wnaethom newid y testun</a>." in listed and "Yr ymateb: Parking Policy</a>" in listed
+    english_list = _page(client, f"/c/parking/response/themes/{theme_id}", "en")
+    assert "2 published comments were counted under this theme." in english_list
+    assert "1 comment counted here was later withdrawn by the author, and is not shown or counted here." in english_list
+
+    considered = _page(client, "/c/parking/response/considered?reason=off_topic", "cy")
+    assert "<h1>Wedi'u darllen a'u hystyried, heb eu cyfrif o dan unrhyw thema: Y tu allan i bwnc" in considered
+    assert "(rheswm: y tu allan i bwnc yr ymgynghoriad hwn)" in considered
+    assert '<strong aria-current="page">Y tu allan i bwnc yr ymgynghoriad hwn</strong>' in considered
+    assert "Pob rheswm</a>" in considered and "Every reason" not in considered
+    english_considered = _page(client, "/c/parking/response/considered?reason=off_topic", "en")
+    assert ("1 published comment was read and considered by the department and found off topic for this "
+            "consultation, and counted under no theme.") in english_considered
+
+    # Where a comment is read and listed for its author, its theme's outcome is Welsh too.
+    paragraph = _page(client, f"/c/parking/p/{made.anchors['Residents pay a yearly fee for a permit.']}", "cy")
+    assert "Cost of permits</a> — Fe wnaethom newid y testun</li>" in paragraph
+    put_signed_in(client, app, f"{ann}:1")
+    mine = _page(client, "/me/comments", "cy")
+    assert "Cost of permits</a> — canlyniad: fe wnaethom newid y testun" in mine
+    assert "Cost of permits</a> — outcome: we changed the text" in _page(client, "/me/comments", "en")
