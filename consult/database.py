@@ -143,6 +143,27 @@ def end_read_transaction(session) -> None:
             session.rollback()
 
 
+@contextlib.contextmanager
+def unprepared(session) -> Iterator[None]:
+    """Run these statements planned for their values, not as prepared statements.
+
+    psycopg prepares a statement it has run five times on a connection, and PostgreSQL may then
+    plan it once for any value. That suits the app's small lookups, not a full-text search,
+    whose best plan depends on how common its words are: prepared, a two-word search over
+    1,000,000 comments took 350 ms where it takes 30 (docs/performance.md, issue 19).
+    """
+    driver = getattr(session.connection().connection, "driver_connection", None)
+    if driver is None or not hasattr(driver, "prepare_threshold"):  # SQLite
+        yield
+        return
+    threshold = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     """Install transaction handling on an engine, and SQLite's pragmas on a SQLite one."""
 
