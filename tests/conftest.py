@@ -42,6 +42,10 @@ def postgres_database():
             pytest.fail(f"CI needs PostgreSQL at {PG_ADMIN_URL}: {exc}")
         pytest.skip(f"no PostgreSQL at {PG_ADMIN_URL}")
     admin.execute(f'CREATE DATABASE "{name}"')
+    # A commit returns once its WAL is written, without waiting for the disk to flush it: what
+    # other connections see is unchanged (only a crash of the server itself could lose the last
+    # commits, and no test crashes it), and the suite's thousands of commits wait on no fsync.
+    admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield _pg_url(name)
     finally:

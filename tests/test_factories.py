@@ -56,3 +56,32 @@ def test_each_new_sqlite_app_has_the_models_tables_and_none_of_another_tests_row
                 for table in db.metadata.sorted_tables:
                     assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.name
             UserFactory(app)("ada@example.org")  # this app writes; the next must not see it
+
+
+def test_each_new_postgres_app_starts_empty_with_ids_from_one_and_the_full_schema(postgres_database, tmp_path):
+    """fresh_app empties PostgreSQL in place when its schema is intact (rows gone, sequences back
+    at 1), and drops and re-creates it when a test changed it (a table dropped, a column added,
+    the search trigger removed)."""
+    from helpers import fresh_app
+    from sqlalchemy import func, inspect, select, text
+    from support.factories import UserFactory
+
+    from consult.extensions import db
+
+    changes = [None, "DROP TABLE theme_comments", "ALTER TABLE users ADD COLUMN nickname text",
+               "DROP TRIGGER comment_search_vector ON comments", None]
+    for change in changes:
+        for app in fresh_app(postgres_database, tmp_path):
+            with app.app_context():
+                inspector = inspect(db.engine)
+                tables = {t: {c["name"] for c in inspector.get_columns(t)} for t in inspector.get_table_names()}
+                assert tables == {t.name: {c.name for c in t.columns} for t in db.metadata.sorted_tables}
+                for table in db.metadata.sorted_tables:
+                    assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.name
+                triggers = db.session.scalar(text(
+                    "SELECT count(*) FROM pg_trigger WHERE tgname = 'comment_search_vector'"))
+                assert triggers == 1, "the search trigger is part of the schema"
+            assert UserFactory(app)("ada@example.org") == 1  # the same address again, and id 1
+            if change:
+                with app.app_context(), db.engine.begin() as connection:
+                    connection.execute(text(change))
