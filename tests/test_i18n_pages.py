@@ -108,3 +108,81 @@ def test_the_response_body_and_its_public_lists_in_welsh(app, client, make_consu
     mine = _page(client, "/me/comments", "cy")
     assert "Cost of permits</a> — canlyniad: fe wnaethom newid y testun" in mine
     assert "Cost of permits</a> — outcome: we changed the text" in _page(client, "/me/comments", "en")
+
+
+def test_the_moderation_pages_in_welsh(app, client, make_consultation, make_comment):
+    from sqlalchemy import select
+
+    from moderation.models import QueueItem
+    from tests.helpers import put_signed_in
+
+    made = make_consultation("parking", mode="pre")
+    author = make_user(app, "ann@example.org", name="Ann")
+    make_comment(made, author, "Permits cost too much.", made.anchors["Visitors pay by the hour."])
+    with app.app_context():
+        item_id = db.session.scalars(select(QueueItem.id)).one()
+    moderator = make_user(app, "mo@example.org", name="Mo", role="moderator")
+    put_signed_in(client, app, f"{moderator}:1")
+
+    english = _page(client, "/moderation/", "en")
+    assert "<h1>Moderation queue</h1>" in english and "Oldest first. We promise to moderate within 2" in english
+    assert "0 working days" in english and '<label for="bulk-approve">Approve</label>' in english
+
+    queue = _page(client, "/moderation/", "cy")
+    assert "<h1>Ciw cymedroli</h1>" in queue
+    assert "Yr hynaf yn gyntaf. Rydym yn addo cymedroli o fewn 2 ddiwrnod gwaith" in queue
+    assert '<option value="pre">Cyn-gymedroli</option>' in queue and ">Llwybrau byr y bysellfwrdd</h2>" in queue
+    assert f">Eitem {item_id}</a> ar <em>Parking Policy</em>" in queue and "0 diwrnod gwaith" in queue
+    assert "<dd>amlygu'r eitem nesaf</dd>" in queue and "Gweithredu ar y detholiad" in queue
+    for english_words in ("Moderation queue", "Oldest first", "working day", "Keyboard shortcuts", "Approve<",
+                          "Filter the queue", "Decide the selected", "highlight the next item"):
+        assert english_words not in queue, english_words
+
+    item = _page(client, f"/moderation/items/{item_id}", "cy")
+    assert f"<h1>Eitem {item_id}: sylw ar “Parking Policy”</h1>" in item
+    assert "<dt>Pam mae yma</dt><dd>Cyn-gymedroli</dd>" in item and "Gan <a href=" in item
+    assert "ar baragraff 1.2. Diwygiad 1." in item and ">Cymeradwyo a chyhoeddi</button>" in item
+    assert "Rheolau'r wefan a dorrwyd (nodwch o leiaf un i wrthod neu olygu)" in item
+    assert '<label for="note">Nodyn i\'r awdur (dewisol)</label>' in item
+    for english_words in ("Why it is here", "Approve and publish", "The author's history", "Note to the author"):
+        assert english_words not in item, english_words
+
+    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', item)
+    response = client.post(f"/moderation/items/{item_id}/decide",
+                           data={"outcome": "approve", "version": version.group(1) or version.group(2)})
+    assert response.status_code == 303
+    told = _page(client, "/moderation/", "cy")
+    assert "Penderfynwyd: Cymeradwywyd. Rydym wedi rhoi gwybod i'r awdur." in told
+    assert "Does dim yn aros." in told
+
+    statistics = _page(client, "/moderation/statistics", "cy")
+    assert "<h1>Ystadegau cymedroli</h1>" in statistics and "<dt>Sylwadau a ddaeth i law</dt>" in statistics
+    assert "Ble mae'r 1 sylw a ddaeth i law yn sefyll nawr" in statistics
+    assert "Where the 1 comment received stand now" in _page(client, "/moderation/statistics", "en")
+
+    person = _page(client, f"/moderation/users/{author}", "cy")
+    assert "Rôl: Dinesydd." in person and "<h2>Sut y penderfynwyd ar eu sylwadau</h2>" in person
+    assert "<li>Cymeradwywyd: 1</li>" in person and ">Rhoi'r mesur ar waith</button>" in person
+    assert "Gwirio eu sylwadau cyn eu cyhoeddi" in person and "Check their comments" not in person
+
+    trail = _page(client, "/moderation/audit", "cy")
+    assert "<h1>Trywydd archwilio cymedroli</h1>" in trail and "Eu lawrlwytho fel CSV" in trail
+    found = _page(client, "/moderation/people?q=ann", "cy")
+    assert "1 person yn cyfateb i “ann”." in found and "<th scope=\"col\">Mesurau mewn grym</th>" in found
+
+
+def test_the_admins_moderation_pages_in_welsh(app, client, make_consultation):
+    from tests.helpers import put_signed_in
+
+    make_consultation("parking")
+    make_user(app, "mo@example.org", name="Mo", role="moderator")
+    put_signed_in(client, app, f"{make_user(app, 'ada@example.org', name='Ada', role='admin')}:1")
+
+    assignments = _page(client, "/moderation/assignments", "cy")
+    assert "<h1>Pwy sy'n cymedroli beth</h1>" in assignments
+    assert "Pob ymgynghoriad (dim wedi'i neilltuo)" in assignments and ">Neilltuo</button>" in assignments
+    assert "Who moderates what" in _page(client, "/moderation/assignments", "en")
+
+    rules = _page(client, "/moderation/rules/new", "cy")
+    assert "<h1>Cyhoeddi fersiwn newydd o reolau'r wefan</h1>" in rules and 'value="Rhagolwg"' in rules
+    assert "Publish a new version" not in rules

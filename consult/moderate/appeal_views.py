@@ -8,6 +8,7 @@ from consult.accounts import confirmed_required
 from consult.comments import service as comments
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.models import Comment
 from consult.moderate import operations
 from consult.moderate.blueprint import bp, linked, refuse
@@ -44,8 +45,9 @@ def flag(slug: str, comment_id: int):
         except service.ModerationError as exc:
             error, status = exc.message, exc.status
         else:
-            flash("Thank you for your report. A moderator will check the comment against the "
-                  "house rules." + (" It is hidden until they have." if hidden else ""), "success")
+            flash(gettext("Thank you for your report. A moderator will check the comment against the "
+                          "house rules.") + (" " + gettext("It is hidden until they have.") if hidden else ""),
+                  "success")
             target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
                       if comment.anchor else url_for("comments.general", slug=slug))
             return redirect(target, code=303)
@@ -71,9 +73,9 @@ def appeal(decision_id: int):
         except service.ModerationError as exc:
             error, status = exc.message, exc.status
         else:
-            flash("Your appeal is sent. A different moderator will look at your comment again, "
-                  f"usually {comments.MODERATION_PROMISE}, and you will be told the outcome.",
-                  "success")
+            flash(gettext("Your appeal is sent. A different moderator will look at your comment again, "
+                          "usually %(promise)s, and you will be told the outcome.",
+                          promise=gettext(comments.MODERATION_PROMISE)), "success")
             return redirect(url_for("comments.mine") + f"#comment-{comment.id}", code=303)
     page = operations.appeal_page(db.session, decision, current_user.id)
     if error == page["refusal"]:

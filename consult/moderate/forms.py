@@ -14,6 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import Optional, Regexp
 
+# Named _ so that `make messages` (pybabel's default keywords) extracts the labels; lazy, because
+# the forms are made once, at import, and read in each request's language.
+from consult.i18n import lazy_gettext as _
 from consult.text import whole_number
 from moderation.service import MAX_NOTE
 
@@ -23,11 +26,11 @@ NOTE = {"maxlength": MAX_NOTE, "rows": 3}
 class DecisionForm(FlaskForm):
     """One decision on one queue item, against the item version the moderator saw."""
 
-    outcome = StringField("Decision")
+    outcome = StringField(_("Decision"))
     # Checkboxes rendered by the template; the service refuses unknown rules with a message.
-    rules = SelectMultipleField("House rules broken", choices=[], validate_choice=False)
-    note = TextAreaField("Note to the author (optional)", render_kw=NOTE)
-    redacted_text = TextAreaField("Text to publish, with the offending words removed",
+    rules = SelectMultipleField(_("House rules broken"), choices=[], validate_choice=False)
+    note = TextAreaField(_("Note to the author (optional)"), render_kw=NOTE)
+    redacted_text = TextAreaField(_("Text to publish, with the offending words removed"),
                                   render_kw={"rows": 6})
     # A version that is not a plain number fails validation: the page says the form has expired.
     version = HiddenField(validators=[Optional(), Regexp(r"^\s*[0-9]{1,9}\s*$")])
@@ -40,14 +43,14 @@ class DecisionForm(FlaskForm):
 class BulkForm(FlaskForm):
     """One decision for a selection of items or a whole campaign group."""
 
-    item_ids = SelectMultipleField("Items", choices=[], coerce=str, validate_choice=False)
+    item_ids = SelectMultipleField(_("Items"), choices=[], coerce=str, validate_choice=False)
     campaign = HiddenField()
-    outcome = StringField("Decision")
-    rules = SelectMultipleField("House rules broken", choices=[], validate_choice=False)
-    note = TextAreaField("Note to the authors (optional)", render_kw=NOTE)
+    outcome = StringField(_("Decision"))
+    rules = SelectMultipleField(_("House rules broken"), choices=[], validate_choice=False)
+    note = TextAreaField(_("Note to the authors (optional)"), render_kw=NOTE)
 
     # Every item on the page, for "apply to every item on this page" (no script needed).
-    shown = SelectMultipleField("Items shown", choices=[], coerce=str, validate_choice=False)
+    shown = SelectMultipleField(_("Items shown"), choices=[], coerce=str, validate_choice=False)
 
     def ids(self) -> list[int]:
         """The selected item ids (anything not a number is ignored)."""
@@ -72,27 +75,27 @@ class BulkForm(FlaskForm):
 class FlagForm(FlaskForm):
     """A reader's report that a comment breaks a house rule."""
 
-    rule = RadioField("Which house rule does it break?", choices=[], validate_choice=False)
-    note = TextAreaField("Anything the moderators should know (optional)", render_kw=NOTE)
+    rule = RadioField(_("Which house rule does it break?"), choices=[], validate_choice=False)
+    note = TextAreaField(_("Anything the moderators should know (optional)"), render_kw=NOTE)
 
 
 class AppealForm(FlaskForm):
     """An author asks for a decision to be looked at again."""
 
-    reason = TextAreaField("Why do you think the decision was wrong?", render_kw=NOTE)
+    reason = TextAreaField(_("Why do you think the decision was wrong?"), render_kw=NOTE)
 
 
 class SanctionForm(FlaskForm):
     """Place a measure on a user."""
 
-    KINDS = [("premoderate", "Check their comments before publication"),
-             ("suspend", "Suspend them from posting until a date"),
-             ("ban", "Ban them from posting")]
+    KINDS = [("premoderate", _("Check their comments before publication")),
+             ("suspend", _("Suspend them from posting until a date")),
+             ("ban", _("Ban them from posting"))]
 
     # Radio buttons rendered by the template (KINDS); the service refuses anything else.
-    kind = StringField("Measure", default="premoderate")
-    reason = TextAreaField("Reason (the user is shown it)", render_kw=NOTE)
-    ends_at = DateField("Until (required for a suspension; optional otherwise)",
+    kind = StringField(_("Measure"), default="premoderate")
+    reason = TextAreaField(_("Reason (the user is shown it)"), render_kw=NOTE)
+    ends_at = DateField(_("Until (required for a suspension; optional otherwise)"),
                         validators=[Optional()])
 
 
@@ -103,16 +106,16 @@ class ConfirmForm(FlaskForm):
 class RulesForm(FlaskForm):
     """A new version of the house rules, previewed before it is published."""
 
-    source = TextAreaField("The house rules (Markdown: one rule per level-2 heading, ## …)",
+    source = TextAreaField(_("The house rules (Markdown: one rule per level-2 heading, ## …)"),
                            render_kw={"rows": 24})
-    note = StringField("What changed (shown with the version)", render_kw={"maxlength": 500})
-    preview = SubmitField("Preview")
-    publish = SubmitField("Publish this version")
+    note = StringField(_("What changed (shown with the version)"), render_kw={"maxlength": 500})
+    preview = SubmitField(_("Preview"))
+    publish = SubmitField(_("Publish this version"))
 
 
 class AssignmentForm(FlaskForm):
     """Assign a moderator to a consultation; each 'remove' button posts the same two fields."""
 
-    user_id = SelectField("Moderator", coerce=int, choices=[], validate_choice=False)
-    consultation_id = SelectField("Consultation", coerce=int, choices=[], validate_choice=False)
+    user_id = SelectField(_("Moderator"), coerce=int, choices=[], validate_choice=False)
+    consultation_id = SelectField(_("Consultation"), coerce=int, choices=[], validate_choice=False)
 

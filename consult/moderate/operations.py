@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from consult.comments import service as comments
 from consult.consultations import service as consultations
+from consult.i18n import N_
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
 from consult.text import whole_number
 from moderation import screening, service
@@ -37,12 +38,13 @@ from moderation.models import (
     QueueItem,
 )
 
-SOURCES = {"pre": "Pre-moderation", "screening": "Automatic screening", "flags": "Flagged by readers",
-           "appeal": "Appeal"}
+# Marked for translation; the pages translate them by code (templates/moderation/_words.html).
+SOURCES = {"pre": N_("Pre-moderation"), "screening": N_("Automatic screening"), "flags": N_("Flagged by readers"),
+           "appeal": N_("Appeal")}
 ROLE_NAMES = {Role.CITIZEN.value: "Citizen", Role.MODERATOR.value: "Moderator",
               Role.OFFICIAL.value: "Official", Role.ADMIN.value: "Administrator"}
-OUTCOME_NAMES = {APPROVE: "Approved", REJECT: "Not published", REDACT: "Published with words removed",
-                 ESCALATE: "Escalated to an official", REMOVE: "Removed"}
+OUTCOME_NAMES = {APPROVE: N_("Approved"), REJECT: N_("Not published"), REDACT: N_("Published with words removed"),
+                 ESCALATE: N_("Escalated to an official"), REMOVE: N_("Removed")}
 DECIDERS_SHOWN = 20
 AUDIT_PAGE = 50
 PROMISED_DAYS = 2  # "within 2 working days" (consult.comments.service.MODERATION_PROMISE)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import N_, gettext
 from consult.models import User
 from consult.moderate import glue, operations, queue_tools
 from consult.moderate.blueprint import bp, linked_decisions, refuse
@@ -54,7 +55,7 @@ def sanction(user_id: int):
     person = _user_or_404(user_id)
     form = SanctionForm()
     if not form.validate_on_submit():
-        return _user_page(person, form=form, error="Give the end date as a date (day, month, year).",
+        return _user_page(person, form=form, error=gettext("Give the end date as a date (day, month, year)."),
                           status=400)
     # The chosen day's end where the moderator and the user read times (SITE_TIMEZONE), not in UTC.
     ends_at = glue.site_day_end(form.ends_at.data) if form.ends_at.data else None
@@ -65,10 +66,14 @@ def sanction(user_id: int):
                                               ends_at=ends_at)
     except service.ModerationError as exc:
         return _user_page(_user_or_404(user_id), form=form, error=exc.message, status=exc.status)
-    until = (f" until {service.shown_time(measure.ends_at, glue.site_zone(), '%-d %B %Y')}"
-             if measure.ends_at else "")
-    flash(f"{service.SANCTION_NAMES[measure.kind]} is in force for {person.display_name}{until}. "
-          "They have been told by mail, with the reason.", "success")
+    named = gettext(service.SANCTION_NAMES[measure.kind])  # translated in moderation/_words.html
+    if measure.ends_at:
+        flash(gettext("%(measure)s is in force for %(name)s until %(date)s. They have been told by mail, "
+                      "with the reason.", measure=named, name=person.display_name,
+                      date=service.shown_time(measure.ends_at, glue.site_zone(), "%-d %B %Y")), "success")
+    else:
+        flash(gettext("%(measure)s is in force for %(name)s. They have been told by mail, with the reason.",
+                      measure=named, name=person.display_name), "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)
 
 
@@ -82,7 +87,7 @@ def revoke(sanction_id: int):
             user_id = measure.user_id
     except service.ModerationError as exc:
         refuse(exc)
-    flash("The measure is lifted.", "success")
+    flash(gettext("The measure is lifted."), "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)
 
 
@@ -107,7 +112,7 @@ def assignments():
 @role_required("admin")
 def assign():
     """Assign a moderator to one more consultation."""
-    return _change_assignment(service.assign, "{name} now moderates {title}.")
+    return _change_assignment(service.assign, N_("%(name)s now moderates %(title)s."))
 
 
 @bp.get("/moderation/assignments/remove")
@@ -126,18 +131,18 @@ def confirm_unassign():
 @role_required("admin")
 def unassign():
     """Take a moderator off a consultation."""
-    return _change_assignment(service.unassign, "{name} no longer moderates {title}.")
+    return _change_assignment(service.unassign, N_("%(name)s no longer moderates %(title)s."))
 
 
 def _change_assignment(change, done: str):
     form = AssignmentForm()
     if not form.validate_on_submit():
-        return _assignments_page(error="Choose a moderator and a consultation.", status=400)
+        return _assignments_page(error=gettext("Choose a moderator and a consultation."), status=400)
     try:
         with unit_of_work(db.session):
             moderator, consultation = operations.change_assignment(
                 db.session, change, form.user_id.data, form.consultation_id.data, current_user.id)
     except service.ModerationError as exc:
         return _assignments_page(form, error=exc.message, status=exc.status)
-    flash(done.format(name=moderator.display_name, title=consultation.title), "success")
+    flash(gettext(done, name=moderator.display_name, title=consultation.title), "success")
     return redirect(url_for("moderation.assignments"), code=303)

@@ -7,6 +7,7 @@ from consult.accounts import role_required
 from consult.comments import service as comments
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import N_, gettext, ngettext
 from consult.moderate import operations, queue_tools
 from consult.moderate.blueprint import bp, linked_decisions, refuse, viewer
 from consult.moderate.forms import BulkForm, DecisionForm
@@ -15,15 +16,21 @@ from moderation import service
 from moderation.models import ESCALATE, ESCALATED, REDACT, QueueItem
 from moderation.service.queue import SORTS
 
-SHORTCUTS = [("j", "next item"), ("k", "previous item"), ("a", "approve"), ("r", "reject"),
-             ("e", "redact")]
+# What each key does, marked for translation and translated where shown (moderation/_shortcuts.html).
+SHORTCUTS = [("j", N_("next item")), ("k", N_("previous item")), ("a", N_("approve")), ("r", N_("reject")),
+             ("e", N_("redact"))]
 DECIDING_SHORTCUTS = {"a", "r", "e"}  # only where the page has a decision form
 # On the queue page the shortcuts act on the highlighted row, in place.
-QUEUE_SHORTCUTS = [("j", "highlight the next item"), ("k", "highlight the previous item"),
-                   ("a", "approve the highlighted item"),
-                   ("r", "reject the highlighted item: tick the rule below, then apply"),
-                   ("e", "redact: opens the highlighted item at its redaction box"),
-                   ("Enter", "open the highlighted item")]
+QUEUE_SHORTCUTS = [("j", N_("highlight the next item")), ("k", N_("highlight the previous item")),
+                   ("a", N_("approve the highlighted item")),
+                   ("r", N_("reject the highlighted item: tick the rule below, then apply")),
+                   ("e", N_("redact: opens the highlighted item at its redaction box")),
+                   ("Enter", N_("open the highlighted item"))]
+
+
+def _outcome(code: str) -> str:
+    """A decision's outcome in the reader's language (operations.OUTCOME_NAMES, marked there)."""
+    return gettext(operations.OUTCOME_NAMES.get(code, code))
 
 
 @bp.get("/moderation/")
@@ -92,8 +99,8 @@ def decide(item_id: int):
         refuse(exc)
     was_escalated = found.state == ESCALATED
     if not form.validate_on_submit():
-        return _item_page(found, form=form, error="This form has expired: reload the item and "
-                                                    "decide again.", status=400)
+        return _item_page(found, form=form, error=gettext("This form has expired: reload the item and "
+                                                            "decide again."), status=400)
     outcome = form.outcome.data or ""  # the service turns rejecting a public comment into removing it
     decision_request = service.DecisionRequest(
         outcome=outcome, rules=list(form.rules.data or []), note=form.note.data or "",
@@ -108,9 +115,9 @@ def decide(item_id: int):
     except service.ModerationError as exc:
         return _item_page(service.get_item(db.session, item_id), form=form, error=exc.message,
                           status=exc.status)
-    told = "" if decision.outcome == ESCALATE else " The author has been told."
-    flash(f"Decided: {operations.OUTCOME_NAMES.get(decision.outcome, decision.outcome)}.{told}",
-          "success")
+    told = "" if decision.outcome == ESCALATE else " " + ngettext("The author has been told.",
+                                                                  "The authors have been told.", 1)
+    flash(gettext("Decided: %(outcome)s.", outcome=_outcome(decision.outcome)) + told, "success")
     next_id = whole_number(request.form.get("next"))
     if next_id:
         return redirect(url_for("moderation.item", item_id=next_id), code=303)
@@ -145,14 +152,14 @@ def bulk():
     if result.decided:
         done = len(result.decided)
         told = ("" if outcome == ESCALATE
-                else " The author has been told." if done == 1 else " The authors have been told.")
+                else " " + ngettext("The author has been told.", "The authors have been told.", done))
         # What was stored: rejecting the items already public removed them.
         stored: dict[str, int] = {}
         for decision in result.decided:
             stored[decision.outcome] = stored.get(decision.outcome, 0) + 1
-        what = ", ".join(operations.OUTCOME_NAMES.get(o, o) + (f" ({n})" if len(stored) > 1 else "")
-                         for o, n in stored.items())
-        flash(f"{done} item{'s' if done != 1 else ''} decided: {what}.{told}", "success")
+        what = ", ".join(_outcome(o) + (f" ({n})" if len(stored) > 1 else "") for o, n in stored.items())
+        flash(ngettext("%(num)s item decided: %(what)s.", "%(num)s items decided: %(what)s.", done,
+                       what=what) + told, "success")
     for item_id, message in result.conflicts:
-        flash(f"Item {item_id} was not changed: {message}", "error")
+        flash(gettext("Item %(id)s was not changed: %(message)s", id=item_id, message=message), "error")
     return redirect(back, code=303)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.moderate import operations
 from consult.moderate.blueprint import bp, refuse
 from consult.moderate.forms import RulesForm
@@ -36,9 +37,9 @@ def publish_rules():
                 with unit_of_work(db.session):
                     version = service.publish_rules(db.session, form.source.data or "",
                                                     form.note.data or "", current_user.id)
-                flash(f"Version {version.number} of the house rules is published. New decisions "
-                      "cite it; earlier decisions keep citing the version they were made under.",
-                      "success")
+                flash(gettext("Version %(number)s of the house rules is published. New decisions cite it; "
+                              "earlier decisions keep citing the version they were made under.",
+                              number=version.number), "success")
                 return redirect(url_for("moderation.rules"), code=303)
             preview = service.parse_rules(form.source.data or "")
         except service.ModerationError as exc:
