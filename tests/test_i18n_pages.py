@@ -186,3 +186,40 @@ def test_the_admins_moderation_pages_in_welsh(app, client, make_consultation):
     rules = _page(client, "/moderation/rules/new", "cy")
     assert "<h1>Cyhoeddi fersiwn newydd o reolau'r wefan</h1>" in rules and 'value="Rhagolwg"' in rules
     assert "Publish a new version" not in rules
+
+
+def test_the_pages_managing_a_consultation_in_welsh(app, client, make_consultation):
+    from tests.helpers import PARKING_V2, put_signed_in
+
+    make_consultation("parking")
+    put_signed_in(client, app, f"{make_user(app, 'olive@example.org', name='Olive', role='official')}:1")
+
+    listed = _page(client, "/manage/", "cy")
+    assert "<h1>Rheoli ymgynghoriadau</h1>" in listed and "Dechrau ymgynghoriad newydd" in listed
+    assert "0 wedi'u cyhoeddi" in listed and "Manage consultations" not in listed
+    assert "<h1>Manage consultations</h1>" in _page(client, "/manage/", "en")
+
+    managed = _page(client, "/manage/parking", "cy")
+    assert "<h2>Beth allwch chi ei wneud nawr</h2>" in managed and "<dt>Cyfeiriad gwe</dt>" in managed
+    assert "<dt>Statws</dt><dd>Ar agor</dd>" in managed
+    assert "<strong>Crëwyd</strong> a chyhoeddwyd" in managed and "What you can do now" not in managed
+
+    new = _page(client, "/manage/new", "cy")
+    assert "<h1>Ymgynghoriad newydd</h1>" in new and "<legend>Y ddogfen</legend>" in new
+    assert "Sut mae sylwadau'n cael eu cymedroli" in new and "Cyn-gymedroli: mae cymedrolwr yn gwirio" in new
+    assert "Upload Markdown files" not in new and "How comments are moderated" not in new
+
+    response = client.post("/manage/parking/versions/new?lang=cy",
+                           data={"markdown": PARKING_V2, "note": "", "action": "preview"})
+    preview = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "<h1>Cyhoeddi fersiwn 2 o “Parking Policy”</h1>" in preview
+    assert "<strong>1</strong> wedi'u golygu" in preview and "Beth sy'n digwydd i'r sylwadau" in preview
+    assert ">Cyhoeddi fersiwn 2</button>" in preview and "Publish version 2" not in preview
+    refused = html.unescape(client.post("/manage/parking/versions/new?lang=cy",
+                                        data={"markdown": PARKING_V2, "note": " ", "action": "publish"})
+                            .get_data(as_text=True))
+    assert "Dywedwch beth a newidiodd yn y fersiwn hon" in refused and "Say what changed" not in refused
+
+    close = _page(client, "/manage/parking/close", "cy")
+    assert "<h1>Cau “Parking Policy” yn gynnar?</h1>" in close and "Cau'r ymgynghoriad nawr" in close

@@ -25,6 +25,11 @@ from consult.consultations.creation import ImageMap, read_upload
 from consult.consultations.orphans import COUNTED_WORDS
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import gettext, ngettext
+
+# Named _ so that `make messages` (pybabel's default keywords) extracts the labels; lazy, because
+# the forms are made once, at import, and read in each request's language.
+from consult.i18n import lazy_gettext as _
 from consult.jobs.progress import telling_box
 from consult.jobs.service import latest_job
 from consult.models import MODERATION_MODES, Status
@@ -35,10 +40,10 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 PASTED = "pasted text"
 
 MODERATION_LABELS = {
-    "pre": "Pre-moderation: a moderator checks every comment before anyone else can read it",
-    "post": "Post-moderation: comments appear at once and moderators check them afterwards",
-    "reactive": ("Reactive: comments appear at once; moderators look at those readers report "
-                 "and those the automatic check holds"),
+    "pre": _("Pre-moderation: a moderator checks every comment before anyone else can read it"),
+    "post": _("Post-moderation: comments appear at once and moderators check them afterwards"),
+    "reactive": _("Reactive: comments appear at once; moderators look at those readers report "
+                  "and those the automatic check holds"),
 }
 # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice; older ones lack it.
 try:
@@ -55,8 +60,8 @@ MODERATION_CHOICES = [_Choice(mode, MODERATION_LABELS[mode]) for mode in MODERAT
 class DocumentForm(FlaskForm):
     """The document itself: uploaded Markdown files, or pasted Markdown."""
 
-    files = MultipleFileField("Upload Markdown files and their images")
-    markdown = TextAreaField("Or paste the Markdown", render_kw={"rows": 14, "spellcheck": "false"})
+    files = MultipleFileField(_("Upload Markdown files and their images"))
+    markdown = TextAreaField(_("Or paste the Markdown"), render_kw={"rows": 14, "spellcheck": "false"})
     # Files uploaded before a preview, as JSON [[name, text], ...], so they need not be sent again.
     carried = HiddenField()
     # Images uploaded before a preview, as JSON [[path, base64], ...]: checked again when sent
@@ -67,40 +72,40 @@ class DocumentForm(FlaskForm):
 class NewConsultationForm(DocumentForm):
     """Everything a new consultation needs."""
 
-    title = StringField("Title", validators=[Optional(), Length(max=300)])
-    slug = StringField("Web address", validators=[Optional(), Length(max=80)])
-    department = StringField("Department", validators=[Optional(), Length(max=200)])
-    summary = TextAreaField("Summary", render_kw={"rows": 3})
-    scope_about = TextAreaField("Why we are asking", render_kw={"rows": 3})
-    scope_open = TextAreaField("Open for debate", render_kw={"rows": 3})
-    scope_closed = TextAreaField("Not open for debate", render_kw={"rows": 3})
-    scope_outcome = TextAreaField("What we will do with the comments", render_kw={"rows": 3})
-    response_expected = StringField("When we will respond",
+    title = StringField(_("Title"), validators=[Optional(), Length(max=300)])
+    slug = StringField(_("Web address"), validators=[Optional(), Length(max=80)])
+    department = StringField(_("Department"), validators=[Optional(), Length(max=200)])
+    summary = TextAreaField(_("Summary"), render_kw={"rows": 3})
+    scope_about = TextAreaField(_("Why we are asking"), render_kw={"rows": 3})
+    scope_open = TextAreaField(_("Open for debate"), render_kw={"rows": 3})
+    scope_closed = TextAreaField(_("Not open for debate"), render_kw={"rows": 3})
+    scope_outcome = TextAreaField(_("What we will do with the comments"), render_kw={"rows": 3})
+    response_expected = StringField(_("When we will respond"),
                                     validators=[Optional(), Length(max=200)])
-    opens_at = DateTimeLocalField("Opens", format=DATETIME_FORMATS, validators=[Optional()])
-    closes_at = DateTimeLocalField("Closes", format=DATETIME_FORMATS, validators=[Optional()])
-    moderation_mode = RadioField("How comments are moderated", choices=MODERATION_CHOICES,
+    opens_at = DateTimeLocalField(_("Opens"), format=DATETIME_FORMATS, validators=[Optional()])
+    closes_at = DateTimeLocalField(_("Closes"), format=DATETIME_FORMATS, validators=[Optional()])
+    moderation_mode = RadioField(_("How comments are moderated"), choices=MODERATION_CHOICES,
                                  default="post")
 
 
 class NewVersionForm(DocumentForm):
     """The next version of a consultation's document, with the note readers will see."""
 
-    note = TextAreaField("What changed in this version", render_kw={"rows": 3})
+    note = TextAreaField(_("What changed in this version"), render_kw={"rows": 3})
 
 
 class CloseForm(FlaskForm):
     """Close a consultation before its closing date."""
 
-    reason = TextAreaField("Why are you closing it early?", render_kw={"rows": 3})
+    reason = TextAreaField(_("Why are you closing it early?"), render_kw={"rows": 3})
 
 
 class ExtendForm(FlaskForm):
     """Move the closing date later."""
 
-    closes_at = DateTimeLocalField("New closing date and time", format=DATETIME_FORMATS,
+    closes_at = DateTimeLocalField(_("New closing date and time"), format=DATETIME_FORMATS,
                                    validators=[Optional()])
-    reason = TextAreaField("Why are you extending it?", render_kw={"rows": 3})
+    reason = TextAreaField(_("Why are you extending it?"), render_kw={"rows": 3})
 
 
 class ConfirmForm(FlaskForm):
@@ -261,7 +266,7 @@ def _actor_id() -> int:
 def _consultation_or_404(slug: str):
     consultation = service.get_consultation(db.session, slug)
     if consultation is None:
-        abort(404, description=f"There is no consultation at '{slug}'.")
+        abort(404, description=gettext("There is no consultation at '%(slug)s'.", slug=slug))
     return consultation
 
 
@@ -277,10 +282,10 @@ def _allow_documents(endpoint, values) -> None:
 def too_large_message() -> str:
     """Why an over-large upload was refused."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-    return (f"What you sent is larger than {limit // (1024 * 1024)} MiB, the most one form may "
-            f"carry, so none of it could be read (one document may be up to "
-            f"{documents.LIMITS.max_bytes // (1024 * 1024)} MiB). Please fill the form in again "
-            "with a smaller document.")
+    return gettext("What you sent is larger than %(limit)s MiB, the most one form may carry, so none of "
+                   "it could be read (one document may be up to %(document)s MiB). Please fill the "
+                   "form in again with a smaller document.", limit=limit // (1024 * 1024),
+                   document=documents.LIMITS.max_bytes // (1024 * 1024))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -377,13 +382,14 @@ def new():
         return _render_new(form, [str(exc)], preview.document, submitted, 400)
     except IntegrityError:
         # Someone took the same address between our check and the insert.
-        return _render_new(form, [f"The address '{form.slug.data}' is already taken by another "
-                                  "consultation."], preview.document, submitted, 400)
+        return _render_new(form, [gettext("The address '%(slug)s' is already taken by another "
+                                          "consultation.", slug=form.slug.data)],
+                           preview.document, submitted, 400)
     if action == "publish":
-        flash(f"“{consultation.title}” is published.", "success")
+        flash(gettext("“%(title)s” is published.", title=consultation.title), "success")
         return redirect(url_for("consultations.show", slug=consultation.slug), code=303)
-    flash(f"“{consultation.title}” is saved as a draft. Only officials can see it until you "
-          "publish it.", "success")
+    flash(gettext("“%(title)s” is saved as a draft. Only officials can see it until you publish it.",
+                  title=consultation.title), "success")
     return redirect(url_for("manage.edit", slug=consultation.slug), code=303)
 
 
@@ -432,7 +438,7 @@ def publish(slug: str):
             service.publish_draft(db.session, consultation, _actor_id())
     except service.ServiceError as exc:
         return _lifecycle_page("manage/publish.html", consultation, form, [str(exc)], 400)
-    flash(f"“{consultation.title}” is published.", "success")
+    flash(gettext("“%(title)s” is published.", title=consultation.title), "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
 
 
@@ -449,7 +455,7 @@ def close(slug: str):
             service.close_early(db.session, consultation, form.reason.data or "", _actor_id())
     except service.ServiceError as exc:
         return _lifecycle_page("manage/close.html", consultation, form, [str(exc)], 400)
-    flash(f"“{consultation.title}” is closed: it no longer takes comments.", "success")
+    flash(gettext("“%(title)s” is closed: it no longer takes comments.", title=consultation.title), "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
 
 
@@ -472,7 +478,7 @@ def extend(slug: str):
                            form.reason.data or "", _actor_id())
     except service.ServiceError as exc:
         return _lifecycle_page("manage/extend.html", consultation, form, [str(exc)], 400)
-    flash(f"The closing date of “{consultation.title}” is now later.", "success")
+    flash(gettext("The closing date of “%(title)s” is now later.", title=consultation.title), "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
 
 
@@ -505,7 +511,7 @@ def new_version(slug: str):
     """Upload or paste the next version, preview what changes, then publish it."""
     consultation = _consultation_or_404(slug)
     if consultation.status is Status.ARCHIVED:
-        abort(409, description="This consultation is archived: its document can no longer change.")
+        abort(409, description=gettext("This consultation is archived: its document can no longer change."))
     form = NewVersionForm()
     if request.method == "GET":
         return _render_new_version(consultation, form)
@@ -521,7 +527,7 @@ def new_version(slug: str):
     except documents.DocumentError as exc:
         messages.append(str(exc))
     if action == "publish" and not (form.note.data or "").strip():
-        messages.append("Say what changed in this version: the note is shown to readers.")
+        messages.append(gettext("Say what changed in this version: the note is shown to readers."))
     if action != "publish" or messages or submitted is None:
         return _render_new_version(consultation, form, messages, preview, submitted,
                                    400 if messages else 200)
@@ -535,18 +541,22 @@ def new_version(slug: str):
     except IntegrityError:
         return _render_new_version(
             consultation, form,
-            ["Someone published another version at the same moment. Preview again to compare "
-             "against it."], preview, submitted, 409)
+            [gettext("Someone published another version at the same moment. Preview again to compare "
+                     "against it.")], preview, submitted, 409)
     telling = latest_job(db.session, _tell_version_key(version.id))
     moved = len(_reattach_choices())
-    moved_words = (f" The comments of {moved} removed paragraph{'' if moved == 1 else 's'} are "
-                   "re-attached as you chose." if moved else "")
+    moved_words = (" " + ngettext("The comments of %(num)s removed paragraph are re-attached as you chose.",
+                                  "The comments of %(num)s removed paragraphs are re-attached as you chose.",
+                                  moved) if moved else "")
+    published = gettext("Version %(number)s is published.", number=version.number) + moved_words
     if telling is None:
-        flash(f"Version {version.number} is published.{moved_words}", "success")
+        flash(published, "success")
     else:
-        people = f"{telling.total:,} participant" + ("" if telling.total == 1 else "s")
-        flash(f"Version {version.number} is published.{moved_words} We are telling {people} about "
-              "it; the consultation's management page shows how far that has got.", "success")
+        flash(published + " " + ngettext(
+            "We are telling %(total)s participant about it; the consultation's management page shows how "
+            "far that has got.",
+            "We are telling %(total)s participants about it; the consultation's management page shows how "
+            "far that has got.", telling.total, total=f"{telling.total:,}"), "success")
     if consultation.status is Status.DRAFT:
         return redirect(url_for("manage.edit", slug=slug), code=303)
     compared: dict[str, Any] = {"from": version.number - 1, "to": version.number}  # "from" is a keyword
