@@ -223,3 +223,48 @@ def test_the_pages_managing_a_consultation_in_welsh(app, client, make_consultati
 
     close = _page(client, "/manage/parking/close", "cy")
     assert "<h1>Cau “Parking Policy” yn gynnar?</h1>" in close and "Cau'r ymgynghoriad nawr" in close
+
+
+def test_the_officials_response_pages_in_welsh(app, client, make_consultation, make_comment):
+    from consult.responses import service as responses
+    from tests.helpers import put_signed_in
+
+    made = make_consultation("parking")
+    official = make_user(app, "olive@example.org", name="Olive", role="official")
+    fee = made.anchors["Residents pay a yearly fee for a permit."]
+    counted = make_comment(made, make_user(app, "ann@example.org", name="Ann"), "Permits cost too much.", fee)
+    make_comment(made, make_user(app, "bob@example.org", name="Bob"), "Fees should fall.", fee)
+    with app.app_context():
+        consultation = db.session.get(Consultation, made.id)
+        theme = responses.create_theme(db.session, consultation, "Cost of permits", official)
+        responses.assign(db.session, theme, [counted], official)
+        theme_id = theme.id
+        db.session.commit()
+    put_signed_in(client, app, f"{official}:1")
+
+    analysis = _page(client, "/manage/parking/analysis", "cy")
+    assert "<h1>Dadansoddi: Parking Policy</h1>" in analysis and "2 sylw cyhoeddedig." in analysis
+    assert ">1 heb eu cyfrif eto</a> o dan thema." in analysis
+    assert '<h2 id="heat-heading">Sylwadau fesul paragraff</h2>' in analysis
+    assert '<nav class="response-nav" aria-label="Dadansoddi ac ymateb">' in analysis
+    assert "2 published comments." in _page(client, "/manage/parking/analysis", "en")
+
+    themes = _page(client, "/manage/parking/themes", "cy")
+    assert "<h1>Themâu: Parking Policy</h1>" in themes and "Dim canlyniad eto" in themes
+    assert "Nid yw 1 sylw cyhoeddedig wedi'i gyfrif eto</a> o dan thema." in themes
+    one = _page(client, f"/manage/parking/themes/{theme_id}", "cy")
+    assert "<h1>Thema: Cost of permits</h1>" in one and "Sylwadau a gyfrifwyd o dan y thema hon (1)" in one
+    assert "Cadw'r thema" in one and "Save the theme" not in one
+
+    uncounted = _page(client, "/manage/parking/uncounted", "cy")
+    assert "heb thema a heb ei farcio fel un a ystyriwyd." in uncounted
+    assert '<option value="off_topic">Y tu allan i bwnc yr ymgynghoriad hwn</option>' in uncounted
+    found = _page(client, "/manage/parking/comments/search?q=fees", "cy")
+    assert "1 sylw wedi'u canfod" in found and "<h1>Chwilio'r sylwadau</h1>" in found
+    draft = _page(client, "/manage/parking/response", "cy")
+    assert "<h1>Yr ymateb: Parking Policy</h1>" in draft and "Cadw a rhagweld" in draft
+    assert "Rhagolwg: yr ymateb fel y bydd y cyhoedd yn ei weld" in draft
+    publish = _page(client, "/manage/parking/response/publish", "cy")
+    assert "<h2>Cyn i chi gyhoeddi</h2>" in publish and "Does gan 1 thema ddim canlyniad:" in publish
+    suggestions = _page(client, "/manage/parking/suggestions/", "cy")
+    assert "<h1>Themâu a awgrymwyd a chyfrif â chymorth</h1>" in suggestions

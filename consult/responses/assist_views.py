@@ -14,6 +14,7 @@ from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import N_, gettext, ngettext
 from consult.jobs.progress import telling_box
 from consult.models import Consultation
 from consult.responses import assist, assist_jobs  # noqa: F401  (assist_jobs: registers the job kinds)
@@ -27,7 +28,7 @@ bp = Blueprint("assist", __name__, url_prefix="/manage/<slug>/suggestions")
 def _consultation(slug: str) -> Consultation:
     consultation = consultations.get_consultation(db.session, slug)
     if consultation is None:
-        abort(404, description=f"There is no consultation at '{slug}'.")
+        abort(404, description=gettext("There is no consultation at '%(slug)s'.", slug=slug))
     return consultation
 
 
@@ -75,7 +76,7 @@ def suggest_themes(slug: str):
             assist.start_theme_suggestions(db.session, consultation, current_user.id, form.anchor.data or None)
     except ResponseError as exc:
         return _refused(exc, url_for("assist.overview", slug=slug))
-    flash("Consult is reading the comments to propose themes. This page shows how far it has got.", "success")
+    flash(gettext("Consult is reading the comments to propose themes. This page shows how far it has got."), "success")
     return _overview(slug)
 
 
@@ -89,8 +90,8 @@ def suggest_counts(slug: str):
             assist.start_count_suggestions(db.session, consultation, current_user.id)
     except ResponseError as exc:
         return _refused(exc, url_for("assist.overview", slug=slug))
-    flash("Consult is learning from the comments you counted to suggest themes for the others. "
-          "This page shows how far it has got.", "success")
+    flash(gettext("Consult is learning from the comments you counted to suggest themes for the others. "
+                  "This page shows how far it has got."), "success")
     return _overview(slug)
 
 
@@ -128,13 +129,13 @@ def accept(slug: str):
     except ResponseError as exc:
         return _refused(exc, back)
     except IntegrityError:
-        flash("Someone decided on these proposed themes at the same moment. Nothing was changed: look again.",
-              "error")
+        flash(gettext("Someone decided on these proposed themes at the same moment. Nothing was changed: look "
+                      "again."), "error")
         return redirect(back, code=303)
-    message = f"“{theme.title}” is a theme."
+    message = gettext("“%(title)s” is a theme.", title=theme.title)
     if offered:
-        message += (f" {offered:,} of its comments are offered for counting under it: review them as a batch "
-                    "below. Nothing is counted until you accept.")
+        message += " " + gettext("%(count)s of its comments are offered for counting under it: review them as a "
+                                 "batch below. Nothing is counted until you accept.", count=f"{offered:,}")
     flash(message, "success")
     return redirect(url_for("assist.batch", slug=slug, theme_id=theme.id) if offered else back, code=303)
 
@@ -148,7 +149,7 @@ def _decide(slug: str, proposal_id: int, action, said: str):
             action(db.session, consultation, found, current_user.id)
     except ResponseError as exc:
         return _refused(exc, url_for("assist.overview", slug=slug))
-    flash(said.format(label=found.label), "success")
+    flash(gettext(said, label=found.label), "success")
     return _overview(slug)
 
 
@@ -156,7 +157,7 @@ def _decide(slug: str, proposal_id: int, action, said: str):
 @role_required("official")
 def discard(slug: str, proposal_id: int):
     """Take a proposed theme off the list (nothing is counted or deleted)."""
-    return _decide(slug, proposal_id, assist.discard_proposal, "The proposed theme “{label}” is discarded.")
+    return _decide(slug, proposal_id, assist.discard_proposal, N_("The proposed theme “%(label)s” is discarded."))
 
 
 @bp.post("/proposals/<int:proposal_id>/split")
@@ -164,7 +165,7 @@ def discard(slug: str, proposal_id: int):
 def split(slug: str, proposal_id: int):
     """Ask for smaller themes in place of this one (a background job)."""
     return _decide(slug, proposal_id, assist.split_proposal,
-                   "Consult is splitting “{label}” into smaller themes. This page shows how far it has got.")
+                   N_("Consult is splitting “%(label)s” into smaller themes. This page shows how far it has got."))
 
 
 @bp.get("/batches/<int:theme_id>")
@@ -195,13 +196,16 @@ def accept_batch(slug: str, theme_id: int):
     except ResponseError as exc:
         return _refused(exc, back)
     except IntegrityError:
-        flash("Another official accepted suggestions for this theme at the same moment. Nothing was counted "
-              "twice: look at the batch again.", "error")
+        flash(gettext("Another official accepted suggestions for this theme at the same moment. Nothing was "
+                      "counted twice: look at the batch again."), "error")
         return redirect(back, code=303)
-    message = f"{record.counted:,} comment{'s' if record.counted != 1 else ''} counted in this batch."
+    message = ngettext("%(count)s comment counted in this batch.", "%(count)s comments counted in this batch.",
+                       record.counted, count=f"{record.counted:,}")
     if record.corrections:
-        message += (f" {record.corrections:,} you unticked {'are' if record.corrections != 1 else 'is'} recorded "
-                    "as corrections and will not be suggested for this theme again.")
+        message += " " + ngettext("%(count)s you unticked is recorded as corrections and will not be suggested for "
+                                  "this theme again.",
+                                  "%(count)s you unticked are recorded as corrections and will not be suggested for "
+                                  "this theme again.", record.corrections, count=f"{record.corrections:,}")
     flash(message, "success")
     return _overview(slug)
 

@@ -15,6 +15,7 @@ from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import gettext, ngettext
 from consult.jobs.progress import telling_box
 from consult.models import Consultation
 from consult.responses import assist, service
@@ -53,7 +54,7 @@ def response_published(consultation: Consultation) -> bool:
 def _consultation_or_404(slug: str) -> Consultation:
     consultation = consultations.get_consultation(db.session, slug)
     if consultation is None:
-        abort(404, description=f"There is no consultation at '{slug}'.")
+        abort(404, description=gettext("There is no consultation at '%(slug)s'.", slug=slug))
     return consultation
 
 
@@ -103,7 +104,7 @@ def _published_or_404(slug: str):
     consultation = _consultation_or_404(slug)
     response = service.public_response(db.session, consultation)
     if response is None:
-        abort(404, description="This consultation has no published response yet.")
+        abort(404, description=gettext("This consultation has no published response yet."))
     return consultation, response
 
 
@@ -126,7 +127,7 @@ def _page_arg() -> int:
     value = request.args.get("page", "1")
     # isascii: str.isdigit() is also true of "²", which int() refuses.
     if not (value.isascii() and value.isdigit()) or len(value) > 9:
-        abort(404, description="That page link is not valid: go back to the first page.")
+        abort(404, description=gettext("That page link is not valid: go back to the first page."))
     return int(value)
 
 
@@ -225,7 +226,7 @@ def create_theme(slug: str):
                                          said=form.said.data or "", keywords=form.keywords.data or "")
     except service.ResponseError as exc:
         return _themes_page(consultation, form, [exc.message, *exc.details], exc.status)
-    flash(f"The theme “{theme.title}” is started. Now count comments under it.", "success")
+    flash(gettext("The theme “%(title)s” is started. Now count comments under it.", title=theme.title), "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=theme.id), code=303)
 
 
@@ -277,7 +278,7 @@ def update_theme(slug: str, theme_id: int):
             form.revision.data = str(found.revision)
         return _theme_page(consultation, found, form, [exc.message, *exc.details], exc.status,
                            theirs=theirs)
-    flash(f"The theme “{found.title}” is saved.", "success")
+    flash(gettext("The theme “%(title)s” is saved.", title=found.title), "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
 
 
@@ -293,10 +294,11 @@ def theme_paragraphs(slug: str, theme_id: int):
         with unit_of_work(db.session):
             if form.unlink.data:
                 remove_paragraph(db.session, found, form.unlink.data)
-                message = "The paragraph is no longer linked to this theme."
+                message = gettext("The paragraph is no longer linked to this theme.")
             else:
                 added = add_paragraphs(db.session, found, form.anchors.data or [])
-                message = f"{added} paragraph{'s' if added != 1 else ''} linked to this theme."
+                message = ngettext("%(num)s paragraph linked to this theme.",
+                                   "%(num)s paragraphs linked to this theme.", added)
     except service.ResponseError as exc:
         _fail(exc)
     else:
@@ -319,10 +321,10 @@ def merge(slug: str, theme_id: int):
         _fail(exc)
         return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
     except IntegrityError:
-        flash("Someone changed these themes at the same moment. Nothing was merged: try again.",
+        flash(gettext("Someone changed these themes at the same moment. Nothing was merged: try again."),
               "error")
         return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
-    flash(f"“{source.title}” is merged into “{target.title}”.", "success")
+    flash(gettext("“%(source)s” is merged into “%(target)s”.", source=source.title, target=target.title), "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=target.id), code=303)
 
 
@@ -341,13 +343,15 @@ def assign(slug: str):
         _fail(exc)
         return redirect(back, code=303)
     except IntegrityError:
-        flash("Someone counted the same comment at the same moment. Nothing was changed: "
-              "try again.", "error")
+        flash(gettext("Someone counted the same comment at the same moment. Nothing was changed: "
+                      "try again."), "error")
         return redirect(back, code=303)
     already = len(form.ids()) - added
-    message = f"{added} comment{'s' if added != 1 else ''} counted under “{found.title}”."
+    message = ngettext("%(num)s comment counted under “%(title)s”.", "%(num)s comments counted under “%(title)s”.",
+                       added, title=found.title)
     if already:
-        message += f" {already} {'were' if already != 1 else 'was'} already counted there."
+        message += " " + ngettext("%(num)s was already counted there.", "%(num)s were already counted there.",
+                                  already)
     flash(message, "success")
     return redirect(back, code=303)
 
@@ -365,8 +369,8 @@ def unassign(slug: str, theme_id: int):
     except service.ResponseError as exc:
         _fail(exc)
     else:
-        flash(f"Comment #{form.chosen_comment()} is no longer counted under “{found.title}”.",
-              "success")
+        flash(gettext("Comment #%(id)s is no longer counted under “%(title)s”.", id=form.chosen_comment(),
+                      title=found.title), "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
 
 
@@ -384,10 +388,10 @@ def consider(slug: str, comment_id: int):
     except service.ResponseError as exc:
         _fail(exc)
     except IntegrityError:
-        flash("Someone marked this comment at the same moment. Check the list and try again.",
+        flash(gettext("Someone marked this comment at the same moment. Check the list and try again."),
               "error")
     else:
-        flash(f"Comment #{comment_id} is marked as considered, with no theme.", "success")
+        flash(gettext("Comment #%(id)s is marked as considered, with no theme.", id=comment_id), "success")
     return redirect(back, code=303)
 
 
@@ -463,7 +467,7 @@ def draft(slug: str):
                                form.number(form.to_version.data))
     except service.ResponseError as exc:
         return _draft_page(consultation, form, [exc.message, *exc.details], exc.status)
-    flash("The response draft is saved. The preview below shows it as the public will see it.",
+    flash(gettext("The response draft is saved. The preview below shows it as the public will see it."),
           "success")
     return redirect(url_for("responses.draft", slug=slug) + "#preview", code=303)
 
@@ -496,7 +500,7 @@ def publish(slug: str):
     except IntegrityError:
         return _publish_page(consultation, form, [
             "Someone published the response at the same moment. Reload to see it."], (), 409)
-    flash("The response is published, and everyone who took part is being told.", "success")
+    flash(gettext("The response is published, and everyone who took part is being told."), "success")
     return redirect(url_for("responses.show", slug=slug), code=303)
 
 
@@ -516,6 +520,6 @@ def correct(slug: str):
             draft_form.summary.data, draft_form.next_steps.data = response.summary, response.next_steps
         return _draft_page(consultation, draft_form, [exc.message, *exc.details], exc.status,
                            correction_form=form)
-    flash("The correction is published, dated, on the response.", "success")
+    flash(gettext("The correction is published, dated, on the response."), "success")
     return redirect(url_for("responses.show", slug=slug) + "#corrections", code=303)
 
