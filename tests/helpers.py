@@ -270,15 +270,14 @@ def _emptied(database_url: str) -> bool:
     """Empty the PostgreSQL database in place if its schema is the one create_all made there last:
     every row deleted (DELETE: TRUNCATE of 40 tables takes a second), every sequence restarted.
     False, with nothing changed, when the schema is not that one (or was never made)."""
-    from sqlalchemy import text
-
     made = _SCHEMA_MADE.get(database_url)
     if made is None or _schema_print() != made:
         return False
+    # One round trip: the statements as one script, children before parents.
+    script = ";\n".join([*(f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)),
+                         _RESTART_SEQUENCES])
     with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):  # children before parents
-            connection.execute(table.delete())
-        connection.execute(text(_RESTART_SEQUENCES))
+        connection.exec_driver_sql(script)
     return True
 
 
