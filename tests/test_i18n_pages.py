@@ -268,3 +268,25 @@ def test_the_officials_response_pages_in_welsh(app, client, make_consultation, m
     assert "<h2>Cyn i chi gyhoeddi</h2>" in publish and "Does gan 1 thema ddim canlyniad:" in publish
     suggestions = _page(client, "/manage/parking/suggestions/", "cy")
     assert "<h1>Themâu a awgrymwyd a chyfrif â chymorth</h1>" in suggestions
+
+
+def test_the_administrators_pages_in_welsh(app, client):
+    from tests.helpers import put_signed_in
+
+    citizen = make_user(app, "ann@example.org", name="Ann")
+    put_signed_in(client, app, f"{make_user(app, 'ada@example.org', name='Ada', role='admin')}:1")
+
+    users = _page(client, "/admin/users", "cy")
+    assert "<h1>Defnyddwyr</h1>" in users and "2 cyfrif." in users and ">Gwahodd rhywun</a>" in users
+    assert '<option value="deactivated">Wedi\'i ddadactifadu</option>' in users
+    assert "<option value=\"moderator\">Cymedrolwr</option>" in users and "Any role" not in users
+    assert "2 accounts." in _page(client, "/admin/users", "en")
+    person = _page(client, f"/admin/users/{citizen}", "cy")
+    assert "<h2>Ymgynghoriadau y maent yn eu cymedroli</h2>" in person and "Dadactifadu cyfrif Ann" in person
+    deactivate = _page(client, f"/admin/users/{citizen}/deactivate", "cy")
+    assert "<h1>Dadactifadu cyfrif <bdi>Ann</bdi>?</h1>" in deactivate and "Ie, dadactifadu'r cyfrif" in deactivate
+
+    jobs = _page(client, "/admin/jobs", "cy")
+    assert "Ailadeiladu'r mynegai chwilio" in jobs and "Rebuild the search index" not in jobs
+    mail = _page(client, "/admin/mail", "cy")
+    assert "Mae 0 neges yn aros i gael eu hanfon." in mail and "Does dim e-bost wedi methu'n barhaol." in mail
