@@ -6,7 +6,8 @@ and the citizen's reading path: the consultation page around its document, the v
 paragraph page, and the comment form, threads, "My comments", editing and withdrawing; then the
 changes page and a comment's details, the accounts pages and their forms, the archive and search,
 the public response page's header, the house rules, report and appeal pages, the site's pages and
-the API page.
+the API page; then the document's own links and counts (a cached document never crosses languages).
+The response's body and lists and the staff pages are tested in tests/test_i18n_pages.py.
 
 A test that seeds data inside a request context leaves it before reading pages: a held
 application context keeps the first request's language for the next (Flask-Babel caches it on g).
