@@ -98,6 +98,27 @@ def test_results_are_the_same_every_time():
     assert suggest_themes(texts, max_themes=3) == suggest_themes(list(texts), max_themes=3)
 
 
+def test_working_a_slice_at_a_time_changes_no_result(monkeypatch):
+    """The memory-saving slices (word triples hashed for a few texts at a time, the feature
+    matrices joined a few rows at a time) give the same themes and suggestions as one pass."""
+    from consult.responses import suggest
+
+    texts, topics = comments(30)
+    campaign = "Keep the minor injuries unit open at weekends, the nearest one is an hour away by bus"
+    variants = [campaign, campaign.replace("weekends", "the weekend"), campaign.replace("bus", "car")]
+    for k in range(12):  # near-identical copies spread over many slices, to be grouped across them
+        texts.insert(7 * k + 3, variants[k % 3])
+        topics.insert(7 * k + 3, "Unit")
+    coded = coded_share(topics, every=4)
+    whole = suggest_themes(texts, max_themes=4), suggest_assignments(texts, coded)
+    monkeypatch.setattr(suggest, "_SKETCH_TEXTS", 5)
+    monkeypatch.setattr(suggest, "_STACK_ROWS", 3)
+    sliced = suggest_themes(texts, max_themes=4), suggest_assignments(texts, coded)
+    assert sliced == whole
+    unit = [t for t in whole[0] if 3 in t.members]
+    assert len(unit) == 1 and {7 * k + 3 for k in range(12)} <= set(unit[0].members)  # one campaign group
+
+
 def test_fewer_than_two_themes_is_refused_with_a_reason():
     texts, topics = comments(10)
     with pytest.raises(SuggestError, match="at least two themes"):

@@ -49,6 +49,10 @@ MAX_SUGGESTIONS = 5
 NEAR_DUPLICATE = 0.7
 _SKETCH, _ROWS = 16, 2  # MinHash: 8 bands of 2 rows
 _LSA_FIT_ROWS = 20_000  # the LSA projection is fitted on at most this many texts, then applied to all
+# Memory (a 100,000-comment job must stay under 1 GB): the large intermediate arrays are built a
+# slice at a time. Only how much is held at once depends on these; the results do not.
+_SKETCH_TEXTS = 10_000  # texts whose word triples are hashed at once (campaign groups)
+_STACK_ROWS = 10_000  # rows of the word and character matrices joined at once
 
 
 class SuggestError(ValueError):
@@ -120,25 +124,35 @@ class _Texts:
 def _campaign_groups(keys: list[str]) -> np.ndarray:
     """For each distinct text, the index of the first text of its near-identical group."""
     parent = np.arange(len(keys))
-    owners: list[int] = []
-    shingles: list[str] = []
-    for i, key in enumerate(keys):
-        words = key.split()
-        if len(words) >= 5:
-            shingles.extend(" ".join(words[j:j + 3]) for j in range(len(words) - 2))
-            owners.extend([i] * (len(words) - 2))
-    if not owners:
-        return parent
-    owner = np.array(owners)
-    hashes = _hash64(shingles)
     rng = np.random.default_rng(SEED)
     a = rng.integers(1, 2**63, size=_SKETCH, dtype=np.uint64) | np.uint64(1)  # odd: a bijection mod 2**64
     b = rng.integers(0, 2**63, size=_SKETCH, dtype=np.uint64)
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-    texts = owner[starts]
-    sketch = np.empty((len(texts), _SKETCH), dtype=np.uint64)
-    for p in range(_SKETCH):
-        sketch[:, p] = np.minimum.reduceat(hashes * a[p] + b[p], starts)
+    sketched: list[np.ndarray] = []  # the texts of at least five words, and their MinHash sketches
+    sketches: list[np.ndarray] = []
+    # The word triples of a few texts at a time: they are many (a string each), the sketches few.
+    for begin in range(0, len(keys), _SKETCH_TEXTS):
+        owners: list[int] = []
+        shingles: list[str] = []
+        for i in range(begin, min(begin + _SKETCH_TEXTS, len(keys))):
+            words = keys[i].split()
+            if len(words) >= 5:
+                shingles.extend(" ".join(words[j:j + 3]) for j in range(len(words) - 2))
+                owners.extend([i] * (len(words) - 2))
+        if not owners:
+            continue
+        owner = np.array(owners)
+        hashes = _hash64(shingles)
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        part = np.empty((len(starts), _SKETCH), dtype=np.uint64)
+        for p in range(_SKETCH):
+            part[:, p] = np.minimum.reduceat(hashes * a[p] + b[p], starts)
+        sketched.append(owner[starts])
+        sketches.append(part)
+    if not sketched:
+        return parent
+    texts = np.concatenate(sketched)
+    sketch = np.concatenate(sketches)
+    del sketched, sketches
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -173,8 +187,32 @@ def _features(keys: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
             parts.append(vectoriser.fit_transform(keys))
     if not parts:
         raise SuggestError("These comments have no words or characters in common to learn from.")
-    x = normalize(sp.hstack(parts, format="csr"))
+    x = _hstack(parts)
+    parts.clear()  # only the joined matrix from here on
+    x = normalize(x, copy=False)
     return x, _lsa(x, 200)
+
+
+def _hstack(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
+    """sp.hstack(parts, format="csr"), the same matrix, joined _STACK_ROWS rows at a time into
+    arrays of the final size (scipy's own first copies every value of every part: at 100,000
+    texts, a hundred megabytes more at the job's peak)."""
+    rows = parts[0].shape[0]
+    nnz = sum(p.nnz for p in parts)
+    columns = sum(p.shape[1] for p in parts)
+    index = np.int32 if max(nnz, columns) <= np.iinfo(np.int32).max else np.int64
+    data = np.empty(nnz, dtype=np.result_type(*(p.dtype for p in parts)))
+    indices = np.empty(nnz, dtype=index)
+    indptr = np.zeros(rows + 1, dtype=index)
+    kind = type(sp.hstack([p[:0] for p in parts], format="csr"))
+    at = 0
+    for first in range(0, rows, _STACK_ROWS):
+        block = sp.hstack([p[first:first + _STACK_ROWS] for p in parts], format="csr")
+        data[at:at + block.nnz] = block.data
+        indices[at:at + block.nnz] = block.indices
+        indptr[first + 1:first + 1 + block.shape[0]] = block.indptr[1:] + at
+        at += block.nnz
+    return kind((data, indices, indptr), shape=(rows, columns))
 
 
 def _lsa(x: sp.csr_matrix, dims: int) -> np.ndarray:
@@ -187,7 +225,7 @@ def _lsa(x: sp.csr_matrix, dims: int) -> np.ndarray:
         svd.fit(x[np.sort(rows)])
     else:
         svd.fit(x)
-    return normalize(svd.transform(x)).astype(np.float32)
+    return normalize(svd.transform(x), copy=False).astype(np.float32, copy=False)
 
 
 # --- assisted counting ----------------------------------------------------------------------
@@ -287,10 +325,13 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
     threshold, iso = float("inf"), None
     if len(labelled):
         x, z = _features(corpus.keys)
+        xl, zl = x[labelled], z[labelled]
         y = (votes[labelled] / counted[labelled, None] >= 0.5).astype(np.int8)
-        scores = _Model(x[labelled], z[labelled], y).scores(x, z)
+        scores = _Model(xl, zl, y).scores(x, z)
+        del x, z  # every text's features: the calibration needs only the counted ones
         if len(labelled) >= 10:
-            iso, threshold = _calibration(x[labelled], z[labelled], y)
+            iso, threshold = _calibration(xl, zl, y)
+        del xl, zl
     top = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_SUGGESTIONS]
     best = np.take_along_axis(scores, top, axis=1)
     calibrated = iso.predict(best.ravel()).reshape(best.shape) if iso is not None else best  # one call: fast
@@ -345,6 +386,7 @@ def suggest_themes(texts: Sequence[str], max_themes: int = 30) -> list[Suggested
     docs = [corpus.keys[g] for g in groups]
     x = _theme_features(docs)
     z = _lsa(x, 100) if x.shape[1] else np.zeros((len(docs), 0), dtype=np.float32)
+    del x  # the clustering needs only the projection
     readable = np.flatnonzero(np.abs(z).sum(axis=1) > 0) if z.shape[1] else np.arange(0)
     if len(readable) < MIN_THEME_TEXTS:
         raise SuggestError(f"Themes need at least {MIN_THEME_TEXTS} different comments with words in "
@@ -386,7 +428,9 @@ def _theme_features(docs: list[str]) -> sp.csr_matrix:
             parts.append(vectoriser.fit_transform(docs))
     if not parts:
         return sp.csr_matrix((len(docs), 0), dtype=np.float32)
-    return normalize(sp.hstack(parts, format="csr"))
+    x = _hstack(parts)
+    parts.clear()
+    return normalize(x, copy=False)
 
 
 def _clusters(z: np.ndarray, max_themes: int) -> np.ndarray:
