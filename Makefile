@@ -37,8 +37,9 @@ run: $(STAMP)
 	$(BIN)/consult worker & worker=$$!; \
 	SEARCH_INDEXER_THREAD=1 $(BIN)/consult run --host $(HOST) --port $(PORT)
 
-# Two workers fit this project's 2-core machines; each test file stays on one worker, so the
-# browser journeys share one server and one Chromium.
+# Two workers fit this project's 2-core machines; each test file stays on one worker, and all the
+# browser journeys run first on one worker, sharing one server, one Chromium and one validator run
+# (tests/conftest.py, pytest_xdist_make_scheduler).
 PYTEST_WORKERS ?= 2
 
 # ruff (settings in pyproject.toml) over the whole tree, then mypy over consult, documents, moderation.
