@@ -159,18 +159,25 @@ def fresh_app(database_url: str, tmp_path: Path, **config):
         **config,
     })
     app.jinja_env.bytecode_cache = _TEMPLATES  # each app compiles the same templates: once will do
-    sqlite_file = _new_sqlite_file(database_url)
     with app.app_context():
-        if sqlite_file is not None:
-            _copy_empty_schema(sqlite_file)
-        elif not _emptied(database_url):
-            _drop_everything()
-            db.create_all()
-            _SCHEMA_MADE[database_url] = _schema_print()
+        empty_schema(database_url)
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def empty_schema(database_url: str) -> None:
+    """The models' schema with no rows, in the current app's database (inside an app context),
+    made as fresh_app makes it: a new SQLite file copied from the empty schema; PostgreSQL
+    emptied in place, or dropped and created afresh when its schema is not create_all's."""
+    sqlite_file = _new_sqlite_file(database_url)
+    if sqlite_file is not None:
+        _copy_empty_schema(sqlite_file)
+    elif not _emptied(database_url):
+        _drop_everything()
+        db.create_all()
+        _SCHEMA_MADE[database_url] = _schema_print()
 
 
 class _SharedBytecode(BytecodeCache):

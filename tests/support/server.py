@@ -90,10 +90,12 @@ def worker_pids(master_pid: int) -> list[int]:
 
 def open_consultation_for_servers(database_url: str, doc: str, first_words: str,
                                   citizens: int = 1):
-    """A fresh schema with one open consultation ("buses") and confirmed citizens, for tests
-    that serve it from other processes: (app, the anchor of the paragraph starting with
-    `first_words`, a signed session cookie per citizen)."""
+    """An empty schema (tests/helpers.py empty_schema) with one open consultation ("buses") and
+    confirmed citizens, for tests that serve it from other processes: (app, the anchor of the
+    paragraph starting with `first_words`, a signed session cookie per citizen)."""
     from datetime import timedelta
+
+    from helpers import empty_schema  # tests/ is on sys.path
 
     from consult import create_app
     from consult.consultations.service import create_consultation
@@ -103,8 +105,7 @@ def open_consultation_for_servers(database_url: str, doc: str, first_words: str,
 
     app = create_app({"SECRET_KEY": "test-server-secret", "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        empty_schema(database_url)
         now = utcnow()
         consultation = create_consultation(
             db.session, slug="buses", files=[("buses.md", doc)], publish=True,
