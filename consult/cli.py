@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from consult import create_app
+from consult.config import ConfigError
 from consult.consultations import service
 from consult.database import unit_of_work, writing
 from consult.extensions import db
@@ -30,8 +31,14 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: the app's commands plus Flask's own (run, shell, db)."""
-    cli(prog_name="consult")
+    """Console-script entry point: the app's commands plus Flask's own (run, shell, db).
+
+    A configuration the app refuses (a bad environment variable) is said in one line, as the
+    web server's start says it, not as a traceback."""
+    try:
+        cli(prog_name="consult")
+    except ConfigError as exc:
+        _fail(str(exc))
 
 
 def init_app(app) -> None:

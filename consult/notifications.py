@@ -9,6 +9,7 @@ addresses are made only when the mail is delivered (`deliver_pending`), from SIT
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -328,8 +329,14 @@ def deliver_due(session: DbSession, config: Mapping, limit: int = BATCH_SIZE,
                 else:
                     outcomes.accepted(out.id)
                     done.sent += 1
-    finally:
-        outcomes.flush()
+    except BaseException:
+        # Record what went out before the failure, if the database will take it; if not, the
+        # marks in the queue's storage still say so to the worker that takes the batch over.
+        with contextlib.suppress(Exception):
+            session.rollback()
+            outcomes.flush()
+        raise
+    outcomes.flush()
     return done
 
 

@@ -254,3 +254,20 @@ def test_a_sign_in_limit_set_in_the_environment_is_applied(database_url, tmp_pat
         assert log_in(client, "ada@example.org").status_code == 429
     finally:
         next(made, None)
+
+
+@pytest.mark.parametrize("value", ["0", "fast"])
+def test_a_bad_mail_rate_stops_the_cli_with_one_clear_line_and_no_traceback(tmp_path, value):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from support.server import REPO, consult_env
+
+    env = consult_env(f"sqlite:///{tmp_path / 'c.sqlite3'}", tmp_path / "instance", MAIL_PER_SECOND=value)
+    consult = Path(sys.executable).parent / "consult"
+    result = subprocess.run([str(consult), "send-mail"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"Error: MAIL_PER_SECOND must be a whole number of at least 1, "
+                                     f"not '{value}'. Refusing to start.")
+    assert "Traceback" not in result.stderr + result.stdout

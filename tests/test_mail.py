@@ -297,3 +297,24 @@ def test_a_worker_process_sends_at_most_mail_per_second_messages_a_second_across
     assert len(slept) == 5
     pace.wait(0)  # no limit
     assert len(slept) == 5
+
+
+def test_an_unexpected_error_mid_batch_still_records_what_went_out_and_is_raised(mail_app, smtp_server, monkeypatch):
+    from consult import mail
+
+    ids = _notes(mail_app, _people(mail_app, *[f"q{i}@example.org" for i in range(4)]))
+    real_send, calls = mail.Mailer.send, []
+
+    def send(self, to, *args):
+        calls.append(to)
+        if len(calls) == 3:
+            raise RuntimeError("a bug in the third message")
+        return real_send(self, to, *args)
+
+    monkeypatch.setattr(mail.Mailer, "send", send)
+    from consult.jobs import jobs_of
+
+    with mail_app.app_context(), pytest.raises(RuntimeError, match="third message"):
+        deliver_due(db.session, mail_app.config, marks=jobs_of(mail_app).marks)  # marks flushed at the end
+    assert len(smtp_server.messages) == 2
+    assert [_state(mail_app, i).mailed_at is not None for i in ids] == [True, True, False, False]
