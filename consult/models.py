@@ -40,11 +40,22 @@ class Status(enum.StrEnum):
 
     @property
     def words(self) -> str:
-        """The status as it reads in a sentence ("this consultation is ...")."""
-        return _STATUS_WORDS.get(self.value, self.value)
+        """The status as it reads in a sentence ("this consultation is ..."), in the reader's language."""
+        from consult.i18n import gettext  # (consult.i18n imports this module)
+
+        return gettext(_STATUS_WORDS[self.value])
 
 
-_STATUS_WORDS = {"draft": "a draft", "responded": "closed, with the department's response published"}
+def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
+    """Mark a message for extraction; Status.words translates it (consult.i18n imports this module)."""
+    return message
+
+
+# Each reads after "this consultation is" (Welsh gives each its own verb: "yn ddrafft", "ar agor").
+_STATUS_WORDS = {
+    "draft": N_("a draft"), "upcoming": N_("upcoming"), "open": N_("open"), "closed": N_("closed"),
+    "responded": N_("closed, with the department's response published"), "archived": N_("archived"),
+}
 
 MODERATION_MODES = ("pre", "post", "reactive")
 
@@ -230,6 +241,7 @@ class Comment(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))  # the text's (BCP 47); None: not known (older comments)
     stance: Mapped[str | None] = mapped_column(String(10))
     respondent_type: Mapped[str] = mapped_column(String(20), default="individual")
     organisation: Mapped[str | None] = mapped_column(String(200))
@@ -241,8 +253,7 @@ class Comment(Base):
     published_at: Mapped[datetime | None]
     edited_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
-    # Bumped on every change, so that a decision is taken against the text that was shown.
-    revision: Mapped[int] = mapped_column(default=1)
+    revision: Mapped[int] = mapped_column(default=1)  # bumped on every change: decisions cite the text shown
 
     author: Mapped[User] = relationship()
     consultation: Mapped[Consultation] = relationship()
