@@ -61,7 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         if exc is None:
             end_read_transaction(db.session)
 
-    from consult import accounts, cli, compression, i18n, jobs, search, site_pages, web
+    from consult import accounts, cli, compression, i18n, jobs, languages, search, site_pages, web
     from consult.api import views as api_views
     from consult.archive import views as archive_views
     from consult.comments import views as comment_views
@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)  # Flask-Babel: the request's language (English, Cymraeg), the catalogues
     web.init_app(app)
     site_pages.init_app(app)  # privacy notice, accessibility statement, contact page
+    languages.init_app(app)  # consultations in several languages
     compression.init_app(app)
     cli.init_app(app)
     jobs.init_app(app)

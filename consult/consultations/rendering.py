@@ -20,8 +20,9 @@ from flask import Response, current_app, render_template, request
 from markupsafe import Markup, escape
 
 from consult.i18n import current_language, ngettext
+from consult.languages.reading import Reading, reading, shown_paragraphs
 
-CACHE_SIZE = 8
+CACHE_SIZE = 16  # versions x languages x open/closed
 # Where the page template puts the document; random, so no text on the page can contain it.
 DOCUMENT_SLOT = Markup(f"<!-- document {secrets.token_hex(8)} -->")
 
@@ -49,8 +50,10 @@ def document_bytes(consultation, version, *, latest: bool, is_open: bool,
     """
     # created_at as well as the id: a database recreated (tests, a reset demo) reuses ids. The
     # language too: the links and counts are in the reader's language, so each has its own copy.
+    # And the languages the version has: a translation added to it changes what is shown.
+    read = reading(version)
     key = (version.id, version.created_at, consultation.slug, latest, is_open, request.script_root,
-           current_language())
+           current_language(), tuple(read.languages))
     with _LOCK:
         document = _CACHE.get(key)
         if document is not None:
@@ -58,7 +61,7 @@ def document_bytes(consultation, version, *, latest: bool, is_open: bool,
             if document.counts is counts:
                 return document.assembled
     if document is None:
-        document = _render(consultation, version, latest, is_open, load_paragraphs())
+        document = _render(consultation, version, latest, is_open, load_paragraphs(), read)
     assembled = _assemble(document, consultation.slug, counts)
     with _LOCK:
         document.counts, document.assembled = counts, assembled
@@ -68,10 +71,11 @@ def document_bytes(consultation, version, *, latest: bool, is_open: bool,
     return assembled
 
 
-def _render(consultation, version, latest: bool, is_open: bool, paragraphs: list) -> _Document:
+def _render(consultation, version, latest: bool, is_open: bool, paragraphs: list, read: Reading) -> _Document:
     slot = f"\x02{secrets.token_hex(4)}\x03"  # cannot occur in sanitised paragraph HTML
+    paragraphs = shown_paragraphs(version, paragraphs, read)
     html = render_template(
-        "consult/_document.html", consultation=consultation, version=version,
+        "consult/_document.html", consultation=consultation, version=version, reading=read,
         paragraphs=paragraphs, headings=[p for p in paragraphs if p.kind == "heading"],
         latest=latest, is_open=is_open, count_slot=lambda anchor: Markup(f"{slot}{anchor}{slot}"))
     return _Document(parts=html.split(slot), numbers={p.anchor: p.number for p in paragraphs})

@@ -1,0 +1,13 @@
+"""Consultations in more than one language: their tables, importing translations, reading them."""
+from __future__ import annotations
+
+from flask import Flask
+
+from consult.languages import models  # noqa: F401  (registers the tables with the metadata)
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the reading helpers and officials the page that adds a language."""
+    from consult.languages import reading, views  # noqa: F401  (views: routes on the manage blueprint)
+
+    reading.init_app(app)

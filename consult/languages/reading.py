@@ -1,0 +1,103 @@
+"""Reading a consultation in the reader's language, with the other languages a click away.
+
+The reader sees the document in their language when the consultation has it, else in the
+main text's; either way the text carries its `lang`, and each paragraph offers its text in the
+consultation's other languages beside it (a <details>: no JavaScript needed). The paragraph
+keeps its anchor and number in every language, so its comments are the same.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from consult.extensions import db
+from consult.i18n import current_language, lazy_gettext
+from consult.languages import service
+from consult.models import Consultation, DocumentVersion, Paragraph
+
+# "Show in ..." for each language, in the reader's language.
+SHOW_IN = {"en": lazy_gettext("Show in English"), "cy": lazy_gettext("Show in Welsh")}
+# Said to a reader whose language the document is not in, by the reader's language.
+NOT_AVAILABLE = {"en": lazy_gettext("This document is not available in English: it is shown in its main language."),
+                 "cy": lazy_gettext("This document is not available in Welsh: it is shown in its main language.")}
+
+
+@dataclass
+class Shown:
+    """A paragraph as the page shows it: the stored paragraph's fields, its text in the shown
+    language, and its text in each other language of the consultation."""
+
+    paragraph: Paragraph
+    html: str
+    text: str
+    lang: str
+    beside: list[tuple[str, str]] = field(default_factory=list)  # (language, html)
+
+    def __getattr__(self, name: str):
+        return getattr(self.paragraph, name)
+
+
+@dataclass
+class Reading:
+    """Which language a version is shown in, and which others it has."""
+
+    lang: str  # the language of the text shown
+    main: str  # the language of the main text
+    others: list[str]  # the version's other languages (besides the one shown)
+    title: str
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language the version can be read in, the shown one first."""
+        return [self.lang, *self.others]
+
+
+def reading(version: DocumentVersion, language: str | None = None) -> Reading:
+    """The language to show a version in for this reader (theirs if the version has it)."""
+    language = language or current_language()
+    main = service.languages_of(db.session, version.consultation_id)[0]
+    available = [main, *service.version_languages(db.session, version.id)]
+    shown = language if language in available else main
+    title = version.title if shown == main else service.version_title(db.session, version, shown)
+    return Reading(shown, main, [code for code in available if code != shown], title)
+
+
+def shown_paragraphs(version: DocumentVersion, paragraphs: Sequence[Paragraph],
+                     read: Reading | None = None) -> list[Shown]:
+    """The version's paragraphs in the reader's language, each with the others beside it."""
+    read = read or reading(version)
+    texts = {code: service.texts_for(db.session, version.id, code)
+             for code in read.languages if code != read.main}
+
+    def text_in(p: Paragraph, code: str) -> tuple[str, str]:
+        row = texts.get(code, {}).get(p.id)
+        return (row.html, row.text) if row is not None else (p.html, p.text)
+
+    out = []
+    for p in paragraphs:
+        html, text = text_in(p, read.lang)
+        out.append(Shown(p, html, text, read.lang, [(code, text_in(p, code)[0]) for code in read.others]))
+    return out
+
+
+def shown_paragraph(paragraph: Paragraph) -> Shown:
+    """One paragraph (of any version) in the reader's language, for its own page."""
+    version = db.session.get(DocumentVersion, paragraph.version_id)
+    assert version is not None
+    return shown_paragraphs(version, [paragraph])[0]
+
+
+def consultation_languages(consultation: Consultation) -> list[str]:
+    """The consultation's languages, the main text's first."""
+    return service.languages_of(db.session, consultation.id)
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the reading helpers."""
+    app.jinja_env.globals.update(shown_paragraph=shown_paragraph, language_reading=reading,
+                                 consultation_languages=consultation_languages,
+                                 language_name=service.language_name, show_in=SHOW_IN,
+                                 not_available=NOT_AVAILABLE)
+    app.jinja_env.filters["language_label"] = service.language_name

@@ -1,0 +1,65 @@
+"""Officials give a consultation's document in another language (on the manage blueprint)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import FileField, SelectField, TextAreaField
+
+from consult.accounts import role_required
+from consult.consultations import service as consultations
+from consult.consultations.manage import _actor_id, _consultation_or_404, bp
+from consult.database import unit_of_work
+from consult.extensions import db
+from consult.i18n import LANGUAGES, gettext, lazy_gettext
+from consult.languages import service
+
+
+class TranslationForm(FlaskForm):
+    """The current version's text in another language: uploaded or pasted Markdown."""
+
+    language = SelectField(lazy_gettext("Language"))
+    file = FileField(lazy_gettext("Upload the Markdown file"))
+    markdown = TextAreaField(lazy_gettext("Or paste the Markdown"), render_kw={"rows": 14, "spellcheck": "false"})
+
+
+def _files(form: TranslationForm) -> list[tuple[str, str]]:
+    upload = form.file.data
+    if upload is not None and upload.filename:
+        return consultations.read_files([(upload.filename, upload.read())])
+    return [(gettext("pasted text"), form.markdown.data)] if (form.markdown.data or "").strip() else []
+
+
+def _page(consultation, form, problems=(), messages=(), status=200):
+    current = consultations.current_version(db.session, consultation)
+    codes = service.languages_of(db.session, consultation.id)
+    return render_template(
+        "manage/languages.html", consultation=consultation, form=form, current=current,
+        languages=codes, version_languages=service.version_languages(db.session, current.id),
+        problems=list(problems), messages=list(messages)), status
+
+
+@bp.route("/<slug>/languages", methods=["GET", "POST"])
+@role_required("official")
+def languages(slug: str):
+    """The consultation's languages, and the form that adds the current version's text in one."""
+    consultation = _consultation_or_404(slug)
+    codes = service.languages_of(db.session, consultation.id)
+    form = TranslationForm()
+    form.language.choices = [(code, service.language_name(code)) for code in LANGUAGES if code != codes[0]]
+    if request.method == "GET" or not form.validate():
+        return _page(consultation, form, status=200 if request.method == "GET" else 400)
+    current = consultations.current_version(db.session, consultation)
+    try:
+        files = _files(form)
+        with unit_of_work(db.session):
+            translation = service.add_translation(
+                db.session, consultation, current, consultations.as_document(current),
+                form.language.data, files, actor_id=_actor_id())
+    except service.TranslationError as exc:
+        return _page(consultation, form, exc.problems, [str(exc)], 400)
+    except consultations.ServiceError as exc:
+        return _page(consultation, form, messages=[str(exc)], status=400)
+    flash(gettext("The %(language)s text of version %(number)s is stored: %(count)s paragraphs aligned.",
+                  language=service.language_name(translation.language), number=current.number,
+                  count=len(translation.alignment.pairs)), "success")
+    return redirect(url_for("manage.languages", slug=slug), code=303)

@@ -1,0 +1,126 @@
+"""Consultations in two languages (issue 21, item 4): aligning a translation, refusing one that
+does not align with a report, reading each paragraph in the reader's language with the other
+beside it, and comments shared across the languages."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.languages.models import ParagraphText
+from documents import parse
+from documents.align import align
+
+ENGLISH = """# Parking fees {#fees}
+
+We propose a charge of 5 pounds an hour in the town centre.
+
+- Blue badge holders park free.
+- Residents pay 20 pounds a year.
+
+## Consultation questions {#questions}
+
+Do you agree with the charge?
+"""
+
+WELSH = """# Ffioedd parcio {#fees}
+
+Rydym yn cynnig tâl o 5 punt yr awr yng nghanol y dref.
+
+- Mae deiliaid bathodyn glas yn parcio am ddim.
+- Mae preswylwyr yn talu 20 punt y flwyddyn.
+
+## Cwestiynau'r ymgynghoriad {#questions}
+
+Ydych chi'n cytuno â'r tâl?
+"""
+
+# The Welsh text lacks the residents' item, and has a paragraph the English does not.
+WELSH_MISALIGNED = """# Ffioedd parcio {#fees}
+
+Rydym yn cynnig tâl o 5 punt yr awr yng nghanol y dref.
+
+- Mae deiliaid bathodyn glas yn parcio am ddim.
+
+## Cwestiynau'r ymgynghoriad {#questions}
+
+Ydych chi'n cytuno â'r tâl?
+
+Paragraff ychwanegol nad yw yn y Saesneg.
+"""
+
+
+def test_a_faithful_translation_pairs_every_paragraph():
+    english, welsh = parse(ENGLISH), parse(WELSH)
+    alignment = align(english.paragraphs, welsh.paragraphs)
+    assert alignment.aligned
+    paired = alignment.translation_of(english.paragraphs, welsh.paragraphs)
+    assert paired["fees"].text == "Ffioedd parcio"
+    assert [paired[p.anchor].text[:10] for p in english.paragraphs] == [p.text[:10] for p in welsh.paragraphs]
+
+
+def test_a_missing_and_an_extra_paragraph_are_reported_where_they_are():
+    english, welsh = parse(ENGLISH), parse(WELSH_MISALIGNED)
+    alignment = align(english.paragraphs, welsh.paragraphs)
+    kinds = sorted((m.kind, (m.main or m.translation).text[:12]) for m in alignment.mismatches)
+    assert kinds == [("extra", "Paragraff yc"), ("missing", "Residents pa")]
+
+
+def test_a_paragraph_missing_in_a_long_run_is_found_by_its_numbers():
+    english = parse("\n\n".join(f"Paragraph {n} says {n * 7} things." for n in range(1, 40)))
+    welsh = parse("\n\n".join(f"Mae paragraff {n} yn dweud {n * 7} peth." for n in range(1, 40) if n != 17))
+    alignment = align(english.paragraphs, welsh.paragraphs)
+    assert [(m.kind, m.main.text) for m in alignment.mismatches] == [("missing", "Paragraph 17 says 119 things.")]
+    assert len(alignment.pairs) == 38
+
+
+def test_an_anchor_pinned_in_the_translation_only_is_an_error():
+    alignment = align(parse(ENGLISH).paragraphs, parse(WELSH.replace("{#questions}", "{#cwestiynau}")).paragraphs)
+    assert [m.kind for m in alignment.mismatches] == ["pinned"]
+
+
+def _add_welsh(client, slug: str, text: str):
+    assert client.get(f"/manage/{slug}/languages").status_code == 200
+    return client.post(f"/manage/{slug}/languages", data={"language": "cy", "markdown": text})
+
+
+def test_an_official_adds_a_welsh_text_and_readers_see_it(app, client, make_consultation, as_official):
+    made = make_consultation(text=ENGLISH)
+    response = _add_welsh(as_official, made.slug, WELSH)
+    assert response.status_code == 303
+    page = as_official.get(response.headers["Location"]).get_data(as_text=True)
+    assert "6 paragraphs aligned" in page or "6 paragraff" in page
+
+    welsh = client.get(f"/c/{made.slug}?lang=cy").get_data(as_text=True)
+    assert 'lang="cy"' in welsh and "Rydym yn cynnig tâl o 5 punt" in welsh
+    assert '<h1 lang="cy">Ffioedd parcio</h1>' in welsh
+    # The English beside each paragraph, in a <details> with its language.
+    assert re.search(r'<div class="para-body" lang="en">\s*<p>We propose a charge', welsh)
+    # Anchors and numbers are the English text's: the same links in both languages.
+    english = client.get(f"/c/{made.slug}?lang=en").get_data(as_text=True)
+    assert re.findall(r'<div class="para kind-\w+" id="([^"]+)"', welsh) == \
+        re.findall(r'<div class="para kind-\w+" id="([^"]+)"', english)
+    assert "We propose a charge" in english and '<div class="para-body" lang="cy">' in english
+
+    paragraph = client.get(f"/c/{made.slug}/p/questions?lang=cy").get_data(as_text=True)
+    assert "Cwestiynau&#39;r ymgynghoriad" in paragraph or "Cwestiynau'r ymgynghoriad" in paragraph
+    assert '<div class="para-body" lang="en">' in paragraph and "Consultation questions" in paragraph
+
+
+def test_a_translation_that_does_not_align_is_refused_with_a_report(app, make_consultation, as_official):
+    made = make_consultation(text=ENGLISH)
+    response = _add_welsh(as_official, made.slug, WELSH_MISALIGNED)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "2 paragraphs do not align" in page
+    assert "Residents pay 20 pounds a year." in page and "Paragraff ychwanegol" in page
+    with app.app_context():
+        assert db.session.scalars(select(ParagraphText)).all() == []
+
+
+def test_an_english_only_consultation_read_in_welsh_says_so(client, make_consultation):
+    made = make_consultation(text=ENGLISH)
+    page = client.get(f"/c/{made.slug}?lang=cy").get_data(as_text=True)
+    assert 'lang="en"' in page and "We propose a charge" in page
+    assert "Nid yw’r ddogfen hon ar gael yn Gymraeg" in page or "not available in Welsh" in page
