@@ -124,3 +124,36 @@ def test_an_english_only_consultation_read_in_welsh_says_so(client, make_consult
     page = client.get(f"/c/{made.slug}?lang=cy").get_data(as_text=True)
     assert 'lang="en"' in page and "We propose a charge" in page
     assert "Nid yw’r ddogfen hon ar gael yn Gymraeg" in page or "not available in Welsh" in page
+
+
+ENGLISH_V2 = ENGLISH.replace("5 pounds an hour", "4 pounds an hour")
+WELSH_V2 = WELSH.replace("5 punt yr awr", "4 punt yr awr")
+
+
+def test_a_new_version_of_a_bilingual_consultation_needs_both_texts(app, client, make_consultation,
+                                                                     as_official):
+    made = make_consultation(text=ENGLISH)
+    assert _add_welsh(as_official, made.slug, WELSH).status_code == 303
+    form = as_official.get(f"/manage/{made.slug}/versions/new").get_data(as_text=True)
+    assert 'name="translation-cy"' in form and 'name="translation-file-cy"' in form
+
+    url = f"/manage/{made.slug}/versions/new"
+    refused = as_official.post(url, data={"markdown": ENGLISH_V2, "note": "Cheaper.", "action": "publish"})
+    assert refused.status_code == 400
+    assert "give the Welsh text of the new version too" in refused.get_data(as_text=True)
+
+    misaligned = as_official.post(url, data={"markdown": ENGLISH_V2, "note": "Cheaper.", "action": "publish",
+                                             "translation-cy": WELSH_MISALIGNED})
+    page = misaligned.get_data(as_text=True)
+    assert misaligned.status_code == 400 and "Residents pay 20 pounds a year." in page
+    # The pasted Welsh is kept for the next try.
+    assert "Paragraff ychwanegol nad yw yn y Saesneg." in page
+
+    published = as_official.post(url, data={"markdown": ENGLISH_V2, "note": "Cheaper.", "action": "publish",
+                                            "translation-cy": WELSH_V2})
+    assert published.status_code == 303
+    welsh = client.get(f"/c/{made.slug}?lang=cy").get_data(as_text=True)
+    assert "4 punt yr awr" in welsh and "5 punt yr awr" not in welsh
+    # Version 1 is still read in Welsh as it was.
+    old = client.get(f"/c/{made.slug}/v/1?lang=cy").get_data(as_text=True)
+    assert "5 punt yr awr" in old

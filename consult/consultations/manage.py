@@ -32,6 +32,7 @@ from consult.i18n import gettext, ngettext
 from consult.i18n import lazy_gettext as _
 from consult.jobs.progress import telling_box
 from consult.jobs.service import latest_job
+from consult.languages import service as languages
 from consult.models import MODERATION_MODES, Status
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -486,13 +487,14 @@ def extend(slug: str):
 
 
 def _render_new_version(consultation, form, messages=(), preview=None, submitted=None,
-                        status=200):
+                        status=200, given=None):
     current = service.current_version(db.session, consultation)
     return render_template(
         "manage/new_version.html", consultation=consultation, form=form,
         messages=list(messages), preview=preview, submitted=submitted,
         next_number=current.number + 1, reattach=_reattach_choices(),
-        counted_words=COUNTED_WORDS,
+        counted_words=COUNTED_WORDS, given=given or {},
+        other_languages=languages.languages_of(db.session, consultation.id)[1:],
     ), status
 
 
@@ -518,10 +520,13 @@ def new_version(slug: str):
     action = request.form.get("action", "preview")
     messages: list[str] = []
     preview = submitted = None
+    given: dict = {}
     try:
+        given = language_views.submitted_translations(languages.languages_of(db.session, consultation.id)[1:])
         submitted = document_files(form)
         preview = service.preview_version_changes(db.session, consultation, submitted.files,
                                                   submitted.images, submitted.skipped)
+        messages.extend(language_views.translation_problems(consultation, preview.document, given))
     except service.ServiceError as exc:
         messages.append(str(exc))
     except documents.DocumentError as exc:
@@ -530,14 +535,16 @@ def new_version(slug: str):
         messages.append(gettext("Say what changed in this version: the note is shown to readers."))
     if action != "publish" or messages or submitted is None:
         return _render_new_version(consultation, form, messages, preview, submitted,
-                                   400 if messages else 200)
+                                   400 if messages else 200, given)
     try:
         with unit_of_work(db.session):
             version = service.publish_version(db.session, consultation, submitted.files,
                                               form.note.data or "", actor_id=_actor_id(),
-                                              images=submitted.images, reattach=_reattach_choices())
-    except (service.ServiceError, documents.DocumentError) as exc:
-        return _render_new_version(consultation, form, [str(exc)], preview, submitted, 400)
+                                              images=submitted.images, reattach=_reattach_choices(),
+                                              translations=given)
+    except (service.ServiceError, documents.DocumentError, languages.TranslationError) as exc:
+        return _render_new_version(consultation, form, [str(exc), *getattr(exc, "problems", [])], preview,
+                                   submitted, 400, given)
     except IntegrityError:
         return _render_new_version(
             consultation, form,
@@ -564,3 +571,4 @@ def new_version(slug: str):
 
 
 from consult.consultations import edit_views, orphan_views  # noqa: E402, F401  (their pages are on this blueprint)
+from consult.languages import views as language_views  # noqa: E402  (its page is on this blueprint too)

@@ -3,7 +3,7 @@ versions, and publishing the next one."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, select
@@ -21,6 +21,7 @@ from consult.consultations.creation import (
     store_version,
 )
 from consult.consultations.orphans import counted_by_anchor, paragraph_label, reattach_all
+from consult.languages import service as languages
 from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
 from documents.media import ImageFile
 from moderation.db import DbSession
@@ -239,18 +240,24 @@ def publish_version(
     actor_id: int | None = None,
     images: ImageMap | None = None,
     reattach: dict[str, str] | None = None,
+    translations: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> DocumentVersion:
     """Add the next version with the images it shows, carrying paragraph anchors over from the
     current one; an image the previous version stored is not stored again. `reattach` maps the
-    anchor of a paragraph this version removes to the paragraph of it its comments go to."""
+    anchor of a paragraph this version removes to the paragraph of it its comments go to.
+    A consultation in several languages needs the version's text in each (`translations`, by
+    language), aligned with the main text, or languages.TranslationError is raised."""
     if not note.strip():
         raise ServiceError("Say what changed in this version: the note is shown to readers.")
     previous = current_version(session, consultation)
     imported = _import_version(session, consultation, files, images)
+    texts = languages.check_version_translations(session, consultation, imported.document, translations or {})
     version = store_version(
         session, consultation, previous.number + 1, files, imported.document, note=note.strip(),
         images=imported.images,
     )
+    for translation in texts:
+        languages.store_translation(session, version, imported.document, translation)
     session.add(
         ConsultationEvent(
             consultation_id=consultation.id, actor_id=actor_id, kind="version",

@@ -63,3 +63,29 @@ def languages(slug: str):
                   language=service.language_name(translation.language), number=current.number,
                   count=len(translation.alignment.pairs)), "success")
     return redirect(url_for("manage.languages", slug=slug), code=303)
+
+
+TEXT_FIELD = "translation-"  # + language code: the pasted text of a new version in that language
+FILE_FIELD = "translation-file-"
+
+
+def submitted_translations(codes: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """A new version's other-language texts from the form (an uploaded file wins over pasted
+    text); raises consultations.ServiceError for a file that is not UTF-8 text."""
+    given: dict[str, list[tuple[str, str]]] = {}
+    for code in codes:
+        upload = request.files.get(FILE_FIELD + code)
+        if upload is not None and upload.filename:
+            given[code] = consultations.read_files([(upload.filename, upload.read())])
+        elif (request.form.get(TEXT_FIELD + code) or "").strip():
+            given[code] = [(gettext("pasted text"), request.form[TEXT_FIELD + code])]
+    return given
+
+
+def translation_problems(consultation, document, given) -> list[str]:
+    """Everything that stops the new version's texts aligning, for the preview (empty: none)."""
+    try:
+        service.check_version_translations(db.session, consultation, document, given)
+    except service.TranslationError as exc:
+        return [str(exc), *exc.problems]
+    return []
