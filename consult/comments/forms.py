@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from consult.comments.validation import MAX_LENGTH, CommentInput
+from consult.i18n import current_language
 from consult.i18n import lazy_gettext as _l
 from consult.text import whole_number
 
@@ -20,6 +21,9 @@ class CommentForm(FlaskForm):
     respondent_type = StringField(_l("You are responding"), default="individual")
     organisation = StringField(_l("Organisation's name"), render_kw={"maxlength": 200})
     show_name = StringField(_l("Publish my comment"), default="name")
+    # A select of the site's languages and "detect" (templates/comments/_form.html); empty:
+    # the page's language is preselected.
+    language = StringField(_l("Language of your comment"), default="")
     submission_key = HiddenField()
     parent_id = HiddenField()
 
@@ -41,6 +45,8 @@ class CommentForm(FlaskForm):
             show_name=self.show_name.data != "anonymous",
             # A forged, non-numeric parent is treated as a reply to a comment that does not exist.
             parent_id=(whole_number(parent) or 0) if parent else None,
+            language=self.language.data or None,
+            form_language=current_language(),
         )
 
 

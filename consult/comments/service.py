@@ -41,6 +41,7 @@ from consult.comments.validation import (
     validate_input,
 )
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, User, utcnow
+from consult.text_language import detect_language
 from moderation.db import DbSession
 
 __all__ = [
@@ -152,6 +153,9 @@ def prepare_comment(
         author_id=author.id,
         body=data.body,
         body_html=documents.render_comment(data.body),
+        # Any well-formed language is accepted, offered by the consultation or not: it is shown
+        # with its name. Left to detection, a text too short to tell is the form's language.
+        language=data.language or detect_language(data.body) or data.form_language,
         stance=data.stance,
         respondent_type=data.respondent_type,
         organisation=data.organisation,

@@ -10,6 +10,7 @@ import documents
 from consult.accounts.service import is_confirmed
 from consult.models import RESPONDENT_TYPES, STANCES, Consultation, Status
 from consult.text import clean_name, has_visible_text, strip_unpaired_bidi
+from consult.text_language import clean_code
 
 MAX_LENGTH = 5000
 
@@ -48,6 +49,13 @@ class CommentInput:
     organisation: str | None = None
     show_name: bool = True
     parent_id: int | None = None
+    # The language the text is written in: a code ("cy"), or None or DETECT to tell from the
+    # text; when the text does not say, `form_language` (the language the form was read in).
+    language: str | None = None
+    form_language: str | None = None
+
+
+DETECT = "detect"
 
 
 # A direction control written as a character reference (&#x202E;) is one once rendered: the
@@ -111,6 +119,11 @@ def validate_input(data: CommentInput) -> CommentInput:
     if not key or len(key) > 64:
         raise CommentError("This form has expired; your text is kept, please send it again.")
     data.submission_key = key
+    try:
+        data.language = None if data.language == DETECT else clean_code(data.language)
+        data.form_language = clean_code(data.form_language)
+    except ValueError:
+        raise CommentError("Choose the language your comment is written in from the list.", "language") from None
     return data
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 
 from consult.comments import service
@@ -10,12 +11,34 @@ from consult.comments.forms import CommentForm, ConfirmForm, EditForm
 from consult.comments.pages import general_page, paragraph_page, public_consultation
 from consult.database import read_then_write, unit_of_work
 from consult.extensions import db, login_manager
-from consult.i18n import gettext
+from consult.i18n import LANGUAGES, current_language, gettext
 from consult.models import CommentStatus, Status, utcnow
 from consult.responses import service as responses
+from consult.text_language import language_name
 from consult.web import site_zone
 
 bp = Blueprint("comments", __name__)
+
+
+@bp.app_template_global("comment_language_choices")
+def comment_language_choices() -> list[tuple[str, str]]:
+    """The languages offered on the comment form: the site's, each by its own name."""
+    return list(LANGUAGES.items())
+
+
+@bp.app_template_filter("language_name")
+def language_name_filter(code: str | None) -> str:
+    """A comment's language by its own name ("Cymraeg"); an unknown tag as written."""
+    return language_name(code)
+
+
+@bp.app_template_global("lang_attr")
+def lang_attr(code: str | None) -> Markup:
+    """` lang="cy"` for a text in another language than the page's (which it otherwise inherits
+    from <html lang>); nothing for the page's language or a language not known."""
+    if not code or code == current_language():
+        return Markup("")
+    return Markup(' lang="%s"') % escape(code)
 
 
 def wants_json() -> bool:

@@ -131,7 +131,8 @@ def person(session: DbSession, user_id: int) -> User | None:
 
 
 def row_counts(session: DbSession, items: list) -> dict:
-    """Beside each row: how many readers reported its comment, and how big its campaign group is."""
+    """Beside each row: how many readers reported its comment, how big its campaign group is, and
+    the language of its comment (for the text's lang=)."""
     comment_ids = [i.comment_id for i in items] or [0]
     keys = [i.campaign_key for i in items if i.campaign_key] or [""]
     flags = dict(session.execute(select(Flag.comment_id, func.count()).where(Flag.comment_id.in_(comment_ids))
@@ -139,4 +140,6 @@ def row_counts(session: DbSession, items: list) -> dict:
     sizes = dict(session.execute(select(QueueItem.campaign_key, func.count()).where(
         QueueItem.campaign_key.in_(keys), QueueItem.state.in_(OPEN_STATES))
         .group_by(QueueItem.campaign_key)).all())
-    return {"flag_counts": flags, "campaign_sizes": sizes}
+    languages = dict(session.execute(select(Comment.id, Comment.language).where(
+        Comment.id.in_(comment_ids), Comment.language.is_not(None))).all())
+    return {"flag_counts": flags, "campaign_sizes": sizes, "comment_languages": languages}

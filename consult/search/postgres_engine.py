@@ -99,15 +99,23 @@ COMMENT_VECTORS = Table(
     Column("vector", _Vector(), nullable=False),
     Index("ix_comment_search_vector", "vector", postgresql_using="gin"),
 )
-TRIGGER_FUNCTION = """CREATE OR REPLACE FUNCTION comment_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
+# A comment's vector is made with its language's configuration: English stemming for English
+# and for comments whose language is not known (all those written before languages were
+# recorded), 'simple' (words as written, lowercased, no stemming, no stop words) for any other
+# language. The migration a9d4e1c7b352 writes the same function and trigger.
+COMMENT_CONFIG_SQL = ("(CASE WHEN coalesce(split_part({language}, '-', 1), 'en') = 'en' "
+                      "THEN 'english' ELSE 'simple' END)::regconfig")
+TRIGGER_FUNCTION = f"""CREATE OR REPLACE FUNCTION comment_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO comment_search (comment_id, vector) VALUES (NEW.id, to_tsvector('english'::regconfig, NEW.body))
+    INSERT INTO comment_search (comment_id, vector)
+    VALUES (NEW.id, to_tsvector({COMMENT_CONFIG_SQL.format(language="NEW.language")}, NEW.body))
     ON CONFLICT (comment_id) DO UPDATE SET vector = EXCLUDED.vector;
     RETURN NULL;
 END $$"""
-TRIGGER = ("CREATE TRIGGER comment_search_vector AFTER INSERT OR UPDATE OF body ON comments "
+TRIGGER = ("CREATE TRIGGER comment_search_vector AFTER INSERT OR UPDATE OF body, language ON comments "
            "FOR EACH ROW EXECUTE FUNCTION comment_search_vector()")
-BACKFILL = ("INSERT INTO comment_search (comment_id, vector) SELECT id, to_tsvector('english'::regconfig, body) "
+BACKFILL = ("INSERT INTO comment_search (comment_id, vector) "
+            f"SELECT id, to_tsvector({COMMENT_CONFIG_SQL.format(language='language')}, body) "
             "FROM comments ORDER BY id ON CONFLICT (comment_id) DO NOTHING")
 for _statement in (TRIGGER_FUNCTION, TRIGGER):
     event.listen(COMMENT_VECTORS, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
