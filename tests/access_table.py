@@ -52,6 +52,7 @@ ACCESS = {
     "manage.edit": "official",
     "manage.new": "official",
     "manage.new_version": "official",
+    "manage.languages": "official",
     "manage.publish": "official",
     "manage.close": "official",
     "manage.extend": "official",
@@ -98,6 +99,7 @@ ACCESS = {
     "responses.uncounted": "official",
     "responses.draft": "official",
     "responses.publish": "official",
+    "responses.in_language": "official",
     "responses.correct": "official",
     # The public archive, search, open data, feeds and the read-only API.
     "archive.index": "public",

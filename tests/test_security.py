@@ -13,7 +13,7 @@ DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "numbe
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
               "filename": "css/consult.css", "item_id": 999999, "decision_id": 999999,
               "sanction_id": 999999, "theme_id": 999999, "job_id": 999999,
-              "proposal_id": 999999, "media": "0" * 64 + ".png"}
+              "proposal_id": 999999, "media": "0" * 64 + ".png", "code": "cy"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 

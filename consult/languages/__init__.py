@@ -8,6 +8,6 @@ from consult.languages import models  # noqa: F401  (registers the tables with t
 
 def init_app(app: Flask) -> None:
     """Give templates the reading helpers and officials the page that adds a language."""
-    from consult.languages import reading, views  # noqa: F401  (views: routes on the manage blueprint)
+    from consult.languages import reading, response_views, views  # noqa: F401  (routes on manage, responses)
 
     reading.init_app(app)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 import documents
 from consult.consultations.service import get_version
 from consult.jobs.service import fan_out, record_progress, start_job
+from consult.languages import responses as language_texts
 from consult.models import (
     BackgroundJob,
     Comment,
@@ -136,6 +137,10 @@ def publish(session: DbSession, consultation: Consultation, actor_id: int,
                             details=missing)
     if not response.summary.strip():
         raise ResponseError("Write the overall summary before publishing.", status=409)
+    lacking = language_texts.missing(session, consultation.id, themes)
+    if lacking:
+        raise ResponseError("The response is published in every language of the consultation: write "
+                            "what is still missing first.", status=409, details=lacking)
     response.published_at = now
     response.published_by = actor_id
     consultation.responded_at = now

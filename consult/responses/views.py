@@ -15,8 +15,9 @@ from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.i18n import gettext, ngettext
+from consult.i18n import current_language, gettext, ngettext
 from consult.jobs.progress import telling_box
+from consult.languages import responses as language_texts
 from consult.models import Consultation
 from consult.responses import assist, service
 from consult.responses.analysis import stance_svg
@@ -112,9 +113,11 @@ def _published_or_404(slug: str):
 def show(slug: str):
     """The published response: what people said and what the department did."""
     consultation, response = _published_or_404(slug)
+    response, reports = language_texts.localised(db.session, consultation.id, current_language(), response,
+                                                 service.report(db.session, consultation))
     return render_template(
         "responses/show.html", consultation=consultation, response=response,
-        reports=service.report(db.session, consultation),
+        reports=reports,
         considered=service.considered_summary(db.session, consultation),
         corrections=service.corrections(db.session, response), preview=False,
         method=assist.method(db.session, consultation),
