@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import update
@@ -55,6 +55,8 @@ def _language_in_url() -> str | None:
 
 def select_language() -> str:
     """The request's language: URL, remembered choice, the user's stored one, the browser's, English."""
+    if not has_request_context():  # a command or a job: messages in English unless forced
+        return DEFAULT_LANGUAGE
     chosen = _language_in_url()
     if chosen:
         return chosen
