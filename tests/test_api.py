@@ -121,7 +121,7 @@ def test_openapi_document_describes_every_api_route(client, app):
         if "{slug}" in path:
             assert "404" in responses
     listing = doc["paths"]["/consultations/{slug}/comments"]["get"]
-    assert {p["name"] for p in listing["parameters"]} == {"slug", "cursor", "limit"}
+    assert {p["name"] for p in listing["parameters"]} == {"slug", "cursor", "limit", "language"}
     assert "400" in listing["responses"]
     json.dumps(doc)  # plain JSON, no Python objects left
 

@@ -151,3 +151,50 @@ def test_the_moderation_queue_and_item_give_the_comments_text_its_lang(app, make
         item_id = db.session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment_id))
     item = moderator.get(f"/moderation/items/{item_id}").get_data(as_text=True)
     assert '<pre class="item-text" dir="auto" lang="cy">' in item
+
+
+# --- filtering and open data -------------------------------------------------------------------
+
+def test_readers_narrow_a_paragraphs_comments_to_one_language_without_javascript(client, world, make_comment):
+    page_url = f"/c/{world['slug']}/p/{world['anchor']}"
+    make_comment(world["id"], world["ann"], ENGLISH, world["anchor"], language="en")
+    only_english = client.get(page_url).get_data(as_text=True)
+    assert 'name="language"' not in only_english.split('id="comment-form', 1)[0]  # one language: no filter
+    for n in range(3):
+        make_comment(world["id"], world["ann"], f"{WELSH} ({n})", world["anchor"], language="cy")
+    everything = client.get(page_url).get_data(as_text=True)
+    assert everything.count('class="comment-body"') == 4
+    assert '<form method="get" class="comment-filter">' in everything
+    assert '<option value="cy" lang="cy">Cymraeg</option>' in everything
+    welsh = client.get(page_url, query_string={"language": "cy"}).get_data(as_text=True)
+    assert welsh.count('class="comment-body"') == 3 and ENGLISH not in welsh
+    assert '<option value="cy" lang="cy" selected>Cymraeg</option>' in welsh
+    assert "order=oldest&amp;language=cy" in welsh  # the other order keeps the language
+    french = client.get(page_url, query_string={"language": "fr"}).get_data(as_text=True)
+    assert "No comments written in" in french and 'class="comment-body"' not in french
+    assert client.get(page_url, query_string={"language": "<x>"}).status_code == 400
+
+
+def test_the_general_comments_page_filters_by_language_too(client, world, make_comment):
+    make_comment(world["id"], world["ann"], ENGLISH, None, language="en")
+    make_comment(world["id"], world["ann"], WELSH, None, language="cy")
+    page = client.get(f"/c/{world['slug']}/comments", query_string={"language": "en"}).get_data(as_text=True)
+    assert ENGLISH in page and WELSH not in page and 'class="comment-filter"' in page
+
+
+def test_downloads_and_the_api_give_each_comments_language(client, world, make_comment):
+    make_comment(world["id"], world["ann"], ENGLISH, world["anchor"], language="en")
+    make_comment(world["id"], world["ann"], WELSH, world["anchor"], language="cy")
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/c/{world['slug']}/comments.csv").get_data(as_text=True))))
+    assert {(r["comment"], r["language"]) for r in rows} == {(ENGLISH, "en"), (WELSH, "cy")}
+    data = client.get(f"/c/{world['slug']}/comments.json").get_json()
+    assert {c["language"] for c in data["comments"]} == {"en", "cy"}
+    api = client.get(f"/api/v1/consultations/{world['slug']}/comments", query_string={"language": "cy"}).get_json()
+    assert [(c["comment"], c["language"]) for c in api["items"]] == [(WELSH, "cy")]
+    assert client.get(f"/api/v1/consultations/{world['slug']}/comments?language=%3Cx%3E").status_code == 400
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "language" in spec["components"]["schemas"]["Comment"]["properties"]
+    listing = spec["paths"]["/consultations/{slug}/comments"]["get"]["parameters"]
+    assert "language" in [p.get("name") for p in listing]

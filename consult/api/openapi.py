@@ -106,6 +106,9 @@ SCHEMAS = {
             "The number of the paragraph it was re-attached to, in that version.")}),
         "reply_to": _nullable({"type": "integer", "description": "The comment this one replies to."}),
         "comment": {"type": "string", "description": "The text as published (redactions applied)."},
+        "language": _nullable({"type": "string", "description": (
+            "The language the comment is written in, a BCP 47 tag ('en', 'cy'), chosen by its author "
+            "or told from its text; null for comments written before languages were recorded.")}),
         "stance": _nullable({"type": "string", "enum": ["support", "oppose", "mixed", None]}),
         "respondent_type": {"type": "string", "enum": ["individual", "organisation"]},
         "organisation": _nullable(STRING),
@@ -187,6 +190,9 @@ def build_document(server: str, licence: dict, title: str = "Consult API") -> di
     limit = {"name": "limit", "in": "query", "required": False,
              "description": f"Comments per page; larger values are capped at {MAX_PER_PAGE}.",
              "schema": {"type": "integer", "minimum": 1, "default": PER_PAGE}}
+    language = {"name": "language", "in": "query", "required": False,
+                "description": "Only comments in this language (a BCP 47 tag such as 'en' or 'cy').",
+                "schema": {"type": "string", "maxLength": 8}}
     no_response = "No public consultation with this slug, or its response is not published yet."
     return {
         "openapi": "3.0.3",
@@ -213,7 +219,7 @@ def build_document(server: str, licence: dict, title: str = "Consult API") -> di
                 [SLUG, NUMBER], not_found="No such consultation, or it has no version with this number."),
             "/consultations/{slug}/comments": _get(
                 "listComments", "Published comments, oldest first (cursor pagination)",
-                _ok("CommentPage", "A page of comments."), [SLUG, cursor, limit], bad_request=True),
+                _ok("CommentPage", "A page of comments."), [SLUG, cursor, limit, language], bad_request=True),
             "/consultations/{slug}/themes": _get("listThemes", "Themes of the published response",
                                                  _ok("ThemeList", "The themes."), [SLUG], not_found=no_response),
             "/consultations/{slug}/response": _get("getResponse", "The published response",

@@ -144,13 +144,16 @@ def _figures(html: str) -> list[dict]:
 
 @bp.get("/consultations/<slug>/comments")
 def comments(slug: str):
-    """Published comments, oldest first, with an opaque cursor for the next page."""
+    """Published comments, oldest first (in one language with ?language=), with an opaque cursor
+    for the next page."""
     consultation = _consultation(slug)
     limit = _run(service.parse_per_page, request.args.get("limit"))
-    items, cursor = _run(service.comments_page, db.session, consultation, request.args.get("cursor"), limit)
+    language = request.args.get("language") or None
+    items, cursor = _run(service.comments_page, db.session, consultation, request.args.get("cursor"), limit,
+                         language)
     return jsonify(items=items, next_cursor=cursor, licence=_licence(),
-                   next=url_for("api.comments", slug=slug, cursor=cursor, limit=limit, _external=True)
-                   if cursor else None)
+                   next=url_for("api.comments", slug=slug, cursor=cursor, limit=limit, language=language,
+                                _external=True) if cursor else None)
 
 
 @bp.get("/consultations/<slug>/themes")

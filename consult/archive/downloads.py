@@ -28,6 +28,7 @@ from consult.models import (
 )
 from consult.reattachment import reattachments_for
 from consult.text import whole_number
+from consult.text_language import clean_code
 from moderation.db import DbSession
 
 BATCH = 1000
@@ -40,7 +41,7 @@ _FORMULA_START = frozenset(CSV_DANGEROUS)  # all one character, so a set lookup 
 CHUNK = 64 * 1024
 CSV_COLUMNS = ("comment_id", "consultation", "version", "paragraph_anchor", "paragraph_number",
                "paragraph_text", "reattached_to_version", "reattached_to_paragraph_number",
-               "reply_to", "comment", "stance", "respondent_type",
+               "reply_to", "comment", "language", "stance", "respondent_type",
                "organisation", "name", "published_at", "themes", "outcomes")
 
 
@@ -82,7 +83,8 @@ def _themes_by_comment(session: DbSession, comment_ids: Sequence[int]) -> dict[i
 _COMMENT_COLUMNS = (Comment.id, Comment.anchor, Comment.paragraph_number, Comment.paragraph_text,
                     Comment.parent_id, Comment.body, Comment.stance, Comment.respondent_type,
                     Comment.organisation, Comment.show_name, Comment.published_at,
-                    Comment.created_at, DocumentVersion.number, User.display_name, User.deleted_at)
+                    Comment.created_at, DocumentVersion.number, User.display_name, User.deleted_at,
+                    Comment.language)
 
 
 def comment_query(consultation_id: int):
@@ -102,7 +104,7 @@ def comment_records(session: DbSession, rows, slug: str, with_themes: bool) -> l
     moved = reattachments_for(session, [r[0] for r in rows])
     records = []
     for (cid, anchor, number, paragraph_text, parent_id, body, stance, respondent_type,
-         organisation, show_name, published_at, created_at, version, display_name, deleted_at) in rows:
+         organisation, show_name, published_at, created_at, version, display_name, deleted_at, language) in rows:
         counted = themes.get(cid, [])
         reattached = moved.get(cid)
         records.append({
@@ -116,6 +118,7 @@ def comment_records(session: DbSession, rows, slug: str, with_themes: bool) -> l
             "reattached_to_paragraph_number": reattached.to_number if reattached else None,
             "reply_to": parent_id,
             "comment": body,
+            "language": language,
             "stance": stance,
             "respondent_type": respondent_type,
             "organisation": organisation if respondent_type == "organisation" else None,
@@ -167,16 +170,30 @@ def decode_cursor(cursor: str | None) -> int | None:
 
 
 def comments_page(session: DbSession, consultation: Consultation, cursor: str | None,
-                  limit: int = PER_PAGE) -> tuple[list[dict], str | None]:
-    """A page of published comments, oldest first, and the cursor for the next page."""
+                  limit: int = PER_PAGE, language: str | None = None) -> tuple[list[dict], str | None]:
+    """A page of published comments, oldest first (in one language, if given), and the cursor
+    for the next page."""
     after = decode_cursor(cursor) or 0
     limit = max(1, min(limit, MAX_PER_PAGE))
-    rows = session.execute(comment_query(consultation.id).where(Comment.id > after)
-                           .order_by(Comment.id).limit(limit + 1)).all()
+    query = comment_query(consultation.id).where(Comment.id > after)
+    if language:
+        query = query.where(Comment.language == parse_language(language))
+    rows = session.execute(query.order_by(Comment.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     records = comment_records(session, rows, consultation.slug, response_is_published(session, consultation.id))
     return records, (encode_cursor(rows[-1][0]) if more else None)
+
+
+def parse_language(value: str) -> str:
+    """A language tag asked for in a URL ("cy"), or an ArchiveError (400) saying what is expected."""
+    try:
+        code = clean_code(value)
+    except ValueError:
+        code = None
+    if code is None:
+        raise ArchiveError("The language must be a language tag such as 'en' or 'cy'.")
+    return code
 
 
 def csv_safe(value) -> str:

@@ -104,9 +104,15 @@ def _thread(consultation, anchor: str | None) -> service.Thread:
     try:
         return service.thread(db.session, consultation, anchor, viewer_id=viewer_id(),
                               order=request.args.get("order", "newest"),
-                              cursor=request.args.get("after"))
+                              cursor=request.args.get("after"), language=request.args.get("language"))
     except service.CommentError as exc:
         abort(exc.status, description=exc.message)
+
+
+def _languages(consultation, anchor: str | None, thread: service.Thread) -> list[str]:
+    """The languages a reader may narrow this list to (shown only when there are two or more)."""
+    found = set(service.published_languages(db.session, consultation).get(anchor, ()))
+    return sorted(found | ({thread.language} if thread.language else set()))
 
 
 def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
@@ -130,6 +136,7 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
         paragraph=located.paragraph,
         latest_version=located.latest,
         thread=thread,
+        thread_languages=_languages(consultation, anchor, thread),
         changed={c.id: service.paragraph_changed(c, current) for c in thread.comments},
         reattached=reattachments_for(db.session, [c.id for c in thread.comments]),
         held=_held(thread),
@@ -152,6 +159,7 @@ def general_page(consultation, form: CommentForm | None = None,
         consultation=consultation,
         counted=counted,
         thread=thread,
+        thread_languages=_languages(consultation, None, thread),
         held=_held(thread, *removed),
         removed=removed,
         reattached=reattachments_for(db.session, [c.id for c in removed]),

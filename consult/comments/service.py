@@ -28,6 +28,7 @@ from consult.comments.threads import (
     paragraph_changed,
     parse_cursor,
     published_counts,
+    published_languages,
     thread,
 )
 from consult.comments.validation import (
@@ -49,7 +50,7 @@ __all__ = [
     "VISIBLE", "CommentError", "CommentInput", "Draft", "Finding", "HeldNotice", "RateLimited",
     "RuleRef", "Thread", "can_comment", "can_edit", "clean_body", "comments_on_removed_paragraphs",
     "edit_comment", "edits_of", "ensure_open", "forget_counts", "get_own_comment", "held_notices",
-    "my_comments", "paragraph_changed", "parse_cursor", "prepare_comment", "published_counts",
+    "my_comments", "paragraph_changed", "parse_cursor", "prepare_comment", "published_counts", "published_languages",
     "store_comment", "submit_comment", "thread", "validate_input", "withdraw_comment",
 ]
 

@@ -17,6 +17,7 @@ from consult.comments.validation import CommentError
 from consult.consultations.service import current_version
 from consult.models import Comment, CommentStatus, Consultation, Paragraph
 from consult.text import whole_number
+from consult.text_language import clean_code
 from moderation.db import DbSession
 
 PAGE_SIZE = 20
@@ -25,6 +26,7 @@ VISIBLE = (CommentStatus.PUBLISHED.value, CommentStatus.REMOVED.value)
 COUNTS_MAX_AGE = 5.0
 COUNTS_CACHE_SIZE = 256
 _counts: OrderedDict[tuple, tuple[float, dict[str | None, int]]] = OrderedDict()
+_languages: OrderedDict[tuple, tuple[float, dict[str | None, set[str]]]] = OrderedDict()
 _counts_lock = threading.Lock()
 _generation = 0  # bumped whenever counts are dropped
 _CHANGED = "consult.comments.changed_consultations"  # session.info key
@@ -67,14 +69,40 @@ def published_counts(session: DbSession, consultation: Consultation) -> dict[str
     return counts
 
 
+def published_languages(session: DbSession, consultation: Consultation) -> dict[str | None, set[str]]:
+    """The languages of each anchor's published comments (None: the whole document), as fresh
+    as `published_counts` and dropped with it: a paragraph page offers to filter by language only
+    when its comments are in more than one."""
+    key = (session.get_bind().engine.url, consultation.id, consultation.created_at)
+    now = time.monotonic()
+    with _counts_lock:
+        cached = _languages.get(key)
+        generation = _generation
+    if cached is not None and now - cached[0] < COUNTS_MAX_AGE:
+        return cached[1]
+    found: dict[str | None, set[str]] = {}
+    for anchor, language in session.execute(
+            select(Comment.anchor, Comment.language).distinct()
+            .where(Comment.consultation_id == consultation.id, Comment.status == CommentStatus.PUBLISHED.value)):
+        if language is not None:  # a comment of unknown language is in every list, and in no filter
+            found.setdefault(anchor, set()).add(language)
+    with _counts_lock:
+        if generation == _generation:
+            _languages[key] = (now, found)
+            while len(_languages) > COUNTS_CACHE_SIZE:
+                _languages.popitem(last=False)
+    return found
+
+
 def forget_counts(consultation_ids: Iterable[int]) -> None:
-    """Drop this process's cached counts for these consultations (their comments changed)."""
+    """Drop this process's cached counts (and languages) for these consultations (their comments changed)."""
     global _generation
     ids = set(consultation_ids)
     with _counts_lock:
         _generation += 1
-        for key in [k for k in _counts if k[1] in ids]:
-            del _counts[key]
+        for cache in (_counts, _languages):
+            for key in [k for k in cache if k[1] in ids]:
+                del cache[key]
 
 
 @event.listens_for(Session, "after_flush")
@@ -109,6 +137,7 @@ class Thread:
     next_cursor: str | None = None
     order: str = "newest"
     total: int = 0
+    language: str | None = None  # only the comments in this language (their replies in any)
 
 
 def parse_cursor(cursor: str | None) -> int | None:
@@ -122,7 +151,7 @@ def parse_cursor(cursor: str | None) -> int | None:
 
 
 @functools.cache
-def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool):
+def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool, languaged: bool = False):
     """The three statements of a thread page, built once per shape with bound parameters.
 
     Building them costs SQLAlchemy more than SQLite takes to run them, and every paragraph page
@@ -133,6 +162,8 @@ def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool):
         visible = visible | ((Comment.author_id == bindparam("viewer"))
                              & (Comment.status == CommentStatus.PENDING.value))
     anchor_match = Comment.anchor.is_(None) if general else Comment.anchor == bindparam("anchor")
+    if languaged:  # the reader asked for one language: top-level comments in it, and their count
+        anchor_match = anchor_match & (Comment.language == bindparam("language"))
     after: BindParameter[int] = bindparam("after")
 
     def in_order(*conditions):
@@ -175,14 +206,22 @@ def thread(
     order: str = "newest",
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    language: str | None = None,
 ) -> Thread:
-    """A page of top-level comments on an anchor (keyset pagination), with their replies."""
+    """A page of top-level comments on an anchor (keyset pagination), with their replies; only
+    those in `language` when one is given (a tag that is not one is refused)."""
     after = parse_cursor(cursor)
     order = "oldest" if order == "oldest" else "newest"
+    if language:
+        try:
+            language = clean_code(language)
+        except ValueError:
+            raise CommentError("That language is not one comments can be written in: show every "
+                               "language instead.", status=400) from None
     page_query, replies_query, count_query = _thread_statements(
-        anchor is None, viewer_id is not None, after is not None, order == "newest")
+        anchor is None, viewer_id is not None, after is not None, order == "newest", bool(language))
     params = {"consultation": consultation.id, "anchor": anchor, "viewer": viewer_id,
-              "after": after, "limit": limit + 1}
+              "after": after, "limit": limit + 1, "language": language}
     rows = list(session.scalars(page_query, params))
     page, more = rows[:limit], len(rows) > limit
     replies: dict[int, list[Comment]] = {}
@@ -190,7 +229,7 @@ def thread(
         for reply in session.scalars(replies_query, {"parents": [c.id for c in page], "viewer": viewer_id}):
             replies.setdefault(reply.parent_id, []).append(reply)
     total = session.execute(count_query, params).scalar()
-    return Thread(page, replies, str(page[-1].id) if more else None, order, total or 0)
+    return Thread(page, replies, str(page[-1].id) if more else None, order, total or 0, language or None)
 
 
 def paragraph_changed(comment: Comment, paragraph: Paragraph | None) -> str | None:
