@@ -11,6 +11,7 @@ from consult.accounts.service import admin, deactivation, invitations
 from consult.accounts.service.common import AccountError, nul_problem
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import N_, gettext, ngettext
 from consult.mail import MailError, send_mail
 from consult.models import Role
 from consult.text import whole_number
@@ -44,8 +45,13 @@ def _list_args() -> dict:
             "standing": args.get("standing") or None}
 
 
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
+# "... is now a moderator", one sentence for each role (Welsh mutates the role after "yn").
+NOW_IN_ROLE = {
+    Role.CITIZEN.value: N_("%(name)s (%(email)s) is now a citizen."),
+    Role.MODERATOR.value: N_("%(name)s (%(email)s) is now a moderator."),
+    Role.OFFICIAL.value: N_("%(name)s (%(email)s) is now an official."),
+    Role.ADMIN.value: N_("%(name)s (%(email)s) is now an admin."),
+}
 
 
 @admin_bp.app_template_global("role_name")
@@ -97,7 +103,7 @@ def set_role(user_id: int):
     back = (url_for("admin.user", user_id=user_id) if request.args.get("from") == "user"
             else url_for("admin.users", **_list_args(), page=_page_arg()))
     if not form.validate_on_submit():
-        flash("Choose a role from the list.", "error")
+        flash(gettext("Choose a role from the list."), "error")
         return redirect(back)
     try:
         with unit_of_work(db.session):
@@ -105,8 +111,7 @@ def set_role(user_id: int):
     except AccountError as exc:
         flash(exc.message, "error")
         return redirect(back)
-    flash(f"{user.display_name} ({user.email}) is now {_article(user.role)} {user.role}.",
-          "success")
+    flash(gettext(NOW_IN_ROLE[user.role], name=user.display_name, email=user.email), "success")
     return redirect(back)
 
 
@@ -137,11 +142,12 @@ def invite():
                     form[name].errors = [message]
         else:
             if _send_invitation(user):
-                flash(f"We have sent an invitation to {user.email}. The link in it works for "
-                      f"{invitations.INVITATION_MAX_AGE.days} days.", "success")
+                flash(ngettext("We have sent an invitation to %(email)s. The link in it works for %(num)s day.",
+                               "We have sent an invitation to %(email)s. The link in it works for %(num)s days.",
+                               invitations.INVITATION_MAX_AGE.days, email=user.email), "success")
             else:
-                flash(f"The account for {user.email} is made, but we could not send the "
-                      "invitation just now: send it again from this page in a few minutes.",
+                flash(gettext("The account for %(email)s is made, but we could not send the invitation just "
+                              "now: send it again from this page in a few minutes.", email=user.email),
                       "error")
             return redirect(url_for("admin.user", user_id=user.id), code=303)
     return render_template("admin/invite.html", form=form), 400 if form.errors else 200
@@ -159,9 +165,9 @@ def resend_invitation(user_id: int):
         flash(exc.message, "error")
         return redirect(url_for("admin.users"), code=303)
     if _send_invitation(user):
-        flash(f"We have sent the invitation to {user.email} again.", "success")
+        flash(gettext("We have sent the invitation to %(email)s again.", email=user.email), "success")
     else:
-        flash("We could not send the email just now. Please try again in a few minutes.", "error")
+        flash(gettext("We could not send the email just now. Please try again in a few minutes."), "error")
     return redirect(url_for("admin.user", user_id=user.id), code=303)
 
 
@@ -180,8 +186,9 @@ def deactivate(user_id: int):
         except AccountError as exc:
             error = exc.message
         else:
-            flash(f"{user.display_name} ({user.email}) is deactivated: they have been signed "
-                  "out everywhere and cannot sign in. Their comments stay.", "success")
+            flash(gettext("%(name)s (%(email)s) is deactivated: they have been signed out everywhere and "
+                          "cannot sign in. Their comments stay.", name=user.display_name, email=user.email),
+                  "success")
             return redirect(url_for("admin.user", user_id=user_id), code=303)
     return render_template("admin/deactivate.html", form=form, detail=detail,
                            person=detail.user, error=error), 400 if error else 200
@@ -197,6 +204,6 @@ def reactivate(user_id: int):
     except AccountError as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.users"), code=303)
-    flash(f"{user.display_name} ({user.email}) is active again and can sign in with their "
-          "password.", "success")
+    flash(gettext("%(name)s (%(email)s) is active again and can sign in with their password.",
+                  name=user.display_name, email=user.email), "success")
     return redirect(url_for("admin.user", user_id=user_id), code=303)

@@ -78,24 +78,29 @@ class ActionForm(FlaskForm):
     """A POST with nothing but its CSRF token (sign out, resend a link)."""
 
 
+# The roles as the admin forms list them, in the reader's language.
+_ROLE_LABELS = {Role.CITIZEN.value: _("Citizen"), Role.MODERATOR.value: _("Moderator"),
+                Role.OFFICIAL.value: _("Official"), Role.ADMIN.value: _("Admin")}
+
+
 class RoleForm(FlaskForm):
     """An admin changing one account's role."""
 
-    role = SelectField("Role", choices=[_Choice(r.value, r.value.capitalize()) for r in Role])
+    role = SelectField(_("Role"), choices=[_Choice(r.value, _ROLE_LABELS[r.value]) for r in Role])
 
 
 class InviteForm(FlaskForm):
     """An admin inviting someone: the account is made with this role; the mail sets the password."""
 
-    email = EmailField("Email address", [_required("Enter the email address to invite.")])
-    display_name = StringField("Their name, as shown with their comments",
-                               [_required("Enter the name to show with their comments.")])
-    role = SelectField("Role", choices=[_Choice(r.value, r.value.capitalize()) for r in Role],
+    email = EmailField(_("Email address"), [_required(_("Enter the email address to invite."))])
+    display_name = StringField(_("Their name, as shown with their comments"),
+                               [_required(_("Enter the name to show with their comments."))])
+    role = SelectField(_("Role"), choices=[_Choice(r.value, _ROLE_LABELS[r.value]) for r in Role],
                        default=Role.MODERATOR.value, validate_choice=False)  # the service says why
 
 
 class DeactivateForm(FlaskForm):
     """An admin deactivating an account, with the reason kept in the audit trail."""
 
-    reason = TextAreaField("Reason (kept in the audit trail; not sent to them)",
+    reason = TextAreaField(_("Reason (kept in the audit trail; not sent to them)"),
                            render_kw={"rows": 3, "maxlength": 2000})

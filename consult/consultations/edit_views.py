@@ -23,24 +23,41 @@ from consult.consultations.manage import (
 )
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import N_, gettext, ngettext
+from consult.i18n import lazy_gettext as _
 from consult.models import Consultation, Status
+
+# What each history entry is called (editing.EVENT_LABELS, marked here to be shown in the reader's
+# language), and the word for each detail in "Saved. The changes (title, dates) are recorded".
+HISTORY_LABELS = {
+    "created": N_("Created"), "published": N_("Published"), "closed_early": N_("Closed early"),
+    "extended": N_("Closing date extended"), "version": N_("New version"),
+    "reattached": N_("Comments re-attached"), "title_changed": N_("Title changed"),
+    "summary_changed": N_("Summary changed"), "department_changed": N_("Department changed"),
+    "scope_changed": N_("Scope changed"), "dates_changed": N_("Dates changed"),
+    "moderation_changed": N_("Moderation changed"),
+}
+CHANGED_WORDS = {
+    "title_changed": N_("title"), "summary_changed": N_("summary"), "department_changed": N_("department"),
+    "scope_changed": N_("scope"), "dates_changed": N_("dates"), "moderation_changed": N_("moderation"),
+}
 
 
 class DetailsForm(FlaskForm):
     """A consultation's details as officials may change them after creating it."""
 
-    title = StringField("Title", validators=[Length(max=300)])
-    department = StringField("Department", validators=[Optional(), Length(max=200)])
-    summary = TextAreaField("Summary", render_kw={"rows": 3})
-    scope_about = TextAreaField("Why we are asking", render_kw={"rows": 3})
-    scope_open = TextAreaField("Open for debate", render_kw={"rows": 3})
-    scope_closed = TextAreaField("Not open for debate", render_kw={"rows": 3})
-    scope_outcome = TextAreaField("What we will do with the comments", render_kw={"rows": 3})
-    response_expected = StringField("When we will respond", validators=[Optional(), Length(max=200)])
-    opens_at = DateTimeLocalField("Opens", format=DATETIME_FORMATS, validators=[Optional()])
-    closes_at = DateTimeLocalField("Closes", format=DATETIME_FORMATS, validators=[Optional()])
-    moderation_mode = RadioField("How comments are moderated", choices=MODERATION_CHOICES)
-    reason = TextAreaField("Reason for the change", render_kw={"rows": 2})
+    title = StringField(_("Title"), validators=[Length(max=300)])
+    department = StringField(_("Department"), validators=[Optional(), Length(max=200)])
+    summary = TextAreaField(_("Summary"), render_kw={"rows": 3})
+    scope_about = TextAreaField(_("Why we are asking"), render_kw={"rows": 3})
+    scope_open = TextAreaField(_("Open for debate"), render_kw={"rows": 3})
+    scope_closed = TextAreaField(_("Not open for debate"), render_kw={"rows": 3})
+    scope_outcome = TextAreaField(_("What we will do with the comments"), render_kw={"rows": 3})
+    response_expected = StringField(_("When we will respond"), validators=[Optional(), Length(max=200)])
+    opens_at = DateTimeLocalField(_("Opens"), format=DATETIME_FORMATS, validators=[Optional()])
+    closes_at = DateTimeLocalField(_("Closes"), format=DATETIME_FORMATS, validators=[Optional()])
+    moderation_mode = RadioField(_("How comments are moderated"), choices=MODERATION_CHOICES)
+    reason = TextAreaField(_("Reason for the change"), render_kw={"rows": 2})
     loaded = HiddenField()
 
     def fill(self, consultation: Consultation) -> None:
@@ -82,8 +99,8 @@ def details(slug: str):
         form.fill(consultation)
         return _details_page(consultation, form)
     if consultation.status is Status.ARCHIVED:
-        return _details_page(consultation, form, ["This consultation is archived: its details can "
-                                                  "no longer change."], 409)
+        return _details_page(consultation, form, [gettext("This consultation is archived: its details can "
+                                                          "no longer change.")], 409)
     form.validate()  # field-level checks: date formats and lengths
     _explain_dates(form.opens_at, form.closes_at)
     if any(field.errors for field in form):
@@ -106,12 +123,13 @@ def details(slug: str):
             form.loaded.data = editing.stamp(editing.details_of(consultation))
         return _details_page(consultation, form, messages, exc.status)
     if not changes:
-        flash("Nothing was changed: the details are as they were.", "info")
+        flash(gettext("Nothing was changed: the details are as they were."), "info")
     else:
-        names = ", ".join(editing.EVENT_LABELS[kind].split(" ")[0].lower() for kind, _ in changes)
-        flash(f"Saved. The change{'s' if len(changes) != 1 else ''} ({names}) "
-              f"{'are' if len(changes) != 1 else 'is'} recorded in the consultation's public history.",
-              "success")
+        names = ", ".join(gettext(CHANGED_WORDS[kind]) if kind in CHANGED_WORDS
+                          else editing.EVENT_LABELS[kind].split(" ")[0].lower() for kind, _detail in changes)
+        flash(ngettext("Saved. The change (%(names)s) is recorded in the consultation's public history.",
+                       "Saved. The changes (%(names)s) are recorded in the consultation's public history.",
+                       len(changes), names=names), "success")
     return redirect(url_for("manage.edit", slug=slug), code=303)
 
 
@@ -123,5 +141,7 @@ def public_history(consultation: Consultation) -> list[editing.PublicEntry]:
 
 @bp.app_template_global("history_label")
 def history_label(kind: str) -> str:
-    """What a kind of history entry is called."""
+    """What a kind of history entry is called, in the reader's language."""
+    if kind in HISTORY_LABELS:
+        return gettext(HISTORY_LABELS[kind])
     return editing.EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from consult.consultations.creation import ServiceError
+from consult.i18n import gettext
 from consult.models import Comment, CommentStatus, Consultation, ConsultationEvent, Status, User, utcnow
 from moderation.db import DbSession
 
@@ -91,12 +92,11 @@ def publish_draft(
     """Make a draft public; it opens on its opening date (or at once if it has none)."""
     now = now or utcnow()
     if consultation.status_at(now) is not Status.DRAFT:
-        raise ServiceError("This consultation is already published.")
+        raise ServiceError(gettext("This consultation is already published."))
     if consultation.closes_at and consultation.closes_at <= now:
-        raise ServiceError(
+        raise ServiceError(gettext(
             "The closing date has passed: published now, the consultation would be closed at "
-            "once. Set a later closing date first (Extend), then publish."
-        )
+            "once. Set a later closing date first (Extend), then publish."))
     consultation.published_at = now
     record_event(session, consultation, "published", "Published: now visible to the public.",
                  actor_id)
@@ -115,11 +115,11 @@ def close_early(
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("Give the reason for closing early: it is kept on record.")
+        raise ServiceError(gettext("Give the reason for closing early: it is kept on record."))
     status = consultation.status_at(now)
     if status is not Status.OPEN:
-        raise ServiceError(
-            f"Only an open consultation can be closed early; this one is {status.words}.")
+        raise ServiceError(gettext(
+            "Only an open consultation can be closed early; this one is %(status)s.", status=status.words))
     previous = consultation.closes_at
     consultation.closes_at = now
     was = f" (it was due to close {previous:%Y-%m-%d %H:%M} UTC)" if previous else ""
@@ -140,20 +140,20 @@ def extend(
     now = now or utcnow()
     reason = (reason or "").strip()
     if closes_at is None:
-        raise ServiceError("Enter the new closing date and time.")
+        raise ServiceError(gettext("Enter the new closing date and time."))
     if not reason:
-        raise ServiceError("Give the reason for the extension: it is kept on record.")
+        raise ServiceError(gettext("Give the reason for the extension: it is kept on record."))
     status = consultation.status_at(now)
     if status not in (Status.DRAFT, Status.UPCOMING, Status.OPEN):
-        raise ServiceError(
-            f"This consultation is {status.words}: after the close it is read-only, so its "
-            "closing date can no longer be moved.")
+        raise ServiceError(gettext(
+            "This consultation is %(status)s: after the close it is read-only, so its "
+            "closing date can no longer be moved.", status=status.words))
     if consultation.closes_at and closes_at <= consultation.closes_at:
-        raise ServiceError("The new closing date must be after the current one.")
+        raise ServiceError(gettext("The new closing date must be after the current one."))
     if closes_at <= now:
-        raise ServiceError("The new closing date must be in the future.")
+        raise ServiceError(gettext("The new closing date must be in the future."))
     if consultation.opens_at and closes_at <= consultation.opens_at:
-        raise ServiceError("The new closing date must be after the opening date.")
+        raise ServiceError(gettext("The new closing date must be after the opening date."))
     previous = consultation.closes_at
     consultation.closes_at = closes_at
     was = f"{previous:%Y-%m-%d %H:%M}" if previous else "no closing date"

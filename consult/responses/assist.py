@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, exists, func, insert, select
 
+from consult.i18n import gettext, ngettext
 from consult.jobs.service import latest_job, start_job
 from consult.models import (
     COUNTED_IN_BATCH,
@@ -133,10 +134,11 @@ class Progress:
 
     @property
     def sentence(self) -> str:
-        text = f"{self.counted:,} of {self.total:,} counted"
+        """The progress in the reader's language."""
+        numbers = {"counted": f"{self.counted:,}", "total": f"{self.total:,}", "suggested": f"{self.suggested:,}"}
         if self.suggested:
-            text += f"; {self.suggested:,} suggested with confidence"
-        return text + "."
+            return gettext("%(counted)s of %(total)s counted; %(suggested)s suggested with confidence.", **numbers)
+        return gettext("%(counted)s of %(total)s counted.", **numbers)
 
 
 def counting_progress(session: DbSession, consultation: Consultation) -> Progress:
@@ -175,7 +177,8 @@ def commented_paragraphs(session: DbSession, consultation: Consultation) -> list
     in document order: the choices for proposing themes from one paragraph's comments."""
     counts = dict(session.execute(select(Comment.anchor, func.count()).where(
         _published(consultation.id), Comment.anchor.is_not(None)).group_by(Comment.anchor)).all())
-    return [(anchor, f"{label} ({counts[anchor]:,} comment{'s' if counts[anchor] != 1 else ''})")
+    return [(anchor, ngettext("%(label)s (%(count)s comment)", "%(label)s (%(count)s comments)", counts[anchor],
+                              label=label, count=f"{counts[anchor]:,}"))
             for anchor, label in paragraph_options(session, consultation) if anchor in counts]
 
 
@@ -185,23 +188,27 @@ def start_theme_suggestions(session: DbSession, consultation: Consultation, acto
     ensure_counts_open(session, consultation)
     anchor = anchor or None
     if anchor is not None and anchor not in known_anchors(session, consultation):
-        raise ResponseError("Choose a paragraph of this consultation from the list.")
+        raise ResponseError(gettext("Choose a paragraph of this consultation from the list."))
     counting = select(func.count()).select_from(Comment).where(_published(consultation.id))
     total = session.scalar(counting.where(Comment.anchor == anchor) if anchor else counting) or 0
-    scope = f" (paragraph {anchor})" if anchor else ""
-    return _start(session, consultation, "themes", themes_key(consultation),
-                  f"Suggesting themes for “{consultation.title}”{scope}", total, actor_id, anchor=anchor)
+    # A job's title is stored as written, in the language of the official who started it.
+    title = (gettext("Suggesting themes for “%(title)s” (paragraph %(anchor)s)", title=consultation.title,
+                     anchor=anchor) if anchor else
+             gettext("Suggesting themes for “%(title)s”", title=consultation.title))
+    return _start(session, consultation, "themes", themes_key(consultation), title, total, actor_id,
+                  anchor=anchor)
 
 
 def start_count_suggestions(session: DbSession, consultation: Consultation, actor_id: int) -> SuggestionRun:
     """Suggest themes for every uncounted comment, learnt from those counted by hand, as a job."""
     ensure_counts_open(session, consultation)
     if len(themes_of(session, consultation)) < 2:
-        raise ResponseError("Start at least two themes and count a few comments under each by hand "
-                            "first: suggestions learn from them.")
+        raise ResponseError(gettext("Start at least two themes and count a few comments under each by hand "
+                                    "first: suggestions learn from them."))
     total = session.scalar(select(func.count()).select_from(Comment).where(_published(consultation.id))) or 0
     return _start(session, consultation, "counts", counts_key(consultation),
-                  f"Suggesting themes for the uncounted comments of “{consultation.title}”", total, actor_id)
+                  gettext("Suggesting themes for the uncounted comments of “%(title)s”", title=consultation.title),
+                  total, actor_id)
 
 
 def split_proposal(session: DbSession, consultation: Consultation, proposal: ThemeProposal,
@@ -209,7 +216,8 @@ def split_proposal(session: DbSession, consultation: Consultation, proposal: The
     """Ask for a proposed theme to be split into smaller ones (a job over its members)."""
     _open_proposal(session, consultation, proposal)
     return _start(session, consultation, "themes", themes_key(consultation),
-                  f"Splitting the proposed theme “{proposal.label}”", len(proposal.members), actor_id,
+                  gettext("Splitting the proposed theme “%(label)s”", label=proposal.label),
+                  len(proposal.members), actor_id,
                   split_of=proposal.id)
 
 
@@ -232,16 +240,19 @@ def get_proposal(session: DbSession, consultation: Consultation, proposal_id: in
     proposal = session.get(ThemeProposal, proposal_id)
     run = session.get(SuggestionRun, proposal.run_id) if proposal else None
     if proposal is None or run is None or run.consultation_id != consultation.id:
-        raise ResponseError("There is no such proposed theme.", status=404)
+        raise ResponseError(gettext("There is no such proposed theme."), status=404)
     return proposal
 
 
 def _open_proposal(session: DbSession, consultation: Consultation, proposal: ThemeProposal) -> None:
     ensure_counts_open(session, consultation)
     if proposal.status != OPEN:
-        word = {ACCEPTED: "accepted", DISCARDED: "discarded", SPLIT: "split",
-                REPLACED: "replaced by newer suggestions"}.get(proposal.status, proposal.status)
-        raise ResponseError(f"That proposed theme was already {word}.", status=409)
+        message = {ACCEPTED: gettext("That proposed theme was already accepted."),
+                   DISCARDED: gettext("That proposed theme was already discarded."),
+                   SPLIT: gettext("That proposed theme was already split."),
+                   REPLACED: gettext("That proposed theme was already replaced by newer suggestions.")}
+        raise ResponseError(message.get(proposal.status, f"That proposed theme was already {proposal.status}."),
+                            status=409)
 
 
 def _propose_members(session: DbSession, consultation: Consultation, proposal: ThemeProposal, theme: Theme) -> int:
@@ -354,17 +365,17 @@ def accept_batch(session: DbSession, consultation: Consultation, theme_id: int |
     the ones shown (those are corrections, never suggested for the theme again)."""
     ensure_counts_open(session, consultation)
     if theme_id is None:
-        raise ResponseError("Choose the theme whose suggestions to accept.")
+        raise ResponseError(gettext("Choose the theme whose suggestions to accept."))
     theme = get_theme(session, consultation, theme_id)
     _refuse_merged(theme)
     current = batch(session, consultation, theme)
     if not current.pending:
-        raise ResponseError(f"No suggestions wait under “{theme.title}”: another official may have "
-                            "accepted this batch already.", status=409)
+        raise ResponseError(gettext("No suggestions wait under “%(title)s”: another official may have "
+                                    "accepted this batch already.", title=theme.title), status=409)
     if fingerprint != current.fingerprint:
-        raise ResponseError("The suggestions for this theme changed since the page was opened (another "
-                            "official decided some, or a new round finished). Nothing was counted: "
-                            "check the batch again.", status=409)
+        raise ResponseError(gettext("The suggestions for this theme changed since the page was opened (another "
+                                    "official decided some, or a new round finished). Nothing was counted: "
+                                    "check the batch again."), status=409)
     offered = set(current.pending)
     shown = {int(i) for i in shown_ids} & offered
     rejected = shown - {int(i) for i in kept_ids}
@@ -450,28 +461,55 @@ class Method:
 
     @property
     def sentences(self) -> list[str]:
-        """The method in words, for the published response (the page and its Markdown)."""
-        def n(count: int, one: str, many: str) -> str:
-            return f"{count:,} {one if count == 1 else many}"
+        """The method in words, for the published response (the page and its Markdown), in the reader's language."""
+        def n(count: int) -> str:
+            return f"{count:,}"
 
         if not self.assisted and not (self.individually or self.considered):
-            return ["No comments have been counted."]
+            return [gettext("No comments have been counted.")]
         if not self.assisted:
-            return [f"An official read and counted every comment one at a time "
-                    f"({n(self.individually, 'comment', 'comments')} counted under themes"
-                    + (f", {self.considered:,} considered with no theme" if self.considered else "") + ")."]
+            if self.considered:
+                return [ngettext(
+                    "An official read and counted every comment one at a time (%(count)s comment counted under "
+                    "themes, %(considered)s considered with no theme).",
+                    "An official read and counted every comment one at a time (%(count)s comments counted under "
+                    "themes, %(considered)s considered with no theme).",
+                    self.individually, count=n(self.individually), considered=n(self.considered))]
+            return [ngettext(
+                "An official read and counted every comment one at a time (%(count)s comment counted under themes).",
+                "An official read and counted every comment one at a time (%(count)s comments counted under themes).",
+                self.individually, count=n(self.individually))]
         smallest, largest = min(self.sample_sizes), max(self.sample_sizes)
-        samples = f"{smallest:,}" if smallest == largest else f"{smallest:,} to {largest:,}"
+        samples = n(smallest) if smallest == largest else gettext(
+            "%(smallest)s to %(largest)s", smallest=n(smallest), largest=n(largest))
+        if self.considered:
+            by_hand = ngettext(
+                "%(count)s comment was counted one at a time by an official, and %(considered)s read and "
+                "considered with no theme.",
+                "%(count)s comments were counted one at a time by an official, and %(considered)s read and "
+                "considered with no theme.",
+                self.individually, count=n(self.individually), considered=n(self.considered))
+        else:
+            by_hand = ngettext("%(count)s comment was counted one at a time by an official.",
+                               "%(count)s comments were counted one at a time by an official.",
+                               self.individually, count=n(self.individually))
+        batches = ngettext("%(count)s reviewed batch", "%(count)s reviewed batches", self.batches,
+                           count=n(self.batches))
         return [
-            f"{n(self.individually, 'comment was', 'comments were')} counted one at a time by an official"
-            + (f", and {self.considered:,} read and considered with no theme" if self.considered else "") + ".",
-            f"{n(self.in_batches, 'comment was', 'comments were')} counted by accepting "
-            f"{n(self.batches, 'reviewed batch', 'reviewed batches')} of themes suggested by Consult's "
-            "text analysis, which runs on the department's own machine and learns from the comments "
-            "counted one at a time.",
-            f"Before accepting a batch, an official checked a random sample of {samples} of its comments "
-            f"and could untick any; {n(self.corrections, 'suggestion was', 'suggestions were')} corrected "
-            "that way and left out of the count.",
+            by_hand,
+            ngettext("%(count)s comment was counted by accepting %(batches)s of themes suggested by Consult's "
+                     "text analysis, which runs on the department's own machine and learns from the comments "
+                     "counted one at a time.",
+                     "%(count)s comments were counted by accepting %(batches)s of themes suggested by Consult's "
+                     "text analysis, which runs on the department's own machine and learns from the comments "
+                     "counted one at a time.",
+                     self.in_batches, count=n(self.in_batches), batches=batches),
+            ngettext("Before accepting a batch, an official checked a random sample of %(samples)s of its comments "
+                     "and could untick any; %(count)s suggestion was corrected that way and left out of the count.",
+                     "Before accepting a batch, an official checked a random sample of %(samples)s of its comments "
+                     "and could untick any; %(count)s suggestions were corrected that way and left out of the "
+                     "count.",
+                     self.corrections, count=n(self.corrections), samples=samples),
         ]
 
 

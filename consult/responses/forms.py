@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from consult.i18n import lazy_gettext as _
 from consult.models import THEME_OUTCOMES
 from consult.text import whole_number
 
@@ -15,7 +16,8 @@ except ImportError:  # pragma: no cover - WTForms < 3.3
     def _Choice(value, label):  # noqa: N802
         return (value, label)
 
-OUTCOME_CHOICES = [_Choice(value, label) for value, label in THEME_OUTCOMES.items()]
+# The outcomes' English labels are messages of templates/responses/_words.html: read in the reader's language.
+OUTCOME_CHOICES = [_Choice(value, _(label)) for value, label in THEME_OUTCOMES.items()]
 
 
 def choice(value, label):
@@ -36,22 +38,22 @@ def _ids(values) -> list[int]:
 class NewThemeForm(FlaskForm):
     """Start a theme."""
 
-    title = StringField("Title of the theme", render_kw={"maxlength": 200})
-    said = TextAreaField("What people said (optional)", render_kw={"rows": 3})
-    keywords = StringField("Key words for suggestions (optional)", render_kw={"maxlength": 300})
+    title = StringField(_("Title of the theme"), render_kw={"maxlength": 200})
+    said = TextAreaField(_("What people said (optional)"), render_kw={"rows": 3})
+    keywords = StringField(_("Key words for suggestions (optional)"), render_kw={"maxlength": 300})
 
 
 class ThemeForm(FlaskForm):
     """Edit a theme: what people said, what was done, the paragraphs it changed."""
 
-    title = StringField("Title of the theme", render_kw={"maxlength": 200})
-    said = TextAreaField("What people said", render_kw={"rows": 5})
-    outcome = RadioField("What we did", choices=OUTCOME_CHOICES, validators=[Optional()],
+    title = StringField(_("Title of the theme"), render_kw={"maxlength": 200})
+    said = TextAreaField(_("What people said"), render_kw={"rows": 5})
+    outcome = RadioField(_("What we did"), choices=OUTCOME_CHOICES, validators=[Optional()],
                          validate_choice=False)
-    reasons = TextAreaField("Our reasons", render_kw={"rows": 5})
-    keywords = StringField("Key words for suggestions", render_kw={"maxlength": 300})
+    reasons = TextAreaField(_("Our reasons"), render_kw={"rows": 5})
+    keywords = StringField(_("Key words for suggestions"), render_kw={"maxlength": 300})
     # Choices are the paragraphs of every version; the service refuses anchors in none.
-    anchors = SelectMultipleField("Paragraphs this theme changed", choices=[],
+    anchors = SelectMultipleField(_("Paragraphs this theme changed"), choices=[],
                                   validate_choice=False)
     revision = HiddenField()
 
@@ -64,7 +66,7 @@ class ThemeForm(FlaskForm):
 class MergeForm(FlaskForm):
     """Merge one theme into another."""
 
-    into = SelectField("Merge this theme into", choices=[], validate_choice=False)
+    into = SelectField(_("Merge this theme into"), choices=[], validate_choice=False)
 
     def target_id(self) -> int | None:
         """The chosen theme's id, or None."""
@@ -75,8 +77,8 @@ class MergeForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Count comments under a theme (one, or many ticked in a list)."""
 
-    theme_id = StringField("Theme")
-    comment_ids = SelectMultipleField("Comments", choices=[], validate_choice=False)
+    theme_id = StringField(_("Theme"))
+    comment_ids = SelectMultipleField(_("Comments"), choices=[], validate_choice=False)
     return_to = HiddenField()
 
     def chosen_theme(self) -> int | None:
@@ -91,7 +93,7 @@ class AssignForm(FlaskForm):
 class UnassignForm(FlaskForm):
     """Take one comment out of a theme."""
 
-    comment_id = StringField("Comment")
+    comment_id = StringField(_("Comment"))
 
     def chosen_comment(self) -> int | None:
         """The comment's id, or None (nothing chosen, or not an id)."""
@@ -102,8 +104,8 @@ class ConsiderForm(FlaskForm):
     """Mark a comment as read and deliberately counted under no theme, saying why."""
 
     # Choices are CONSIDERED_REASONS; the service refuses anything else.
-    reason = SelectField("Why it fits no theme", choices=[], validate_choice=False)
-    note = TextAreaField("In your words (required for another reason)",
+    reason = SelectField(_("Why it fits no theme"), choices=[], validate_choice=False)
+    note = TextAreaField(_("In your words (required for another reason)"),
                          render_kw={"rows": 2, "maxlength": 2000})
     return_to = HiddenField()
 
@@ -111,11 +113,11 @@ class ConsiderForm(FlaskForm):
 class DraftForm(FlaskForm):
     """The overall summary, the next steps and the versions compared."""
 
-    summary = TextAreaField("Overall summary", render_kw={"rows": 6})
-    next_steps = TextAreaField("Next steps", render_kw={"rows": 4})
-    from_version = SelectField("The version people commented on", choices=[],
+    summary = TextAreaField(_("Overall summary"), render_kw={"rows": 6})
+    next_steps = TextAreaField(_("Next steps"), render_kw={"rows": 4})
+    from_version = SelectField(_("The version people commented on"), choices=[],
                                validate_choice=False)
-    to_version = SelectField("The version published after the consultation", choices=[],
+    to_version = SelectField(_("The version published after the consultation"), choices=[],
                              validate_choice=False)
 
     @staticmethod
@@ -128,7 +130,7 @@ class DraftForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     """A dated correction to a published response."""
 
-    note = TextAreaField("The correction", render_kw={"rows": 3, "maxlength": 5000})
+    note = TextAreaField(_("The correction"), render_kw={"rows": 3, "maxlength": 5000})
 
 
 class ConfirmForm(FlaskForm):
@@ -138,16 +140,16 @@ class ConfirmForm(FlaskForm):
 class SuggestThemesForm(FlaskForm):
     """Ask for themes to be proposed from the comments (all, or one paragraph's)."""
 
-    anchor = SelectField("Comments on", choices=[], validate_choice=False)
+    anchor = SelectField(_("Comments on"), choices=[], validate_choice=False)
 
 
 class ProposalsForm(FlaskForm):
     """Accept ticked proposed themes as one theme (new, with a title, or an existing one)."""
 
-    proposal_ids = SelectMultipleField("Proposed themes", choices=[], validate_choice=False)
-    title = StringField("Title of the theme", render_kw={"maxlength": 200})
-    into = SelectField("Or add them to the theme", choices=[], validate_choice=False)
-    propose_members = SelectField("Their comments", choices=[], validate_choice=False)
+    proposal_ids = SelectMultipleField(_("Proposed themes"), choices=[], validate_choice=False)
+    title = StringField(_("Title of the theme"), render_kw={"maxlength": 200})
+    into = SelectField(_("Or add them to the theme"), choices=[], validate_choice=False)
+    propose_members = SelectField(_("Their comments"), choices=[], validate_choice=False)
 
     def ids(self) -> list[int]:
         return _ids(self.proposal_ids.data)
@@ -163,9 +165,9 @@ class BatchForm(FlaskForm):
     """Accept a theme's batch of suggestions, but for the shown comments unticked."""
 
     fingerprint = HiddenField()
-    sample = SelectMultipleField("Sample", choices=[], validate_choice=False)
-    shown = SelectMultipleField("Shown", choices=[], validate_choice=False)
-    keep = SelectMultipleField("Count", choices=[], validate_choice=False)
+    sample = SelectMultipleField(_("Sample"), choices=[], validate_choice=False)
+    shown = SelectMultipleField(_("Shown"), choices=[], validate_choice=False)
+    keep = SelectMultipleField(_("Count"), choices=[], validate_choice=False)
 
     def ids(self, field_name: str) -> list[int]:
         return _ids(getattr(self, field_name).data)
@@ -175,6 +177,6 @@ class ParagraphLinkForm(FlaskForm):
     """Link the ticked paragraphs to a theme, or unlink one (the button pressed names it)."""
 
     # The service refuses anchors that no version of the document has.
-    anchors = SelectMultipleField("Paragraphs", choices=[], validate_choice=False)
-    unlink = StringField("Paragraph to unlink")
+    anchors = SelectMultipleField(_("Paragraphs"), choices=[], validate_choice=False)
+    unlink = StringField(_("Paragraph to unlink"))
     pq = HiddenField()  # the search shown, to come back to
