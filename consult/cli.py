@@ -17,6 +17,7 @@ from consult.config import ConfigError
 from consult.consultations import service
 from consult.database import unit_of_work, writing
 from consult.extensions import db
+from consult.languages import service as languages
 from consult.users import UserError, create_user
 
 
@@ -76,9 +77,26 @@ def demo() -> None:
     click.echo(f"Open for comments: /c/{consultation.slug} ({consultation.title})")
     click.echo("The whole lifecycle (comments, moderation, version 2, response): "
                "/c/federal-source-code-policy")
+    click.echo("In English and Welsh (Cymraeg), with a comment in each: /c/play-areas-strategy")
     click.echo("Demo accounts (email / password):")
     for account in accounts:
         click.echo(f"  {account.role:<10} {account.email} / {account.password}")
+
+
+def _translation_files(options: tuple[str, ...]) -> dict[str, list[tuple[str, str]]]:
+    """--translation CODE=FILE options as {code: [(file name, text)]}; a bad one stops the import."""
+    given: dict[str, list[tuple[str, str]]] = {}
+    for option in options:
+        code, _, name = option.partition("=")
+        if not code or not name:
+            _fail(f"--translation {option}: give it as CODE=FILE, e.g. cy=strategy-cy.md.")
+        try:
+            given[code.strip()] = service.read_files([(name, Path(name).read_bytes())])
+        except OSError as exc:
+            _fail(f"cannot read {name}: {exc.strerror}")
+        except service.ServiceError as exc:
+            _fail(str(exc))
+    return given
 
 
 def _parse_when(value: str | None) -> datetime | None:
@@ -127,9 +145,11 @@ def _echo_report(report) -> None:
 @click.option("--draft", is_flag=True, help="Import as a draft, not yet public.")
 @click.option("--new-version", is_flag=True, help="Add the files as the next version of SLUG.")
 @click.option("--note", default="", help="With --new-version: what changed (shown to readers).")
+@click.option("--translation", "translations", multiple=True, metavar="CODE=FILE",
+              help="The document in another language, e.g. cy=strategy-cy.md (repeat for more).")
 @with_appcontext
 def import_command(files, media_dir, check, slug, title, department, summary, opens_at, closes_at,
-                   moderation, draft, new_version, note) -> None:
+                   moderation, draft, new_version, note, translations) -> None:
     """Import Markdown FILES (joined in the order given) as a consultation or a new version.
 
     FILES may include a .zip of Markdown files and images; --media DIR adds the images in DIR.
@@ -153,6 +173,7 @@ def import_command(files, media_dir, check, slug, title, department, summary, op
         _fail(str(exc))
     except ValueError as exc:  # documents.DocumentError: not UTF-8, too large
         _fail(str(exc))
+    given = _translation_files(translations)
     click.echo("Numbering paragraphs" + (" and carrying anchors over" if new_version else "") + "...", err=True)
     try:
         imported = import_document(texts, images, upload.skipped)
@@ -160,6 +181,14 @@ def import_command(files, media_dir, check, slug, title, department, summary, op
         _fail(str(exc))
     _echo_report(imported.report)
     if check:
+        for code, files in given.items():
+            try:
+                problems = languages.check_translation(imported.document, languages.DEFAULT, code, files).problems
+            except languages.TranslationError as exc:
+                problems = [str(exc)]
+            click.echo(f"{code}: " + (f"{len(problems)} problem(s)" if problems else "aligned"))
+            for problem in problems:
+                click.echo(f"  - {problem}")
         click.echo(f"Checked: {len(imported.document.paragraphs)} paragraphs, "
                    f"{len(imported.images.used)} image(s); nothing was stored.")
         return
@@ -171,7 +200,7 @@ def import_command(files, media_dir, check, slug, title, department, summary, op
                     if consultation is None:
                         _fail(f"there is no consultation '{slug}' to add a version to.")
                     version = service.publish_version(db.session, consultation, texts, note,
-                                                      images=images)
+                                                      images=images, translations=given)
                 else:
                     consultation = service.create_consultation(
                         db.session, slug=slug, files=texts, title=title, department=department,
@@ -179,6 +208,12 @@ def import_command(files, media_dir, check, slug, title, department, summary, op
                         closes_at=_parse_when(closes_at), moderation_mode=moderation,
                         publish=not draft, images=images,
                     )
+                    first = consultation.versions[0]
+                    for code, files in given.items():
+                        languages.add_translation(db.session, consultation, first, service.as_document(first),
+                                                  code, files)
+        except languages.TranslationError as exc:
+            _fail("\n".join([str(exc), *(f"  - {problem}" for problem in exc.problems)]))
         except service.ServiceError as exc:
             _fail(str(exc))
         if new_version:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypedDict
 
+from consult import demo_bilingual
 from consult.consultations import service
 from consult.models import Consultation, User, utcnow
 from consult.users import create_user, find_by_email
@@ -304,11 +305,14 @@ def _lifecycle_consultation(session: DbSession, users: dict[str, User]) -> Consu
 def load_demo(session: DbSession) -> tuple[Consultation, list[DemoAccount]]:
     """Create the demo consultations and accounts, leaving existing ones alone.
 
-    Returns the consultation open for comments; the federal policy shows the whole lifecycle.
+    Returns the consultation open for comments; the federal policy shows the whole lifecycle,
+    the play areas strategy a consultation in English and Welsh.
     """
     users = _accounts(session)
     open_one = (service.get_consultation(session, "eudi-wallet-trust-model")
                 or _open_consultation(session, users))
     if service.get_consultation(session, "federal-source-code-policy") is None:
         _lifecycle_consultation(session, users)
+    if service.get_consultation(session, demo_bilingual.SLUG) is None:
+        demo_bilingual.bilingual_consultation(session, users)
     return open_one, DEMO_ACCOUNTS

@@ -157,3 +157,39 @@ def test_a_new_version_of_a_bilingual_consultation_needs_both_texts(app, client,
     # Version 1 is still read in Welsh as it was.
     old = client.get(f"/c/{made.slug}/v/1?lang=cy").get_data(as_text=True)
     assert "5 punt yr awr" in old
+
+
+def test_the_demo_has_a_consultation_in_english_and_welsh_with_a_welsh_comment(runner, client):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "/c/play-areas-strategy" in result.output
+    welsh = client.get("/c/play-areas-strategy?lang=cy").get_data(as_text=True)
+    assert '<article class="document" id="document_text"' in welsh and 'lang="cy"' in welsh
+    assert "Byddwn yn adnewyddu&#39;r 40 ardal chwarae" in welsh or "Byddwn yn adnewyddu'r 40 ardal chwarae" in welsh
+    assert "We will refurbish the 40 play areas" in welsh  # beside it, in English
+    paragraph = client.get(f"/c/play-areas-strategy/p/{_anchor_of(welsh, 'Byddwn yn ychwanegu offer')}?lang=cy")
+    page = paragraph.get_data(as_text=True)
+    assert "Mae angen siglenni y gall cadeiriau olwyn" in page
+
+
+def _anchor_of(page: str, text: str) -> str:
+    """The anchor of the paragraph whose text starts with `text` on a document page."""
+    anchors = re.findall(r'<div class="para kind-\w+" id="([^"]+)">', page[:page.index(text)])
+    assert anchors, f"no paragraph with {text!r}"
+    return anchors[-1]
+
+
+def test_the_import_command_takes_a_translation_and_refuses_one_that_does_not_align(runner, client, tmp_path):
+    (tmp_path / "fees.md").write_text(ENGLISH, encoding="utf-8")
+    (tmp_path / "fees-cy.md").write_text(WELSH, encoding="utf-8")
+    (tmp_path / "bad-cy.md").write_text(WELSH_MISALIGNED, encoding="utf-8")
+    refused = runner.invoke(args=["import", str(tmp_path / "fees.md"), "--slug", "fees",
+                                  "--translation", f"cy={tmp_path / 'bad-cy.md'}"])
+    assert refused.exit_code == 1
+    assert "Residents pay 20 pounds a year." in refused.output
+    assert client.get("/c/fees").status_code == 404  # nothing stored
+
+    result = runner.invoke(args=["import", str(tmp_path / "fees.md"), "--slug", "fees",
+                                 "--translation", f"cy={tmp_path / 'fees-cy.md'}"])
+    assert result.exit_code == 0, result.output
+    assert "Rydym yn cynnig tâl o 5 punt" in client.get("/c/fees?lang=cy").get_data(as_text=True)
