@@ -193,3 +193,14 @@ def test_the_import_command_takes_a_translation_and_refuses_one_that_does_not_al
                                  "--translation", f"cy={tmp_path / 'fees-cy.md'}"])
     assert result.exit_code == 0, result.output
     assert "Rydym yn cynnig tâl o 5 punt" in client.get("/c/fees?lang=cy").get_data(as_text=True)
+
+
+def test_the_changes_between_versions_read_in_welsh_compare_the_welsh_texts(client, make_consultation, as_official):
+    made = make_consultation(text=ENGLISH)
+    assert _add_welsh(as_official, made.slug, WELSH).status_code == 303
+    assert as_official.post(f"/manage/{made.slug}/versions/new", data={
+        "markdown": ENGLISH_V2, "note": "Cheaper.", "action": "publish", "translation-cy": WELSH_V2}).status_code == 303
+    welsh = client.get(f"/c/{made.slug}/changes?from=1&to=2&lang=cy").get_data(as_text=True)
+    assert re.search(r'<div class="diff" lang="cy">.*<del>5</del>.*<ins>4</ins>.*punt', welsh, re.S)
+    english = client.get(f"/c/{made.slug}/changes?from=1&to=2&lang=en").get_data(as_text=True)
+    assert re.search(r'<div class="diff" lang="en">.*<del>5</del>.*<ins>4</ins>.*pounds', english, re.S)

@@ -160,11 +160,12 @@ class ChangeRow:
 
 
 def compare_versions(
-    session: DbSession, old: DocumentVersion, new: DocumentVersion
+    session: DbSession, old: DocumentVersion, new: DocumentVersion, language: str | None = None
 ) -> list[ChangeRow]:
-    """Compare two versions paragraph by paragraph; removed paragraphs stay in place."""
-    old_paragraphs = paragraphs_of(session, old)
-    new_paragraphs = paragraphs_of(session, new)
+    """Compare two versions paragraph by paragraph; removed paragraphs stay in place. With a
+    `language` both versions have a text in (languages.comparable_language), their texts in it."""
+    old_paragraphs = languages.in_language(session, old, paragraphs_of(session, old), language)
+    new_paragraphs = languages.in_language(session, new, paragraphs_of(session, new), language)
     old_by_anchor = {p.anchor: p for p in old_paragraphs}
     rows: list[ChangeRow] = []
     position_of_row: dict[str, int] = {}

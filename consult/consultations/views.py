@@ -11,7 +11,8 @@ from consult.archive import service as archive_service
 from consult.consultations import service
 from consult.consultations.reading import bp
 from consult.extensions import db
-from consult.i18n import gettext
+from consult.i18n import current_language, gettext
+from consult.languages import service as languages
 from consult.models import Status
 from consult.text import whole_number
 
@@ -67,7 +68,8 @@ def changes(slug: str):
         abort(404, description=gettext("Versions %(old)s and %(new)s cannot be compared: this "
                                        "consultation has versions 1 to %(latest)s.",
                                        old=from_number, new=to_number, latest=latest.number))
-    rows = service.compare_versions(db.session, old, new)
+    language = languages.comparable_language(db.session, old, new, current_language())
+    rows = service.compare_versions(db.session, old, new, language)
     only_changes = request.args.get("all") != "1"
     return render_template(
         "consult/changes.html",
@@ -77,4 +79,5 @@ def changes(slug: str):
         rows=[r for r in rows if r.change != "unchanged"] if only_changes else rows,
         counts=service.summarise_changes(rows),
         only_changes=only_changes,
+        text_language=language or languages.languages_of(db.session, consultation.id)[0],
     )

@@ -218,3 +218,36 @@ def version_languages(session: DbSession, version_id: int) -> list[str]:
     """The other languages this version has a text in."""
     return list(session.scalars(select(VersionText.language).where(VersionText.version_id == version_id)
                                 .order_by(VersionText.language)))
+
+
+@dataclass
+class TextIn:
+    """A stored paragraph read in another language: its text, HTML and fingerprint replaced."""
+
+    paragraph: Paragraph
+    text: str
+    html: str
+    fingerprint: str
+
+    def __getattr__(self, name: str):
+        return getattr(self.__dict__["paragraph"], name)
+
+
+def comparable_language(session: DbSession, old: DocumentVersion, new: DocumentVersion,
+                        language: str | None) -> str | None:
+    """The language two versions can be compared in for this reader: theirs when both versions
+    have a text in it and it is not the main one, else None (compare the main texts)."""
+    if not language or language == languages_of(session, new.consultation_id)[0]:
+        return None
+    have = set(version_languages(session, old.id)) & set(version_languages(session, new.id))
+    return language if language in have else None
+
+
+def in_language(session: DbSession, version: DocumentVersion, paragraphs: Sequence[Paragraph],
+                language: str | None) -> list:
+    """The paragraphs as they read in `language` (None: as they are)."""
+    if language is None:
+        return list(paragraphs)
+    texts = texts_for(session, version.id, language)
+    return [TextIn(p, row.text, row.html, row.fingerprint) if (row := texts.get(p.id)) is not None else p
+            for p in paragraphs]
