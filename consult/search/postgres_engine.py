@@ -58,6 +58,9 @@ from .records import Hit, Results, SearchError
 # configuration's own 'simple' fallback for numbers, codes, e-mail addresses and other
 # languages' words), so a query reaches them the same way.
 CONFIG: Any = literal_column("'english'::regconfig")
+# Comments in other languages are indexed word for word (COMMENT_CONFIG_SQL, below), so a query
+# is also read that way and a comment matches either reading (see `search`).
+SIMPLE: Any = literal_column("'simple'::regconfig")
 TITLE_WEIGHT: Any = literal_column("'A'::\"char\"")
 MAX_RANKED = 500  # as whoosh_engine.MAX_RANKED
 HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "'
@@ -141,10 +144,11 @@ for _model, _index in zip((Paragraph, Consultation, Theme), INDEXES.values(), st
 # --- the query -----------------------------------------------------------------------------------
 
 class _Builder:
-    """A query tree as a tsquery expression of bound parameters."""
+    """A query tree as a tsquery expression of bound parameters, in one text search configuration."""
 
-    def __init__(self) -> None:
-        self.params: dict[str, str] = {}
+    def __init__(self, config: Any = CONFIG, params: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.params: dict[str, str] = {} if params is None else params
 
     def _param(self, value: str):
         name = f"w{len(self.params)}"
@@ -160,10 +164,10 @@ class _Builder:
                 lexemes = [f"'{part}'" + (":" if weight or node.prefix else "") + weight
                            + ("*" if node.prefix and n == len(parts) - 1 else "")
                            for n, part in enumerate(parts)]
-                return func.to_tsquery(CONFIG, self._param(" & ".join(lexemes)))
-            return func.plainto_tsquery(CONFIG, self._param(node.text))
+                return func.to_tsquery(self.config, self._param(" & ".join(lexemes)))
+            return func.plainto_tsquery(self.config, self._param(node.text))
         if isinstance(node, syntax.Phrase):
-            return func.phraseto_tsquery(CONFIG, self._param(node.text))
+            return func.phraseto_tsquery(self.config, self._param(node.text))
         if isinstance(node, syntax.Not):
             return func.tsquery_not(self.build(node.part))
         combine = func.tsquery_and if isinstance(node, syntax.All) else func.tsquery_or
@@ -178,12 +182,19 @@ class _Builder:
 
 def tsquery_text(session: DbSession, query: str) -> str:
     """PostgreSQL's own text of the tsquery for a search ('' when no word is left to find)."""
+    return tsquery_texts(session, query)[0]
+
+
+def tsquery_texts(session: DbSession, query: str) -> tuple[str, str]:
+    """The tsquery's text read with English stemming and read word for word ('simple')."""
     tree = syntax.parse(query)
     if tree is None:
         raise records.nothing_to_find(query)
-    builder = _Builder()
-    expression = builder.build(tree)
-    return session.execute(select(cast(expression, Text)), builder.params).scalar() or ""
+    english = _Builder()
+    plain = _Builder(SIMPLE, english.params)  # one set of parameters for both readings
+    row = session.execute(select(cast(english.build(tree), Text), cast(plain.build(tree), Text)),
+                          english.params).one()
+    return row[0] or "", row[1] or ""
 
 
 # --- where each kind of result comes from ----------------------------------------------------------
@@ -206,9 +217,11 @@ def _part(src: str, key, vector, q):
                   func.ts_rank_cd(vector, q, 1).label("rank")).where(vector.op("@@")(q))
 
 
-def _samples(q, kinds, slugs, bounds) -> list[tuple[str, Any]]:
+def _samples(q, kinds, slugs, bounds, q_comments=None) -> list[tuple[str, Any]]:
     """(source, SELECT src, key, block, rank) for each kind asked for, in the order whoosh
-    indexes them (consultations, responses, paragraphs, comments)."""
+    indexes them (consultations, responses, paragraphs, comments). Comments are matched by
+    `q_comments` (both readings of the query) when given."""
+    q_comments = q if q_comments is None else q_comments
     published = Consultation.published_at.is_not(None)
     scope = [Consultation.slug.in_(slugs)] if slugs is not None else []
     parts = []
@@ -239,7 +252,7 @@ def _samples(q, kinds, slugs, bounds) -> list[tuple[str, Any]]:
         # A semi-join on the consultation keeps the comments in table order (see `_total`).
         visible = select(Consultation.id).where(published, *scope)
         vectors = COMMENT_VECTORS
-        parts.append(("comment", _part("comment", vectors.c.comment_id, vectors.c.vector, q)
+        parts.append(("comment", _part("comment", vectors.c.comment_id, vectors.c.vector, q_comments)
                       .join(Comment, Comment.id == vectors.c.comment_id)
                       .where(Comment.status == CommentStatus.PUBLISHED.value, Comment.consultation_id.in_(visible),
                              *_within(func.coalesce(Comment.published_at, Comment.created_at), bounds))))
@@ -285,9 +298,13 @@ def _total(session: DbSession, parts: list[tuple[str, Any]], rows: list) -> tupl
 
 # --- what a hit shows ----------------------------------------------------------------------------
 
-def _headline(value, q):
+def _headline(value, q, config=CONFIG):
     escaped = func.replace(func.replace(func.replace(value, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")
-    return func.ts_headline(CONFIG, escaped, q, HEADLINE)
+    return func.ts_headline(config, escaped, q, HEADLINE)
+
+
+# A comment's own configuration, as its vector was made (COMMENT_CONFIG_SQL).
+COMMENT_CONFIG: Any = literal_column(COMMENT_CONFIG_SQL.format(language="comments.language"))
 
 
 _MARK = re.compile(r"</?mark>")
@@ -313,11 +330,11 @@ def _details(session: DbSession, src: str, keys: list[int], q) -> dict[int, Hit]
         rows = session.execute(
             select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
                    func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
-                   Consultation.slug, Consultation.title, _headline(Comment.body, q))
+                   Consultation.slug, Consultation.title, _headline(Comment.body, q, COMMENT_CONFIG), Comment.language)
             .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
             .join(Consultation, Consultation.id == Comment.consultation_id).where(Comment.id.in_(keys)))
-        return {r[0]: Hit("comment", r[6], r[7], "", r[2] or "", r[3] or "", r[5], r[0], r[4], _marked(r[8], r[1]))
-                for r in rows}
+        return {r[0]: Hit("comment", r[6], r[7], "", r[2] or "", r[3] or "", r[5], r[0], r[4], _marked(r[8], r[1]),
+                          r[9]) for r in rows}
     if src == "paragraph":
         rows = session.execute(
             select(Paragraph.id, Paragraph.text, Paragraph.number, Paragraph.anchor, DocumentVersion.created_at,
@@ -355,13 +372,18 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
     """Search what the public may see, as whoosh_engine.search does: all the words, best first."""
     query = records.check_query(query, page)
-    tsquery = tsquery_text(session, query)
-    if not tsquery:
+    tsquery, plain = tsquery_texts(session, query)
+    if not tsquery:  # stop words alone find nothing, in any language (as the Whoosh engine)
         raise records.nothing_to_find(query)
     if slugs is not None and not slugs:
         return Results(page=page)
     q = cast(bindparam("q", tsquery), TSQUERY)
-    parts = _samples(q, kinds, tuple(slugs) if slugs is not None else None, _day_bounds(date_from, date_to))
+    # A comment matches the query read with English stemming (English comments, and older ones
+    # of unknown language) or read word for word (comments in other languages, whose vectors are
+    # 'simple'), as the Whoosh engine matches either of its two readings.
+    q_comments = q.op("||")(cast(bindparam("q_plain", plain), TSQUERY)) if plain and plain != tsquery else q
+    parts = _samples(q, kinds, tuple(slugs) if slugs is not None else None, _day_bounds(date_from, date_to),
+                     q_comments)
     try:
         with unprepared(session):  # planned for these words: see consult.database.unprepared
             rows = _sample(session, parts)
@@ -374,7 +396,8 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
     found: dict[tuple[str, int], Hit] = {}
     for src in dict.fromkeys(row[0] for row in shown):
         keys = [row[1] for row in shown if row[0] == src]
-        found.update({(src, key): hit for key, hit in _details(session, src, keys, q).items()})
+        matched = _details(session, src, keys, q_comments if src == "comment" else q)
+        found.update({(src, key): hit for key, hit in matched.items()})
     hits = [found[(row[0], row[1])] for row in shown if (row[0], row[1]) in found]
     pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen
     return Results(hits, total, page, pages, exact)

@@ -103,16 +103,24 @@ def day(value: datetime) -> int:
     return value.toordinal()
 
 
+def stemmed_in_english(language: str | None) -> bool:
+    """True for a text searched with English stemming: English, and a language not known (every
+    comment written before languages were recorded). Others are searched word for word."""
+    return (language or "en").split("-")[0] == "en"
+
+
 def comment_fields(comment_id: int, body: str, number: str | None, anchor: str | None,
-                   when: datetime, version: int, slug: str, title: str) -> dict[str, Any]:
+                   when: datetime, version: int, slug: str, title: str,
+                   language: str | None = None) -> dict[str, Any]:
     """The fields of a published comment's document (one place for rebuild and updates).
 
     No `cid`: only a consultation's own documents and its response are found by it (to be
-    replaced); a comment is replaced by its key.
+    replaced); a comment is replaced by its key. `language`: the comment's, which decides how its
+    words are indexed (`stemmed_in_english`).
     """
     return dict(key=f"comment:{comment_id}", kind="comment", slug=slug, consultation=title,
                 text=body, number=number or "", anchor=anchor or "", version=version,
-                item_id=comment_id, date=when, day=day(when))
+                item_id=comment_id, date=when, day=day(when), language=language or "")
 
 
 def consultation_documents(session: DbSession, consultation_id: int) -> list[dict[str, Any]]:
@@ -147,7 +155,7 @@ def comment_document(session: DbSession, comment_id: int) -> dict[str, Any] | No
     return comment_fields(
         comment.id, comment.body, comment.paragraph_number, comment.anchor,
         comment.published_at or comment.created_at, comment.version.number,
-        consultation.slug, consultation.title)
+        consultation.slug, consultation.title, comment.language)
 
 
 def response_documents(session: DbSession, consultation_id: int) -> list[dict[str, Any]]:
@@ -205,7 +213,7 @@ def published_comment_documents(session: DbSession):
     rows = session.execute(
         select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
                func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
-               Consultation.slug, Consultation.title)
+               Consultation.slug, Consultation.title, Comment.language)
         .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
         .join(Consultation, Consultation.id == Comment.consultation_id)
         .where(*_published_comments())
@@ -270,6 +278,7 @@ class Hit:
     item_id: int | None
     date: datetime | None
     highlight: str
+    language: str | None = None  # a comment's, for lang= on its text (None: not known, or not a comment)
 
     @property
     def label(self) -> str:

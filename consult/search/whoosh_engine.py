@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, highlight
-from whoosh.qparser import MultifieldParser
+from whoosh.qparser import MultifieldParser, QueryParser
 from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Require, Term
 from whoosh.scoring import BM25F
 
@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 # Stems are cached without bound: the vocabulary is finite, and a full reindex stems the same
 # few tens of thousands of words millions of times.
 ANALYZER = StemmingAnalyzer(cachesize=-1)
+# Comments in a language other than English (records.stemmed_in_english) are indexed word for
+# word: lowercased, no stemming, no stop words, one-letter words kept (Welsh "a", "i", "o"), as
+# PostgreSQL's 'simple' configuration does, in fields of their own (`plain`, `plain_phrases`).
+PLAIN_ANALYZER = StandardAnalyzer(stoplist=None, minsize=1)
 SCHEMA = Schema(
     key=ID(unique=True, stored=True),
     kind=ID(stored=True),
@@ -56,6 +60,10 @@ SCHEMA = Schema(
     # The same words with their positions, read only by phrase queries ("waiting list"): see
     # `_document` (which fills it) and `_phrases_by_position` (which points phrases at it).
     phrases=TEXT(analyzer=ANALYZER),
+    # A comment not in English: its text, and its words with positions (see `_document`).
+    plain=TEXT(stored=True, analyzer=PLAIN_ANALYZER, phrase=False),
+    plain_phrases=TEXT(analyzer=PLAIN_ANALYZER),
+    language=STORED,
     number=STORED,
     anchor=STORED,
     version=STORED,
@@ -66,7 +74,7 @@ SCHEMA = Schema(
     day=NUMERIC(int, bits=32, shift_step=0),
 )
 # Bump when SCHEMA or ANALYZER changes: the writer then rebuilds an index made by older code.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 POSITION_FILE = "applied-change-id"
 SCHEMA_FILE = "schema-version"
 # A search ranks at most this many matching documents (see _RankFirst).
@@ -124,9 +132,13 @@ def _set_position(index_dir: str, value: int) -> None:
 
 
 def _document(**fields) -> dict:
-    """A document's fields as given, with its text also indexed with positions for phrases."""
+    """A document's fields as given, with its text also indexed with positions for phrases; the
+    text of a comment not in English goes to the fields indexed word for word instead."""
     if "text" in fields:
-        fields["phrases"] = fields["text"]
+        if fields.get("kind") == "comment" and not records.stemmed_in_english(fields.get("language")):
+            fields["plain"] = fields["plain_phrases"] = fields.pop("text")
+        else:
+            fields["phrases"] = fields["text"]
     return fields
 
 
@@ -282,21 +294,25 @@ class _RankFirst(TopCollector):
 
 def _phrases_by_position(query):
     """A phrase in `text` is looked for in `phrases`, the field that keeps positions (SCHEMA)."""
-    if isinstance(query, Phrase) and query.fieldname == "text":
-        return Phrase("phrases", query.words, slop=query.slop, boost=query.boost,
+    if isinstance(query, Phrase) and query.fieldname in _POSITIONS:
+        return Phrase(_POSITIONS[query.fieldname], query.words, slop=query.slop, boost=query.boost,
                       char_ranges=query.char_ranges)
     return query
+
+
+_POSITIONS = {"text": "phrases", "plain": "plain_phrases"}
 
 
 def _words_to_mark(query, reader) -> set[str]:
     """The indexed words of the text fields that a query names, prefixes expanded.
 
-    Both `text` and `phrases` (a phrase's words) hold the same analysed words. (whoosh's own
-    Query.existing_terms cannot do this: its field filter is overwritten by its loop variable.)
+    Both `text` and `phrases` (a phrase's words) hold the same analysed words, as `plain` and
+    `plain_phrases` do. (whoosh's own Query.existing_terms cannot do this: its field filter is
+    overwritten by its loop variable.)
     """
     words = set()
     for leaf in query.leaves():
-        if leaf.field() not in ("text", "phrases"):
+        if leaf.field() not in ("text", "phrases", "plain", "plain_phrases"):
             continue
         for name, text in leaf.expanded_terms(reader, phrases=True):
             field = SCHEMA[name]
@@ -316,14 +332,19 @@ def search(index_dir: str, query: str, *, kinds: tuple[str, ...] = (),
     """
     query = records.check_query(query, page)
     # Every word must match (the parser's default AndGroup): what people expect of a search
-    # box, and far cheaper than ranking every document holding any one common word.
+    # box, and far cheaper than ranking every document holding any one common word. The query
+    # is read twice, as PostgreSQL's engine reads it: with English stemming (titles and English
+    # text), and word for word (the comments in other languages), a document matching either.
     parser = MultifieldParser(["title", "text"], SCHEMA)
     try:
         parsed = parser.parse(query)
+        plain = QueryParser("plain", SCHEMA).parse(query)
     except Exception:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
         raise SearchError(records.UNREADABLE) from None
-    if parsed is None or parsed is NullQuery:
+    if parsed is None or parsed is NullQuery:  # stop words alone find nothing, in any language
         raise records.nothing_to_find(query)
+    if plain is not None and plain is not NullQuery:
+        parsed = Or([parsed, plain])
     parsed = parsed.accept(_phrases_by_position)
     searcher = _searcher(index_dir)
     filters = []
@@ -357,14 +378,16 @@ def search(index_dir: str, query: str, *, kinds: tuple[str, ...] = (),
     fragmenter = ContextFragmenter(maxchars=300, surround=60)
     hits = []
     for hit in results[(page - 1) * pagelen:page * pagelen]:
-        text = hit.get("text", "")
+        stemmed = "plain" not in hit
+        text = hit.get("text", "") if stemmed else hit["plain"]
         # whoosh's HtmlFormatter escapes the text around the <mark>s; the fallback escapes too.
-        marked = highlight(text, words, ANALYZER, fragmenter, formatter, top=2) if words else ""
+        marked = highlight(text, words, ANALYZER if stemmed else PLAIN_ANALYZER, fragmenter, formatter,
+                           top=2) if words else ""
         hits.append(Hit(kind=hit["kind"], slug=hit.get("slug", ""), consultation=hit.get("consultation", ""),
                         title=hit.get("title", ""), number=hit.get("number", "") or "",
                         anchor=hit.get("anchor", "") or "", version=hit.get("version"),
                         item_id=hit.get("item_id"), date=hit.get("date"),
-                        highlight=marked or escape(text[:300])))
+                        highlight=marked or escape(text[:300]), language=hit.get("language") or None))
     # Only the ranked matches can be shown, so the pages end there.
     pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen
     return Results(hits, total, page, pages, exact)
