@@ -58,3 +58,11 @@ def test_an_english_only_consultation_needs_no_other_text(app, make_consultation
     made = make_consultation(text=ENGLISH, open=False)
     assert as_official.get(f"/manage/{made.slug}/response/in/cy").status_code == 404
     assert "write the response in" not in as_official.get(f"/manage/{made.slug}/response").get_data(as_text=True)
+
+
+def test_english_texts_on_welsh_pages_carry_their_language(client, make_consultation):
+    made = make_consultation(text=ENGLISH, summary="Fees for the town centre.", scope_open="The hourly rate.")
+    page = client.get(f"/c/{made.slug}?lang=cy").get_data(as_text=True)
+    assert '<p class="lede" lang="en">Fees for the town centre.</p>' in page
+    assert '<dd lang="en">The hourly rate.</dd>' in page
+    assert '<article class="document" id="document_text" tabindex="-1" aria-label="Parking fees" lang="en">' in page

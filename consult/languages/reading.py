@@ -94,10 +94,15 @@ def consultation_languages(consultation: Consultation) -> list[str]:
     return service.languages_of(db.session, consultation.id)
 
 
+def main_lang(consultation: Consultation) -> str:
+    """The language of the consultation's own texts (title, scope, main document)."""
+    return service.languages_of(db.session, consultation.id)[0]
+
+
 def init_app(app: Flask) -> None:
     """Give templates the reading helpers."""
     app.jinja_env.globals.update(shown_paragraph=shown_paragraph, language_reading=reading,
-                                 consultation_languages=consultation_languages,
+                                 consultation_languages=consultation_languages, main_lang=main_lang,
                                  language_name=service.language_name, show_in=SHOW_IN,
                                  not_available=NOT_AVAILABLE)
     app.jinja_env.filters["language_label"] = service.language_name

@@ -104,11 +104,12 @@ class Localised:
 
 
 def localised(session: DbSession, consultation_id: int, language: str, response: Any,
-              reports: list) -> tuple[Any, list]:
+              reports: list) -> tuple[Any, list, str]:
     """The response and its theme reports in `language` when the consultation has it written
-    there, else as they are; `reports` are publication.ThemeReport (with a .theme)."""
-    if language not in languages_of(session, consultation_id)[1:]:
-        return response, reports
+    there, else as they are, and the language they are in; `reports` are publication.ThemeReport."""
+    codes = languages_of(session, consultation_id)
+    if language not in codes[1:]:
+        return response, reports, codes[0]
     text = response_text(session, consultation_id, language)
     if text is not None:
         response = Localised(response, {"summary": text.summary, "next_steps": text.next_steps})
@@ -120,4 +121,4 @@ def localised(session: DbSession, consultation_id: int, language: str, response:
             report = replace(report, theme=Localised(report.theme, {"title": row.title, "said": row.said,
                                                                     "reasons": row.reasons}))
         out.append(report)
-    return response, out
+    return response, out, language

@@ -113,11 +113,11 @@ def _published_or_404(slug: str):
 def show(slug: str):
     """The published response: what people said and what the department did."""
     consultation, response = _published_or_404(slug)
-    response, reports = language_texts.localised(db.session, consultation.id, current_language(), response,
-                                                 service.report(db.session, consultation))
+    response, reports, shown_in = language_texts.localised(db.session, consultation.id, current_language(),
+                                                           response, service.report(db.session, consultation))
     return render_template(
         "responses/show.html", consultation=consultation, response=response,
-        reports=reports,
+        reports=reports, response_lang=shown_in,
         considered=service.considered_summary(db.session, consultation),
         corrections=service.corrections(db.session, response), preview=False,
         method=assist.method(db.session, consultation),
