@@ -236,6 +236,27 @@ def open_proposals(session: DbSession, consultation: Consultation) -> list[Theme
                                 .order_by(ThemeProposal.size.desc(), ThemeProposal.id)))
 
 
+def proposal_languages(session: DbSession, proposals: Sequence[ThemeProposal]) -> dict[int, str]:
+    """The language of each proposal's comments (a run proposes themes per language, so its
+    first representative's says it); none for comments of unknown language."""
+    first = {p.id: p.representatives[0] for p in proposals if p.representatives}
+    if not first:
+        return {}
+    languages = dict(session.execute(select(Comment.id, Comment.language)
+                                     .where(Comment.id.in_(list(first.values())))).all())
+    return {pid: code for pid, cid in first.items() if (code := languages.get(cid))}
+
+
+def run_languages(session: DbSession, run: SuggestionRun | None) -> dict | None:
+    """What a finished run did per language, as its job kept it: {"used": {code: comments},
+    "left_out": {code: [comments, why]}}; None before it finished or for runs made before
+    languages were kept."""
+    if run is None or run.job_id is None or run.finished_at is None:
+        return None
+    job = session.get(BackgroundJob, run.job_id)
+    return (job.params or {}).get("languages") if job is not None else None
+
+
 def get_proposal(session: DbSession, consultation: Consultation, proposal_id: int) -> ThemeProposal:
     proposal = session.get(ThemeProposal, proposal_id)
     run = session.get(SuggestionRun, proposal.run_id) if proposal else None

@@ -36,18 +36,29 @@ from consult.responses.assist import (
     THEMES_KIND,
     _published,
 )
+from consult.text_language import detect_language
 from moderation.db import DbSession
 
 
 def _texts(session: DbSession, consultation_id: int, anchor: str | None = None,
-           only: Sequence[int] | None = None) -> tuple[list[int], list[str]]:
-    query = select(Comment.id, Comment.body).where(_published(consultation_id)).order_by(Comment.id)
+           only: Sequence[int] | None = None) -> tuple[list[int], list[str], list[str]]:
+    """The published comments' ids, texts and languages (by their main tag: "en-gb" is "en"; a
+    comment of unknown language, written before languages were recorded, as its text tells,
+    else English, the only language then)."""
+    query = select(Comment.id, Comment.body, Comment.language).where(_published(consultation_id)).order_by(Comment.id)
     if anchor:
         query = query.where(Comment.anchor == anchor)
     if only is not None:
         query = query.where(Comment.id.in_(list(only)))
     rows = session.execute(query).all()
-    return [r.id for r in rows], [r.body for r in rows]
+    languages = [(r.language or detect_language(r.body) or "en").split("-")[0] for r in rows]
+    return [r.id for r in rows], [r.body for r in rows], languages
+
+
+def _note_languages(job: BackgroundJob, used: Mapping[str, int], left_out: Mapping[str, tuple[int, str]]) -> None:
+    """Keep with the job what each language's comments gave (assist.run_languages reads it)."""
+    job.params = {**(job.params or {}), "languages": {
+        "used": dict(used), "left_out": {code: [n, why] for code, (n, why) in left_out.items()}}}
 
 
 def _run_of(session: DbSession, job: BackgroundJob) -> SuggestionRun:
@@ -74,17 +85,19 @@ def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     parent = session.get(ThemeProposal, run.split_of) if run.split_of else None
     session.commit()
     with reading():
-        ids, texts = _texts(session, run.consultation_id, run.anchor, parent.members if parent else None)
+        ids, texts, languages = _texts(session, run.consultation_id, run.anchor, parent.members if parent else None)
         session.commit()
     run.comments = job.total = len(ids)
     record_progress(session, job, 0)
     session.commit()
     try:
         with keep_alive(session.get_bind(), job_id):  # no transaction open while computing
-            found = suggest.suggest_themes(texts, max_themes=SPLIT_INTO if parent else MAX_THEMES)
+            found = suggest.suggest_themes_by_language(texts, languages,
+                                                       max_themes=SPLIT_INTO if parent else MAX_THEMES)
     except suggest.SuggestError as exc:
         _finish_run(session, job, run, exc.message)
         return
+    _note_languages(job, found.used, found.left_out)
     if parent is None:  # newer suggestions replace the undecided ones of earlier runs
         earlier = select(SuggestionRun.id).where(SuggestionRun.consultation_id == run.consultation_id,
                                                  SuggestionRun.id != run.id)
@@ -93,7 +106,7 @@ def run_theme_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
             old.status = REPLACED
     elif parent.status == OPEN:
         parent.status = SPLIT
-    for theme in found:
+    for _language, theme in found.themes:
         session.add(ThemeProposal(run_id=run.id, label=theme.label[:200], terms=list(theme.terms),
                                   size=theme.size, members=[ids[i] for i in theme.members],
                                   representatives=[ids[i] for i in theme.representatives]))
@@ -110,7 +123,7 @@ def run_count_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     cid = run.consultation_id
     session.commit()
     with reading():
-        ids, texts = _texts(session, cid)
+        ids, texts, languages = _texts(session, cid)
         live = {t.id for t in session.scalars(select(Theme).where(Theme.consultation_id == cid,
                                                                   Theme.merged_into_id.is_(None)))}
         taught: dict[int, set[str]] = {}
@@ -139,10 +152,11 @@ def run_count_suggestions(session: DbSession, job: BackgroundJob, config: Mappin
     session.commit()
     try:
         with keep_alive(session.get_bind(), job_id):  # no transaction open while computing
-            suggestions = suggest.suggest_assignments(texts, coded)
+            suggestions, used, left_out = suggest.suggest_assignments_by_language(texts, languages, coded)
     except suggest.SuggestError as exc:
         _finish_run(session, job, run, exc.message)
         return
+    _note_languages(job, used, left_out)
     # This run's suggestions replace those of earlier "counts" runs (members of accepted
     # proposals stay on offer).
     earlier = select(SuggestionRun.id).where(SuggestionRun.consultation_id == cid, SuggestionRun.kind == "counts",

@@ -53,14 +53,19 @@ def overview(slug: str):
     proposals_form = ProposalsForm(formdata=None)
     proposals_form.into.choices = [choice("", "A new theme")] + [choice(str(t.id), t.title) for t in themes]
     jobs = assist.latest_jobs(db.session, consultation)
+    themes_run = assist.latest_run(db.session, consultation, "themes")
+    counts_run = assist.latest_run(db.session, consultation, "counts")
+    proposals = assist.open_proposals(db.session, consultation)
     return render_template(
         "responses/suggestions.html", consultation=consultation,
         progress=assist.counting_progress(db.session, consultation),
-        themes_run=assist.latest_run(db.session, consultation, "themes"),
-        counts_run=assist.latest_run(db.session, consultation, "counts"),
+        themes_run=themes_run, counts_run=counts_run,
+        themes_languages=assist.run_languages(db.session, themes_run),
+        counts_languages=assist.run_languages(db.session, counts_run),
+        proposal_languages=assist.proposal_languages(db.session, proposals),
         themes_box=telling_box(jobs["themes"].key) if jobs["themes"] else None,
         counts_box=telling_box(jobs["counts"].key) if jobs["counts"] else None,
-        proposals=assist.open_proposals(db.session, consultation), themes=themes,
+        proposals=proposals, themes=themes,
         batches=assist.batches(db.session, consultation), themes_form=themes_form,
         proposals_form=proposals_form, published=is_published(db.session, consultation))
 

@@ -19,6 +19,11 @@ calibrated by 5-fold cross-validation on the counted texts (isotonic regression 
 was right" on the model's score), and a suggestion is `confident` when its score is above the
 threshold from which the cross-validated suggestions were at least 90% right (lower Wilson
 bound, so a few lucky guesses do not set it). Measured quality: docs/suggest-quality.md.
+
+Languages: `suggest_themes_by_language` and `suggest_assignments_by_language` take each text's
+language and run the algorithms on each language's texts apart (words of two languages never
+share a theme or teach each other's model); a language with too few texts (or too few counted
+by hand) is left out and reported with the reason, never mixed into another.
 """
 from __future__ import annotations
 
@@ -38,7 +43,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 
-__all__ = ["SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments", "suggest_themes",
+__all__ = ["LanguageThemes", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
+           "suggest_assignments_by_language", "suggest_themes", "suggest_themes_by_language",
            "MIN_THEME_TEXTS", "PREDICTED", "TARGET_PRECISION"]
 
 SEED = 20261121
@@ -466,3 +472,83 @@ def _distinctive_terms(counts: sp.csr_matrix, labels: np.ndarray, names: np.ndar
                 chosen.append(term)
         out.append(chosen)
     return out
+
+
+# --------------------------------------------------------------------------- per language
+
+
+@dataclass(frozen=True)
+class LanguageThemes:
+    """Themes found in each language's texts apart: `themes` as (language, theme), members and
+    representatives indexing the texts given; `used` and `left_out` per language: how many
+    texts, and for those left out why (SuggestError's message)."""
+
+    themes: list[tuple[str, SuggestedTheme]]
+    used: dict[str, int]
+    left_out: dict[str, tuple[int, str]]
+
+
+def _by_language(texts: Sequence[str], languages: Sequence[str]) -> dict[str, list[int]]:
+    """Each language's text indexes, the language with most texts first (then by code)."""
+    if len(languages) != len(texts):
+        raise SuggestError(f"{len(texts):,} comments were given {len(languages):,} languages.")
+    groups: dict[str, list[int]] = {}
+    for i, language in enumerate(languages):
+        groups.setdefault(language, []).append(i)
+    return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
+def _nothing_in_any(left_out: dict[str, tuple[int, str]]) -> SuggestError:
+    if len(left_out) == 1:
+        return SuggestError(next(iter(left_out.values()))[1])
+    return SuggestError("Each language's comments are read apart, and none has enough: "
+                        + "; ".join(f"{code} ({n:,} comments): {why}" for code, (n, why) in left_out.items()))
+
+
+def suggest_themes_by_language(texts: Sequence[str], languages: Sequence[str],
+                               max_themes: int = 30) -> LanguageThemes:
+    """`suggest_themes` on each language's texts apart (at most `max_themes` each), largest
+    language first. Raises SuggestError only when no language has enough texts."""
+    themes: list[tuple[str, SuggestedTheme]] = []
+    used: dict[str, int] = {}
+    left_out: dict[str, tuple[int, str]] = {}
+    for language, indexes in _by_language(texts, languages).items():
+        try:
+            found = suggest_themes([texts[i] for i in indexes], max_themes)
+        except SuggestError as exc:
+            left_out[language] = (len(indexes), exc.message)
+            continue
+        used[language] = len(indexes)
+        for theme in found:
+            themes.append((language, SuggestedTheme(
+                label=theme.label, terms=theme.terms, members=[indexes[m] for m in theme.members],
+                representatives=[indexes[r] for r in theme.representatives], size=theme.size)))
+    if not themes:
+        raise _nothing_in_any(left_out)
+    return LanguageThemes(themes, used, left_out)
+
+
+def suggest_assignments_by_language(
+    texts: Sequence[str], languages: Sequence[str], coded: Mapping[int, Collection[str]],
+) -> tuple[list[list[Suggestion]], dict[str, int], dict[str, tuple[int, str]]]:
+    """`suggest_assignments` on each language's texts apart, each learning only from the texts
+    of its language counted by hand: (one list per text, [] for the texts of a language left
+    out; texts per language used; per language left out, how many texts and why). Raises
+    SuggestError only when no language can be suggested for."""
+    results: list[list[Suggestion]] = [[] for _ in texts]
+    used: dict[str, int] = {}
+    left_out: dict[str, tuple[int, str]] = {}
+    for language, indexes in _by_language(texts, languages).items():
+        local = {i: n for n, i in enumerate(indexes)}
+        ours = {local[i]: themes for i, themes in coded.items() if i in local}
+        try:
+            found = suggest_assignments([texts[i] for i in indexes], ours)
+        except SuggestError as exc:
+            left_out[language] = (len(indexes), exc.message)
+            continue
+        used[language] = len(indexes)
+        for n, suggestions in enumerate(found):
+            results[indexes[n]] = suggestions
+    if not used:
+        raise _nothing_in_any(left_out)
+    return results, used, left_out
