@@ -23,7 +23,7 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import update
 
@@ -31,7 +31,8 @@ from consult.database import read_then_write
 from consult.extensions import db
 from consult.models import User
 
-__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "N_", "current_language", "local_time"]
+__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "N_", "current_language", "local_time",
+           "written_in"]
 
 TRANSLATIONS_SOURCE = Path(__file__).resolve().parent.parent / "translations"
 # Each language's own name, as its speakers write it: the switch shows these untranslated.
@@ -77,6 +78,14 @@ def current_language() -> str:
     """The two-letter code of the language this request is read in ("en" outside a request)."""
     locale = get_locale()
     return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def written_in(language: str | None):
+    """Inside it, messages are in `language` (a recipient's stored one; English when none or unknown).
+
+    For mail written for someone other than the reader of the page: it needs an application
+    context to switch (a script with no app writes English)."""
+    return force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE)
 
 
 def store_language(session, user_id: int, code: str) -> None:

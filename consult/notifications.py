@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import func, insert, select, update
 
 from consult.config import DEVELOPMENT_SITE_URL
+from consult.i18n import written_in
 from consult.mail import PermanentMailError, TemporaryMailError, mail_domain, open_mailer
 from consult.models import Notification, User, utcnow
 from moderation.db import DbSession
@@ -96,6 +97,40 @@ def notify(session: DbSession, user_id: int, kind: str, subject: str, body: str,
     # with no app leaves the mail due; the queue's sweep (or `consult send-mail`) sends it.
     session.info[PENDING] = True
     return note
+
+
+def languages_of(session: DbSession, user_ids: Iterable[int]) -> dict[int, str | None]:
+    """Each user's stored language (None: never chose one, so English)."""
+    ids = list(user_ids)
+    found: dict[int, str | None] = dict.fromkeys(ids)
+    for start in range(0, len(ids), 5000):
+        found.update(session.execute(select(User.id, User.language).where(User.id.in_(ids[start:start + 5000]))).all())
+    return found
+
+
+@contextlib.contextmanager
+def in_language_of(session: DbSession, user_id: int):
+    """Write a notification's subject and body inside this: they are in the recipient's language."""
+    with written_in(languages_of(session, [user_id])[user_id]):
+        yield
+
+
+def notify_each_written(session: DbSession, user_ids: Iterable[int], kind: str,
+                        write: Callable[[int], tuple[str, str]], link: str = "", job_id: int | None = None) -> int:
+    """One notification per user, its (subject, body) from `write(user_id)` called in that user's
+    language (one switch per language, not per user), recorded in one statement as `notify_each`."""
+    ids = list(user_ids)
+    languages = languages_of(session, ids)
+    written: dict[int, tuple[str, str]] = {}
+    for language in sorted(set(languages.values()), key=str):
+        with written_in(language):
+            written.update((user_id, write(user_id)) for user_id in ids if languages[user_id] == language)
+    rows = [{"user_id": user_id, "kind": kind, "subject": written[user_id][0][:200], "body": written[user_id][1],
+             "link": link, "job_id": job_id} for user_id in ids]
+    if rows:
+        session.execute(insert(Notification), rows)
+        session.info[PENDING] = True
+    return len(rows)
 
 
 def notify_each(session: DbSession, messages: Iterable[tuple[int, str]], kind: str, subject: str,

@@ -2,9 +2,10 @@
 a job (consult.jobs) that records one notification per participant, in chunks."""
 from __future__ import annotations
 
+from consult.i18n import gettext
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.models import BackgroundJob, Consultation, DocumentVersion
-from consult.notifications import notify_each, participant_count, participant_ids, site_path
+from consult.notifications import notify_each_written, participant_count, participant_ids, site_path
 from moderation.db import DbSession
 
 CHUNK = 500  # participants told per step (one commit each)
@@ -17,7 +18,8 @@ def announce_version(session: DbSession, consultation: Consultation, version: Do
     if not participants:
         return None
     return start_job(session, "tell_version", f"tell:version:{version.id}",
-                     f"Telling the participants in “{consultation.title}” about version {version.number}",
+                     gettext("Telling the participants in “%(title)s” about version %(number)s",
+                             title=consultation.title, number=version.number),
                      total=participants, started_by=actor_id,
                      params={"consultation_id": consultation.id, "version_id": version.id})
 
@@ -33,11 +35,18 @@ def tell_version_step(session: DbSession, job: BackgroundJob) -> int:
         return 0
     compared: dict = {"from": version.number - 1, "to": version.number}  # "from" is a keyword
     changes = site_path("consultations.changes", slug=consultation.slug, **compared)
-    subject = f"Version {version.number} of “{consultation.title}” is published"
-    body = (f"The department has published version {version.number} of the document you commented on.\n\n"
-            f"What changed, in the department's words: {version.note}\n\n"
-            "See every change, paragraph by paragraph:")
-    notify_each(session, ((author_id, body) for author_id in authors), "version", subject, link=changes, job_id=job.id)
+
+    def write(_author_id: int) -> tuple[str, str]:  # in each participant's language
+        subject = gettext("Version %(number)s of “%(title)s” is published", number=version.number,
+                          title=consultation.title)
+        body = "\n\n".join([
+            gettext("The department has published version %(number)s of the document you commented on.",
+                    number=version.number),
+            gettext("What changed, in the department's words: %(note)s", note=version.note),
+            gettext("See every change, paragraph by paragraph:")])
+        return subject, body
+
+    notify_each_written(session, authors, "version", write, link=changes, job_id=job.id)
     record_progress(session, job, job.done + len(authors), cursor=authors[-1])
     return len(authors)
 

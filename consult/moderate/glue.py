@@ -21,12 +21,13 @@ from flask import Flask
 from sqlalchemy import select
 
 import documents
+from consult.i18n import N_, gettext, local_time
 from consult.models import Comment, CommentStatus, utcnow
-from consult.notifications import notify, site_path
+from consult.notifications import in_language_of, notify, site_path
 from consult.web import site_zone
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
-from moderation.service import current_rules, rule_label, shown_time
+from moderation.service import current_rules, rule_label
 
 # The zone mail states times in; init_app sets the app's (the pages show times in it too).
 _zone = {"site": ZoneInfo(os.environ.get("SITE_TIMEZONE") or "Europe/London")}
@@ -77,73 +78,113 @@ def on_decided(sender, session, item, decision) -> None:
         comment.status = CommentStatus.PUBLISHED.value
         comment.published_at = comment.published_at or now
         comment.status_reason = None
-        summary = "was approved and is published"
     elif decision.outcome == REDACT:
         comment.body = decision.redacted_text
         comment.body_html = documents.render_comment(decision.redacted_text)
         comment.status = CommentStatus.PUBLISHED.value
         comment.published_at = comment.published_at or now
         comment.status_reason = f"Some words were removed by a moderator under {cited}."
-        summary = f"is published with some words removed under {cited}"
     elif was_public:
         comment.status = CommentStatus.REMOVED.value
         comment.status_reason = f"Removed by a moderator under {cited}."
-        summary = f"was removed under {cited}"
     else:
         comment.status = CommentStatus.REJECTED.value
         comment.status_reason = f"Not published under {cited}."
-        summary = f"was not published under {cited}"
     comment.revision += 1
-    automatic = (" Our automatic screening first held it for a moderator to check."
-                 if decision.automatic else "")
-    appeal = ""
-    if on_appeal:
-        automatic = ""  # the screening held the comment the first time; this is the appeal
-        appeal = ("\n\nThis is the outcome of your appeal: a moderator who had not decided on your "
-                  "comment before looked at it again. The outcome of an appeal is final, so this "
-                  "decision cannot be appealed.")
-    elif decision.outcome != APPROVE:
-        appeal = ("\n\nIf you think this decision is wrong you can appeal within 30 days: "
-                  f"{site_path('moderation.appeal', decision_id=decision.id)}\n"
-                  "A different moderator will look at it.")
-    note = f"\n\nThe moderator's note: {decision.note}" if decision.note else ""
-    version = f" (version {decision.rules_version})" if decision.rules_version else ""
-    rules = (f"\n\nThe house rules{version}:\n"
-             f"{rule_links(session, decision.rules, decision.rules_version)}" if decision.rules else "")
-    subject = f"The outcome of your appeal: your comment {summary}" if on_appeal else f"Your comment {summary}"
-    opening = "After your appeal, your comment" if on_appeal else "Your comment"
-    notify(session, comment.author_id, "decision", subject,
-           f"{opening} on “{comment.consultation.title}” {summary}.{automatic}{note}{rules}{appeal}",
+    # The comment's stored reason above stays in English, as every page reads it; the mail is
+    # written in its author's language.
+    with in_language_of(session, comment.author_id):
+        subject, body = _decision_mail(session, comment, decision, on_appeal)
+    notify(session, comment.author_id, "decision", subject, body,
            link=site_path("comments.mine", anchor=f"comment-{comment.id}"),
            comment_id=comment.id)
 
 
+def _rules_in_words(session, anchors: list[str], version_number: int | None) -> str:
+    """'rule 2 (Do not share personal information)' in the reader's language (the rules' own
+    titles as written)."""
+    rules = {r["anchor"]: r for r in _rules_version(session, version_number).rules}
+    labels = [rule_label(rules[a]) for a in anchors if a in rules]
+    # rule_label writes "rule 3 (…)": its number and title after the word, in the rules' words.
+    parts = [gettext("rule %(rule)s", rule=label[len("rule "):]) if label.startswith("rule ") else label
+             for label in labels]
+    if not parts:
+        return gettext("the house rules")
+    words = parts[0]
+    for part in parts[1:]:
+        words = gettext("%(rules)s and %(rule)s", rules=words, rule=part)
+    return words
+
+
+def _decision_mail(session, comment: Comment, decision, on_appeal: bool) -> tuple[str, str]:
+    """The subject and body telling an author what was decided, in the language in force."""
+    cited = _rules_in_words(session, decision.rules, decision.rules_version)
+    title = comment.consultation.title
+    if decision.outcome == APPROVE:
+        summary = gettext("was approved and is published")
+    elif decision.outcome == REDACT:
+        summary = gettext("is published with some words removed under %(rules)s", rules=cited)
+    elif comment.status == CommentStatus.REMOVED.value:
+        summary = gettext("was removed under %(rules)s", rules=cited)
+    else:
+        summary = gettext("was not published under %(rules)s", rules=cited)
+    automatic = (gettext(" Our automatic screening first held it for a moderator to check.")
+                 if decision.automatic and not on_appeal else "")
+    appeal = ""
+    if on_appeal:
+        appeal = "\n\n" + gettext(
+            "This is the outcome of your appeal: a moderator who had not decided on your comment before "
+            "looked at it again. The outcome of an appeal is final, so this decision cannot be appealed.")
+    elif decision.outcome != APPROVE:
+        appeal = "\n\n" + gettext(
+            "If you think this decision is wrong you can appeal within 30 days: %(link)s\n"
+            "A different moderator will look at it.",
+            link=site_path("moderation.appeal", decision_id=decision.id))
+    note = "\n\n" + gettext("The moderator's note: %(note)s", note=decision.note) if decision.note else ""
+    rules = ""
+    if decision.rules:
+        heading = (gettext("The house rules (version %(version)s):", version=decision.rules_version)
+                   if decision.rules_version else gettext("The house rules:"))
+        rules = f"\n\n{heading}\n{rule_links(session, decision.rules, decision.rules_version)}"
+    if on_appeal:
+        subject = gettext("The outcome of your appeal: your comment %(summary)s", summary=summary)
+        opening = gettext("After your appeal, your comment on “%(title)s” %(summary)s.", title=title, summary=summary)
+    else:
+        subject = gettext("Your comment %(summary)s", summary=summary)
+        opening = gettext("Your comment on “%(title)s” %(summary)s.", title=title, summary=summary)
+    return subject, f"{opening}{automatic}{note}{rules}{appeal}"
+
+
 # What a user is told when placed under a measure: (subject, first sentence).
 MEASURE_MAIL = {
-    "premoderate": ("Your comments will be checked before they are published",
-                    "A moderator has placed your account on pre-moderation: from now on a moderator "
-                    "checks each of your comments before it is published."),
-    "suspend": ("Your account is suspended from posting comments",
-                "A moderator has suspended your account from posting comments."),
-    "ban": ("Your account may no longer post comments",
-            "A moderator has banned your account from posting comments."),
+    "premoderate": (N_("Your comments will be checked before they are published"),
+                    N_("A moderator has placed your account on pre-moderation: from now on a moderator "
+                       "checks each of your comments before it is published.")),
+    "suspend": (N_("Your account is suspended from posting comments"),
+                N_("A moderator has suspended your account from posting comments.")),
+    "ban": (N_("Your account may no longer post comments"),
+            N_("A moderator has banned your account from posting comments.")),
 }
 
 
 def on_sanctioned(sender, session, sanction) -> None:
-    """Tell a user placed under a measure what it is, why, and when it ends."""
-    subject, opening = MEASURE_MAIL[sanction.kind]
-    if sanction.ends_at:
-        zone = _zone["site"]  # the zone the pages show the same time in
-        subject += f" until {shown_time(sanction.ends_at, zone, '%-d %B %Y')}"
-        ends = f"It ends on {shown_time(sanction.ends_at, zone, '%-d %B %Y at %H:%M')}, {zone.key} time."
-    else:
-        ends = "It has no end date: it lasts until a moderator lifts it."
-    notify(session, sanction.user_id, "sanction", subject,
-           f"{opening}\n\nThe reason: {sanction.reason}\n\n{ends}\n\n"
-           "You can still read every consultation and your own comments. The house rules: "
-           f"{site_path('moderation.rules')}",
-           link=site_path("accounts.account"))
+    """Tell a user placed under a measure what it is, why, and when it ends (in their language)."""
+    with in_language_of(session, sanction.user_id):
+        subject, opening = (gettext(words) for words in MEASURE_MAIL[sanction.kind])
+        if sanction.ends_at:
+            zone = _zone["site"]  # the zone the pages show the same time in
+            subject = gettext("%(subject)s until %(date)s", subject=subject,
+                              date=local_time(sanction.ends_at, "%-d %B %Y", zone))
+            ends = gettext("It ends on %(date)s at %(time)s, %(zone)s time.",
+                           date=local_time(sanction.ends_at, "%-d %B %Y", zone),
+                           time=local_time(sanction.ends_at, "%H:%M", zone), zone=zone.key)
+        else:
+            ends = gettext("It has no end date: it lasts until a moderator lifts it.")
+        body = "\n\n".join([
+            opening, gettext("The reason: %(reason)s", reason=sanction.reason), ends,
+            gettext("You can still read every consultation and your own comments. The house rules: %(link)s",
+                    link=site_path("moderation.rules"))])
+    notify(session, sanction.user_id, "sanction", subject, body, link=site_path("accounts.account"))
 
 
 def on_hidden(sender, session, item) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 import documents
 from consult.consultations.service import get_version
+from consult.i18n import gettext
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.languages import responses as language_texts
 from consult.models import (
@@ -21,7 +22,7 @@ from consult.models import (
     ThemeComment,
     utcnow,
 )
-from consult.notifications import notify_each, participant_count, participant_ids, site_path
+from consult.notifications import notify_each_written, participant_count, participant_ids, site_path
 from consult.responses.assist import method
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
@@ -161,7 +162,7 @@ def _tell_participants(session: DbSession, consultation: Consultation, actor_id:
     participants = participant_count(session, consultation.id)
     if participants:
         start_job(session, "tell_response", tell_key(consultation),
-                  f"Telling the participants in “{consultation.title}” about the response",
+                  gettext("Telling the participants in “%(title)s” about the response", title=consultation.title),
                   total=participants, params={"consultation_id": consultation.id}, started_by=actor_id)
 
 
@@ -186,18 +187,29 @@ def tell_response_step(session: DbSession, job: BackgroundJob) -> int:
                                      .where(ThemeComment.comment_id.in_([c.id for c in comments]))
                                      .order_by(Theme.position, Theme.id)):
         themes_by_comment.setdefault(tc.comment_id, []).append(theme)
-    parts: dict[int, list[str]] = {}
+    comments_of: dict[int, list[Comment]] = {}
     for comment in comments:
-        lines = [f"- “{t.title}” ({t.outcome_label}): {link}#theme-{t.id}"
+        comments_of.setdefault(comment.author_id, []).append(comment)
+
+    def part(comment: Comment) -> str:
+        lines = [f"- “{t.title}” ({gettext(t.outcome_label)}): {link}#theme-{t.id}"
                  for t in themes_by_comment.get(comment.id, [])]
-        where = comment.paragraph_number or "the whole document"
-        parts.setdefault(comment.author_id, []).append(
-            f"Your comment on {where} was counted under:\n" + "\n".join(lines) if lines else
-            f"Your comment on {where} was read and considered, and counted under no theme: "
-            f"{link}#considered")
-    opening = "The department has published what it did with what people said.\n\n"
-    notify_each(session, ((author_id, opening + "\n\n".join(parts.get(author_id, []))) for author_id in authors),
-                "response", f"The response to “{consultation.title}” is published", link=link, job_id=job.id)
+        number = comment.paragraph_number
+        if lines:
+            return (gettext("Your comment on %(number)s was counted under:", number=number) if number else
+                    gettext("Your comment on the whole document was counted under:")) + "\n" + "\n".join(lines)
+        considered = f"{link}#considered"
+        return (gettext("Your comment on %(number)s was read and considered, and counted under no theme: %(link)s",
+                        number=number, link=considered) if number else
+                gettext("Your comment on the whole document was read and considered, and counted under no theme: "
+                        "%(link)s", link=considered))
+
+    def write(author_id: int) -> tuple[str, str]:  # in each participant's language
+        opening = gettext("The department has published what it did with what people said.") + "\n\n"
+        return (gettext("The response to “%(title)s” is published", title=consultation.title),
+                opening + "\n\n".join(part(c) for c in comments_of.get(author_id, [])))
+
+    notify_each_written(session, authors, "response", write, link=link, job_id=job.id)
     record_progress(session, job, job.done + len(authors), cursor=authors[-1])
     return len(authors)
 
