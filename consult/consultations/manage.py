@@ -570,5 +570,5 @@ def new_version(slug: str):
     return redirect(url_for("consultations.changes", slug=slug, **compared), code=303)
 
 
-from consult.consultations import edit_views, orphan_views  # noqa: E402, F401  (their pages are on this blueprint)
-from consult.languages import views as language_views  # noqa: E402  (its page is on this blueprint too)
+# Their pages are on this blueprint (and new_version reads the other languages' texts with language_views).
+from consult.consultations import edit_views, language_views, orphan_views  # noqa: E402, F401

@@ -7,7 +7,7 @@ from consult.languages import models  # noqa: F401  (registers the tables with t
 
 
 def init_app(app: Flask) -> None:
-    """Give templates the reading helpers and officials the page that adds a language."""
-    from consult.languages import reading, response_views, views  # noqa: F401  (routes on manage, responses)
+    """Give templates the reading helpers (the officials' pages are in consultations and responses)."""
+    from consult.languages import reading
 
     reading.init_app(app)

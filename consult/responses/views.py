@@ -526,3 +526,5 @@ def correct(slug: str):
     flash(gettext("The correction is published, dated, on the response."), "success")
     return redirect(url_for("responses.show", slug=slug) + "#corrections", code=303)
 
+
+from consult.responses import language_views  # noqa: E402, F401  (its page is on this blueprint)
