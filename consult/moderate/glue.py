@@ -27,7 +27,10 @@ from consult.notifications import in_language_of, notify, site_path
 from consult.web import site_zone
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
-from moderation.service import current_rules, rule_label
+from moderation.service import current_rules, rule_label, translate_messages_with
+
+# moderation's refusals (marked there with N_) are read in the reader's language.
+translate_messages_with(gettext)
 
 # The zone mail states times in; init_app sets the app's (the pages show times in it too).
 _zone = {"site": ZoneInfo(os.environ.get("SITE_TIMEZONE") or "Europe/London")}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from consult.consultations.service import current_version, paragraphs_of
+from consult.i18n import N_, gettext, ngettext
 from consult.models import (
     Comment,
     Consultation,
@@ -125,13 +126,21 @@ def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int =
                     f"<title>{day}: {n}</title></rect>")
     first, last = per_day[0][0], per_day[-1][0]
     return (f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
-            f'aria-label="Comments per day from {first} to {last}, at most {peak} in a day">'
+            f'aria-label="{escape(_per_day_words(first, last, peak))}">'
             f'<text x="0" y="12">{peak}</text>{"".join(bars)}'
             f'<text x="30" y="{height - 4}">{first}</text>'
             f'<text x="{width - 80}" y="{height - 4}">{last}</text></svg>')
 
 
 STANCE_ORDER = ("support", "oppose", "mixed", "not given")
+# The stances' names on the chart, in the reader's language (the same messages as the pages').
+STANCE_WORDS = {"support": N_("Support"), "oppose": N_("Oppose"), "mixed": N_("Mixed"), "not given": N_("Not given")}
+
+
+def _per_day_words(first, last, peak: int) -> str:
+    return ngettext("Comments per day from %(first)s to %(last)s, at most %(num)s in a day",
+                    "Comments per day from %(first)s to %(last)s, at most %(num)s in a day", peak,
+                    first=first, last=last)
 
 
 def stance_svg(stance: dict[str, int], width: int = 480) -> str:
@@ -151,14 +160,17 @@ def stance_svg(stance: dict[str, int], width: int = 480) -> str:
         y = gap + i * (bar_height + gap)
         length = max(2, round(room * n / peak))
         share = round(100 * n / total)
-        words = escape(name.capitalize())
+        words = escape(gettext(STANCE_WORDS[name]) if name in STANCE_WORDS else name.capitalize())
         parts.append(
             f'<g class="stance-{escape(name.replace(" ", "-"))}">'
             f'<text x="0" y="{y + bar_height - 6}">{words}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}"></rect>'
             f'<text x="{label_width + length + 6}" y="{y + bar_height - 6}">{n:,} ({share}%)</text></g>')
-    figures = ", ".join(f"{escape(name)} {n:,} ({round(100 * n / total)}%)" for name, n in rows)
-    described = f"Stance of {total:,} published comment{'s' if total != 1 else ''}: {figures}"
+    figures = ", ".join(f"{gettext(STANCE_WORDS[name]).lower() if name in STANCE_WORDS else name} "
+                        f"{n:,} ({round(100 * n / total)}%)" for name, n in rows)
+    described = escape(ngettext("Stance of %(count)s published comment: %(figures)s",
+                                "Stance of %(count)s published comments: %(figures)s", total,
+                                count=f"{total:,}", figures=figures))
     return (f'<svg class="chart stance-chart" role="img" viewBox="0 0 {width} {height}" '
             f'aria-label="{described}"><title>{described}</title>{"".join(parts)}</svg>')
 

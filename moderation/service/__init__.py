@@ -35,6 +35,7 @@ from moderation.service.common import (
                                        Conflict,
                                        ModerationError,
                                        audit,
+                                       translate_messages_with,
 )
 from moderation.service.decisions import (
                                        BulkResult,
@@ -101,7 +102,7 @@ from moderation.service.sanctions import (
 
 __all__ = [
     "APPEAL_DAYS", "CAMPAIGN_AUTHORS", "CLAIM_MINUTES", "Conflict", "MAX_NOTE",
-    "ModerationError", "OUTCOME_WORDS", "PAGE_SIZE", "SANCTION_NAMES", "audit",
+    "ModerationError", "OUTCOME_WORDS", "PAGE_SIZE", "SANCTION_NAMES", "audit", "translate_messages_with",
     "DEFAULT_RULES", "RULES_METADATA", "RulesText", "cited_rules", "current_rules",
     "default_rules_version", "every_rule", "parse_rules", "publish_rules", "rule_index",
     "rule_label", "rule_titles", "rules_in_force", "rules_title", "rules_version",

@@ -24,7 +24,7 @@ from moderation.models import (
     Flag,
     QueueItem,
 )
-from moderation.service.common import APPEAL_DAYS, MAX_NOTE, ModerationError, audit
+from moderation.service.common import APPEAL_DAYS, MAX_NOTE, N_, ModerationError, audit
 from moderation.service.rules import current_rules, rule_label
 
 
@@ -34,19 +34,19 @@ def flag(session: DbSession, *, comment_id: int, consultation_id: int, comment_a
     """Record a flag; at the threshold the comment is hidden and queued. Returns (flag, hidden)."""
     now = now or utcnow()
     if user_id == comment_author_id:
-        raise ModerationError("You cannot flag your own comment; withdraw or edit it instead.")
+        raise ModerationError(N_("You cannot flag your own comment; withdraw or edit it instead."))
     in_force = {r["anchor"]: r for r in current_rules(session).rules}
     if rule not in in_force:
-        raise ModerationError("Choose the house rule you think the comment breaks.")
+        raise ModerationError(N_("Choose the house rule you think the comment breaks."))
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ModerationError(f"The note is limited to {MAX_NOTE:,} characters.")
+        raise ModerationError(N_("The note is limited to %(limit)s characters."), limit=f"{MAX_NOTE:,}")
     record = Flag(comment_id=comment_id, user_id=user_id, rule=rule, note=note, created_at=now)
     try:
         with session.begin_nested():
             session.add(record)
     except IntegrityError:
-        raise ModerationError("You have already flagged this comment; moderators will look at it.",
+        raise ModerationError(N_("You have already flagged this comment; moderators will look at it."),
                               status=409) from None
     audit(session, "flagged", "comment", comment_id, actor_id=user_id,
           consultation_id=consultation_id, rule=rule)
@@ -95,25 +95,26 @@ def appeal_refusal(decision: Decision, facts: AppealFacts,
     """Why a decision cannot be appealed now, or None when it can (pure: pages ask it for many)."""
     now = now or utcnow()
     if facts.on_appeal:
-        return ModerationError("This decision is the outcome of an appeal, and the outcome of an "
-                               "appeal is final: it cannot be appealed again.", status=409)
+        return ModerationError(N_("This decision is the outcome of an appeal, and the outcome of an "
+                                  "appeal is final: it cannot be appealed again."), status=409)
     if decision.outcome not in APPEALABLE:
-        return ModerationError("Only a decision not to publish, to redact or to remove can be appealed.")
+        return ModerationError(N_("Only a decision not to publish, to redact or to remove can be appealed."))
     if facts.withdrawn:
-        return ModerationError("You withdrew this comment, so there is no decision left to appeal.",
+        return ModerationError(N_("You withdrew this comment, so there is no decision left to appeal."),
                                status=409)
     if facts.superseded:
-        return ModerationError("A later decision on this comment replaced this one: it is the later "
-                               "one you can appeal.", status=409)
+        return ModerationError(N_("A later decision on this comment replaced this one: it is the later "
+                                  "one you can appeal."), status=409)
     if now - decision.created_at > timedelta(days=APPEAL_DAYS):
-        return ModerationError(f"Appeals must be made within {APPEAL_DAYS} days of the decision; "
-                               f"this one was made on {decision.created_at:%-d %B %Y}.", status=409)
+        return ModerationError(N_("Appeals must be made within %(days)s days of the decision; "
+                                  "this one was made on %(date)s."), status=409,
+                               days=APPEAL_DAYS, date=f"{decision.created_at:%-d %B %Y}")
     if facts.appealed:
-        return ModerationError("This decision has already been appealed; each decision can be "
-                               "appealed once.", status=409)
+        return ModerationError(N_("This decision has already been appealed; each decision can be "
+                                  "appealed once."), status=409)
     if facts.under_review:
-        return ModerationError("A moderator is looking at this comment again now. You can appeal "
-                               "what they decide.", status=409)
+        return ModerationError(N_("A moderator is looking at this comment again now. You can appeal "
+                                  "what they decide."), status=409)
     return None
 
 
@@ -152,10 +153,10 @@ def check_appeal(session: DbSession, decision_id: int, author_id: int,
     decision = session.get(Decision, decision_id)
     if decision is None or decision.outcome == ESCALATE:
         # An escalation is between moderators and officials: nothing for the author to see.
-        raise ModerationError("There is no such decision.", status=404)
+        raise ModerationError(N_("There is no such decision."), status=404)
     item = session.get_one(QueueItem, decision.item_id)
     if item.author_id != author_id:
-        raise ModerationError("You can only appeal decisions on your own comments.", status=403)
+        raise ModerationError(N_("You can only appeal decisions on your own comments."), status=403)
     refusal = appeal_refusal(decision, appeal_facts(session, [decision])[decision.id], now)
     if refusal is not None:
         raise refusal
@@ -170,9 +171,9 @@ def appeal(session: DbSession, decision_id: int, author_id: int, reason: str, *,
     item = session.get_one(QueueItem, decision.item_id)
     reason = (reason or "").strip()
     if not reason:
-        raise ModerationError("Say why you think the decision was wrong.")
+        raise ModerationError(N_("Say why you think the decision was wrong."))
     if len(reason) > MAX_NOTE:
-        raise ModerationError(f"Your reason is limited to {MAX_NOTE:,} characters.")
+        raise ModerationError(N_("Your reason is limited to %(limit)s characters."), limit=f"{MAX_NOTE:,}")
     review = QueueItem(comment_id=item.comment_id, consultation_id=item.consultation_id,
                        author_id=author_id, text=item.text, comment_revision=item.comment_revision,
                        source="appeal", published=False, created_at=now,

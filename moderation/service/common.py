@@ -2,6 +2,8 @@
 audit entry every change writes."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from moderation.db import DbSession
 from moderation.models import APPROVE, ESCALATE, REDACT, REJECT, REMOVE, AuditEntry, QueueItem
 
@@ -17,13 +19,40 @@ OUTCOME_WORDS = {APPROVE: "approved and published", REJECT: "not published",
                  REMOVE: "removed"}
 
 
-class ModerationError(ValueError):
-    """A moderation request refused, with a message for the person who made it."""
+def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
+    """Mark a message for translation: moderation never imports consult, which translates it
+    where it shows it (see `translate_messages_with`)."""
+    return message
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
+
+# The application's translation (consult gives its gettext at start-up); none: English.
+_translators: list[Callable[..., str]] = []
+
+
+def translate_messages_with(translate: Callable[..., str]) -> None:
+    """Have every ModerationError's message read in the reader's language: `translate(message,
+    **params)` (gettext's signature) is called when the message is read."""
+    _translators[:] = [translate]
+
+
+class ModerationError(ValueError):
+    """A moderation request refused, with a message for the person who made it.
+
+    The message is kept as marked (`N_`), with its `params` apart, so that it is read in the
+    language of whoever reads it: `message` translates it then (English with no translator)."""
+
+    def __init__(self, message: str, status: int = 400, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message_id = message
+        self.params = params
         self.status = status
+
+    @property
+    def message(self) -> str:
+        """The message in the reader's language, its values filled in."""
+        if _translators:
+            return _translators[0](self.message_id, **self.params)
+        return self.message_id % self.params if self.params else self.message_id
 
 
 class Conflict(ModerationError):

@@ -28,7 +28,7 @@ from moderation.models import (
     QueueItem,
 )
 from moderation.service.appeals import appeal_excluded
-from moderation.service.common import MAX_NOTE, OUTCOME_WORDS, Conflict, ModerationError, audit
+from moderation.service.common import MAX_NOTE, N_, OUTCOME_WORDS, Conflict, ModerationError, audit
 from moderation.service.queue import check_scope, get_item
 from moderation.service.rules import current_rules, rule_label, rule_titles
 
@@ -59,10 +59,11 @@ def _checked_request(session: DbSession, request: DecisionRequest) -> tuple[Hous
     if unknown:
         raise ModerationError(_changed_rules_message(session, unknown))
     if request.outcome in (REJECT, REDACT, REMOVE) and not cited:
-        raise ModerationError("Cite the house rule the comment breaks: the author is told which one.")
+        raise ModerationError(N_("Cite the house rule the comment breaks: the author is told which one."))
     note = (request.note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ModerationError(f"The note is {len(note):,} characters; the limit is {MAX_NOTE:,}.")
+        raise ModerationError(N_("The note is %(length)s characters; the limit is %(limit)s."),
+                              length=f"{len(note):,}", limit=f"{MAX_NOTE:,}")
     return rules_version, cited, note
 
 
@@ -95,8 +96,8 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
     # Who may decide comes before what the decision lacks: an excluded moderator is not asked
     # to cite a rule for a decision they may not make.
     if moderator_id in appeal_excluded(session, item):
-        raise ModerationError("You took part in an earlier decision on this comment, so another "
-                              "moderator must review it: an appeal goes to someone new to it.",
+        raise ModerationError(N_("You took part in an earlier decision on this comment, so another "
+                                 "moderator must review it: an appeal goes to someone new to it."),
                               status=403)
     if request.outcome == REJECT and item.published:
         # Rejecting a comment that is public removes it, leaving a placeholder: stored as such
@@ -107,10 +108,10 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
     if request.outcome == REDACT:
         redacted = (request.redacted_text or "").strip()
         if not redacted or redacted == item.text.strip():
-            raise ModerationError("Remove the personal or offending words from the text before "
-                                  "publishing it redacted.")
+            raise ModerationError(N_("Remove the personal or offending words from the text before "
+                                     "publishing it redacted."))
     if request.outcome == ESCALATE and item.state == ESCALATED:
-        raise ModerationError("This item is already escalated to an official.")
+        raise ModerationError(N_("This item is already escalated to an official."))
     expected = request.expected_version if request.expected_version is not None else item.version
     new_state = ESCALATED if request.outcome == ESCALATE else DECIDED
     # The version check and the state change are one statement: only one moderator can win.
@@ -200,13 +201,13 @@ def decide_many(session: DbSession, item_ids: Sequence[int], moderator_id: int,
     decision. With `campaign`, the group's open items are decided instead, at their current versions.
     """
     if request.outcome == REDACT:
-        raise ModerationError("Redact items one at a time: each text needs its own words removed.")
+        raise ModerationError(N_("Redact items one at a time: each text needs its own words removed."))
     if campaign:
         item_ids, versions = campaign_items(session, campaign), None
     if not item_ids:
-        raise ModerationError("Select at least one item.")
+        raise ModerationError(N_("Select at least one item."))
     if len(item_ids) > 500:
-        raise ModerationError("Decide at most 500 items at once.")
+        raise ModerationError(N_("Decide at most %(limit)s items at once."), limit=500)
     _checked_request(session, request)  # a decision wrong for every item is refused once
     result = BulkResult([], [])
     for item_id in dict.fromkeys(item_ids):

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 from moderation.db import DbSession, utcnow
 from moderation.models import OPEN_STATES, WAITING, Assignment, Flag, QueueItem
 from moderation.service.appeals import appeal_excluded
-from moderation.service.common import CLAIM_MINUTES, PAGE_SIZE, ModerationError, audit
+from moderation.service.common import CLAIM_MINUTES, N_, PAGE_SIZE, ModerationError, audit
 
 
 def moderated_consultations(session: DbSession, moderator_id: int) -> list[int] | None:
@@ -26,16 +26,16 @@ def assign(session: DbSession, moderator_id: int, consultation_id: int, actor_id
     role = session.execute(select(users.c.role).where(users.c.id == moderator_id,
                                                       users.c.deleted_at.is_(None))).scalar()
     if role is None:
-        raise ModerationError("There is no such user.", status=404)
+        raise ModerationError(N_("There is no such user."), status=404)
     if role != "moderator":
-        raise ModerationError("Only moderators can be assigned to consultations (administrators "
-                              "moderate everything): give them the moderator role first.")
+        raise ModerationError(N_("Only moderators can be assigned to consultations (administrators "
+                                 "moderate everything): give them the moderator role first."))
     consultations = table("consultations", column("id"))
     if session.scalar(select(consultations.c.id).where(consultations.c.id == consultation_id)) is None:
-        raise ModerationError("There is no such consultation.", status=404)
+        raise ModerationError(N_("There is no such consultation."), status=404)
     if session.scalar(select(Assignment.id).where(Assignment.user_id == moderator_id,
                                                   Assignment.consultation_id == consultation_id)):
-        raise ModerationError("That moderator is already assigned to that consultation.", status=409)
+        raise ModerationError(N_("That moderator is already assigned to that consultation."), status=409)
     assignment = Assignment(user_id=moderator_id, consultation_id=consultation_id)
     session.add(assignment)
     audit(session, "assigned", "user", moderator_id, actor_id=actor_id,
@@ -48,7 +48,7 @@ def unassign(session: DbSession, moderator_id: int, consultation_id: int, actor_
     assignment = session.scalar(select(Assignment).where(Assignment.user_id == moderator_id,
                                                          Assignment.consultation_id == consultation_id))
     if assignment is None:
-        raise ModerationError("That moderator is not assigned to that consultation.", status=404)
+        raise ModerationError(N_("That moderator is not assigned to that consultation."), status=404)
     session.delete(assignment)
     audit(session, "unassigned", "user", moderator_id, actor_id=actor_id,
           consultation_id=consultation_id)
@@ -107,7 +107,7 @@ def parse_cursor(cursor: str | None) -> tuple[datetime, int] | None:
             raise ValueError(ident)
         return datetime.fromisoformat(stamp), int(ident)
     except ValueError:
-        raise ModerationError("That page link is not valid: go back to the start of the queue.") from None
+        raise ModerationError(N_("That page link is not valid: go back to the start of the queue.")) from None
 
 
 def _sort_keys(sort: str) -> tuple[list, list[tuple[Any, bool]]]:
@@ -143,12 +143,12 @@ def _parse_sort_cursor(sort: str, cursor: str | None) -> list | None:
     count, _, rest = cursor.partition("_")
     values: list = []
     if not re.fullmatch(r"[0-9]{1,9}", count):
-        raise ModerationError("That page link is not valid: go back to the start of the queue.")
+        raise ModerationError(N_("That page link is not valid: go back to the start of the queue."))
     values.append(int(count))
     if sort == "campaign":
         group, _, rest = rest.partition("_")
         if not re.fullmatch(r"[0-9a-f]{0,64}", group):
-            raise ModerationError("That page link is not valid: go back to the start of the queue.")
+            raise ModerationError(N_("That page link is not valid: go back to the start of the queue."))
         values.append(group)
     return values + list(parse_cursor(rest) or ())
 
@@ -234,7 +234,7 @@ def get_item(session: DbSession, item_id: int) -> QueueItem:
     """A queue item, or a 404-style error."""
     item = session.get(QueueItem, item_id)
     if item is None:
-        raise ModerationError("There is no such item in the queue.", status=404)
+        raise ModerationError(N_("There is no such item in the queue."), status=404)
     return item
 
 
@@ -262,8 +262,8 @@ def check_scope(session: DbSession, item: QueueItem, moderator_id: int, is_admin
         return
     scope = moderated_consultations(session, moderator_id)
     if scope is not None and item.consultation_id not in scope:
-        raise ModerationError("You do not moderate this consultation; ask an administrator to "
-                              "assign you to it.", status=403)
+        raise ModerationError(N_("You do not moderate this consultation; ask an administrator to "
+                                 "assign you to it."), status=403)
 
 
 def claim(session: DbSession, item_id: int, moderator_id: int, *, is_admin: bool = False,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 import documents
 from moderation.db import DbSession, utcnow
 from moderation.models import Decision, HouseRulesVersion
-from moderation.service.common import ModerationError, audit
+from moderation.service.common import N_, ModerationError, audit
 
 DEFAULT_RULES = Path(__file__).parent.parent / "house_rules.md"
 
@@ -78,7 +78,7 @@ def parse_rules(source: str) -> RulesText:
         elif rules:
             rules[-1]["html"] += "\n" + paragraph.html
     if not rules:
-        raise ModerationError("The house rules need at least one rule: a level-2 heading (## …).")
+        raise ModerationError(N_("The house rules need at least one rule: a level-2 heading (## …)."))
     meta = document.meta
     return RulesText(rules, document.html, title=_front_matter_text(meta, "title"),
                      note=_front_matter_text(meta, "note"))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, scoped_session
 from moderation import signals
 from moderation.db import DbSession, utcnow
 from moderation.models import SANCTION_KINDS, Sanction
-from moderation.service.common import MAX_NOTE, ModerationError, audit
+from moderation.service.common import MAX_NOTE, N_, ModerationError, audit
 
 _UNREVOKED = (select(Sanction).where(Sanction.user_id == bindparam("user"), Sanction.revoked_at.is_(None))
               .order_by(Sanction.id))  # built once: it is read for every comment posted
@@ -71,16 +71,16 @@ def impose_sanction(session: DbSession, user_id: int, kind: str, reason: str, ac
         raise ModerationError(f"Unknown measure '{kind}': use pre-moderation, suspension or ban.")
     reason = (reason or "").strip()
     if not reason:
-        raise ModerationError("Give the reason: the user is shown it.")
+        raise ModerationError(N_("Give the reason: the user is shown it."))
     if len(reason) > MAX_NOTE:
-        raise ModerationError(f"The reason is limited to {MAX_NOTE:,} characters.")
+        raise ModerationError(N_("The reason is limited to %(limit)s characters."), limit=f"{MAX_NOTE:,}")
     if kind == "suspend" and (ends_at is None or ends_at <= now):
-        raise ModerationError("A suspension needs an end date in the future.")
+        raise ModerationError(N_("A suspension needs an end date in the future."))
     if user_id == actor_id:
-        raise ModerationError("You cannot place a measure on your own account.")
+        raise ModerationError(N_("You cannot place a measure on your own account."))
     users = table("users", column("id"))
     if session.scalar(select(users.c.id).where(users.c.id == user_id)) is None:
-        raise ModerationError("There is no such user.", status=404)
+        raise ModerationError(N_("There is no such user."), status=404)
     sanction = Sanction(user_id=user_id, kind=kind, reason=reason, starts_at=now, ends_at=ends_at,
                         created_by=actor_id)
     session.add(sanction)
@@ -103,7 +103,7 @@ def revoke_sanction(session: DbSession, sanction_id: int, actor_id: int,
     """Lift a sanction; the record stays."""
     sanction = session.get(Sanction, sanction_id)
     if sanction is None or sanction.revoked_at is not None:
-        raise ModerationError("That measure is not in force.", status=404)
+        raise ModerationError(N_("That measure is not in force."), status=404)
     sanction.revoked_at = now or utcnow()
     sanction.revoked_by = actor_id
     _forget_sanctions(session)

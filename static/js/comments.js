@@ -3,14 +3,38 @@
 (function () {
   "use strict";
   var LIMIT = 5000;
+  var LANG = document.documentElement.lang || "en";
+
+  // The words to show, in the page's language, from the JSON every page carries
+  // (templates/_script_words.html): this file holds no English of its own.
+  var WORDS = (function () {
+    var block = document.getElementById("script-words");
+    try { return block ? JSON.parse(block.getAttribute("data-words")) : {}; } catch (e) { return {}; }
+  })();
+
+  function fill(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : all;
+    });
+  }
+
+  function word(key, values) { return fill(WORDS[key], values || {}); }
+
+  // A count in the page's language: the form of its plural category (Welsh has six).
+  function counted(key, n) {
+    var forms = WORDS[key] || {};
+    var category = n === 1 ? "one" : "other";
+    if (window.Intl && Intl.PluralRules) {
+      try { category = new Intl.PluralRules(LANG).select(n); } catch (e) { /* keep the simple rule */ }
+    }
+    return fill(forms[category] || forms.other, { n: n.toLocaleString(LANG) });
+  }
 
   function updateCounter(textarea) {
     var counter = document.getElementById(textarea.getAttribute("data-counter"));
     if (!counter) { return; }
     var left = LIMIT - textarea.value.length;
-    counter.textContent = left >= 0
-      ? left.toLocaleString() + " characters left"
-      : (-left).toLocaleString() + " characters too many";
+    counter.textContent = left >= 0 ? counted("charactersLeft", left) : counted("charactersOver", -left);
     counter.classList.toggle("over", left < 0);
   }
 
@@ -59,10 +83,10 @@
       tools.appendChild(document.createTextNode(" "));
       tools.appendChild(count);
     }
-    count.textContent = n + " comment" + (n === 1 ? "" : "s");
+    count.textContent = counted("comments", n);
     var hidden = document.createElement("span");
     hidden.className = "visually-hidden";
-    hidden.textContent = " on " + link.getAttribute("data-number");
+    hidden.textContent = word("on", { number: link.getAttribute("data-number") });
     count.appendChild(hidden);
   }
 
@@ -84,7 +108,7 @@
     box.className = "inline-comment";
     var heading = document.createElement("h2");
     heading.className = "inline-heading";
-    heading.textContent = "Comment on " + link.getAttribute("data-number");
+    heading.textContent = word("commentOn", { number: link.getAttribute("data-number") });
     box.appendChild(heading);
     box.appendChild(template.content.cloneNode(true));
     var form = box.querySelector("form");
@@ -93,7 +117,7 @@
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "button-link";
-    cancel.textContent = "Cancel";
+    cancel.textContent = word("cancel");
     cancel.addEventListener("click", function () { closeInline(); link.focus(); });
     form.querySelector("button[type=submit]").insertAdjacentElement("afterend", cancel);
     link.parentNode.insertAdjacentElement("afterend", box);
@@ -109,7 +133,7 @@
     var status = form.querySelector(".form-status");
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    status.textContent = "Sending…";
+    status.textContent = word("sending");
     fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
@@ -127,7 +151,7 @@
         done.textContent = data.message + " ";
         var view = document.createElement("a");
         view.href = data.url;
-        view.textContent = "See your comment";
+        view.textContent = word("seeYourComment");
         done.appendChild(view);
         box.replaceChild(done, form);
         if (data.held_html) {
@@ -142,12 +166,12 @@
         done.focus();
       } else {
         button.disabled = false;
-        status.textContent = data.error || "Your comment was not sent. Your text is kept: try again.";
+        status.textContent = data.error || word("notSent");
         status.classList.add("error");
       }
     }).catch(function () {
       button.disabled = false;
-      status.textContent = "The connection failed. Your text is kept: try again.";
+      status.textContent = word("connectionFailed");
       status.classList.add("error");
     });
   }
