@@ -145,7 +145,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
-        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
-            return {"error": error.name, "message": error.description}, error.code, headers
         name, description = i18n.http_error_text(error.code, error.name, error.description)
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            # "error" stays Werkzeug's English name (clients may match on it); the message is read.
+            return {"error": error.name, "message": description}, error.code, headers
         return render_template("error.html", error=error, name=name, message=description), error.code, headers

@@ -239,3 +239,19 @@ def test_moderations_refusals_are_read_in_the_readers_language(app, auth, make_c
             assert refused is not None and refused.message == expected
             assert str(refused) == "The note is 2,001 characters; the limit is 2,000."  # logs stay English
             db.session.rollback()
+
+
+def test_the_json_apis_errors_are_in_the_readers_language(client):
+    unknown = client.get("/api/v1/consultations?status=nonsense", headers={"Accept-Language": "cy"})
+    assert unknown.status_code == 400
+    assert unknown.get_json()["message"] == (
+        "Statws anhysbys 'nonsense': defnyddiwch un o open, upcoming, closed, responded, archived.")
+    missing = client.get("/api/v1/consultations/nowhere?lang=cy").get_json()
+    assert missing["message"] == "Nid oes ymgynghoriad cyhoeddus gyda'r slỳg 'nowhere'."
+    page = client.get("/api/v1/consultations?page=0&lang=cy").get_json()
+    assert page["message"] == "Nid yw '0' yn rhif tudalen: mae'r tudalennau wedi'u rhifo o 1."
+    nothing = client.get("/api/v1/nothing-here?lang=cy").get_json()
+    assert nothing["error"] == "Not Found"  # the name stays Werkzeug's, for clients that match on it
+    assert nothing["message"].startswith("Nid oedd y cyfeiriad URL y gofynnwyd amdano ar y gweinydd.")
+    english = client.get("/api/v1/consultations?status=nonsense&lang=en").get_json()
+    assert english["message"] == "Unknown status 'nonsense': use one of open, upcoming, closed, responded, archived."

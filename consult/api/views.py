@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from consult.api.openapi import build_document
 from consult.archive import service
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.models import Consultation
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,7 +50,7 @@ def _add_index(state) -> None:
 def _consultation(slug: str) -> Consultation:
     consultation = service.public_consultation(db.session, slug)
     if consultation is None:
-        abort(404, description=f"There is no public consultation with the slug '{slug[:80]}'.")
+        abort(404, description=gettext("There is no public consultation with the slug '%(slug)s'.", slug=slug[:80]))
     return consultation
 
 
@@ -83,7 +84,8 @@ def consultations():
     """Public consultations, newest first, a page at a time."""
     status = request.args.get("status") or None
     if status is not None and status not in service.PUBLIC_STATUSES:
-        abort(400, description=f"Unknown status '{status[:30]}': use one of {', '.join(service.PUBLIC_STATUSES)}.")
+        abort(400, description=gettext("Unknown status '%(status)s': use one of %(statuses)s.", status=status[:30],
+                                       statuses=", ".join(service.PUBLIC_STATUSES)))
     page = _run(service.parse_page, request.args.get("page"))
     per_page = _run(service.parse_per_page, request.args.get("per_page"))
     items, result = _run(service.consultations_page, db.session, status=status, page=page, per_page=per_page)

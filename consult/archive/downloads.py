@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from consult.archive.listing import MAX_PER_PAGE, PER_PAGE, ArchiveError
+from consult.i18n import gettext
 from consult.models import (
     THEME_OUTCOMES,
     Comment,
@@ -154,8 +155,8 @@ def decode_cursor(cursor: str | None) -> int | None:
     """The comment id behind a cursor; anything we did not issue is an ArchiveError (400)."""
     if cursor in (None, ""):
         return None
-    bad = ArchiveError("That cursor is not valid: use the next_cursor value from a previous page, "
-                       "or leave it out to start at the beginning.")
+    bad = ArchiveError(gettext("That cursor is not valid: use the next_cursor value from a previous page, "
+                               "or leave it out to start at the beginning."))
     if len(cursor) > 40:
         raise bad
     try:
@@ -192,7 +193,7 @@ def parse_language(value: str) -> str:
     except ValueError:
         code = None
     if code is None:
-        raise ArchiveError("The language must be a language tag such as 'en' or 'cy'.")
+        raise ArchiveError(gettext("The language must be a language tag such as 'en' or 'cy'."))
     return code
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, UnaryExpression, and_, extract, func, or_, select
 
+from consult.i18n import gettext, ngettext
 from consult.models import (
     Consultation,
     Status,
@@ -67,7 +68,8 @@ def status_condition(status: str, now: datetime):
     if status == Status.OPEN.value:
         return and_(not_done, started,
                     or_(Consultation.closes_at.is_(None), Consultation.closes_at > now))
-    raise ArchiveError(f"Unknown status '{status}': choose one of {', '.join(PUBLIC_STATUSES)}.")
+    raise ArchiveError(gettext("Unknown status '%(status)s': choose one of %(statuses)s.", status=status,
+                               statuses=", ".join(PUBLIC_STATUSES)))
 
 
 def slugs_with_status(session: DbSession, status: str, now: datetime | None = None) -> tuple[str, ...]:
@@ -100,7 +102,8 @@ def parse_page(value: str | None, default: int = 1) -> int:
         return default
     number = whole_number(value)
     if number is None or number < 1:
-        raise ArchiveError(f"'{value[:20]}' is not a page number: pages are numbered from 1.", 400)
+        raise ArchiveError(gettext("'%(value)s' is not a page number: pages are numbered from 1.",
+                                   value=value[:20]), 400)
     return number
 
 
@@ -204,7 +207,8 @@ def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
         return default
     # ASCII digits only (str.isdigit() is also true of "²"), of any length: a long one is capped.
     if not re.fullmatch(r"[0-9]+", value) or not value.strip("0"):
-        raise ArchiveError(f"'{value[:20]}' is not a page size: use a number from 1 to {MAX_PER_PAGE}.")
+        raise ArchiveError(gettext("'%(value)s' is not a page size: use a number from 1 to %(limit)s.",
+                                   value=value[:20], limit=MAX_PER_PAGE))
     number = whole_number(value.lstrip("0"))
     return min(MAX_PER_PAGE if number is None else number, MAX_PER_PAGE)
 
@@ -215,7 +219,8 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
     """Public consultations filtered and sorted; a page past the end is an ArchiveError (404)."""
     now = now or utcnow()
     if sort not in SORTS:
-        raise ArchiveError(f"Unknown order '{sort}': choose one of {', '.join(SORTS)}.")
+        raise ArchiveError(gettext("Unknown order '%(sort)s': choose one of %(sorts)s.", sort=sort,
+                                   sorts=", ".join(SORTS)))
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     conditions: list[ColumnElement[bool]] = [Consultation.published_at.is_not(None)]
     if status:
@@ -224,14 +229,15 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
         conditions.append(Consultation.department == department)
     if year is not None:
         if not 1900 <= year <= 9999:
-            raise ArchiveError(f"{year} is not a year we hold consultations for.")
+            raise ArchiveError(gettext("%(year)s is not a year we hold consultations for.", year=year))
         conditions.append(_year_of() >= datetime(year, 1, 1))
         if year < 9999:
             conditions.append(_year_of() < datetime(year + 1, 1, 1))
     total = session.scalar(select(func.count()).select_from(Consultation).where(*conditions)) or 0
     pages = max(1, (total + per_page - 1) // per_page)
     if page < 1 or page > pages:
-        raise ArchiveError(f"There is no page {page}: this list has {pages} page{'s' if pages != 1 else ''}.",
+        raise ArchiveError(ngettext("There is no page %(page)s: this list has %(num)s page.",
+                                    "There is no page %(page)s: this list has %(num)s pages.", pages, page=page),
                            404)
     orders: dict[str, tuple[UnaryExpression[Any], ...]] = {
         "closing": (Consultation.closes_at.desc().nulls_last(), Consultation.id.desc()),

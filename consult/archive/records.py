@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from consult.archive.downloads import iso, response_is_published
 from consult.archive.listing import MAX_INT, ArchiveError, ArchivePage, archive_page
+from consult.i18n import gettext
 from consult.models import (
     Comment,
     CommentStatus,
@@ -68,7 +69,8 @@ def version_record(session: DbSession, consultation: Consultation, number: int) 
         version = session.scalar(select(DocumentVersion).where(
             DocumentVersion.consultation_id == consultation.id, DocumentVersion.number == number))
     if version is None:
-        raise ArchiveError(f"The consultation '{consultation.slug}' has no version {number}.", 404)
+        raise ArchiveError(gettext("The consultation '%(slug)s' has no version %(number)s.",
+                                   slug=consultation.slug, number=number), 404)
     paragraphs = session.scalars(select(Paragraph).where(Paragraph.version_id == version.id)
                                  .order_by(Paragraph.position))
     return {"number": version.number, "title": version.title, "note": version.note,
@@ -80,7 +82,8 @@ def version_record(session: DbSession, consultation: Consultation, number: int) 
 def _published_response(session: DbSession, consultation: Consultation) -> Response:
     response = session.scalar(select(Response).where(Response.consultation_id == consultation.id))
     if response is None or response.published_at is None:
-        raise ArchiveError(f"The consultation '{consultation.slug}' has no published response yet.", 404)
+        raise ArchiveError(gettext("The consultation '%(slug)s' has no published response yet.",
+                                   slug=consultation.slug), 404)
     return response
 
 

@@ -73,12 +73,13 @@ def index():
     sort = args.get("sort", "closing") or "closing"
     try:
         if status and status not in service.PUBLIC_STATUSES:
-            raise service.ArchiveError(
-                f"Unknown status '{status[:30]}': choose one of {', '.join(service.PUBLIC_STATUSES)}.")
+            raise service.ArchiveError(gettext("Unknown status '%(status)s': choose one of %(statuses)s.",
+                                               status=status[:30], statuses=", ".join(service.PUBLIC_STATUSES)))
         if department and ("\x00" in department or len(department) > 200):
-            raise service.ArchiveError("That department name cannot be searched for.")
+            raise service.ArchiveError(gettext("That department name cannot be searched for."))
         if year_text and (whole_number(year_text, 4) is None or len(year_text) != 4):
-            raise service.ArchiveError(f"'{year_text[:20]}' is not a year: use four digits, such as 2024.")
+            raise service.ArchiveError(gettext("'%(value)s' is not a year: use four digits, such as 2024.",
+                                               value=year_text[:20]))
         page = service.parse_page(args.get("page"))
         per_page = service.parse_per_page(args.get("per_page"))
         result = service.archive_page(db.session, status=status, department=department,
