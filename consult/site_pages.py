@@ -25,6 +25,7 @@ import documents
 from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import N_, gettext, lazy_gettext
 from consult.models import User, utcnow
 from documents.render import parse_markdown, render_tokens
 from moderation.db import Base, DbSession
@@ -215,7 +216,7 @@ bp = Blueprint("pages", __name__)
 class PageForm(FlaskForm):
     """The Markdown of one of the site's pages."""
 
-    body = TextAreaField("The page's text, in Markdown", render_kw={"rows": 24, "spellcheck": "true"})
+    body = TextAreaField(lazy_gettext("The page's text, in Markdown"), render_kw={"rows": 24, "spellcheck": "true"})
 
 
 class ConfirmForm(FlaskForm):
@@ -294,7 +295,7 @@ def edit(slug: str):
             except (PageError, documents.DocumentError) as exc:
                 messages.append(str(exc))
             else:
-                flash(f"The {kind.title.lower()} is saved and public.", "success")
+                flash(gettext("The %(page)s is saved and public.", page=_title(kind).lower()), "success")
                 return redirect(url_for(f"pages.{kind.name}"), code=303)
     return render_template("pages/edit.html", kind=kind, form=form, page=page, preview=preview,
                            messages=messages), 400 if messages else 200
@@ -311,9 +312,18 @@ def restore(slug: str):
                                page=stored(db.session, kind.name))
     with unit_of_work(db.session):
         restored = restore_default(db.session, kind.name)
-    flash(f"The {kind.title.lower()} shows the default text again." if restored
-          else f"The {kind.title.lower()} already showed the default text.", "success")
+    page = _title(kind).lower()
+    flash(gettext("The %(page)s shows the default text again.", page=page) if restored
+          else gettext("The %(page)s already showed the default text.", page=page), "success")
     return redirect(url_for(f"pages.{kind.name}"), code=303)
+
+
+# The pages' titles in the reader's language (the same messages as templates/pages/*.html).
+_TITLES = {"privacy": N_("Privacy notice"), "accessibility": N_("Accessibility statement"), "contact": N_("Contact")}
+
+
+def _title(kind: PageKind) -> str:
+    return gettext(_TITLES[kind.name]) if kind.name in _TITLES else kind.title
 
 
 def init_app(app: App) -> None:

@@ -83,10 +83,10 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
-        # Code, anything marked as another language on purpose (a document or comment in English,
-        # the language switch), and a search hit's excerpt of a document or comment are not
-        # interface text.
-        skipped = (tag in ("script", "style") or values.get("lang", "cy")[:2] not in ("cy", "")
+        # Code, the text being edited in a text area, anything marked as another language on
+        # purpose (a document or comment in English, the language switch), and a search hit's
+        # excerpt of a document or comment are not interface text.
+        skipped = (tag in ("script", "style", "textarea") or values.get("lang", "cy")[:2] not in ("cy", "")
                    or "hit-text" in (values.get("class") or "").split())
         if tag not in ("br", "img", "input", "meta", "link", "hr", "wbr", "source"):
             self._stack.append((tag, skipped))
@@ -255,3 +255,17 @@ def test_the_json_apis_errors_are_in_the_readers_language(client):
     assert nothing["message"].startswith("Nid oedd y cyfeiriad URL y gofynnwyd amdano ar y gweinydd.")
     english = client.get("/api/v1/consultations?status=nonsense&lang=en").get_json()
     assert english["message"] == "Unknown status 'nonsense': use one of open, upcoming, closed, responded, archived."
+
+
+def test_an_admin_edits_and_restores_a_site_page_in_welsh(app, auth):
+    admin = auth.as_("admin")
+    edit = html.unescape(_read(admin, "/admin/pages/privacy"))
+    assert "<h1>Golygu'r dudalen: hysbysiad preifatrwydd</h1>" in edit
+    assert english_in(edit) == []
+    saved = admin.post("/admin/pages/privacy?lang=cy", data={"body": "## Ein polisi\n\nDim.", "action": "save"},
+                       follow_redirects=True)
+    assert "Mae'r dudalen wedi'i chadw ac yn gyhoeddus: hysbysiad preifatrwydd." in html.unescape(
+        saved.get_data(as_text=True))
+    restore = html.unescape(_read(admin, "/admin/pages/privacy/default"))
+    assert "Adfer testun diofyn y dudalen: hysbysiad preifatrwydd?" in restore
+    assert english_in(restore, DATA + ["Ein polisi"]) == []

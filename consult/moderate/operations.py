@@ -88,7 +88,7 @@ def get_user(session: DbSession, user_id: int) -> User:
     """A user, or a 404-style error."""
     user = session.get(User, user_id)
     if user is None:
-        raise service.ModerationError("There is no such user.", status=404)
+        raise service.ModerationError(N_("There is no such user."), status=404)
     return user
 
 
@@ -128,8 +128,9 @@ def rules_page(session: DbSession, wanted: str) -> dict:
     number = whole_number(wanted)
     version = current if not wanted else service.rules_version(session, number) if number else None
     if version is None:
-        raise service.ModerationError(f"There is no version {wanted[:20]} of the house rules: the one "
-                                      f"in force is version {current.number}.", status=404)
+        raise service.ModerationError(N_("There is no version %(wanted)s of the house rules: the one "
+                                         "in force is version %(number)s."), status=404,
+                                      wanted=wanted[:20], number=current.number)
     return {"version": version, "current": current, "intro": _rules_intro(version),
             "versions": service.rules_versions(session), "title": service.rules_title(version)}
 
@@ -165,8 +166,8 @@ def item_for(session: DbSession, item_id: int, viewer: Viewer) -> QueueItem:
     """A queue item this viewer may open (officials: only the items escalated to them)."""
     item = service.get_item(session, item_id)
     if viewer.official_only and item.state != ESCALATED:
-        raise service.ModerationError("Officials see the items moderators escalate to them; this one "
-                                      "is not escalated.", status=403)
+        raise service.ModerationError(N_("Officials see the items moderators escalate to them; this one "
+                                         "is not escalated."), status=403)
     return item
 
 
@@ -283,7 +284,7 @@ def unassign_page(session: DbSession, user_id: int | None, consultation_id: int 
     """What taking a moderator off a consultation changes for them (read only)."""
     mine = service.assignments(session).get(user_id, []) if user_id is not None else []
     if consultation_id not in mine:
-        raise service.ModerationError("That moderator is not assigned to that consultation.", status=404)
+        raise service.ModerationError(N_("That moderator is not assigned to that consultation."), status=404)
     return {"moderator": session.get(User, user_id),
             "consultation": session.get(Consultation, consultation_id), "last": len(mine) == 1}
 
@@ -295,19 +296,19 @@ def flaggable(session: DbSession, slug: str, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id)
     if (comment is None or comment.consultation.slug != slug
             or comment.consultation.status is Status.DRAFT):
-        raise service.ModerationError("There is no such comment.", status=404)
+        raise service.ModerationError(N_("There is no such comment."), status=404)
     if comment.status != CommentStatus.PUBLISHED.value:
-        raise service.ModerationError(
+        raise service.ModerationError(N_(
             "This comment is not published (any more), so there is nothing to report: moderators "
-            "are already looking at it or have decided.", status=409)
+            "are already looking at it or have decided."), status=409)
     return comment
 
 
 def flag_refusal(comment: Comment, user_id: int) -> service.ModerationError | None:
     """Why this person may not report this comment (their own), or None."""
     if comment.author_id == user_id:
-        return service.ModerationError("You cannot report your own comment; withdraw or edit it "
-                                       "instead.", status=403)
+        return service.ModerationError(N_("You cannot report your own comment; withdraw or edit it "
+                                          "instead."), status=403)
     return None
 
 
@@ -332,7 +333,7 @@ def appealable(session: DbSession, decision_id: int, author_id: int) -> tuple[De
     # An escalation is between moderators and officials, never shown to the author.
     if (decision is None or decision.outcome == ESCALATE or comment is None
             or comment.author_id != author_id):
-        raise service.ModerationError("There is no such decision on one of your comments.", status=404)
+        raise service.ModerationError(N_("There is no such decision on one of your comments."), status=404)
     return decision, comment
 
 
@@ -473,7 +474,7 @@ def audit_page(session: DbSession, before_text: str, localtime: Callable[[dateti
     """One page of the moderation record in words, newest first (keyset on the entry id)."""
     before = whole_number(before_text, 18)
     if before_text and before is None:
-        raise service.ModerationError("That page link is not valid: go back to the first page.")
+        raise service.ModerationError(N_("That page link is not valid: go back to the first page."))
     page, next_cursor = service.audit_page(session, before, AUDIT_PAGE)
     return {"entries": audit_rows(session, page, localtime), "next_cursor": next_cursor,
             "titles": consultation_titles(session, (e.consultation_id for e in page))}
