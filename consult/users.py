@@ -5,6 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
+from consult.i18n import N_
 from consult.models import Role, User, utcnow
 from consult.passwords import hash_password
 from moderation.db import DbSession
@@ -21,7 +22,7 @@ def normalise_email(email: str) -> str:
     """Trim and lower-case an email address, refusing anything that is not one."""
     email = (email or "").strip().lower()
     if len(email) > 254 or not EMAIL_RE.match(email):
-        raise UserError("Enter an email address in the form name@example.org.")
+        raise UserError(N_("Enter an email address in the form name@example.org."))
     return email
 
 

@@ -269,3 +269,18 @@ def test_an_admin_edits_and_restores_a_site_page_in_welsh(app, auth):
     restore = html.unescape(_read(admin, "/admin/pages/privacy/default"))
     assert "Adfer testun diofyn y dudalen: hysbysiad preifatrwydd?" in restore
     assert english_in(restore, DATA + ["Ein polisi"]) == []
+
+
+def test_the_accounts_refusals_are_in_welsh_on_welsh_forms(app, client, make_user):
+    make_user("ann@example.org", name="Ann")
+    refused = client.post("/register?lang=cy", data={"email": "not-an-address", "display_name": "Ann",
+                                                     "password": "short", "confirm": "other"})
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Rhowch gyfeiriad e-bost ar y ffurf enw@example.org." in page
+    assert "Dewiswch gyfrinair o 10 nod o leiaf." in page
+    assert english_in(page) == []
+    wrong = html.unescape(client.post("/login?lang=cy", data={"email": "ann@example.org", "password": "wrong"})
+                          .get_data(as_text=True))
+    assert "Nid yw'r e-bost na'r cyfrinair yn gywir." in wrong and english_in(wrong) == []
+    english = client.post("/login?lang=en", data={"email": "ann@example.org", "password": "wrong"})
+    assert "Email or password is not right." in html.unescape(english.get_data(as_text=True))

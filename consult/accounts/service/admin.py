@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 
 from consult.accounts.service.common import AccountError, live_user
+from consult.i18n import gettext
 from consult.models import Comment, Consultation, Role, User
 from moderation.db import DbSession
 from moderation.models import Assignment, AuditEntry
@@ -179,7 +180,7 @@ def set_role(session: DbSession, actor_id: int, user_id: int, role: str) -> User
     user = live_user(session, user_id)
     if user.id == actor_id and user.role == Role.ADMIN.value and role != Role.ADMIN.value:
         raise AccountError(
-            "You cannot remove your own admin role. Ask another admin to do it.", "role")
+            gettext("You cannot remove your own admin role. Ask another admin to do it."), "role")
     if user.role != role:
         audit(session, "role_changed", "user", user.id, actor_id=actor_id,
               previous_role=user.role, role=role)

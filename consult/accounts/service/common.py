@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from consult.i18n import gettext
 from consult.models import User
 from consult.text import clean_name
 from consult.users import MIN_PASSWORD, UserError, normalise_email
@@ -97,15 +98,15 @@ def check_display_name(name: str) -> str:
     # clean_name drops unpaired direction controls; blank when nothing in it would show.
     name = " ".join(clean_name(typed).split())
     if not name:
-        raise AccountError("Enter the name to show with your comments." if not typed else
-                           "Enter the name to show with your comments: the name sent has only "
-                           "invisible characters.", "display_name")
+        raise AccountError(gettext("Enter the name to show with your comments.") if not typed else
+                           gettext("Enter the name to show with your comments: the name sent has only "
+                                   "invisible characters."), "display_name")
     if len(name) > 80:
-        raise AccountError("Use a name of 80 characters or fewer.", "display_name")
+        raise AccountError(gettext("Use a name of %(limit)s characters or fewer.", limit=80), "display_name")
     if any(unicodedata.category(c)[0] == "C" and c not in _NAME_FORMAT for c in name):
-        raise AccountError("Use letters, numbers and punctuation only.", "display_name")
+        raise AccountError(gettext("Use letters, numbers and punctuation only."), "display_name")
     if name.casefold() == FORMER_PARTICIPANT.casefold():
-        raise AccountError("Choose a different name: this one marks deleted accounts.",
+        raise AccountError(gettext("Choose a different name: this one marks deleted accounts."),
                            "display_name")
     return name
 
@@ -114,11 +115,11 @@ def check_new_password(password: str, confirm: str, field: str = "password") -> 
     """A new password checked for length and matched against its confirmation."""
     password = password or ""
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"Choose a password of at least {MIN_PASSWORD} characters.", field)
+        raise AccountError(gettext("Choose a password of at least %(limit)s characters.", limit=MIN_PASSWORD), field)
     if len(password) > MAX_PASSWORD:
-        raise AccountError(f"Use a password of {MAX_PASSWORD} characters or fewer.", field)
+        raise AccountError(gettext("Use a password of %(limit)s characters or fewer.", limit=MAX_PASSWORD), field)
     if password != (confirm or ""):
-        raise AccountError("The two passwords are not the same.", "confirm")
+        raise AccountError(gettext("The two passwords are not the same."), "confirm")
     return password
 
 
@@ -127,7 +128,7 @@ def check_email(email: str) -> str:
     try:
         return normalise_email(email)
     except UserError as exc:
-        raise AccountError(str(exc), "email") from None
+        raise AccountError(gettext(str(exc)), "email") from None  # (consult/users.py marks it)
 
 
 # ---------------------------------------------------------------------------- tokens
@@ -177,5 +178,5 @@ def live_user(session: DbSession, user_id: int) -> User:
     """The account with this id, or AccountError when it does not exist or was deleted."""
     user = session.get(User, user_id)
     if user is None or user.deleted_at:
-        raise AccountError("This account no longer exists.")
+        raise AccountError(gettext("This account no longer exists."))
     return user

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from consult.accounts.service.common import AccountError, live_user
 from consult.accounts.service.sessions import end_sessions_of
+from consult.i18n import gettext
 from consult.models import User, utcnow
 from moderation.db import DbSession
 from moderation.service import MAX_NOTE, audit
@@ -32,12 +33,12 @@ def deactivate(session: DbSession, actor_id: int, user_id: int, reason: str = ""
     """Stop an account signing in and end its sessions; its comments stay (audited)."""
     user = live_user(session, user_id)
     if user.id == actor_id:
-        raise AccountError("You cannot deactivate your own account. Ask another admin to do it.")
+        raise AccountError(gettext("You cannot deactivate your own account. Ask another admin to do it."))
     if user.deactivated_at is not None:
-        raise AccountError(f"{user.display_name}\u2019s account is already deactivated.")
+        raise AccountError(gettext("%(name)s\u2019s account is already deactivated.", name=user.display_name))
     reason = " ".join((reason or "").split())
     if len(reason) > MAX_NOTE:
-        raise AccountError(f"Keep the reason to {MAX_NOTE:,} characters.", "reason")
+        raise AccountError(gettext("Keep the reason to %(limit)s characters.", limit=f"{MAX_NOTE:,}"), "reason")
     user.deactivated_at = now or utcnow()
     end_sessions_of(session, user.id)
     # Sessions also carry the version (User.get_id): bumping it ends them even without records.
@@ -50,7 +51,7 @@ def reactivate(session: DbSession, actor_id: int, user_id: int) -> User:
     """Let a deactivated account sign in again, with its own password (audited)."""
     user = live_user(session, user_id)
     if user.deactivated_at is None:
-        raise AccountError(f"{user.display_name}\u2019s account is active already.")
+        raise AccountError(gettext("%(name)s\u2019s account is active already.", name=user.display_name))
     user.deactivated_at = None
     audit(session, "reactivated", "user", user.id, actor_id=actor_id)
     return user

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from consult.accounts.models import LoginAttempt
 from consult.accounts.service.common import FORMER_PARTICIPANT, MAX_PASSWORD, AccountError, live_user
 from consult.accounts.service.sessions import end_sessions_of
+from consult.i18n import gettext
 from consult.models import Role, User, utcnow
 from consult.passwords import verify_password
 from moderation.db import DbSession
@@ -23,7 +24,7 @@ def delete_account(session: DbSession, user_id: int, password: str,
     """Anonymise an account: the row stays so published comments keep their author."""
     user = live_user(session, user_id)
     if not verify_password(user.password_hash, (password or "")[:MAX_PASSWORD]):
-        raise AccountError("Your password is not right.", "password")
+        raise AccountError(gettext("Your password is not right."), "password")
     anonymise(user, now)
     return user
 

@@ -13,6 +13,7 @@ from consult.accounts.service.common import (
     live_user,
 )
 from consult.accounts.service.new_password import choose_password_from_link, link_token, user_for_link
+from consult.i18n import gettext
 from consult.models import User, utcnow
 from consult.users import find_by_email
 from moderation.db import DbSession
@@ -53,8 +54,8 @@ def pending_invitation(session: DbSession, user_id: int) -> User:
     """An invited account whose owner has not chosen a password yet (to send the mail again)."""
     user = live_user(session, user_id)
     if not is_invited(user) or user.deactivated_at is not None:
-        raise AccountError("This person has already chosen a password, or the account is "
-                           "deactivated: there is no invitation to send.")
+        raise AccountError(gettext("This person has already chosen a password, or the account is "
+                                   "deactivated: there is no invitation to send."))
     return user
 
 

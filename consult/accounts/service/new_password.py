@@ -19,6 +19,7 @@ from consult.accounts.service.common import (
     stamp,
 )
 from consult.accounts.service.sessions import end_sessions_of
+from consult.i18n import gettext
 from consult.models import User, utcnow
 from consult.passwords import hash_password, verify_password
 from consult.users import find_by_email
@@ -70,7 +71,7 @@ def change_password(session: DbSession, user_id: int, current: str, new: str, co
     """Change a password after checking the current one; every session but `keep_session` ends."""
     user = live_user(session, user_id)
     if not verify_password(user.password_hash, (current or "")[:MAX_PASSWORD]):
-        raise AccountError("Your current password is not right.", "current_password")
+        raise AccountError(gettext("Your current password is not right."), "current_password")
     new = check_new_password(new, confirm)
     _set_password(user, new)
     end_sessions_of(session, user.id, keep=keep_session)

@@ -20,6 +20,7 @@ from consult.accounts.service.common import (
     read_token,
     stamp,
 )
+from consult.i18n import N_, gettext
 from consult.models import User, utcnow
 from consult.passwords import hash_password, needs_rehash, verify_password
 from consult.users import find_by_email
@@ -42,7 +43,7 @@ MAIL_WINDOW = timedelta(hours=1)
 MAX_MAILS_PER_EMAIL = 3
 MAX_MAILS_PER_IP = 10
 
-WRONG_CREDENTIALS = "Email or password is not right."
+WRONG_CREDENTIALS = N_("Email or password is not right.")
 
 
 def _retry_at(session: DbSession, model, limit: int, since: datetime, window: timedelta,
@@ -169,7 +170,7 @@ def authenticate(session: DbSession, email: str, password: str, ip: str,
     if not verified or user is None:
         session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - 4 * LOGIN_WINDOW))
         session.add(LoginAttempt(email=key, ip=ip, created_at=now))
-        raise AccountError(WRONG_CREDENTIALS, "email")
+        raise AccountError(gettext(WRONG_CREDENTIALS), "email")
     # Only this source's failures: someone else's guesses from elsewhere still count.
     session.execute(delete(LoginAttempt).where(LoginAttempt.email == key, LoginAttempt.ip == ip))
     if needs_rehash(user.password_hash):
