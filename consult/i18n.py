@@ -74,6 +74,12 @@ def select_language() -> str:
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
 
 
+def unknown_language() -> str | None:
+    """The ``lang`` the URL asked for when the site does not offer it (shown with a notice), else None."""
+    asked = request.args.get("lang")
+    return asked[:20] if asked and asked not in LANGUAGES else None
+
+
 def current_language() -> str:
     """The two-letter code of the language this request is read in ("en" outside a request)."""
     locale = get_locale()
@@ -235,4 +241,4 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages() -> dict:
         return {"current_language": current_language, "language_links": language_links,
-                "language_url": language_url}
+                "language_url": language_url, "unknown_language": unknown_language}
