@@ -7,10 +7,11 @@ keeps its anchor and number in every language, so its comments are the same.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from consult.extensions import db
 from consult.i18n import current_language, lazy_gettext
@@ -36,7 +37,26 @@ class Shown:
     beside: list[tuple[str, str]] = field(default_factory=list)  # (language, html)
 
     def __getattr__(self, name: str):
-        return getattr(self.paragraph, name)
+        return getattr(self.__dict__["paragraph"], name)
+
+
+T = TypeVar("T")
+
+
+def _once_per_request(key: tuple, compute: Callable[[], T]) -> T:
+    """A value computed once per request (a page asks for a consultation's languages in its
+    header, its document and its scope); outside a request, every time."""
+    if not has_request_context():
+        return compute()
+    memo = request.environ.setdefault("consult.languages", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _languages(consultation_id: int) -> list[str]:
+    return _once_per_request(("languages", consultation_id),
+                             lambda: service.languages_of(db.session, consultation_id))
 
 
 @dataclass
@@ -57,7 +77,11 @@ class Reading:
 def reading(version: DocumentVersion, language: str | None = None) -> Reading:
     """The language to show a version in for this reader (theirs if the version has it)."""
     language = language or current_language()
-    main = service.languages_of(db.session, version.consultation_id)[0]
+    return _once_per_request(("reading", version.id, language), lambda: _reading(version, language))
+
+
+def _reading(version: DocumentVersion, language: str) -> Reading:
+    main = _languages(version.consultation_id)[0]
     available = [main, *service.version_languages(db.session, version.id)]
     shown = language if language in available else main
     title = version.title if shown == main else service.version_title(db.session, version, shown)
@@ -91,12 +115,12 @@ def shown_paragraph(paragraph: Paragraph) -> Shown:
 
 def consultation_languages(consultation: Consultation) -> list[str]:
     """The consultation's languages, the main text's first."""
-    return service.languages_of(db.session, consultation.id)
+    return _languages(consultation.id)
 
 
 def main_lang(consultation: Consultation) -> str:
     """The language of the consultation's own texts (title, scope, main document)."""
-    return service.languages_of(db.session, consultation.id)[0]
+    return _languages(consultation.id)[0]
 
 
 def init_app(app: Flask) -> None:
