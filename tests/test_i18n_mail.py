@@ -165,3 +165,20 @@ def test_a_new_version_is_announced_to_each_participant_in_their_language(
     subject, body = _mail_to(smtp_server, "bob@example.org")
     assert subject == "Version 2 of “Parking Policy” is published"
     assert "See every change, paragraph by paragraph:" in body and "Mae'r adran" not in body
+
+
+def test_account_mail_is_in_the_language_of_the_form_or_of_the_owner(app, smtp_server, make_user):
+    client = app.test_client()
+    client.post("/register?lang=cy", data={"email": "sian@example.org", "display_name": "Siân",
+                                           "password": "a long enough password",
+                                           "confirm": "a long enough password"})
+    subject, body = _mail_to(smtp_server, "sian@example.org")
+    assert subject == "Cadarnhewch eich cyfeiriad e-bost ar gyfer Consult"
+    assert body.startswith("Helo Siân,\n\nI orffen creu eich cyfrif Consult, agorwch y ddolen hon:\n\n")
+    assert "Mae'r ddolen yn gweithio am 3 diwrnod." in body and "Hello" not in body
+
+    _speaking(app, make_user, {"Ann": "cy"})  # a Welsh user asks for a reset from an English page
+    client.post("/reset?lang=en", data={"email": "ann@example.org"})
+    subject, body = _mail_to(smtp_server, "ann@example.org")
+    assert subject == "Dewiswch gyfrinair newydd ar gyfer Consult"
+    assert "Gofynnodd rhywun am ailosod cyfrinair eich cyfrif Consult." in body

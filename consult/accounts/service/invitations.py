@@ -13,7 +13,7 @@ from consult.accounts.service.common import (
     live_user,
 )
 from consult.accounts.service.new_password import choose_password_from_link, link_token, user_for_link
-from consult.i18n import gettext
+from consult.i18n import N_, gettext, ngettext, written_in
 from consult.models import User, utcnow
 from consult.users import find_by_email
 from moderation.db import DbSession
@@ -90,13 +90,26 @@ def accept_invitation(session: DbSession, secret_key: str, token: str, new: str,
 def invitation_message(site_name: str, user: User, inviter: str, link: str) -> tuple[str, str]:
     """Subject and body of the invitation mail."""
     days = INVITATION_MAX_AGE.days
-    return (
-        f"You have been invited to {site_name}",
-        f"Hello {user.display_name},\n\n"
-        f"{inviter} has created a {site_name} account for you, with the role of {user.role}. "
-        f"To choose your password and sign in, open this link:\n\n{link}\n\n"
-        f"The link works once, for {days} days. If it has expired, ask {inviter} to send "
-        "the invitation again.\n\n"
-        "If you were not expecting this, ignore this email: nobody can use the account "
-        "until a password is chosen with this link.\n",
-    )
+    # In the invited person's language: they have chosen none yet, so English (not the admin's).
+    with written_in(user.language):
+        return (
+            gettext("You have been invited to %(site)s", site=site_name),
+            gettext("Hello %(name)s,", name=user.display_name) + "\n\n"
+            + gettext(_INVITED_AS.get(user.role, _INVITED_AS["citizen"]), inviter=inviter, site=site_name)
+            + " " + gettext("To choose your password and sign in, open this link:") + f"\n\n{link}\n\n"
+            + ngettext("The link works once, for %(num)s day. If it has expired, ask %(inviter)s to send the "
+                       "invitation again.",
+                       "The link works once, for %(num)s days. If it has expired, ask %(inviter)s to send the "
+                       "invitation again.", days, inviter=inviter) + "\n\n"
+            + gettext("If you were not expecting this, ignore this email: nobody can use the account until a "
+                      "password is chosen with this link.") + "\n",
+        )
+
+
+# "... with the role of moderator", one sentence for each role (Welsh mutates the role).
+_INVITED_AS = {
+    "citizen": N_("%(inviter)s has created a %(site)s account for you, with the role of citizen."),
+    "moderator": N_("%(inviter)s has created a %(site)s account for you, with the role of moderator."),
+    "official": N_("%(inviter)s has created a %(site)s account for you, with the role of official."),
+    "admin": N_("%(inviter)s has created a %(site)s account for you, with the role of admin."),
+}

@@ -19,7 +19,7 @@ from consult.accounts.service.common import (
     stamp,
 )
 from consult.accounts.service.sessions import end_sessions_of
-from consult.i18n import gettext
+from consult.i18n import current_language, gettext, ngettext, written_in
 from consult.models import User, utcnow
 from consult.passwords import hash_password, verify_password
 from consult.users import find_by_email
@@ -110,23 +110,26 @@ def user_for_reset_request(session: DbSession, email: str) -> User | None:
 def reset_message(site_name: str, user: User, link: str) -> tuple[str, str]:
     """Subject and body of the password-reset email."""
     minutes = int(RESET_MAX_AGE.total_seconds() // 60)
-    return (
-        f"Choose a new password for {site_name}",
-        f"Hello {user.display_name},\n\n"
-        f"Someone asked to reset the password of your {site_name} account. To choose a new "
-        f"password, open this link:\n\n{link}\n\n"
-        f"The link works once, for {minutes} minutes.\n\n"
-        "If you did not ask, ignore this email: your password has not changed.\n",
-    )
+    with written_in(user.language or current_language()):  # the owner's, else the form's
+        return (
+            gettext("Choose a new password for %(site)s", site=site_name),
+            gettext("Hello %(name)s,", name=user.display_name) + "\n\n"
+            + gettext("Someone asked to reset the password of your %(site)s account. To choose a new password, "
+                      "open this link:", site=site_name) + f"\n\n{link}\n\n"
+            + ngettext("The link works once, for %(num)s minute.", "The link works once, for %(num)s minutes.",
+                       minutes) + "\n\n"
+            + gettext("If you did not ask, ignore this email: your password has not changed.") + "\n",
+        )
 
 
 def password_changed_message(site_name: str, user: User) -> tuple[str, str]:
     """Subject and body telling the owner that their password was changed."""
-    return (
-        f"Your {site_name} password was changed",
-        f"Hello {user.display_name},\n\n"
-        f"The password of your {site_name} account was just changed, and every other "
-        "browser signed in to it was signed out.\n\n"
-        "If you did not do this, choose a new password straight away with the \"Forgotten "
-        "your password?\" link on the sign-in page.\n",
-    )
+    with written_in(user.language or current_language()):
+        return (
+            gettext("Your %(site)s password was changed", site=site_name),
+            gettext("Hello %(name)s,", name=user.display_name) + "\n\n"
+            + gettext("The password of your %(site)s account was just changed, and every other browser signed "
+                      "in to it was signed out.", site=site_name) + "\n\n"
+            + gettext("If you did not do this, choose a new password straight away with the \"Forgotten your "
+                      "password?\" link on the sign-in page.") + "\n",
+        )

@@ -17,6 +17,7 @@ from consult.accounts.service.common import (
     read_token,
     stamp,
 )
+from consult.i18n import current_language, gettext, ngettext, written_in
 from consult.models import Role, User, utcnow
 from consult.passwords import hash_password
 from consult.users import find_by_email, normalise_email
@@ -130,26 +131,34 @@ def is_confirmed(user) -> bool:
 
 
 def confirmation_message(site_name: str, user: User, link: str) -> tuple[str, str]:
-    """Subject and body of the email asking a new user to confirm their address."""
-    return (
-        f"Confirm your email address for {site_name}",
-        f"Hello {user.display_name},\n\n"
-        f"To finish creating your {site_name} account, open this link:\n\n{link}\n\n"
-        f"The link works for {CONFIRM_MAX_AGE.days} days. Once your address is confirmed you "
-        "can comment on consultations.\n\n"
-        "If you did not create an account, ignore this email: nothing will happen.\n",
-    )
+    """Subject and body of the email asking a new user to confirm their address (in the language
+    they registered in)."""
+    with written_in(user.language or current_language()):
+        return (
+            gettext("Confirm your email address for %(site)s", site=site_name),
+            gettext("Hello %(name)s,", name=user.display_name) + "\n\n"
+            + gettext("To finish creating your %(site)s account, open this link:", site=site_name)
+            + f"\n\n{link}\n\n"
+            + ngettext("The link works for %(num)s day. Once your address is confirmed you can comment on "
+                       "consultations.",
+                       "The link works for %(num)s days. Once your address is confirmed you can comment on "
+                       "consultations.", CONFIRM_MAX_AGE.days) + "\n\n"
+            + gettext("If you did not create an account, ignore this email: nothing will happen.") + "\n",
+        )
 
 
 def already_registered_message(site_name: str, user: User, login_link: str,
                                reset_link: str) -> tuple[str, str]:
-    """Subject and body sent when someone registers with an address that has an account."""
-    return (
-        f"You already have a {site_name} account",
-        f"Hello {user.display_name},\n\n"
-        f"Someone, probably you, tried to create a {site_name} account with this email "
-        "address. You already have one.\n\n"
-        f"Sign in here: {login_link}\n\n"
-        f"If you have forgotten your password, choose a new one here: {reset_link}\n\n"
-        "If it was not you, ignore this email: your account has not changed.\n",
-    )
+    """Subject and body sent when someone registers with an address that has an account (in the
+    owner's stored language, else the one the form was read in)."""
+    with written_in(user.language or current_language()):
+        return (
+            gettext("You already have a %(site)s account", site=site_name),
+            gettext("Hello %(name)s,", name=user.display_name) + "\n\n"
+            + gettext("Someone, probably you, tried to create a %(site)s account with this email address. "
+                      "You already have one.", site=site_name) + "\n\n"
+            + gettext("Sign in here: %(link)s", link=login_link) + "\n\n"
+            + gettext("If you have forgotten your password, choose a new one here: %(link)s", link=reset_link)
+            + "\n\n"
+            + gettext("If it was not you, ignore this email: your account has not changed.") + "\n",
+        )
