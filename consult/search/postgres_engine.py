@@ -8,14 +8,14 @@ it would double the text on disk and need a column SQLite cannot have; the price
 the vector again for the matches that are ranked, at most MAX_RANKED, and the page shown.)
 
 What is searchable is decided in the query, by the same rules as the Whoosh index's documents
-(records.py): published consultations and their current version's paragraphs, published
-comments, published responses and their themes. The query syntax is query.py's, translated here
-into a tsquery from bound parameters only (plainto_tsquery, phraseto_tsquery, and to_tsquery on
-lexemes reduced to letters and digits): user text is never part of the SQL, nor of tsquery
-syntax. Highlights come from ts_headline over the HTML-escaped text, so the only markup in a
-highlight is its <mark>s. Ranking (ts_rank_cd) and counting follow the Whoosh engine: at most
-MAX_RANKED matches are ranked, in table order, and past that the total is estimated from how
-far through the table they reached.
+(records.py): published consultations and their current version's paragraphs (in the main text
+and in each other language's text), published comments, published responses and their themes.
+The query syntax is query.py's, translated here into a tsquery from bound parameters only
+(plainto_tsquery, phraseto_tsquery, and to_tsquery on lexemes reduced to letters and digits):
+user text is never part of the SQL, nor of tsquery syntax. Highlights come from ts_headline over
+the HTML-escaped text, so the only markup in a highlight is its <mark>s. Ranking (ts_rank_cd)
+and counting follow the Whoosh engine: at most MAX_RANKED matches are ranked, in table order,
+and past that the total is estimated from how far through the table they reached.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
     cast,
     event,
     func,
@@ -47,6 +48,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeDecorator
 
 from consult.database import unprepared
+from consult.languages.models import ParagraphText
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, Response, Theme
 from moderation.db import Base, DbSession
 
@@ -124,19 +126,37 @@ for _statement in (TRIGGER_FUNCTION, TRIGGER):
     event.listen(COMMENT_VECTORS, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
 
 PARAGRAPH_TEXT = Paragraph.__table__.c.text
+# A paragraph's text in another language (paragraph_texts) is indexed with its language's
+# configuration, as a comment is (COMMENT_CONFIG_SQL): English stemming for English, words as
+# written for any other language. The choice is made per row, by an immutable function of the
+# row's language and text that the index is over (an index expression must be immutable, which a
+# cast of text to regconfig is not; and a function call reads back as written, so alembic sees
+# the model's index and the migration's as one). The migration b7f2d4e6a8c1 makes the same.
+TRANSLATION_FUNCTION = """CREATE OR REPLACE FUNCTION paragraph_text_vector(language varchar, body text)
+RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT to_tsvector(CASE WHEN split_part(language, '-', 1) = 'en' THEN 'english'::regconfig
+                            ELSE 'simple'::regconfig END, body)
+$$"""
+_TRANSLATED = ParagraphText.__table__.c
+TRANSLATION_TEXT = _TRANSLATED.text
+TRANSLATION_CONFIG: Any = case(
+    (func.split_part(_TRANSLATED.language, literal_column("'-'"), literal_column("1")) == literal_column("'en'"),
+     CONFIG), else_=SIMPLE)
+event.listen(ParagraphText.__table__, "before_create", DDL(TRANSLATION_FUNCTION).execute_if(dialect="postgresql"))
 CONSULTATION_TEXT = _joined(Consultation.__table__.c.summary, Consultation.__table__.c.scope_about)
 THEME_TEXT = _joined(Theme.__table__.c.title, Theme.__table__.c.said, Theme.__table__.c.reasons)
 VECTORS = {
     "paragraphs": _vector(PARAGRAPH_TEXT),
     "consultations": _titled(Consultation.__table__.c.title, CONSULTATION_TEXT),
     "themes": _titled(Theme.__table__.c.title, THEME_TEXT),
+    "paragraph_texts": func.paragraph_text_vector(_TRANSLATED.language, TRANSLATION_TEXT),
 }
 # On PostgreSQL only (`ddl_if`): SQLite has no tsvector, and the Whoosh engine needs none.
 INDEXES = {
     name: Index(f"ix_{name}_search", vector, postgresql_using="gin").ddl_if(dialect="postgresql")
     for name, vector in VECTORS.items()
 }
-for _model, _index in zip((Paragraph, Consultation, Theme), INDEXES.values(), strict=True):
+for _model, _index in zip((Paragraph, Consultation, Theme, ParagraphText), INDEXES.values(), strict=True):
     table: Table = _model.__table__  # type: ignore[assignment]
     table.append_constraint(_index)
 
@@ -248,6 +268,13 @@ def _samples(q, kinds, slugs, bounds, q_comments=None) -> list[tuple[str, Any]]:
                       .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
                       .join(Consultation, Consultation.id == DocumentVersion.consultation_id)
                       .where(published, current, *scope, *_within(DocumentVersion.created_at, bounds))))
+        # The same paragraphs in the version's other languages, matched by either reading of the
+        # query (their vectors are 'simple' unless English), as comments are.
+        parts.append(("translation", _part("translation", ParagraphText.id, VECTORS["paragraph_texts"], q_comments)
+                      .join(Paragraph, Paragraph.id == ParagraphText.paragraph_id)
+                      .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+                      .join(Consultation, Consultation.id == DocumentVersion.consultation_id)
+                      .where(published, current, *scope, *_within(DocumentVersion.created_at, bounds))))
     if not kinds or "comment" in kinds:
         # A semi-join on the consultation keeps the comments in table order (see `_total`).
         visible = select(Consultation.id).where(published, *scope)
@@ -261,7 +288,7 @@ def _samples(q, kinds, slugs, bounds, q_comments=None) -> list[tuple[str, Any]]:
 
 # The key each source is sampled by, for how far through the source a sample got.
 KEYS = {"consultation": Consultation.id, "response": Response.consultation_id, "theme": Theme.id,
-        "paragraph": Paragraph.id, "comment": COMMENT_VECTORS.c.comment_id}
+        "paragraph": Paragraph.id, "translation": ParagraphText.id, "comment": COMMENT_VECTORS.c.comment_id}
 
 
 def _sample(session: DbSession, parts: list[tuple[str, Any]]) -> list:
@@ -343,6 +370,16 @@ def _details(session: DbSession, src: str, keys: list[int], q) -> dict[int, Hit]
             .join(Consultation, Consultation.id == DocumentVersion.consultation_id).where(Paragraph.id.in_(keys)))
         return {r[0]: Hit("paragraph", r[6], r[7], "", r[2], r[3], r[5], None, r[4], _marked(r[8], r[1]))
                 for r in rows}
+    if src == "translation":
+        rows = session.execute(
+            select(ParagraphText.id, ParagraphText.text, Paragraph.number, Paragraph.anchor,
+                   DocumentVersion.created_at, DocumentVersion.number, Consultation.slug, Consultation.title,
+                   _headline(ParagraphText.text, q, TRANSLATION_CONFIG), ParagraphText.language)
+            .join(Paragraph, Paragraph.id == ParagraphText.paragraph_id)
+            .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+            .join(Consultation, Consultation.id == DocumentVersion.consultation_id).where(ParagraphText.id.in_(keys)))
+        return {r[0]: Hit("paragraph", r[6], r[7], "", r[2], r[3], r[5], None, r[4], _marked(r[8], r[1]), r[9])
+                for r in rows}
     if src == "consultation":
         body = _joined(Consultation.summary, Consultation.scope_about)
         rows = session.execute(select(Consultation.id, Consultation.summary, Consultation.scope_about,
@@ -396,7 +433,7 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
     found: dict[tuple[str, int], Hit] = {}
     for src in dict.fromkeys(row[0] for row in shown):
         keys = [row[1] for row in shown if row[0] == src]
-        matched = _details(session, src, keys, q_comments if src == "comment" else q)
+        matched = _details(session, src, keys, q_comments if src in ("comment", "translation") else q)
         found.update({(src, key): hit for key, hit in matched.items()})
     hits = [found[(row[0], row[1])] for row in shown if (row[0], row[1]) in found]
     pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen

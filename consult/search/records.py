@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
+from consult.languages.models import ParagraphText, VersionText
 from consult.models import (
     Comment,
     CommentStatus,
@@ -64,12 +65,31 @@ def without_change_log(engine) -> None:
 
 
 def _after_flush(session: DbSession, _context) -> None:
-    rows = {}
+    rows: dict[tuple[str, int], bool] = {}
+    # A version's text in another language (and each of its paragraphs' texts) changes what its
+    # consultation's documents hold: found through the version or paragraph it belongs to.
+    versions: set[int] = set()
+    paragraphs: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
-        change = _changes_for(obj)
-        if change and change[1] is not None:
+        if isinstance(obj, VersionText) and obj.version_id is not None:
+            versions.add(obj.version_id)
+        elif isinstance(obj, ParagraphText) and obj.paragraph_id is not None:
+            paragraphs.add(obj.paragraph_id)
+        elif (change := _changes_for(obj)) and change[1] is not None:
             rows[change] = True
-    if rows and (connection := session.connection()).engine not in _UNLOGGED:
+    if not (rows or versions or paragraphs) or (connection := session.connection()).engine in _UNLOGGED:
+        return
+    found: list[int] = []
+    if versions:
+        found += connection.scalars(select(DocumentVersion.consultation_id)
+                                    .where(DocumentVersion.id.in_(versions)).distinct()).all()
+    if paragraphs:
+        found += connection.scalars(select(DocumentVersion.consultation_id)
+                                    .join(Paragraph, Paragraph.version_id == DocumentVersion.id)
+                                    .where(Paragraph.id.in_(paragraphs)).distinct()).all()
+    for consultation_id in found:
+        rows[("consultation", consultation_id)] = True
+    if rows:
         connection.execute(
             insert(SearchChange),
             [{"kind": kind, "object_id": object_id} for kind, object_id in rows])
@@ -124,7 +144,8 @@ def comment_fields(comment_id: int, body: str, number: str | None, anchor: str |
 
 
 def consultation_documents(session: DbSession, consultation_id: int) -> list[dict[str, Any]]:
-    """A published consultation's own document and its current paragraphs (none if unpublished)."""
+    """A published consultation's own document and its current paragraphs, in the main text and
+    in each other language the current version has a text in (none if unpublished)."""
     consultation = session.get(Consultation, consultation_id)
     if consultation is None or consultation.published_at is None:
         return []
@@ -142,6 +163,17 @@ def consultation_documents(session: DbSession, consultation_id: int) -> list[dic
             key=f"paragraph:{consultation.id}:{p.anchor}", kind="paragraph", text=p.text,
             number=p.number, anchor=p.anchor, version=version.number, date=version.created_at,
             day=day(version.created_at), **common))
+    translated = session.execute(
+        select(ParagraphText.language, ParagraphText.text, Paragraph.number, Paragraph.anchor)
+        .join(Paragraph, Paragraph.id == ParagraphText.paragraph_id)
+        .where(Paragraph.version_id == version.id).order_by(ParagraphText.language, Paragraph.position))
+    for language, text, number, anchor in translated:
+        # Keyed by language too; found by the same anchor, its words indexed as its language's
+        # (whoosh_engine._document, `stemmed_in_english`), shown with its lang.
+        documents.append(dict(
+            key=f"paragraph:{consultation.id}:{anchor}:{language}", kind="paragraph", text=text,
+            number=number, anchor=anchor, version=version.number, date=version.created_at,
+            day=day(version.created_at), language=language, **common))
     return documents
 
 
@@ -278,7 +310,9 @@ class Hit:
     item_id: int | None
     date: datetime | None
     highlight: str
-    language: str | None = None  # a comment's, for lang= on its text (None: not known, or not a comment)
+    # A comment's or a translated paragraph's, for lang= on its text (None: not known, or the
+    # main text).
+    language: str | None = None
 
     @property
     def label(self) -> str:

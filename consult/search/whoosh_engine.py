@@ -60,7 +60,8 @@ SCHEMA = Schema(
     # The same words with their positions, read only by phrase queries ("waiting list"): see
     # `_document` (which fills it) and `_phrases_by_position` (which points phrases at it).
     phrases=TEXT(analyzer=ANALYZER),
-    # A comment not in English: its text, and its words with positions (see `_document`).
+    # A comment or translated paragraph not in English: its text, and its words with positions
+    # (see `_document`).
     plain=TEXT(stored=True, analyzer=PLAIN_ANALYZER, phrase=False),
     plain_phrases=TEXT(analyzer=PLAIN_ANALYZER),
     language=STORED,
@@ -73,8 +74,9 @@ SCHEMA = Schema(
     # document, where a DATETIME field indexes eight.
     day=NUMERIC(int, bits=32, shift_step=0),
 )
-# Bump when SCHEMA or ANALYZER changes: the writer then rebuilds an index made by older code.
-SCHEMA_VERSION = "5"
+# Bump when SCHEMA or ANALYZER changes, or what is indexed: the writer then rebuilds an index made
+# by older code (6: the translated paragraphs of a consultation's current version).
+SCHEMA_VERSION = "6"
 POSITION_FILE = "applied-change-id"
 SCHEMA_FILE = "schema-version"
 # A search ranks at most this many matching documents (see _RankFirst).
@@ -133,9 +135,10 @@ def _set_position(index_dir: str, value: int) -> None:
 
 def _document(**fields) -> dict:
     """A document's fields as given, with its text also indexed with positions for phrases; the
-    text of a comment not in English goes to the fields indexed word for word instead."""
+    text of a comment or a translated paragraph not in English goes to the fields indexed word
+    for word instead (documents without a language are the main text: English stemming)."""
     if "text" in fields:
-        if fields.get("kind") == "comment" and not records.stemmed_in_english(fields.get("language")):
+        if not records.stemmed_in_english(fields.get("language")):
             fields["plain"] = fields["plain_phrases"] = fields.pop("text")
         else:
             fields["phrases"] = fields["text"]
