@@ -284,3 +284,21 @@ def test_the_accounts_refusals_are_in_welsh_on_welsh_forms(app, client, make_use
     assert "Nid yw'r e-bost na'r cyfrinair yn gywir." in wrong and english_in(wrong) == []
     english = client.post("/login?lang=en", data={"email": "ann@example.org", "password": "wrong"})
     assert "Email or password is not right." in html.unescape(english.get_data(as_text=True))
+
+
+def test_the_response_services_refusals_are_in_welsh(app, auth, make_consultation, make_comment):
+    from consult.responses import service as responses
+
+    made = make_consultation("parking")
+    olive = auth.user_id("official")
+    for language, expected in (("cy", "Mae angen rhoi hwn: Teitl y thema."),
+                               ("en", "The theme's title is required.")):
+        with app.test_request_context(f"/?lang={language}"):
+            consultation = db.session.get(Consultation, made.id)
+            refused = None
+            try:
+                responses.create_theme(db.session, consultation, "  ", olive)
+            except responses.ResponseError as exc:
+                refused = exc
+            assert refused is not None and refused.message == expected
+            db.session.rollback()

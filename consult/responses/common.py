@@ -6,6 +6,7 @@ from typing import Literal, overload
 
 from sqlalchemy import bindparam, select
 
+from consult.i18n import N_, gettext
 from consult.models import (
     CommentStatus,
     Consultation,
@@ -27,13 +28,21 @@ class ResponseError(ValueError):
         self.details = list(details)
 
 
+# The fields clean_text names, in the reader's language.
+_LABELS = {label: label for label in (
+    N_("The theme's title"), N_("What people said"), N_("Key words"), N_("The department's reasons"),
+    N_("The note"), N_("The summary"), N_("The next steps"), N_("The correction"))}
+
+
 def clean_text(value: str | None, label: str, limit: int = MAX_TEXT, required: bool = False) -> str:
     """The text stripped; refused when required and empty, or longer than the limit."""
     text = (value or "").strip()
+    named = gettext(_LABELS[label]) if label in _LABELS else label
     if required and not text:
-        raise ResponseError(f"{label} is required.")
+        raise ResponseError(gettext("%(label)s is required.", label=named))
     if len(text) > limit:
-        raise ResponseError(f"{label} is limited to {limit:,} characters.")
+        raise ResponseError(gettext("%(label)s is limited to %(limit)s characters.", label=named,
+                                    limit=f"{limit:,}"))
     return text
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from consult.i18n import gettext
 from consult.models import (
     Comment,
     CommentConsidered,
@@ -34,14 +35,14 @@ def mark_considered(session: DbSession, consultation: Consultation, comment_id: 
     # No reason chosen is "another reason": the note must then say what it is.
     reason = (reason or "").strip() or "other"
     if reason not in CONSIDERED_REASONS:
-        raise ResponseError("Choose a reason from the list.")
+        raise ResponseError(gettext("Choose a reason from the list."))
     note = clean_text(note, "The note", 2000)
     if reason == "other" and not note:
-        raise ResponseError("Say why the comment fits no theme: choose a reason from the list, "
-                            "or write one in the note.")
+        raise ResponseError(gettext("Say why the comment fits no theme: choose a reason from the list, "
+                                    "or write one in the note."))
     comment = session.get(Comment, comment_id)
     if comment is None or comment.consultation_id != consultation.id or comment.status != PUBLISHED:
-        raise ResponseError("That is not a published comment of this consultation.", status=404)
+        raise ResponseError(gettext("That is not a published comment of this consultation."), status=404)
     record = session.scalar(select(CommentConsidered).where(CommentConsidered.comment_id == comment_id))
     if record is None:
         record = CommentConsidered(comment_id=comment_id, reason=reason, note=note, by=actor_id)

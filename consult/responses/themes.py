@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import joinedload
 
 from consult.consultations.service import current_version
+from consult.i18n import gettext
 from consult.models import (
     THEME_OUTCOMES,
     Comment,
@@ -38,24 +39,24 @@ def themes_of(session: DbSession, consultation: Consultation) -> list[Theme]:
 
 def _ensure_open_for_analysis(session: DbSession, consultation: Consultation) -> None:
     if is_published(session, consultation):
-        raise ResponseError("The response is published: themes can no longer change. Publish a "
-                            "dated correction instead.", status=409)
+        raise ResponseError(gettext("The response is published: themes can no longer change. Publish a "
+                                    "dated correction instead."), status=409)
 
 
 def ensure_counts_open(session: DbSession, consultation: Consultation) -> None:
     """Refuse once the response is published: no comment may then be counted differently."""
     # Counts are frozen once the response is published: what it says must stay true.
     if is_published(session, consultation):
-        raise ResponseError("The response is published: comments can no longer be counted "
-                            "differently. Publish a dated correction instead.", status=409)
+        raise ResponseError(gettext("The response is published: comments can no longer be counted "
+                                    "differently. Publish a dated correction instead."), status=409)
 
 
 def _refuse_merged(*themes: Theme) -> None:
     # A merged theme is retired: comments counted under it would vanish from the response.
     for theme in themes:
         if theme.merged_into_id is not None:
-            raise ResponseError(f"“{theme.title}” was merged into another theme: use that "
-                                "theme instead.", status=409)
+            raise ResponseError(gettext("“%(title)s” was merged into another theme: use that theme instead.",
+                                        title=theme.title), status=409)
 
 
 def title_key(title: str) -> str:
@@ -69,8 +70,9 @@ def _refuse_duplicate_title(session: DbSession, consultation: Consultation, titl
     key = title_key(title)
     for other in themes_of(session, consultation):
         if other.id != theme_id and title_key(other.title) == key:
-            raise ResponseError(f"There is already a theme called “{other.title}”: choose another "
-                                "title, or count the comments under that theme (or merge the two).")
+            raise ResponseError(gettext("There is already a theme called “%(title)s”: choose another title, or "
+                                        "count the comments under that theme (or merge the two).",
+                                        title=other.title))
 
 
 def create_theme(session: DbSession, consultation: Consultation, title: str, actor_id: int,
@@ -92,7 +94,7 @@ def get_theme(session: DbSession, consultation: Consultation, theme_id: int) -> 
     """A theme of this consultation, or a 404-style error."""
     theme = session.get(Theme, theme_id)
     if theme is None or theme.consultation_id != consultation.id:
-        raise ResponseError("There is no such theme in this consultation.", status=404)
+        raise ResponseError(gettext("There is no such theme in this consultation."), status=404)
     return theme
 
 
@@ -110,12 +112,12 @@ def update_theme(session: DbSession, theme: Theme, *, expected_revision: int, ac
     won = cast("CursorResult[Any]", bumped).rowcount  # an UPDATE's result is a CursorResult
     session.refresh(theme)
     if won != 1:
-        raise ResponseError(
-            f"Someone else (user {theme.updated_by}) saved this theme at {theme.updated_at:%H:%M} "
-            "since you opened it. Nothing was overwritten: your text is kept below; compare it with "
-            "theirs and save again.", status=409)
+        raise ResponseError(gettext(
+            "Someone else (user %(user)s) saved this theme at %(time)s since you opened it. Nothing was "
+            "overwritten: your text is kept below; compare it with theirs and save again.",
+            user=theme.updated_by, time=f"{theme.updated_at:%H:%M}"), status=409)
     if outcome not in (None, "", *THEME_OUTCOMES):
-        raise ResponseError("Choose an outcome: changed, no change, further work or out of scope.")
+        raise ResponseError(gettext("Choose an outcome: changed, no change, further work or out of scope."))
     title = " ".join(clean_text(title, "The theme's title", 200, required=True).split())
     _refuse_duplicate_title(session, consultation, title, theme.id)
     theme.title = title
@@ -222,7 +224,7 @@ def add_paragraphs(session: DbSession, theme: Theme, anchors: Sequence[str]) -> 
     existing = anchors_of(session, theme)
     wanted = [a for a in dict.fromkeys(a.strip() for a in anchors if a and a.strip()) if a not in existing]
     if not wanted:
-        raise ResponseError("Tick at least one paragraph to link to the theme.")
+        raise ResponseError(gettext("Tick at least one paragraph to link to the theme."))
     link_paragraphs(session, theme, [*existing, *wanted])
     return len(wanted)
 
@@ -251,7 +253,8 @@ def link_paragraphs(session: DbSession, theme: Theme, anchors: Sequence[str]) ->
     known = known_anchors(session, consultation)
     unknown = [a for a in wanted if a not in known]
     if unknown:
-        raise ResponseError(f"No version of the document has the paragraph(s) {', '.join(unknown)}.")
+        raise ResponseError(gettext("No version of the document has the paragraph(s) %(anchors)s.",
+                                    anchors=", ".join(unknown)))
     existing = {tp.anchor: tp for tp in session.scalars(
         select(ThemeParagraph).where(ThemeParagraph.theme_id == theme.id))}
     for anchor, link in existing.items():
@@ -265,7 +268,7 @@ def link_paragraphs(session: DbSession, theme: Theme, anchors: Sequence[str]) ->
 def merge_themes(session: DbSession, source: Theme, target: Theme, actor_id: int) -> Theme:
     """Move every comment and paragraph of one theme into another, and retire the first."""
     if source.id == target.id or source.consultation_id != target.consultation_id:
-        raise ResponseError("Choose two different themes of the same consultation to merge.")
+        raise ResponseError(gettext("Choose two different themes of the same consultation to merge."))
     _live(session, source)
     _live(session, target)
     already = set(session.scalars(select(ThemeComment.comment_id).where(ThemeComment.theme_id == target.id)))
@@ -284,7 +287,7 @@ def merge_into(session: DbSession, consultation: Consultation, source: Theme, ta
                actor_id: int) -> Theme:
     """Merge a theme into another of the consultation, chosen by id; returns the target."""
     if target_id is None:
-        raise ResponseError("Choose the theme to merge this one into.")
+        raise ResponseError(gettext("Choose the theme to merge this one into."))
     target = get_theme(session, consultation, target_id)
     _refuse_merged(source, target)
     return merge_themes(session, source, target, actor_id)
@@ -322,7 +325,7 @@ def _live(session: DbSession, theme: Theme, counting: bool = False) -> None:
     else:
         _ensure_open_for_analysis(session, consultation)
     if theme.merged_into_id is not None:
-        raise ResponseError("That theme was merged into another; use the theme it was merged into.",
+        raise ResponseError(gettext("That theme was merged into another; use the theme it was merged into."),
                             status=409)
 
 
@@ -331,9 +334,9 @@ def count_under_theme(session: DbSession, consultation: Consultation, theme_id: 
     """Count the chosen comments under the chosen theme; returns the theme and how many were new."""
     ensure_counts_open(session, consultation)
     if theme_id is None:
-        raise ResponseError("Choose the theme to count the comments under.")
+        raise ResponseError(gettext("Choose the theme to count the comments under."))
     if not comment_ids:
-        raise ResponseError("Tick at least one comment to count under the theme.")
+        raise ResponseError(gettext("Tick at least one comment to count under the theme."))
     theme = get_theme(session, consultation, theme_id)
     _refuse_merged(theme)
     return theme, assign(session, theme, comment_ids, actor_id)
@@ -345,14 +348,14 @@ def assign(session: DbSession, theme: Theme, comment_ids: Sequence[int], actor_i
     try:
         ids = list(dict.fromkeys(int(i) for i in comment_ids))
     except (TypeError, ValueError):
-        raise ResponseError("Choose comments from the list.") from None
+        raise ResponseError(gettext("Choose comments from the list.")) from None
     if not ids:
         return 0
     valid = set(session.scalars(select(Comment.id).where(
         Comment.id.in_(ids), Comment.consultation_id == theme.consultation_id,
         Comment.status == PUBLISHED)))
     if len(valid) != len(ids):
-        raise ResponseError("Only published comments of this consultation can be counted under a theme.")
+        raise ResponseError(gettext("Only published comments of this consultation can be counted under a theme."))
     already = set(session.scalars(select(ThemeComment.comment_id).where(
         ThemeComment.theme_id == theme.id, ThemeComment.comment_id.in_(ids))))
     new = [i for i in ids if i not in already]
@@ -367,7 +370,7 @@ def unassign(session: DbSession, theme: Theme, comment_id: int | None) -> None:
     """Take a comment out of a theme."""
     _live(session, theme, counting=True)
     if comment_id is None:
-        raise ResponseError("Choose the comment to take out of the theme.")
+        raise ResponseError(gettext("Choose the comment to take out of the theme."))
     link = session.scalar(select(ThemeComment).where(ThemeComment.theme_id == theme.id,
                                                      ThemeComment.comment_id == comment_id))
     if link is not None:
