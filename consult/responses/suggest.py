@@ -1,7 +1,7 @@
 """Suggested themes and assisted counting: the algorithms alone (no Flask, no database).
 
-    suggest_themes(texts, max_themes=30) -> list[SuggestedTheme]        unsupervised, largest first
-    suggest_assignments(texts, coded)    -> list[list[Suggestion]]     one list per text, best first
+    suggest_themes(texts, max_themes=30, language=None) -> list[SuggestedTheme]  unsupervised, largest first
+    suggest_assignments(texts, coded) -> list[list[Suggestion]]               one list per text, best first
 
 Both work on the comments' texts only, are deterministic (fixed random states, stable hashes)
 and raise `SuggestError`, whose message can be shown to an official as it is, when there is
@@ -45,7 +45,7 @@ from sklearn.preprocessing import normalize
 
 __all__ = ["LanguageThemes", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
            "suggest_assignments_by_language", "suggest_themes", "suggest_themes_by_language",
-           "MIN_THEME_TEXTS", "PREDICTED", "TARGET_PRECISION"]
+           "MIN_THEME_TEXTS", "PREDICTED", "STOP_WORDS", "TARGET_PRECISION", "WELSH_STOP_WORDS"]
 
 SEED = 20261121
 MIN_THEME_TEXTS = 6  # different texts (campaign groups counted once) needed to suggest themes
@@ -59,6 +59,16 @@ _LSA_FIT_ROWS = 20_000  # the LSA projection is fitted on at most this many text
 # slice at a time. Only how much is held at once depends on these; the results do not.
 _SKETCH_TEXTS = 10_000  # texts whose word triples are hashed at once (campaign groups)
 _STACK_ROWS = 10_000  # rows of the word and character matrices joined at once
+# Words left out of a theme's label and terms, by language (English's for any other language):
+# Welsh function words (articles, prepositions, pronouns, forms of "bod", conjunctions), as the
+# tokeniser splits them ("mae'r" is "mae" and "r", and one-letter words are left out anyway).
+WELSH_STOP_WORDS = frozenset({
+    "a", "ac", "ar", "at", "am", "y", "yr", "r", "yn", "mae", "oes", "ydy", "i", "o", "gan",
+    "gyda", "ei", "eu", "ein", "eich", "fy", "dy", "hyn", "hwn", "hon", "na", "nad", "ddim", "bod",
+    "fod", "wedi", "sy", "sydd", "ond", "neu", "os", "pan", "fel", "mewn", "hefyd", "iawn", "ni",
+    "chi", "nhw", "fe", "fo", "hi",
+})
+STOP_WORDS: dict[str, frozenset[str]] = {"cy": WELSH_STOP_WORDS}
 
 
 class SuggestError(ValueError):
@@ -245,7 +255,9 @@ class _Model:
         for k in range(y.shape[1]):
             if 0 < y[:, k].sum() < len(y):
                 # The dual problem: far fewer counted texts than features, so it converges many times faster.
-                m = LogisticRegression(C=10.0, solver="liblinear", dual=True, max_iter=1000)
+                # A random state of its own: liblinear shuffles the texts, and with the global one
+                # the same texts gave confidences differing in the last digit from run to run.
+                m = LogisticRegression(C=10.0, solver="liblinear", dual=True, max_iter=1000, random_state=SEED)
                 m.fit(train, y[:, k])
                 self.coef.append((m.coef_.ravel().astype(np.float32), float(m.intercept_[0])))
             else:
@@ -374,12 +386,14 @@ def _suggestions(themes: list[str], top: np.ndarray, scores: np.ndarray, confide
 
 # --- suggested themes -----------------------------------------------------------------------
 
-def suggest_themes(texts: Sequence[str], max_themes: int = 30) -> list[SuggestedTheme]:
+def suggest_themes(texts: Sequence[str], max_themes: int = 30, language: str | None = None) -> list[SuggestedTheme]:
     """Themes proposed from the texts alone, largest first (at most `max_themes`).
 
     Each campaign group counts once: it is clustered as one text and counted once in `size`,
-    while `members` lists every copy. Texts with nothing to read are in no theme. Raises
-    SuggestError when there are fewer than MIN_THEME_TEXTS different texts.
+    while `members` lists every copy. Texts with nothing to read are in no theme. `language`
+    (the texts', a BCP 47 tag) chooses the function words left out of the labels (STOP_WORDS;
+    English's when none is given or the language has no list). Raises SuggestError when there
+    are fewer than MIN_THEME_TEXTS different texts.
     """
     if max_themes < 1:
         raise SuggestError("Ask for at least one theme.")
@@ -401,7 +415,8 @@ def suggest_themes(texts: Sequence[str], max_themes: int = 30) -> list[Suggested
     themes = []
     counts = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", min_df=1)
     c = counts.fit_transform([docs[i] for i in readable])
-    terms = _distinctive_terms(c, labels, counts.get_feature_names_out())
+    stop_words = STOP_WORDS.get((language or "en").split("-")[0].lower(), ENGLISH_STOP_WORDS)
+    terms = _distinctive_terms(c, labels, counts.get_feature_names_out(), stop_words)
     for cluster in range(labels.max() + 1):
         rows = readable[labels == cluster]
         if not len(rows):
@@ -449,7 +464,8 @@ def _clusters(z: np.ndarray, max_themes: int) -> np.ndarray:
     return KMeans(wanted, n_init=4, random_state=SEED).fit(z).labels_
 
 
-def _distinctive_terms(counts: sp.csr_matrix, labels: np.ndarray, names: np.ndarray, top: int = 8) -> list[list[str]]:
+def _distinctive_terms(counts: sp.csr_matrix, labels: np.ndarray, names: np.ndarray,
+                       stop_words: Collection[str] = ENGLISH_STOP_WORDS, top: int = 8) -> list[list[str]]:
     """c-TF-IDF: the terms most frequent in a cluster relative to all texts, stop words left out."""
     clusters = labels.max() + 1
     onehot = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(clusters, len(labels)))
@@ -458,7 +474,7 @@ def _distinctive_terms(counts: sp.csr_matrix, labels: np.ndarray, names: np.ndar
     avg = max(counts.sum() / max(clusters, 1), 1)
     idf = np.log(1 + avg / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1))
     ctfidf = tf * idf
-    stop = np.array([all(w in ENGLISH_STOP_WORDS or w.isdigit() or len(w) < 2 for w in n.split())  # "don t": t
+    stop = np.array([all(w in stop_words or w.isdigit() or len(w) < 2 for w in n.split())  # "don t": t
                      for n in names])
     ctfidf[:, stop] = 0
     out = []
@@ -507,14 +523,15 @@ def _nothing_in_any(left_out: dict[str, tuple[int, str]]) -> SuggestError:
 
 def suggest_themes_by_language(texts: Sequence[str], languages: Sequence[str],
                                max_themes: int = 30) -> LanguageThemes:
-    """`suggest_themes` on each language's texts apart (at most `max_themes` each), largest
-    language first. Raises SuggestError only when no language has enough texts."""
+    """`suggest_themes` on each language's texts apart (at most `max_themes` each, labelled
+    without that language's function words), largest language first. Raises SuggestError only
+    when no language has enough texts."""
     themes: list[tuple[str, SuggestedTheme]] = []
     used: dict[str, int] = {}
     left_out: dict[str, tuple[int, str]] = {}
     for language, indexes in _by_language(texts, languages).items():
         try:
-            found = suggest_themes([texts[i] for i in indexes], max_themes)
+            found = suggest_themes([texts[i] for i in indexes], max_themes, language)
         except SuggestError as exc:
             left_out[language] = (len(indexes), exc.message)
             continue
