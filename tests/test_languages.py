@@ -141,7 +141,7 @@ def test_a_new_version_of_a_bilingual_consultation_needs_both_texts(app, client,
     url = f"/manage/{made.slug}/versions/new"
     refused = as_official.post(url, data={"markdown": ENGLISH_V2, "note": "Cheaper.", "action": "publish"})
     assert refused.status_code == 400
-    assert "give the Welsh text of the new version too" in refused.get_data(as_text=True)
+    assert "give the text of the new version in Welsh too" in refused.get_data(as_text=True)
 
     misaligned = as_official.post(url, data={"markdown": ENGLISH_V2, "note": "Cheaper.", "action": "publish",
                                              "translation-cy": WELSH_MISALIGNED})

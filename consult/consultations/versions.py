@@ -164,8 +164,8 @@ def compare_versions(
 ) -> list[ChangeRow]:
     """Compare two versions paragraph by paragraph; removed paragraphs stay in place. With a
     `language` both versions have a text in (languages.comparable_language), their texts in it."""
-    old_paragraphs = languages.in_language(session, old, paragraphs_of(session, old), language)
-    new_paragraphs = languages.in_language(session, new, paragraphs_of(session, new), language)
+    old_paragraphs = languages.paragraphs_in(session, old, paragraphs_of(session, old), language)
+    new_paragraphs = languages.paragraphs_in(session, new, paragraphs_of(session, new), language)
     old_by_anchor = {p.anchor: p for p in old_paragraphs}
     rows: list[ChangeRow] = []
     position_of_row: dict[str, int] = {}

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from consult.i18n import gettext
 from consult.languages.models import ResponseText, ThemeText
-from consult.languages.service import language_name, languages_of
+from consult.languages.service import in_language, languages_of
 from consult.models import Theme
 from moderation.db import DbSession
 
@@ -42,16 +42,16 @@ def missing(session: DbSession, consultation_id: int, themes: Sequence[Theme]) -
     """What the response still lacks in the consultation's other languages (empty: nothing)."""
     out = []
     for code in languages_of(session, consultation_id)[1:]:
-        name = language_name(code)
+        name = in_language(code)
         text = response_text(session, consultation_id, code)
         if text is None or not text.summary.strip():
-            out.append(gettext("The summary in %(language)s", language=name))
+            out.append(gettext("The summary %(in_language)s", in_language=name))
         written = theme_texts(session, themes, code)
         for theme in themes:
             row = written.get(theme.id)
             if row is None or not row.title.strip() or (theme.said.strip() and not row.said.strip()) \
                     or (theme.reasons.strip() and not row.reasons.strip()):
-                out.append(gettext("The theme “%(title)s” in %(language)s", title=theme.title, language=name))
+                out.append(gettext("The theme “%(title)s” %(in_language)s", title=theme.title, in_language=name))
     return out
 
 

@@ -34,6 +34,15 @@ class TranslationError(ValueError):
 NAMES = {"en": lazy_gettext("English"), "cy": lazy_gettext("Welsh")}
 
 
+# "in Welsh" as a sentence says it: Welsh mutates the name after "yn" (yn Gymraeg, yn Saesneg).
+IN_LANGUAGE = {"en": lazy_gettext("in English"), "cy": lazy_gettext("in Welsh")}
+
+
+def in_language(code: str) -> str:
+    """"in Welsh" (or "in cy" for a language the site does not know), in the reader's language."""
+    return str(IN_LANGUAGE.get(code) or gettext("in %(language)s", language=LANGUAGES.get(code, code)))
+
+
 def language_name(code: str) -> str:
     """A language's name in the reader's language ("Welsh"), its own name, or its code."""
     return str(NAMES.get(code) or LANGUAGES.get(code, code))
@@ -45,20 +54,6 @@ def languages_of(session: DbSession, consultation_id: int) -> list[str]:
         select(ConsultationLanguage.code).where(ConsultationLanguage.consultation_id == consultation_id)
         .order_by(ConsultationLanguage.position)).all()
     return list(codes) or [DEFAULT]
-
-
-def set_main_language(session: DbSession, consultation: Consultation, code: str) -> None:
-    """Say which language the consultation's main text is in (before any translation is added)."""
-    if code not in LANGUAGES:
-        raise TranslationError(gettext("Choose one of the site's languages."))
-    existing = session.scalars(select(ConsultationLanguage).where(
-        ConsultationLanguage.consultation_id == consultation.id)).all()
-    if existing:
-        for row in existing:
-            if row.position == 0:
-                row.code = code
-        return
-    session.add(ConsultationLanguage(consultation_id=consultation.id, code=code, position=0))
 
 
 def _short(paragraph: documents.Paragraph) -> str:
@@ -122,8 +117,8 @@ def check_translation(main: documents.Document, main_language: str, language: st
     if language not in LANGUAGES:
         raise TranslationError(gettext("“%(code)s” is not one of the site's languages.", code=language))
     if language == main_language:
-        raise TranslationError(gettext("The main text is already in %(name)s: choose another language.",
-                                       name=language_name(language)))
+        raise TranslationError(gettext("The main text is already %(in_language)s: choose another language.",
+                                       in_language=in_language(language)))
     if not files or not any(text.strip() for _name, text in files):
         raise TranslationError(gettext("Give the %(name)s text: upload its Markdown file or paste it.",
                                        name=language_name(language)))
@@ -185,8 +180,8 @@ def check_version_translations(session: DbSession, consultation: Consultation, m
     for code in codes[1:]:
         files = given.get(code) or []
         if not any(text.strip() for _name, text in files):
-            problems.append(gettext("This consultation is also in %(name)s: give the %(name)s text of the "
-                                    "new version too.", name=language_name(code)))
+            problems.append(gettext("This consultation is also %(in_language)s: give the text of the new "
+                                    "version %(in_language)s too.", in_language=in_language(code)))
             continue
         try:
             translation = check_translation(main, codes[0], code, files)
@@ -243,8 +238,8 @@ def comparable_language(session: DbSession, old: DocumentVersion, new: DocumentV
     return language if language in have else None
 
 
-def in_language(session: DbSession, version: DocumentVersion, paragraphs: Sequence[Paragraph],
-                language: str | None) -> list:
+def paragraphs_in(session: DbSession, version: DocumentVersion, paragraphs: Sequence[Paragraph],
+                  language: str | None) -> list:
     """The paragraphs as they read in `language` (None: as they are)."""
     if language is None:
         return list(paragraphs)

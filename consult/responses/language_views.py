@@ -45,5 +45,5 @@ def in_language(slug: str, code: str):
                            request.form.get("next_steps", ""), themes, words)
     except ValueError as exc:
         return _page(consultation, code, [str(exc)], 400)
-    flash(gettext("The response in %(language)s is saved.", language=service.language_name(code)), "success")
+    flash(gettext("The response %(in_language)s is saved.", in_language=service.in_language(code)), "success")
     return redirect(url_for("responses.in_language", slug=slug, code=code), code=303)
