@@ -156,11 +156,11 @@ def test_citizen_registers_confirms_and_comments_with_and_without_javascript(pag
     inline = paragraph_of(page, number).locator(".inline-comment")
     expect(inline).to_be_visible()
     expect(inline.get_by_role("heading")).to_have_text(f"Comment on {number}")
-    expect(inline.get_by_label("Your comment")).to_be_focused()
+    expect(inline.get_by_label("Your comment", exact=True)).to_be_focused()
     assert page.url == url
     check_page(page, "citizen: inline comment form (JS)", changed=".inline-comment")
     js_text = "Please keep the central library open until 21:00 in exam weeks."
-    inline.get_by_label("Your comment").fill(js_text)
+    inline.get_by_label("Your comment", exact=True).fill(js_text)
     inline.get_by_role("button", name="Send comment").click()
     expect_inline_sent(inline)
     assert page.url == url, "the inline form must not leave the page"
@@ -177,7 +177,7 @@ def test_citizen_registers_confirms_and_comments_with_and_without_javascript(pag
     expect(nojs.locator("#comment-form-heading")).to_have_text(f"Comment on {nojs_number}")
     check_page(nojs, f"citizen: paragraph {nojs_number} with the form (no JS)")
     nojs_text = "Sunday opening should start at 10:00, as on Saturdays."
-    nojs.get_by_label("Your comment").fill(nojs_text)
+    nojs.get_by_label("Your comment", exact=True).fill(nojs_text)
     nojs.get_by_role("button", name="Send comment").click()
     expect(nojs).to_have_url(re.compile(rf"{OPEN}/p/[\w-]+#comment-\d+$"))
     expect(nojs.get_by_role("status")).to_contain_text("Thank you. Your comment is published.")
@@ -372,7 +372,7 @@ def test_keyboard_only_citizen_comments(page):
 
     inline = paragraph_of(page, number).locator(".inline-comment")
     expect(inline).to_be_visible()
-    textarea = inline.get_by_label("Your comment")
+    textarea = inline.get_by_label("Your comment", exact=True)
     expect(textarea).to_be_focused()
     assert has_visible_focus(focus_indicator(page)), "the comment box shows no focus"
     text = "Let students book study rooms a month ahead during exams."
@@ -418,7 +418,7 @@ def test_moderator_redacts_a_phone_number_held_by_screening(page, new_page):
     number = number_of(page, HELD_PARAGRAPH)
     link(page, f"Comment on {number}").click()
     inline = paragraph_of(page, number).locator(".inline-comment")
-    inline.get_by_label("Your comment").fill(text)
+    inline.get_by_label("Your comment", exact=True).fill(text)
     inline.get_by_role("button", name="Send comment").click()
     done = inline.get_by_role("status")
     expect(done).to_contain_text("Your comment is awaiting moderation")
@@ -483,7 +483,7 @@ def test_moderator_decides_in_place_with_the_keyboard_and_an_admin_assigns_moder
     for text in (approve_text, reject_text):
         link(page, f"Comment on {number}").click()
         inline = paragraph_of(page, number).locator(".inline-comment")
-        inline.get_by_label("Your comment").fill(text)
+        inline.get_by_label("Your comment", exact=True).fill(text)
         inline.get_by_role("button", name="Send comment").click()
         expect(inline.get_by_role("status")).to_contain_text("Your comment is awaiting moderation")
         page.reload()

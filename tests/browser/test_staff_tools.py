@@ -141,7 +141,7 @@ def test_a_moderator_searches_sorts_decides_a_page_and_finds_a_person_without_ja
     for text in texts:
         link(page, f"Comment on {number}").click()
         inline = paragraph_of(page, number).locator(".inline-comment")
-        inline.get_by_label("Your comment").fill(text)
+        inline.get_by_label("Your comment", exact=True).fill(text)
         inline.get_by_role("button", name="Send comment").click()
         expect(inline.get_by_role("status")).to_contain_text("Your comment is awaiting moderation")
         page.reload()

@@ -74,7 +74,7 @@ def test_a_held_comment_says_why_and_editing_it_publishes_it_at_once(page_withou
     # The promise above the form matches this post-moderated consultation.
     expect(page.locator(".moderation-promise").first).to_contain_text(
         "Comments appear at once, unless our automatic check finds")
-    page.get_by_label("Your comment").fill(text)
+    page.get_by_label("Your comment", exact=True).fill(text)
     page.get_by_role("button", name="Send comment").click()
 
     notice = page.locator(".held-notice").first
@@ -122,7 +122,7 @@ def test_an_appeal_goes_to_someone_new_and_its_outcome_is_final(new_page):
     citizen.goto(OPEN)
     number = number_of(citizen, HELD_PARAGRAPH)
     link(citizen, f"Comment on {number}").click()
-    citizen.get_by_label("Your comment").fill(text)
+    citizen.get_by_label("Your comment", exact=True).fill(text)
     citizen.get_by_role("button", name="Send comment").click()
     expect(citizen.locator(".held-notice").first).to_contain_text("a phone number")
 

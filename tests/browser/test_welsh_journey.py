@@ -87,7 +87,7 @@ def test_citizen_registers_comments_and_reads_a_response_in_welsh(page, new_page
     expect(nojs.get_by_role("heading", level=1)).to_have_text(cy("Paragraph %(number)s", number=number))
     check_page(nojs, "welsh: paragraph page with the form")
     text = "Byddai goleuadau yn y gaeaf yn help mawr i deuluoedd sy'n gweithio."
-    nojs.get_by_label(cy("Your comment")).fill(text)
+    nojs.get_by_label(cy("Your comment"), exact=True).fill(text)
     nojs.get_by_role("button", name=cy("Send comment")).click()
     expect(nojs.get_by_role("status")).to_contain_text(cy("Thank you. Your comment is published."))
     expect(nojs.locator(".thread .comment-body").filter(has_text=text)).to_be_visible()
