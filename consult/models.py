@@ -42,20 +42,10 @@ class Status(enum.StrEnum):
     def words(self) -> str:
         """The status as it reads in a sentence ("this consultation is ..."), in the reader's language."""
         from consult.i18n import gettext  # (consult.i18n imports this module)
+        from consult.status_words import STATUS_WORDS
 
-        return gettext(_STATUS_WORDS[self.value])
+        return gettext(STATUS_WORDS[self.value])
 
-
-def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
-    """Mark a message for extraction; Status.words translates it (consult.i18n imports this module)."""
-    return message
-
-
-# Each reads after "this consultation is" (Welsh gives each its own verb: "yn ddrafft", "ar agor").
-_STATUS_WORDS = {
-    "draft": N_("a draft"), "upcoming": N_("upcoming"), "open": N_("open"), "closed": N_("closed"),
-    "responded": N_("closed, with the department's response published"), "archived": N_("archived"),
-}
 
 MODERATION_MODES = ("pre", "post", "reactive")
 
