@@ -37,7 +37,8 @@ def test_the_count_beside_a_paragraph_counts_a_comment_sent_inline(page):
     before = _count_of(paragraph)
     link(page, f"Comment on {number}").click()
     inline = paragraph.locator(".inline-comment")
-    inline.get_by_label("Your comment", exact=True).fill(f"Branches should open on Wednesdays too ({uuid.uuid4().hex[:8]}).")
+    inline.get_by_label("Your comment", exact=True).fill(
+        f"Branches should open on Wednesdays too ({uuid.uuid4().hex[:8]}).")
     inline.get_by_role("button", name="Send comment").click()
     expect(inline.get_by_role("status")).to_contain_text("Thank you. Your comment is published.")
     after = before + 1
