@@ -217,3 +217,17 @@ def test_an_unknown_language_in_the_url_falls_back_with_a_notice(client, make_co
     assert "lang=fr" not in response.headers.get("Set-Cookie", "")
     long = client.get("/?lang=" + "x" * 500).get_data(as_text=True)
     assert "“" + "x" * 20 + "”" in long  # the notice quotes at most 20 characters
+
+
+def test_a_welsh_main_text_takes_an_english_translation(client, make_consultation, as_official):
+    made = make_consultation(text=WELSH)
+    url = f"/manage/{made.slug}/languages"
+    assert as_official.post(url, data={"action": "main", "main": "cy"}).status_code == 303
+    page = as_official.get(url).get_data(as_text=True)
+    assert 'value="en"' in page and '<option value="cy"' not in page  # English is now the other language
+    assert as_official.post(url, data={"language": "en", "markdown": ENGLISH}).status_code == 303
+    english = client.get(f"/c/{made.slug}?lang=en").get_data(as_text=True)
+    assert "We propose a charge" in english and '<div class="para-body" lang="cy">' in english
+    # Once translated, the main language stays.
+    refused = as_official.post(url, data={"action": "main", "main": "en"})
+    assert refused.status_code == 400 and "can no longer change" in refused.get_data(as_text=True)

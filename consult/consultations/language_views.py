@@ -35,7 +35,7 @@ def _page(consultation, form, problems=(), messages=(), status=200):
     return render_template(
         "manage/languages.html", consultation=consultation, form=form, current=current,
         languages=codes, version_languages=service.version_languages(db.session, current.id),
-        problems=list(problems), messages=list(messages)), status
+        problems=list(problems), messages=list(messages), site_languages=LANGUAGES), status
 
 
 @bp.route("/<slug>/languages", methods=["GET", "POST"])
@@ -46,6 +46,15 @@ def languages(slug: str):
     codes = service.languages_of(db.session, consultation.id)
     form = TranslationForm()
     form.language.choices = [(code, service.language_name(code)) for code in LANGUAGES if code != codes[0]]
+    if request.method == "POST" and request.form.get("action") == "main":
+        try:
+            with unit_of_work(db.session):
+                service.set_main_language(db.session, consultation, request.form.get("main", ""), _actor_id())
+        except service.TranslationError as exc:
+            return _page(consultation, form, messages=[str(exc)], status=400)
+        flash(gettext("The main text is now read as %(language)s.",
+                      language=service.language_name(request.form["main"])), "success")
+        return redirect(url_for("manage.languages", slug=slug), code=303)
     if request.method == "GET" or not form.validate():
         return _page(consultation, form, status=200 if request.method == "GET" else 400)
     current = consultations.current_version(db.session, consultation)

@@ -56,6 +56,25 @@ def languages_of(session: DbSession, consultation_id: int) -> list[str]:
     return list(codes) or [DEFAULT]
 
 
+def set_main_language(session: DbSession, consultation: Consultation, code: str,
+                      actor_id: int | None = None) -> None:
+    """Say which language the main text is in (English unless set); only before a translation
+    is added, since the translations were aligned as texts in the other languages."""
+    if code not in LANGUAGES:
+        raise TranslationError(gettext("Choose one of the site's languages."))
+    rows = session.scalars(select(ConsultationLanguage).where(
+        ConsultationLanguage.consultation_id == consultation.id)).all()
+    if len(rows) > 1:
+        raise TranslationError(gettext("The consultation already has a text in another language: its main "
+                                       "language can no longer change."))
+    if rows:
+        rows[0].code = code
+    else:
+        session.add(ConsultationLanguage(consultation_id=consultation.id, code=code, position=0))
+    session.add(ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind="language",
+                                  detail=f"main text in {LANGUAGES[code]}"))
+
+
 def _short(paragraph: documents.Paragraph) -> str:
     text = " ".join(paragraph.text.split())
     return text if len(text) <= _SHORT else text[: _SHORT - 1] + "…"
