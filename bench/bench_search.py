@@ -3,11 +3,16 @@
     python bench/seed.py sqlite:////tmp/s100k.sqlite3 --comments 100000
     python bench/bench_search.py sqlite:////tmp/s100k.sqlite3 --index /tmp/s100k-index --reindex
 
-Times `consult.search.rebuild` (documents/s), then the same two-word queries as `load.py` through
-`consult.search.search()` (comments only, and everything) against SQLite FTS5 over the same
-published comment texts, then streams the CSV of the main consultation (`arf`) and reports its
-time, size and how much the process's memory grew. Much quicker to iterate on than `load.py`,
-which measures the same things over HTTP.
+Times `consult.search.rebuild` (documents/s, and the peak memory of the process and the writer
+processes it starts), reports the size of each engine's index on disk, then times the same
+two-word queries as `load.py` through `consult.search.search()` (comments only, and everything)
+against SQLite FTS5 over the same published comment texts, twice: as FTS5 comes (every match
+ranked and counted) and with the other engines' rules (the first MAX_RANKED matches in key order
+ranked, counted exactly below that, estimated from how far through the keys they reached above
+it). --accuracy compares each engine's estimated totals with exact counts. Then streams the CSV
+of the main consultation (`arf`) and reports its time, size and how much the process's memory
+grew. Much quicker to iterate on than `load.py`, which measures the same things over HTTP. The
+load average is printed at the start and end: the machine may be shared.
 
 On a PostgreSQL URL the same queries also go through PostgreSQL's own full-text search
 (`SEARCH_ENGINE=postgres`, in-process and, with --http, over HTTP), which ranks the same number
@@ -23,8 +28,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sqlite3
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -38,9 +46,10 @@ from load import (  # noqa: E402
     RssSampler,
     consult_env,
     cpu_seconds,
+    db_query,
     fetch,
-    fts5_compare,
     load_requests,
+    pct,
     start_gunicorn,
     stop_gunicorn,
     summarise,
@@ -55,6 +64,215 @@ def rss_mb() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) // 1024
     return 0
+
+
+def load_average() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _descendants(root: int) -> list[int]:
+    """root and every process below it (from /proc, as multiprocessing's workers are)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, ()))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeRss:
+    """Peak resident memory of this process and its children (summed, and the largest one),
+    sampled every 0.25 s: whoosh's multiprocessing writer analyses in child processes."""
+
+    def __init__(self) -> None:
+        self.peak_sum = self.peak_one = self.most_procs = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            sizes = [_rss_kb(p) for p in _descendants(os.getpid())]
+            self.peak_sum = max(self.peak_sum, sum(sizes))
+            self.peak_one = max(self.peak_one, max(sizes))
+            self.most_procs = max(self.most_procs, len([s for s in sizes if s]))
+            self.stop.wait(0.25)
+
+    def __enter__(self) -> TreeRss:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def du_mb(path: str) -> float:
+    """Bytes on disk under a folder (or of a file), in MB."""
+    root = Path(path)
+    files = [root] if root.is_file() else [f for f in root.rglob("*") if f.is_file()]
+    return sum(f.stat().st_blocks * 512 for f in files) / 1e6
+
+
+def postgres_sizes(url: str) -> str:
+    """Disk taken by PostgreSQL's search: the comments' stored vectors and every search index."""
+    from consult.search import postgres_engine
+
+    names = ["ix_comment_search_vector", *[str(index.name) for index in postgres_engine.INDEXES.values()]]
+    (total, table, indexes), = db_query(
+        url, "SELECT pg_total_relation_size('comment_search'), pg_table_size('comment_search'), "
+             "(SELECT sum(pg_relation_size(c.oid)) FROM pg_class c WHERE c.relname = ANY(:names))",
+        {"names": names})
+    return (f"comment_search {total / 1e6:.0f} MB with its indexes (the stored vectors {table / 1e6:.0f} MB); "
+            f"the GIN indexes {int(indexes or 0) / 1e6:.0f} MB ({', '.join(names)})")
+
+
+def build_fts5(url: str, folder: str) -> tuple[sqlite3.Connection, str]:
+    """An FTS5 table over the published comments' texts (streamed), and what it took."""
+    from sqlalchemy import create_engine, text
+
+    path = os.path.join(folder, "fts.sqlite3")
+    con = sqlite3.connect(path)
+    con.execute("CREATE VIRTUAL TABLE fts USING fts5(body, tokenize='porter unicode61')")
+    engine = create_engine(url)
+    t = time.perf_counter()
+    rows = 0
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=10_000).execute(
+            text("SELECT id, body FROM comments WHERE status = 'published' ORDER BY id"))
+        for part in result.partitions():
+            con.executemany("INSERT INTO fts(rowid, body) VALUES (?, ?)", part)
+            rows += len(part)
+    con.commit()
+    engine.dispose()
+    secs = time.perf_counter() - t
+    return con, f"{rows:,} comments in {secs:.1f} s, {du_mb(path):.0f} MB on disk"
+
+
+def fts5_ranked_all(con: sqlite3.Connection, q: str) -> bool:
+    """FTS5 as it comes: rank every match, count every match exactly. True if estimated."""
+    con.execute("SELECT rowid, snippet(fts, 0, '<mark>', '</mark>', '…', 20) FROM fts "
+                "WHERE fts MATCH ? ORDER BY rank LIMIT 20", (q,)).fetchall()
+    con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (q,)).fetchone()
+    return False
+
+
+def fts5_capped(con: sqlite3.Connection, q: str, cap: int, low: int, high: int) -> bool:
+    """FTS5 with the other engines' rules: rank the first `cap` matches in key order; count
+    exactly below the cap, else estimate from how far through the keys the cap reached (two
+    figures, as postgres_engine._total does). True if the total was estimated."""
+    first = con.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ?", (q, cap)).fetchall()
+    reached = first[-1][0] if first else high
+    con.execute("SELECT rowid, snippet(fts, 0, '<mark>', '</mark>', '…', 20) FROM fts "
+                "WHERE fts MATCH ? AND rowid <= ? ORDER BY rank LIMIT 20", (q, reached)).fetchall()
+    # The estimate itself, len(first) * (high - low + 1) / (reached - low + 1), costs nothing.
+    return len(first) >= cap
+
+
+def compare(con, index_dir, queries, runs, kinds):
+    """The same queries, interleaved, on Whoosh (search()), FTS5 as it comes and FTS5 capped."""
+    from consult import search
+    from consult.search import whoosh_engine
+
+    cap = whoosh_engine.MAX_RANKED
+    low, high = con.execute("SELECT min(rowid), max(rowid) FROM fts").fetchone()
+    lat: dict[str, list[float]] = {"whoosh": [], "fts": [], "fts_capped": []}
+    estimated = {name: 0 for name in lat}
+    for run in range(runs):
+        for q in queries:
+            for name in lat:
+                t = time.perf_counter()
+                if name == "fts":
+                    was_estimated = fts5_ranked_all(con, q)
+                elif name == "fts_capped":
+                    was_estimated = fts5_capped(con, q, cap, low, high)
+                else:
+                    was_estimated = not search.search(index_dir, q, kinds=kinds).exact
+                lat[name].append(time.perf_counter() - t)
+                estimated[name] += was_estimated if run == 0 else 0
+    out = {f"{name}_estimated": n for name, n in estimated.items()}
+    for name, values in lat.items():
+        out[f"{name}_p50_ms"], out[f"{name}_p95_ms"] = pct(values, 50) * 1000, pct(values, 95) * 1000
+    return out
+
+
+def fts5_estimate(con: sqlite3.Connection, q: str, cap: int, low: int, high: int) -> tuple[int, int]:
+    """(estimated total as fts5_capped would show it, exact count) for one query."""
+    first = con.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ?", (q, cap)).fetchall()
+    (exact,), = con.execute("SELECT count(*) FROM fts WHERE fts MATCH ?", (q,)).fetchall()
+    if len(first) < cap:
+        return len(first), exact
+    total = len(first) * (high - low + 1) / max(first[-1][0] - low + 1, 1)
+    return max(len(first), int(float(f"{total:.2g}"))), exact
+
+
+def accuracy(app, con, index_dir: str, queries: list[str], on_postgres: bool) -> None:
+    """How far each engine's "about N" is from the exact count, by that engine's own matching
+    rules (comments only): the engine run once as it is, then with the cap lifted (every match
+    ranked and counted; slow, which is why the cap exists)."""
+    from consult import search
+    from consult.extensions import db
+    from consult.search import PostgresSearch, postgres_engine, whoosh_engine
+
+    low, high = con.execute("SELECT min(rowid), max(rowid) FROM fts").fetchone()
+    pairs: dict[str, list[tuple[str, int, int]]] = {"Whoosh": [], "FTS5 capped": [], "PostgreSQL": []}
+    for q in queries:
+        about, exact = fts5_estimate(con, q, whoosh_engine.MAX_RANKED, low, high)
+        pairs["FTS5 capped"].append((q, about, exact))
+        about = search.search(index_dir, q, kinds=("comment",)).total
+        whoosh_engine.MAX_RANKED, cap = 10**9, whoosh_engine.MAX_RANKED
+        try:
+            exact = search.search(index_dir, q, kinds=("comment",)).total
+        finally:
+            whoosh_engine.MAX_RANKED = cap
+        pairs["Whoosh"].append((q, about, exact))
+        if on_postgres:
+            with app.app_context():
+                engine = PostgresSearch()
+                about = engine.search(db.session, q, kinds=("comment",)).total
+                db.session.rollback()
+                postgres_engine.MAX_RANKED, cap = 10**9, postgres_engine.MAX_RANKED
+                try:
+                    exact = engine.search(db.session, q, kinds=("comment",)).total
+                finally:
+                    postgres_engine.MAX_RANKED = cap
+                db.session.rollback()
+                db.session.remove()
+            pairs["PostgreSQL"].append((q, about, exact))
+    for name, rows in pairs.items():
+        over = [(about / exact, q, about, exact) for q, about, exact in rows if about != exact and exact]
+        if not rows:
+            continue
+        if not over:
+            print(f"totals ({name}): all {len(rows)} exact", flush=True)
+            continue
+        over.sort()
+        worst = max(over, key=lambda r: max(r[0], 1 / r[0]))
+        within = sum(1 for r in over if 0.5 <= r[0] <= 2)
+        print(f"totals ({name}): {len(over)} of {len(rows)} estimated; estimate / exact from {over[0][0]:.2f} "
+              f"to {over[-1][0]:.2f}, {within} of {len(over)} within a factor of 2; worst "
+              f"{worst[1]!r}: about {worst[2]:,} for {worst[3]:,}", flush=True)
+    for q, *_rest in pairs["Whoosh"]:
+        cells = "; ".join(f"{name} {next(f'{a:,}/{e:,}' for qq, a, e in rows if qq == q)}"
+                          for name, rows in pairs.items() if rows)
+        print(f"   {q!r}: {cells} (shown / exact)", flush=True)
 
 
 def ensure_postgres_search(url: str) -> str:
@@ -96,8 +314,7 @@ def postgres_timings(app, queries, runs, kinds):
                 db.session.rollback()  # as a request ends
                 estimated += (not result.exact) if run == 0 else 0
         db.session.remove()
-    lat.sort()
-    return {"p50_ms": lat[len(lat) // 2] * 1000, "p95_ms": lat[int(len(lat) * 0.95)] * 1000,
+    return {"p50_ms": pct(lat, 50) * 1000, "p95_ms": pct(lat, 95) * 1000,
             "estimated": estimated, "cap": postgres_engine.MAX_RANKED}
 
 
@@ -153,6 +370,8 @@ def main(argv=None) -> int:
                         help="also time N requests to /search, and the CSV, over HTTP (gunicorn, as "
                              "load.py does)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--accuracy", action="store_true",
+                        help="also compare each engine's estimated totals with exact counts (slow)")
     parser.add_argument("--search-engine", default="", help="SEARCH_ENGINE for the HTTP run (default: the database's)")
     parser.add_argument("--fresh", type=int, default=0, metavar="N",
                         help="with --http: post N comments and time until a search finds each")
@@ -167,33 +386,58 @@ def main(argv=None) -> int:
     from consult.models import Comment, CommentStatus, Consultation
 
     url = seed_module.normalise_url(args.url)
+    print(f"start {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {os.cpu_count()} CPUs, "
+          f"{load_average()}", flush=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "SEARCH_INDEX_DIR": args.index})
     with app.app_context():
         published = db.session.scalar(select(func.count()).select_from(Comment)
-                                      .where(Comment.status == CommentStatus.PUBLISHED.value))
+                                      .where(Comment.status == CommentStatus.PUBLISHED.value)) or 0
         if args.reindex or not Path(args.index).exists():
-            t = time.perf_counter()
-            search.rebuild(args.index, db.session)
-            secs = time.perf_counter() - t
+            with TreeRss() as rss:
+                t = time.perf_counter()
+                search.rebuild(args.index, db.session)
+                secs = time.perf_counter() - t
+            documents = whoosh_documents(args.index)
             print(f"rebuild: {secs:.1f} s for {published:,} published comments "
-                  f"({published / secs:.0f} comments/s)", flush=True)
+                  f"({published / secs:.0f} comments/s; {documents:,} documents in all, "
+                  f"{documents / secs:.0f}/s); peak RSS {rss.peak_sum // 1024} MB summed over "
+                  f"up to {rss.most_procs} processes, {rss.peak_one // 1024} MB the largest; "
+                  f"{load_average()}", flush=True)
         db.session.remove()
+    if Path(args.index).exists():
+        print(f"Whoosh index: {du_mb(args.index):.0f} MB on disk, {whoosh_documents(args.index):,} documents",
+              flush=True)
 
     queries = two_word_queries(url)
     on_postgres = url.startswith("postgresql")
     if on_postgres:
         print(f"search objects: {ensure_postgres_search(url)}", flush=True)
-    for kinds in (() if args.no_search else (("comment",), ())):
-        r = fts5_compare(url, args.index, queries, args.runs, kinds=kinds)
-        label = "comments only" if kinds else "all kinds"
-        print(f"search ({label}, {len(queries)} queries x {args.runs}): Whoosh p50 {r['whoosh_p50_ms']:.1f} "
-              f"p95 {r['whoosh_p95_ms']:.1f} ms; FTS5 p50 {r['fts_p50_ms']:.1f} p95 {r['fts_p95_ms']:.1f} ms "
-              f"({r['whoosh_p95_ms'] / max(r['fts_p95_ms'], 1e-6):.1f}x at p95)", flush=True)
-        if on_postgres:
-            p = postgres_timings(app, queries, args.runs, kinds)
-            print(f"search ({label}): PostgreSQL full-text p50 {p['p50_ms']:.1f} p95 {p['p95_ms']:.1f} ms "
-                  f"({p['estimated']} of {len(queries)} totals estimated, as Whoosh's past "
-                  f"{p['cap']} ranked)", flush=True)
+        print(f"PostgreSQL search on disk: {postgres_sizes(url)}", flush=True)
+    if not args.no_search:
+        folder = tempfile.mkdtemp(prefix="consult-fts5-")
+        try:
+            con, built = build_fts5(url, folder)
+            print(f"FTS5 table: {built}", flush=True)
+            for kinds in (("comment",), ()):
+                r = compare(con, args.index, queries, args.runs, kinds)
+                label = "comments only" if kinds else "all kinds"
+                n = len(queries)
+                print(f"search ({label}, {n} queries x {args.runs}): Whoosh p50 {r['whoosh_p50_ms']:.1f} "
+                      f"p95 {r['whoosh_p95_ms']:.1f} ms ({r['whoosh_estimated']} of {n} totals estimated); "
+                      f"FTS5 (comments only) ranking and counting every match p50 {r['fts_p50_ms']:.1f} "
+                      f"p95 {r['fts_p95_ms']:.1f} ms (0 estimated); FTS5 capped as the others "
+                      f"p50 {r['fts_capped_p50_ms']:.1f} p95 {r['fts_capped_p95_ms']:.1f} ms "
+                      f"({r['fts_capped_estimated']} of {n} estimated); {load_average()}", flush=True)
+                if on_postgres:
+                    p = postgres_timings(app, queries, args.runs, kinds)
+                    print(f"search ({label}): PostgreSQL full-text p50 {p['p50_ms']:.1f} p95 {p['p95_ms']:.1f} ms "
+                          f"({p['estimated']} of {n} totals estimated, as Whoosh's past "
+                          f"{p['cap']} ranked); {load_average()}", flush=True)
+            if args.accuracy:
+                accuracy(app, con, args.index, queries, on_postgres)
+            con.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     if args.http:
         instance = Path(tempfile.mkdtemp(prefix="consult-bench-search-"))
@@ -208,12 +452,20 @@ def main(argv=None) -> int:
             # The workers' CPU per request is much less disturbed by other work on the machine
             # than the latencies are (which queue behind it): report both, and the load average.
             workers = worker_pids(proc.pid)
-            cpu_before = cpu_seconds(workers)
+            # On PostgreSQL part of a search's work is the server's: the backends the workers
+            # hold open to this database (same machine), counted apart.
+            backends = [pid for (pid,) in db_query(
+                url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")] if on_postgres else []
+            cpu_before, db_before = cpu_seconds(workers), cpu_seconds(backends)
             r = summarise(load_requests(base, paths, args.workers, args.http, 120))
             cpu = (cpu_seconds(workers) - cpu_before) / max(r["n"], 1)
+            db_cpu = (cpu_seconds(backends) - db_before) / max(r["n"], 1)
+            server = (f", PostgreSQL CPU {db_cpu * 1000:.1f} ms/request ({len(backends)} backends)"
+                      if on_postgres else "")
             print(f"HTTP /search ({r['n']} requests, {args.workers} clients, {args.workers} workers): "
                   f"p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, {r['rps']:.1f} requests/s, "
-                  f"worker CPU {cpu * 1000:.1f} ms/request, statuses {r['statuses']}; "
+                  f"worker CPU {cpu * 1000:.1f} ms/request{server}, statuses {r['statuses']}; "
                   f"load average {os.getloadavg()[0]:.2f}", flush=True)
             if args.fresh:
                 f = freshness(base, url, args.fresh)
@@ -230,6 +482,7 @@ def main(argv=None) -> int:
     if not args.no_csv:
         with app.app_context():
             consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "arf"))
+            assert consultation is not None, "no consultation 'arf': seed the database with bench/seed.py"
             before = peak = rss_mb()
             t = time.perf_counter()
             size = lines = 0
@@ -241,7 +494,18 @@ def main(argv=None) -> int:
             secs = time.perf_counter() - t
             print(f"CSV: {secs:.1f} s, {size / 1e6:.1f} MB, {lines:,} lines; RSS {before} MB before, "
                   f"peak {peak} MB while streaming", flush=True)
+    print(f"end {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {load_average()}", flush=True)
     return 0
+
+
+def whoosh_documents(index_dir: str) -> int:
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(index_dir)
+    try:
+        return ix.doc_count()
+    finally:
+        ix.close()
 
 
 if __name__ == "__main__":
