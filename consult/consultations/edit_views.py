@@ -5,15 +5,14 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, HiddenField, RadioField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import Length
 
 from consult.accounts import role_required
 from consult.consultations import editing
 from consult.consultations.manage import (
-    DATETIME_FORMATS,
     MODERATION_CHOICES,
+    DetailFields,
     _actor_id,
     _consultation_or_404,
     _explain_dates,
@@ -43,19 +42,10 @@ CHANGED_WORDS = {
 }
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(DetailFields):
     """A consultation's details as officials may change them after creating it."""
 
     title = StringField(_("Title"), validators=[Length(max=300)])
-    department = StringField(_("Department"), validators=[Optional(), Length(max=200)])
-    summary = TextAreaField(_("Summary"), render_kw={"rows": 3})
-    scope_about = TextAreaField(_("Why we are asking"), render_kw={"rows": 3})
-    scope_open = TextAreaField(_("Open for debate"), render_kw={"rows": 3})
-    scope_closed = TextAreaField(_("Not open for debate"), render_kw={"rows": 3})
-    scope_outcome = TextAreaField(_("What we will do with the comments"), render_kw={"rows": 3})
-    response_expected = StringField(_("When we will respond"), validators=[Optional(), Length(max=200)])
-    opens_at = DateTimeLocalField(_("Opens"), format=DATETIME_FORMATS, validators=[Optional()])
-    closes_at = DateTimeLocalField(_("Closes"), format=DATETIME_FORMATS, validators=[Optional()])
     moderation_mode = RadioField(_("How comments are moderated"), choices=MODERATION_CHOICES)
     reason = TextAreaField(_("Reason for the change"), render_kw={"rows": 2})
     loaded = HiddenField()

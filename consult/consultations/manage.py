@@ -70,11 +70,9 @@ class DocumentForm(FlaskForm):
     carried_media = HiddenField()
 
 
-class NewConsultationForm(DocumentForm):
-    """Everything a new consultation needs."""
+class DetailFields(FlaskForm):
+    """The details a new consultation is given and officials may change later (edit_views)."""
 
-    title = StringField(_("Title"), validators=[Optional(), Length(max=300)])
-    slug = StringField(_("Web address"), validators=[Optional(), Length(max=80)])
     department = StringField(_("Department"), validators=[Optional(), Length(max=200)])
     summary = TextAreaField(_("Summary"), render_kw={"rows": 3})
     scope_about = TextAreaField(_("Why we are asking"), render_kw={"rows": 3})
@@ -85,6 +83,13 @@ class NewConsultationForm(DocumentForm):
                                     validators=[Optional(), Length(max=200)])
     opens_at = DateTimeLocalField(_("Opens"), format=DATETIME_FORMATS, validators=[Optional()])
     closes_at = DateTimeLocalField(_("Closes"), format=DATETIME_FORMATS, validators=[Optional()])
+
+
+class NewConsultationForm(DocumentForm, DetailFields):
+    """Everything a new consultation needs."""
+
+    title = StringField(_("Title"), validators=[Optional(), Length(max=300)])
+    slug = StringField(_("Web address"), validators=[Optional(), Length(max=80)])
     moderation_mode = RadioField(_("How comments are moderated"), choices=MODERATION_CHOICES,
                                  default="post")
 
