@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -423,6 +424,10 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
                      q_comments)
     try:
         with unprepared(session):  # planned for these words: see consult.database.unprepared
+            # The sample and the estimate read each source from its first row: a scan of a large
+            # table may otherwise join one already under way and start where it is (PostgreSQL's
+            # synchronised scans), giving other hits and another "about N" for the same search.
+            session.execute(text("SET LOCAL synchronize_seqscans = off"))
             rows = _sample(session, parts)
             total, exact = _total(session, parts, rows)
     except DBAPIError as exc:  # a query PostgreSQL cannot run (e.g. too deeply nested): say so plainly
