@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import fresh_app, run_postgres
+from support import engine_setups
 
 from consult import search
 from consult.comments.service import CommentInput, submit_comment, withdraw_comment
@@ -20,7 +20,9 @@ from consult.extensions import db
 from consult.models import Comment, CommentStatus, Consultation, User, utcnow
 from consult.search import postgres_engine, whoosh_engine
 
-RUN_POSTGRES = run_postgres()
+# The engines' set-ups (support/engine_setups.py): every test here runs on each.
+setup, database_url, app = engine_setups.setup, engine_setups.database_url, engine_setups.app
+
 
 DOC = """# Allotments
 
@@ -32,29 +34,6 @@ Councils must keep a waiting list for allotment plots.
 
 Every site needs a standpipe for watering vegetables.
 """
-
-# (database, engine): Whoosh beside SQLite; both engines beside PostgreSQL.
-SETUPS = [("sqlite", "whoosh")] + ([("postgres", "whoosh"), ("postgres", "postgres")] if RUN_POSTGRES else [])
-
-
-@pytest.fixture(params=SETUPS, ids=[f"{d}-{e}" for d, e in SETUPS])
-def setup(request):
-    """(database, engine) of this run of the test."""
-    return request.param
-
-
-@pytest.fixture
-def database_url(setup, request, tmp_path):
-    """The database of the setup (overrides conftest's, which runs every backend)."""
-    if setup[0] == "postgres":
-        return request.getfixturevalue("postgres_database")
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-
-
-@pytest.fixture
-def app(setup, database_url, tmp_path):
-    """An application searching with the setup's engine."""
-    yield from fresh_app(database_url, tmp_path, SEARCH_ENGINE=setup[1])
 
 
 @pytest.fixture

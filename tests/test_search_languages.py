@@ -6,42 +6,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from helpers import fresh_app, run_postgres
+from support import engine_setups
 
 from consult import search
 from consult.extensions import db
 from consult.models import Comment, utcnow
 
-RUN_POSTGRES = run_postgres()
+# The engines' set-ups (support/engine_setups.py): every test here runs on each.
+setup, database_url, app = engine_setups.setup, engine_setups.database_url, engine_setups.app
+
 DOC = """# Allotments
 
 ## 1. Waiting lists
 
 Councils must keep a waiting list for allotment plots.
 """
-SETUPS = [("sqlite", "whoosh")] + ([("postgres", "whoosh"), ("postgres", "postgres")] if RUN_POSTGRES else [])
 WELSH = "Mae’r rhestrau aros yn rhy hir a dylai’r cyngor agor rhandiroedd newydd."
 ENGLISH = "The councils keep people waiting for years on these lists."
-
-
-@pytest.fixture(params=SETUPS, ids=[f"{d}-{e}" for d, e in SETUPS])
-def setup(request):
-    """(database, engine) of this run of the test."""
-    return request.param
-
-
-@pytest.fixture
-def database_url(setup, request, tmp_path):
-    """The database of the setup (overrides conftest's, which runs every backend)."""
-    if setup[0] == "postgres":
-        return request.getfixturevalue("postgres_database")
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-
-
-@pytest.fixture
-def app(setup, database_url, tmp_path):
-    """An application searching with the setup's engine."""
-    yield from fresh_app(database_url, tmp_path, SEARCH_ENGINE=setup[1])
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from helpers import fresh_app, run_postgres
 from sqlalchemy import select
+from support import engine_setups
 
 from consult import search
 from consult.consultations import service
@@ -18,8 +18,10 @@ from consult.extensions import db
 from consult.languages import service as languages
 from consult.models import Consultation, utcnow
 
-RUN_POSTGRES = run_postgres()
-SETUPS = [("sqlite", "whoosh")] + ([("postgres", "whoosh"), ("postgres", "postgres")] if RUN_POSTGRES else [])
+# The engines' set-ups (support/engine_setups.py): every test here runs on each.
+RUN_POSTGRES = engine_setups.RUN_POSTGRES
+setup, database_url, app = engine_setups.setup, engine_setups.database_url, engine_setups.app
+
 ENGLISH = """# Allotments
 
 ## 1. Waiting lists
@@ -34,26 +36,6 @@ Rhaid i gynghorau gadw rhestr aros am leiniau rhandir.
 """
 PLOTS = "Councils must keep a waiting list for allotment plots."
 WELSH_PLOTS = "Rhaid i gynghorau gadw rhestr aros am leiniau rhandir."
-
-
-@pytest.fixture(params=SETUPS, ids=[f"{d}-{e}" for d, e in SETUPS])
-def setup(request):
-    """(database, engine) of this run of the test."""
-    return request.param
-
-
-@pytest.fixture
-def database_url(setup, request, tmp_path):
-    """The database of the setup (overrides conftest's, which runs every backend)."""
-    if setup[0] == "postgres":
-        return request.getfixturevalue("postgres_database")
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-
-
-@pytest.fixture
-def app(setup, database_url, tmp_path):
-    """An application searching with the setup's engine."""
-    yield from fresh_app(database_url, tmp_path, SEARCH_ENGINE=setup[1])
 
 
 def _translate(slug: str, text: str, language: str = "cy") -> None:
