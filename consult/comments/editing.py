@@ -9,6 +9,7 @@ from sqlalchemy import select
 import documents
 import moderation.service as moderation
 from consult.comments.validation import CommentError, clean_body, ensure_open
+from consult.i18n import gettext
 from consult.models import Comment, CommentEdit, CommentStatus, utcnow
 from moderation.db import DbSession
 
@@ -27,7 +28,7 @@ def get_own_comment(session: DbSession, comment_id: int, author_id: int) -> Comm
     """One of the author's own comments, or a 404-style CommentError."""
     comment = session.get(Comment, comment_id)
     if comment is None or comment.author_id != author_id:
-        raise CommentError("That comment is not one of yours.", status=404)
+        raise CommentError(gettext("That comment is not one of yours."), status=404)
     return comment
 
 
@@ -38,8 +39,8 @@ def edit_comment(session: DbSession, comment_id: int, author_id: int, body: str,
     comment = get_own_comment(session, comment_id, author_id)
     if not can_edit(comment, now):
         raise CommentError(
-            "This comment can no longer be edited: comments can be changed while awaiting "
-            "moderation or within 15 minutes of being published.", status=409,
+            gettext("This comment can no longer be edited: comments can be changed while awaiting "
+            "moderation or within 15 minutes of being published."), status=409,
         )
     ensure_open(comment.consultation, now)
     refusal = moderation.posting_refusal(session, author_id, now, zone=zone)
@@ -89,7 +90,7 @@ def withdraw_comment(session: DbSession, comment_id: int, author_id: int,
     comment = get_own_comment(session, comment_id, author_id)
     if comment.status in (CommentStatus.WITHDRAWN.value, CommentStatus.REMOVED.value,
                           CommentStatus.REJECTED.value):
-        raise CommentError("This comment is not published, so there is nothing to withdraw.",
+        raise CommentError(gettext("This comment is not published, so there is nothing to withdraw."),
                            status=409)
     comment.status = CommentStatus.WITHDRAWN.value
     comment.withdrawn_at = now or utcnow()

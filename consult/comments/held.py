@@ -1,7 +1,6 @@
 """Comments: why one's own comment awaits moderation, and what one can do about it."""
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,10 +9,12 @@ from sqlalchemy import select
 
 import moderation.service as moderation
 from consult.comments.editing import can_edit
+from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Status, utcnow
+from consult.moderate import rules_language
 from moderation import screening
 from moderation.db import DbSession
-from moderation.models import OPEN_STATES, HouseRulesVersion, QueueItem
+from moderation.models import OPEN_STATES, QueueItem
 
 # Shown on every page of a pre-moderated consultation, to authors of held comments, and used
 # for the queue's age column.
@@ -53,16 +54,17 @@ class HeldNotice:
     promise: str = MODERATION_PROMISE
 
     def sentence(self) -> str:
-        """The notice as plain sentences (for a flash message or the page's script)."""
+        """The notice as plain sentences (for a flash message or the page's script), in the reader's language."""
         parts = []
         if self.findings:
-            found = _and([f.what + (f", under {f.rule.label}" if f.rule else "")
-                          for f in self.findings])
-            parts.append(f"Our automatic check found {found}.")
+            found = _and([gettext("%(finding)s, under %(rule)s", finding=f.what, rule=f.rule.label)
+                          if f.rule else f.what for f in self.findings])
+            parts.append(gettext("Our automatic check found %(found)s.", found=found))
         parts.extend(self.other)
-        parts.append(f"A moderator will decide whether to publish it, usually {self.promise}.")
+        promise = gettext(MODERATION_PROMISE) if self.promise == MODERATION_PROMISE else self.promise
+        parts.append(gettext("A moderator will decide whether to publish it, usually %(promise)s.", promise=promise))
         if self.publish_on_edit and self.editable:
-            parts.append(f"If you edit it to {self.fixes}, it will be published at once.")
+            parts.append(gettext("If you edit it to %(fixes)s, it will be published at once.", fixes=self.fixes))
         return " ".join(parts)
 
     @property
@@ -72,21 +74,46 @@ class HeldNotice:
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else gettext("%(names)s and %(last)s", names=", ".join(items[:-1]),
+                                                    last=items[-1])
 
 
-@functools.cache
-def _default_rules() -> tuple[dict, ...]:
-    return tuple(moderation.parse_rules(moderation.DEFAULT_RULES.read_text(encoding="utf-8"))[0])
+# What screening found and how to fix it (moderation.screening.for_author's words, by code), in the
+# reader's language; a code not listed (a new word list's) is shown as screening words it.
+_FOR_AUTHOR = {
+    "personal_data:email": (N_("an email address"), N_("remove the email address")),
+    "personal_data:phone": (N_("a phone number"), N_("remove the phone number")),
+    "personal_data:postcode": (N_("a postcode"), N_("remove the postcode")),
+    "personal_data:ni_number": (N_("a national insurance number"), N_("remove the national insurance number")),
+    "personal_data:date_of_birth": (N_("a date of birth"), N_("remove the date of birth")),
+    "link": (N_("a link"), N_("remove the link (you can name the page or document instead)")),
+    "banned_word": (N_("words the house rules do not allow"), N_("reword it")),
+    "suspect_word": (N_("a word that moderators check by hand"), N_("reword it")),
+    "shouting": (N_("mostly capital letters"), N_("write it in ordinary capitals and small letters")),
+    "banned_word:insults": (N_("words that insult people"), N_("reword it without the insults")),
+    "banned_word:slurs": (N_("a word used to abuse people for who they are"), N_("reword it without that word")),
+    "banned_word:swearing": (N_("swearing"), N_("reword it without the swearing")),
+    "banned_word:threats": (N_("words that read as a threat"), N_("reword it without the threat")),
+}
+
+
+def _for_author(code: str, message: str) -> tuple[str, str]:
+    """What was found and how to fix it, in the reader's language where the words are screening's own."""
+    said = screening.for_author(code) or (message, "reword it")
+    known = _FOR_AUTHOR.get(code)
+    if known is None:
+        return said[0], gettext(said[1]) if said[1] == "reword it" else said[1]
+    return tuple(gettext(ours) if ours == theirs else theirs  # type: ignore[return-value]
+                 for ours, theirs in zip(known, said, strict=True))
 
 
 def _rules_in_force(session: DbSession) -> dict[str, RuleRef]:
-    """The house rules by anchor, read only (the default text until the first are published)."""
-    version = session.scalar(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1))
-    rules = version.rules if version is not None else _default_rules()
-    number = version.number if version is not None else None
-    return {r["anchor"]: RuleRef(r["anchor"], r["number"], r["title"].split(". ", 1)[-1],
-                                 moderation.rule_label(r), number) for r in rules}
+    """The house rules by anchor, read only (the default text until the first are published), titled
+    in the reader's language where the default rules are translated."""
+    version = moderation.rules_in_force(session)
+    number = version.number if version.id is not None else None
+    return {anchor: RuleRef(anchor, r["number"], r["title"].split(". ", 1)[-1], rules_language.reader_label(r), number)
+            for anchor, r in rules_language.reader_rules(version).items()}
 
 
 def held_notices(session: DbSession, comments: Iterable[Comment],
@@ -110,24 +137,24 @@ def held_notices(session: DbSession, comments: Iterable[Comment],
         mine = items.get(comment.id, [])
         findings = []
         for reason in screening.screen(comment.body):
-            what, fix = screening.for_author(reason.code) or (reason.message, "reword it")
+            what, fix = _for_author(reason.code, reason.message)
             findings.append(Finding(what, fix, rules.get(reason.rule)))
         codes = {r.get("code") for item in mine for r in item.reasons or []}
         other = []
         mode = comment.consultation.moderation_mode
         if mode == "pre":
-            other.append("Every comment on this consultation is checked by a moderator before it appears.")
+            other.append(gettext("Every comment on this consultation is checked by a moderator before it appears."))
         if "sanction" in codes:
-            other.append("Your comments are checked by a moderator before they appear.")
+            other.append(gettext("Your comments are checked by a moderator before they appear."))
         if "campaign" in codes:
-            other.append("Many people sent this text, or one very like it, so a moderator reviews it "
-                         "with the others.")
+            other.append(gettext("Many people sent this text, or one very like it, so a moderator reviews it "
+                                 "with the others."))
         if "repeat" in codes:
-            other.append("You posted the same text before, so a moderator checks it.")
+            other.append(gettext("You posted the same text before, so a moderator checks it."))
         if any(item.source == "flags" for item in mine):
-            other.append("Readers reported it, so it is hidden while a moderator looks at it.")
+            other.append(gettext("Readers reported it, so it is hidden while a moderator looks at it."))
         if not findings and not other:
-            other.append("A moderator checks it against the house rules before it appears.")
+            other.append(gettext("A moderator checks it against the house rules before it appears."))
         notices[comment.id] = HeldNotice(
             comment.id, findings, other,
             publish_on_edit=(mode != "pre" and bool(findings) and bool(mine)

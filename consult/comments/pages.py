@@ -17,6 +17,7 @@ from consult.consultations import service as consultations
 from consult.consultations.reading import bp
 from consult.consultations.rendering import DOCUMENT_SLOT, document_bytes, page_response
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.models import Status
 from consult.reattachment import reattachments_for
 from consult.responses import service as responses
@@ -27,7 +28,7 @@ def public_consultation(slug: str):
     consultation = consultations.get_consultation(db.session, slug)
     # Drafts are not public; the editing pages for officials show them.
     if consultation is None or consultation.status is Status.DRAFT:
-        abort(404, description=f"There is no consultation at '/c/{slug}'.")
+        abort(404, description=gettext("There is no consultation at '/c/%(slug)s'.", slug=slug))
     return consultation
 
 
@@ -41,7 +42,7 @@ def show(slug: str):
     """The current version of a consultation's document, paragraph by paragraph."""
     consultation, version = consultations.get_with_current_version(db.session, slug)
     if consultation is None or consultation.status is Status.DRAFT or version is None:
-        abort(404, description=f"There is no consultation at '/c/{slug}'.")
+        abort(404, description=gettext("There is no consultation at '/c/%(slug)s'.", slug=slug))
     return _render_version(consultation, version, latest=True, version_count=version.number)
 
 
@@ -51,7 +52,7 @@ def show_version(slug: str, number: int):
     consultation = public_consultation(slug)
     version = consultations.get_version(db.session, consultation, number)
     if version is None:
-        abort(404, description=f"This consultation has no version {number}.")
+        abort(404, description=gettext("This consultation has no version %(number)s.", number=number))
     latest = consultations.current_version(db.session, consultation)
     if version.id == latest.id:
         return redirect(url_for("consultations.show", slug=slug))
@@ -120,7 +121,7 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
     """Render a paragraph's own page: the text, its comments, and the comment form."""
     located = consultations.locate_paragraph(db.session, consultation, anchor)
     if located is None:
-        abort(404, description=f"This consultation has no paragraph '{anchor}'.")
+        abort(404, description=gettext("This consultation has no paragraph '%(anchor)s'.", anchor=anchor))
     thread = _thread(consultation, anchor)
     current = located.paragraph if located.current else None
     counted, raised = {}, []

@@ -41,6 +41,7 @@ from consult.comments.validation import (
     ensure_open,
     validate_input,
 )
+from consult.i18n import gettext
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, User, utcnow
 from consult.text_language import detect_language
 from moderation.db import DbSession
@@ -110,7 +111,7 @@ def prepare_comment(
         return Draft(existing, consultation.moderation_mode, now, stored=existing)
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
-        raise CommentError("Confirm your email address before commenting.", status=403)
+        raise CommentError(gettext("Confirm your email address before commenting."), status=403)
     refusal = moderation.posting_refusal(session, author.id, now, zone=zone)
     if refusal:
         raise CommentError(refusal, status=403)
@@ -124,9 +125,9 @@ def prepare_comment(
             _CURRENT_PARAGRAPH, {"consultation": consultation.id, "anchor": anchor}).first()
         if paragraph is None:
             raise CommentError(
-                "That paragraph is not in the current version of the document, so it cannot "
+                gettext("That paragraph is not in the current version of the document, so it cannot "
                 "take new comments. Your text is kept: comment on the document as a whole, or "
-                "on the paragraph that replaced it.", status=404,
+                "on the paragraph that replaced it."), status=404,
             )
         version_id = paragraph.version_id
     parent = None
@@ -135,8 +136,8 @@ def prepare_comment(
         if (parent is None or parent.consultation_id != consultation.id
                 or parent.anchor != anchor or parent.status != CommentStatus.PUBLISHED.value):
             raise CommentError(
-                "The comment you are replying to is no longer published, so it cannot take "
-                "replies. Your text is kept below: you can post it as a new comment.",
+                gettext("The comment you are replying to is no longer published, so it cannot take "
+                "replies. Your text is kept below: you can post it as a new comment."),
                 field="body", status=409,
             )
         # Threads are one level deep: a reply to a reply joins the top-level thread.

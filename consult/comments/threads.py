@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 import documents
 from consult.comments.validation import CommentError
 from consult.consultations.service import current_version
+from consult.i18n import gettext
 from consult.models import Comment, CommentStatus, Consultation, Paragraph
 from consult.text import whole_number
 from consult.text_language import clean_code
@@ -146,7 +147,7 @@ def parse_cursor(cursor: str | None) -> int | None:
         return None
     number = whole_number(cursor, 18)
     if number is None:
-        raise CommentError("That page link is not valid: go back to the first page.", status=400)
+        raise CommentError(gettext("That page link is not valid: go back to the first page."), status=400)
     return number
 
 
@@ -216,8 +217,8 @@ def thread(
         try:
             language = clean_code(language)
         except ValueError:
-            raise CommentError("That language is not one comments can be written in: show every "
-                               "language instead.", status=400) from None
+            raise CommentError(gettext("That language is not one comments can be written in: show every "
+                               "language instead."), status=400) from None
     page_query, replies_query, count_query = _thread_statements(
         anchor is None, viewer_id is not None, after is not None, order == "newest", bool(language))
     params = {"consultation": consultation.id, "anchor": anchor, "viewer": viewer_id,

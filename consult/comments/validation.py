@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import documents
 from consult.accounts.service import is_confirmed
+from consult.i18n import gettext, local_time, ngettext
 from consult.models import RESPONDENT_TYPES, STANCES, Consultation, Status
 from consult.text import clean_name, has_visible_text, strip_unpaired_bidi
 from consult.text_language import clean_code
@@ -30,10 +31,11 @@ class RateLimited(CommentError):
 
     def __init__(self, retry_after: int) -> None:
         minutes, seconds = divmod(retry_after, 60)
-        when = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else f"{seconds} seconds"
+        when = (ngettext("%(num)s minute", "%(num)s minutes", minutes) if minutes
+                else ngettext("%(num)s second", "%(num)s seconds", seconds))
         super().__init__(
-            f"You have posted several comments in a short time. Your text is kept below: "
-            f"please try again in {when}.", status=429,
+            gettext("You have posted several comments in a short time. Your text is kept below: "
+                    "please try again in %(when)s.", when=when), status=429,
         )
         self.retry_after = retry_after
 
@@ -72,29 +74,30 @@ def clean_body(body: str | None) -> str:
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
     text = strip_unpaired_bidi(_BIDI_REFERENCE.sub(_bidi_reference, text)).strip()
     if not text:
-        raise CommentError("Write your comment before sending it.", field="body")
+        raise CommentError(gettext("Write your comment before sending it."), field="body")
     if not has_visible_text(text):
-        raise CommentError("Write your comment before sending it: what was sent has no visible "
-                           "text, only invisible characters.", field="body")
+        raise CommentError(gettext("Write your comment before sending it: what was sent has no visible "
+                           "text, only invisible characters."), field="body")
     if len(text) > MAX_LENGTH:
         raise CommentError(
-            f"Your comment is {len(text):,} characters long; the limit is {MAX_LENGTH:,}. "
-            "Shorten it, or split it into comments on the paragraphs it concerns.", field="body",
+            gettext("Your comment is %(length)s characters long; the limit is %(limit)s. "
+                    "Shorten it, or split it into comments on the paragraphs it concerns.",
+                    length=f"{len(text):,}", limit=f"{MAX_LENGTH:,}"), field="body",
         )
     if "\ufffd" in text:
         raise CommentError(
-            "Your comment contains characters that could not be read (perhaps pasted from "
-            "another program). Retype the marked part.", field="body",
+            gettext("Your comment contains characters that could not be read (perhaps pasted from "
+            "another program). Retype the marked part."), field="body",
         )
     if not has_visible_text(documents.html_text(documents.render_comment(text))):
         # Markdown marks alone ("-", "***", "[](https://…)") or invisible characters written
         # as references (&#8203;) show as an empty comment.
-        raise CommentError("Write your comment before sending it: what was sent would show no "
-                           "text, only formatting marks or invisible characters.", field="body")
+        raise CommentError(gettext("Write your comment before sending it: what was sent would show no "
+                           "text, only formatting marks or invisible characters."), field="body")
     bad = [c for c in text if unicodedata.category(c) in {"Cc", "Cs", "Co"} and c not in "\n\t"]
     if bad:
         raise CommentError(
-            "Your comment contains invisible control characters; remove them and send it again.",
+            gettext("Your comment contains invisible control characters; remove them and send it again."),
             field="body",
         )
     return text
@@ -104,26 +107,27 @@ def validate_input(data: CommentInput) -> CommentInput:
     """Check and tidy every field of the form; raises CommentError naming the field."""
     data.body = clean_body(data.body)
     if data.stance not in (None, "", *STANCES):
-        raise CommentError("Choose support, oppose, mixed, or leave the stance empty.", "stance")
+        raise CommentError(gettext("Choose support, oppose, mixed, or leave the stance empty."), "stance")
     data.stance = data.stance or None
     if data.respondent_type not in RESPONDENT_TYPES:
-        raise CommentError("Say whether you respond as an individual or for an organisation.",
+        raise CommentError(gettext("Say whether you respond as an individual or for an organisation."),
                            "respondent_type")
     organisation = clean_name(data.organisation)
     if data.respondent_type == "organisation" and not organisation:
-        raise CommentError("Give the name of the organisation you respond for.", "organisation")
+        raise CommentError(gettext("Give the name of the organisation you respond for."), "organisation")
     if len(organisation) > 200:
-        raise CommentError("The organisation's name is limited to 200 characters.", "organisation")
+        raise CommentError(gettext("The organisation's name is limited to 200 characters."), "organisation")
     data.organisation = organisation if data.respondent_type == "organisation" else None
     key = (data.submission_key or "").strip()
     if not key or len(key) > 64:
-        raise CommentError("This form has expired; your text is kept, please send it again.")
+        raise CommentError(gettext("This form has expired; your text is kept, please send it again."))
     data.submission_key = key
     try:
         data.language = None if data.language == DETECT else clean_code(data.language)
         data.form_language = clean_code(data.form_language)
     except ValueError:
-        raise CommentError("Choose the language your comment is written in from the list.", "language") from None
+        raise CommentError(gettext("Choose the language your comment is written in from the list."),
+                           "language") from None
     return data
 
 
@@ -139,13 +143,23 @@ def ensure_open(consultation: Consultation, now: datetime) -> None:
         return
     if status is Status.UPCOMING and consultation.opens_at:
         raise CommentError(
-            f"This consultation opens for comments on {consultation.opens_at:%-d %B %Y at %H:%M} UTC.",
+            gettext("This consultation opens for comments on %(date)s at %(time)s UTC.",
+                    date=_day(consultation.opens_at), time=f"{consultation.opens_at:%H:%M}"),
             status=409,
         )
     if status is Status.DRAFT:
-        raise CommentError("This consultation is not open for comments.", status=404)
-    closed = f" on {consultation.closes_at:%-d %B %Y at %H:%M} UTC" if consultation.closes_at else ""
+        raise CommentError(gettext("This consultation is not open for comments."), status=404)
+    if consultation.closes_at:
+        raise CommentError(
+            gettext("This consultation closed on %(date)s at %(time)s UTC, so it no longer accepts comments. "
+                    "Comments sent before the close are still being considered.",
+                    date=_day(consultation.closes_at), time=f"{consultation.closes_at:%H:%M}"), status=409)
     raise CommentError(
-        f"This consultation closed{closed}, so it no longer accepts comments. Comments sent "
-        "before the close are still being considered.", status=409,
+        gettext("This consultation closed, so it no longer accepts comments. Comments sent "
+                "before the close are still being considered."), status=409,
     )
+
+
+def _day(moment: datetime) -> str:
+    """A stored (UTC) day as refusals name it, the month in the reader's language."""
+    return local_time(moment, "%-d %B %Y", UTC)

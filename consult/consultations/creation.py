@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 import documents
+from consult.i18n import N_, gettext, ngettext
 from consult.models import (
     MODERATION_MODES,
     Consultation,
@@ -43,12 +44,11 @@ def validate_slug(session: DbSession, slug: str) -> str:
     """Check a slug's shape and that no consultation already uses it."""
     slug = (slug or "").strip()
     if not SLUG_RE.match(slug) or "--" in slug:
-        raise ServiceError(
-            f"The address '{slug}' is not usable: use 3 to 80 lower-case letters, digits and "
-            "single hyphens, starting and ending with a letter or digit."
-        )
+        raise ServiceError(gettext(
+            "The address '%(slug)s' is not usable: use 3 to 80 lower-case letters, digits and "
+            "single hyphens, starting and ending with a letter or digit.", slug=slug))
     if session.scalar(select(Consultation.id).where(Consultation.slug == slug)):
-        raise ServiceError(f"The address '{slug}' is already taken by another consultation.")
+        raise ServiceError(gettext("The address '%(slug)s' is already taken by another consultation.", slug=slug))
     return slug
 
 
@@ -91,10 +91,10 @@ def import_document(files: Sequence[tuple[str, str]], images: ImageMap | None = 
     conversion): Markdown files as (name, text) and images by their path in the import.
     """
     if not files:
-        raise ServiceError("Give at least one Markdown file.")
+        raise ServiceError(gettext("Give at least one Markdown file."))
     for name, text in files:
         if not text.strip():
-            raise ServiceError(f"{name}: the file is empty: the document has no paragraphs.")
+            raise ServiceError(gettext("%(name)s: the file is empty: the document has no paragraphs.", name=name))
     resolver = Images(dict(images or {}))
     try:
         document = documents.parse_files(files, images=resolver)
@@ -128,23 +128,25 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[str]]]:
-        """(heading, lines) for each part of the report that has something to say."""
+        """(heading, lines) for each part of the report that has something to say, headings in the
+        reader's language (English on the command line)."""
         parts = [
-            ("Images shown", self.images_found),
-            ("Images missing", self.images_missing),
-            ("Other notes on images", self.images_other),
-            ("Links left as text or leading elsewhere", self.links),
-            ("Numbering", self.numbering),
-            ("Empty paragraphs", self.empty),
-            ("Raw HTML removed", self.raw_html),
-            ("Files in the zip that were not used", self.skipped),
+            (N_("Images shown"), self.images_found),
+            (N_("Images missing"), self.images_missing),
+            (N_("Other notes on images"), self.images_other),
+            (N_("Links left as text or leading elsewhere"), self.links),
+            (N_("Numbering"), self.numbering),
+            (N_("Empty paragraphs"), self.empty),
+            (N_("Raw HTML removed"), self.raw_html),
+            (N_("Files in the zip that were not used"), self.skipped),
         ]
-        return [(title, lines) for title, lines in parts if lines]
+        return [(gettext(title), lines) for title, lines in parts if lines]
 
     @property
     def warning_count(self) -> int:
         """How many warnings there are (the images found are not warnings)."""
-        return sum(len(lines) for title, lines in self.sections() if title != "Images shown")
+        return sum(len(lines) for lines in (self.images_missing, self.images_other, self.links, self.numbering,
+                                            self.empty, self.raw_html, self.skipped))
 
     def lines(self) -> list[str]:
         """The report as plain text lines, for the command line."""
@@ -170,18 +172,23 @@ def import_report(document: documents.Document, images: Images,
                 if image.url in paragraph.html:
                     where.setdefault(image.path, paragraph.number)
     for image in images.used:
-        size = f", {image.width} x {image.height} pixels" if image.width and image.height else ""
+        size = (gettext(", %(width)s x %(height)s pixels", width=image.width, height=image.height)
+                if image.width and image.height else "")
         kind = image.extension.upper().replace("JPG", "JPEG")
-        report.images_found.append(f"{image.path} ({kind}{size}, {_kb(len(image.data))}), "
-                                   f"in paragraph {where.get(image.path, '?')}")
+        report.images_found.append(gettext("%(path)s (%(kind)s%(size)s, %(weight)s), in paragraph %(number)s",
+                                           path=image.path, kind=kind, size=size, weight=_kb(len(image.data)),
+                                           number=where.get(image.path, "?")))
     for warning in images.warnings():
         (report.images_missing if "was not supplied" in warning else report.images_other).append(warning)
     report.links = list(document.warnings)
     report.numbering = _numbering_notes(document)
     for paragraph in document.paragraphs:
         if not paragraph.text.strip() and "<img" not in paragraph.html and "[Image" not in paragraph.html:
-            place = f"{paragraph.source}, line {paragraph.line}" if paragraph.source else f"line {paragraph.line}"
-            report.empty.append(f"paragraph {paragraph.number} ({place}) has no text")
+            report.empty.append(
+                gettext("paragraph %(number)s (%(source)s, line %(line)s) has no text", number=paragraph.number,
+                        source=paragraph.source, line=paragraph.line) if paragraph.source else
+                gettext("paragraph %(number)s (line %(line)s) has no text", number=paragraph.number,
+                        line=paragraph.line))
     report.raw_html = _dropped_html(files)
     return report
 
@@ -200,8 +207,11 @@ def _numbering_notes(document: documents.Document) -> list[str]:
     for number, paragraphs in seen.items():
         if len(paragraphs) > 1:
             lines = ", ".join(str(p.line) for p in paragraphs[:5])
-            notes.append(f"the heading number {number} is on {len(paragraphs)} headings (lines {lines}): "
-                         "readers cannot quote it, so they are numbered beneath their section")
+            notes.append(ngettext("the heading number %(number)s is on %(num)s headings (lines %(lines)s): "
+                                  "readers cannot quote it, so they are numbered beneath their section",
+                                  "the heading number %(number)s is on %(num)s headings (lines %(lines)s): "
+                                  "readers cannot quote it, so they are numbered beneath their section",
+                                  len(paragraphs), number=number, lines=lines))
     last: dict[str, int] = {}
     for number, paragraph in owns:
         if not re.fullmatch(r"\d+(?:\.\d+)*", number) or len(seen[number]) > 1:
@@ -211,8 +221,9 @@ def _numbering_notes(document: documents.Document) -> list[str]:
         before = last.get(parent)
         if before is not None and value > before + 1:
             missing = f"{parent}.{before + 1}" if parent else str(before + 1)
-            notes.append(f"heading {number} (line {paragraph.line}) follows "
-                         f"{f'{parent}.' if parent else ''}{before}: is {missing} missing?")
+            notes.append(gettext("heading %(number)s (line %(line)s) follows %(before)s: is %(missing)s missing?",
+                                 number=number, line=paragraph.line,
+                                 before=f"{parent}.{before}" if parent else str(before), missing=missing))
         last[parent] = value
         # A new section restarts the count of its subsections.
         for key in [k for k in last if k.startswith(number + ".")]:
@@ -243,10 +254,11 @@ def _dropped_html(files: Sequence[tuple[str, str]]) -> list[str]:
                 if closing or tag in DOCUMENT_TAGS or tag in _HARMLESS or tag in reported:
                     continue
                 reported.add(tag)
-                notes.append(f"{name}, line {number}: <{tag}> is not allowed in a document and was "
-                             "removed (its text, if any, is kept)"
+                notes.append(gettext("%(name)s, line %(line)s: <%(tag)s> is not allowed in a document and was "
+                                     "removed (its text, if any, is kept)", name=name, line=number, tag=tag)
                              if tag not in _CONTENT_DROPPED else
-                             f"{name}, line {number}: <{tag}> and its contents were removed")
+                             gettext("%(name)s, line %(line)s: <%(tag)s> and its contents were removed",
+                                     name=name, line=number, tag=tag))
     return notes
 
 
@@ -287,22 +299,22 @@ def preview_consultation(
     """Check a new consultation the way create_consultation will, storing nothing."""
     errors: list[tuple[str | None, str]] = []
     if not (slug or "").strip():
-        errors.append(("slug", "Enter a web address for the consultation, such as parking-2025."))
+        errors.append(("slug", gettext("Enter a web address for the consultation, such as parking-2025.")))
     elif slug.strip() in RESERVED_SLUGS:
-        errors.append(("slug", f"The address '{slug.strip()}' is reserved: choose another."))
+        errors.append(("slug", gettext("The address '%(slug)s' is reserved: choose another.", slug=slug.strip())))
     else:
         try:
             validate_slug(session, slug)
         except ServiceError as exc:
             errors.append(("slug", str(exc)))
     if moderation_mode not in MODERATION_MODES:
-        errors.append(("moderation_mode", "Choose how comments are moderated."))
+        errors.append(("moderation_mode", gettext("Choose how comments are moderated.")))
     if opens_at and closes_at and closes_at <= opens_at:
-        errors.append(("closes_at", "The closing date must be after the opening date."))
+        errors.append(("closes_at", gettext("The closing date must be after the opening date.")))
     elif publish and closes_at and closes_at <= (now or utcnow()):
-        errors.append(("closes_at", "The closing date has passed: published now, the "
-                       "consultation would be closed at once. Choose a later closing date, or "
-                       "save it as a draft."))
+        errors.append(("closes_at", gettext("The closing date has passed: published now, the "
+                                            "consultation would be closed at once. Choose a later closing date, or "
+                                            "save it as a draft.")))
     if files is not None:
         try:
             imported = import_document(files, images, skipped)
@@ -337,9 +349,9 @@ def create_consultation(
     in the same transaction); nothing is stored on error."""
     slug = validate_slug(session, slug)
     if moderation_mode not in MODERATION_MODES:
-        raise ServiceError(f"Unknown moderation mode '{moderation_mode}'.")
+        raise ServiceError(gettext("Unknown moderation mode '%(mode)s'.", mode=moderation_mode))
     if opens_at and closes_at and closes_at <= opens_at:
-        raise ServiceError("The closing date must be after the opening date.")
+        raise ServiceError(gettext("The closing date must be after the opening date."))
     imported = import_document(files, images)
     document = imported.document
     consultation = Consultation(

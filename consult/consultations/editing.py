@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
+from consult.i18n import gettext, local_time
 from consult.models import (
     MODERATION_MODES,
     Comment,
@@ -142,6 +143,11 @@ def _when(value: datetime | None, zone: tzinfo) -> str:
     return value.replace(tzinfo=UTC).astimezone(zone).strftime("%-d %B %Y, %H:%M")
 
 
+def _shown(value: datetime | None, zone: tzinfo) -> str:
+    """A time as a refusal shows it: the site's zone, month names in the reader's language."""
+    return local_time(value, "%-d %B %Y, %H:%M", zone) if value is not None else gettext("none")
+
+
 def comments_received(session: DbSession, consultation: Consultation) -> int:
     """How many comments the consultation has received, whatever became of them."""
     return session.scalar(select(func.count()).select_from(Comment).where(
@@ -164,13 +170,13 @@ def edit_details(session: DbSession, consultation: Consultation, new: Details, *
     now = now or utcnow()
     status = consultation.status_at(now)
     if status is Status.ARCHIVED:
-        raise DetailsRefused([(None, "This consultation is archived: its details can no longer change.")],
+        raise DetailsRefused([(None, gettext("This consultation is archived: its details can no longer change."))],
                              status=409)
     old = details_of(consultation)
     if loaded is not None and loaded != stamp(old):
-        raise DetailsRefused([(None, "Someone else changed these details since you opened the form. "
-                                     "Nothing was saved: the form now shows what you typed; "
-                                     "check it against the details above and save again.")],
+        raise DetailsRefused([(None, gettext("Someone else changed these details since you opened the form. "
+                                             "Nothing was saved: the form now shows what you typed; "
+                                             "check it against the details above and save again."))],
                              status=409)
     reason = _clean(reason)
     texts: dict[str, Any] = {f.name: _clean(getattr(new, f.name)) for f in fields(Details)
@@ -202,41 +208,43 @@ def _problems(session: DbSession, consultation: Consultation, status: Status, ol
               new: Details, reason: str, now: datetime, zone: tzinfo) -> list[tuple[str | None, str]]:
     errors: list[tuple[str | None, str]] = []
     if not new.title:
-        errors.append(("title", "Enter a title."))
+        errors.append(("title", gettext("Enter a title.")))
     for name, limit in LIMITS.items():
         if len(getattr(new, name)) > limit:
-            errors.append((name, f"Keep it to {limit} characters or fewer."))
+            errors.append((name, gettext("Keep it to %(limit)s characters or fewer.", limit=limit)))
     if new.moderation_mode not in MODERATION_MODES:
-        errors.append(("moderation_mode", "Choose how comments are moderated."))
+        errors.append(("moderation_mode", gettext("Choose how comments are moderated.")))
     closed = status in (Status.CLOSED, Status.RESPONDED)
     opens_changed = not _same_time(old.opens_at, new.opens_at)
     closes_changed = not _same_time(old.closes_at, new.closes_at)
     if closed and (opens_changed or closes_changed):
         errors.append(("closes_at" if closes_changed else "opens_at",
-                       "This consultation has closed: its dates can no longer change."))
+                       gettext("This consultation has closed: its dates can no longer change.")))
         return errors
     if closed and new.moderation_mode != old.moderation_mode:
-        errors.append(("moderation_mode", "This consultation has closed and takes no new comments, "
-                                          "so how they are moderated can no longer change."))
+        errors.append(("moderation_mode", gettext("This consultation has closed and takes no new comments, "
+                                                  "so how they are moderated can no longer change.")))
     if opens_changed and status is Status.OPEN:
-        opened = _when(old.opens_at or consultation.published_at, zone)
-        errors.append(("opens_at", f"It opened for comments on {opened}: the opening date can no "
-                                   "longer change."))
+        opened = _shown(old.opens_at or consultation.published_at, zone)
+        errors.append(("opens_at", gettext("It opened for comments on %(date)s: the opening date can no "
+                                           "longer change.", date=opened)))
     if new.opens_at and new.closes_at and new.closes_at <= new.opens_at:
-        errors.append(("closes_at", "The closing date must be after the opening date."))
+        errors.append(("closes_at", gettext("The closing date must be after the opening date.")))
     elif closes_changed and new.closes_at is not None and new.closes_at <= now:
         if status is Status.OPEN:
-            errors.append(("closes_at", "That closing date has passed: an open consultation cannot "
-                                        "close in the past. To stop taking comments now, close it "
-                                        "early instead."))
+            errors.append(("closes_at", gettext("That closing date has passed: an open consultation cannot "
+                                                "close in the past. To stop taking comments now, close it "
+                                                "early instead.")))
         else:
-            errors.append(("closes_at", "The closing date must be in the future."))
+            errors.append(("closes_at", gettext("The closing date must be in the future.")))
     if (status in (Status.UPCOMING, Status.OPEN) and shortens_close(old.closes_at, new.closes_at)
             and not reason and comments_received(session, consultation)):
-        errors.append(("reason", "People have already commented, and they were told it closes on "
-                                 f"{_when(old.closes_at, zone) if old.closes_at else 'no set date'}"
-                                 ": give the reason for bringing the closing date forward. It is "
-                                 "shown to the public beside the change."))
+        errors.append(("reason", gettext(
+            "People have already commented, and they were told it closes on %(date)s: give the reason for "
+            "bringing the closing date forward. It is shown to the public beside the change.",
+            date=_shown(old.closes_at, zone)) if old.closes_at else gettext(
+            "People have already commented, and they were told it has no set closing date: give the reason "
+            "for bringing the closing date forward. It is shown to the public beside the change.")))
     return errors
 
 

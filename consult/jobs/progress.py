@@ -13,6 +13,7 @@ from flask import url_for
 from flask_login import current_user
 
 from consult.extensions import db
+from consult.i18n import N_, gettext, ngettext
 from consult.jobs import service
 from consult.models import BackgroundJob, JobState, Role
 
@@ -21,44 +22,66 @@ SUGGESTING_KINDS = ("suggest_themes", "suggest_counts")  # consult/responses/ass
 OFFICIALS_KINDS = TELLING_KINDS + SUGGESTING_KINDS  # what officials may follow
 
 
-def _people(n: int) -> str:
-    return f"{n:,} participant" + ("" if n == 1 else "s")
+def _n(number: int) -> str:
+    return f"{number:,}"
 
 
 def progress_text(kind: str, p: service.Progress, *, admin: bool) -> str:
-    """One sentence on how far a job has got, as pages and their polling script show it."""
+    """One sentence on how far a job has got, as pages and their polling script show it (reader's language)."""
+    done, total = _n(p.done), _n(p.total)
     if p.told is not None or kind in TELLING_KINDS:
         told = p.told or 0
         if p.state == JobState.FAILED.value:
             if admin:
-                return f"Telling participants stopped after {p.done:,} of {p.total:,}: {p.error}"
-            return "Telling participants stopped: an administrator has been shown why."
+                return gettext("Telling participants stopped after %(done)s of %(total)s: %(error)s",
+                               done=done, total=total, error=p.error)
+            return gettext("Telling participants stopped: an administrator has been shown why.")
         if p.finished:
             everyone = max(p.done, told)
-            return ("The one participant has been told." if everyone == 1
-                    else f"All {everyone:,} participants have been told.")
-        return (f"We are telling {_people(p.total)}; "
-                + (f"{told:,} told so far." if told else "none told yet."))
+            return (gettext("The one participant has been told.") if everyone == 1
+                    else ngettext("All %(count)s participants have been told.",
+                                  "All %(count)s participants have been told.", everyone, count=_n(everyone)))
+        if told:
+            return ngettext("We are telling %(count)s participant; %(told)s told so far.",
+                            "We are telling %(count)s participants; %(told)s told so far.", p.total,
+                            count=total, told=_n(told))
+        return ngettext("We are telling %(count)s participant; none told yet.",
+                        "We are telling %(count)s participants; none told yet.", p.total, count=total)
     if p.state == JobState.FAILED.value:
-        return f"Stopped after {p.done:,} of {p.total:,}: {p.error}" if admin else \
-            "This job stopped: an administrator has been shown why."
+        return gettext("Stopped after %(done)s of %(total)s: %(error)s", done=done, total=total, error=p.error) \
+            if admin else gettext("This job stopped: an administrator has been shown why.")
     if kind in SUGGESTING_KINDS:
         if p.state == JobState.DONE.value:
-            return f"Finished: {p.total:,} comments read."
+            return ngettext("Finished: %(count)s comment read.", "Finished: %(count)s comments read.", p.total,
+                            count=total)
         if p.state == JobState.QUEUED.value:
-            return "Waiting for a worker to start."
-        return f"Reading {p.total:,} comments and working out suggestions…"
+            return gettext("Waiting for a worker to start.")
+        return ngettext("Reading %(count)s comment and working out suggestions…",
+                        "Reading %(count)s comments and working out suggestions…", p.total, count=total)
     if kind == "reindex":
         if p.state == JobState.DONE.value:
-            return f"The search index is rebuilt: {p.done:,} comments indexed."
+            return ngettext("The search index is rebuilt: %(count)s comment indexed.",
+                            "The search index is rebuilt: %(count)s comments indexed.", p.done, count=done)
         if p.state == JobState.QUEUED.value:
-            return f"Waiting for a worker to start: {p.total:,} comments to index."
-        return f"{p.done:,} of {p.total:,} comments indexed so far."
+            return ngettext("Waiting for a worker to start: %(count)s comment to index.",
+                            "Waiting for a worker to start: %(count)s comments to index.", p.total, count=total)
+        return ngettext("%(done)s of %(count)s comment indexed so far.",
+                        "%(done)s of %(count)s comments indexed so far.", p.total, done=done, count=total)
     if p.state == JobState.DONE.value:
-        return "Finished."
+        return gettext("Finished.")
     if p.state == JobState.QUEUED.value:
-        return "Waiting for a worker to start."
-    return f"{p.done:,} of {p.total:,} done so far."
+        return gettext("Waiting for a worker to start.")
+    return gettext("%(done)s of %(total)s done so far.", done=done, total=total)
+
+
+# The titles of jobs started with an English title stored (shown in the reader's language).
+ENGLISH_TITLES = {"reindex": N_("Rebuilding the search index")}
+
+
+def job_title(job: BackgroundJob) -> str:
+    """A job's title: as stored (in its starter's language), or in the reader's where it is a fixed English one."""
+    english = ENGLISH_TITLES.get(job.kind)
+    return gettext(english) if english is not None and job.title == english else job.title
 
 
 @dataclass(frozen=True)

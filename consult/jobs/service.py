@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from consult.database import writing
+from consult.i18n import N_, gettext
 from consult.models import BackgroundJob, JobState, Notification, User, utcnow
 from moderation.db import DbSession
 
@@ -34,7 +35,40 @@ STALE_AFTER = timedelta(minutes=2)
 
 
 class JobError(Exception):
-    """A request about a job that cannot be met; the message says why."""
+    """A request about a job that cannot be met; the message says why.
+
+    The message is kept as marked (N_), its params apart, so the page that shows it translates it
+    (`text()`): this module runs in workers too, where nobody reads it."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message_id = message
+        self.params = params
+
+    def text(self) -> str:
+        """The message in the reader's language."""
+        return gettext(self.message_id, **self.params)
+
+
+# A job's state in words (jobs.state).
+STATE_WORDS = {
+    JobState.QUEUED.value: N_("Waiting for a worker"),
+    JobState.RUNNING.value: N_("Running"),
+    JobState.DONE.value: N_("Finished"),
+    JobState.FAILED.value: N_("Failed"),
+}
+
+# Why a job that has not failed cannot be retried, a whole sentence per state.
+_NOT_FAILED = {
+    JobState.QUEUED.value: N_("Only a failed job can be retried; this one is waiting for a worker."),
+    JobState.RUNNING.value: N_("Only a failed job can be retried; this one is running."),
+    JobState.DONE.value: N_("Only a failed job can be retried; this one is done."),
+}
+
+
+def state_word(state: str) -> str:
+    """A job's state in the reader's language."""
+    return gettext(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
 # What each kind of job does: `(session, job, config) -> None`, working in steps that each
@@ -169,11 +203,11 @@ def retry(session: DbSession, job_id: int) -> BackgroundJob:
     """Put a failed job back on the queue (it resumes where it stopped); not committed."""
     job = session.get(BackgroundJob, job_id)
     if job is None:
-        raise JobError("There is no such job.")
+        raise JobError(N_("There is no such job."))
     if job.state != JobState.FAILED.value:
-        raise JobError("Only a failed job can be retried; this one is " + job.state + ".")
+        raise JobError(_NOT_FAILED.get(job.state, N_("Only a failed job can be retried.")))
     if active_job(session, job.key) is not None:
-        raise JobError("The same job is already waiting or running.")
+        raise JobError(N_("The same job is already waiting or running."))
     job.state = JobState.QUEUED.value
     job.error = ""
     job.finished_at = None

@@ -18,21 +18,17 @@ from consult.accounts import role_required
 from consult.accounts.forms import ActionForm
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import gettext, lazy_gettext, ngettext
 from consult.jobs import service
-from consult.jobs.progress import may_see, progress_box, progress_for, progress_text
-from consult.models import BackgroundJob, JobState, Role
+from consult.jobs.progress import job_title, may_see, progress_box, progress_for, progress_text
+from consult.jobs.service import state_word
+from consult.models import BackgroundJob, Role
 from consult.notifications import GIVE_UP_AFTER, due_count, failed_mail, retry_failed_mail, retry_waiting_count
 from consult.text import whole_number
 
 bp = Blueprint("jobs", __name__)
 
 PER_PAGE = 50
-STATE_WORDS = {
-    JobState.QUEUED.value: "Waiting for a worker",
-    JobState.RUNNING.value: "Running",
-    JobState.DONE.value: "Finished",
-    JobState.FAILED.value: "Failed",
-}
 
 
 # --------------------------------------------------------------------------- forms
@@ -47,7 +43,7 @@ class RetryMailForm(FlaskForm):
 class RetryAllMailForm(FlaskForm):
     """Send every failed message again, once the box is ticked."""
 
-    confirm = BooleanField("Yes, try sending every message that failed again")
+    confirm = BooleanField(lazy_gettext("Yes, try sending every message that failed again"))
 
 
 def _page_arg() -> int:
@@ -58,8 +54,13 @@ def _page_arg() -> int:
 def _job_or_404(job_id: int) -> BackgroundJob:
     job = db.session.get(BackgroundJob, job_id)
     if job is None:
-        abort(404, description="There is no such background job.")
+        abort(404, description=gettext("There is no such background job."))
     return job
+
+
+@bp.app_context_processor
+def _job_words() -> dict:
+    return {"job_title": job_title, "job_state": state_word}
 
 
 @bp.app_template_filter("thousands")
@@ -77,7 +78,7 @@ def index():
     """Recent background jobs, newest first, with their progress and why any failed."""
     page = service.jobs_page(db.session, _page_arg(), PER_PAGE)
     rows = [(job, service.progress(db.session, job)) for job in page.jobs]
-    return render_template("jobs/index.html", page=page, rows=rows, states=STATE_WORDS,
+    return render_template("jobs/index.html", page=page, rows=rows,
                            form=ActionForm(formdata=None))
 
 
@@ -87,7 +88,7 @@ def show(job_id: int):
     """One job: its progress, times, and, if it failed, why, with the traceback."""
     job = _job_or_404(job_id)
     starter = service.starter_names(db.session, [job.started_by]).get(job.started_by or 0)
-    return render_template("jobs/show.html", job=job, box=progress_box(job), states=STATE_WORDS,
+    return render_template("jobs/show.html", job=job, box=progress_box(job),
                            starter=starter, form=ActionForm(formdata=None),
                            stale_minutes=int(service.STALE_AFTER.total_seconds() // 60))
 
@@ -103,11 +104,12 @@ def retry(job_id: int):
         with unit_of_work(db.session):
             job = service.retry(db.session, job_id)
     except service.JobError as exc:
-        flash(str(exc), "error")
+        flash(exc.text(), "error")
         if db.session.get(BackgroundJob, job_id) is None:
             return redirect(url_for("jobs.index"), code=303)
         return redirect(url_for("jobs.show", job_id=job_id), code=303)
-    flash(f"“{job.title}” is waiting for a worker again; it carries on where it stopped.", "success")
+    flash(gettext("“%(title)s” is waiting for a worker again; it carries on where it stopped.", title=job_title(job)),
+          "success")
     return redirect(url_for("jobs.show", job_id=job_id), code=303)
 
 
@@ -117,7 +119,7 @@ def progress(job_id: int):
     job = db.session.get(BackgroundJob, job_id)
     if job is None or not may_see(job):
         # The same answer whether the job does not exist or is not this person's to see.
-        return jsonify(error="Not Found", message="There is no such job."), 404
+        return jsonify(error="Not Found", message=gettext("There is no such job.")), 404
     p, admin = progress_for(job)
     response = jsonify({**p.as_dict(), "text": progress_text(job.kind, p, admin=admin)})
     response.headers["Cache-Control"] = "no-store"
@@ -151,15 +153,15 @@ def retry_mail():
     form = RetryMailForm()
     note_id = whole_number(form.note_id.data or "")
     if not form.validate_on_submit() or note_id is None:
-        flash("Choose a message to send again from the list.", "error")
+        flash(gettext("Choose a message to send again from the list."), "error")
         return redirect(url_for("jobs.failed"), code=303)
     with unit_of_work(db.session):
         count = retry_failed_mail(db.session, [note_id])
     if count:
-        flash("The message will be sent again in a moment.", "success")
+        flash(gettext("The message will be sent again in a moment."), "success")
     else:
-        flash("That message is no longer among those that failed: it may have been sent "
-              "again already.", "info")
+        flash(gettext("That message is no longer among those that failed: it may have been sent "
+                      "again already."), "info")
     page = _page_arg()
     return redirect(url_for("jobs.failed", page=page if page > 1 else None), code=303)
 
@@ -170,13 +172,14 @@ def retry_all_mail():
     """Send every failed message again, once the administrator has ticked the box to confirm."""
     form = RetryAllMailForm()
     if not (form.validate_on_submit() and form.confirm.data):
-        flash("Nothing was sent again: tick the box to confirm that every message that failed "
-              "should be tried again.", "error")
+        flash(gettext("Nothing was sent again: tick the box to confirm that every message that failed "
+                      "should be tried again."), "error")
         return redirect(url_for("jobs.failed") + "#retry-all", code=303)
     with unit_of_work(db.session):
         count = retry_failed_mail(db.session)
     if count:
-        flash(f"{count:,} message{'s' if count != 1 else ''} will be sent again in a moment.", "success")
+        flash(ngettext("%(count)s message will be sent again in a moment.",
+                       "%(count)s messages will be sent again in a moment.", count, count=f"{count:,}"), "success")
     else:
-        flash("There was no failed mail to send again.", "info")
+        flash(gettext("There was no failed mail to send again."), "info")
     return redirect(url_for("jobs.failed"), code=303)

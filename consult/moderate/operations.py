@@ -21,6 +21,7 @@ from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.i18n import N_
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
+from consult.moderate import rules_language
 from consult.text import whole_number
 from moderation import screening, service
 from moderation.db import DbSession
@@ -34,7 +35,6 @@ from moderation.models import (
     REMOVE,
     AuditEntry,
     Decision,
-    HouseRulesVersion,
     QueueItem,
 )
 
@@ -115,11 +115,11 @@ def age(item: QueueItem, now: datetime) -> dict:
 
 # --- house rules ---------------------------------------------------------------------------
 
-def _rules_intro(version: HouseRulesVersion) -> str:
+def _rules_intro(rules: list[dict], html: str) -> str:
     """The introduction: the rules document's HTML before its first rule."""
-    first = version.rules[0]["html"].split("\n", 1)[0]
-    at = version.html.find(first)
-    return version.html[:at] if at > 0 else ""
+    first = rules[0]["html"].split("\n", 1)[0]
+    at = html.find(first)
+    return html[:at] if at > 0 else ""
 
 
 def rules_page(session: DbSession, wanted: str) -> dict:
@@ -131,8 +131,11 @@ def rules_page(session: DbSession, wanted: str) -> dict:
         raise service.ModerationError(N_("There is no version %(wanted)s of the house rules: the one "
                                          "in force is version %(number)s."), status=404,
                                       wanted=wanted[:20], number=current.number)
-    return {"version": version, "current": current, "intro": _rules_intro(version),
-            "versions": service.rules_versions(session), "title": service.rules_title(version)}
+    shown = rules_language.shown_rules(version)
+    return {"version": version, "current": current, "versions": service.rules_versions(session),
+            "intro": _rules_intro(shown.rules, shown.html), "title": shown.title,
+            "rules": [{**rule, "label": rules_language.reader_label(rule)} for rule in shown.rules],
+            "rules_language": shown.language}
 
 
 # --- the queue and its items -------------------------------------------------------------

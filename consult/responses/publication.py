@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import documents
 from consult.consultations.service import get_version
-from consult.i18n import gettext
+from consult.i18n import gettext, local_time, ngettext
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.languages import responses as language_texts
 from consult.models import (
@@ -27,6 +27,7 @@ from consult.responses.assist import method
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
 from consult.responses.themes import anchors_of, themes_for_comments, themes_of, uncounted, uncounted_total
+from consult.web import site_zone
 from moderation.db import DbSession
 
 
@@ -56,12 +57,12 @@ def save_draft(session: DbSession, consultation: Consultation, summary: str, nex
     """Save the overall summary and next steps of the response."""
     response = get_response(session, consultation, create=True)
     if response.published_at:
-        raise ResponseError("The response is already published; add a dated correction instead.", 409)
+        raise ResponseError(gettext("The response is already published; add a dated correction instead."), 409)
     response.summary = clean_text(summary, "The summary")
     response.next_steps = clean_text(next_steps, "The next steps")
     for number in (from_version, to_version):
         if number is not None and get_version(session, consultation, number) is None:
-            raise ResponseError(f"This consultation has no version {number}.")
+            raise ResponseError(gettext("This consultation has no version %(number)s.", number=number))
     response.from_version = from_version or response.from_version
     response.to_version = to_version or response.to_version
     return response
@@ -117,31 +118,36 @@ def publish(session: DbSession, consultation: Consultation, actor_id: int,
     now = now or utcnow()
     response = get_response(session, consultation, create=True)
     if response.published_at is not None:
-        raise ResponseError(f"The response was already published on {response.published_at:%-d %B %Y}.",
+        raise ResponseError(gettext("The response was already published on %(date)s.",
+                                    date=local_time(response.published_at, "%-d %B %Y", site_zone())),
                             status=409)
     if consultation.status.value not in ("closed",):
-        raise ResponseError("Publish the response once the consultation has closed.", status=409)
+        raise ResponseError(gettext("Publish the response once the consultation has closed."), status=409)
     waiting = uncounted(session, consultation, limit=50)
     if waiting:
         total = uncounted_total(session, consultation)
         raise ResponseError(
-            f"{total} published comment{'s are' if total != 1 else ' is'} not yet counted under a "
-            "theme or marked as considered. Nothing is forgotten by accident: deal with them first.",
-            status=409, details=[f"#{c.id} on {c.paragraph_number or 'the whole document'}: {c.body[:80]}"
+            ngettext("%(count)s published comment is not yet counted under a theme or marked as considered. "
+                     "Nothing is forgotten by accident: deal with it first.",
+                     "%(count)s published comments are not yet counted under a theme or marked as considered. "
+                     "Nothing is forgotten by accident: deal with them first.", total, count=f"{total:,}"),
+            status=409, details=[(gettext("#%(id)s on %(number)s: %(text)s", id=c.id, number=c.paragraph_number,
+                                          text=c.body[:80]) if c.paragraph_number else
+                                  gettext("#%(id)s on the whole document: %(text)s", id=c.id, text=c.body[:80]))
                                  for c in waiting])
     themes = themes_of(session, consultation)
     if not themes:
-        raise ResponseError("Add at least one theme before publishing.", status=409)
+        raise ResponseError(gettext("Add at least one theme before publishing."), status=409)
     missing = [t.title for t in themes if not t.outcome]
     if missing:
-        raise ResponseError("Every theme needs an outcome before publishing.", status=409,
+        raise ResponseError(gettext("Every theme needs an outcome before publishing."), status=409,
                             details=missing)
     if not response.summary.strip():
-        raise ResponseError("Write the overall summary before publishing.", status=409)
+        raise ResponseError(gettext("Write the overall summary before publishing."), status=409)
     lacking = language_texts.missing(session, consultation.id, themes)
     if lacking:
-        raise ResponseError("The response is published in every language of the consultation: write "
-                            "what is still missing first.", status=409, details=lacking)
+        raise ResponseError(gettext("The response is published in every language of the consultation: write "
+                                    "what is still missing first."), status=409, details=lacking)
     response.published_at = now
     response.published_by = actor_id
     consultation.responded_at = now
@@ -221,7 +227,7 @@ def correct(session: DbSession, consultation: Consultation, note: str, actor_id:
     """Add a dated correction to a published response."""
     response = get_response(session, consultation)
     if response is None or response.published_at is None:
-        raise ResponseError("Only a published response can be corrected; edit the draft instead.", 409)
+        raise ResponseError(gettext("Only a published response can be corrected; edit the draft instead."), 409)
     correction = ResponseCorrection(response_id=response.id, note=clean_text(note, "The correction", 5000, True),
                                     by=actor_id)
     session.add(correction)

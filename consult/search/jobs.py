@@ -7,6 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from consult.database import reading
+from consult.i18n import N_
 from consult.jobs.service import job_kind, start_job
 from consult.models import BackgroundJob, utcnow
 from moderation.db import DbSession
@@ -20,7 +21,7 @@ KEY = "reindex"
 
 def start_reindex(session: DbSession, started_by: int | None) -> BackgroundJob:
     """Start rebuilding this host's index (after commit), or the rebuild already under way."""
-    return start_job(session, "reindex", KEY, "Rebuilding the search index",
+    return start_job(session, "reindex", KEY, N_("Rebuilding the search index"),  # stored in English, shown translated
                      total=records.published_comment_count(session), started_by=started_by)
 
 

@@ -56,23 +56,23 @@ def parse_rules(source: str) -> RulesText:
     unknown = [str(k) for k in document.meta if k not in RULES_METADATA]
     if unknown:
         raise ModerationError(
-            f"The front matter (between the two --- lines at the top) may give only a title and a "
-            f"note on what changed; remove {', '.join(repr(k) for k in unknown)}.")
+            N_("The front matter (between the two --- lines at the top) may give only a title and a "
+               "note on what changed; remove %(keys)s."), keys=", ".join(repr(k) for k in unknown))
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     rules: list[dict] = []
     for paragraph in document.paragraphs:
         if paragraph.kind == "heading" and paragraph.level == 2:
             line = lines[paragraph.line - 1] if 0 < paragraph.line <= len(lines) else ""
-            where = f"Line {paragraph.line + skipped}"
+            where = paragraph.line + skipped
             if not line.lstrip().startswith("#"):
                 # A line underlined with --- is a level-2 heading to Markdown, never meant as a rule.
                 raise ModerationError(
-                    f"{where}: “{paragraph.text}” is underlined with ---, which would make it a rule. "
-                    "Write each rule as a heading starting ## , and put any front matter "
-                    "(--- title: … ---) at the very top of the text.")
+                    N_("Line %(line)s: “%(text)s” is underlined with ---, which would make it a rule. "
+                       "Write each rule as a heading starting ## , and put any front matter "
+                       "(--- title: … ---) at the very top of the text."), line=where, text=paragraph.text)
             if not _rule_name(paragraph.text):
-                raise ModerationError(f"{where}: this rule has no title. Write it after the ##, "
-                                      "for example “## 3. No abuse {#no-abuse}”.")
+                raise ModerationError(N_("Line %(line)s: this rule has no title. Write it after the ##, "
+                                         "for example “## 3. No abuse {#no-abuse}”."), line=where)
             rules.append({"anchor": paragraph.anchor, "number": str(len(rules) + 1),
                           "title": paragraph.text, "html": paragraph.html})
         elif rules:
@@ -94,8 +94,8 @@ def _front_matter_text(meta: dict, key: str) -> str:
         return ""
     if isinstance(value, (list, tuple, dict, bool)):  # YAML reads a bare yes or no as a bool
         raise ModerationError(
-            f"The front matter's {key} must be text on one line (for example “{key}: Rule 4 is "
-            f"clearer”), not a list. Put quotes round it if it is yes or no or contains a colon.")
+            N_("The front matter's %(key)s must be text on one line (for example “%(key)s: Rule 4 is "
+               "clearer”), not a list. Put quotes round it if it is yes or no or contains a colon."), key=key)
     return str(value).strip()
 
 
@@ -186,6 +186,28 @@ def default_rules_version() -> HouseRulesVersion:
     return HouseRulesVersion(number=1, source=DEFAULT_RULES.read_text(encoding="utf-8"),
                              rules=parsed.rules, html=parsed.html, note="The first house rules.",
                              published_by=None, published_at=utcnow())
+
+
+@functools.lru_cache(maxsize=4)
+def _default_rules_in(language: str) -> RulesText | None:
+    path = DEFAULT_RULES.with_name(f"house_rules.{language}.md")
+    if not re.fullmatch(r"[a-z]{2,3}", language) or not path.is_file():
+        return None
+    translated = parse_rules(path.read_text(encoding="utf-8"))
+    # The same rules under the same anchors, or it is not the default text in another language.
+    if [r["anchor"] for r in translated.rules] != [r["anchor"] for r in _default_rules().rules]:
+        return None
+    return translated
+
+
+def default_rules_in(version: HouseRulesVersion, language: str) -> RulesText | None:
+    """The default rules' text in another language (moderation/house_rules.<language>.md), when this
+    version is the default text; None for a version an administrator wrote, or a language without one.
+
+    The stored version is unchanged: decisions cite its anchors, which the translation shares."""
+    if version.source != DEFAULT_RULES.read_text(encoding="utf-8"):
+        return None
+    return _default_rules_in(language)
 
 
 _LATEST_RULES = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)

@@ -20,7 +20,7 @@ from consult.accounts.service.common import (
     read_token,
     stamp,
 )
-from consult.i18n import N_, gettext
+from consult.i18n import N_, gettext, ngettext
 from consult.models import User, utcnow
 from consult.passwords import hash_password, needs_rehash, verify_password
 from consult.users import find_by_email
@@ -92,20 +92,20 @@ def check_throttle(session: DbSession, email: str, ip: str, now: datetime | None
     ip = source_of(ip)  # idempotent: a network from source_of() stays itself
     checks = [
         (per_source, [LoginAttempt.email == email, LoginAttempt.ip == ip],
-         "There have been too many attempts to sign in to this account from your network. "
-         "For your security, please wait {wait} and try again, or choose a new password "
-         "with the \u201cForgotten your password?\u201d link."),
+         N_("There have been too many attempts to sign in to this account from your network. "
+            "For your security, please wait %(wait)s and try again, or choose a new password "
+            "with the \u201cForgotten your password?\u201d link.")),
     ]
     if not known_browser:
         checks += [
             (per_ip, [LoginAttempt.ip == ip],
-             "There have been too many attempts to sign in from your network. "
-             "Please wait {wait} and try again."),
+             N_("There have been too many attempts to sign in from your network. "
+                "Please wait %(wait)s and try again.")),
             (per_account, [LoginAttempt.email == email],
-             "There have been many attempts to sign in to this account from different places. "
-             "For your security, a browser not used with this account before must wait "
-             "{wait}. You can sign in now from a browser you have used before, or choose a new "
-             "password with the \u201cForgotten your password?\u201d link."),
+             N_("There have been many attempts to sign in to this account from different places. "
+                "For your security, a browser not used with this account before must wait "
+                "%(wait)s. You can sign in now from a browser you have used before, or choose a new "
+                "password with the \u201cForgotten your password?\u201d link.")),
         ]
     _refuse_when_over(session, LoginAttempt, LOGIN_WINDOW, now or utcnow(), LoginThrottled,
                       checks)
@@ -114,11 +114,12 @@ def check_throttle(session: DbSession, email: str, ip: str, now: datetime | None
 def _refuse_when_over(session: DbSession, model, window: timedelta, now: datetime, refusal,
                       checks: list[tuple[int, list, str]]) -> None:
     """Raise `refusal` (message, retry_at) for the first check whose rows in the window reach
-    its limit; its message's {wait} says how long until the next try is accepted."""
+    its limit; its message (marked, translated here) says in %(wait)s how long until the next try
+    is accepted."""
     for limit, conditions, message in checks:
         retry = _retry_at(session, model, limit, now - window, window, *conditions)
         if retry is not None:
-            raise refusal(message.format(wait=_wait(retry, now)), retry)
+            raise refusal(gettext(message, wait=_wait(retry, now)), retry)
 
 
 def record_mail_request(session: DbSession, kind: str, email: str, ip: str,
@@ -133,11 +134,11 @@ def record_mail_request(session: DbSession, kind: str, email: str, ip: str,
     ip = source_of(ip)
     _refuse_when_over(session, MailRequest, MAIL_WINDOW, now, MailThrottled, [
         (MAX_MAILS_PER_EMAIL, [MailRequest.kind == kind, MailRequest.email == key],
-         "This address has asked for several links in the last hour. If there is an account "
-         "for it, use the latest link we sent, or ask again in {wait}."),
+         N_("This address has asked for several links in the last hour. If there is an account "
+            "for it, use the latest link we sent, or ask again in %(wait)s.")),
         (MAX_MAILS_PER_IP, [MailRequest.ip == ip],
-         "Many links have been asked for from your network in the last hour. Please wait "
-         "{wait} and try again."),
+         N_("Many links have been asked for from your network in the last hour. Please wait "
+            "%(wait)s and try again.")),
     ])
     session.execute(delete(MailRequest).where(MailRequest.created_at < now - 4 * MAIL_WINDOW))
     session.add(MailRequest(kind=kind, email=key, ip=ip, created_at=now))
@@ -145,7 +146,7 @@ def record_mail_request(session: DbSession, kind: str, email: str, ip: str,
 
 def _wait(retry_at: datetime, now: datetime) -> str:
     minutes = max(1, math.ceil((retry_at - now).total_seconds() / 60))
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 def authenticate(session: DbSession, email: str, password: str, ip: str,
