@@ -23,7 +23,7 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext, pgettext
 from flask_login import current_user
 from sqlalchemy import update
 
@@ -31,7 +31,7 @@ from consult.database import read_then_write
 from consult.extensions import db
 from consult.models import User
 
-__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "N_", "current_language", "local_time",
+__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "pgettext", "N_", "current_language", "local_time",
            "written_in"]
 
 TRANSLATIONS_SOURCE = Path(__file__).resolve().parent.parent / "translations"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from support.jobs import run_jobs
 
 from consult.extensions import db
+from consult.models import Comment
 from moderation import service as moderation
 from moderation.models import HouseRulesVersion
 from tests.helpers import PARKING
@@ -195,3 +196,32 @@ def test_house_rules_an_administrator_wrote_are_shown_as_written_with_their_lang
     assert _rule_sections(earlier) == RULE_ANCHORS and "Peidiwch â rhannu" in earlier
     assert 'lang="en"' not in _text(client.get("/house-rules?lang=en")).split("<main", 1)[1]
 
+
+
+def test_the_audit_trail_reads_in_welsh(app, make_user, make_consultation, auth):
+    from test_moderation_views import FEE, decide, make_world, only_item, open_item, post_comment
+
+    world = make_world(make_user, make_consultation)
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
+    post_comment(ann, "parking", world["anchors"][FEE], "You are all idiots.", "k1")
+    item = only_item(app)
+    _page, version = open_item(mo, item)
+    assert decide(mo, item, version, "reject", rules=["no-abuse"], note="Abusive").status_code == 303
+    with app.app_context():
+        comment_id = db.session.scalar(select(Comment.id))
+    welsh = _words(mo.get("/moderation/audit?lang=cy"))
+    assert f"Gwrthododd Mo (cymedrolwr) sylw {comment_id} ar 1.2 o ‘Parking Policy’, gan nodi rheol 3: " \
+           "No abuse, threats or discrimination." in welsh
+    assert f"Agorodd Mo (cymedrolwr) sylw {comment_id}" in welsh
+    assert f"Daliodd y gwirio awtomatig sylw {comment_id} ar 1.2 o ‘Parking Policy’ i gymedrolwr" in welsh
+    assert "Penderfyniadau: cymeradwywyd" in welsh and "O dan: rheol 3" in welsh
+    for english in ("rejected comment", "opened comment", "Decisions: approved", "Held for a moderator"):
+        assert english not in welsh, english
+    assert "Nid yw “nope” yn weithred y mae'r trywydd yn ei chofnodi" in _words(
+        mo.get("/moderation/audit?action=nope&lang=cy"))
+    english = _words(mo.get("/moderation/audit?lang=en"))
+    assert f"Mo (moderator) rejected comment {comment_id} on 1.2 of ‘Parking Policy’, citing rule 3: " \
+           "No abuse, threats or discrimination." in english
+    # The CSV is data: English whoever downloads it.
+    assert f"Mo (moderator) rejected comment {comment_id}" in mo.get("/moderation/audit.csv?lang=cy").get_data(
+        as_text=True)

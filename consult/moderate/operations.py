@@ -19,9 +19,10 @@ from sqlalchemy import select
 
 from consult.comments import service as comments
 from consult.consultations import service as consultations
-from consult.i18n import N_
+from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
 from consult.moderate import rules_language
+from consult.moderate.rules_language import reader_label
 from consult.text import whole_number
 from moderation import screening, service
 from moderation.db import DbSession
@@ -382,23 +383,38 @@ def decisions_for_comments(session: DbSession, comment_ids: Iterable[int]) -> di
 # --- audit and statistics ------------------------------------------------------------------
 
 ACTION_NAMES = {
-    "held": "Held for a moderator", "claimed": "Opened to decide", "decided": "Decided",
-    "appealed": "Appealed by the author", "appeal_decided": "Appeal decided",
-    "flagged": "Reported by a reader", "hidden_pending_review": "Hidden after readers' reports",
-    "withdrawn_by_author": "Withdrawn by the author", "edited_in_queue": "Edited by the author while waiting",
-    "released_after_edit": "Published after the author's edit", "sanction": "Measure imposed",
-    "sanction_revoked": "Measure lifted", "rules_published": "House rules published",
-    "assigned": "Moderator assigned", "unassigned": "Moderator taken off",
+    "held": N_("Held for a moderator"), "claimed": N_("Opened to decide"), "decided": N_("Decided"),
+    "appealed": N_("Appealed by the author"), "appeal_decided": N_("Appeal decided"),
+    "flagged": N_("Reported by a reader"), "hidden_pending_review": N_("Hidden after readers' reports"),
+    "withdrawn_by_author": N_("Withdrawn by the author"), "edited_in_queue": N_("Edited by the author while waiting"),
+    "released_after_edit": N_("Published after the author's edit"), "sanction": N_("Measure imposed"),
+    "sanction_revoked": N_("Measure lifted"), "rules_published": N_("House rules published"),
+    "assigned": N_("Moderator assigned"), "unassigned": N_("Moderator taken off"),
 }
-REASON_NAMES = {"personal_data": "personal information", "link": "a link", "banned_word": "a banned word",
-                "suspect_word": "a suspect word", "shouting": "capital letters", "repeat": "repeated text",
-                "campaign": "part of a campaign", "sanction": "the author is on pre-moderation",
-                "flags": "readers' reports", "appeal": "an appeal"}
-MODE_NAMES = {"pre": "every comment checked before publication", "post": "checked after publication",
-              "reactive": "checked when readers report it"}
+REASON_NAMES = {"personal_data": N_("personal information"), "link": N_("a link"), "banned_word": N_("a banned word"),
+                "suspect_word": N_("a suspect word"), "shouting": N_("capital letters"), "repeat": N_("repeated text"),
+                "campaign": N_("part of a campaign"), "sanction": N_("the author is on pre-moderation"),
+                "flags": N_("readers' reports"), "appeal": N_("an appeal")}
+MODE_NAMES = {"pre": N_("every comment checked before publication"), "post": N_("checked after publication"),
+              "reactive": N_("checked when readers report it")}
+# The audit details' labels (their keys are the stored detail's), and appeals' outcomes.
+DETAIL_LABELS = {"outcome": N_("Outcome"), "rules": N_("Under"), "reasons": N_("Why"), "mode": N_("Consultation"),
+                 "kind": N_("Measure"), "ends_at": N_("Until"), "flags": N_("Reports"), "edited": N_("When"),
+                 "revision": N_("Revision"), "note": N_("Note"), "reason": N_("Reason")}
+APPEAL_OUTCOME_WORDS = {"upheld": N_("the decision was upheld"), "overturned": N_("the decision was overturned")}
+OUTCOME_DETAIL_WORDS = {APPROVE: N_("approved and published"), REJECT: N_("not published"),
+                        REDACT: N_("published with words removed"), ESCALATE: N_("escalated to an official"),
+                        REMOVE: N_("removed")}  # moderation's OUTCOME_WORDS, to translate them
+
+
 # Details that only join records together: the "On" column and the other columns carry their meaning
 # (a rules version's number is in its "On": "The house rules, version 2").
 AUDIT_HIDDEN = {"item_id", "decision_id", "appeal_id", "sanction_id", "rules_version", "number"}
+
+
+def _reason_words(code) -> str:
+    name = REASON_NAMES.get(str(code).split(":", 1)[0])
+    return gettext(name) if name else str(code).replace("_", " ")
 
 
 def audit_rows(session: DbSession, entries: list[AuditEntry],
@@ -417,8 +433,11 @@ def audit_rows(session: DbSession, entries: list[AuditEntry],
 
     def rule_words(anchors, number) -> str:
         index = rules_in(number)
-        return " and ".join(service.rule_label(index[a]) if a in index else "a rule since changed"
-                            for a in anchors)
+        words = ""
+        for a in anchors:
+            word = reader_label(index[a]) if a in index else gettext("a rule since changed")
+            words = gettext("%(rules)s and %(rule)s", rules=words, rule=word) if words else word
+        return words
 
     rows = []
     for e in entries:
@@ -428,44 +447,46 @@ def audit_rows(session: DbSession, entries: list[AuditEntry],
         for key, value in detail.items():
             if key in AUDIT_HIDDEN or value in (None, "", [], False):
                 continue
+            label = gettext(DETAIL_LABELS[key]) if key in DETAIL_LABELS else key.replace("_", " ").capitalize()
             if key == "outcome":
-                shown.append(("Outcome", f"the decision was {value}" if e.action == "appeal_decided"
-                              else service.OUTCOME_WORDS.get(value, str(value))))
+                words = (APPEAL_OUTCOME_WORDS.get(value) if e.action == "appeal_decided"
+                         else OUTCOME_DETAIL_WORDS.get(value))
+                shown.append((label, gettext(words) if words else str(value)))
             elif key in ("rules", "rule"):
                 anchors = value if isinstance(value, list) else [value]
-                shown.append(("Under", rule_words(anchors, detail.get("rules_version"))))
+                shown.append((label, rule_words(anchors, detail.get("rules_version"))))
             elif key == "reasons":
-                words = [REASON_NAMES.get(str(code).split(":", 1)[0], str(code).replace("_", " "))
-                         for code in value]
-                shown.append(("Why", ", ".join(dict.fromkeys(words))))
+                shown.append((label, ", ".join(dict.fromkeys(_reason_words(code) for code in value))))
             elif key == "mode":
-                shown.append(("Consultation", MODE_NAMES.get(value, str(value))))
+                shown.append((label, gettext(MODE_NAMES[value]) if value in MODE_NAMES else str(value)))
             elif key == "kind":
-                shown.append(("Measure", service.SANCTION_NAMES.get(value, str(value))))
+                name = service.SANCTION_NAMES.get(value)
+                shown.append((label, gettext(name) if name else str(value)))
             elif key == "ends_at":
-                shown.append(("Until", localtime(datetime.fromisoformat(value))))
+                shown.append((label, localtime(datetime.fromisoformat(value))))
             elif key == "flags":
-                shown.append(("Reports", str(value)))
+                shown.append((label, str(value)))
             elif key == "edited":
-                shown.append(("When", "after the author edited it"))
+                shown.append((label, gettext("after the author edited it")))
             elif key == "revision":
-                shown.append(("Revision", str(value)))
+                shown.append((label, str(value)))
             else:  # note, reason, and anything newer: the words as written
-                label = {"note": "Note", "reason": "Reason"}.get(key, key.replace("_", " ").capitalize())
                 written.add(len(shown))
                 shown.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
         item_id = detail.get("item_id")
         if e.subject_type == "user":
-            subject = people.get(e.subject_id, "an account since removed") if e.subject_id is not None \
-                else "an account since removed"
+            subject = people.get(e.subject_id, gettext("an account since removed")) if e.subject_id is not None \
+                else gettext("an account since removed")
         elif e.subject_type == "rules":
-            subject = f"The house rules, version {detail.get('number', '?')}"
+            subject = gettext("The house rules, version %(number)s", number=detail.get("number", "?"))
         elif e.subject_type == "comment":
-            subject = f"A comment (item {item_id})" if item_id else "A comment"
+            subject = gettext("A comment (item %(id)s)", id=item_id) if item_id else gettext("A comment")
         else:
             subject = e.subject_type
-        rows.append({"entry": e, "action": ACTION_NAMES.get(e.action, e.action.replace("_", " ").capitalize()),
-                     "who": people.get(e.actor_id, "an account since removed") if e.actor_id else "Automatic",
+        action = ACTION_NAMES.get(e.action)
+        rows.append({"entry": e, "action": gettext(action) if action else e.action.replace("_", " ").capitalize(),
+                     "who": people.get(e.actor_id, gettext("an account since removed")) if e.actor_id
+                     else gettext("Automatic"),
                      "subject": subject, "item_id": item_id,
                      "rules_version": whole_number(str(detail.get("number", "")))
                      if e.subject_type == "rules" else None,
