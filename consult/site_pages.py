@@ -22,10 +22,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import TextAreaField
 
 import documents
+from consult import site_pages_cy
 from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.i18n import N_, gettext, lazy_gettext
+from consult.i18n import N_, current_language, gettext, lazy_gettext
 from consult.models import User, utcnow
 from documents.render import parse_markdown, render_tokens
 from moderation.db import Base, DbSession
@@ -170,8 +171,12 @@ def render_markdown(markdown: str) -> str:
     return documents.sanitize_document_html(render_tokens(parse_markdown(markdown, env), env))
 
 
-def default_text(kind: PageKind, site: str, operator: str) -> str:
-    """The default Markdown of a page, naming the site and who runs it."""
+def default_text(kind: PageKind, site: str, operator: str, language: str = "en") -> str:
+    """The default Markdown of a page, naming the site and who runs it, in English or Welsh (cy)."""
+    if language == "cy" and kind.name in site_pages_cy.DEFAULTS:
+        return site_pages_cy.DEFAULTS[kind.name].format(
+            site=site, operator=operator or site_pages_cy.NO_OPERATOR,
+            operator_name=operator or site_pages_cy.NO_OPERATOR_NAME)
     return kind.default.format(site=site, operator=operator or "the organisation named on its home page",
                                operator_name=operator or "the site's operator")
 
@@ -184,12 +189,12 @@ def stored(session: DbSession, name: str) -> SitePage | None:
 def save_page(session: DbSession, name: str, body: str, actor_id: int | None) -> SitePage:
     """Store an administrator's Markdown for a page."""
     if name not in PAGES:
-        raise PageError("There is no such page.")
+        raise PageError(gettext("There is no such page."))
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise PageError("Write the page's text, or restore the default text instead.")
+        raise PageError(gettext("Write the page's text, or restore the default text instead."))
     if len(body) > MAX_BODY:
-        raise PageError(f"Keep the page to {MAX_BODY:,} characters or fewer.")
+        raise PageError(gettext("Keep the page to %(limit)s characters or fewer.", limit=f"{MAX_BODY:,}"))
     render_markdown(body)  # refuses what the renderer cannot take (documents.DocumentError)
     page = session.get(SitePage, name) or SitePage(name=name, body=body)
     page.body, page.updated_at, page.updated_by = body, utcnow(), actor_id
@@ -226,21 +231,25 @@ class ConfirmForm(FlaskForm):
 def _kind(name: str) -> PageKind:
     kind = PAGES.get(name)
     if kind is None:
-        abort(404, description="There is no such page.")
+        abort(404, description=gettext("There is no such page."))
     return kind
 
 
-def _text(kind: PageKind) -> tuple[str, SitePage | None]:
+def _text(kind: PageKind, language: str = "en") -> tuple[str, SitePage | None]:
     page = stored(db.session, kind.name)
     if page is not None:
         return page.body, page
-    return default_text(kind, current_app.config["SITE_NAME"], current_app.config["SITE_OPERATOR"]), None
+    return default_text(kind, current_app.config["SITE_NAME"], current_app.config["SITE_OPERATOR"], language), None
 
 
 def _show(name: str):
+    """The page in the reader's language when it is the default text; an administrator's as written
+    (marked as English on a page read in another language)."""
     kind = _kind(name)
-    body, page = _text(kind)
-    return render_template("pages/show.html", kind=kind, html=Markup(render_markdown(body)), page=page)
+    body, page = _text(kind, current_language())
+    text_language = "en" if page is not None else current_language()
+    return render_template("pages/show.html", kind=kind, html=Markup(render_markdown(body)), page=page,
+                           text_language=text_language)
 
 
 @bp.get("/privacy")

@@ -225,3 +225,24 @@ def test_the_audit_trail_reads_in_welsh(app, make_user, make_consultation, auth)
     # The CSV is data: English whoever downloads it.
     assert f"Mo (moderator) rejected comment {comment_id}" in mo.get("/moderation/audit.csv?lang=cy").get_data(
         as_text=True)
+
+
+def test_the_site_pages_default_texts_in_welsh_and_a_saved_page_as_written(app, client, auth):
+    app.config["SITE_OPERATOR"] = "Cyngor Sir Enghraifft"
+    for path, welsh_words, english_words in (
+            ("/privacy", "Beth rydym yn ei gadw", "What we keep"),
+            ("/accessibility", "Sut mae'r wefan yn gweithio i chi", "How the site works for you"),
+            ("/contact", "Pwy sy'n rhedeg Consult: Cyngor Sir Enghraifft.",
+             "Consult is run by Cyngor Sir Enghraifft.")):
+        welsh = _text(client.get(f"{path}?lang=cy"))
+        assert welsh_words in welsh and english_words not in welsh, path
+        assert '<div lang="en">' not in welsh
+        english = _text(client.get(f"{path}?lang=en"))
+        assert english_words in english and welsh_words not in english, path
+
+    admin = auth.as_("admin")
+    assert admin.post("/admin/pages/contact", data={"body": "Write to us at the town hall.",
+                                                    "action": "save"}).status_code == 303
+    welsh = _text(client.get("/contact?lang=cy"))
+    assert '<div lang="en"><p>Write to us at the town hall.</p>' in welsh and "Pwy sy'n rhedeg" not in welsh
+    assert '<div lang="en">' not in _text(client.get("/contact?lang=en"))
