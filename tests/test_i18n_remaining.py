@@ -246,3 +246,22 @@ def test_the_site_pages_default_texts_in_welsh_and_a_saved_page_as_written(app, 
     welsh = _text(client.get("/contact?lang=cy"))
     assert '<div lang="en"><p>Write to us at the town hall.</p>' in welsh and "Pwy sy'n rhedeg" not in welsh
     assert '<div lang="en">' not in _text(client.get("/contact?lang=en"))
+
+
+def test_a_suspended_author_is_refused_in_welsh(app, auth, make_user, make_consultation):
+    from datetime import datetime
+
+    anchor = make_consultation("parking", PARKING).anchors["Visitors pay by the hour."]
+    ann = make_user("ann@example.org", name="Ann")
+    moderator = make_user("mo@example.org", name="Mo", role="moderator")
+    with app.app_context():
+        moderation.impose_sanction(db.session, ann, "suspend", "Repeated abuse.", moderator,
+                                   ends_at=datetime(2099, 3, 1, 12, 0))
+        db.session.commit()
+    client = auth.login(ann)
+    data = {"body": "Hourly fees are fair.", "submission_key": "k9", "respondent_type": "individual",
+            "show_name": "name"}
+    welsh = _words(client.post(f"/c/parking/p/{anchor}/comments?lang=cy", data=data))
+    assert "Mae eich cyfrif wedi'i atal rhag postio tan 1 Mawrth 2099, 12:00. Y rheswm: Repeated abuse." in welsh
+    english = _words(client.post(f"/c/parking/p/{anchor}/comments?lang=en", data=data))
+    assert "Your account is suspended from posting until 1 March 2099, 12:00. Reason: Repeated abuse." in english

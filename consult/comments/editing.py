@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 import documents
 import moderation.service as moderation
-from consult.comments.validation import CommentError, clean_body, ensure_open
+from consult.comments.validation import CommentError, clean_body, ensure_open, posting_refusal
 from consult.i18n import gettext
 from consult.models import Comment, CommentEdit, CommentStatus, utcnow
 from moderation.db import DbSession
@@ -43,7 +43,7 @@ def edit_comment(session: DbSession, comment_id: int, author_id: int, body: str,
             "moderation or within 15 minutes of being published."), status=409,
         )
     ensure_open(comment.consultation, now)
-    refusal = moderation.posting_refusal(session, author_id, now, zone=zone)
+    refusal = posting_refusal(session, author_id, now, zone=zone)
     if refusal:
         # A banned or suspended author cannot post, and an edit is posting new words.
         raise CommentError(refusal, status=403)

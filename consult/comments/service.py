@@ -39,6 +39,7 @@ from consult.comments.validation import (
     can_comment,
     clean_body,
     ensure_open,
+    posting_refusal,
     validate_input,
 )
 from consult.i18n import gettext
@@ -112,7 +113,7 @@ def prepare_comment(
     ensure_open(consultation, now)
     if author.email_confirmed_at is None or author.deleted_at is not None:
         raise CommentError(gettext("Confirm your email address before commenting."), status=403)
-    refusal = moderation.posting_refusal(session, author.id, now, zone=zone)
+    refusal = posting_refusal(session, author.id, now, zone=zone)
     if refusal:
         raise CommentError(refusal, status=403)
     # Read with the refusal (the same query): intake need not ask again while writing.

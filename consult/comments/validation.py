@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import documents
+import moderation.service as moderation
 from consult.accounts.service import is_confirmed
 from consult.i18n import gettext, local_time, ngettext
 from consult.models import RESPONDENT_TYPES, STANCES, Consultation, Status
@@ -158,6 +159,23 @@ def ensure_open(consultation: Consultation, now: datetime) -> None:
         gettext("This consultation closed, so it no longer accepts comments. Comments sent "
                 "before the close are still being considered."), status=409,
     )
+
+
+def posting_refusal(session, author_id: int, now: datetime, zone: tzinfo | None = None) -> str | None:
+    """Why this author may not post now (banned or suspended), in the reader's language, or None.
+
+    The same decision as moderation.service.posting_refusal (a ban, else a suspension, in force
+    now), worded here; the moderator's reason as written."""
+    for sanction in moderation.active_sanctions(session, author_id, now):
+        if sanction.kind == "ban":
+            return gettext("Your account may no longer post comments. Reason: %(reason)s", reason=sanction.reason)
+        if sanction.kind == "suspend":
+            if sanction.ends_at is None:
+                return gettext("Your account is suspended from posting. Reason: %(reason)s", reason=sanction.reason)
+            until = local_time(sanction.ends_at, "%-d %B %Y, %H:%M", zone or UTC) + ("" if zone else " UTC")
+            return gettext("Your account is suspended from posting until %(date)s. Reason: %(reason)s",
+                           date=until, reason=sanction.reason)
+    return None
 
 
 def _day(moment: datetime) -> str:
