@@ -8,10 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 import moderation.service as moderation
+from consult import rules_language
 from consult.comments.editing import can_edit
 from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Status, utcnow
-from consult.moderate import rules_language
 from moderation import screening
 from moderation.db import DbSession
 from moderation.models import OPEN_STATES, QueueItem

@@ -17,12 +17,12 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from consult import rules_language
 from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
-from consult.moderate import rules_language
-from consult.moderate.rules_language import reader_label
+from consult.rules_language import reader_label
 from consult.text import whole_number
 from moderation import screening, service
 from moderation.db import DbSession
