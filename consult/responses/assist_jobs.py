@@ -58,7 +58,14 @@ def _texts(session: DbSession, consultation_id: int, anchor: str | None = None,
 def _note_languages(job: BackgroundJob, used: Mapping[str, int], left_out: Mapping[str, tuple[int, str]]) -> None:
     """Keep with the job what each language's comments gave (assist.run_languages reads it)."""
     job.params = {**(job.params or {}), "languages": {
-        "used": dict(used), "left_out": {code: [n, why] for code, (n, why) in left_out.items()}}}
+        "used": dict(used), "left_out": {code: [n, _kept(why)] for code, (n, why) in left_out.items()}}}
+
+
+def _kept(why: str) -> dict | str:
+    """A reason as a job keeps it: what it was made of (suggest.Message.stored()), so that the page
+    shows it in the reader's language; a plain string as it is."""
+    stored = getattr(why, "stored", None)
+    return stored() if callable(stored) else str(why)
 
 
 def _run_of(session: DbSession, job: BackgroundJob) -> SuggestionRun:
@@ -69,7 +76,11 @@ def _run_of(session: DbSession, job: BackgroundJob) -> SuggestionRun:
 
 
 def _finish_run(session: DbSession, job: BackgroundJob, run: SuggestionRun, message: str = "") -> None:
-    run.message = message
+    # The English sentence stays the run's record; the job keeps what it was made of, which the
+    # page shows in the reader's language (assist.run_message).
+    run.message = str(message)
+    if message:
+        job.params = {**(job.params or {}), "message": _kept(message)}
     run.finished_at = utcnow()
     record_progress(session, job, job.total)
     session.commit()

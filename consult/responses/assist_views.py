@@ -17,7 +17,7 @@ from consult.extensions import db
 from consult.i18n import N_, gettext, ngettext
 from consult.jobs.progress import telling_box
 from consult.models import Consultation
-from consult.responses import assist, assist_jobs  # noqa: F401  (assist_jobs: registers the job kinds)
+from consult.responses import assist, assist_jobs, assist_messages  # noqa: F401  (assist_jobs: registers the job kinds)
 from consult.responses.common import ResponseError, is_published
 from consult.responses.forms import AssignForm, BatchForm, ProposalsForm, SuggestThemesForm, choice
 from consult.responses.themes import get_theme, themes_of
@@ -60,8 +60,10 @@ def overview(slug: str):
         "responses/suggestions.html", consultation=consultation,
         progress=assist.counting_progress(db.session, consultation),
         themes_run=themes_run, counts_run=counts_run,
-        themes_languages=assist.run_languages(db.session, themes_run),
-        counts_languages=assist.run_languages(db.session, counts_run),
+        themes_message=assist_messages.run_message(db.session, themes_run),
+        counts_message=assist_messages.run_message(db.session, counts_run),
+        themes_languages=assist_messages.languages_shown(assist.run_languages(db.session, themes_run)),
+        counts_languages=assist_messages.languages_shown(assist.run_languages(db.session, counts_run)),
         proposal_languages=assist.proposal_languages(db.session, proposals),
         themes_box=telling_box(jobs["themes"].key) if jobs["themes"] else None,
         counts_box=telling_box(jobs["counts"].key) if jobs["counts"] else None,

@@ -4,8 +4,9 @@
     suggest_assignments(texts, coded) -> list[list[Suggestion]]               one list per text, best first
 
 Both work on the comments' texts only, are deterministic (fixed random states, stable hashes)
-and raise `SuggestError`, whose message can be shown to an official as it is, when there is
-nothing sensible to suggest. scikit-learn is used here and nowhere else in the application.
+and raise `SuggestError` when there is nothing sensible to suggest: its message is English as
+it stands and keeps its message id and values (consult/responses/suggest_errors.py), so that the
+page shows it in the reader's language. scikit-learn is used here and nowhere else in the application.
 
 Campaign groups: texts that are identical once case, punctuation and spacing are ignored, or
 near-identical (a template with a few words changed: MinHash over word triples, estimated
@@ -43,7 +44,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 
-__all__ = ["LanguageThemes", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
+from consult.responses.suggest_errors import N_, Message, Nn_, SuggestError
+
+__all__ = ["LanguageThemes", "Message", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
            "suggest_assignments_by_language", "suggest_themes", "suggest_themes_by_language",
            "MIN_THEME_TEXTS", "PREDICTED", "STOP_WORDS", "TARGET_PRECISION", "WELSH_STOP_WORDS"]
 
@@ -69,14 +72,6 @@ WELSH_STOP_WORDS = frozenset({
     "chi", "nhw", "fe", "fo", "hi",
 })
 STOP_WORDS: dict[str, frozenset[str]] = {"cy": WELSH_STOP_WORDS}
-
-
-class SuggestError(ValueError):
-    """Nothing sensible can be suggested; `message` says why, in words for an official."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ class _Texts:
 
     def __init__(self, texts: Sequence[str]) -> None:
         if isinstance(texts, str):
-            raise SuggestError("Give a list of comment texts, not one text.")
+            raise SuggestError(N_("Give a list of comment texts, not one text."))
         raw_index: dict[str, int] = {}
         raw_of = np.empty(len(texts), dtype=np.int64)
         for i, text in enumerate(texts):
@@ -202,7 +197,7 @@ def _features(keys: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         with contextlib.suppress(ValueError):  # no term of this kind in any text (emoji only, say)
             parts.append(vectoriser.fit_transform(keys))
     if not parts:
-        raise SuggestError("These comments have no words or characters in common to learn from.")
+        raise SuggestError(N_("These comments have no words or characters in common to learn from."))
     x = _hstack(parts)
     parts.clear()  # only the joined matrix from here on
     x = normalize(x, copy=False)
@@ -315,17 +310,19 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
     corpus = _Texts(texts)
     for i in coded:
         if not isinstance(i, (int, np.integer)) or not 0 <= i < len(texts):
-            raise SuggestError(f"Comment number {i} is not among the {len(texts)} comments.")
+            raise SuggestError(*Nn_("Comment number %(number)s is not among the %(num)s comment.",
+                                     "Comment number %(number)s is not among the %(num)s comments."),
+                                 number=str(i), num=len(texts))
     coded = {i: [ts] if isinstance(ts, str) else ts for i, ts in coded.items()}  # one theme given as a string
     themes = sorted({str(t) for ts in coded.values() for t in ts})
     if not coded:
-        raise SuggestError("Count some comments under themes by hand first: suggestions learn from them.")
+        raise SuggestError(N_("Count some comments under themes by hand first: suggestions learn from them."))
     if not themes:
-        raise SuggestError("None of the comments counted by hand is under a theme yet: count some under "
-                           "themes first.")
+        raise SuggestError(N_("None of the comments counted by hand is under a theme yet: count some under "
+                              "themes first."))
     if len(themes) < 2 and all(coded.values()):
-        raise SuggestError("Count comments under at least two themes (or mark some as having no theme) "
-                           "first: with one theme there is nothing to tell apart.")
+        raise SuggestError(N_("Count comments under at least two themes (or mark some as having no theme) "
+                              "first: with one theme there is nothing to tell apart."))
     column = {t: k for k, t in enumerate(themes)}
     n_keys = len(corpus.keys)
     votes = np.zeros((n_keys, len(themes)), dtype=np.float32)
@@ -337,8 +334,8 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
             votes[key, column[t]] += 1
     labelled = np.flatnonzero((counted > 0) & corpus.usable)
     if not len(labelled):
-        raise SuggestError("The comments counted by hand have no words to learn from (they are empty or "
-                           "only punctuation): count some comments with words in them.")
+        raise SuggestError(N_("The comments counted by hand have no words to learn from (they are empty or "
+                              "only punctuation): count some comments with words in them."))
     scores = np.zeros((n_keys, len(themes)), dtype=np.float32)
     threshold, iso = float("inf"), None
     if len(labelled):
@@ -396,21 +393,23 @@ def suggest_themes(texts: Sequence[str], max_themes: int = 30, language: str | N
     are fewer than MIN_THEME_TEXTS different texts.
     """
     if max_themes < 1:
-        raise SuggestError("Ask for at least one theme.")
+        raise SuggestError(N_("Ask for at least one theme."))
     corpus = _Texts(texts)
     groups = np.array(sorted({int(g) for g in corpus.group[corpus.usable]}), dtype=np.int64)
     if len(groups) < MIN_THEME_TEXTS:
-        raise SuggestError(f"Themes need at least {MIN_THEME_TEXTS} different comments; these {len(texts):,} "
-                           f"comments hold {len(groups)} different text{'s' if len(groups) != 1 else ''} "
-                           "(copies of a campaign text count once).")
+        raise SuggestError(*Nn_("Themes need at least %(least)s different comments; these %(total)s comments "
+                                  "hold %(num)s different text (copies of a campaign text count once).",
+                                  "Themes need at least %(least)s different comments; these %(total)s comments "
+                                  "hold %(num)s different texts (copies of a campaign text count once)."),
+                           least=MIN_THEME_TEXTS, total=len(texts), num=len(groups))
     docs = [corpus.keys[g] for g in groups]
     x = _theme_features(docs)
     z = _lsa(x, 100) if x.shape[1] else np.zeros((len(docs), 0), dtype=np.float32)
     del x  # the clustering needs only the projection
     readable = np.flatnonzero(np.abs(z).sum(axis=1) > 0) if z.shape[1] else np.arange(0)
     if len(readable) < MIN_THEME_TEXTS:
-        raise SuggestError(f"Themes need at least {MIN_THEME_TEXTS} different comments with words in "
-                           f"common; these comments have {len(readable)}.")
+        raise SuggestError(N_("Themes need at least %(least)s different comments with words in common; these "
+                              "comments have %(found)s."), least=MIN_THEME_TEXTS, found=len(readable))
     labels = _clusters(z[readable], max_themes)
     themes = []
     counts = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", min_df=1)
@@ -507,7 +506,8 @@ class LanguageThemes:
 def _by_language(texts: Sequence[str], languages: Sequence[str]) -> dict[str, list[int]]:
     """Each language's text indexes, the language with most texts first (then by code)."""
     if len(languages) != len(texts):
-        raise SuggestError(f"{len(texts):,} comments were given {len(languages):,} languages.")
+        raise SuggestError(N_("%(texts)s comments were given %(languages)s languages."),
+                           texts=len(texts), languages=len(languages))
     groups: dict[str, list[int]] = {}
     for i, language in enumerate(languages):
         groups.setdefault(language, []).append(i)
@@ -517,8 +517,9 @@ def _by_language(texts: Sequence[str], languages: Sequence[str]) -> dict[str, li
 def _nothing_in_any(left_out: dict[str, tuple[int, str]]) -> SuggestError:
     if len(left_out) == 1:
         return SuggestError(next(iter(left_out.values()))[1])
-    return SuggestError("Each language's comments are read apart, and none has enough: "
-                        + "; ".join(f"{code} ({n:,} comments): {why}" for code, (n, why) in left_out.items()))
+    reasons = {code: (n, why if isinstance(why, Message) else Message(why)) for code, (n, why) in left_out.items()}
+    return SuggestError(Message.with_reasons(
+        N_("Each language's comments are read apart, and none has enough: %(reasons)s"), reasons))
 
 
 def suggest_themes_by_language(texts: Sequence[str], languages: Sequence[str],
