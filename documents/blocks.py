@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import LIMITS, DocumentError
+from .errors import LIMITS, N_, DocumentError
 from .htmltree import BLOCK_TAGS, WRAPPERS, Node, build_tree, html_text, serialise, tidy
 from .render import Token, parse_markdown, render_tokens, sanitize_document_html
 
@@ -100,9 +100,8 @@ def _check_nesting(tokens: Sequence[Token]) -> None:
             depth += 1
             if depth > LIMITS.max_nesting:
                 line = token.map[0] + 1 if token.map else None
-                raise DocumentError(
-                    f"block quotes and lists are nested more than {LIMITS.max_nesting} levels deep",
-                    line)
+                raise DocumentError(N_("block quotes and lists are nested more than %(limit)s levels deep"),
+                                    line, limit=LIMITS.max_nesting)
         elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
             depth -= 1
 
@@ -128,7 +127,7 @@ class _BlockWriter:
         except DocumentError as error:
             # The error's line counts in the rendered HTML, not the source: name the block's.
             first = next((t.map[0] + 1 for t in tokens if t.map), None)
-            raise DocumentError(error.message, first) from None
+            raise error.moved(DocumentError, first) from None
 
     def emit(self, block: Block, token: Token | None = None) -> None:
         pinned = token.meta.get("pinned") if token is not None else None
@@ -326,5 +325,5 @@ def render_blocks(markdown: str, references: dict[str, dict] | None = None,
     blocks = writer.run()
     if writer.pending is not None:
         anchor, line = writer.pending
-        raise DocumentError(f"anchor {{#{anchor}}} is not followed by a block", line)
+        raise DocumentError(N_("anchor {#%(anchor)s} is not followed by a block"), line, anchor=anchor)
     return blocks

@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import DocumentError
+from .errors import N_, DocumentError, Note
 
 MAX_DOCX_BYTES = 20 * 1024 * 1024  # the upload itself
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # all its parts together, once unzipped
@@ -49,33 +49,34 @@ class Converted:
 
 def _check(data: bytes, name: str) -> zipfile.ZipFile:
     if len(data) > MAX_DOCX_BYTES:
-        raise DocumentError(f"the Word file is larger than {MAX_DOCX_BYTES // (1024 * 1024)} MB", None, name)
+        raise DocumentError(N_("the Word file is larger than %(limit)s MB"), None, name,
+                            limit=MAX_DOCX_BYTES // (1024 * 1024))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise DocumentError("this is not a Word document (.docx): it could not be opened", None, name) from None
+        raise DocumentError(N_("this is not a Word document (.docx): it could not be opened"), None, name) from None
     parts = archive.infolist()
     names = {p.filename for p in parts}
     if "word/document.xml" not in names or "[Content_Types].xml" not in names:
-        raise DocumentError("this is not a Word document (.docx): it has no Word text inside", None, name)
+        raise DocumentError(N_("this is not a Word document (.docx): it has no Word text inside"), None, name)
     if len(parts) > MAX_PARTS:
-        raise DocumentError("this Word document holds too many parts to be a document", None, name)
+        raise DocumentError(N_("this Word document holds too many parts to be a document"), None, name)
     total = 0
     for part in parts:
         total += part.file_size
         if part.file_size > MAX_UNZIPPED_BYTES or total > MAX_UNZIPPED_BYTES or (
                 part.compress_size and part.file_size / part.compress_size > MAX_RATIO and part.file_size > 1_000_000):
-            raise DocumentError("this Word document unpacks to far more than its size (a zip bomb?): refused",
+            raise DocumentError(N_("this Word document unpacks to far more than its size (a zip bomb?): refused"),
                                 None, name)
         if part.filename.startswith(("/", "\\")) or ".." in Path(part.filename).parts:
-            raise DocumentError("this Word document has parts with unsafe names: refused", None, name)
+            raise DocumentError(N_("this Word document has parts with unsafe names: refused"), None, name)
     body = archive.read("word/document.xml")
     if _TRACKED.search(body):
-        raise DocumentError("the Word document has tracked changes: accept or reject tracked changes first, "
-                            "then upload it again", None, name)
+        raise DocumentError(N_("the Word document has tracked changes: accept or reject tracked changes first, "
+                            "then upload it again"), None, name)
     if _COMMENT.search(body):
-        raise DocumentError("the Word document has comments in it: delete the comments first (Review, Delete "
-                            "all comments), then upload it again", None, name)
+        raise DocumentError(N_("the Word document has comments in it: delete the comments first (Review, Delete "
+                            "all comments), then upload it again"), None, name)
     return archive
 
 
@@ -98,7 +99,8 @@ def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
                 extra_args=["--wrap=none", f"--extract-media={media}"],
                 cworkdir=work)
         except (RuntimeError, OSError) as exc:
-            raise DocumentError(f"the Word document could not be read: {str(exc).strip()[:200]}", None, name) from None
+            raise DocumentError(N_("the Word document could not be read: %(problem)s"), None, name,
+                                problem=str(exc).strip()[:200]) from None
         images: dict[str, bytes] = {}
         for path in sorted(media.rglob("*")) if media.exists() else []:
             if path.is_file():
@@ -107,9 +109,9 @@ def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
         markdown = markdown.replace(f"{media}/", "")
     # Pandoc writes a sized image as raw <img>; the import reads Markdown images (alt text kept).
     markdown = _IMG.sub(lambda m: f"![{_attr(m.group(0), 'alt')}]({_attr(m.group(0), 'src')})", markdown)
-    warnings = []
+    warnings: list[str] = []
     if not markdown.strip():
-        raise DocumentError("the Word document has no text", None, name)
+        raise DocumentError(N_("the Word document has no text"), None, name)
     if "<table" in markdown:
-        warnings.append("some tables had merged cells and are kept as HTML tables")
+        warnings.append(Note("tables", N_("some tables had merged cells and are kept as HTML tables")))
     return Converted(markdown=markdown.strip() + "\n", images=images, warnings=warnings)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from .errors import LIMITS, DocumentError
+from .errors import LIMITS, N_, DocumentError
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr"})
@@ -62,9 +62,9 @@ class _Parser(HTMLParser):
         if rawdata.startswith("<![", i) and not _MARKED_SECTION.match(rawdata, i):
             snippet = rawdata[i:i + 20].split("\n", 1)[0]
             raise DocumentError(
-                f"the raw HTML “{snippet}” cannot be read: “<![” begins only a CDATA section "
-                "(<![CDATA[ … ]]>) or a Word conditional comment (<![if …]>); to show “<” as "
-                "text write &lt;", self.getpos()[0])
+                N_("the raw HTML “%(snippet)s” cannot be read: “<![” begins only a CDATA section "
+                   "(<![CDATA[ … ]]>) or a Word conditional comment (<![if …]>); to show “<” as "
+                   "text write &lt;"), self.getpos()[0], snippet=snippet)
         return super().parse_html_declaration(i)
 
 
@@ -109,8 +109,8 @@ def build_tree(raw: str, max_depth: int | None = None) -> Node:
     builder.feed(raw)
     builder.close()
     if builder.too_deep_at is not None:
-        raise DocumentError(
-            f"HTML is nested more than {builder.max_depth} elements deep", builder.too_deep_at)
+        raise DocumentError(N_("HTML is nested more than %(limit)s elements deep"), builder.too_deep_at,
+                            limit=builder.max_depth)
     return builder.root
 
 

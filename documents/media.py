@@ -24,10 +24,10 @@ from xml.etree import ElementTree
 from PIL import Image as PILImage
 
 from .docx import convert_docx
-from .errors import DocumentError
+from .errors import N_, DocumentError, Note, translate
 
-__all__ = ["ImageFile", "Images", "MediaError", "MediaLimits", "MEDIA_LIMITS", "Upload",
-           "check_image", "is_image_name", "is_markdown_name", "read_zip", "sort_upload"]
+__all__ = ["ELSEWHERE", "MISSING", "NO_ALT", "UNUSED", "ImageFile", "Images", "MediaError", "MediaLimits",
+           "MEDIA_LIMITS", "Upload", "check_image", "is_image_name", "is_markdown_name", "read_zip", "sort_upload"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,8 @@ _FORMATS = {
 SVG_TYPE = "image/svg+xml"
 EXTENSIONS = frozenset({"png", "jpg", "gif", "webp", "svg"})
 MEDIA_URL = "/media/"
+# The kinds of Images.warnings()' notes (their words are in the reader's language).
+MISSING, ELSEWHERE, NO_ALT, UNUSED = "missing", "elsewhere", "no-alt", "unused"
 
 
 class MediaError(DocumentError):
@@ -65,7 +67,7 @@ class MediaError(DocumentError):
 
 
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else translate(N_("%(num)s bytes"), num=f"{n:,}")
 
 
 def is_markdown_name(name: str) -> bool:
@@ -107,13 +109,13 @@ class ImageFile:
 def check_image(name: str, data: bytes, limits: MediaLimits = MEDIA_LIMITS) -> ImageFile:
     """Check that `data` really is an image Consult will serve, or raise MediaError."""
     if len(data) > limits.max_image_bytes:
-        raise MediaError(f"the image is {_size(len(data))}; the limit is "
-                         f"{_size(limits.max_image_bytes)}: make it smaller and try again", None, name)
+        raise MediaError(N_("the image is %(size)s; the limit is %(limit)s: make it smaller and try again"),
+                         None, name, size=_size(len(data)), limit=_size(limits.max_image_bytes))
     if not data:
-        raise MediaError("the image file is empty", None, name)
+        raise MediaError(N_("the image file is empty"), None, name)
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")):
-        raise MediaError("this file is a web page (HTML), not an image: it was refused", None, name)
+        raise MediaError(N_("this file is a web page (HTML), not an image: it was refused"), None, name)
     sha = hashlib.sha256(data).hexdigest()
     if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype svg")) or name.lower().endswith(".svg"):
         width, height = _check_svg(name, data)
@@ -125,25 +127,28 @@ def check_image(name: str, data: bytes, limits: MediaLimits = MEDIA_LIMITS) -> I
                 kind = probe.format or ""
                 width, height = probe.size
                 if kind not in _FORMATS:
-                    raise MediaError(_not_an_image(kind), None, name)
+                    raise _not_an_image(kind, name)
                 if width * height > limits.max_pixels:
-                    raise MediaError(f"the image is {width} x {height} pixels; the limit is "
-                                     f"{limits.max_pixels:,} pixels in all", None, name)
+                    raise MediaError(N_("the image is %(width)s x %(height)s pixels; the limit is %(limit)s "
+                                        "pixels in all"), None, name,
+                                     width=width, height=height, limit=f"{limits.max_pixels:,}")
                 probe.load()  # decode every pixel: a truncated or forged file fails here
     except MediaError:
         raise
     except (PILImage.DecompressionBombWarning, PILImage.DecompressionBombError):
-        raise MediaError("the image has too many pixels to be shown", None, name) from None
+        raise MediaError(N_("the image has too many pixels to be shown"), None, name) from None
     except Exception:  # noqa: BLE001 - Pillow raises many kinds for a file it cannot read
-        raise MediaError("this file cannot be read as an image (PNG, JPEG, GIF, WebP or SVG): "
-                         "it may be damaged or of another kind", None, name) from None
+        raise MediaError(N_("this file cannot be read as an image (PNG, JPEG, GIF, WebP or SVG): "
+                            "it may be damaged or of another kind"), None, name) from None
     media_type, extension = _FORMATS[kind]
     return ImageFile(normalise_path(name), data, sha, media_type, extension, width, height)
 
 
-def _not_an_image(kind: str) -> str:
-    return (f"images must be PNG, JPEG, GIF, WebP or SVG; this one is {kind}" if kind else
-            "this file is not a PNG, JPEG, GIF, WebP or SVG image")
+def _not_an_image(kind: str, name: str) -> MediaError:
+    if kind:
+        return MediaError(N_("images must be PNG, JPEG, GIF, WebP or SVG; this one is %(kind)s"), None, name,
+                          kind=kind)
+    return MediaError(N_("this file is not a PNG, JPEG, GIF, WebP or SVG image"), None, name)
 
 
 _SVG_FORBIDDEN = frozenset({"script", "foreignobject", "iframe", "embed", "object", "audio", "video",
@@ -158,31 +163,32 @@ def _check_svg(name: str, data: bytes) -> tuple[int | None, int | None]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise MediaError("the SVG image is not UTF-8 text", None, name) from None
+        raise MediaError(N_("the SVG image is not UTF-8 text"), None, name) from None
     if re.search(r"<!(?:DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        raise MediaError("the SVG image declares a DOCTYPE or entities, which Consult does not "
-                         "accept in images", None, name)
+        raise MediaError(N_("the SVG image declares a DOCTYPE or entities, which Consult does not "
+                            "accept in images"), None, name)
     try:
         root = ElementTree.fromstring(text)  # noqa: S314 - no DOCTYPE, so no entity expansion
     except ElementTree.ParseError as error:
-        raise MediaError(f"the SVG image is not well-formed XML ({error})", None, name) from None
+        raise MediaError(N_("the SVG image is not well-formed XML (%(error)s)"), None, name,
+                         error=str(error)) from None
     if _local(root.tag) != "svg":
-        raise MediaError("this file is not an SVG image", None, name)
+        raise MediaError(N_("this file is not an SVG image"), None, name)
 
-    def refuse(why: str) -> MediaError:
-        return MediaError(f"the SVG image {why}: images with scripts or links to other files are "
-                          "refused; export it again as a plain drawing, or as a PNG", None, name)
+    def refuse(why: str, **values: object) -> MediaError:
+        return MediaError(N_("%(why)s: images with scripts or links to other files are refused; export it "
+                             "again as a plain drawing, or as a PNG"), None, name, why=translate(why, **values))
 
     for element in root.iter():
         tag = _local(element.tag)
         if tag in _SVG_FORBIDDEN:
-            raise refuse(f"contains a <{tag}> element")
+            raise refuse(N_("the SVG image contains a <%(tag)s> element"), tag=tag)
         for attribute, value in element.attrib.items():
             attr = _local(attribute).lower()
             if attr.startswith("on"):
-                raise refuse(f"has an event handler ({attr})")
+                raise refuse(N_("the SVG image has an event handler (%(attr)s)"), attr=attr)
             if attr == "href" and not (value.startswith("#") or _SAFE_DATA.match(value)):
-                raise refuse(f"refers to another file ({value[:60]})")
+                raise refuse(N_("the SVG image refers to another file (%(file)s)"), file=value[:60])
             if attr == "style":
                 _check_css(value, refuse)
         if tag == "style" and element.text:
@@ -192,10 +198,10 @@ def _check_svg(name: str, data: bytes) -> tuple[int | None, int | None]:
 
 def _check_css(css: str, refuse) -> None:
     if "@import" in css.lower() or "expression(" in css.lower():
-        raise refuse("imports a style sheet")
+        raise refuse(N_("the SVG image imports a style sheet"))
     for target in _CSS_URL.findall(css):
         if not target.startswith("#"):
-            raise refuse(f"refers to another file in its style ({target[:60]})")
+            raise refuse(N_("the SVG image refers to another file in its style (%(file)s)"), file=target[:60])
 
 
 def _local(tag: str) -> str:
@@ -215,29 +221,30 @@ def read_zip(name: str, data: bytes, limits: MediaLimits = MEDIA_LIMITS) -> list
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
-        raise MediaError("this file is not a zip archive that can be read", None, name) from None
+        raise MediaError(N_("this file is not a zip archive that can be read"), None, name) from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if len(members) > limits.zip_max_entries:
-            raise MediaError(f"the zip holds {len(members):,} files; the limit is "
-                             f"{limits.zip_max_entries:,}", None, name)
+            raise MediaError(N_("the zip holds %(count)s files; the limit is %(limit)s"), None, name,
+                             count=f"{len(members):,}", limit=f"{limits.zip_max_entries:,}")
         declared = 0
         for member in members:
             path = member.filename.replace("\\", "/")
             parts = path.split("/")
             if path.startswith("/") or re.match(r"^[A-Za-z]:", path) or ".." in parts:
-                raise MediaError(f"the zip holds a file outside its own folder ({member.filename[:80]}): "
-                                 "it was refused", None, name)
+                raise MediaError(N_("the zip holds a file outside its own folder (%(file)s): it was refused"),
+                                 None, name, file=member.filename[:80])
             if stat.S_ISLNK(member.external_attr >> 16):
-                raise MediaError(f"the zip holds a link ({member.filename[:80]}), not a file", None, name)
+                raise MediaError(N_("the zip holds a link (%(file)s), not a file"), None, name,
+                                 file=member.filename[:80])
             declared += member.file_size
             if declared > limits.zip_max_bytes:
-                raise MediaError(f"the zip unpacks to more than {_size(limits.zip_max_bytes)}, the "
-                                 "limit", None, name)
+                raise MediaError(N_("the zip unpacks to more than %(limit)s, the limit"), None, name,
+                                 limit=_size(limits.zip_max_bytes))
             if member.compress_size and member.file_size / member.compress_size > limits.zip_max_ratio:
-                raise MediaError(f"{member.filename[:80]} in the zip is compressed "
-                                 f"{member.file_size // member.compress_size:,} to 1, far more than "
-                                 "real documents and images are: it was refused", None, name)
+                raise MediaError(N_("%(file)s in the zip is compressed %(ratio)s to 1, far more than real "
+                                    "documents and images are: it was refused"), None, name,
+                                 file=member.filename[:80], ratio=f"{member.file_size // member.compress_size:,}")
         files: list[tuple[str, bytes]] = []
         total = 0
         for member in members:
@@ -248,8 +255,8 @@ def read_zip(name: str, data: bytes, limits: MediaLimits = MEDIA_LIMITS) -> list
                 content = handle.read(member.file_size + 1)
             total += len(content)
             if len(content) > member.file_size or total > limits.zip_max_bytes:
-                raise MediaError(f"{member.filename[:80]} in the zip is larger than the zip says",
-                                 None, name)
+                raise MediaError(N_("%(file)s in the zip is larger than the zip says"), None, name,
+                                 file=member.filename[:80])
             files.append((normalise_path(member.filename), content))
     return files
 
@@ -286,15 +293,15 @@ def sort_upload(items: Iterable[tuple[str, bytes]], limits: MediaLimits = MEDIA_
             markdown.append((name, data))
         elif is_image_name(name):
             if len(images) >= limits.max_images:
-                raise MediaError(f"more than {limits.max_images} images; the limit is {limits.max_images}",
-                                 None, name)
+                raise MediaError(N_("more than %(limit)s images; the limit is %(limit)s"), None, name,
+                                 limit=limits.max_images)
             image = check_image(name, data, limits)
             images.setdefault(image.path, image)
         elif in_zip or not strict:
             skipped.append(name)
         else:
-            raise MediaError("only Markdown files (.md), Word documents (.docx), images (PNG, JPEG, GIF, "
-                             "WebP, SVG) and zip archives of them can be imported", None, name)
+            raise MediaError(N_("only Markdown files (.md), Word documents (.docx), images (PNG, JPEG, GIF, "
+                                "WebP, SVG) and zip archives of them can be imported"), None, name)
 
     for name, data in items:
         if name.lower().endswith(".zip"):
@@ -307,7 +314,7 @@ def sort_upload(items: Iterable[tuple[str, bytes]], limits: MediaLimits = MEDIA_
             except MediaError:
                 raise
             except DocumentError as exc:
-                raise MediaError(exc.message, None, name) from None
+                raise exc.moved(MediaError, None, name) from None
             folder = posixpath.dirname(name)
             prefix = folder + "/" if folder else ""
             stem = posixpath.splitext(posixpath.basename(name))[0]
@@ -405,22 +412,28 @@ class Images:
         return [image for path, image in self.by_path.items() if path not in used]
 
     def warnings(self) -> list[str]:
-        """What a person importing should know: images missing, external, without alt text, unused."""
+        """What a person importing should know, in their language: images missing (each a Note of
+        kind MISSING), elsewhere (ELSEWHERE), without alt text (NO_ALT), unused (UNUSED)."""
         out: list[str] = []
         for use in self.uses:
-            where = f"{use.source}: " if use.source else ""
             if use.image is None and use.external:
-                out.append(f"{where}the image {use.src} is on another site: Consult does not show "
-                           "images from elsewhere, so it is a link")
+                note = Note(ELSEWHERE, N_("the image %(src)s is on another site: Consult does not show images "
+                                          "from elsewhere, so it is a link"), src=use.src)
+            elif use.image is None and use.alt:
+                note = Note(MISSING, N_("the image %(src)s was not supplied: shown as its alt text “%(alt)s”"),
+                            src=use.src, alt=use.alt)
             elif use.image is None:
-                out.append(f"{where}the image {use.src} was not supplied: shown as its alt text "
-                           f"“{use.alt}”" if use.alt else
-                           f"{where}the image {use.src} was not supplied, and has no alt text")
+                note = Note(MISSING, N_("the image %(src)s was not supplied, and has no alt text"), src=use.src)
             elif not use.alt:
-                out.append(f"{where}the image {use.src} has no alt text: readers who cannot see "
-                           "it are told nothing")
+                note = Note(NO_ALT, N_("the image %(src)s has no alt text: readers who cannot see it are told "
+                                       "nothing"), src=use.src)
+            else:
+                continue
+            out.append(Note(note.kind, N_("%(source)s: %(note)s"), source=use.source, note=note)
+                       if use.source else note)
         for image in self.unused:
-            out.append(f"the image {image.path} was supplied but the document does not show it")
+            out.append(Note(UNUSED, N_("the image %(path)s was supplied but the document does not show it"),
+                            path=image.path))
         return out
 
 

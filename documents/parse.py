@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import yaml
 
 from .blocks import Block, render_blocks
-from .errors import LIMITS, DocumentError
+from .errors import LIMITS, N_, DocumentError, Note, translate
 from .model import Document, Paragraph
 from .render import ID_PREFIX, reference_key, references_and_headings
 
@@ -23,8 +23,8 @@ from .render import ID_PREFIX, reference_key, references_and_headings
 def decode(data: bytes, source: str | None = None) -> str:
     """Decode an uploaded file as UTF-8 (BOM stripped, line endings normalised to LF)."""
     if len(data) > LIMITS.max_bytes:
-        raise DocumentError(
-            f"the file is {_size(len(data))}; the limit is {_size(LIMITS.max_bytes)}", None, source)
+        raise DocumentError(N_("the file is %(size)s; the limit is %(limit)s"), None, source,
+                            size=_size(len(data)), limit=_size(LIMITS.max_bytes))
     bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
         text = data[bom:].decode("utf-8")
@@ -32,14 +32,15 @@ def decode(data: bytes, source: str | None = None) -> str:
         offset = error.start + bom
         line_start = data.rfind(b"\n", 0, offset) + 1
         raise DocumentError(
-            f"the file is not valid UTF-8: byte 0x{data[offset]:02x} at column "
-            f"{offset - line_start + 1} (byte {offset} of the file); save it as UTF-8 and try again",
-            data.count(b"\n", 0, offset) + 1, source) from None
+            N_("the file is not valid UTF-8: byte %(byte)s at column %(column)s (byte %(offset)s of the "
+               "file); save it as UTF-8 and try again"),
+            data.count(b"\n", 0, offset) + 1, source,
+            byte=f"0x{data[offset]:02x}", column=offset - line_start + 1, offset=offset) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else translate(N_("%(num)s bytes"), num=f"{n:,}")
 
 
 # --------------------------------------------------------------------------- front matter
@@ -66,8 +67,8 @@ def split_front_matter(text: str, source: str | None = None) -> tuple[dict[str, 
         return {}, text, 0
     raw = match.group(1)
     if len(raw.encode()) > LIMITS.max_front_matter_bytes:
-        raise DocumentError(
-            f"the front matter is longer than {_size(LIMITS.max_front_matter_bytes)}", 1, source)
+        raise DocumentError(N_("the front matter is longer than %(limit)s"), 1, source,
+                            limit=_size(LIMITS.max_front_matter_bytes))
     try:
         meta = yaml.load(raw, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
@@ -75,11 +76,12 @@ def split_front_matter(text: str, source: str | None = None) -> tuple[dict[str, 
         # +2: the opening "---" line, and marks count from zero.
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(error, "problem", None) or str(error)
-        raise DocumentError(f"the front matter is not valid YAML: {problem}", line, source) from None
+        raise DocumentError(N_("the front matter is not valid YAML: %(problem)s"), line, source,
+                            problem=problem) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        raise DocumentError("the front matter must be a set of 'key: value' lines", 2, source)
+        raise DocumentError(N_("the front matter must be a set of 'key: value' lines"), 2, source)
     removed = text.count("\n", 0, match.end())
     return meta, text[match.end():], removed
 
@@ -115,9 +117,10 @@ def github_slug(text: str) -> str:
 def _pinned_anchor(raw: str, line: int, source: str | None) -> str:
     anchor = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
     if not anchor:
-        raise DocumentError(f"anchor '{raw}' has no letters or digits", line, source)
+        raise DocumentError(N_("anchor '%(anchor)s' has no letters or digits"), line, source, anchor=raw)
     if anchor.startswith(ID_PREFIX):
-        raise DocumentError(f"anchors beginning '{ID_PREFIX}' are reserved ('{raw}')", line, source)
+        raise DocumentError(N_("anchors beginning '%(prefix)s' are reserved ('%(anchor)s')"), line, source,
+                            prefix=ID_PREFIX, anchor=raw)
     return anchor
 
 
@@ -127,8 +130,8 @@ def _pinned_anchor(raw: str, line: int, source: str | None) -> str:
 def _check_size(text: str, source: str | None) -> None:
     if len(text) > LIMITS.max_bytes or len(text.encode("utf-8")) > LIMITS.max_bytes:
         size = len(text.encode("utf-8"))
-        raise DocumentError(
-            f"the document is {_size(size)}; the limit is {_size(LIMITS.max_bytes)}", None, source)
+        raise DocumentError(N_("the document is %(size)s; the limit is %(limit)s"), None, source,
+                            size=_size(size), limit=_size(LIMITS.max_bytes))
 
 
 def _prepare(text: str, source: str | None) -> tuple[dict[str, Any], str, int]:
@@ -187,7 +190,7 @@ def _scope_source_ids(blocks: list[tuple[Block, str | None]], index: int) -> Non
 def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None,
            images: ImageResolver | None = None) -> Document:
     if not files:
-        raise DocumentError("the document has no paragraphs")
+        raise DocumentError(N_("the document has no paragraphs"))
     meta: dict[str, Any] = {}
     title: str | None = None
     blocks: list[tuple[Block, str | None]] = []
@@ -199,8 +202,8 @@ def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None
         text = text.replace("\x00", "\ufffd")
         total += len(text)
         if len(files) > 1 and total > LIMITS.max_bytes:
-            raise DocumentError(
-                f"the files add up to more than {_size(LIMITS.max_bytes)}, the limit", None, source)
+            raise DocumentError(N_("the files add up to more than %(limit)s, the limit"), None, source,
+                                limit=_size(LIMITS.max_bytes))
         file_meta, body, offset = _prepare(text, source)
         if file_meta and not meta:
             meta = file_meta
@@ -215,16 +218,17 @@ def _parse(files: Sequence[tuple[str | None, str]], link_base: str | None = None
         blocks.extend(file_blocks)
     if not blocks:
         where = files[0][0] if len(files) == 1 else None
-        raise DocumentError("the document has no paragraphs", None, where)
+        raise DocumentError(N_("the document has no paragraphs"), None, where)
     if len(blocks) > 1 and not blocks[0][0].pinned and lone_title([(b.kind, b.level, b.text) for b, _ in blocks]):
         # The document's title, not a paragraph to number ("0.1") and comment on.
         title = title or blocks[0][0].text or None
         blocks = blocks[1:]
-    warnings: list[str] = []
+    warnings: list[str] = []  # Notes, each in the reader's language
     paragraphs = _paragraphs(blocks, [source for source, _body, _offset in prepared], link_base, warnings)
     if unresolved:
-        warnings.extend(f"the reference link [{label}] has no definition and names no heading: "
-                        "shown as plain text" for label in sorted(unresolved))
+        warnings.extend(Note("reference", N_("the reference link [%(label)s] has no definition and names no "
+                                             "heading: shown as plain text"), label=label)
+                        for label in sorted(unresolved))
     if title is None:
         title = next((p.text for p in paragraphs if p.kind == "heading"), None)
         if title is None and isinstance(meta.get("title"), str):
@@ -244,9 +248,11 @@ def _paragraphs(blocks: list[tuple[Block, str | None]], sources: Sequence[str | 
             anchor = _pinned_anchor(block.pinned, line, source)
             if anchor in pinned_at:
                 first_line, first_source = pinned_at[anchor]
-                where = (f"on line {first_line}" if first_source == source
-                         else f"in {first_source}, line {first_line}")
-                raise DocumentError(f"duplicate pinned anchor '{anchor}' (first used {where})", line, source)
+                if first_source == source:
+                    raise DocumentError(N_("duplicate pinned anchor '%(anchor)s' (first used on line %(first)s)"),
+                                        line, source, anchor=anchor, first=first_line)
+                raise DocumentError(N_("duplicate pinned anchor '%(anchor)s' (first used in %(file)s, line "
+                                       "%(first)s)"), line, source, anchor=anchor, file=first_source, first=first_line)
             pinned_at[anchor] = (line, source)
         paragraphs.append(Paragraph(
             anchor=anchor, number=number, kind=block.kind, text=block.text, html=block.html,
@@ -388,8 +394,9 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
                 return href
             found = resolve(href[1:])
             if found is None:
-                warnings.append(f"paragraph {paragraph.number}: the link to “{href}” names no paragraph "
-                                "of this document: shown as plain text")
+                warnings.append(Note("fragment", N_("paragraph %(number)s: the link to “%(href)s” names no "
+                                                    "paragraph of this document: shown as plain text"),
+                                     number=paragraph.number, href=href))
             return None if found is None else "#" + found
         if _SCHEME.match(href) or href.startswith(("/", "//")):
             return href
@@ -400,8 +407,9 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
             return "#" + found if found else "#" + (first_of.get(name) or "")
         if link_base:
             return urljoin(link_base if link_base.endswith("/") else link_base + "/", href)
-        warnings.append(f"paragraph {paragraph.number}: the link to “{href}” leads to a file that is not "
-                        "part of this import: shown as plain text")
+        warnings.append(Note("file", N_("paragraph %(number)s: the link to “%(href)s” leads to a file that is "
+                                        "not part of this import: shown as plain text"),
+                             number=paragraph.number, href=href))
         return None
 
     for paragraph in paragraphs:

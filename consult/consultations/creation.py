@@ -25,10 +25,15 @@ from consult.models import (
     VersionMedia,
     utcnow,
 )
-from documents.media import ImageFile, Images, MediaError, Upload, sort_upload
+from documents.errors import translate_messages_with
+from documents.media import MISSING, ImageFile, Images, MediaError, Upload, sort_upload
 from documents.parse import own_number
 from documents.render import DOCUMENT_TAGS
 from moderation.db import DbSession
+
+# documents' messages (its refusals and the import report's notes on links and images, marked there
+# with N_) are read in the reader's language; English on the command line.
+translate_messages_with(gettext)
 
 # The images of an import, by their path in it (documents.media.sort_upload's result).
 ImageMap = Mapping[str, ImageFile]
@@ -179,7 +184,7 @@ def import_report(document: documents.Document, images: Images,
                                            path=image.path, kind=kind, size=size, weight=_kb(len(image.data)),
                                            number=where.get(image.path, "?")))
     for warning in images.warnings():
-        (report.images_missing if "was not supplied" in warning else report.images_other).append(warning)
+        (report.images_missing if getattr(warning, "kind", None) == MISSING else report.images_other).append(warning)
     report.links = list(document.warnings)
     report.numbering = _numbering_notes(document)
     for paragraph in document.paragraphs:
