@@ -30,6 +30,7 @@ from sqlalchemy import update
 from consult.database import read_then_write
 from consult.extensions import db
 from consult.models import User
+from documents.errors import translate_messages_with
 
 __all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "pgettext", "N_", "current_language", "local_time",
            "written_in"]
@@ -212,6 +213,9 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel, compile the catalogues, remember choices and give templates the switch."""
     compiled = Path(app.instance_path) / "translations"
     compile_catalogues(TRANSLATIONS_SOURCE, compiled)
+    # documents' messages (its refusals, the import report's notes on links and images, marked
+    # there with N_) are read in the reader's language; English on the command line.
+    translate_messages_with(gettext)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["SITE_TIMEZONE"])

@@ -25,15 +25,10 @@ from consult.models import (
     VersionMedia,
     utcnow,
 )
-from documents.errors import translate_messages_with
 from documents.media import MISSING, ImageFile, Images, MediaError, Upload, sort_upload
 from documents.parse import own_number
 from documents.render import DOCUMENT_TAGS
 from moderation.db import DbSession
-
-# documents' messages (its refusals and the import report's notes on links and images, marked there
-# with N_) are read in the reader's language; English on the command line.
-translate_messages_with(gettext)
 
 # The images of an import, by their path in it (documents.media.sort_upload's result).
 ImageMap = Mapping[str, ImageFile]
