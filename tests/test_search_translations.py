@@ -153,9 +153,8 @@ def test_the_search_page_links_a_welsh_hit_to_its_paragraph_with_its_lang(biling
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not RUN_POSTGRES, reason="needs PostgreSQL (CI=true or TEST_DATABASE_URL)")
+@pytest.mark.parametrize("setup", [("postgres", "postgres")], ids=["postgres-postgres"])  # its own engine only
 def test_postgres_reads_the_translated_paragraphs_through_their_index(app, setup, make_consultation):
-    if setup != ("postgres", "postgres"):
-        pytest.skip("PostgreSQL's own search only")
     from sqlalchemy import bindparam, cast, text
     from sqlalchemy.dialects import postgresql
 
