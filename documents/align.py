@@ -69,14 +69,26 @@ def _keeps(paragraph: Paragraph) -> frozenset[str]:
     return frozenset(_TOKENS.findall(paragraph.text))
 
 
-def _pair_cost(a: Paragraph, b: Paragraph) -> float:
+@dataclass(frozen=True)
+class _Cues:
+    """What a block's pairing is scored by, worked out once per block (the alignment compares
+    each block with up to 2 x BAND others)."""
+
+    shape: tuple[str, int]
+    length: float  # log of the text's length
+    keeps: frozenset[str]
+
+
+def _cues(paragraph: Paragraph) -> _Cues:
+    return _Cues(_shape(paragraph), math.log(len(paragraph.text) + 10), _keeps(paragraph))
+
+
+def _pair_cost(a: _Cues, b: _Cues) -> float:
     """0 for a certain pair, more the less alike; different kinds of block never pair cheaply."""
-    cost = 0.0 if _shape(a) == _shape(b) else 4.0
-    la, lb = len(a.text) + 10, len(b.text) + 10
-    cost += min(2.0, abs(math.log(la / lb)))
-    ka, kb = _keeps(a), _keeps(b)
-    if ka or kb:
-        cost += 1.5 * (1 - len(ka & kb) / len(ka | kb))
+    cost = 0.0 if a.shape == b.shape else 4.0
+    cost += min(2.0, abs(a.length - b.length))
+    if a.keeps or b.keeps:
+        cost += 1.5 * (1 - len(a.keeps & b.keeps) / len(a.keeps | b.keeps))
     return cost
 
 
@@ -87,6 +99,8 @@ def _align_run(main: Sequence[Paragraph], translation: Sequence[Paragraph],
     if n == m and all(_shape(main[i0 + k]) == _shape(translation[j0 + k]) for k in range(n)):
         return [(i0 + k, j0 + k) for k in range(n)]
     inf = float("inf")
+    main_cues = [_cues(main[i0 + k]) for k in range(n)]
+    translation_cues = [_cues(translation[j0 + k]) for k in range(m)]
     # cost[i][j]: aligning the first i main blocks with the first j translated ones.
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     step: list[list[int]] = [[0] * (m + 1) for _ in range(n + 1)]  # 0 pair, 1 main alone, 2 translation alone
@@ -99,7 +113,7 @@ def _align_run(main: Sequence[Paragraph], translation: Sequence[Paragraph],
                 continue
             best, how = inf, 0
             if i and j and cost[i - 1][j - 1] < inf:
-                best = cost[i - 1][j - 1] + _pair_cost(main[i0 + i - 1], translation[j0 + j - 1])
+                best = cost[i - 1][j - 1] + _pair_cost(main_cues[i - 1], translation_cues[j - 1])
             if i and cost[i - 1][j] + _GAP < best:
                 best, how = cost[i - 1][j] + _GAP, 1
             if j and cost[i][j - 1] + _GAP < best:
