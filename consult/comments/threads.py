@@ -5,8 +5,9 @@ import functools
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import bindparam, event, func, select, union_all
 from sqlalchemy.orm import Session, joinedload
@@ -31,6 +32,32 @@ _languages: OrderedDict[tuple, tuple[float, dict[str | None, set[str]]]] = Order
 _counts_lock = threading.Lock()
 _generation = 0  # bumped whenever counts are dropped
 _CHANGED = "consult.comments.changed_consultations"  # session.info key
+T = TypeVar("T")
+
+
+def _kept(cache: OrderedDict, session: DbSession, consultation: Consultation, compute: Callable[[], T],
+          same: Callable[[T, T], bool] = lambda old, new: False) -> T:
+    """A consultation's figure from this process's cache when under COUNTS_MAX_AGE seconds old,
+    else computed and kept (unless forget_counts ran meanwhile: the new reading may predate the
+    change). With `same`, an unchanged figure keeps its old object, so callers may key on it."""
+    # The database as well as the id: tests and a reset demo reuse ids in a new database.
+    key = (session.get_bind().engine.url, consultation.id, consultation.created_at)
+    now = time.monotonic()
+    with _counts_lock:
+        cached = cache.get(key)
+        generation = _generation
+    if cached is not None and now - cached[0] < COUNTS_MAX_AGE:
+        return cached[1]
+    value = compute()
+    if cached is not None and same(cached[1], value):
+        value = cached[1]
+    with _counts_lock:
+        if generation == _generation:
+            cache[key] = (now, value)
+            cache.move_to_end(key)
+            while len(cache) > COUNTS_CACHE_SIZE:
+                cache.popitem(last=False)
+    return value
 
 
 def published_counts(session: DbSession, consultation: Consultation) -> dict[str | None, int]:
@@ -43,56 +70,33 @@ def published_counts(session: DbSession, consultation: Consultation) -> dict[str
     once; other processes catch up within COUNTS_MAX_AGE seconds. The dict is shared: never change it. It
     stays the same object while the counts do not change, so callers may key work on it.
     """
-    # The database as well as the id: tests and a reset demo reuse ids in a new database.
-    key = (session.get_bind().engine.url, consultation.id, consultation.created_at)
-    now = time.monotonic()
-    with _counts_lock:
-        cached = _counts.get(key)
-        generation = _generation
-    if cached is not None and now - cached[0] < COUNTS_MAX_AGE:
-        return cached[1]
-    rows = session.execute(
-        select(Comment.anchor, func.count())
-        .where(Comment.consultation_id == consultation.id,
-               Comment.status == CommentStatus.PUBLISHED.value)
-        .group_by(Comment.anchor)
-    )
-    counts = {anchor: count for anchor, count in rows}
-    if cached is not None and cached[1] == counts:
-        counts = cached[1]
-    with _counts_lock:
-        if generation != _generation:
-            return counts  # counts were dropped meanwhile: this reading may predate the change
-        _counts[key] = (now, counts)
-        _counts.move_to_end(key)
-        while len(_counts) > COUNTS_CACHE_SIZE:
-            _counts.popitem(last=False)
-    return counts
+    def count() -> dict[str | None, int]:
+        rows = session.execute(
+            select(Comment.anchor, func.count())
+            .where(Comment.consultation_id == consultation.id,
+                   Comment.status == CommentStatus.PUBLISHED.value)
+            .group_by(Comment.anchor)
+        )
+        return {anchor: n for anchor, n in rows}
+
+    return _kept(_counts, session, consultation, count, same=lambda old, new: old == new)
 
 
 def published_languages(session: DbSession, consultation: Consultation) -> dict[str | None, set[str]]:
     """The languages of each anchor's published comments (None: the whole document), as fresh
     as `published_counts` and dropped with it: a paragraph page offers to filter by language only
     when its comments are in more than one."""
-    key = (session.get_bind().engine.url, consultation.id, consultation.created_at)
-    now = time.monotonic()
-    with _counts_lock:
-        cached = _languages.get(key)
-        generation = _generation
-    if cached is not None and now - cached[0] < COUNTS_MAX_AGE:
-        return cached[1]
-    found: dict[str | None, set[str]] = {}
-    for anchor, language in session.execute(
-            select(Comment.anchor, Comment.language).distinct()
-            .where(Comment.consultation_id == consultation.id, Comment.status == CommentStatus.PUBLISHED.value)):
-        if language is not None:  # a comment of unknown language is in every list, and in no filter
-            found.setdefault(anchor, set()).add(language)
-    with _counts_lock:
-        if generation == _generation:
-            _languages[key] = (now, found)
-            while len(_languages) > COUNTS_CACHE_SIZE:
-                _languages.popitem(last=False)
-    return found
+    def languages() -> dict[str | None, set[str]]:
+        found: dict[str | None, set[str]] = {}
+        for anchor, language in session.execute(
+                select(Comment.anchor, Comment.language).distinct()
+                .where(Comment.consultation_id == consultation.id,
+                       Comment.status == CommentStatus.PUBLISHED.value)):
+            if language is not None:  # a comment of unknown language is in every list, and in no filter
+                found.setdefault(anchor, set()).add(language)
+        return found
+
+    return _kept(_languages, session, consultation, languages)
 
 
 def forget_counts(consultation_ids: Iterable[int]) -> None:
