@@ -231,3 +231,26 @@ def test_a_welsh_main_text_takes_an_english_translation(client, make_consultatio
     # Once translated, the main language stays.
     refused = as_official.post(url, data={"action": "main", "main": "en"})
     assert refused.status_code == 400 and "can no longer change" in refused.get_data(as_text=True)
+
+
+def test_an_uploaded_translation_that_does_not_align_is_kept_to_fix(make_consultation, as_official):
+    from io import BytesIO
+
+    made = make_consultation(text=ENGLISH)
+    refused = as_official.post(f"/manage/{made.slug}/languages", content_type="multipart/form-data", data={
+        "language": "cy", "file": (BytesIO(WELSH_MISALIGNED.encode()), "ffioedd.md")})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Paragraff ychwanegol nad yw yn y Saesneg." in page
+    assert re.search(r'<textarea[^>]*name="markdown"[^>]*>[^<]*Paragraff ychwanegol', page)
+    bad = as_official.post(f"/manage/{made.slug}/languages", content_type="multipart/form-data", data={
+        "language": "cy", "file": (BytesIO(b"\xff\xfe caf\xe9"), "latin1.md")})
+    assert bad.status_code == 400 and "UTF-8" in bad.get_data(as_text=True)
+
+
+def test_a_block_of_another_kind_is_named_in_the_report(make_consultation, as_official):
+    made = make_consultation(text=ENGLISH)
+    welsh = WELSH.replace("## Cwestiynau'r ymgynghoriad {#questions}", "Cwestiynau'r ymgynghoriad {#questions}")
+    refused = as_official.post(f"/manage/{made.slug}/languages", data={"language": "cy", "markdown": welsh})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "is not the same kind of block in the two texts (English: Heading; Welsh: Paragraph" in page

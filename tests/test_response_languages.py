@@ -66,3 +66,14 @@ def test_english_texts_on_welsh_pages_carry_their_language(client, make_consulta
     assert '<p class="lede" lang="en">Fees for the town centre.</p>' in page
     assert '<dd lang="en">The hourly rate.</dd>' in page
     assert '<article class="document" id="document_text" tabindex="-1" aria-label="Parking fees" lang="en">' in page
+
+
+def test_a_welsh_text_too_long_is_refused_and_kept(app, make_consultation, as_official):
+    made = make_consultation(text=ENGLISH, open=False)
+    slug = made.slug
+    assert as_official.post(f"/manage/{slug}/languages", data={"language": "cy", "markdown": WELSH}).status_code == 303
+    long = "Rhy hir. " * 3000
+    refused = as_official.post(f"/manage/{slug}/response/in/cy", data={"summary": long, "next_steps": "Ebrill."})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "20,000" in page
+    assert long.strip()[:200] in page and "Ebrill." in page  # nothing typed is lost

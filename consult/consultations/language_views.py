@@ -58,6 +58,7 @@ def languages(slug: str):
     if request.method == "GET" or not form.validate():
         return _page(consultation, form, status=200 if request.method == "GET" else 400)
     current = consultations.current_version(db.session, consultation)
+    files: list[tuple[str, str]] = []
     try:
         files = _files(form)
         with unit_of_work(db.session):
@@ -65,6 +66,8 @@ def languages(slug: str):
                 db.session, consultation, current, consultations.as_document(current),
                 form.language.data, files, actor_id=_actor_id())
     except service.TranslationError as exc:
+        if files and not (form.markdown.data or "").strip():
+            form.markdown.data = "\n\n".join(text for _name, text in files)  # an upload is kept to fix in place
         return _page(consultation, form, exc.problems, [str(exc)], 400)
     except consultations.ServiceError as exc:
         return _page(consultation, form, messages=[str(exc)], status=400)

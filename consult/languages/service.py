@@ -43,6 +43,18 @@ def in_language(code: str) -> str:
     return str(IN_LANGUAGE.get(code) or gettext("in %(language)s", language=LANGUAGES.get(code, code)))
 
 
+# The kinds of block, as the officials' pages name them (manage/_form.html's kind_name).
+KIND_NAMES = {"heading": lazy_gettext("Heading"), "paragraph": lazy_gettext("Paragraph"),
+              "list_item": lazy_gettext("List item"), "blockquote": lazy_gettext("Quotation"),
+              "table": lazy_gettext("Table"), "code": lazy_gettext("Code"), "html": lazy_gettext("HTML block"),
+              "footnote": lazy_gettext("Footnote")}
+
+
+def kind_name(kind: str) -> str:
+    """A kind of block in the reader's language ("List item")."""
+    return str(KIND_NAMES.get(kind, kind))
+
+
 def language_name(code: str) -> str:
     """A language's name in the reader's language ("Welsh"), its own name, or its code."""
     return str(NAMES.get(code) or LANGUAGES.get(code, code))
@@ -107,10 +119,10 @@ def describe(mismatch: Mismatch, main_language: str, language: str) -> str:
                        "(“%(translated)s”, %(where)s).",
                        number=m.number, text=_short(m), other=name, translated=_short(t), where=_where(t))
     if m is not None and t is not None:
-        return gettext("Paragraph %(number)s is a %(kind)s in the %(main)s text but a %(other_kind)s in the "
-                       "%(other)s text (%(where)s): make them the same kind of block.",
-                       number=m.number, kind=m.kind.replace("_", " "), main=main_name,
-                       other_kind=t.kind.replace("_", " "), other=name, where=_where(t))
+        return gettext("Paragraph %(number)s is not the same kind of block in the two texts (%(main)s: "
+                       "%(kind)s; %(other)s: %(other_kind)s, %(where)s): make them the same.",
+                       number=m.number, kind=kind_name(m.kind), main=main_name,
+                       other_kind=kind_name(t.kind), other=name, where=_where(t))
     return gettext("A block does not align with the other language.")
 
 

@@ -12,7 +12,7 @@ from consult.responses import service as response_service
 from consult.responses.views import _consultation_or_404, bp
 
 
-def _page(consultation, code: str, messages=(), status=200):
+def _page(consultation, code: str, messages=(), status=200, typed=None):
     themes = response_service.themes_of(db.session, consultation)
     return render_template(
         "responses/languages.html", consultation=consultation, language=code,
@@ -21,7 +21,7 @@ def _page(consultation, code: str, messages=(), status=200):
         theme_texts=responses.theme_texts(db.session, themes, code),
         main=service.languages_of(db.session, consultation.id)[0],
         missing=responses.missing(db.session, consultation.id, themes),
-        messages=list(messages)), status
+        messages=list(messages), typed=typed or {}), status
 
 
 @bp.route("/manage/<slug>/response/in/<code>", methods=["GET", "POST"])
@@ -43,7 +43,7 @@ def in_language(slug: str, code: str):
         with unit_of_work(db.session):
             responses.save(db.session, consultation.id, code, request.form.get("summary", ""),
                            request.form.get("next_steps", ""), themes, words)
-    except ValueError as exc:
-        return _page(consultation, code, [str(exc)], 400)
+    except ValueError as exc:  # what was typed is shown again, not lost
+        return _page(consultation, code, [str(exc)], 400, typed=request.form)
     flash(gettext("The response %(in_language)s is saved.", in_language=service.in_language(code)), "success")
     return redirect(url_for("responses.in_language", slug=slug, code=code), code=303)
