@@ -45,7 +45,7 @@ def languages(slug: str):
     consultation = _consultation_or_404(slug)
     codes = service.languages_of(db.session, consultation.id)
     form = TranslationForm()
-    form.language.choices = [(code, service.language_name(code)) for code in LANGUAGES if code != codes[0]]
+    form.language.choices = [(code, service.language_label(code)) for code in LANGUAGES if code != codes[0]]
     if request.method == "POST" and request.form.get("action") == "main":
         try:
             with unit_of_work(db.session):
@@ -53,7 +53,7 @@ def languages(slug: str):
         except service.TranslationError as exc:
             return _page(consultation, form, messages=[str(exc)], status=400)
         flash(gettext("The main text is now read as %(language)s.",
-                      language=service.language_name(request.form["main"])), "success")
+                      language=service.language_label(request.form["main"])), "success")
         return redirect(url_for("manage.languages", slug=slug), code=303)
     if request.method == "GET" or not form.validate():
         return _page(consultation, form, status=200 if request.method == "GET" else 400)
@@ -72,7 +72,7 @@ def languages(slug: str):
     except consultations.ServiceError as exc:
         return _page(consultation, form, messages=[str(exc)], status=400)
     flash(gettext("The %(language)s text of version %(number)s is stored: %(count)s paragraphs aligned.",
-                  language=service.language_name(translation.language), number=current.number,
+                  language=service.language_label(translation.language), number=current.number,
                   count=len(translation.alignment.pairs)), "success")
     return redirect(url_for("manage.languages", slug=slug), code=303)
 

@@ -127,7 +127,7 @@ def init_app(app: Flask) -> None:
     """Give templates the reading helpers."""
     app.jinja_env.globals.update(shown_paragraph=shown_paragraph, language_reading=reading,
                                  consultation_languages=consultation_languages, main_lang=main_lang,
-                                 language_name=service.language_name, in_language=service.in_language,
+                                 language_label=service.language_label, in_language=service.in_language,
                                  show_in=SHOW_IN,
                                  not_available=NOT_AVAILABLE)
-    app.jinja_env.filters["language_label"] = service.language_name
+    app.jinja_env.filters["language_label"] = service.language_label  # (| language_name: a text's own name)

@@ -55,8 +55,9 @@ def kind_name(kind: str) -> str:
     return str(KIND_NAMES.get(kind, kind))
 
 
-def language_name(code: str) -> str:
-    """A language's name in the reader's language ("Welsh"), its own name, or its code."""
+def language_label(code: str) -> str:
+    """A language's name in the reader's language ("Welsh"), for sentences; else its own name, or
+    its code. (A comment's language is labelled with its own name: text_language.language_name.)"""
     return str(NAMES.get(code) or LANGUAGES.get(code, code))
 
 
@@ -100,7 +101,7 @@ def _where(paragraph: documents.Paragraph) -> str:
 
 def describe(mismatch: Mismatch, main_language: str, language: str) -> str:
     """One line of the import report for something that does not align."""
-    main_name, name = language_name(main_language), language_name(language)
+    main_name, name = language_label(main_language), language_label(language)
     m, t = mismatch.main, mismatch.translation
     if mismatch.kind == "missing" and m is not None:
         return gettext("Paragraph %(number)s (“%(text)s”) is in the %(main)s text but not in the %(other)s "
@@ -152,7 +153,7 @@ def check_translation(main: documents.Document, main_language: str, language: st
                                        in_language=in_language(language)))
     if not files or not any(text.strip() for _name, text in files):
         raise TranslationError(gettext("Give the %(name)s text: upload its Markdown file or paste it.",
-                                       name=language_name(language)))
+                                       name=language_label(language)))
     try:
         document = documents.parse_files(list(files))
     except documents.DocumentError as exc:
@@ -167,7 +168,7 @@ def store_translation(session: DbSession, version: DocumentVersion, main: docume
     """Store an aligned translation as the version's text in its language (replacing any)."""
     if not translation.ok:
         raise TranslationError(gettext("The %(name)s text does not align with the main text.",
-                                       name=language_name(translation.language)), translation.problems)
+                                       name=language_label(translation.language)), translation.problems)
     session.flush()
     ids: dict[str, int] = {anchor: pid for anchor, pid in session.execute(
         select(Paragraph.anchor, Paragraph.id).where(Paragraph.version_id == version.id))}
@@ -197,8 +198,10 @@ def add_translation(session: DbSession, consultation: Consultation, version: Doc
                 ConsultationLanguage.consultation_id == consultation.id)):
             session.add(ConsultationLanguage(consultation_id=consultation.id, code=codes[0], position=0))
         session.add(ConsultationLanguage(consultation_id=consultation.id, code=language, position=len(codes)))
+        # A record, kept as written (not translated): the language by its own name.
+        stored = f"{LANGUAGES.get(language, language)} text added to version {version.number}"
         session.add(ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind="language",
-                                      detail=f"{language_name(language)} text added to version {version.number}"))
+                                      detail=stored))
     return translation
 
 
