@@ -7,6 +7,7 @@ with the same submission key, which the app turns into exactly one comment.
 """
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import os
 import re
@@ -87,8 +88,10 @@ class Citizen:
                     time.sleep(min(float(response.headers["Retry-After"]), 1.0))
                     continue
                 raise AssertionError(f"{response.code}: {response.read()[:500]!r}") from None
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.3)  # a worker died mid-request: not acknowledged, so try again
+            except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+                # a worker died mid-request or mid-response (IncompleteRead): not acknowledged,
+                # so try again with the same key
+                time.sleep(0.3)
                 continue
         raise AssertionError("comment never acknowledged")
 
