@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from consult.comments.service import CommentError, CommentInput, submit_comment
+from consult.comments.service import CommentError, CommentInput, submit_comment, withdraw_comment
 from consult.extensions import db
 from consult.models import Comment, Consultation, User
 from consult.text_language import clean_code, detect_language, language_name
@@ -173,6 +173,23 @@ def test_readers_narrow_a_paragraphs_comments_to_one_language_without_javascript
     french = client.get(page_url, query_string={"language": "fr"}).get_data(as_text=True)
     assert "No comments written in" in french and 'class="comment-body"' not in french
     assert client.get(page_url, query_string={"language": "<x>"}).status_code == 400
+
+
+def test_the_language_filter_follows_new_and_withdrawn_comments_at_once(client, world, auth, app):
+    # The languages on offer are kept between page views: a new comment's language joins them
+    # at once, and a withdrawn one's leaves them at once (not a few seconds later).
+    page_url = f"/c/{world['slug']}/p/{world['anchor']}"
+    auth.login(world["ann"])
+    assert _post(client, world, ENGLISH, "k1", language="en").status_code == 303
+    assert 'class="comment-filter"' not in client.get(page_url).get_data(as_text=True)
+    assert _post(client, world, WELSH, "k2", language="cy").status_code == 303
+    both = client.get(page_url).get_data(as_text=True)
+    assert 'class="comment-filter"' in both and '<option value="cy" lang="cy">Cymraeg</option>' in both
+    with app.app_context():
+        welsh_id = db.session.scalar(select(Comment.id).where(Comment.body == WELSH))
+        withdraw_comment(db.session, welsh_id, world["ann"])
+        db.session.commit()
+    assert 'class="comment-filter"' not in client.get(page_url).get_data(as_text=True)
 
 
 def test_the_general_comments_page_filters_by_language_too(client, world, make_comment):

@@ -31,7 +31,9 @@ _counts: OrderedDict[tuple, tuple[float, dict[str | None, int]]] = OrderedDict()
 _languages: OrderedDict[tuple, tuple[float, dict[str | None, set[str]]]] = OrderedDict()
 _counts_lock = threading.Lock()
 _generation = 0  # bumped whenever counts are dropped
-_CHANGED = "consult.comments.changed_consultations"  # session.info key
+_CHANGED = "consult.comments.changed_consultations"  # session.info keys
+_UNSURE = "consult.comments.languages_unsure"  # comments changed: their languages read again
+_PUBLISHED = "consult.comments.published_languages"  # new published comments' languages
 T = TypeVar("T")
 
 
@@ -99,15 +101,30 @@ def published_languages(session: DbSession, consultation: Consultation) -> dict[
     return _kept(_languages, session, consultation, languages)
 
 
-def forget_counts(consultation_ids: Iterable[int]) -> None:
-    """Drop this process's cached counts (and languages) for these consultations (their comments changed)."""
+def forget_counts(consultation_ids: Iterable[int], languages: bool = True) -> None:
+    """Drop this process's cached counts (and, unless told otherwise, languages) for these
+    consultations (their comments changed)."""
     global _generation
     ids = set(consultation_ids)
     with _counts_lock:
         _generation += 1
-        for cache in (_counts, _languages):
+        for cache in (_counts, _languages) if languages else (_counts,):
             for key in [k for k in cache if k[1] in ids]:
                 del cache[key]
+
+
+def _learn_languages(published: set[tuple[int, str | None, str]]) -> None:
+    """Add the languages of newly published comments to the cached lists, which only grow when
+    comments are published: so a page of a busy consultation does not read every comment's
+    language again after each new comment (the generation still moves, so a list being read
+    meanwhile, which may predate these comments, is not kept)."""
+    global _generation
+    with _counts_lock:
+        _generation += 1
+        for key, (_when, found) in _languages.items():
+            for consultation_id, anchor, language in published:
+                if key[1] == consultation_id:
+                    found.setdefault(anchor, set()).add(language)
 
 
 @event.listens_for(Session, "after_flush")
@@ -118,19 +135,35 @@ def _note_changed_comments(session: DbSession, _context) -> None:
                if isinstance(obj, Comment)}
     if changed:
         session.info.setdefault(_CHANGED, set()).update(changed)
+        # A new comment only adds its language, if published; any other change (a comment
+        # hidden, withdrawn, edited, deleted) may take one away: those lists are read again.
+        unsure = {obj.consultation_id for obj in (*session.dirty, *session.deleted)
+                  if isinstance(obj, Comment)}
+        published = {(obj.consultation_id, obj.anchor, obj.language) for obj in session.new
+                     if isinstance(obj, Comment) and obj.status == CommentStatus.PUBLISHED.value
+                     and obj.language is not None}
+        session.info.setdefault(_UNSURE, set()).update(unsure)
+        session.info.setdefault(_PUBLISHED, set()).update(published)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_changed_counts(session: DbSession) -> None:
     changed = session.info.pop(_CHANGED, None)
+    unsure = session.info.pop(_UNSURE, set())
+    published = session.info.pop(_PUBLISHED, set())
     if changed:
-        forget_counts(changed)
+        forget_counts(changed, languages=False)
+        if unsure:
+            forget_counts(unsure)
+        if published:
+            _learn_languages(published)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: DbSession, transaction) -> None:
     if transaction.parent is None:  # rolled back (or committed, above): start afresh
-        session.info.pop(_CHANGED, None)
+        for key in (_CHANGED, _UNSURE, _PUBLISHED):
+            session.info.pop(key, None)
 
 
 @dataclass
