@@ -163,12 +163,7 @@ class _Matcher:
 
     def _monotone(self) -> None:
         """Keep as alignment boundaries only pairs in order (pinned anchors may have moved)."""
-        kept: list[tuple[int, int]] = []
-        last = -1
-        for n, o in self.aligned:
-            if o > last:
-                kept.append((n, o))
-                last = o
+        kept = _increasing(self.aligned)
         self.aligned = kept
         self._aligned_new = [n for n, _ in kept]
 
@@ -351,10 +346,7 @@ class _Matcher:
         rewritten more than fuzzy matching accepts ("the validity period of a PID cannot exceed
         ..." -> "the technical validity period of a PID cannot exceed ..."). A paragraph deleted
         and another written in its place share fewer words than POSITIONAL_TEXT."""
-        chain: list[tuple[int, int]] = []
-        for n, o in sorted(self.match.items()):
-            if not chain or o > chain[-1][1]:
-                chain.append((n, o))
+        chain = _increasing(sorted(self.match.items()))
         bounds = [(-1, -1), *chain, (len(self.new.keys), len(self.old.keys))]
         for (n1, o1), (n2, o2) in zip(bounds, bounds[1:], strict=False):
             news = [n for n in range(n1 + 1, n2) if n not in self.match]
@@ -391,6 +383,30 @@ class _Matcher:
                     found[n] = o
                     break
         return found
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of `pairs` (sorted by their first index) whose second indexes increase
+    too: the matches in reading order on both sides. One paragraph that moved far ahead does
+    not hide the many that stayed in order after it, as taking each pair that goes on from the
+    last would."""
+    tails: list[int] = []  # tails[k]: the second index ending the best run of length k + 1
+    ends: list[int] = []  # and the position in pairs of that run's last pair
+    back: list[int] = []
+    for i, (_, o) in enumerate(pairs):
+        k = bisect_left(tails, o)
+        if k == len(tails):
+            tails.append(o)
+            ends.append(i)
+        else:
+            tails[k], ends[k] = o, i
+        back.append(ends[k - 1] if k else -1)
+    run: list[tuple[int, int]] = []
+    i = ends[-1] if ends else -1
+    while i >= 0:
+        run.append(pairs[i])
+        i = back[i]
+    return run[::-1]
 
 
 def _owners(paragraphs: list[Paragraph]) -> list[int]:

@@ -1,0 +1,51 @@
+"""carry_anchors, issue 18: editing patterns seen in real revisions, each stated on a small
+made-up pair of versions, with a counter-example that must not be carried."""
+from __future__ import annotations
+
+import documents
+
+
+def _carry(before: str, after: str) -> tuple[documents.Document, documents.Document]:
+    old, new = documents.parse(before), documents.parse(after)
+    return old, documents.carry_anchors(old, new)
+
+
+def _find(doc: documents.Document, start: str) -> documents.Paragraph:
+    return next(p for p in doc.paragraphs if p.text.startswith(start))
+
+
+def _same_paragraph(old: documents.Document, new: documents.Document, old_start: str, new_start: str) -> bool:
+    return _find(new, new_start).previous_anchor == _find(old, old_start).anchor
+
+
+SCOPE = "This policy applies to every agency that develops or buys custom software code."
+FEES = "Agencies publish their fees for access to the repository once a year."
+PAY = "Payment is due within thirty days of the invoice being issued by the agency."
+ASK = "Send your questions to the policy team by the closing date of the consultation."
+SUMMARY = "A summary of the responses will be published within twelve weeks of the closing date."
+WSCD = "Figure 2 showed four different types of architecture for the secure device, which are:"
+TYPES = ["Remote WSCD", "Local external WSCD", "Local internal WSCD", "Local native WSCD"]
+
+
+def _types(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def test_a_paragraph_moved_far_ahead_does_not_stop_rewrites_after_it_keeping_their_anchors():
+    """Every item of a list gains a cross-reference; the first, "Remote WSCD", is two words of
+    seven afterwards. It is the only item left between its matched neighbours, so it keeps its
+    anchor, even though a paragraph from the end of the document moved to its start (matches in
+    reading order are the longest such run, not whatever follows the first match)."""
+    before = f"{SCOPE}\n\n{WSCD}\n\n{_types(TYPES)}\n\n{FEES}\n\n{PAY}\n\n{ASK}\n"
+    extended = [f"{item}, see Section 4.5.{k}" for k, item in enumerate(TYPES, start=2)]
+    after = f"{ASK}\n\n{SCOPE}\n\n{WSCD}\n\n{_types(extended)}\n\n{FEES}\n\n{PAY}\n"
+    old, new = _carry(before, after)
+    assert _find(new, ASK).status == "unchanged" and _same_paragraph(old, new, ASK, ASK)
+    for item, now in zip(TYPES, extended, strict=True):
+        assert _find(new, now).previous_anchor == next(p.anchor for p in old.paragraphs if p.text == item)
+
+    # An unrelated item in its place is new, the moved paragraph notwithstanding.
+    replaced = ["Cloud signing service", *extended[1:]]
+    old, new = _carry(before, f"{ASK}\n\n{SCOPE}\n\n{WSCD}\n\n{_types(replaced)}\n\n{FEES}\n\n{PAY}\n")
+    assert _find(new, "Cloud signing").status == "new"
+    assert [p.text for p in new.removed] == ["Remote WSCD"]
