@@ -10,7 +10,8 @@ The two versions are matched in four passes, each on what the earlier ones left:
 3. fuzzy matches, by word similarity or containment (the larger piece of a split, the paragraph
    a smaller one was merged into): leniently between aligned neighbours, where an edited
    paragraph is expected, strictly (with its neighbours' words as well) for a paragraph that
-   moved;
+   moved, then leniently again between matched neighbours (a paragraph rewritten inside a
+   block that moved is found between the neighbours that moved with it);
 4. the rest is new: a new anchor never reuses one that meant something else before. A new
    paragraph cut off an old one that kept its anchor is marked ``split_from`` it.
 """
@@ -208,8 +209,19 @@ class _Matcher:
         contained = (held + share) / 2 if held >= CONTAINED and share >= CONTAINED_SHARE else 0.0
         return max(ratio, contained), held >= 0.999
 
-    def fuzzy(self, moved: bool) -> None:
-        """Match by words: between aligned neighbours (moved=False), or anywhere (moved=True)."""
+    def local_gap(self, n: int) -> tuple[int, int] | None:
+        """The old indexes strictly between the old paragraphs of new paragraph n's nearest
+        matched neighbours, when those are in order: a slot in a block that moved, or one
+        narrower than the alignment's."""
+        below = next((m for m in range(n - 1, -1, -1) if m in self.match), None)
+        above = next((m for m in range(n + 1, len(self.new.keys)) if m in self.match), None)
+        low = self.match[below] if below is not None else -1
+        high = self.match[above] if above is not None else len(self.old.keys)
+        return (low, high) if low < high else None
+
+    def fuzzy(self, moved: bool, local: bool = False) -> None:
+        """Match by words: between aligned neighbours (moved=False), or anywhere (moved=True);
+        `local`: between matched neighbours."""
         old, new = self.old, self.new
         free_old = [o for o in range(len(old.keys)) if o not in self.used_old]
         free_new = [n for n in range(len(new.keys)) if n not in self.match]
@@ -227,7 +239,13 @@ class _Matcher:
         scored: list[tuple[float, bool, float, int, int]] = []
         for n in free_new:
             family = new.family[n]
-            low, high = self.gap(n)
+            if local:
+                slot = self.local_gap(n)
+                if slot is None:
+                    continue
+                low, high = slot
+            else:
+                low, high = self.gap(n)
             twins = old_by_key.get(new.keys[n], [])
             if moved:
                 candidates = [o for o in dict.fromkeys(twins + self._prefilter(n, index, common))
@@ -235,7 +253,9 @@ class _Matcher:
             else:
                 in_gap = [o for o in free_old[bisect_left(free_old, low + 1):bisect_left(free_old, high)]
                           if old.family[o] == family]
-                swap = len(in_gap) == 1
+                # The lower bar for the only old paragraph of its kind holds between identical
+                # neighbours; a slot between fuzzy matches is weaker evidence.
+                swap = len(in_gap) == 1 and not local
                 if len(in_gap) > SMALL_GAP:
                     in_gap = self._prefilter(n, index, common, (low, high))
                 candidates = [o for o in in_gap if old.keys[o] == new.keys[n]
@@ -451,6 +471,7 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
     matcher.sections(wait_for_twins=True)
     matcher.fuzzy(moved=True)
     matcher.sections(wait_for_twins=False)
+    matcher.fuzzy(moved=False, local=True)
     matcher.positional()
     split = matcher.splits()
     match = matcher.match

@@ -49,3 +49,35 @@ def test_a_paragraph_moved_far_ahead_does_not_stop_rewrites_after_it_keeping_the
     old, new = _carry(before, f"{ASK}\n\n{SCOPE}\n\n{WSCD}\n\n{_types(replaced)}\n\n{FEES}\n\n{PAY}\n")
     assert _find(new, "Cloud signing").status == "new"
     assert [p.text for p in new.removed] == ["Remote WSCD"]
+
+
+STEPS = [
+    "The intermediary registers once as a Relying Party with a Registrar and obtains an access certificate.",
+    "Note that this approach implies that an intermediary acting only as an intermediary will not need a "
+    "registration certificate, while an end Relying Party using the services of an intermediary will not "
+    "need an access certificate either.",
+    "The intermediary deletes any attestations it obtained from the Wallet Unit once it has forwarded them.",
+]
+
+
+def test_a_paragraph_rewritten_inside_a_section_that_moved_keeps_its_anchor():
+    """A section moved to another chapter, its middle paragraph rewritten to half its words: too
+    little alike for a paragraph that moved on its own, but its neighbours on both sides moved
+    with it, so it is the paragraph between them."""
+    before = (f"{SCOPE}\n\n## Intermediaries\n\n{STEPS[0]}\n\n{STEPS[1]}\n\n{STEPS[2]}\n\n## Fees\n\n{FEES}\n\n"
+              f"{PAY}\n\n## Questions\n\n{ASK}\n\n{SUMMARY}\n")
+    shortened = ("With this approach an intermediary acting only as an intermediary will not need a registration "
+                 "certificate; it uses its own access certificate for every request it sends to a Wallet Unit.")
+    moved = f"## Intermediaries\n\n{STEPS[0]}\n\n{shortened}\n\n{STEPS[2]}\n"
+    after = f"{SCOPE}\n\n## Fees\n\n{FEES}\n\n{PAY}\n\n## Questions\n\n{ASK}\n\n{SUMMARY}\n\n{moved}"
+    old, new = _carry(before, after)
+    assert _find(new, STEPS[0]).status == "unchanged"
+    assert _same_paragraph(old, new, "Note that this approach", "With this approach")
+    assert _find(new, "With this approach").status == "edited"
+
+    # Another paragraph written between the same moved neighbours is new.
+    other = ("Note that the Registrar may charge the intermediary a fee for each end Relying Party it "
+             "registers on its behalf.")
+    old, new = _carry(before, after.replace(shortened, other))
+    assert _find(new, "Note that the Registrar").status == "new"
+    assert _find(old, "Note that this approach").anchor in {p.anchor for p in new.removed}
