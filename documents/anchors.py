@@ -8,10 +8,11 @@ The two versions are matched in four passes, each on what the earlier ones left:
    Questions" -> "7. Questions" is the same heading; identical repeats are chosen by that
    alignment, and identical texts that moved out of order are matched afterwards by position;
 3. fuzzy matches, by word similarity or containment (the larger piece of a split, the paragraph
-   a smaller one was merged into): leniently between aligned neighbours, where an edited
-   paragraph is expected, strictly (with its neighbours' words as well) for a paragraph that
-   moved, then leniently again between matched neighbours (a paragraph rewritten inside a
-   block that moved is found between the neighbours that moved with it);
+   a smaller one was merged into, in place a paragraph extended to many times its length):
+   leniently between aligned neighbours, where an edited paragraph is expected, strictly (with
+   its neighbours' words as well) for a paragraph that moved, then leniently again between
+   matched neighbours (a paragraph rewritten inside a block that moved is found between the
+   neighbours that moved with it);
 4. the rest is new: a new anchor never reuses one that meant something else before. A new
    paragraph cut off an old one that kept its anchor is marked ``split_from`` it.
 """
@@ -196,8 +197,11 @@ class _Matcher:
         high = self.aligned[i][1] if i < len(self.aligned) else len(self.old.keys)
         return low, high
 
-    def text_score(self, n: int, o: int) -> tuple[float, bool]:
-        """Similarity of two texts, or their containment; and whether one holds the other whole."""
+    def text_score(self, n: int, o: int, in_place: bool = False) -> tuple[float, bool]:
+        """Similarity of two texts, or their containment; and whether one holds the other whole.
+        `in_place`: also the old text found almost word for word, in order, inside the new one,
+        however much longer that is: the paragraph was extended. (Not the other way round: a
+        new text found inside a longer old one may be a piece split off it.)"""
         words, other = self.new.words[n], self.old.words[o]
         if not words or not other:
             return 0.0, False
@@ -207,6 +211,9 @@ class _Matcher:
         ratio = SequenceMatcher(None, words, other, autojunk=False).ratio()
         held, share = common / small, common / big
         contained = (held + share) / 2 if held >= CONTAINED and share >= CONTAINED_SHARE else 0.0
+        if (in_place and len(other) == small >= DISTINCTIVE
+                and ratio * (small + big) / 2 >= CONTAINED * small):
+            contained = max(contained, (held + share) / 2)
         return max(ratio, contained), held >= 0.999
 
     def local_gap(self, n: int) -> tuple[int, int] | None:
@@ -262,7 +269,7 @@ class _Matcher:
                               or (old.keys[o] not in new_keys and new.keys[n] not in old_by_key)]
             new_context: list[str] | None = None
             for o in candidates:
-                text, held = self.text_score(n, o)
+                text, held = self.text_score(n, o, in_place=not moved)
                 distance = abs(old.rel[o] - new.rel[n])
                 same_number = bool(new.number[n]) and new.number[n] == old.number[o]
                 if not moved:

@@ -81,3 +81,31 @@ def test_a_paragraph_rewritten_inside_a_section_that_moved_keeps_its_anchor():
     old, new = _carry(before, after.replace(shortened, other))
     assert _find(new, "Note that the Registrar").status == "new"
     assert _find(old, "Note that this approach").anchor in {p.anchor for p in new.removed}
+
+
+DISCUSSED = ("Section 6.6.3 discussed the trust relationships necessary when a Wallet Unit receives a request "
+             "from a Relying Party Instance and presents attributes to it.")
+EXTENSION = ("However, the Regulation requires that a Wallet Unit is also able to receive such a request from "
+             "another Wallet Unit, and present attributes to that requesting Wallet Unit. In this context the "
+             "framework calls the requesting unit the Verifier Wallet Unit and the presenting one the Holder "
+             "Wallet Unit. The User of a Holder Wallet Unit is called a Holder, and the User of a Verifier Wallet "
+             "Unit is called a Verifier; both are natural persons acting in a private capacity.")
+
+
+def test_a_paragraph_extended_to_several_times_its_length_in_place_keeps_its_anchor():
+    """Its old text is still there word for word, at its start; the rest is new. Word similarity
+    is low (a fifth of the new words were there before), containment is what says it."""
+    before = (f"{SCOPE}\n\n{FEES}\n\n{DISCUSSED}\n\nWallet-to-Wallet interactions take place in proximity only."
+              f"\n\n{PAY}\n")
+    after = f"{SCOPE}\n\n{FEES}\n\n{DISCUSSED} {EXTENSION}\n\n{PAY}\n"
+    old, new = _carry(before, after)
+    assert _same_paragraph(old, new, "Section 6.6.3 discussed", "Section 6.6.3 discussed")
+    assert _find(new, "Section 6.6.3 discussed").status == "edited"
+    assert [p.text for p in new.removed] == ["Wallet-to-Wallet interactions take place in proximity only."]
+
+    # The new paragraph keeps only some of the old words, or not in their order: new.
+    scrambled = ("A Relying Party Instance receives attributes from a Wallet Unit when it sends a request; "
+                 "Section 6.6.3 discussed this. ")
+    old, new = _carry(before, after.replace(DISCUSSED, scrambled))
+    assert _find(new, "A Relying Party Instance").status == "new"
+
