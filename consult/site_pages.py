@@ -15,7 +15,6 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.sansio.app import App
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,6 +25,7 @@ from consult import site_pages_cy
 from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.forms import Form
 from consult.i18n import N_, current_language, gettext, lazy_gettext
 from consult.models import User, utcnow
 from documents.render import parse_markdown, render_tokens
@@ -218,13 +218,13 @@ def restore_default(session: DbSession, name: str) -> bool:
 bp = Blueprint("pages", __name__)
 
 
-class PageForm(FlaskForm):
+class PageForm(Form):
     """The Markdown of one of the site's pages."""
 
     body = TextAreaField(lazy_gettext("The page's text, in Markdown"), render_kw={"rows": 24, "spellcheck": "true"})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form: the CSRF token for a confirmed action."""
 
 

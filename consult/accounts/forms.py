@@ -5,12 +5,12 @@ address, a long enough password) is decided by the service, which reports it per
 """
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 # Named _ so that `make messages` (pybabel's default keywords) extracts the labels and messages;
 # lazy, because the forms are made once, at import, and read in each request's language.
+from consult.forms import Form
 from consult.i18n import lazy_gettext as _
 from consult.models import Role
 
@@ -25,7 +25,7 @@ def _required(message: str) -> InputRequired:
     return InputRequired(message=message)
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     """Create an account."""
 
     email = EmailField(_("Email address"), [_required(_("Enter your email address."))])
@@ -36,7 +36,7 @@ class RegisterForm(FlaskForm):
     next = HiddenField()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Sign in."""
 
     email = EmailField(_("Email address"), [_required(_("Enter your email address."))])
@@ -44,13 +44,13 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     """Ask for a password-reset link."""
 
     email = EmailField(_("Email address"), [_required(_("Enter your email address."))])
 
 
-class ResetForm(FlaskForm):
+class ResetForm(Form):
     """Choose a new password from a reset link."""
 
     password = PasswordField(_("New password"), [_required(_("Choose a new password."))])
@@ -58,7 +58,7 @@ class ResetForm(FlaskForm):
                             [_required(_("Type the new password again."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """Change the password while signed in."""
 
     current_password = PasswordField(_("Current password"),
@@ -68,13 +68,13 @@ class ChangePasswordForm(FlaskForm):
                             [_required(_("Type the new password again."))])
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     """Delete (anonymise) the signed-in account."""
 
     password = PasswordField(_("Your password"), [_required(_("Enter your password to confirm."))])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A POST with nothing but its CSRF token (sign out, resend a link)."""
 
 
@@ -83,13 +83,13 @@ _ROLE_LABELS = {Role.CITIZEN.value: _("Citizen"), Role.MODERATOR.value: _("Moder
                 Role.OFFICIAL.value: _("Official"), Role.ADMIN.value: _("Admin")}
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     """An admin changing one account's role."""
 
     role = SelectField(_("Role"), choices=[_Choice(r.value, _ROLE_LABELS[r.value]) for r in Role])
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     """An admin inviting someone: the account is made with this role; the mail sets the password."""
 
     email = EmailField(_("Email address"), [_required(_("Enter the email address to invite."))])
@@ -99,7 +99,7 @@ class InviteForm(FlaskForm):
                        default=Role.MODERATOR.value, validate_choice=False)  # the service says why
 
 
-class DeactivateForm(FlaskForm):
+class DeactivateForm(Form):
     """An admin deactivating an account, with the reason kept in the audit trail."""
 
     reason = TextAreaField(_("Reason (kept in the audit trail; not sent to them)"),

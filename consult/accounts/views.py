@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 
 from consult.accounts import SESSION_KEY, service
 from consult.accounts.admin_views import admin_bp, refuse_nul
@@ -27,6 +26,7 @@ from consult.accounts.service import (
 )
 from consult.database import unit_of_work, writing
 from consult.extensions import db
+from consult.forms import Form
 from consult.i18n import gettext
 from consult.mail import MailError, read_outbox, send_mail
 from consult.models import utcnow
@@ -40,12 +40,12 @@ __all__ = ["admin_bp", "bp"]  # init_app registers both
 
 # ---------------------------------------------------------------------------- helpers
 
-def _field_error(form: FlaskForm, error: AccountError) -> list[str]:
+def _field_error(form: Form, error: AccountError) -> list[str]:
     """Show a service error beside its field(s); return what fits no field as messages."""
     return _show_problems(form, error.problems or {"": error.message})
 
 
-def _show_problems(form: FlaskForm, problems: dict[str, str]) -> list[str]:
+def _show_problems(form: Form, problems: dict[str, str]) -> list[str]:
     unplaced = []
     for name, message in problems.items():
         if name and name in form:

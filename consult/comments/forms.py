@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from consult.comments.validation import MAX_LENGTH, CommentInput
+from consult.forms import Form
 from consult.i18n import current_language
 from consult.i18n import lazy_gettext as _l
 from consult.text import whole_number
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """Comment on a paragraph, the document as a whole, or reply to a comment."""
 
     body = TextAreaField(_l("Your comment"), render_kw={"maxlength": MAX_LENGTH, "rows": 6})
@@ -50,11 +50,11 @@ class CommentForm(FlaskForm):
         )
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     """Edit the text of one's own comment."""
 
     body = TextAreaField(_l("Your comment"), render_kw={"maxlength": MAX_LENGTH, "rows": 8})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form: a CSRF token for a confirmed action such as withdrawing."""

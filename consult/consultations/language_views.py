@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import FileField, SelectField, TextAreaField
 
 from consult.accounts import role_required
@@ -10,11 +9,12 @@ from consult.consultations import service as consultations
 from consult.consultations.manage import _actor_id, _consultation_or_404, bp
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.forms import Form
 from consult.i18n import LANGUAGES, gettext, lazy_gettext
 from consult.languages import service
 
 
-class TranslationForm(FlaskForm):
+class TranslationForm(Form):
     """The current version's text in another language: uploaded or pasted Markdown."""
 
     language = SelectField(lazy_gettext("Language"))

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -25,6 +24,7 @@ from consult.consultations.creation import ImageMap, read_upload
 from consult.consultations.orphans import COUNTED_WORDS
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.forms import Form
 from consult.i18n import gettext, ngettext
 
 # Named _ so that `make messages` (pybabel's default keywords) extracts the labels; lazy, because
@@ -58,7 +58,7 @@ MODERATION_CHOICES = [_Choice(mode, MODERATION_LABELS[mode]) for mode in MODERAT
 # --------------------------------------------------------------------------- forms
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     """The document itself: uploaded Markdown files, or pasted Markdown."""
 
     files = MultipleFileField(_("Upload Markdown files and their images"))
@@ -70,7 +70,7 @@ class DocumentForm(FlaskForm):
     carried_media = HiddenField()
 
 
-class DetailFields(FlaskForm):
+class DetailFields(Form):
     """The details a new consultation is given and officials may change later (edit_views)."""
 
     department = StringField(_("Department"), validators=[Optional(), Length(max=200)])
@@ -100,13 +100,13 @@ class NewVersionForm(DocumentForm):
     note = TextAreaField(_("What changed in this version"), render_kw={"rows": 3})
 
 
-class CloseForm(FlaskForm):
+class CloseForm(Form):
     """Close a consultation before its closing date."""
 
     reason = TextAreaField(_("Why are you closing it early?"), render_kw={"rows": 3})
 
 
-class ExtendForm(FlaskForm):
+class ExtendForm(Form):
     """Move the closing date later."""
 
     closes_at = DateTimeLocalField(_("New closing date and time"), format=DATETIME_FORMATS,
@@ -114,7 +114,7 @@ class ExtendForm(FlaskForm):
     reason = TextAreaField(_("Why are you extending it?"), render_kw={"rows": 3})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form: the CSRF token for a confirmed action."""
 
 

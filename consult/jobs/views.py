@@ -11,13 +11,13 @@ The words for progress are consult/jobs/progress.py's, shared with the pages tha
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField
 
 from consult.accounts import role_required
 from consult.accounts.forms import ActionForm
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.forms import Form
 from consult.i18n import gettext, lazy_gettext, ngettext
 from consult.jobs import service
 from consult.jobs.progress import job_title, may_see, progress_box, progress_for, progress_text
@@ -34,13 +34,13 @@ PER_PAGE = 50
 # --------------------------------------------------------------------------- forms
 
 
-class RetryMailForm(FlaskForm):
+class RetryMailForm(Form):
     """Send one failed message again."""
 
     note_id = HiddenField()
 
 
-class RetryAllMailForm(FlaskForm):
+class RetryAllMailForm(Form):
     """Send every failed message again, once the box is ticked."""
 
     confirm = BooleanField(lazy_gettext("Yes, try sending every message that failed again"))

@@ -1,7 +1,6 @@
 """Moderation forms (Flask-WTF: CSRF token and field parsing; the rules live in the service)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -16,6 +15,7 @@ from wtforms.validators import Optional, Regexp
 
 # Named _ so that `make messages` (pybabel's default keywords) extracts the labels; lazy, because
 # the forms are made once, at import, and read in each request's language.
+from consult.forms import Form
 from consult.i18n import lazy_gettext as _
 from consult.text import whole_number
 from moderation.service import MAX_NOTE
@@ -23,7 +23,7 @@ from moderation.service import MAX_NOTE
 NOTE = {"maxlength": MAX_NOTE, "rows": 3}
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """One decision on one queue item, against the item version the moderator saw."""
 
     outcome = StringField(_("Decision"))
@@ -40,7 +40,7 @@ class DecisionForm(FlaskForm):
         return whole_number((self.version.data or "").strip())
 
 
-class BulkForm(FlaskForm):
+class BulkForm(Form):
     """One decision for a selection of items or a whole campaign group."""
 
     item_ids = SelectMultipleField(_("Items"), choices=[], coerce=str, validate_choice=False)
@@ -72,20 +72,20 @@ class BulkForm(FlaskForm):
         return found
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     """A reader's report that a comment breaks a house rule."""
 
     rule = RadioField(_("Which house rule does it break?"), choices=[], validate_choice=False)
     note = TextAreaField(_("Anything the moderators should know (optional)"), render_kw=NOTE)
 
 
-class AppealForm(FlaskForm):
+class AppealForm(Form):
     """An author asks for a decision to be looked at again."""
 
     reason = TextAreaField(_("Why do you think the decision was wrong?"), render_kw=NOTE)
 
 
-class SanctionForm(FlaskForm):
+class SanctionForm(Form):
     """Place a measure on a user."""
 
     KINDS = [("premoderate", _("Check their comments before publication")),
@@ -99,11 +99,11 @@ class SanctionForm(FlaskForm):
                         validators=[Optional()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form: a CSRF token for a one-button action such as revoking a measure."""
 
 
-class RulesForm(FlaskForm):
+class RulesForm(Form):
     """A new version of the house rules, previewed before it is published."""
 
     source = TextAreaField(_("The house rules (Markdown: one rule per level-2 heading, ## …)"),
@@ -113,7 +113,7 @@ class RulesForm(FlaskForm):
     publish = SubmitField(_("Publish this version"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     """Assign a moderator to a consultation; each 'remove' button posts the same two fields."""
 
     user_id = SelectField(_("Moderator"), coerce=int, choices=[], validate_choice=False)

@@ -1,10 +1,10 @@
 """Forms of the response area (Flask-WTF: CSRF token and field parsing; rules live in the service)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from consult.forms import Form
 from consult.i18n import lazy_gettext as _
 from consult.models import THEME_OUTCOMES
 from consult.text import whole_number
@@ -35,7 +35,7 @@ def _ids(values) -> list[int]:
     return [n for n in map(_whole, values or []) if n is not None]
 
 
-class NewThemeForm(FlaskForm):
+class NewThemeForm(Form):
     """Start a theme."""
 
     title = StringField(_("Title of the theme"), render_kw={"maxlength": 200})
@@ -43,7 +43,7 @@ class NewThemeForm(FlaskForm):
     keywords = StringField(_("Key words for suggestions (optional)"), render_kw={"maxlength": 300})
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(Form):
     """Edit a theme: what people said, what was done, the paragraphs it changed."""
 
     title = StringField(_("Title of the theme"), render_kw={"maxlength": 200})
@@ -63,7 +63,7 @@ class ThemeForm(FlaskForm):
         return _whole(value) or 0
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     """Merge one theme into another."""
 
     into = SelectField(_("Merge this theme into"), choices=[], validate_choice=False)
@@ -74,7 +74,7 @@ class MergeForm(FlaskForm):
         return _whole(value)
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     """Count comments under a theme (one, or many ticked in a list)."""
 
     theme_id = StringField(_("Theme"))
@@ -90,7 +90,7 @@ class AssignForm(FlaskForm):
         return _ids(self.comment_ids.data)
 
 
-class UnassignForm(FlaskForm):
+class UnassignForm(Form):
     """Take one comment out of a theme."""
 
     comment_id = StringField(_("Comment"))
@@ -100,7 +100,7 @@ class UnassignForm(FlaskForm):
         return _whole(self.comment_id.data)
 
 
-class ConsiderForm(FlaskForm):
+class ConsiderForm(Form):
     """Mark a comment as read and deliberately counted under no theme, saying why."""
 
     # Choices are CONSIDERED_REASONS; the service refuses anything else.
@@ -110,7 +110,7 @@ class ConsiderForm(FlaskForm):
     return_to = HiddenField()
 
 
-class DraftForm(FlaskForm):
+class DraftForm(Form):
     """The overall summary, the next steps and the versions compared."""
 
     summary = TextAreaField(_("Overall summary"), render_kw={"rows": 6})
@@ -127,23 +127,23 @@ class DraftForm(FlaskForm):
         return _whole(value)
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     """A dated correction to a published response."""
 
     note = TextAreaField(_("The correction"), render_kw={"rows": 3, "maxlength": 5000})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form: the CSRF token for a confirmed action."""
 
 
-class SuggestThemesForm(FlaskForm):
+class SuggestThemesForm(Form):
     """Ask for themes to be proposed from the comments (all, or one paragraph's)."""
 
     anchor = SelectField(_("Comments on"), choices=[], validate_choice=False)
 
 
-class ProposalsForm(FlaskForm):
+class ProposalsForm(Form):
     """Accept ticked proposed themes as one theme (new, with a title, or an existing one)."""
 
     proposal_ids = SelectMultipleField(_("Proposed themes"), choices=[], validate_choice=False)
@@ -161,7 +161,7 @@ class ProposalsForm(FlaskForm):
         return (self.propose_members.data or "offer") != "none"
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     """Accept a theme's batch of suggestions, but for the shown comments unticked."""
 
     fingerprint = HiddenField()
@@ -173,7 +173,7 @@ class BatchForm(FlaskForm):
         return _ids(getattr(self, field_name).data)
 
 
-class ParagraphLinkForm(FlaskForm):
+class ParagraphLinkForm(Form):
     """Link the ticked paragraphs to a theme, or unlink one (the button pressed names it)."""
 
     # The service refuses anchors that no version of the document has.
