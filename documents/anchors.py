@@ -197,11 +197,11 @@ class _Matcher:
         high = self.aligned[i][1] if i < len(self.aligned) else len(self.old.keys)
         return low, high
 
-    def text_score(self, n: int, o: int, in_place: bool = False) -> tuple[float, bool]:
+    def text_score(self, n: int, o: int, in_place: bool = False, cut_down: bool = False) -> tuple[float, bool]:
         """Similarity of two texts, or their containment; and whether one holds the other whole.
         `in_place`: also the old text found almost word for word, in order, inside the new one,
-        however much longer that is: the paragraph was extended. (Not the other way round: a
-        new text found inside a longer old one may be a piece split off it.)"""
+        however much longer that is: the paragraph was extended. Not the other way round unless
+        `cut_down`: a new text found inside a longer old one may be a piece split off it."""
         words, other = self.new.words[n], self.old.words[o]
         if not words or not other:
             return 0.0, False
@@ -211,8 +211,9 @@ class _Matcher:
         ratio = SequenceMatcher(None, words, other, autojunk=False).ratio()
         held, share = common / small, common / big
         contained = (held + share) / 2 if held >= CONTAINED and share >= CONTAINED_SHARE else 0.0
-        if (in_place and len(other) == small >= DISTINCTIVE
-                and ratio * (small + big) / 2 >= CONTAINED * small):
+        in_order = ratio * (small + big) / 2 >= CONTAINED * small
+        if in_order and ((in_place and len(other) == small >= DISTINCTIVE)
+                         or (cut_down and len(words) == small >= SPLIT_MIN_WORDS)):
             contained = max(contained, (held + share) / 2)
         return max(ratio, contained), held >= 0.999
 
@@ -371,8 +372,9 @@ class _Matcher:
         """What is left between two matched neighbours, as many paragraphs on each side and of
         the same kinds in the same order, with some words in common: the same paragraphs,
         rewritten more than fuzzy matching accepts ("the validity period of a PID cannot exceed
-        ..." -> "the technical validity period of a PID cannot exceed ..."). A paragraph deleted
-        and another written in its place share fewer words than POSITIONAL_TEXT."""
+        ..." -> "the technical validity period of a PID cannot exceed ..."), or one cut down to a
+        part of itself, or extended. A paragraph deleted and another written in its place share
+        fewer words than POSITIONAL_TEXT."""
         chain = _increasing(sorted(self.match.items()))
         bounds = [(-1, -1), *chain, (len(self.new.keys), len(self.old.keys))]
         for (n1, o1), (n2, o2) in zip(bounds, bounds[1:], strict=False):
@@ -381,7 +383,8 @@ class _Matcher:
             if not news or len(news) != len(olds) or len(news) > POSITIONAL_MAX:
                 continue
             pairs = list(zip(news, olds, strict=True))
-            if all(self.new.family[n] == self.old.family[o] and self.text_score(n, o)[0] >= POSITIONAL_TEXT
+            if all(self.new.family[n] == self.old.family[o]
+                   and self.text_score(n, o, in_place=True, cut_down=True)[0] >= POSITIONAL_TEXT
                    for n, o in pairs):
                 for n, o in pairs:
                     self.pair(n, o)

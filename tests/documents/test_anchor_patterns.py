@@ -109,3 +109,22 @@ def test_a_paragraph_extended_to_several_times_its_length_in_place_keeps_its_anc
     old, new = _carry(before, after.replace(DISCUSSED, scrambled))
     assert _find(new, "A Relying Party Instance").status == "new"
 
+
+
+FORMAT = ("The format of the registration certificate, as well as the way in which the Wallet Unit can verify "
+          "that it belongs to the authenticated Relying Party, will be specified in a technical specification.")
+
+
+def test_a_paragraph_cut_down_to_a_sentence_of_itself_between_matched_neighbours_keeps_its_anchor():
+    """Its first sentence deleted, its last kept: the only paragraph left between two matched
+    neighbours, and every word of it was there, in order."""
+    before = f"{SCOPE}\n\n{FEES}\n\n{FORMAT} For more information, see Topic 44.\n\n{PAY}\n\n{ASK}\n"
+    after = f"{SCOPE}\n\n{FEES}\n\nFor more information, see Topic 44.\n\n{PAY}\n\n{ASK}\n"
+    old, new = _carry(before, after)
+    assert _same_paragraph(old, new, "The format of the registration", "For more information")
+    assert new.removed == []
+
+    # A sentence that only shares some of its words is another paragraph.
+    old, new = _carry(before, after.replace("For more information, see Topic 44.",
+                                            "For information on fees, see the annex to this policy."))
+    assert _find(new, "For information on fees").status == "new"
