@@ -26,6 +26,9 @@ PAGE_SIZE = 20
 VISIBLE = (CommentStatus.PUBLISHED.value, CommentStatus.REMOVED.value)
 # Published counts per consultation, kept per process (see published_counts).
 COUNTS_MAX_AGE = 5.0
+# Languages on offer change seldom, and a stale list costs little (a filter that finds nothing,
+# or a language offered a minute late); reading them is a DISTINCT over every comment.
+LANGUAGES_MAX_AGE = 60.0
 COUNTS_CACHE_SIZE = 256
 _counts: OrderedDict[tuple, tuple[float, dict[str | None, int]]] = OrderedDict()
 _languages: OrderedDict[tuple, tuple[float, dict[str | None, set[str]]]] = OrderedDict()
@@ -38,8 +41,8 @@ T = TypeVar("T")
 
 
 def _kept(cache: OrderedDict, session: DbSession, consultation: Consultation, compute: Callable[[], T],
-          same: Callable[[T, T], bool] = lambda old, new: False) -> T:
-    """A consultation's figure from this process's cache when under COUNTS_MAX_AGE seconds old,
+          same: Callable[[T, T], bool] = lambda old, new: False, max_age: float | None = None) -> T:
+    """A consultation's figure from this process's cache when under `max_age` (COUNTS_MAX_AGE) seconds old,
     else computed and kept (unless forget_counts ran meanwhile: the new reading may predate the
     change). With `same`, an unchanged figure keeps its old object, so callers may key on it."""
     # The database as well as the id: tests and a reset demo reuse ids in a new database.
@@ -48,7 +51,7 @@ def _kept(cache: OrderedDict, session: DbSession, consultation: Consultation, co
     with _counts_lock:
         cached = cache.get(key)
         generation = _generation
-    if cached is not None and now - cached[0] < COUNTS_MAX_AGE:
+    if cached is not None and now - cached[0] < (COUNTS_MAX_AGE if max_age is None else max_age):
         return cached[1]
     value = compute()
     if cached is not None and same(cached[1], value):
@@ -85,9 +88,10 @@ def published_counts(session: DbSession, consultation: Consultation) -> dict[str
 
 
 def published_languages(session: DbSession, consultation: Consultation) -> dict[str | None, set[str]]:
-    """The languages of each anchor's published comments (None: the whole document), as fresh
-    as `published_counts` and dropped with it: a paragraph page offers to filter by language only
-    when its comments are in more than one."""
+    """The languages of each anchor's published comments (None: the whole document): a paragraph
+    page offers to filter by language only when its comments are in more than one. Kept per
+    process up to LANGUAGES_MAX_AGE seconds; this process's own changes show at once (a published
+    comment adds its language, any other change drops the lists), other processes' within that."""
     def languages() -> dict[str | None, set[str]]:
         found: dict[str | None, set[str]] = {}
         for anchor, language in session.execute(
@@ -98,7 +102,7 @@ def published_languages(session: DbSession, consultation: Consultation) -> dict[
                 found.setdefault(anchor, set()).add(language)
         return found
 
-    return _kept(_languages, session, consultation, languages)
+    return _kept(_languages, session, consultation, languages, max_age=LANGUAGES_MAX_AGE)
 
 
 def forget_counts(consultation_ids: Iterable[int], languages: bool = True) -> None:
