@@ -13,9 +13,9 @@ transaction: no log, no follower, no rebuild.
 
 records.py: the change log, what is indexed, query checks, errors and results. query.py: the
 search syntax as a tree. whoosh_engine.py: the only module that imports whoosh.
-postgres_engine.py: the tsquery, the GIN indexes and the SQL. worker.py: the follow loop and the
-background thread. `search`, `apply_changes` and `rebuild` here are the Whoosh engine's own, on
-an index folder (for tests and benchmarks that drive one).
+postgres_engine.py: the tsquery, the GIN indexes and the SQL; compiled.py: its statements,
+compiled once. worker.py: the follow loop and the background thread. `search`, `apply_changes`
+and `rebuild` here are the Whoosh engine's own, on an index folder (for tests and benchmarks that drive one).
 """
 from .engines import (
     ENGINES,

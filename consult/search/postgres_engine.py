@@ -27,11 +27,13 @@ from typing import Any
 from sqlalchemy import (
     DDL,
     Column,
+    DateTime,
     ForeignKey,
     Index,
     String,
     Table,
     Text,
+    any_,
     bindparam,
     case,
     cast,
@@ -40,7 +42,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
@@ -55,6 +56,7 @@ from moderation.db import Base, DbSession
 
 from . import query as syntax
 from . import records
+from .compiled import Array, execute
 from .records import Hit, Results, SearchError
 
 # English stemming. Words the English dictionary does not know are indexed as written (the
@@ -66,6 +68,12 @@ CONFIG: Any = literal_column("'english'::regconfig")
 SIMPLE: Any = literal_column("'simple'::regconfig")
 TITLE_WEIGHT: Any = literal_column("'A'::\"char\"")
 MAX_RANKED = 500  # as whoosh_engine.MAX_RANKED
+# Set for a search's transaction (SET LOCAL), in the statement that reads the query. Each source
+# is read from its first row, in one process: a scan of a large table may otherwise join one
+# already under way and start where it is (synchronised scans), or be shared by parallel
+# workers whose rows arrive in no set order, either giving other hits and another "about N" for
+# the same search (and parallel workers cost each search the CPU of starting them).
+SEARCH_SETTINGS = (("synchronize_seqscans", "off"), ("max_parallel_workers_per_gather", "0"))
 HEADLINE = 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "'
 
 
@@ -171,24 +179,18 @@ class _Builder:
         self.config = config
         self.params: dict[str, str] = {} if params is None else params
 
-    def _param(self, value: str):
+    def _param(self, node):
         name = f"w{len(self.params)}"
-        self.params[name] = value.replace("\x00", "")  # PostgreSQL's text cannot hold NUL
+        self.params[name] = _value(node)
         return bindparam(name, type_=String)
 
     def build(self, node):
         if isinstance(node, syntax.Term):
-            parts = syntax.word_parts(node.text)
             if node.prefix or node.field:
-                # Lexemes of letters and digits only, quoted: nothing else reaches to_tsquery.
-                weight = {"title": "A", "text": "D"}.get(node.field or "", "")
-                lexemes = [f"'{part}'" + (":" if weight or node.prefix else "") + weight
-                           + ("*" if node.prefix and n == len(parts) - 1 else "")
-                           for n, part in enumerate(parts)]
-                return func.to_tsquery(self.config, self._param(" & ".join(lexemes)))
-            return func.plainto_tsquery(self.config, self._param(node.text))
+                return func.to_tsquery(self.config, self._param(node))
+            return func.plainto_tsquery(self.config, self._param(node))
         if isinstance(node, syntax.Phrase):
-            return func.phraseto_tsquery(self.config, self._param(node.text))
+            return func.phraseto_tsquery(self.config, self._param(node))
         if isinstance(node, syntax.Not):
             return func.tsquery_not(self.build(node.part))
         combine = func.tsquery_and if isinstance(node, syntax.All) else func.tsquery_or
@@ -201,6 +203,58 @@ class _Builder:
         return built[0]
 
 
+def _value(node) -> str:
+    """The one parameter of a word or phrase (the query's text only ever reaches PostgreSQL so)."""
+    if isinstance(node, syntax.Term) and (node.prefix or node.field):
+        # Lexemes of letters and digits only, quoted: nothing else reaches to_tsquery.
+        parts = syntax.word_parts(node.text)
+        weight = {"title": "A", "text": "D"}.get(node.field or "", "")
+        value = " & ".join(f"'{part}'" + (":" if weight or node.prefix else "") + weight
+                           + ("*" if node.prefix and n == len(parts) - 1 else "")
+                           for n, part in enumerate(parts))
+    else:
+        value = node.text
+    return value.replace("\x00", "")  # PostgreSQL's text cannot hold NUL
+
+
+def _shape(node) -> tuple:
+    """What the SQL of a query tree depends on (not its words): the key it is compiled under."""
+    if isinstance(node, syntax.Term):
+        return ("term", bool(node.prefix or node.field))
+    if isinstance(node, syntax.Phrase):
+        return ("phrase",)
+    if isinstance(node, syntax.Not):
+        return ("not", _shape(node.part))
+    return (type(node).__name__, tuple(_shape(part) for part in node.parts))
+
+
+def _values(node) -> list[str]:
+    """The parameters of a query tree, in the order _Builder numbers them."""
+    if isinstance(node, (syntax.Term, syntax.Phrase)):
+        return [_value(node)]
+    if isinstance(node, syntax.Not):
+        return _values(node.part)
+    return [value for part in node.parts for value in _values(part)]
+
+
+def _readings_statement(tree, settings: bool):
+    english = _Builder()
+    plain = _Builder(SIMPLE, english.params)  # one set of parameters for both readings
+    columns: list[Any] = [cast(english.build(tree), Text), cast(plain.build(tree), Text)]
+    if settings:
+        columns += [func.set_config(name, value, literal_column("true")) for name, value in SEARCH_SETTINGS]
+    return select(*columns)
+
+
+def _readings(session: DbSession, tree, settings: bool = False) -> tuple[str, str]:
+    """tsquery_texts of a parsed query; with `settings`, SEARCH_SETTINGS made in the same statement."""
+    values = _values(tree)
+    params = {f"w{n}": value for n, value in enumerate(values + values)}
+    row = execute(session, ("readings", _shape(tree), settings), lambda: _readings_statement(tree, settings),
+                   params)[0]
+    return row[0] or "", row[1] or ""
+
+
 def tsquery_text(session: DbSession, query: str) -> str:
     """PostgreSQL's own text of the tsquery for a search ('' when no word is left to find)."""
     return tsquery_texts(session, query)[0]
@@ -211,11 +265,7 @@ def tsquery_texts(session: DbSession, query: str) -> tuple[str, str]:
     tree = syntax.parse(query)
     if tree is None:
         raise records.nothing_to_find(query)
-    english = _Builder()
-    plain = _Builder(SIMPLE, english.params)  # one set of parameters for both readings
-    row = session.execute(select(cast(english.build(tree), Text), cast(plain.build(tree), Text)),
-                          english.params).one()
-    return row[0] or "", row[1] or ""
+    return _readings(session, tree)
 
 
 # --- where each kind of result comes from ----------------------------------------------------------
@@ -229,7 +279,7 @@ def _day_bounds(date_from: datetime | None, date_to: datetime | None):
 
 def _within(column, bounds) -> list:
     start, end = bounds
-    return ([column >= start] if start else []) + ([column < end] if end else [])
+    return ([column >= start] if start is not None else []) + ([column < end] if end is not None else [])
 
 
 def _part(src: str, key, vector, q):
@@ -244,7 +294,9 @@ def _samples(q, kinds, slugs, bounds, q_comments=None) -> list[tuple[str, Any]]:
     `q_comments` (both readings of the query) when given."""
     q_comments = q if q_comments is None else q_comments
     published = Consultation.published_at.is_not(None)
-    scope = [Consultation.slug.in_(slugs)] if slugs is not None else []
+    # Slugs as a tuple of values, or as one bound array (a compiled search: `_filters`).
+    scope = ([] if slugs is None else [Consultation.slug.in_(slugs)] if isinstance(slugs, tuple)
+             else [Consultation.slug == any_(slugs)])
     parts = []
     if not kinds or "consultation" in kinds:
         parts.append(("consultation", _part("consultation", Consultation.id, VECTORS["consultations"], q)
@@ -292,36 +344,89 @@ KEYS = {"consultation": Consultation.id, "response": Response.consultation_id, "
         "paragraph": Paragraph.id, "translation": ParagraphText.id, "comment": COMMENT_VECTORS.c.comment_id}
 
 
-def _sample(session: DbSession, parts: list[tuple[str, Any]]) -> list:
-    """The first MAX_RANKED matches of these sources, in their order."""
+def _union(parts: list[tuple[str, Any]]):
+    """The first MAX_RANKED matches of these sources, in their order: (src, key, rank) rows."""
     # Each part limited too: the planner then reads each source in table order and stops
     # (rather than, say, hashing every comment to join the first 500 matches).
     limited = [part.limit(MAX_RANKED) for _src, part in parts]
-    statement: Any = union_all(*limited).limit(MAX_RANKED) if len(limited) > 1 else limited[0]
-    return list(session.execute(statement).all())
+    return union_all(*limited).limit(MAX_RANKED) if len(limited) > 1 else limited[0]
 
 
-def _total(session: DbSession, parts: list[tuple[str, Any]], rows: list) -> tuple[int, bool]:
-    """How many match in all, and whether exactly. Under MAX_RANKED: exactly. Else estimated:
-    the sources before the cut were read whole; the one it stopped in is scaled up by how far
-    through its keys it got (rows are read in key order, or in table order, which follows the
-    keys: rows are appended), and any after it were not reached and are sampled the same way.
-    Two figures, as the Whoosh engine gives them."""
-    if len(rows) < MAX_RANKED:
-        return len(rows), True
-    counts: dict[str, int] = {}
-    reached: dict[str, int] = {}
-    for src, key, _rank in rows:
-        counts[src] = counts.get(src, 0) + 1
-        reached[src] = max(reached.get(src, key), key)
-    cut = rows[-1][0]
-    low, high = session.execute(select(func.min(KEYS[cut]), func.max(KEYS[cut]))).one()
-    total: float = sum(n for src, n in counts.items() if src != cut)
-    total += counts[cut] * (high - low + 1) / max(reached[cut] - low + 1, 1)
-    later = [part for n, part in enumerate(parts) if n > [src for src, _p in parts].index(cut)]
-    if later:
-        total += _total(session, later, _sample(session, later))[0]
-    return max(len(rows), int(float(f"{total:.2g}"))), False
+def _sources(kinds: tuple[str, ...]) -> list[str]:
+    """The sources `_samples` reads for these kinds, in its order."""
+    wanted = {"consultation": ["consultation"], "response": ["response", "theme"],
+              "paragraph": ["paragraph", "translation"], "comment": ["comment"]}
+    return [src for kind, srcs in wanted.items() if not kinds or kind in kinds for src in srcs]
+
+
+class _Search:
+    """One search's statements, each compiled once for its shape (compiled.py): the kinds asked
+    for, which filters are set, whether comments are matched by two readings of the query."""
+
+    def __init__(self, session: DbSession, kinds: tuple[str, ...], slugs: tuple[str, ...] | None, bounds,
+                 tsquery: str, plain: str) -> None:
+        self.session = session
+        both = bool(plain and plain != tsquery)
+        self.params: dict[str, Any] = {"q": tsquery, **({"q_plain": plain} if both else {})}
+        start, end = bounds
+        scope = None
+        if slugs is not None:
+            scope = bindparam("slugs", [""], type_=Array("VARCHAR[]"))
+            self.params["slugs"] = list(slugs)
+        if start is not None:
+            self.params["start"] = start
+        if end is not None:
+            self.params["end"] = end
+        self.q = cast(bindparam("q", "", type_=String), TSQUERY)
+        # A comment matches the query read with English stemming (English comments, and older
+        # ones of unknown language) or read word for word (comments in other languages, whose
+        # vectors are 'simple'), as the Whoosh engine matches either of its two readings.
+        self.q_comments = self.q.op("||")(cast(bindparam("q_plain", "", type_=String), TSQUERY)) if both else self.q
+        self._bounds = (bindparam("start", start, type_=DateTime) if start is not None else None,
+                        bindparam("end", end, type_=DateTime) if end is not None else None)
+        self._scope = scope
+        self.key = (kinds, slugs is not None, start is not None, end is not None, both, MAX_RANKED)
+        self.sources = _sources(kinds)
+
+    def parts(self) -> list[tuple[str, Any]]:
+        return _samples(self.q, self.key[0], self._scope, self._bounds, self.q_comments)
+
+    def sample(self, first: int = 0) -> list:
+        """The first MAX_RANKED matches of the sources from the `first`th on."""
+        return execute(self.session, ("sample", first, *self.key), lambda: _union(self.parts()[first:]),
+                        self.params)
+
+    def total(self, rows: list, first: int = 0) -> tuple[int, bool]:
+        """How many match in all, and whether exactly. Under MAX_RANKED: exactly. Else estimated:
+        the sources before the cut were read whole; the one it stopped in is scaled up by how far
+        through its keys it got (rows are read in key order, or in table order, which follows
+        the keys: rows are appended), and any after it were not reached and are sampled the same
+        way. Two figures, as the Whoosh engine gives them."""
+        if len(rows) < MAX_RANKED:
+            return len(rows), True
+        counts: dict[str, int] = {}
+        reached: dict[str, int] = {}
+        for src, key, _rank in rows:
+            counts[src] = counts.get(src, 0) + 1
+            reached[src] = max(reached.get(src, key), key)
+        cut = rows[-1][0]
+        (low, high), = execute(self.session, ("keys", cut), lambda: select(func.min(KEYS[cut]), func.max(KEYS[cut])),
+                                {})
+        total: float = sum(n for src, n in counts.items() if src != cut)
+        total += counts[cut] * (high - low + 1) / max(reached[cut] - low + 1, 1)
+        later = self.sources.index(cut, first) + 1
+        if later < len(self.sources):
+            total += self.total(self.sample(later), later)[0]
+        return max(len(rows), int(float(f"{total:.2g}"))), False
+
+    def details(self, src: str, keys: list[int]) -> dict[int, Hit]:
+        """The hits of one source, by key, with their highlights."""
+        q = self.q_comments if src in ("comment", "translation") else self.q
+        bound = bindparam("keys", [0], type_=Array("INTEGER[]"))
+        rows = execute(self.session, ("details", src, self.key[4]), lambda: _detail_statement(src, bound, q),
+                        {"q": self.params["q"], **({"q_plain": self.params["q_plain"]} if self.key[4] else {}),
+                         "keys": keys})
+        return _hits(src, rows)
 
 
 # --- what a hit shows ----------------------------------------------------------------------------
@@ -352,55 +457,64 @@ def _marked(headline: str | None, plain: str) -> str:
     return out
 
 
-def _details(session: DbSession, src: str, keys: list[int], q) -> dict[int, Hit]:
-    """The hits of one source, by key, with their highlights."""
+def _detail_statement(src: str, keys, q):
+    """What the hits of one source show, for the keys in the bound array `keys`."""
     if src == "comment":
-        rows = session.execute(
-            select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
-                   func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
-                   Consultation.slug, Consultation.title, _headline(Comment.body, q, COMMENT_CONFIG), Comment.language)
-            .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
-            .join(Consultation, Consultation.id == Comment.consultation_id).where(Comment.id.in_(keys)))
+        return (select(Comment.id, Comment.body, Comment.paragraph_number, Comment.anchor,
+                       func.coalesce(Comment.published_at, Comment.created_at), DocumentVersion.number,
+                       Consultation.slug, Consultation.title, _headline(Comment.body, q, COMMENT_CONFIG),
+                       Comment.language)
+                .join(DocumentVersion, DocumentVersion.id == Comment.version_id)
+                .join(Consultation, Consultation.id == Comment.consultation_id).where(Comment.id == any_(keys)))
+    if src == "paragraph":
+        return (select(Paragraph.id, Paragraph.text, Paragraph.number, Paragraph.anchor, DocumentVersion.created_at,
+                       DocumentVersion.number, Consultation.slug, Consultation.title, _headline(Paragraph.text, q))
+                .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+                .join(Consultation, Consultation.id == DocumentVersion.consultation_id)
+                .where(Paragraph.id == any_(keys)))
+    if src == "translation":
+        return (select(ParagraphText.id, ParagraphText.text, Paragraph.number, Paragraph.anchor,
+                       DocumentVersion.created_at, DocumentVersion.number, Consultation.slug, Consultation.title,
+                       _headline(ParagraphText.text, q, TRANSLATION_CONFIG), ParagraphText.language)
+                .join(Paragraph, Paragraph.id == ParagraphText.paragraph_id)
+                .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+                .join(Consultation, Consultation.id == DocumentVersion.consultation_id)
+                .where(ParagraphText.id == any_(keys)))
+    if src == "consultation":
+        body = _joined(Consultation.summary, Consultation.scope_about)
+        return (select(Consultation.id, Consultation.summary, Consultation.scope_about, Consultation.slug,
+                       Consultation.title, Consultation.published_at, _headline(body, q))
+                .where(Consultation.id == any_(keys)))
+    if src == "response":
+        body = _joined(Response.summary, Response.next_steps)
+        return (select(Response.consultation_id, Response.summary, Response.next_steps, Consultation.slug,
+                       Consultation.title, Response.published_at, _headline(body, q))
+                .join(Consultation, Consultation.id == Response.consultation_id)
+                .where(Response.consultation_id == any_(keys)))
+    return (select(Theme.id, Theme.title, Theme.said, Theme.reasons, Consultation.slug, Consultation.title,
+                   Response.published_at, _headline(THEME_TEXT, q))
+            .join(Consultation, Consultation.id == Theme.consultation_id)
+            .join(Response, Response.consultation_id == Theme.consultation_id)
+            .where(Theme.id == any_(keys)))
+
+
+def _hits(src: str, rows: list) -> dict[int, Hit]:
+    """The hits of one source's rows (`_detail_statement`), by key."""
+    if src == "comment":
         return {r[0]: Hit("comment", r[6], r[7], "", r[2] or "", r[3] or "", r[5], r[0], r[4], _marked(r[8], r[1]),
                           r[9]) for r in rows}
     if src == "paragraph":
-        rows = session.execute(
-            select(Paragraph.id, Paragraph.text, Paragraph.number, Paragraph.anchor, DocumentVersion.created_at,
-                   DocumentVersion.number, Consultation.slug, Consultation.title, _headline(Paragraph.text, q))
-            .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
-            .join(Consultation, Consultation.id == DocumentVersion.consultation_id).where(Paragraph.id.in_(keys)))
         return {r[0]: Hit("paragraph", r[6], r[7], "", r[2], r[3], r[5], None, r[4], _marked(r[8], r[1]))
                 for r in rows}
     if src == "translation":
-        rows = session.execute(
-            select(ParagraphText.id, ParagraphText.text, Paragraph.number, Paragraph.anchor,
-                   DocumentVersion.created_at, DocumentVersion.number, Consultation.slug, Consultation.title,
-                   _headline(ParagraphText.text, q, TRANSLATION_CONFIG), ParagraphText.language)
-            .join(Paragraph, Paragraph.id == ParagraphText.paragraph_id)
-            .join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
-            .join(Consultation, Consultation.id == DocumentVersion.consultation_id).where(ParagraphText.id.in_(keys)))
         return {r[0]: Hit("paragraph", r[6], r[7], "", r[2], r[3], r[5], None, r[4], _marked(r[8], r[1]), r[9])
                 for r in rows}
     if src == "consultation":
-        body = _joined(Consultation.summary, Consultation.scope_about)
-        rows = session.execute(select(Consultation.id, Consultation.summary, Consultation.scope_about,
-                                      Consultation.slug, Consultation.title, Consultation.published_at,
-                                      _headline(body, q)).where(Consultation.id.in_(keys)))
         return {r[0]: Hit("consultation", r[3], r[4], r[4], "", "", None, None, r[5],
                           _marked(r[6], f"{r[1]}\n{r[2]}")) for r in rows}
     if src == "response":
-        body = _joined(Response.summary, Response.next_steps)
-        rows = session.execute(select(Response.consultation_id, Response.summary, Response.next_steps,
-                                      Consultation.slug, Consultation.title, Response.published_at, _headline(body, q))
-                               .join(Consultation, Consultation.id == Response.consultation_id)
-                               .where(Response.consultation_id.in_(keys)))
         return {r[0]: Hit("response", r[3], r[4], f"Response: {r[4]}", "", "", None, None, r[5],
                           _marked(r[6], f"{r[1]}\n{r[2]}")) for r in rows}
-    rows = session.execute(select(Theme.id, Theme.title, Theme.said, Theme.reasons, Consultation.slug,
-                                  Consultation.title, Response.published_at, _headline(THEME_TEXT, q))
-                           .join(Consultation, Consultation.id == Theme.consultation_id)
-                           .join(Response, Response.consultation_id == Theme.consultation_id)
-                           .where(Theme.id.in_(keys)))
     return {r[0]: Hit("response", r[4], r[5], r[1], "", f"theme-{r[0]}", None, r[0], r[6],
                       _marked(r[7], f"{r[1]}\n{r[2]}\n{r[3]}")) for r in rows}
 
@@ -410,26 +524,22 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
            date_to: datetime | None = None, page: int = 1, pagelen: int = 20) -> Results:
     """Search what the public may see, as whoosh_engine.search does: all the words, best first."""
     query = records.check_query(query, page)
-    tsquery, plain = tsquery_texts(session, query)
+    tree = syntax.parse(query)
+    if tree is None:
+        raise records.nothing_to_find(query)
+    # The sample and the estimate read each source from its first row (SEARCH_SETTINGS), set in
+    # the statement that reads the query.
+    tsquery, plain = _readings(session, tree, settings=True)
     if not tsquery:  # stop words alone find nothing, in any language (as the Whoosh engine)
         raise records.nothing_to_find(query)
     if slugs is not None and not slugs:
         return Results(page=page)
-    q = cast(bindparam("q", tsquery), TSQUERY)
-    # A comment matches the query read with English stemming (English comments, and older ones
-    # of unknown language) or read word for word (comments in other languages, whose vectors are
-    # 'simple'), as the Whoosh engine matches either of its two readings.
-    q_comments = q.op("||")(cast(bindparam("q_plain", plain), TSQUERY)) if plain and plain != tsquery else q
-    parts = _samples(q, kinds, tuple(slugs) if slugs is not None else None, _day_bounds(date_from, date_to),
-                     q_comments)
+    run = _Search(session, tuple(kinds), tuple(slugs) if slugs is not None else None,
+                  _day_bounds(date_from, date_to), tsquery, plain)
     try:
         with unprepared(session):  # planned for these words: see consult.database.unprepared
-            # The sample and the estimate read each source from its first row: a scan of a large
-            # table may otherwise join one already under way and start where it is (PostgreSQL's
-            # synchronised scans), giving other hits and another "about N" for the same search.
-            session.execute(text("SET LOCAL synchronize_seqscans = off"))
-            rows = _sample(session, parts)
-            total, exact = _total(session, parts, rows)
+            rows = run.sample()
+            total, exact = run.total(rows)
     except DBAPIError as exc:  # a query PostgreSQL cannot run (e.g. too deeply nested): say so plainly
         session.rollback()
         raise SearchError(records.UNREADABLE) from exc
@@ -437,8 +547,7 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
     shown = [rows[n] for n in order[(page - 1) * pagelen:page * pagelen]]
     found: dict[tuple[str, int], Hit] = {}
     for src in dict.fromkeys(row[0] for row in shown):
-        keys = [row[1] for row in shown if row[0] == src]
-        matched = _details(session, src, keys, q_comments if src in ("comment", "translation") else q)
+        matched = run.details(src, [row[1] for row in shown if row[0] == src])
         found.update({(src, key): hit for key, hit in matched.items()})
     hits = [found[(row[0], row[1])] for row in shown if (row[0], row[1]) in found]
     pages = (min(total, MAX_RANKED) + pagelen - 1) // pagelen
