@@ -22,9 +22,10 @@ from urllib.parse import urlencode
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import Babel, force_locale, get_locale, gettext, lazy_gettext, ngettext, pgettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import update
 
 from consult.database import read_then_write
@@ -245,4 +246,20 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _languages() -> dict:
         return {"current_language": current_language, "language_links": language_links,
-                "language_url": language_url, "unknown_language": unknown_language}
+                "language_url": language_url, "unknown_language": unknown_language,
+                "script_words": script_words}
+
+
+_SCRIPT_WORDS: dict[str, Markup] = {}
+
+
+def script_words() -> Markup:
+    """The words the page scripts show (templates/_script_words.html), in the reader's language.
+
+    The same on every page of the site and about thirty translations to look up, so rendered
+    once per language and kept for the life of the process."""
+    language = current_language()
+    words = _SCRIPT_WORDS.get(language)
+    if words is None:
+        words = _SCRIPT_WORDS[language] = Markup(render_template("_script_words.html"))
+    return words
