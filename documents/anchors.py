@@ -12,7 +12,8 @@ The two versions are matched in four passes, each on what the earlier ones left:
    leniently between aligned neighbours, where an edited paragraph is expected, strictly (with
    its neighbours' words as well) for a paragraph that moved, then leniently again between
    matched neighbours (a paragraph rewritten inside a block that moved is found between the
-   neighbours that moved with it);
+   neighbours that moved with it); then two neighbouring new paragraphs that together are
+   one old paragraph split and edited;
 4. the rest is new: a new anchor never reuses one that meant something else before. A new
    paragraph cut off an old one that kept its anchor is marked ``split_from`` it.
 """
@@ -119,9 +120,11 @@ class _Side:
         count = len(paragraphs)
         self.rel = [i / max(count - 1, 1) for i in range(count)]
 
-    def context(self, i: int) -> list[str]:
+    def context(self, i: int, last: int | None = None) -> list[str]:
+        """The words around paragraph i (or paragraphs i to last)."""
+        last = i if last is None else last
         before = self.paragraphs[i - 1].text[-300:] if i > 0 else ""
-        after = self.paragraphs[i + 1].text[:300] if i + 1 < len(self.paragraphs) else ""
+        after = self.paragraphs[last + 1].text[:300] if last + 1 < len(self.paragraphs) else ""
         return _words(before)[-20:] + _words(after)[:20]
 
 
@@ -398,6 +401,51 @@ class _Matcher:
                 for n, o in pairs:
                     self.pair(n, o)
 
+    def pieces(self) -> dict[int, int]:
+        """Two neighbouring new paragraphs, both unmatched, that together are an old paragraph
+        split and edited (the split that moved, or in place): their words together match it as
+        strictly as a paragraph that moved, and better than either piece alone. The piece with
+        more words in common keeps the anchor; the other is returned, new -> old, as split off."""
+        new, old = self.new, self.old
+        free_old = [o for o in range(len(old.keys)) if o not in self.used_old]
+        index: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for o in free_old:
+            for word in set(old.words[o]):
+                index[(old.family[o], word)].append(o)
+        common = max(20, len(free_old) // 10)
+        scored: list[tuple[float, int, int, int]] = []
+        for a in range(len(new.keys) - 1):
+            b = a + 1
+            family = new.family[a]
+            if a in self.match or b in self.match or family == "heading" or new.family[b] != family:
+                continue
+            words = new.words[a] + new.words[b]
+            candidates = dict.fromkeys(self._prefilter(a, index, common) + self._prefilter(b, index, common))
+            around: list[str] | None = None
+            bag = new.bags[a] + new.bags[b]
+            for o in candidates:
+                shared = sum(min(count, old.bags[o][w]) for w, count in bag.items() if w in old.bags[o])
+                if 2 * shared < MOVED_MIN_TEXT * (len(words) + len(old.words[o])):
+                    continue  # the words in common bound the similarity
+                text = SequenceMatcher(None, words, old.words[o], autojunk=False).ratio()
+                if text < MOVED_MIN_TEXT or text <= max(self.text_score(a, o)[0], self.text_score(b, o)[0]):
+                    continue
+                if around is None:
+                    around = new.context(a, b)
+                if 0.8 * text + 0.2 * _jaccard(around, old.context(o)) >= MOVED_THRESHOLD:
+                    scored.append((text, a, b, o))
+        found: dict[int, int] = {}
+        for _, a, b, o in sorted(scored, reverse=True):
+            if a in self.match or b in self.match or o in self.used_old:
+                continue
+            # The larger piece by the letters it kept ("6.5.3.4" is four words, but short ones).
+            held_a = sum(len(w) * min(c, old.bags[o][w]) for w, c in new.bags[a].items())
+            held_b = sum(len(w) * min(c, old.bags[o][w]) for w, c in new.bags[b].items())
+            keep, other = (a, b) if held_a >= held_b else (b, a)
+            self.pair(keep, o)
+            found[other] = o
+        return found
+
     def splits(self) -> dict[int, int]:
         """New paragraphs cut off an old one: new -> old. The old paragraph holds the new one's
         words almost whole, and is longer; it went to a near neighbour (the larger piece kept
@@ -492,7 +540,8 @@ def carry_anchors(previous: Document, current: Document, reserved: Iterable[str]
     matcher.sections(wait_for_twins=False)
     matcher.fuzzy(moved=False, local=True)
     matcher.positional()
-    split = matcher.splits()
+    split = matcher.pieces()
+    split.update(matcher.splits())
     match = matcher.match
 
     taken = {p.anchor for p in old} | set(reserved)

@@ -178,3 +178,37 @@ def test_a_renamed_heading_of_a_largely_rewritten_section_follows_what_survived_
     old, new = _carry(before, after)
     assert _find(new, "5.5 Catalogue of attributes").status == "new"
     assert "5.6 Catalogues" in {p.text for p in new.removed}
+
+
+POLICY = ("During attestation issuance, an Attestation Provider optionally has embedded a disclosure policy in the "
+          "attestation. Such an embedded disclosure policy contains rules determining which types of Relying Party "
+          "are allowed by the Attestation Provider to receive specific attributes from the attestation. Note that "
+          "the Regulation does not contain a requirement for PIDs to be able to contain an embedded disclosure "
+          "policy, but only for QEAAs and PuB-EAAs.")
+POLICY_FIRST = ("During attestation issuance, an Attestation Provider can optionally create an embedded disclosure "
+                "policy for the attestation and provide it to Wallet Units in its metadata. Such an embedded "
+                "disclosure policy contains rules determining which types of Relying Parties are allowed by the "
+                "Attestation Provider to receive the attestation.")
+POLICY_SECOND = ("Note that the Regulation does not contain a requirement for PIDs to be able to contain an "
+                 "embedded disclosure policy, only for QEAAs and PuB-EAAs.")
+
+
+def test_a_paragraph_split_in_two_edited_and_moved_keeps_its_anchor_on_the_larger_piece():
+    """Neither piece alone is like enough to the old paragraph for one that moved; together
+    they are, and more than either alone. The larger piece keeps the anchor, the smaller says
+    where it came from."""
+    before = (f"{SCOPE}\n\n## Presentation\n\n{POLICY}\n\n{FEES}\n\n{PAY}\n\n## Issuance\n\n{ASK}\n\n{SUMMARY}\n")
+    after = (f"{SCOPE}\n\n## Presentation\n\n{FEES}\n\n{PAY}\n\n## Issuance\n\n{ASK}\n\n"
+             f"{POLICY_FIRST}\n\n{POLICY_SECOND}\n\n{SUMMARY}\n")
+    old, new = _carry(before, after)
+    original = _find(old, "During attestation issuance")
+    larger, smaller = _find(new, "During attestation issuance"), _find(new, "Note that the Regulation")
+    assert larger.previous_anchor == original.anchor and larger.status == "edited"
+    assert smaller.status == "new" and smaller.split_from == original.anchor
+
+    # The first piece next to an unrelated paragraph: together they are no better, so new.
+    unrelated = "Wallet Providers publish a list of the devices on which their Wallet Solution can be installed."
+    old, new = _carry(before, after.replace(POLICY_SECOND, unrelated))
+    assert _find(new, "During attestation issuance").status == "new"
+    assert _find(new, "Wallet Providers publish").status == "new"
+    assert original.anchor in {p.anchor for p in new.removed}
