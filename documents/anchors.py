@@ -335,10 +335,7 @@ class _Matcher:
         """A heading whose section holds the paragraphs of an old section is that section's
         heading, renamed ("5.4 Standardised attestation formats" -> "5.3 Attestation formats
         and proof mechanisms"): the pair whose sections share most, as a share of the larger,
-        at least half; or, for a section largely rewritten ("5.6 Catalogues" -> "5.5 Catalogue of
-        attributes and catalogue of attestation schemes"), at least two paragraphs and half of
-        both what survived of the old section and what the new one carried. Twice, so a chapter
-        follows its renamed sections."""
+        at least half. Twice, so a chapter follows its renamed sections."""
         old_tree, new_tree = _subtrees(self.old.paragraphs), _subtrees(self.new.paragraphs)
         old_owner = _owners(self.old.paragraphs)
         # Before moved paragraphs are matched, a heading whose very words are free on the other
@@ -360,19 +357,13 @@ class _Matcher:
                         o = old_owner[o]
                         if o >= 0:
                             shared[o] += 1
-                carried = sum(1 for b in range(start, end) if b in self.match)
                 for o, count in shared.items():
                     if o in self.used_old or self.old.keys[o] in free_new_keys:
                         continue
                     size = max(end - start, old_tree[o][1] - old_tree[o][0])
-                    survived = sum(1 for b in range(*old_tree[o]) if b in self.used_old)
-                    # Mostly new or mostly deleted paragraphs, but what survived of the old
-                    # section is most of what the new one carried, and went mostly there.
-                    kept = min(count / carried, count / survived)
                     # One paragraph in common is too little to rename a heading on its own.
-                    if (2 * count >= size or (2 * kept >= 1 and count > 1)) and (
-                            count > 1 or self.text_score(h, o)[0] > 0):
-                        scored.append((max(count / size, kept), h, o))
+                    if 2 * count >= size and (count > 1 or self.text_score(h, o)[0] > 0):
+                        scored.append((count / size, h, o))
             scored.sort(reverse=True)
             for _, h, o in scored:
                 if h not in self.match and o not in self.used_old:

@@ -130,56 +130,6 @@ def test_a_paragraph_cut_down_to_a_sentence_of_itself_between_matched_neighbours
     assert _find(new, "For information on fees").status == "new"
 
 
-CATALOGUE = [
-    "Article 45e of the Regulation empowers the Commission to establish catalogues of attributes.",
-    "A catalogue of attributes lists the attributes that attestations may contain, with their encodings.",
-    "A catalogue of attestation schemes lists the schemes that Attestation Providers have published.",
-    "Registration of an attestation scheme in the catalogue is voluntary for private providers.",
-]
-OTHER_CATALOGUE = [
-    "The Commission will consult the Member States before it adopts the first version of the catalogues.",
-    "The catalogues are published on a website that anybody can consult without registering.",
-]
-FRESH = [
-    "The objective of this provision is to reach a high level of interoperability between providers.",
-    "Interoperability has a technical layer, which concerns the formats and protocols used.",
-    "It also has a semantic layer, which concerns the meaning of the attributes exchanged.",
-    "Without a common catalogue, providers would each define their own attribute names.",
-    "Member States may propose attributes for the catalogue through the Cooperation Group.",
-]
-
-
-def _section(heading: str, paragraphs: list[str]) -> str:
-    return f"## {heading}\n\n" + "\n\n".join(paragraphs) + "\n\n"
-
-
-def test_a_renamed_heading_of_a_largely_rewritten_section_follows_what_survived_of_it():
-    """"5.6 Catalogues" -> "5.5 Catalogue of attributes and attestation schemes": no word in
-    common, and the new section is mostly new text, but the two paragraphs that survived of the
-    old section are all the new one carried over, and all of the old section that survived."""
-    before = (_section("5.5 Rulebooks", [FEES, PAY]) + _section("5.6 Catalogues", CATALOGUE)
-              + _section("6 Trust", [ASK, SUMMARY]))
-    renamed = [*FRESH[:3], CATALOGUE[1], *FRESH[3:], CATALOGUE[2].replace("have published", "publish")]
-    after = (_section("5.4 Rulebooks", [FEES, PAY]) + _section("5.5 Catalogue of attributes and attestation schemes",
-                                                               renamed) + _section("6 Trust", [ASK, SUMMARY]))
-    old, new = _carry(before, after)
-    assert _same_paragraph(old, new, "5.6 Catalogues", "5.5 Catalogue of attributes")
-    assert {p.text for p in new.removed} == {CATALOGUE[0], CATALOGUE[3]}
-    assert all(_find(new, text).status == "new" for text in FRESH)
-
-    # A new section carrying the same two paragraphs, but more from another section that kept
-    # its own heading, is a new section: the old heading is removed.
-    before = (_section("5.5 Rulebooks", [FEES, PAY]) + _section("5.6 Catalogues", CATALOGUE)
-              + _section("5.7 Publication", [*OTHER_CATALOGUE, SCOPE, ASK]) + _section("6 Trust", [SUMMARY]))
-    after = (_section("5.4 Rulebooks", [FEES, PAY])
-             + _section("5.5 Catalogue of attributes and attestation schemes",
-                        [*FRESH[:3], CATALOGUE[1], CATALOGUE[2], *OTHER_CATALOGUE, SCOPE, ASK])
-             + _section("5.6 Publication", [FRESH[3]]) + _section("6 Trust", [SUMMARY]))
-    old, new = _carry(before, after)
-    assert _find(new, "5.5 Catalogue of attributes").status == "new"
-    assert "5.6 Catalogues" in {p.text for p in new.removed}
-
-
 POLICY = ("During attestation issuance, an Attestation Provider optionally has embedded a disclosure policy in the "
           "attestation. Such an embedded disclosure policy contains rules determining which types of Relying Party "
           "are allowed by the Attestation Provider to receive specific attributes from the attestation. Note that "
