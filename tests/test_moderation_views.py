@@ -141,8 +141,12 @@ def test_reject_citing_a_rule_is_shown_in_my_comments_with_rule_link_and_appeal(
     response = decide(mo, item_id, version, "reject", rules=["no-abuse"], note="Please stay civil.")
     assert response.status_code == 303
     mine = ann.get("/me/comments").get_data(as_text=True)
-    assert "Not published under rule 3" in mine
+    assert 'Not published under <a href="/house-rules?version=1#no-abuse">rule 3 (' in mine
     assert 'href="/house-rules?version=1#no-abuse"' in mine
+    # In Welsh the outcome, the word "rule" and the rule's title are Welsh too.
+    welsh = ann.get("/me/comments?lang=cy").get_data(as_text=True)
+    assert "Not published" not in welsh and "rule 3" not in welsh
+    assert "Heb ei gyhoeddi" in welsh and "rheol 3 (Dim cam-drin, bygythiadau na gwahaniaethu)" in welsh
     with app.app_context():
         decision_id = db.session.scalar(select(Decision.id))
         notes = db.session.scalars(select(Notification).where(Notification.user_id == world["ann"])).all()

@@ -364,8 +364,8 @@ def test_a_bulk_reject_of_a_public_comment_removes_it_as_a_single_decision_does(
     label = "rule 1 (Stay on the consultation's subject)"
     assert shown["single"] == shown["bulk"] == ("removed", f"Removed by a moderator under {label}.")
     page = app.test_client().get(f"/c/libraries/p/{anchor}").get_data(as_text=True)
-    placeholder = f'<p class="placeholder">Removed by a moderator under {label.replace(chr(39), "&#39;")}.</p>'
-    assert page.count(placeholder) == 2
+    placeholder = f'">Removed by a moderator under {label.replace(chr(39), "&#39;")}.</p>'
+    assert page.count(placeholder) == 2 and page.count('<p class="placeholder" id="comment-') == 2
     mine = words(ann.get("/me/comments").get_data(as_text=True))
     assert mine.count(f"Removed under {label}") == 2 and "Not published under" not in mine
 

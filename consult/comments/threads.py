@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sqlalchemy import bindparam, event, func, select, union_all
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, event, exists, func, select, union_all
+from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 import documents
@@ -223,6 +223,11 @@ def _thread_statements(general: bool, viewer: bool, paged: bool, newest: bool, l
                       .limit(bindparam("limit")).subquery().c.id)
 
     shown = [in_order(Comment.status == status) for status in VISIBLE]
+    # A withdrawn comment that has published replies stays as a placeholder above them: the
+    # replies (often other people's) must not vanish with it.
+    replied = aliased(Comment)
+    shown.append(in_order(Comment.status == CommentStatus.WITHDRAWN.value, exists().where(
+        replied.parent_id == Comment.id, replied.status == CommentStatus.PUBLISHED.value)))
     if viewer:
         shown.append(in_order(Comment.author_id == bindparam("viewer"),
                               Comment.status == CommentStatus.PENDING.value))

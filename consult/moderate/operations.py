@@ -362,22 +362,36 @@ def decisions_for_comments(session: DbSession, comment_ids: Iterable[int]) -> di
         return {}
     facts = service.appeal_facts(session, decisions)
     now = utcnow()
+    versions: dict[int | None, dict[str, dict]] = {}
     grouped: dict[int, list[dict]] = {}
     for decision in decisions:
         if decision.outcome == ESCALATE:
             continue
         final = facts[decision.id].on_appeal
-        label = OUTCOME_NAMES.get(decision.outcome, decision.outcome)
+        label = gettext(OUTCOME_NAMES[decision.outcome]) if decision.outcome in OUTCOME_NAMES else decision.outcome
+        if final:
+            label = gettext("Outcome of your appeal (final): %(outcome)s", outcome=label[:1].lower() + label[1:])
         grouped.setdefault(decision.comment_id, []).append({
             "decision": decision,
-            "label": f"Outcome of your appeal (final): {label[:1].lower()}{label[1:]}" if final else label,
-            "rules": service.cited_rules(session, decision),
+            "label": label,
+            "rules": _cited_for_reader(session, decision, versions),
             "appeal": appealed.get(decision.id),
             "final": final,
             "can_appeal": service.appeal_refusal(decision, facts[decision.id], now) is None,
             "deadline": decision.created_at + timedelta(days=service.APPEAL_DAYS),
         })
     return grouped
+
+
+def _cited_for_reader(session: DbSession, decision, versions: dict[int | None, dict[str, dict]]) -> list[dict]:
+    """The rules a decision cites, named in the reader's language ("rheol 2 (…)" in Welsh, with
+    the title of the translated default rules); `versions` keeps each rules version's look-up."""
+    if decision.rules_version not in versions:
+        version = service.rules_version(session, decision.rules_version)
+        versions[decision.rules_version] = rules_language.reader_rules(version) if version else {}
+    shown = versions[decision.rules_version]
+    return [{**rule, "label": reader_label(shown[rule["anchor"]]) if rule["anchor"] in shown
+             else gettext("a rule since changed")} for rule in service.cited_rules(session, decision)]
 
 
 # --- audit and statistics ------------------------------------------------------------------
