@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -21,6 +21,7 @@ from consult.extensions import db
 
 BUSY_RETRY_AFTER = 5
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+_FRAGMENT_LINK = re.compile(r'(<a\s[^>]*?href=")#')
 
 
 MAX_ROW_ID = 2**31 - 1  # the ids are INTEGER columns: PostgreSQL refuses a larger number
@@ -73,6 +74,13 @@ def init_app(app: Flask) -> None:
         """Shift a document's headings down under the page's own <h1> (already sanitised HTML)."""
         return Markup(_HEADING_TAG.sub(
             lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + levels)}", html))
+
+    @app.template_filter("links_into")
+    def links_into(html: str, page: str) -> Markup:
+        """Point a paragraph's links to other parts of its document ("see section 6.4",
+        "Figure 12", a footnote: href="#...") at the document page, for a page that shows the
+        paragraph alone (already sanitised HTML; `page` is the document's address)."""
+        return Markup(_FRAGMENT_LINK.sub(lambda m: f"{m.group(1)}{escape(page)}#", html))
 
     @app.get("/favicon.ico")
     def favicon():
