@@ -32,6 +32,21 @@ def language_name_filter(code: str | None) -> str:
     return language_name(code)
 
 
+@bp.app_template_global("own_comment_editable")
+def own_comment_editable(comment) -> bool:
+    """Whether the signed-in author may still edit this comment (the paragraph page's Edit link)."""
+    return (current_user.is_authenticated and current_user.id == comment.author_id
+            and service.can_edit(comment, utcnow()) and comment.consultation.status is Status.OPEN)
+
+
+@bp.app_template_global("edit_until")
+def edit_until(comment):
+    """Until when a published comment may be edited (None while it awaits moderation)."""
+    if comment.status != CommentStatus.PUBLISHED.value or comment.published_at is None:
+        return None
+    return comment.published_at + service.EDIT_WINDOW
+
+
 @bp.app_template_global("lang_attr")
 def lang_attr(code: str | None) -> Markup:
     """` lang="cy"` for a text in another language than the page's (which it otherwise inherits
