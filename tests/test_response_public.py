@@ -17,6 +17,7 @@ from consult.models import (
     CommentStatus,
     Consultation,
     Notification,
+    Response,
     Theme,
     ThemeComment,
     User,
@@ -489,3 +490,13 @@ def test_counts_are_frozen_by_the_service_itself_once_the_response_is_published(
         db.session.rollback()
         assert fee in {tc.comment_id for tc in db.session.scalars(
             select(ThemeComment).where(ThemeComment.theme_id == cost.id))}
+
+
+def test_a_published_response_without_next_steps_has_no_empty_next_steps_section(client, app, responded):
+    page = client.get("/c/parking/response").get_data(as_text=True)
+    assert 'id="next-heading"' in page and "<p>Next.</p>" in page
+    with app.app_context():
+        db.session.scalars(select(Response)).one().next_steps = ""
+        db.session.commit()
+    page = client.get("/c/parking/response").get_data(as_text=True)
+    assert 'id="next-heading"' not in page and "No next steps written yet" not in page
