@@ -15,7 +15,8 @@ when themes are found (its size is reported, it never outweighs a single comment
 text identical to one counted by hand is suggested the same themes.
 
 Assisted counting: word and character n-gram TF-IDF plus an LSA projection fitted on every
-text (the uncounted ones too), one logistic regression per theme (multi-label). Confidence is
+text (the uncounted ones too), one logistic regression per theme (multi-label); with the
+optional `wordllama` package, also one per theme over static word embeddings (suggest_embeddings.py). Confidence is
 calibrated by 5-fold cross-validation on the counted texts (isotonic regression of "the theme
 was right" on the model's score), and a suggestion is `confident` when its score is above the
 threshold from which the cross-validated suggestions were at least 90% right (lower Wilson
@@ -44,6 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 
+from consult.responses.suggest_embeddings import text_embeddings
 from consult.responses.suggest_errors import N_, Message, Nn_, SuggestError
 
 __all__ = ["LanguageThemes", "Message", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
@@ -55,6 +57,7 @@ MIN_THEME_TEXTS = 6  # different texts (campaign groups counted once) needed to 
 TARGET_PRECISION = 0.9  # "confident": cross-validated suggestions above the threshold were this often right
 PREDICTED = 0.5  # a suggestion after the first counts as predicted (for F1) from this confidence
 MAX_SUGGESTIONS = 5
+EMBEDDING_WEIGHT = 0.3  # the embeddings' model's share of a score (with the optional package)
 NEAR_DUPLICATE = 0.7
 _SKETCH, _ROWS = 16, 2  # MinHash: 8 bands of 2 rows
 _LSA_FIT_ROWS = 20_000  # the LSA projection is fitted on at most this many texts, then applied to all
@@ -185,8 +188,10 @@ def _campaign_groups(keys: list[str]) -> np.ndarray:
 
 # --- features -------------------------------------------------------------------------------
 
-def _features(keys: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-    """Word (1-2) and character (2-5) n-gram TF-IDF, and its LSA projection, of the usable keys."""
+def _features(keys: list[str]) -> tuple[sp.csr_matrix, np.ndarray, int]:
+    """Word (1-2) and character (2-5) n-gram TF-IDF, and the dense features: its LSA
+    projection, then each text's word embedding when the optional package is installed; and
+    how many of the dense columns, the last ones, are the embedding (0 without the package)."""
     min_df = 2 if len(keys) >= 200 else 1
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, max_features=200_000,
                             dtype=np.float32, token_pattern=r"(?u)\b\w+\b")
@@ -201,7 +206,14 @@ def _features(keys: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     x = _hstack(parts)
     parts.clear()  # only the joined matrix from here on
     x = normalize(x, copy=False)
-    return x, _lsa(x, 200)
+    z = _lsa(x, 200)
+    embedded = text_embeddings(keys)  # None without the optional package
+    if embedded is None:
+        return x, z, 0
+    dense = np.empty((len(keys), z.shape[1] + embedded.shape[1]), dtype=np.float32)
+    dense[:, :z.shape[1]] = z
+    dense[:, z.shape[1]:] = embedded
+    return x, dense, embedded.shape[1]
 
 
 def _hstack(parts: list[sp.csr_matrix]) -> sp.csr_matrix:
@@ -242,7 +254,23 @@ def _lsa(x: sp.csr_matrix, dims: int) -> np.ndarray:
 # --- assisted counting ----------------------------------------------------------------------
 
 class _Model:
-    """One logistic regression per theme over [TF-IDF | LSA]; scores are probabilities."""
+    """Regressions over [TF-IDF | LSA] and, with word embeddings (z's last `embedded` columns), over
+    those alone, weighed EMBEDDING_WEIGHT (the embeddings as more columns: as good on dev, twice as slow)."""
+
+    def __init__(self, x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, embedded: int = 0) -> None:
+        self.cut = z.shape[1] - embedded
+        self.words = _Regressions(x, z[:, :self.cut], y)
+        self.meaning = _Regressions(x[:, :0], z[:, self.cut:], y) if embedded else None
+
+    def scores(self, x: sp.csr_matrix, z: np.ndarray) -> np.ndarray:
+        out = self.words.scores(x, z[:, :self.cut])
+        if self.meaning is not None:
+            out = (1 - EMBEDDING_WEIGHT) * out + EMBEDDING_WEIGHT * self.meaning.scores(x[:, :0], z[:, self.cut:])
+        return out
+
+
+class _Regressions:
+    """One logistic regression per theme over [x | z]; scores are probabilities."""
 
     def __init__(self, x: sp.csr_matrix, z: np.ndarray, y: np.ndarray) -> None:
         self.coef: list[tuple[np.ndarray, float] | None] = []
@@ -268,14 +296,14 @@ class _Model:
         return out
 
 
-def _calibration(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray) -> tuple[IsotonicRegression, float]:
+def _calibration(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, embedded: int) -> tuple[IsotonicRegression, float]:
     """Cross-validated (score, right?) pairs of the counted texts: the isotonic map from a score
     to the chance of being right, and the score from which suggestions were >= 90% right."""
     n = len(y)
     folds = min(5, n)
     scores = np.zeros(y.shape, dtype=np.float32)
     for train, test in KFold(folds, shuffle=True, random_state=SEED).split(np.arange(n)):
-        scores[test] = _Model(x[train], z[train], y[train]).scores(x[test], z[test])
+        scores[test] = _Model(x[train], z[train], y[train], embedded).scores(x[test], z[test])
     top = np.argsort(-scores, axis=1)[:, :3]
     s = np.take_along_axis(scores, top, axis=1).ravel()
     right = np.take_along_axis(y, top, axis=1).ravel().astype(float)
@@ -339,13 +367,13 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
     scores = np.zeros((n_keys, len(themes)), dtype=np.float32)
     threshold, iso = float("inf"), None
     if len(labelled):
-        x, z = _features(corpus.keys)
+        x, z, embedded = _features(corpus.keys)
         xl, zl = x[labelled], z[labelled]
         y = (votes[labelled] / counted[labelled, None] >= 0.5).astype(np.int8)
-        scores = _Model(xl, zl, y).scores(x, z)
+        scores = _Model(xl, zl, y, embedded).scores(x, z)
         del x, z  # every text's features: the calibration needs only the counted ones
         if len(labelled) >= 10:
-            iso, threshold = _calibration(xl, zl, y)
+            iso, threshold = _calibration(xl, zl, y, embedded)
         del xl, zl
     top = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_SUGGESTIONS]
     best = np.take_along_axis(scores, top, axis=1)
