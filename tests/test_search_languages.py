@@ -3,6 +3,7 @@ analyser (English stemming for English and for older comments of unknown languag
 written for Welsh and others), and a query finds either. Set up as tests/test_search.py is."""
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -84,3 +85,22 @@ def test_the_search_page_gives_a_welsh_hit_its_lang(indexed, app):
     assert '<p class="hit-text" dir="auto" lang="cy">' in page
     english = app.test_client().get("/search", query_string={"q": "waiting", "kind": "comment"})
     assert '<p class="hit-text" dir="auto">' in english.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("query", "welsh", "english"), [
+    ("AND OR NOT", "Teipiwch un neu ragor o eiriau i chwilio amdanynt (nid yw gweithredwyr",
+     "Type one or more words to search for (operators alone find nothing)."),
+    ("🙂 !!", "Mae'r chwilio'n dod o hyd i eiriau a rhifau, ac nid oes yr un yn “🙂 !!”.",
+     "Search finds words and numbers, and “🙂 !!” has none."),
+    ("(" * 12 + "rhestrau" + ")" * 12, "Mae gan eich chwiliad gromfachau o fewn cromfachau mwy na",
+     "Your search has brackets inside brackets more than"),
+    ("rhestrau" * 70, "Mae eich chwiliad yn 560 nod o hyd; defnyddiwch",
+     "Your search is 560 characters long; use at most"),
+])
+def test_a_search_that_cannot_run_says_why_in_the_readers_language(indexed, app, query, welsh, english):
+    client = app.test_client()
+    for language, expected in (("cy", welsh), ("en", english)):
+        with app.app_context():  # its own g: the fixture's context would keep the first locale
+            page = client.get("/search", query_string={"q": query, "lang": language})
+        assert page.status_code == 400
+        assert expected in html.unescape(page.get_data(as_text=True))

@@ -57,7 +57,7 @@ from moderation.db import Base, DbSession
 from . import query as syntax
 from . import records
 from .compiled import Array, execute
-from .records import Hit, Results, SearchError
+from .records import Hit, Results
 
 # English stemming. Words the English dictionary does not know are indexed as written (the
 # configuration's own 'simple' fallback for numbers, codes, e-mail addresses and other
@@ -542,7 +542,7 @@ def search(session: DbSession, query: str, *, kinds: tuple[str, ...] = (),
             total, exact = run.total(rows)
     except DBAPIError as exc:  # a query PostgreSQL cannot run (e.g. too deeply nested): say so plainly
         session.rollback()
-        raise SearchError(records.UNREADABLE) from exc
+        raise records.unreadable() from exc
     order = sorted(range(len(rows)), key=lambda n: (-rows[n][2], n))
     shown = [rows[n] for n in order[(page - 1) * pagelen:page * pagelen]]
     found: dict[tuple[str, int], Hit] = {}

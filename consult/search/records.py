@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
+from consult.i18n import gettext
 from consult.languages.models import ParagraphText, VersionText
 from consult.models import (
     Comment,
@@ -273,27 +274,30 @@ def check_query(query: str, page: int) -> str:
     """The query stripped, or SearchError saying why it cannot be run."""
     query = (query or "").strip()
     if not query:
-        raise SearchError("Type one or more words to search for.")
+        raise SearchError(gettext("Type one or more words to search for."))
     if len(query) > MAX_QUERY:
-        raise SearchError(f"Your search is {len(query):,} characters long; use at most {MAX_QUERY}.")
+        raise SearchError(gettext("Your search is %(length)s characters long; use at most %(most)s.",
+                                  length=f"{len(query):,}", most=MAX_QUERY))
     if page < 1 or page > 1000:
-        raise SearchError("That results page does not exist.")
+        raise SearchError(gettext("That results page does not exist."))
     if syntax.depth(query) > syntax.MAX_DEPTH:
-        raise SearchError(f"Your search has brackets inside brackets more than {syntax.MAX_DEPTH} deep. "
-                          "Use fewer brackets, or plain words.")
+        raise SearchError(gettext("Your search has brackets inside brackets more than %(depth)s deep. "
+                                  "Use fewer brackets, or plain words.", depth=syntax.MAX_DEPTH))
     return query
 
 
-UNREADABLE = "We could not read that search. Try plain words, or a phrase in quotes."
+def unreadable() -> SearchError:
+    """The error for a query the engine could not parse, in the reader's language."""
+    return SearchError(gettext("We could not read that search. Try plain words, or a phrase in quotes."))
 
 
 def nothing_to_find(query: str) -> SearchError:
     """The error for a query that parsed to nothing searchable."""
     if not any(ch.isalnum() for ch in query):
         # Emoji and punctuation are not indexed: say so, not that they were operators.
-        return SearchError(f"Search finds words and numbers, and “{query[:40]}” has none. "
-                           "Try a word or two.")
-    return SearchError("Type one or more words to search for (operators alone find nothing).")
+        return SearchError(gettext("Search finds words and numbers, and “%(query)s” has none. "
+                                   "Try a word or two.", query=query[:40]))
+    return SearchError(gettext("Type one or more words to search for (operators alone find nothing)."))
 
 
 @dataclass

@@ -29,10 +29,11 @@ from whoosh.qparser import MultifieldParser, QueryParser
 from whoosh.query import And, NullQuery, NumericRange, Or, Phrase, Require, Term
 from whoosh.scoring import BM25F
 
+from consult.i18n import gettext
 from moderation.db import DbSession
 
 from . import records
-from .records import Hit, Results, SearchError, SearchUnavailable, day
+from .records import Hit, Results, SearchUnavailable, day
 
 log = logging.getLogger(__name__)
 # Stems are cached without bound: the vocabulary is finite, and a full reindex stems the same
@@ -269,7 +270,7 @@ def _searcher(index_dir: str):
         searcher = ix.searcher(weighting=BM25F())
     except Exception:  # noqa: BLE001 - missing or unreadable: the writer will rebuild it
         cache.pop(index_dir, None)
-        raise SearchUnavailable("Search is being rebuilt. Please try again in a minute.") from None
+        raise SearchUnavailable(gettext("Search is being rebuilt. Please try again in a minute.")) from None
     cache[index_dir] = (ix, searcher)
     return searcher
 
@@ -381,7 +382,7 @@ def search(index_dir: str, query: str, *, kinds: tuple[str, ...] = (),
         parsed = parser.parse(query)
         plain = QueryParser("plain", SCHEMA).parse(query)
     except Exception:  # noqa: BLE001 - whoosh raises assorted errors on odd syntax
-        raise SearchError(records.UNREADABLE) from None
+        raise records.unreadable() from None
     if parsed is None or parsed is NullQuery:  # stop words alone find nothing, in any language
         raise records.nothing_to_find(query)
     if plain is not None and plain is not NullQuery:
