@@ -404,7 +404,7 @@ def main(argv=None) -> int:
                   f"up to {rss.most_procs} processes, {rss.peak_one // 1024} MB the largest; "
                   f"{load_average()}", flush=True)
         db.session.remove()
-    if Path(args.index).exists():
+    if whoosh_index_exists(args.index):
         print(f"Whoosh index: {du_mb(args.index):.0f} MB on disk, {whoosh_documents(args.index):,} documents",
               flush=True)
 
@@ -496,6 +496,13 @@ def main(argv=None) -> int:
                   f"peak {peak} MB while streaming", flush=True)
     print(f"end {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}, {load_average()}", flush=True)
     return 0
+
+
+def whoosh_index_exists(index_dir: str) -> bool:
+    """Whether the folder holds a Whoosh index (an empty folder: the PostgreSQL-only runs)."""
+    from whoosh import index as whoosh_index
+
+    return Path(index_dir).exists() and whoosh_index.exists_in(index_dir)
 
 
 def whoosh_documents(index_dir: str) -> int:
