@@ -2,9 +2,11 @@
 the consultation page reads its public history (a template global)."""
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length
 
@@ -22,7 +24,7 @@ from consult.consultations.manage import (
 )
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.i18n import N_, gettext, ngettext
+from consult.i18n import LANGUAGES, N_, current_language, gettext, ngettext
 from consult.i18n import lazy_gettext as _
 from consult.models import Consultation, Status
 
@@ -34,7 +36,7 @@ HISTORY_LABELS = {
     "reattached": N_("Comments re-attached"), "title_changed": N_("Title changed"),
     "summary_changed": N_("Summary changed"), "department_changed": N_("Department changed"),
     "scope_changed": N_("Scope changed"), "dates_changed": N_("Dates changed"),
-    "moderation_changed": N_("Moderation changed"),
+    "moderation_changed": N_("Moderation changed"), "language": N_("Language"),
 }
 CHANGED_WORDS = {
     "title_changed": N_("title"), "summary_changed": N_("summary"), "department_changed": N_("department"),
@@ -135,3 +137,48 @@ def history_label(kind: str) -> str:
     if kind in HISTORY_LABELS:
         return gettext(HISTORY_LABELS[kind])
     return editing.EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+# History details recorded in English in a known form (consult/consultations/versions.py,
+# lifecycle.py, consult/languages/service.py), shown in the reader's language.
+_VERSION_DETAIL = re.compile(r"Version (\d+): (.*)", re.S)
+_LANGUAGE_ADDED = re.compile(r"(\w+) text added to version (\d+)")
+_MAIN_LANGUAGE = re.compile(r"main text in (\w+)")
+_FIXED_DETAILS = {"Published: now visible to the public.": N_("Published: now visible to the public.")}
+_LANGUAGE_CODES = {name: code for code, name in LANGUAGES.items()}
+
+
+def _language(name: str) -> Markup:
+    """A language by its own name, marked as that language."""
+    code = _LANGUAGE_CODES.get(name)
+    return Markup('<span lang="%s">%s</span>') % (code, name) if code else escape(name)
+
+
+@bp.app_template_global("history_detail")
+def history_detail(kind: str, detail: str) -> Markup:
+    """A history entry's detail in the reader's language where it was recorded in a known form;
+    any other as recorded (in English, with the official's own words), marked as English on a
+    page in another language."""
+    if detail in _FIXED_DETAILS:
+        return escape(gettext(_FIXED_DETAILS[detail]))
+    if kind == "version" and (match := _VERSION_DETAIL.fullmatch(detail)):
+        note = Markup('<span dir="auto">%s</span>') % match.group(2)
+        return Markup(gettext("Version %(number)s: %(note)s", number=match.group(1), note=note))
+    if kind == "language" and (match := _LANGUAGE_ADDED.fullmatch(detail)):
+        return Markup(gettext("%(language)s text added to version %(number)s",
+                              language=_language(match.group(1)), number=match.group(2)))
+    if kind == "language" and (match := _MAIN_LANGUAGE.fullmatch(detail)):
+        return Markup(gettext("main text in %(language)s", language=_language(match.group(1))))
+    if current_language() == "en":
+        return escape(detail)
+    return Markup('<span lang="en">%s</span>') % detail
+
+
+FIRST_VERSION_NOTE = "First published version."  # stored with version 1 (consult/consultations/creation.py)
+
+
+@bp.app_template_global("version_note")
+def version_note(note: str) -> str:
+    """A version's note: the first version's, stored in English, in the reader's language; an
+    official's as written."""
+    return gettext(N_("First published version.")) if note == FIRST_VERSION_NOTE else note

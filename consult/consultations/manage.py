@@ -498,7 +498,7 @@ def _render_new_version(consultation, form, messages=(), preview=None, submitted
         "manage/new_version.html", consultation=consultation, form=form,
         messages=list(messages), preview=preview, submitted=submitted,
         next_number=current.number + 1, reattach=_reattach_choices(),
-        counted_words=COUNTED_WORDS, given=given or {},
+        counted_words=gettext(COUNTED_WORDS), given=given or {},
         other_languages=languages.languages_of(db.session, consultation.id)[1:],
     ), status
 

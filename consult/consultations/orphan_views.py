@@ -12,6 +12,7 @@ from consult.consultations import orphans, service
 from consult.consultations.manage import ConfirmForm, _actor_id, _consultation_or_404, bp
 from consult.database import unit_of_work
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.models import Status
 
 
@@ -21,7 +22,7 @@ def _targets(current) -> list[tuple[str, str]]:
 
 def _writable(consultation) -> None:
     if consultation.status is Status.ARCHIVED:
-        abort(409, description="This consultation is archived: its comments can no longer be moved.")
+        abort(409, description=gettext("This consultation is archived: its comments can no longer be moved."))
 
 
 @bp.get("/<slug>/orphaned")
@@ -34,7 +35,7 @@ def orphaned(slug: str):
     return render_template(
         "manage/orphaned.html", consultation=consultation, current=current,
         groups=orphans.orphaned_groups(db.session, consultation, current),
-        targets=_targets(current), counted_words=orphans.COUNTED_WORDS,
+        targets=_targets(current), counted_words=gettext(orphans.COUNTED_WORDS),
         archived=consultation.status is Status.ARCHIVED)
 
 
@@ -42,15 +43,15 @@ def _confirm_page(consultation, current, anchor: str, to: str, form, messages=()
     groups = {g.anchor: g for g in orphans.orphaned_groups(db.session, consultation, current)}
     group = groups.get(anchor)
     if group is None and not messages:
-        messages = [f"Paragraph “{anchor}” has no comments left on a removed paragraph: it is in the "
-                    "current version, or its comments were re-attached already."]
+        messages = [gettext("Paragraph “%(anchor)s” has no comments left on a removed paragraph: it is in the "
+                            "current version, or its comments were re-attached already.", anchor=anchor)]
         status = 400
     target = next((p for p in service.paragraphs_of(db.session, current) if p.anchor == to), None)
     if target is None and not messages:
-        messages = ["Choose a paragraph of the current version to re-attach the comments to."
+        messages = [gettext("Choose a paragraph of the current version to re-attach the comments to.")
                     if not to else
-                    f"Version {current.number}, the current version, has no paragraph “{to}”: choose "
-                    "one of its paragraphs."]
+                    gettext("Version %(number)s, the current version, has no paragraph “%(anchor)s”: choose "
+                            "one of its paragraphs.", number=current.number, anchor=to)]
         status = 400
     return render_template(
         "manage/reattach.html", consultation=consultation, current=current, group=group,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 import documents
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
+from consult.i18n import N_
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph
 from consult.reattachment import ReattachedComment, Reattachment
 from moderation.db import DbSession
@@ -23,7 +24,8 @@ from moderation.db import DbSession
 # The comments a reader or a moderator still cares about: published, and awaiting moderation.
 # Withdrawn, rejected and removed ones are not counted, though they move with their thread.
 COUNTED = (CommentStatus.PUBLISHED.value, CommentStatus.PENDING.value)
-COUNTED_WORDS = "published comments and comments awaiting moderation (not withdrawn, rejected or removed ones)"
+# Shown on pages in the reader's language (gettext(COUNTED_WORDS)).
+COUNTED_WORDS = N_("published comments and comments awaiting moderation (not withdrawn, rejected or removed ones)")
 SHOWN_PER_GROUP = 5
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user
 from consult.extensions import db
 from consult.i18n import N_, gettext, ngettext
 from consult.jobs import service
-from consult.models import BackgroundJob, JobState, Role
+from consult.models import BackgroundJob, Consultation, DocumentVersion, JobState, Role
 
 TELLING_KINDS = ("tell_response", "tell_version")
 SUGGESTING_KINDS = ("suggest_themes", "suggest_counts")  # consult/responses/assist.py
@@ -79,9 +79,23 @@ ENGLISH_TITLES = {"reindex": N_("Rebuilding the search index")}
 
 
 def job_title(job: BackgroundJob) -> str:
-    """A job's title: as stored (in its starter's language), or in the reader's where it is a fixed English one."""
+    """A job's title in the reader's language: a fixed English one translated, a telling job's
+    made again from what it tells about; any other as stored (in its starter's language)."""
     english = ENGLISH_TITLES.get(job.kind)
-    return gettext(english) if english is not None and job.title == english else job.title
+    if english is not None and job.title == english:
+        return gettext(english)
+    params = job.params or {}
+    consultation = db.session.get(Consultation, params["consultation_id"]) \
+        if job.kind in TELLING_KINDS and "consultation_id" in params else None
+    if consultation is None:
+        return job.title
+    if job.kind == "tell_response":
+        return gettext("Telling the participants in “%(title)s” about the response", title=consultation.title)
+    version = db.session.get(DocumentVersion, params.get("version_id", 0))
+    if version is None:
+        return job.title
+    return gettext("Telling the participants in “%(title)s” about version %(number)s",
+                   title=consultation.title, number=version.number)
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,23 @@ def decisions_for_comments(comment_ids) -> dict[int, list[dict]]:
     return grouped
 
 
+def removal_reason(comment) -> str:
+    """A removed comment's placeholder text (templates/comments/_comment.html), in the reader's language."""
+    return operations.removal_reason(db.session, comment.id)
+
+
+APPEAL_PREFIX = "The author appeals: "  # how moderation/service/appeals.py stores an appeal's reason
+
+
+def appeal_words(message: str | None) -> str | None:
+    """The author's own words in an appeal's stored reason (shown in a translated sentence), or None."""
+    return message[len(APPEAL_PREFIX):] if message and message.startswith(APPEAL_PREFIX) else None
+
+
 @bp.record_once
 def _register_globals(state) -> None:
+    state.app.add_template_global(appeal_words, "appeal_words")
+    state.app.add_template_global(removal_reason, "removal_reason")
     state.app.add_template_global(decisions_for_comments, "moderation_decisions")
     state.app.add_template_global(operations.OUTCOME_NAMES, "moderation_outcomes")
     state.app.add_template_global(service.SANCTION_NAMES, "moderation_measures")

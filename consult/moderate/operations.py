@@ -383,6 +383,20 @@ def decisions_for_comments(session: DbSession, comment_ids: Iterable[int]) -> di
     return grouped
 
 
+def removal_reason(session: DbSession, comment_id: int) -> str:
+    """What a removed comment's placeholder says, in the reader's language: the rules its latest
+    removal cites, named from the translated house rules (the stored reason is English, a record)."""
+    decision = session.scalar(select(Decision).where(Decision.comment_id == comment_id, Decision.outcome == REMOVE)
+                              .order_by(Decision.id.desc()).limit(1))
+    labels = [rule["label"] for rule in _cited_for_reader(session, decision, {})] if decision else []
+    if not labels:
+        return gettext("Removed by a moderator.")
+    words = labels[0]
+    for label in labels[1:]:
+        words = gettext("%(rules)s and %(rule)s", rules=words, rule=label)
+    return gettext("Removed by a moderator under %(rules)s.", rules=words)
+
+
 def _cited_for_reader(session: DbSession, decision, versions: dict[int | None, dict[str, dict]]) -> list[dict]:
     """The rules a decision cites, named in the reader's language ("rheol 2 (…)" in Welsh, with
     the title of the translated default rules); `versions` keeps each rules version's look-up."""
@@ -414,7 +428,11 @@ MODE_NAMES = {"pre": N_("every comment checked before publication"), "post": N_(
 # The audit details' labels (their keys are the stored detail's), and appeals' outcomes.
 DETAIL_LABELS = {"outcome": N_("Outcome"), "rules": N_("Under"), "reasons": N_("Why"), "mode": N_("Consultation"),
                  "kind": N_("Measure"), "ends_at": N_("Until"), "flags": N_("Reports"), "edited": N_("When"),
-                 "revision": N_("Revision"), "note": N_("Note"), "reason": N_("Reason")}
+                 "revision": N_("Revision"), "note": N_("Note"), "reason": N_("Reason"), "role": N_("Role")}
+ROLE_WORDS = {Role.CITIZEN.value: N_("Citizen"), Role.MODERATOR.value: N_("Moderator"),
+              Role.OFFICIAL.value: N_("Official"), Role.ADMIN.value: N_("Administrator")}
+# Notes moderation stores in English itself (moderation/service/rules.py), shown in the reader's language.
+STORED_NOTES = {"The first house rules.": N_("The first house rules.")}
 APPEAL_OUTCOME_WORDS = {"upheld": N_("the decision was upheld"), "overturned": N_("the decision was overturned")}
 OUTCOME_DETAIL_WORDS = {APPROVE: N_("approved and published"), REJECT: N_("not published"),
                         REDACT: N_("published with words removed"), ESCALATE: N_("escalated to an official"),
@@ -484,6 +502,10 @@ def audit_rows(session: DbSession, entries: list[AuditEntry],
                 shown.append((label, gettext("after the author edited it")))
             elif key == "revision":
                 shown.append((label, str(value)))
+            elif key == "role":
+                shown.append((label, gettext(ROLE_WORDS[value]) if value in ROLE_WORDS else str(value)))
+            elif key == "note" and value in STORED_NOTES:
+                shown.append((label, gettext(STORED_NOTES[value])))
             else:  # note, reason, and anything newer: the words as written
                 written.add(len(shown))
                 shown.append((label, ", ".join(map(str, value)) if isinstance(value, list) else str(value)))

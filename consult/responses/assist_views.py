@@ -47,11 +47,11 @@ def overview(slug: str):
     """How far counting has got, the suggestion jobs, proposed themes and batches to review."""
     consultation = _consultation(slug)
     themes_form = SuggestThemesForm(formdata=None)
-    themes_form.anchor.choices = [choice("", "The whole consultation")] + [
+    themes_form.anchor.choices = [choice("", gettext("The whole consultation"))] + [
         choice(anchor, label) for anchor, label in assist.commented_paragraphs(db.session, consultation)]
     themes = themes_of(db.session, consultation)
     proposals_form = ProposalsForm(formdata=None)
-    proposals_form.into.choices = [choice("", "A new theme")] + [choice(str(t.id), t.title) for t in themes]
+    proposals_form.into.choices = [choice("", gettext("A new theme"))] + [choice(str(t.id), t.title) for t in themes]
     jobs = assist.latest_jobs(db.session, consultation)
     themes_run = assist.latest_run(db.session, consultation, "themes")
     counts_run = assist.latest_run(db.session, consultation, "counts")
@@ -114,7 +114,7 @@ def proposal(slug: str, proposal_id: int):
     form = ProposalsForm(formdata=None)
     form.title.data = found.label
     themes = themes_of(db.session, consultation)
-    form.into.choices = [choice("", "A new theme")] + [choice(str(t.id), t.title) for t in themes]
+    form.into.choices = [choice("", gettext("A new theme"))] + [choice(str(t.id), t.title) for t in themes]
     return render_template("responses/proposal.html", consultation=consultation, proposal=found, form=form,
                            comments=assist.proposal_comments(db.session, found),
                            published=is_published(db.session, consultation))

@@ -140,10 +140,11 @@ def _labelled(session: DbSession, consultation: Consultation) -> list[tuple[Para
                   key=lambda p: (p.version.number != latest, -p.version.number, p.position))
     labelled = []
     for p in rows:
-        where = "" if p.version.number == latest else f" (version {p.version.number} only)"
         text = _words(p)
         text = text if len(text) <= 90 else text[:88] + "…"
-        labelled.append((p, f"{p.number}{where}: {text}"))
+        labelled.append((p, f"{p.number}: {text}" if p.version.number == latest else gettext(
+            "%(number)s (version %(version)s only): %(text)s", number=p.number, version=p.version.number,
+            text=text)))
     return labelled
 
 

@@ -428,7 +428,7 @@ def uncounted(slug: str):
 
 
 def _version_choices(consultation: Consultation):
-    return [choice("", "None")] + [choice(str(v.number), f"Version {v.number}")
+    return [choice("", gettext("None"))] + [choice(str(v.number), gettext("Version %(number)s", number=v.number))
                                    for v in consultation.versions]
 
 
