@@ -12,31 +12,15 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
-from html.parser import HTMLParser
-from pathlib import Path
 
 from sqlalchemy import select
 
 from consult.extensions import db
 from consult.models import Consultation
 from tests.helpers import make_user
+from tests.support import welsh_check
+from tests.support.welsh_check import LICENCE
 
-REPO = Path(__file__).resolve().parent.parent
-# Words that are English and never Welsh (nor a name the pages show): one of them in a text node
-# that is not the test's own data means the page let English through.
-ENGLISH_WORDS = frozenset({
-    "the", "and", "of", "your", "you", "is", "are", "was", "were", "this", "that", "with", "for", "from",
-    "have", "has", "not", "will", "can", "what", "which", "comment", "comments", "consultation",
-    "consultations", "paragraph", "paragraphs", "page", "sign", "search", "response", "read", "see", "more",
-    "about", "here", "there", "please", "their", "they", "our", "we", "who", "when", "where", "how", "open",
-    "closed", "published", "draft", "theme", "themes", "queue", "moderator", "official", "version",
-    "versions", "it", "send", "back", "new", "edit", "delete", "change", "save", "cancel", "next",
-    "previous", "first", "last", "yes", "no",
-})
-# Names, brands and symbols that read the same in Welsh.
-LICENCE = "Open Government Licence v3.0"  # the open data licence, named as published
-ALLOWED = {"Consult", "English", "Cymraeg", "CSV", "JSON", "Atom", "OpenAPI", "Markdown", "UTC",
-           "Europe/London"}
 # What the test writes itself: the document, its title, people's names and comments, a theme.
 DOCUMENT = """---
 title: Parking Policy
@@ -54,76 +38,12 @@ DATA = ["Parking Policy", "How parking permits work.", "Fees", "Residents pay a 
         "Visitors pay by the hour.", "Permits cost too much for carers.", "Cost of permits",
         "We read every comment and lowered the fee.", "Next we review the zones.",
         "The fee is now lower.", "Ann", "Olive", "Mo", "Bea", LICENCE]
-# The default house rules are a published document in English (moderation/house_rules.md): their
-# titles are document text, cited by name beside comments and in the queue.
-HOUSE_RULES = [line[3:].split(" {#")[0] for line in
-               (REPO / "moderation" / "house_rules.md").read_text(encoding="utf-8").splitlines()
-               if line.startswith("## ")]
-DATA += HOUSE_RULES + [title.split(". ", 1)[1] for title in HOUSE_RULES if ". " in title]
-# Text still English from code another area owns this session (listed in the report); each with why.
-STILL_ENGLISH: dict[str, re.Pattern] = {
-    # The first version's note is stored in English when a consultation is created
-    # (consult/consultations/creation.py): a record, shown as written.
-    "first version note": re.compile(r"First published version\."),
-}
-
-
-class _Text(HTMLParser):
-    """Every text node and read attribute, outside <script>/<style> and content marked as another language."""
-
-    READ = {"title", "alt", "aria-label", "placeholder"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._stack: list[tuple[str, bool]] = []  # (tag, skipped)
-
-    def _skipped(self) -> bool:
-        return any(skipped for _tag, skipped in self._stack)
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        # Code, the text being edited in a text area, anything marked as another language on
-        # purpose (a document or comment in English, the language switch), and a search hit's
-        # excerpt of a document or comment are not interface text.
-        skipped = (tag in ("script", "style", "textarea") or values.get("lang", "cy")[:2] not in ("cy", "")
-                   or "hit-text" in (values.get("class") or "").split())
-        if tag not in ("br", "img", "input", "meta", "link", "hr", "wbr", "source"):
-            self._stack.append((tag, skipped))
-        if self._skipped() or skipped:
-            return
-        for name, value in attrs:
-            if value and name in self.READ:
-                self.found.append(value)
-        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
-            self.found.append(values["value"])
-
-    def handle_endtag(self, tag):
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i][0] == tag:
-                del self._stack[i:]
-                break
-
-    def handle_data(self, data):
-        if not self._skipped() and data.strip():
-            self.found.append(data)
 
 
 def english_in(page: str, data=DATA) -> list[str]:
-    """The text nodes of a page that still hold English words once the test's own data is taken out."""
-    parser = _Text()
-    parser.feed(page)
-    found = []
-    for text in parser.found:
-        rest = " ".join(text.split())
-        for known in sorted(data, key=len, reverse=True):
-            rest = rest.replace(known, " ")
-        for pattern in STILL_ENGLISH.values():
-            rest = pattern.sub(" ", rest)
-        words = {w.lower() for w in re.findall(r"[A-Za-z]+", rest) if w not in ALLOWED}
-        if words & ENGLISH_WORDS:
-            found.append(" ".join(text.split()))
-    return found
+    """The text nodes of a page that still hold English words once the test's own data is taken
+    out (the check itself: tests/support/welsh_check.py)."""
+    return welsh_check.english_in(page, data)
 
 
 def test_the_check_finds_english_and_lets_welsh_names_and_data_by():
