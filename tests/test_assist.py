@@ -110,6 +110,8 @@ def test_proposed_themes_find_the_subjects_and_a_campaign_counts_once(app, auth,
     assert overview.status_code == 200
     assert "No themes have been proposed yet." in _text(overview)
     assert "0 of 46 counted." in _text(overview)
+    # The minimum is said before the official presses the button, not only after a job found too few.
+    assert "Themes need at least 6 different published comments on what you choose." in _text(overview)
 
     started = olive.post(f"/manage/{world['slug']}/suggestions/themes", data={"anchor": ""})
     assert started.status_code == 303

@@ -20,6 +20,7 @@ from consult.models import Consultation
 from consult.responses import assist, assist_jobs, assist_messages  # noqa: F401  (assist_jobs: registers the job kinds)
 from consult.responses.common import ResponseError, is_published
 from consult.responses.forms import AssignForm, BatchForm, ProposalsForm, SuggestThemesForm, choice
+from consult.responses.suggest_errors import MIN_THEME_TEXTS
 from consult.responses.themes import get_theme, themes_of
 
 bp = Blueprint("assist", __name__, url_prefix="/manage/<slug>/suggestions")
@@ -69,7 +70,8 @@ def overview(slug: str):
         counts_box=telling_box(jobs["counts"].key) if jobs["counts"] else None,
         proposals=proposals, themes=themes,
         batches=assist.batches(db.session, consultation), themes_form=themes_form,
-        proposals_form=proposals_form, published=is_published(db.session, consultation))
+        proposals_form=proposals_form, published=is_published(db.session, consultation),
+        min_theme_texts=MIN_THEME_TEXTS)
 
 
 @bp.post("/themes")

@@ -46,14 +46,14 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 
 from consult.responses.suggest_embeddings import text_embeddings
-from consult.responses.suggest_errors import N_, Message, Nn_, SuggestError
+from consult.responses.suggest_errors import MIN_THEME_TEXTS, N_, Message, Nn_, SuggestError
 
 __all__ = ["LanguageThemes", "Message", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
            "suggest_assignments_by_language", "suggest_themes", "suggest_themes_by_language",
            "MIN_THEME_TEXTS", "PREDICTED", "STOP_WORDS", "TARGET_PRECISION", "WELSH_STOP_WORDS"]
 
 SEED = 20261121
-MIN_THEME_TEXTS = 6  # different texts (campaign groups counted once) needed to suggest themes
+# MIN_THEME_TEXTS (suggest_errors.py, which pages import without scikit-learn): texts needed for themes
 TARGET_PRECISION = 0.9  # "confident": cross-validated suggestions above the threshold were this often right
 PREDICTED = 0.5  # a suggestion after the first counts as predicted (for F1) from this confidence
 MAX_SUGGESTIONS = 5

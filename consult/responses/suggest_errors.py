@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["Message", "N_", "Nn_", "SuggestError"]
+__all__ = ["MIN_THEME_TEXTS", "Message", "N_", "Nn_", "SuggestError"]
+
+MIN_THEME_TEXTS = 6  # different texts (campaign groups counted once) needed to suggest themes
 
 
 def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
