@@ -216,7 +216,7 @@ def init_app(app: Flask) -> None:
     compile_catalogues(TRANSLATIONS_SOURCE, compiled)
     # documents' messages (its refusals, the import report's notes on links and images, marked
     # there with N_) are read in the reader's language; English on the command line.
-    translate_messages_with(gettext)
+    translate_messages_with(gettext, current_language)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["SITE_TIMEZONE"])

@@ -7,7 +7,8 @@ mark), so a change never splits inside one: "$9 billion" -> "$6 billion" reads
 
 A paragraph rewritten through and through is not shown as a salad of insertions and deletions:
 when more than REWRITTEN_SHARE of its tokens changed, the Diff says so (``side_by_side``) and its
-HTML shows the old text and the new text whole, labelled "Before" and "After".
+HTML shows the old text and the new text whole, labelled "Before" and "After" (in the reader's
+language: `errors.translate`, marked with its `lang`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 
+from .errors import N_, message_language, translate
 from .model import Diff, Paragraph
 
 # More than this share of the tokens changed, counting both texts and leaving out whitespace,
@@ -144,9 +146,18 @@ def _mark(op: str, text: str) -> str:
 
 
 def _sides(old_html: str, new_html: str) -> str:
-    """The old and the new text whole, labelled in words (not colour alone)."""
-    return ('<p class="diff-note">Largely rewritten, so shown whole: before and after.</p>'
+    """The old and the new text whole, labelled in words (not colour alone).
+
+    The labels are in the reader's language (`translate`) and carry its `lang` when the
+    application says which it is: a page puts the diff in an element marked with the text's
+    language, which may not be the reader's (an English text on a Welsh page)."""
+    language = message_language()
+    lang = f' lang="{html.escape(language)}"' if language else ""
+    note = html.escape(translate(N_("Largely rewritten, so shown whole: before and after.")))
+    before = html.escape(translate(N_("Before")))
+    after = html.escape(translate(N_("After")))
+    return (f'<p class="diff-note"{lang}>{note}</p>'
             '<dl class="diff-sides">'
-            f'<div class="diff-side diff-before"><dt>Before</dt><dd>{old_html}</dd></div>'
-            f'<div class="diff-side diff-after"><dt>After</dt><dd>{new_html}</dd></div>'
+            f'<div class="diff-side diff-before"><dt{lang}>{before}</dt><dd>{old_html}</dd></div>'
+            f'<div class="diff-side diff-after"><dt{lang}>{after}</dt><dd>{new_html}</dd></div>'
             "</dl>")

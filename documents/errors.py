@@ -33,12 +33,22 @@ def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
 
 # The application's translation (consult gives its gettext at start-up); none: English.
 _translators: list[Callable[..., str]] = []
+# The code of the language those messages are read in at the moment ("en", "cy"); none: unknown.
+_languages: list[Callable[[], str]] = []
 
 
-def translate_messages_with(translate: Callable[..., str]) -> None:
+def translate_messages_with(translate: Callable[..., str], language: Callable[[], str] | None = None) -> None:
     """Have documents' messages read in the reader's language: `translate(message, **values)`
-    (gettext's signature) is called when a message is read."""
+    (gettext's signature) is called when a message is read; `language()` says which language
+    that is, for HTML that marks its words with their `lang` (a diff's labels, in a page's
+    language, around a text in another)."""
     _translators[:] = [translate]
+    _languages[:] = [language] if language is not None else []
+
+
+def message_language() -> str | None:
+    """The code of the language `translate` writes in now, or None when not told (English)."""
+    return _languages[0]() if _languages else None
 
 
 def translate(message: str, **values: object) -> str:
