@@ -9,6 +9,7 @@ messages for a query before any engine reads it. whoosh_engine.py writes and rea
 """
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -297,6 +298,11 @@ def nothing_to_find(query: str) -> SearchError:
         # Emoji and punctuation are not indexed: say so, not that they were operators.
         return SearchError(gettext("Search finds words and numbers, and “%(query)s” has none. "
                                    "Try a word or two.", query=query[:40]))
+    typed = re.sub(r"\b(?:title|text):", " ", query)  # the field names are not words searched for
+    if any(word not in syntax.OPERATORS for word in re.findall(r"\w+", typed)):
+        # Words were typed, but every one is a word too common to be indexed ("the", "and").
+        return SearchError(gettext("“%(query)s” holds only very common words (such as “the” or “and”), "
+                                   "which search leaves out. Add a word that says more.", query=query[:40]))
     return SearchError(gettext("Type one or more words to search for (operators alone find nothing)."))
 
 
