@@ -324,3 +324,16 @@ def test_a_split_paragraph_says_which_paragraph_it_was_split_from(app, as_offici
     changes = _html(as_official.get("/c/parking/changes?from=1&to=2"))
     split_from = c.anchors[BIN_RULE]
     assert (f', split from <a href="/c/parking/p/{split_from}">1.1</a> of version 1') in changes
+
+
+def test_my_comments_names_the_paragraph_a_comment_was_re_attached_to(app, auth, as_official, parking):
+    _publish(as_official)
+    target = _option(_html(as_official.get("/manage/parking/orphaned")), "2.2: Zones are reviewed")
+    moved = as_official.post(f"/manage/parking/orphaned/{parking['removed']}/reattach", data={"to": target})
+    assert moved.status_code == 303
+    with app.app_context():
+        author = db.session.get(Comment, parking["first"]).author_id
+    mine = _html(auth.client_for(author).get("/me/comments"))
+    # 'paragraph 1.2' no longer exists: the author reads where the comment is now, and where it began.
+    assert "paragraph 2.2 (re-attached from 1.2 of version 1)" in mine
+    assert f'/c/parking/p/{target}#comment-{parking["first"]}' in mine

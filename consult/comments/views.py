@@ -13,6 +13,7 @@ from consult.database import read_then_write, unit_of_work
 from consult.extensions import db, login_manager
 from consult.i18n import LANGUAGES, current_language, gettext
 from consult.models import CommentStatus, Status, utcnow
+from consult.reattachment import reattachments_for
 from consult.responses import service as responses
 from consult.text_language import language_name
 from consult.web import site_zone
@@ -189,6 +190,7 @@ def mine():
     return render_template("comments/mine.html", comments=comments, next_cursor=next_cursor,
                            held=service.held_notices(db.session, comments, now),
                            counted=responses.counted_under_published(db.session, comments),
+                           reattached=reattachments_for(db.session, [c.id for c in comments]),
                            editable={c.id for c in comments if service.can_edit(c, now)
                                      and c.consultation.status is Status.OPEN})
 
