@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, has_request_context, request
+from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from consult.extensions import db
 from consult.i18n import current_language, lazy_gettext
 from consult.languages import service
+from consult.languages.models import ConsultationLanguage
 from consult.models import Consultation, DocumentVersion, Paragraph
 
 # "Show in ..." for each language, in the reader's language.
@@ -123,10 +126,43 @@ def main_lang(consultation: Consultation) -> str:
     return _languages(consultation.id)[0]
 
 
+def main_langs(consultations: Sequence[Consultation]) -> dict[int, str]:
+    """Each listed consultation's main language by id, read in one query (a list of cards marks
+    each title and summary with it); `main_lang` then answers from the same memo."""
+    if not consultations:
+        return {}
+    memo: dict = request.environ.setdefault("consult.languages", {}) if has_request_context() else {}
+    wanted = [c.id for c in consultations]
+    missing = [i for i in wanted if ("languages", i) not in memo]
+    if missing:
+        found: dict[int, list[str]] = {}
+        rows = db.session.execute(
+            select(ConsultationLanguage.consultation_id, ConsultationLanguage.code)
+            .where(ConsultationLanguage.consultation_id.in_(missing))
+            .order_by(ConsultationLanguage.consultation_id, ConsultationLanguage.position))
+        for consultation_id, code in rows:
+            found.setdefault(consultation_id, []).append(code)
+        for i in missing:
+            memo[("languages", i)] = found.get(i) or [service.DEFAULT]
+    return {i: memo[("languages", i)][0] for i in wanted}
+
+
+def lang_text(text: str | None, code: str | None) -> Markup:
+    """A text an official wrote, escaped, in a ``<span lang>`` when its language is not the
+    page's (an English title in a Welsh sentence); as it is otherwise. For where an element of
+    its own cannot carry `lang_attr`."""
+    if not text:
+        return Markup("")
+    if not code or code == current_language():
+        return escape(text)
+    return Markup('<span lang="%s">%s</span>') % (code, text)
+
+
 def init_app(app: Flask) -> None:
     """Give templates the reading helpers."""
     app.jinja_env.globals.update(shown_paragraph=shown_paragraph, language_reading=reading,
                                  consultation_languages=consultation_languages, main_lang=main_lang,
+                                 main_langs=main_langs, lang_text=lang_text,
                                  language_label=service.language_label, in_language=service.in_language,
                                  show_in=SHOW_IN,
                                  not_available=NOT_AVAILABLE)
