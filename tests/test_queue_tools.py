@@ -134,6 +134,15 @@ def test_a_wrong_filter_value_is_named_instead_of_an_empty_queue(app, queue, que
     assert _rows(response) == [] and "Nothing waiting" not in page
 
 
+def _confirm_fields(page: str) -> dict[str, list[str]]:
+    """The hidden fields of the confirmation page's form, as its Confirm button sends them."""
+    form = page[page.index('class="confirm-form"'):]
+    fields: dict[str, list[str]] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form):
+        fields.setdefault(name, []).append(html_lib.unescape(value))
+    return fields
+
+
 def test_every_item_on_the_page_is_decided_without_ticking_each(app, queue, monkeypatch):
     monkeypatch.setattr(service.queue, "PAGE_SIZE", 3)
     mo = queue["mo"]
@@ -143,7 +152,12 @@ def test_every_item_on_the_page_is_decided_without_ticking_each(app, queue, monk
     versions = dict(re.findall(r'name="version-(\d+)" value="(\d+)"', page))
     data = {"outcome": "approve", "scope": "page", "shown": shown, "back": "/moderation/?q=keep",
             **{f"version-{i}": v for i, v in versions.items()}}
-    response = mo.post("/moderation/bulk", data=data, follow_redirects=True)
+    asked = mo.post("/moderation/bulk", data=data)  # a confirmation page first: nothing decided yet
+    assert asked.status_code == 200 and "Decide these 2 items?" in asked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(QueueItem.id).where(QueueItem.state == DECIDED)) is None
+    response = mo.post("/moderation/bulk", data=_confirm_fields(asked.get_data(as_text=True)),
+                       follow_redirects=True)
     assert "2 items decided: Approved." in html_lib.unescape(response.get_data(as_text=True))
     with app.app_context():
         decided = set(db.session.scalars(select(QueueItem.id).where(QueueItem.state == DECIDED)))
@@ -166,7 +180,7 @@ def test_an_item_changed_since_the_page_was_shown_is_not_decided_with_the_page(a
                            .values(version=QueueItem.version + 1))
         db.session.commit()
     response = mo.post("/moderation/bulk", data={
-        "outcome": "approve", "scope": "page", "shown": shown,
+        "outcome": "approve", "scope": "page", "shown": shown, "confirmed": "1",
         **{f"version-{i}": v for i, v in versions.items()}}, follow_redirects=True)
     page = html_lib.unescape(response.get_data(as_text=True))
     assert "1 item decided" in page and f"Item {queue['ids']['six']} was not changed" in page

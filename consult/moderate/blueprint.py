@@ -11,6 +11,7 @@ from typing import NoReturn
 from flask import Blueprint, abort, url_for
 from flask_login import current_user
 
+from consult import rules_language
 from consult.accounts.admin_views import refuse_nul
 from consult.extensions import db
 from consult.moderate import operations
@@ -77,3 +78,5 @@ def _register_globals(state) -> None:
     state.app.add_template_global(service.SANCTION_NAMES, "moderation_measures")
     # "rule 3 (No abuse…)": the one way pages, mail and reasons name a rule.
     state.app.add_template_global(service.rule_label, "house_rule_label")
+    # The same in the reader's language, a title not in it marked with its own (lang=).
+    state.app.add_template_global(rules_language.rule_name, "rule_name")

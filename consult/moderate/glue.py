@@ -24,6 +24,7 @@ import documents
 from consult.i18n import N_, gettext, local_time
 from consult.models import Comment, CommentStatus, utcnow
 from consult.notifications import in_language_of, notify, site_path
+from consult.rules_language import reader_label, reader_rules
 from consult.web import site_zone
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
@@ -104,13 +105,10 @@ def on_decided(sender, session, item, decision) -> None:
 
 
 def _rules_in_words(session, anchors: list[str], version_number: int | None) -> str:
-    """'rule 2 (Do not share personal information)' in the reader's language (the rules' own
-    titles as written)."""
-    rules = {r["anchor"]: r for r in _rules_version(session, version_number).rules}
-    labels = [rule_label(rules[a]) for a in anchors if a in rules]
-    # rule_label writes "rule 3 (…)": its number and title after the word, in the rules' words.
-    parts = [gettext("rule %(rule)s", rule=label[len("rule "):]) if label.startswith("rule ") else label
-             for label in labels]
+    """'rule 2 (Do not share personal information)' in the reader's language: the word, and the
+    title of the default rules where they are translated (rules an administrator wrote as written)."""
+    rules = reader_rules(_rules_version(session, version_number))
+    parts = [reader_label(rules[a]) for a in anchors if a in rules]
     if not parts:
         return gettext("the house rules")
     words = parts[0]

@@ -21,7 +21,7 @@ from consult import rules_language
 from consult.comments import service as comments
 from consult.consultations import service as consultations
 from consult.i18n import N_, gettext
-from consult.models import Comment, CommentStatus, Consultation, Role, Status, User, utcnow
+from consult.models import Comment, Consultation, Role, User, utcnow
 from consult.rules_language import reader_label
 from consult.text import whole_number
 from moderation import screening, service
@@ -147,7 +147,7 @@ def queue_page(session: DbSession, filters: service.QueueFilters, viewer: Viewer
     page = service.queue_page(session, filters, moderator_id=viewer.id, is_admin=viewer.is_admin,
                               cursor=cursor)
     now = utcnow()
-    rules_version = service.rules_in_force(session)
+    shown = rules_language.in_force(session)  # the rules as the moderator reads them
     campaigns: dict[str, int] = {}
     for item in page.items:
         if item.campaign_key:
@@ -159,8 +159,8 @@ def queue_page(session: DbSession, filters: service.QueueFilters, viewer: Viewer
     return {
         "page": page, "now": now, "campaigns": campaigns, "consultations": choices,
         "titles": consultation_titles(session, (i.consultation_id for i in page.items)),
-        "ages": {i.id: age(i, now) for i in page.items}, "rules": rules_version.rules,
-        "rule_index": service.rule_index(rules_version),
+        "ages": {i.id: age(i, now) for i in page.items}, "rules": shown.rules,
+        "rule_index": {rule["anchor"]: rule for rule in shown.rules},
         "names": names(session, (i.claimed_by for i in page.items
                                  if i.claimed_until and i.claimed_until > now)),
     }
@@ -232,14 +232,15 @@ def item_page(session: DbSession, item: QueueItem, viewer: Viewer, *, holder: in
     deciders = service.appeal_deciders(session, item, limit=DECIDERS_SHOWN + 1) if read_only else []
     decider_names = names(session, deciders)
     decisions = service.decisions_for(session, comment.id)
+    versions: dict[int | None, dict[str, dict]] = {}
     return {
         "item": item, "comment": comment, "consultation": consultation, "parent": parent,
         "context": [c for c in context if c.id != comment.id],
         "history": service.author_history(session, item.author_id),
         "sanctions": service.active_sanctions(session, item.author_id),
-        "decisions": [(d, service.cited_rules(session, d)) for d in decisions],
-        "author": session.get(User, item.author_id), "rules": rules_version.rules,
-        "rules_version": rules_version,
+        "decisions": [(d, _cited_for_reader(session, d, versions)) for d in decisions],
+        "author": session.get(User, item.author_id), "rules": rules_language.shown_rules(rules_version).rules,
+        "rules_version": rules_version, "reports": service.reports_on(session, comment.id),
         "holder": names(session, [holder]).get(holder) if holder else None,
         "conflict_detail": conflict_detail(session, item) if conflict else None,
         "age": age(item, utcnow()), "previous": previous, "following": following,
@@ -293,42 +294,7 @@ def unassign_page(session: DbSession, user_id: int | None, consultation_id: int 
             "consultation": session.get(Consultation, consultation_id), "last": len(mine) == 1}
 
 
-# --- flags and appeals ---------------------------------------------------------------------
-
-def flaggable(session: DbSession, slug: str, comment_id: int) -> Comment:
-    """A published comment readers may report, or an error saying why not."""
-    comment = session.get(Comment, comment_id)
-    if (comment is None or comment.consultation.slug != slug
-            or comment.consultation.status is Status.DRAFT):
-        raise service.ModerationError(N_("There is no such comment."), status=404)
-    if comment.status != CommentStatus.PUBLISHED.value:
-        raise service.ModerationError(N_(
-            "This comment is not published (any more), so there is nothing to report: moderators "
-            "are already looking at it or have decided."), status=409)
-    return comment
-
-
-def flag_refusal(comment: Comment, user_id: int) -> service.ModerationError | None:
-    """Why this person may not report this comment (their own), or None."""
-    if comment.author_id == user_id:
-        return service.ModerationError(N_("You cannot report your own comment; withdraw or edit it "
-                                          "instead."), status=403)
-    return None
-
-
-def report(session: DbSession, comment: Comment, user_id: int, rule: str, note: str,
-           threshold: int) -> bool:
-    """Record a reader's report on a comment; True when it is hidden until a moderator decides."""
-    refusal = flag_refusal(comment, user_id)
-    if refusal is not None:
-        raise refusal
-    _record, hidden = service.flag(
-        session, comment_id=comment.id, consultation_id=comment.consultation_id,
-        comment_author_id=comment.author_id, comment_text=comment.body,
-        comment_revision=comment.revision, user_id=user_id, rule=rule, note=note,
-        threshold=threshold)
-    return hidden
-
+# --- appeals (readers' reports: consult.moderate.reports) ----------------------------------
 
 def appealable(session: DbSession, decision_id: int, author_id: int) -> tuple[Decision, Comment]:
     """A decision on one of this author's comments, with the comment (escalations: never)."""

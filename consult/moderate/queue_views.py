@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from consult import rules_language
 from consult.accounts import role_required
 from consult.comments import service as comments
 from consult.database import unit_of_work
@@ -46,12 +47,12 @@ def queue():
     common = {"filters": wanted.filters, "wanted": wanted, "sources": operations.SOURCES,
               "reasons": queue_tools.REASONS, "sorts": SORTS, "shortcuts": QUEUE_SHORTCUTS,
               "promise": comments.MODERATION_PROMISE, "form": BulkForm(), "args": args,
-              "official_only": who.official_only, "every_rule": service.every_rule(db.session)}
+              "official_only": who.official_only, "every_rule": rules_language.reader_every_rule(db.session)}
     if wanted.problems:
-        rules = service.rules_in_force(db.session)
+        rules = rules_language.in_force(db.session).rules
         return render_template("moderation/queue.html", page=None, consultations=choices,
                                flag_counts={}, campaign_sizes={},
-                               rules=rules.rules, rule_index=service.rule_index(rules), **common), 400
+                               rules=rules, rule_index={r["anchor"]: r for r in rules}, **common), 400
     try:
         page = operations.queue_page(db.session, wanted.filters, who, request.args.get("after"))
     except service.ModerationError as exc:
@@ -135,8 +136,11 @@ def bulk():
         back = url_for("moderation.queue")
     outcome = form.outcome.data or ""
     who = viewer()
-    # "Apply to every item on this page": the rows shown, whichever boxes are ticked.
+    # "Apply to every item on this page": the rows shown, whichever boxes are ticked, once the
+    # moderator has confirmed on a page that lists them (no script needed).
     every_shown = request.form.get("scope") == "page"
+    if every_shown and request.form.get("confirmed") != "1":
+        return _confirm_page(form, back)
     try:
         with unit_of_work(db.session):
             result = service.decide_many(
@@ -163,3 +167,25 @@ def bulk():
     for item_id, message in result.conflicts:
         flash(gettext("Item %(id)s was not changed: %(message)s", id=item_id, message=message), "error")
     return redirect(back, code=303)
+
+
+def _confirm_page(form: BulkForm, back: str):
+    """What deciding every item on the queue page would do, with Confirm and Cancel: nothing is
+    decided yet. A decision wrong for every item (no rule cited) is said on the queue instead."""
+    who = viewer()
+    decision_request = service.DecisionRequest(outcome=form.outcome.data or "", rules=list(form.rules.data or []),
+                                               note=form.note.data or "")
+    try:  # (the token was checked by CSRFProtect before this view)
+        if not form.shown_ids():
+            raise service.ModerationError(N_("Select at least one item."))
+        service.check_bulk(db.session, decision_request)
+    except service.ModerationError as exc:
+        flash(exc.message, "error")
+        return redirect(back, code=303)
+    items = queue_tools.open_items(db.session, form.shown_ids(), who.id, who.is_admin)
+    shown = rules_language.in_force(db.session).rules
+    return render_template("moderation/bulk_confirm.html", form=form, back=back, items=items,
+                           outcome=decision_request.outcome, outcome_name=_outcome(decision_request.outcome),
+                           rules=[r for r in shown if r["anchor"] in decision_request.rules],
+                           note=decision_request.note, versions=BulkForm.versions(request.form),
+                           titles=operations.consultation_titles(db.session, (i.consultation_id for i in items)))

@@ -23,6 +23,8 @@ from moderation.service.appeals import (
                                        can_appeal,
                                        check_appeal,
                                        flag,
+                                       reported_by,
+                                       reports_on,
 )
 from moderation.service.common import (
                                        APPEAL_DAYS,
@@ -42,6 +44,7 @@ from moderation.service.decisions import (
                                        DecisionRequest,
                                        author_history,
                                        campaign_items,
+                                       check_bulk,
                                        decide,
                                        decide_many,
                                        decisions_for,
@@ -112,9 +115,9 @@ __all__ = [
     "release_after_edit", "rescreen", "take_in", "text_edited",
     "text_hash", "withdrawn", "QueueFilters", "QueuePage", "assign", "assignments", "claim",
     "get_item", "moderated_consultations", "neighbours", "parse_cursor", "queue_page",
-    "unassign", "BulkResult", "DecisionRequest", "author_history", "campaign_items", "decide",
+    "unassign", "BulkResult", "DecisionRequest", "author_history", "campaign_items", "check_bulk", "decide",
     "decide_many", "decisions_for", "decisions_on_author", "decisions_on_comments",
     "latest_decision", "APPEALABLE", "AppealFacts", "appeal", "appeal_deciders",
     "appeal_excluded", "appeal_facts", "appeal_on", "appeal_refusal", "can_appeal",
-    "check_appeal", "flag", "STANDING", "audit_page", "statistics",
+    "check_appeal", "flag", "reported_by", "reports_on", "STANDING", "audit_page", "statistics",
 ]

@@ -31,49 +31,73 @@ from moderation.service.rules import current_rules, rule_label
 def flag(session: DbSession, *, comment_id: int, consultation_id: int, comment_author_id: int,
          comment_text: str, comment_revision: int, user_id: int, rule: str, note: str = "",
          threshold: int = 3, now: datetime | None = None, sender: object = None) -> tuple[Flag, bool]:
-    """Record a flag; at the threshold the comment is hidden and queued. Returns (flag, hidden)."""
+    """Record a reader's report: the first one queues the comment for a moderator (still public),
+    later ones add to that item, and at the threshold the comment is hidden until a moderator
+    decides. Returns (flag, hidden by this report)."""
     now = now or utcnow()
     if user_id == comment_author_id:
-        raise ModerationError(N_("You cannot flag your own comment; withdraw or edit it instead."))
+        raise ModerationError(N_("You cannot report your own comment; withdraw or edit it instead."))
     in_force = {r["anchor"]: r for r in current_rules(session).rules}
     if rule not in in_force:
         raise ModerationError(N_("Choose the house rule you think the comment breaks."))
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ModerationError(N_("The note is limited to %(limit)s characters."), limit=f"{MAX_NOTE:,}")
+    # One report at a time per comment (a row lock on PostgreSQL; SQLite's writes are serial), so
+    # two readers reporting together never open two items for one comment.
+    comments = table("comments", column("id"))
+    session.execute(select(comments.c.id).where(comments.c.id == comment_id).with_for_update())
     record = Flag(comment_id=comment_id, user_id=user_id, rule=rule, note=note, created_at=now)
     try:
         with session.begin_nested():
             session.add(record)
     except IntegrityError:
-        raise ModerationError(N_("You have already flagged this comment; moderators will look at it."),
-                              status=409) from None
-    audit(session, "flagged", "comment", comment_id, actor_id=user_id,
-          consultation_id=consultation_id, rule=rule)
-    # Only flags since the last decision count: an approved comment is not hidden again by one flag.
+        raise ModerationError(N_("You have already reported this comment; each person can report a "
+                                 "comment once."), status=409) from None
+    # Only reports since the last decision count: an approved comment is not hidden again by one.
     last_decided = session.scalar(select(func.max(Decision.created_at)).where(Decision.comment_id == comment_id))
     counted = select(func.count()).select_from(Flag).where(Flag.comment_id == comment_id)
     if last_decided is not None:
         counted = counted.where(Flag.created_at > last_decided)
     count = session.execute(counted).scalar_one()
-    already = session.scalar(select(QueueItem.id).where(QueueItem.comment_id == comment_id,
-                                                        QueueItem.state.in_(OPEN_STATES)).limit(1))
-    if count >= threshold and not already:
-        rules = session.scalars(select(Flag.rule).where(Flag.comment_id == comment_id)).all()
+    item = session.scalar(select(QueueItem).where(QueueItem.comment_id == comment_id,
+                                                  QueueItem.state.in_(OPEN_STATES))
+                          .order_by(QueueItem.id).limit(1))
+    reason = {"code": "flags", "rule": rule, "spans": [],
+              "message": f"Reported by readers under {rule_label(in_force[rule])}."}
+    if item is None:
         item = QueueItem(comment_id=comment_id, consultation_id=consultation_id,
                          author_id=comment_author_id, text=comment_text,
                          comment_revision=comment_revision, source="flags", published=True,
-                         reasons=[{"code": "flags", "rule": r, "spans": [],
-                                   "message": f"Reported by readers under {rule_label(in_force[r])}."
-                                   if r in in_force else "Reported by readers under a rule since changed."}
-                                  for r in dict.fromkeys(rules)], created_at=now)
+                         reasons=[reason], created_at=now)
         session.add(item)
         session.flush()
+    elif not any(r.get("code") == "flags" and r.get("rule") == rule for r in item.reasons or []):
+        # A new rule cited joins the item's reasons; its version is not bumped, so a moderator
+        # reading the item can still decide it.
+        item.reasons = [*(item.reasons or []), reason]
+    audit(session, "flagged", "comment", comment_id, actor_id=user_id,
+          consultation_id=consultation_id, rule=rule, item_id=item.id)
+    # Hidden once, when the count reaches the threshold (later reports find it hidden already).
+    if count == threshold:
         audit(session, "hidden_pending_review", "comment", comment_id,
               consultation_id=consultation_id, item_id=item.id, flags=count)
         signals.hidden.send(sender, session=session, item=item)
         return record, True
     return record, False
+
+
+def reported_by(session: DbSession, comment_id: int, user_id: int) -> Flag | None:
+    """This person's report on this comment, or None (each person reports a comment once)."""
+    return session.scalar(select(Flag).where(Flag.comment_id == comment_id, Flag.user_id == user_id))
+
+
+def reports_on(session: DbSession, comment_id: int, since: datetime | None = None) -> list[Flag]:
+    """The readers' reports on a comment, oldest first (those after `since` when given)."""
+    query = select(Flag).where(Flag.comment_id == comment_id)
+    if since is not None:
+        query = query.where(Flag.created_at > since)
+    return list(session.scalars(query.order_by(Flag.id)))
 
 
 APPEALABLE = (REJECT, REDACT, REMOVE)

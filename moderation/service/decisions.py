@@ -208,7 +208,7 @@ def decide_many(session: DbSession, item_ids: Sequence[int], moderator_id: int,
         raise ModerationError(N_("Select at least one item."))
     if len(item_ids) > 500:
         raise ModerationError(N_("Decide at most %(limit)s items at once."), limit=500)
-    _checked_request(session, request)  # a decision wrong for every item is refused once
+    check_bulk(session, request)  # a decision wrong for every item is refused once
     result = BulkResult([], [])
     for item_id in dict.fromkeys(item_ids):
         single = DecisionRequest(request.outcome, request.rules, request.note, request.redacted_text,
@@ -220,6 +220,13 @@ def decide_many(session: DbSession, item_ids: Sequence[int], moderator_id: int,
         except ModerationError as exc:  # decided by someone else, or refused for this item alone
             result.conflicts.append((item_id, exc.message))
     return result
+
+
+def check_bulk(session: DbSession, request: DecisionRequest) -> None:
+    """Refuse, once, a decision wrong for every item of a selection (before it is confirmed, too)."""
+    if request.outcome == REDACT:
+        raise ModerationError(N_("Redact items one at a time: each text needs its own words removed."))
+    _checked_request(session, request)
 
 
 def campaign_items(session: DbSession, campaign_key: str) -> list[int]:

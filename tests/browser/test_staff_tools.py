@@ -164,6 +164,11 @@ def test_a_moderator_searches_sorts_decides_a_page_and_finds_a_person_without_ja
     mod.go_back()
     expect(rows).to_have_count(2)
     mod.get_by_role("button", name="Apply to every item on this page (2)").click()
+    # Nothing is decided before the moderator confirms on a page listing the items.
+    expect(mod.get_by_role("heading", level=1)).to_have_text("Decide these 2 items?")
+    expect(mod.locator(".confirm-items li")).to_have_count(2)
+    check_page(mod, "moderation: confirm a decision on every item of the page")
+    mod.get_by_role("button", name="Confirm: decide 2 items").click()
     expect(mod.get_by_role("status").first).to_contain_text("2 items decided: Approved")
     expect(mod.locator("tr.queue-item")).to_have_count(0)
     expect(mod.locator(".empty")).to_contain_text(f"No comment waiting contains “{marker}”")

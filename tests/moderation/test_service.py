@@ -184,7 +184,7 @@ def test_flags_hide_at_the_threshold_and_own_comment_cannot_be_flagged(ctx):
         service.flag(db.session, user_id=ctx["u"]["ann"].id, **kwargs)
     _, hidden = service.flag(db.session, user_id=ctx["u"]["bob"].id, **kwargs)
     assert not hidden
-    with pytest.raises(service.ModerationError, match="already flagged"):
+    with pytest.raises(service.ModerationError, match="already reported"):
         service.flag(db.session, user_id=ctx["u"]["bob"].id, **kwargs)
     _, hidden = service.flag(db.session, user_id=ctx["u"]["cat"].id, **kwargs)
     db.session.commit()
