@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date
 from html import escape
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from consult.consultations.service import current_version, paragraphs_of
-from consult.i18n import N_, gettext, ngettext
+from consult.i18n import N_, current_language, gettext, ngettext
 from consult.models import (
     Comment,
     Consultation,
@@ -18,6 +20,7 @@ from consult.models import (
 )
 from consult.responses.common import PUBLISHED
 from consult.responses.themes import known_anchors, themes_for_comments, themes_of, uncounted_total
+from consult.web import site_zone
 from moderation.db import DbSession
 from moderation.models import TextPrint
 
@@ -31,7 +34,7 @@ class Analysis:
     stance: dict[str, int]
     respondent_types: dict[str, int]
     organisations: list[tuple[str, int]]
-    per_day: list[tuple[str, int]]
+    per_day: list[tuple[date, int]]  # the site's days (SITE_TIMEZONE), oldest first
     campaigns: list[tuple[str, int]] = field(default_factory=list)  # (sample text, people)
 
 
@@ -46,7 +49,8 @@ def analyse(session: DbSession, consultation: Consultation) -> Analysis:
     stance: Counter[str] = Counter()
     kinds: Counter[str] = Counter()
     organisations: Counter[str] = Counter()
-    days: Counter[str] = Counter()
+    days: Counter[date] = Counter()
+    zone = site_zone()
     for c_stance, c_kind, c_org, created in session.execute(
             base.with_only_columns(Comment.stance, Comment.respondent_type, Comment.organisation,
                                    Comment.created_at)):
@@ -54,7 +58,7 @@ def analyse(session: DbSession, consultation: Consultation) -> Analysis:
         kinds[c_kind] += 1
         if c_org:
             organisations[c_org.strip()] += 1
-        days[created.strftime("%Y-%m-%d")] += 1
+        days[created.replace(tzinfo=UTC).astimezone(zone).date()] += 1
     campaigns = []
     for group, people in session.execute(
             select(TextPrint.group_key, func.count(func.distinct(TextPrint.author_id)))
@@ -112,8 +116,14 @@ def analysis_page(session: DbSession, consultation: Consultation, selected: str 
         uncounted_total=uncounted_total(session, consultation))
 
 
-def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int = 160) -> str:
-    """Submissions per day as an SVG bar chart (drawn on the server, readable without JS)."""
+def day_words(day: date) -> str:
+    """A day as the pages write it, in the reader's language ("4 December 2026", "4 Rhagfyr 2026")."""
+    return format_date(day, "d MMMM y", locale=current_language())
+
+
+def timeline_svg(per_day: list[tuple[date, int]], width: int = 640, height: int = 160) -> str:
+    """Submissions per day as an SVG bar chart (drawn on the server, readable without JS), its
+    days in the reader's language; one day is labelled once."""
     if not per_day:
         return ""
     peak = max(n for _d, n in per_day)
@@ -123,13 +133,14 @@ def timeline_svg(per_day: list[tuple[str, int]], width: int = 640, height: int =
         h = round((height - 30) * n / peak)
         x = 30 + i * bar
         bars.append(f'<rect x="{x}" y="{height - 20 - h}" width="{max(1, bar - 2)}" height="{h}">'
-                    f"<title>{day}: {n}</title></rect>")
-    first, last = per_day[0][0], per_day[-1][0]
+                    f"<title>{escape(day_words(day))}: {n}</title></rect>")
+    first, last = day_words(per_day[0][0]), day_words(per_day[-1][0])
+    labels = f'<text x="30" y="{height - 4}">{escape(first)}</text>'
+    if last != first:
+        labels += f'<text x="{width}" y="{height - 4}" text-anchor="end">{escape(last)}</text>'
     return (f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
             f'aria-label="{escape(_per_day_words(first, last, peak))}">'
-            f'<text x="0" y="12">{peak}</text>{"".join(bars)}'
-            f'<text x="30" y="{height - 4}">{first}</text>'
-            f'<text x="{width - 80}" y="{height - 4}">{last}</text></svg>')
+            f'<text x="0" y="12">{peak}</text>{"".join(bars)}{labels}</svg>')
 
 
 STANCE_ORDER = ("support", "oppose", "mixed", "not given")
@@ -137,7 +148,9 @@ STANCE_ORDER = ("support", "oppose", "mixed", "not given")
 STANCE_WORDS = {"support": N_("Support"), "oppose": N_("Oppose"), "mixed": N_("Mixed"), "not given": N_("Not given")}
 
 
-def _per_day_words(first, last, peak: int) -> str:
+def _per_day_words(first: str, last: str, peak: int) -> str:
+    if first == last:
+        return ngettext("Comments on %(day)s: %(num)s", "Comments on %(day)s: %(num)s", peak, day=first)
     return ngettext("Comments per day from %(first)s to %(last)s, at most %(num)s in a day",
                     "Comments per day from %(first)s to %(last)s, at most %(num)s in a day", peak,
                     first=first, last=last)

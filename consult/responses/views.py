@@ -20,7 +20,7 @@ from consult.jobs.progress import telling_box
 from consult.languages import responses as language_texts
 from consult.models import Consultation
 from consult.responses import assist, service
-from consult.responses.analysis import stance_svg
+from consult.responses.analysis import day_words, stance_svg
 from consult.responses.forms import (
     AssignForm,
     ConfirmForm,
@@ -193,7 +193,7 @@ def analysis(slug: str):
         picked=page.picked, picked_comments=page.picked_comments,
         counted_under=page.counted_under, themes=page.themes,
         uncounted_total=page.uncounted_total, counting=assist.counting_progress(db.session, consultation),
-        assign_form=AssignForm(formdata=None), peak=max(page.counts.values(), default=0))
+        assign_form=AssignForm(formdata=None), peak=max(page.counts.values(), default=0), day_words=day_words)
 
 
 # --------------------------------------------------------------------------- themes
