@@ -153,6 +153,7 @@ SPECIAL: dict[str, dict[str, str]] = {
     "/manage/<slug>/comments/search": {"?": "q=Sundays"},
     "/manage/<slug>/orphaned/<anchor>/reattach": {"anchor": "orphaned_anchor", "?": "to={anchor}"},
     "/manage/<slug>/analysis": {"slug": "closed"},
+    "/manage/<slug>/themes/<int:theme_id>/merge": {"?": "into={other_theme}"},
     "/moderation/assignments/remove": {"?": "user_id={mo}&consultation_id={open_id}"},
     "/admin/pages/<slug>": {"slug": "privacy"},
     "/admin/pages/<slug>/default": {"slug": "privacy"},
@@ -335,7 +336,10 @@ def _seed(app, auth, make_user, make_consultation, make_comment) -> dict:
         db.session.add(CountSuggestion(run_id=counts.id, comment_id=bea_comment, theme_id=open_theme.id,
                                        confidence=0.9, confident=True))
         db.session.commit()
-        ids = {"open_theme": open_theme.id, "proposal": proposal.id}
+        # A second theme, for the page that confirms merging one into the other.
+        other_theme = responses.create_theme(db.session, consultation, "Mobile van", people["olive"])
+        db.session.commit()
+        ids = {"open_theme": open_theme.id, "proposal": proposal.id, "other_theme": other_theme.id}
 
     # A background job, an invitation, and the links of the mails to confirm and reset.
     with app.app_context():

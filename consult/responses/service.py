@@ -52,6 +52,7 @@ from consult.responses.publication import (
     save_draft,
 )
 from consult.responses.themes import (
+    MergePlan,
     ThemeWorkspace,
     anchors_of,
     assign,
@@ -62,6 +63,7 @@ from consult.responses.themes import (
     known_anchors,
     link_paragraphs,
     merge_into,
+    merge_plan,
     merge_themes,
     paragraph_options,
     search_comments,
@@ -82,7 +84,7 @@ __all__ = [
     "published_response", "public_response", "Analysis", "analyse", "AnalysisPage", "WHOLE",
     "analysis_page", "timeline_svg", "comments_on", "themes_of", "ensure_counts_open",
     "create_theme", "get_theme", "update_theme", "paragraph_options", "known_anchors",
-    "link_paragraphs", "merge_themes", "merge_into", "ThemeWorkspace", "theme_workspace",
+    "link_paragraphs", "merge_themes", "merge_into", "MergePlan", "merge_plan", "ThemeWorkspace", "theme_workspace",
     "anchors_of", "count_under_theme", "assign", "unassign", "theme_comments",
     "suggestions", "search_comments", "uncounted", "uncounted_total", "themes_for_comments",
     "themes_for_anchor", "CONSIDERED_REASONS", "EARLIER", "REASON_LABELS",

@@ -295,6 +295,37 @@ def merge_into(session: DbSession, consultation: Consultation, source: Theme, ta
 
 
 @dataclass
+class MergePlan:
+    """What merging one theme into another would do, for the page that asks to confirm it."""
+
+    source: Theme
+    target: Theme
+    moving: int  # comments counted under the source, now counted under the target
+    already: int  # of those, the ones the target counts already (counted there once)
+    paragraphs: int  # paragraphs linked to the source that the target does not have yet
+
+
+def merge_plan(session: DbSession, consultation: Consultation, source: Theme,
+               target_id: int | None) -> MergePlan:
+    """Check a merge the way merge_into will, and say what it would move; nothing is changed."""
+    if target_id is None:
+        raise ResponseError(gettext("Choose the theme to merge this one into."))
+    target = get_theme(session, consultation, target_id)
+    _refuse_merged(source, target)
+    if source.id == target.id:
+        raise ResponseError(gettext("Choose two different themes of the same consultation to merge."))
+    _live(session, source)
+    _live(session, target)
+
+    def counted(theme: Theme) -> set[int]:
+        return set(session.scalars(select(ThemeComment.comment_id).where(ThemeComment.theme_id == theme.id)))
+
+    theirs, ours = counted(target), counted(source)
+    return MergePlan(source, target, moving=len(ours), already=len(ours & theirs),
+                     paragraphs=len(set(anchors_of(session, source)) - set(anchors_of(session, target))))
+
+
+@dataclass
 class ThemeWorkspace:
     """What an official sees beside a theme's form."""
 

@@ -310,23 +310,33 @@ def theme_paragraphs(slug: str, theme_id: int):
                     + "#paragraphs", code=303)
 
 
-@bp.post("/manage/<slug>/themes/<int:theme_id>/merge")
+@bp.route("/manage/<slug>/themes/<int:theme_id>/merge", methods=["GET", "POST"])
 @role_required("official")
 def merge(slug: str, theme_id: int):
-    """Merge this theme into another: its comments and paragraphs move, it is retired."""
+    """Merge this theme into another, after a page saying what moves: its comments and
+    paragraphs go to the other theme, and it is retired (this cannot be undone)."""
     consultation = _consultation_or_404(slug)
     source = _theme_or_404(consultation, theme_id)
-    form = MergeForm()
+    form = MergeForm(request.args) if request.method == "GET" else MergeForm()
+    back = url_for("responses.theme", slug=slug, theme_id=theme_id)
+    if request.method == "GET":
+        try:
+            plan = service.merge_plan(db.session, consultation, source, form.target_id())
+        except service.ResponseError as exc:
+            _fail(exc)
+            return redirect(back, code=303)
+        return render_template("responses/merge.html", consultation=consultation, plan=plan,
+                               form=ConfirmForm(formdata=None))
     try:
         with unit_of_work(db.session):
             target = service.merge_into(db.session, consultation, source, form.target_id(), _actor_id())
     except service.ResponseError as exc:
         _fail(exc)
-        return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+        return redirect(back, code=303)
     except IntegrityError:
         flash(gettext("Someone changed these themes at the same moment. Nothing was merged: try again."),
               "error")
-        return redirect(url_for("responses.theme", slug=slug, theme_id=theme_id), code=303)
+        return redirect(back, code=303)
     flash(gettext("“%(source)s” is merged into “%(target)s”.", source=source.title, target=target.title), "success")
     return redirect(url_for("responses.theme", slug=slug, theme_id=target.id), code=303)
 
