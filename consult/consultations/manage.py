@@ -19,7 +19,7 @@ from wtforms.validators import Length, Optional
 
 import documents
 from consult.accounts import role_required
-from consult.consultations import service
+from consult.consultations import orphans, service
 from consult.consultations.creation import ImageMap, read_upload
 from consult.consultations.orphans import COUNTED_WORDS
 from consult.database import unit_of_work
@@ -415,13 +415,31 @@ def edit(slug: str):
         versions=consultation.versions,
         history=service.history(db.session, consultation),
         current=current,
-        telling=telling_box(_tell_version_key(current.id)) if current.number > 1 else None,
+        telling=_latest_telling(consultation, current),
+        orphaned=current.number > 1 and orphans.has_orphaned(db.session, consultation, current),
     )
 
 
 def _tell_version_key(version_id: int) -> str:
     # The key consult.consultations.announce gives the job telling participants about a version.
     return f"tell:version:{version_id}"
+
+
+def _tell_response_key(consultation_id: int) -> str:
+    # The key consult.responses.publication.tell_key gives the job telling them about the response.
+    return f"tell:response:{consultation_id}"
+
+
+def _latest_telling(consultation, current):
+    """The progress of the latest job telling the participants something: about the response
+    once it is published, else about the current version; None when there is neither."""
+    keys = [_tell_response_key(consultation.id)]
+    if current.number > 1:
+        keys.append(_tell_version_key(current.id))
+    jobs = [job for job in (latest_job(db.session, key) for key in keys) if job is not None]
+    if not jobs:
+        return None
+    return telling_box(max(jobs, key=lambda job: job.id).key)
 
 
 def _lifecycle_page(template: str, consultation, form, messages=(), status=200):

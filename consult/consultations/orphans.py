@@ -81,6 +81,17 @@ def _last_paragraphs(session: DbSession, consultation: Consultation,
     return found
 
 
+def has_orphaned(session: DbSession, consultation: Consultation, current: DocumentVersion) -> bool:
+    """Whether any comment is on a removed paragraph (one orphaned_groups would list)."""
+    anchors = list(session.scalars(
+        select(Comment.anchor).distinct()
+        .where(Comment.consultation_id == consultation.id, Comment.anchor.is_not(None),
+               Comment.anchor.not_in(_current_anchors(current.id)))))
+    return bool(anchors) and bool(session.scalar(
+        select(Paragraph.id).join(DocumentVersion, DocumentVersion.id == Paragraph.version_id)
+        .where(DocumentVersion.consultation_id == consultation.id, Paragraph.anchor.in_(anchors)).limit(1)))
+
+
 def orphaned_groups(session: DbSession, consultation: Consultation,
                     current: DocumentVersion) -> list[OrphanGroup]:
     """Every removed paragraph that still has comments, the most recently removed first."""
