@@ -40,7 +40,7 @@ def policy_docx(tmp_path) -> bytes:
 
 
 def _form(name: str, data: bytes) -> dict:
-    return {"title": "", "slug": "parking-word", "moderation_mode": "post", "action": "publish",
+    return {"title": "", "slug": "parking-word", "moderation_mode": "post", "action": "publish", "confirmed": "yes",
             "files": [(io.BytesIO(data), name)]}
 
 

@@ -117,7 +117,7 @@ def test_the_browser_preview_shows_the_report_and_publishing_still_works(app, as
     assert "heading 1.3 (line 7) follows 1.1: is 1.2 missing?" in page
     assert "odd.md, line 21: <script> and its contents were removed" in page
     assert "none of them stops you publishing" in page
-    data["action"] = "publish"
+    data["action"], data["confirmed"] = "publish", "yes"
     data["files"] = [(io.BytesIO(ODD.encode()), "odd.md"), (io.BytesIO(_png()), "unlabelled.png")]
     assert as_official.post("/manage/new", data=data, content_type="multipart/form-data").status_code == 303
     assert _count(app, Consultation) == 1

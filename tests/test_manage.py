@@ -147,7 +147,11 @@ def test_paste_preview_shows_numbered_paragraphs_and_stores_nothing(app, as_offi
 
 def test_paste_and_publish_stores_it_and_the_public_page_shows_it(app, client, as_official,
                                                                    official):
+    # Publish asks first, storing nothing; "Publish now" there publishes.
     response = as_official.post("/manage/new", data=_form(action="publish"))
+    assert response.status_code == 200 and "Publish now" in _html(response)
+    assert _count(app, Consultation) == 0
+    response = as_official.post("/manage/new", data=_form(action="publish", confirmed="yes"))
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/c/parking-2030")
     html = _html(client.get("/c/parking-2030"))
@@ -162,7 +166,7 @@ def test_paste_and_publish_stores_it_and_the_public_page_shows_it(app, client, a
 
 
 def test_blank_title_takes_the_documents_title(app, as_official):
-    as_official.post("/manage/new", data=_form(title="", action="publish"))
+    as_official.post("/manage/new", data=_form(title="", action="publish", confirmed="yes"))
     with app.app_context():
         assert db.session.scalar(select(Consultation.title)) == "Parking Policy"
 
@@ -196,7 +200,7 @@ def test_two_uploaded_files_are_joined_in_order_and_carried_through_the_preview(
     assert json.loads(carried_value) == [["01-a.md", first.decode()], ["02-b.md", second.decode()]]
     # Publish without uploading again.
     response = as_official.post("/manage/new", data=_form(
-        markdown="", title="Two parts", carried=carried_value, action="publish"),
+        markdown="", title="Two parts", carried=carried_value, action="publish", confirmed="yes"),
         content_type="multipart/form-data")
     assert response.status_code == 303
     with app.app_context():

@@ -34,7 +34,7 @@ def _count(app, model) -> int:
 
 def _form(files, **overrides):
     data = {"title": "", "slug": "trust-model", "moderation_mode": "post", "action": "publish",
-            "files": [(io.BytesIO(content), name) for name, content in files]}
+            "confirmed": "yes", "files": [(io.BytesIO(content), name) for name, content in files]}
     data.update(overrides)
     return data
 
@@ -105,7 +105,7 @@ def test_the_preview_shows_the_figures_and_stores_nothing(app, as_official):
     assert carried and media
     import html as htmllib
     response = as_official.post("/manage/new", data={
-        "slug": "trust-model", "moderation_mode": "post", "action": "publish",
+        "slug": "trust-model", "moderation_mode": "post", "action": "publish", "confirmed": "yes",
         "carried": htmllib.unescape(carried.group(1)), "carried_media": htmllib.unescape(media.group(1))})
     assert response.status_code == 303
     assert _count(app, MediaFile) == 4

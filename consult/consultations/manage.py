@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +18,8 @@ from wtforms.validators import Length, Optional
 import documents
 from consult.accounts import role_required
 from consult.consultations import orphans, service
-from consult.consultations.creation import ImageMap, read_upload
 from consult.consultations.orphans import COUNTED_WORDS
+from consult.consultations.uploads import Submitted, document_files
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.forms import Form
@@ -38,7 +36,6 @@ from consult.models import MODERATION_MODES, Status
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-PASTED = "pasted text"
 
 MODERATION_LABELS = {
     "pre": _("Pre-moderation: a moderator checks every comment before anyone else can read it"),
@@ -158,81 +155,6 @@ def to_local(utc: datetime | None) -> datetime | None:
     if utc is None:
         return None
     return utc.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
-
-
-class Submitted:
-    """The document a form carries: which files, its images, and what to carry to the next page."""
-
-    def __init__(self, files: list[tuple[str, str]], carried: str, uploaded: list[str],
-                 images: ImageMap | None = None, skipped: list[str] | None = None):
-        self.files = files
-        self.carried = carried
-        self.uploaded = uploaded
-        self.images = dict(images or {})
-        self.skipped = skipped or []
-        self.carried_media = json.dumps(
-            [[path, base64.b64encode(image.data).decode("ascii")] for path, image in self.images.items()]
-        ) if self.images else ""
-
-
-def _carried_files(raw: str) -> list[tuple[str, str]]:
-    try:
-        value = json.loads(raw)
-        if isinstance(value, list) and all(
-            isinstance(item, list) and len(item) == 2
-            and all(isinstance(part, str) for part in item) for item in value
-        ):
-            return [(name, text) for name, text in value]
-    except ValueError:
-        pass
-    raise service.ServiceError(
-        "The files uploaded before the preview could not be read back: upload them again.")
-
-
-def _carried_images(raw: str) -> ImageMap:
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-        if isinstance(value, list) and all(
-            isinstance(item, list) and len(item) == 2
-            and all(isinstance(part, str) for part in item) for item in value
-        ):
-            items = [(path, base64.b64decode(data, validate=True)) for path, data in value]
-            return read_upload(items).images
-    except (ValueError, binascii.Error):
-        pass
-    raise service.ServiceError(
-        "The images uploaded before the preview could not be read back: upload them again.")
-
-
-def document_files(form: DocumentForm) -> Submitted:
-    """Read the document from a form: new uploads (Markdown, images, zips), else pasted text,
-    else files carried over from the preview; images uploaded alone keep the Markdown given
-    before (pasted or carried)."""
-    uploads = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
-    pasted = (form.markdown.data or "").replace("\r\n", "\n").replace("\r", "\n")
-    upload = read_upload([(u.filename, u.read()) for u in uploads]) if uploads else None
-    if upload is not None and upload.markdown and pasted.strip():
-        raise service.ServiceError(
-            "Give the document either as uploaded files or as pasted text, not both: clear the "
-            "pasted text, or choose no Markdown files (images may go with pasted text).")
-    if upload is not None and upload.markdown:
-        files = service.read_files(upload.markdown)
-        return Submitted(files, json.dumps(files), [name for name, _ in files], upload.images,
-                         upload.skipped)
-    images = upload.images if upload is not None else _carried_images(form.carried_media.data or "")
-    if pasted.strip():
-        return Submitted([(PASTED, pasted)], "", [], images)
-    if form.carried.data:
-        files = _carried_files(form.carried.data)
-        return Submitted(files, form.carried.data, [name for name, _ in files], images)
-    if upload is not None and upload.images:
-        raise service.ServiceError(
-            "Only images were uploaded: add the Markdown file (.md) that shows them, or paste it.")
-    raise service.ServiceError(
-        "Give the document: upload one or more Markdown files (with their images, or a zip of "
-        "them all), or paste the Markdown.")
 
 
 _MEDIA_SRC = re.compile(r'src="/media/([0-9a-f]{64})\.([a-z]{3,4})"')
@@ -363,6 +285,14 @@ def new():
     if action not in {"publish", "draft"} or failed:
         return _render_new(form, messages, preview.document, submitted, 400 if failed else 200,
                            report=preview.report)
+    if action == "publish" and request.form.get("confirmed") != "yes":
+        # Publishing cannot be undone: first a page with the preview and what will happen,
+        # carrying everything given (typed and uploaded) to "Publish now" or "Back to edit".
+        return render_template(
+            "manage/new_confirm.html", form=form, document=preview.document, submitted=submitted,
+            report=preview.report, pasted=submitted.files[0][1] if submitted and not submitted.carried else "",
+            opens_at=to_utc(form.opens_at.data), closes_at=to_utc(form.closes_at.data),
+            moderation=MODERATION_LABELS.get(form.moderation_mode.data or "", "")), 200
     try:
         with unit_of_work(db.session):
             consultation = service.create_consultation(
