@@ -5,6 +5,7 @@ fit to show, and nothing is written. Publishing later versions is in versions.py
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -66,12 +67,35 @@ def read_files(files: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
 
 
 def read_upload(items: Iterable[tuple[str, bytes]], *, strict: bool = True) -> Upload:
-    """Sort uploaded files (Markdown, images, zips of them) and check every image, or raise
-    ServiceError naming the file refused; nothing of a refused upload is kept."""
+    """Sort uploaded files (Word documents, Markdown, images, zips of them) and check every
+    image, or raise ServiceError naming the file refused; nothing of a refused upload is kept."""
+    items = list(items)
     try:
-        return sort_upload(items, strict=strict)
+        upload = sort_upload(items, strict=strict)
     except MediaError as exc:
         raise ServiceError(str(exc)) from exc
+    return _name_conversions(items, upload)
+
+
+def _name_conversions(items: Sequence[tuple[str, bytes]], upload: Upload) -> Upload:
+    """Name the Markdown made from a Word document after the document ("policy.docx (converted)"):
+    documents.media calls it policy.md, a file the official never had, and the form and the
+    import report would cite it."""
+    made: dict[str, list[str]] = {}  # the name documents.media gives -> the Word documents'
+    for name, _data in items:
+        if name.lower().endswith(".docx"):
+            folder, base = posixpath.split(name)
+            made.setdefault(posixpath.join(folder, posixpath.splitext(base)[0] + ".md"), []).append(name)
+    if not made:
+        return upload
+    given = set(items)  # a Markdown file uploaded as it is keeps its name
+    renamed = []
+    for name, data in upload.markdown:
+        if made.get(name) and (name, data) not in given:
+            name = gettext("%(name)s (converted)", name=made[name].pop(0))
+        renamed.append((name, data))
+    upload.markdown = renamed
+    return upload
 
 
 @dataclass
