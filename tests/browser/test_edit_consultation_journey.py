@@ -48,6 +48,7 @@ def test_official_edits_a_published_consultation_and_the_public_sees_the_history
     page.get_by_label("Closes").fill(_local(20))
     page.get_by_label("Or paste the Markdown").fill(DOC)
     page.get_by_role("button", name="Publish", exact=True).click()
+    page.get_by_role("button", name="Publish now").click()  # the confirmation step
     expect(page).to_have_url(re.compile(rf"/c/{slug}$"))
     expect(page.locator("#history-heading")).to_have_count(0)  # nothing has changed yet
 

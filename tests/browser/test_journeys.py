@@ -277,6 +277,11 @@ def test_official_creates_publishes_and_revises_a_consultation(page):
     expect(page.locator(".notice")).to_contain_text(f"splits into {len(numbers)} paragraphs")
     check_page(page, "official: preview of the numbered paragraphs")
     page.get_by_role("button", name="Publish", exact=True).click()
+    # Publishing asks first, with the preview; nothing is public yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Publish “Parking in Millbrook”?")
+    assert margin_numbers(page.locator("#preview")) == numbers
+    check_page(page, "official: confirm publishing a new consultation")
+    page.get_by_role("button", name="Publish now").click()
 
     expect(page).to_have_url(re.compile(rf"/c/{slug}$"))
     expect(page.get_by_role("status")).to_contain_text("“Parking in Millbrook” is published.")

@@ -56,6 +56,9 @@ def test_official_uploads_a_chapter_with_its_figures(page):
     check_page(page, "official: preview with figures and the import report", changed=".manage-report")
 
     page.get_by_role("button", name="Publish", exact=True).click()
+    # The confirmation shows the figures too, still from the form (nothing is stored yet).
+    assert _loaded_images(page.locator("#preview .manage-document")) == [1704, 1790, 2176, 1420]
+    page.get_by_role("button", name="Publish now").click()
     expect(page).to_have_url(re.compile(rf"/c/{slug}$"))
     document = page.locator("article.document")
     images = document.locator("img")
