@@ -311,13 +311,14 @@ def _sa_url(url: str) -> str:
 class Workers:
     """`consult worker --threads T` processes, their logs, and their VmRSS every second."""
 
-    def __init__(self, env: dict, count: int, threads: int, workdir: Path):
+    def __init__(self, env: dict, count: int, threads: int, workdir: Path, nice: int = 0):
         exe = Path(sys.executable).parent / "consult"
+        prefix = ["nice", "-n", str(nice)] if nice else []
         self.logs = [workdir / f"worker-{i}.log" for i in range(count)]
         self.procs = []
         for log_path in self.logs:
             with log_path.open("wb") as log_file:
-                self.procs.append(subprocess.Popen([str(exe), "worker", "--threads", str(threads)], env=env,
+                self.procs.append(subprocess.Popen([*prefix, str(exe), "worker", "--threads", str(threads)], env=env,
                                                    cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
                                                    start_new_session=True))
         deadline = time.monotonic() + 60
@@ -469,7 +470,7 @@ def run_setup(setup: str, args, pool, log) -> dict:
         r["submit_baseline"] = summarise_submission(submission(pool, base, seeded["anchors"], runs[0], args).get())
         log(f"   submission, no worker:       {_said(r['submit_baseline'])}")
         # --- workers idle -----------------------------------------------------------------------
-        workers = Workers(env, args.workers, args.threads, workdir)
+        workers = Workers(env, args.workers, args.threads, workdir, args.worker_nice)
         cleanup.insert(0, workers.stop)
         r["submit_idle"] = summarise_submission(submission(pool, base, seeded["anchors"], runs[1], args).get())
         log(f"   submission, workers idle:    {_said(r['submit_idle'])}")
@@ -703,6 +704,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="threads of each worker (default 2)")
     parser.add_argument("--mail-per-second", type=int, default=0,
                         help="MAIL_PER_SECOND for each worker (default: the app's, 200)")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="start the queue workers under `nice -n N` (a worker sharing the web host)")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--comment-seconds", type=int, default=None, help="default 30 (15 with --quick)")
