@@ -86,6 +86,7 @@ PAGES = {
     "paragraph": "/c/parking/p/charges",
     "versions": "/c/parking/versions",
     "general comments": "/c/parking/comments",
+    "search the comments": "/c/parking/search",
 }
 
 
