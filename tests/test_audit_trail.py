@@ -167,3 +167,11 @@ def test_dates_at_the_ends_of_the_calendar_are_read_not_an_error_page(app, trail
     everything = mo.get("/moderation/audit?from=0001-01-01&to=9999-12-31")
     assert everything.status_code == 200 and "Mo (moderator) rejected" in _text(everything)
     assert "Mo (moderator) rejected" in mo.get("/moderation/audit.csv?to=9999-12-31").get_data(as_text=True)
+
+
+def test_the_trail_scrolls_in_its_own_named_region_on_a_phone(app, trail):
+    # Its four columns are wider than a 375 px phone: the table scrolls inside a focusable,
+    # named region (as the queue's does) instead of widening the whole page (WCAG 1.4.10).
+    html = trail["mo_client"].get("/moderation/audit").get_data(as_text=True)
+    assert re.search(r'<div class="table-scroll" role="region" tabindex="0" aria-label="Moderation audit trail">'
+                     r'\s*<table class="data audit">', html)

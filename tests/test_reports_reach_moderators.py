@@ -187,3 +187,21 @@ def test_a_page_decision_without_a_rule_is_refused_before_any_confirmation(app, 
     text = _text(response)
     assert "Cite the house rule the comment breaks" in text and "Decide this 1 item?" not in text
     assert _open_items(app, comment_id)
+
+
+def test_approving_a_reported_comment_cites_no_rule_even_with_the_reported_rule_ticked(app, world, auth):
+    from consult.models import Notification
+    from moderation.models import Decision
+
+    comment_id, _anchor = _comment(app, auth, world)
+    auth.client_for(world["cat"]).post(f"/c/libraries/comments/{comment_id}/flag", data={"rule": "no-abuse"})
+    [item] = _open_items(app, comment_id)
+    mo = auth.client_for(world["mo"])
+    page, version = open_item(mo, item.id)
+    # The form starts with the reported rule ticked (for a rejection); approving leaves it ticked.
+    assert decide(mo, item.id, version, "approve", rules=["no-abuse"]).status_code == 303
+    with app.app_context():
+        decision = db.session.scalar(select(Decision).where(Decision.comment_id == comment_id))
+        assert decision.outcome == "approve" and not decision.rules
+        told = db.session.scalars(select(Notification).where(Notification.user_id == world["ann"])).all()
+        assert told and not any("no-abuse" in (n.body or "") or "rule 3" in (n.body or "") for n in told)

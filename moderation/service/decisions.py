@@ -12,6 +12,7 @@ from sqlalchemy.engine import CursorResult
 from moderation import signals
 from moderation.db import DbSession, utcnow
 from moderation.models import (
+    APPROVE,
     DECIDED,
     ESCALATE,
     ESCALATED,
@@ -54,7 +55,9 @@ def _checked_request(session: DbSession, request: DecisionRequest) -> tuple[Hous
         raise ModerationError(f"Unknown decision '{request.outcome}'.")
     rules_version = current_rules(session)
     known = rule_titles(rules_version)
-    cited = [r for r in dict.fromkeys(request.rules) if r]
+    # Rules are what a comment breaks: an approval cites none, even with the rules readers
+    # reported it under still ticked on the form (the author would be told of a rule it kept).
+    cited = [] if request.outcome == APPROVE else [r for r in dict.fromkeys(request.rules) if r]
     unknown = [r for r in cited if r not in known]
     if unknown:
         raise ModerationError(_changed_rules_message(session, unknown))
