@@ -205,3 +205,20 @@ def test_approving_a_reported_comment_cites_no_rule_even_with_the_reported_rule_
         assert decision.outcome == "approve" and not decision.rules
         told = db.session.scalars(select(Notification).where(Notification.user_id == world["ann"])).all()
         assert told and not any("no-abuse" in (n.body or "") or "rule 3" in (n.body or "") for n in told)
+
+
+def test_a_comment_the_reports_hid_is_not_said_to_be_public(app, world, auth):
+    comment_id, anchor = _comment(app, auth, world)
+    url = f"/c/libraries/comments/{comment_id}/flag"
+    auth.client_for(world["cat"]).post(url, data={"rule": "no-abuse"})
+    mo = auth.client_for(world["mo"])
+    [item] = _open_items(app, comment_id)
+    assert "(the comment is public)" in _text(mo.get(f"/moderation/items/{item.id}"))
+    for reader in ("dan", "eve"):
+        auth.client_for(world[reader]).post(url, data={"rule": "no-abuse"})
+    assert "Nine is far too late" not in _text(app.test_client().get(f"/c/libraries/p/{anchor}"))
+    page = _text(mo.get(f"/moderation/items/{item.id}"))
+    assert "(hidden after readers' reports until a moderator decides)" in page
+    assert "(the comment is public)" not in page
+    queue = _text(mo.get("/moderation/?source=flags"))
+    assert "hidden after readers' reports" in queue and "already public" not in queue

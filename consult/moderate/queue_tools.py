@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from consult.accounts.service.admin import MAX_SEARCH, UserPage, list_users
 from consult.consultations import service as consultations
-from consult.models import Comment, Consultation, User
+from consult.models import Comment, CommentStatus, Consultation, User
 from consult.moderate.operations import SOURCES
 from consult.text import whole_number
 from moderation import service
@@ -131,8 +131,8 @@ def person(session: DbSession, user_id: int) -> User | None:
 
 
 def row_counts(session: DbSession, items: list) -> dict:
-    """Beside each row: how many readers reported its comment, how big its campaign group is, and
-    the language of its comment (for the text's lang=)."""
+    """Beside each row: how many readers reported its comment, how big its campaign group is, the
+    language of its comment (for the text's lang=), and whether reports have hidden it."""
     comment_ids = [i.comment_id for i in items] or [0]
     keys = [i.campaign_key for i in items if i.campaign_key] or [""]
     flags = dict(session.execute(select(Flag.comment_id, func.count()).where(Flag.comment_id.in_(comment_ids))
@@ -142,7 +142,12 @@ def row_counts(session: DbSession, items: list) -> dict:
         .group_by(QueueItem.campaign_key)).all())
     languages = dict(session.execute(select(Comment.id, Comment.language).where(
         Comment.id.in_(comment_ids), Comment.language.is_not(None))).all())
-    return {"flag_counts": flags, "campaign_sizes": sizes, "comment_languages": languages}
+    # Comments readers' reports hid (public when queued, held now): not shown as public any more.
+    hidden = set(session.scalars(select(Comment.id).where(
+        Comment.id.in_([i.comment_id for i in items if i.published and i.source == "flags"] or [0]),
+        Comment.status == CommentStatus.PENDING.value)))
+    return {"flag_counts": flags, "campaign_sizes": sizes, "comment_languages": languages,
+            "hidden_comments": hidden}
 
 
 def open_items(session: DbSession, item_ids: list[int], viewer_id: int, is_admin: bool) -> list[QueueItem]:

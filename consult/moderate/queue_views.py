@@ -188,4 +188,5 @@ def _confirm_page(form: BulkForm, back: str):
                            outcome=decision_request.outcome, outcome_name=_outcome(decision_request.outcome),
                            rules=[r for r in shown if r["anchor"] in decision_request.rules],
                            note=decision_request.note, versions=BulkForm.versions(request.form),
+                           hidden_comments=queue_tools.row_counts(db.session, items)["hidden_comments"],
                            titles=operations.consultation_titles(db.session, (i.consultation_id for i in items)))
