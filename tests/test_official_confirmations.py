@@ -306,3 +306,20 @@ def test_the_manage_page_follows_the_latest_telling_and_offers_re_attaching_only
     page = _html(olive.get("/manage/parking"))
     assert "Telling the participants about the response" in page
     assert "Telling the participants about version 2" not in page
+
+
+def test_a_merged_theme_can_no_longer_be_edited(app, auth, themed):
+    olive = auth.client_for(themed["official"])
+    carers, cost = themed["carers"], themed["cost"]
+    assert olive.post(f"/manage/parking/themes/{carers}/merge", data={
+        "into": str(cost), "csrf_token": ""}).status_code == 303
+    page = _html(olive.get(f"/manage/parking/themes/{carers}"))
+    assert "was merged into" in page and "Save the theme" not in page
+    with app.app_context():
+        retired = db.session.get(Theme, carers)
+        with pytest.raises(responses.ResponseError, match="was merged into another theme"):
+            responses.update_theme(db.session, retired, expected_revision=retired.revision,
+                                   actor_id=themed["official"], title="Renamed", said="", outcome=None,
+                                   reasons="")
+        db.session.rollback()
+        assert db.session.get(Theme, carers).title == "Carers"

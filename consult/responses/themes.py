@@ -105,6 +105,7 @@ def update_theme(session: DbSession, theme: Theme, *, expected_revision: int, ac
     paragraphs are set only when `anchors` is given (the picker links them on its own)."""
     consultation = session.get_one(Consultation, theme.consultation_id)
     _ensure_open_for_analysis(session, consultation)
+    _refuse_merged(theme)  # retired: its title and text are no longer in the response
     # The check and the bump are one UPDATE, so two saves at the same moment cannot both pass.
     bumped = session.execute(update(Theme).where(Theme.id == theme.id, Theme.revision == expected_revision)
                              .values(revision=Theme.revision + 1)
