@@ -20,7 +20,7 @@ from sqlalchemy import select
 from consult import rules_language
 from consult.comments import service as comments
 from consult.consultations import service as consultations
-from consult.i18n import N_, gettext
+from consult.i18n import N_, gettext, pgettext
 from consult.models import Comment, Consultation, Role, User, utcnow
 from consult.rules_language import reader_label
 from consult.text import whole_number
@@ -395,8 +395,6 @@ MODE_NAMES = {"pre": N_("every comment checked before publication"), "post": N_(
 DETAIL_LABELS = {"outcome": N_("Outcome"), "rules": N_("Under"), "reasons": N_("Why"), "mode": N_("Consultation"),
                  "kind": N_("Measure"), "ends_at": N_("Until"), "flags": N_("Reports"), "edited": N_("When"),
                  "revision": N_("Revision"), "note": N_("Note"), "reason": N_("Reason"), "role": N_("Role")}
-ROLE_WORDS = {Role.CITIZEN.value: N_("Citizen"), Role.MODERATOR.value: N_("Moderator"),
-              Role.OFFICIAL.value: N_("Official"), Role.ADMIN.value: N_("Administrator")}
 # Notes moderation stores in English itself (moderation/service/rules.py), shown in the reader's language.
 STORED_NOTES = {"The first house rules.": N_("The first house rules.")}
 APPEAL_OUTCOME_WORDS = {"upheld": N_("the decision was upheld"), "overturned": N_("the decision was overturned")}
@@ -469,7 +467,8 @@ def audit_rows(session: DbSession, entries: list[AuditEntry],
             elif key == "revision":
                 shown.append((label, str(value)))
             elif key == "role":
-                shown.append((label, gettext(ROLE_WORDS[value]) if value in ROLE_WORDS else str(value)))
+                # The role's name as the audit sentences give it (ROLE_NAMES, in the "role" context).
+                shown.append((label, pgettext("role", ROLE_NAMES[value]) if value in ROLE_NAMES else str(value)))
             elif key == "note" and value in STORED_NOTES:
                 shown.append((label, gettext(STORED_NOTES[value])))
             else:  # note, reason, and anything newer: the words as written
