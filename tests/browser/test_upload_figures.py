@@ -51,13 +51,19 @@ def test_official_uploads_a_chapter_with_its_figures(page):
     expect(report).to_contain_text("Figure_12_Trust_Model.png (PNG, 1704 x 1360 pixels")
     expect(page.locator(".notice").filter(has_text="With 4 images")).to_be_visible()
     preview = page.locator("#preview .manage-document")
+    expect(preview.locator("img")).to_have_count(4)
     widths = _loaded_images(preview)
     assert widths == [1704, 1790, 2176, 1420], widths  # shown before anything is stored
     check_page(page, "official: preview with figures and the import report", changed=".manage-report")
 
     page.get_by_role("button", name="Publish", exact=True).click()
     # The confirmation shows the figures too, still from the form (nothing is stored yet).
-    assert _loaded_images(page.locator("#preview .manage-document")) == [1704, 1790, 2176, 1420]
+    # Wait for the confirmation page to be there, with all four figures, before measuring
+    # them (counting while the page was still arriving found three).
+    expect(page.get_by_role("button", name="Publish now")).to_be_visible()
+    confirmation = page.locator("#preview .manage-document")
+    expect(confirmation.locator("img")).to_have_count(4)
+    assert _loaded_images(confirmation) == [1704, 1790, 2176, 1420]
     page.get_by_role("button", name="Publish now").click()
     expect(page).to_have_url(re.compile(rf"/c/{slug}$"))
     document = page.locator("article.document")
