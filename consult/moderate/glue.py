@@ -21,6 +21,7 @@ from flask import Flask
 from sqlalchemy import select
 
 import documents
+from consult.extensions import db
 from consult.i18n import N_, gettext, local_time
 from consult.models import Comment, CommentStatus, utcnow
 from consult.notifications import in_language_of, notify, site_path
@@ -28,10 +29,21 @@ from consult.rules_language import reader_label, reader_rules
 from consult.web import site_zone
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
-from moderation.service import current_rules, rule_label, translate_messages_with
+from moderation.service import CitedRules, Term, current_rules, rule_label, translate_messages_with
 
-# moderation's refusals (marked there with N_) are read in the reader's language.
-translate_messages_with(gettext)
+
+def _translate_refusal(message: str, **params) -> str:
+    """A moderation refusal (marked there with N_) in the reader's language, the outcome it names
+    translated and the rules it cites named as the pages name them."""
+    for key, value in params.items():
+        if isinstance(value, CitedRules):
+            params[key] = rules_in_words(db.session, list(value.anchors), value.version)
+        elif isinstance(value, Term):
+            params[key] = gettext(value)
+    return gettext(message, **params)
+
+
+translate_messages_with(_translate_refusal)
 
 # The zone mail states times in; init_app sets the app's (the pages show times in it too).
 _zone = {"site": ZoneInfo(os.environ.get("SITE_TIMEZONE") or "Europe/London")}
@@ -104,7 +116,7 @@ def on_decided(sender, session, item, decision) -> None:
            comment_id=comment.id)
 
 
-def _rules_in_words(session, anchors: list[str], version_number: int | None) -> str:
+def rules_in_words(session, anchors: list[str], version_number: int | None) -> str:
     """'rule 2 (Do not share personal information)' in the reader's language: the word, and the
     title of the default rules where they are translated (rules an administrator wrote as written)."""
     rules = reader_rules(_rules_version(session, version_number))
@@ -119,7 +131,7 @@ def _rules_in_words(session, anchors: list[str], version_number: int | None) -> 
 
 def _decision_mail(session, comment: Comment, decision, on_appeal: bool) -> tuple[str, str]:
     """The subject and body telling an author what was decided, in the language in force."""
-    cited = _rules_in_words(session, decision.rules, decision.rules_version)
+    cited = rules_in_words(session, decision.rules, decision.rules_version)
     title = comment.consultation.title
     if decision.outcome == APPROVE:
         summary = gettext("was approved and is published")

@@ -20,10 +20,12 @@ from sqlalchemy import select
 from consult import rules_language
 from consult.comments import service as comments
 from consult.consultations import service as consultations
-from consult.i18n import N_, gettext, pgettext
+from consult.i18n import N_, gettext, local_time, pgettext
 from consult.models import Comment, Consultation, Role, User, utcnow
+from consult.moderate.glue import rules_in_words
 from consult.rules_language import reader_label
 from consult.text import whole_number
+from consult.web import site_zone
 from moderation import screening, service
 from moderation.db import DbSession
 from moderation.models import (
@@ -189,18 +191,28 @@ def decide_item(session: DbSession, item_id: int, viewer: Viewer,
 
 
 def conflict_detail(session: DbSession, item: QueueItem) -> str | None:
-    """'Bea decided: Not published under rule 3' for the latest decision on an item."""
+    """'Bea decided at 14:05 on 3 March 2026: Not published under rule 3 (…)' for the latest
+    decision on an item, in the reader's language and the site's time zone."""
     latest = service.latest_decision(session, item.id)
     if latest is None:
         return None
     moderator_id = latest.moderator_id
-    who = names(session, [moderator_id]).get(moderator_id, "the automatic screening") if moderator_id \
-        else "the automatic screening"
-    rules_text = " and ".join(r["label"] for r in service.cited_rules(session, latest))
-    when = latest.created_at
-    return (f"{who} decided at {when:%H:%M} UTC on {when:%-d %B %Y}: "
-            f"{OUTCOME_NAMES.get(latest.outcome, latest.outcome)}"
-            f"{' under ' + rules_text if rules_text else ''}.")
+    who = names(session, [moderator_id]).get(moderator_id) if moderator_id else None
+    zone = site_zone()
+    params = {"time": local_time(latest.created_at, "%H:%M", zone),
+              "date": local_time(latest.created_at, "%-d %B %Y", zone),
+              "outcome": gettext(OUTCOME_NAMES.get(latest.outcome, latest.outcome))}
+    if latest.rules:
+        params["rules"] = rules_in_words(session, latest.rules, latest.rules_version)
+    if who and latest.rules:
+        return gettext("%(name)s decided at %(time)s on %(date)s: %(outcome)s under %(rules)s.",
+                       name=who, **params)
+    if who:
+        return gettext("%(name)s decided at %(time)s on %(date)s: %(outcome)s.", name=who, **params)
+    if latest.rules:
+        return gettext("The automatic screening decided at %(time)s on %(date)s: %(outcome)s under %(rules)s.",
+                       **params)
+    return gettext("The automatic screening decided at %(time)s on %(date)s: %(outcome)s.", **params)
 
 
 def decision_prefill(item: QueueItem) -> dict:

@@ -34,8 +34,10 @@ from moderation.service.common import (
                                        OUTCOME_WORDS,
                                        PAGE_SIZE,
                                        SANCTION_NAMES,
+                                       CitedRules,
                                        Conflict,
                                        ModerationError,
+                                       Term,
                                        audit,
                                        translate_messages_with,
 )
@@ -105,7 +107,7 @@ from moderation.service.sanctions import (
 )
 
 __all__ = [
-    "APPEAL_DAYS", "CAMPAIGN_AUTHORS", "CLAIM_MINUTES", "Conflict", "MAX_NOTE",
+    "APPEAL_DAYS", "CAMPAIGN_AUTHORS", "CLAIM_MINUTES", "CitedRules", "Conflict", "MAX_NOTE", "Term",
     "ModerationError", "OUTCOME_WORDS", "PAGE_SIZE", "SANCTION_NAMES", "audit", "translate_messages_with",
     "DEFAULT_RULES", "RULES_METADATA", "RulesText", "cited_rules", "current_rules",
     "default_rules_in", "default_rules_version", "every_rule", "parse_rules", "publish_rules", "rule_index",

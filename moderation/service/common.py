@@ -13,10 +13,6 @@ MAX_NOTE = 2000
 CAMPAIGN_AUTHORS = 3  # this many different people sending the same text make a campaign
 PAGE_SIZE = 25
 SANCTION_NAMES = {"premoderate": "Pre-moderation", "suspend": "Suspension", "ban": "Ban"}
-# Outcomes in words, for sentences ("Bea already decided: not published under rule 3 (…)").
-OUTCOME_WORDS = {APPROVE: "approved and published", REJECT: "not published",
-                 REDACT: "published with words removed", ESCALATE: "escalated to an official",
-                 REMOVE: "removed"}
 
 
 def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
@@ -25,13 +21,38 @@ def N_(message: str) -> str:  # noqa: N802  (the marker pybabel extracts)
     return message
 
 
+class Term(str):
+    """Words put into a message (an outcome's name), marked with N_ and translated with it."""
+
+
+class CitedRules(str):
+    """The rules a decision cited, put into a message: English ('rule 2 (…) and rule 3 (…)') as
+    the value, with the anchors and rules version kept so that the application can name them in
+    the reader's language."""
+
+    anchors: tuple[str, ...]
+    version: int | None
+
+    def __new__(cls, english: str, anchors: list[str], version: int | None) -> CitedRules:
+        value = super().__new__(cls, english)
+        value.anchors, value.version = tuple(anchors), version
+        return value
+
+
+# Outcomes in words, for sentences ("Bea already decided: not published under rule 3 (…)").
+OUTCOME_WORDS = {APPROVE: Term(N_("approved and published")), REJECT: Term(N_("not published")),
+                 REDACT: Term(N_("published with words removed")),
+                 ESCALATE: Term(N_("escalated to an official")), REMOVE: Term(N_("removed"))}
+
+
 # The application's translation (consult gives its gettext at start-up); none: English.
 _translators: list[Callable[..., str]] = []
 
 
 def translate_messages_with(translate: Callable[..., str]) -> None:
     """Have every ModerationError's message read in the reader's language: `translate(message,
-    **params)` (gettext's signature) is called when the message is read."""
+    **params)` (gettext's signature) is called when the message is read, with the params as
+    given (a `Term` or `CitedRules` among them is the translator's to put in that language)."""
     _translators[:] = [translate]
 
 
@@ -58,8 +79,8 @@ class ModerationError(ValueError):
 class Conflict(ModerationError):
     """Someone else decided first, or the text changed: nothing was stored."""
 
-    def __init__(self, message: str, item: QueueItem | None = None) -> None:
-        super().__init__(message, status=409)
+    def __init__(self, message: str, item: QueueItem | None = None, **params: object) -> None:
+        super().__init__(message, status=409, **params)
         self.item = item
 
 

@@ -29,7 +29,16 @@ from moderation.models import (
     QueueItem,
 )
 from moderation.service.appeals import appeal_excluded
-from moderation.service.common import MAX_NOTE, N_, OUTCOME_WORDS, Conflict, ModerationError, audit
+from moderation.service.common import (
+    MAX_NOTE,
+    N_,
+    OUTCOME_WORDS,
+    CitedRules,
+    Conflict,
+    ModerationError,
+    Term,
+    audit,
+)
 from moderation.service.queue import check_scope, get_item
 from moderation.service.rules import current_rules, rule_label, rule_titles
 
@@ -130,7 +139,8 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
     )).rowcount
     if won != 1:
         session.refresh(item)
-        raise Conflict(_conflict_message(session, item), item)
+        message, params = _conflict_message(session, item)
+        raise Conflict(message, item, **params)
     session.refresh(item)
     decision = Decision(item_id=item.id, comment_id=item.comment_id,
                         consultation_id=item.consultation_id, moderator_id=moderator_id,
@@ -157,26 +167,36 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
     return decision
 
 
-def _conflict_message(session: DbSession, item: QueueItem) -> str:
+def _conflict_message(session: DbSession, item: QueueItem) -> tuple[str, dict]:
+    """Why a decision was not stored, as a marked message and its params."""
     if item.state in OPEN_STATES:
-        return ("The comment changed while you were reading it (its author edited it, or it "
-                "joined a campaign group). Nothing was stored: read the new text and decide again.")
+        return N_("The comment changed while you were reading it (its author edited it, or it joined a "
+                  "campaign group). Nothing was stored: read the new text and decide again."), {}
     latest = latest_decision(session, item.id)
     if latest is None and item.state == RELEASED:
-        return ("Its author edited the comment so that nothing in it needs a moderator, and it "
-                "was published. Nothing was stored.")
+        return N_("Its author edited the comment so that nothing in it needs a moderator, and it was "
+                  "published. Nothing was stored."), {}
     if latest is None and item.state == WITHDRAWN:
-        return "Its author withdrew the comment, so there is nothing to decide. Nothing was stored."
+        return N_("Its author withdrew the comment, so there is nothing to decide. Nothing was stored."), {}
     if latest is None:
-        return "Another moderator has already dealt with this item. Nothing was stored."
+        return N_("Another moderator has already dealt with this item. Nothing was stored."), {}
     users = table("users", column("id"), column("display_name"))
     who = (session.scalar(select(users.c.display_name).where(users.c.id == latest.moderator_id))
-           if latest.moderator_id else None) or "Another moderator"
-    version = session.scalar(select(HouseRulesVersion).where(HouseRulesVersion.number == latest.rules_version))
-    index = {r["anchor"]: r for r in version.rules} if version else {}
-    cited = " and ".join(rule_label(index[a]) if a in index else "a rule since changed" for a in latest.rules or [])
-    return (f"{who} already decided: {OUTCOME_WORDS.get(latest.outcome, 'decided')}"
-            f"{' under ' + cited if cited else ''}. Your decision was not stored.")
+           if latest.moderator_id else None)
+    outcome = OUTCOME_WORDS.get(latest.outcome, Term(N_("decided")))
+    params: dict = {"outcome": outcome}
+    if latest.rules:
+        version = session.scalar(select(HouseRulesVersion).where(HouseRulesVersion.number == latest.rules_version))
+        index = {r["anchor"]: r for r in version.rules} if version else {}
+        english = " and ".join(rule_label(index[a]) if a in index else "a rule since changed" for a in latest.rules)
+        params["rules"] = CitedRules(english, latest.rules, latest.rules_version)
+    if who:
+        message = (N_("%(name)s already decided: %(outcome)s under %(rules)s. Your decision was not stored.")
+                   if latest.rules else N_("%(name)s already decided: %(outcome)s. Your decision was not stored."))
+        return message, {"name": who, **params}
+    message = (N_("Another moderator already decided: %(outcome)s under %(rules)s. Your decision was not stored.")
+               if latest.rules else N_("Another moderator already decided: %(outcome)s. Your decision was not stored."))
+    return message, params
 
 
 def latest_decision(session: DbSession, item_id: int) -> Decision | None:
