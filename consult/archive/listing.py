@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import get_month_names
 from sqlalchemy import ColumnElement, UnaryExpression, and_, extract, func, or_, select
 
-from consult.i18n import gettext, ngettext
+from consult.i18n import current_language, gettext, ngettext
 from consult.models import (
     Consultation,
     Status,
@@ -107,12 +108,20 @@ def parse_page(value: str | None, default: int = 1) -> int:
     return number
 
 
-# English month names, not calendar.month_name: that follows the server's locale.
+# English month names, not calendar.month_name: that follows the server's locale. A date typed
+# on a page in another language may also name the month in that language (Babel's names).
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december")
 
 
-DATE_EXAMPLE = "31 January 2024"
+def _month_name(number: int) -> str:
+    """A month's name in the reader's language ('February', 'Chwefror')."""
+    return get_month_names("wide", locale=current_language())[number]
+
+
+def date_example() -> str:
+    """A date as a person may type it, in the reader's language: '31 January 2024'."""
+    return f"31 {_month_name(1)} 2024"
 
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -128,9 +137,15 @@ _NUMERIC_DAY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
 
 
 def _month(word: str) -> int | None:
+    """The month a word (three letters or more) begins the name of, in English or the reader's
+    language (one the two agree on, where both name one)."""
     if len(word) < 3:
         return None
-    return next((n for n, name in enumerate(_MONTHS, 1) if name.startswith(word)), None)
+    english = next((n for n, name in enumerate(_MONTHS, 1) if name.startswith(word)), None)
+    local = next((n for n in range(1, 13) if _month_name(n).lower().startswith(word)), None)
+    if english is None or local in (None, english):
+        return english or local
+    return None  # the two languages name different months: neither is meant for sure
 
 
 class DateError(ArchiveError):
@@ -160,35 +175,38 @@ def parse_day(value: str | None, label: str, field: str = "") -> datetime | None
         # Browsers show the date picker as dd/mm/yyyy or mm/dd/yyyy depending on the locale,
         # so 02/03/2024 could mean either: only a day above 12 says which is which.
         if first != second and 1 <= first <= 12 and 1 <= second <= 12:
-            raise DateError(
-                f"{label}: “{shown}” could be {first} {_MONTHS[second - 1].title()} or "
-                f"{second} {_MONTHS[first - 1].title()}: write the month as a word, for example "
-                f"{DATE_EXAMPLE}.", field)
+            raise DateError(gettext(
+                "%(label)s: “%(text)s” could be %(one)s or %(other)s: write the month as a word, for "
+                "example %(example)s.", label=label, text=shown, one=f"{first} {_month_name(second)}",
+                other=f"{second} {_month_name(first)}", example=date_example()), field)
         day, month = (first, second) if second <= 12 else (second, first)
         numbers = (int(match[3]), month, day)
     if numbers is None:
-        raise DateError(f"{label}: “{shown}” is not a date: use the date picker, or "
-                        f"type a date such as {DATE_EXAMPLE}.", field)
+        raise DateError(gettext("%(label)s: “%(text)s” is not a date: use the date picker, or type a "
+                                "date such as %(example)s.", label=label, text=shown,
+                                example=date_example()), field)
     year, month, day = numbers
     try:
         return datetime(year, month, day)
     except ValueError:
         if not 1 <= month <= 12:
-            reason = f"there is no month {month}"
+            message = gettext("%(label)s: “%(text)s” does not exist: there is no month %(month)s. Check "
+                              "the day and the month.", label=label, text=shown, month=month)
         else:
-            reason = f"there is no {day} {_MONTHS[month - 1].title()} {year}"
-        raise DateError(f"{label}: “{shown}” does not exist: {reason}. Check the day "
-                        "and the month.", field) from None
+            message = gettext("%(label)s: “%(text)s” does not exist: there is no %(date)s. Check the day "
+                              "and the month.", label=label, text=shown,
+                              date=f"{day} {_month_name(month)} {year}")
+        raise DateError(message, field) from None
 
 
 def date_range(date_from: str | None, date_to: str | None) -> tuple[datetime | None, datetime | None]:
     """The search form's dates: the whole 'to' day is included; 'from' after 'to' is refused."""
-    start = parse_day(date_from, "From date", "from")
-    end = parse_day(date_to, "To date", "to")
+    start = parse_day(date_from, gettext("From date"), "from")
+    end = parse_day(date_to, gettext("To date"), "to")
     if end is not None:
         end = end.replace(hour=23, minute=59, second=59)
     if start and end and start > end:
-        raise DateError("The 'from' date is after the 'to' date.", "to")
+        raise DateError(gettext("The 'from' date is after the 'to' date."), "to")
     return start, end
 
 

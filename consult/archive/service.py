@@ -38,7 +38,6 @@ from consult.archive.feeds import (
 )
 from consult.archive.listing import (
     CLOSING_SOON,
-    DATE_EXAMPLE,
     MAX_INT,
     MAX_PER_PAGE,
     PER_PAGE,
@@ -51,6 +50,7 @@ from consult.archive.listing import (
     HomePage,
     archive_page,
     consultation_choices,
+    date_example,
     date_range,
     home,
     parse_day,
@@ -73,7 +73,7 @@ from consult.archive.records import (
 
 __all__ = [
     "CLOSING_SOON",
-    "DATE_EXAMPLE",
+    "date_example",
     "MAX_INT",
     "MAX_PER_PAGE",
     "PER_PAGE",

@@ -43,8 +43,8 @@ def _carried_files(raw: str) -> list[tuple[str, str]]:
             return [(name, text) for name, text in value]
     except ValueError:
         pass
-    raise service.ServiceError(
-        "The files uploaded before the preview could not be read back: upload them again.")
+    raise service.ServiceError(gettext(
+        "The files uploaded before the preview could not be read back: upload them again."))
 
 
 def _carried_images(raw: str) -> ImageMap:
@@ -60,8 +60,8 @@ def _carried_images(raw: str) -> ImageMap:
             return read_upload(items).images
     except (ValueError, binascii.Error):
         pass
-    raise service.ServiceError(
-        "The images uploaded before the preview could not be read back: upload them again.")
+    raise service.ServiceError(gettext(
+        "The images uploaded before the preview could not be read back: upload them again."))
 
 
 def document_files(form: Any) -> Submitted:
@@ -72,9 +72,9 @@ def document_files(form: Any) -> Submitted:
     pasted = (form.markdown.data or "").replace("\r\n", "\n").replace("\r", "\n")
     upload = read_upload([(u.filename, u.read()) for u in uploads]) if uploads else None
     if upload is not None and upload.markdown and pasted.strip():
-        raise service.ServiceError(
+        raise service.ServiceError(gettext(
             "Give the document either as uploaded files or as pasted text, not both: clear the "
-            "pasted text, or choose no Markdown files (images may go with pasted text).")
+            "pasted text, or choose no Markdown files (images may go with pasted text)."))
     if upload is not None and upload.markdown:
         files = service.read_files(upload.markdown)
         return Submitted(files, json.dumps(files), [name for name, _ in files], upload.images,
@@ -86,8 +86,8 @@ def document_files(form: Any) -> Submitted:
         files = _carried_files(form.carried.data)
         return Submitted(files, form.carried.data, [name for name, _ in files], images)
     if upload is not None and upload.images:
-        raise service.ServiceError(
-            "Only images were uploaded: add the Markdown file (.md) that shows them, or paste it.")
+        raise service.ServiceError(gettext(
+            "Only images were uploaded: add the Markdown file (.md) that shows them, or paste it."))
     raise service.ServiceError(gettext(
         "Give the document: upload a Word document (.docx), or one or more Markdown files (with "
         "their images, or a zip of them all), or paste the Markdown."))

@@ -21,6 +21,7 @@ from consult.consultations.creation import (
     store_version,
 )
 from consult.consultations.orphans import counted_by_anchor, paragraph_label, reattach_all
+from consult.i18n import gettext
 from consult.languages import service as languages
 from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
 from documents.media import ImageFile
@@ -249,7 +250,7 @@ def publish_version(
     A consultation in several languages needs the version's text in each (`translations`, by
     language), aligned with the main text, or languages.TranslationError is raised."""
     if not note.strip():
-        raise ServiceError("Say what changed in this version: the note is shown to readers.")
+        raise ServiceError(gettext("Say what changed in this version: the note is shown to readers."))
     previous = current_version(session, consultation)
     imported = _import_version(session, consultation, files, images)
     texts = languages.check_version_translations(session, consultation, imported.document, translations or {})

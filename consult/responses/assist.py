@@ -295,7 +295,7 @@ def accept_proposals(session: DbSession, consultation: Consultation, proposals: 
     """Accept proposed themes as one theme (a new one with this title, or an existing one):
     returns the theme and how many comments are now offered for counting under it."""
     if not proposals:
-        raise ResponseError("Tick at least one proposed theme.")
+        raise ResponseError(gettext("Tick at least one proposed theme."))
     for proposal in proposals:
         _open_proposal(session, consultation, proposal)
     if into_theme_id is not None:
