@@ -94,3 +94,12 @@ def _png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
             + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("path", ["/confirm/abc", "/reset/abc", "/invitation/abc"])
+def test_a_broken_link_is_explained_in_welsh(client, path):
+    refused = client.get(f"{path}?lang=cy")
+    assert refused.status_code == 400
+    page = _text(refused)
+    assert "Nid yw'r ddolen hon yn ddilys. Gwiriwch eich bod wedi'i chopïo i gyd." in page
+    assert "not valid" not in page and "Check you copied" not in page

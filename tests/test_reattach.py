@@ -337,3 +337,14 @@ def test_my_comments_names_the_paragraph_a_comment_was_re_attached_to(app, auth,
     # 'paragraph 1.2' no longer exists: the author reads where the comment is now, and where it began.
     assert "paragraph 2.2 (re-attached from 1.2 of version 1)" in mine
     assert f'/c/parking/p/{target}#comment-{parking["first"]}' in mine
+
+
+def test_reattaching_is_refused_in_welsh_on_a_welsh_page(app, as_official, parking):
+    _publish(as_official)
+    url = f"/manage/parking/orphaned/{parking['removed']}/reattach?lang=cy"
+    page = _html(as_official.post(url, data={"to": "no-such-paragraph"}))
+    assert "Nid oes paragraff “no-such-paragraph” yn fersiwn 2, y fersiwn gyfredol" in page
+    assert "the current version, has no paragraph" not in page
+    page = _html(as_official.post(f"/manage/parking/orphaned/{parking['kept']}/reattach?lang=cy",
+                                  data={"to": parking["edited"]}))
+    assert "felly mae ei sylwadau eisoes yn ei ddilyn" in page and "already follow it" not in page

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 import documents
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
-from consult.i18n import N_
+from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph
 from consult.reattachment import ReattachedComment, Reattachment
 from moderation.db import DbSession
@@ -129,22 +129,26 @@ def reattach(session: DbSession, consultation: Consultation, from_anchor: str, t
     target = session.scalar(select(Paragraph).where(Paragraph.version_id == current.id,
                                                     Paragraph.anchor == to_anchor))
     if target is None:
-        raise ServiceError(f"Version {current.number}, the current version, has no paragraph "
-                           f"“{to_anchor}”: comments can only be re-attached to one of its paragraphs.")
+        raise ServiceError(gettext("Version %(number)s, the current version, has no paragraph “%(anchor)s”: "
+                                   "comments can only be re-attached to one of its paragraphs.",
+                                   number=current.number, anchor=to_anchor[:80]))
     if session.scalar(select(Paragraph.id).where(Paragraph.version_id == current.id,
                                                  Paragraph.anchor == from_anchor)) is not None:
-        raise ServiceError(f"Paragraph “{from_anchor}” is in the current version, so its comments "
-                           "already follow it: only comments on a removed paragraph can be re-attached.")
+        raise ServiceError(gettext("Paragraph “%(anchor)s” is in the current version, so its comments already "
+                                   "follow it: only comments on a removed paragraph can be re-attached.",
+                                   anchor=from_anchor[:80]))
     source = _last_paragraphs(session, consultation, [from_anchor]).get(from_anchor)
     if source is None:
-        raise ServiceError(f"No version of this document has a paragraph “{from_anchor}”.")
+        raise ServiceError(gettext("No version of this document has a paragraph “%(anchor)s”.",
+                                   anchor=from_anchor[:80]))
     paragraph, version = source
     moved = list(session.scalars(
         select(Comment).where(Comment.consultation_id == consultation.id, Comment.anchor == from_anchor)
         .order_by(Comment.id).with_for_update()))
     if not moved:
-        raise ServiceError(f"Paragraph {paragraph.number} of version {version.number} has no comments "
-                           "left to re-attach: they may have been re-attached already.")
+        raise ServiceError(gettext("Paragraph %(paragraph)s of version %(version)s has no comments left to "
+                                   "re-attach: they may have been re-attached already.",
+                                   paragraph=paragraph.number, version=version.number))
     record = Reattachment(
         consultation_id=consultation.id, actor_id=actor_id,
         from_anchor=from_anchor, from_version_id=version.id, from_version=version.number,

@@ -153,11 +153,11 @@ def read_token(secret_key: str, purpose: str, token: str, max_age: timedelta,
     try:
         data = _serializer(secret_key, purpose).loads(token)
     except BadSignature:
-        raise InvalidToken("This link is not valid. Check you copied all of it.") from None
+        raise InvalidToken(gettext("This link is not valid. Check you copied all of it.")) from None
     if not isinstance(data, dict) or not isinstance(data.get("t"), int):
-        raise InvalidToken("This link is not valid. Check you copied all of it.")
+        raise InvalidToken(gettext("This link is not valid. Check you copied all of it."))
     if stamp(now) - data["t"] > max_age.total_seconds():
-        raise InvalidToken("This link has expired.")
+        raise InvalidToken(gettext("This link has expired."))
     return data
 
 

@@ -74,7 +74,7 @@ def user_for_invitation(session: DbSession, secret_key: str, token: str,
                         now: datetime | None = None) -> User:
     """The invited account a token is for, if it is genuine, fresh and not yet used."""
     return user_for_link(session, secret_key, "invite", token, INVITATION_MAX_AGE, now or utcnow(),
-                         "This invitation has already been used or is no longer valid.")
+                         gettext("This invitation has already been used or is no longer valid."))
 
 
 def accept_invitation(session: DbSession, secret_key: str, token: str, new: str, confirm: str,

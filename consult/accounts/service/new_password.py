@@ -90,7 +90,7 @@ def user_for_reset(session: DbSession, secret_key: str, token: str,
     """The user a password-reset token is for, if it is genuine, fresh and unused (and the
     account not deactivated)."""
     return user_for_link(session, secret_key, "reset", token, RESET_MAX_AGE, now or utcnow(),
-                         "This link has already been used or is no longer valid.")
+                         gettext("This link has already been used or is no longer valid."))
 
 
 def reset_password(session: DbSession, secret_key: str, token: str, new: str, confirm: str,

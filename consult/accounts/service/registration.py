@@ -111,7 +111,7 @@ def confirm_email(session: DbSession, secret_key: str, token: str,
     data = read_token(secret_key, "confirm", token, CONFIRM_MAX_AGE, now)
     user = session.get(User, data.get("u"))
     if user is None or user.deleted_at or user.email != data.get("e"):
-        raise InvalidToken("This link is no longer valid.")
+        raise InvalidToken(gettext("This link is no longer valid."))
     first = user.email_confirmed_at is None
     if first:
         user.email_confirmed_at = now
