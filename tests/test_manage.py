@@ -110,6 +110,22 @@ def test_empty_list_explains_what_to_do(as_official):
     assert 'href="/manage/new"' in html
 
 
+def test_a_drafts_version_is_not_said_to_be_published_and_one_paragraph_is_singular(app, as_official, parking):
+    with app.app_context():
+        create_consultation(db.session, slug="draft-one", files=[("d.md", "# Draft\n\nOnly paragraph.\n")],
+                            title="Secret draft")
+        db.session.commit()
+    draft = _html(as_official.get("/manage/draft-one"))
+    assert re.search(r"Added <time[^>]*>[^<]+</time>, not yet published · 2 paragraphs", draft), draft
+    assert "Published <time" not in draft
+    assert re.search(r"Published <time[^>]*>[^<]+</time> · \d+ paragraphs", _html(as_official.get("/manage/parking")))
+    with app.app_context():
+        create_consultation(db.session, slug="draft-two", files=[("d.md", "Only paragraph.\n")], title="One")
+        db.session.commit()
+    assert re.search(r"not yet published · 1 paragraph</p>", _html(as_official.get("/manage/draft-two")))
+    assert "heb ei gyhoeddi eto · 1 paragraff" in _html(as_official.get("/manage/draft-two?lang=cy"))
+
+
 def test_list_shows_drafts_and_comment_counts(app, as_official, parking, official):
     with app.app_context():
         create_consultation(db.session, slug="draft-one", files=[("d.md", DOC)],

@@ -226,6 +226,8 @@ def test_a_word_upload_is_named_as_the_word_file_in_the_form_and_the_report(app,
     page = _html(response)
     assert response.status_code == 200
     assert "Using the file you uploaded: <strong>doc1.docx (converted)</strong>." in page
+    # One file is "it", not "them".
+    assert "It is kept with this form, so you need not upload it again." in page and "They are kept" not in page
     assert "(doc1.docx (converted), line 5) has no text" in page
     assert "doc1.md" not in page
 

@@ -222,3 +222,21 @@ def test_a_comment_the_reports_hid_is_not_said_to_be_public(app, world, auth):
     assert "(the comment is public)" not in page
     queue = _text(mo.get("/moderation/?source=flags"))
     assert "hidden after readers' reports" in queue and "already public" not in queue
+
+
+def test_a_reader_who_reported_a_comment_sees_that_they_did_instead_of_report(app, world, auth):
+    comment_id, anchor = _comment(app, auth, world)
+    cat, dan = auth.client_for(world["cat"]), auth.client_for(world["dan"])
+    report = f'href="/c/libraries/comments/{comment_id}/flag"'
+    before = _text(cat.get(f"/c/libraries/p/{anchor}"))
+    assert report in before and "You reported" not in before
+    cat.post(f"/c/libraries/comments/{comment_id}/flag", data={"rule": "no-abuse"})
+    after = _text(cat.get(f"/c/libraries/p/{anchor}"))
+    # Their own report is linked (the page says when and under which rule), not offered again.
+    assert re.search(rf'<p class="report-link"><a {re.escape(report)} rel="nofollow">You reported</a> this comment',
+                     after), after
+    assert ">Report<" not in after
+    # Another reader is still offered the link, in Welsh too.
+    assert ">Report<" in _text(dan.get(f"/c/libraries/p/{anchor}"))
+    welsh = _text(cat.get(f"/c/libraries/p/{anchor}?lang=cy"))
+    assert "Rhoesoch wybod</a> am y sylw hwn" in welsh and "You reported" not in welsh

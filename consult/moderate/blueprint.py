@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Blueprint, abort, url_for
+from flask import Blueprint, abort, g, url_for
 from flask_login import current_user
 
 from consult import rules_language
@@ -69,10 +69,21 @@ def appeal_words(message: str | None) -> str | None:
     return message[len(APPEAL_PREFIX):] if message and message.startswith(APPEAL_PREFIX) else None
 
 
+def reported_by_viewer(comment_id: int) -> bool:
+    """Whether the signed-in reader has reported this comment (their reports read once a request),
+    so that a comment's page offers "Report" only to those who have not."""
+    if not current_user.is_authenticated:
+        return False
+    if "reported_comments" not in g:
+        g.reported_comments = service.comments_reported_by(db.session, current_user.id)
+    return comment_id in g.reported_comments
+
+
 @bp.record_once
 def _register_globals(state) -> None:
     state.app.add_template_global(appeal_words, "appeal_words")
     state.app.add_template_global(removal_reason, "removal_reason")
+    state.app.add_template_global(reported_by_viewer, "reported_by_viewer")
     state.app.add_template_global(decisions_for_comments, "moderation_decisions")
     state.app.add_template_global(operations.OUTCOME_NAMES, "moderation_outcomes")
     state.app.add_template_global(service.SANCTION_NAMES, "moderation_measures")

@@ -92,6 +92,11 @@ def reported_by(session: DbSession, comment_id: int, user_id: int) -> Flag | Non
     return session.scalar(select(Flag).where(Flag.comment_id == comment_id, Flag.user_id == user_id))
 
 
+def comments_reported_by(session: DbSession, user_id: int) -> set[int]:
+    """The ids of the comments this person has reported."""
+    return set(session.scalars(select(Flag.comment_id).where(Flag.user_id == user_id)))
+
+
 def reports_on(session: DbSession, comment_id: int, since: datetime | None = None) -> list[Flag]:
     """The readers' reports on a comment, oldest first (those after `since` when given)."""
     query = select(Flag).where(Flag.comment_id == comment_id)
