@@ -186,6 +186,9 @@ class ConsultationEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The detail's words, read in each reader's language (consult/consultations/history_words.py);
+    # none for an entry recorded before them, or one whose detail is the whole of it.
+    words: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     consultation: Mapped[Consultation] = relationship()

@@ -102,7 +102,9 @@ def test_title_and_scope_changes_are_saved_and_shown_in_the_public_history(app, 
     history = history[:history.index("</section>")]
     today = utcnow().strftime("%-d %B %Y")
     assert "<strong>Scope changed</strong> on <time" in history and today in history
-    assert "Open for debate: from “The level of fees.” to “The level of fees and the zones.”" in history
+    # The official's words are shown as written, their direction their own (dir="auto").
+    assert ('Open for debate: from “<span dir="auto">The level of fees.</span>” to “<span dir="auto">The level '
+            'of fees and the zones.</span>”') in history
     # A long text is not quoted whole: the page says it was added.
     assert "Why we are asking: added" in history and LONG[:60] not in history
     assert "Title changed" in history

@@ -178,8 +178,10 @@ def test_orphaned_comments_are_listed_and_reattached_after_a_confirmation(app, a
     assert ("<strong>Comments re-attached</strong>: 4 comments (3 published or awaiting moderation) on "
             "paragraph 1.2 of version 1, which is not in version 2, re-attached to paragraph 2.2 of "
             "version 2.") in history
+    assert ("Ailgysylltwyd 4 sylw (3 wedi'u cyhoeddi neu'n aros am gymedrolwr) ar baragraff 1.2 o fersiwn 1, "
+            "nad yw yn fersiwn 2, â pharagraff 2.2 o fersiwn 2.") in _html(as_official.get("/manage/parking?lang=cy"))
     assert "Written on 1.2 of version 1, re-attached to 2.2 of version 2" in _html(
-        as_official.get(f"/c/parking/p/{target}"))
+        as_official.get(f"/c/parking/p/{target}?lang=en"))
 
 
 def test_reattaching_is_refused_for_a_target_not_current_or_a_paragraph_not_removed(app, as_official, parking):

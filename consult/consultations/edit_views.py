@@ -11,7 +11,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.validators import Length
 
 from consult.accounts import role_required
-from consult.consultations import editing
+from consult.consultations import editing, history_words
 from consult.consultations.manage import (
     MODERATION_CHOICES,
     DetailFields,
@@ -155,10 +155,12 @@ def _language(name: str) -> Markup:
 
 
 @bp.app_template_global("history_detail")
-def history_detail(kind: str, detail: str) -> Markup:
-    """A history entry's detail in the reader's language where it was recorded in a known form;
-    any other as recorded (in English, with the official's own words), marked as English on a
-    page in another language."""
+def history_detail(kind: str, detail: str, said: list | None = None) -> Markup:
+    """A history entry's detail in the reader's language: from its words where they were
+    recorded, else where the detail has a known form; any other as recorded (in English, with
+    the official's own words), marked as English on a page in another language."""
+    if said:
+        return history_words.shown(said, ZoneInfo(current_app.config["SITE_TIMEZONE"]))
     if detail in _FIXED_DETAILS:
         return escape(gettext(_FIXED_DETAILS[detail]))
     if kind == "version" and (match := _VERSION_DETAIL.fullmatch(detail)):

@@ -16,9 +16,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from consult.consultations import history_words as words
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
-from consult.i18n import gettext, local_time
+from consult.i18n import N_, gettext, local_time
 from consult.models import (
     MODERATION_MODES,
     Comment,
@@ -33,9 +34,9 @@ from moderation.db import DbSession
 SHORT = 120
 
 MODERATION_WORDS = {
-    "pre": "pre-moderation (a moderator checks every comment before it is public)",
-    "post": "post-moderation (comments are public at once and checked afterwards)",
-    "reactive": "reactive moderation (comments are public at once and checked when reported)",
+    "pre": N_("pre-moderation (a moderator checks every comment before it is public)"),
+    "post": N_("post-moderation (comments are public at once and checked afterwards)"),
+    "reactive": N_("reactive moderation (comments are public at once and checked when reported)"),
 }
 
 # What each recorded kind of event is called, on the officials' page and the public one.
@@ -60,11 +61,11 @@ PUBLIC_KINDS = frozenset({"created", "published", "closed_early", "extended", "v
 
 # The scope statement's parts, as the consultation page names them.
 SCOPE_PARTS = {
-    "scope_about": "Why we are asking",
-    "scope_open": "Open for debate",
-    "scope_closed": "Not open for debate",
-    "scope_outcome": "What we will do with your comments",
-    "response_expected": "When we will respond",
+    "scope_about": N_("Why we are asking"),
+    "scope_open": N_("Open for debate"),
+    "scope_closed": N_("Not open for debate"),
+    "scope_outcome": N_("What we will do with your comments"),
+    "response_expected": N_("When we will respond"),
 }
 LIMITS = {"title": 300, "department": 200, "response_expected": 200}
 
@@ -122,25 +123,34 @@ def _clean(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _quote(text: str) -> str:
-    return f"“{text}”"
+# How a changed text reads in the history, lower case (a scope part's change) and as a sentence.
+_CHANGES = {
+    "added": (N_("added: %(new)s"), N_("Added: %(new)s.")), "added_long": (N_("added"), N_("Added.")),
+    "removed": (N_("removed (it was %(old)s)"), N_("Removed (it was %(old)s).")),
+    "removed_long": (N_("removed"), N_("Removed.")),
+    "changed": (N_("from %(old)s to %(new)s"), N_("From %(old)s to %(new)s.")),
+    "rewritten": (N_("rewritten"), N_("Rewritten.")),
+    "rewritten_now": (N_("rewritten, now %(new)s"), N_("Rewritten, now %(new)s.")),
+}
 
 
-def _text_change(old: str, new: str) -> str:
+def _text_change(old: str, new: str, as_sentence: bool = False) -> words.Sentence:
     """How a changed text reads in the history: before and after when both are short."""
     if not old:
-        return f"added: {_quote(new)}" if len(new) <= SHORT else "added"
-    if not new:
-        return f"removed (it was {_quote(old)})" if len(old) <= SHORT else "removed"
-    if len(old) <= SHORT and len(new) <= SHORT:
-        return f"from {_quote(old)} to {_quote(new)}"
-    return "rewritten" if len(new) > SHORT else f"rewritten, now {_quote(new)}"
+        kind, params = ("added", {"new": words.quoted(new)}) if len(new) <= SHORT else ("added_long", {})
+    elif not new:
+        kind, params = ("removed", {"old": words.quoted(old)}) if len(old) <= SHORT else ("removed_long", {})
+    elif len(old) <= SHORT and len(new) <= SHORT:
+        kind, params = "changed", {"old": words.quoted(old), "new": words.quoted(new)}
+    elif len(new) > SHORT:
+        kind, params = "rewritten", {}
+    else:
+        kind, params = "rewritten_now", {"new": words.quoted(new)}
+    return words.sentence(_CHANGES[kind][1 if as_sentence else 0], **params)
 
 
-def _when(value: datetime | None, zone: tzinfo) -> str:
-    if value is None:
-        return "none"
-    return value.replace(tzinfo=UTC).astimezone(zone).strftime("%-d %B %Y, %H:%M")
+def _when(value: datetime | None) -> dict:
+    return words.time(value) if value is not None else words.term(N_("none"))
 
 
 def _shown(value: datetime | None, zone: tzinfo) -> str:
@@ -190,18 +200,19 @@ def edit_details(session: DbSession, consultation: Consultation, new: Details, *
     errors = _problems(session, consultation, status, old, new, reason, now, zone)
     if errors:
         raise DetailsRefused(errors)
-    events = _describe(old, new, zone)
+    events = _describe(old, new)
     if not events:
         return []
     for name in ("title", "summary", "department", *SCOPE_PARTS, "opens_at", "closes_at",
                  "moderation_mode"):
         setattr(consultation, name, getattr(new, name))
     if reason:
-        events = [(kind, f"{detail} Reason: {reason}") for kind, detail in events]
-    for kind, detail in events:
-        record_event(session, consultation, kind, detail, actor_id)
+        events = [(kind, [*said, words.sentence(N_("Reason: %(reason)s"), reason=words.own(reason))])
+                  for kind, said in events]
+    for kind, said in events:
+        record_event(session, consultation, kind, said, actor_id)
     session.flush()
-    return events
+    return [(kind, words.english(said, zone)) for kind, said in events]
 
 
 def _problems(session: DbSession, consultation: Consultation, status: Status, old: Details,
@@ -248,46 +259,50 @@ def _problems(session: DbSession, consultation: Consultation, status: Status, ol
     return errors
 
 
-def _describe(old: Details, new: Details, zone: tzinfo) -> list[tuple[str, str]]:
-    """The history entries for a change from `old` to `new`, as (kind, detail)."""
-    events: list[tuple[str, str]] = []
+def _describe(old: Details, new: Details) -> list[tuple[str, list[words.Sentence]]]:
+    """The history entries for a change from `old` to `new`, as (kind, words)."""
+    events: list[tuple[str, list[words.Sentence]]] = []
     for name, kind in (("title", "title_changed"), ("summary", "summary_changed"),
                        ("department", "department_changed")):
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
-            words = _text_change(before, after)
-            events.append((kind, f"{words[0].upper()}{words[1:]}."))
-    scope = [f"{label}: {_text_change(getattr(old, name), getattr(new, name))}"
+            events.append((kind, [_text_change(before, after, as_sentence=True)]))
+    scope = [words.sentence(N_("%(part)s: %(change)s"), part=words.term(label),
+                            change={"part": _text_change(getattr(old, name), getattr(new, name))})
              for name, label in SCOPE_PARTS.items() if getattr(old, name) != getattr(new, name)]
     if scope:
-        events.append(("scope_changed", "; ".join(scope) + "."))
+        events.append(("scope_changed", [words.sentence(N_("%(changes)s."), changes=words.joined(scope, "; "))]))
     dates = []
     if not _same_time(old.opens_at, new.opens_at):
         if new.opens_at is None:
-            dates.append(f"Opening date removed (it was {_when(old.opens_at, zone)}): it opens when published.")
+            dates.append(words.sentence(N_("Opening date removed (it was %(old)s): it opens when published."),
+                                        old=_when(old.opens_at)))
         else:
-            dates.append(f"Opening date moved from {_when(old.opens_at, zone)} to {_when(new.opens_at, zone)}.")
+            dates.append(words.sentence(N_("Opening date moved from %(old)s to %(new)s."),
+                                        old=_when(old.opens_at), new=_when(new.opens_at)))
     if not _same_time(old.closes_at, new.closes_at):
         if new.closes_at is None:
-            dates.append(f"Closing date removed (it was {_when(old.closes_at, zone)}): it stays open "
-                         "until it is closed.")
+            dates.append(words.sentence(N_("Closing date removed (it was %(old)s): it stays open until it is "
+                                           "closed."), old=_when(old.closes_at)))
         elif old.closes_at is None:
-            dates.append(f"Closing date set to {_when(new.closes_at, zone)}.")
+            dates.append(words.sentence(N_("Closing date set to %(new)s."), new=_when(new.closes_at)))
         elif new.closes_at < old.closes_at:
-            dates.append(f"Closing date brought forward from {_when(old.closes_at, zone)} to "
-                         f"{_when(new.closes_at, zone)}.")
+            dates.append(words.sentence(N_("Closing date brought forward from %(old)s to %(new)s."),
+                                        old=_when(old.closes_at), new=_when(new.closes_at)))
         else:
-            dates.append(f"Closing date moved later, from {_when(old.closes_at, zone)} to "
-                         f"{_when(new.closes_at, zone)}.")
+            dates.append(words.sentence(N_("Closing date moved later, from %(old)s to %(new)s."),
+                                        old=_when(old.closes_at), new=_when(new.closes_at)))
     if dates:
-        events.append(("dates_changed", " ".join(dates)))
+        events.append(("dates_changed", dates))
     if new.moderation_mode != old.moderation_mode:
-        effect = ("This applies to new comments only: comments already published stay public."
+        effect = (N_("This applies to new comments only: comments already published stay public.")
                   if new.moderation_mode == "pre" else
-                  "This applies to new comments only: comments already waiting for a moderator "
-                  "are still checked before they appear.")
-        events.append(("moderation_changed", f"From {MODERATION_WORDS[old.moderation_mode]} to "
-                                             f"{MODERATION_WORDS[new.moderation_mode]}. {effect}"))
+                  N_("This applies to new comments only: comments already waiting for a moderator "
+                     "are still checked before they appear."))
+        events.append(("moderation_changed", [
+            words.sentence(N_("From %(old)s to %(new)s."), old=words.term(MODERATION_WORDS[old.moderation_mode]),
+                           new=words.term(MODERATION_WORDS[new.moderation_mode])),
+            words.sentence(effect)]))
     return events
 
 
@@ -299,6 +314,7 @@ class PublicEntry:
     label: str
     detail: str
     created_at: datetime
+    words: list | None = None  # the detail's words (history_words), where they were recorded
 
 
 def public_history(session: DbSession, consultation: Consultation) -> list[PublicEntry]:
@@ -323,5 +339,5 @@ def public_history(session: DbSession, consultation: Consultation) -> list[Publi
             entries.append(PublicEntry("published", "Published", "", event.created_at))
             continue
         entries.append(PublicEntry(event.kind, EVENT_LABELS.get(event.kind, event.kind),
-                                   event.detail, event.created_at))
+                                   event.detail, event.created_at, event.words))
     return entries

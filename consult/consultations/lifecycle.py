@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from consult.consultations import history_words as words
 from consult.consultations.creation import ServiceError
-from consult.i18n import gettext
+from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Consultation, ConsultationEvent, Status, User, utcnow
 from moderation.db import DbSession
 
@@ -78,12 +79,17 @@ def history(session: DbSession, consultation: Consultation) -> list[HistoryEntry
 
 
 def record_event(
-    session: DbSession, consultation: Consultation, kind: str, detail: str, actor_id: int | None
+    session: DbSession, consultation: Consultation, kind: str, detail: str | list[words.Sentence],
+    actor_id: int | None
 ) -> None:
-    """Append an entry to a consultation's history."""
-    session.add(
-        ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind=kind, detail=detail)
-    )
+    """Append an entry to a consultation's history: its words (consult.consultations.history_words),
+    read in each reader's language, and their English kept as the detail; or a detail alone."""
+    if isinstance(detail, str):
+        event = ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind=kind, detail=detail)
+    else:
+        event = ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind=kind,
+                                  detail=words.english(detail, words.site_zone()), words=detail)
+    session.add(event)
 
 
 def publish_draft(
@@ -98,7 +104,7 @@ def publish_draft(
             "The closing date has passed: published now, the consultation would be closed at "
             "once. Set a later closing date first (Extend), then publish."))
     consultation.published_at = now
-    record_event(session, consultation, "published", "Published: now visible to the public.",
+    record_event(session, consultation, "published", [words.sentence(N_("Published: now visible to the public."))],
                  actor_id)
     session.flush()
     return consultation
@@ -122,8 +128,10 @@ def close_early(
             "Only an open consultation can be closed early; this one is %(status)s.", status=status.words))
     previous = consultation.closes_at
     consultation.closes_at = now
-    was = f" (it was due to close {previous:%Y-%m-%d %H:%M} UTC)" if previous else ""
-    record_event(session, consultation, "closed_early", f"{reason}{was}", actor_id)
+    said = [words.sentence("%(reason)s", reason=words.own(reason))]
+    if previous:
+        said.append(words.sentence(N_("(it was due to close %(time)s)"), time=words.time(previous)))
+    record_event(session, consultation, "closed_early", said, actor_id)
     session.flush()
     return consultation
 
@@ -156,9 +164,9 @@ def extend(
         raise ServiceError(gettext("The new closing date must be after the opening date."))
     previous = consultation.closes_at
     consultation.closes_at = closes_at
-    was = f"{previous:%Y-%m-%d %H:%M}" if previous else "no closing date"
-    record_event(
-        session, consultation, "extended",
-        f"Closing date moved from {was} to {closes_at:%Y-%m-%d %H:%M} UTC: {reason}", actor_id)
+    was = words.time(previous) if previous else words.term(N_("no closing date"))
+    record_event(session, consultation, "extended", [words.sentence(
+        N_("Closing date moved from %(old)s to %(new)s: %(reason)s"), old=was, new=words.time(closes_at),
+        reason=words.own(reason))], actor_id)
     session.flush()
     return consultation

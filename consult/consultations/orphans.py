@@ -14,6 +14,7 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import joinedload
 
 import documents
+from consult.consultations import history_words as words
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
 from consult.i18n import N_, gettext
@@ -162,13 +163,16 @@ def reattach(session: DbSession, consultation: Consultation, from_anchor: str, t
     session.execute(insert(ReattachedComment),
                     [{"reattachment_id": record.id, "comment_id": c.id} for c in moved])
     counted = sum(1 for c in moved if c.status in COUNTED)
-    what = f"{len(moved)} comment{'' if len(moved) == 1 else 's'}"
+    # (the pair is in the catalogue from the pages' ngettext; N_ would extract the singular alone)
+    what: dict = words.counted("%(num)s comment", "%(num)s comments", len(moved))
     if counted != len(moved):
-        what += f" ({counted} published or awaiting moderation)"
-    record_event(session, consultation, "reattached",
-                 f"{what} on paragraph {paragraph.number} of version {version.number}, which is not in "
-                 f"version {current.number}, re-attached to paragraph {target.number} of version "
-                 f"{current.number}.", actor_id)
+        what = words.part(N_("%(comments)s (%(counted)s published or awaiting moderation)"),
+                          comments=what, counted=counted)
+    record_event(session, consultation, "reattached", [words.sentence(
+        N_("%(comments)s on paragraph %(number)s of version %(version)s, which is not in version %(current)s, "
+           "re-attached to paragraph %(target)s of version %(current)s."), comments=what,
+        number=paragraph.number, version=version.number, current=current.number, target=target.number)],
+        actor_id)
     session.flush()
     return record
 
