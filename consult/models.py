@@ -255,10 +255,13 @@ class Comment(Base):
 
     @property
     def public_name(self) -> str:
-        """The name shown with the comment."""
+        """The name shown with the comment on a page, in the reader's language (English outside a
+        request). Downloads write their own English words: they are data (consult.archive.downloads)."""
+        from consult.i18n import gettext  # (consult.i18n imports this module)
+
         if self.author.deleted_at:
-            return "a former participant"
-        return self.author.display_name if self.show_name else "a member of the public"
+            return gettext("a former participant")
+        return self.author.display_name if self.show_name else gettext("a member of the public")
 
 
 class CommentEdit(Base):

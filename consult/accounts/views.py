@@ -413,10 +413,11 @@ def delete():
             _field_error(form, exc)
         else:
             flash(gettext("Your account has been deleted. Your published comments now show "
-                          "\u201c%(former)s\u201d as their author.", former=service.FORMER_PARTICIPANT), "success")
+                          "\u201c%(former)s\u201d as their author.",
+                          former=gettext(service.FORMER_PARTICIPANT)), "success")
             return redirect(url_for("consultations.index"))
     return render_template("accounts/delete.html", form=form,
-                           former=service.FORMER_PARTICIPANT)
+                           former=gettext(service.FORMER_PARTICIPANT))
 
 
 @bp.get("/dev/outbox")

@@ -6,12 +6,13 @@ record) in the same transaction, with the administrator as its actor.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
 
 from consult.accounts.service.common import AccountError, live_user
-from consult.i18n import gettext
+from consult.i18n import N_, gettext
 from consult.models import Comment, Consultation, Role, User
 from moderation.db import DbSession
 from moderation.models import Assignment, AuditEntry
@@ -42,13 +43,13 @@ def user_filters(search: str | None, role: str | None, standing: str | None) -> 
     found = UserFilters(search=" ".join((search or "").split()), role=(role or "").strip(),
                         standing=(standing or "").strip())
     if len(found.search) > MAX_SEARCH:
-        found.problems["q"] = f"Search for at most {MAX_SEARCH} characters."
+        found.problems["q"] = gettext("Search for at most %(limit)s characters.", limit=MAX_SEARCH)
     if found.role and found.role not in ROLE_VALUES:
-        found.problems["role"] = (f"\u201c{found.role[:40]}\u201d is not a role: choose citizen, "
-                                  "moderator, official or admin.")
+        found.problems["role"] = gettext("\u201c%(value)s\u201d is not a role: choose citizen, moderator, "
+                                         "official or admin.", value=found.role[:40])
     if found.standing and found.standing not in STANDINGS:
-        found.problems["standing"] = (f"\u201c{found.standing[:40]}\u201d is not an account state: "
-                                      "choose active, invited or deactivated.")
+        found.problems["standing"] = gettext("\u201c%(value)s\u201d is not an account state: choose active, "
+                                             "invited or deactivated.", value=found.standing[:40])
     return found
 
 
@@ -144,14 +145,34 @@ def user_detail(session: DbSession, user_id: int) -> UserDetail:
                       comments, history)
 
 
-# An account's changes in words, for its page ({role} and the like come from the entry's details).
+# An account's changes in words, for its page, translated when shown (%(role)s and the like are
+# the entry's details, the roles in the reader's words).
 HISTORY_WORDS = {
-    "invited": "Invited, as {role}", "invitation_resent": "Invitation sent again",
-    "invitation_accepted": "Invitation accepted: password chosen",
-    "role_changed": "Role changed from {previous_role} to {role}", "deactivated": "Deactivated",
-    "reactivated": "Reactivated", "sanction": "Measure imposed", "sanction_revoked": "Measure lifted",
-    "assigned": "Assigned to moderate a consultation", "unassigned": "Taken off a consultation",
+    "invited": N_("Invited, as %(role)s"), "invitation_resent": N_("Invitation sent again"),
+    "invitation_accepted": N_("Invitation accepted: password chosen"),
+    "role_changed": N_("Role changed from %(previous_role)s to %(role)s"), "deactivated": N_("Deactivated"),
+    "reactivated": N_("Reactivated"), "sanction": N_("Measure imposed"), "sanction_revoked": N_("Measure lifted"),
+    "assigned": N_("Assigned to moderate a consultation"), "unassigned": N_("Taken off a consultation"),
 }
+# The words for an older entry without the details its sentence names.
+HISTORY_SHORT_WORDS = {"invited": N_("Invited"), "role_changed": N_("Role changed")}
+# A role as it reads inside those sentences (a stored value not listed here is shown as stored).
+ROLE_WORDS = {"citizen": N_("citizen"), "moderator": N_("moderator"), "official": N_("official"),
+              "admin": N_("admin")}
+
+
+def history_words(action: str, detail: dict[str, str]) -> str:
+    """One audit entry of an account in the reader's words ("Role changed from citizen to moderator")."""
+    words = HISTORY_WORDS.get(action)
+    if words is None:
+        return action.replace("_", " ").capitalize()
+    needed = re.findall(r"%\((\w+)\)s", words)
+    if any(name not in detail for name in needed):
+        short = HISTORY_SHORT_WORDS.get(action)
+        return gettext(short) if short else action.replace("_", " ").capitalize()
+    values = {name: gettext(ROLE_WORDS[detail[name]]) if detail[name] in ROLE_WORDS else detail[name]
+              for name in needed}
+    return gettext(words, **values)
 
 
 def history_rows(session: DbSession, entries: list[AuditEntry]) -> list[dict]:
@@ -159,16 +180,13 @@ def history_rows(session: DbSession, entries: list[AuditEntry]) -> list[dict]:
     ids = {e.actor_id for e in entries if e.actor_id}
     people: dict[int, str] = dict(session.execute(
         select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    automatic = gettext("Automatic")
     rows = []
     for entry in entries:
         detail = {k: v for k, v in (entry.detail or {}).items() if isinstance(v, str)}
-        words = HISTORY_WORDS.get(entry.action, entry.action.replace("_", " ").capitalize())
-        try:
-            what = words.format(**detail)
-        except (KeyError, IndexError, ValueError):
-            what = words.split(",")[0].split(" from ")[0]
-        rows.append({"entry": entry, "who": people.get(entry.actor_id, "Automatic") if entry.actor_id
-                     else "Automatic", "what": what,
+        what = history_words(entry.action, detail)
+        rows.append({"entry": entry, "who": people.get(entry.actor_id, automatic) if entry.actor_id
+                     else automatic, "what": what,
                      "reason": detail.get("reason") or detail.get("note") or ""})
     return rows
 
@@ -176,7 +194,7 @@ def history_rows(session: DbSession, entries: list[AuditEntry]) -> list[dict]:
 def set_role(session: DbSession, actor_id: int, user_id: int, role: str) -> User:
     """Give an account a role; an admin cannot take admin away from themselves."""
     if role not in ROLE_VALUES:
-        raise AccountError(f"Unknown role '{role}'.", "role")
+        raise AccountError(gettext("Unknown role \u201c%(role)s\u201d.", role=role[:40]), "role")
     user = live_user(session, user_id)
     if user.id == actor_id and user.role == Role.ADMIN.value and role != Role.ADMIN.value:
         raise AccountError(

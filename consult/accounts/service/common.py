@@ -11,13 +11,14 @@ from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from consult.i18n import gettext
+from consult.i18n import N_, gettext
 from consult.models import User
 from consult.text import clean_name
 from consult.users import MIN_PASSWORD, UserError, normalise_email
 from moderation.db import DbSession
 
-FORMER_PARTICIPANT = "a former participant"
+# The name a deleted account keeps, stored in English (it is data); pages show it through gettext.
+FORMER_PARTICIPANT = N_("a former participant")
 # Invisible characters a display name may keep: paired direction controls (as in an Arabic name
 # with a Latin part), the direction marks, and the joiners that Persian, Indic scripts and emoji
 # sequences need. Any other control or format character is refused.

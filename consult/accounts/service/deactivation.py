@@ -6,16 +6,16 @@ from datetime import datetime
 
 from consult.accounts.service.common import AccountError, live_user
 from consult.accounts.service.sessions import end_sessions_of
-from consult.i18n import gettext
+from consult.i18n import N_, gettext
 from consult.models import User, utcnow
 from moderation.db import DbSession
 from moderation.service import MAX_NOTE, audit
 
 # Shown only to someone who typed the account's right password (see refuse_deactivated), so it
 # tells nobody else more than "Email or password is not right." does.
-DEACTIVATED = ("This account has been deactivated by an administrator, so it cannot sign in. "
-               "Your comments are still on the site. If you think this is a mistake, contact the "
-               "people who run this site and ask for it to be reactivated.")
+DEACTIVATED = N_("This account has been deactivated by an administrator, so it cannot sign in. "
+                 "Your comments are still on the site. If you think this is a mistake, contact the "
+                 "people who run this site and ask for it to be reactivated.")
 
 
 class AccountDeactivated(AccountError):
@@ -25,7 +25,7 @@ class AccountDeactivated(AccountError):
 def refuse_deactivated(user: User) -> None:
     """Raise AccountDeactivated for a deactivated account (call only once the password is right)."""
     if user.deactivated_at is not None:
-        raise AccountDeactivated(DEACTIVATED, "email")
+        raise AccountDeactivated(gettext(DEACTIVATED), "email")
 
 
 def deactivate(session: DbSession, actor_id: int, user_id: int, reason: str = "",

@@ -34,12 +34,12 @@ def invite(session: DbSession, actor_id: int, email: str, display_name: str, rol
     except AccountError as exc:
         problems["display_name"] = exc.message
     if role not in ROLE_VALUES:
-        problems["role"] = "Choose a role from the list."
+        problems["role"] = gettext("Choose a role from the list.")
     if "email" not in problems:
         existing = find_by_email(session, email)
         if existing is not None:
-            problems["email"] = (f"There is already an account for {email}: find it in the list "
-                                 "of users to change its role.")
+            problems["email"] = gettext("There is already an account for %(email)s: find it in the list "
+                                        "of users to change its role.", email=email)
     if problems:
         raise AccountError(next(iter(problems.values())), problems=problems)
     user = User(email=email, display_name=display_name, role=role,
