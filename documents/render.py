@@ -26,7 +26,7 @@ from .errors import LIMITS
 from .htmltree import check_html_depth
 
 __all__ = ["ID_PREFIX", "Token", "parse_markdown", "render_comment", "render_tokens",
-           "sanitize_document_html"]
+           "sanitize_document_html", "shows_missing_image"]
 
 ID_PREFIX = "src-"
 
@@ -98,8 +98,8 @@ class _PrefixIds(Filter):
                 if token["name"] == "img" and src is not None and not _url_allowed(src, relative=True):
                     # An image we cannot show (e.g. a Jekyll "{{ site.baseurl }}" path): say what
                     # it was instead of requesting a broken address.
-                    label = data.get((None, "alt")) or data.get((None, "title")) or "an image"
-                    yield {"type": "Characters", "data": f"[Image: {label}]"}
+                    label = data.get((None, "alt")) or data.get((None, "title")) or ""
+                    yield from _missing_image_tokens(label, src)
                     continue
                 href = data.get((None, "href"))
                 if href is not None and not _url_allowed(href, relative=True):
@@ -112,6 +112,34 @@ class _PrefixIds(Filter):
                 if href is not None and href.startswith("#") and len(href) > 1:
                     data[(None, "href")] = "#" + _prefixed(href[1:])
             yield token
+
+
+# An image that cannot be shown is stored, in the version's HTML, as its alt text (else its
+# path) in brackets, in a span whose title is its path: no words of ours, since the stored HTML
+# is read in every language (a Welsh reader of an English document, and the other way round).
+_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")  # a Jekyll "{{ site.baseurl }}" is no path
+_MISSING_IMAGE = re.compile(r'<span title="[^"]*">\[')
+
+
+def _image_path(src: str) -> str:
+    return _TEMPLATE_TAG.sub("", src).strip()
+
+
+def missing_image_label(alt: str, src: str) -> str:
+    """The bracketed words standing for an image that cannot be shown: its alt text, else its path."""
+    return f"[{alt.strip() or _image_path(src) or '…'}]"
+
+
+def shows_missing_image(html: str) -> bool:
+    """Whether a paragraph's HTML stands for an image that cannot be shown (see _document_image)."""
+    return bool(_MISSING_IMAGE.search(html))
+
+
+def _missing_image_tokens(alt: str, src: str) -> Iterator[dict[str, Any]]:
+    # Attribute values reach the filter escaped ("&amp;"), the serializer escapes text again.
+    yield {"type": "StartTag", "name": "span", "namespace": None, "data": {(None, "title"): _image_path(src)}}
+    yield {"type": "Characters", "data": missing_image_label(htmllib.unescape(alt), htmllib.unescape(src))}
+    yield {"type": "EndTag", "name": "span", "namespace": None}
 
 
 def _prefixed(value: str) -> str:
@@ -253,10 +281,10 @@ def _document_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, 
             token.attrSet(name, value)
         token.attrSet("loading", "lazy")
         return str(self.image(tokens, idx, options, env))
-    label = htmllib.escape(f"[Image: {alt}]" if alt.strip() else "[Image]")
+    label = htmllib.escape(missing_image_label(alt, str(src)))
     if _SCHEME.match(_URL_NOISE.sub("", str(src))) and _document_link_ok(str(src)):
         return f'<a href="{htmllib.escape(str(src))}">{label}</a>'
-    return label
+    return f'<span title="{htmllib.escape(_image_path(str(src)))}">{label}</span>'
 
 
 def _comment_md() -> MarkdownIt:

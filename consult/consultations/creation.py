@@ -28,7 +28,7 @@ from consult.models import (
 )
 from documents.media import MISSING, ImageFile, Images, MediaError, Upload, sort_upload
 from documents.parse import own_number
-from documents.render import DOCUMENT_TAGS
+from documents.render import DOCUMENT_TAGS, shows_missing_image
 from moderation.db import DbSession
 
 # The images of an import, by their path in it (documents.media.sort_upload's result).
@@ -207,7 +207,8 @@ def import_report(document: documents.Document, images: Images,
     report.links = list(document.warnings)
     report.numbering = _numbering_notes(document)
     for paragraph in document.paragraphs:
-        if not paragraph.text.strip() and "<img" not in paragraph.html and "[Image" not in paragraph.html:
+        if (not paragraph.text.strip() and "<img" not in paragraph.html and "[Image" not in paragraph.html
+                and not shows_missing_image(paragraph.html)):
             report.empty.append(
                 gettext("paragraph %(number)s (%(source)s, line %(line)s) has no text", number=paragraph.number,
                         source=paragraph.source, line=paragraph.line) if paragraph.source else

@@ -183,8 +183,8 @@ def preview_figures(html: str, submitted: Submitted | None) -> Markup:
 def _explain_dates(*fields) -> None:
     for field in fields:
         if field.errors:
-            field.errors[:] = ["Enter the date and time as year-month-day and hours:minutes, "
-                               "for example 2025-06-30T17:00."]
+            field.errors[:] = [gettext("Enter the date and time as year-month-day and hours:minutes, "
+                                       "for example 2025-06-30T17:00.")]
 
 
 def _actor_id() -> int:

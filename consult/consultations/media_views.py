@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from consult.consultations.media import find_media
 from consult.extensions import db
+from consult.i18n import gettext
 from consult.models import Role
 
 bp = Blueprint("media", __name__, url_prefix="/media")
@@ -25,7 +26,7 @@ def show(media: str):
     official = current_user.is_authenticated and current_user.has_role(Role.OFFICIAL)
     found = find_media(db.session, media, official=official)
     if found is None:
-        abort(404, description="There is no image at this address.")
+        abort(404, description=gettext("There is no image at this address."))
     # A draft's figure may only be kept by the official's own browser, not a shared cache.
     public = not official or find_media(db.session, media, official=False) is not None
     cache = LONG_CACHE if public else "private, max-age=3600"

@@ -12,7 +12,7 @@ from consult.consultations import orphans, service
 from consult.consultations.manage import ConfirmForm, _actor_id, _consultation_or_404, bp
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.i18n import gettext
+from consult.i18n import gettext, ngettext
 from consult.models import Status
 
 
@@ -76,7 +76,7 @@ def reattach(slug: str, anchor: str):
             moved, number, to_number = record.comments, record.from_number, record.to_number
     except service.ServiceError as exc:
         return _confirm_page(consultation, current, anchor, to, form, [str(exc)], 400)
-    flash(f"{moved} comment{'' if moved == 1 else 's'} on paragraph {number} "
-          f"{'is' if moved == 1 else 'are'} now on paragraph {to_number} of version {current.number}.",
-          "success")
+    flash(ngettext("%(num)s comment on paragraph %(number)s is now on paragraph %(to)s of version %(version)s.",
+                   "%(num)s comments on paragraph %(number)s are now on paragraph %(to)s of version %(version)s.",
+                   moved, number=number, to=to_number, version=current.number), "success")
     return redirect(url_for("manage.orphaned", slug=slug), code=303)

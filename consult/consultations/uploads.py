@@ -13,9 +13,10 @@ from typing import Any
 
 from consult.consultations import service
 from consult.consultations.creation import ImageMap, read_upload
-from consult.i18n import gettext
+from consult.i18n import N_, gettext
 
-PASTED = "pasted text"
+# The source name of pasted Markdown in import reports and refusals, read in the reader's language.
+PASTED = N_("pasted text")
 
 
 class Submitted:
@@ -81,7 +82,7 @@ def document_files(form: Any) -> Submitted:
                          upload.skipped)
     images = upload.images if upload is not None else _carried_images(form.carried_media.data or "")
     if pasted.strip():
-        return Submitted([(PASTED, pasted)], "", [], images)
+        return Submitted([(gettext(PASTED), pasted)], "", [], images)
     if form.carried.data:
         files = _carried_files(form.carried.data)
         return Submitted(files, form.carried.data, [name for name, _ in files], images)

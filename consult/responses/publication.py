@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 import documents
 from consult.consultations.service import get_version
-from consult.i18n import gettext, local_time, ngettext
+from consult.i18n import N_, current_language, gettext, local_time, ngettext
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.languages import responses as language_texts
 from consult.models import (
@@ -241,32 +241,47 @@ def corrections(session: DbSession, response: Response) -> list[ResponseCorrecti
 
 
 def as_markdown(session: DbSession, consultation: Consultation) -> str:
-    """The published response as a Markdown document."""
+    """The published response as a Markdown document, in the reader's language: its headings and
+    labels, and the department's words where the consultation has them written in it."""
     response = get_response(session, consultation)
-    lines = [f"# Response: {consultation.title}", ""]
+    reports = report(session, consultation)
+    if response is not None:
+        response, reports, _shown_in = language_texts.localised(session, consultation.id, current_language(),
+                                                                response, reports)
+
+    def day(moment: datetime) -> str:
+        return local_time(moment, "%-d %B %Y", site_zone())
+
+    changed = {"unchanged": N_("Paragraph %(number)s (unchanged): %(text)s"),
+               "edited": N_("Paragraph %(number)s (edited): %(text)s"),
+               "new": N_("Paragraph %(number)s (new): %(text)s"),
+               "removed": N_("Paragraph %(number)s (removed): %(text)s")}
+    comments_label, organisations_label = gettext("Comments"), gettext("Organisations")
+    lines = ["# " + gettext("Response: %(title)s", title=consultation.title), ""]
     if response and response.published_at:
-        lines += [f"Published {response.published_at:%-d %B %Y}.", ""]
-    lines += ["## Summary", "", (response.summary if response else "") or "", ""]
-    for item in report(session, consultation):
+        lines += [gettext("Published %(date)s", date=day(response.published_at)) + ".", ""]
+    lines += ["## " + gettext("Summary"), "", (response.summary if response else "") or "", ""]
+    for item in reports:
         t = item.theme
-        lines += [f"## {t.title}", "", f"**Comments:** {item.comments}"
-                  + (f" · **Organisations:** {', '.join(item.organisations)}" if item.organisations else ""), "",
-                  "### What you said", "", t.said or "", "",
-                  f"### What we did: {t.outcome_label}", "", t.reasons or "", ""]
+        outcome = gettext(t.outcome_label)
+        lines += [f"## {t.title}", "", f"**{comments_label}:** {item.comments}"
+                  + (f" · **{organisations_label}:** {', '.join(item.organisations)}" if item.organisations else ""),
+                  "", "### " + gettext("What you said"), "", t.said or "", "",
+                  "### " + gettext("What we did: %(outcome)s", outcome=outcome), "", t.reasons or "", ""]
         for p in item.paragraphs:
-            lines += [f"- Paragraph {p['number']} ({p['state']}): {p['text'][:300]}"]
+            lines += ["- " + gettext(changed[p["state"]], number=p["number"], text=p["text"][:300])]
         lines.append("")
     considered = considered_summary(session, consultation)
     if considered.total:
-        lines += ["## Read and considered, counted under no theme", "",
-                  f"**Comments:** {considered.total}", ""]
-        lines += [f"- {label}: {n}" for _code, label, n in considered.reasons]
+        lines += ["## " + gettext("Read and considered, counted under no theme"), "",
+                  f"**{comments_label}:** {considered.total}", ""]
+        lines += [f"- {gettext(label)}: {n}" for _code, label, n in considered.reasons]
         lines.append("")
-    lines += ["## How we counted the comments", "", *method(session, consultation).sentences, ""]
-    lines += ["## Next steps", "", (response.next_steps if response else "") or "", ""]
+    lines += ["## " + gettext("How we counted the comments"), "", *method(session, consultation).sentences, ""]
+    lines += ["## " + gettext("Next steps"), "", (response.next_steps if response else "") or "", ""]
     if response:
         for c in corrections(session, response):
-            lines += [f"*Correction, {c.at:%-d %B %Y}:* {c.note}", ""]
+            lines += ["*" + gettext("Correction, %(date)s:", date=day(c.at)) + f"* {c.note}", ""]
     return "\n".join(lines)
 
 
