@@ -493,7 +493,7 @@ def test_the_appeal_page_in_welsh(app, auth, make_consultation):
     welsh = _welsh(ann, url)
     assert "<h1>Apelio yn erbyn penderfyniad cymedroli</h1>" in welsh
     assert re.search(r"Ar \d+ \w+ \d{4}, [\d:]+ penderfynodd cymedrolwr am eich sylw ar “Parking Policy”: "
-                     r"<strong>[^<]+</strong> o dan <a href=\"[^\"]+\">", welsh)
+                     r"<strong>[^<]+</strong>, gan nodi <a href=\"[^\"]+\">", welsh)
     assert "Gallwch apelio unwaith, tan" in welsh and "Anfon fy apêl" in welsh and ">Canslo</a>" in welsh
     assert "Send my appeal" not in welsh and "A moderator who has not" not in welsh
 

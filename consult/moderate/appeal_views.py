@@ -98,8 +98,8 @@ def appeal(decision_id: int):
                           promise=gettext(comments.MODERATION_PROMISE)), "success")
             return redirect(url_for("comments.mine") + f"#comment-{comment.id}", code=303)
     page = operations.appeal_page(db.session, decision, current_user.id)
+    page["rules"] = linked(page["rules"])
     if error == page["refusal"]:
         error = None  # said once, where the form would be
     return render_template("moderation/appeal.html", decision=decision, comment=comment, form=form,
-                           error=error, rules=linked(service.cited_rules(db.session, decision)),
-                           **page), status
+                           error=error, **page), status

@@ -29,15 +29,23 @@ from consult.rules_language import reader_label, reader_rules
 from consult.web import site_zone
 from moderation import signals
 from moderation.models import APPROVE, ESCALATE, REDACT, HouseRulesVersion
-from moderation.service import CitedRules, Term, current_rules, rule_label, translate_messages_with
+from moderation.service import CitedRules, Phrase, Term, current_rules, rule_label, translate_messages_with
 
 
 def _translate_refusal(message: str, **params) -> str:
     """A moderation refusal (marked there with N_) in the reader's language, the outcome it names
     translated and the rules it cites named as the pages name them."""
     for key, value in params.items():
-        if isinstance(value, CitedRules):
+        if isinstance(value, CitedRules) and value.versions:  # each rule named from its own version
+            words = ""
+            for anchor, number in zip(value.anchors, value.versions, strict=True):
+                word = rules_in_words(db.session, [anchor], number)
+                words = gettext("%(rules)s and %(rule)s", rules=words, rule=word) if words else word
+            params[key] = words
+        elif isinstance(value, CitedRules):
             params[key] = rules_in_words(db.session, list(value.anchors), value.version)
+        elif isinstance(value, Phrase):
+            params[key] = gettext(value.message_id, **value.params)
         elif isinstance(value, Term):
             params[key] = gettext(value)
     return gettext(message, **params)

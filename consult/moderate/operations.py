@@ -270,9 +270,10 @@ def user_page(session: DbSession, person: User) -> dict:
     """A user's moderation history and measures (read only)."""
     decisions = service.decisions_on_author(session, person.id)
     sanctions = service.sanctions_of(session, person.id)
+    versions: dict[int | None, dict[str, dict]] = {}
     return {
         "person": person, "role": ROLE_NAMES.get(person.role, "Citizen"),
-        "decisions": [(d, service.cited_rules(session, d)) for d in decisions],
+        "decisions": [(d, _cited_for_reader(session, d, versions)) for d in decisions],
         "history": service.author_history(session, person.id), "sanctions": sanctions,
         "active": {s.id for s in service.active_sanctions(session, person.id)},
         "names": names(session, [s.created_by for s in sanctions] + [s.revoked_by for s in sanctions]
@@ -320,7 +321,8 @@ def appealable(session: DbSession, decision_id: int, author_id: int) -> tuple[De
 
 
 def appeal_page(session: DbSession, decision: Decision, author_id: int) -> dict:
-    """The appeal already made, or why none can be made now, and the deadline (read only)."""
+    """The appeal already made (its outcome in words), or why none can be made now, the deadline,
+    and the decision's outcome and the rules it cites in the reader's language (read only)."""
     existing = service.appeal_on(session, decision.id)
     refusal = None
     if existing is None:
@@ -330,7 +332,18 @@ def appeal_page(session: DbSession, decision: Decision, author_id: int) -> dict:
             refusal = exc.message
     return {"existing": existing, "refusal": refusal,
             "deadline": decision.created_at + timedelta(days=service.APPEAL_DAYS),
-            "label": OUTCOME_NAMES.get(decision.outcome, decision.outcome)}
+            "label": gettext(OUTCOME_NAMES[decision.outcome]) if decision.outcome in OUTCOME_NAMES
+            else decision.outcome,
+            "rules": _cited_for_reader(session, decision, {}),
+            "appeal_outcome": appeal_outcome(existing.outcome) if existing is not None else None}
+
+
+def appeal_outcome(outcome: str | None) -> str | None:
+    """An appeal's outcome as a clause for a sentence ("the decision was upheld"), in the reader's
+    language; None while it waits."""
+    if not outcome:
+        return None
+    return gettext(APPEAL_OUTCOME_WORDS[outcome]) if outcome in APPEAL_OUTCOME_WORDS else outcome
 
 
 def decisions_for_comments(session: DbSession, comment_ids: Iterable[int]) -> dict[int, list[dict]]:
@@ -354,6 +367,7 @@ def decisions_for_comments(session: DbSession, comment_ids: Iterable[int]) -> di
             "label": label,
             "rules": _cited_for_reader(session, decision, versions),
             "appeal": appealed.get(decision.id),
+            "appeal_outcome": appeal_outcome(appealed[decision.id].outcome) if decision.id in appealed else None,
             "final": final,
             "can_appeal": service.appeal_refusal(decision, facts[decision.id], now) is None,
             "deadline": decision.created_at + timedelta(days=service.APPEAL_DAYS),
@@ -382,8 +396,12 @@ def _cited_for_reader(session: DbSession, decision, versions: dict[int | None, d
         version = service.rules_version(session, decision.rules_version)
         versions[decision.rules_version] = rules_language.reader_rules(version) if version else {}
     shown = versions[decision.rules_version]
-    return [{**rule, "label": reader_label(shown[rule["anchor"]]) if rule["anchor"] in shown
-             else gettext("a rule since changed")} for rule in service.cited_rules(session, decision)]
+    changed = gettext("a rule since changed")
+    # "label" as text (sentences, mail); "name" for a page, a title not in its language marked (lang=).
+    return [{**rule, "label": reader_label(shown[rule["anchor"]]),
+             "name": rules_language.rule_name(shown[rule["anchor"]])}
+            if rule["anchor"] in shown else {**rule, "label": changed, "name": changed}
+            for rule in service.cited_rules(session, decision)]
 
 
 # --- audit and statistics ------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from consult.accounts.service.admin import MAX_SEARCH, UserPage, list_users
 from consult.consultations import service as consultations
+from consult.i18n import gettext
 from consult.models import Comment, CommentStatus, Consultation, User
 from consult.moderate.operations import SOURCES
 from consult.text import whole_number
@@ -36,10 +37,6 @@ class QueueRequest:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def _quoted(text: str) -> str:
-    return f"\u201c{text[:40]}\u201d"
-
-
 def read_filters(session: DbSession, args: Mapping[str, str], *, official_only: bool,
                  consultation_ids: set[int]) -> QueueRequest:
     """The queue's filters; `consultation_ids` are those the viewer may filter by."""
@@ -48,29 +45,33 @@ def read_filters(session: DbSession, args: Mapping[str, str], *, official_only: 
     problems: dict[str, str] = {}
     state = shown["state"]
     if state and state not in (WAITING, ESCALATED):
-        problems["state"] = f"{_quoted(state)} is not a part of the queue: choose waiting or escalated."
+        problems["state"] = gettext("\u201c%(state)s\u201d is not a part of the queue: choose waiting or "
+                                    "escalated.", state=state[:40])
     consultation_id = whole_number(shown["consultation"]) if shown["consultation"] else None
     if shown["consultation"] and consultation_id not in consultation_ids:
-        problems["consultation"] = ("There is no such consultation among those you moderate: "
-                                    "choose one from the list.")
+        problems["consultation"] = gettext("There is no such consultation among those you moderate: "
+                                           "choose one from the list.")
     if shown["source"] and shown["source"] not in SOURCES:
-        problems["source"] = f"{_quoted(shown['source'])} is not a source: choose one from the list."
+        problems["source"] = gettext("\u201c%(source)s\u201d is not a source: choose one from the list.",
+                                     source=shown["source"][:40])
     if shown["reason"] and shown["reason"] not in REASONS:
-        problems["reason"] = f"{_quoted(shown['reason'])} is not a reason: choose one from the list."
+        problems["reason"] = gettext("\u201c%(reason)s\u201d is not a reason: choose one from the list.",
+                                     reason=shown["reason"][:40])
     if shown["rule"] and shown["rule"] not in service.every_rule(session):
-        problems["rule"] = (f"{_quoted(shown['rule'])} is not a house rule, now or in an earlier "
-                            "version: choose one from the list.")
+        problems["rule"] = gettext("\u201c%(rule)s\u201d is not a house rule, now or in an earlier version: "
+                                   "choose one from the list.", rule=shown["rule"][:40])
     if shown["campaign"] and not re.fullmatch(r"[0-9a-f]{1,64}", shown["campaign"]):
-        problems["campaign"] = ("That campaign group link is not valid: open the group again from "
-                                "an item in the queue.")
+        problems["campaign"] = gettext("That campaign group link is not valid: open the group again from "
+                                       "an item in the queue.")
     hours = whole_number(shown["older_than"], MAX_HOURS) if shown["older_than"] else None
     if shown["older_than"] and not hours:
-        problems["older_than"] = (f"Waiting: {_quoted(shown['older_than'])} is not a number of hours: "
-                                  "choose one from the list.")
+        problems["older_than"] = gettext("Waiting: \u201c%(hours)s\u201d is not a number of hours: choose one "
+                                         "from the list.", hours=shown["older_than"][:40])
     if len(shown["q"]) > MAX_TEXT_SEARCH:
-        problems["q"] = f"Search for at most {MAX_TEXT_SEARCH} characters."
+        problems["q"] = gettext("Search for at most %(limit)s characters.", limit=MAX_TEXT_SEARCH)
     if shown["sort"] and shown["sort"] not in SORTS:
-        problems["sort"] = f"{_quoted(shown['sort'])} is not an order: choose one from the list."
+        problems["sort"] = gettext("\u201c%(sort)s\u201d is not an order: choose one from the list.",
+                                   sort=shown["sort"][:40])
     filters = service.QueueFilters(
         consultation_id=consultation_id, reason=shown["reason"] or None, rule=shown["rule"] or None,
         source=shown["source"] or None, campaign=shown["campaign"] or None,
@@ -104,7 +105,8 @@ def find_people(session: DbSession, search: str | None, page: int) -> PeopleFoun
     """Live accounts whose name or email contains `search` (none before anything is typed)."""
     search = " ".join((search or "").split())
     if len(search) > MAX_SEARCH:
-        return PeopleFound(search, None, {}, {}, f"Search for at most {MAX_SEARCH} characters.")
+        return PeopleFound(search, None, {}, {}, gettext("Search for at most %(limit)s characters.",
+                                                         limit=MAX_SEARCH))
     if not search:
         return PeopleFound(search, None, {}, {})
     found = list_users(session, search, page, per_page=25)

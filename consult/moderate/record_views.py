@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from flask import current_app, make_response, render_template, request
 
+from consult import rules_language
 from consult.accounts import role_required
 from consult.extensions import db
 from consult.moderate import audit_trail, operations
 from consult.moderate.blueprint import bp
 from consult.web import site_zone
-from moderation import service
 
 
 def _choices() -> dict:
     """What the trail's filters offer."""
     return {"consultation_choices": audit_trail.consultations(db.session),
             "people": audit_trail.staff(db.session), "actions": audit_trail.action_choices(),
-            "rule_choices": service.every_rule(db.session)}
+            # Every rule ever in force, named in the reader's language (an <option> holds text only).
+            "rule_choices": {anchor: {**rule, "label": rules_language.reader_label(rule)}
+                             for anchor, rule in rules_language.reader_every_rule(db.session).items()}}
 
 
 @bp.get("/moderation/audit")

@@ -38,6 +38,7 @@ from moderation.service.common import (
                                        CitedRules,
                                        Conflict,
                                        ModerationError,
+                                       Phrase,
                                        Term,
                                        audit,
                                        translate_messages_with,
@@ -109,7 +110,7 @@ from moderation.service.sanctions import (
 
 __all__ = [
     "APPEAL_DAYS", "CAMPAIGN_AUTHORS", "CLAIM_MINUTES", "CitedRules", "Conflict", "MAX_NOTE", "Term",
-    "ModerationError", "OUTCOME_WORDS", "PAGE_SIZE", "SANCTION_NAMES", "audit", "translate_messages_with",
+    "ModerationError", "Phrase", "OUTCOME_WORDS", "PAGE_SIZE", "SANCTION_NAMES", "audit", "translate_messages_with",
     "DEFAULT_RULES", "RULES_METADATA", "RulesText", "cited_rules", "current_rules",
     "default_rules_in", "default_rules_version", "every_rule", "parse_rules", "publish_rules", "rule_index",
     "comments_reported_by", "rule_label", "rule_titles", "rules_in_force", "rules_title", "rules_version",

@@ -25,6 +25,19 @@ class Term(str):
     """Words put into a message (an outcome's name), marked with N_ and translated with it."""
 
 
+class Phrase(str):
+    """A marked message with its own params (a document's refusal), put into another message:
+    English as the value, translated with the message it is put in."""
+
+    message_id: str
+    params: dict[str, object]
+
+    def __new__(cls, message: str, **params: object) -> Phrase:
+        value = super().__new__(cls, message % params if params else message)
+        value.message_id, value.params = message, params
+        return value
+
+
 class CitedRules(str):
     """The rules a decision cited, put into a message: English ('rule 2 (…) and rule 3 (…)') as
     the value, with the anchors and rules version kept so that the application can name them in
@@ -32,10 +45,13 @@ class CitedRules(str):
 
     anchors: tuple[str, ...]
     version: int | None
+    versions: tuple[int | None, ...]  # each anchor's own version, when they differ (else empty)
 
-    def __new__(cls, english: str, anchors: list[str], version: int | None) -> CitedRules:
+    def __new__(cls, english: str, anchors: list[str], version: int | None,
+                versions: list[int | None] | None = None) -> CitedRules:
         value = super().__new__(cls, english)
         value.anchors, value.version = tuple(anchors), version
+        value.versions = tuple(versions) if versions else ()
         return value
 
 
@@ -52,7 +68,7 @@ _translators: list[Callable[..., str]] = []
 def translate_messages_with(translate: Callable[..., str]) -> None:
     """Have every ModerationError's message read in the reader's language: `translate(message,
     **params)` (gettext's signature) is called when the message is read, with the params as
-    given (a `Term` or `CitedRules` among them is the translator's to put in that language)."""
+    given (a `Term`, `Phrase` or `CitedRules` among them is the translator's to put in that language)."""
     _translators[:] = [translate]
 
 

@@ -61,7 +61,7 @@ def _checked_request(session: DbSession, request: DecisionRequest) -> tuple[Hous
     selection decided without a rule is refused once, not item by item.
     """
     if request.outcome not in OUTCOMES:
-        raise ModerationError(f"Unknown decision '{request.outcome}'.")
+        raise ModerationError(N_("Unknown decision '%(outcome)s'."), outcome=str(request.outcome)[:40])
     rules_version = current_rules(session)
     known = rule_titles(rules_version)
     # Rules are what a comment breaks: an approval cites none, even with the rules readers
@@ -69,7 +69,7 @@ def _checked_request(session: DbSession, request: DecisionRequest) -> tuple[Hous
     cited = [] if request.outcome == APPROVE else [r for r in dict.fromkeys(request.rules) if r]
     unknown = [r for r in cited if r not in known]
     if unknown:
-        raise ModerationError(_changed_rules_message(session, unknown))
+        raise _changed_rules_refusal(session, unknown)
     if request.outcome in (REJECT, REDACT, REMOVE) and not cited:
         raise ModerationError(N_("Cite the house rule the comment breaks: the author is told which one."))
     note = (request.note or "").strip()
@@ -79,24 +79,27 @@ def _checked_request(session: DbSession, request: DecisionRequest) -> tuple[Hous
     return rules_version, cited, note
 
 
-def _changed_rules_message(session: DbSession, anchors: Sequence[str]) -> str:
-    """What a moderator citing rules no longer in force is told, naming them as they were."""
-    old: dict[str, str] = {}
+def _changed_rules_refusal(session: DbSession, anchors: Sequence[str]) -> ModerationError:
+    """What a moderator citing rules no longer in force is told, naming them as they were (each in
+    the newest version that had it, named in the reader's language where it is shown)."""
+    old: dict[str, tuple[str, int]] = {}
     for version in session.scalars(select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc())):
         for rule in version.rules:
             if rule["anchor"] in anchors:
-                old.setdefault(rule["anchor"], rule_label(rule))
+                old.setdefault(rule["anchor"], (rule_label(rule), version.number))
         if len(old) == len(anchors):
             break
-    named = [old[a] for a in anchors if a in old]  # an anchor no version had is not echoed back
+    named = [a for a in anchors if a in old]  # an anchor no version had is not echoed back
     if not named:
-        return ("That house rule has changed since you opened this page: read the rules again "
-                "and choose again.")
+        return ModerationError(N_("That house rule has changed since you opened this page: read the rules "
+                                  "again and choose again."))
+    cited = CitedRules(" and ".join(old[a][0] for a in named), named, old[named[0]][1],
+                       [old[a][1] for a in named])
     if len(named) == 1:
-        return (f"That house rule ({named[0]}) has changed since you opened this page: read it "
-                "again and choose again.")
-    return (f"Those house rules ({' and '.join(named)}) have changed since you opened this page: "
-            "read them again and choose again.")
+        return ModerationError(N_("That house rule (%(rule)s) has changed since you opened this page: read "
+                                  "it again and choose again."), rule=cited)
+    return ModerationError(N_("Those house rules (%(rules)s) have changed since you opened this page: "
+                              "read them again and choose again."), rules=cited)
 
 
 def decide(session: DbSession, item_id: int, moderator_id: int, request: DecisionRequest, *,

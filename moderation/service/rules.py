@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 import documents
 from moderation.db import DbSession, utcnow
 from moderation.models import Decision, HouseRulesVersion
-from moderation.service.common import N_, ModerationError, audit
+from moderation.service.common import N_, ModerationError, Phrase, Term, audit
 
 DEFAULT_RULES = Path(__file__).parent.parent / "house_rules.md"
 
@@ -52,7 +52,7 @@ def parse_rules(source: str) -> RulesText:
     try:
         document = documents.parse(text, source="house rules")
     except documents.DocumentError as exc:
-        raise ModerationError(str(exc)) from exc
+        raise _document_refusal(exc) from exc
     unknown = [str(k) for k in document.meta if k not in RULES_METADATA]
     if unknown:
         raise ModerationError(
@@ -82,6 +82,15 @@ def parse_rules(source: str) -> RulesText:
     meta = document.meta
     return RulesText(rules, document.html, title=_front_matter_text(meta, "title"),
                      note=_front_matter_text(meta, "note"))
+
+
+def _document_refusal(exc: documents.DocumentError) -> ModerationError:
+    """Why the rules document cannot be read, as documents words it (its place and reason), the
+    source ("house rules") and the reason read in the reader's language."""
+    source, why = Term(N_("house rules")), Phrase(exc.message_id, **exc.values)
+    if exc.line:
+        return ModerationError(N_("%(source)s, line %(line)s: %(why)s"), source=source, line=exc.line, why=why)
+    return ModerationError(N_("%(source)s: %(why)s"), source=source, why=why)
 
 
 def _front_matter_text(meta: dict, key: str) -> str:

@@ -68,7 +68,8 @@ def impose_sanction(session: DbSession, user_id: int, kind: str, reason: str, ac
     """Place a user on pre-moderation, suspend them until a date, or ban them; they are told."""
     now = now or utcnow()
     if kind not in SANCTION_KINDS:
-        raise ModerationError(f"Unknown measure '{kind}': use pre-moderation, suspension or ban.")
+        raise ModerationError(N_("Unknown measure '%(kind)s': use pre-moderation, suspension or ban."),
+                              kind=str(kind)[:40])
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError(N_("Give the reason: the user is shown it."))
