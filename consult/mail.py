@@ -29,7 +29,17 @@ from pathlib import Path
 
 from flask import current_app
 
+from consult.i18n import N_, gettext, ngettext
+
 log = logging.getLogger(__name__)
+
+# Why a message was not sent, as stored in notifications.mail_error: always in English (a worker
+# writes it, for whoever reads it later), the server's own words at the end as it said them.
+# /admin/mail shows the sentence around them in the reader's language (`reason_for_reader`).
+NOT_AN_ADDRESS = N_("%(address)s is not an email address a server would accept.")
+REFUSED = N_("The mail server refused %(address)s: %(server)s")
+NOT_NOW = N_("The mail server could not take mail for %(address)s now: %(server)s")
+NOT_SENT = N_("Could not send mail to %(address)s: %(server)s")
 
 
 class MailError(RuntimeError):
@@ -110,7 +120,7 @@ class Mailer:
     def send(self, to: str, subject: str, body: str, message_id: str | None = None) -> None:
         """Send one message; raises TemporaryMailError or PermanentMailError."""
         if not _PLAUSIBLE_ADDRESS.fullmatch(to or ""):
-            raise PermanentMailError(f"{to!r} is not an email address a server would accept.")
+            raise PermanentMailError(NOT_AN_ADDRESS % {"address": repr(to)})
         if not self.config.get("MAIL_SERVER"):
             _write_outbox(self.config, _message(self.config, to, subject, body, message_id))
             return
@@ -126,15 +136,15 @@ class Mailer:
             # The server answered about this message: 5xx means never, 4xx means not now.
             code = _code(exc) or 0
             if 500 <= code < 600:
-                raise PermanentMailError(f"The mail server refused {to}: {code} {_text(exc)}") from exc
-            raise TemporaryMailError(f"The mail server could not take mail for {to} now: "
-                                     f"{code} {_text(exc)}", this_message_only=True) from exc
+                raise PermanentMailError(REFUSED % {"address": to, "server": f"{code} {_text(exc)}"}) from exc
+            raise TemporaryMailError(NOT_NOW % {"address": to, "server": f"{code} {_text(exc)}"},
+                                     this_message_only=True) from exc
         except (smtplib.SMTPException, OSError) as exc:
             # No connection, a time-out, our sender or login refused: nothing to do with this
             # address, so try again later, on a new connection.
             self.close()
             log.warning("Mail to %s failed: %s", to, exc)
-            raise TemporaryMailError(f"Could not send mail to {to}: {exc}") from exc
+            raise TemporaryMailError(NOT_SENT % {"address": to, "server": exc}) from exc
 
     def _bytes(self, to: str, subject: str, body: str, message_id: str | None) -> bytes:
         """The message as sent, made without the email package's per-header parsing (which
@@ -173,6 +183,34 @@ class Mailer:
                 raise
             self._smtp = smtp
         return self._smtp
+
+
+# The stored reasons read back: each sentence above, the address without white space (a repr for
+# NOT_AN_ADDRESS), the server's words to the end. Also the notifications' wrapper for mail given
+# up after failing for days (consult/notifications.py `_defer`), around one of these.
+_STORED_REASONS = tuple(
+    (message, re.compile(re.escape(message).replace(re.escape("%(address)s"), address)
+                         .replace(re.escape("%(server)s"), "(?P<server>.*)"), re.DOTALL))
+    for message, address in ((REFUSED, r"(?P<address>\S+)"), (NOT_NOW, r"(?P<address>\S+)"),
+                             (NOT_SENT, r"(?P<address>\S+)"), (NOT_AN_ADDRESS, r"(?P<address>'.*'|\".*\")")))
+_GAVE_UP = re.compile(r"Gave up after (?P<num>\d+) attempts over (?P<days>\d+) days: (?P<reason>.*)", re.DOTALL)
+
+
+def reason_for_reader(stored: str) -> str:
+    """A stored mail_error in the reader's language: the sentences are ours, the server's words
+    stay as the server said them, and a reason in any other form (an older release's, or one cut
+    short at 500 characters) is shown as stored."""
+    gave_up = _GAVE_UP.fullmatch(stored)
+    if gave_up:
+        attempts = int(gave_up["num"])
+        return ngettext("Gave up after %(num)s attempt over %(days)s days: %(reason)s",
+                        "Gave up after %(num)s attempts over %(days)s days: %(reason)s", attempts,
+                        days=gave_up["days"], reason=reason_for_reader(gave_up["reason"]))
+    for message, pattern in _STORED_REASONS:
+        found = pattern.fullmatch(stored)
+        if found:
+            return gettext(message, **found.groupdict())
+    return stored
 
 
 def _text_body(body: str) -> tuple[str, bytes]:

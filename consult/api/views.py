@@ -32,8 +32,8 @@ def index():
                 "api.consultations", per_page=5, _external=True)))
     else:
         response = jsonify(name=f"{current_app.config['SITE_NAME']} API", version="1",
-                           description="Read-only JSON: public consultations, their versions and "
-                                       "paragraphs, published comments and responses.",
+                           description=gettext("Read-only JSON: public consultations, their versions and "
+                                               "paragraphs, published comments and responses."),
                            links=links, licence=_licence())
     response.vary.add("Accept")
     return response

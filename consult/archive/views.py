@@ -33,10 +33,10 @@ READ_ONLY = (Status.CLOSED, Status.RESPONDED, Status.ARCHIVED)
 def _consultation_or_404(slug: str, as_json: bool = False) -> Consultation:
     consultation = service.public_consultation(db.session, slug)
     if consultation is None:
-        if as_json:  # the data's error stays in English, as the API's do
-            abort(make_response(jsonify(error="Not Found", message=f"There is no consultation at '/c/{slug[:80]}'."),
-                                404))
-        abort(404, description=gettext("There is no consultation at '/c/%(slug)s'.", slug=slug[:80]))
+        message = gettext("There is no consultation at '/c/%(slug)s'.", slug=slug[:80])
+        if as_json:  # as the API's errors: "error" the status in English words, the message the reader's
+            abort(make_response(jsonify(error="Not Found", message=message), 404))
+        abort(404, description=message)
     return consultation
 
 

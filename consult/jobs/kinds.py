@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consult.database import writing
 from consult.extensions import db
+from consult.i18n import N_
 from consult.jobs import service
 from consult.models import BackgroundJob
 from consult.notifications import deliver_all_due, due_count
@@ -43,7 +44,8 @@ def run_job(session: Session, job_id: int, config: Mapping) -> bool:
     kind = service.KINDS.get(job.kind)
     try:
         if kind is None:
-            raise service.JobError(f"This release does not know how to run a job of kind {job.kind!r}.")
+            raise service.JobError(N_("This release does not know how to run a job of kind %(kind)s."),
+                                   kind=repr(job.kind))
         kind(session, job, config)
     except Exception as exc:  # noqa: BLE001 - recorded for administrators with its traceback
         log.exception("job %s (%s) failed", job_id, job.kind)

@@ -22,6 +22,7 @@ from consult.i18n import gettext, lazy_gettext, ngettext
 from consult.jobs import service
 from consult.jobs.progress import job_title, may_see, progress_box, progress_for, progress_text
 from consult.jobs.service import state_word
+from consult.mail import reason_for_reader
 from consult.models import BackgroundJob, Role
 from consult.notifications import GIVE_UP_AFTER, due_count, failed_mail, retry_failed_mail, retry_waiting_count
 from consult.text import whole_number
@@ -141,7 +142,7 @@ def failed():
         rows, total = failed_mail(db.session, page, PER_PAGE)
     return render_template(
         "jobs/mail.html", rows=rows, total=total, page=page, pages=pages, per_page=PER_PAGE,
-        give_up_days=GIVE_UP_AFTER.days,
+        give_up_days=GIVE_UP_AFTER.days, reason_for_reader=reason_for_reader,
         due=due_count(db.session), retrying=retry_waiting_count(db.session),
         retry_form=RetryMailForm(formdata=None), all_form=RetryAllMailForm(formdata=None))
 

@@ -512,7 +512,7 @@ def publish(slug: str):
         return _publish_page(consultation, form, [exc.message], exc.details, exc.status)
     except IntegrityError:
         return _publish_page(consultation, form, [
-            "Someone published the response at the same moment. Reload to see it."], (), 409)
+            gettext("Someone published the response at the same moment. Reload to see it.")], (), 409)
     flash(gettext("The response is published, and everyone who took part is being told."), "success")
     return redirect(url_for("responses.show", slug=slug), code=303)
 

@@ -15,15 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consult.config import ConfigError
+from consult.i18n import N_
 from moderation.db import DbSession
 
 from . import postgres_engine, whoosh_engine
 from .records import Results
 
 ENGINES = ("whoosh", "postgres")
-LIVE_MESSAGE = ("Search uses PostgreSQL's full-text search, which PostgreSQL keeps up to date in "
-                "the same transaction as every change: there is no index to apply changes to or "
-                "rebuild (SEARCH_ENGINE={engine}).")
+# Marked for translation (N_): the command line and the log show it in English, the
+# administrators' page in the reader's language (consult/search/views.py).
+LIVE_MESSAGE = N_("Search uses PostgreSQL's full-text search, which PostgreSQL keeps up to date in "
+                  "the same transaction as every change: there is no index to apply changes to or "
+                  "rebuild (SEARCH_ENGINE=%(engine)s).")
 
 
 class SearchConfigError(ConfigError):
@@ -99,7 +102,7 @@ class PostgresSearch:
     @property
     def maintenance(self) -> str:
         """What keeps this engine up to date, in words."""
-        return LIVE_MESSAGE.format(engine=self.name)
+        return LIVE_MESSAGE % {"engine": self.name}
 
 
 SearchEngine = WhooshSearch | PostgresSearch
