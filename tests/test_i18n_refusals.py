@@ -103,3 +103,11 @@ def test_a_broken_link_is_explained_in_welsh(client, path):
     page = _text(refused)
     assert "Nid yw'r ddolen hon yn ddilys. Gwiriwch eich bod wedi'i chopïo i gyd." in page
     assert "not valid" not in page and "Check you copied" not in page
+
+
+def test_a_nul_character_is_refused_in_welsh(client):
+    refused = client.post("/register?lang=cy", data={"email": "a\x00@example.org", "display_name": "Ann",
+                                                     "password": "x" * 12, "confirm": "x" * 12})
+    assert refused.status_code == 400
+    page = _text(refused)
+    assert "Mae'r hyn a anfonwyd yn cynnwys nod NUL" in page and "holds a NUL character" not in page

@@ -61,8 +61,8 @@ class InvalidToken(AccountError):
 
 # ---------------------------------------------------------------------------- validation
 
-NUL_REFUSED = ("What was sent holds a NUL character (character code 0), which nobody types and "
-               "which cannot be stored. Remove it, or type the text again, and send it once more.")
+NUL_REFUSED = N_("What was sent holds a NUL character (character code 0), which nobody types and "
+                 "which cannot be stored. Remove it, or type the text again, and send it once more.")
 
 
 def nul_problem(fields: Iterable[tuple[str, list[str]]]) -> str | None:
@@ -71,7 +71,7 @@ def nul_problem(fields: Iterable[tuple[str, list[str]]]) -> str | None:
     MultiDict's lists() gives them."""
     for name, values in fields:
         if "\x00" in name or any("\x00" in value for value in values):
-            return NUL_REFUSED
+            return gettext(NUL_REFUSED)
     return None
 
 
