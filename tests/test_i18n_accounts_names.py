@@ -187,3 +187,30 @@ def test_an_unknown_role_is_refused_in_welsh(app):
     with app.test_request_context("/?lang=cy"), pytest.raises(AccountError) as refused:
         admin_service.set_role(db.session, 1, 1, "emperor")
     assert refused.value.message == "Rôl anhysbys “emperor”."
+
+
+def test_an_invitation_is_written_in_the_language_the_administrator_chose(app, auth):
+    from helpers import outbox
+    admin = auth.login(auth.user_id("admin"))
+    # The form starts at the page's language; each language is named in its own, marked so.
+    welsh_form = _html(admin.get("/admin/users/invite?lang=cy"))
+    assert '<option lang="cy" selected value="cy">Cymraeg</option>' in welsh_form, welsh_form
+    assert '<option lang="en" value="en">English</option>' in welsh_form
+    assert '<option lang="en" selected value="en">English</option>' in _html(admin.get("/admin/users/invite?lang=en"))
+
+    assert admin.post("/admin/users/invite?lang=en", data={
+        "email": "dewi@example.org", "display_name": "Dewi", "role": "moderator", "language": "cy"}).status_code == 303
+    mail = next(m for m in outbox(app) if m.to == "dewi@example.org")
+    assert mail.subject == "Rydych wedi cael gwahoddiad i Consult", mail.subject
+    assert "with the role of" not in mail.body and "Helo Dewi," in mail.body
+    with app.app_context():
+        assert db.session.scalar(select(User.language).where(User.email == "dewi@example.org")) == "cy"
+
+    assert admin.post("/admin/users/invite?lang=cy", data={
+        "email": "ann2@example.org", "display_name": "Ann", "role": "citizen", "language": "en"}).status_code == 303
+    english = next(m for m in outbox(app) if m.to == "ann2@example.org")
+    assert "with the role of citizen" in english.body
+
+    refused = admin.post("/admin/users/invite?lang=en", data={
+        "email": "x@example.org", "display_name": "X", "role": "citizen", "language": "fr"})
+    assert refused.status_code == 400 and "Choose a language from the list." in _html(refused)

@@ -11,7 +11,7 @@ from consult.accounts.service import admin, deactivation, invitations
 from consult.accounts.service.common import AccountError, nul_problem
 from consult.database import unit_of_work
 from consult.extensions import db
-from consult.i18n import N_, gettext, ngettext
+from consult.i18n import N_, current_language, gettext, ngettext
 from consult.mail import MailError, send_mail
 from consult.models import Role
 from consult.text import whole_number
@@ -131,11 +131,13 @@ def _send_invitation(user) -> bool:
 def invite():
     """Invite someone by email with a role; the link in the mail lets them choose a password."""
     form = InviteForm()
+    if not form.is_submitted():
+        form.language.data = current_language()
     if form.validate_on_submit():
         try:
             with unit_of_work(db.session):
                 user = invitations.invite(db.session, current_user.id, form.email.data,
-                                          form.display_name.data, form.role.data)
+                                          form.display_name.data, form.role.data, form.language.data)
         except AccountError as exc:
             for name, message in exc.problems.items():
                 if name in form and not form[name].errors:

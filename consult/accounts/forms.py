@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired
 # Named _ so that `make messages` (pybabel's default keywords) extracts the labels and messages;
 # lazy, because the forms are made once, at import, and read in each request's language.
 from consult.forms import Form
+from consult.i18n import LANGUAGES
 from consult.i18n import lazy_gettext as _
 from consult.models import Role
 
@@ -97,6 +98,10 @@ class InviteForm(Form):
                                [_required(_("Enter the name to show with their comments."))])
     role = SelectField(_("Role"), choices=[_Choice(r.value, _ROLE_LABELS[r.value]) for r in Role],
                        default=Role.MODERATOR.value, validate_choice=False)  # the service says why
+    # Each language by its own name, marked as that language; the view starts it at the page's.
+    language = SelectField(_("Language of the invitation and of the emails that follow"),
+                           choices=[_Choice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()],
+                           validate_choice=False)
 
 
 class DeactivateForm(Form):

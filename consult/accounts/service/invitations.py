@@ -13,7 +13,7 @@ from consult.accounts.service.common import (
     live_user,
 )
 from consult.accounts.service.new_password import choose_password_from_link, link_token, user_for_link
-from consult.i18n import N_, gettext, ngettext, written_in
+from consult.i18n import LANGUAGES, N_, gettext, ngettext, written_in
 from consult.models import User, utcnow
 from consult.users import find_by_email
 from moderation.db import DbSession
@@ -22,8 +22,10 @@ from moderation.service import audit
 INVITATION_MAX_AGE = timedelta(days=7)
 
 
-def invite(session: DbSession, actor_id: int, email: str, display_name: str, role: str) -> User:
-    """Create an account for someone else, with a role and no usable password yet (audited)."""
+def invite(session: DbSession, actor_id: int, email: str, display_name: str, role: str,
+           language: str | None = None) -> User:
+    """Create an account for someone else, with a role and no usable password yet (audited);
+    `language` is the one the invitation (and later mail, until they choose) is written in."""
     problems: dict[str, str] = {}
     try:
         email = check_email(email)
@@ -35,6 +37,8 @@ def invite(session: DbSession, actor_id: int, email: str, display_name: str, rol
         problems["display_name"] = exc.message
     if role not in ROLE_VALUES:
         problems["role"] = gettext("Choose a role from the list.")
+    if language is not None and language not in LANGUAGES:
+        problems["language"] = gettext("Choose a language from the list.")
     if "email" not in problems:
         existing = find_by_email(session, email)
         if existing is not None:
@@ -42,7 +46,7 @@ def invite(session: DbSession, actor_id: int, email: str, display_name: str, rol
                                         "of users to change its role.", email=email)
     if problems:
         raise AccountError(next(iter(problems.values())), problems=problems)
-    user = User(email=email, display_name=display_name, role=role,
+    user = User(email=email, display_name=display_name, role=role, language=language,
                 password_hash=INVITED_PREFIX + secrets.token_hex(16))
     session.add(user)
     session.flush()
@@ -90,7 +94,8 @@ def accept_invitation(session: DbSession, secret_key: str, token: str, new: str,
 def invitation_message(site_name: str, user: User, inviter: str, link: str) -> tuple[str, str]:
     """Subject and body of the invitation mail."""
     days = INVITATION_MAX_AGE.days
-    # In the invited person's language: they have chosen none yet, so English (not the admin's).
+    # In the invited person's language: the one the administrator chose for them (English for an
+    # account invited before the choice).
     with written_in(user.language):
         return (
             gettext("You have been invited to %(site)s", site=site_name),
