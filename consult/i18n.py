@@ -33,8 +33,8 @@ from consult.extensions import db
 from consult.models import User
 from documents.errors import translate_messages_with
 
-__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "pgettext", "N_", "current_language", "local_time",
-           "written_in"]
+__all__ = ["LANGUAGES", "gettext", "lazy_gettext", "ngettext", "pgettext", "N_", "current_language", "language_for",
+           "local_time", "written_in"]
 
 TRANSLATIONS_SOURCE = Path(__file__).resolve().parent.parent / "translations"
 # Each language's own name, as its speakers write it: the switch shows these untranslated.
@@ -73,6 +73,18 @@ def select_language() -> str:
     user_loaded = request.method in ("GET", "HEAD") or "_login_user" in g
     if user_loaded and current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
         return current_user.language
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def language_for(user) -> str:
+    """The language the next page will be read in by this user, just signed in: the URL's, the
+    remembered choice, their stored one, the browser's (select_language's order), so that what is
+    said on it ("You are signed in as …") is in that language too."""
+    chosen = _language_in_url() or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    if getattr(user, "language", None) in LANGUAGES:
+        return user.language
     return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
 
 

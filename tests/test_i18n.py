@@ -28,7 +28,7 @@ from werkzeug import exceptions
 from consult import i18n
 from consult.extensions import db
 from consult.models import Consultation, User
-from tests.helpers import make_user, put_signed_in
+from tests.helpers import PASSWORD, log_in, make_user, put_signed_in
 
 REPO = Path(__file__).resolve().parent.parent
 WELSH_CATALOGUE = REPO / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
@@ -128,6 +128,25 @@ def test_a_signed_in_users_stored_language_is_used(app):
     assert _html_lang(page) == "cy"
     assert "Wedi mewngofnodi fel <bdi>Gwen</bdi>" in page
     assert "Allgofnodi" in page
+
+
+def test_signing_in_says_so_in_the_language_the_next_page_is_in(app):
+    """A Welsh speaker signing in from a browser that asks for English: the next page is Welsh
+    (their stored choice), and so is the message on it (it was English)."""
+    user_id = make_user(app, "gwen@example.org", name="Gwen")
+    with app.app_context():
+        db.session.get(User, user_id).language = "cy"
+        db.session.commit()
+    client = app.test_client()
+    signed_in = log_in(client, "gwen@example.org")
+    page = client.get(signed_in.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _html_lang(page) == "cy"
+    assert "Rydych wedi mewngofnodi fel Gwen." in page and "You are signed in" not in page
+    # Signing in on a page whose address names English keeps English, message and page.
+    other = app.test_client()
+    signed_in = other.post("/login?lang=en", data={"email": "gwen@example.org", "password": PASSWORD})
+    page = other.get(signed_in.headers["Location"]).get_data(as_text=True)
+    assert _html_lang(page) == "en" and "You are signed in as Gwen." in page
 
 
 def test_a_signed_in_users_choice_is_stored_for_their_next_visit(app):

@@ -27,7 +27,7 @@ from consult.accounts.service import (
 from consult.database import unit_of_work, writing
 from consult.extensions import db
 from consult.forms import Form
-from consult.i18n import gettext
+from consult.i18n import gettext, language_for, written_in
 from consult.mail import MailError, read_outbox, send_mail
 from consult.models import utcnow
 from moderation import service as moderation_service
@@ -273,7 +273,8 @@ def login() -> ResponseReturnValue:
         elif refusal is not None:
             messages, status = [refusal.message], 200
         else:
-            flash(gettext("You are signed in as %(name)s.", name=user.display_name), "success")
+            with written_in(language_for(user)):  # the next page may be in their own language
+                flash(gettext("You are signed in as %(name)s.", name=user.display_name), "success")
             return _remember_browser(
                 redirect(service.safe_next(form.next.data) or url_for("consultations.index")),
                 user)
