@@ -38,13 +38,52 @@
     counter.classList.toggle("over", left < 0);
   }
 
+  // A comment being written is kept in this tab (sessionStorage) until it is sent, so switching
+  // language, or following a link and coming back, does not lose it. Only an empty box is filled.
+  function draftKey(textarea) {
+    var form = textarea.closest("form");
+    return form ? "consult-draft:" + form.getAttribute("action") + ":" + textarea.name : null;
+  }
+
+  function keepDraft(textarea) {
+    var key = draftKey(textarea);
+    if (!key) { return; }
+    try {
+      if (textarea.value.trim()) { window.sessionStorage.setItem(key, textarea.value); }
+      else { window.sessionStorage.removeItem(key); }
+    } catch (e) { /* storage refused (private mode): nothing kept, as without this script */ }
+  }
+
+  function restoreDraft(textarea) {
+    var key = draftKey(textarea);
+    if (!key || textarea.value) { return; }
+    try {
+      var kept = window.sessionStorage.getItem(key);
+      if (kept) { textarea.value = kept; }
+    } catch (e) { /* as above */ }
+  }
+
+  function forgetDraft(form) {
+    var areas = form.querySelectorAll("textarea[data-counter]");
+    for (var i = 0; i < areas.length; i++) {
+      var key = draftKey(areas[i]);
+      try { if (key) { window.sessionStorage.removeItem(key); } } catch (e) { /* as above */ }
+    }
+  }
+
   function wireCounters(root) {
     var areas = root.querySelectorAll("textarea[data-counter]");
     for (var i = 0; i < areas.length; i++) {
+      restoreDraft(areas[i]);
       updateCounter(areas[i]);
-      areas[i].addEventListener("input", function (event) { updateCounter(event.target); });
+      areas[i].addEventListener("input", function (event) { updateCounter(event.target); keepDraft(event.target); });
     }
   }
+
+  // A form sent the ordinary way: the page that answers shows what was kept if it was refused.
+  document.addEventListener("submit", function (event) {
+    if (event.target.querySelector && !event.defaultPrevented) { forgetDraft(event.target); }
+  });
 
   // The organisation's name matters only to someone responding for one: without this script
   // the field is always shown, labelled as needed only then; with it, it shows when chosen.
@@ -144,6 +183,7 @@
     }).then(function (result) {
       var data = result.data;
       if (data.ok) {
+        forgetDraft(form);
         var box = form.parentNode;
         var done = document.createElement("p");
         done.className = "flash flash-success";

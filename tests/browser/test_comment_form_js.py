@@ -113,3 +113,29 @@ def test_an_inline_comment_screening_holds_says_why_in_place_and_editing_publish
     expect(page.get_by_role("status")).to_contain_text("now published")
     item = page.locator(".my-comment").filter(has_text=marker)
     expect(item.locator(".comment-status")).to_have_text("Published")
+
+
+@pytest.mark.browser
+def test_a_comment_being_written_survives_switching_language_until_it_is_sent(page):
+    page.goto(OPEN)
+    sign_in(page, WRITER, DEMO_PASSWORD, "draft kept")
+    number = number_of(page, ORGANISATION_PARAGRAPH)
+    link(page, f"Comment on {number}").click()
+    words = f"Saturday hours suit families ({uuid.uuid4().hex[:8]})."
+    paragraph_of(page, number).locator(".inline-comment").get_by_label("Your comment", exact=True).fill(words)
+    # The reader switches to Welsh half way: the page reloads in Welsh, the comment is still there.
+    page.get_by_role("link", name="Cymraeg").click()
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    page.locator(f"a.comment-link[data-number='{number}']").click()
+    expect(page.locator(".inline-comment textarea[name=body]")).to_have_value(words)  # one form is open
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    link(page, f"Comment on {number}").click()
+    box = paragraph_of(page, number).locator(".inline-comment")
+    expect(box.get_by_label("Your comment", exact=True)).to_have_value(words)
+    box.get_by_role("button", name="Send comment").click()
+    expect(box.get_by_role("status")).to_contain_text("Thank you.")
+    # Sent: the next comment box starts empty.
+    page.reload()
+    link(page, f"Comment on {number}").click()
+    expect(paragraph_of(page, number).locator(".inline-comment").get_by_label("Your comment", exact=True)).to_have_value("")
