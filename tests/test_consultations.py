@@ -100,6 +100,12 @@ def test_new_version_carries_anchors_and_shows_changes(runner, client, session):
     assert "<ins>" in html and "<del>" in html
     assert "Removed" in html  # the procurement section went: shown, not hidden
     assert "Software Procurement Considerations" in html
+    # Each change is under its own heading (a screen reader goes from one to the next), and a
+    # removed paragraph's number links to its page (no "its page" links, the same words each time).
+    changes_listed = html.count('<li class="change change-')
+    assert changes_listed > 50 and html.count('<h2 class="change-label">') == changes_listed
+    assert re.search(r'paragraph <a href="/c/fscp/p/[\w-]+">[\w.()]+</a> of version 1', html)
+    assert "its page" not in html
 
 
 def test_removed_paragraph_page_still_reads(runner, client, session):
