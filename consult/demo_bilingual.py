@@ -2,13 +2,15 @@
 
 Written for the demonstration (an invented council); the Welsh should be checked by a fluent
 reader before it is shown as an example of good Welsh. It shows the language switch, the
-paragraphs aligned across the two languages, and a comment written in Welsh.
+paragraphs aligned across the two languages, the summary and scope statement in Welsh, and a
+comment written in Welsh.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
 from consult.consultations import service
+from consult.languages import details
 from consult.languages import service as languages
 from consult.models import Consultation, User, utcnow
 from moderation.db import DbSession
@@ -65,6 +67,19 @@ Pa ardaloedd chwarae yn agos atoch chi sydd angen gwaith yn gyntaf, a pham?
 Beth fyddai'n gwneud ardal chwarae yn well i'ch teulu chi?
 """
 
+# The consultation's own words in Welsh: its summary, department and scope statement.
+WELSH_DETAILS = {
+    "summary": "Ble i adnewyddu ardaloedd chwarae yn gyntaf, a beth fyddai'n eu gwneud yn well. "
+               "Mae'r ymgynghoriad hwn yn Gymraeg ac yn Saesneg.",
+    "department": "Cyngor Sir Enghreifftiol (arddangosiad)",
+    "scope_about": "Rydym am glywed gan deuluoedd, gofalwyr a phlant am yr ardaloedd chwarae y maent yn eu "
+                   "defnyddio.",
+    "scope_open": "Pa ardaloedd chwarae sy'n dod yn gyntaf, a beth ddylai fod ynddynt.",
+    "scope_closed": "Mae cyfanswm y gyllideb wedi'i bennu gan raglen gyfalaf y cyngor.",
+    "scope_outcome": "Caiff pob sylw ei ddarllen a'i gyfrif o dan thema yn ein hymateb cyhoeddedig.",
+    "response_expected": "O fewn 12 wythnos i'r dyddiad cau.",
+}
+
 # (citizen email, start of the paragraph's English text, comment, its language)
 COMMENTS = [
     ("grace@demo.consult.test", "We will add equipment",
@@ -96,6 +111,8 @@ def bilingual_consultation(session: DbSession, users: dict[str, User]) -> Consul
     version = consultation.versions[0]
     main = service.as_document(version)
     languages.add_translation(session, consultation, version, main, "cy", [("play-areas-cy.md", WELSH)])
+    session.flush()
+    details.save(session, consultation, "cy", WELSH_DETAILS)
     when = now - timedelta(days=2)
     for i, (email, prefix, body, language) in enumerate(COMMENTS):
         paragraph = next(p for p in version.paragraphs if p.text.startswith(prefix))

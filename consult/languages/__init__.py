@@ -8,6 +8,7 @@ from consult.languages import models  # noqa: F401  (registers the tables with t
 
 def init_app(app: Flask) -> None:
     """Give templates the reading helpers (the officials' pages are in consultations and responses)."""
-    from consult.languages import reading
+    from consult.languages import details, reading
 
     reading.init_app(app)
+    details.init_app(app)

@@ -79,3 +79,23 @@ class ThemeText(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     said: Mapped[str] = mapped_column(Text, default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
+
+
+class ConsultationText(Base):
+    """The consultation's own words in one other language: its summary, department and the
+    scope statement readers see under "About this consultation" (the main language's stay on
+    the consultation). An empty field is not written yet: the reader gets the main text's."""
+
+    __tablename__ = "consultation_texts"
+    __table_args__ = (UniqueConstraint("consultation_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    department: Mapped[str] = mapped_column(String(200), default="")
+    scope_about: Mapped[str] = mapped_column(Text, default="")
+    scope_open: Mapped[str] = mapped_column(Text, default="")
+    scope_closed: Mapped[str] = mapped_column(Text, default="")
+    scope_outcome: Mapped[str] = mapped_column(Text, default="")
+    response_expected: Mapped[str] = mapped_column(String(200), default="")
