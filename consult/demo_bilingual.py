@@ -17,7 +17,7 @@ from moderation.db import DbSession
 
 SLUG = "play-areas-strategy"
 
-ENGLISH = """# Play areas strategy 2027 to 2032 {#strategy}
+ENGLISH = """# Play areas strategy 2027 to 2032
 
 Every child in the county should be able to reach a safe, free place to play within a
 ten-minute walk of home.
@@ -42,7 +42,7 @@ Which play areas near you need work first, and why?
 What would make a play area better for your family?
 """
 
-WELSH = """# Strategaeth ardaloedd chwarae 2027 i 2032 {#strategy}
+WELSH = """# Strategaeth ardaloedd chwarae 2027 i 2032
 
 Dylai pob plentyn yn y sir allu cyrraedd lle diogel a rhad ac am ddim i chwarae o fewn taith
 gerdded deg munud o'i gartref.

@@ -196,3 +196,17 @@ def test_the_demo_play_areas_consultation_has_its_summary_and_scope_in_welsh(run
     assert _dd(welsh, "O fewn 12 wythnos i&#39;r dyddiad cau.") == ""
     english = client.get("/c/play-areas-strategy?lang=en").get_data(as_text=True)
     assert "We want to hear from families" in english and "Rydym am glywed" not in english
+
+
+def test_the_demo_documents_title_is_its_title_in_both_languages_not_paragraph_0_1():
+    """It was pinned ({#strategy}), which kept it a numbered heading: contents began "0.1 Play areas
+    strategy" and its first paragraph was "0.1.1" (walkthrough)."""
+    import documents
+    from consult.demo_bilingual import ENGLISH, WELSH
+
+    for text, title in ((ENGLISH, "Play areas strategy 2027 to 2032"),
+                        (WELSH, "Strategaeth ardaloedd chwarae 2027 i 2032")):
+        document = documents.parse_files([("strategy.md", text)])
+        assert document.title == title
+        assert [p.number for p in document.paragraphs[:3]] == ["0.1", "1", "1.1"]
+        assert all(p.text != title for p in document.paragraphs)
