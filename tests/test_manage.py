@@ -460,6 +460,29 @@ def test_with_csrf_on_publish_extend_and_close_need_the_token_from_their_page(cs
 # --------------------------------------------------------------------------- new version
 
 
+def test_a_new_version_is_published_only_from_its_preview(app, as_official, parking):
+    """Walkthrough: "Publish version 2" on the empty form published at once and told every
+    participant, without showing what happens to the comments; the first publication asks."""
+    form = _html(as_official.get("/manage/parking/versions/new"))
+    assert 'value="preview"' in form and 'value="publish"' not in form
+    preview = _html(as_official.post("/manage/parking/versions/new",
+                                     data={"markdown": DOC_V2, "note": "Monthly.", "action": "preview"}))
+    assert 'value="publish"' in preview
+    stamp = re.search(r'name="previewed" value="(\w+)"', preview).group(1)
+    # The text changed after its preview: shown again, nothing published.
+    changed = as_official.post("/manage/parking/versions/new", data={
+        "markdown": DOC_V2 + "\nOne more paragraph.\n", "note": "Monthly.", "action": "publish", "previewed": stamp})
+    assert changed.status_code == 200
+    page = _html(changed)
+    assert "Nothing is published yet." in page and "One more paragraph." in page
+    assert _count(app, DocumentVersion) == 1
+    again = re.search(r'name="previewed" value="(\w+)"', page).group(1)
+    assert again != stamp
+    published = as_official.post("/manage/parking/versions/new", data={
+        "markdown": DOC_V2 + "\nOne more paragraph.\n", "note": "Monthly.", "action": "publish", "previewed": again})
+    assert published.status_code == 303 and _count(app, DocumentVersion) == 2
+
+
 def test_new_version_preview_shows_changes_then_publish_goes_to_changes_page(
         app, as_official, parking, official):
     response = as_official.post("/manage/parking/versions/new",

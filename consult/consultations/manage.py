@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -446,12 +447,26 @@ def _render_new_version(consultation, form, messages=(), preview=None, submitted
         "manage/new_version.html", consultation=consultation, form=form,
         messages=list(messages), preview=preview, submitted=submitted,
         next_number=current.number + 1, reattach=_reattach_choices(),
+        previewed=preview_stamp(submitted, given or {}) if preview else "", unseen=g.get("publish_unseen", False),
         counted_words=gettext(COUNTED_WORDS), given=given or {},
         other_languages=languages.languages_of(db.session, consultation.id)[1:],
     ), status
 
 
 REATTACH_FIELD = "reattach-"  # + the removed paragraph's anchor; the value: the target's anchor
+
+
+def preview_stamp(submitted: Submitted | None, given: dict) -> str:
+    """What a new version's preview showed, as a short digest of its texts and images: "Publish"
+    publishes only the text whose preview was seen (sent back as the form's `previewed`)."""
+    digest = hashlib.sha256()
+    for _name, text in submitted.files if submitted else ():
+        digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
+    for path, image in sorted((submitted.images if submitted else {}).items()):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(image.data).digest())
+    for code, files in sorted(given.items()):
+        digest.update(code.encode() + b"\0" + "\0".join(text for _name, text in files).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
 
 
 def _reattach_choices() -> dict[str, str]:
@@ -486,6 +501,13 @@ def new_version(slug: str):
         messages.append(str(exc))
     if action == "publish" and not (form.note.data or "").strip():
         messages.append(gettext("Say what changed in this version: the note is shown to readers."))
+    seen = request.form.get("previewed")
+    if action == "publish" and not messages and seen is not None and seen != preview_stamp(submitted, given):
+        # Changed since its preview: publishing cannot be taken back and tells every participant,
+        # so what it does is shown first. (The page offers "Publish" only with a preview on it; a
+        # request without the field, from a script, publishes as it always has.)
+        g.publish_unseen = True
+        return _render_new_version(consultation, form, messages, preview, submitted, 200, given)
     if action != "publish" or messages or submitted is None:
         return _render_new_version(consultation, form, messages, preview, submitted,
                                    400 if messages else 200, given)
