@@ -350,3 +350,23 @@ def test_reattaching_is_refused_in_welsh_on_a_welsh_page(app, as_official, parki
     page = _html(as_official.post(f"/manage/parking/orphaned/{parking['kept']}/reattach?lang=cy",
                                   data={"to": parking["edited"]}))
     assert "felly mae ei sylwadau eisoes yn ei ddilyn" in page and "already follow it" not in page
+
+
+def test_the_orphaned_page_suggests_the_closest_paragraphs_and_preselects_none(app, as_official, parking):
+    """Staff walkthrough: each list started at paragraph 0.1 (one click from moving comments to the
+    wrong place), suggested nothing, and a second try named the raw anchor."""
+    _publish(as_official)
+    page = _html(as_official.get("/manage/parking/orphaned"))
+    select = re.search(r'<select id="to-1" name="to"[^>]*>(.*?)</select>', page, re.S).group(1)
+    first = re.search(r"<option[^>]*>([^<]*)</option>", select)
+    assert first.group(0).startswith('<option value="">') and first.group(1) == "Choose a paragraph"
+    suggested = re.search(r'<optgroup label="Closest in wording">(.*?)</optgroup>', select, re.S).group(1)
+    assert "1.1: Residents pay a monthly fee" in suggested  # shares "pay" with "Visitors pay by the hour."
+    assert "Zones are reviewed" not in suggested  # shares no word
+    target = _option(page, "2.2: Zones are reviewed")
+    url = f"/manage/parking/orphaned/{parking['removed']}/reattach"
+    assert as_official.post(url, data={"to": target}).status_code == 303
+    again = as_official.get(f"{url}?to={target}")
+    assert again.status_code == 400
+    assert "Paragraph 1.2 of version 1 has no comments left on a removed paragraph" in _html(again)
+    assert parking["removed"] not in _html(again).split("<main", 1)[-1].split("has no comments")[0]

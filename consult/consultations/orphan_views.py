@@ -32,10 +32,13 @@ def orphaned(slug: str):
     with a choice of the current version's paragraph to re-attach them to."""
     consultation = _consultation_or_404(slug)
     current = service.current_version(db.session, consultation)
+    groups = orphans.orphaned_groups(db.session, consultation, current)
+    paragraphs = service.paragraphs_of(db.session, current)
+    suggested = {g.anchor: [(p.anchor, orphans.paragraph_label(p))
+                            for p in orphans.closest_paragraphs(g.paragraph, paragraphs)] for g in groups}
     return render_template(
-        "manage/orphaned.html", consultation=consultation, current=current,
-        groups=orphans.orphaned_groups(db.session, consultation, current),
-        targets=_targets(current), counted_words=gettext(orphans.COUNTED_WORDS),
+        "manage/orphaned.html", consultation=consultation, current=current, groups=groups,
+        targets=_targets(current), suggested=suggested, counted_words=gettext(orphans.COUNTED_WORDS),
         archived=consultation.status is Status.ARCHIVED)
 
 
@@ -43,8 +46,9 @@ def _confirm_page(consultation, current, anchor: str, to: str, form, messages=()
     groups = {g.anchor: g for g in orphans.orphaned_groups(db.session, consultation, current)}
     group = groups.get(anchor)
     if group is None and not messages:
-        messages = [gettext("Paragraph “%(anchor)s” has no comments left on a removed paragraph: it is in the "
-                            "current version, or its comments were re-attached already.", anchor=anchor)]
+        messages = [gettext("Paragraph %(paragraph)s has no comments left on a removed paragraph: it is in the "
+                            "current version, or its comments were re-attached already.",
+                            paragraph=orphans.removed_label(db.session, consultation, anchor))]
         status = 400
     target = next((p for p in service.paragraphs_of(db.session, current) if p.anchor == to), None)
     if target is None and not messages:

@@ -7,6 +7,7 @@ written against. The move is recorded (consult.reattachment) and in the consulta
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -182,3 +183,41 @@ def reattach_all(session: DbSession, consultation: Consultation, choices: dict[s
     """Re-attach several removed paragraphs' comments at once (from the new-version preview)."""
     return [reattach(session, consultation, source, target, actor_id, current)
             for source, target in sorted(choices.items()) if target]
+
+
+_WORD = re.compile(r"\w+")
+SUGGESTED = 3  # closest paragraphs offered first for a removed one's comments
+
+
+def closest_paragraphs(removed: Paragraph, candidates: Sequence[Paragraph], limit: int = SUGGESTED) -> list[Paragraph]:
+    """The current paragraphs most like a removed one (the words they share, weighed by how
+    rare each is in the document), best first; none that share no word."""
+    def terms(text: str) -> set[str]:
+        return {w.lower() for w in _WORD.findall(text or "") if len(w) > 2}
+
+    document = [terms(p.text) for p in candidates]
+    counts: dict[str, int] = {}
+    for found in document:
+        for word in found:
+            counts[word] = counts.get(word, 0) + 1
+    wanted = terms(removed.text)
+    if not wanted:
+        return []
+    weight = {word: 1.0 / counts.get(word, 1) for word in wanted}
+    total = sum(weight.values())
+    scored = []
+    for position, (paragraph, found) in enumerate(zip(candidates, document, strict=True)):
+        shared = sum(weight[w] for w in wanted & found)
+        if shared:
+            scored.append((-(shared / total), position, paragraph))
+    return [paragraph for _score, _position, paragraph in sorted(scored)[:limit]]
+
+
+def removed_label(session: DbSession, consultation: Consultation, anchor: str) -> str:
+    """'1.2 of version 1' for a paragraph no longer in the current version (the anchor when no
+    version had it): how a refusal names it."""
+    found = _last_paragraphs(session, consultation, [anchor]).get(anchor)
+    if found is None:
+        return anchor
+    paragraph, version = found
+    return gettext("%(number)s of version %(version)s", number=paragraph.number, version=version.number)
