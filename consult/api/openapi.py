@@ -118,6 +118,9 @@ SCHEMAS = {
         "themes": {"type": "array", "items": STRING,
                    "description": "Themes it was counted under, once the response is published."},
         "outcomes": {"type": "array", "items": STRING},
+        "received_at": {**TIME, "description": (
+            "When the comment was received. published_at is when it became public, later for a "
+            "comment held for moderation: received_at shows whether it came before the closing date.")},
     }),
     "CommentPage": _object({
         "items": {"type": "array", "items": _ref("Comment")},
@@ -182,7 +185,11 @@ def build_document(server: str, licence: dict, title: str = "Consult API") -> di
     per_page = {"name": "per_page", "in": "query", "required": False,
                 "description": f"Items per page; larger values are capped at {MAX_PER_PAGE}.",
                 "schema": {"type": "integer", "minimum": 1, "default": PER_PAGE}}
-    status = {"name": "status", "in": "query", "required": False, "description": "Only this status.",
+    status = {"name": "status", "in": "query", "required": False, "description": (
+                  "Only consultations with this status, as the archive's filter: `closed` is every "
+                  "one no longer taking comments (status closed, responded or archived), `responded` "
+                  "every one whose response is published (responded or archived); the others are "
+                  "exactly that status."),
               "schema": {"type": "string", "enum": list(PUBLIC_STATUSES)}}
     cursor = {"name": "cursor", "in": "query", "required": False,
               "description": "The next_cursor of the previous page; omit for the first page.",

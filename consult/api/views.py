@@ -81,7 +81,8 @@ def _links(slug: str) -> dict:
 
 @bp.get("/consultations")
 def consultations():
-    """Public consultations, newest first, a page at a time."""
+    """Public consultations, newest first, a page at a time; ?status= filters as the archive does
+    (closed includes those with a response: consult/archive/listing.py, filter_condition)."""
     status = request.args.get("status") or None
     if status is not None and status not in service.PUBLIC_STATUSES:
         abort(400, description=gettext("Unknown status '%(status)s': use one of %(statuses)s.", status=status[:30],

@@ -43,7 +43,7 @@ CHUNK = 64 * 1024
 CSV_COLUMNS = ("comment_id", "consultation", "version", "paragraph_anchor", "paragraph_number",
                "paragraph_text", "reattached_to_version", "reattached_to_paragraph_number",
                "reply_to", "comment", "language", "stance", "respondent_type",
-               "organisation", "name", "published_at", "themes", "outcomes")
+               "organisation", "name", "published_at", "themes", "outcomes", "received_at")
 
 
 def public_name(display_name: str | None, show_name: bool, deleted_at: datetime | None) -> str:
@@ -127,6 +127,9 @@ def comment_records(session: DbSession, rows, slug: str, with_themes: bool) -> l
             "published_at": iso(published_at or created_at),
             "themes": [t.title for t in counted],
             "outcomes": [THEME_OUTCOMES.get(t.outcome or "", "No outcome yet") for t in counted],
+            # When it came in: a comment held for moderation is published later, perhaps after
+            # the closing date, and this shows it was sent in time.
+            "received_at": iso(created_at),
         })
     return records
 

@@ -73,11 +73,27 @@ def status_condition(status: str, now: datetime):
                                statuses=", ".join(PUBLIC_STATUSES)))
 
 
+def filter_condition(status: str, now: datetime):
+    """A SQL condition for the archive's, search's and API's status filter.
+
+    "closed" is every consultation no longer taking comments, whatever came after: closed and
+    awaiting a response, responded, archived (a reader choosing "Closed" means finished, and the
+    home page's "Recently closed" lists the responded ones too). "responded" is every one whose
+    response is published, archived or not. The others are exactly that status.
+    """
+    if status == Status.CLOSED.value:
+        return or_(Consultation.archived_at.is_not(None), Consultation.responded_at.is_not(None),
+                   status_condition(status, now))
+    if status == Status.RESPONDED.value:
+        return Consultation.responded_at.is_not(None)
+    return status_condition(status, now)
+
+
 def slugs_with_status(session: DbSession, status: str, now: datetime | None = None) -> tuple[str, ...]:
-    """The slugs of public consultations with this status (for filtering search results)."""
+    """The slugs of public consultations the status filter keeps (for filtering search results)."""
     now = now or utcnow()
     return tuple(session.scalars(select(Consultation.slug).where(
-        Consultation.published_at.is_not(None), status_condition(status, now))))
+        Consultation.published_at.is_not(None), filter_condition(status, now))))
 
 
 def _year_of():
@@ -234,7 +250,8 @@ def parse_per_page(value: str | None, default: int = PER_PAGE) -> int:
 def archive_page(session: DbSession, *, status: str | None = None, department: str | None = None,
                  year: int | None = None, sort: str = "closing", page: int = 1,
                  per_page: int = PER_PAGE, now: datetime | None = None) -> ArchivePage:
-    """Public consultations filtered and sorted; a page past the end is an ArchiveError (404)."""
+    """Public consultations filtered (status as filter_condition) and sorted; a page past the end
+    is an ArchiveError (404)."""
     now = now or utcnow()
     if sort not in SORTS:
         raise ArchiveError(gettext("Unknown order '%(sort)s': choose one of %(sorts)s.", sort=sort,
@@ -242,7 +259,7 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     conditions: list[ColumnElement[bool]] = [Consultation.published_at.is_not(None)]
     if status:
-        conditions.append(status_condition(status, now))
+        conditions.append(filter_condition(status, now))
     if department:
         conditions.append(Consultation.department == department)
     if year is not None:
