@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import N_, DocumentError, Note
+from .parse import github_slug
 
 MAX_DOCX_BYTES = 20 * 1024 * 1024  # the upload itself
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # all its parts together, once unzipped
@@ -30,6 +31,45 @@ MAX_PARTS = 2000
 _TRACKED = re.compile(rb"<w:(ins|del|moveFrom|moveTo)\b")
 _COMMENT = re.compile(rb"<w:comment(Reference|RangeStart)\b")
 _IMG = re.compile(r"<img\s[^>]*>")
+# A Word paragraph (its XML, with the bookmarks just before it: pandoc puts a heading's there,
+# Word inside the paragraph), a bookmark, a heading's style, the words.
+_PARAGRAPH = re.compile(rb"(?:<w:bookmarkStart\b[^>]*>\s*)*<w:p[ >].*?</w:p>", re.DOTALL)
+_BOOKMARK = re.compile(rb'<w:bookmarkStart\b[^>]*\bw:name="([^"]+)"')
+_HEADING_STYLE = re.compile(rb'<w:pStyle w:val="(?:[Hh]eading ?[1-9]|Title)"')
+_WORDS = re.compile(rb"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+# A link to a bookmark: Markdown "](#name)" or "](#name "title")", or an HTML table's href="#name".
+_BOOKMARK_LINK = re.compile(r'(\]\(#|\shref="#)([^\s)"]+)')
+
+# A figure (an image in its own paragraph with a caption, Word's usual way) is written by pandoc
+# as a raw HTML <figure>, which the import would show as code: this filter makes it the image's
+# own paragraph (Markdown), then its caption as the next paragraph when the caption says more
+# than the image's alt text. Sizes are dropped so images stay Markdown (Consult sizes them from
+# the file itself).
+_LUA_FILTER = r"""
+local function paragraphs(blocks)
+  local out = pandoc.Blocks{}
+  for _, block in ipairs(blocks) do
+    if block.t == "Plain" then out:insert(pandoc.Para(block.content)) else out:insert(block) end
+  end
+  return out
+end
+
+function Image(image)
+  image.attr = pandoc.Attr()
+  return image
+end
+
+function Figure(figure)
+  local alts = {}
+  figure.content:walk{Image = function(image) table.insert(alts, pandoc.utils.stringify(image.caption)) end}
+  local out = paragraphs(figure.content)
+  local caption = pandoc.utils.stringify(figure.caption.long)
+  if caption ~= "" and caption ~= table.concat(alts, " ") then
+    out:extend(paragraphs(figure.caption.long))
+  end
+  return out
+end
+"""
 
 
 def _attr(tag: str, name: str) -> str:
@@ -80,23 +120,52 @@ def _check(data: bytes, name: str) -> zipfile.ZipFile:
     return archive
 
 
+def _heading_bookmarks(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Bookmark name -> the words of the heading it is on. Word's cross-references ("see
+    section 6.5") lead to such bookmarks (_Ref…, _Toc…), which pandoc drops from headings."""
+    found: dict[str, str] = {}
+    for paragraph in _PARAGRAPH.findall(archive.read("word/document.xml")):
+        if b"bookmarkStart" not in paragraph or not _HEADING_STYLE.search(paragraph):
+            continue
+        words = htmllib.unescape(b"".join(_WORDS.findall(paragraph)).decode("utf-8", "replace")).strip()
+        if words:
+            for mark in _BOOKMARK.findall(paragraph):
+                found.setdefault(htmllib.unescape(mark.decode("utf-8", "replace")), words)
+    return found
+
+
+def _link_headings(markdown: str, bookmarks: dict[str, str]) -> str:
+    """Links to a heading's bookmark lead to the heading, by the name the import knows it by."""
+    if not bookmarks:
+        return markdown
+
+    def retarget(match: re.Match[str]) -> str:
+        words = bookmarks.get(match.group(2))
+        slug = github_slug(words) if words else ""
+        return match.group(1) + slug if slug else match.group(0)
+
+    return _BOOKMARK_LINK.sub(retarget, markdown)
+
+
 def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
     """Convert a .docx to Markdown (CommonMark with pipe tables and footnotes) and its images.
 
     Raises DocumentError with a message for the official when the file is not a Word document,
     is unsafe, or has tracked changes or comments.
     """
-    _check(data, name)
+    bookmarks = _heading_bookmarks(_check(data, name))
     import pypandoc  # the pandoc binary ships inside pypandoc-binary
 
     with tempfile.TemporaryDirectory(prefix="consult-docx-") as work:
         source = Path(work) / "in.docx"
         source.write_bytes(data)
         media = Path(work) / "out"
+        figures = Path(work) / "figures.lua"
+        figures.write_text(_LUA_FILTER, encoding="utf-8")
         try:
             markdown = pypandoc.convert_file(
                 str(source), "gfm+footnotes", format="docx",
-                extra_args=["--wrap=none", f"--extract-media={media}"],
+                extra_args=["--wrap=none", f"--extract-media={media}", f"--lua-filter={figures}"],
                 cworkdir=work)
         except (RuntimeError, OSError) as exc:
             raise DocumentError(N_("the Word document could not be read: %(problem)s"), None, name,
@@ -107,7 +176,8 @@ def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
                 images[path.relative_to(media).as_posix()] = path.read_bytes()
         # Pandoc writes image paths under the extraction folder: make them relative to the text.
         markdown = markdown.replace(f"{media}/", "")
-    # Pandoc writes a sized image as raw <img>; the import reads Markdown images (alt text kept).
+    markdown = _link_headings(markdown, bookmarks)
+    # Pandoc writes an image inside an HTML table as raw <img>; the import reads Markdown images.
     markdown = _IMG.sub(lambda m: f"![{_attr(m.group(0), 'alt')}]({_attr(m.group(0), 'src')})", markdown)
     warnings: list[str] = []
     if not markdown.strip():

@@ -354,6 +354,7 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
     to the paragraph they name, links to another file of the import to that file's paragraph,
     links to files outside it to `link_base` or, without one, plain text (with a warning)."""
     warnings = warnings if warnings is not None else []
+    unresolved: dict[tuple[str, str], list[str]] = {}  # (kind, link) -> the paragraphs it is in
     source_ids = set()
     element_ids = set()  # every id in the document's HTML (footnotes, each file's scoped ones)
     for paragraph in paragraphs:
@@ -370,6 +371,16 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
     for paragraph in paragraphs:
         if paragraph.kind == "heading":
             headings.setdefault(pandoc_slug(_HTML_COMMENT.sub("", paragraph.text).strip()), paragraph.anchor)
+    # A Word document pandoc made from Markdown names a bookmark it cannot keep as it is (over 40
+    # characters, or not starting with a letter: "6.5-trust-…") "X" and 39 digits of its SHA-1;
+    # its links to a heading written with the heading's slug ("#65-trust-…") lead there.
+    bookmarks: dict[str, str] = {}
+    for paragraph in paragraphs:
+        if paragraph.kind == "heading":
+            words = _HTML_COMMENT.sub("", paragraph.text).strip()
+            for slug in (github_slug(words), pandoc_slug(words)):
+                if slug:
+                    bookmarks.setdefault(pandoc_bookmark(slug), paragraph.anchor)
     first_of: dict[str, str] = {}
     for paragraph in paragraphs:
         if paragraph.source:
@@ -384,7 +395,7 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
             return fragment
         if base in anchors:
             return base
-        return headings.get(base) or headings.get(base.lower())
+        return headings.get(base) or headings.get(base.lower()) or bookmarks.get(base)
 
     def target(href: str, paragraph: Paragraph) -> str | None:
         if href == UNRESOLVED:
@@ -394,9 +405,7 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
                 return href
             found = resolve(href[1:])
             if found is None:
-                warnings.append(Note("fragment", N_("paragraph %(number)s: the link to “%(href)s” names no "
-                                                    "paragraph of this document: shown as plain text"),
-                                     number=paragraph.number, href=href))
+                unresolved.setdefault(("fragment", href), []).append(paragraph.number)
             return None if found is None else "#" + found
         if _SCHEME.match(href) or href.startswith(("/", "//")):
             return href
@@ -407,9 +416,7 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
             return "#" + found if found else "#" + (first_of.get(name) or "")
         if link_base:
             return urljoin(link_base if link_base.endswith("/") else link_base + "/", href)
-        warnings.append(Note("file", N_("paragraph %(number)s: the link to “%(href)s” leads to a file that is "
-                                        "not part of this import: shown as plain text"),
-                             number=paragraph.number, href=href))
+        unresolved.setdefault(("file", href), []).append(paragraph.number)
         return None
 
     for paragraph in paragraphs:
@@ -424,6 +431,35 @@ def _retarget_links(paragraphs: list[Paragraph], sources: Sequence[str | None] =
             return f'<a{before} href="{htmllib.escape(new)}"{after}>{inner}</a>'
 
         paragraph.html = _LINK.sub(fix, paragraph.html)
+    warnings.extend(_unresolved_notes(unresolved))
+
+
+def pandoc_bookmark(name: str) -> str:
+    """The bookmark name pandoc's Word writer gives an id: itself if it starts with a letter and
+    has at most 40 characters, else "X" and 39 hexadecimal digits of its SHA-1."""
+    if name[:1].isalpha() and len(name) <= 40:
+        return name
+    return "X" + hashlib.sha1(name.encode("utf-8")).hexdigest()[1:]  # noqa: S324 - a name, not security
+
+
+def _unresolved_notes(unresolved: dict[tuple[str, str], list[str]]) -> list[Note]:
+    """One note per link target left as text, naming every paragraph whose link leads there."""
+    notes: list[Note] = []
+    for (kind, href), numbers in unresolved.items():
+        numbers = list(dict.fromkeys(numbers))
+        many = len(numbers) > 1
+        number = ", ".join(numbers)
+        if kind == "fragment":
+            notes.append(Note(kind, N_("paragraphs %(number)s: the link to “%(href)s” names no paragraph of this "
+                                       "document: shown as plain text") if many else
+                              N_("paragraph %(number)s: the link to “%(href)s” names no paragraph of this "
+                                 "document: shown as plain text"), number=number, href=href))
+        else:
+            notes.append(Note(kind, N_("paragraphs %(number)s: the link to “%(href)s” leads to a file that is not "
+                                       "part of this import: shown as plain text") if many else
+                              N_("paragraph %(number)s: the link to “%(href)s” leads to a file that is not "
+                                 "part of this import: shown as plain text"), number=number, href=href))
+    return notes
 
 
 # --------------------------------------------------------------------------- numbering

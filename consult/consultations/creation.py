@@ -5,6 +5,7 @@ fit to show, and nothing is written. Publishing later versions is in versions.py
 """
 from __future__ import annotations
 
+import html as htmllib
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +27,7 @@ from consult.models import (
     VersionMedia,
     utcnow,
 )
-from documents.media import MISSING, ImageFile, Images, MediaError, Upload, sort_upload
+from documents.media import MEDIA_URL, MISSING, ImageFile, Images, MediaError, Upload, sort_upload
 from documents.parse import own_number
 from documents.render import DOCUMENT_TAGS, shows_missing_image
 from moderation.db import DbSession
@@ -204,6 +205,7 @@ def import_report(document: documents.Document, images: Images,
                                            number=where.get(image.path, "?")))
     for warning in images.warnings():
         (report.images_missing if getattr(warning, "kind", None) == MISSING else report.images_other).append(warning)
+    report.images_missing.extend(_html_images(document, images))
     report.links = list(document.warnings)
     report.numbering = _numbering_notes(document)
     for paragraph in document.paragraphs:
@@ -216,6 +218,45 @@ def import_report(document: documents.Document, images: Images,
                         line=paragraph.line))
     report.raw_html = _dropped_html(files)
     return report
+
+
+_MISSING_SPAN = re.compile(r'<span title="([^"]*)">\[(.*?)\]</span>', re.DOTALL)
+_RAW_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_IMG_SRC = re.compile(r'\ssrc="([^"]*)"')
+_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _html_images(document: documents.Document, images: Images) -> list[str]:
+    """Images the document names in raw HTML (<img src=…>), which the import does not look up:
+    one it cannot show stands as its alt text, one it leaves as HTML would be a broken image.
+    Markdown images are in Images.warnings() already."""
+    notes: list[str] = []
+    reported = {_TEMPLATE.sub("", use.src).strip() for use in images.uses if use.image is None}
+
+    def where(paragraph: documents.Paragraph) -> str:
+        return (gettext("%(source)s, line %(line)s (paragraph %(number)s)", source=paragraph.source,
+                        line=paragraph.line, number=paragraph.number) if paragraph.source else
+                gettext("line %(line)s (paragraph %(number)s)", line=paragraph.line, number=paragraph.number))
+
+    for paragraph in document.paragraphs:
+        if "<img" in paragraph.html:
+            for tag in _RAW_IMG.findall(paragraph.html):
+                found = _IMG_SRC.search(tag)
+                src = htmllib.unescape(found.group(1)) if found else ""
+                if src.startswith(MEDIA_URL):
+                    continue  # an image the import found and Consult serves
+                notes.append(gettext("%(where)s: the image %(src)s is written in HTML, which Consult does not look "
+                                     "up: readers would see a broken image; write it as ![alt text](%(src)s) "
+                                     "and supply the file", where=where(paragraph), src=src))
+        if shows_missing_image(paragraph.html):
+            for path, label in _MISSING_SPAN.findall(paragraph.html):
+                path = htmllib.unescape(path)
+                if path in reported:
+                    continue  # a Markdown image, reported with its alt text already
+                notes.append(gettext("%(where)s: the image %(src)s was not found: shown as “%(label)s”",
+                                     where=where(paragraph), src=path or "?",
+                                     label="[" + htmllib.unescape(label) + "]"))
+    return notes
 
 
 def _numbering_notes(document: documents.Document) -> list[str]:
