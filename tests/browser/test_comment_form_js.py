@@ -138,4 +138,5 @@ def test_a_comment_being_written_survives_switching_language_until_it_is_sent(pa
     # Sent: the next comment box starts empty.
     page.reload()
     link(page, f"Comment on {number}").click()
-    expect(paragraph_of(page, number).locator(".inline-comment").get_by_label("Your comment", exact=True)).to_have_value("")
+    fresh = paragraph_of(page, number).locator(".inline-comment")
+    expect(fresh.get_by_label("Your comment", exact=True)).to_have_value("")
