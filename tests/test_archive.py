@@ -288,7 +288,10 @@ def test_search_filters_by_kind_status_consultation_and_date(client, indexed):
 
 def test_search_date_hint_names_no_format_the_date_control_contradicts(client, archive_world):
     page = _text(client.get("/search"))
-    assert "Use the date picker, or type a date such as 31 January 2024." in page
+    # A date picker takes no typed "31 January 2024" (citizen walkthrough): the words are for a
+    # browser that shows a plain box, and the hint says so.
+    assert ("Choose the day with the date picker. Where the browser shows a plain text box instead, type a "
+            "date such as 31 January 2024.") in page
     assert "2024-01-31" not in page  # <input type="date"> may show 01/31/2024 beside it
     for name in ("from", "to"):
         assert re.search(rf'<input type="date" id="{name}" name="{name}" value="" '
