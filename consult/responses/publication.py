@@ -29,6 +29,7 @@ from consult.responses.considered import considered_summary
 from consult.responses.themes import anchors_of, themes_for_comments, themes_of, uncounted, uncounted_total
 from consult.web import site_zone
 from moderation.db import DbSession
+from moderation.service.queue import escalated_waiting
 
 
 @dataclass
@@ -123,6 +124,14 @@ def publish(session: DbSession, consultation: Consultation, actor_id: int,
                             status=409)
     if consultation.status.value not in ("closed",):
         raise ResponseError(gettext("Publish the response once the consultation has closed."), status=409)
+    escalated = escalated_waiting(session, consultation.id)
+    if escalated:
+        raise ResponseError(
+            ngettext("%(count)s comment a moderator escalated to an official is still waiting for a decision: "
+                     "decide it in the moderation queue before publishing.",
+                     "%(count)s comments a moderator escalated to an official are still waiting for a decision: "
+                     "decide them in the moderation queue before publishing.", escalated, count=f"{escalated:,}"),
+            status=409)
     waiting = uncounted(session, consultation, limit=50)
     if waiting:
         total = uncounted_total(session, consultation)
@@ -142,6 +151,11 @@ def publish(session: DbSession, consultation: Consultation, actor_id: int,
     if missing:
         raise ResponseError(gettext("Every theme needs an outcome before publishing."), status=409,
                             details=missing)
+    unwritten = incomplete_themes(themes)
+    if unwritten:
+        raise ResponseError(gettext("Every theme needs what people said and what the department did before "
+                                    "publishing: the public would read an empty section."), status=409,
+                            details=[t.title for t in unwritten])
     if not response.summary.strip():
         raise ResponseError(gettext("Write the overall summary before publishing."), status=409)
     lacking = language_texts.missing(session, consultation.id, themes)
@@ -153,6 +167,11 @@ def publish(session: DbSession, consultation: Consultation, actor_id: int,
     consultation.responded_at = now
     _tell_participants(session, consultation, actor_id)
     return response
+
+
+def incomplete_themes(themes: Sequence[Theme]) -> list[Theme]:
+    """The themes whose "what people said" or "what we did" (the reasons) is not written yet."""
+    return [t for t in themes if not (t.said or "").strip() or not (t.reasons or "").strip()]
 
 
 TELL_CHUNK = 500  # participants told per step of the job (one commit each)

@@ -47,6 +47,7 @@ from consult.responses.publication import (
     corrections,
     counted_under_published,
     draft_values,
+    incomplete_themes,
     publish,
     report,
     save_draft,
@@ -78,6 +79,7 @@ from consult.responses.themes import (
     uncounted_total,
     update_theme,
 )
+from moderation.service.queue import escalated_waiting
 
 __all__ = [
     "PUBLISHED", "MAX_TEXT", "ResponseError", "clean_text", "get_response", "is_published",
@@ -92,4 +94,5 @@ __all__ = [
     "PER_PAGE", "CommentPage", "published_theme_comments", "published_considered_comments",
     "DraftValues", "draft_values", "save_draft", "ThemeReport", "report", "publish",
     "correct", "corrections", "as_markdown", "counted_under_published",
+    "escalated_waiting", "incomplete_themes",
 ]

@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
+import documents
 from consult.accounts import role_required
 from consult.consultations import service as consultations
 from consult.database import unit_of_work
@@ -50,6 +51,20 @@ WHOLE = service.WHOLE  # the ?p= value for comments on the document as a whole
 def response_published(consultation: Consultation) -> bool:
     """True when the consultation has a published response (for the public page's link)."""
     return service.is_published(db.session, consultation)
+
+
+@bp.app_template_global("escalated_waiting")
+def escalated_waiting(consultation: Consultation) -> int:
+    """How many of the consultation's comments escalated to an official await a decision (for the
+    management and response pages' notice)."""
+    return service.escalated_waiting(db.session, consultation.id)
+
+
+@bp.app_template_filter("response_paragraphs")
+def response_paragraphs(text: str | None) -> Markup:
+    """The department's text of a response (summary, what people said, reasons, next steps) as
+    sanitised HTML paragraphs: a blank line starts a new one, however the browser sent the line ends."""
+    return Markup(documents.render_comment(text or ""))
 
 
 def _consultation_or_404(slug: str) -> Consultation:
@@ -492,7 +507,8 @@ def _publish_page(consultation: Consultation, form: ConfirmForm, messages=(), de
     return render_template(
         "responses/publish.html", consultation=consultation, form=form, messages=list(messages),
         details=list(details), themes=themes, response=response,
-        missing=[t for t in themes if not t.outcome],
+        missing=[t for t in themes if not t.outcome], unwritten=service.incomplete_themes(themes),
+        escalated=service.escalated_waiting(db.session, consultation.id),
         uncounted_total=service.uncounted_total(db.session, consultation),
         status_now=consultation.status), status
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, column, func, or_, select, table
 
 from moderation.db import DbSession, utcnow
-from moderation.models import OPEN_STATES, WAITING, Assignment, Flag, QueueItem
+from moderation.models import ESCALATED, OPEN_STATES, WAITING, Assignment, Flag, QueueItem
 from moderation.service.appeals import appeal_excluded
 from moderation.service.common import CLAIM_MINUTES, N_, PAGE_SIZE, ModerationError, audit
 
@@ -228,6 +228,13 @@ def _values(row) -> list:
     """A result row's key values: the sort's own, then the item's age and id."""
     item = row[0]
     return [*row[1:], item.created_at, item.id]
+
+
+def escalated_waiting(session: DbSession, consultation_id: int) -> int:
+    """How many comments of a consultation a moderator escalated to an official that no one has
+    decided yet (the officials decide them in the queue, under "escalated")."""
+    return session.scalar(select(func.count()).select_from(QueueItem).where(
+        QueueItem.consultation_id == consultation_id, QueueItem.state == ESCALATED)) or 0
 
 
 def get_item(session: DbSession, item_id: int) -> QueueItem:
