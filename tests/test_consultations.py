@@ -215,3 +215,11 @@ def test_security_headers_on_every_page(runner, client):
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Referrer-Policy" in response.headers
+
+
+def test_the_changes_page_of_a_single_version_says_there_is_nothing_to_compare(runner, client):
+    """Staff walkthrough: it read "What changed from version 1 to version 1 … 0 edited … 180 unchanged"."""
+    _import_federal(runner)
+    page = client.get("/c/fscp/changes").get_data(as_text=True)
+    assert "<h1>Version 1</h1>" in page and "There is only one version of this document so far" in page
+    assert "What changed from version 1 to version 1" not in page and "change-counts" not in page
