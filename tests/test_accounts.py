@@ -677,7 +677,7 @@ def test_admin_grants_a_role(app, client, ada, auth, make_user):
     assert "ada@example.org" in page and "root@example.org" not in page
     assert f'action="/admin/users/{ada}/role?q=ADA@&amp;page=1"' in page
 
-    response = client.post(f"/admin/users/{ada}/role", data={"role": "moderator"})
+    response = client.post(f"/admin/users/{ada}/role", data={"role": "moderator", "confirmed": "1"})
     assert response.status_code == 302
     assert "Ada (ada@example.org) is now a moderator." in _html(client.get(response.headers["Location"]))
     assert get_user(app, ada).role == "moderator"

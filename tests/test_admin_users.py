@@ -247,7 +247,7 @@ def test_the_user_page_shows_roles_and_assignments(app, auth, make_user, make_co
 def test_changing_a_role_is_audited_and_can_return_to_the_user_page(app, auth, make_user):
     ada = make_user("ada@example.org", name="Ada")
     admin = auth.login(auth.user_id("admin"))
-    response = admin.post(f"/admin/users/{ada}/role?from=user", data={"role": "official"})
+    response = admin.post(f"/admin/users/{ada}/role?from=user", data={"role": "official", "confirmed": "1"})
     assert response.headers["Location"] == f"/admin/users/{ada}"
     assert "Ada (ada@example.org) is now an official." in _html(admin.get(response.headers["Location"]))
     with app.app_context():

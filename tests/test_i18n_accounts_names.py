@@ -113,7 +113,7 @@ def test_an_accounts_history_reads_in_welsh(app, auth, make_user, make_consultat
     with app.app_context():
         mo = db.session.scalar(select(User.id).where(User.email == "mo@example.org"))
     assert admin.post(f"/admin/users/{mo}/invitation").status_code in (302, 303)
-    assert admin.post(f"/admin/users/{mo}/role", data={"role": "official"}).status_code in (302, 303)
+    assert admin.post(f"/admin/users/{mo}/role", data={"role": "official", "confirmed": "1"}).status_code in (302, 303)
     assert admin.post(f"/admin/users/{mo}/deactivate", data={"reason": ""}).status_code == 303
     assert admin.post(f"/admin/users/{mo}/reactivate").status_code in (302, 303)
     with app.app_context():

@@ -145,7 +145,7 @@ def test_with_csrf_on_imposing_and_lifting_a_measure_need_the_token(app, world, 
     measure = {"kind": "ban", "reason": "Repeated abuse"}
     _refused_without_token(mo, f"{page}/sanctions", measure)
     assert _count(app, Sanction) == 0
-    assert mo.post(f"{page}/sanctions", data={**measure, "csrf_token": token}).status_code == 303
+    assert mo.post(f"{page}/sanctions", data={**measure, "confirmed": "1", "csrf_token": token}).status_code == 303
     with app.app_context():
         sanction_id = db.session.scalars(select(Sanction.id)).one()
 

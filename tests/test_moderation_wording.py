@@ -379,7 +379,8 @@ def test_a_suspension_ends_at_the_end_of_the_chosen_day_in_the_site_zone_everywh
     year = utcnow().year + 1
     day = datetime(year, month, 15).date()
     done = mo.post(f"/moderation/users/{world['ann']}/sanctions",
-                   data={"kind": "suspend", "reason": "Repeated abuse", "ends_at": day.isoformat()})
+                   data={"kind": "suspend", "reason": "Repeated abuse", "ends_at": day.isoformat(),
+                         "confirmed": "1"})
     assert done.status_code == 303
     assert f"Suspension is in force for Ann until 15 {day:%B} {year}." in flashes(mo, done)
     with app.app_context():

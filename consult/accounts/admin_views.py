@@ -95,16 +95,39 @@ def user(user_id: int):
                            action=ActionForm(), standings=admin.STANDINGS)
 
 
+# The roles that give powers over other people's words or accounts: asked first, on a page that
+# says what the role allows (a change to citizen takes powers away, and is done at once).
+CONFIRMED_ROLES = (Role.MODERATOR.value, Role.OFFICIAL.value, Role.ADMIN.value)
+
+
+def _back_args() -> dict:
+    """The query the role form was posted with (the list's filters and page, or from=user)."""
+    return {key: request.args[key] for key in ("from", "q", "role", "standing", "page")
+            if request.args.get(key)}
+
+
+def _role_needs_confirmation(person, role: str) -> bool:
+    # Your own role can only stay admin (the service refuses the rest, and says why).
+    return role in CONFIRMED_ROLES and role != person.role and person.id != current_user.id
+
+
 @admin_bp.post("/users/<int:user_id>/role")
 @role_required(Role.ADMIN)
 def set_role(user_id: int):
-    """Change one account's role."""
+    """Change one account's role; a change to a staff role is confirmed first, on a page saying
+    what the role allows (the form posts again with confirmed=1)."""
     form = RoleForm()
     back = (url_for("admin.user", user_id=user_id) if request.args.get("from") == "user"
             else url_for("admin.users", **_list_args(), page=_page_arg()))
     if not form.validate_on_submit():
         flash(gettext("Choose a role from the list."), "error")
         return redirect(back)
+    if request.form.get("confirmed") != "1":
+        detail = _detail_or_404(user_id)
+        if _role_needs_confirmation(detail.user, form.role.data):
+            return render_template("admin/role_confirm.html", form=form, person=detail.user,
+                                   role=form.role.data, back=back,
+                                   action=url_for("admin.set_role", user_id=user_id, **_back_args()))
     try:
         with unit_of_work(db.session):
             user = service.set_role(db.session, current_user.id, user_id, form.role.data)

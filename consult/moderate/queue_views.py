@@ -14,7 +14,7 @@ from consult.moderate.blueprint import bp, linked_decisions, refuse, viewer
 from consult.moderate.forms import BulkForm, DecisionForm
 from consult.text import whole_number
 from moderation import service
-from moderation.models import ESCALATE, ESCALATED, REDACT, QueueItem
+from moderation.models import ESCALATE, ESCALATED, REDACT, REJECT, QueueItem
 from moderation.service.queue import SORTS
 
 # What each key does, marked for translation and translated where shown (moderation/_shortcuts.html).
@@ -139,8 +139,13 @@ def bulk():
     # "Apply to every item on this page": the rows shown, whichever boxes are ticked, once the
     # moderator has confirmed on a page that lists them (no script needed).
     every_shown = request.form.get("scope") == "page"
-    if every_shown and request.form.get("confirmed") != "1":
-        return _confirm_page(form, back)
+    if request.form.get("confirmed") != "1":
+        if every_shown:
+            return _confirm_page(form, back, form.shown_ids(), every_shown=True)
+        # Rejecting several ticked items (public ones are removed, every author is mailed, no
+        # undo) is confirmed on the same page; approving or escalating them stays one click.
+        if outcome == REJECT and not form.campaign.data and len(set(form.ids())) > 1:
+            return _confirm_page(form, back, form.ids(), every_shown=False)
     try:
         with unit_of_work(db.session):
             result = service.decide_many(
@@ -169,22 +174,24 @@ def bulk():
     return redirect(back, code=303)
 
 
-def _confirm_page(form: BulkForm, back: str):
-    """What deciding every item on the queue page would do, with Confirm and Cancel: nothing is
-    decided yet. A decision wrong for every item (no rule cited) is said on the queue instead."""
+def _confirm_page(form: BulkForm, back: str, ids: list[int], *, every_shown: bool):
+    """What deciding every item on the queue page (or rejecting the ticked ones) would do, with
+    Confirm and Cancel: nothing is decided yet. A decision wrong for every item (no rule cited)
+    is said on the queue instead."""
     who = viewer()
     decision_request = service.DecisionRequest(outcome=form.outcome.data or "", rules=list(form.rules.data or []),
                                                note=form.note.data or "")
     try:  # (the token was checked by CSRFProtect before this view)
-        if not form.shown_ids():
+        if not ids:
             raise service.ModerationError(N_("Select at least one item."))
         service.check_bulk(db.session, decision_request)
     except service.ModerationError as exc:
         flash(exc.message, "error")
         return redirect(back, code=303)
-    items = queue_tools.open_items(db.session, form.shown_ids(), who.id, who.is_admin)
+    items = queue_tools.open_items(db.session, ids, who.id, who.is_admin)
     shown = rules_language.in_force(db.session).rules
     return render_template("moderation/bulk_confirm.html", form=form, back=back, items=items,
+                           every_shown=every_shown,
                            outcome=decision_request.outcome, outcome_name=_outcome(decision_request.outcome),
                            rules=[r for r in shown if r["anchor"] in decision_request.rules],
                            note=decision_request.note, versions=BulkForm.versions(request.form),
