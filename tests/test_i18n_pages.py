@@ -126,13 +126,13 @@ def test_the_moderation_pages_in_welsh(app, client, make_consultation, make_comm
 
     english = _page(client, "/moderation/", "en")
     assert "<h1>Moderation queue</h1>" in english and "Oldest first. We promise to moderate within 2" in english
-    assert "0 working days" in english and '<label for="bulk-approve">Approve</label>' in english
+    assert "0 hours" in english and '<label for="bulk-approve">Approve</label>' in english
 
     queue = _page(client, "/moderation/", "cy")
     assert "<h1>Ciw cymedroli</h1>" in queue
     assert "Yr hynaf yn gyntaf. Rydym yn addo cymedroli o fewn 2 ddiwrnod gwaith" in queue
     assert '<option value="pre">Cyn-gymedroli</option>' in queue and ">Llwybrau byr y bysellfwrdd</h2>" in queue
-    assert f">Eitem {item_id}</a> ar <em>Parking Policy</em>" in queue and "0 diwrnod gwaith" in queue
+    assert f">Eitem {item_id}</a> ar <em>Parking Policy</em>" in queue and "0 awr" in queue
     assert "<dd>amlygu'r eitem nesaf</dd>" in queue and "Gweithredu ar y detholiad" in queue
     for english_words in ("Moderation queue", "Oldest first", "working day", "Keyboard shortcuts", "Approve<",
                           "Filter the queue", "Decide the selected", "highlight the next item"):
