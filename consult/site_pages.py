@@ -2,13 +2,15 @@
 
 Each is Markdown an administrator edits in the browser (/admin/pages), stored in the database
 and rendered through documents' sanitising path (allowlisted HTML, checked links); until an
-administrator saves one, a sensible default text is shown. Also what the home page says about
-who runs the site (SITE_OPERATOR).
+administrator saves one, a sensible default text is shown. Each page has an English and a Welsh
+text (consult/site_pages_cy.py has the Welsh defaults); what a Welsh reader sees is reader_text's
+rule. Also what the home page says about who runs the site (SITE_OPERATOR).
 
 A module of its own, outside the areas: every page's footer links here.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,19 +30,24 @@ from consult.extensions import db
 from consult.forms import Form
 from consult.i18n import N_, current_language, gettext, lazy_gettext
 from consult.models import User, utcnow
-from documents.render import parse_markdown, render_tokens
+from documents.render import DOCUMENT_TAGS, PROTOCOLS, parse_markdown, render_tokens
 from moderation.db import Base, DbSession
 
 MAX_BODY = 50_000
 
 
 class SitePage(Base):
-    """An administrator's text for one of the site's own pages (none saved: the default)."""
+    """An administrator's texts for one of the site's own pages (no row: both defaults).
+
+    body is the English text (None: the English default); body_cy the Welsh text (None: none of
+    the administrator's own, see reader_text). Rows saved before the Welsh text have body_cy None.
+    """
 
     __tablename__ = "site_pages"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    body_cy: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -162,13 +169,36 @@ PAGES = {
 
 
 class PageError(ValueError):
-    """An edit refused: the reason, in words."""
+    """An edit refused: the reason, in words, and the field it is about ("body" or "body_cy")."""
+
+    def __init__(self, message: str, field: str = "body") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def render_markdown(markdown: str) -> str:
     """Markdown to sanitised HTML, as documents render theirs (raw HTML through the allowlist)."""
     env: dict = {"html_scan_budget": 4 * markdown.count("\n") + 10_000}
     return documents.sanitize_document_html(render_tokens(parse_markdown(markdown, env), env))
+
+
+_TAG = re.compile(r"<\s*/?\s*([a-zA-Z][a-zA-Z0-9-]*)|<!--")
+_LINK_SCHEME = re.compile(r"\]\(\s*<?\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
+
+
+def removed_parts(markdown: str) -> tuple[bool, bool]:
+    """Whether rendering drops raw HTML (tags outside the allowlist, comments) and whether it leaves
+    links as written because their address is unsafe (javascript: and the like), for the preview."""
+    env: dict = {"html_scan_budget": 4 * markdown.count("\n") + 10_000}
+    html: list[str] = []
+    for token in parse_markdown(markdown, env):
+        if token.type == "html_block":
+            html.append(token.content)
+        html.extend(child.content for child in token.children or () if child.type == "html_inline")
+    tags = [m.group(1) for text in html for m in _TAG.finditer(text)]
+    raw_removed = any(tag is None or tag.lower() not in DOCUMENT_TAGS for tag in tags)
+    unsafe_links = any(m.group(1).lower() not in PROTOCOLS for m in _LINK_SCHEME.finditer(markdown))
+    return raw_removed, unsafe_links
 
 
 def default_text(kind: PageKind, site: str, operator: str, language: str = "en") -> str:
@@ -181,34 +211,88 @@ def default_text(kind: PageKind, site: str, operator: str, language: str = "en")
                                operator_name=operator or "the site's operator")
 
 
+def _normal(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").strip()
+
+
+def english_is_default(kind: PageKind, page: SitePage | None, site: str, operator: str) -> bool:
+    """Whether the English text is still the default one (never saved, restored, or saved unchanged)."""
+    return page is None or page.body is None or _normal(page.body) == _normal(default_text(kind, site, operator))
+
+
+@dataclass(frozen=True)
+class ReaderText:
+    """What a reader is shown: the Markdown, the language it is in, and whether a Welsh reader is
+    told that the Welsh version is being prepared (the English text is shown meanwhile)."""
+
+    markdown: str
+    language: str
+    preparing: bool = False
+
+
+def reader_text(kind: PageKind, page: SitePage | None, language: str, site: str, operator: str) -> ReaderText:
+    """The rule: an English reader sees the English text (the administrator's, else the default).
+    A Welsh reader sees the administrator's Welsh text; without one, the Welsh default while the
+    English text is the default; once the English text is changed, the English text, marked as
+    English, with a note that the Welsh version is being prepared."""
+    english = page.body if page is not None and page.body is not None else default_text(kind, site, operator)
+    if language != "cy":
+        return ReaderText(english, "en")
+    if page is not None and page.body_cy:
+        return ReaderText(page.body_cy, "cy")
+    if english_is_default(kind, page, site, operator):
+        return ReaderText(default_text(kind, site, operator, "cy"), "cy")
+    return ReaderText(english, "en", preparing=True)
+
+
 def stored(session: DbSession, name: str) -> SitePage | None:
     """The administrator's saved text of a page, if any."""
     return session.get(SitePage, name)
 
 
-def save_page(session: DbSession, name: str, body: str, actor_id: int | None) -> SitePage:
-    """Store an administrator's Markdown for a page."""
+def _checked(body: str, field: str) -> None:
+    if len(body) > MAX_BODY:
+        raise PageError(gettext("Keep the page to %(limit)s characters or fewer.", limit=f"{MAX_BODY:,}"), field)
+    try:
+        render_markdown(body)  # refuses what the renderer cannot take
+    except documents.DocumentError as exc:
+        raise PageError(str(exc), field) from exc
+
+
+def save_page(session: DbSession, name: str, body: str, actor_id: int | None, *,
+              welsh: str | None = None, welsh_default: str = "") -> SitePage:
+    """Store an administrator's English Markdown for a page and, unless welsh is None, the Welsh:
+    an empty Welsh text, or the Welsh default unchanged, stores none (see reader_text)."""
     if name not in PAGES:
         raise PageError(gettext("There is no such page."))
-    body = (body or "").replace("\r\n", "\n").strip()
+    body = _normal(body)
     if not body:
         raise PageError(gettext("Write the page's text, or restore the default text instead."))
-    if len(body) > MAX_BODY:
-        raise PageError(gettext("Keep the page to %(limit)s characters or fewer.", limit=f"{MAX_BODY:,}"))
-    render_markdown(body)  # refuses what the renderer cannot take (documents.DocumentError)
-    page = session.get(SitePage, name) or SitePage(name=name, body=body)
+    _checked(body, "body")
+    welsh_text = None if welsh is None else _normal(welsh)
+    if welsh_text:
+        _checked(welsh_text, "body_cy")
+    page = session.get(SitePage, name) or SitePage(name=name)
     page.body, page.updated_at, page.updated_by = body, utcnow(), actor_id
+    if welsh_text is not None:
+        page.body_cy = welsh_text if welsh_text and welsh_text != _normal(welsh_default) else None
     session.add(page)
     session.flush()
     return page
 
 
-def restore_default(session: DbSession, name: str) -> bool:
-    """Forget the administrator's text of a page, so the default shows; False if there was none."""
+def restore_default(session: DbSession, name: str, language: str = "en") -> bool:
+    """Forget the administrator's English (or Welsh, cy) text of a page, so the default rule shows;
+    False if there was none. The row goes when neither text is left."""
     page = session.get(SitePage, name)
-    if page is None:
+    if page is None or (page.body_cy if language == "cy" else page.body) is None:
         return False
-    session.delete(page)
+    if language == "cy":
+        page.body_cy = None
+    else:
+        page.body = None
+    if page.body is None and page.body_cy is None:
+        session.delete(page)
     session.flush()
     return True
 
@@ -219,9 +303,12 @@ bp = Blueprint("pages", __name__)
 
 
 class PageForm(Form):
-    """The Markdown of one of the site's pages."""
+    """The English and the Welsh Markdown of one of the site's pages."""
 
-    body = TextAreaField(lazy_gettext("The page's text, in Markdown"), render_kw={"rows": 24, "spellcheck": "true"})
+    body = TextAreaField(lazy_gettext("The page's text, in Markdown (English)"),
+                         render_kw={"rows": 24, "spellcheck": "true", "lang": "en"})
+    body_cy = TextAreaField(lazy_gettext("The Welsh text, in Markdown"),
+                            render_kw={"rows": 24, "spellcheck": "true", "lang": "cy"})
 
 
 class ConfirmForm(Form):
@@ -235,21 +322,17 @@ def _kind(name: str) -> PageKind:
     return kind
 
 
-def _text(kind: PageKind, language: str = "en") -> tuple[str, SitePage | None]:
-    page = stored(db.session, kind.name)
-    if page is not None:
-        return page.body, page
-    return default_text(kind, current_app.config["SITE_NAME"], current_app.config["SITE_OPERATOR"], language), None
+def _site() -> tuple[str, str]:
+    return current_app.config["SITE_NAME"], current_app.config["SITE_OPERATOR"]
 
 
 def _show(name: str):
-    """The page in the reader's language when it is the default text; an administrator's as written
-    (marked as English on a page read in another language)."""
+    """The page in the reader's language, by reader_text's rule."""
     kind = _kind(name)
-    body, page = _text(kind, current_language())
-    text_language = "en" if page is not None else current_language()
-    return render_template("pages/show.html", kind=kind, html=Markup(render_markdown(body)), page=page,
-                           text_language=text_language)
+    page = stored(db.session, kind.name)
+    text = reader_text(kind, page, current_language(), *_site())
+    return render_template("pages/show.html", kind=kind, html=Markup(render_markdown(text.markdown)), page=page,
+                           text_language=text.language, preparing=text.preparing)
 
 
 @bp.get("/privacy")
@@ -280,59 +363,87 @@ def index():
     return render_template("pages/index.html", rows=rows, editors=editors)
 
 
+def _preview(typed: str, field) -> dict | None:
+    """A preview of one text (None when empty), with what rendering removed; an error on its field."""
+    if not typed.strip():
+        return None
+    try:
+        html = Markup(render_markdown(typed))
+    except documents.DocumentError as exc:
+        field.errors = [str(exc)]
+        return None
+    raw_removed, unsafe_links = removed_parts(typed)
+    return {"html": html, "raw_removed": raw_removed, "unsafe_links": unsafe_links}
+
+
 @bp.route("/admin/pages/<slug>", methods=["GET", "POST"])
 @role_required("admin")
 def edit(slug: str):
-    """Edit a page's Markdown, preview it, and save it."""
+    """Edit a page's English and Welsh Markdown, preview them, and save them."""
     kind = _kind(slug)
     form = PageForm()
-    body, page = _text(kind)
-    messages: list[str] = []
-    preview = None
+    page = stored(db.session, kind.name)
+    site, operator = _site()
+    welsh_default = default_text(kind, site, operator, "cy")
+    previews: dict[str, dict | None] = {}
     if request.method == "GET":
-        form.body.data = body
+        form.body.data = page.body if page is not None and page.body is not None else default_text(
+            kind, site, operator)
+        form.body_cy.data = page.body_cy if page is not None and page.body_cy else (
+            welsh_default if english_is_default(kind, page, site, operator) else "")
     else:
-        typed = form.body.data or ""
-        try:
-            preview = Markup(render_markdown(typed))
-        except documents.DocumentError as exc:
-            messages.append(str(exc))
-        if request.form.get("action") == "save" and not messages:
+        # A form without the Welsh box (an older page, a script) leaves the Welsh text as it is.
+        welsh = (form.body_cy.data or "") if "body_cy" in request.form else None
+        previews = {"en": _preview(form.body.data or "", form.body),
+                    "cy": _preview(welsh, form.body_cy) if welsh is not None else None}
+        if request.form.get("action") == "save" and not (form.body.errors or form.body_cy.errors):
             try:
                 with unit_of_work(db.session):
-                    save_page(db.session, kind.name, typed, current_user.id)
-            except (PageError, documents.DocumentError) as exc:
-                messages.append(str(exc))
+                    save_page(db.session, kind.name, form.body.data or "", current_user.id, welsh=welsh,
+                              welsh_default=welsh_default)
+            except PageError as exc:
+                getattr(form, exc.field).errors = [str(exc)]
             else:
-                flash(gettext("The %(page)s is saved and public.", page=_title(kind).lower()), "success")
+                flash(gettext("The %(page)s is saved and public.", page=page_name(kind)), "success")
                 return redirect(url_for(f"pages.{kind.name}"), code=303)
-    return render_template("pages/edit.html", kind=kind, form=form, page=page, preview=preview,
-                           messages=messages), 400 if messages else 200
+    welsh_now = reader_text(kind, page, "cy", site, operator)
+    failed = bool(form.body.errors or form.body_cy.errors)
+    return render_template("pages/edit.html", kind=kind, form=form, page=page, previews=previews,
+                           posted=request.method == "POST", welsh_now=welsh_now, messages=[]), 400 if failed else 200
 
 
 @bp.route("/admin/pages/<slug>/default", methods=["GET", "POST"])
 @role_required("admin")
 def restore(slug: str):
-    """Go back to the default text, after a confirmation page."""
+    """Go back to the default English (or, with ?language=cy, Welsh) text, after a confirmation page."""
     kind = _kind(slug)
+    language = "cy" if request.args.get("language") == "cy" else "en"
     form = ConfirmForm()
+    page = stored(db.session, kind.name)
     if not form.validate_on_submit():
-        return render_template("pages/restore.html", kind=kind, form=form,
-                               page=stored(db.session, kind.name))
+        text = None if page is None else (page.body_cy if language == "cy" else page.body)
+        return render_template("pages/restore.html", kind=kind, form=form, page=page, language=language,
+                               has_text=text is not None)
     with unit_of_work(db.session):
-        restored = restore_default(db.session, kind.name)
-    page = _title(kind).lower()
-    flash(gettext("The %(page)s shows the default text again.", page=page) if restored
-          else gettext("The %(page)s already showed the default text.", page=page), "success")
+        restored = restore_default(db.session, kind.name, language)
+    name = page_name(kind)
+    if language == "cy":
+        flash(gettext("The Welsh text of the %(page)s is deleted.", page=name) if restored
+              else gettext("The %(page)s had no Welsh text of its own.", page=name), "success")
+    else:
+        flash(gettext("The %(page)s shows the default text again.", page=name) if restored
+              else gettext("The %(page)s already showed the default text.", page=name), "success")
     return redirect(url_for(f"pages.{kind.name}"), code=303)
 
 
-# The pages' titles in the reader's language (the same messages as templates/pages/*.html).
-_TITLES = {"privacy": N_("Privacy notice"), "accessibility": N_("Accessibility statement"), "contact": N_("Contact")}
+# The pages' names in a sentence, in the reader's language (templates/pages/*.html use them too).
+_NAMES = {"privacy": N_("privacy notice"), "accessibility": N_("accessibility statement"),
+          "contact": N_("contact page")}
 
 
-def _title(kind: PageKind) -> str:
-    return gettext(_TITLES[kind.name]) if kind.name in _TITLES else kind.title
+def page_name(kind: PageKind) -> str:
+    """The page as named in a sentence ("The contact page is saved"), in the reader's language."""
+    return gettext(_NAMES[kind.name]) if kind.name in _NAMES else kind.title.lower()
 
 
 def init_app(app: App) -> None:
@@ -342,4 +453,4 @@ def init_app(app: App) -> None:
 
     @app.context_processor
     def _operator() -> dict:
-        return {"site_operator": app.config["SITE_OPERATOR"], "site_pages": PAGES}
+        return {"site_operator": app.config["SITE_OPERATOR"], "site_pages": PAGES, "site_page_name": page_name}
