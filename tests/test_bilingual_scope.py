@@ -182,6 +182,11 @@ def test_the_home_page_card_has_the_welsh_title_and_summary_for_a_welsh_reader(a
     english = _page(app, client, "/?lang=en")
     assert re.search(r'<h3><a href="/c/parking">Parking fees</a></h3>', english)
     assert "Ffioedd parcio" not in english and "Faint ddylai" not in english
+    # The list of every consultation (/consultations) reads the same way.
+    listed = _page(app, client, "/consultations?lang=cy")
+    assert re.search(r'<h2><a href="/c/parking">Ffioedd parcio</a></h2>', listed)
+    assert "<p>Faint ddylai parcio ei gostio yng nghanol y dref.</p>" in listed
+    assert re.search(r'<h2 lang="en"><a href="/c/bins">Bin collections</a></h2>', listed)
 
 
 def test_the_demo_play_areas_consultation_has_its_summary_and_scope_in_welsh(runner, client):
