@@ -210,8 +210,10 @@ def test_the_audit_trail_reads_in_welsh(app, make_user, make_consultation, auth)
     with app.app_context():
         comment_id = db.session.scalar(select(Comment.id))
     welsh = _words(mo.get("/moderation/audit?lang=cy"))
+    # The rule's title as the Welsh house rules give it (the default rules are in force).
     assert f"Gwrthododd Mo (cymedrolwr) sylw {comment_id} ar 1.2 o ‘Parking Policy’, gan nodi rheol 3: " \
-           "No abuse, threats or discrimination." in welsh
+           "Dim cam-drin, bygythiadau na gwahaniaethu." in welsh
+    assert "No abuse, threats" not in welsh
     assert f"Agorodd Mo (cymedrolwr) sylw {comment_id}" in welsh
     assert f"Daliodd y gwirio awtomatig sylw {comment_id} ar 1.2 o ‘Parking Policy’ i gymedrolwr" in welsh
     assert "Penderfyniadau: cymeradwywyd" in welsh and "O dan: rheol 3" in welsh

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from consult import rules_language
 from consult.i18n import N_, gettext, pgettext
 from consult.models import Comment, Consultation, User
 from consult.moderate.operations import ACTION_NAMES, REASON_NAMES, ROLE_NAMES
@@ -49,7 +50,8 @@ def context_for(session: DbSession, entries: Iterable[AuditEntry]) -> Context:
         c.consultation_id for c in comments.values()}
     consultations = ({c.id: c for c in session.scalars(
         select(Consultation).where(Consultation.id.in_(consultation_ids)))} if consultation_ids else {})
-    return Context(people, comments, consultations, service.every_rule(session))
+    # The rules in force titled in the reader's language where the default text is translated.
+    return Context(people, comments, consultations, rules_language.reader_every_rule(session))
 
 
 def say(message: str, **values: str | list[Part]) -> list[Part]:

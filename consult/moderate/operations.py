@@ -454,7 +454,8 @@ def audit_rows(session: DbSession, entries: list[AuditEntry],
         if number not in versions:
             version = (service.rules_version(session, number) if number
                        else service.rules_in_force(session))
-            versions[number] = service.rule_index(version) if version else {}
+            # Titled in the reader's language where that version is the translated default text.
+            versions[number] = rules_language.reader_rules(version) if version else {}
         return versions[number]
 
     def rule_words(anchors, number) -> str:
