@@ -313,3 +313,21 @@ def test_a_text_edited_meanwhile_is_refused_in_welsh(app, world, auth):
     said = _alert(response.get_data(as_text=True))
     assert "Newidiodd y sylw tra oeddech yn ei ddarllen" in said
     assert not [words for words in CONFLICT_ENGLISH if words in said], said
+
+
+def test_a_welsh_comments_removed_words_are_marked_in_welsh(app, world, auth):
+    """Staff walkthrough: the redaction mark "[removed]" stood in the middle of Welsh comments."""
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
+    ann.post(f"/c/parking/p/{world['anchors'][FEE]}/comments", data={
+        "body": "Ffoniwch fi ar 07700 900123 am y ffioedd.", "submission_key": "cy1", "respondent_type": "individual",
+        "show_name": "name", "language": "cy"})
+    ann.post(f"/c/parking/p/{world['anchors'][FEE]}/comments", data={
+        "body": "Ring me on 07700 900124 about the fees.", "submission_key": "en1", "respondent_type": "individual",
+        "show_name": "name", "language": "en"})
+    welsh_item = only_item(app, "Ffoniwch fi ar 07700 900123 am y ffioedd.")
+    page = html_lib.unescape(mo.get(f"/moderation/items/{welsh_item}").get_data(as_text=True))
+    assert "Ffoniwch fi ar [wedi'i dynnu] am y ffioedd." in page  # the prefilled redaction
+    assert "marked words are replaced by [wedi'i dynnu]." in page and "[removed]" not in page
+    english_item = only_item(app, "Ring me on 07700 900124 about the fees.")
+    page = html_lib.unescape(mo.get(f"/moderation/items/{english_item}").get_data(as_text=True))
+    assert "Ring me on [removed] about the fees." in page

@@ -215,10 +215,21 @@ def conflict_detail(session: DbSession, item: QueueItem) -> str | None:
     return gettext("The automatic screening decided at %(time)s on %(date)s: %(outcome)s.", **params)
 
 
-def decision_prefill(item: QueueItem) -> dict:
-    """What the decision form starts with: the text with screening's finds removed, and its rules."""
+# What stands where words were removed, in the comment's own language (a Welsh comment read
+# "[removed]" in the middle of its Welsh).
+REDACTION_MARKS = {"cy": "[wedi'i dynnu]"}
+
+
+def redaction_mark(language: str | None) -> str:
+    """The mark for removed words in a comment written in `language` (English's for any other)."""
+    return REDACTION_MARKS.get((language or "").split("-")[0].lower(), "[removed]")
+
+
+def decision_prefill(item: QueueItem, language: str | None = None) -> dict:
+    """What the decision form starts with: the text with screening's finds removed (marked in the
+    comment's language), and its rules."""
     spans = [tuple(s) for r in item.reasons or [] for s in r.get("spans", [])]
-    return {"redacted_text": screening.redact(item.text, spans),
+    return {"redacted_text": screening.redact(item.text, spans, redaction_mark(language)),
             "rules": [r.get("rule") for r in item.reasons or [] if r.get("rule")]}
 
 

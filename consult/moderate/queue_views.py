@@ -66,14 +66,17 @@ def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int
     """Render one item with its context, the author's history and the decision form."""
     page = operations.item_page(db.session, item, viewer(), holder=holder, conflict=bool(conflict))
     if form is None:
-        form = DecisionForm(data=operations.decision_prefill(item))
+        shown = page.get("comment")
+        form = DecisionForm(data=operations.decision_prefill(item, shown.language if shown else None))
     # The version is always the one on screen now: after a conflict the moderator re-reads.
     form.version.data = str(item.version)
     shortcuts = [(key, what) for key, what in SHORTCUTS if page["is_open"] or (
         key not in DECIDING_SHORTCUTS and (page["previous"] if key == "k" else page["following"]))]
     page["decisions"] = linked_decisions(page["decisions"])
+    comment = page.get("comment")
     return render_template("moderation/item.html", form=form, error=error, conflict=conflict,
                            promise=comments.MODERATION_PROMISE, shortcuts=shortcuts,
+                           redaction_mark=operations.redaction_mark(comment.language if comment else None),
                            sources=operations.SOURCES, **page), status
 
 
