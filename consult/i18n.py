@@ -56,16 +56,23 @@ def _language_in_url() -> str | None:
     return asked if asked in LANGUAGES else None
 
 
+def _chosen_language() -> str | None:
+    """The language the URL names, else the one this browser remembers."""
+    chosen = _language_in_url() or request.cookies.get(COOKIE)
+    return chosen if chosen in LANGUAGES else None
+
+
+def _browser_language() -> str:
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
 def select_language() -> str:
     """The request's language: URL, remembered choice, the user's stored one, the browser's, English."""
     if not has_request_context():  # a command or a job: messages in English unless forced
         return DEFAULT_LANGUAGE
-    chosen = _language_in_url()
+    chosen = _chosen_language()
     if chosen:
         return chosen
-    remembered = request.cookies.get(COOKIE)
-    if remembered in LANGUAGES:
-        return remembered
     # Loading the user here, in a form or a POST before its view has begun its read (forms ask
     # for the language when they are made), would begin the request's transaction with its write
     # intent: on SQLite, waiting for the write lock only to read who is posting. So a POST uses
@@ -73,19 +80,15 @@ def select_language() -> str:
     user_loaded = request.method in ("GET", "HEAD") or "_login_user" in g
     if user_loaded and current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
         return current_user.language
-    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+    return _browser_language()
 
 
 def language_for(user) -> str:
-    """The language the next page will be read in by this user, just signed in: the URL's, the
-    remembered choice, their stored one, the browser's (select_language's order), so that what is
-    said on it ("You are signed in as …") is in that language too."""
-    chosen = _language_in_url() or request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    if getattr(user, "language", None) in LANGUAGES:
-        return user.language
-    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+    """The language the next page will be read in by this user, just signed in (select_language's
+    order, with their stored language), so that what is said on it ("You are signed in as …") is
+    in that language too."""
+    stored = getattr(user, "language", None)
+    return _chosen_language() or (stored if stored in LANGUAGES else None) or _browser_language()
 
 
 def unknown_language() -> str | None:

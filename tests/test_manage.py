@@ -478,9 +478,16 @@ def test_a_new_version_is_published_only_from_its_preview(app, as_official, park
     assert _count(app, DocumentVersion) == 1
     again = re.search(r'name="previewed" value="(\w+)"', page).group(1)
     assert again != stamp
+    # Another version published meanwhile: the preview compared with an older one, so shown again.
+    assert as_official.post("/manage/parking/versions/new", data={
+        "markdown": DOC_V2 + "\nSomeone else's.\n", "note": "Other.", "action": "publish"}).status_code == 303
+    stale = as_official.post("/manage/parking/versions/new", data={
+        "markdown": DOC_V2 + "\nOne more paragraph.\n", "note": "Monthly.", "action": "publish", "previewed": again})
+    assert stale.status_code == 200 and "Nothing is published yet." in _html(stale)
+    again = re.search(r'name="previewed" value="(\w+)"', _html(stale)).group(1)
     published = as_official.post("/manage/parking/versions/new", data={
         "markdown": DOC_V2 + "\nOne more paragraph.\n", "note": "Monthly.", "action": "publish", "previewed": again})
-    assert published.status_code == 303 and _count(app, DocumentVersion) == 2
+    assert published.status_code == 303 and _count(app, DocumentVersion) == 3
 
 
 def test_new_version_preview_shows_changes_then_publish_goes_to_changes_page(

@@ -123,9 +123,12 @@ def set_role(user_id: int):
         flash(gettext("Choose a role from the list."), "error")
         return redirect(back)
     if request.form.get("confirmed") != "1":
-        detail = _detail_or_404(user_id)
-        if _role_needs_confirmation(detail.user, form.role.data):
-            return render_template("admin/role_confirm.html", form=form, person=detail.user,
+        try:
+            person = admin.live_user(db.session, user_id)
+        except AccountError:
+            abort(404)
+        if _role_needs_confirmation(person, form.role.data):
+            return render_template("admin/role_confirm.html", form=form, person=person,
                                    role=form.role.data, back=back,
                                    action=url_for("admin.set_role", user_id=user_id, **_back_args()))
     try:

@@ -18,7 +18,7 @@ from consult.models import Role
 try:  # WTForms >= 3.3 wants choice objects; older versions take (value, label) pairs
     from wtforms import SelectChoice as _Choice
 except ImportError:  # pragma: no cover
-    def _Choice(value: str, label: str) -> tuple[str, str]:
+    def _Choice(value: str, label: str, **_attributes) -> tuple[str, str]:  # render_kw is not kept
         return (value, label)
 
 

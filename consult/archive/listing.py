@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import get_month_names
@@ -130,9 +131,16 @@ _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augu
            "september", "october", "november", "december")
 
 
+@lru_cache(maxsize=8)
+def _month_names(language: str) -> tuple[str, ...]:
+    """The twelve months' names in a language, January first (Babel's, read once)."""
+    names = get_month_names("wide", locale=language)
+    return tuple(names[n] for n in range(1, 13))
+
+
 def _month_name(number: int) -> str:
     """A month's name in the reader's language ('February', 'Chwefror')."""
-    return get_month_names("wide", locale=current_language())[number]
+    return _month_names(current_language())[number - 1]
 
 
 def date_example() -> str:
@@ -158,7 +166,8 @@ def _month(word: str) -> int | None:
     if len(word) < 3:
         return None
     english = next((n for n, name in enumerate(_MONTHS, 1) if name.startswith(word)), None)
-    local = next((n for n in range(1, 13) if _month_name(n).lower().startswith(word)), None)
+    local = next((n for n, name in enumerate(_month_names(current_language()), 1)
+                  if name.lower().startswith(word)), None)
     if english is None or local in (None, english):
         return english or local
     return None  # the two languages name different months: neither is meant for sure
@@ -182,10 +191,10 @@ def parse_day(value: str | None, label: str, field: str = "") -> datetime | None
     numbers: tuple[int, int, int] | None = None  # (year, month, day)
     if match := _ISO_DAY.fullmatch(text):
         numbers = (int(match[1]), int(match[2]), int(match[3]))
-    elif (match := _DAY_MONTH_YEAR.fullmatch(text)) and _month(match[2]):
-        numbers = (int(match[3]), _month(match[2]) or 0, int(match[1]))
-    elif (match := _MONTH_DAY_YEAR.fullmatch(text)) and _month(match[1]):
-        numbers = (int(match[3]), _month(match[1]) or 0, int(match[2]))
+    elif (match := _DAY_MONTH_YEAR.fullmatch(text)) and (month := _month(match[2])):
+        numbers = (int(match[3]), month, int(match[1]))
+    elif (match := _MONTH_DAY_YEAR.fullmatch(text)) and (month := _month(match[1])):
+        numbers = (int(match[3]), month, int(match[2]))
     elif match := _NUMERIC_DAY.fullmatch(text):
         first, second = int(match[1]), int(match[2])
         # Browsers show the date picker as dd/mm/yyyy or mm/dd/yyyy depending on the locale,

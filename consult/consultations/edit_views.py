@@ -160,7 +160,7 @@ def history_detail(kind: str, detail: str, said: list | None = None) -> Markup:
     recorded, else where the detail has a known form; any other as recorded (in English, with
     the official's own words), marked as English on a page in another language."""
     if said:
-        return history_words.shown(said, ZoneInfo(current_app.config["SITE_TIMEZONE"]))
+        return history_words.shown(said, history_words.site_zone())
     if detail in _FIXED_DETAILS:
         return escape(gettext(_FIXED_DETAILS[detail]))
     if kind == "version" and (match := _VERSION_DETAIL.fullmatch(detail)):

@@ -209,10 +209,9 @@ def edit_details(session: DbSession, consultation: Consultation, new: Details, *
     if reason:
         events = [(kind, [*said, words.sentence(N_("Reason: %(reason)s"), reason=words.own(reason))])
                   for kind, said in events]
-    for kind, said in events:
-        record_event(session, consultation, kind, said, actor_id)
+    recorded = [record_event(session, consultation, kind, said, actor_id) for kind, said in events]
     session.flush()
-    return [(kind, words.english(said, zone)) for kind, said in events]
+    return [(event.kind, event.detail) for event in recorded]
 
 
 def _problems(session: DbSession, consultation: Consultation, status: Status, old: Details,

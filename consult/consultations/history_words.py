@@ -22,9 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from markupsafe import Markup, escape
 
+from consult import web
 from consult.i18n import gettext, local_time, ngettext
 
 TIME_FORMAT = "%-d %B %Y, %H:%M"
@@ -112,7 +113,7 @@ class _Writer:
 
 def site_zone() -> ZoneInfo:
     """The zone the history states times in: the site's (SITE_TIMEZONE), UTC outside the app."""
-    return ZoneInfo(current_app.config.get("SITE_TIMEZONE") or "UTC") if has_app_context() else ZoneInfo("UTC")
+    return web.site_zone() if has_app_context() else ZoneInfo("UTC")
 
 
 def english(sentences: list[Sentence], zone) -> str:

@@ -81,7 +81,7 @@ def history(session: DbSession, consultation: Consultation) -> list[HistoryEntry
 def record_event(
     session: DbSession, consultation: Consultation, kind: str, detail: str | list[words.Sentence],
     actor_id: int | None
-) -> None:
+) -> ConsultationEvent:
     """Append an entry to a consultation's history: its words (consult.consultations.history_words),
     read in each reader's language, and their English kept as the detail; or a detail alone."""
     if isinstance(detail, str):
@@ -90,6 +90,7 @@ def record_event(
         event = ConsultationEvent(consultation_id=consultation.id, actor_id=actor_id, kind=kind,
                                   detail=words.english(detail, words.site_zone()), words=detail)
     session.add(event)
+    return event
 
 
 def publish_draft(

@@ -441,13 +441,13 @@ def extend(slug: str):
 
 
 def _render_new_version(consultation, form, messages=(), preview=None, submitted=None,
-                        status=200, given=None):
+                        status=200, given=None, unseen=False):
     current = service.current_version(db.session, consultation)
     return render_template(
         "manage/new_version.html", consultation=consultation, form=form,
         messages=list(messages), preview=preview, submitted=submitted,
         next_number=current.number + 1, reattach=_reattach_choices(),
-        previewed=preview_stamp(submitted, given or {}) if preview else "", unseen=g.get("publish_unseen", False),
+        previewed=preview_stamp(submitted, given or {}, current.number) if preview else "", unseen=unseen,
         counted_words=gettext(COUNTED_WORDS), given=given or {},
         other_languages=languages.languages_of(db.session, consultation.id)[1:],
     ), status
@@ -456,10 +456,11 @@ def _render_new_version(consultation, form, messages=(), preview=None, submitted
 REATTACH_FIELD = "reattach-"  # + the removed paragraph's anchor; the value: the target's anchor
 
 
-def preview_stamp(submitted: Submitted | None, given: dict) -> str:
-    """What a new version's preview showed, as a short digest of its texts and images: "Publish"
-    publishes only the text whose preview was seen (sent back as the form's `previewed`)."""
-    digest = hashlib.sha256()
+def preview_stamp(submitted: Submitted | None, given: dict, against: int) -> str:
+    """What a new version's preview showed, as a short digest of its texts and images and of the
+    version it was compared with: "Publish" publishes only the text whose preview was seen, against
+    the version still current (sent back as the form's `previewed`)."""
+    digest = hashlib.sha256(str(against).encode() + b"\0")
     for _name, text in submitted.files if submitted else ():
         digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
     for path, image in sorted((submitted.images if submitted else {}).items()):
@@ -502,12 +503,13 @@ def new_version(slug: str):
     if action == "publish" and not (form.note.data or "").strip():
         messages.append(gettext("Say what changed in this version: the note is shown to readers."))
     seen = request.form.get("previewed")
-    if action == "publish" and not messages and seen is not None and seen != preview_stamp(submitted, given):
+    against = service.current_version(db.session, consultation).number
+    if action == "publish" and not messages and seen is not None and seen != preview_stamp(submitted, given, against):
         # Changed since its preview: publishing cannot be taken back and tells every participant,
         # so what it does is shown first. (The page offers "Publish" only with a preview on it; a
-        # request without the field, from a script, publishes as it always has.)
-        g.publish_unseen = True
-        return _render_new_version(consultation, form, messages, preview, submitted, 200, given)
+        # request without the field, from a script, publishes as it always has.) Another version
+        # published meanwhile changes the stamp too: the preview then compares with that one.
+        return _render_new_version(consultation, form, messages, preview, submitted, 200, given, unseen=True)
     if action != "publish" or messages or submitted is None:
         return _render_new_version(consultation, form, messages, preview, submitted,
                                    400 if messages else 200, given)

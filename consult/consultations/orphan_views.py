@@ -34,11 +34,12 @@ def orphaned(slug: str):
     current = service.current_version(db.session, consultation)
     groups = orphans.orphaned_groups(db.session, consultation, current)
     paragraphs = service.paragraphs_of(db.session, current)
-    suggested = {g.anchor: [(p.anchor, orphans.paragraph_label(p))
-                            for p in orphans.closest_paragraphs(g.paragraph, paragraphs)] for g in groups}
+    closest = orphans.closest_paragraphs([g.paragraph for g in groups], paragraphs)
+    suggested = {anchor: [(p.anchor, orphans.paragraph_label(p)) for p in found] for anchor, found in closest.items()}
     return render_template(
         "manage/orphaned.html", consultation=consultation, current=current, groups=groups,
-        targets=_targets(current), suggested=suggested, counted_words=gettext(orphans.COUNTED_WORDS),
+        targets=[(p.anchor, orphans.paragraph_label(p)) for p in paragraphs],
+        suggested=suggested, counted_words=gettext(orphans.COUNTED_WORDS),
         archived=consultation.status is Status.ARCHIVED)
 
 

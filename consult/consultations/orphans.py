@@ -189,9 +189,11 @@ _WORD = re.compile(r"\w+")
 SUGGESTED = 3  # closest paragraphs offered first for a removed one's comments
 
 
-def closest_paragraphs(removed: Paragraph, candidates: Sequence[Paragraph], limit: int = SUGGESTED) -> list[Paragraph]:
-    """The current paragraphs most like a removed one (the words they share, weighed by how
-    rare each is in the document), best first; none that share no word."""
+def closest_paragraphs(removed: Sequence[Paragraph], candidates: Sequence[Paragraph],
+                       limit: int = SUGGESTED) -> dict[str, list[Paragraph]]:
+    """For each removed paragraph (by anchor), the current paragraphs most like it (the words they
+    share, weighed by how rare each is in the document), best first; none that share no word.
+    The candidates' words are read once for all the removed paragraphs."""
     def terms(text: str) -> set[str]:
         return {w.lower() for w in _WORD.findall(text or "") if len(w) > 2}
 
@@ -200,17 +202,16 @@ def closest_paragraphs(removed: Paragraph, candidates: Sequence[Paragraph], limi
     for found in document:
         for word in found:
             counts[word] = counts.get(word, 0) + 1
-    wanted = terms(removed.text)
-    if not wanted:
-        return []
-    weight = {word: 1.0 / counts.get(word, 1) for word in wanted}
-    total = sum(weight.values())
-    scored = []
-    for position, (paragraph, found) in enumerate(zip(candidates, document, strict=True)):
-        shared = sum(weight[w] for w in wanted & found)
-        if shared:
-            scored.append((-(shared / total), position, paragraph))
-    return [paragraph for _score, _position, paragraph in sorted(scored)[:limit]]
+    closest: dict[str, list[Paragraph]] = {}
+    for paragraph in removed:
+        wanted = terms(paragraph.text)
+        weight = {word: 1.0 / counts.get(word, 1) for word in wanted}
+        total = sum(weight.values()) or 1.0
+        scored = [(-(shared / total), position, candidate)
+                  for position, (candidate, found) in enumerate(zip(candidates, document, strict=True))
+                  if (shared := sum(weight[w] for w in wanted & found))]
+        closest[paragraph.anchor] = [candidate for _score, _position, candidate in sorted(scored)[:limit]]
+    return closest
 
 
 def removed_label(session: DbSession, consultation: Consultation, anchor: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from flask import Flask
 from sqlalchemy import func, select
 
+from consult.consultations import editing
 from consult.extensions import db
 from consult.i18n import current_language, gettext
 from consult.languages import reading
@@ -27,14 +28,9 @@ SCOPE_FIELDS = ("scope_about", "scope_open", "scope_closed", "scope_outcome", "r
 FIELDS = ("summary", "department", *SCOPE_FIELDS)
 
 
-def _limit(name: str) -> int:
-    """A field's longest text: the main language's column length (department, when we will
-    respond: as editing.LIMITS), else the other-language texts' limit (MAX_TEXT)."""
-    length = getattr(Consultation.__table__.c[name].type, "length", None)
-    return length or MAX_TEXT
-
-
-LIMITS = {name: _limit(name) for name in FIELDS}
+# A field's longest text: the English field's limit where it has one (editing.LIMITS: department,
+# when we will respond), else the other-language texts' limit.
+LIMITS = {name: editing.LIMITS.get(name, MAX_TEXT) for name in FIELDS}
 
 
 def text_in(session: DbSession, consultation_id: int, language: str) -> ConsultationText | None:

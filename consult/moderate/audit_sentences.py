@@ -19,6 +19,7 @@ from consult import rules_language
 from consult.i18n import N_, gettext, pgettext
 from consult.models import Comment, Consultation, User
 from consult.moderate.operations import ACTION_NAMES, REASON_NAMES, ROLE_NAMES
+from consult.status_words import ROLE_WORDS
 from moderation import service
 from moderation.db import DbSession
 from moderation.models import APPROVE, ESCALATE, REDACT, REJECT, REMOVE, AuditEntry
@@ -69,10 +70,6 @@ def say(message: str, **values: str | list[Part]) -> list[Part]:
         parts.append((template[at:], None))
     return parts
 
-
-# A role as the trail names it after a name ("Mo (moderator)"), and in invitations and changes.
-_ROLE_CODES = {"citizen": N_("citizen"), "moderator": N_("moderator"), "official": N_("official"),
-               "admin": N_("admin")}
 
 
 def _person(ctx: Context, user_id: int | None, with_role: bool = True) -> list[Part]:
@@ -227,7 +224,7 @@ def sentence(ctx: Context, entry: AuditEntry) -> list[Part]:
         return say(_ACCOUNT[action], who=who, subject=subject)
     if action == "role_changed":
         def role_word(code: str) -> str:
-            return gettext(_ROLE_CODES[code]) if code in _ROLE_CODES else code
+            return gettext(ROLE_WORDS[code]) if code in ROLE_WORDS else code
         return say(N_("%(who)s changed the role of %(subject)s from %(old)s to %(new)s"), who=who, subject=subject,
                    old=role_word(str(d.get("previous_role", "?"))), new=role_word(str(d.get("role", "?"))))
     if action == "invitation_accepted":

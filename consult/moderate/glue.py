@@ -128,7 +128,7 @@ def rules_in_words(session, anchors: list[str], version_number: int | None) -> s
     """'rule 2 (Do not share personal information)' in the reader's language: the word, and the
     title of the default rules where they are translated (rules an administrator wrote as written)."""
     rules = reader_rules(_rules_version(session, version_number))
-    parts = [reader_label(rules[a]) for a in anchors if a in rules]
+    parts = [reader_label(rules[a]) if a in rules else gettext("a rule since changed") for a in anchors]
     if not parts:
         return gettext("the house rules")
     words = parts[0]

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from consult.accounts.service.common import AccountError, live_user
 from consult.i18n import N_, gettext
 from consult.models import Comment, Consultation, Role, User
+from consult.status_words import ROLE_WORDS
 from moderation.db import DbSession
 from moderation.models import Assignment, AuditEntry
 from moderation.service import active_sanctions, audit
@@ -156,11 +157,6 @@ HISTORY_WORDS = {
 }
 # The words for an older entry without the details its sentence names.
 HISTORY_SHORT_WORDS = {"invited": N_("Invited"), "role_changed": N_("Role changed")}
-# A role as it reads inside those sentences (a stored value not listed here is shown as stored).
-ROLE_WORDS = {"citizen": N_("citizen"), "moderator": N_("moderator"), "official": N_("official"),
-              "admin": N_("admin")}
-
-
 def history_words(action: str, detail: dict[str, str]) -> str:
     """One audit entry of an account in the reader's words ("Role changed from citizen to moderator")."""
     words = HISTORY_WORDS.get(action)
