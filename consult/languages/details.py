@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from flask import Flask
 from sqlalchemy import func, select
 
-from consult.consultations import editing
 from consult.extensions import db
 from consult.i18n import current_language, gettext
 from consult.languages import reading
@@ -28,9 +27,10 @@ SCOPE_FIELDS = ("scope_about", "scope_open", "scope_closed", "scope_outcome", "r
 FIELDS = ("summary", "department", *SCOPE_FIELDS)
 
 
-# A field's longest text: the English field's limit where it has one (editing.LIMITS: department,
-# when we will respond), else the other-language texts' limit.
-LIMITS = {name: editing.LIMITS.get(name, MAX_TEXT) for name in FIELDS}
+# A field's longest text: the English column's length where it has one (department, when we will
+# respond: the limits consult.consultations.editing.LIMITS gives, read from the model because
+# languages may not import consultations), else the other-language texts' limit.
+LIMITS = {name: getattr(Consultation.__table__.c[name].type, "length", None) or MAX_TEXT for name in FIELDS}
 
 
 def text_in(session: DbSession, consultation_id: int, language: str) -> ConsultationText | None:
