@@ -249,3 +249,29 @@ def test_too_few_different_texts_for_themes():
         suggest_themes(comments(5)[0], max_themes=0)
     with pytest.raises(SuggestError, match="list"):
         suggest_themes("one long text rather than a list of them")
+
+
+def test_a_comment_is_suggested_as_many_themes_as_it_raises():
+    """Comments on one topic get one suggestion; comments on two get both (the cut for the
+    themes after the first is learnt from how the official counted)."""
+    rng = random.Random(3)
+    texts, themes = [], []
+    names = sorted(TOPICS)
+    for n in range(240):
+        if n % 2:
+            a, b = rng.sample(names, 2)
+            texts.append(f"{rng.choice(TOPICS[a]).capitalize()}, and {rng.choice(TOPICS[b])}.")
+            themes.append({a, b})
+        else:
+            a = rng.choice(names)
+            texts.append(f"{rng.choice(TOPICS[a]).capitalize()}, and {rng.choice(TOPICS[a])}. {rng.choice(FILLER)}")
+            themes.append({a})
+    coded = {i: themes[i] for i in range(0, len(texts), 4)} | {i: themes[i] for i in range(1, len(texts), 4)}
+    lists = suggest_assignments(texts, coded)
+    rest = [i for i in range(len(texts)) if i not in coded]
+    exact = [i for i in rest if {s.theme for s in lists[i]} == themes[i]]
+    assert len(exact) >= 0.8 * len(rest)
+    single = [i for i in rest if len(themes[i]) == 1]
+    assert sum(len(lists[i]) == 1 for i in single) >= 0.8 * len(single)
+    double = [i for i in rest if len(themes[i]) == 2]
+    assert sum(len(lists[i]) == 2 for i in double) >= 0.8 * len(double)

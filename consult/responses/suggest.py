@@ -20,7 +20,10 @@ optional `wordllama` package, also one per theme over static word embeddings (su
 calibrated by 5-fold cross-validation on the counted texts (isotonic regression of "the theme
 was right" on the model's score), and a suggestion is `confident` when its score is above the
 threshold from which the cross-validated suggestions were at least 90% right (lower Wilson
-bound, so a few lucky guesses do not set it). Measured quality: docs/suggest-quality.md.
+bound, so a few lucky guesses do not set it). A text is suggested its most likely theme and any
+other from the confidence that gave the counted texts' cross-validated suggestions their best
+micro-F1, so the lists are as long as the official's own counting says comments' themes are
+(consult/responses/suggest_confidence.py). Measured quality: docs/suggest-quality.md.
 
 Languages: `suggest_themes_by_language` and `suggest_assignments_by_language` take each text's
 language and run the algorithms on each language's texts apart (words of two languages never
@@ -45,6 +48,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 
+from consult.responses.suggest_confidence import PREDICTED, TARGET_PRECISION, cut_for_more, threshold_for
 from consult.responses.suggest_embeddings import text_embeddings
 from consult.responses.suggest_errors import MIN_THEME_TEXTS, N_, Message, Nn_, SuggestError
 
@@ -54,8 +58,7 @@ __all__ = ["LanguageThemes", "Message", "SuggestError", "SuggestedTheme", "Sugge
 
 SEED = 20261121
 # MIN_THEME_TEXTS (suggest_errors.py, which pages import without scikit-learn): texts needed for themes
-TARGET_PRECISION = 0.9  # "confident": cross-validated suggestions above the threshold were this often right
-PREDICTED = 0.5  # a suggestion after the first counts as predicted (for F1) from this confidence
+# TARGET_PRECISION and PREDICTED: consult/responses/suggest_confidence.py
 MAX_SUGGESTIONS = 5
 EMBEDDING_WEIGHT = 0.3  # the embeddings' model's share of a score (with the optional package)
 NEAR_DUPLICATE = 0.7
@@ -296,32 +299,23 @@ class _Regressions:
         return out
 
 
-def _calibration(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray, embedded: int) -> tuple[IsotonicRegression, float]:
+def _calibration(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray,
+                 embedded: int) -> tuple[IsotonicRegression, float, float]:
     """Cross-validated (score, right?) pairs of the counted texts: the isotonic map from a score
-    to the chance of being right, and the score from which suggestions were >= 90% right."""
+    to the chance of being right, the score from which suggestions were >= 90% right, and the
+    confidence from which a theme after the first is suggested (`cut_for_more`)."""
     n = len(y)
     folds = min(5, n)
     scores = np.zeros(y.shape, dtype=np.float32)
     for train, test in KFold(folds, shuffle=True, random_state=SEED).split(np.arange(n)):
         scores[test] = _Model(x[train], z[train], y[train], embedded).scores(x[test], z[test])
-    top = np.argsort(-scores, axis=1)[:, :3]
-    s = np.take_along_axis(scores, top, axis=1).ravel()
-    right = np.take_along_axis(y, top, axis=1).ravel().astype(float)
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s, right)
-    return iso, _threshold(s, right)
-
-
-def _threshold(scores: np.ndarray, right: np.ndarray) -> float:
-    """The lowest score from which the cross-validated suggestions were right often enough:
-    the lower Wilson bound (one-sided, about 84%) of their precision at least TARGET_PRECISION,
-    so that a lucky streak among few suggestions does not pass for a reliable one."""
-    order = np.argsort(-scores, kind="stable")
-    n = np.arange(1, len(order) + 1)
-    p = np.cumsum(right[order]) / n
-    z2 = 1.0  # z = 1
-    lower = (p + z2 / (2 * n) - np.sqrt(z2 * (p * (1 - p) / n + z2 / (4 * n * n)))) / (1 + z2 / n)
-    ok = np.flatnonzero(lower >= TARGET_PRECISION)
-    return float(scores[order][ok.max()]) if len(ok) else float("inf")
+    top = np.argsort(-scores, axis=1)[:, :MAX_SUGGESTIONS]
+    best = np.take_along_axis(scores, top, axis=1)
+    right = np.take_along_axis(y, top, axis=1).astype(float)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best[:, :3].ravel(),
+                                                                             right[:, :3].ravel())
+    return iso, threshold_for(best[:, :3].ravel(), right[:, :3].ravel()), cut_for_more(
+        iso.predict(best.ravel()).reshape(best.shape), right, float(y.sum()))
 
 
 def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str]]) -> list[list[Suggestion]]:
@@ -329,10 +323,12 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
 
     `coded` maps the index of each text counted by hand to its themes (an empty collection:
     considered, no theme). Returns one list per text: [] for the coded ones and for texts with
-    nothing to read (empty, only punctuation); otherwise up to five suggestions, best first,
-    each a theme named in `coded`. A reviewer would see ticked the first and any other with
-    confidence >= PREDICTED. A text identical (ignoring case and punctuation) to counted ones
-    is suggested their themes. Raises SuggestError when the counted texts cannot teach anything
+    nothing to read (empty, only punctuation); otherwise the themes suggested, best first, each
+    one named in `coded`: the most likely, and up to four more whose confidence reaches the cut
+    learnt from the counted texts (suggest_confidence.cut_for_more: about 0.5 where the
+    official gives each comment one theme, lower where comments raise several; PREDICTED when
+    fewer than ten are counted). A text identical (ignoring case and punctuation) to counted
+    ones is suggested their themes. Raises SuggestError when the counted texts cannot teach anything
     (fewer than two themes and no "no theme" comment).
     """
     corpus = _Texts(texts)
@@ -365,7 +361,7 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
         raise SuggestError(N_("The comments counted by hand have no words to learn from (they are empty or "
                               "only punctuation): count some comments with words in them."))
     scores = np.zeros((n_keys, len(themes)), dtype=np.float32)
-    threshold, iso = float("inf"), None
+    threshold, cut, iso = float("inf"), PREDICTED, None
     if len(labelled):
         x, z, embedded = _features(corpus.keys)
         xl, zl = x[labelled], z[labelled]
@@ -373,7 +369,7 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
         scores = _Model(xl, zl, y, embedded).scores(x, z)
         del x, z  # every text's features: the calibration needs only the counted ones
         if len(labelled) >= 10:
-            iso, threshold = _calibration(xl, zl, y, embedded)
+            iso, threshold, cut = _calibration(xl, zl, y, embedded)
         del xl, zl
     top = np.argsort(-scores, axis=1, kind="stable")[:, :MAX_SUGGESTIONS]
     best = np.take_along_axis(scores, top, axis=1)
@@ -388,13 +384,13 @@ def suggest_assignments(texts: Sequence[str], coded: Mapping[int, Collection[str
             continue
         if key not in cache:
             cache[key] = _suggestions(themes, top[key], best[key], calibrated[key], votes[key], counted[key],
-                                      threshold)
+                                      threshold, cut)
         result.append(cache[key])
     return result
 
 
 def _suggestions(themes: list[str], top: np.ndarray, scores: np.ndarray, confidences: np.ndarray,
-                 votes: np.ndarray, counted: float, threshold: float) -> list[Suggestion]:
+                 votes: np.ndarray, counted: float, threshold: float, cut: float) -> list[Suggestion]:
     """One text's suggestions: `top` its best themes (columns), with their model scores and
     calibrated confidences."""
     if counted:  # copies of this text were counted by hand: suggest what they were counted under
@@ -403,7 +399,7 @@ def _suggestions(themes: list[str], top: np.ndarray, scores: np.ndarray, confide
                 for k in np.argsort(-share, kind="stable")[:MAX_SUGGESTIONS] if share[k] > 0]
     out: list[Suggestion] = []
     for k, score, confidence in zip(top, scores.astype(float), confidences.astype(float), strict=True):
-        if confidence < 0.02 and out:
+        if confidence < cut and out:
             break
         out.append(Suggestion(themes[int(k)], round(confidence, 4), bool(score >= threshold)))
     return out
