@@ -37,6 +37,7 @@ SITE_PATHS = {
     "accounts.account": "/account",
     "comments.mine": "/me/comments",
     "consultations.changes": "/c/{slug}/changes",
+    "consultations.show": "/c/{slug}",
     "moderation.appeal": "/me/decisions/{decision_id}/appeal",
     "moderation.rules": "/house-rules",
     "responses.show": "/c/{slug}/response",

@@ -52,6 +52,7 @@ def _held_comment(app) -> dict:
 
 def test_every_notification_path_is_the_route_the_app_serves(app):
     values = {"moderation.appeal": {"decision_id": 7}, "responses.show": {"slug": "roads"},
+              "consultations.show": {"slug": "roads"},
               "consultations.changes": {"slug": "roads", "from": 1, "to": 2}}
     with app.test_request_context():
         from flask import url_for

@@ -1,8 +1,12 @@
-"""Telling a consultation's participants that a new version of its document is published:
-a job (consult.jobs) that records one notification per participant, in chunks."""
+"""Telling a consultation's participants that a new version of its document is published, or
+that it closed early or takes comments for longer: a job (consult.jobs) that records one
+notification per participant, in chunks."""
 from __future__ import annotations
 
-from consult.i18n import gettext
+from datetime import datetime
+
+from consult.consultations.history_words import TIME_FORMAT, site_zone
+from consult.i18n import gettext, local_time
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.models import BackgroundJob, Consultation, DocumentVersion
 from consult.notifications import notify_each_written, participant_count, participant_ids, site_path
@@ -52,3 +56,63 @@ def tell_version_step(session: DbSession, job: BackgroundJob) -> int:
 
 
 fan_out("tell_version", tell_version_step)
+
+
+def dates_key(consultation_id: int, closes_at: datetime) -> str:
+    """The key of the job telling participants about this closing date (one job per change)."""
+    return f"tell:dates:{consultation_id}:{closes_at:%Y%m%dT%H%M%S}"
+
+
+def announce_dates(session: DbSession, consultation: Consultation, change: str, reason: str,
+                   previous: datetime | None, actor_id: int | None) -> BackgroundJob | None:
+    """Start the job telling everyone with a published comment that the consultation closed
+    early (`change` "closed_early") or that its closing date moved later ("extended"), after commit."""
+    participants = participant_count(session, consultation.id)
+    if not participants or consultation.closes_at is None:
+        return None
+    return start_job(session, "tell_dates", dates_key(consultation.id, consultation.closes_at),
+                     gettext("Telling the participants in “%(title)s” about its closing date",
+                             title=consultation.title),
+                     total=participants, started_by=actor_id,
+                     params={"consultation_id": consultation.id, "change": change, "reason": reason,
+                             "closes_at": consultation.closes_at.isoformat(),
+                             "previous": previous.isoformat() if previous else None})
+
+
+def tell_dates_step(session: DbSession, job: BackgroundJob) -> int:
+    """Tell the next chunk of participants (after job.cursor) about the closing date; how many (0: done)."""
+    consultation = session.get(Consultation, job.params["consultation_id"])
+    if consultation is None:
+        return 0
+    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(CHUNK)))
+    if not authors:
+        return 0
+    closes_at = datetime.fromisoformat(job.params["closes_at"])
+    previous = datetime.fromisoformat(job.params["previous"]) if job.params.get("previous") else None
+    reason, zone = job.params.get("reason") or "", site_zone()
+
+    def write(_author_id: int) -> tuple[str, str]:  # in each participant's language
+        when = local_time(closes_at, TIME_FORMAT, zone)
+        if job.params["change"] == "closed_early":
+            subject = gettext("“%(title)s” has closed early", title=consultation.title)
+            lines = [gettext("The department closed this consultation on %(time)s, before its closing date. "
+                             "It takes no more comments.", time=when),
+                     gettext("The department's reason: %(reason)s", reason=reason),
+                     gettext("Your comments are kept and will be read; the department's response will say "
+                             "what it did with them. The consultation:")]
+        else:
+            subject = gettext("More time to comment on “%(title)s”", title=consultation.title)
+            lines = [gettext("The consultation now closes on %(time)s (it was %(old)s).", time=when,
+                             old=local_time(previous, TIME_FORMAT, zone)) if previous else
+                     gettext("The consultation now closes on %(time)s.", time=when),
+                     gettext("The department's reason: %(reason)s", reason=reason),
+                     gettext("You can comment until then:")]
+        return subject, "\n\n".join(lines)
+
+    notify_each_written(session, authors, "dates", write, link=site_path("consultations.show", slug=consultation.slug),
+                        job_id=job.id)
+    record_progress(session, job, job.done + len(authors), cursor=authors[-1])
+    return len(authors)
+
+
+fan_out("tell_dates", tell_dates_step)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from consult.consultations import history_words as words
+from consult.consultations.announce import announce_dates
 from consult.consultations.creation import ServiceError
 from consult.i18n import N_, gettext
 from consult.models import Comment, CommentStatus, Consultation, ConsultationEvent, Status, User, utcnow
@@ -133,6 +134,7 @@ def close_early(
     if previous:
         said.append(words.sentence(N_("(it was due to close %(time)s)"), time=words.time(previous)))
     record_event(session, consultation, "closed_early", said, actor_id)
+    announce_dates(session, consultation, "closed_early", reason, previous, actor_id)
     session.flush()
     return consultation
 
@@ -169,5 +171,6 @@ def extend(
     record_event(session, consultation, "extended", [words.sentence(
         N_("Closing date moved from %(old)s to %(new)s: %(reason)s"), old=was, new=words.time(closes_at),
         reason=words.own(reason))], actor_id)
+    announce_dates(session, consultation, "extended", reason, previous, actor_id)
     session.flush()
     return consultation

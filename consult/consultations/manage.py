@@ -19,6 +19,7 @@ from wtforms.validators import Length, Optional
 import documents
 from consult.accounts import role_required
 from consult.consultations import orphans, service
+from consult.consultations.announce import dates_key
 from consult.consultations.orphans import COUNTED_WORDS
 from consult.consultations.uploads import Submitted, document_files
 from consult.database import unit_of_work
@@ -33,6 +34,7 @@ from consult.jobs.progress import telling_box
 from consult.jobs.service import latest_job
 from consult.languages import service as languages
 from consult.models import MODERATION_MODES, Status
+from consult.notifications import participant_count
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -362,11 +364,13 @@ def _tell_response_key(consultation_id: int) -> str:
 
 
 def _latest_telling(consultation, current):
-    """The progress of the latest job telling the participants something: about the response
-    once it is published, else about the current version; None when there is neither."""
+    """The progress of the latest job telling the participants something: about the response,
+    the current version or the closing date, whichever came last; None when there is none."""
     keys = [_tell_response_key(consultation.id)]
     if current.number > 1:
         keys.append(_tell_version_key(current.id))
+    if consultation.closes_at:
+        keys.append(dates_key(consultation.id, consultation.closes_at))
     jobs = [job for job in (latest_job(db.session, key) for key in keys) if job is not None]
     if not jobs:
         return None
@@ -377,6 +381,7 @@ def _lifecycle_page(template: str, consultation, form, messages=(), status=200):
     return render_template(
         template, consultation=consultation, form=form, messages=list(messages),
         status_now=consultation.status, timezone=current_app.config["SITE_TIMEZONE"],
+        participants=participant_count(db.session, consultation.id),  # told of a close or an extension
     ), status
 
 

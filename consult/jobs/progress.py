@@ -17,7 +17,7 @@ from consult.i18n import N_, gettext, ngettext
 from consult.jobs import service
 from consult.models import BackgroundJob, Consultation, DocumentVersion, JobState, Role
 
-TELLING_KINDS = ("tell_response", "tell_version")
+TELLING_KINDS = ("tell_response", "tell_version", "tell_dates")
 SUGGESTING_KINDS = ("suggest_themes", "suggest_counts")  # consult/responses/assist.py
 OFFICIALS_KINDS = TELLING_KINDS + SUGGESTING_KINDS  # what officials may follow
 

@@ -1,0 +1,85 @@
+"""Participants are told when a consultation closes early or takes comments for longer (keep
+participants informed): a job mails everyone with a published comment, in their language, with
+the department's reason and the dates in the site's zone; the management page shows how far it got."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from helpers import fresh_app
+from support.jobs import run_jobs
+from test_i18n_mail import SITE, _mail_to, _speaking
+
+from consult.consultations import lifecycle
+from consult.extensions import db
+from consult.models import Consultation, utcnow
+
+
+@pytest.fixture
+def app(database_url, tmp_path, smtp_server):
+    yield from fresh_app(database_url, tmp_path, SITE_URL=SITE, SITE_TIMEZONE="Europe/London",
+                         **smtp_server.config())
+
+
+@pytest.fixture
+def parking(app, make_user, make_consultation, make_comment):
+    made = make_consultation("parking")
+    people = _speaking(app, make_user, {"Ann": "cy", "Bob": "en"})
+    for user_id in people.values():
+        make_comment(made, user_id, "Permits cost too much.", made.anchors["Visitors pay by the hour."])
+    make_user("carol@example.org", name="Carol")  # no comment: not a participant
+    return made
+
+
+def test_closing_early_tells_each_participant_why_in_their_language(app, smtp_server, parking, auth, official):
+    client = auth.login(official)
+    page = client.post("/manage/parking/close", data={"reason": "The bill was withdrawn."}, follow_redirects=True)
+    assert page.status_code == 200
+    run_jobs(app)
+
+    subject, body = _mail_to(smtp_server, "bob@example.org")
+    assert subject == "“Parking Policy” has closed early"
+    assert "before its closing date. It takes no more comments." in body
+    assert "The department's reason: The bill was withdrawn." in body
+    assert body.rstrip().endswith(f"{SITE}/c/parking")
+    subject, body = _mail_to(smtp_server, "ann@example.org")
+    assert subject == "Mae “Parking Policy” wedi cau'n gynnar"
+    assert "Rheswm yr adran: The bill was withdrawn." in body
+    assert not [m for m in smtp_server.messages if m["To"] == "carol@example.org"]
+    assert "All 2 participants have been told." in client.get("/manage/parking").get_data(as_text=True)
+
+
+def test_an_extension_tells_them_the_new_and_the_old_closing_date(app, smtp_server, parking):
+    new = (utcnow() + timedelta(days=30)).replace(hour=15, minute=0, second=0, microsecond=0, month=7, day=1)
+    with app.test_request_context():
+        consultation = db.session.get(Consultation, parking.id)
+        old = consultation.closes_at
+        lifecycle.extend(db.session, consultation, new, "Many asked for more time.", None)
+        db.session.commit()
+    run_jobs(app)
+    subject, body = _mail_to(smtp_server, "bob@example.org")
+    assert subject == "More time to comment on “Parking Policy”"
+    # 1 July is summer time in London: an hour after UTC.
+    assert f"The consultation now closes on 1 July {new.year}, 16:00 (it was " in body
+    assert old.strftime("%Y") in body and "The department's reason: Many asked for more time." in body
+    assert "You can comment until then:" in body
+    subject, body = _mail_to(smtp_server, "ann@example.org")
+    assert subject == "Mwy o amser i wneud sylwadau ar “Parking Policy”"
+    assert f"1 Gorffennaf {new.year}, 16:00" in body
+
+
+def test_nobody_is_told_when_nobody_has_commented(app, smtp_server, make_consultation):
+    quiet = make_consultation("quiet")
+    with app.test_request_context():
+        lifecycle.close_early(db.session, db.session.get(Consultation, quiet.id), "Not needed.", None)
+        db.session.commit()
+    run_jobs(app)
+    assert smtp_server.messages == []
+
+
+def test_the_confirmation_pages_say_who_will_be_told(app, parking, auth, official):
+    client = auth.login(official)
+    for page in ("/manage/parking/close", "/manage/parking/extend"):
+        assert ("The 2 people with a published comment will be told by email, with your reason."
+                in client.get(page).get_data(as_text=True))
+    assert "Bydd y 2 o bobl sydd â sylw" in client.get("/manage/parking/close?lang=cy").get_data(as_text=True)
