@@ -215,3 +215,19 @@ def test_the_demo_documents_title_is_its_title_in_both_languages_not_paragraph_0
         assert document.title == title
         assert [p.number for p in document.paragraphs[:3]] == ["0.1", "1", "1.1"]
         assert all(p.text != title for p in document.paragraphs)
+
+
+def test_my_comments_name_a_bilingual_consultation_in_the_readers_language(app, make_consultation, as_official,
+                                                                            make_user, make_comment, auth):
+    made = _bilingual(app, make_consultation, as_official)
+    ann = make_user("ann@example.org", name="Ann")
+    make_comment(made, ann, "Too dear.")
+    client = auth.login(ann)
+    welsh = _page(app, client, "/me/comments?lang=cy")
+    assert re.search(r'<a href="/c/parking">Ffioedd parcio</a>', welsh)
+    english = _page(app, client, "/me/comments?lang=en")
+    assert re.search(r'<a href="/c/parking">Parking fees</a>', english) and "Ffioedd parcio" not in english
+    # So do the comments on the whole document, in their page title and their way back.
+    general = _page(app, client, "/c/parking/comments?lang=cy")
+    assert re.search(r"<title>[^<]*· Ffioedd parcio", general), re.search(r"<title>[^<]*", general)
+    assert ">Yn ôl i Ffioedd parcio</a>" in general
