@@ -38,6 +38,9 @@ class Reattachment(Base):
     to_version: Mapped[int]
     to_number: Mapped[str] = mapped_column(String(40))
     comments: Mapped[int] = mapped_column(default=0)  # every comment moved, replies included
+    # Undone: its comments went back to the removed paragraph (those still on the target then).
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class ReattachedComment(Base):
@@ -69,6 +72,6 @@ def reattachments_for(session: DbSession, comment_ids: Iterable[int]) -> dict[in
         select(ReattachedComment.comment_id, Reattachment.to_number, Reattachment.to_version,
                Reattachment.to_anchor)
         .join(Reattachment, Reattachment.id == ReattachedComment.reattachment_id)
-        .where(ReattachedComment.comment_id.in_(ids))
+        .where(ReattachedComment.comment_id.in_(ids), Reattachment.undone_at.is_(None))
         .order_by(ReattachedComment.reattachment_id))
     return {comment_id: Moved(number, version, anchor) for comment_id, number, version, anchor in rows}

@@ -59,6 +59,7 @@ ACCESS = {
     "manage.details": "official",
     "manage.orphaned": "official",
     "manage.reattach": "official",
+    "manage.undo_reattach": "official",
     "moderation.rules": "public",
     "moderation.statistics": "public",
     "moderation.statistics_csv": "public",

@@ -139,6 +139,7 @@ UNFILLED: dict[str, str] = {}
 
 # Arguments by name, from the data set (a rule's own entry in SPECIAL comes first).
 ARGUMENTS = {"slug": "open", "anchor": "anchor", "number": "version", "comment_id": "own_comment",
+             "reattachment_id": "reattachment",
              "theme_id": "open_theme", "job_id": "job", "user_id": "bea", "item_id": "held_item",
              "decision_id": "decision", "proposal_id": "proposal", "code": "welsh", "filename": "xml",
              "media": "media"}
@@ -316,6 +317,17 @@ def _seed(app, auth, make_user, make_consultation, make_comment) -> dict:
         publish_version(db.session, consultation, [("libraries.md", OPEN_DOC_V2)],
                         note="Hours changed after the comments.", actor_id=people["olive"])
         db.session.commit()
+        # A re-attachment on record, for the page that confirms undoing one (no comment moved).
+        from consult.reattachment import Reattachment
+
+        first, second = consultation.versions[0], consultation.versions[-1]
+        kept = second.paragraphs[0]
+        record = Reattachment(consultation_id=libraries.id, actor_id=people["olive"], from_anchor="gone",
+                              from_version_id=first.id, from_version=1, from_number="1.9", to_anchor=kept.anchor,
+                              to_version_id=second.id, to_version=2, to_number=kept.number, comments=1)
+        db.session.add(record)
+        db.session.commit()
+        reattachment = record.id
     assert olive.post("/manage/libraries/languages", data={"language": "cy", "markdown": OPEN_DOC_CY}
                       ).status_code == 303
 
@@ -365,7 +377,7 @@ def _seed(app, auth, make_user, make_consultation, make_comment) -> dict:
             "closed": "parking", "anchor": anchor, "version": 1, "own_comment": own, "bea_comment": bea_comment,
             "closed_theme": closed_theme, "job": job, "held_item": held_item, "decision": decision,
             "welsh": "cy", "xml": "xml", "media": "0" * 64 + ".png", "privacy": "privacy",
-            "orphaned_anchor": orphaned_anchor,
+            "orphaned_anchor": orphaned_anchor, "reattachment": reattachment,
             "confirm_token": confirm.rsplit("/", 1)[1].split("?")[0],
             "reset_token": reset.rsplit("/", 1)[1].split("?")[0],
             "invitation_token": invitation.rsplit("/", 1)[1].split("?")[0]}

@@ -11,7 +11,7 @@ from consult import create_app
 
 DUMMY_ARGS = {"slug": "no-such-consultation", "anchor": "no-such-anchor", "number": 1,
               "comment_id": 999999, "user_id": 999999, "token": "not-a-token",
-              "filename": "css/consult.css", "item_id": 999999, "decision_id": 999999,
+              "filename": "css/consult.css", "item_id": 999999, "decision_id": 999999, "reattachment_id": 999999,
               "sanction_id": 999999, "theme_id": 999999, "job_id": 999999,
               "proposal_id": 999999, "media": "0" * 64 + ".png", "code": "cy"}
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -33,7 +33,8 @@ from consult.models import Consultation, Status
 HISTORY_LABELS = {
     "created": N_("Created"), "published": N_("Published"), "closed_early": N_("Closed early"),
     "extended": N_("Closing date extended"), "version": N_("New version"),
-    "reattached": N_("Comments re-attached"), "title_changed": N_("Title changed"),
+    "reattached": N_("Comments re-attached"), "reattach_undone": N_("Re-attachment undone"),
+    "title_changed": N_("Title changed"),
     "summary_changed": N_("Summary changed"), "department_changed": N_("Department changed"),
     "scope_changed": N_("Scope changed"), "dates_changed": N_("Dates changed"),
     "moderation_changed": N_("Moderation changed"), "language": N_("Language"),

@@ -47,6 +47,7 @@ EVENT_LABELS = {
     "extended": "Closing date extended",
     "version": "New version",
     "reattached": "Comments re-attached",
+    "reattach_undone": "Re-attachment undone",
     "title_changed": "Title changed",
     "summary_changed": "Summary changed",
     "department_changed": "Department changed",
@@ -57,7 +58,7 @@ EVENT_LABELS = {
 EDIT_KINDS = ("title_changed", "summary_changed", "department_changed", "scope_changed",
               "dates_changed", "moderation_changed")
 PUBLIC_KINDS = frozenset({"created", "published", "closed_early", "extended", "version",
-                          "reattached", *EDIT_KINDS})
+                          "reattached", "reattach_undone", *EDIT_KINDS})
 
 # The scope statement's parts, as the consultation page names them.
 SCOPE_PARTS = {

@@ -1,7 +1,8 @@
 """Officials re-attach the comments of removed paragraphs: the list of a consultation's
 orphaned comments by paragraph, a paragraph picker each, and a confirmation before the move.
 
-Routes of the manage blueprint (its endpoints are manage.orphaned and manage.reattach).
+Routes of the manage blueprint (its endpoints are manage.orphaned, manage.reattach and
+manage.undo_reattach).
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def orphaned(slug: str):
         "manage/orphaned.html", consultation=consultation, current=current, groups=groups,
         targets=[(p.anchor, orphans.paragraph_label(p)) for p in paragraphs],
         suggested=suggested, counted_words=gettext(orphans.COUNTED_WORDS),
+        reattachments=orphans.standing_reattachments(db.session, consultation),
         archived=consultation.status is Status.ARCHIVED)
 
 
@@ -84,4 +86,32 @@ def reattach(slug: str, anchor: str):
     flash(ngettext("%(num)s comment on paragraph %(number)s is now on paragraph %(to)s of version %(version)s.",
                    "%(num)s comments on paragraph %(number)s are now on paragraph %(to)s of version %(version)s.",
                    moved, number=number, to=to_number, version=current.number), "success")
+    return redirect(url_for("manage.orphaned", slug=slug), code=303)
+
+
+@bp.route("/<slug>/reattachments/<int:reattachment_id>/undo", methods=["GET", "POST"])
+@role_required("official")
+def undo_reattach(slug: str, reattachment_id: int):
+    """Confirm, then send a re-attachment's comments back to their removed paragraph."""
+    consultation = _consultation_or_404(slug)
+    _writable(consultation)
+    form = ConfirmForm()
+    try:
+        record = orphans.standing_reattachment(db.session, consultation, reattachment_id)
+    except service.ServiceError as exc:
+        return render_template("manage/undo_reattach.html", consultation=consultation, record=None, form=form,
+                               messages=[str(exc)]), 404
+    if not form.validate_on_submit():
+        return render_template("manage/undo_reattach.html", consultation=consultation, record=record, form=form,
+                               messages=[])
+    try:
+        with unit_of_work(db.session):
+            number, version = record.from_number, record.from_version
+            back = orphans.undo_reattachment(db.session, consultation, reattachment_id, _actor_id())
+    except service.ServiceError as exc:
+        return render_template("manage/undo_reattach.html", consultation=consultation, record=None, form=form,
+                               messages=[str(exc)]), 400
+    flash(ngettext("%(num)s comment is back on paragraph %(number)s of version %(version)s.",
+                   "%(num)s comments are back on paragraph %(number)s of version %(version)s.",
+                   back, number=number, version=version), "success")
     return redirect(url_for("manage.orphaned", slug=slug), code=303)

@@ -4,6 +4,8 @@ consultation's orphans grouped by paragraph, and re-attaching them to a current 
 Re-attaching moves every comment of the removed paragraph's anchor, replies and moderated ones
 included, so a thread never comes apart; each comment keeps the version, number and text it was
 written against. The move is recorded (consult.reattachment) and in the consultation's history.
+A re-attachment made by mistake can be undone: its comments go back to the removed paragraph,
+to be re-attached elsewhere; that too is recorded.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from consult.consultations import history_words as words
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
 from consult.i18n import N_, gettext
-from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph
+from consult.models import Comment, CommentStatus, Consultation, DocumentVersion, Paragraph, utcnow
 from consult.reattachment import ReattachedComment, Reattachment
 from moderation.db import DbSession
 
@@ -176,6 +178,47 @@ def reattach(session: DbSession, consultation: Consultation, from_anchor: str, t
         actor_id)
     session.flush()
     return record
+
+
+def standing_reattachments(session: DbSession, consultation: Consultation, limit: int = 20) -> list[Reattachment]:
+    """The consultation's latest re-attachments not undone, newest first (each can be undone)."""
+    return list(session.scalars(select(Reattachment).where(
+        Reattachment.consultation_id == consultation.id, Reattachment.undone_at.is_(None))
+        .order_by(Reattachment.id.desc()).limit(limit)))
+
+
+def standing_reattachment(session: DbSession, consultation: Consultation, reattachment_id: int) -> Reattachment:
+    """One re-attachment of this consultation that can still be undone; ServiceError otherwise."""
+    record = session.get(Reattachment, reattachment_id)
+    if record is None or record.consultation_id != consultation.id:
+        raise ServiceError(gettext("This consultation has no such re-attachment."))
+    if record.undone_at is not None:
+        raise ServiceError(gettext("This re-attachment was undone already: its comments are back on paragraph "
+                                   "%(number)s of version %(version)s.",
+                                   number=record.from_number, version=record.from_version))
+    return record
+
+
+def undo_reattachment(session: DbSession, consultation: Consultation, reattachment_id: int,
+                      actor_id: int | None) -> int:
+    """Move the comments a re-attachment moved (those still on its paragraph) back to the removed
+    paragraph, mark it undone and record it in the history; how many went back."""
+    record = standing_reattachment(session, consultation, reattachment_id)
+    back = list(session.scalars(
+        select(Comment).join(ReattachedComment, ReattachedComment.comment_id == Comment.id)
+        .where(ReattachedComment.reattachment_id == record.id, Comment.anchor == record.to_anchor)
+        .order_by(Comment.id).with_for_update()))
+    for comment in back:  # through the ORM, as when they moved
+        comment.anchor = record.from_anchor
+    record.undone_at, record.undone_by = utcnow(), actor_id
+    what: dict = words.counted("%(num)s comment", "%(num)s comments", len(back))
+    record_event(session, consultation, "reattach_undone", [words.sentence(
+        N_("%(comments)s re-attached to paragraph %(target)s of version %(current)s moved back to paragraph "
+           "%(number)s of version %(version)s, which is not in the current version."), comments=what,
+        target=record.to_number, current=record.to_version, number=record.from_number,
+        version=record.from_version)], actor_id)
+    session.flush()
+    return len(back)
 
 
 def reattach_all(session: DbSession, consultation: Consultation, choices: dict[str, str],
