@@ -4,6 +4,7 @@ undoing is confirmed first and recorded in the history; a comment written on the
 stays."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -84,3 +85,32 @@ def test_undoing_is_refused_in_welsh_on_a_welsh_page(app, as_official, parking):
     as_official.post(f"/manage/parking/reattachments/{record}/undo")
     again = _html(as_official.post(f"/manage/parking/reattachments/{record}/undo?lang=cy"))
     assert "ddadwneud yn barod: mae ei sylwadau yn ôl ar baragraff 1.2 o fersiwn 1" in again
+
+
+def test_two_officials_undoing_at_once_undo_it_once(app, as_official, parking, official):
+    """The second official's page was loaded before the first undid it: the undo reads the
+    re-attachment afresh (locked), finds it undone and refuses, recording nothing more."""
+    from sqlalchemy.orm import Session
+
+    from consult.consultations import orphans
+    from consult.consultations.creation import ServiceError
+    from consult.models import Consultation
+
+    _publish(as_official)
+    _reattach(as_official, parking, "2.2: Zones are reviewed")
+    record = _record_id(app)
+    with app.app_context():
+        with Session(db.engine) as first, Session(db.engine, expire_on_commit=False) as second:
+            slug = select(Consultation).where(Consultation.slug == "parking")
+            late = second.scalars(slug).one()
+            seen = orphans.standing_reattachment(second, late, record)  # held, as a page's request holds it
+            assert seen.undone_at is None
+            second.commit()  # (its read ends; what it read stays loaded, as on a page shown earlier)
+            assert orphans.undo_reattachment(first, first.scalars(slug).one(), record, official) == 4
+            first.commit()
+            with pytest.raises(ServiceError) as refused:
+                orphans.undo_reattachment(second, late, record, official)
+            assert "undone already" in str(refused.value)
+            second.rollback()
+        undone = db.session.scalars(select(ConsultationEvent).where(ConsultationEvent.kind == "reattach_undone"))
+        assert len(undone.all()) == 1

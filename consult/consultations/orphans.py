@@ -187,9 +187,12 @@ def standing_reattachments(session: DbSession, consultation: Consultation, limit
         .order_by(Reattachment.id.desc()).limit(limit)))
 
 
-def standing_reattachment(session: DbSession, consultation: Consultation, reattachment_id: int) -> Reattachment:
-    """One re-attachment of this consultation that can still be undone; ServiceError otherwise."""
-    record = session.get(Reattachment, reattachment_id)
+def standing_reattachment(session: DbSession, consultation: Consultation, reattachment_id: int,
+                          lock: bool = False) -> Reattachment:
+    """One re-attachment of this consultation that can still be undone; ServiceError otherwise.
+    `lock`: its row locked and read afresh, so that of two officials undoing it at once the second
+    finds it undone."""
+    record = session.get(Reattachment, reattachment_id, with_for_update=lock, populate_existing=lock)
     if record is None or record.consultation_id != consultation.id:
         raise ServiceError(gettext("This consultation has no such re-attachment."))
     if record.undone_at is not None:
@@ -203,7 +206,7 @@ def undo_reattachment(session: DbSession, consultation: Consultation, reattachme
                       actor_id: int | None) -> int:
     """Move the comments a re-attachment moved (those still on its paragraph) back to the removed
     paragraph, mark it undone and record it in the history; how many went back."""
-    record = standing_reattachment(session, consultation, reattachment_id)
+    record = standing_reattachment(session, consultation, reattachment_id, lock=True)
     back = list(session.scalars(
         select(Comment).join(ReattachedComment, ReattachedComment.comment_id == Comment.id)
         .where(ReattachedComment.reattachment_id == record.id, Comment.anchor == record.to_anchor)
