@@ -231,3 +231,25 @@ def test_my_comments_name_a_bilingual_consultation_in_the_readers_language(app, 
     general = _page(app, client, "/c/parking/comments?lang=cy")
     assert re.search(r"<title>[^<]*· Ffioedd parcio", general), re.search(r"<title>[^<]*", general)
     assert ">Yn ôl i Ffioedd parcio</a>" in general
+
+
+def test_the_moderation_statistics_name_a_bilingual_consultation_in_the_readers_language(
+        app, client, make_consultation, as_official):
+    _bilingual(app, make_consultation, as_official)
+    welsh = _page(app, client, "/moderation/statistics?lang=cy")
+    assert re.search(r'<h2 id="stats-\d+"><a href="/c/parking">Ffioedd parcio</a></h2>', welsh)
+    english = _page(app, client, "/moderation/statistics?lang=en")
+    assert re.search(r'<h2 id="stats-\d+"><a href="/c/parking">Parking fees</a></h2>', english)
+
+
+def test_search_hits_name_a_bilingual_consultation_in_the_readers_language(app, client, make_consultation,
+                                                                            as_official):
+    from consult import search
+
+    _bilingual(app, make_consultation, as_official)
+    with app.app_context():
+        search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
+    welsh = _page(app, client, "/search?q=pounds&lang=cy")
+    assert re.search(r'<a href="/c/parking">Ffioedd parcio</a>', welsh)
+    english = _page(app, client, "/search?q=pounds&lang=en")
+    assert re.search(r'<a href="/c/parking">Parking fees</a>', english) and "Ffioedd parcio" not in english

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -297,6 +298,12 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
     years = sorted({int(y) for y in session.scalars(
         select(extract("year", _year_of())).where(public).distinct()) if y is not None}, reverse=True)
     return ArchivePage(consultations, total, page, per_page, pages, departments, years)
+
+
+def consultations_named(session: DbSession, slugs: Collection[str]) -> list[Consultation]:
+    """The public consultations with these slugs (those search hits are in), in one query."""
+    return list(session.scalars(select(Consultation).where(Consultation.slug.in_(sorted(slugs)),
+                                                           Consultation.published_at.is_not(None))))
 
 
 def consultation_choices(session: DbSession) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from consult import search as search_module
 from consult.archive import service
 from consult.extensions import db
 from consult.i18n import gettext, ngettext
+from consult.languages import details
 from consult.models import Consultation, Status
 from consult.text import whole_number
 
@@ -157,9 +158,21 @@ def search():
     # Shown back as 2024-01-31, the only value an <input type="date"> displays.
     form["from"], form["to"] = service.shown_day(form["from"]), service.shown_day(form["to"])
     return render_template("archive/search.html", form=form, results=results, message=message,
+                           titles=_hit_titles(results),
                            invalid=code == 400, invalid_field=invalid_field,
                            kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
                            consultations=service.consultation_choices(db.session)), code
+
+
+def _hit_titles(results) -> dict:
+    """The cards (title in the reader's language) of the consultations the hits are in, by slug:
+    the index keeps each consultation's main title."""
+    slugs = sorted({hit.slug for hit in results.hits}) if results else []
+    if not slugs:
+        return {}
+    found = service.consultations_named(db.session, slugs)
+    cards = details.cards(found)
+    return {c.slug: cards[c.id] for c in found}
 
 
 @bp.get("/c/<slug>/search")
@@ -177,6 +190,7 @@ def consultation_search(slug: str):
             results, message, code = _run_search(query, kinds=("comment",), slugs=(consultation.slug,),
                                                  page=page)
     return render_template("archive/consultation_search.html", consultation=consultation, q=query,
+                           titles=_hit_titles(results),
                            results=results, message=message, invalid=code == 400), code
 
 
