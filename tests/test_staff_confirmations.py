@@ -271,3 +271,20 @@ def test_the_confirmation_forms_carry_the_csrf_token_and_refuse_a_post_without_i
     assert refused.status_code == 400 and _count(app, Sanction) == 0
     assert mo.post(f"{record}/sanctions", data={k: v[0] for k, v in fields.items()}).status_code == 303
     assert _count(app, Sanction) == 1
+
+
+def test_a_change_of_role_keeps_its_reason_and_too_long_a_reason_is_asked_again(app, auth, make_user):
+    ada = make_user("ada@example.org", name="Ada")
+    admin = auth.as_("admin")
+    page = _text(admin.post(f"/admin/users/{ada}/role?from=user", data={"role": "moderator"}))
+    assert "Reason (optional)" in page
+    long = admin.post(_confirm_action(page), data={"role": "moderator", "confirmed": "1", "reason": "x" * 501})
+    assert long.status_code == 400 and _role(app, ada) == "citizen"
+    assert "Make <bdi>Ada</bdi> a moderator?" in _text(long) and "x" * 501 in _text(long)  # kept, to shorten
+    done = admin.post(_confirm_action(page), data={"role": "moderator", "confirmed": "1",
+                                                   "reason": "Joins the moderation team for the summer."})
+    assert done.status_code == 302 and _role(app, ada) == "moderator"
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "role_changed"))
+        assert entry.detail["reason"] == "Joins the moderation team for the summer."
+    assert "Joins the moderation team for the summer." in _text(admin.get(f"/admin/users/{ada}"))

@@ -119,21 +119,23 @@ def set_role(user_id: int):
     form = RoleForm()
     back = (url_for("admin.user", user_id=user_id) if request.args.get("from") == "user"
             else url_for("admin.users", **_list_args(), page=_page_arg()))
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not valid and not (form.reason.errors and not form.role.errors):
         flash(gettext("Choose a role from the list."), "error")
         return redirect(back)
-    if request.form.get("confirmed") != "1":
+    if request.form.get("confirmed") != "1" or not valid:  # asked first, or asked again: reason too long
         try:
             person = admin.live_user(db.session, user_id)
         except AccountError:
             abort(404)
-        if _role_needs_confirmation(person, form.role.data):
+        if not valid or _role_needs_confirmation(person, form.role.data):
             return render_template("admin/role_confirm.html", form=form, person=person,
                                    role=form.role.data, back=back,
-                                   action=url_for("admin.set_role", user_id=user_id, **_back_args()))
+                                   action=url_for("admin.set_role", user_id=user_id, **_back_args())), \
+                200 if valid else 400
     try:
         with unit_of_work(db.session):
-            user = service.set_role(db.session, current_user.id, user_id, form.role.data)
+            user = service.set_role(db.session, current_user.id, user_id, form.role.data, form.reason.data or "")
     except AccountError as exc:
         flash(exc.message, "error")
         return redirect(back)

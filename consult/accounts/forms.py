@@ -6,7 +6,7 @@ address, a long enough password) is decided by the service, which reports it per
 from __future__ import annotations
 
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length, Optional
 
 # Named _ so that `make messages` (pybabel's default keywords) extracts the labels and messages;
 # lazy, because the forms are made once, at import, and read in each request's language.
@@ -88,6 +88,7 @@ class RoleForm(Form):
     """An admin changing one account's role."""
 
     role = SelectField(_("Role"), choices=[_Choice(r.value, _ROLE_LABELS[r.value]) for r in Role])
+    reason = TextAreaField(_("Reason (optional)"), validators=[Optional(), Length(max=500)])
 
 
 class InviteForm(Form):

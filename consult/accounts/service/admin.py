@@ -187,8 +187,9 @@ def history_rows(session: DbSession, entries: list[AuditEntry]) -> list[dict]:
     return rows
 
 
-def set_role(session: DbSession, actor_id: int, user_id: int, role: str) -> User:
-    """Give an account a role; an admin cannot take admin away from themselves."""
+def set_role(session: DbSession, actor_id: int, user_id: int, role: str, reason: str = "") -> User:
+    """Give an account a role, with the reason if one is given (in the audit trail and the
+    account's history); an admin cannot take admin away from themselves."""
     if role not in ROLE_VALUES:
         raise AccountError(gettext("Unknown role \u201c%(role)s\u201d.", role=role[:40]), "role")
     user = live_user(session, user_id)
@@ -196,7 +197,8 @@ def set_role(session: DbSession, actor_id: int, user_id: int, role: str) -> User
         raise AccountError(
             gettext("You cannot remove your own admin role. Ask another admin to do it."), "role")
     if user.role != role:
+        said = {"reason": reason.strip()[:500]} if reason and reason.strip() else {}
         audit(session, "role_changed", "user", user.id, actor_id=actor_id,
-              previous_role=user.role, role=role)
+              previous_role=user.role, role=role, **said)
     user.role = role
     return user
