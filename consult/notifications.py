@@ -67,6 +67,18 @@ def participant_ids(consultation_id: int, after: int = 0):
             .group_by(Comment.author_id).order_by(Comment.author_id))
 
 
+def next_participants(session: DbSession, job, limit: int):
+    """A fan-out job's consultation (job.params["consultation_id"]) and the ids of its next `limit`
+    participants after job.cursor; None when the consultation is gone or everyone has been told."""
+    from consult.models import Consultation
+
+    consultation = session.get(Consultation, job.params["consultation_id"])
+    if consultation is None:
+        return None
+    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(limit)))
+    return (consultation, authors) if authors else None
+
+
 def participant_count(session: DbSession, consultation_id: int) -> int:
     """How many people `participant_ids` names."""
     return session.scalar(select(func.count()).select_from(

@@ -9,7 +9,7 @@ from consult.consultations.history_words import TIME_FORMAT, site_zone
 from consult.i18n import gettext, local_time
 from consult.jobs.service import fan_out, record_progress, start_job
 from consult.models import BackgroundJob, Consultation, DocumentVersion
-from consult.notifications import notify_each_written, participant_count, participant_ids, site_path
+from consult.notifications import next_participants, notify_each_written, participant_count, site_path
 from moderation.db import DbSession
 
 CHUNK = 500  # participants told per step (one commit each)
@@ -30,13 +30,11 @@ def announce_version(session: DbSession, consultation: Consultation, version: Do
 
 def tell_version_step(session: DbSession, job: BackgroundJob) -> int:
     """Tell the next chunk of participants (after job.cursor); how many (0: done)."""
-    consultation = session.get(Consultation, job.params["consultation_id"])
+    chunk = next_participants(session, job, CHUNK)
     version = session.get(DocumentVersion, job.params["version_id"])
-    if consultation is None or version is None:
+    if chunk is None or version is None:
         return 0
-    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(CHUNK)))
-    if not authors:
-        return 0
+    consultation, authors = chunk
     compared: dict = {"from": version.number - 1, "to": version.number}  # "from" is a keyword
     changes = site_path("consultations.changes", slug=consultation.slug, **compared)
 
@@ -81,12 +79,10 @@ def announce_dates(session: DbSession, consultation: Consultation, change: str, 
 
 def tell_dates_step(session: DbSession, job: BackgroundJob) -> int:
     """Tell the next chunk of participants (after job.cursor) about the closing date; how many (0: done)."""
-    consultation = session.get(Consultation, job.params["consultation_id"])
-    if consultation is None:
+    chunk = next_participants(session, job, CHUNK)
+    if chunk is None:
         return 0
-    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(CHUNK)))
-    if not authors:
-        return 0
+    consultation, authors = chunk
     closes_at = datetime.fromisoformat(job.params["closes_at"])
     previous = datetime.fromisoformat(job.params["previous"]) if job.params.get("previous") else None
     reason, zone = job.params.get("reason") or "", site_zone()

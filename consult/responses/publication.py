@@ -22,7 +22,7 @@ from consult.models import (
     ThemeComment,
     utcnow,
 )
-from consult.notifications import notify_each_written, participant_count, participant_ids, site_path
+from consult.notifications import next_participants, notify_each_written, participant_count, site_path
 from consult.responses.assist import method
 from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_response
 from consult.responses.considered import considered_summary
@@ -197,12 +197,10 @@ def tell_response_step(session: DbSession, job: BackgroundJob) -> int:
     Each participant gets one message listing the themes each of their published comments was
     counted under, or that it was considered under no theme. Returns how many were told (0: done).
     """
-    consultation = session.get(Consultation, job.params["consultation_id"])
-    if consultation is None:
+    chunk = next_participants(session, job, TELL_CHUNK)
+    if chunk is None:
         return 0
-    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(TELL_CHUNK)))
-    if not authors:
-        return 0
+    consultation, authors = chunk
     link = site_path("responses.show", slug=consultation.slug)
     comments = list(session.scalars(select(Comment).where(
         Comment.consultation_id == consultation.id, Comment.status == PUBLISHED, Comment.author_id.in_(authors))

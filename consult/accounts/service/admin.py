@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -197,8 +198,9 @@ def set_role(session: DbSession, actor_id: int, user_id: int, role: str, reason:
         raise AccountError(
             gettext("You cannot remove your own admin role. Ask another admin to do it."), "role")
     if user.role != role:
-        said = {"reason": reason.strip()[:500]} if reason and reason.strip() else {}
-        audit(session, "role_changed", "user", user.id, actor_id=actor_id,
-              previous_role=user.role, role=role, **said)
+        detail: dict[str, Any] = {"previous_role": user.role, "role": role}
+        if reason and reason.strip():
+            detail["reason"] = reason.strip()[:500]
+        audit(session, "role_changed", "user", user.id, actor_id=actor_id, **detail)
     user.role = role
     return user
