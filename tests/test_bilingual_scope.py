@@ -251,5 +251,7 @@ def test_search_hits_name_a_bilingual_consultation_in_the_readers_language(app, 
         search.apply_changes(app.config["SEARCH_INDEX_DIR"], db.session)
     welsh = _page(app, client, "/search?q=pounds&lang=cy")
     assert re.search(r'<a href="/c/parking">Ffioedd parcio</a>', welsh)
+    assert re.search(r'<option value="parking">Ffioedd parcio</option>', welsh)  # the form's choice too
     english = _page(app, client, "/search?q=pounds&lang=en")
     assert re.search(r'<a href="/c/parking">Parking fees</a>', english) and "Ffioedd parcio" not in english
+    assert re.search(r'<option value="parking">Parking fees</option>', english)

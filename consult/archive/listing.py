@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -300,22 +299,12 @@ def archive_page(session: DbSession, *, status: str | None = None, department: s
     return ArchivePage(consultations, total, page, per_page, pages, departments, years)
 
 
-def consultations_named(session: DbSession, slugs: Collection[str]) -> list[Consultation]:
-    """The public consultations with these slugs (those search hits are in), in one query."""
-    return list(session.scalars(select(Consultation).where(Consultation.slug.in_(sorted(slugs)),
-                                                           Consultation.published_at.is_not(None))))
-
-
-def consultation_choices(session: DbSession) -> list[tuple[str, str]]:
-    """(slug, title) of every public consultation, by title: the search form's choice.
-
-    All of them, however many (a page of the archive stops at MAX_PER_PAGE), and one small
-    query rather than the archive page's four over whole rows.
-    """
-    return [(slug, title) for slug, title in session.execute(
-        select(Consultation.slug, Consultation.title)
-        .where(Consultation.published_at.is_not(None))
-        .order_by(Consultation.title, Consultation.id))]
+def public_consultations(session: DbSession) -> list[Consultation]:
+    """Every public consultation, by title, in one query: the search form's choice (all of
+    them, however many: a page of the archive stops at MAX_PER_PAGE) and the titles of the
+    consultations its hits are in."""
+    return list(session.scalars(select(Consultation).where(Consultation.published_at.is_not(None))
+                                .order_by(Consultation.title, Consultation.id)))
 
 
 @dataclass

@@ -157,22 +157,14 @@ def search():
                                                  date_to=date_to, page=page)
     # Shown back as 2024-01-31, the only value an <input type="date"> displays.
     form["from"], form["to"] = service.shown_day(form["from"]), service.shown_day(form["to"])
+    public = service.public_consultations(db.session)
+    cards = details.cards(public)
+    choices = sorted(((c.slug, cards[c.id]) for c in public), key=lambda choice: choice[1].title.casefold())
     return render_template("archive/search.html", form=form, results=results, message=message,
-                           titles=_hit_titles(results),
+                           titles=dict(choices),
                            invalid=code == 400, invalid_field=invalid_field,
                            kinds=search_module.KINDS, statuses=service.PUBLIC_STATUSES,
-                           consultations=service.consultation_choices(db.session)), code
-
-
-def _hit_titles(results) -> dict:
-    """The cards (title in the reader's language) of the consultations the hits are in, by slug:
-    the index keeps each consultation's main title."""
-    slugs = sorted({hit.slug for hit in results.hits}) if results else []
-    if not slugs:
-        return {}
-    found = service.consultations_named(db.session, slugs)
-    cards = details.cards(found)
-    return {c.slug: cards[c.id] for c in found}
+                           consultations=choices), code
 
 
 @bp.get("/c/<slug>/search")
@@ -190,7 +182,6 @@ def consultation_search(slug: str):
             results, message, code = _run_search(query, kinds=("comment",), slugs=(consultation.slug,),
                                                  page=page)
     return render_template("archive/consultation_search.html", consultation=consultation, q=query,
-                           titles=_hit_titles(results),
                            results=results, message=message, invalid=code == 400), code
 
 
