@@ -275,3 +275,23 @@ def test_a_comment_is_suggested_as_many_themes_as_it_raises():
     assert sum(len(lists[i]) == 1 for i in single) >= 0.8 * len(single)
     double = [i for i in rest if len(themes[i]) == 2]
     assert sum(len(lists[i]) == 2 for i in double) >= 0.8 * len(double)
+
+
+def test_many_counted_texts_are_calibrated_on_three_folds_with_the_same_quality(monkeypatch):
+    """A large consultation's calibration uses three folds (CALIBRATION_FEW_FOLDS counted texts
+    and more): the suggestions stay right and confident ones are still offered."""
+    import consult.responses.suggest as suggest
+
+    texts, topics = comments(40)
+    coded = coded_share(topics)
+    folds: list[int] = []
+    real = suggest.KFold
+    monkeypatch.setattr(suggest, "KFold", lambda n, **kw: folds.append(n) or real(n, **kw))
+    suggest_assignments(texts, coded)
+    monkeypatch.setattr(suggest, "CALIBRATION_FEW_FOLDS", 10)
+    three = suggest_assignments(texts, coded)
+    assert folds == [5, 3]
+    rest = [i for i in range(len(texts)) if i not in coded]
+    assert sum(three[i][0].theme == topics[i] for i in rest) >= 0.9 * len(rest)
+    confident = [(i, s) for i in rest for s in three[i] if s.confident]
+    assert confident and sum(s.theme == topics[i] for i, s in confident) >= 0.9 * len(confident)

@@ -60,6 +60,7 @@ SEED = 20261121
 # MIN_THEME_TEXTS (suggest_errors.py, which pages import without scikit-learn): texts needed for themes
 # TARGET_PRECISION and PREDICTED: consult/responses/suggest_confidence.py
 MAX_SUGGESTIONS = 5
+CALIBRATION_FEW_FOLDS = 5_000  # counted texts from which the calibration uses three folds, not five
 EMBEDDING_WEIGHT = 0.3  # the embeddings' model's share of a score (with the optional package)
 NEAR_DUPLICATE = 0.7
 _SKETCH, _ROWS = 16, 2  # MinHash: 8 bands of 2 rows
@@ -305,7 +306,9 @@ def _calibration(x: sp.csr_matrix, z: np.ndarray, y: np.ndarray,
     to the chance of being right, the score from which suggestions were >= 90% right, and the
     confidence from which a theme after the first is suggested (`cut_for_more`)."""
     n = len(y)
-    folds = min(5, n)
+    # Five folds; three from CALIBRATION_FEW_FOLDS counted texts, which still give thousands of
+    # (score, right?) pairs and save two fits of every theme's model (a 100,000-comment job).
+    folds = min(5 if n < CALIBRATION_FEW_FOLDS else 3, n)
     scores = np.zeros(y.shape, dtype=np.float32)
     for train, test in KFold(folds, shuffle=True, random_state=SEED).split(np.arange(n)):
         scores[test] = _Model(x[train], z[train], y[train], embedded).scores(x[test], z[test])
