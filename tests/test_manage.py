@@ -557,3 +557,15 @@ def test_nest_headings_keeps_attributes_and_caps_at_six():
 
     assert nest_headings('<h1 id="a">A</h1><h5 class="x">B</h5><p>&lt;h2&gt;</p>') == (
         '<h3 class="manage-as-h1" id="a">A</h3><h6 class="manage-as-h5 x">B</h6><p>&lt;h2&gt;</p>')
+
+
+def test_the_preview_explains_numbers_before_the_first_heading_and_with_brackets(as_official):
+    own = ("# Fees policy\n\nWhy we ask.\n\n## 5 Fees\n\nWe charge fees.\n\n## 5.1 Permits\n\n"
+           "Permits cost money.\n")
+    html = _html(as_official.post("/manage/new", data=_form(markdown=own)))
+    notes = html[html.index('class="field-hint manage-numbering-notes"'):]
+    notes = notes[:notes.index("</ul>")]
+    assert "Paragraphs before the first heading are numbered 0.1, 0.2 and so on." in notes
+    assert "Numbers with brackets, like 5(1), count the paragraphs under a heading whose next number (5.1)" in notes
+    # A document numbered from its first heading, with no brackets, needs no explanation.
+    assert "manage-numbering-notes" not in _html(as_official.post("/manage/new", data=_form()))

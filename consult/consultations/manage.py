@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -116,6 +117,20 @@ class ExtendForm(Form):
 
 class ConfirmForm(Form):
     """A bare form: the CSRF token for a confirmed action."""
+
+
+@bp.app_template_filter("manage_numbering_notes")
+def numbering_notes(paragraphs: Iterable[documents.Paragraph]) -> dict[str, str]:
+    """The numbers in a preview that need a word of explanation, by kind: the first paragraph
+    numbered before any heading ("0.1"), and the first written with brackets ("5(1)": its
+    heading's next number is a heading's own)."""
+    notes: dict[str, str] = {}
+    for p in paragraphs:
+        if p.number.startswith("0."):
+            notes.setdefault("preamble", p.number)
+        elif "(" in p.number:
+            notes.setdefault("bracketed", p.number)
+    return notes
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])\b([^>]*)>")
