@@ -144,6 +144,7 @@ class Sanction(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None]
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)  # why it was lifted early, if said
 
 
 class AuditEntry(Base):

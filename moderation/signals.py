@@ -9,6 +9,8 @@ receiver's changes are committed (or rolled back) together with the moderation r
   a moderator reviews it.
 - ``sanctioned(sender, session, sanction)``: a user was placed under a measure (pre-moderation,
   a suspension or a ban). Receivers tell the user why and until when.
+- ``lifted(sender, session, sanction)``: a moderator lifted a measure in force. Receivers tell
+  the user, with the reason when one was given.
 """
 from blinker import Namespace
 
@@ -17,3 +19,4 @@ _signals = Namespace()
 decided = _signals.signal("moderation-decided")
 hidden = _signals.signal("moderation-hidden")
 sanctioned = _signals.signal("moderation-sanctioned")
+lifted = _signals.signal("moderation-lifted")

@@ -100,7 +100,13 @@ class SanctionForm(Form):
 
 
 class ConfirmForm(Form):
-    """A bare form: a CSRF token for a one-button action such as revoking a measure."""
+    """A bare form: a CSRF token for a one-button action."""
+
+
+class RevokeForm(Form):
+    """Lift a measure in force, saying why if the moderator wishes (the user is told)."""
+
+    reason = StringField(_("Why (optional; they are told)"), render_kw={"maxlength": MAX_NOTE})
 
 
 class RulesForm(Form):

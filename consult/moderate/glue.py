@@ -208,6 +208,29 @@ def on_sanctioned(sender, session, sanction) -> None:
     notify(session, sanction.user_id, "sanction", subject, body, link=site_path("accounts.account"))
 
 
+# What a user is told when a moderator lifts a measure: (subject, first sentence).
+LIFTED_MAIL = {
+    "premoderate": (N_("Your comments are no longer checked before they are published"),
+                    N_("A moderator has taken your account off pre-moderation: your comments are "
+                       "published as everyone's are.")),
+    "suspend": (N_("Your account may post comments again"),
+                N_("A moderator has lifted the suspension on your account: you may post comments again.")),
+    "ban": (N_("Your account may post comments again"),
+            N_("A moderator has lifted the ban on your account: you may post comments again.")),
+}
+
+
+def on_lifted(sender, session, sanction) -> None:
+    """Tell a user that a measure on them was lifted, and why when the moderator said."""
+    with in_language_of(session, sanction.user_id):
+        subject, opening = (gettext(words) for words in LIFTED_MAIL[sanction.kind])
+        parts = [opening]
+        if sanction.revoke_reason:
+            parts.append(gettext("The reason: %(reason)s", reason=sanction.revoke_reason))
+        parts.append(gettext("The house rules: %(link)s", link=site_path("moderation.rules")))
+    notify(session, sanction.user_id, "sanction", subject, "\n\n".join(parts), link=site_path("accounts.account"))
+
+
 def on_hidden(sender, session, item) -> None:
     """Readers' flags reached the threshold: hide the comment until a moderator decides."""
     comment = session.get(Comment, item.comment_id)
@@ -221,6 +244,7 @@ def connect() -> None:
     signals.decided.connect(on_decided)
     signals.hidden.connect(on_hidden)
     signals.sanctioned.connect(on_sanctioned)
+    signals.lifted.connect(on_lifted)
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from consult.i18n import N_, gettext
 from consult.models import User, utcnow
 from consult.moderate import glue, operations, queue_tools
 from consult.moderate.blueprint import bp, linked_decisions, refuse
-from consult.moderate.forms import AssignmentForm, ConfirmForm, SanctionForm
+from consult.moderate.forms import AssignmentForm, RevokeForm, SanctionForm
 from consult.text import whole_number
 from moderation import service
 
@@ -40,12 +40,14 @@ def user(user_id: int):
 
 
 def _user_page(person: User, form: SanctionForm | None = None, error: str | None = None,
-               status: int = 200):
+               status: int = 200, lifting: tuple[int, str] | None = None):
+    """`lifting`: the measure a refused lift was for, and the reason typed (shown again)."""
     page = operations.user_page(db.session, person)
     page["decisions"] = linked_decisions(page["decisions"])
     page["comments"], page["comment_total"] = queue_tools.recent_comments(db.session, person.id)
     return render_template("moderation/user.html", form=form or SanctionForm(),
-                           revoke_form=ConfirmForm(), error=error, **page), status
+                           revoke_form=RevokeForm(formdata=None), lifting=lifting or (None, ""),
+                           error=error, **page), status
 
 
 # The measures that stop someone posting: asked first, on a page saying what happens.
@@ -103,14 +105,19 @@ def sanction(user_id: int):
 @bp.post("/moderation/sanctions/<int:sanction_id>/revoke")
 @role_required("moderator")
 def revoke(sanction_id: int):
-    """Lift a measure; the record stays in the user's history and the audit trail."""
+    """Lift a measure, with an optional reason; the record stays in the user's history and the
+    audit trail, and the user is told by mail."""
+    reason = RevokeForm().reason.data or ""
     try:
         with unit_of_work(db.session):
-            measure = service.revoke_sanction(db.session, sanction_id, current_user.id)
+            measure = service.revoke_sanction(db.session, sanction_id, current_user.id, reason)
             user_id = measure.user_id
     except service.ModerationError as exc:
-        refuse(exc)
-    flash(gettext("The measure is lifted."), "success")
+        if exc.status != 400:
+            refuse(exc)
+        person = _user_or_404(service.sanction_user(db.session, sanction_id))
+        return _user_page(person, error=exc.message, status=400, lifting=(sanction_id, reason))
+    flash(gettext("The measure is lifted. They have been told by mail."), "success")
     return redirect(url_for("moderation.user", user_id=user_id), code=303)
 
 

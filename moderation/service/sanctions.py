@@ -99,15 +99,30 @@ def sanctions_of(session: DbSession, user_id: int) -> list[Sanction]:
                                 .order_by(Sanction.id.desc())))
 
 
-def revoke_sanction(session: DbSession, sanction_id: int, actor_id: int,
-                    now: datetime | None = None) -> Sanction:
-    """Lift a sanction; the record stays."""
+def revoke_sanction(session: DbSession, sanction_id: int, actor_id: int, reason: str = "",
+                    now: datetime | None = None, sender: object = None) -> Sanction:
+    """Lift a measure in force, with the reason if one is given; the record stays, and the user
+    is told."""
+    now = now or utcnow()
     sanction = session.get(Sanction, sanction_id)
-    if sanction is None or sanction.revoked_at is not None:
+    if sanction is None or sanction.revoked_at is not None or (sanction.ends_at and sanction.ends_at <= now):
         raise ModerationError(N_("That measure is not in force."), status=404)
-    sanction.revoked_at = now or utcnow()
+    reason = (reason or "").strip()
+    if len(reason) > MAX_NOTE:
+        raise ModerationError(N_("The reason is limited to %(limit)s characters."), limit=f"{MAX_NOTE:,}")
+    sanction.revoked_at = now
     sanction.revoked_by = actor_id
+    sanction.revoke_reason = reason or None
     _forget_sanctions(session)
     audit(session, "sanction_revoked", "user", sanction.user_id, actor_id=actor_id,
-          sanction_id=sanction.id, kind=sanction.kind)
+          sanction_id=sanction.id, kind=sanction.kind, reason=reason or None)
+    signals.lifted.send(sender, session=session, sanction=sanction)
     return sanction
+
+
+def sanction_user(session: DbSession, sanction_id: int) -> int:
+    """The id of the user a recorded measure is on (the measure exists)."""
+    sanction = session.get(Sanction, sanction_id)
+    if sanction is None:
+        raise ModerationError(N_("That measure is not in force."), status=404)
+    return sanction.user_id
