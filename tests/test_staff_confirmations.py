@@ -173,6 +173,9 @@ def test_a_suspension_asks_first_with_its_date_and_a_refused_measure_says_why_at
     own = auth.client_for(people["mo"]).post(f"/moderation/users/{people['mo']}/sanctions",
                                              data={"kind": "ban", "reason": "Test"})
     assert own.status_code == 400 and "your own account" in _text(own)
+    long = mo.post(url, data={"kind": "ban", "reason": "x" * 2001})  # refused before the confirmation
+    assert long.status_code == 400 and "limited to 2,000 characters" in _text(long)
+    assert "from posting?" not in _text(long) and "x" * 2001 in _text(long)
     assert _count(app, Sanction) == 0
 
     # Pre-moderation is imposed at once, and lifting a measure is one click, as before.

@@ -8,7 +8,7 @@ from consult.accounts import role_required
 from consult.database import unit_of_work
 from consult.extensions import db
 from consult.i18n import N_, gettext
-from consult.models import User, utcnow
+from consult.models import User
 from consult.moderate import glue, operations, queue_tools
 from consult.moderate.blueprint import bp, linked_decisions, refuse
 from consult.moderate.forms import AssignmentForm, RevokeForm, SanctionForm
@@ -54,18 +54,6 @@ def _user_page(person: User, form: SanctionForm | None = None, error: str | None
 CONFIRMED_MEASURES = ("suspend", "ban")
 
 
-def _measure_problem(person: User, kind: str, reason: str, ends_at) -> str | None:
-    """What the service would refuse in this measure, said before the confirmation page (the
-    service checks again when it is confirmed)."""
-    if not reason.strip():
-        return gettext("Give the reason: the user is shown it.")
-    if kind == "suspend" and (ends_at is None or ends_at <= utcnow()):
-        return gettext("A suspension needs an end date in the future.")
-    if person.id == current_user.id:
-        return gettext("You cannot place a measure on your own account.")
-    return None
-
-
 @bp.post("/moderation/users/<int:user_id>/sanctions")
 @role_required("moderator")
 def sanction(user_id: int):
@@ -79,8 +67,10 @@ def sanction(user_id: int):
     # The chosen day's end where the moderator and the user read times (SITE_TIMEZONE), not in UTC.
     ends_at = glue.site_day_end(form.ends_at.data) if form.ends_at.data else None
     if form.kind.data in CONFIRMED_MEASURES and request.form.get("confirmed") != "1":
-        if problem := _measure_problem(person, form.kind.data, form.reason.data or "", ends_at):
-            return _user_page(person, form=form, error=problem, status=400)
+        try:  # refused now rather than after the confirmation page
+            service.check_sanction(person.id, form.kind.data, form.reason.data or "", current_user.id, ends_at)
+        except service.ModerationError as exc:
+            return _user_page(person, form=form, error=exc.message, status=exc.status)
         return render_template("moderation/sanction_confirm.html", form=form, person=person,
                                kind=form.kind.data, reason=(form.reason.data or "").strip(),
                                ends_at=ends_at)

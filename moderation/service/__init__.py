@@ -101,6 +101,7 @@ from moderation.service.rules import (
 )
 from moderation.service.sanctions import (
                                        active_sanctions,
+                                       check_sanction,
                                        impose_sanction,
                                        posting_refusal,
                                        revoke_sanction,
@@ -115,7 +116,7 @@ __all__ = [
     "DEFAULT_RULES", "RULES_METADATA", "RulesText", "cited_rules", "current_rules",
     "default_rules_in", "default_rules_version", "every_rule", "parse_rules", "publish_rules", "rule_index",
     "comments_reported_by", "rule_label", "rule_titles", "rules_in_force", "rules_title", "rules_version",
-    "rules_versions", "active_sanctions", "impose_sanction", "posting_refusal",
+    "rules_versions", "active_sanctions", "check_sanction", "impose_sanction", "posting_refusal",
     "revoke_sanction", "sanction_user", "sanctions_of", "shown_time", "Intake", "lifted_by_editing",
     "release_after_edit", "rescreen", "take_in", "text_edited",
     "text_hash", "withdrawn", "QueueFilters", "QueuePage", "assign", "assignments", "claim",

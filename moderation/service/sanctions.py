@@ -62,10 +62,10 @@ def shown_time(value: datetime, zone: tzinfo | None = None, fmt: str = "%-d %B %
     return f"{moment.astimezone(zone):{fmt}}"
 
 
-def impose_sanction(session: DbSession, user_id: int, kind: str, reason: str, actor_id: int,
-                    ends_at: datetime | None = None, now: datetime | None = None,
-                    sender: object = None) -> Sanction:
-    """Place a user on pre-moderation, suspend them until a date, or ban them; they are told."""
+def check_sanction(user_id: int, kind: str, reason: str, actor_id: int, ends_at: datetime | None = None,
+                   now: datetime | None = None) -> str:
+    """Refuse (ModerationError) a measure the moderator may not place as given; the reason, stripped.
+    Also said before a suspension or a ban is confirmed."""
     now = now or utcnow()
     if kind not in SANCTION_KINDS:
         raise ModerationError(N_("Unknown measure '%(kind)s': use pre-moderation, suspension or ban."),
@@ -79,6 +79,15 @@ def impose_sanction(session: DbSession, user_id: int, kind: str, reason: str, ac
         raise ModerationError(N_("A suspension needs an end date in the future."))
     if user_id == actor_id:
         raise ModerationError(N_("You cannot place a measure on your own account."))
+    return reason
+
+
+def impose_sanction(session: DbSession, user_id: int, kind: str, reason: str, actor_id: int,
+                    ends_at: datetime | None = None, now: datetime | None = None,
+                    sender: object = None) -> Sanction:
+    """Place a user on pre-moderation, suspend them until a date, or ban them; they are told."""
+    now = now or utcnow()
+    reason = check_sanction(user_id, kind, reason, actor_id, ends_at, now)
     users = table("users", column("id"))
     if session.scalar(select(users.c.id).where(users.c.id == user_id)) is None:
         raise ModerationError(N_("There is no such user."), status=404)
