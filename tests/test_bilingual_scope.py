@@ -255,3 +255,27 @@ def test_search_hits_name_a_bilingual_consultation_in_the_readers_language(app, 
     english = _page(app, client, "/search?q=pounds&lang=en")
     assert re.search(r'<a href="/c/parking">Parking fees</a>', english) and "Ffioedd parcio" not in english
     assert re.search(r'<option value="parking">Parking fees</option>', english)
+
+
+SECTIONED = "# Parking fees\n\n## 1. Charges {#charges}\n\nWe propose a charge of 5 pounds an hour.\n"
+SECTIONED_CY = "# Ffioedd parcio\n\n## 1. Taliadau {#charges}\n\nRydym yn cynnig tâl o 5 punt yr awr.\n"
+
+
+def test_a_paragraphs_page_its_versions_and_changes_name_the_consultation_in_the_readers_language(
+        app, client, make_consultation, as_official):
+    made = make_consultation(text=SECTIONED, **DETAILS)
+    with app.app_context():
+        assert as_official.post(f"/manage/{made.slug}/languages",
+                                data={"language": "cy", "markdown": SECTIONED_CY}).status_code == 303
+    with app.app_context():
+        paragraph = client.get(f"/c/{made.slug}/p/1.1").headers["Location"].split("#")[0]
+    welsh = _page(app, client, f"{paragraph}?lang=cy")
+    assert re.search(r"<title>1\.1 · Ffioedd parcio", welsh), re.search(r"<title>[^<]*", welsh)
+    assert re.search(r'<li><a href="/c/[^"]+">Ffioedd parcio</a></li>', welsh)
+    assert re.search(r'<li><a href="/c/[^"]+#charges">1 Taliadau</a></li>', welsh)
+    english = _page(app, client, f"{paragraph}?lang=en")
+    assert re.search(r"<title>1\.1 · Parking fees", english) and ">1 Charges</a>" in english
+    versions = _page(app, client, f"/c/{made.slug}/versions?lang=cy")
+    assert re.search(r"<title>[^<]*Ffioedd parcio", versions) and "Parking fees" not in versions
+    changes = _page(app, client, f"/c/{made.slug}/changes?lang=cy")
+    assert re.search(r"<title>Fersiwn 1 · Ffioedd parcio", changes), re.search(r"<title>[^<]*", changes)
