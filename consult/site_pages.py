@@ -97,19 +97,24 @@ department's published response.
 ## Who sees it
 
 - **Everyone**: published comments, with your name only if you chose to show it. Published
-  comments can also be downloaded as open data, without email addresses or other personal data.
+  comments can also be downloaded as open data: the same comments, with the name the page shows,
+  and no email addresses.
 - **Moderators**: comments waiting for a decision, and the name you show.
 - **Officials** of the department running a consultation: its published comments, to answer
   them.
 - **Administrators**: accounts (email address, name, role), to keep the site running.
 
 Nobody else: we do not sell or share your data, and the site sets no advertising or tracking
-cookies. It uses one cookie to keep you signed in, and one to protect forms.
+cookies. It uses three cookies: one keeps you signed in and protects the forms you send; one
+remembers the language you chose (for a year); and one, sent only to the sign-in page, lets a
+browser you signed in from before sign in even while someone elsewhere is guessing at your
+password (for a year).
 
 ## Your rights
 
-You can see, correct and delete your account and comments from "Your account". For anything
-else, or to complain, see the [contact page](/contact).
+From "Your account" you can download everything the site holds about you, see your comments and
+what happened to them, edit or withdraw a comment, and delete your account. To correct your name
+or email address, for anything else, or to complain, see the [contact page](/contact).
 """
 
 ACCESSIBILITY_DEFAULT = """\

@@ -46,19 +46,24 @@ ymateb cyhoeddedig yr adran.
 ## Pwy sy'n ei weld
 
 - **Pawb**: sylwadau cyhoeddedig, gyda'ch enw dim ond os gwnaethoch chi ddewis ei ddangos. Gellir
-  lawrlwytho sylwadau cyhoeddedig hefyd fel data agored, heb gyfeiriadau e-bost na data personol
-  arall.
+  lawrlwytho sylwadau cyhoeddedig hefyd fel data agored: yr un sylwadau, gyda'r enw y mae'r dudalen
+  yn ei ddangos, a heb gyfeiriadau e-bost.
 - **Cymedrolwyr**: sylwadau sy'n aros am benderfyniad, a'r enw rydych chi'n ei ddangos.
 - **Swyddogion** yr adran sy'n cynnal ymgynghoriad: ei sylwadau cyhoeddedig, er mwyn eu hateb.
 - **Gweinyddwyr**: cyfrifon (cyfeiriad e-bost, enw, rôl), er mwyn cadw'r wefan i redeg.
 
 Neb arall: nid ydym yn gwerthu nac yn rhannu eich data, ac nid yw'r wefan yn gosod cwcis hysbysebu
-nac olrhain. Mae'n defnyddio un cwci i'ch cadw wedi mewngofnodi, ac un i ddiogelu ffurflenni.
+nac olrhain. Mae'n defnyddio tri chwci: un i'ch cadw wedi mewngofnodi ac i ddiogelu'r ffurflenni
+rydych yn eu hanfon; un i gofio'r iaith a ddewisoch (am flwyddyn); ac un, a anfonir i'r dudalen
+fewngofnodi yn unig, sy'n gadael i borwr y gwnaethoch fewngofnodi ohono o'r blaen fewngofnodi hyd
+yn oed tra bo rhywun yn rhywle arall yn dyfalu eich cyfrinair (am flwyddyn).
 
 ## Eich hawliau
 
-Gallwch weld, cywiro a dileu eich cyfrif a'ch sylwadau o "Eich cyfrif". Ar gyfer unrhyw beth
-arall, neu i gwyno, gweler y [dudalen gysylltu](/contact).
+O "Eich cyfrif" gallwch lawrlwytho popeth y mae'r wefan yn ei gadw amdanoch chi, gweld eich
+sylwadau a beth ddigwyddodd iddynt, golygu neu dynnu sylw yn ôl, a dileu eich cyfrif. I gywiro eich
+enw neu eich cyfeiriad e-bost, ar gyfer unrhyw beth arall, neu i gwyno, gweler y [dudalen
+gysylltu](/contact).
 """
 
 ACCESSIBILITY = """\

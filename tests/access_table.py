@@ -33,6 +33,7 @@ ACCESS = {
     "accounts.reset": "anonymous",
     "accounts.logout": "public",  # signing out when signed out just returns home
     "accounts.account": "signed_in",
+    "accounts.personal_data": "signed_in",
     "accounts.resend_confirmation": "signed_in",
     "accounts.delete": "signed_in",
     "accounts.change_password": "signed_in",

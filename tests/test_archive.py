@@ -51,6 +51,7 @@ def test_archive_filters_by_status_and_department(client, archive_world, query, 
     results = page.split('role="status"', 1)[1]
     if present:
         assert f">{present}" in results
+        assert "1 consultation matches these filters" in page  # one, in the singular
     assert f">{absent}" not in results
 
 

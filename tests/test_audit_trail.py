@@ -71,7 +71,7 @@ def test_filters_narrow_the_trail(app, trail):
     assert "Bea (moderator) approved" in by_consultation and "Parking Policy’" not in by_consultation
     by_rule = _rows(mo.get("/moderation/audit?rule=no-abuse"))
     assert "Mo (moderator) rejected" in by_rule and "approved" not in by_rule
-    assert "1 entry match these filters" in _text(mo.get("/moderation/audit?rule=no-abuse"))
+    assert "1 entry matches these filters" in _text(mo.get("/moderation/audit?rule=no-abuse"))
     by_outcome = _rows(mo.get("/moderation/audit?action=decided:approve"))
     assert "Bea (moderator) approved" in by_outcome and "rejected comment" not in by_outcome
     by_action = _rows(mo.get("/moderation/audit?action=held"))

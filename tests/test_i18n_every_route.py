@@ -113,6 +113,7 @@ DATA = [
 # HTML page with 200 to anyone.
 NOT_PAGES = {
     "/favicon.ico": "the site's icon",
+    "/account/data.json": "a person's own data as JSON, a download (its keys are data, not words)",
     "/api/v1/consultations": "JSON (the read-only API)",
     "/api/v1/consultations/<slug>": "JSON (the read-only API)",
     "/api/v1/consultations/<slug>/comments": "JSON (the read-only API)",

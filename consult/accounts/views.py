@@ -1,6 +1,8 @@
 """Account pages (blueprint "accounts") and user administration (blueprint "admin")."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
@@ -24,6 +26,7 @@ from consult.accounts.service import (
     deactivation,
     invitations,
 )
+from consult.accounts.service.export import personal_data as personal_data_of
 from consult.database import unit_of_work, writing
 from consult.extensions import db
 from consult.forms import Form
@@ -316,6 +319,19 @@ def account():
     """The signed-in user's account: email, confirmation, measures in force, password, deletion."""
     sanctions = moderation_service.active_sanctions(db.session, current_user.id)
     return render_template("accounts/account.html", action=ActionForm(), sanctions=sanctions)
+
+
+@bp.get("/account/data.json")
+@login_required
+def personal_data():
+    """Everything the site holds about the signed-in person, as a JSON file to keep."""
+    now = utcnow()
+    data = personal_data_of(db.session, current_user.id, now)
+    response = current_app.response_class(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                          mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="consult-my-data-{now:%Y-%m-%d}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -101,3 +101,12 @@ def test_on_a_wide_screen_the_menu_is_open_to_look_at(page):
     nav = page.get_by_role("navigation", name="Site")
     expect(nav.get_by_role("link", name="Archive")).to_be_visible()
     expect(nav.locator("summary")).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_the_search_page_fits_the_narrowest_phone(page):
+    # Walkthrough: the search box (20rem) pushed the page to 336 px on a 320 px screen (WCAG 1.4.10).
+    _at_width(page, 320, "/search?q=play")
+    expect(page.locator("#q")).to_have_value("play")
+    scroll_width, viewport = _page_fits(page)
+    assert scroll_width <= viewport, f"the search page is {scroll_width} px wide on a {viewport} px phone"
