@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 
 
 def whole_number(value: str | None, digits: int = 9) -> int | None:
@@ -73,3 +74,12 @@ def clean_name(name: str | None) -> str:
     """A name typed by a person, trimmed, without stray direction controls; blank if invisible."""
     text = strip_unpaired_bidi((name or "").strip()).strip()
     return text if has_visible_text(text) else ""
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with a Z, as the downloads write it."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value.isoformat(timespec="seconds") + "Z"

@@ -28,7 +28,7 @@ from consult.models import (
     User,
 )
 from consult.reattachment import reattachments_for
-from consult.text import whole_number
+from consult.text import iso, whole_number
 from consult.text_language import clean_code
 from moderation.db import DbSession
 
@@ -51,15 +51,6 @@ def public_name(display_name: str | None, show_name: bool, deleted_at: datetime 
     if deleted_at is not None:
         return FORMER
     return (display_name or ANONYMOUS) if show_name else ANONYMOUS
-
-
-def iso(value: datetime | None) -> str | None:
-    """A stored (naive UTC) time as ISO 8601 with a Z."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.replace(tzinfo=None)
-    return value.isoformat(timespec="seconds") + "Z"
 
 
 def response_is_published(session: DbSession, consultation_id: int) -> bool:

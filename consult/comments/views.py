@@ -17,6 +17,7 @@ from consult.reattachment import reattachments_for
 from consult.responses import service as responses
 from consult.text_language import language_name
 from consult.web import site_zone
+from consult.written_on import written_on
 
 bp = Blueprint("comments", __name__)
 
@@ -191,6 +192,7 @@ def mine():
                            held=service.held_notices(db.session, comments, now),
                            counted=responses.counted_under_published(db.session, comments),
                            reattached=reattachments_for(db.session, [c.id for c in comments]),
+                           written=written_on(db.session, comments),
                            editable={c.id for c in comments if service.can_edit(c, now)
                                      and c.consultation.status is Status.OPEN})
 

@@ -28,6 +28,7 @@ from consult.responses.common import PUBLISHED, ResponseError, clean_text, get_r
 from consult.responses.considered import considered_summary
 from consult.responses.themes import anchors_of, themes_for_comments, themes_of, uncounted, uncounted_total
 from consult.web import site_zone
+from consult.written_on import written_on
 from moderation.db import DbSession
 from moderation.service.queue import escalated_waiting
 
@@ -214,10 +215,12 @@ def tell_response_step(session: DbSession, job: BackgroundJob) -> int:
     for comment in comments:
         comments_of.setdefault(comment.author_id, []).append(comment)
 
+    where = written_on(session, comments)
+
     def part(comment: Comment) -> str:
         lines = [f"- “{t.title}” ({gettext(t.outcome_label)}): {link}#theme-{t.id}"
                  for t in themes_by_comment.get(comment.id, [])]
-        number = comment.paragraph_number
+        number = where[comment.id].label if comment.id in where else comment.paragraph_number
         if lines:
             return (gettext("Your comment on %(number)s was counted under:", number=number) if number else
                     gettext("Your comment on the whole document was counted under:")) + "\n" + "\n".join(lines)

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from consult.archive.downloads import iso
 from consult.models import Comment, CommentEdit, Consultation, DocumentVersion, Notification, User
+from consult.text import iso
 from moderation.db import DbSession
 from moderation.models import Appeal, Decision, Flag, Sanction
 
