@@ -396,7 +396,31 @@ def screen(text: str, banned: Iterable[str] = (), suspect: Iterable[str] = (),
             *word_lists(text, banned, suspect), *shouting(text)]
 
 
-def redact(text: str, spans: Iterable[tuple[int, int]], mark: str = "[removed]") -> str:
+# What stands where words were removed, by the comment's language (a Welsh comment read
+# "[removed]" in the middle of its Welsh); English's for any other.
+REDACTION_MARK = "[removed]"
+REDACTION_MARKS = {"cy": "[wedi'i dynnu]"}
+_ANY_MARK = re.compile("|".join(re.escape(m) for m in (REDACTION_MARK, *REDACTION_MARKS.values())))
+
+
+def not_in_original(original: str, redacted: str) -> str | None:
+    """The first part of a redacted text that is not the original's own words, in order: a
+    redaction may only replace words with a mark, never add or reword any (None: it does not).
+    Spacing and line breaks aside."""
+    text = " ".join(original.split())
+    position = 0
+    for piece in _ANY_MARK.split(redacted):
+        piece = " ".join(piece.split())
+        if not piece:
+            continue
+        found = text.find(piece, position)
+        if found < 0:
+            return piece
+        position = found + len(piece)
+    return None
+
+
+def redact(text: str, spans: Iterable[tuple[int, int]], mark: str = REDACTION_MARK) -> str:
     """The text with the given character spans replaced by a visible mark."""
     result, last = [], 0
     for start, end in sorted({tuple(s) for s in spans}):  # spans may come back from JSON as lists

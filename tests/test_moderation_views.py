@@ -168,6 +168,12 @@ def test_redact_publishes_the_redacted_text_and_never_the_original(app, world, a
     html, version = open_item(mo, item_id)
     assert "Call me on [removed] about the fees." in html  # prefilled from screening's spans
     assert "phone number" in html
+    # A redaction only takes words out (walkthrough: any text could be published under her name).
+    for invented in ("I fully support this policy.", "Call me on [removed] about the fees. The Minister is right.",
+                     "Call [removed] about the low fees."):
+        refused = decide(mo, item_id, version, "redact", rules=["personal-information"], redacted=invented)
+        assert refused.status_code == 400 and "these words are not theirs" in refused.get_data(as_text=True)
+    assert count(app, Decision) == 0
     response = decide(mo, item_id, version, "redact", rules=["personal-information"],
                       redacted="Call me on [removed] about the fees.")
     assert response.status_code == 303

@@ -215,14 +215,9 @@ def conflict_detail(session: DbSession, item: QueueItem) -> str | None:
     return gettext("The automatic screening decided at %(time)s on %(date)s: %(outcome)s.", **params)
 
 
-# What stands where words were removed, in the comment's own language (a Welsh comment read
-# "[removed]" in the middle of its Welsh).
-REDACTION_MARKS = {"cy": "[wedi'i dynnu]"}
-
-
 def redaction_mark(language: str | None) -> str:
     """The mark for removed words in a comment written in `language` (English's for any other)."""
-    return REDACTION_MARKS.get((language or "").split("-")[0].lower(), "[removed]")
+    return screening.REDACTION_MARKS.get((language or "").split("-")[0].lower(), screening.REDACTION_MARK)
 
 
 def decision_prefill(item: QueueItem, language: str | None = None) -> dict:

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import column, func, select, table, update
 from sqlalchemy.engine import CursorResult
 
-from moderation import signals
+from moderation import screening, signals
 from moderation.db import DbSession, utcnow
 from moderation.models import (
     APPROVE,
@@ -125,6 +125,10 @@ def decide(session: DbSession, item_id: int, moderator_id: int, request: Decisio
         if not redacted or redacted == item.text.strip():
             raise ModerationError(N_("Remove the personal or offending words from the text before "
                                      "publishing it redacted."))
+        if (added := screening.not_in_original(item.text, redacted)) is not None:
+            raise ModerationError(N_("A redaction only replaces the author's words with the mark; these "
+                                     "words are not theirs: “%(words)s”. Start again from their text."),
+                                  words=added[:80])
     if request.outcome == ESCALATE and item.state == ESCALATED:
         raise ModerationError(N_("This item is already escalated to an official."))
     expected = request.expected_version if request.expected_version is not None else item.version

@@ -362,3 +362,14 @@ def test_an_appeal_outcome_cannot_be_appealed_and_no_earlier_moderator_decides_a
         with pytest.raises(service.ModerationError, match="another moderator must review"):
             service.decide(db.session, item.id, moderator, service.DecisionRequest("approve"))
     assert service.appeal_deciders(db.session, item) == []
+
+
+def test_a_redaction_may_only_replace_the_authors_words_with_a_mark():
+    from moderation.screening import not_in_original
+
+    original = "Call me on 07700 900123\nabout the fees, Mr Jones."
+    assert not_in_original(original, "Call me on [removed] about the fees, [removed].") is None
+    assert not_in_original(original, "[wedi'i dynnu] about the  fees") is None  # the Welsh mark; spacing aside
+    assert not_in_original(original, "Call me on [removed] about the fees, Minister.") == "about the fees, Minister."
+    assert not_in_original(original, "about the fees, Mr Jones. [removed] Call me on") == "Call me on"  # order kept
+    assert not_in_original(original, "Call me about the fees.") == "Call me about the fees."  # unmarked cut
