@@ -46,7 +46,10 @@ def test_closing_early_tells_each_participant_why_in_their_language(app, smtp_se
     assert subject == "Mae “Parking Policy” wedi cau'n gynnar"
     assert "Rheswm yr adran: The bill was withdrawn." in body
     assert not [m for m in smtp_server.messages if m["To"] == "carol@example.org"]
-    assert "All 2 participants have been told." in client.get("/manage/parking").get_data(as_text=True)
+    manage = client.get("/manage/parking").get_data(as_text=True)
+    assert "All 2 participants have been told." in manage
+    # Titled for what it tells (staff walkthrough: "Telling the participants about version 1").
+    assert "Telling the participants about the closing date" in manage and "about version" not in manage
 
 
 def test_an_extension_tells_them_the_new_and_the_old_closing_date(app, smtp_server, parking):
@@ -66,6 +69,27 @@ def test_an_extension_tells_them_the_new_and_the_old_closing_date(app, smtp_serv
     subject, body = _mail_to(smtp_server, "ann@example.org")
     assert subject == "Mwy o amser i wneud sylwadau ar “Parking Policy”"
     assert f"1 Gorffennaf {new.year}, 16:00" in body
+
+
+@pytest.mark.parametrize("days, subject", [(40, "More time to comment on “Parking Policy”"),
+                                           (-1, "“Parking Policy” closes sooner")])
+def test_a_closing_date_changed_with_the_details_is_told_too(app, smtp_server, parking, days, subject):
+    # Staff walkthrough: moving the date on the Details page told nobody (Extend and Close early did).
+    from dataclasses import replace
+
+    from consult.consultations import editing
+
+    with app.test_request_context():
+        consultation = db.session.get(Consultation, parking.id)
+        old = consultation.closes_at
+        new = old + timedelta(days=days)
+        editing.edit_details(db.session, consultation, replace(editing.details_of(consultation), closes_at=new),
+                             reason="The minister asked.", actor_id=None)
+        db.session.commit()
+    run_jobs(app)
+    got, body = _mail_to(smtp_server, "bob@example.org")
+    assert got == subject
+    assert "(it was " in body and "The department's reason: The minister asked." in body
 
 
 def test_nobody_is_told_when_nobody_has_commented(app, smtp_server, make_consultation):

@@ -43,7 +43,7 @@ def indexed(app, tmp_path, make_consultation, make_user, make_comment):
         user_id = make_user("grower@example.org", name="grower")
         comment_id = make_comment(c, user_id, "Rainwater butts would be cheaper than standpipes.",
                                   c.anchors["Every site needs a standpipe for watering vegetables."], key="k1")
-        yield {"dir": str(tmp_path / "index"), "comment_id": comment_id,
+        yield {"dir": str(tmp_path / "index"), "comment_id": comment_id, "made": c,
                "user": db.session.get(User, user_id), "c": db.session.get(Consultation, c.id)}
 
 
@@ -178,3 +178,54 @@ def test_ranking_is_whooshs_own_bm25f(app, tmp_path, monkeypatch):
             expected = [hit["item_id"] for hit in stock.search(QueryParser("text", search.SCHEMA).parse(q),
                                                                  limit=20)]
             assert [h.item_id for h in search.search(str(index_dir), q).hits] == expected
+
+
+def test_a_rebuild_is_built_aside_and_searches_use_the_old_index_until_it_is_swapped_in(indexed, monkeypatch):
+    # Staff walkthrough: "Rebuild the search index" deleted the live index first, so the web's
+    # indexer thread, finding it half gone, rebuilt at the same time and the job failed.
+    index_dir = indexed["dir"]
+    search.apply_changes(index_dir, db.session)
+    assert _find(index_dir, "rainwater").total == 1  # this thread's searcher is now cached
+    monkeypatch.setattr(whoosh_engine, "PROGRESS_EVERY", 1)
+    during = []
+
+    def meanwhile(_count):
+        # While the new index is built: the old one answers, and the indexer may apply changes.
+        during.append(_find(index_dir, "rainwater").total)
+        search.apply_changes(index_dir, db.session)
+
+    search.rebuild(index_dir, db.session, progress=meanwhile)
+    assert during == [1]
+    assert _find(index_dir, "rainwater").total == 1
+    leftovers = [p.name for p in Path(index_dir).parent.iterdir() if ".building-" in p.name or ".old-" in p.name]
+    assert leftovers == []
+
+
+def test_a_failed_rebuild_leaves_the_live_index_as_it_was(indexed, monkeypatch):
+    index_dir = indexed["dir"]
+    search.apply_changes(index_dir, db.session)
+    monkeypatch.setattr(whoosh_engine, "PROGRESS_EVERY", 1)
+
+    def fail(_count):
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        search.rebuild(index_dir, db.session, progress=fail)
+    assert _find(index_dir, "rainwater").total == 1 and _find(index_dir, "standpipe").total == 2
+    assert not [p for p in Path(index_dir).parent.iterdir() if ".building-" in p.name]
+
+
+def test_a_cached_searcher_reads_the_rebuilt_index(indexed, make_comment):
+    index_dir = indexed["dir"]
+    search.rebuild(index_dir, db.session)
+    assert _find(index_dir, "compost").total == 0  # this thread's searcher is now cached
+    # A comment the change log never told this index of: only a rebuild finds it. The rebuilt
+    # index has the same generation as the old one, so only knowing the folder was swapped
+    # makes the cached searcher read it.
+    made = indexed["made"]
+    standpipe = made.anchors["Every site needs a standpipe for watering vegetables."]
+    make_comment(made, indexed["user"].id, "Compost bins at every site.", standpipe, key="k2")
+    db.session.execute(SearchChange.__table__.delete())
+    db.session.commit()
+    search.rebuild(index_dir, db.session)
+    assert _find(index_dir, "compost").total == 1

@@ -64,7 +64,8 @@ def dates_key(consultation_id: int, closes_at: datetime) -> str:
 def announce_dates(session: DbSession, consultation: Consultation, change: str, reason: str,
                    previous: datetime | None, actor_id: int | None) -> BackgroundJob | None:
     """Start the job telling everyone with a published comment that the consultation closed
-    early (`change` "closed_early") or that its closing date moved later ("extended"), after commit."""
+    early (`change` "closed_early"), that its closing date moved later ("extended") or earlier
+    ("brought_forward"), after commit."""
     participants = participant_count(session, consultation.id)
     if not participants or consultation.closes_at is None:
         return None
@@ -96,6 +97,13 @@ def tell_dates_step(session: DbSession, job: BackgroundJob) -> int:
                      gettext("The department's reason: %(reason)s", reason=reason),
                      gettext("Your comments are kept and will be read; the department's response will say "
                              "what it did with them. The consultation:")]
+        elif job.params["change"] == "brought_forward":
+            subject = gettext("“%(title)s” closes sooner", title=consultation.title)
+            lines = [gettext("The consultation now closes on %(time)s (it was %(old)s).", time=when,
+                             old=local_time(previous, TIME_FORMAT, zone)) if previous else
+                     gettext("The consultation now closes on %(time)s.", time=when),
+                     gettext("The department's reason: %(reason)s", reason=reason),
+                     gettext("You can comment until then:")]
         else:
             subject = gettext("More time to comment on “%(title)s”", title=consultation.title)
             lines = [gettext("The consultation now closes on %(time)s (it was %(old)s).", time=when,

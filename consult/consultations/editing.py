@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from consult.consultations import history_words as words
+from consult.consultations.announce import announce_dates
 from consult.consultations.creation import ServiceError
 from consult.consultations.lifecycle import record_event
 from consult.i18n import N_, gettext, local_time
@@ -212,6 +213,10 @@ def edit_details(session: DbSession, consultation: Consultation, new: Details, *
                   for kind, said in events]
     recorded = [record_event(session, consultation, kind, said, actor_id) for kind, said in events]
     session.flush()
+    if status is Status.OPEN and new.closes_at is not None and not _same_time(old.closes_at, new.closes_at):
+        # Participants were told when it closes: told again, as by Extend (staff walkthrough).
+        change = "brought_forward" if shortens_close(old.closes_at, new.closes_at) else "extended"
+        announce_dates(session, consultation, change, reason, old.closes_at, actor_id)
     return [(event.kind, event.detail) for event in recorded]
 
 

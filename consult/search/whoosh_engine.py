@@ -9,6 +9,7 @@ means come from records.py, which knows nothing of whoosh.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
@@ -112,16 +113,32 @@ WRITER_OPTIONS = {"compound": False}
 
 # --- the index ---------------------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _swap_lock(index_dir: str):
+    """Held to swap a rebuilt index in, and by whoever reads or writes the live one meanwhile:
+    a lock file beside the index, shared by the processes of this host (the web's indexer
+    thread, a worker's rebuild job, the CLI), so none meets the moment between the two renames."""
+    path = Path(index_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _open(index_dir: str, session: DbSession):
     """Open the index, rebuilding it when it is missing, unreadable or made by older code."""
     path = Path(index_dir)
-    try:
-        if whoosh_index.exists_in(path):
-            if _schema_version(index_dir) == SCHEMA_VERSION:
-                return whoosh_index.open_dir(path)
-            log.warning("search index at %s has an older layout: rebuilding", path)
-    except Exception as exc:  # noqa: BLE001 - any corruption means: rebuild
-        log.warning("search index at %s unreadable (%s): rebuilding", path, exc)
+    with _swap_lock(index_dir):
+        try:
+            if whoosh_index.exists_in(path):
+                if _schema_version(index_dir) == SCHEMA_VERSION:
+                    return whoosh_index.open_dir(path)
+                log.warning("search index at %s has an older layout: rebuilding", path)
+        except Exception as exc:  # noqa: BLE001 - any corruption means: rebuild
+            log.warning("search index at %s unreadable (%s): rebuilding", path, exc)
     return rebuild(index_dir, session)
 
 
@@ -186,22 +203,23 @@ def _replace(writer, scope: str, ident: str, documents: list[dict]) -> None:
 
 def apply_changes(index_dir: str, session: DbSession, batch: int = 2000) -> int:
     """Apply the change log to this host's index; returns how many entries were applied."""
-    Path(index_dir).mkdir(parents=True, exist_ok=True)
-    ix = _open(index_dir, session)
-    todo, applied, last = records.pending_changes(session, _position(index_dir), batch)
-    if not applied:
-        return 0
-    writer = ix.writer(timeout=30, **WRITER_OPTIONS)
-    try:
-        for kind, object_id in todo:
-            change = records.replacement(session, kind, object_id)
-            if change is not None:
-                _replace(writer, *change)
-        writer.commit()
-    except Exception:
-        writer.cancel()
-        raise
-    _set_position(index_dir, last)
+    _open(index_dir, session)  # rebuilt first if it must be (outside the lock: a rebuild takes it)
+    with _swap_lock(index_dir):  # the live index, not one a rebuild is about to replace
+        ix = whoosh_index.open_dir(index_dir)
+        todo, applied, last = records.pending_changes(session, _position(index_dir), batch)
+        if not applied:
+            return 0
+        writer = ix.writer(timeout=30, **WRITER_OPTIONS)
+        try:
+            for kind, object_id in todo:
+                change = records.replacement(session, kind, object_id)
+                if change is not None:
+                    _replace(writer, *change)
+            writer.commit()
+        except Exception:
+            writer.cancel()
+            raise
+        _set_position(index_dir, last)
     session.rollback()  # end the read transaction; nothing was written to the database
     return applied
 
@@ -222,9 +240,33 @@ def rebuild(index_dir: str, session: DbSession, procs: int | None = None,
     (`multisegment`), which a search reads at the same speed. `procs` overrides the choice.
     """
     path = Path(index_dir)
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside the live index and swapped in when complete: searches (and the indexer's
+    # changes) use the old one until then, and a failed rebuild leaves it as it was.
+    building = path.with_name(f".{path.name}.building-{os.getpid()}-{threading.get_ident()}")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir()
+    try:
+        _build(building, session, procs, progress)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    _swap_in(building, path)
+    return whoosh_index.open_dir(path)
+
+
+def _swap_in(built: Path, live: Path) -> None:
+    """Put a finished index where the live one is: two renames under the swap lock."""
+    old = live.with_name(f".{live.name}.old-{os.getpid()}-{threading.get_ident()}")
+    with _swap_lock(str(live)):
+        if live.exists():
+            os.rename(live, old)
+        os.rename(built, live)
+    shutil.rmtree(old, ignore_errors=True)  # open readers keep their files until they close
+
+
+def _build(path: Path, session: DbSession, procs: int | None, progress: Callable[[int], None] | None) -> None:
+    index_dir = str(path)
     last = records.last_change_id(session)
     if procs is None:
         count = records.published_comment_count(session)
@@ -241,7 +283,6 @@ def rebuild(index_dir: str, session: DbSession, procs: int | None = None,
     writer.commit()
     _write_file(index_dir, SCHEMA_FILE, SCHEMA_VERSION)
     _set_position(index_dir, last)
-    return ix
 
 
 # --- searching: through whoosh's own extension points only (a collector), nothing patched ------
@@ -262,7 +303,10 @@ def _searcher(index_dir: str):
         cache = _searchers.by_dir = {}
     cached = cache.get(index_dir)
     try:
-        if cached is not None and cached[0].latest_generation() == cached[1].reader().generation():
+        # A rebuilt index is another folder at the same path (see _swap_in), whatever its generation.
+        folder = os.stat(index_dir).st_ino
+        if (cached is not None and cached[2] == folder
+                and cached[0].latest_generation() == cached[1].reader().generation()):
             return cached[1]
         if cached is not None:
             cached[1].close()
@@ -271,7 +315,7 @@ def _searcher(index_dir: str):
     except Exception:  # noqa: BLE001 - missing or unreadable: the writer will rebuild it
         cache.pop(index_dir, None)
         raise SearchUnavailable(gettext("Search is being rebuilt. Please try again in a minute.")) from None
-    cache[index_dir] = (ix, searcher)
+    cache[index_dir] = (ix, searcher, folder)
     return searcher
 
 
