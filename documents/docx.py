@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .errors import N_, DocumentError, Note
 from .parse import github_slug
+from .render import render_inline
 
 MAX_DOCX_BYTES = 20 * 1024 * 1024  # the upload itself
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # all its parts together, once unzipped
@@ -147,6 +148,49 @@ def _link_headings(markdown: str, bookmarks: dict[str, str]) -> str:
     return _BOOKMARK_LINK.sub(retarget, markdown)
 
 
+_NOTE_START = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+
+
+def _footnotes_as_html(markdown: str) -> str:
+    """Pandoc's Markdown footnotes ("[^1]" and "[^1]: text") as the HTML footnotes the import
+    reads (a linked superscript, and an item with id "fn1" for each note, which becomes a
+    paragraph of its own): the document's Markdown has no footnote syntax of its own."""
+    lines, body, notes = markdown.split("\n"), [], {}
+    order: list[str] = []
+    i = 0
+    while i < len(lines):
+        start = _NOTE_START.match(lines[i])
+        if not start:
+            body.append(lines[i])
+            i += 1
+            continue
+        label, parts = start.group(1), [start.group(2)]
+        i += 1
+        while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
+            if not lines[i].strip() and not (i + 1 < len(lines) and lines[i + 1].startswith("    ")):
+                break  # a blank line not followed by more of the note ends it
+            parts.append(lines[i].strip())
+            i += 1
+        notes[label] = parts
+        order.append(label)
+    if not notes:
+        return markdown
+    numbers = {label: n for n, label in enumerate(order, 1)}
+
+    def reference(match: re.Match[str]) -> str:
+        n = numbers.get(match.group(1))
+        return f'<sup id="fnr{n}"><a href="#fn{n}">{n}</a></sup>' if n else match.group(0)
+
+    text = _NOTE_REF.sub(reference, "\n".join(body)).rstrip()
+    items = []
+    for label in order:
+        n = numbers[label]
+        words = "<br>".join(render_inline(part) for part in notes[label] if part)
+        items.append(f'<li id="fn{n}"><sup>{n}</sup> {words} <a href="#fnr{n}">\u21a9</a></li>')
+    return text + "\n\n" + "\n".join(items) + "\n"
+
+
 def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
     """Convert a .docx to Markdown (CommonMark with pipe tables and footnotes) and its images.
 
@@ -176,7 +220,7 @@ def convert_docx(data: bytes, name: str = "document.docx") -> Converted:
                 images[path.relative_to(media).as_posix()] = path.read_bytes()
         # Pandoc writes image paths under the extraction folder: make them relative to the text.
         markdown = markdown.replace(f"{media}/", "")
-    markdown = _link_headings(markdown, bookmarks)
+    markdown = _footnotes_as_html(_link_headings(markdown, bookmarks))
     # Pandoc writes an image inside an HTML table as raw <img>; the import reads Markdown images.
     markdown = _IMG.sub(lambda m: f"![{_attr(m.group(0), 'alt')}]({_attr(m.group(0), 'src')})", markdown)
     warnings: list[str] = []

@@ -317,6 +317,12 @@ _DOC_MD = _document_md()
 _COMMENT_MD = _comment_md()
 
 
+def render_inline(markdown: str) -> str:
+    """A line of a document's Markdown (a Word footnote's text) as inline HTML; the document's
+    sanitiser reads it with the rest of the document."""
+    return _DOC_MD.renderInline(markdown)
+
+
 def render_comment(markdown: str) -> str:
     """Render untrusted comment Markdown to safe HTML: no raw HTML, images or headings."""
     rendered = _COMMENT_MD.render(markdown)

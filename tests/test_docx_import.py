@@ -94,3 +94,38 @@ def test_a_word_document_with_tracked_changes_is_refused_and_nothing_stored(app,
                                          content_type="multipart/form-data")
     assert "accept or reject tracked changes first" in response.get_data(as_text=True)
     assert _count(app, Consultation) == 0 and _count(app, MediaFile) == 0
+
+
+FOOTNOTED = """## 1. Fees
+
+Blue badge holders pay nothing.[^1] Others pay *more*.[^n2]
+
+## 2. Exemptions
+
+Carers are exempt.
+
+[^1]: Subject to *checks*, see [the law](https://example.org/law).
+
+[^n2]: Set each year
+    by the council.
+"""
+
+
+def test_a_word_documents_footnotes_are_linked_notes_not_text(app, auth, client, tmp_path):
+    # Staff walkthrough: "pay nothing.[^1]" shown as typed, and "[^1]: Subject to checks." a paragraph.
+    out = tmp_path / "notes.docx"
+    pypandoc.convert_text(FOOTNOTED, "docx", format="markdown", outputfile=str(out), cworkdir=str(tmp_path))
+    olive = auth.as_("official")
+    form = {**_form("notes.docx", out.read_bytes()), "slug": "footnoted"}
+    assert olive.post("/manage/new", data=form, content_type="multipart/form-data").status_code == 303
+    html = client.get("/c/footnoted").get_data(as_text=True)
+    assert "[^" not in html
+    assert re.search(r'pay nothing\.<sup id="[\w-]*fnr1"><a href="#([\w-]*fn1)">1</a></sup>', html)
+    note = re.search(r'<li id="([\w-]*fn1)"><sup>1</sup> Subject to <em>checks</em>, see '
+                     r'<a href="https://example.org/law"[^>]*>the law</a>', html)
+    assert note, "the note is a footnote with its formatting"
+    assert "Set each year by the council." in html
+    with app.app_context():
+        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == "footnoted"))
+        kinds = [p.kind for p in consultation.versions[0].paragraphs]
+    assert kinds.count("footnote") == 2
