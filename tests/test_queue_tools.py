@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import test_moderation_views
 from sqlalchemy import select, update
 from test_moderation_views import make_people
 
@@ -216,3 +217,28 @@ def test_a_nul_character_in_a_search_gets_a_plain_message(app, queue):
         response = queue["mo"].get(url)
         assert response.status_code == 400, url
         assert "holds a NUL character" in html_lib.unescape(response.get_data(as_text=True))
+
+
+def test_a_refused_bulk_decision_shows_the_queue_again_with_what_was_ticked_and_typed(app, make_user,
+                                                                                   make_consultation, auth):
+    # Staff walkthrough: "Cite the house rule" came back with the ticks, the choice and the note gone.
+    from test_moderation_views import FEE, count, post_comment
+
+    from moderation.models import Decision
+
+    world = test_moderation_views.make_world(make_user, make_consultation)
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
+    for n in range(3):
+        post_comment(ann, "parking", world["anchors"][FEE], f"Comment number {n} on fees.", f"k{n}")
+    with app.app_context():
+        ids = db.session.scalars(select(QueueItem.id).order_by(QueueItem.id)).all()
+    refused = mo.post("/moderation/bulk", data={"item_ids": [str(i) for i in ids[:2]], "outcome": "reject",
+                                                "note": "My note to the authors", "back": "/moderation/?sort=newest"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Cite the house rule" in page
+    for item_id in ids[:2]:
+        assert f'value="{item_id}" id="select-{item_id}" checked' in page
+    assert f'value="{ids[2]}" id="select-{ids[2]}">' in page  # not ticked, not ticked now
+    assert 'value="reject" id="bulk-reject" checked' in page and ">My note to the authors</textarea>" in page
+    assert 'name="back" value="/moderation/?sort=newest"' in page
+    assert count(app, Decision) == 0

@@ -1,7 +1,10 @@
 """The moderation queue: the list, one item with its decision form, and bulk decisions."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from consult import rules_language
 from consult.accounts import role_required
@@ -38,27 +41,43 @@ def _outcome(code: str) -> str:
 @role_required("moderator", "official")
 def queue():
     """The queue: open items, searched, filtered and sorted, with their age against our promise."""
+    return _queue_page(request.args)
+
+
+def _queue_page(args, draft: dict | None = None, back: str | None = None, status: int = 200):
+    """The queue as `args` ask for it. `draft`: a refused bulk decision's ticks, outcome, rules
+    and note, shown again with `back` (the queue address it came from)."""
     who = viewer()
     choices = queue_tools.visible_consultations(db.session, who.id, who.is_admin)
-    wanted = queue_tools.read_filters(db.session, request.args, official_only=who.official_only,
+    wanted = queue_tools.read_filters(db.session, args, official_only=who.official_only,
                                       consultation_ids={c.id for c in choices})
-    args = request.args.to_dict()
-    args.pop("after", None)
+    shown_args = args.to_dict()
+    shown_args.pop("after", None)
     common = {"filters": wanted.filters, "wanted": wanted, "sources": operations.SOURCES,
               "reasons": queue_tools.REASONS, "sorts": SORTS, "shortcuts": QUEUE_SHORTCUTS,
-              "promise": comments.MODERATION_PROMISE, "form": BulkForm(), "args": args,
-              "official_only": who.official_only, "every_rule": rules_language.reader_every_rule(db.session)}
+              "promise": comments.MODERATION_PROMISE, "form": BulkForm(), "args": shown_args,
+              "official_only": who.official_only, "every_rule": rules_language.reader_every_rule(db.session),
+              "draft": draft or {"ids": [], "outcome": "approve", "rules": [], "note": ""}, "back": back}
     if wanted.problems:
         rules = rules_language.in_force(db.session).rules
         return render_template("moderation/queue.html", page=None, consultations=choices,
                                flag_counts={}, campaign_sizes={},
                                rules=rules, rule_index={r["anchor"]: r for r in rules}, **common), 400
     try:
-        page = operations.queue_page(db.session, wanted.filters, who, request.args.get("after"))
+        page = operations.queue_page(db.session, wanted.filters, who, args.get("after"))
     except service.ModerationError as exc:
         refuse(exc)
     counts = queue_tools.row_counts(db.session, page["page"].items)
-    return render_template("moderation/queue.html", **common, **page, **counts)
+    return render_template("moderation/queue.html", **common, **page, **counts), status
+
+
+def _bulk_refused(form: BulkForm, back: str, message: str):
+    """A bulk decision refused as a whole (no rule cited, nothing selected): the queue it came
+    from again, with the error and everything the moderator had ticked and typed."""
+    flash(message, "error")
+    draft = {"ids": [str(i) for i in form.ids()], "outcome": form.outcome.data or "approve",
+             "rules": list(form.rules.data or []), "note": form.note.data or ""}
+    return _queue_page(MultiDict(parse_qsl(urlsplit(back).query)), draft=draft, back=back, status=400)
 
 
 def _item_page(item: QueueItem, *, form: DecisionForm | None = None, holder: int | None = None,
@@ -159,8 +178,7 @@ def bulk():
                 campaign=None if every_shown else form.campaign.data or None,
                 is_admin=who.is_admin)
     except service.ModerationError as exc:
-        flash(exc.message, "error")
-        return redirect(back, code=303)
+        return _bulk_refused(form, back, exc.message)
     if result.decided:
         done = len(result.decided)
         told = ("" if outcome == ESCALATE
@@ -189,8 +207,7 @@ def _confirm_page(form: BulkForm, back: str, ids: list[int], *, every_shown: boo
             raise service.ModerationError(N_("Select at least one item."))
         service.check_bulk(db.session, decision_request)
     except service.ModerationError as exc:
-        flash(exc.message, "error")
-        return redirect(back, code=303)
+        return _bulk_refused(form, back, exc.message)
     items = queue_tools.open_items(db.session, ids, who.id, who.is_admin)
     shown = rules_language.in_force(db.session).rules
     return render_template("moderation/bulk_confirm.html", form=form, back=back, items=items,
