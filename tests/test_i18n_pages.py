@@ -143,7 +143,7 @@ def test_the_moderation_pages_in_welsh(app, client, make_consultation, make_comm
     assert "<dt>Pam mae yma</dt><dd>Cyn-gymedroli</dd>" in item and "Gan <a href=" in item
     assert "ar baragraff 1.2. Diwygiad 1." in item and ">Cymeradwyo a chyhoeddi</button>" in item
     assert "Rheolau'r wefan a dorrwyd (nodwch o leiaf un i wrthod neu olygu)" in item
-    assert '<label for="note">Nodyn i\'r awdur (dewisol)</label>' in item
+    assert '<label for="note">Nodyn (dewisol): i\'r awdur; wrth gyfeirio at swyddog, i\'r swyddog</label>' in item
     for english_words in ("Why it is here", "Approve and publish", "The author's history", "Note to the author"):
         assert english_words not in item, english_words
 

@@ -325,3 +325,37 @@ def test_a_merged_theme_can_no_longer_be_edited(app, auth, themed):
                                    reasons="")
         db.session.rollback()
         assert db.session.get(Theme, carers).title == "Carers"
+
+
+def test_the_publish_page_offers_no_button_until_the_checklist_is_done_and_flags_an_unlinked_change(
+        app, auth, make_consultation, make_user, make_comment):
+    # Staff walkthrough: "Publish the response" was shown beside "The summary is not written yet",
+    # and "We changed the text" passed with no paragraph named.
+    made = make_consultation("parking")
+    make_comment(made, make_user("a@example.org", name="A"), "Fees are high.", made.anchors[HOURLY])
+    official = make_user("olive@example.org", role="official", name="Olive")
+    olive = auth.client_for(official)
+    with app.app_context():
+        consultation = db.session.get(Consultation, made.id)
+        consultation.closes_at = utcnow() - timedelta(minutes=1)
+        theme = responses.create_theme(db.session, consultation, "Fees", official)
+        ids = list(db.session.scalars(select(Comment.id).where(Comment.consultation_id == made.id)))
+        responses.count_under_theme(db.session, consultation, theme.id, ids, official)
+        responses.update_theme(db.session, theme, expected_revision=theme.revision, actor_id=official, title="Fees",
+                               said="Said.", outcome="changed", reasons="Reasons.")
+        db.session.commit()
+        theme_id = theme.id
+    page = _html(olive.get("/manage/parking/response/publish"))
+    assert "The summary is not written yet." in page
+    assert "The response can be published once the points in bold above are done." in page
+    assert ">Publish the response</button>" not in page
+    assert "1 theme says “We changed the text” but names no paragraph changed" in page
+    with app.app_context():
+        responses.save_draft(db.session, db.session.get(Consultation, made.id), "We read every comment.", "Next.")
+        db.session.commit()
+    page = _html(olive.get("/manage/parking/response/publish"))
+    assert ">Publish the response</button>" in page and "You may still publish." in page
+    with app.app_context():
+        responses.link_paragraphs(db.session, db.session.get(Theme, theme_id), [made.anchors[HOURLY]])
+        db.session.commit()
+    assert "names no paragraph changed" not in _html(olive.get("/manage/parking/response/publish"))

@@ -29,7 +29,7 @@ class DecisionForm(Form):
     outcome = StringField(_("Decision"))
     # Checkboxes rendered by the template; the service refuses unknown rules with a message.
     rules = SelectMultipleField(_("House rules broken"), choices=[], validate_choice=False)
-    note = TextAreaField(_("Note to the author (optional)"), render_kw=NOTE)
+    note = TextAreaField(_("Note (optional): to the author; with Escalate, to the official"), render_kw=NOTE)
     redacted_text = TextAreaField(_("Text to publish, with the offending words removed"),
                                   render_kw={"rows": 6})
     # A version that is not a plain number fails validation: the page says the form has expired.

@@ -57,6 +57,7 @@ from consult.responses.themes import (
     ThemeWorkspace,
     anchors_of,
     assign,
+    changed_without_paragraph,
     count_under_theme,
     create_theme,
     ensure_counts_open,
@@ -82,6 +83,7 @@ from consult.responses.themes import (
 from moderation.service.queue import escalated_waiting
 
 __all__ = [
+    "changed_without_paragraph",
     "PUBLISHED", "MAX_TEXT", "ResponseError", "clean_text", "get_response", "is_published",
     "published_response", "public_response", "Analysis", "analyse", "AnalysisPage", "WHOLE",
     "analysis_page", "timeline_svg", "comments_on", "themes_of", "ensure_counts_open",

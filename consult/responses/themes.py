@@ -345,6 +345,16 @@ def theme_workspace(session: DbSession, consultation: Consultation, theme: Theme
         merged_into=session.get(Theme, theme.merged_into_id) if theme.merged_into_id else None)
 
 
+def changed_without_paragraph(session: DbSession, themes: Sequence[Theme]) -> list[Theme]:
+    """The themes saying "We changed the text" that name no paragraph changed (one query)."""
+    changed = [t for t in themes if t.outcome == "changed"]
+    if not changed:
+        return []
+    linked = set(session.scalars(select(ThemeParagraph.theme_id)
+                                 .where(ThemeParagraph.theme_id.in_([t.id for t in changed]))))
+    return [t for t in changed if t.id not in linked]
+
+
 def anchors_of(session: DbSession, theme: Theme) -> list[str]:
     """The anchors of the paragraphs a theme changed."""
     return list(session.scalars(select(ThemeParagraph.anchor).where(ThemeParagraph.theme_id == theme.id)

@@ -508,6 +508,7 @@ def _publish_page(consultation: Consultation, form: ConfirmForm, messages=(), de
         "responses/publish.html", consultation=consultation, form=form, messages=list(messages),
         details=list(details), themes=themes, response=response,
         missing=[t for t in themes if not t.outcome], unwritten=service.incomplete_themes(themes),
+        unlinked=service.changed_without_paragraph(db.session, themes),
         escalated=service.escalated_waiting(db.session, consultation.id),
         uncounted_total=service.uncounted_total(db.session, consultation),
         status_now=consultation.status), status
