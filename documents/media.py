@@ -57,6 +57,7 @@ _FORMATS = {
 }
 SVG_TYPE = "image/svg+xml"
 EXTENSIONS = frozenset({"png", "jpg", "gif", "webp", "svg"})
+EXTENSION_OF = {**{media_type: extension for media_type, extension in _FORMATS.values()}, SVG_TYPE: "svg"}
 MEDIA_URL = "/media/"
 # The kinds of Images.warnings()' notes (their words are in the reader's language).
 MISSING, ELSEWHERE, NO_ALT, UNUSED = "missing", "elsewhere", "no-alt", "unused"
@@ -354,7 +355,11 @@ class Images:
     alone, since the browser form sends bare names.
     """
 
-    def __init__(self, images: dict[str, ImageFile] | Sequence[ImageFile] = ()) -> None:
+    def __init__(self, images: dict[str, ImageFile] | Sequence[ImageFile] = (),
+                 kept: Sequence[ImageFile] = ()) -> None:
+        """`kept`: images already stored (the previous version's), found by their path when the
+        import does not supply one of that path, and never reported as unused."""
+        self._kept = Images(kept) if kept else None
         values = list(images.values()) if isinstance(images, dict) else list(images)
         self.by_path = {image.path: image for image in values}
         self.by_name: dict[str, list[ImageFile]] = {}
@@ -366,7 +371,7 @@ class Images:
     def __call__(self, source: str | None, src: str, alt: str) -> dict[str, str] | None:
         use = ImageUse(source, src, alt.strip())
         self.uses.append(use)
-        found = self.find(source, src)
+        found = self.find(source, src) or (self._kept.find(source, src) if self._kept else None)
         if found is None:
             use.external = bool(_EXTERNAL.match(src.strip()))
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmllib
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -153,3 +154,28 @@ def test_the_cli_prints_the_report_before_storing(app, runner, tmp_path):
     assert "warnings do not stop the import" in result.output
     assert "Numbering (2):" in result.output and "Empty paragraphs (1):" in result.output
     assert report_at < result.output.index("Imported /c/odd-one")
+
+
+FIGURED = "# Fees\n\n## 1. Charges\n\nPermits cost 30 pounds.\n\n![A chart of the fees](media/chart.png)\n"
+
+
+def test_a_new_version_starts_from_the_current_text_and_keeps_its_images(app, as_official, client):
+    # Staff walkthrough: a new version started from an empty box, and its figures had to be sent again.
+    data = {"slug": "figured", "moderation_mode": "post", "action": "publish", "confirmed": "yes",
+            "files": [(io.BytesIO(FIGURED.encode()), "fees.md"), (io.BytesIO(_png()), "media/chart.png")]}
+    assert as_official.post("/manage/new", data=data, content_type="multipart/form-data").status_code == 303
+    empty = htmllib.unescape(as_official.get("/manage/figured/versions/new").get_data(as_text=True))
+    assert "Start from the text of version 1" in empty and "Permits cost 30 pounds." not in empty
+    started = htmllib.unescape(as_official.get("/manage/figured/versions/new?start=current").get_data(as_text=True))
+    assert "Permits cost 30 pounds." in started and "![A chart of the fees](media/chart.png)" in started
+    edited = FIGURED.replace("30 pounds", "35 pounds")
+    preview = htmllib.unescape(as_official.post("/manage/figured/versions/new", data={
+        "action": "preview", "note": "", "markdown": edited}).get_data(as_text=True))
+    assert "was not supplied" not in preview
+    chart = re.search(r'src="(/media/[0-9a-f]{64}\.png)"', preview)
+    assert chart, "the figure is shown from the stored image"
+    assert as_official.post("/manage/figured/versions/new", data={
+        "action": "publish", "note": "Dearer.", "markdown": edited}).status_code == 303
+    page = client.get("/c/figured").get_data(as_text=True)
+    assert "35 pounds" in page and chart.group(1) in page
+    assert client.get(chart.group(1)).status_code == 200

@@ -109,18 +109,19 @@ class Imported:
 
 
 def import_document(files: Sequence[tuple[str, str]], images: ImageMap | None = None,
-                    skipped: Sequence[str] = ()) -> Imported:
+                    skipped: Sequence[str] = (), kept: Sequence[ImageFile] = ()) -> Imported:
     """Parse Markdown files with the images supplied beside them, or raise ServiceError.
 
     This is the one entry for every importer (the browser form, the CLI, the demo, a Word
-    conversion): Markdown files as (name, text) and images by their path in the import.
+    conversion): Markdown files as (name, text) and images by their path in the import;
+    `kept`, the previous version's images, for the paths the import does not supply.
     """
     if not files:
         raise ServiceError(gettext("Give at least one Markdown file."))
     for name, text in files:
         if not text.strip():
             raise ServiceError(gettext("%(name)s: the file is empty: the document has no paragraphs.", name=name))
-    resolver = Images(dict(images or {}))
+    resolver = Images(dict(images or {}), kept)
     try:
         document = documents.parse_files(files, images=resolver)
     except documents.DocumentError as exc:

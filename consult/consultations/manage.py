@@ -505,6 +505,8 @@ def new_version(slug: str):
         abort(409, description=gettext("This consultation is archived: its document can no longer change."))
     form = NewVersionForm()
     if request.method == "GET":
+        if request.args.get("start") == "current":  # edit the current text rather than start empty
+            form.markdown.data = service.current_source(db.session, consultation)
         return _render_new_version(consultation, form)
     action = request.form.get("action", "preview")
     messages: list[str] = []

@@ -23,8 +23,8 @@ from consult.consultations.creation import (
 from consult.consultations.orphans import counted_by_anchor, paragraph_label, reattach_all
 from consult.i18n import gettext
 from consult.languages import service as languages
-from consult.models import Consultation, ConsultationEvent, DocumentVersion, Paragraph
-from documents.media import ImageFile
+from consult.models import Consultation, ConsultationEvent, DocumentVersion, MediaFile, Paragraph, VersionMedia
+from documents.media import EXTENSION_OF, ImageFile
 from moderation.db import DbSession
 
 
@@ -86,6 +86,25 @@ _CURRENT_VERSION = (
     .order_by(DocumentVersion.number.desc())
     .limit(1)
 )
+
+
+def stored_images(session: DbSession, version: DocumentVersion) -> list[ImageFile]:
+    """The images a version shows, by their path in its import, without their bytes (stored
+    already, by SHA-256): a next version naming the same path shows the same image."""
+    rows = session.execute(select(VersionMedia.path, MediaFile.sha256, MediaFile.media_type, MediaFile.width,
+                                  MediaFile.height)
+                           .join(MediaFile, MediaFile.sha256 == VersionMedia.sha256)
+                           .where(VersionMedia.version_id == version.id))
+    return [ImageFile(path=path, data=b"", sha256=sha, media_type=media_type,
+                      extension=EXTENSION_OF.get(media_type, ""), width=width, height=height)
+            for path, sha, media_type, width, height in rows]
+
+
+def current_source(session: DbSession, consultation: Consultation) -> str:
+    """The Markdown of the current version (its files joined), to start the next one from."""
+    return session.scalar(select(DocumentVersion.source)
+                          .where(DocumentVersion.consultation_id == consultation.id)
+                          .order_by(DocumentVersion.number.desc()).limit(1)) or ""
 
 
 def get_version(session: DbSession, consultation: Consultation, number: int) -> DocumentVersion | None:
@@ -284,7 +303,7 @@ def preview_version(
 def _import_version(session: DbSession, consultation: Consultation, files: Sequence[tuple[str, str]],
                     images: ImageMap | None = None, skipped: Sequence[str] = ()) -> Imported:
     previous = current_version(session, consultation)
-    imported = import_document(files, images, skipped)
+    imported = import_document(files, images, skipped, kept=stored_images(session, previous))
     reserved = session.scalars(
         select(Paragraph.anchor)
         .join(DocumentVersion)
