@@ -53,15 +53,17 @@ _SITE_LINK = re.compile(rf"(?<!\S)/(?:{_SEGMENTS})(?=[/?#\s]|$)\S*")
 PENDING = "consult.notifications_pending"
 
 
-def participant_ids(consultation_id: int, after: int = 0):
-    """The ids of the people with a published comment on a consultation, after `after`, in
-    order: whom a new version or the response is told to. Deleted and deactivated accounts are
+def participant_ids(consultation_id: int, after: int = 0, waiting: bool = False):
+    """The ids of the people with a published comment on a consultation (`waiting`: or one
+    awaiting moderation), after `after`, in order: whom a new version or the response is told
+    to (and, with those waiting, a change of closing date). Deleted and deactivated accounts are
     not told (their comments stay); a query to count, or to page through by id."""
     from consult.models import Comment, CommentStatus  # (models imports nothing from here)
 
+    statuses = [CommentStatus.PUBLISHED.value, *([CommentStatus.PENDING.value] if waiting else [])]
     return (select(Comment.author_id).join(User, User.id == Comment.author_id)
             .where(Comment.consultation_id == consultation_id,
-                   Comment.status == CommentStatus.PUBLISHED.value, Comment.author_id > after,
+                   Comment.status.in_(statuses), Comment.author_id > after,
                    User.id > after,  # (PostgreSQL's merge join then starts the users there too)
                    User.deleted_at.is_(None), User.deactivated_at.is_(None))
             .group_by(Comment.author_id).order_by(Comment.author_id))
@@ -75,14 +77,15 @@ def next_participants(session: DbSession, job, limit: int):
     consultation = session.get(Consultation, job.params["consultation_id"])
     if consultation is None:
         return None
-    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor).limit(limit)))
+    waiting = bool(job.params.get("waiting"))
+    authors = list(session.scalars(participant_ids(consultation.id, after=job.cursor, waiting=waiting).limit(limit)))
     return (consultation, authors) if authors else None
 
 
-def participant_count(session: DbSession, consultation_id: int) -> int:
+def participant_count(session: DbSession, consultation_id: int, waiting: bool = False) -> int:
     """How many people `participant_ids` names."""
     return session.scalar(select(func.count()).select_from(
-        participant_ids(consultation_id).order_by(None).subquery())) or 0
+        participant_ids(consultation_id, waiting=waiting).order_by(None).subquery())) or 0
 
 
 def site_path(endpoint: str, anchor: str = "", **values) -> str:

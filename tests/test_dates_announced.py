@@ -104,6 +104,22 @@ def test_nobody_is_told_when_nobody_has_commented(app, smtp_server, make_consult
 def test_the_confirmation_pages_say_who_will_be_told(app, parking, auth, official):
     client = auth.login(official)
     for page in ("/manage/parking/close", "/manage/parking/extend"):
-        assert ("The 2 people with a published comment will be told by email, with your reason."
-                in client.get(page).get_data(as_text=True))
+        assert ("The 2 people with a comment published or awaiting moderation will be told by email, with your "
+                "reason." in client.get(page).get_data(as_text=True))
     assert "Bydd y 2 o bobl sydd â sylw" in client.get("/manage/parking/close?lang=cy").get_data(as_text=True)
+
+
+def test_an_author_whose_comment_awaits_moderation_is_told_too(app, smtp_server, parking, make_user, make_comment):
+    # Staff walkthrough: the 33 authors waiting for a moderator were not told the consultation closed.
+    from consult.models import Comment
+
+    dan = make_user("dan@example.org", name="Dan")
+    hourly = parking.anchors["Visitors pay by the hour."]
+    held = make_comment(parking, dan, "Ring me on 07700 900123 about permits.", hourly)
+    with app.test_request_context():
+        assert db.session.get(Comment, held).status == "pending"  # held by the screening
+        lifecycle.close_early(db.session, db.session.get(Consultation, parking.id), "The bill was withdrawn.", None)
+        db.session.commit()
+    run_jobs(app)
+    subject, body = _mail_to(smtp_server, "dan@example.org")
+    assert subject == "“Parking Policy” has closed early" and "The bill was withdrawn." in body

@@ -66,14 +66,15 @@ def announce_dates(session: DbSession, consultation: Consultation, change: str, 
     """Start the job telling everyone with a published comment that the consultation closed
     early (`change` "closed_early"), that its closing date moved later ("extended") or earlier
     ("brought_forward"), after commit."""
-    participants = participant_count(session, consultation.id)
+    # Those whose comment awaits a moderator are told too: it is their comment's time to count.
+    participants = participant_count(session, consultation.id, waiting=True)
     if not participants or consultation.closes_at is None:
         return None
     return start_job(session, "tell_dates", dates_key(consultation.id, consultation.closes_at),
                      gettext("Telling the participants in “%(title)s” about its closing date",
                              title=consultation.title),
                      total=participants, started_by=actor_id,
-                     params={"consultation_id": consultation.id, "change": change, "reason": reason,
+                     params={"consultation_id": consultation.id, "change": change, "reason": reason, "waiting": True,
                              "closes_at": consultation.closes_at.isoformat(),
                              "previous": previous.isoformat() if previous else None})
 

@@ -396,7 +396,7 @@ def _lifecycle_page(template: str, consultation, form, messages=(), status=200):
     return render_template(
         template, consultation=consultation, form=form, messages=list(messages),
         status_now=consultation.status, timezone=current_app.config["SITE_TIMEZONE"],
-        participants=participant_count(db.session, consultation.id),  # told of a close or an extension
+        participants=participant_count(db.session, consultation.id, waiting=True),  # told of a close or an extension
     ), status
 
 
