@@ -199,13 +199,30 @@ _HTTP_ERRORS = {
 }
 
 
+# What an error page is headed, in plain words rather than the protocol's names ("Not Found"):
+# the reader did nothing wrong by meeting one.
+_PLAIN_NAMES = {
+    400: N_("That request cannot be used"),
+    403: N_("You cannot see this page"),
+    404: N_("Page not found"),
+    405: N_("That cannot be done here"),
+    409: N_("That cannot be done now"),
+    410: N_("This page has gone"),
+    413: N_("That is too large to send"),
+    429: N_("Too many requests: please wait a moment"),
+    500: N_("Sorry, something went wrong"),
+    503: N_("Sorry, the service is unavailable"),
+}
+
+
 def http_error_text(code: int | None, name: str, description: str | None) -> tuple[str, str | None]:
-    """An HTTP error's name and description in the reader's language, where they are Werkzeug's own."""
+    """An error page's heading and description in the reader's language: plain words where the
+    name is Werkzeug's own, and Werkzeug's description translated where it is used."""
     known = _HTTP_ERRORS.get(code or 0)
     if known is None:
         return name, description
     english_name, english_description = known
-    return (gettext(english_name) if name == english_name else name,
+    return (gettext(_PLAIN_NAMES[code or 0]) if name == english_name else name,
             gettext(english_description) if description == english_description else description)
 
 

@@ -176,7 +176,7 @@ def test_error_pages_are_in_the_readers_language_and_unchanged_in_english(client
     english = client.get("/no-such-page")
     text = english.get_data(as_text=True)
     assert english.status_code == 404
-    assert "<h1>Not Found</h1>" in text
+    assert "<h1>Page not found</h1>" in text and "<title>404 Page not found" in text
     assert html.escape(exceptions.NotFound.description) in text
 
     welsh = client.get("/no-such-page?lang=cy")

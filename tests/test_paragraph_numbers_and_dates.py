@@ -147,6 +147,11 @@ def test_the_go_to_paragraph_box(app, client, make_consultation):
     assert "Teipiwch rif paragraff, er enghraifft 4.2." in _page(empty_cy)
     missing = client.get("/c/parking?paragraph=7.7&lang=en")
     assert missing.status_code == 404 and "no paragraph numbered 7.7" in _page(missing)
+    # The box again, with what was typed, and the way back (walkthrough: a bare "Not Found" page).
+    page = _page(missing)
+    assert "<h1>Page not found</h1>" in page and 'name="paragraph"' in page and 'value="7.7"' in page
+    assert '<a href="/c/parking">Back to the document</a>' in page
+    assert "<h1>That request cannot be used</h1>" in _page(empty) and 'class="go-to-paragraph"' in _page(empty)
 
 
 def test_the_box_is_not_on_an_earlier_version(app, client, make_consultation):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from consult.archive import service as archive_service
@@ -62,6 +62,7 @@ def _paragraph_by_number():
 
 
 def _go_to(consultation, raw: str):
+    g.go_to = (consultation, raw[:MAX_SHOWN])  # a refusal shows the box again (templates/error.html)
     number = reading.clean_number(raw)
     if not number:
         abort(400, description=gettext("Type the number of a paragraph, for example 4.2."))
