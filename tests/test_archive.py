@@ -74,7 +74,7 @@ def test_archive_pagination_edges(client, archive_world):
     assert client.get("/consultations?page=abc").status_code == 400
     assert client.get("/consultations?page=%C2%B2").status_code == 400  # "²"
     assert client.get("/consultations?per_page=%C2%B2").status_code == 400
-    assert client.get("/consultations?page=99999999999999999999").status_code == 400
+    assert client.get("/consultations?page=99999999999999999999").status_code == 404  # no such page (see below)
     huge = client.get("/consultations?per_page=100000000")
     assert huge.status_code == 200  # capped, not refused
     assert client.get("/consultations?status=nonsense").status_code == 400
@@ -409,3 +409,14 @@ def test_comment_text_in_search_results_is_isolated_from_the_text_around_it(clie
     page = _text(client.get("/search?q=standpipe&kind=paragraph"))
     hit = page.split('class="search-hit kind-paragraph"')[1].split("</li>")[0]
     assert '<p class="hit-text">' in hit
+
+
+def test_a_page_number_too_large_to_exist_is_no_page_not_a_bad_number(client, archive_world):
+    # Citizen walkthrough: "'99999999999999999999' is not a page number" was wrong, and the
+    # archive (404) and the search (400) disagreed about a page past the end.
+    for url in ("/consultations?page=99999999999999999999", "/search?q=standpipe&page=99999",
+                "/search?q=standpipe&page=999999999999999999999"):
+        response = client.get(url)
+        text = response.get_data(as_text=True)
+        assert response.status_code == 404, url
+        assert "There is no page 9" in text and "not a page number" not in text, url

@@ -42,9 +42,10 @@ CASES = {
     "house rules ?version": (None, "GET", "/house-rules?version={v}", None,
                              "There is no version"),
     "archive ?year": (None, "GET", "/consultations?year={v}", None, "is not a year"),
-    "archive ?page": (None, "GET", "/consultations?page={v}", None, "is not a page number"),
+    # A page number only too large to exist is "no page" (404), not "not a page number".
+    "archive ?page": (None, "GET", "/consultations?page={v}", None, ("is not a page number", "There is no page 9")),
     "archive ?per_page": (None, "GET", "/consultations?per_page={v}", None, "is not a page size"),
-    "search ?page": (None, "GET", "/search?q=fees&page={v}", None, "is not a page number"),
+    "search ?page": (None, "GET", "/search?q=fees&page={v}", None, ("is not a page number", "There is no page 9")),
     "api ?per_page": (None, "GET", "/api/v1/consultations?per_page={v}", None,
                       "is not a page size"),
     "api comments ?limit": (None, "GET", "/api/v1/consultations/parking/comments?limit={v}", None,
@@ -110,7 +111,8 @@ def test_a_bad_number_is_refused_with_a_message_never_a_server_error(app, world,
         shown = response.get_data(as_text=True)
         assert response.status_code < 500, f"{case} with {value[:40]!r}: {response.status_code}"
         if message and (response.status_code >= 400 or method == "POST"):
-            assert message in shown, f"{case} with {value[:40]!r}: no message {message!r}"
+            expected = message if isinstance(message, tuple) else (message,)
+            assert any(m in shown for m in expected), f"{case} with {value[:40]!r}: no message {message!r}"
 
 
 @pytest.mark.parametrize("value", ["abc", "²", "0", "7"])

@@ -119,6 +119,10 @@ def parse_page(value: str | None, default: int = 1) -> int:
     if value in (None, ""):
         return default
     number = whole_number(value)
+    if number is None and re.fullmatch(r"[0-9]+", value) and value.strip("0"):
+        # A page number, only too large to exist (walkthrough: "not a page number" was wrong).
+        raise ArchiveError(gettext("There is no page %(value)s.", value=value[:20] + ("…" if len(value) > 20 else "")),
+                           404)
     if number is None or number < 1:
         raise ArchiveError(gettext("'%(value)s' is not a page number: pages are numbered from 1.",
                                    value=value[:20]), 400)

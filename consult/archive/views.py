@@ -101,6 +101,8 @@ def index():
 
 def _run_search(query: str, *, kinds=(), slugs=None, date_from=None, date_to=None, page=1):
     """Run a search; returns (results, message, status)."""
+    if page > search_module.MAX_PAGE:  # past any search's last page, as a page past the end is
+        return None, gettext("There is no page %(page)s of these results.", page=page), 404
     try:
         results = search_module.engine(current_app.config).search(
             db.session, query, kinds=kinds, slugs=slugs, date_from=date_from, date_to=date_to,

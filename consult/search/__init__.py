@@ -27,12 +27,13 @@ from .engines import (
     engine_name,
     init_app,
 )
-from .records import KINDS, MAX_QUERY, Hit, Results, SearchError, SearchUnavailable, install_change_log
+from .records import KINDS, MAX_PAGE, MAX_QUERY, Hit, Results, SearchError, SearchUnavailable, install_change_log
 from .whoosh_engine import SCHEMA, SCHEMA_FILE, SCHEMA_VERSION, apply_changes, rebuild, search
 from .worker import follow, start_background_indexer
 
 __all__ = [
-    "ENGINES", "KINDS", "MAX_QUERY", "SCHEMA", "SCHEMA_FILE", "SCHEMA_VERSION", "Hit", "PostgresSearch", "Results",
+    "ENGINES", "KINDS", "MAX_PAGE", "MAX_QUERY", "SCHEMA", "SCHEMA_FILE", "SCHEMA_VERSION", "Hit", "PostgresSearch",
+    "Results",
     "SearchConfigError", "SearchEngine", "SearchError", "SearchUnavailable", "WhooshSearch", "apply_changes",
     "engine", "engine_name", "follow", "init_app", "install_change_log", "rebuild", "search",
     "start_background_indexer",

@@ -263,6 +263,9 @@ def consultation_ids(session: DbSession):
 
 # --- queries and results ------------------------------------------------------------------------
 
+MAX_PAGE = 1000  # the last results page a search may ask for
+
+
 class SearchError(ValueError):
     """A query we cannot run, with a plain message."""
 
@@ -279,7 +282,7 @@ def check_query(query: str, page: int) -> str:
     if len(query) > MAX_QUERY:
         raise SearchError(gettext("Your search is %(length)s characters long; use at most %(most)s.",
                                   length=f"{len(query):,}", most=MAX_QUERY))
-    if page < 1 or page > 1000:
+    if page < 1 or page > MAX_PAGE:
         raise SearchError(gettext("That results page does not exist."))
     if syntax.depth(query) > syntax.MAX_DEPTH:
         raise SearchError(gettext("Your search has brackets inside brackets more than %(depth)s deep. "
