@@ -123,6 +123,12 @@ def test_bad_comment_is_refused_on_the_same_form_with_text_kept(client, world, a
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert message in html
+    # The summary links to the box, and the form posts back to its error (walkthrough: no link,
+    # and without JavaScript the refused page opened at the top, the error far below).
+    assert re.search(r'<div class="error-summary"[^>]*id="comment-form-error">\s*<h3>[^<]*</h3>\s*'
+                     r'<p><a href="#comment-form-body">', html)
+    assert re.search(r'<form class="comment-form" id="comment-form" method="post" '
+                     r'action="[^"#]+#comment-form-error"', html)
     if body.strip() and "\x00" not in body:
         assert html_lib.escape(body[:50], quote=False) in html  # what was typed is kept
     with app.app_context():
@@ -135,6 +141,8 @@ def test_organisation_needs_a_name_and_is_shown(client, world, auth):
     missing = _post(client, world, anchor, body="For the club.", respondent_type="organisation")
     assert missing.status_code == 400
     assert "name of the organisation" in missing.get_data(as_text=True)
+    assert ('<p><a href="#comment-form-organisation">Give the name of the organisation'
+            in missing.get_data(as_text=True))
     assert "For the club." in missing.get_data(as_text=True)
     ok = _post(client, world, anchor, body="For the club.", key="k2",
                respondent_type="organisation", organisation="Cycling Club", show_name="anonymous")
