@@ -550,6 +550,9 @@ def test_reset_link_works_once(app, client, ada):
                                    "confirm": "my new password!"})
     assert done.status_code == 302
     assert client.get("/account").status_code == 200  # signed in by the reset
+    # Told by mail, as a change on the account page is (walkthrough: a reset sent nothing).
+    changed = outbox(app)[0]
+    assert changed.to == "ada@example.org" and "password was changed" in changed.subject
 
     again = app.test_client().get(link)
     assert again.status_code == 400

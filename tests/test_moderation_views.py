@@ -305,13 +305,18 @@ def test_appeal_goes_to_a_different_moderator_and_only_once(app, world, auth):
 
 def test_a_late_appeal_is_refused(app, world, auth):
     ann, _mo, decision_id = _rejected(app, world, auth)
+    made = utcnow() - timedelta(days=31)
     with app.app_context():
-        db.session.get(Decision, decision_id).created_at = utcnow() - timedelta(days=31)
+        db.session.get(Decision, decision_id).created_at = made
         db.session.commit()
     assert "Appeal</a>" not in ann.get("/me/comments").get_data(as_text=True).replace(
         '<span class="visually-hidden"> this decision</span>', "")
     response = ann.post(f"/me/decisions/{decision_id}/appeal", data={"reason": "Please."})
     assert response.status_code == 409 and "within 30 days" in response.get_data(as_text=True)
+    # Says when the time ended (walkthrough: "this one was made on ..." read as the appeal's date).
+    ended = made + timedelta(days=30)
+    assert (f"The decision was made on {made:%-d %B %Y}, so the time to appeal it ended on {ended:%-d %B %Y}"
+            in response.get_data(as_text=True))
     assert count(app, QueueItem, QueueItem.source == "appeal") == 0
 
 

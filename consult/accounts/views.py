@@ -384,10 +384,10 @@ def reset_request():
     return render_template("accounts/reset_request.html", form=form)
 
 
-def _password_from_link(form: ResetForm, choose, welcome):
+def _password_from_link(form: ResetForm, choose, welcome, after=None):
     """The password form of a link sent by mail: choose the password (`choose(new, confirm)`)
-    and sign in, then the account page with `welcome(user)`; None while the form is to be shown
-    (first, or again with its errors)."""
+    and sign in, then the account page with `welcome(user)` (and `after(user)` once stored);
+    None while the form is to be shown (first, or again with its errors)."""
     if not form.validate_on_submit():
         return None
     try:
@@ -397,6 +397,8 @@ def _password_from_link(form: ResetForm, choose, welcome):
     except AccountError as exc:
         _field_error(form, exc)
         return None
+    if after is not None:
+        after(user)
     flash(welcome(user), "success")
     return _remember_browser(redirect(url_for("accounts.account")), user)
 
@@ -412,7 +414,9 @@ def reset(token: str):
     form = ResetForm()
     done = _password_from_link(
         form, lambda new, confirm: service.reset_password(db.session, _secret(), token, new, confirm),
-        lambda user: gettext("Your password has been changed and you are signed in."))
+        lambda user: gettext("Your password has been changed and you are signed in."),
+        # Told by mail, as a change from the account page is: a reset someone else made is seen.
+        after=lambda user: _send(user.email, service.password_changed_message(_site(), user)))
     return done or render_template("accounts/reset.html", form=form, token=token)
 
 

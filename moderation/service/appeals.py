@@ -135,9 +135,11 @@ def appeal_refusal(decision: Decision, facts: AppealFacts,
         return ModerationError(N_("A later decision on this comment replaced this one: it is the later "
                                   "one you can appeal."), status=409)
     if now - decision.created_at > timedelta(days=APPEAL_DAYS):
-        return ModerationError(N_("Appeals must be made within %(days)s days of the decision; "
-                                  "this one was made on %(date)s."), status=409,
-                               days=APPEAL_DAYS, date=f"{decision.created_at:%-d %B %Y}")
+        ended = decision.created_at + timedelta(days=APPEAL_DAYS)
+        return ModerationError(N_("The decision was made on %(date)s, so the time to appeal it ended on "
+                                  "%(ended)s: appeals must be made within %(days)s days."), status=409,
+                               days=APPEAL_DAYS, date=f"{decision.created_at:%-d %B %Y}",
+                               ended=f"{ended:%-d %B %Y}")
     if facts.appealed:
         return ModerationError(N_("This decision has already been appealed; each decision can be "
                                   "appealed once."), status=409)
