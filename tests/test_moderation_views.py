@@ -239,6 +239,7 @@ def test_flags_hide_a_comment_at_the_threshold_and_queue_it(app, world, auth):
     for who in ("cat", "dan"):
         response = auth.client_for(world[who]).post(url, data={"rule": "no-abuse", "note": "rude"})
         assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"#comment-{comment_id}")  # back to the comment
     again = auth.client_for(world["cat"]).post(url, data={"rule": "no-abuse"})
     assert again.status_code == 409 and "You reported this comment on" in again.get_data(as_text=True)
     unknown = auth.client_for(world["eve"]).post(url, data={"rule": "no-such-rule"})

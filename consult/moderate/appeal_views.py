@@ -59,9 +59,7 @@ def flag(slug: str, comment_id: int):
             flash(gettext("Thank you for your report. A moderator will check the comment against the "
                           "house rules.") + (" " + gettext("It is hidden until they have.") if hidden else ""),
                   "success")
-            target = (url_for("consultations.paragraph", slug=slug, anchor=comment.anchor)
-                      if comment.anchor else url_for("comments.general", slug=slug))
-            return redirect(target, code=303)
+            return redirect(_comment_url(comment), code=303)  # back to the comment, not the page's top
     shown = rules_language.in_force(db.session)
     return render_template("moderation/flag.html", comment=comment, form=form, error=error, closed=None,
                            rules=shown.rules, own=refusal is not None, refusal=refusal,
