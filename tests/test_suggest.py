@@ -295,3 +295,27 @@ def test_many_counted_texts_are_calibrated_on_three_folds_with_the_same_quality(
     assert sum(three[i][0].theme == topics[i] for i in rest) >= 0.9 * len(rest)
     confident = [(i, s) for i in rest for s in three[i] if s.confident]
     assert confident and sum(s.theme == topics[i] for i, s in confident) >= 0.9 * len(confident)
+
+
+def test_labels_leave_out_web_addresses_and_are_told_apart():
+    # Staff walkthrough: two proposed themes were both named "Example, http, org" (the demo's
+    # link-carrying comments): an address's pieces name no theme, and no two labels are the same.
+    rng = random.Random(5)
+    texts = []
+    for n in range(30):
+        link = f"https://www.example.org/page{n}"
+        texts.append(f"Parking permits cost too much money for carers {rng.randint(1, 9)}, see {link}")
+        texts.append(f"Bus services stop too early in the evening {rng.randint(1, 9)}, see {link}")
+        texts.append(f"Cycle lanes are blocked by delivery vans {rng.randint(1, 9)}, see {link}")
+    themes = suggest_themes(texts, max_themes=3)
+    labels = [t.label for t in themes]
+    assert len(set(labels)) == len(labels)
+    for label in labels:
+        assert not {"http", "https", "www", "org", "example"} & set(label.lower().replace(",", " ").split()), label
+
+
+def test_distinct_labels_reach_further_down_the_terms_for_a_repeated_label():
+    from consult.responses.suggest_words import distinct_labels
+
+    assert distinct_labels([["fees", "permits", "cost"], ["fees", "permits", "cost", "carers"], []]) == [
+        "Fees, permits, cost", "Fees, permits, carers", "Other"]

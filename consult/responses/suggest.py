@@ -51,6 +51,7 @@ from sklearn.preprocessing import normalize
 from consult.responses.suggest_confidence import PREDICTED, TARGET_PRECISION, cut_for_more, threshold_for
 from consult.responses.suggest_embeddings import text_embeddings
 from consult.responses.suggest_errors import MIN_THEME_TEXTS, N_, Message, Nn_, SuggestError
+from consult.responses.suggest_words import STOP_WORDS, WELSH_STOP_WORDS, distinct_labels, without_links
 
 __all__ = ["LanguageThemes", "Message", "SuggestError", "SuggestedTheme", "Suggestion", "suggest_assignments",
            "suggest_assignments_by_language", "suggest_themes", "suggest_themes_by_language",
@@ -69,16 +70,7 @@ _LSA_FIT_ROWS = 20_000  # the LSA projection is fitted on at most this many text
 # slice at a time. Only how much is held at once depends on these; the results do not.
 _SKETCH_TEXTS = 10_000  # texts whose word triples are hashed at once (campaign groups)
 _STACK_ROWS = 10_000  # rows of the word and character matrices joined at once
-# Words left out of a theme's label and terms, by language (English's for any other language):
-# Welsh function words (articles, prepositions, pronouns, forms of "bod", conjunctions), as the
-# tokeniser splits them ("mae'r" is "mae" and "r", and one-letter words are left out anyway).
-WELSH_STOP_WORDS = frozenset({
-    "a", "ac", "ar", "at", "am", "y", "yr", "r", "yn", "mae", "oes", "ydy", "i", "o", "gan",
-    "gyda", "ei", "eu", "ein", "eich", "fy", "dy", "hyn", "hwn", "hon", "na", "nad", "ddim", "bod",
-    "fod", "wedi", "sy", "sydd", "ond", "neu", "os", "pan", "fel", "mewn", "hefyd", "iawn", "ni",
-    "chi", "nhw", "fe", "fo", "hi",
-})
-STOP_WORDS: dict[str, frozenset[str]] = {"cy": WELSH_STOP_WORDS}
+# STOP_WORDS and WELSH_STOP_WORDS (the words left out of labels): consult/responses/suggest_words.py
 
 
 @dataclass(frozen=True)
@@ -440,9 +432,12 @@ def suggest_themes(texts: Sequence[str], max_themes: int = 30, language: str | N
     labels = _clusters(z[readable], max_themes)
     themes = []
     counts = CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", min_df=1)
-    c = counts.fit_transform([docs[i] for i in readable])
+    # A label's words from the texts without their web addresses (a text of only a link keeps its own).
+    said = [_key(without_links(str(texts[int(corpus.first[groups[i]])] or ""))) or docs[i] for i in readable]
+    c = counts.fit_transform(said)
     stop_words = STOP_WORDS.get((language or "en").split("-")[0].lower(), ENGLISH_STOP_WORDS)
     terms = _distinctive_terms(c, labels, counts.get_feature_names_out(), stop_words)
+    names = distinct_labels(terms)
     for cluster in range(labels.max() + 1):
         rows = readable[labels == cluster]
         if not len(rows):
@@ -453,7 +448,7 @@ def suggest_themes(texts: Sequence[str], max_themes: int = 30, language: str | N
         members = corpus.members(keys)
         reps = [int(corpus.first[groups[r]]) for r in typical]
         words = terms[cluster]
-        themes.append(SuggestedTheme(label=", ".join(words[:3]).capitalize() or "Other", terms=words,
+        themes.append(SuggestedTheme(label=names[cluster], terms=words,
                                      members=members, representatives=reps, size=len(rows)))
     themes.sort(key=lambda t: (-t.size, -len(t.members), t.label))
     return themes[:max_themes]
