@@ -279,3 +279,18 @@ def test_a_paragraphs_page_its_versions_and_changes_name_the_consultation_in_the
     assert re.search(r"<title>[^<]*Ffioedd parcio", versions) and "Parking fees" not in versions
     changes = _page(app, client, f"/c/{made.slug}/changes?lang=cy")
     assert re.search(r"<title>Fersiwn 1 · Ffioedd parcio", changes), re.search(r"<title>[^<]*", changes)
+
+
+def test_the_moderation_queue_names_a_bilingual_consultation_in_the_readers_language(
+        app, client, auth, make_user, make_consultation, as_official, make_comment):
+    # Staff walkthrough: the queue's consultation filter showed the English title on Welsh pages.
+    made = _bilingual(app, make_consultation, as_official)
+    author = make_user("ann@example.org", name="Ann")
+    make_comment(made, author, "Ring me on 07700 900123.", made.anchors["We propose a charge of 5 pounds an hour in "
+                                                                        "the town centre."])
+    mo = auth.client_for(make_user("mo@example.org", name="Mo", role="moderator"))
+    welsh = _page(app, mo, "/moderation/?lang=cy")
+    assert re.search(rf'<option value="{made.id}"[^>]*>Ffioedd parcio</option>', welsh)
+    assert "on <em>Parking fees</em>" not in welsh and "<em>Ffioedd parcio</em>" in welsh
+    english = _page(app, mo, "/moderation/?lang=en")
+    assert re.search(rf'<option value="{made.id}"[^>]*>Parking fees</option>', english)

@@ -384,6 +384,9 @@ def test_close_early_needs_a_reason_and_is_recorded(app, as_official, parking, o
     assert "Closed early" in history and "Proposal withdrawn." in history
     again = as_official.post("/manage/parking/close", data={"reason": "again"})
     assert again.status_code == 400
+    # Closed: the page no longer asks "Close it early?" (staff walkthrough).
+    closed = _html(as_official.get("/manage/parking/close"))
+    assert "cannot be closed early</h1>" in closed and "early?</h1>" not in closed
 
 
 # --------------------------------------------------------------------------- extend
