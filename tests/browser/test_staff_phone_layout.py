@@ -92,3 +92,23 @@ def test_the_role_and_ban_confirmations_fit_a_phone_and_cancel_changes_nothing(p
     check_page(page, f"phone {PHONE}px: confirm a ban")
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_role("heading", level=2, name="Impose a measure")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_the_moderation_queue_is_a_list_of_cards_on_a_phone(page):
+    # Staff walkthrough: at 375 px the queue table scrolled sideways (532 px in 343) and its
+    # "Why it is here" column was a letter wide, its Age column off screen.
+    page.goto("/")
+    sign_in(page, ADMIN, DEMO_PASSWORD, "queue on a phone")
+    page.set_viewport_size({"width": PHONE, "height": 740})
+    page.goto("/moderation/?lang=cy")
+    _fits(page, "the queue")
+    region = page.locator(".queue-form .table-scroll")
+    inner, outer = region.evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert inner <= outer, f"the queue scrolls sideways: {inner} px in {outer}"
+    first = page.locator("tr.queue-item").first
+    for cell in range(4):
+        _on_screen(page, first.locator("td").nth(cell), f"the first item's cell {cell + 1}")
+    why = first.locator("td").nth(2).bounding_box()
+    assert why["width"] > PHONE / 2, f"'Why it is here' is {why['width']} px wide"
+    check_page(page, "phone: the moderation queue as cards (Welsh)")
