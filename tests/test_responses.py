@@ -153,6 +153,13 @@ def test_analysis_shows_counts_per_paragraph_stance_respondents_chart_and_campai
     assert '<svg class="chart" role="img"' in html and "<rect" in html
     assert CAMPAIGN[:40] in html and "<td>3</td>" in html
     assert "7 not yet counted" in html
+    # Long documents: the strip can show only the paragraphs with comments (staff walkthrough:
+    # 606 rows, most "0 comments").
+    assert "Show only the 2 paragraphs with comments</a>" in html
+    only = client.get("/manage/parking/analysis?commented=1").get_data(as_text=True)
+    assert "Showing the 2 paragraphs with comments." in only
+    strip = only[only.index('class="heat-strip"'):only.index("</ol>", only.index('class="heat-strip"'))]
+    assert re.findall(r'<span class="heat-number">([\d.]+)</span>', strip) == ["1.1", "2.1"]
     # A paragraph's own comments, ready to be ticked and counted.
     html = client.get(f"/manage/parking/analysis?p={zones}").get_data(as_text=True)
     assert "Comments on paragraph 2.1 (3)" in html

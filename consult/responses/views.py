@@ -208,7 +208,9 @@ def analysis(slug: str):
         picked=page.picked, picked_comments=page.picked_comments,
         counted_under=page.counted_under, themes=page.themes,
         uncounted_total=page.uncounted_total, counting=assist.counting_progress(db.session, consultation),
-        assign_form=AssignForm(formdata=None), peak=max(page.counts.values(), default=0), day_words=day_words)
+        assign_form=AssignForm(formdata=None), peak=max(page.counts.values(), default=0), day_words=day_words,
+        only_commented=request.args.get("commented") == "1",
+        commented=[p for p in page.paragraphs if page.counts.get(p.anchor)])
 
 
 # --------------------------------------------------------------------------- themes
