@@ -45,6 +45,8 @@ class HouseRulesVersion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The same rules in other languages, by language code: their Markdown (the same anchors).
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
 
 class QueueItem(Base):

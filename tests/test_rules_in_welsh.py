@@ -121,3 +121,42 @@ def test_rules_an_administrator_wrote_stay_as_written_marked_english(app, world,
             'rheol 1 (<span lang="en">Be kind</span>)'
         assert str(rules_language.rule_name({"number": 3, "title": f"3. {NO_ABUSE_CY}", "lang": "cy"})) == \
             f"rheol 3 ({NO_ABUSE_CY})"
+
+
+ADMIN_RULES_CY = """---
+title: Rheolau'r wefan
+---
+# Rheolau'r wefan
+
+## 1. Byddwch yn garedig {#be-kind}
+
+Dim sarhau.
+
+## 2. Cadwch at y pwnc {#on-topic}
+
+Siaradwch am yr ymgynghoriad.
+"""
+
+
+def test_a_new_version_of_the_rules_keeps_its_welsh_text(app, world, auth):
+    # Staff walkthrough: after any edit the Welsh house rules page showed the English text; the
+    # editor had no Welsh box. Now the editor starts from the Welsh in force, and publishes both.
+    ola = auth.client_for(world["ola"])
+    editor = _text(ola.get("/moderation/rules/new"))
+    assert NO_ABUSE_CY in editor  # the default Welsh text, to edit beside the English
+    wrong = ola.post("/moderation/rules/new", data={"source": ADMIN_RULES, "source_cy": ADMIN_RULES_CY.replace(
+        "{#on-topic}", "{#ar-bwnc}"), "note": "Shorter.", "preview": "Preview"})
+    assert wrong.status_code == 400 and "missing: on-topic; not in the main text: ar-bwnc" in _text(wrong)
+    done = ola.post("/moderation/rules/new", data={"source": ADMIN_RULES, "source_cy": ADMIN_RULES_CY,
+                                                   "note": "Shorter.", "publish": "Publish this version"})
+    assert done.status_code == 303
+    welsh = _text(auth.client_for(world["ann"]).get("/house-rules?lang=cy"))
+    assert "Byddwch yn garedig" in welsh and "Dim sarhau." in welsh and "Be kind" not in welsh
+    english = _text(auth.client_for(world["ann"]).get("/house-rules?lang=en"))
+    assert "Be kind" in english and "Byddwch yn garedig" not in english
+    # The next edit starts from this Welsh; decisions name the rules in Welsh for Welsh readers.
+    assert "Byddwch yn garedig" in _text(ola.get("/moderation/rules/new"))
+    with app.test_request_context("/?lang=cy"):
+        rules = rules_language.in_force(db.session).rules
+        assert [r["title"] for r in rules] == ["1. Byddwch yn garedig", "2. Cadwch at y pwnc"]
+        assert {r["lang"] for r in rules} == {"cy"}

@@ -115,6 +115,9 @@ class RulesForm(Form):
     source = TextAreaField(_("The house rules (Markdown: one rule per level-2 heading, ## …)"),
                            render_kw={"rows": 24})
     note = StringField(_("What changed (shown with the version)"), render_kw={"maxlength": 500})
+    # The same rules in Welsh (the site's other language): same rules, same anchors.
+    source_cy = TextAreaField(_("The house rules in Welsh (the same rules under the same anchors; left "
+                                "empty, Welsh readers see the text above)"), render_kw={"rows": 16})
     preview = SubmitField(_("Preview"))
     publish = SubmitField(_("Publish this version"))
 

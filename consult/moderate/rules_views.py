@@ -29,19 +29,23 @@ def rules():
 def publish_rules():
     """Write a new version of the house rules, preview it, then publish it."""
     current = service.rules_in_force(db.session)
-    form = RulesForm(data={"source": current.source} if request.method == "GET" else None)
+    form = RulesForm(data={"source": current.source, "source_cy": service.rules_source_in(current, "cy")}
+                     if request.method == "GET" else None)
     preview, error = None, None
     if form.validate_on_submit():
         try:
             if form.publish.data:
                 with unit_of_work(db.session):
                     version = service.publish_rules(db.session, form.source.data or "",
-                                                    form.note.data or "", current_user.id)
+                                                    form.note.data or "", current_user.id,
+                                                    translations={"cy": form.source_cy.data or ""})
                 flash(gettext("Version %(number)s of the house rules is published. New decisions cite it; "
                               "earlier decisions keep citing the version they were made under.",
                               number=version.number), "success")
                 return redirect(url_for("moderation.rules"), code=303)
             preview = service.parse_rules(form.source.data or "")
+            if (form.source_cy.data or "").strip():
+                service.check_translation(preview, form.source_cy.data or "")
         except service.ModerationError as exc:
             error = exc.message
     return render_template("moderation/publish_rules.html", form=form, preview=preview,

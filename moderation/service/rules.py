@@ -141,15 +141,33 @@ def current_rules(session: DbSession) -> HouseRulesVersion:
     return version
 
 
+def check_translation(parsed: RulesText, text: str) -> RulesText:
+    """The rules in another language, read, when they are the same rules under the same anchors
+    as `parsed`; ModerationError saying which anchors differ otherwise."""
+    translated = parse_rules(text)
+    main, other = [r["anchor"] for r in parsed.rules], [r["anchor"] for r in translated.rules]
+    if main != other:
+        missing = [a for a in main if a not in other] or ["-"]
+        extra = [a for a in other if a not in main] or ["-"]
+        raise ModerationError(N_("The translated rules must be the same rules, in the same order and under the "
+                                 "same anchors, as the main text (missing: %(missing)s; not in the main text: "
+                                 "%(extra)s)."), missing=", ".join(missing), extra=", ".join(extra))
+    return translated
+
+
 def publish_rules(session: DbSession, source: str, note: str, actor_id: int | None,
-                  number: int | None = None) -> HouseRulesVersion:
+                  number: int | None = None, translations: dict[str, str] | None = None) -> HouseRulesVersion:
     """Publish a new version of the house rules; decisions cite the version in force.
 
     The version number is the next one, or `number` when given (the first rules are number 1,
     so two requests publishing them at once collide on the unique number). The default text is
-    always version 1: published first if it is not on record yet.
+    always version 1: published first if it is not on record yet. `translations`: the same rules
+    in other languages, by language code (empty texts are left out; readers then see the main text).
     """
     parsed = parse_rules(source)
+    given = {code: text for code, text in (translations or {}).items() if (text or "").strip()}
+    for text in given.values():
+        check_translation(parsed, text)
     note = (note or "").strip() or parsed.note
     if number is None:
         number = session.scalar(select(func.max(HouseRulesVersion.number)))
@@ -157,7 +175,7 @@ def publish_rules(session: DbSession, source: str, note: str, actor_id: int | No
             number = current_rules(session).number
         number += 1
     version = HouseRulesVersion(number=number, source=source, rules=parsed.rules, html=parsed.html,
-                                note=note, published_by=actor_id)
+                                note=note, published_by=actor_id, translations=given or None)
     session.add(version)
     session.flush()
     audit(session, "rules_published", "rules", version.id, actor_id=actor_id,
@@ -210,13 +228,34 @@ def _default_rules_in(language: str) -> RulesText | None:
 
 
 def default_rules_in(version: HouseRulesVersion, language: str) -> RulesText | None:
-    """The default rules' text in another language (moderation/house_rules.<language>.md), when this
-    version is the default text; None for a version an administrator wrote, or a language without one.
+    """The version's text in another language: the one published with it, or for the default text
+    moderation/house_rules.<language>.md; None when it has none in that language.
 
     The stored version is unchanged: decisions cite its anchors, which the translation shares."""
+    text = (version.translations or {}).get(language)
+    if text:
+        return _parsed(text)
     if version.source != DEFAULT_RULES.read_text(encoding="utf-8"):
         return None
     return _default_rules_in(language)
+
+
+def rules_source_in(version: HouseRulesVersion, language: str) -> str:
+    """The Markdown of the version in another language ("" when it has none): what the editor
+    starts the next version's translation from."""
+    text = (version.translations or {}).get(language)
+    if text:
+        return text
+    path = DEFAULT_RULES.with_name(f"house_rules.{language}.md")
+    if (version.source == DEFAULT_RULES.read_text(encoding="utf-8") and re.fullmatch(r"[a-z]{2,3}", language)
+            and path.is_file()):
+        return path.read_text(encoding="utf-8")
+    return ""
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(text: str) -> RulesText:
+    return parse_rules(text)
 
 
 _LATEST_RULES = select(HouseRulesVersion).order_by(HouseRulesVersion.number.desc()).limit(1)
