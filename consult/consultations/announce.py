@@ -98,15 +98,10 @@ def tell_dates_step(session: DbSession, job: BackgroundJob) -> int:
                      gettext("The department's reason: %(reason)s", reason=reason),
                      gettext("Your comments are kept and will be read; the department's response will say "
                              "what it did with them. The consultation:")]
-        elif job.params["change"] == "brought_forward":
-            subject = gettext("“%(title)s” closes sooner", title=consultation.title)
-            lines = [gettext("The consultation now closes on %(time)s (it was %(old)s).", time=when,
-                             old=local_time(previous, TIME_FORMAT, zone)) if previous else
-                     gettext("The consultation now closes on %(time)s.", time=when),
-                     gettext("The department's reason: %(reason)s", reason=reason),
-                     gettext("You can comment until then:")]
-        else:
-            subject = gettext("More time to comment on “%(title)s”", title=consultation.title)
+        else:  # a new closing date: later ("extended") or sooner ("brought_forward")
+            subject = (gettext("“%(title)s” closes sooner", title=consultation.title)
+                       if job.params["change"] == "brought_forward" else
+                       gettext("More time to comment on “%(title)s”", title=consultation.title))
             lines = [gettext("The consultation now closes on %(time)s (it was %(old)s).", time=when,
                              old=local_time(previous, TIME_FORMAT, zone)) if previous else
                      gettext("The consultation now closes on %(time)s.", time=when),
