@@ -178,9 +178,16 @@ def _footnotes_as_html(markdown: str) -> str:
         return markdown
     numbers = {label: n for n, label in enumerate(order, 1)}
 
+    referenced: set[int] = set()
+
     def reference(match: re.Match[str]) -> str:
         n = numbers.get(match.group(1))
-        return f'<sup id="fnr{n}"><a href="#fn{n}">{n}</a></sup>' if n else match.group(0)
+        if not n:
+            return match.group(0)
+        first = n not in referenced  # a note cited twice: the back link goes to the first citation
+        referenced.add(n)
+        own = f' id="fnr{n}"' if first else ""
+        return f'<sup{own}><a href="#fn{n}">{n}</a></sup>'
 
     text = _NOTE_REF.sub(reference, "\n".join(body)).rstrip()
     items = []

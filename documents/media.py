@@ -100,6 +100,12 @@ class ImageFile:
     extension: str
     width: int | None
     height: int | None
+    stored_size: int = 0  # for an image already stored and not read again (data empty): its size
+
+    @property
+    def size(self) -> int:
+        """The image's size in bytes."""
+        return len(self.data) or self.stored_size
 
     @property
     def url(self) -> str:
@@ -371,7 +377,7 @@ class Images:
     def __call__(self, source: str | None, src: str, alt: str) -> dict[str, str] | None:
         use = ImageUse(source, src, alt.strip())
         self.uses.append(use)
-        found = self.find(source, src) or (self._kept.find(source, src) if self._kept else None)
+        found = self.find(source, src) or (self._kept.find_path(source, src) if self._kept else None)
         if found is None:
             use.external = bool(_EXTERNAL.match(src.strip()))
             return None
@@ -381,16 +387,30 @@ class Images:
             attrs["width"], attrs["height"] = str(found.width), str(found.height)
         return attrs
 
+    @staticmethod
+    def _joined(source: str | None, src: str) -> tuple[str, str] | None:
+        """(the link's path, that path joined to the Markdown file's folder); None for no path."""
+        if not src or _EXTERNAL.match(src):
+            return None
+        path = unquote(src.split("#", 1)[0].split("?", 1)[0])
+        base = posixpath.dirname(normalise_path(source)) if source else ""
+        return path, posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
+
+    def find_path(self, source: str | None, src: str) -> ImageFile | None:
+        """The image a Markdown path names exactly (a kept image: never by file name alone, since
+        Word names every document's images image1.png, image2.png …)."""
+        paths = self._joined(source, src.strip())
+        return self.by_path.get(paths[1]) if paths else None
+
     def find(self, source: str | None, src: str) -> ImageFile | None:
         """The supplied image a Markdown path names, or None."""
         src = src.strip()
         if src in self.urls:
             return self.urls[src]  # already resolved (rendered HTML passing through again)
-        if not src or _EXTERNAL.match(src):
+        paths = self._joined(source, src)
+        if paths is None:
             return None
-        path = unquote(src.split("#", 1)[0].split("?", 1)[0])
-        base = posixpath.dirname(normalise_path(source)) if source else ""
-        joined = posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
+        path, joined = paths
         if joined in self.by_path:
             return self.by_path[joined]
         candidates = self.by_name.get(posixpath.basename(path).lower(), [])

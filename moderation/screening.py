@@ -408,15 +408,18 @@ def not_in_original(original: str, redacted: str) -> str | None:
     redaction may only replace words with a mark, never add or reword any (None: it does not).
     Spacing and line breaks aside."""
     text = " ".join(original.split())
+    pieces = [" ".join(piece.split()) for piece in _ANY_MARK.split(redacted)]
     position = 0
-    for piece in _ANY_MARK.split(redacted):
-        piece = " ".join(piece.split())
+    for index, piece in enumerate(pieces):
         if not piece:
             continue
         found = text.find(piece, position)
-        if found < 0:
+        # Words cut without a mark at the start, or the end, are a rewording too.
+        if found < 0 or (index == 0 and found != 0):
             return piece
         position = found + len(piece)
+    if pieces and pieces[-1] and position != len(text):
+        return pieces[-1]
     return None
 
 

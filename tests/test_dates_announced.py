@@ -92,6 +92,21 @@ def test_a_closing_date_changed_with_the_details_is_told_too(app, smtp_server, p
     assert "(it was " in body and "The department's reason: The minister asked." in body
 
 
+def test_a_later_date_given_without_a_reason_says_no_empty_reason(app, smtp_server, parking):
+    from dataclasses import replace
+
+    from consult.consultations import editing
+
+    with app.test_request_context():
+        consultation = db.session.get(Consultation, parking.id)
+        later = replace(editing.details_of(consultation), closes_at=consultation.closes_at + timedelta(days=9))
+        editing.edit_details(db.session, consultation, later, actor_id=None)  # later needs no reason
+        db.session.commit()
+    run_jobs(app)
+    _subject, body = _mail_to(smtp_server, "bob@example.org")
+    assert "The department's reason" not in body and "You can comment until then:" in body
+
+
 def test_nobody_is_told_when_nobody_has_commented(app, smtp_server, make_consultation):
     quiet = make_consultation("quiet")
     with app.test_request_context():

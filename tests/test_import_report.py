@@ -179,3 +179,15 @@ def test_a_new_version_starts_from_the_current_text_and_keeps_its_images(app, as
     page = client.get("/c/figured").get_data(as_text=True)
     assert "35 pounds" in page and chart.group(1) in page
     assert client.get(chart.group(1)).status_code == 200
+
+
+
+def test_a_kept_image_is_found_by_its_path_only(app, as_official):
+    # Review: by file name alone, a Word file's media/image1.png would show another version's figure.
+    data = {"slug": "figured", "moderation_mode": "post", "action": "publish", "confirmed": "yes",
+            "files": [(io.BytesIO(FIGURED.encode()), "fees.md"), (io.BytesIO(_png()), "media/chart.png")]}
+    assert as_official.post("/manage/new", data=data, content_type="multipart/form-data").status_code == 303
+    elsewhere = FIGURED.replace("media/chart.png", "figures/chart.png")
+    preview = htmllib.unescape(as_official.post("/manage/figured/versions/new", data={
+        "action": "preview", "note": "", "markdown": elsewhere}).get_data(as_text=True))
+    assert "the image figures/chart.png was not supplied" in preview

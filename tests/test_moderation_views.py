@@ -306,7 +306,7 @@ def test_appeal_goes_to_a_different_moderator_and_only_once(app, world, auth):
 
 def test_a_late_appeal_is_refused(app, world, auth):
     ann, _mo, decision_id = _rejected(app, world, auth)
-    made = utcnow() - timedelta(days=31)
+    made = (utcnow() - timedelta(days=31)).replace(hour=12)  # noon: the same day in the site's zone
     with app.app_context():
         db.session.get(Decision, decision_id).created_at = made
         db.session.commit()
@@ -318,6 +318,9 @@ def test_a_late_appeal_is_refused(app, world, auth):
     ended = made + timedelta(days=30)
     assert (f"The decision was made on {made:%-d %B %Y}, so the time to appeal it ended on {ended:%-d %B %Y}"
             in response.get_data(as_text=True))
+    welsh = ann.post(f"/me/decisions/{decision_id}/appeal?lang=cy", data={"reason": "Os gwelwch yn dda."})
+    text = welsh.get_data(as_text=True)
+    assert "Gwnaed y penderfyniad ar" in text and f"{made:%B}" not in text.split("Gwnaed y penderfyniad ar")[1][:60]
     assert count(app, QueueItem, QueueItem.source == "appeal") == 0
 
 

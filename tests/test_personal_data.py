@@ -65,3 +65,15 @@ def test_the_account_and_delete_pages_offer_it_and_it_needs_a_sign_in(app, world
         ann.get("/account/delete").get_data(as_text=True)
     anonymous = client.get("/account/data.json")
     assert anonymous.status_code in (302, 401) and "data.json" not in anonymous.headers.get("Content-Disposition", "")
+
+
+def test_an_escalations_note_to_the_official_is_not_in_the_authors_download(app, world, auth):
+    # Review: an escalation's note is written to the official and never sent to the author.
+    ann, mo = auth.client_for(world["ann"]), auth.client_for(world["mo"])
+    assert post_comment(ann, "parking", world["anchors"][FEE], "Is this allowed?", "k1").status_code == 303
+    item_id = only_item(app)
+    _html, version = open_item(mo, item_id)
+    assert decide(mo, item_id, version, "escalate", note="Official: is this a legal claim?").status_code == 303
+    [comment] = _data(ann)["comments"]
+    assert [d["outcome"] for d in comment["decisions"]] == ["escalate"]
+    assert comment["decisions"][0]["note_to_author"] == "" and "legal claim" not in json.dumps(_data(ann))

@@ -105,7 +105,7 @@ def tell_dates_step(session: DbSession, job: BackgroundJob) -> int:
             lines = [gettext("The consultation now closes on %(time)s (it was %(old)s).", time=when,
                              old=local_time(previous, TIME_FORMAT, zone)) if previous else
                      gettext("The consultation now closes on %(time)s.", time=when),
-                     gettext("The department's reason: %(reason)s", reason=reason),
+                     *([gettext("The department's reason: %(reason)s", reason=reason)] if reason else []),
                      gettext("You can comment until then:")]
         return subject, "\n\n".join(lines)
 

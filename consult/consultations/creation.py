@@ -202,7 +202,7 @@ def import_report(document: documents.Document, images: Images,
                 if image.width and image.height else "")
         kind = image.extension.upper().replace("JPG", "JPEG")
         report.images_found.append(gettext("%(path)s (%(kind)s%(size)s, %(weight)s), in paragraph %(number)s",
-                                           path=image.path, kind=kind, size=size, weight=_kb(len(image.data)),
+                                           path=image.path, kind=kind, size=size, weight=_kb(image.size),
                                            number=where.get(image.path, "?")))
     for warning in images.warnings():
         (report.images_missing if getattr(warning, "kind", None) == MISSING else report.images_other).append(warning)

@@ -92,12 +92,12 @@ def stored_images(session: DbSession, version: DocumentVersion) -> list[ImageFil
     """The images a version shows, by their path in its import, without their bytes (stored
     already, by SHA-256): a next version naming the same path shows the same image."""
     rows = session.execute(select(VersionMedia.path, MediaFile.sha256, MediaFile.media_type, MediaFile.width,
-                                  MediaFile.height)
+                                  MediaFile.height, MediaFile.size)
                            .join(MediaFile, MediaFile.sha256 == VersionMedia.sha256)
                            .where(VersionMedia.version_id == version.id))
     return [ImageFile(path=path, data=b"", sha256=sha, media_type=media_type,
-                      extension=EXTENSION_OF.get(media_type, ""), width=width, height=height)
-            for path, sha, media_type, width, height in rows]
+                      extension=EXTENSION_OF.get(media_type, ""), width=width, height=height, stored_size=size)
+            for path, sha, media_type, width, height, size in rows]
 
 
 def current_source(session: DbSession, consultation: Consultation) -> str:

@@ -48,6 +48,8 @@ def _translate_refusal(message: str, **params) -> str:
             params[key] = gettext(value.message_id, **value.params)
         elif isinstance(value, Term):
             params[key] = gettext(value)
+        elif isinstance(value, datetime):  # a day, in the site's zone and the reader's language
+            params[key] = local_time(value, "%-d %B %Y", site_zone())
     return gettext(message, **params)
 
 

@@ -57,7 +57,8 @@ def _queue_page(args, draft: dict | None = None, back: str | None = None, status
               "reasons": queue_tools.REASONS, "sorts": SORTS, "shortcuts": QUEUE_SHORTCUTS,
               "promise": comments.MODERATION_PROMISE, "form": BulkForm(), "args": shown_args,
               "official_only": who.official_only, "every_rule": rules_language.reader_every_rule(db.session),
-              "draft": draft or {"ids": [], "outcome": "approve", "rules": [], "note": ""}, "back": back}
+              "draft": draft or {"ids": [], "outcome": "approve", "rules": [], "note": ""}, "back": back,
+              "query": args}  # the queue's own query (shown again after a refused bulk decision)
     if wanted.problems:
         rules = rules_language.in_force(db.session).rules
         return render_template("moderation/queue.html", page=None, consultations=choices,

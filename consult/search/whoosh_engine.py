@@ -14,6 +14,8 @@ import logging
 import os
 import shutil
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -97,6 +99,8 @@ SCHEMA = Schema(
 SCHEMA_VERSION = "7"
 POSITION_FILE = "applied-change-id"
 SCHEMA_FILE = "schema-version"
+BUILD_FILE = "build-id"  # a rebuild's own id: a cached searcher knows a swapped-in index by it
+STALE_BUILD_SECONDS = 24 * 3600  # a half-built index this old was left by a rebuild that was killed
 # A search ranks at most this many matching documents (see _RankFirst).
 MAX_RANKED = 500
 # A rebuild of more comments than this indexes them in two processes (see `rebuild`).
@@ -140,6 +144,15 @@ def _open(index_dir: str, session: DbSession):
         except Exception as exc:  # noqa: BLE001 - any corruption means: rebuild
             log.warning("search index at %s unreadable (%s): rebuilding", path, exc)
     return rebuild(index_dir, session)
+
+
+def _build_id(index_dir: str) -> str:
+    """Which build of the index is at this path (written by each rebuild; "" for an older index)."""
+    try:
+        return (Path(index_dir) / BUILD_FILE).read_text().strip()
+    except FileNotFoundError:
+        os.stat(index_dir)  # no index at all: the caller says search is being rebuilt
+        return ""
 
 
 def _schema_version(index_dir: str) -> str:
@@ -244,6 +257,10 @@ def rebuild(index_dir: str, session: DbSession, procs: int | None = None,
     # Built beside the live index and swapped in when complete: searches (and the indexer's
     # changes) use the old one until then, and a failed rebuild leaves it as it was.
     building = path.with_name(f".{path.name}.building-{os.getpid()}-{threading.get_ident()}")
+    for stale in path.parent.glob(f".{path.name}.building-*"):  # left by a rebuild killed a day ago
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > STALE_BUILD_SECONDS:
+                shutil.rmtree(stale, ignore_errors=True)
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir()
     try:
@@ -282,6 +299,7 @@ def _build(path: Path, session: DbSession, procs: int | None, progress: Callable
     _add(writer, records.published_comment_documents(session), progress)
     writer.commit()
     _write_file(index_dir, SCHEMA_FILE, SCHEMA_VERSION)
+    _write_file(index_dir, BUILD_FILE, uuid.uuid4().hex)
     _set_position(index_dir, last)
 
 
@@ -303,8 +321,8 @@ def _searcher(index_dir: str):
         cache = _searchers.by_dir = {}
     cached = cache.get(index_dir)
     try:
-        # A rebuilt index is another folder at the same path (see _swap_in), whatever its generation.
-        folder = os.stat(index_dir).st_ino
+        # A rebuilt index is another build at the same path (see _swap_in), whatever its generation.
+        folder = _build_id(index_dir)
         if (cached is not None and cached[2] == folder
                 and cached[0].latest_generation() == cached[1].reader().generation()):
             return cached[1]

@@ -138,8 +138,7 @@ def appeal_refusal(decision: Decision, facts: AppealFacts,
         ended = decision.created_at + timedelta(days=APPEAL_DAYS)
         return ModerationError(N_("The decision was made on %(date)s, so the time to appeal it ended on "
                                   "%(ended)s: appeals must be made within %(days)s days."), status=409,
-                               days=APPEAL_DAYS, date=f"{decision.created_at:%-d %B %Y}",
-                               ended=f"{ended:%-d %B %Y}")
+                               days=APPEAL_DAYS, date=decision.created_at, ended=ended)
     if facts.appealed:
         return ModerationError(N_("This decision has already been appealed; each decision can be "
                                   "appealed once."), status=409)

@@ -246,10 +246,8 @@ def rules_source_in(version: HouseRulesVersion, language: str) -> str:
     text = (version.translations or {}).get(language)
     if text:
         return text
-    path = DEFAULT_RULES.with_name(f"house_rules.{language}.md")
-    if (version.source == DEFAULT_RULES.read_text(encoding="utf-8") and re.fullmatch(r"[a-z]{2,3}", language)
-            and path.is_file()):
-        return path.read_text(encoding="utf-8")
+    if version.source == DEFAULT_RULES.read_text(encoding="utf-8") and _default_rules_in(language) is not None:
+        return DEFAULT_RULES.with_name(f"house_rules.{language}.md").read_text(encoding="utf-8")
     return ""
 
 

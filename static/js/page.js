@@ -16,9 +16,13 @@
     var limit = parseInt(form.getAttribute("data-max-bytes"), 10);
     if (!limit) { return; }
     form.addEventListener("submit", function (event) {
-      var total = 0;
-      Array.prototype.forEach.call(form.querySelectorAll("input[type=file]"), function (input) {
+      var total = 64 * 1024;  // the other fields and the form's own framing, roughly
+      var files = form.querySelectorAll("input[type=file]");
+      Array.prototype.forEach.call(files, function (input) {
         Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; });
+      });
+      Array.prototype.forEach.call(form.querySelectorAll("textarea"), function (area) {
+        total += new Blob([area.value]).size;  // pasted text counts too, in the bytes it is sent as
       });
       if (total <= limit) { return; }
       event.preventDefault();
@@ -29,7 +33,15 @@
         summary.setAttribute("role", "alert");
         summary.setAttribute("tabindex", "-1");
         var text = document.createElement("p");
-        text.textContent = form.getAttribute("data-too-large");
+        var words = form.getAttribute("data-too-large");
+        if (files.length && files[0].id) {  // a link to the files to choose again, as error summaries have
+          var link = document.createElement("a");
+          link.href = "#" + files[0].id;
+          link.textContent = words;
+          text.appendChild(link);
+        } else {
+          text.textContent = words;
+        }
         summary.appendChild(text);
         form.insertBefore(summary, form.firstChild);
       }

@@ -106,3 +106,12 @@ def test_files_that_are_not_word_documents_are_refused(make):
     with pytest.raises(documents.DocumentError) as refused:
         convert_docx(data, "upload.docx")
     assert "upload.docx" in str(refused.value) or refused.value.source == "upload.docx"
+
+
+
+def test_a_note_cited_twice_gives_one_id_to_its_first_citation():
+    from documents.docx import _footnotes_as_html
+
+    html = _footnotes_as_html("Fees[^1] and more fees[^1].\n\n[^1]: From April.\n")
+    assert html.count('id="fnr1"') == 1 and html.count('href="#fn1"') == 2
+    assert '<li id="fn1"><sup>1</sup> From April. <a href="#fnr1">' in html

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from consult.models import Comment, CommentEdit, Consultation, DocumentVersion, Notification, User
 from consult.text import iso
 from moderation.db import DbSession
-from moderation.models import Appeal, Decision, Flag, Sanction
+from moderation.models import ESCALATE, Appeal, Decision, Flag, Sanction
 
 FORMAT = "consult-personal-data/1"
 
@@ -44,7 +44,9 @@ def personal_data(session: DbSession, user_id: int, now: datetime) -> dict[str, 
         for d in session.scalars(select(Decision).where(Decision.comment_id.in_(ids)).order_by(Decision.id)):
             decisions.setdefault(d.comment_id, []).append({
                 "id": d.id, "outcome": d.outcome, "rules_cited": list(d.rules or []),
-                "house_rules_version": d.rules_version, "note_to_author": d.note or "",
+                # An escalation's note is to the official, never sent to the author.
+                "house_rules_version": d.rules_version,
+                "note_to_author": "" if d.outcome == ESCALATE else d.note or "",
                 "automatic_screening": d.automatic, "decided_at": iso(d.created_at)})
     return {
         "format": FORMAT,
