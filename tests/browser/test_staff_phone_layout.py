@@ -101,7 +101,12 @@ def test_the_moderation_queue_is_a_list_of_cards_on_a_phone(page):
     page.goto("/")
     sign_in(page, ADMIN, DEMO_PASSWORD, "queue on a phone")
     page.set_viewport_size({"width": PHONE, "height": 740})
-    page.goto("/moderation/?lang=cy")
+    # The language cookie, not ?lang= (which would store Welsh on the shared demo admin account,
+    # and every later journey signing in as the admin would read Welsh).
+    origin = page.evaluate("location.origin")
+    page.context.add_cookies([{"name": "lang", "value": "cy", "url": origin + "/"}])
+    page.goto("/moderation/")
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
     _fits(page, "the queue")
     region = page.locator(".queue-form .table-scroll")
     inner, outer = region.evaluate("b => [b.scrollWidth, b.clientWidth]")
