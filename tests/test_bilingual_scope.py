@@ -294,3 +294,12 @@ def test_the_moderation_queue_names_a_bilingual_consultation_in_the_readers_lang
     assert "on <em>Parking fees</em>" not in welsh and "<em>Ffioedd parcio</em>" in welsh
     english = _page(app, mo, "/moderation/?lang=en")
     assert re.search(rf'<option value="{made.id}"[^>]*>Parking fees</option>', english)
+    # The bulk-reject confirmation too.
+    make_comment(made, author, "Call 07700 900124 too.", made.anchors["We propose a charge of 5 pounds an hour in "
+                                                                       "the town centre."])
+    ids = re.findall(r'name="item_ids" value="(\d+)"', _page(app, mo, "/moderation/?lang=en"))
+    assert len(ids) == 2
+    with app.app_context():
+        confirm = mo.post("/moderation/bulk?lang=cy", data={"item_ids": ids, "outcome": "reject",
+                                                             "rules": ["personal-information"], "back": "/moderation/"})
+    assert confirm.status_code == 200 and "<em>Ffioedd parcio</em>" in confirm.get_data(as_text=True)

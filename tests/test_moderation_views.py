@@ -334,6 +334,11 @@ def test_a_suspended_user_is_told_why_and_until_when(app, world, auth):
                               "ends_at": until.isoformat(), "confirmed": "1"}).status_code == 303
     page = mo.get(f"/moderation/users/{world['ann']}").get_data(as_text=True)
     assert "Suspension" in page and "In force" in page
+    # Said where the form was, before writing (staff walkthrough: the form was shown, and the
+    # suspension learnt only on sending).
+    reading = ann.get(f"/c/parking/p/{world['anchors'][FEE]}").get_data(as_text=True)
+    assert "suspended from posting until" in reading and "Repeated abuse" in reading
+    assert 'class="comment-form"' not in reading
 
     response = post_comment(ann, "parking", world["anchors"][FEE], "Let me post.", "k1")
     html = response.get_data(as_text=True)

@@ -18,9 +18,10 @@ from consult.consultations.reading import bp
 from consult.consultations.rendering import DOCUMENT_SLOT, document_bytes, page_response
 from consult.extensions import db
 from consult.i18n import gettext
-from consult.models import Status
+from consult.models import Status, utcnow
 from consult.reattachment import reattachments_for
 from consult.responses import service as responses
+from consult.web import site_zone
 
 
 def public_consultation(slug: str):
@@ -59,13 +60,22 @@ def show_version(slug: str, number: int):
     return _render_version(consultation, version, latest=False, version_count=latest.number)
 
 
+def may_comment(is_open: bool) -> tuple[bool, str | None]:
+    """Whether the reader may comment now (signed in, address confirmed, no suspension or ban),
+    and if a measure stops them, why: said instead of the form, rather than after writing."""
+    if not service.can_comment(current_user):
+        return False, None
+    blocked = service.posting_refusal(db.session, current_user.id, utcnow(), zone=site_zone()) if is_open else None
+    return blocked is None, blocked
+
+
 def _render_version(consultation, version, latest: bool, version_count: int):
     is_open = consultation.status is Status.OPEN
     counts = service.published_counts(db.session, consultation)
     document = document_bytes(
         consultation, version, latest=latest, is_open=is_open, counts=counts,
         load_paragraphs=lambda: consultations.paragraphs_of(db.session, version))
-    can_comment = service.can_comment(current_user)
+    can_comment, _blocked = may_comment(is_open)
     page = render_template(
         "consult/show.html",
         consultation=consultation,
@@ -143,10 +153,15 @@ def paragraph_page(consultation, anchor: str, form: CommentForm | None = None,
         held=_held(thread),
         form=(form or CommentForm()).fresh(),
         error=error,
-        can_comment=service.can_comment(current_user),
-        is_open=consultation.status is Status.OPEN,
+        **_commenting(consultation),
         promise=service.MODERATION_PROMISE,
     ), (error.status if error else 200)
+
+
+def _commenting(consultation) -> dict:
+    is_open = consultation.status is Status.OPEN
+    can_comment, blocked = may_comment(is_open)
+    return {"can_comment": can_comment, "posting_blocked": blocked, "is_open": is_open}
 
 
 def general_page(consultation, form: CommentForm | None = None,
@@ -166,7 +181,6 @@ def general_page(consultation, form: CommentForm | None = None,
         reattached=reattachments_for(db.session, [c.id for c in removed]),
         form=(form or CommentForm()).fresh(),
         error=error,
-        can_comment=service.can_comment(current_user),
-        is_open=consultation.status is Status.OPEN,
+        **_commenting(consultation),
         promise=service.MODERATION_PROMISE,
     ), (error.status if error else 200)
