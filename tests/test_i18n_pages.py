@@ -132,7 +132,7 @@ def test_the_moderation_pages_in_welsh(app, client, make_consultation, make_comm
     assert "<h1>Ciw cymedroli</h1>" in queue
     assert "Yr hynaf yn gyntaf. Rydym yn addo cymedroli o fewn 2 ddiwrnod gwaith" in queue
     assert '<option value="pre">Cyn-gymedroli</option>' in queue and ">Llwybrau byr y bysellfwrdd</h2>" in queue
-    assert f">Eitem {item_id}</a> ar <em>Parking Policy</em>" in queue and "0 awr" in queue
+    assert f">Eitem {item_id}</a> ar <em><span lang=\"en\">Parking Policy</span></em>" in queue and "0 awr" in queue
     assert "<dd>amlygu'r eitem nesaf</dd>" in queue and "Gweithredu ar y detholiad" in queue
     for english_words in ("Moderation queue", "Oldest first", "working day", "Keyboard shortcuts", "Approve<",
                           "Filter the queue", "Decide the selected", "highlight the next item"):
