@@ -160,3 +160,16 @@ def test_a_new_version_of_the_rules_keeps_its_welsh_text(app, world, auth):
         rules = rules_language.in_force(db.session).rules
         assert [r["title"] for r in rules] == ["1. Byddwch yn garedig", "2. Cadwch at y pwnc"]
         assert {r["lang"] for r in rules} == {"cy"}
+
+
+def test_the_statistics_name_the_rules_in_welsh(app, world, auth):
+    # Walkthrough: the per-rule table of the statistics was English on Welsh pages.
+    _comment_id, item_id = _held(app, auth, world)
+    mo = auth.client_for(world["mo"])
+    _html, version = open_item(mo, item_id)
+    assert decide(mo, item_id, version, "reject", rules=["no-abuse"]).status_code == 303
+    welsh = _text(app.test_client().get("/moderation/statistics?lang=cy"))
+    table = welsh[welsh.index('data-rule="no-abuse"'):][:400]
+    assert NO_ABUSE_CY in table and "No abuse" not in table
+    english = _text(app.test_client().get("/moderation/statistics?lang=en"))
+    assert "No abuse, threats or discrimination" in english[english.index('data-rule="no-abuse"'):][:400]

@@ -50,8 +50,11 @@ def audit_csv():
 
 @bp.get("/moderation/statistics")
 def statistics():
-    """Published moderation figures, overall and per consultation."""
-    return render_template("moderation/statistics.html", **operations.statistics_page(db.session))
+    """Published moderation figures, overall and per consultation (the rules in force named in the
+    reader's language; the CSV keeps the titles as written)."""
+    page = operations.statistics_page(db.session)
+    page["rule_index"] = rules_language.reader_every_rule(db.session)
+    return render_template("moderation/statistics.html", **page)
 
 
 @bp.get("/moderation/statistics.csv")
