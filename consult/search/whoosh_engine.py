@@ -132,18 +132,18 @@ def _swap_lock(index_dir: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _open(index_dir: str, session: DbSession):
-    """Open the index, rebuilding it when it is missing, unreadable or made by older code."""
+def _live(index_dir: str):
+    """The live index, opened; None when it is missing, unreadable or made by older code (to be
+    rebuilt). Called with the swap lock held."""
     path = Path(index_dir)
-    with _swap_lock(index_dir):
-        try:
-            if whoosh_index.exists_in(path):
-                if _schema_version(index_dir) == SCHEMA_VERSION:
-                    return whoosh_index.open_dir(path)
-                log.warning("search index at %s has an older layout: rebuilding", path)
-        except Exception as exc:  # noqa: BLE001 - any corruption means: rebuild
-            log.warning("search index at %s unreadable (%s): rebuilding", path, exc)
-    return rebuild(index_dir, session)
+    try:
+        if whoosh_index.exists_in(path):
+            if _schema_version(index_dir) == SCHEMA_VERSION:
+                return whoosh_index.open_dir(path)
+            log.warning("search index at %s has an older layout: rebuilding", path)
+    except Exception as exc:  # noqa: BLE001 - any corruption means: rebuild
+        log.warning("search index at %s unreadable (%s): rebuilding", path, exc)
+    return None
 
 
 def _build_id(index_dir: str) -> str:
@@ -215,24 +215,33 @@ def _replace(writer, scope: str, ident: str, documents: list[dict]) -> None:
 
 
 def apply_changes(index_dir: str, session: DbSession, batch: int = 2000) -> int:
-    """Apply the change log to this host's index; returns how many entries were applied."""
-    _open(index_dir, session)  # rebuilt first if it must be (outside the lock: a rebuild takes it)
-    with _swap_lock(index_dir):  # the live index, not one a rebuild is about to replace
-        ix = whoosh_index.open_dir(index_dir)
-        todo, applied, last = records.pending_changes(session, _position(index_dir), batch)
-        if not applied:
-            return 0
-        writer = ix.writer(timeout=30, **WRITER_OPTIONS)
-        try:
-            for kind, object_id in todo:
-                change = records.replacement(session, kind, object_id)
-                if change is not None:
-                    _replace(writer, *change)
-            writer.commit()
-        except Exception:
-            writer.cancel()
-            raise
-        _set_position(index_dir, last)
+    """Apply the change log to this host's index; returns how many entries were applied. The
+    index is opened once, under the swap lock (a rebuild is not about to replace it); one that
+    must be rebuilt first is rebuilt outside the lock, which the rebuild takes to swap it in."""
+    with _swap_lock(index_dir):
+        ix = _live(index_dir)
+        if ix is not None:
+            return _apply(ix, index_dir, session, batch)
+    rebuild(index_dir, session)
+    with _swap_lock(index_dir):
+        return _apply(whoosh_index.open_dir(index_dir), index_dir, session, batch)
+
+
+def _apply(ix, index_dir: str, session: DbSession, batch: int) -> int:
+    todo, applied, last = records.pending_changes(session, _position(index_dir), batch)
+    if not applied:
+        return 0
+    writer = ix.writer(timeout=30, **WRITER_OPTIONS)
+    try:
+        for kind, object_id in todo:
+            change = records.replacement(session, kind, object_id)
+            if change is not None:
+                _replace(writer, *change)
+        writer.commit()
+    except Exception:
+        writer.cancel()
+        raise
+    _set_position(index_dir, last)
     session.rollback()  # end the read transaction; nothing was written to the database
     return applied
 
