@@ -397,10 +397,21 @@ class Images:
         return path, posixpath.normpath(posixpath.join(base, path)) if base else posixpath.normpath(path)
 
     def find_path(self, source: str | None, src: str) -> ImageFile | None:
-        """The image a Markdown path names exactly (a kept image: never by file name alone, since
-        Word names every document's images image1.png, image2.png …)."""
+        """The image a Markdown path names with its folder (a kept image: never by file name
+        alone, since Word names every document's images image1.png …): exactly, or the one
+        image whose path ends like the link (the current text pasted again names
+        "../media/x.png", which its file's folder had made "media/x.png")."""
         paths = self._joined(source, src.strip())
-        return self.by_path.get(paths[1]) if paths else None
+        if paths is None:
+            return None
+        path, joined = paths
+        if joined in self.by_path:
+            return self.by_path[joined]
+        tail = normalise_path(path).lstrip("./")
+        if "/" not in tail:
+            return None
+        ending = [image for image in self.by_path.values() if image.path == tail or image.path.endswith("/" + tail)]
+        return ending[0] if len(ending) == 1 else None
 
     def find(self, source: str | None, src: str) -> ImageFile | None:
         """The supplied image a Markdown path names, or None."""

@@ -191,3 +191,16 @@ def test_a_kept_image_is_found_by_its_path_only(app, as_official):
     preview = htmllib.unescape(as_official.post("/manage/figured/versions/new", data={
         "action": "preview", "note": "", "markdown": elsewhere}).get_data(as_text=True))
     assert "the image figures/chart.png was not supplied" in preview
+
+
+def test_a_kept_image_is_found_from_the_pasted_text_of_a_file_in_a_folder():
+    # Final check as a user: the EUDI chapter names "../media/Figure_12.png" from its folder, stored
+    # as "media/Figure_12.png"; pasted again, its links must still find the stored figures.
+    from documents.media import ImageFile, Images
+
+    kept = ImageFile(path="media/figure.png", data=b"", sha256="a" * 64, media_type="image/png", extension="png",
+                     width=3, height=2, stored_size=70)
+    images = Images({}, kept=[kept])
+    assert images(None, "../media/figure.png", "A figure") == {"src": kept.url, "width": "3", "height": "2"}
+    assert images(None, "figure.png", "A figure") is None  # never by its file name alone
+    assert images.unused == []
